@@ -1,0 +1,2 @@
+//! Wire protocols: RESP requests and replies.
+pub mod resp;

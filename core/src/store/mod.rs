@@ -1,0 +1,2 @@
+//! The keyspace's data structures.
+pub mod hashtable;

@@ -1,0 +1,3 @@
+//! Small pure helpers: glob matching and Redis number parsing/formatting.
+pub mod glob;
+pub mod number;
