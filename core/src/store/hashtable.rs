@@ -1,0 +1,870 @@
+//! `HashTable<V>`: the keyspace's dictionary, keyed by byte strings.
+//!
+//! A chained hashtable with Redis's progressive rehashing and Redis's reverse-binary SCAN cursor, laid
+//! out with indices instead of pointers:
+//!
+//! - `nodes` is a dense slab: entry number `i` lives in `nodes[i]`, with no holes. Removal is a
+//!   `swap_remove` that relinks the node moved from the end. A dense slab makes `iter` a linear walk
+//!   and `entry_at` (Redis's `dictGetFairRandomKey`) O(1) and uniform, without Redis's detour through
+//!   random buckets that favours keys in short chains.
+//! - `tables[0]` and `tables[1]` hold bucket heads. While resizing, `tables[0]` is the old table and
+//!   `tables[1]` the new one; otherwise `tables[1]` is empty. Rehashing only relinks `u32` indices: no
+//!   node is copied or moved.
+//! - Links are `u32` holding `slot + 1`, so that 0 means "no node". With 0 as the empty marker a new
+//!   bucket array is `vec![0; n]`, which the allocator serves from lazily zeroed pages: starting a resize
+//!   of a big table does not touch every bucket up front (Redis relies on `calloc` the same way).
+//! - Keys up to `INLINE_KEY_BYTES_MAX` bytes are stored inside the node, so a small key and its value
+//!   share one allocation (the slab's); longer keys go to the heap.
+//!
+//! Memory per entry with a 10-byte key and a 16-byte value: a 48-byte node, 4 bytes of bucket head per
+//! bucket (between 1 and 8 buckets per entry, about 1.5 on average after a grow), so about 54 bytes, plus
+//! the slab's spare capacity (`Vec` doubling). Redis spends about 88 bytes on the same key.
+//!
+//! Known cost: the slab is a `Vec`, so a push that outgrows its capacity reallocates it. For big slabs
+//! the allocator usually remaps pages instead of copying (glibc's `mremap`), but that is the one place
+//! where an operation can pay O(len); a chunked slab would remove it at the price of an indirection.
+//!
+//! The hash is foldhash keyed with the table's seed, so that a client cannot aim many keys at one chain
+//! without knowing the seed, and a given seed gives the same behaviour on every run (the core is
+//! deterministic).
+//!
+//! Limit: at most `LEN_MAX` entries, because links are `u32`; `insert` panics beyond it.
+use core::fmt;
+use core::hash::Hasher;
+use core::mem;
+
+use foldhash::fast::FoldHasher;
+use foldhash::SharedSeed;
+
+/// Buckets of the old table that each mutating operation moves to the new one (Redis moves 1).
+pub const REHASH_BUCKETS_PER_OPERATION: usize = 1;
+/// Empty buckets a rehash step may skip per bucket it was asked to move, so that a step over a sparse
+/// table stays bounded (Redis's `empty_visits = n * 10`).
+pub const REHASH_EMPTY_VISITS_PER_BUCKET: usize = 10;
+/// The smallest bucket array; the table never shrinks below it (Redis's `DICT_HT_INITIAL_SIZE`).
+pub const BUCKETS_MIN: usize = 4;
+/// Shrink when fewer than one entry per `SHRINK_BUCKETS_PER_ENTRY` buckets (Redis's `HASHTABLE_MIN_FILL`).
+/// Growth happens above one entry per bucket; the gap between the two keeps a table that hovers around
+/// a size from resizing back and forth.
+pub const SHRINK_BUCKETS_PER_ENTRY: usize = 8;
+/// The most entries a table holds: links are `u32` storing `slot + 1`, with 0 reserved for "none".
+pub const LEN_MAX: usize = u32::MAX as usize - 2;
+/// Keys up to this length are stored inline in the node.
+pub const INLINE_KEY_BYTES_MAX: usize = 22;
+
+/// A link to a node: `slot + 1`, or `END`.
+type Link = u32;
+const END: Link = 0;
+
+fn link_to(slot: usize) -> Link {
+    debug_assert!(slot < LEN_MAX);
+    (slot + 1) as Link
+}
+
+fn slot_of(link: Link) -> Option<usize> {
+    (link != END).then(|| link as usize - 1)
+}
+
+fn bucket_index(hash: u32, heads: &[Link]) -> usize {
+    debug_assert!(heads.len().is_power_of_two());
+    hash as usize & (heads.len() - 1)
+}
+
+/// Key bytes, inline when short. 24 bytes either way: the inline variant fills the space that the
+/// boxed slice and the enum's tag need anyway.
+enum Key {
+    Inline {
+        len: u8,
+        bytes: [u8; INLINE_KEY_BYTES_MAX],
+    },
+    Heap(Box<[u8]>),
+}
+
+const _: () = assert!(mem::size_of::<Key>() == 24);
+
+impl Key {
+    fn new(key: &[u8]) -> Key {
+        if key.len() <= INLINE_KEY_BYTES_MAX {
+            let mut bytes = [0; INLINE_KEY_BYTES_MAX];
+            bytes[..key.len()].copy_from_slice(key);
+            Key::Inline {
+                len: key.len() as u8,
+                bytes,
+            }
+        } else {
+            Key::Heap(key.into())
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Key::Inline { len, bytes } => &bytes[..*len as usize],
+            Key::Heap(bytes) => bytes,
+        }
+    }
+
+    fn into_boxed(self) -> Box<[u8]> {
+        match self {
+            Key::Inline { len, bytes } => bytes[..len as usize].into(),
+            Key::Heap(bytes) => bytes,
+        }
+    }
+}
+
+struct Node<V> {
+    key: Key,
+    value: V,
+    /// The key's hash, kept so that rehashing and relinking never rehash key bytes, and so that a chain
+    /// walk compares key bytes only on a hash match. 32 bits cover every possible bucket index.
+    hash: u32,
+    /// The next node in the same bucket chain.
+    next: Link,
+}
+
+/// Where a link to a node is stored: a bucket head or the previous node in the chain.
+#[derive(Clone, Copy)]
+enum LinkSite {
+    Bucket { table: usize, index: usize },
+    Next { slot: usize },
+}
+
+/// A found node: the table whose chain holds it, the site that links to it, and its slot.
+struct Found {
+    table: usize,
+    site: LinkSite,
+    slot: usize,
+}
+
+/// A map from byte strings to `V` with progressive rehashing and a resize-proof SCAN cursor; see the
+/// module documentation for the layout and its limits.
+pub struct HashTable<V> {
+    nodes: Vec<Node<V>>,
+    /// Bucket heads. Both are powers of two of at least `BUCKETS_MIN` while rehashing; `tables[1]` is
+    /// empty otherwise.
+    tables: [Vec<Link>; 2],
+    /// Entries linked from each table; rehashing is complete when `table_lens[0]` reaches 0, which
+    /// (like Redis) ends a shrink without walking the old table's empty tail.
+    table_lens: [usize; 2],
+    /// While rehashing, every bucket of `tables[0]` below this index is empty (already moved). 0 otherwise.
+    rehash_index: usize,
+    seed: u64,
+    shared_seed: SharedSeed,
+}
+
+impl<V> HashTable<V> {
+    pub fn new(seed: u64) -> Self {
+        HashTable {
+            nodes: Vec::new(),
+            tables: [vec![END; BUCKETS_MIN], Vec::new()],
+            table_lens: [0, 0],
+            rehash_index: 0,
+            seed,
+            shared_seed: SharedSeed::from_u64(seed),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    pub fn get(&self, key: &[u8]) -> Option<&V> {
+        let found = self.find(key, self.hash(key))?;
+        Some(&self.nodes[found.slot].value)
+    }
+
+    pub fn get_key_value(&self, key: &[u8]) -> Option<(&[u8], &V)> {
+        let found = self.find(key, self.hash(key))?;
+        let node = &self.nodes[found.slot];
+        Some((node.key.as_bytes(), &node.value))
+    }
+
+    pub fn contains_key(&self, key: &[u8]) -> bool {
+        self.find(key, self.hash(key)).is_some()
+    }
+
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
+        self.advance_rehash(REHASH_BUCKETS_PER_OPERATION);
+        let found = self.find(key, self.hash(key))?;
+        Some(&mut self.nodes[found.slot].value)
+    }
+
+    /// Inserts or replaces; returns the old value if the key existed (the stored key bytes are kept).
+    pub fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
+        self.advance_rehash(REHASH_BUCKETS_PER_OPERATION);
+        let hash = self.hash(key);
+        if let Some(found) = self.find(key, hash) {
+            return Some(mem::replace(&mut self.nodes[found.slot].value, value));
+        }
+        self.push_node(key, value, hash);
+        None
+    }
+
+    /// Returns the value for key, inserting `make()` first if absent; bool = inserted.
+    pub fn get_or_insert_with(&mut self, key: &[u8], make: impl FnOnce() -> V) -> (&mut V, bool) {
+        self.advance_rehash(REHASH_BUCKETS_PER_OPERATION);
+        let hash = self.hash(key);
+        match self.find(key, hash) {
+            Some(found) => (&mut self.nodes[found.slot].value, false),
+            None => {
+                let slot = self.push_node(key, make(), hash);
+                (&mut self.nodes[slot].value, true)
+            }
+        }
+    }
+
+    pub fn remove(&mut self, key: &[u8]) -> Option<V> {
+        self.remove_entry(key).map(|(_, value)| value)
+    }
+
+    /// Removes and returns key and value.
+    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
+        self.advance_rehash(REHASH_BUCKETS_PER_OPERATION);
+        let found = self.find(key, self.hash(key))?;
+        let next = self.nodes[found.slot].next;
+        self.set_link(found.site, next);
+        self.table_lens[found.table] -= 1;
+
+        // Keep the slab dense: the last node takes the freed slot, so the one link to it must follow.
+        let last = self.nodes.len() - 1;
+        if found.slot != last {
+            let moved = self
+                .find_node(self.nodes[last].hash, |slot| slot == last)
+                .expect("every node is linked from its bucket chain");
+            self.set_link(moved.site, link_to(found.slot));
+        }
+        let node = self.nodes.swap_remove(found.slot);
+        self.resize_if_needed();
+        Some((node.key.into_boxed(), node.value))
+    }
+
+    pub fn is_rehashing(&self) -> bool {
+        !self.tables[1].is_empty()
+    }
+
+    /// Moves up to `buckets` buckets of the old table (skipping at most
+    /// `buckets * REHASH_EMPTY_VISITS_PER_BUCKET` empty ones) and starts a resize if one is due.
+    /// Returns true while rehashing is still in progress. The server calls this from its timer so that
+    /// an idle table finishes its resize (Redis's `databasesCron` does the same).
+    pub fn rehash_step(&mut self, buckets: usize) -> bool {
+        self.advance_rehash(buckets);
+        self.is_rehashing()
+    }
+
+    /// Calls `visit` for the entries of one cursor step; returns the next cursor (0 = done).
+    ///
+    /// Redis's `dictScan`: the cursor counts with its bits reversed over the bucket mask, so that the
+    /// buckets a bucket splits into (on grow) or merges with (on shrink) are visited together relative to
+    /// it. Every key present for the whole scan is returned at least once even if the table resizes
+    /// between calls; keys may be returned more than once. While rehashing, one step visits a bucket of
+    /// the smaller table and every bucket of the larger table that expands from it.
+    pub fn scan(&self, cursor: u64, mut visit: impl FnMut(&[u8], &V)) -> u64 {
+        if self.is_empty() {
+            return 0;
+        }
+        let mut cursor = cursor;
+        if !self.is_rehashing() {
+            let mask = self.tables[0].len() as u64 - 1;
+            self.visit_bucket(0, (cursor & mask) as usize, &mut visit);
+            return next_cursor(cursor, mask);
+        }
+        let (small, large) = if self.tables[0].len() < self.tables[1].len() {
+            (0, 1)
+        } else {
+            (1, 0)
+        };
+        let small_mask = self.tables[small].len() as u64 - 1;
+        let large_mask = self.tables[large].len() as u64 - 1;
+        self.visit_bucket(small, (cursor & small_mask) as usize, &mut visit);
+        loop {
+            self.visit_bucket(large, (cursor & large_mask) as usize, &mut visit);
+            cursor = next_cursor(cursor, large_mask);
+            // The expansions of one small bucket differ only in the bits of the larger mask; once those
+            // wrap to zero the carry has moved the cursor on to the next small bucket.
+            if cursor & (small_mask ^ large_mask) == 0 {
+                return cursor;
+            }
+        }
+    }
+
+    /// Iterates every entry in slab order (deterministic for a given sequence of operations).
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> {
+        self.nodes
+            .iter()
+            .map(|node| (node.key.as_bytes(), &node.value))
+    }
+
+    /// Entry number `index % len` in slab order (the caller passes a seeded random number): O(1).
+    pub fn entry_at(&self, index: usize) -> Option<(&[u8], &V)> {
+        if self.is_empty() {
+            return None;
+        }
+        let node = &self.nodes[index % self.nodes.len()];
+        Some((node.key.as_bytes(), &node.value))
+    }
+
+    /// Removes every entry, returning the values (the server may hand big ones to another thread to drop).
+    pub fn drain_values(&mut self) -> Vec<V> {
+        self.take()
+            .nodes
+            .into_iter()
+            .map(|node| node.value)
+            .collect()
+    }
+
+    /// Returns the full table and leaves an empty one with the same seed. Cheaper than `drain_values`
+    /// for handing a whole keyspace to another thread: nothing is walked here.
+    pub fn take(&mut self) -> HashTable<V> {
+        mem::replace(self, HashTable::new(self.seed))
+    }
+
+    /// Buckets of both tables.
+    pub fn bucket_count(&self) -> usize {
+        self.tables[0].len() + self.tables[1].len()
+    }
+
+    /// Panics unless every node is reachable exactly once from exactly one table, in the right bucket
+    /// for its hash, with no dangling link, and the sizes, counts and rehash index agree.
+    pub fn check_invariants(&self) {
+        let len = self.nodes.len();
+        assert!(len <= LEN_MAX);
+        for (table, heads) in self.tables.iter().enumerate() {
+            if table == 0 || !heads.is_empty() {
+                assert!(heads.len().is_power_of_two() && heads.len() >= BUCKETS_MIN);
+            }
+        }
+        if self.is_rehashing() {
+            assert_ne!(self.tables[0].len(), self.tables[1].len());
+            assert!(self.rehash_index < self.tables[0].len());
+            assert!(
+                self.table_lens[0] > 0,
+                "a rehash with nothing left to move is finished"
+            );
+            assert!(
+                self.tables[0][..self.rehash_index]
+                    .iter()
+                    .all(|&head| head == END),
+                "buckets below the rehash index have been moved"
+            );
+            // Each operation advances the rehash index, so inserts during a resize are bounded by the
+            // old table's size, and a resize starts with len at most the new table's size.
+            assert!(len <= self.bucket_count());
+        } else {
+            assert_eq!(self.rehash_index, 0);
+            assert_eq!(self.table_lens[1], 0);
+            let buckets = self.tables[0].len();
+            assert!(len <= buckets, "grow above one entry per bucket");
+            assert!(
+                buckets == BUCKETS_MIN || len * SHRINK_BUCKETS_PER_ENTRY >= buckets,
+                "shrink below one entry per {SHRINK_BUCKETS_PER_ENTRY} buckets"
+            );
+        }
+
+        let mut seen = vec![false; len];
+        for (table, heads) in self.tables.iter().enumerate() {
+            let mut linked = 0;
+            for (index, &head) in heads.iter().enumerate() {
+                let mut link = head;
+                while let Some(slot) = slot_of(link) {
+                    assert!(slot < len, "dangling link to slot {slot}");
+                    assert!(!seen[slot], "slot {slot} linked twice (or a cycle)");
+                    seen[slot] = true;
+                    linked += 1;
+                    let node = &self.nodes[slot];
+                    assert_eq!(node.hash, self.hash(node.key.as_bytes()));
+                    assert_eq!(
+                        bucket_index(node.hash, heads),
+                        index,
+                        "node in the wrong bucket"
+                    );
+                    link = node.next;
+                }
+            }
+            assert_eq!(linked, self.table_lens[table]);
+        }
+        assert_eq!(self.table_lens[0] + self.table_lens[1], len);
+    }
+
+    fn hash(&self, key: &[u8]) -> u32 {
+        let mut hasher = FoldHasher::with_seed(self.seed, &self.shared_seed);
+        hasher.write(key);
+        let hash = hasher.finish();
+        (hash ^ (hash >> 32)) as u32
+    }
+
+    fn find(&self, key: &[u8], hash: u32) -> Option<Found> {
+        self.find_node(hash, |slot| {
+            let node = &self.nodes[slot];
+            node.hash == hash && node.key.as_bytes() == key
+        })
+    }
+
+    /// Walks the chains where a node with this hash can be: the old table's bucket unless it was already
+    /// moved, then the new table's bucket (which also receives inserts made during the rehash).
+    fn find_node(&self, hash: u32, mut matches: impl FnMut(usize) -> bool) -> Option<Found> {
+        for table in 0..2 {
+            let heads = &self.tables[table];
+            if heads.is_empty() {
+                continue;
+            }
+            let index = bucket_index(hash, heads);
+            if table == 0 && index < self.rehash_index {
+                continue;
+            }
+            let mut site = LinkSite::Bucket { table, index };
+            let mut link = heads[index];
+            while let Some(slot) = slot_of(link) {
+                if matches(slot) {
+                    return Some(Found { table, site, slot });
+                }
+                site = LinkSite::Next { slot };
+                link = self.nodes[slot].next;
+            }
+        }
+        None
+    }
+
+    fn set_link(&mut self, site: LinkSite, link: Link) {
+        match site {
+            LinkSite::Bucket { table, index } => self.tables[table][index] = link,
+            LinkSite::Next { slot } => self.nodes[slot].next = link,
+        }
+    }
+
+    /// Appends a node for a key known to be absent and links it at the head of its chain, in the new
+    /// table while rehashing (as Redis does, so the old table only ever loses entries).
+    fn push_node(&mut self, key: &[u8], value: V, hash: u32) -> usize {
+        assert!(
+            self.nodes.len() < LEN_MAX,
+            "a hashtable holds at most {LEN_MAX} entries"
+        );
+        let slot = self.nodes.len();
+        let table = usize::from(self.is_rehashing());
+        let index = bucket_index(hash, &self.tables[table]);
+        let next = self.tables[table][index];
+        self.nodes.push(Node {
+            key: Key::new(key),
+            value,
+            hash,
+            next,
+        });
+        self.tables[table][index] = link_to(slot);
+        self.table_lens[table] += 1;
+        self.resize_if_needed();
+        slot
+    }
+
+    fn advance_rehash(&mut self, buckets: usize) {
+        self.rehash_buckets(buckets);
+        self.resize_if_needed();
+    }
+
+    /// Moves up to `buckets` non-empty buckets from the old table to the new one, skipping at most
+    /// `buckets * REHASH_EMPTY_VISITS_PER_BUCKET` empty buckets.
+    fn rehash_buckets(&mut self, buckets: usize) {
+        let mut empty_visits_left = buckets.saturating_mul(REHASH_EMPTY_VISITS_PER_BUCKET);
+        let mut moved = 0;
+        while self.is_rehashing() && moved < buckets && self.table_lens[0] > 0 {
+            // In bounds: table 0 still links a node, and none sits below the rehash index.
+            let head = mem::replace(&mut self.tables[0][self.rehash_index], END);
+            self.rehash_index += 1;
+            if head == END {
+                if empty_visits_left == 0 {
+                    break;
+                }
+                empty_visits_left -= 1;
+                continue;
+            }
+            let mut link = head;
+            while let Some(slot) = slot_of(link) {
+                let node = &mut self.nodes[slot];
+                link = node.next;
+                let index = bucket_index(node.hash, &self.tables[1]);
+                node.next = self.tables[1][index];
+                self.tables[1][index] = link_to(slot);
+                self.table_lens[0] -= 1;
+                self.table_lens[1] += 1;
+            }
+            moved += 1;
+        }
+        self.finish_rehash_if_done();
+    }
+
+    fn finish_rehash_if_done(&mut self) {
+        if self.is_rehashing() && self.table_lens[0] == 0 {
+            self.tables[0] = mem::take(&mut self.tables[1]);
+            self.table_lens = [self.table_lens[1], 0];
+            self.rehash_index = 0;
+        }
+    }
+
+    /// Starts a resize when the load leaves its bounds, never while one is in progress (Redis's
+    /// `_dictExpandIfNeeded` and `htNeedsShrink`). Called after every change of `len` and after every
+    /// rehash step, so a table at rest is always within its bounds.
+    fn resize_if_needed(&mut self) {
+        self.finish_rehash_if_done();
+        if self.is_rehashing() {
+            return;
+        }
+        let len = self.nodes.len();
+        let buckets = self.tables[0].len();
+        let buckets_new = if len > buckets {
+            len.next_power_of_two()
+        } else if buckets > BUCKETS_MIN && len * SHRINK_BUCKETS_PER_ENTRY < buckets {
+            // Give back the slab's spare capacity too. Shrinking a block in place is cheap for the
+            // allocator, and the copy it may cost is of the few entries that remain.
+            self.nodes.shrink_to(len * 2);
+            len.next_power_of_two().max(BUCKETS_MIN)
+        } else {
+            return;
+        };
+        self.tables[1] = vec![END; buckets_new];
+        // An empty table has nothing to move: switch at once.
+        self.finish_rehash_if_done();
+    }
+
+    fn visit_bucket(&self, table: usize, index: usize, visit: &mut impl FnMut(&[u8], &V)) {
+        let mut link = self.tables[table][index];
+        while let Some(slot) = slot_of(link) {
+            let node = &self.nodes[slot];
+            visit(node.key.as_bytes(), &node.value);
+            link = node.next;
+        }
+    }
+}
+
+/// Increments the cursor's masked bits in reverse bit order. Setting the unmasked bits first makes the
+/// carry of the reversed increment run straight into the masked ones; a full wrap yields 0, the end.
+fn next_cursor(cursor: u64, mask: u64) -> u64 {
+    (cursor | !mask)
+        .reverse_bits()
+        .wrapping_add(1)
+        .reverse_bits()
+}
+
+impl<V: fmt::Debug> fmt::Debug for HashTable<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(
+                self.iter()
+                    .map(|(key, value)| (String::from_utf8_lossy(key), value)),
+            )
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn key(number: u32) -> Vec<u8> {
+        format!("key:{number}").into_bytes()
+    }
+
+    fn table_with(seed: u64, keys: impl IntoIterator<Item = u32>) -> HashTable<u64> {
+        let mut table = HashTable::new(seed);
+        for number in keys {
+            table.insert(&key(number), u64::from(number));
+        }
+        table
+    }
+
+    fn scan_all(table: &HashTable<u64>) -> Vec<Vec<u8>> {
+        let mut keys = Vec::new();
+        let mut cursor = 0;
+        loop {
+            cursor = table.scan(cursor, |key, _| keys.push(key.to_vec()));
+            if cursor == 0 {
+                return keys;
+            }
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u32, u64),
+        Remove(u32),
+        /// Removes the entry `entry_at` points to, so that shrink phases hit present keys.
+        RemoveAt(usize),
+        Get(u32),
+        GetMut(u32, u64),
+        GetOrInsert(u32, u64),
+        RehashStep(usize),
+    }
+
+    fn op(key_space: u32, insert_weight: u32, remove_weight: u32) -> impl Strategy<Value = Op> {
+        let k = move || 0..key_space;
+        prop_oneof![
+            insert_weight => (k(), any::<u64>()).prop_map(|(k, v)| Op::Insert(k, v)),
+            remove_weight => k().prop_map(Op::Remove),
+            remove_weight => any::<usize>().prop_map(Op::RemoveAt),
+            2 => k().prop_map(Op::Get),
+            2 => (k(), any::<u64>()).prop_map(|(k, v)| Op::GetMut(k, v)),
+            insert_weight => (k(), any::<u64>()).prop_map(|(k, v)| Op::GetOrInsert(k, v)),
+            1 => (0..4usize).prop_map(Op::RehashStep),
+        ]
+    }
+
+    /// Phases that mostly insert or mostly remove, so that tables grow and shrink mid-sequence.
+    fn phases(key_space: u32) -> impl Strategy<Value = Vec<Vec<Op>>> {
+        let growing = prop::collection::vec(op(key_space, 6, 1), 0..400);
+        let shrinking = prop::collection::vec(op(key_space, 1, 6), 0..400);
+        prop::collection::vec(prop_oneof![growing, shrinking], 1..6)
+    }
+
+    fn run_against_model(seed: u64, phases: Vec<Vec<Op>>) {
+        let mut table = HashTable::new(seed);
+        let mut model: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+        for op in phases.into_iter().flatten() {
+            match op {
+                Op::Insert(k, v) => assert_eq!(table.insert(&key(k), v), model.insert(key(k), v)),
+                Op::Remove(k) => assert_eq!(table.remove(&key(k)), model.remove(&key(k))),
+                Op::RemoveAt(index) => {
+                    let Some((k, _)) = table.entry_at(index) else {
+                        assert!(model.is_empty());
+                        continue;
+                    };
+                    let k = k.to_vec();
+                    let (removed_key, value) = table.remove_entry(&k).unwrap();
+                    assert_eq!(&*removed_key, &k[..]);
+                    assert_eq!(Some(value), model.remove(&k));
+                }
+                Op::Get(k) => {
+                    assert_eq!(table.get(&key(k)), model.get(&key(k)));
+                    assert_eq!(table.contains_key(&key(k)), model.contains_key(&key(k)));
+                    let pair = table.get_key_value(&key(k));
+                    assert_eq!(pair, model.get_key_value(&key(k)).map(|(k, v)| (&k[..], v)));
+                }
+                Op::GetMut(k, v) => {
+                    let got = table.get_mut(&key(k)).map(|value| mem::replace(value, v));
+                    let expected = model.get_mut(&key(k)).map(|value| mem::replace(value, v));
+                    assert_eq!(got, expected);
+                }
+                Op::GetOrInsert(k, v) => {
+                    let (value, inserted) = table.get_or_insert_with(&key(k), || v);
+                    *value = value.wrapping_add(1);
+                    let value = *value;
+                    assert_eq!(inserted, !model.contains_key(&key(k)));
+                    let expected = model.entry(key(k)).or_insert(v);
+                    *expected = expected.wrapping_add(1);
+                    assert_eq!(value, *expected);
+                }
+                Op::RehashStep(buckets) => {
+                    assert_eq!(table.rehash_step(buckets), table.is_rehashing());
+                }
+            }
+            table.check_invariants();
+            assert_eq!(table.len(), model.len());
+        }
+        let entries: BTreeMap<Vec<u8>, u64> = table.iter().map(|(k, v)| (k.to_vec(), *v)).collect();
+        assert_eq!(entries, model);
+    }
+
+    proptest! {
+        #[test]
+        fn matches_model_small_key_space(seed: u64, phases in phases(16)) {
+            run_against_model(seed, phases);
+        }
+
+        #[test]
+        fn matches_model_big_key_space(seed: u64, phases in phases(100_000)) {
+            run_against_model(seed, phases);
+        }
+
+        /// Keys present for the whole scan come back at least once although the table grows, shrinks
+        /// and rehashes between cursor calls.
+        #[test]
+        fn scan_returns_stable_keys_across_resizes(
+            seed: u64,
+            stable_count in 0..200u32,
+            churn in prop::collection::vec((any::<bool>(), 0..600u32, 0..3usize), 1..40),
+        ) {
+            let mut table = table_with(seed, 0..stable_count);
+            let mut seen = BTreeSet::new();
+            let mut cursor = 0;
+            let mut calls = 0;
+            loop {
+                cursor = table.scan(cursor, |key, _| {
+                    seen.insert(key.to_vec());
+                });
+                if cursor == 0 {
+                    break;
+                }
+                if let Some(&(grow, count, rehash_steps)) = churn.get(calls) {
+                    // Churn keys live above the stable ones; a shrink phase removes them all.
+                    if grow {
+                        for number in 0..count {
+                            table.insert(&key(1_000_000 + number), 0);
+                        }
+                    } else {
+                        for number in 0..600 {
+                            table.remove(&key(1_000_000 + number));
+                        }
+                    }
+                    table.rehash_step(rehash_steps);
+                    table.check_invariants();
+                }
+                calls += 1;
+                prop_assert!(calls < 100_000, "scan does not terminate");
+            }
+            for number in 0..stable_count {
+                prop_assert!(seen.contains(&key(number)), "scan missed key {number}");
+            }
+        }
+
+        /// Without changes a full scan returns each key exactly once, at rest or mid-rehash.
+        #[test]
+        fn scan_without_changes_returns_each_key_once(seed: u64, count in 0..2000u32, removed in 0..2000u32) {
+            let mut table = table_with(seed, 0..count);
+            for number in 0..removed.min(count) {
+                table.remove(&key(number));
+            }
+            let mut keys = scan_all(&table);
+            keys.sort();
+            let mut expected: Vec<Vec<u8>> = table.iter().map(|(k, _)| k.to_vec()).collect();
+            expected.sort();
+            prop_assert_eq!(keys, expected);
+        }
+    }
+
+    #[test]
+    fn scan_mid_rehash_returns_each_key_once() {
+        let assert_scan_exact = |table: &HashTable<u64>| {
+            let mut keys = scan_all(table);
+            keys.sort();
+            let mut expected: Vec<Vec<u8>> = table.iter().map(|(k, _)| k.to_vec()).collect();
+            expected.sort();
+            assert_eq!(keys, expected);
+        };
+        let mut table = HashTable::new(7);
+        let (mut grows_checked, mut shrinks_checked) = (0, 0);
+        for number in 0..2000 {
+            table.insert(&key(number), 0);
+            if table.is_rehashing() {
+                assert_scan_exact(&table);
+                grows_checked += 1;
+            }
+        }
+        for number in 0..2000 {
+            table.remove(&key(number));
+            if table.is_rehashing() {
+                assert_scan_exact(&table);
+                shrinks_checked += 1;
+            }
+        }
+        assert!(grows_checked > 100 && shrinks_checked > 100);
+    }
+
+    #[test]
+    fn same_seed_same_order_different_seed_different_buckets() {
+        let ops = |seed| {
+            let mut table = table_with(seed, 0..3000);
+            for number in (0..3000).step_by(3) {
+                table.remove(&key(number));
+            }
+            table.rehash_step(usize::MAX);
+            table
+        };
+        let (a, b, c) = (ops(1), ops(1), ops(2));
+        let order =
+            |table: &HashTable<u64>| table.iter().map(|(k, _)| k.to_vec()).collect::<Vec<_>>();
+        assert_eq!(order(&a), order(&b));
+        assert_eq!(scan_all(&a), scan_all(&b));
+        // Slab order depends only on the operations; bucket placement depends on the seed.
+        assert_eq!(order(&a), order(&c));
+        assert_ne!(scan_all(&a), scan_all(&c));
+    }
+
+    #[test]
+    fn entry_at_returns_every_entry() {
+        let mut table = table_with(3, 0..500);
+        for number in (0..500).step_by(7) {
+            table.remove(&key(number));
+        }
+        let from_entry_at: BTreeSet<Vec<u8>> = (0..table.len())
+            .map(|index| table.entry_at(index).unwrap().0.to_vec())
+            .collect();
+        let from_iter: BTreeSet<Vec<u8>> = table.iter().map(|(k, _)| k.to_vec()).collect();
+        assert_eq!(from_entry_at.len(), table.len());
+        assert_eq!(from_entry_at, from_iter);
+        assert_eq!(table.entry_at(table.len()), table.entry_at(0));
+        assert_eq!(HashTable::<u64>::new(3).entry_at(5), None);
+    }
+
+    #[test]
+    fn resizes_progressively_in_both_directions() {
+        let mut table = HashTable::new(11);
+        for number in 0..1024 {
+            table.insert(&key(number), number);
+        }
+        table.rehash_step(usize::MAX);
+        assert_eq!(table.bucket_count(), 1024);
+        // The insert that crosses the load factor starts a resize but moves only a few buckets.
+        table.insert(&key(5000), 0);
+        assert!(table.is_rehashing());
+        assert_eq!(table.bucket_count(), 1024 + 2048);
+        assert!(
+            table.rehash_index
+                <= REHASH_BUCKETS_PER_OPERATION * (REHASH_EMPTY_VISITS_PER_BUCKET + 1)
+        );
+        let mut steps = 0;
+        while table.rehash_step(1) {
+            steps += 1;
+            table.check_invariants();
+        }
+        assert!(steps > 500, "{steps}");
+        assert_eq!(table.bucket_count(), 2048);
+
+        for number in 0..1024 {
+            table.remove(&key(number));
+            table.check_invariants();
+        }
+        while table.rehash_step(1) {}
+        assert_eq!(table.len(), 1);
+        assert_eq!(table.bucket_count(), BUCKETS_MIN);
+        assert_eq!(table.get(&key(5000)), Some(&0));
+    }
+
+    #[test]
+    fn node_of_a_small_key_and_16_byte_value_is_48_bytes() {
+        assert_eq!(mem::size_of::<Node<[u64; 2]>>(), 48);
+    }
+
+    #[test]
+    fn long_keys_and_take() {
+        let long = vec![b'x'; 1000];
+        let mut table = HashTable::new(5);
+        assert_eq!(table.insert(&long, 1), None);
+        assert_eq!(table.insert(b"", 2), None);
+        assert_eq!(table.insert(&[b'y'; INLINE_KEY_BYTES_MAX], 3), None);
+        assert_eq!(table.insert(&[b'y'; INLINE_KEY_BYTES_MAX + 1], 4), None);
+        assert_eq!(table.get(&long), Some(&1));
+        assert_eq!(table.get(b""), Some(&2));
+        table.check_invariants();
+
+        let taken = table.take();
+        assert!(table.is_empty());
+        table.check_invariants();
+        assert_eq!(taken.len(), 4);
+        taken.check_invariants();
+        // Same seed: the emptied table places keys as the taken one did.
+        table.insert(&long, 1);
+        assert_eq!(table.hash(&long), taken.hash(&long));
+
+        let mut taken = taken;
+        let (removed_key, value) = taken.remove_entry(&long).unwrap();
+        assert_eq!((&*removed_key, value), (&long[..], 1));
+        let mut values = taken.drain_values();
+        values.sort();
+        assert_eq!(values, vec![2, 3, 4]);
+        assert!(taken.is_empty());
+        taken.check_invariants();
+    }
+}
