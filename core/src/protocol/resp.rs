@@ -1,0 +1,1223 @@
+//! Incremental RESP2 request parser: multibulk (`*N\r\n$len\r\n...`) and inline commands.
+//!
+//! The server keeps each connection's query buffer as a `Vec<u8>`: it appends what it reads, calls
+//! [`RequestParser::parse`] until it answers [`Parse::Incomplete`] (or an error), executes each
+//! [`Parse::Command`] through [`RequestParser::args`], and from time to time drains
+//! [`RequestParser::consumed`] bytes from the front of its buffer and reports it with
+//! [`RequestParser::buffer_drained`].
+//!
+//! The parser never examines a byte twice: it remembers its stage (which header line it is reading
+//! and how far it has searched for the line's end, or which bulk it is waiting for), so a 100 MB bulk
+//! arriving one byte at a time costs O(1) per call.
+//!
+//! Behaviour matches Redis 7.0's `processMultibulkBuffer` / `processInlineBuffer`, quirks included:
+//! - line searches stop at a NUL byte, as `strchr` does: a header or inline line holding a NUL before
+//!   its terminator never completes, and fails only once the line-length limit is crossed;
+//! - a multibulk or bulk header ends at the first `\r`, and the byte after it is skipped without
+//!   being checked; the two bytes after bulk data are skipped without being checked either;
+//! - `*0` and negative counts, and inline lines without arguments, are skipped silently;
+//! - the line-length limit applies only while no terminator has been found, so a long line that
+//!   arrives whole is accepted.
+
+use crate::util::number::parse_i64;
+
+/// Redis's `authRequired` limits: before authentication, at most 10 arguments per command.
+const UNAUTHENTICATED_ARGS_MAX: i64 = 10;
+/// Redis's `authRequired` limits: before authentication, at most 16 KiB per bulk argument.
+const UNAUTHENTICATED_BULK_BYTES_MAX: i64 = 16384;
+/// Redis preallocates at most this many argument slots from an untrusted multibulk count.
+const ARGS_PREALLOCATED_MAX: usize = 1024;
+
+/// Parser limits, as in Redis's configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// `proto-max-bulk-len`: the largest bulk argument (Redis default 512 MiB).
+    pub bulk_bytes_max: usize,
+    /// The largest multibulk count (Redis: `INT_MAX`).
+    pub args_max: usize,
+    /// `PROTO_INLINE_MAX_SIZE`: the longest inline line or header line without a terminator.
+    pub inline_bytes_max: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            bulk_bytes_max: 512 * 1024 * 1024,
+            args_max: i32::MAX as usize,
+            inline_bytes_max: 64 * 1024,
+        }
+    }
+}
+
+/// One variant per protocol error that Redis 7.0 replies before closing the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtocolError {
+    TooBigInlineRequest,
+    UnbalancedQuotes,
+    TooBigMultibulkCount,
+    InvalidMultibulkLength,
+    UnauthenticatedMultibulkLength,
+    TooBigBulkCount,
+    /// A bulk header did not start with `$`; carries the byte found instead.
+    ExpectedDollar(u8),
+    InvalidBulkLength,
+    UnauthenticatedBulkLength,
+}
+
+const EXPECTED_DOLLAR_PREFIX: &[u8] = b"Protocol error: expected '$', got '";
+const EXPECTED_DOLLAR_BYTES: usize = EXPECTED_DOLLAR_PREFIX.len() + 2;
+
+/// `expected '$', got 'X'` for every byte X, as Redis sends it: the raw byte, except that
+/// `addReplyErrorFormat` turns `\r` and `\n` into spaces.
+static EXPECTED_DOLLAR_MESSAGES: [[u8; EXPECTED_DOLLAR_BYTES]; 256] = expected_dollar_messages();
+
+const fn expected_dollar_messages() -> [[u8; EXPECTED_DOLLAR_BYTES]; 256] {
+    let mut table = [[0u8; EXPECTED_DOLLAR_BYTES]; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let mut i = 0;
+        while i < EXPECTED_DOLLAR_PREFIX.len() {
+            table[byte][i] = EXPECTED_DOLLAR_PREFIX[i];
+            i += 1;
+        }
+        let shown = byte as u8;
+        table[byte][i] = if shown == b'\r' || shown == b'\n' {
+            b' '
+        } else {
+            shown
+        };
+        table[byte][i + 1] = b'\'';
+        byte += 1;
+    }
+    table
+}
+
+impl ProtocolError {
+    /// The exact Redis 7.0 error text without the `-ERR ` prefix. For `ExpectedDollar` with a byte
+    /// that is not ASCII, Redis sends the raw byte, which no `str` can hold: this returns U+FFFD
+    /// in its place, and [`ProtocolError::message_bytes`] gives the exact bytes.
+    pub fn message(&self) -> &'static str {
+        match self {
+            ProtocolError::TooBigInlineRequest => "Protocol error: too big inline request",
+            ProtocolError::UnbalancedQuotes => "Protocol error: unbalanced quotes in request",
+            ProtocolError::TooBigMultibulkCount => "Protocol error: too big mbulk count string",
+            ProtocolError::InvalidMultibulkLength => "Protocol error: invalid multibulk length",
+            ProtocolError::UnauthenticatedMultibulkLength => {
+                "Protocol error: unauthenticated multibulk length"
+            }
+            ProtocolError::TooBigBulkCount => "Protocol error: too big bulk count string",
+            ProtocolError::ExpectedDollar(byte) => {
+                match std::str::from_utf8(&EXPECTED_DOLLAR_MESSAGES[*byte as usize]) {
+                    Ok(text) => text,
+                    Err(_) => "Protocol error: expected '$', got '\u{FFFD}'",
+                }
+            }
+            ProtocolError::InvalidBulkLength => "Protocol error: invalid bulk length",
+            ProtocolError::UnauthenticatedBulkLength => {
+                "Protocol error: unauthenticated bulk length"
+            }
+        }
+    }
+
+    /// The exact bytes Redis 7.0 sends after `-ERR ` (differs from `message()` only for
+    /// `ExpectedDollar` with a non-ASCII byte).
+    pub fn message_bytes(&self) -> &'static [u8] {
+        match self {
+            ProtocolError::ExpectedDollar(byte) => &EXPECTED_DOLLAR_MESSAGES[*byte as usize],
+            other => other.message().as_bytes(),
+        }
+    }
+}
+
+/// The outcome of one [`RequestParser::parse`] call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parse {
+    /// More bytes are needed. Not an error.
+    Incomplete,
+    /// A complete command: read it with [`RequestParser::args`].
+    Command,
+    /// Reply `-ERR <message>` and close the connection. The parser stays failed: later calls
+    /// return the same error.
+    Error(ProtocolError),
+}
+
+/// A search for a line terminator that remembers how far it got, so no byte is examined twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LineSearch {
+    /// Where the line starts (absolute offset in the buffer).
+    start: usize,
+    /// Bytes before this offset hold neither the terminator nor a NUL.
+    scanned: usize,
+    /// A NUL byte was met first: like `strchr`, the search will never find the terminator.
+    nul_found: bool,
+}
+
+impl LineSearch {
+    fn new(start: usize) -> Self {
+        LineSearch {
+            start,
+            scanned: start,
+            nul_found: false,
+        }
+    }
+
+    /// The offset of the first `needle` at or after `start`, if no NUL comes before it.
+    /// On success `scanned` stays at the terminator, so asking again is O(1).
+    fn find(&mut self, buffer: &[u8], needle: u8, examined: &mut u64) -> Option<usize> {
+        if self.nul_found {
+            return None;
+        }
+        let unscanned = &buffer[self.scanned..];
+        let hit = unscanned.iter().position(|&b| b == needle || b == 0);
+        *examined += hit.map_or(unscanned.len(), |i| i + 1) as u64;
+        match hit {
+            Some(i) if unscanned[i] == needle => {
+                self.scanned += i;
+                Some(self.scanned)
+            }
+            Some(i) => {
+                self.scanned += i;
+                self.nul_found = true;
+                None
+            }
+            None => {
+                self.scanned = buffer.len();
+                None
+            }
+        }
+    }
+
+    fn shift(&mut self, n: usize) {
+        self.start -= n;
+        self.scanned -= n;
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Nothing examined at `consumed`.
+    Idle,
+    /// An inline line starting at `consumed`, waiting for `\n`.
+    InlineLine(LineSearch),
+    /// The `*<count>` line at `consumed`, waiting for `\r` and one more byte.
+    MultibulkCount(LineSearch),
+    /// A `$<length>` line, waiting for `\r` and one more byte.
+    BulkLength(LineSearch),
+    /// Bulk data at `start`, waiting for `length` bytes and two more.
+    BulkData { start: usize, length: usize },
+    /// A protocol error was found; the parser stays here.
+    Failed(ProtocolError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArgsSource {
+    /// Ranges are relative to `args_base` in the caller's buffer.
+    Buffer,
+    /// Ranges index the parser's scratch buffer (unquoted inline arguments).
+    Scratch,
+}
+
+/// Incremental RESP2 request parser; one per connection.
+#[derive(Debug, Clone)]
+pub struct RequestParser {
+    stage: Stage,
+    /// Bytes at the front of the buffer that belong to finished (or skipped) commands.
+    consumed: usize,
+    /// The buffer length seen by the last `parse` call.
+    seen_len: usize,
+    /// Multibulk arguments still to read for the command in progress.
+    args_remaining: usize,
+    /// Arguments as (start, length): of the last complete command when `command_ready`, else of
+    /// the command in progress. Multibulk starts are relative to the command's first byte.
+    ranges: Vec<(usize, usize)>,
+    source: ArgsSource,
+    /// Absolute offset of the last complete multibulk command's first byte.
+    args_base: usize,
+    command_ready: bool,
+    scratch: Vec<u8>,
+    authenticated: bool,
+    /// Bytes examined by line searches and inline splitting: stays O(bytes received).
+    examined: u64,
+}
+
+impl Default for RequestParser {
+    fn default() -> Self {
+        RequestParser {
+            stage: Stage::Idle,
+            consumed: 0,
+            seen_len: 0,
+            args_remaining: 0,
+            ranges: Vec::new(),
+            source: ArgsSource::Buffer,
+            args_base: 0,
+            command_ready: false,
+            scratch: Vec::new(),
+            authenticated: true,
+            examined: 0,
+        }
+    }
+}
+
+impl RequestParser {
+    /// Looks for the next complete command in `buffer[self.consumed()..]`. On `Command`, `args()`
+    /// gives the arguments until the next call to `parse`, `consume_command` or `buffer_drained`
+    /// (inline arguments survive `buffer_drained`). `buffer` must be the same buffer as in earlier
+    /// calls, possibly with bytes appended, minus what was reported through `buffer_drained`.
+    pub fn parse(&mut self, buffer: &[u8], limits: &Limits) -> Parse {
+        if let Stage::Failed(error) = self.stage {
+            return Parse::Error(error);
+        }
+        assert!(
+            buffer.len() >= self.seen_len,
+            "the query buffer shrank behind the parser's back"
+        );
+        self.seen_len = buffer.len();
+        if self.command_ready {
+            self.consume_command();
+        }
+        loop {
+            match self.stage {
+                Stage::Failed(error) => return Parse::Error(error),
+                Stage::Idle => {
+                    if self.consumed == buffer.len() {
+                        return Parse::Incomplete;
+                    }
+                    let search = LineSearch::new(self.consumed);
+                    self.stage = if buffer[self.consumed] == b'*' {
+                        Stage::MultibulkCount(search)
+                    } else {
+                        Stage::InlineLine(search)
+                    };
+                }
+                Stage::InlineLine(mut search) => {
+                    let found = search.find(buffer, b'\n', &mut self.examined);
+                    self.stage = Stage::InlineLine(search);
+                    let Some(newline) = found else {
+                        if buffer.len() - search.start > limits.inline_bytes_max {
+                            return self.fail(ProtocolError::TooBigInlineRequest);
+                        }
+                        return Parse::Incomplete;
+                    };
+                    let mut line_end = newline;
+                    if line_end > search.start && buffer[line_end - 1] == b'\r' {
+                        line_end -= 1;
+                    }
+                    self.scratch.clear();
+                    self.ranges.clear();
+                    let line = &buffer[search.start..line_end];
+                    self.examined += line.len() as u64;
+                    if split_inline(line, &mut self.scratch, &mut self.ranges).is_err() {
+                        return self.fail(ProtocolError::UnbalancedQuotes);
+                    }
+                    self.consumed = newline + 1;
+                    self.stage = Stage::Idle;
+                    if !self.ranges.is_empty() {
+                        self.source = ArgsSource::Scratch;
+                        self.command_ready = true;
+                        return Parse::Command;
+                    }
+                    // Redis skips a line without arguments silently.
+                }
+                Stage::MultibulkCount(mut search) => {
+                    let found = search.find(buffer, b'\r', &mut self.examined);
+                    self.stage = Stage::MultibulkCount(search);
+                    let Some(line_end) = found else {
+                        if buffer.len() - search.start > limits.inline_bytes_max {
+                            return self.fail(ProtocolError::TooBigMultibulkCount);
+                        }
+                        return Parse::Incomplete;
+                    };
+                    // Redis wants one byte after the `\r` and skips it unchecked.
+                    if buffer.len() < line_end + 2 {
+                        return Parse::Incomplete;
+                    }
+                    let count = match parse_i64(&buffer[search.start + 1..line_end]) {
+                        Some(count)
+                            if count <= i64::from(i32::MAX)
+                                && (count <= 0 || count as u64 <= limits.args_max as u64) =>
+                        {
+                            count
+                        }
+                        _ => return self.fail(ProtocolError::InvalidMultibulkLength),
+                    };
+                    if !self.authenticated && count > UNAUTHENTICATED_ARGS_MAX {
+                        return self.fail(ProtocolError::UnauthenticatedMultibulkLength);
+                    }
+                    if count <= 0 {
+                        // `*0` and `*-1` are skipped silently.
+                        self.consumed = line_end + 2;
+                        self.stage = Stage::Idle;
+                        continue;
+                    }
+                    self.args_remaining = count as usize;
+                    self.ranges.clear();
+                    self.ranges
+                        .reserve(self.args_remaining.min(ARGS_PREALLOCATED_MAX));
+                    self.stage = Stage::BulkLength(LineSearch::new(line_end + 2));
+                }
+                Stage::BulkLength(mut search) => {
+                    let found = search.find(buffer, b'\r', &mut self.examined);
+                    self.stage = Stage::BulkLength(search);
+                    let Some(line_end) = found else {
+                        if buffer.len() - search.start > limits.inline_bytes_max {
+                            return self.fail(ProtocolError::TooBigBulkCount);
+                        }
+                        return Parse::Incomplete;
+                    };
+                    if buffer.len() < line_end + 2 {
+                        return Parse::Incomplete;
+                    }
+                    if buffer[search.start] != b'$' {
+                        return self.fail(ProtocolError::ExpectedDollar(buffer[search.start]));
+                    }
+                    let length = match parse_i64(&buffer[search.start + 1..line_end]) {
+                        Some(length)
+                            if length >= 0 && length as u64 <= limits.bulk_bytes_max as u64 =>
+                        {
+                            length
+                        }
+                        _ => return self.fail(ProtocolError::InvalidBulkLength),
+                    };
+                    if !self.authenticated && length > UNAUTHENTICATED_BULK_BYTES_MAX {
+                        return self.fail(ProtocolError::UnauthenticatedBulkLength);
+                    }
+                    self.stage = Stage::BulkData {
+                        start: line_end + 2,
+                        length: length as usize,
+                    };
+                }
+                Stage::BulkData { start, length } => {
+                    // Redis skips the two bytes after the data without checking for `\r\n`.
+                    let end = start.saturating_add(length).saturating_add(2);
+                    if buffer.len() < end {
+                        return Parse::Incomplete;
+                    }
+                    self.ranges.push((start - self.consumed, length));
+                    self.args_remaining -= 1;
+                    if self.args_remaining > 0 {
+                        self.stage = Stage::BulkLength(LineSearch::new(end));
+                        continue;
+                    }
+                    self.source = ArgsSource::Buffer;
+                    self.args_base = self.consumed;
+                    self.consumed = end;
+                    self.stage = Stage::Idle;
+                    self.command_ready = true;
+                    return Parse::Command;
+                }
+            }
+        }
+    }
+
+    fn fail(&mut self, error: ProtocolError) -> Parse {
+        self.stage = Stage::Failed(error);
+        self.command_ready = false;
+        self.ranges.clear();
+        Parse::Error(error)
+    }
+
+    /// Forgets the last command's arguments (its bytes are already counted in `consumed()`).
+    pub fn consume_command(&mut self) {
+        if self.command_ready {
+            self.command_ready = false;
+            self.ranges.clear();
+        }
+    }
+
+    /// Byte count of fully parsed commands (including skipped empty inline lines, `*0` and
+    /// negative counts) from the front of the buffer.
+    pub fn consumed(&self) -> usize {
+        self.consumed
+    }
+
+    /// The caller drained `n <= consumed()` bytes from the front of its buffer.
+    pub fn buffer_drained(&mut self, n: usize) {
+        assert!(
+            n <= self.consumed,
+            "drained {n} bytes but only {} are consumed",
+            self.consumed
+        );
+        if n == 0 {
+            return;
+        }
+        self.consumed -= n;
+        self.seen_len -= n;
+        match &mut self.stage {
+            Stage::Idle | Stage::Failed(_) => {}
+            Stage::InlineLine(search)
+            | Stage::MultibulkCount(search)
+            | Stage::BulkLength(search) => search.shift(n),
+            Stage::BulkData { start, .. } => *start -= n,
+        }
+        if self.command_ready && self.source == ArgsSource::Buffer {
+            // The last command's bytes are gone: so are its arguments.
+            self.consume_command();
+        }
+        self.check_invariants();
+    }
+
+    /// Arguments of the last complete command (empty if there is none).
+    pub fn args<'a>(&'a self, buffer: &'a [u8]) -> Args<'a> {
+        if !self.command_ready {
+            return Args {
+                bytes: &[],
+                ranges: &[],
+            };
+        }
+        let bytes = match self.source {
+            ArgsSource::Buffer => &buffer[self.args_base..self.consumed],
+            ArgsSource::Scratch => &self.scratch[..],
+        };
+        Args {
+            bytes,
+            ranges: &self.ranges,
+        }
+    }
+
+    /// Argument count of the last complete command (0 if there is none).
+    pub fn arg_count(&self) -> usize {
+        if self.command_ready {
+            self.ranges.len()
+        } else {
+            0
+        }
+    }
+
+    /// Bytes the command in progress still needs, as far as the parser knows (the rest of a bulk
+    /// and its trailing two bytes), counted from the buffer length of the last `parse` call.
+    /// 0 if unknown.
+    pub fn bytes_expected(&self) -> usize {
+        match self.stage {
+            Stage::BulkData { start, length } => start
+                .saturating_add(length)
+                .saturating_add(2)
+                .saturating_sub(self.seen_len),
+            _ => 0,
+        }
+    }
+
+    /// True when bytes of a command not yet complete have been examined.
+    pub fn has_partial_command(&self) -> bool {
+        !matches!(self.stage, Stage::Idle | Stage::Failed(_))
+    }
+
+    /// Whether the connection is authenticated. While it is not, multibulk counts above 10 and
+    /// bulk lengths above 16384 are protocol errors (Redis's `authRequired` limits). The server
+    /// passes `true` when no password is required. Default: `true`.
+    pub fn set_authenticated(&mut self, authenticated: bool) {
+        self.authenticated = authenticated;
+    }
+
+    /// Forgets everything, as for a fresh connection (keeps the authentication flag and the
+    /// allocations).
+    pub fn reset(&mut self) {
+        self.stage = Stage::Idle;
+        self.consumed = 0;
+        self.seen_len = 0;
+        self.args_remaining = 0;
+        self.ranges.clear();
+        self.source = ArgsSource::Buffer;
+        self.args_base = 0;
+        self.command_ready = false;
+        self.scratch.clear();
+    }
+
+    pub fn check_invariants(&self) {
+        assert!(self.consumed <= self.seen_len);
+        match self.stage {
+            Stage::Idle | Stage::Failed(_) => {}
+            Stage::InlineLine(search)
+            | Stage::MultibulkCount(search)
+            | Stage::BulkLength(search) => {
+                assert!(self.consumed <= search.start);
+                assert!(search.start <= search.scanned && search.scanned <= self.seen_len);
+            }
+            Stage::BulkData { start, .. } => assert!(self.consumed < start),
+        }
+        if matches!(self.stage, Stage::BulkLength(_) | Stage::BulkData { .. }) {
+            assert!(self.args_remaining > 0);
+        }
+        if self.command_ready && self.source == ArgsSource::Buffer {
+            assert!(self.args_base < self.consumed);
+            for &(start, length) in &self.ranges {
+                assert!(self.args_base + start + length <= self.consumed);
+            }
+        }
+    }
+}
+
+/// A view of one command's arguments.
+#[derive(Debug, Clone, Copy)]
+pub struct Args<'a> {
+    bytes: &'a [u8],
+    ranges: &'a [(usize, usize)],
+}
+
+impl<'a> Args<'a> {
+    pub fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&'a [u8]> {
+        let &(start, length) = self.ranges.get(i)?;
+        Some(&self.bytes[start..start + length])
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let bytes = self.bytes;
+        self.ranges
+            .iter()
+            .map(move |&(start, length)| &bytes[start..start + length])
+    }
+}
+
+/// `isspace` in the C locale.
+fn is_c_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+fn hex_value(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Splits an inline line like Redis's `sdssplitargs`, appending argument bytes to `scratch` and
+/// (start, length) pairs to `ranges`. `Err` means unbalanced quotes (including a closing quote
+/// followed by something other than a space). The line holds no NUL (the line search stops at
+/// one), so its end plays the part of C's terminating NUL.
+fn split_inline(
+    line: &[u8],
+    scratch: &mut Vec<u8>,
+    ranges: &mut Vec<(usize, usize)>,
+) -> Result<(), ()> {
+    let at = |i: usize| line.get(i).copied().unwrap_or(0);
+    let mut i = 0;
+    loop {
+        while i < line.len() && is_c_space(line[i]) {
+            i += 1;
+        }
+        if i >= line.len() {
+            return Ok(());
+        }
+        let start = scratch.len();
+        let mut in_double_quotes = false;
+        let mut in_single_quotes = false;
+        let mut done = false;
+        while !done {
+            let c = at(i);
+            if in_double_quotes {
+                if c == b'\\' && at(i + 1) == b'x' {
+                    if let (Some(high), Some(low)) = (hex_value(at(i + 2)), hex_value(at(i + 3))) {
+                        scratch.push(high * 16 + low);
+                        i += 3;
+                    } else {
+                        // `\x` without two hex digits is an ordinary escape of `x`.
+                        i += 1;
+                        scratch.push(b'x');
+                    }
+                } else if c == b'\\' && at(i + 1) != 0 {
+                    i += 1;
+                    scratch.push(match at(i) {
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'b' => 0x08,
+                        b'a' => 0x07,
+                        other => other,
+                    });
+                } else if c == b'"' {
+                    // The closing quote must be followed by a space or nothing at all.
+                    if at(i + 1) != 0 && !is_c_space(at(i + 1)) {
+                        return Err(());
+                    }
+                    done = true;
+                } else if c == 0 {
+                    return Err(());
+                } else {
+                    scratch.push(c);
+                }
+            } else if in_single_quotes {
+                if c == b'\\' && at(i + 1) == b'\'' {
+                    i += 1;
+                    scratch.push(b'\'');
+                } else if c == b'\'' {
+                    if at(i + 1) != 0 && !is_c_space(at(i + 1)) {
+                        return Err(());
+                    }
+                    done = true;
+                } else if c == 0 {
+                    return Err(());
+                } else {
+                    scratch.push(c);
+                }
+            } else {
+                match c {
+                    b' ' | b'\n' | b'\r' | b'\t' | 0 => done = true,
+                    b'"' => in_double_quotes = true,
+                    b'\'' => in_single_quotes = true,
+                    _ => scratch.push(c),
+                }
+            }
+            if at(i) != 0 {
+                i += 1;
+            }
+        }
+        ranges.push((start, scratch.len() - start));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    type Command = Vec<Vec<u8>>;
+
+    /// Feeds `input` in pieces cut at `cuts` the way the server does: append, parse until not
+    /// `Command`, drain what is consumed. Returns the commands and the last non-command outcome.
+    fn feed(
+        input: &[u8],
+        cuts: &[usize],
+        limits: &Limits,
+        authenticated: bool,
+    ) -> (Vec<Command>, Parse) {
+        let mut parser = RequestParser::default();
+        parser.set_authenticated(authenticated);
+        let mut buffer = Vec::new();
+        let mut commands = Vec::new();
+        let mut points: Vec<usize> = cuts.iter().map(|&c| c.min(input.len())).collect();
+        points.push(input.len());
+        points.sort_unstable();
+        let mut fed = 0;
+        let mut outcome = Parse::Incomplete;
+        for point in points {
+            buffer.extend_from_slice(&input[fed..point]);
+            fed = point;
+            loop {
+                outcome = parser.parse(&buffer, limits);
+                parser.check_invariants();
+                match outcome {
+                    Parse::Command => {
+                        let args = parser.args(&buffer);
+                        assert_eq!(args.len(), parser.arg_count());
+                        assert!(!args.is_empty());
+                        commands.push(args.iter().map(<[u8]>::to_vec).collect());
+                    }
+                    Parse::Incomplete => {
+                        let consumed = parser.consumed();
+                        buffer.drain(..consumed);
+                        parser.buffer_drained(consumed);
+                        break;
+                    }
+                    Parse::Error(_) => return (commands, outcome),
+                }
+            }
+        }
+        (commands, outcome)
+    }
+
+    fn feed_whole(input: &[u8]) -> (Vec<Command>, Parse) {
+        feed(input, &[], &Limits::default(), true)
+    }
+
+    fn error_of(input: &[u8]) -> Option<ProtocolError> {
+        match feed_whole(input).1 {
+            Parse::Error(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    fn strings(command: &[&str]) -> Command {
+        command.iter().map(|s| s.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn multibulk_inline_and_pipelines() {
+        let (commands, outcome) = feed_whole(
+            b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\nPING\r\nECHO  hi\t there\n*1\r\n$4\r\nPI",
+        );
+        assert_eq!(
+            commands,
+            vec![
+                strings(&["SET", "k", ""]),
+                strings(&["PING"]),
+                strings(&["ECHO", "hi", "there"])
+            ]
+        );
+        assert_eq!(outcome, Parse::Incomplete);
+    }
+
+    #[test]
+    fn skipped_requests_produce_no_command() {
+        let input = b"\r\n\n   \r\n\t\x0b\n*0\r\n*-1\r\n*-100\r\n\r\r\nPING\r\n";
+        let mut parser = RequestParser::default();
+        assert_eq!(parser.parse(input, &Limits::default()), Parse::Command);
+        assert_eq!(parser.consumed(), input.len());
+        assert_eq!(parser.parse(input, &Limits::default()), Parse::Incomplete);
+        assert_eq!(feed_whole(input).0, vec![strings(&["PING"])]);
+    }
+
+    #[test]
+    fn unchecked_bytes_after_headers_and_bulks() {
+        // Redis skips one byte after a header's `\r` and two bytes after bulk data, unchecked.
+        let (commands, _) = feed_whole(b"*1\rX$4\r\nPINGxy*2\r\n$4\rZECHO\r\n$1\r\nab\n");
+        assert_eq!(commands, vec![strings(&["PING"]), strings(&["ECHO", "a"])]);
+    }
+
+    #[test]
+    fn every_error_text() {
+        let cases: &[(&[u8], ProtocolError, &str)] = &[
+            (
+                b"ECHO \"abc\r\n",
+                ProtocolError::UnbalancedQuotes,
+                "Protocol error: unbalanced quotes in request",
+            ),
+            (
+                b"*\r\n",
+                ProtocolError::InvalidMultibulkLength,
+                "Protocol error: invalid multibulk length",
+            ),
+            (
+                b"*1\r\nX\r\n",
+                ProtocolError::ExpectedDollar(b'X'),
+                "Protocol error: expected '$', got 'X'",
+            ),
+            (
+                b"*1\r\n\n\r\n",
+                ProtocolError::ExpectedDollar(b'\n'),
+                "Protocol error: expected '$', got ' '",
+            ),
+            (
+                b"*1\r\n\r\r\n",
+                ProtocolError::ExpectedDollar(b'\r'),
+                "Protocol error: expected '$', got ' '",
+            ),
+            (
+                b"*1\r\n$-1\r\n",
+                ProtocolError::InvalidBulkLength,
+                "Protocol error: invalid bulk length",
+            ),
+        ];
+        for &(input, error, text) in cases {
+            assert_eq!(
+                error_of(input),
+                Some(error),
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+            assert_eq!(error.message(), text);
+            assert_eq!(error.message_bytes(), text.as_bytes());
+        }
+        let texts = [
+            (
+                ProtocolError::TooBigInlineRequest,
+                "Protocol error: too big inline request",
+            ),
+            (
+                ProtocolError::TooBigMultibulkCount,
+                "Protocol error: too big mbulk count string",
+            ),
+            (
+                ProtocolError::TooBigBulkCount,
+                "Protocol error: too big bulk count string",
+            ),
+            (
+                ProtocolError::UnauthenticatedMultibulkLength,
+                "Protocol error: unauthenticated multibulk length",
+            ),
+            (
+                ProtocolError::UnauthenticatedBulkLength,
+                "Protocol error: unauthenticated bulk length",
+            ),
+        ];
+        for (error, text) in texts {
+            assert_eq!(error.message(), text);
+        }
+        let raw = ProtocolError::ExpectedDollar(0xff);
+        assert_eq!(error_of(b"*1\r\n\xff\r\n"), Some(raw));
+        assert_eq!(
+            raw.message_bytes(),
+            b"Protocol error: expected '$', got '\xff'"
+        );
+        assert_eq!(
+            raw.message(),
+            "Protocol error: expected '$', got '\u{FFFD}'"
+        );
+    }
+
+    #[test]
+    fn count_and_length_syntax_is_string2ll() {
+        for bad in [
+            "*-0",
+            "*+1",
+            "*01",
+            "*1 ",
+            "* 1",
+            "*2147483648",
+            "*99999999999999999999",
+        ] {
+            let input = format!("{bad}\r\n");
+            assert_eq!(
+                error_of(input.as_bytes()),
+                Some(ProtocolError::InvalidMultibulkLength),
+                "{bad}"
+            );
+        }
+        assert_eq!(feed_whole(b"*2147483647\r\n").1, Parse::Incomplete);
+        for bad in ["$-0", "$+3", "$03", "$x", "$", "$-1", "$536870913"] {
+            let input = format!("*1\r\n{bad}\r\nfoo\r\n");
+            assert_eq!(
+                error_of(input.as_bytes()),
+                Some(ProtocolError::InvalidBulkLength),
+                "{bad}"
+            );
+        }
+        assert_eq!(feed_whole(b"*1\r\n$536870912\r\n").1, Parse::Incomplete);
+        let limits = Limits {
+            bulk_bytes_max: 3,
+            args_max: 2,
+            ..Limits::default()
+        };
+        assert_eq!(
+            feed(b"*3\r\n", &[], &limits, true).1,
+            Parse::Error(ProtocolError::InvalidMultibulkLength)
+        );
+        assert_eq!(
+            feed(b"*2\r\n$4\r\n", &[], &limits, true).1,
+            Parse::Error(ProtocolError::InvalidBulkLength)
+        );
+        assert_eq!(
+            feed(b"*2\r\n$3\r\nabc\r\n", &[], &limits, true).1,
+            Parse::Incomplete
+        );
+    }
+
+    #[test]
+    fn line_length_limits_apply_only_without_terminator() {
+        let limits = Limits::default();
+        let cases: [(&[u8], ProtocolError); 3] = [
+            (b"", ProtocolError::TooBigInlineRequest),
+            (b"*", ProtocolError::TooBigMultibulkCount),
+            (b"*1\r\n$", ProtocolError::TooBigBulkCount),
+        ];
+        for (prefix, error) in cases {
+            let filler = if prefix.is_empty() { b'a' } else { b'1' };
+            let line_start = prefix
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let mut input = prefix.to_vec();
+            input.resize(line_start + limits.inline_bytes_max, filler);
+            assert_eq!(feed(&input, &[], &limits, true).1, Parse::Incomplete);
+            input.push(filler);
+            assert_eq!(feed(&input, &[], &limits, true).1, Parse::Error(error));
+            // Fed in small pieces, the error comes as soon as the limit is crossed.
+            let cuts: Vec<usize> = (0..input.len()).step_by(1000).collect();
+            assert_eq!(feed(&input, &cuts, &limits, true).1, Parse::Error(error));
+        }
+        // A longer line that arrives whole with its newline is fine, as in Redis.
+        let mut long = vec![b'a'; 70_000];
+        long.extend_from_slice(b"\r\n");
+        assert_eq!(feed_whole(&long).0.len(), 1);
+    }
+
+    #[test]
+    fn nul_stops_line_searches_like_strchr() {
+        for input in [
+            &b"PING\0\r\n"[..],
+            b"*1\0\r\n$4\r\nPING\r\n",
+            b"*1\r\n$4\0\r\nPING\r\n",
+        ] {
+            assert_eq!(feed_whole(input), (vec![], Parse::Incomplete));
+        }
+        let mut input = b"PING\0\r\n".to_vec();
+        input.resize(64 * 1024 + 1, b'\n');
+        assert_eq!(error_of(&input), Some(ProtocolError::TooBigInlineRequest));
+        // A NUL inside bulk data is just data.
+        assert_eq!(
+            feed_whole(b"*1\r\n$3\r\na\0b\r\n").0,
+            vec![vec![b"a\0b".to_vec()]]
+        );
+    }
+
+    #[test]
+    fn unauthenticated_limits() {
+        let limits = Limits::default();
+        let unauthenticated = |input: &[u8]| feed(input, &[], &limits, false).1;
+        assert_eq!(
+            unauthenticated(b"*11\r\n"),
+            Parse::Error(ProtocolError::UnauthenticatedMultibulkLength)
+        );
+        assert_eq!(unauthenticated(b"*10\r\n"), Parse::Incomplete);
+        assert_eq!(
+            unauthenticated(b"*1\r\n$16385\r\n"),
+            Parse::Error(ProtocolError::UnauthenticatedBulkLength)
+        );
+        assert_eq!(unauthenticated(b"*1\r\n$16384\r\n"), Parse::Incomplete);
+        // Invalid lengths are reported first.
+        assert_eq!(
+            unauthenticated(b"*2147483648\r\n"),
+            Parse::Error(ProtocolError::InvalidMultibulkLength)
+        );
+        assert_eq!(
+            unauthenticated(b"*1\r\n$536870913\r\n"),
+            Parse::Error(ProtocolError::InvalidBulkLength)
+        );
+        // Inline requests have no such limit.
+        let mut inline = vec![b'x'; 20_000];
+        inline.push(b'\n');
+        assert_eq!(unauthenticated(&inline), Parse::Incomplete);
+        // The flag applies to commands parsed after it changes.
+        let input = b"*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n*11\r\n";
+        let mut parser = RequestParser::default();
+        parser.set_authenticated(false);
+        assert_eq!(parser.parse(input, &limits), Parse::Command);
+        parser.set_authenticated(true);
+        assert_eq!(parser.parse(input, &limits), Parse::Incomplete);
+    }
+
+    #[test]
+    fn inline_splitting_matches_sdssplitargs() {
+        let cases: &[(&[u8], &[&[u8]])] = &[
+            (b"ECHO a\"b c\"", &[b"ECHO", b"ab c"]),
+            (
+                b"ECHO \"x\\x41\\n\\r\\t\\b\\a\\\\\\\"\\q\"",
+                &[b"ECHO", b"xA\n\r\t\x08\x07\\\"q"],
+            ),
+            (b"ECHO \"\\x4g\\xZZ\"", &[b"ECHO", b"x4gxZZ"]),
+            (b"ECHO 'it\\'s' '\\n'", &[b"ECHO", b"it's", b"\\n"]),
+            (b"ECHO \"\" ''", &[b"ECHO", b"", b""]),
+            (b"ECHO a\x0bb", &[b"ECHO", b"a\x0bb"]),
+            (b"\x0bPING", &[b"PING"]),
+            (b"ECHO a\rb", &[b"ECHO", b"a", b"b"]),
+            (b"ECHO \"a\r\"", &[b"ECHO", b"a\r"]),
+            (b"ECHO \"a\"\x0bb", &[b"ECHO", b"a", b"b"]),
+            (b"ECHO \xa0x", &[b"ECHO", b"\xa0x"]),
+        ];
+        for &(line, expected) in cases {
+            let mut input = line.to_vec();
+            input.extend_from_slice(b"\r\n");
+            let expected: Command = expected.iter().map(|a| a.to_vec()).collect();
+            assert_eq!(
+                feed_whole(&input),
+                (vec![expected], Parse::Incomplete),
+                "{:?}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        for line in [
+            &b"\"a\"b"[..],
+            b"a\"b c\"d",
+            b"ECHO \"abc",
+            b"ECHO 'abc",
+            b"ECHO \"ab\\",
+            b"ECHO \"a\"\xa0",
+            b"'a'b",
+        ] {
+            let mut input = line.to_vec();
+            input.push(b'\n');
+            assert_eq!(
+                error_of(&input),
+                Some(ProtocolError::UnbalancedQuotes),
+                "{:?}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+
+    #[test]
+    fn bytes_expected_and_partial_state() {
+        let limits = Limits::default();
+        let mut parser = RequestParser::default();
+        let mut buffer = b"*2\r\n$3\r\nGET\r\n$1000\r\nabc".to_vec();
+        assert!(!parser.has_partial_command());
+        assert_eq!(parser.parse(&buffer, &limits), Parse::Incomplete);
+        assert!(parser.has_partial_command());
+        assert_eq!(parser.bytes_expected(), 1000 - 3 + 2);
+        assert_eq!(parser.consumed(), 0);
+        buffer.resize(buffer.len() + 996, b'x');
+        assert_eq!(parser.parse(&buffer, &limits), Parse::Incomplete);
+        assert_eq!(parser.bytes_expected(), 3);
+        buffer.extend_from_slice(b"x\r\n");
+        assert_eq!(parser.parse(&buffer, &limits), Parse::Command);
+        assert_eq!(parser.bytes_expected(), 0);
+        parser.reset();
+        assert!(!parser.has_partial_command());
+        assert_eq!(parser.parse(b"PING\r\n", &limits), Parse::Command);
+        assert_eq!(parser.bytes_expected(), 0);
+    }
+
+    #[test]
+    fn inline_args_survive_a_drain_and_multibulk_args_do_not() {
+        let limits = Limits::default();
+        let mut parser = RequestParser::default();
+        let mut buffer = b"ECHO hi\r\n".to_vec();
+        assert_eq!(parser.parse(&buffer, &limits), Parse::Command);
+        buffer.drain(..parser.consumed());
+        parser.buffer_drained(9);
+        assert_eq!(parser.args(&buffer).get(1), Some(&b"hi"[..]));
+        buffer.extend_from_slice(b"*1\r\n$4\r\nPING\r\n");
+        assert_eq!(parser.parse(&buffer, &limits), Parse::Command);
+        assert_eq!(parser.args(&buffer).get(0), Some(&b"PING"[..]));
+        parser.buffer_drained(parser.consumed());
+        assert_eq!(parser.arg_count(), 0);
+    }
+
+    #[test]
+    fn errors_are_sticky() {
+        let mut parser = RequestParser::default();
+        let input = b"PING\r\n*x\r\nPING\r\n";
+        assert_eq!(parser.parse(input, &Limits::default()), Parse::Command);
+        let error = Parse::Error(ProtocolError::InvalidMultibulkLength);
+        assert_eq!(parser.parse(input, &Limits::default()), error);
+        assert_eq!(parser.consumed(), 6);
+        assert_eq!(parser.parse(input, &Limits::default()), error);
+    }
+
+    /// A 10 MB bulk and a 60 KB header line, one byte per read: the parser's work stays linear.
+    #[test]
+    fn byte_at_a_time_is_linear() {
+        let bulk_bytes = 10 * 1024 * 1024;
+        let mut input = format!("*2\r\n$3\r\nSET\r\n${bulk_bytes}\r\n").into_bytes();
+        input.resize(input.len() + bulk_bytes, b'v');
+        input.extend_from_slice(b"\r\n");
+        input.extend(std::iter::repeat_n(b' ', 60_000));
+        input.extend_from_slice(b"PING\r\n");
+        let limits = Limits::default();
+        let mut parser = RequestParser::default();
+        let mut buffer = Vec::new();
+        let mut commands = 0;
+        let mut calls = 0u64;
+        for &byte in &input {
+            buffer.push(byte);
+            loop {
+                calls += 1;
+                match parser.parse(&buffer, &limits) {
+                    Parse::Command => commands += 1,
+                    Parse::Incomplete => break,
+                    Parse::Error(error) => panic!("{error:?}"),
+                }
+            }
+            if parser.consumed() > 0 {
+                let consumed = parser.consumed();
+                buffer.drain(..consumed);
+                parser.buffer_drained(consumed);
+            }
+        }
+        assert_eq!(commands, 2);
+        assert!(calls <= input.len() as u64 + 2);
+        // Each byte is examined at most twice: once by a line search, once by inline splitting.
+        assert!(
+            parser.examined <= 2 * input.len() as u64,
+            "examined {}",
+            parser.examined
+        );
+    }
+
+    #[derive(Debug, Clone)]
+    enum Request {
+        Multibulk(Command),
+        Inline(Command, Vec<u8>),
+        Skipped(&'static [u8]),
+    }
+
+    fn encode_inline_arg(arg: &[u8], out: &mut Vec<u8>) {
+        out.push(b'"');
+        for &byte in arg {
+            if byte.is_ascii_graphic() && byte != b'"' && byte != b'\\' || byte == b' ' {
+                out.push(byte);
+            } else {
+                out.extend_from_slice(format!("\\x{byte:02x}").as_bytes());
+            }
+        }
+        out.push(b'"');
+    }
+
+    impl Request {
+        fn encode(&self, out: &mut Vec<u8>) {
+            match self {
+                Request::Multibulk(args) => {
+                    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+                    for arg in args {
+                        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+                        out.extend_from_slice(arg);
+                        out.extend_from_slice(b"\r\n");
+                    }
+                }
+                Request::Inline(args, separators) => {
+                    for (i, arg) in args.iter().enumerate() {
+                        out.push(separators[i % separators.len()]);
+                        encode_inline_arg(arg, out);
+                    }
+                    out.extend_from_slice(if separators[0] == b'\t' {
+                        b"\n"
+                    } else {
+                        b"\r\n"
+                    });
+                }
+                Request::Skipped(bytes) => out.extend_from_slice(bytes),
+            }
+        }
+    }
+
+    fn request() -> impl Strategy<Value = Request> {
+        let args = || prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 1..6);
+        prop_oneof![
+            4 => args().prop_map(Request::Multibulk),
+            3 => (args(), prop::collection::vec(prop::sample::select(vec![b' ', b'\t', 0x0b]), 1..4))
+                .prop_map(|(args, separators)| Request::Inline(args, separators)),
+            1 => prop::sample::select(vec![&b"\r\n"[..], b"\n", b"*0\r\n", b"*-1\r\n", b" \t\r\n"])
+                .prop_map(Request::Skipped),
+        ]
+    }
+
+    fn garbage_byte() -> impl Strategy<Value = u8> {
+        prop_oneof![
+            3 => prop::sample::select(b"*$0123456789-+\r\n\r\n\"'\\ x\0".to_vec()),
+            1 => any::<u8>(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn well_formed_requests_parse_alike_however_split(
+            requests in prop::collection::vec(request(), 0..12),
+            cuts in prop::collection::vec(any::<usize>(), 0..20),
+        ) {
+            let mut input = Vec::new();
+            let mut expected = Vec::new();
+            for request in &requests {
+                request.encode(&mut input);
+                match request {
+                    Request::Multibulk(args) | Request::Inline(args, _) => expected.push(args.clone()),
+                    Request::Skipped(_) => {}
+                }
+            }
+            let cuts: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
+            prop_assert_eq!(feed_whole(&input), (expected.clone(), Parse::Incomplete));
+            prop_assert_eq!(feed(&input, &cuts, &Limits::default(), true), (expected, Parse::Incomplete));
+        }
+
+        #[test]
+        fn garbage_gives_the_same_outcome_however_split(
+            input in prop::collection::vec(garbage_byte(), 0..300),
+            cuts in prop::collection::vec(any::<usize>(), 0..20),
+            authenticated in any::<bool>(),
+        ) {
+            let cuts: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
+            let whole = feed(&input, &[], &Limits::default(), authenticated);
+            let split = feed(&input, &cuts, &Limits::default(), authenticated);
+            prop_assert_eq!(whole, split);
+        }
+    }
+}
