@@ -1,4 +1,24 @@
 //! ferrodis-core: the sans-IO state machine of ferrodis.
+//!
+//! [`Server`] owns every keyspace and every client connection. The driver (the real event loop
+//! in `ferrodis-io`, or the simulator) feeds it events with the time, and pulls out what it
+//! wants done. Nothing here reads a clock, a socket, a file or the OS random source, or starts a
+//! thread: the same calls with the same times give the same bytes, on every machine.
+
+mod command;
+mod config;
+mod connection;
 pub mod protocol;
+mod reply;
+mod server;
+mod stats;
 pub mod store;
+mod time;
 pub mod util;
+mod value;
+
+pub use config::Config;
+pub use connection::{CloseReason, Interest};
+pub use server::{ConnectionId, Garbage, Output, Refused, Server, COMMANDS_PER_CALL_MAX};
+pub use time::{Instant, Now, UnixMillis};
+pub use value::Value;

@@ -1,1 +1,98 @@
-fn main(){}
+//! `ferrodis-server`: the real server around the core.
+
+mod alloc;
+mod event_loop;
+mod lazy_free;
+mod log;
+mod settings;
+
+use std::net::TcpListener;
+use std::os::unix::net::UnixStream;
+use std::process::ExitCode;
+
+use ferrodis_core::Server;
+
+use crate::log::Level;
+use crate::settings::Settings;
+
+#[global_allocator]
+static ALLOCATOR: alloc::CountingAllocator = alloc::CountingAllocator;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let settings = match Settings::from_args(&args) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("\n*** FATAL CONFIG ERROR ***\n{error}");
+            return ExitCode::from(1);
+        }
+    };
+    log::set_level(Level::parse(&settings.core.loglevel));
+    match run(settings) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            log_at!(Level::Warning, "{error}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(mut settings: Settings) -> Result<(), String> {
+    let address = format!("{}:{}", settings.core.bind, settings.core.port);
+    let listener = TcpListener::bind(&address)
+        .map_err(|error| format!("Failed listening on {address}: {error}"))?;
+    // `--port 0` asks the OS for a free port; report and use the real one.
+    let port = listener
+        .local_addr()
+        .map_err(|error| error.to_string())?
+        .port();
+    settings.core.port = port;
+    if settings.core.seed == 0 {
+        // Hash flooding needs an unpredictable seed in production; the simulator passes its own.
+        settings.core.seed = random_seed();
+    }
+    let (signal_reader, signal_writer) = UnixStream::pair().map_err(|error| error.to_string())?;
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let writer = signal_writer
+            .try_clone()
+            .map_err(|error| error.to_string())?;
+        signal_hook::low_level::pipe::register(signal, writer)
+            .map_err(|error| error.to_string())?;
+    }
+    log_at!(
+        Level::Notice,
+        "ferrodis {} starting, pid={}",
+        env!("CARGO_PKG_VERSION"),
+        std::process::id()
+    );
+    if settings.book_port.is_some() {
+        log_at!(Level::Warning, "book-port is not served yet; ignoring it");
+    }
+    let server = Server::new(settings.core.clone(), Default::default());
+    let mut event_loop = event_loop::EventLoop::new(server, listener, signal_reader)
+        .map_err(|error| error.to_string())?;
+    log_at!(Level::Notice, "Server initialized");
+    log_at!(
+        Level::Notice,
+        "Ready to accept connections tcp on {}:{port}",
+        settings.core.bind
+    );
+    event_loop.run().map_err(|error| error.to_string())?;
+    log_at!(Level::Warning, "ferrodis is now ready to exit, bye bye...");
+    Ok(())
+}
+
+/// A hash seed from the OS: the time and the process id mixed through the standard library's
+/// randomly keyed hasher.
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    hasher.write_u32(std::process::id());
+    hasher.finish() | 1
+}

@@ -1,2 +1,4 @@
 //! The keyspace's data structures.
+pub mod db;
 pub mod hashtable;
+pub mod heap;

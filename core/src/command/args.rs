@@ -1,0 +1,64 @@
+//! A cursor over a command's arguments, in the shape every handler uses: take what you need,
+//! then `finish()` to reject anything left over.
+
+use super::{CommandError, CommandResult, NOT_FLOAT, NOT_INTEGER, SYNTAX};
+use crate::protocol::resp::Args;
+use crate::util::number::{parse_f64, parse_i64};
+
+pub(crate) struct ArgCursor<'a> {
+    args: Args<'a>,
+    next: usize,
+}
+
+impl<'a> ArgCursor<'a> {
+    pub(crate) fn new(args: Args<'a>, first: usize) -> ArgCursor<'a> {
+        ArgCursor { args, next: first }
+    }
+
+    pub(crate) fn remaining(&self) -> usize {
+        self.args.len().saturating_sub(self.next)
+    }
+
+    /// The next argument; a missing one is a syntax error (arity was checked before, so this
+    /// happens only with options that need a value).
+    pub(crate) fn next_bytes(&mut self) -> Result<&'a [u8], CommandError> {
+        let arg = self.args.get(self.next).ok_or(CommandError::from(SYNTAX))?;
+        self.next += 1;
+        Ok(arg)
+    }
+
+    pub(crate) fn peek(&self) -> Option<&'a [u8]> {
+        self.args.get(self.next)
+    }
+
+    pub(crate) fn next_i64(&mut self) -> Result<i64, CommandError> {
+        parse_i64(self.next_bytes()?).ok_or(CommandError::from(NOT_INTEGER))
+    }
+
+    #[allow(dead_code)] // The sorted-set commands take scores.
+    pub(crate) fn next_f64(&mut self) -> Result<f64, CommandError> {
+        parse_f64(self.next_bytes()?).ok_or(CommandError::from(NOT_FLOAT))
+    }
+
+    /// Every argument not yet taken.
+    pub(crate) fn rest(&mut self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let args = self.args;
+        let from = self.next;
+        self.next = args.len();
+        args.iter().skip(from)
+    }
+
+    #[allow(dead_code)] // The sorted-set commands end their option parsing with it.
+    pub(crate) fn finish(&self) -> CommandResult {
+        if self.remaining() == 0 {
+            Ok(())
+        } else {
+            Err(SYNTAX.into())
+        }
+    }
+}
+
+/// True when `arg` equals the upper-case option name `option`, ignoring ASCII case.
+pub(crate) fn is_option(arg: &[u8], option: &str) -> bool {
+    arg.eq_ignore_ascii_case(option.as_bytes())
+}

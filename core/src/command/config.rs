@@ -1,0 +1,328 @@
+//! CONFIG GET / SET / RESETSTAT over the parameters ferrodis has.
+
+use super::args::is_option;
+use super::{unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx};
+use crate::config::Config;
+use crate::stats::Stats;
+use crate::util::glob::glob_match;
+
+/// How a parameter is read and written. `set` returns Redis's reason text on a bad value.
+struct Parameter {
+    name: &'static str,
+    get: fn(&Config) -> String,
+    set: fn(&mut Config, &str) -> Result<(), &'static str>,
+    /// False for settings only the config file and flags may give (CONFIG SET refuses them).
+    mutable: bool,
+}
+
+fn parse_number<T: std::str::FromStr>(text: &str) -> Result<T, &'static str> {
+    text.parse()
+        .map_err(|_| "argument couldn't be parsed into an integer")
+}
+
+/// Redis's memory units: `1gb`, `512mb`, `100k`...
+fn parse_memory(text: &str) -> Result<usize, &'static str> {
+    let lower = text.to_ascii_lowercase();
+    let units: [(&str, usize); 8] = [
+        ("gb", 1 << 30),
+        ("mb", 1 << 20),
+        ("kb", 1 << 10),
+        ("g", 1_000_000_000),
+        ("m", 1_000_000),
+        ("k", 1_000),
+        ("b", 1),
+        ("", 1),
+    ];
+    for (suffix, multiplier) in units {
+        if let Some(number) = lower.strip_suffix(suffix) {
+            let number: usize = number
+                .parse()
+                .map_err(|_| "argument must be a memory value")?;
+            return number
+                .checked_mul(multiplier)
+                .ok_or("argument must be a memory value");
+        }
+    }
+    Err("argument must be a memory value")
+}
+
+/// Parameters that exist only to answer clients and tools that ask (redis-benchmark reads
+/// `save` and `appendonly`): their values are fixed.
+fn fixed(value: &'static str) -> String {
+    value.to_string()
+}
+
+static PARAMETERS: &[Parameter] = &[
+    Parameter {
+        name: "appendonly",
+        get: |_| fixed("no"),
+        set: |_, text| match text.to_ascii_lowercase().as_str() {
+            "no" => Ok(()),
+            _ => Err("argument must be 'no': ferrodis has no append-only file yet"),
+        },
+        mutable: false,
+    },
+    Parameter {
+        name: "bind",
+        get: |config| config.bind.clone(),
+        set: |config, text| {
+            // One address: the first of Redis's list (the driver listens on it).
+            let first = text
+                .split_whitespace()
+                .next()
+                .ok_or("argument must be an address")?;
+            config.bind = first.to_string();
+            Ok(())
+        },
+        mutable: false,
+    },
+    Parameter {
+        name: "client-output-buffer-limit",
+        get: |config| {
+            format!(
+                "normal {} {} {} slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+                config.output_buffer_hard_bytes,
+                config.output_buffer_soft_bytes,
+                config.output_buffer_soft_secs
+            )
+        },
+        set: |config, text| {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            if words.is_empty() || !words.len().is_multiple_of(4) {
+                return Err("Wrong number of arguments in buffer limit configuration.");
+            }
+            for class in words.chunks(4) {
+                let hard = parse_memory(class[1])?;
+                let soft = parse_memory(class[2])?;
+                let secs: u64 = parse_number(class[3])?;
+                match class[0].to_ascii_lowercase().as_str() {
+                    "normal" => {
+                        config.output_buffer_hard_bytes = hard;
+                        config.output_buffer_soft_bytes = soft;
+                        config.output_buffer_soft_secs = secs;
+                    }
+                    "slave" | "replica" | "pubsub" => {}
+                    _ => {
+                        return Err("Invalid client class specified in buffer limit configuration.")
+                    }
+                }
+            }
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "client-query-buffer-limit",
+        get: |config| config.query_buffer_bytes_max.to_string(),
+        set: |config, text| {
+            config.query_buffer_bytes_max = parse_memory(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "databases",
+        get: |config| config.databases.to_string(),
+        set: |config, text| {
+            let databases: usize = parse_number(text)?;
+            if !(1..=1_000_000).contains(&databases) {
+                return Err("argument must be between 1 and 1000000 inclusive");
+            }
+            config.databases = databases;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Parameter {
+        name: "hz",
+        get: |config| config.hz.to_string(),
+        set: |config, text| {
+            let hz: u32 = parse_number(text)?;
+            // Redis clamps hz into 1..=500.
+            config.hz = hz.clamp(1, 500);
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "loglevel",
+        get: |config| config.loglevel.clone(),
+        set: |config, text| {
+            let level = text.to_ascii_lowercase();
+            if !["debug", "verbose", "notice", "warning", "nothing"].contains(&level.as_str()) {
+                return Err("argument(s) must be one of the following: debug, verbose, notice, warning, nothing");
+            }
+            config.loglevel = level;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "maxclients",
+        get: |config| config.clients_max.to_string(),
+        set: |config, text| {
+            let clients: usize = parse_number(text)?;
+            if clients < 1 {
+                return Err("argument must be between 1 and 4294967295 inclusive");
+            }
+            config.clients_max = clients;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "maxmemory",
+        get: |_| fixed("0"),
+        set: |_, text| match parse_memory(text)? {
+            0 => Ok(()),
+            _ => Err("argument must be 0: ferrodis has no maxmemory eviction yet"),
+        },
+        mutable: false,
+    },
+    Parameter {
+        name: "maxmemory-policy",
+        get: |_| fixed("noeviction"),
+        set: |_, text| match text.to_ascii_lowercase().as_str() {
+            "noeviction" => Ok(()),
+            _ => Err("argument must be 'noeviction': ferrodis has no eviction yet"),
+        },
+        mutable: false,
+    },
+    Parameter {
+        name: "port",
+        get: |config| config.port.to_string(),
+        set: |config, text| {
+            config.port = parse_number(text)?;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Parameter {
+        name: "proto-max-bulk-len",
+        get: |config| config.bulk_bytes_max.to_string(),
+        set: |config, text| {
+            let bytes = parse_memory(text)?;
+            if bytes < 1024 * 1024 {
+                return Err("argument must be between 1048576 and 9223372036854775807 inclusive");
+            }
+            config.bulk_bytes_max = bytes;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "requirepass",
+        get: |config| {
+            config
+                .requirepass
+                .as_deref()
+                .map(|password| String::from_utf8_lossy(password).into_owned())
+                .unwrap_or_default()
+        },
+        set: |config, text| {
+            config.requirepass = (!text.is_empty()).then(|| text.as_bytes().to_vec());
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "save",
+        get: |_| fixed(""),
+        // Accepted and ignored: there is no snapshotting to schedule.
+        set: |_, _| Ok(()),
+        mutable: false,
+    },
+    Parameter {
+        name: "timeout",
+        get: |config| config.idle_timeout_secs.to_string(),
+        set: |config, text| {
+            config.idle_timeout_secs = parse_number(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+];
+
+/// CONFIG GET parameter [parameter ...] | SET parameter value [parameter value ...] | RESETSTAT
+pub(crate) fn config(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let subcommand = args.next_bytes()?;
+    if is_option(subcommand, "GET") {
+        if args.remaining() == 0 {
+            return Err(wrong_arity("config|get"));
+        }
+        let patterns: Vec<&[u8]> = args.rest().collect();
+        let matched: Vec<&Parameter> = PARAMETERS
+            .iter()
+            .filter(|parameter| {
+                patterns
+                    .iter()
+                    .any(|pattern| glob_match(pattern, parameter.name.as_bytes(), true))
+            })
+            .collect();
+        ctx.reply.map(matched.len());
+        for parameter in matched {
+            ctx.reply.bulk(parameter.name.as_bytes());
+            ctx.reply
+                .bulk((parameter.get)(&ctx.server.config).as_bytes());
+        }
+    } else if is_option(subcommand, "SET") {
+        if args.remaining() < 2 || !args.remaining().is_multiple_of(2) {
+            return Err(wrong_arity("config|set"));
+        }
+        config_set(ctx, args)?;
+        ctx.reply.ok();
+    } else if is_option(subcommand, "RESETSTAT") {
+        if args.remaining() != 0 {
+            return Err(wrong_arity("config|resetstat"));
+        }
+        ctx.server.stats = Stats::default();
+        ctx.reply.ok();
+    } else {
+        return Err(unknown_subcommand(subcommand, "CONFIG"));
+    }
+    Ok(())
+}
+
+/// Applies every pair or none of them, as Redis 7 does.
+fn config_set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let mut changed = ctx.server.config.clone();
+    while args.remaining() > 0 {
+        let name = String::from_utf8_lossy(args.next_bytes()?).to_ascii_lowercase();
+        let value = String::from_utf8_lossy(args.next_bytes()?).into_owned();
+        let Some(parameter) = PARAMETERS.iter().find(|parameter| parameter.name == name) else {
+            return Err(CommandError::owned(format!(
+                "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
+            )));
+        };
+        if !parameter.mutable {
+            return Err(CommandError::owned(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
+            )));
+        }
+        (parameter.set)(&mut changed, &value).map_err(|reason| {
+            CommandError::owned(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - {reason}"
+            ))
+        })?;
+    }
+    ctx.server.apply_config(changed);
+    Ok(())
+}
+
+impl Config {
+    /// Sets a parameter by its redis.conf name, as the config file and command-line flags do
+    /// (immutable parameters included). The error says why the value was refused.
+    pub fn set_parameter(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let name = name.to_ascii_lowercase();
+        let parameter = PARAMETERS
+            .iter()
+            .find(|parameter| parameter.name == name)
+            .ok_or_else(|| format!("Bad directive or wrong number of arguments: '{name}'"))?;
+        (parameter.set)(self, value).map_err(|reason| format!("'{name}': {reason}"))
+    }
+
+    /// Every parameter's redis.conf name.
+    pub fn parameter_names() -> impl Iterator<Item = &'static str> {
+        PARAMETERS.iter().map(|parameter| parameter.name)
+    }
+}

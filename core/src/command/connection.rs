@@ -1,0 +1,426 @@
+//! Connection commands: PING, ECHO, QUIT, RESET, HELLO, AUTH, SELECT, CLIENT.
+
+use super::args::is_option;
+use super::keys::parse_db_index;
+use super::{unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX};
+use crate::connection::{CloseReason, Connection};
+use crate::server::ConnectionId;
+use crate::util::number::parse_i64;
+
+/// The version HELLO and INFO report: the Redis release whose behaviour ferrodis follows, so that
+/// client libraries that branch on it take their Redis 7.0 paths.
+pub(crate) const REDIS_VERSION: &str = "7.0.15";
+
+const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+
+/// PING [message]
+pub(crate) fn ping(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    match args.remaining() {
+        0 => ctx.reply.simple("PONG"),
+        1 => ctx.reply.bulk(args.next_bytes()?),
+        _ => return Err(wrong_arity("ping")),
+    }
+    Ok(())
+}
+
+/// ECHO message
+pub(crate) fn echo(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    ctx.reply.bulk(args.next_bytes()?);
+    Ok(())
+}
+
+/// QUIT: +OK, then the connection closes.
+pub(crate) fn quit(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
+    ctx.reply.ok();
+    ctx.server.close(ctx.id, CloseReason::Quit);
+    Ok(())
+}
+
+/// RESET: back to a fresh connection's state (db 0, RESP2, no name, unauthenticated if a
+/// password is required).
+pub(crate) fn reset(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
+    let authenticated = ctx.server.config.requirepass.is_none();
+    let connection = ctx.connection();
+    connection.db = 0;
+    connection.resp3 = false;
+    connection.name = None;
+    connection.authenticated = authenticated;
+    ctx.db = 0;
+    ctx.reply.resp3 = false;
+    ctx.reply.simple("RESET");
+    Ok(())
+}
+
+/// Checks a user name and password against `requirepass` (the only user is `default`).
+fn check_password(ctx: &Ctx<'_, '_>, user: &[u8], password: &[u8]) -> bool {
+    user == b"default"
+        && ctx
+            .server
+            .config
+            .requirepass
+            .as_deref()
+            .is_none_or(|required| required == password)
+}
+
+/// AUTH [username] password
+pub(crate) fn auth(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let (user, password) = match args.remaining() {
+        1 => {
+            if ctx.server.config.requirepass.is_none() {
+                return Err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?".into());
+            }
+            (&b"default"[..], args.next_bytes()?)
+        }
+        2 => (args.next_bytes()?, args.next_bytes()?),
+        _ => return Err(SYNTAX.into()),
+    };
+    if !check_password(ctx, user, password) {
+        return Err(WRONGPASS.into());
+    }
+    ctx.connection().authenticated = true;
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// Redis allows client names of printable ASCII without spaces.
+fn validate_client_name(name: &[u8]) -> CommandResult {
+    if name.iter().all(|&byte| (b'!'..=b'~').contains(&byte)) {
+        Ok(())
+    } else {
+        Err("ERR Client names cannot contain spaces, newlines or special characters.".into())
+    }
+}
+
+/// HELLO [protover [AUTH username password] [SETNAME clientname]]
+pub(crate) fn hello(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let mut version = None;
+    if args.remaining() > 0 {
+        let requested = parse_i64(args.next_bytes()?).ok_or(CommandError::from(
+            "ERR Protocol version is not an integer or out of range",
+        ))?;
+        if !(2..=3).contains(&requested) {
+            return Err("NOPROTO unsupported protocol version".into());
+        }
+        version = Some(requested);
+    }
+    let mut credentials = None;
+    let mut name = None;
+    while args.remaining() > 0 {
+        let option = args.next_bytes()?;
+        if is_option(option, "AUTH") && args.remaining() >= 2 {
+            credentials = Some((args.next_bytes()?, args.next_bytes()?));
+        } else if is_option(option, "SETNAME") && args.remaining() >= 1 {
+            let requested = args.next_bytes()?;
+            validate_client_name(requested)?;
+            name = Some(requested);
+        } else {
+            return Err(CommandError::owned(format!(
+                "ERR Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(option)
+            )));
+        }
+    }
+    if let Some((user, password)) = credentials {
+        if !check_password(ctx, user, password) {
+            return Err(WRONGPASS.into());
+        }
+        ctx.connection().authenticated = true;
+    }
+    if !ctx.connection().authenticated {
+        return Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into());
+    }
+    let connection = ctx.connection();
+    if let Some(name) = name {
+        connection.name = (!name.is_empty()).then(|| name.to_vec());
+    }
+    if let Some(version) = version {
+        connection.resp3 = version == 3;
+    }
+    let resp3 = connection.resp3;
+    let client_id = connection.client_id;
+    ctx.reply.resp3 = resp3;
+    ctx.reply.map(7);
+    ctx.reply.bulk(b"server");
+    ctx.reply.bulk(b"redis");
+    ctx.reply.bulk(b"version");
+    ctx.reply.bulk(REDIS_VERSION.as_bytes());
+    ctx.reply.bulk(b"proto");
+    ctx.reply.integer(if resp3 { 3 } else { 2 });
+    ctx.reply.bulk(b"id");
+    ctx.reply.integer(client_id as i64);
+    ctx.reply.bulk(b"mode");
+    ctx.reply.bulk(b"standalone");
+    ctx.reply.bulk(b"role");
+    ctx.reply.bulk(b"master");
+    ctx.reply.bulk(b"modules");
+    ctx.reply.array(0);
+    Ok(())
+}
+
+/// SELECT index
+pub(crate) fn select(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let index = parse_db_index(ctx, args.next_bytes()?)?;
+    ctx.connection().db = index;
+    ctx.db = index;
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// CLIENT ID | SETNAME | GETNAME | LIST | INFO | KILL | HELP
+pub(crate) fn client(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let subcommand = args.next_bytes()?;
+    let remaining = args.remaining();
+    let arity = |name: &str, ok: bool| if ok { Ok(()) } else { Err(wrong_arity(name)) };
+    if is_option(subcommand, "ID") {
+        arity("client|id", remaining == 0)?;
+        let id = ctx.connection().client_id;
+        ctx.reply.integer(id as i64);
+    } else if is_option(subcommand, "SETNAME") {
+        arity("client|setname", remaining == 1)?;
+        let name = args.next_bytes()?;
+        validate_client_name(name)?;
+        ctx.connection().name = (!name.is_empty()).then(|| name.to_vec());
+        ctx.reply.ok();
+    } else if is_option(subcommand, "GETNAME") {
+        arity("client|getname", remaining == 0)?;
+        match ctx.connection().name.clone() {
+            Some(name) => ctx.reply.bulk(&name),
+            None => ctx.reply.null(),
+        }
+    } else if is_option(subcommand, "LIST") {
+        client_list(ctx, args)?;
+    } else if is_option(subcommand, "INFO") {
+        arity("client|info", remaining == 0)?;
+        let mut text = String::new();
+        describe_client(ctx, ctx.id, &mut text);
+        ctx.reply.verbatim(text.as_bytes());
+    } else if is_option(subcommand, "KILL") {
+        arity("client|kill", remaining >= 1)?;
+        client_kill(ctx, args)?;
+    } else if is_option(subcommand, "HELP") {
+        let lines = [
+            "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.",
+            "LIST [options ...]",
+            "    Return information about client connections. Options: TYPE, ID.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+            "HELP",
+            "    Print this help.",
+        ];
+        ctx.reply.array(lines.len());
+        for line in lines {
+            ctx.reply.simple(line);
+        }
+    } else {
+        return Err(unknown_subcommand(subcommand, "CLIENT"));
+    }
+    Ok(())
+}
+
+/// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id [id ...]]
+fn client_list(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let mut only_ids: Option<Vec<u64>> = None;
+    let mut none_of_type = false;
+    while args.remaining() > 0 {
+        let option = args.next_bytes()?;
+        if is_option(option, "TYPE") && args.remaining() > 0 {
+            let kind = args.next_bytes()?;
+            if is_option(kind, "NORMAL") {
+                none_of_type = false;
+            } else if ["MASTER", "REPLICA", "SLAVE", "PUBSUB"]
+                .iter()
+                .any(|name| is_option(kind, name))
+            {
+                none_of_type = true;
+            } else {
+                return Err(CommandError::owned(format!(
+                    "ERR Unknown client type '{}'",
+                    String::from_utf8_lossy(kind)
+                )));
+            }
+        } else if is_option(option, "ID") && args.remaining() > 0 {
+            let mut ids = Vec::new();
+            for arg in args.rest() {
+                match parse_i64(arg) {
+                    Some(id) if id > 0 => ids.push(id as u64),
+                    _ => return Err("ERR Invalid client ID".into()),
+                }
+            }
+            only_ids = Some(ids);
+        } else {
+            return Err(SYNTAX.into());
+        }
+    }
+    let mut text = String::new();
+    if !none_of_type {
+        for id in ctx.server.connection_ids() {
+            let client_id = ctx.server.connection(id).map_or(0, |c| c.client_id);
+            if only_ids.as_ref().is_none_or(|ids| ids.contains(&client_id)) {
+                describe_client(ctx, id, &mut text);
+            }
+        }
+    }
+    ctx.reply.verbatim(text.as_bytes());
+    Ok(())
+}
+
+/// One CLIENT LIST line, in Redis 7.0's field order.
+fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, out: &mut String) {
+    use std::fmt::Write;
+    let Some(connection) = ctx.server.connection(id) else {
+        return;
+    };
+    let now = ctx.server.now.monotonic;
+    let age = now.millis_since(connection.created) / 1000;
+    let idle = now.millis_since(connection.last_interaction) / 1000;
+    let name = connection
+        .name
+        .as_deref()
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    let command = if id == ctx.id {
+        current_command_name(connection)
+    } else {
+        connection.last_command.to_string()
+    };
+    let query_bytes = connection.query.len();
+    let query_free = connection.query.capacity() - query_bytes;
+    let events = match connection.interest() {
+        interest if interest.read && interest.write => "rw",
+        interest if interest.write => "w",
+        interest if interest.read => "r",
+        _ => "",
+    };
+    let _ = writeln!(
+        out,
+        "id={} addr={} laddr={}:{} fd=-1 name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 \
+         multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} \
+         tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+        connection.client_id,
+        connection.peer,
+        ctx.server.config.bind,
+        ctx.server.config.port,
+        name,
+        age,
+        idle,
+        connection.db,
+        query_bytes,
+        query_free,
+        connection.reply.capacity(),
+        connection.reply_pending_bytes(),
+        connection.reply_pending_bytes(),
+        connection.buffer_bytes(),
+        events,
+        command,
+        if connection.resp3 { 3 } else { 2 },
+    );
+}
+
+/// The running command's name as CLIENT LIST shows it (`client|list`).
+fn current_command_name(connection: &Connection) -> String {
+    let name = connection.last_command;
+    if name == "client" {
+        "client|list".to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+/// CLIENT KILL ip:port | CLIENT KILL [ID id] [ADDR ip:port] [LADDR ip:port] [TYPE type]
+/// [USER name] [SKIPME yes|no]
+fn client_kill(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    if args.remaining() == 1 {
+        // The old form: kill by address, +OK or an error.
+        let address = args.next_bytes()?;
+        let target = ctx.server.connection_ids().into_iter().find(|id| {
+            ctx.server
+                .connection(*id)
+                .is_some_and(|connection| connection.peer.as_bytes() == address)
+        });
+        let Some(target) = target else {
+            return Err("ERR No such client".into());
+        };
+        ctx.server.close(target, CloseReason::Killed);
+        ctx.reply.ok();
+        return Ok(());
+    }
+    let mut by_id = None;
+    let mut by_address: Option<&[u8]> = None;
+    let mut by_local_address: Option<&[u8]> = None;
+    let mut by_user: Option<&[u8]> = None;
+    let mut normal_type = true;
+    let mut skip_me = true;
+    while args.remaining() > 0 {
+        let option = args.next_bytes()?;
+        if args.remaining() == 0 {
+            return Err(SYNTAX.into());
+        }
+        let value = args.next_bytes()?;
+        if is_option(option, "ID") {
+            match parse_i64(value) {
+                Some(id) if id > 0 => by_id = Some(id as u64),
+                _ => return Err("ERR client-id should be greater than 0".into()),
+            }
+        } else if is_option(option, "ADDR") {
+            by_address = Some(value);
+        } else if is_option(option, "LADDR") {
+            by_local_address = Some(value);
+        } else if is_option(option, "USER") {
+            by_user = Some(value);
+        } else if is_option(option, "TYPE") {
+            if is_option(value, "NORMAL") {
+                normal_type = true;
+            } else if ["MASTER", "REPLICA", "SLAVE", "PUBSUB"]
+                .iter()
+                .any(|name| is_option(value, name))
+            {
+                normal_type = false;
+            } else {
+                return Err(CommandError::owned(format!(
+                    "ERR Unknown client type '{}'",
+                    String::from_utf8_lossy(value)
+                )));
+            }
+        } else if is_option(option, "SKIPME") {
+            if is_option(value, "YES") {
+                skip_me = true;
+            } else if is_option(value, "NO") {
+                skip_me = false;
+            } else {
+                return Err(SYNTAX.into());
+            }
+        } else {
+            return Err(SYNTAX.into());
+        }
+    }
+    let local_address = format!("{}:{}", ctx.server.config.bind, ctx.server.config.port);
+    let mut killed = 0;
+    for id in ctx.server.connection_ids() {
+        let Some(connection) = ctx.server.connection(id) else {
+            continue;
+        };
+        let matches = normal_type
+            && by_id.is_none_or(|wanted| wanted == connection.client_id)
+            && by_address.is_none_or(|wanted| wanted == connection.peer.as_bytes())
+            && by_local_address.is_none_or(|wanted| wanted == local_address.as_bytes())
+            && by_user.is_none_or(|wanted| wanted == b"default")
+            && !(skip_me && id == ctx.id)
+            && connection.closing.is_none();
+        if matches {
+            ctx.server.close(id, CloseReason::Killed);
+            killed += 1;
+        }
+    }
+    ctx.reply.integer(killed);
+    Ok(())
+}

@@ -1,0 +1,139 @@
+//! INFO [section ...]: Redis's text format, `# Section` headers and `field:value` lines.
+
+use std::fmt::Write;
+
+use super::connection::REDIS_VERSION;
+use super::{ArgCursor, CommandResult, Ctx};
+use crate::server::Server;
+
+type Section = fn(&Server, &mut String);
+
+/// In the order Redis prints them; `default` and `all` print every one of these.
+const SECTIONS: [(&str, Section); 7] = [
+    ("server", server_section),
+    ("clients", clients_section),
+    ("memory", memory_section),
+    ("persistence", persistence_section),
+    ("stats", stats_section),
+    ("replication", replication_section),
+    ("keyspace", keyspace_section),
+];
+
+/// INFO [section [section ...]]
+pub(crate) fn info(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let wanted: Vec<String> = args
+        .rest()
+        .map(|arg| String::from_utf8_lossy(arg).to_ascii_lowercase())
+        .collect();
+    let everything = wanted.is_empty()
+        || wanted
+            .iter()
+            .any(|name| name == "all" || name == "default" || name == "everything");
+    let mut text = String::new();
+    for (name, write_section) in SECTIONS {
+        if everything || wanted.iter().any(|wanted| wanted == name) {
+            if !text.is_empty() {
+                text.push_str("\r\n");
+            }
+            write_section(ctx.server, &mut text);
+        }
+    }
+    ctx.reply.verbatim(text.as_bytes());
+    Ok(())
+}
+
+fn server_section(server: &Server, out: &mut String) {
+    let uptime_secs = server.now.monotonic.millis_since(server.started.monotonic) / 1000;
+    let _ = write!(
+        out,
+        "# Server\r\nredis_version:{REDIS_VERSION}\r\nferrodis_version:{}\r\nredis_mode:standalone\r\n\
+         arch_bits:64\r\nmultiplexing_api:epoll\r\ntcp_port:{}\r\nserver_time_usec:{}\r\n\
+         uptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\n",
+        env!("CARGO_PKG_VERSION"),
+        server.config.port,
+        server.now.wall.as_millis().saturating_mul(1000),
+        uptime_secs,
+        uptime_secs / 86_400,
+        server.config.hz,
+        server.config.hz,
+    );
+}
+
+fn clients_section(server: &Server, out: &mut String) {
+    let _ = write!(
+        out,
+        "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:0\r\ntracking_clients:0\r\n",
+        server.connection_count(),
+        server.config.clients_max,
+    );
+}
+
+fn memory_section(server: &Server, out: &mut String) {
+    let used = server.used_memory_bytes;
+    let _ = write!(
+        out,
+        "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nmaxmemory:0\r\n\
+         maxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nmem_allocator:libc\r\n",
+        human_bytes(used),
+    );
+}
+
+fn persistence_section(_server: &Server, out: &mut String) {
+    out.push_str(
+        "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\n\
+         rdb_bgsave_in_progress:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n",
+    );
+}
+
+fn stats_section(server: &Server, out: &mut String) {
+    let stats = &server.stats;
+    let _ = write!(
+        out,
+        "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n\
+         total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\n\
+         expired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n",
+        stats.connections_received,
+        stats.commands_processed,
+        stats.net_input_bytes,
+        stats.net_output_bytes,
+        stats.rejected_connections,
+        stats.expired_keys,
+        stats.keyspace_hits,
+        stats.keyspace_misses,
+    );
+}
+
+fn replication_section(_server: &Server, out: &mut String) {
+    out.push_str("# Replication\r\nrole:master\r\nconnected_slaves:0\r\n");
+}
+
+fn keyspace_section(server: &Server, out: &mut String) {
+    out.push_str("# Keyspace\r\n");
+    for (index, db) in server.dbs.iter().enumerate() {
+        if !db.is_empty() {
+            let _ = write!(
+                out,
+                "db{index}:keys={},expires={},avg_ttl=0\r\n",
+                db.len(),
+                db.expires_count()
+            );
+        }
+    }
+}
+
+/// As Redis's bytesToHuman: `1.50K`, `12.00M`.
+fn human_bytes(bytes: u64) -> String {
+    let value = bytes as f64;
+    let units = [
+        (1u64 << 40, "T"),
+        (1 << 30, "G"),
+        (1 << 20, "M"),
+        (1 << 10, "K"),
+    ];
+    for (size, unit) in units {
+        if bytes >= size {
+            return format!("{:.2}{unit}", value / size as f64);
+        }
+    }
+    format!("{bytes}B")
+}

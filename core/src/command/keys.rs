@@ -1,0 +1,381 @@
+//! Key space commands: DEL, EXISTS, TYPE, KEYS, SCAN, RANDOMKEY, RENAME, COPY, MOVE, SWAPDB...
+
+use super::args::is_option;
+use super::{
+    unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, DB_OUT_OF_RANGE,
+    NOT_INTEGER, NO_SUCH_KEY, SYNTAX,
+};
+use crate::reply::integer_text;
+use crate::server::Output;
+use crate::util::glob::glob_match;
+use crate::util::number::parse_i64;
+
+const SAME_OBJECT: &str = "ERR source and destination objects are the same";
+
+/// RANDOMKEY gives up after this many expired picks in a row and returns what it has (Redis
+/// does the same so that a keyspace full of expired keys cannot stall it).
+const RANDOM_KEY_TRIES_MAX: usize = 100;
+
+/// DEL key [key ...]
+pub(crate) fn del(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    remove_keys(ctx, args, false)
+}
+
+/// UNLINK key [key ...]: as DEL, but values are always freed off the event loop.
+pub(crate) fn unlink(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    remove_keys(ctx, args, true)
+}
+
+fn remove_keys(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, lazy: bool) -> CommandResult {
+    let now = ctx.server.now.wall;
+    let mut removed = 0;
+    for key in args.rest() {
+        if let Some(value) = ctx.server.dbs[ctx.db].remove(now, key) {
+            removed += 1;
+            if lazy {
+                ctx.server.push_output(Output::Free {
+                    garbage: crate::server::Garbage::value(value),
+                });
+            } else {
+                ctx.server.discard(value);
+            }
+        }
+    }
+    ctx.reply.integer(removed);
+    Ok(())
+}
+
+/// EXISTS key [key ...]: a key named twice counts twice.
+pub(crate) fn exists(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let now = ctx.server.now.wall;
+    let db = &mut ctx.server.dbs[ctx.db];
+    let count = args.rest().filter(|key| db.contains(now, key)).count();
+    ctx.reply.integer(count as i64);
+    Ok(())
+}
+
+/// TOUCH key [key ...]
+pub(crate) fn touch(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    exists(ctx, args)
+}
+
+/// TYPE key
+pub(crate) fn type_of(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let now = ctx.server.now.wall;
+    let name = ctx.server.dbs[ctx.db]
+        .get(now, key)
+        .map_or("none", |value| value.type_name());
+    ctx.reply.simple(name);
+    Ok(())
+}
+
+/// KEYS pattern
+pub(crate) fn keys(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let pattern = args.next_bytes()?;
+    let now = ctx.server.now.wall;
+    let match_all = pattern == b"*";
+    let matched: Vec<&[u8]> = ctx.server.dbs[ctx.db]
+        .iter(now)
+        .map(|(key, _)| key)
+        .filter(|key| match_all || glob_match(pattern, key, false))
+        .collect();
+    ctx.reply.array(matched.len());
+    for key in matched {
+        ctx.reply.bulk(key);
+    }
+    Ok(())
+}
+
+/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+pub(crate) fn scan(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let cursor = parse_cursor(args.next_bytes()?)?;
+    let mut pattern: Option<&[u8]> = None;
+    let mut count: usize = 10;
+    let mut type_name: Option<&[u8]> = None;
+    while args.remaining() > 0 {
+        let option = args.next_bytes()?;
+        if is_option(option, "COUNT") && args.remaining() > 0 {
+            let value = args.next_i64()?;
+            if value < 1 {
+                return Err(SYNTAX.into());
+            }
+            count = value as usize;
+        } else if is_option(option, "MATCH") && args.remaining() > 0 {
+            let value = args.next_bytes()?;
+            pattern = (value != b"*").then_some(value);
+        } else if is_option(option, "TYPE") && args.remaining() > 0 {
+            type_name = Some(args.next_bytes()?);
+        } else {
+            return Err(SYNTAX.into());
+        }
+    }
+    let now = ctx.server.now.wall;
+    let db = &ctx.server.dbs[ctx.db];
+    let mut found: Vec<Vec<u8>> = Vec::new();
+    let mut cursor = cursor;
+    // As Redis: keep stepping until `count` keys are gathered, bounded by count * 10 steps so
+    // that a sparse table cannot make one call walk it all.
+    let mut steps_left = count.saturating_mul(10);
+    loop {
+        cursor = db.scan(now, cursor, |key, value| {
+            let type_matches = type_name
+                .is_none_or(|name| name.eq_ignore_ascii_case(value.type_name().as_bytes()));
+            let pattern_matches = pattern.is_none_or(|pattern| glob_match(pattern, key, false));
+            if type_matches && pattern_matches {
+                found.push(key.to_vec());
+            }
+        });
+        steps_left = steps_left.saturating_sub(1);
+        if cursor == 0 || steps_left == 0 || found.len() >= count {
+            break;
+        }
+    }
+    ctx.reply.array(2);
+    let mut digits = [0u8; 20];
+    if cursor <= i64::MAX as u64 {
+        ctx.reply.bulk(integer_text(cursor as i64, &mut digits));
+    } else {
+        ctx.reply.bulk(cursor.to_string().as_bytes());
+    }
+    ctx.reply.array(found.len());
+    for key in found {
+        ctx.reply.bulk(&key);
+    }
+    Ok(())
+}
+
+/// A SCAN cursor: an unsigned 64-bit decimal, as Redis's strtoull-based parser takes it.
+pub(crate) fn parse_cursor(bytes: &[u8]) -> Result<u64, CommandError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| CommandError::from("ERR invalid cursor"))?;
+    if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err("ERR invalid cursor".into());
+    }
+    text.parse::<u64>()
+        .map_err(|_| CommandError::from("ERR invalid cursor"))
+}
+
+/// RANDOMKEY
+pub(crate) fn randomkey(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
+    use rand_core::Rng;
+    let now = ctx.server.now.wall;
+    for _ in 0..RANDOM_KEY_TRIES_MAX {
+        let pick = ctx.server.random.next_u64() as usize;
+        let db = &mut ctx.server.dbs[ctx.db];
+        let Some((key, _)) = db.entry_at(pick) else {
+            break;
+        };
+        let key = key.to_vec();
+        if db.get(now, &key).is_some() {
+            ctx.reply.bulk(&key);
+            return Ok(());
+        }
+    }
+    ctx.reply.null();
+    Ok(())
+}
+
+/// RENAME key newkey
+pub(crate) fn rename(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    rename_key(ctx, args, false)
+}
+
+/// RENAMENX key newkey
+pub(crate) fn renamenx(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    rename_key(ctx, args, true)
+}
+
+fn rename_key(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, nx: bool) -> CommandResult {
+    let source = args.next_bytes()?;
+    let target = args.next_bytes()?;
+    let now = ctx.server.now.wall;
+    let db = &mut ctx.server.dbs[ctx.db];
+    if db.get(now, source).is_none() {
+        return Err(NO_SUCH_KEY.into());
+    }
+    if source == target {
+        if nx {
+            ctx.reply.integer(0);
+        } else {
+            ctx.reply.ok();
+        }
+        return Ok(());
+    }
+    if nx && db.get(now, target).is_some() {
+        ctx.reply.integer(0);
+        return Ok(());
+    }
+    let expiry = db.expiry(source);
+    let value = db.remove(now, source).expect("checked above");
+    let old = db.set(now, target, value, false);
+    if let Some(at) = expiry {
+        db.set_expiry(target, at);
+    }
+    if let Some(old) = old {
+        ctx.server.discard(old);
+    }
+    if nx {
+        ctx.reply.integer(1);
+    } else {
+        ctx.reply.ok();
+    }
+    Ok(())
+}
+
+/// A database index argument, with Redis's two errors.
+pub(crate) fn parse_db_index(ctx: &Ctx<'_, '_>, bytes: &[u8]) -> Result<usize, CommandError> {
+    let index = parse_i64(bytes)
+        .filter(|index| i32::try_from(*index).is_ok())
+        .ok_or(CommandError::from(NOT_INTEGER))?;
+    if index < 0 || index as usize >= ctx.server.dbs.len() {
+        return Err(DB_OUT_OF_RANGE.into());
+    }
+    Ok(index as usize)
+}
+
+/// COPY source destination [DB destination-db] [REPLACE]
+pub(crate) fn copy(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let source = args.next_bytes()?;
+    let target = args.next_bytes()?;
+    let mut target_db = ctx.db;
+    let mut replace = false;
+    while args.remaining() > 0 {
+        let option = args.next_bytes()?;
+        if is_option(option, "REPLACE") {
+            replace = true;
+        } else if is_option(option, "DB") && args.remaining() > 0 {
+            target_db = parse_db_index(ctx, args.next_bytes()?)?;
+        } else {
+            return Err(SYNTAX.into());
+        }
+    }
+    if target_db == ctx.db && source == target {
+        return Err(SAME_OBJECT.into());
+    }
+    let now = ctx.server.now.wall;
+    let source_db = &mut ctx.server.dbs[ctx.db];
+    let Some(value) = source_db.get(now, source).cloned() else {
+        ctx.reply.integer(0);
+        return Ok(());
+    };
+    let expiry = source_db.expiry(source);
+    let destination = &mut ctx.server.dbs[target_db];
+    if destination.get(now, target).is_some() && !replace {
+        ctx.reply.integer(0);
+        return Ok(());
+    }
+    let old = destination.set(now, target, value, false);
+    if let Some(at) = expiry {
+        destination.set_expiry(target, at);
+    }
+    if let Some(old) = old {
+        ctx.server.discard(old);
+    }
+    ctx.reply.integer(1);
+    Ok(())
+}
+
+/// MOVE key db
+pub(crate) fn move_key(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let target_db = parse_db_index(ctx, args.next_bytes()?)?;
+    if target_db == ctx.db {
+        return Err(SAME_OBJECT.into());
+    }
+    let now = ctx.server.now.wall;
+    if ctx.server.dbs[ctx.db].get(now, key).is_none()
+        || ctx.server.dbs[target_db].get(now, key).is_some()
+    {
+        ctx.reply.integer(0);
+        return Ok(());
+    }
+    let source = &mut ctx.server.dbs[ctx.db];
+    let expiry = source.expiry(key);
+    let value = source.remove(now, key).expect("checked above");
+    let destination = &mut ctx.server.dbs[target_db];
+    destination.set(now, key, value, false);
+    if let Some(at) = expiry {
+        destination.set_expiry(key, at);
+    }
+    ctx.reply.integer(1);
+    Ok(())
+}
+
+/// SWAPDB index1 index2: connections stay on their numbers and see the other data.
+pub(crate) fn swapdb(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let first = parse_i64(args.next_bytes()?)
+        .filter(|index| i32::try_from(*index).is_ok())
+        .ok_or(CommandError::from("ERR invalid first DB index"))?;
+    let second = parse_i64(args.next_bytes()?)
+        .filter(|index| i32::try_from(*index).is_ok())
+        .ok_or(CommandError::from("ERR invalid second DB index"))?;
+    let count = ctx.server.dbs.len() as i64;
+    if !(0..count).contains(&first) || !(0..count).contains(&second) {
+        return Err(DB_OUT_OF_RANGE.into());
+    }
+    ctx.server.dbs.swap(first as usize, second as usize);
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// OBJECT ENCODING|REFCOUNT|IDLETIME|FREQ|HELP key
+pub(crate) fn object(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let subcommand = args.next_bytes()?;
+    if is_option(subcommand, "HELP") && args.remaining() == 0 {
+        let lines = [
+            "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+            "HELP",
+            "    Prints this help.",
+        ];
+        ctx.reply.array(lines.len());
+        for line in lines {
+            ctx.reply.simple(line);
+        }
+        return Ok(());
+    }
+    let name = if is_option(subcommand, "ENCODING") {
+        "object|encoding"
+    } else if is_option(subcommand, "REFCOUNT") {
+        "object|refcount"
+    } else if is_option(subcommand, "IDLETIME") {
+        "object|idletime"
+    } else if is_option(subcommand, "FREQ") {
+        "object|freq"
+    } else {
+        return Err(unknown_subcommand(subcommand, "OBJECT"));
+    };
+    if args.remaining() != 1 {
+        return Err(wrong_arity(name));
+    }
+    let key = args.next_bytes()?;
+    let now = ctx.server.now.wall;
+    let Some(value) = ctx.server.dbs[ctx.db].get(now, key) else {
+        ctx.reply.null();
+        return Ok(());
+    };
+    match name {
+        "object|encoding" => {
+            let encoding = value.encoding_name();
+            ctx.reply.bulk(encoding.as_bytes());
+        }
+        "object|refcount" => ctx.reply.integer(1),
+        // No access clock is kept per key (no maxmemory policy yet), so a key is never idle.
+        "object|idletime" => ctx.reply.integer(0),
+        _ => {
+            return Err("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into())
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! The command table and dispatch: look the name up without allocating, check arity and
+//! authentication as Redis does (in that order), run the handler, reply with its error if any.
+
+mod args;
+mod config;
+mod connection;
+mod info;
+mod keys;
+mod server;
+mod strings;
+mod table;
+
+use std::borrow::Cow;
+
+use crate::connection::Connection;
+use crate::protocol::resp::Args;
+use crate::reply::Reply;
+use crate::server::{ConnectionId, Server};
+use crate::store::db::Db;
+
+pub(crate) use args::ArgCursor;
+pub(crate) use table::lookup;
+
+/// A command's failure, sent as an error reply. The text carries its code (`ERR`, `WRONGTYPE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CommandError(Cow<'static, str>);
+
+impl CommandError {
+    pub(crate) fn owned(text: String) -> CommandError {
+        CommandError(Cow::Owned(text))
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl From<&'static str> for CommandError {
+    fn from(text: &'static str) -> CommandError {
+        CommandError(Cow::Borrowed(text))
+    }
+}
+
+pub(crate) type CommandResult = Result<(), CommandError>;
+
+pub(crate) const WRONGTYPE: &str =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+pub(crate) const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+pub(crate) const NOT_FLOAT: &str = "ERR value is not a valid float";
+pub(crate) const SYNTAX: &str = "ERR syntax error";
+pub(crate) const NO_SUCH_KEY: &str = "ERR no such key";
+pub(crate) const DB_OUT_OF_RANGE: &str = "ERR DB index is out of range";
+pub(crate) const STRING_TOO_LONG: &str =
+    "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+
+/// `-ERR wrong number of arguments for 'name' command`; subcommands are named `client|setname`.
+pub(crate) fn wrong_arity(name: &str) -> CommandError {
+    CommandError::owned(format!(
+        "ERR wrong number of arguments for '{name}' command"
+    ))
+}
+
+pub(crate) fn unknown_subcommand(subcommand: &[u8], command: &str) -> CommandError {
+    CommandError::owned(format!(
+        "ERR unknown subcommand '{}'. Try {} HELP.",
+        String::from_utf8_lossy(truncated(subcommand, 128)),
+        command
+    ))
+}
+
+fn truncated(bytes: &[u8], max: usize) -> &[u8] {
+    // C's %.128s also stops at a NUL byte.
+    let end = bytes
+        .iter()
+        .position(|&byte| byte == 0)
+        .unwrap_or(bytes.len());
+    &bytes[..end.min(max)]
+}
+
+/// What a handler works with: the server, the calling connection and its reply.
+pub(crate) struct Ctx<'call, 'reply> {
+    pub(crate) server: &'call mut Server,
+    pub(crate) id: ConnectionId,
+    pub(crate) reply: &'call mut Reply<'reply>,
+    /// The connection's selected database (SELECT changes it).
+    pub(crate) db: usize,
+}
+
+impl Ctx<'_, '_> {
+    pub(crate) fn db(&mut self) -> &mut Db {
+        &mut self.server.dbs[self.db]
+    }
+
+    pub(crate) fn connection(&mut self) -> &mut Connection {
+        self.server
+            .connection_mut(self.id)
+            .expect("the calling connection exists while its command runs")
+    }
+}
+
+/// Runs one parsed command for connection `id`, writing its reply.
+pub(crate) fn execute(
+    server: &mut Server,
+    id: ConnectionId,
+    args: Args<'_>,
+    reply: &mut Reply<'_>,
+) {
+    let name = args.get(0).unwrap_or(b"");
+    let Some(spec) = lookup(name) else {
+        reply.error(unknown_command(args).as_bytes());
+        return;
+    };
+    let count = args.len() as i32;
+    if (spec.arity > 0 && count != spec.arity) || count < -spec.arity {
+        reply.error(wrong_arity(spec.name).as_bytes());
+        return;
+    }
+    let connection = server
+        .connection_mut(id)
+        .expect("commands run only for open connections");
+    if !connection.authenticated && !spec.flags.contains(table::Flags::NO_AUTH) {
+        reply.error(b"NOAUTH Authentication required.");
+        return;
+    }
+    connection.last_command = spec.name;
+    let db = connection.db;
+    let mut ctx = Ctx {
+        server,
+        id,
+        reply,
+        db,
+    };
+    let mut cursor = ArgCursor::new(args, 1);
+    if let Err(error) = (spec.handler)(&mut ctx, &mut cursor) {
+        ctx.reply.error(error.as_bytes());
+    }
+}
+
+/// Redis's text: `unknown command 'x', with args beginning with: 'a' 'b' `, the arguments cut
+/// once their text reaches 128 bytes.
+fn unknown_command(args: Args<'_>) -> CommandError {
+    let name = args.get(0).unwrap_or(b"");
+    let mut listed = String::new();
+    for arg in args.iter().skip(1) {
+        if listed.len() >= 128 {
+            break;
+        }
+        let room = 128 - listed.len();
+        listed.push('\'');
+        listed.push_str(&String::from_utf8_lossy(truncated(arg, room)));
+        listed.push_str("' ");
+    }
+    CommandError::owned(format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        String::from_utf8_lossy(truncated(name, 128)),
+        listed
+    ))
+}

@@ -1,0 +1,198 @@
+//! Server commands: COMMAND, CONFIG, INFO, DBSIZE, FLUSHDB, FLUSHALL, TIME, SHUTDOWN, DEBUG.
+
+use super::args::is_option;
+use super::table::{CommandSpec, COMMANDS};
+use super::{
+    lookup, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX,
+};
+use crate::server::Output;
+use crate::util::number::{parse_f64, parse_i64};
+
+/// DBSIZE
+pub(crate) fn dbsize(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
+    let len = ctx.db().len();
+    ctx.reply.integer(len as i64);
+    Ok(())
+}
+
+/// `[ASYNC | SYNC]` of FLUSHDB and FLUSHALL: true for ASYNC.
+fn flush_mode(args: &mut ArgCursor<'_>) -> Result<bool, CommandError> {
+    let lazy = match args.remaining() {
+        0 => false,
+        1 => {
+            let mode = args.next_bytes()?;
+            if is_option(mode, "ASYNC") {
+                true
+            } else if is_option(mode, "SYNC") {
+                false
+            } else {
+                return Err(SYNTAX.into());
+            }
+        }
+        _ => return Err(SYNTAX.into()),
+    };
+    Ok(lazy)
+}
+
+/// FLUSHDB [ASYNC | SYNC]
+pub(crate) fn flushdb(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let lazy = flush_mode(args)?;
+    ctx.server.flush_db(ctx.db, lazy);
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// FLUSHALL [ASYNC | SYNC]
+pub(crate) fn flushall(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let lazy = flush_mode(args)?;
+    for index in 0..ctx.server.dbs.len() {
+        ctx.server.flush_db(index, lazy);
+    }
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// TIME: the wall clock as [seconds, microseconds].
+pub(crate) fn time(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
+    let millis = ctx.server.now.wall.as_millis();
+    let seconds = millis.div_euclid(1000);
+    let micros = millis.rem_euclid(1000) * 1000;
+    ctx.reply.array(2);
+    ctx.reply.bulk(seconds.to_string().as_bytes());
+    ctx.reply.bulk(micros.to_string().as_bytes());
+    Ok(())
+}
+
+/// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]: nothing is persisted yet, so every form
+/// but ABORT stops the server at once. As Redis, a successful SHUTDOWN sends no reply.
+pub(crate) fn shutdown(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let mut abort = false;
+    for option in args.rest() {
+        if is_option(option, "ABORT") {
+            abort = true;
+        } else if !["NOSAVE", "SAVE", "NOW", "FORCE"]
+            .iter()
+            .any(|name| is_option(option, name))
+        {
+            return Err(SYNTAX.into());
+        }
+    }
+    if abort {
+        return Err("ERR No shutdown in progress.".into());
+    }
+    ctx.server.push_output(Output::Shutdown);
+    Ok(())
+}
+
+/// DEBUG SLEEP seconds | DEBUG SET-ACTIVE-EXPIRE 0|1 | DEBUG HELP
+pub(crate) fn debug(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let subcommand = args.next_bytes()?;
+    if is_option(subcommand, "SLEEP") && args.remaining() == 1 {
+        let seconds = parse_f64(args.next_bytes()?).unwrap_or(0.0);
+        // Bounded: a pause longer than an hour is surely a typo.
+        let millis = (seconds.clamp(0.0, 3600.0) * 1000.0) as u64;
+        ctx.server.push_output(Output::Pause { millis });
+        ctx.reply.ok();
+    } else if is_option(subcommand, "SET-ACTIVE-EXPIRE") && args.remaining() == 1 {
+        let enabled =
+            parse_i64(args.next_bytes()?).ok_or(CommandError::from(super::NOT_INTEGER))?;
+        ctx.server.active_expire_enabled = enabled != 0;
+        ctx.reply.ok();
+    } else if is_option(subcommand, "HELP") {
+        let lines = [
+            "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "SET-ACTIVE-EXPIRE <0|1>",
+            "    Setting it to 0 disables expiring keys in background when they are not",
+            "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+            "    default.",
+            "SLEEP <seconds>",
+            "    Stop the server for <seconds>. Decimals allowed.",
+        ];
+        ctx.reply.array(lines.len());
+        for line in lines {
+            ctx.reply.simple(line);
+        }
+    } else {
+        return Err(unknown_subcommand(subcommand, "DEBUG"));
+    }
+    Ok(())
+}
+
+/// COMMAND [COUNT | LIST | INFO name... | DOCS name... | HELP]
+pub(crate) fn command(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let Some(subcommand) = args.peek() else {
+        ctx.reply.array(COMMANDS.len());
+        for spec in COMMANDS {
+            command_info(ctx, spec);
+        }
+        return Ok(());
+    };
+    args.next_bytes()?;
+    if is_option(subcommand, "COUNT") {
+        if args.remaining() != 0 {
+            return Err(wrong_arity("command|count"));
+        }
+        ctx.reply.integer(COMMANDS.len() as i64);
+    } else if is_option(subcommand, "LIST") {
+        ctx.reply.array(COMMANDS.len());
+        for spec in COMMANDS {
+            ctx.reply.bulk(spec.name.as_bytes());
+        }
+    } else if is_option(subcommand, "INFO") {
+        let names: Vec<&[u8]> = args.rest().collect();
+        if names.is_empty() {
+            ctx.reply.array(COMMANDS.len());
+            for spec in COMMANDS {
+                command_info(ctx, spec);
+            }
+        } else {
+            ctx.reply.array(names.len());
+            for name in names {
+                match lookup(name) {
+                    Some(spec) => command_info(ctx, spec),
+                    None => ctx.reply.null_array(),
+                }
+            }
+        }
+    } else if is_option(subcommand, "DOCS") {
+        let names: Vec<&[u8]> = args.rest().collect();
+        let specs: Vec<&CommandSpec> = if names.is_empty() {
+            COMMANDS.iter().collect()
+        } else {
+            names.iter().filter_map(|name| lookup(name)).collect()
+        };
+        ctx.reply.map(specs.len());
+        for spec in specs {
+            ctx.reply.bulk(spec.name.as_bytes());
+            ctx.reply.map(3);
+            ctx.reply.bulk(b"summary");
+            ctx.reply.bulk(spec.name.to_ascii_uppercase().as_bytes());
+            ctx.reply.bulk(b"since");
+            ctx.reply.bulk(b"1.0.0");
+            ctx.reply.bulk(b"group");
+            ctx.reply.bulk(b"generic");
+        }
+    } else {
+        return Err(unknown_subcommand(subcommand, "COMMAND"));
+    }
+    Ok(())
+}
+
+/// One COMMAND INFO entry in Redis 7's ten-element shape.
+fn command_info(ctx: &mut Ctx<'_, '_>, spec: &CommandSpec) {
+    ctx.reply.array(10);
+    ctx.reply.bulk(spec.name.as_bytes());
+    ctx.reply.integer(i64::from(spec.arity));
+    let flags: Vec<&str> = spec.flags.names().collect();
+    ctx.reply.set(flags.len());
+    for flag in flags {
+        ctx.reply.simple(flag);
+    }
+    ctx.reply.integer(i64::from(spec.keys.0));
+    ctx.reply.integer(i64::from(spec.keys.1));
+    ctx.reply.integer(i64::from(spec.keys.2));
+    ctx.reply.set(0);
+    ctx.reply.set(0);
+    ctx.reply.array(0);
+    ctx.reply.array(0);
+}

@@ -1,0 +1,211 @@
+//! The command table: one row per command, sorted by name for binary search.
+
+use super::{config, connection, info, keys, server, strings, ArgCursor, CommandResult, Ctx};
+
+/// Command flags, as COMMAND INFO reports them (a subset of Redis's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Flags(u16);
+
+impl Flags {
+    pub(crate) const WRITE: Flags = Flags(1);
+    pub(crate) const READONLY: Flags = Flags(1 << 1);
+    pub(crate) const FAST: Flags = Flags(1 << 2);
+    /// Allowed before AUTH when `requirepass` is set.
+    pub(crate) const NO_AUTH: Flags = Flags(1 << 3);
+    pub(crate) const ADMIN: Flags = Flags(1 << 4);
+    pub(crate) const DENYOOM: Flags = Flags(1 << 5);
+    pub(crate) const LOADING: Flags = Flags(1 << 6);
+    pub(crate) const STALE: Flags = Flags(1 << 7);
+
+    const NAMES: [(Flags, &'static str); 8] = [
+        (Flags::WRITE, "write"),
+        (Flags::READONLY, "readonly"),
+        (Flags::DENYOOM, "denyoom"),
+        (Flags::ADMIN, "admin"),
+        (Flags::NO_AUTH, "no_auth"),
+        (Flags::LOADING, "loading"),
+        (Flags::STALE, "stale"),
+        (Flags::FAST, "fast"),
+    ];
+
+    pub(crate) const fn or(self, other: Flags) -> Flags {
+        Flags(self.0 | other.0)
+    }
+
+    pub(crate) const fn contains(self, other: Flags) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub(crate) fn names(self) -> impl Iterator<Item = &'static str> {
+        Flags::NAMES
+            .into_iter()
+            .filter(move |(flag, _)| self.contains(*flag))
+            .map(|(_, name)| name)
+    }
+}
+
+const W: Flags = Flags::WRITE;
+const R: Flags = Flags::READONLY;
+const WD: Flags = Flags::WRITE.or(Flags::DENYOOM);
+const WF: Flags = Flags::WRITE.or(Flags::FAST);
+const WDF: Flags = WD.or(Flags::FAST);
+const RF: Flags = Flags::READONLY.or(Flags::FAST);
+const F: Flags = Flags::FAST;
+const CONN: Flags = Flags::NO_AUTH
+    .or(Flags::FAST)
+    .or(Flags::LOADING)
+    .or(Flags::STALE);
+const ADMIN: Flags = Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE);
+
+pub(crate) type Handler = fn(&mut Ctx<'_, '_>, &mut ArgCursor<'_>) -> CommandResult;
+
+pub(crate) struct CommandSpec {
+    /// Lower case, as Redis names commands in errors and COMMAND replies.
+    pub(crate) name: &'static str,
+    /// Redis's arity: N means exactly N arguments with the name, -N at least N.
+    pub(crate) arity: i32,
+    pub(crate) flags: Flags,
+    /// Key positions for COMMAND INFO: first, last (-1 = to the end), step. 0 = no keys.
+    pub(crate) keys: (i32, i32, i32),
+    pub(crate) handler: Handler,
+}
+
+const fn spec(
+    name: &'static str,
+    arity: i32,
+    flags: Flags,
+    keys: (i32, i32, i32),
+    handler: Handler,
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        arity,
+        flags,
+        keys,
+        handler,
+    }
+}
+
+const NO_KEYS: (i32, i32, i32) = (0, 0, 0);
+const KEY1: (i32, i32, i32) = (1, 1, 1);
+const KEY12: (i32, i32, i32) = (1, 2, 1);
+const ALL_KEYS: (i32, i32, i32) = (1, -1, 1);
+const PAIRS: (i32, i32, i32) = (1, -1, 2);
+
+/// Sorted by name (a test checks it) so that `lookup` can binary-search.
+pub(crate) static COMMANDS: &[CommandSpec] = &[
+    spec("append", 3, WDF, KEY1, strings::append),
+    spec("auth", -2, CONN, NO_KEYS, connection::auth),
+    spec("client", -2, ADMIN, NO_KEYS, connection::client),
+    spec("command", -1, ADMIN, NO_KEYS, server::command),
+    spec("config", -2, ADMIN, NO_KEYS, config::config),
+    spec("copy", -3, WD, KEY12, keys::copy),
+    spec("dbsize", 1, RF, NO_KEYS, server::dbsize),
+    spec("debug", -2, ADMIN, NO_KEYS, server::debug),
+    spec("decr", 2, WDF, KEY1, strings::decr),
+    spec("decrby", 3, WDF, KEY1, strings::decrby),
+    spec("del", -2, W, ALL_KEYS, keys::del),
+    spec("echo", 2, F, NO_KEYS, connection::echo),
+    spec("exists", -2, RF, ALL_KEYS, keys::exists),
+    spec("flushall", -1, W, NO_KEYS, server::flushall),
+    spec("flushdb", -1, W, NO_KEYS, server::flushdb),
+    spec("get", 2, RF, KEY1, strings::get),
+    spec("getdel", 2, WF, KEY1, strings::getdel),
+    spec("getrange", 4, R, KEY1, strings::getrange),
+    spec("getset", 3, WDF, KEY1, strings::getset),
+    spec("hello", -1, CONN, NO_KEYS, connection::hello),
+    spec("incr", 2, WDF, KEY1, strings::incr),
+    spec("incrby", 3, WDF, KEY1, strings::incrby),
+    spec("incrbyfloat", 3, WDF, KEY1, strings::incrbyfloat),
+    spec(
+        "info",
+        -1,
+        Flags::LOADING.or(Flags::STALE),
+        NO_KEYS,
+        info::info,
+    ),
+    spec("keys", 2, R, NO_KEYS, keys::keys),
+    spec("mget", -2, RF, ALL_KEYS, strings::mget),
+    spec("move", 3, WF, KEY1, keys::move_key),
+    spec("mset", -3, WD, PAIRS, strings::mset),
+    spec("msetnx", -3, WD, PAIRS, strings::msetnx),
+    spec("object", -2, R, NO_KEYS, keys::object),
+    spec("ping", -1, F, NO_KEYS, connection::ping),
+    spec("quit", -1, CONN, NO_KEYS, connection::quit),
+    spec("randomkey", 1, R, NO_KEYS, keys::randomkey),
+    spec("rename", 3, W, KEY12, keys::rename),
+    spec("renamenx", 3, WF, KEY12, keys::renamenx),
+    spec("reset", 1, CONN, NO_KEYS, connection::reset),
+    spec("scan", -2, R, NO_KEYS, keys::scan),
+    spec(
+        "select",
+        2,
+        F.or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        connection::select,
+    ),
+    spec("set", -3, WD, KEY1, strings::set),
+    spec("setnx", 3, WDF, KEY1, strings::setnx),
+    spec("setrange", 4, WD, KEY1, strings::setrange),
+    spec("shutdown", -1, ADMIN, NO_KEYS, server::shutdown),
+    spec("strlen", 2, RF, KEY1, strings::strlen),
+    spec("substr", 4, R, KEY1, strings::getrange),
+    spec("swapdb", 3, WF, NO_KEYS, keys::swapdb),
+    spec(
+        "time",
+        1,
+        F.or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        server::time,
+    ),
+    spec("touch", -2, RF, ALL_KEYS, keys::touch),
+    spec("type", 2, RF, KEY1, keys::type_of),
+    spec("unlink", -2, WF, ALL_KEYS, keys::unlink),
+];
+
+/// Longest command name in the table; longer names cannot match.
+const NAME_BYTES_MAX: usize = 16;
+
+/// Finds a command by name, ignoring ASCII case, without allocating.
+pub(crate) fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
+    if name.len() > NAME_BYTES_MAX {
+        return None;
+    }
+    let mut lower = [0u8; NAME_BYTES_MAX];
+    for (to, from) in lower.iter_mut().zip(name) {
+        *to = from.to_ascii_lowercase();
+    }
+    let lower = &lower[..name.len()];
+    COMMANDS
+        .binary_search_by(|spec| spec.name.as_bytes().cmp(lower))
+        .ok()
+        .map(|index| &COMMANDS[index])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_names_fit() {
+        for pair in COMMANDS.windows(2) {
+            assert!(
+                pair[0].name < pair[1].name,
+                "{} before {}",
+                pair[0].name,
+                pair[1].name
+            );
+        }
+        for spec in COMMANDS {
+            assert!(spec.name.len() <= NAME_BYTES_MAX);
+            assert_eq!(spec.name, spec.name.to_ascii_lowercase());
+        }
+    }
+
+    #[test]
+    fn lookup_ignores_case() {
+        assert_eq!(lookup(b"GeT").map(|spec| spec.name), Some("get"));
+        assert!(lookup(b"nosuchcommand").is_none());
+        assert!(lookup(b"").is_none());
+    }
+}

@@ -1,0 +1,56 @@
+//! The server's settings. Names follow redis.conf; units are in the field names.
+
+/// Everything the core needs to know that is not a command. The driver builds it from flags and
+/// the config file; the simulator draws it from its seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Seeds the keyed hash of every hashtable (no hash flooding) and the core's random choices
+    /// (RANDOMKEY). Same seed, same calls, same bytes out.
+    pub seed: u64,
+    /// `maxclients`: connections beyond this are refused with an error.
+    pub clients_max: usize,
+    /// `timeout`: close a client idle for this many seconds; 0 disables it (as Redis).
+    pub idle_timeout_secs: u64,
+    /// `requirepass`: when set, clients must AUTH before anything but AUTH, HELLO, QUIT and RESET.
+    pub requirepass: Option<Vec<u8>>,
+    /// `databases`: number of keyspaces (SELECT 0..n-1).
+    pub databases: usize,
+    /// `proto-max-bulk-len`: longest bulk string a request may carry, and longest string value.
+    pub bulk_bytes_max: usize,
+    /// `client-query-buffer-limit`: a client whose unprocessed input grows past this is closed.
+    pub query_buffer_bytes_max: usize,
+    /// `client-output-buffer-limit normal <hard> <soft> <seconds>`; 0 disables a limit (Redis's
+    /// default for normal clients is `0 0 0`).
+    pub output_buffer_hard_bytes: usize,
+    pub output_buffer_soft_bytes: usize,
+    pub output_buffer_soft_secs: u64,
+    /// `hz`: how many times a second the cron runs (idle checks, active rehashing).
+    pub hz: u32,
+    /// The listening port, reported by INFO and CONFIG GET port (the driver owns the socket).
+    pub port: u16,
+    /// `bind`, reported by CONFIG GET bind.
+    pub bind: String,
+    /// `loglevel`, reported by CONFIG GET loglevel (the driver does the logging).
+    pub loglevel: String,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            seed: 0,
+            clients_max: 10_000,
+            idle_timeout_secs: 0,
+            requirepass: None,
+            databases: 16,
+            bulk_bytes_max: 512 * 1024 * 1024,
+            query_buffer_bytes_max: 1024 * 1024 * 1024,
+            output_buffer_hard_bytes: 0,
+            output_buffer_soft_bytes: 0,
+            output_buffer_soft_secs: 0,
+            hz: 10,
+            port: 6379,
+            bind: "127.0.0.1".to_string(),
+            loglevel: "notice".to_string(),
+        }
+    }
+}

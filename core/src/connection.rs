@@ -1,0 +1,163 @@
+//! Per-connection state: the query buffer and its parser, the reply buffer, and who the client is.
+
+use crate::protocol::resp::RequestParser;
+use crate::time::Instant;
+
+/// Replies pending beyond this many bytes pause the client's command processing until the driver
+/// has written some out: a client that pipelines without reading cannot grow our memory without
+/// bound, it only fills its own socket. (Redis keeps executing and relies on output-buffer limits,
+/// which are off for normal clients by default.)
+pub(crate) const REPLY_PAUSE_BYTES: usize = 1024 * 1024;
+
+/// An idle reply buffer keeps at most this much capacity, so one big reply does not pin memory.
+const REPLY_IDLE_CAPACITY_MAX: usize = 64 * 1024;
+
+/// Same for the query buffer once it is empty.
+const QUERY_IDLE_CAPACITY_MAX: usize = 64 * 1024;
+
+/// Why the core asks the driver to close a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// QUIT, after its +OK.
+    Quit,
+    /// A malformed request, after its `-ERR Protocol error: ...` reply.
+    ProtocolError,
+    /// No command for `timeout` seconds.
+    IdleTimeout,
+    /// The query buffer passed `client-query-buffer-limit`.
+    QueryBufferLimit,
+    /// The reply buffer passed `client-output-buffer-limit`.
+    OutputBufferLimit,
+    /// CLIENT KILL.
+    Killed,
+    /// The server is shutting down.
+    Shutdown,
+}
+
+impl CloseReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::Quit => "quit",
+            CloseReason::ProtocolError => "protocol error",
+            CloseReason::IdleTimeout => "idle timeout",
+            CloseReason::QueryBufferLimit => "query buffer limit",
+            CloseReason::OutputBufferLimit => "output buffer limit",
+            CloseReason::Killed => "killed",
+            CloseReason::Shutdown => "shutdown",
+        }
+    }
+}
+
+/// Which readiness the driver should wait for on a connection's socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Interest {
+    pub read: bool,
+    pub write: bool,
+}
+
+pub(crate) struct Connection {
+    /// CLIENT ID: unique for the server's life, starting at 1.
+    pub(crate) client_id: u64,
+    pub(crate) peer: String,
+    pub(crate) name: Option<Vec<u8>>,
+    pub(crate) db: usize,
+    pub(crate) resp3: bool,
+    pub(crate) authenticated: bool,
+    pub(crate) created: Instant,
+    pub(crate) last_interaction: Instant,
+    /// Bytes received and not yet executed, from the front.
+    pub(crate) query: Vec<u8>,
+    pub(crate) parser: RequestParser,
+    /// Reply bytes; `reply[reply_sent..]` is still to be written by the driver.
+    pub(crate) reply: Vec<u8>,
+    pub(crate) reply_sent: usize,
+    /// When the reply buffer first passed the soft output limit (None while under it).
+    pub(crate) soft_limit_since: Option<Instant>,
+    /// Set once Close was emitted: no more input is taken.
+    pub(crate) closing: Option<CloseReason>,
+    /// Complete commands are waiting in the query buffer (the per-call budget ran out).
+    pub(crate) pending_commands: bool,
+    /// Name of the last command, for CLIENT LIST's `cmd=`.
+    pub(crate) last_command: &'static str,
+}
+
+impl Connection {
+    pub(crate) fn new(client_id: u64, peer: String, now: Instant, authenticated: bool) -> Self {
+        Connection {
+            client_id,
+            peer,
+            name: None,
+            db: 0,
+            resp3: false,
+            authenticated,
+            created: now,
+            last_interaction: now,
+            query: Vec::new(),
+            parser: RequestParser::default(),
+            reply: Vec::new(),
+            reply_sent: 0,
+            soft_limit_since: None,
+            closing: None,
+            pending_commands: false,
+            last_command: "NULL",
+        }
+    }
+
+    pub(crate) fn reply_pending(&self) -> &[u8] {
+        &self.reply[self.reply_sent..]
+    }
+
+    pub(crate) fn reply_pending_bytes(&self) -> usize {
+        self.reply.len() - self.reply_sent
+    }
+
+    /// True while replies are paused until the client reads (see REPLY_PAUSE_BYTES).
+    pub(crate) fn paused_by_replies(&self) -> bool {
+        self.reply_pending_bytes() >= REPLY_PAUSE_BYTES
+    }
+
+    pub(crate) fn interest(&self) -> Interest {
+        Interest {
+            read: self.closing.is_none() && !self.paused_by_replies(),
+            write: self.reply_pending_bytes() > 0,
+        }
+    }
+
+    /// The driver wrote `written` bytes of the pending reply.
+    pub(crate) fn mark_sent(&mut self, written: usize) {
+        assert!(
+            written <= self.reply_pending_bytes(),
+            "driver reported {written} bytes written but only {} were pending",
+            self.reply_pending_bytes()
+        );
+        self.reply_sent += written;
+        if self.reply_sent == self.reply.len() {
+            self.reply.clear();
+            self.reply_sent = 0;
+            if self.reply.capacity() > REPLY_IDLE_CAPACITY_MAX {
+                self.reply.shrink_to(REPLY_IDLE_CAPACITY_MAX);
+            }
+        } else if self.reply_sent >= REPLY_PAUSE_BYTES {
+            // Keep the buffer from creeping forward forever under a slow reader.
+            self.reply.drain(..self.reply_sent);
+            self.reply_sent = 0;
+        }
+    }
+
+    /// Drops executed bytes from the front of the query buffer.
+    pub(crate) fn compact_query(&mut self) {
+        let consumed = self.parser.consumed();
+        if consumed > 0 {
+            self.query.drain(..consumed);
+            self.parser.buffer_drained(consumed);
+        }
+        if self.query.is_empty() && self.query.capacity() > QUERY_IDLE_CAPACITY_MAX {
+            self.query = Vec::new();
+        }
+    }
+
+    /// Bytes this connection holds in its buffers, for CLIENT LIST and INFO.
+    pub(crate) fn buffer_bytes(&self) -> usize {
+        self.query.capacity() + self.reply.capacity()
+    }
+}

@@ -1,0 +1,143 @@
+//! Writing replies in RESP2 or RESP3 into a connection's reply buffer.
+//!
+//! Every reply type a command can send goes through here, so that the RESP2/RESP3 differences
+//! (nulls, maps, sets, doubles) live in one place.
+
+use crate::util::number::{format_f64, format_i64};
+
+/// Appends encoded replies to `out`. `resp3` is the connection's protocol (HELLO 3 sets it).
+pub(crate) struct Reply<'a> {
+    pub(crate) out: &'a mut Vec<u8>,
+    pub(crate) resp3: bool,
+}
+
+impl Reply<'_> {
+    pub(crate) fn ok(&mut self) {
+        self.out.extend_from_slice(b"+OK\r\n");
+    }
+
+    pub(crate) fn simple(&mut self, text: &str) {
+        debug_assert!(!text.contains(['\r', '\n']));
+        self.out.push(b'+');
+        self.out.extend_from_slice(text.as_bytes());
+        self.out.extend_from_slice(b"\r\n");
+    }
+
+    /// `message` carries its code ("ERR ...", "WRONGTYPE ..."). Redis replaces newlines in error
+    /// texts with spaces so that an error is always one protocol line.
+    pub(crate) fn error(&mut self, message: &[u8]) {
+        self.out.push(b'-');
+        self.out.extend(message.iter().map(|&byte| {
+            if byte == b'\r' || byte == b'\n' {
+                b' '
+            } else {
+                byte
+            }
+        }));
+        self.out.extend_from_slice(b"\r\n");
+    }
+
+    pub(crate) fn integer(&mut self, value: i64) {
+        self.out.push(b':');
+        format_i64(value, self.out);
+        self.out.extend_from_slice(b"\r\n");
+    }
+
+    pub(crate) fn bulk(&mut self, bytes: &[u8]) {
+        self.out.push(b'$');
+        format_i64(bytes.len() as i64, self.out);
+        self.out.extend_from_slice(b"\r\n");
+        self.out.extend_from_slice(bytes);
+        self.out.extend_from_slice(b"\r\n");
+    }
+
+    /// A bulk string holding an integer's decimal text (GET of an int-encoded value).
+    pub(crate) fn bulk_integer(&mut self, value: i64) {
+        let mut digits = [0u8; 20];
+        let text = integer_text(value, &mut digits);
+        self.bulk(text);
+    }
+
+    /// A missing bulk string: `$-1` in RESP2, `_` in RESP3.
+    pub(crate) fn null(&mut self) {
+        self.out
+            .extend_from_slice(if self.resp3 { b"_\r\n" } else { b"$-1\r\n" });
+    }
+
+    /// A missing array: `*-1` in RESP2, `_` in RESP3.
+    pub(crate) fn null_array(&mut self) {
+        self.out
+            .extend_from_slice(if self.resp3 { b"_\r\n" } else { b"*-1\r\n" });
+    }
+
+    pub(crate) fn array(&mut self, len: usize) {
+        self.aggregate(b'*', len);
+    }
+
+    /// A map of `pairs` key/value pairs: `%` in RESP3, a flat array twice as long in RESP2.
+    pub(crate) fn map(&mut self, pairs: usize) {
+        if self.resp3 {
+            self.aggregate(b'%', pairs);
+        } else {
+            self.aggregate(b'*', pairs * 2);
+        }
+    }
+
+    /// A set: `~` in RESP3, an array in RESP2.
+    pub(crate) fn set(&mut self, len: usize) {
+        self.aggregate(if self.resp3 { b'~' } else { b'*' }, len);
+    }
+
+    /// A double: `,` in RESP3, a bulk string of `%.17g` in RESP2 (as Redis's addReplyDouble).
+    #[allow(dead_code)] // ZSCORE and friends reply with doubles.
+    pub(crate) fn double(&mut self, value: f64) {
+        let mut text = Vec::with_capacity(32);
+        format_f64(value, &mut text);
+        if self.resp3 {
+            self.out.push(b',');
+            self.out.extend_from_slice(&text);
+            self.out.extend_from_slice(b"\r\n");
+        } else {
+            self.bulk(&text);
+        }
+    }
+
+    /// Text meant for people (INFO, CLIENT LIST): a verbatim string in RESP3, bulk in RESP2.
+    pub(crate) fn verbatim(&mut self, text: &[u8]) {
+        if self.resp3 {
+            self.out.push(b'=');
+            format_i64(text.len() as i64 + 4, self.out);
+            self.out.extend_from_slice(b"\r\ntxt:");
+            self.out.extend_from_slice(text);
+            self.out.extend_from_slice(b"\r\n");
+        } else {
+            self.bulk(text);
+        }
+    }
+
+    fn aggregate(&mut self, marker: u8, len: usize) {
+        self.out.push(marker);
+        format_i64(len as i64, self.out);
+        self.out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// The decimal text of `value`, written into `digits` without allocating.
+pub(crate) fn integer_text(value: i64, digits: &mut [u8; 20]) -> &[u8] {
+    let mut magnitude = value.unsigned_abs();
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (magnitude % 10) as u8;
+        magnitude /= 10;
+        if magnitude == 0 {
+            break;
+        }
+    }
+    if value < 0 {
+        // i64::MIN has 19 digits, so there is always room for the sign.
+        start -= 1;
+        digits[start] = b'-';
+    }
+    &digits[start..]
+}

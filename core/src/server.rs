@@ -1,0 +1,589 @@
+//! The server: the connection slab, the handlers, the outputs and the cron.
+
+use std::collections::VecDeque;
+
+use crate::command;
+use crate::config::Config;
+use crate::connection::{CloseReason, Connection, Interest};
+use crate::protocol::resp::{Limits, Parse};
+use crate::reply::Reply;
+use crate::stats::Stats;
+use crate::store::db::{Db, Entry, REHASH_BUCKETS_PER_TICK};
+use crate::store::hashtable::HashTable;
+use crate::time::{Instant, Now};
+use crate::value::Value;
+
+/// Commands one connection may run in one handler call before yielding to the others; the rest
+/// wait in its query buffer and `poll_timeout` asks to be called back at once.
+pub const COMMANDS_PER_CALL_MAX: usize = 1024;
+
+/// Connections with waiting commands served per `handle_timeout` call.
+const PENDING_CONNECTIONS_PER_CALL_MAX: usize = 64;
+
+/// Connections checked for idle timeout and output limits per cron tick (round robin), so that a
+/// tick costs the same with ten clients or ten thousand.
+const CLIENTS_CHECKED_PER_TICK: usize = 1000;
+
+/// A connection's handle. The generation catches a stale id: it never aliases a newer connection
+/// that reused the same slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConnectionId {
+    index: u32,
+    generation: u32,
+}
+
+impl ConnectionId {
+    pub fn index(self) -> u32 {
+        self.index
+    }
+}
+
+impl std::fmt::Display for ConnectionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.index, self.generation)
+    }
+}
+
+/// `connection_open` was refused: `maxclients` connections are already open. The driver writes
+/// `reply` to the socket and closes it, as Redis does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub reply: &'static [u8],
+}
+
+/// Memory that is safe to drop anywhere: the real server drops it on a worker thread so that
+/// freeing a big value never stalls the event loop.
+pub struct Garbage(#[allow(dead_code)] GarbageKind);
+
+enum GarbageKind {
+    Value(Value),
+    Keyspace(HashTable<Entry>),
+}
+
+impl Garbage {
+    pub(crate) fn value(value: Value) -> Garbage {
+        Garbage(GarbageKind::Value(value))
+    }
+}
+
+impl std::fmt::Debug for Garbage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            GarbageKind::Value(value) => write!(f, "Garbage(value {})", value.type_name()),
+            GarbageKind::Keyspace(table) => write!(f, "Garbage(keyspace of {} keys)", table.len()),
+        }
+    }
+}
+
+/// What the core asks of its driver, read with `poll_output`.
+#[derive(Debug)]
+pub enum Output {
+    /// The connection's interest or reply bytes changed: write `send_buffer(id)` and re-arm.
+    Wake { id: ConnectionId },
+    /// Close the connection: write what `send_buffer(id)` still holds if the socket takes it
+    /// without waiting (QUIT's +OK, a protocol error's text), close the socket, then call
+    /// `connection_closed(id)`. The core takes no more input from it.
+    Close {
+        id: ConnectionId,
+        reason: CloseReason,
+    },
+    /// Drop this somewhere off the event loop.
+    Free { garbage: Garbage },
+    /// DEBUG SLEEP: block the whole server for this long, as Redis does.
+    Pause { millis: u64 },
+    /// SHUTDOWN: stop serving and exit.
+    Shutdown,
+}
+
+struct Slot {
+    generation: u32,
+    connection: Option<Box<Connection>>,
+}
+
+/// The whole server as a state machine: every client connection and every keyspace.
+///
+/// # Calling contract
+/// Inputs are method calls that carry the time (`Now`); outputs are pulled.
+/// - **Inputs:** `connection_open`, `connection_receive`, `connection_sent`, `connection_closed`,
+///   `handle_timeout`. Call them in any order as events happen, each with the current time.
+/// - **After every input**, drain `poll_output()` until it returns `None` and act on each output,
+///   then read `poll_timeout()`: the instant at which `handle_timeout` must next be called. It may
+///   move after any input; calling `handle_timeout` early or twice is harmless.
+/// - **Replies** stay in the core's buffer: `send_buffer(id)` is what to write next; after writing
+///   `n` bytes (possibly 0) call `connection_sent(now, id, n)`.
+/// - `interest(id)` tells whether to wait for readability and writability. When `read` is false
+///   the driver stops reading that socket until a `Wake` says otherwise.
+/// - A stale or closed `ConnectionId` is ignored by every method.
+pub struct Server {
+    pub(crate) config: Config,
+    pub(crate) dbs: Vec<Db>,
+    slots: Vec<Slot>,
+    free_slots: Vec<u32>,
+    connection_count: usize,
+    next_client_id: u64,
+    outputs: VecDeque<Output>,
+    /// Connections with complete commands left over from a previous call.
+    pending: VecDeque<ConnectionId>,
+    next_cron: Instant,
+    /// Where the round-robin idle check resumes.
+    cron_cursor: usize,
+    pub(crate) stats: Stats,
+    pub(crate) limits: Limits,
+    /// Random choices (RANDOMKEY) come from here: seeded, so runs replay.
+    pub(crate) random: rand_pcg::Pcg64Mcg,
+    /// The latest time seen, for INFO's uptime and replies that need it.
+    pub(crate) now: Now,
+    pub(crate) started: Now,
+    /// Bytes the process has allocated, as the driver measured it (INFO used_memory).
+    pub(crate) used_memory_bytes: u64,
+    /// DEBUG SET-ACTIVE-EXPIRE: when false only lookups expire keys.
+    pub(crate) active_expire_enabled: bool,
+}
+
+impl Server {
+    pub fn new(config: Config, now: Now) -> Server {
+        assert!(config.databases >= 1, "at least one database");
+        assert!(
+            config.hz >= 1 && config.hz <= 500,
+            "hz must be within 1..=500"
+        );
+        let dbs = (0..config.databases)
+            .map(|index| Db::new(config.seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+            .collect();
+        let limits = Limits {
+            bulk_bytes_max: config.bulk_bytes_max,
+            ..Limits::default()
+        };
+        let random = rand_pcg::Pcg64Mcg::new(u128::from(config.seed) << 1 | 1);
+        Server {
+            dbs,
+            slots: Vec::new(),
+            free_slots: Vec::new(),
+            connection_count: 0,
+            next_client_id: 1,
+            outputs: VecDeque::new(),
+            pending: VecDeque::new(),
+            next_cron: now.monotonic,
+            cron_cursor: 0,
+            stats: Stats::default(),
+            limits,
+            random,
+            now,
+            started: now,
+            used_memory_bytes: 0,
+            active_expire_enabled: true,
+            config,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn connection_count(&self) -> usize {
+        self.connection_count
+    }
+
+    /// The driver's measure of allocated bytes, reported by INFO memory.
+    pub fn set_used_memory(&mut self, bytes: u64) {
+        self.used_memory_bytes = bytes;
+    }
+
+    /// A client connected from `peer` (shown by CLIENT LIST).
+    pub fn connection_open(&mut self, now: Now, peer: &str) -> Result<ConnectionId, Refused> {
+        self.observe(now);
+        if self.connection_count >= self.config.clients_max {
+            self.stats.rejected_connections += 1;
+            return Err(Refused {
+                reply: b"-ERR max number of clients reached\r\n",
+            });
+        }
+        let authenticated = self.config.requirepass.is_none();
+        let connection = Box::new(Connection::new(
+            self.next_client_id,
+            peer.to_string(),
+            now.monotonic,
+            authenticated,
+        ));
+        self.next_client_id += 1;
+        self.stats.connections_received += 1;
+        let index = match self.free_slots.pop() {
+            Some(index) => index,
+            None => {
+                assert!(
+                    self.slots.len() < u32::MAX as usize,
+                    "connection slots exhausted"
+                );
+                self.slots.push(Slot {
+                    generation: 0,
+                    connection: None,
+                });
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let slot = &mut self.slots[index as usize];
+        assert!(slot.connection.is_none());
+        slot.connection = Some(connection);
+        self.connection_count += 1;
+        let id = ConnectionId {
+            index,
+            generation: slot.generation,
+        };
+        self.with_connection(id, |connection| {
+            connection.parser.set_authenticated(authenticated)
+        });
+        Ok(id)
+    }
+
+    /// Bytes arrived from the client. Returns how many were taken: all of them, unless the
+    /// connection is closing or unknown (then 0).
+    pub fn connection_receive(&mut self, now: Now, id: ConnectionId, bytes: &[u8]) -> usize {
+        self.observe(now);
+        let limit = self.config.query_buffer_bytes_max;
+        let Some(connection) = self.connection_mut(id) else {
+            return 0;
+        };
+        if connection.closing.is_some() {
+            return 0;
+        }
+        connection.last_interaction = now.monotonic;
+        if connection.query.len() + bytes.len() > limit {
+            self.close(id, CloseReason::QueryBufferLimit);
+            return bytes.len();
+        }
+        connection.query.extend_from_slice(bytes);
+        self.stats.net_input_bytes += bytes.len() as u64;
+        self.run_commands(id);
+        bytes.len()
+    }
+
+    /// The driver wrote `written` bytes of `send_buffer(id)`.
+    pub fn connection_sent(&mut self, now: Now, id: ConnectionId, written: usize) {
+        self.observe(now);
+        let soft = self.config.output_buffer_soft_bytes;
+        let Some(connection) = self.connection_mut(id) else {
+            return;
+        };
+        let was_paused = connection.paused_by_replies();
+        connection.mark_sent(written);
+        if connection.soft_limit_since.is_some() && connection.reply_pending_bytes() <= soft {
+            connection.soft_limit_since = None;
+        }
+        self.stats.net_output_bytes += written as u64;
+        let Some(connection) = self.connection(id) else {
+            return;
+        };
+        if was_paused && !connection.paused_by_replies() && connection.closing.is_none() {
+            // Commands may be waiting behind the pause.
+            self.run_commands(id);
+            self.outputs.push_back(Output::Wake { id });
+        }
+    }
+
+    /// The socket is gone (the peer hung up, or the driver closed it after `Output::Close`).
+    pub fn connection_closed(&mut self, now: Now, id: ConnectionId) {
+        self.observe(now);
+        if self.connection_mut(id).is_none() {
+            return;
+        }
+        let slot = &mut self.slots[id.index as usize];
+        slot.connection = None;
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free_slots.push(id.index);
+        self.connection_count -= 1;
+    }
+
+    /// Timers: the cron (idle timeouts, output limits, rehashing) and commands left waiting.
+    pub fn handle_timeout(&mut self, now: Now) {
+        self.observe(now);
+        for _ in 0..PENDING_CONNECTIONS_PER_CALL_MAX {
+            let Some(id) = self.pending.pop_front() else {
+                break;
+            };
+            if let Some(connection) = self.connection_mut(id) {
+                connection.pending_commands = false;
+                self.run_commands(id);
+                self.outputs.push_back(Output::Wake { id });
+            }
+        }
+        if now.monotonic >= self.next_cron {
+            self.cron(now);
+            self.next_cron = now.monotonic.plus_millis(1000 / u64::from(self.config.hz));
+        }
+    }
+
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// When to call `handle_timeout` next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.pending.is_empty() {
+            Some(self.next_cron)
+        } else {
+            Some(self.now.monotonic)
+        }
+    }
+
+    /// Reply bytes waiting to be written to `id`.
+    pub fn send_buffer(&self, id: ConnectionId) -> &[u8] {
+        self.connection(id)
+            .map_or(&[], |connection| connection.reply_pending())
+    }
+
+    pub fn interest(&self, id: ConnectionId) -> Interest {
+        self.connection(id)
+            .map_or(Interest::default(), |connection| connection.interest())
+    }
+
+    /// Asserts every structure's invariants (tests and the simulator call this).
+    pub fn check_invariants(&self) {
+        for db in &self.dbs {
+            db.check_invariants();
+        }
+        let open = self
+            .slots
+            .iter()
+            .filter(|slot| slot.connection.is_some())
+            .count();
+        assert_eq!(open, self.connection_count);
+        assert_eq!(open + self.free_slots.len(), self.slots.len());
+        for slot in &self.slots {
+            if let Some(connection) = &slot.connection {
+                assert!(connection.reply_sent <= connection.reply.len());
+                assert!(connection.parser.consumed() <= connection.query.len());
+            }
+        }
+    }
+
+    fn observe(&mut self, now: Now) {
+        // The monotonic clock never goes back; a driver that says otherwise is a bug.
+        assert!(
+            now.monotonic >= self.now.monotonic,
+            "monotonic time went backwards: {} after {}",
+            now.monotonic,
+            self.now.monotonic
+        );
+        self.now = now;
+    }
+
+    pub(crate) fn connection(&self, id: ConnectionId) -> Option<&Connection> {
+        let slot = self.slots.get(id.index as usize)?;
+        if slot.generation != id.generation {
+            return None;
+        }
+        slot.connection.as_deref()
+    }
+
+    pub(crate) fn connection_mut(&mut self, id: ConnectionId) -> Option<&mut Connection> {
+        let slot = self.slots.get_mut(id.index as usize)?;
+        if slot.generation != id.generation {
+            return None;
+        }
+        slot.connection.as_deref_mut()
+    }
+
+    fn with_connection(&mut self, id: ConnectionId, f: impl FnOnce(&mut Connection)) {
+        if let Some(connection) = self.connection_mut(id) {
+            f(connection);
+        }
+    }
+
+    /// Every open connection's id, in client-id order (CLIENT LIST shows them so).
+    pub(crate) fn connection_ids(&self) -> Vec<ConnectionId> {
+        let mut ids: Vec<(u64, ConnectionId)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(index, slot)| {
+                slot.connection.as_ref().map(|connection| {
+                    (
+                        connection.client_id,
+                        ConnectionId {
+                            index: index as u32,
+                            generation: slot.generation,
+                        },
+                    )
+                })
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// Asks the driver to close `id` after writing what it can of its pending reply.
+    pub(crate) fn close(&mut self, id: ConnectionId, reason: CloseReason) {
+        if let Some(connection) = self.connection_mut(id) {
+            if connection.closing.is_none() {
+                connection.closing = Some(reason);
+                self.outputs.push_back(Output::Close { id, reason });
+            }
+        }
+    }
+
+    pub(crate) fn push_output(&mut self, output: Output) {
+        self.outputs.push_back(output);
+    }
+
+    /// Hands a value out to be dropped off the event loop when dropping it here would be slow.
+    pub(crate) fn discard(&mut self, value: Value) {
+        if value.free_effort() > LAZY_FREE_EFFORT_MIN {
+            self.push_output(Output::Free {
+                garbage: Garbage(GarbageKind::Value(value)),
+            });
+        }
+    }
+
+    /// Empties a keyspace; its contents leave through `Output::Free` when `lazy` or big.
+    pub(crate) fn flush_db(&mut self, index: usize, lazy: bool) {
+        let seed = self.config.seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let old = std::mem::replace(&mut self.dbs[index], Db::new(seed));
+        if lazy || old.len() > LAZY_FREE_EFFORT_MIN {
+            self.push_output(Output::Free {
+                garbage: Garbage(GarbageKind::Keyspace(old.into_table())),
+            });
+        }
+    }
+
+    /// Runs the complete commands in `id`'s query buffer, within the per-call budget.
+    fn run_commands(&mut self, id: ConnectionId) {
+        let Some(connection) = self.connection_mut(id) else {
+            return;
+        };
+        let query = std::mem::take(&mut connection.query);
+        let mut parser = std::mem::take(&mut connection.parser);
+        let mut reply = std::mem::take(&mut connection.reply);
+        let mut reply_sent = connection.reply_sent;
+        let mut resp3 = connection.resp3;
+        let reply_before = reply.len();
+        let mut executed = 0;
+        let mut protocol_error = false;
+        let mut leftover = false;
+        loop {
+            if reply.len() - reply_sent >= crate::connection::REPLY_PAUSE_BYTES {
+                break;
+            }
+            if executed == COMMANDS_PER_CALL_MAX {
+                leftover = true;
+                break;
+            }
+            match parser.parse(&query, &self.limits) {
+                Parse::Incomplete => break,
+                Parse::Error(error) => {
+                    let mut out = Reply {
+                        out: &mut reply,
+                        resp3,
+                    };
+                    let mut text = b"ERR ".to_vec();
+                    text.extend_from_slice(error.message_bytes());
+                    out.error(&text);
+                    protocol_error = true;
+                    break;
+                }
+                Parse::Command => {
+                    executed += 1;
+                    let args = parser.args(&query);
+                    let mut out = Reply {
+                        out: &mut reply,
+                        resp3,
+                    };
+                    command::execute(self, id, args, &mut out);
+                    resp3 = out.resp3;
+                    let Some(connection) = self.connection_mut(id) else {
+                        break;
+                    };
+                    // A command can change auth state (AUTH, RESET) or close (QUIT, CLIENT KILL).
+                    parser.set_authenticated(connection.authenticated);
+                    // Another connection's command cannot touch our reply, but CLIENT KILL of
+                    // ourselves can: stop at once.
+                    if connection.closing.is_some() {
+                        break;
+                    }
+                    reply_sent = connection.reply_sent;
+                }
+            }
+        }
+        self.stats.commands_processed += executed as u64;
+        let hard = self.config.output_buffer_hard_bytes;
+        let soft = self.config.output_buffer_soft_bytes;
+        let now = self.now.monotonic;
+        let Some(connection) = self.connection_mut(id) else {
+            return;
+        };
+        connection.query = query;
+        connection.parser = parser;
+        connection.reply = reply;
+        connection.compact_query();
+        let pending_bytes = connection.reply_pending_bytes();
+        let grew = connection.reply.len() != reply_before;
+        let mut close_reason = None;
+        if protocol_error {
+            close_reason = Some(CloseReason::ProtocolError);
+        } else if hard > 0 && pending_bytes > hard {
+            close_reason = Some(CloseReason::OutputBufferLimit);
+        } else if soft > 0 && pending_bytes > soft && connection.soft_limit_since.is_none() {
+            connection.soft_limit_since = Some(now);
+        }
+        if leftover && !connection.pending_commands && connection.closing.is_none() {
+            connection.pending_commands = true;
+            self.pending.push_back(id);
+        }
+        if let Some(reason) = close_reason {
+            self.close(id, reason);
+        } else if grew {
+            self.outputs.push_back(Output::Wake { id });
+        }
+    }
+
+    /// Periodic bounded work, `hz` times a second.
+    fn cron(&mut self, now: Now) {
+        let ids = self.slots.len();
+        let idle_timeout_ms = self.config.idle_timeout_secs.saturating_mul(1000);
+        let soft_ms = self.config.output_buffer_soft_secs.saturating_mul(1000);
+        for _ in 0..CLIENTS_CHECKED_PER_TICK.min(ids) {
+            self.cron_cursor = (self.cron_cursor + 1) % ids;
+            let slot = &self.slots[self.cron_cursor];
+            let Some(connection) = slot.connection.as_deref() else {
+                continue;
+            };
+            let id = ConnectionId {
+                index: self.cron_cursor as u32,
+                generation: slot.generation,
+            };
+            if connection.closing.is_some() {
+                continue;
+            }
+            if idle_timeout_ms > 0
+                && now.monotonic.millis_since(connection.last_interaction) > idle_timeout_ms
+            {
+                self.close(id, CloseReason::IdleTimeout);
+            } else if connection
+                .soft_limit_since
+                .is_some_and(|since| now.monotonic.millis_since(since) >= soft_ms)
+            {
+                self.close(id, CloseReason::OutputBufferLimit);
+            }
+        }
+        for db in &mut self.dbs {
+            db.rehash_step(REHASH_BUCKETS_PER_TICK);
+            if self.active_expire_enabled {
+                self.stats.expired_keys += db.expire_step(now.wall, EXPIRED_KEYS_PER_TICK) as u64;
+            }
+            self.stats.expired_keys += db.take_expired_count();
+        }
+    }
+
+    /// CONFIG SET: the new settings take effect from the next command on.
+    pub(crate) fn apply_config(&mut self, config: Config) {
+        self.limits.bulk_bytes_max = config.bulk_bytes_max;
+        self.config = config;
+    }
+}
+
+/// Keys deleted by active expiry per database per cron tick; the rest wait for the next tick
+/// (the book expires about 2000 per timer pass).
+pub(crate) const EXPIRED_KEYS_PER_TICK: usize = 2000;
+
+/// Values (and keyspaces) whose drop costs more than this many allocations are freed off the
+/// event loop. The book frees sorted sets of over 1000 members on its thread pool.
+pub(crate) const LAZY_FREE_EFFORT_MIN: usize = 1000;

@@ -1,0 +1,55 @@
+//! What a key holds.
+
+use crate::util::number::parse_i64;
+
+/// Strings that Redis would keep in its `embstr` encoding are at most this long.
+const EMBSTR_BYTES_MAX: usize = 44;
+
+/// A stored value. Strings that are canonical integers are kept as `Int` (Redis's `int`
+/// encoding): smaller, and INCR needs no parsing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Int(i64),
+    /// A string as SET stores it.
+    Str(Vec<u8>),
+    /// A string changed in place (APPEND, SETRANGE): Redis reports these as `raw`.
+    RawStr(Vec<u8>),
+}
+
+impl Value {
+    /// The value SET would store for `bytes`: an integer if the bytes are one in canonical form.
+    pub fn from_bytes(bytes: &[u8]) -> Value {
+        // Redis only tries the int encoding for strings of at most 20 bytes.
+        if bytes.len() <= 20 {
+            if let Some(number) = parse_i64(bytes) {
+                return Value::Int(number);
+            }
+        }
+        Value::Str(bytes.to_vec())
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Int(_) | Value::Str(_) | Value::RawStr(_) => "string",
+        }
+    }
+
+    /// As OBJECT ENCODING reports it.
+    pub fn encoding_name(&self) -> &'static str {
+        match self {
+            Value::Int(_) => "int",
+            Value::Str(bytes) if bytes.len() <= EMBSTR_BYTES_MAX => "embstr",
+            Value::Str(_) | Value::RawStr(_) => "raw",
+        }
+    }
+
+    pub fn is_string(&self) -> bool {
+        matches!(self, Value::Int(_) | Value::Str(_) | Value::RawStr(_))
+    }
+
+    /// Roughly how many allocations dropping this value costs; big values are freed off the
+    /// event loop (see `Output::Free`).
+    pub fn free_effort(&self) -> usize {
+        1
+    }
+}

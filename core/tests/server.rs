@@ -1,0 +1,352 @@
+//! The core driven directly, with virtual time: the sans-IO contract as a driver sees it.
+
+use ferrodis_core::{CloseReason, Config, ConnectionId, Instant, Now, Output, Server, UnixMillis};
+
+/// A minimal driver: virtual clocks, outputs collected, replies read from the core's buffer.
+struct Harness {
+    server: Server,
+    now: Now,
+    outputs: Vec<Output>,
+}
+
+impl Harness {
+    fn new(config: Config) -> Harness {
+        let now = Now::new(
+            Instant::from_millis(0),
+            UnixMillis::from_millis(1_700_000_000_000),
+        );
+        Harness {
+            server: Server::new(config, now),
+            now,
+            outputs: Vec::new(),
+        }
+    }
+
+    fn advance(&mut self, millis: u64) {
+        self.now = Now::new(
+            self.now.monotonic.plus_millis(millis),
+            UnixMillis::from_millis(self.now.wall.as_millis() + millis as i64),
+        );
+    }
+
+    fn drain(&mut self) {
+        while let Some(output) = self.server.poll_output() {
+            self.outputs.push(output);
+        }
+        self.server.check_invariants();
+    }
+
+    /// Runs every timer that is due, as a driver jumping straight to deadlines would.
+    fn run_timers(&mut self) {
+        for _ in 0..100 {
+            let deadline = self
+                .server
+                .poll_timeout()
+                .expect("the cron always has a deadline");
+            if deadline > self.now.monotonic {
+                break;
+            }
+            self.server.handle_timeout(self.now);
+            self.drain();
+        }
+    }
+
+    fn open(&mut self) -> ConnectionId {
+        let id = self
+            .server
+            .connection_open(self.now, "127.0.0.1:1000")
+            .unwrap();
+        self.drain();
+        id
+    }
+
+    fn send(&mut self, id: ConnectionId, bytes: &[u8]) {
+        let taken = self.server.connection_receive(self.now, id, bytes);
+        assert_eq!(taken, bytes.len());
+        self.drain();
+    }
+
+    /// Takes every pending reply byte, as a driver whose socket accepts everything.
+    fn take_replies(&mut self, id: ConnectionId) -> String {
+        let bytes = self.server.send_buffer(id).to_vec();
+        self.server.connection_sent(self.now, id, bytes.len());
+        self.drain();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    fn command(&mut self, id: ConnectionId, line: &str) -> String {
+        let args: Vec<&str> = line.split(' ').collect();
+        let mut request = format!("*{}\r\n", args.len());
+        for arg in args {
+            request.push_str(&format!("${}\r\n{}\r\n", arg.len(), arg));
+        }
+        self.send(id, request.as_bytes());
+        self.take_replies(id)
+    }
+
+    fn closes(&self) -> Vec<(ConnectionId, CloseReason)> {
+        self.outputs
+            .iter()
+            .filter_map(|output| match output {
+                Output::Close { id, reason } => Some((*id, *reason)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn pipelined_commands_reply_in_order() {
+    let mut harness = Harness::new(Config::default());
+    let id = harness.open();
+    harness.send(
+        id,
+        b"*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$4\r\nINCR\r\n$1\r\na\r\nGET a\r\n",
+    );
+    assert_eq!(harness.take_replies(id), "+OK\r\n:2\r\n$1\r\n2\r\n");
+}
+
+#[test]
+fn a_command_split_at_every_byte_gives_the_same_reply() {
+    let mut harness = Harness::new(Config::default());
+    let id = harness.open();
+    let request =
+        b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n";
+    for byte in request {
+        harness.send(id, std::slice::from_ref(byte));
+    }
+    assert_eq!(harness.take_replies(id), "+OK\r\n$5\r\nvalue\r\n");
+}
+
+#[test]
+fn partial_writes_are_resumed_from_the_core_buffer() {
+    let mut harness = Harness::new(Config::default());
+    let id = harness.open();
+    harness.send(id, b"ECHO hello\r\n");
+    let mut got = Vec::new();
+    loop {
+        let pending = harness.server.send_buffer(id);
+        if pending.is_empty() {
+            break;
+        }
+        // One byte at a time, with a zero-byte write in between.
+        got.push(pending[0]);
+        harness.server.connection_sent(harness.now, id, 0);
+        harness.server.connection_sent(harness.now, id, 1);
+        harness.drain();
+    }
+    assert_eq!(got, b"$5\r\nhello\r\n");
+}
+
+#[test]
+fn protocol_error_replies_then_closes_only_that_client() {
+    let mut harness = Harness::new(Config::default());
+    let bad = harness.open();
+    let good = harness.open();
+    harness.send(bad, b"*1\r\n$abc\r\n");
+    assert_eq!(
+        harness.take_replies(bad),
+        "-ERR Protocol error: invalid bulk length\r\n"
+    );
+    assert_eq!(harness.closes(), vec![(bad, CloseReason::ProtocolError)]);
+    // Input after the error is ignored.
+    assert_eq!(
+        harness
+            .server
+            .connection_receive(harness.now, bad, b"PING\r\n"),
+        0
+    );
+    harness.server.connection_closed(harness.now, bad);
+    assert_eq!(harness.command(good, "PING"), "+PONG\r\n");
+}
+
+#[test]
+fn quit_replies_ok_then_asks_to_close() {
+    let mut harness = Harness::new(Config::default());
+    let id = harness.open();
+    harness.send(id, b"QUIT\r\nPING\r\n");
+    assert_eq!(harness.take_replies(id), "+OK\r\n");
+    assert_eq!(harness.closes(), vec![(id, CloseReason::Quit)]);
+}
+
+#[test]
+fn idle_clients_are_closed_after_timeout_seconds() {
+    let mut harness = Harness::new(Config {
+        idle_timeout_secs: 2,
+        ..Config::default()
+    });
+    let idle = harness.open();
+    let busy = harness.open();
+    for _ in 0..20 {
+        harness.advance(100);
+        harness.command(busy, "PING");
+        harness.run_timers();
+    }
+    assert!(
+        harness.closes().is_empty(),
+        "2 s idle is not yet past the timeout"
+    );
+    harness.advance(200);
+    harness.command(busy, "PING");
+    harness.run_timers();
+    let closes = harness.closes();
+    assert_eq!(closes, vec![(idle, CloseReason::IdleTimeout)]);
+}
+
+#[test]
+fn maxclients_refuses_with_redis_error() {
+    let mut harness = Harness::new(Config {
+        clients_max: 2,
+        ..Config::default()
+    });
+    let first = harness.open();
+    harness.open();
+    let refused = harness
+        .server
+        .connection_open(harness.now, "127.0.0.1:9")
+        .unwrap_err();
+    assert_eq!(refused.reply, b"-ERR max number of clients reached\r\n");
+    harness.server.connection_closed(harness.now, first);
+    harness.open();
+}
+
+#[test]
+fn stale_connection_ids_are_ignored() {
+    let mut harness = Harness::new(Config::default());
+    let old = harness.open();
+    harness.server.connection_closed(harness.now, old);
+    let new = harness.open();
+    assert_ne!(old, new);
+    assert_eq!(
+        harness
+            .server
+            .connection_receive(harness.now, old, b"PING\r\n"),
+        0
+    );
+    assert!(harness.server.send_buffer(old).is_empty());
+    assert_eq!(harness.command(new, "PING"), "+PONG\r\n");
+}
+
+#[test]
+fn query_buffer_limit_closes_the_client() {
+    let mut harness = Harness::new(Config {
+        query_buffer_bytes_max: 1024,
+        ..Config::default()
+    });
+    let id = harness.open();
+    harness.send(id, b"*2\r\n$4\r\nECHO\r\n$5000\r\n");
+    harness.send(id, &[b'x'; 2000]);
+    assert_eq!(harness.closes(), vec![(id, CloseReason::QueryBufferLimit)]);
+}
+
+#[test]
+fn a_client_that_does_not_read_is_paused_not_grown_without_bound() {
+    let mut harness = Harness::new(Config::default());
+    let id = harness.open();
+    harness.command(id, &format!("SET big {}", "x".repeat(100_000)));
+    let request = b"GET big\r\n".repeat(100);
+    harness.send(id, &request);
+    let pending = harness.server.send_buffer(id).len();
+    assert!(pending < 2 * 1024 * 1024, "{pending} bytes pending");
+    assert!(
+        !harness.server.interest(id).read,
+        "reading stops while replies are paused"
+    );
+    // Reading everything lets the rest run.
+    let mut total = 0;
+    for _ in 0..1000 {
+        let pending = harness.server.send_buffer(id).len();
+        if pending == 0 {
+            break;
+        }
+        total += pending;
+        harness.server.connection_sent(harness.now, id, pending);
+        harness.drain();
+        harness.run_timers();
+    }
+    assert_eq!(total, 100 * (100_000 + "$100000\r\n\r\n".len()));
+    assert!(harness.server.interest(id).read);
+}
+
+#[test]
+fn output_buffer_hard_limit_closes() {
+    let mut harness = Harness::new(Config {
+        output_buffer_hard_bytes: 10_000,
+        ..Config::default()
+    });
+    let id = harness.open();
+    harness.command(id, &format!("SET big {}", "x".repeat(20_000)));
+    harness.send(id, b"GET big\r\n");
+    assert_eq!(harness.closes(), vec![(id, CloseReason::OutputBufferLimit)]);
+}
+
+#[test]
+fn keys_expire_lazily_and_actively_on_wall_time() {
+    let mut harness = Harness::new(Config::default());
+    let id = harness.open();
+    assert_eq!(harness.command(id, "SET a 1 PX 1500"), "+OK\r\n");
+    assert_eq!(harness.command(id, "SET b 1 PX 1500"), "+OK\r\n");
+    harness.command(id, "DEBUG SET-ACTIVE-EXPIRE 0");
+    harness.advance(1000);
+    harness.run_timers();
+    assert_eq!(harness.command(id, "GET a"), "$1\r\n1\r\n");
+    harness.advance(600);
+    harness.run_timers();
+    // Lazy: the key is gone for readers, DBSIZE still counts b until something touches it.
+    assert_eq!(harness.command(id, "GET a"), "$-1\r\n");
+    assert_eq!(harness.command(id, "DBSIZE"), ":1\r\n");
+    harness.command(id, "DEBUG SET-ACTIVE-EXPIRE 1");
+    harness.advance(200);
+    harness.run_timers();
+    assert_eq!(harness.command(id, "DBSIZE"), ":0\r\n");
+}
+
+#[test]
+fn wall_clock_jumping_back_keeps_keys() {
+    let mut harness = Harness::new(Config::default());
+    let id = harness.open();
+    harness.command(id, "SET a 1 PX 5000");
+    harness.now.wall = UnixMillis::from_millis(harness.now.wall.as_millis() - 3_600_000);
+    harness.advance(100);
+    harness.run_timers();
+    assert_eq!(harness.command(id, "GET a"), "$1\r\n1\r\n");
+}
+
+#[test]
+fn unlink_and_flushall_async_hand_values_out() {
+    let mut harness = Harness::new(Config::default());
+    let id = harness.open();
+    harness.command(id, "SET a 1");
+    harness.command(id, "SET b 2");
+    assert_eq!(harness.command(id, "UNLINK a nosuch"), ":1\r\n");
+    assert_eq!(harness.command(id, "FLUSHALL ASYNC"), "+OK\r\n");
+    let frees = harness
+        .outputs
+        .iter()
+        .filter(|output| matches!(output, Output::Free { .. }))
+        .count();
+    assert!(
+        frees >= 2,
+        "UNLINK and FLUSHALL ASYNC free off the loop ({frees})"
+    );
+    assert_eq!(harness.command(id, "DBSIZE"), ":0\r\n");
+}
+
+#[test]
+fn same_calls_same_bytes() {
+    let run = || {
+        let mut harness = Harness::new(Config {
+            seed: 42,
+            ..Config::default()
+        });
+        let id = harness.open();
+        for number in 0..200 {
+            harness.command(id, &format!("SET key:{number} {number}"));
+        }
+        let keys = harness.command(id, "KEYS *");
+        let scan = harness.command(id, "SCAN 0 COUNT 7");
+        let random = harness.command(id, "RANDOMKEY");
+        (keys, scan, random)
+    };
+    assert_eq!(run(), run());
+}

@@ -1,0 +1,331 @@
+//! The event loop: one thread, `polling` (epoll) in level-triggered mode, the core in the middle.
+//!
+//! Each turn: wait for readiness or the core's next deadline; accept; read every readable socket
+//! until it would block, feeding the core; then act on the core's outputs at once, so replies are
+//! written in the same turn as the requests that caused them. Interest is changed in the poller
+//! only when the core's interest for a connection changes.
+
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant as StdInstant, SystemTime, UNIX_EPOCH};
+
+use ferrodis_core::{ConnectionId, Instant, Interest, Now, Output, Server, UnixMillis};
+use polling::{Event, Events, PollMode, Poller};
+
+use crate::lazy_free::LazyFreePool;
+use crate::log::Level;
+use crate::log_at;
+
+/// Poller key of the RESP listener; connections use their slot index + FIRST_CONNECTION_KEY.
+const LISTENER_KEY: usize = 0;
+/// Poller key of the signal pipe.
+const SIGNAL_KEY: usize = 1;
+const FIRST_CONNECTION_KEY: usize = 2;
+
+/// Bytes read per `read` call. Reads repeat until the socket would block.
+const READ_CHUNK_BYTES: usize = 64 * 1024;
+
+/// Connections accepted per turn, so a connection storm cannot starve the clients already in.
+const ACCEPTS_PER_TURN_MAX: usize = 1000;
+
+/// Reads per connection per turn before moving on to the others (level-triggered polling brings
+/// us back next turn if more is waiting).
+const READS_PER_CONNECTION_PER_TURN: usize = 16;
+
+/// Worker threads that drop big values (the book uses 4; this machine class has 2 cores).
+const LAZY_FREE_THREADS: usize = 2;
+
+struct Client {
+    stream: TcpStream,
+    id: ConnectionId,
+    /// What the poller is currently armed for.
+    armed: Interest,
+}
+
+pub struct EventLoop {
+    server: Server,
+    poller: Poller,
+    listener: TcpListener,
+    signals: UnixStream,
+    clients: Vec<Option<Client>>,
+    lazy_free: LazyFreePool,
+    origin: StdInstant,
+    read_buffer: Vec<u8>,
+}
+
+impl EventLoop {
+    pub fn new(
+        server: Server,
+        listener: TcpListener,
+        signals: UnixStream,
+    ) -> io::Result<EventLoop> {
+        let poller = Poller::new()?;
+        listener.set_nonblocking(true)?;
+        signals.set_nonblocking(true)?;
+        // SAFETY: the listener and the signal pipe are owned by the EventLoop and deleted from
+        // the poller in `Drop` before they are closed.
+        #[allow(unsafe_code)]
+        unsafe {
+            poller.add_with_mode(&listener, Event::readable(LISTENER_KEY), PollMode::Level)?;
+            poller.add_with_mode(&signals, Event::readable(SIGNAL_KEY), PollMode::Level)?;
+        }
+        Ok(EventLoop {
+            server,
+            poller,
+            listener,
+            signals,
+            clients: Vec::new(),
+            lazy_free: LazyFreePool::new(LAZY_FREE_THREADS),
+            origin: StdInstant::now(),
+            read_buffer: vec![0; READ_CHUNK_BYTES],
+        })
+    }
+
+    fn now(&self) -> Now {
+        now_of(self.origin)
+    }
+
+    /// Runs until SHUTDOWN or a signal.
+    pub fn run(&mut self) -> io::Result<()> {
+        let mut events = Events::new();
+        loop {
+            let now = self.now();
+            let timeout = self
+                .server
+                .poll_timeout()
+                .map(|deadline| Duration::from_millis(deadline.millis_since(now.monotonic)));
+            events.clear();
+            match self.poller.wait(&mut events, timeout) {
+                Ok(_) => {}
+                Err(error) if error.kind() == ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+            let mut stop = false;
+            for event in events.iter() {
+                match event.key {
+                    LISTENER_KEY => self.accept()?,
+                    SIGNAL_KEY => stop = true,
+                    key => self.readable_or_writable(key - FIRST_CONNECTION_KEY, event),
+                }
+                if self.drain_outputs() {
+                    stop = true;
+                }
+            }
+            let now = self.now();
+            if self
+                .server
+                .poll_timeout()
+                .is_some_and(|deadline| deadline <= now.monotonic)
+            {
+                self.server.handle_timeout(now);
+            }
+            self.server.set_used_memory(crate::alloc::allocated_bytes());
+            if self.drain_outputs() || stop {
+                log_at!(Level::Warning, "Received shutdown request, exiting now.");
+                return Ok(());
+            }
+        }
+    }
+
+    fn accept(&mut self) -> io::Result<()> {
+        for _ in 0..ACCEPTS_PER_TURN_MAX {
+            let (mut stream, peer) = match self.listener.accept() {
+                Ok(accepted) => accepted,
+                Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(()),
+                Err(error) if error.kind() == ErrorKind::Interrupted => continue,
+                Err(error) => {
+                    // Out of file descriptors and the like: log, keep serving the others.
+                    log_at!(
+                        Level::Warning,
+                        "Error accepting a client connection: {error}"
+                    );
+                    return Ok(());
+                }
+            };
+            let now = self.now();
+            let id = match self.server.connection_open(now, &peer.to_string()) {
+                Ok(id) => id,
+                Err(refused) => {
+                    let _ = stream.write(refused.reply);
+                    continue;
+                }
+            };
+            stream.set_nonblocking(true)?;
+            stream.set_nodelay(true)?;
+            let slot = id.index() as usize;
+            if self.clients.len() <= slot {
+                self.clients.resize_with(slot + 1, || None);
+            }
+            let interest = self.server.interest(id);
+            // SAFETY: the stream is owned by `self.clients[slot]` and deleted from the poller
+            // in `drop_client` before it is closed.
+            #[allow(unsafe_code)]
+            unsafe {
+                self.poller
+                    .add_with_mode(&stream, event_for(slot, interest), PollMode::Level)?;
+            }
+            log_at!(Level::Verbose, "Accepted {peer}");
+            self.clients[slot] = Some(Client {
+                stream,
+                id,
+                armed: interest,
+            });
+        }
+        Ok(())
+    }
+
+    fn readable_or_writable(&mut self, slot: usize, event: Event) {
+        let Some(client) = self.clients.get_mut(slot).and_then(Option::as_mut) else {
+            return;
+        };
+        let id = client.id;
+        if event.writable {
+            self.flush(slot);
+        }
+        if !event.readable {
+            return;
+        }
+        for _ in 0..READS_PER_CONNECTION_PER_TURN {
+            let Some(client) = self.clients.get_mut(slot).and_then(Option::as_mut) else {
+                return;
+            };
+            if !self.server.interest(id).read {
+                return;
+            }
+            match client.stream.read(&mut self.read_buffer) {
+                Ok(0) => {
+                    self.drop_client(slot);
+                    return;
+                }
+                Ok(read) => {
+                    let now = self.now();
+                    self.server
+                        .connection_receive(now, id, &self.read_buffer[..read]);
+                    if read < self.read_buffer.len() {
+                        return;
+                    }
+                }
+                Err(error) if error.kind() == ErrorKind::WouldBlock => return,
+                Err(error) if error.kind() == ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.drop_client(slot);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Acts on every pending output; true when the server must stop.
+    fn drain_outputs(&mut self) -> bool {
+        let mut stop = false;
+        while let Some(output) = self.server.poll_output() {
+            match output {
+                Output::Wake { id } => {
+                    let slot = id.index() as usize;
+                    if self.client_is(slot, id) {
+                        self.flush(slot);
+                    }
+                }
+                Output::Close { id, reason } => {
+                    let slot = id.index() as usize;
+                    if self.client_is(slot, id) {
+                        log_at!(Level::Verbose, "Closing client {id}: {}", reason.as_str());
+                        self.flush(slot);
+                        self.drop_client(slot);
+                    }
+                }
+                Output::Free { garbage } => self.lazy_free.free(garbage),
+                Output::Pause { millis } => std::thread::sleep(Duration::from_millis(millis)),
+                Output::Shutdown => stop = true,
+            }
+        }
+        stop
+    }
+
+    fn client_is(&self, slot: usize, id: ConnectionId) -> bool {
+        self.clients
+            .get(slot)
+            .and_then(Option::as_ref)
+            .is_some_and(|client| client.id == id)
+    }
+
+    /// Writes the core's pending reply bytes until done or the socket would block, then re-arms
+    /// the poller if the interest changed.
+    fn flush(&mut self, slot: usize) {
+        let Some(client) = self.clients.get_mut(slot).and_then(Option::as_mut) else {
+            return;
+        };
+        let id = client.id;
+        loop {
+            let pending = self.server.send_buffer(id);
+            if pending.is_empty() {
+                break;
+            }
+            match client.stream.write(pending) {
+                Ok(written) => {
+                    let now = now_of(self.origin);
+                    self.server.connection_sent(now, id, written);
+                    if written == 0 {
+                        break;
+                    }
+                }
+                Err(error) if error.kind() == ErrorKind::WouldBlock => break,
+                Err(error) if error.kind() == ErrorKind::Interrupted => {}
+                Err(_) => {
+                    // The peer is gone; reading will find out and close.
+                    break;
+                }
+            }
+        }
+        let interest = self.server.interest(id);
+        if interest != client.armed
+            && self
+                .poller
+                .modify_with_mode(&client.stream, event_for(slot, interest), PollMode::Level)
+                .is_ok()
+        {
+            client.armed = interest;
+        }
+    }
+
+    fn drop_client(&mut self, slot: usize) {
+        let Some(client) = self.clients.get_mut(slot).and_then(Option::take) else {
+            return;
+        };
+        let _ = self.poller.delete(&client.stream);
+        let _ = client.stream.shutdown(Shutdown::Both);
+        let now = self.now();
+        self.server.connection_closed(now, client.id);
+    }
+}
+
+impl Drop for EventLoop {
+    fn drop(&mut self) {
+        for slot in 0..self.clients.len() {
+            if let Some(client) = self.clients[slot].take() {
+                let _ = self.poller.delete(&client.stream);
+            }
+        }
+        let _ = self.poller.delete(&self.listener);
+        let _ = self.poller.delete(&self.signals);
+    }
+}
+
+fn now_of(origin: StdInstant) -> Now {
+    let monotonic = Instant::from_millis(origin.elapsed().as_millis() as u64);
+    let wall = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as i64);
+    Now::new(monotonic, UnixMillis::from_millis(wall))
+}
+
+fn event_for(slot: usize, interest: Interest) -> Event {
+    let key = slot + FIRST_CONNECTION_KEY;
+    match (interest.read, interest.write) {
+        (true, true) => Event::all(key),
+        (true, false) => Event::readable(key),
+        (false, true) => Event::writable(key),
+        (false, false) => Event::none(key),
+    }
+}

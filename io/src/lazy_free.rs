@@ -1,0 +1,85 @@
+//! The book's thread pool for freeing big values: a queue, a condition variable, a few worker
+//! threads, and a clean shutdown that drains the queue.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+
+use ferrodis_core::Garbage;
+
+struct Queue {
+    items: VecDeque<Garbage>,
+    stopping: bool,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    ready: Condvar,
+}
+
+pub struct LazyFreePool {
+    shared: Arc<Shared>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl LazyFreePool {
+    pub fn new(threads: usize) -> LazyFreePool {
+        assert!(threads >= 1);
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue {
+                items: VecDeque::new(),
+                stopping: false,
+            }),
+            ready: Condvar::new(),
+        });
+        let workers = (0..threads)
+            .map(|number| {
+                let shared = Arc::clone(&shared);
+                std::thread::Builder::new()
+                    .name(format!("lazy-free-{number}"))
+                    .spawn(move || work(&shared))
+                    .expect("spawn a lazy-free worker")
+            })
+            .collect();
+        LazyFreePool { shared, workers }
+    }
+
+    /// Queues `garbage` to be dropped by a worker.
+    pub fn free(&self, garbage: Garbage) {
+        let mut queue = self.shared.queue.lock().expect("lazy-free queue lock");
+        queue.items.push_back(garbage);
+        drop(queue);
+        self.shared.ready.notify_one();
+    }
+}
+
+impl Drop for LazyFreePool {
+    /// Finishes the queue, then joins every worker.
+    fn drop(&mut self) {
+        if let Ok(mut queue) = self.shared.queue.lock() {
+            queue.stopping = true;
+        }
+        self.shared.ready.notify_all();
+        for worker in self.workers.drain(..) {
+            let _ = worker.join();
+        }
+    }
+}
+
+fn work(shared: &Shared) {
+    loop {
+        let garbage = {
+            let mut queue = shared.queue.lock().expect("lazy-free queue lock");
+            loop {
+                if let Some(garbage) = queue.items.pop_front() {
+                    break garbage;
+                }
+                if queue.stopping {
+                    return;
+                }
+                queue = shared.ready.wait(queue).expect("lazy-free queue lock");
+            }
+        };
+        drop(garbage);
+    }
+}

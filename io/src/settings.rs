@@ -1,0 +1,147 @@
+//! Command-line flags and the redis.conf-style config file, in Redis's own shape:
+//! `ferrodis-server [/path/to/ferrodis.conf] [--name value ...]`. Flags override the file.
+
+use ferrodis_core::Config;
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub core: Config,
+    /// The book's protocol listener; off unless given.
+    pub book_port: Option<u16>,
+}
+
+/// Directives that matter only to the real server, not to the core.
+const DRIVER_DIRECTIVES: [&str; 2] = ["book-port", "daemonize"];
+
+impl Settings {
+    /// Parses the process arguments (without the program name).
+    pub fn from_args(args: &[String]) -> Result<Settings, String> {
+        let mut settings = Settings::default();
+        let mut rest = args;
+        if let Some(first) = rest.first() {
+            if first == "-h" || first == "--help" {
+                return Err(usage());
+            }
+            if !first.starts_with("--") {
+                let text = std::fs::read_to_string(first)
+                    .map_err(|error| format!("can't open config file '{first}': {error}"))?;
+                settings.apply_file(&text)?;
+                rest = &rest[1..];
+            }
+        }
+        let mut index = 0;
+        while index < rest.len() {
+            let Some(name) = rest[index].strip_prefix("--") else {
+                return Err(format!(
+                    "unexpected argument '{}'\n{}",
+                    rest[index],
+                    usage()
+                ));
+            };
+            // A directive's value is every argument up to the next `--name`.
+            let mut end = index + 1;
+            while end < rest.len() && !rest[end].starts_with("--") {
+                end += 1;
+            }
+            let value = rest[index + 1..end].join(" ");
+            settings.apply(name, &value)?;
+            index = end;
+        }
+        Ok(settings)
+    }
+
+    /// Applies a config file: one `name value...` per line, `#` comments.
+    pub fn apply_file(&mut self, text: &str) -> Result<(), String> {
+        for (number, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (name, value) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+            let value = unquote(value.trim());
+            self.apply(name, &value)
+                .map_err(|error| format!("config file line {}: {error}", number + 1))?;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, name: &str, value: &str) -> Result<(), String> {
+        match name.to_ascii_lowercase().as_str() {
+            "book-port" => {
+                let port: u16 = value
+                    .parse()
+                    .map_err(|_| format!("'book-port': '{value}' is not a port"))?;
+                self.book_port = (port != 0).then_some(port);
+                Ok(())
+            }
+            "daemonize" if value.eq_ignore_ascii_case("no") => Ok(()),
+            "daemonize" => Err("'daemonize': only 'no' is supported".to_string()),
+            _ => self.core.set_parameter(name, value),
+        }
+    }
+}
+
+/// Strips one pair of surrounding quotes (`save ""`, `requirepass "secret"`).
+fn unquote(value: &str) -> String {
+    for quote in ['"', '\''] {
+        if value.len() >= 2 && value.starts_with(quote) && value.ends_with(quote) {
+            return value[1..value.len() - 1].to_string();
+        }
+    }
+    value.to_string()
+}
+
+pub fn usage() -> String {
+    let mut names: Vec<&str> = Config::parameter_names().collect();
+    names.extend(DRIVER_DIRECTIVES);
+    names.sort_unstable();
+    format!(
+        "Usage: ferrodis-server [/path/to/ferrodis.conf] [--name value ...]\n\
+         With no arguments it listens on 127.0.0.1:6379.\n\
+         Directives (in the file as `name value`, on the command line as `--name value`):\n  {}",
+        names.join("\n  ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(text: &str) -> Vec<String> {
+        text.split(' ').map(String::from).collect()
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let settings = Settings::from_args(&[]).unwrap();
+        assert_eq!(settings.core.port, 6379);
+        assert_eq!(settings.core.bind, "127.0.0.1");
+        assert_eq!(settings.book_port, None);
+    }
+
+    #[test]
+    fn flags_set_parameters() {
+        let settings = Settings::from_args(&args(
+            "--port 7000 --timeout 5 --requirepass pw --book-port 1234",
+        ))
+        .unwrap();
+        assert_eq!(settings.core.port, 7000);
+        assert_eq!(settings.core.idle_timeout_secs, 5);
+        assert_eq!(settings.core.requirepass.as_deref(), Some(&b"pw"[..]));
+        assert_eq!(settings.book_port, Some(1234));
+    }
+
+    #[test]
+    fn file_lines_and_errors() {
+        let mut settings = Settings::default();
+        settings
+            .apply_file("# comment\nport 7001\nsave \"\"\nmaxclients 10\n")
+            .unwrap();
+        assert_eq!(settings.core.port, 7001);
+        assert_eq!(settings.core.clients_max, 10);
+        let error = settings.apply_file("nosuchthing 1\n").unwrap_err();
+        assert!(error.contains("line 1"), "{error}");
+        assert!(Settings::from_args(&args("--port notaport")).is_err());
+    }
+}

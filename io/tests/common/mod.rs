@@ -1,0 +1,194 @@
+//! Shared test support: start ferrodis (and real Redis) on free loopback ports, talk raw RESP.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a test waits for a server to start or a reply to come before failing.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A server process, killed when dropped.
+pub struct ServerProcess {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ServerProcess {
+    pub fn connect(&self) -> TcpStream {
+        connect(self.port)
+    }
+
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+pub fn connect(port: u16) -> TcpStream {
+    let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the server");
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream.set_nodelay(true).unwrap();
+    stream
+}
+
+/// Starts `ferrodis-server` on a free port (`--port 0`) and waits until it is ready.
+pub fn start_ferrodis(extra: &[&str]) -> ServerProcess {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ferrodis-server"))
+        .args(["--port", "0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start ferrodis-server");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let port = loop {
+        let line = lines
+            .next()
+            .expect("ferrodis-server exited before it was ready")
+            .unwrap();
+        if let Some(at) = line.find("Ready to accept connections tcp on ") {
+            let address = &line[at + "Ready to accept connections tcp on ".len()..];
+            let port = address.rsplit(':').next().unwrap().trim();
+            break port.parse().unwrap();
+        }
+    };
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    ServerProcess { child, port }
+}
+
+/// A port that was free a moment ago (for servers that cannot bind port 0 themselves).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts Debian's `redis-server` with persistence off. Fails the test if it is missing:
+/// CI installs it, and a skipped comparison would prove nothing.
+pub fn start_redis(extra: &[&str]) -> ServerProcess {
+    for _ in 0..5 {
+        let port = free_port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (apt-get install redis-server)");
+        let server = ServerProcess { child, port };
+        let started = Instant::now();
+        while started.elapsed() < PATIENCE {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    panic!("redis-server did not start");
+}
+
+/// Encodes a command as a RESP multibulk request.
+pub fn encode(args: &[&[u8]]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", args.len()).into_bytes();
+    for arg in args {
+        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// Reads exactly one RESP2/RESP3 reply and returns its raw bytes.
+pub fn read_reply(stream: &mut TcpStream) -> Vec<u8> {
+    let mut reader = ReplyReader { stream, raw: Vec::new() };
+    reader.value();
+    reader.raw
+}
+
+struct ReplyReader<'a> {
+    stream: &'a mut TcpStream,
+    raw: Vec<u8>,
+}
+
+impl ReplyReader<'_> {
+    fn byte(&mut self) -> u8 {
+        let mut byte = [0u8; 1];
+        self.stream.read_exact(&mut byte).expect("read a reply byte");
+        self.raw.push(byte[0]);
+        byte[0]
+    }
+
+    fn line(&mut self) -> String {
+        let mut line = Vec::new();
+        loop {
+            let byte = self.byte();
+            if byte == b'\n' && line.last() == Some(&b'\r') {
+                line.pop();
+                return String::from_utf8_lossy(&line).into_owned();
+            }
+            line.push(byte);
+        }
+    }
+
+    fn value(&mut self) {
+        // Iterative: count the values still to read.
+        let mut remaining: u64 = 1;
+        while remaining > 0 {
+            remaining -= 1;
+            let marker = self.byte();
+            let line = self.line();
+            match marker {
+                b'+' | b'-' | b':' | b'_' | b',' | b'#' | b'(' => {}
+                b'$' | b'=' | b'!' => {
+                    let len: i64 = line.parse().expect("bulk length");
+                    if len >= 0 {
+                        for _ in 0..len + 2 {
+                            self.byte();
+                        }
+                    }
+                }
+                b'*' | b'~' | b'>' => {
+                    let len: i64 = line.parse().expect("array length");
+                    remaining += len.max(0) as u64;
+                }
+                b'%' | b'|' => {
+                    let len: i64 = line.parse().expect("map length");
+                    remaining += 2 * len.max(0) as u64;
+                }
+                other => panic!("unexpected reply marker {:?}", other as char),
+            }
+        }
+    }
+}
+
+/// Sends one command and returns its raw reply.
+pub fn call(stream: &mut TcpStream, args: &[&str]) -> Vec<u8> {
+    let args: Vec<&[u8]> = args.iter().map(|arg| arg.as_bytes()).collect();
+    stream.write_all(&encode(&args)).unwrap();
+    read_reply(stream)
+}
+
+/// Sends one command and returns its reply as text, for readable assertions.
+pub fn call_text(stream: &mut TcpStream, args: &[&str]) -> String {
+    String::from_utf8_lossy(&call(stream, args)).into_owned()
+}
+
+/// Reads until the peer closes (or PATIENCE runs out) and returns everything read.
+pub fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
+    let mut all = Vec::new();
+    let _ = stream.read_to_end(&mut all);
+    all
+}
