@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn timestamps_are_utc_calendar_dates() {
         assert_eq!(timestamp(0), "01 Jan 1970 00:00:00.000");
-        assert_eq!(timestamp(1_795_613_696_789), "25 Nov 2026 12:14:56.789");
+        assert_eq!(timestamp(1_795_613_696_789), "25 Nov 2026 13:34:56.789");
         assert_eq!(timestamp(951_782_400_000), "29 Feb 2000 00:00:00.000");
     }
 }
