@@ -1,5 +1,6 @@
 //! What a key holds.
 
+use crate::store::zset::ZSet;
 use crate::util::number::parse_i64;
 
 /// Strings that Redis would keep in its `embstr` encoding are at most this long.
@@ -14,6 +15,8 @@ pub enum Value {
     Str(Vec<u8>),
     /// A string changed in place (APPEND, SETRANGE): Redis reports these as `raw`.
     RawStr(Vec<u8>),
+    /// A sorted set. Boxed: it is big, and strings are the common case.
+    ZSet(Box<ZSet>),
 }
 
 impl Value {
@@ -31,6 +34,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Int(_) | Value::Str(_) | Value::RawStr(_) => "string",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -40,6 +44,9 @@ impl Value {
             Value::Int(_) => "int",
             Value::Str(bytes) if bytes.len() <= EMBSTR_BYTES_MAX => "embstr",
             Value::Str(_) | Value::RawStr(_) => "raw",
+            // Our sorted sets are always the tree-and-table structure, which Redis calls
+            // `skiplist`; there is no compact small encoding (yet).
+            Value::ZSet(_) => "skiplist",
         }
     }
 
@@ -50,6 +57,9 @@ impl Value {
     /// Roughly how many allocations dropping this value costs; big values are freed off the
     /// event loop (see `Output::Free`).
     pub fn free_effort(&self) -> usize {
-        1
+        match self {
+            Value::ZSet(zset) => zset.len(),
+            _ => 1,
+        }
     }
 }

@@ -4,11 +4,15 @@
 mod args;
 mod config;
 mod connection;
+mod expire;
 mod info;
 mod keys;
 mod server;
 mod strings;
 mod table;
+mod zrange;
+mod zset;
+mod zsetops;
 
 use std::borrow::Cow;
 

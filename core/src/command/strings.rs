@@ -15,7 +15,6 @@ fn string_bytes<'v>(value: &'v Value, digits: &'v mut [u8; 20]) -> Result<&'v [u
     match value {
         Value::Int(number) => Ok(integer_text(*number, digits)),
         Value::Str(bytes) | Value::RawStr(bytes) => Ok(bytes),
-        #[allow(unreachable_patterns)]
         _ => Err(WRONGTYPE.into()),
     }
 }
@@ -26,18 +25,20 @@ pub(crate) fn get(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRes
     let now = ctx.server.now.wall;
     let value = ctx.server.dbs[ctx.db].get(now, key);
     let found = value.is_some();
-    let result = reply_string_split(ctx.reply, value);
+    let result = reply_string(ctx.reply, value);
     ctx.server.stats.record_lookup(found);
     result
 }
 
 /// Same as `reply_string` but borrowing only the reply, so callers can hold a keyspace borrow.
-fn reply_string_split(reply: &mut crate::reply::Reply<'_>, value: Option<&Value>) -> CommandResult {
+pub(crate) fn reply_string(
+    reply: &mut crate::reply::Reply<'_>,
+    value: Option<&Value>,
+) -> CommandResult {
     match value {
         None => reply.null(),
         Some(Value::Int(number)) => reply.bulk_integer(*number),
         Some(Value::Str(bytes) | Value::RawStr(bytes)) => reply.bulk(bytes),
-        #[allow(unreachable_patterns)]
         Some(_) => return Err(WRONGTYPE.into()),
     }
     Ok(())
@@ -45,7 +46,7 @@ fn reply_string_split(reply: &mut crate::reply::Reply<'_>, value: Option<&Value>
 
 /// When a SET-like command wants the key to expire.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Expiry {
+pub(crate) enum Expiry {
     /// Remove any TTL (plain SET).
     None,
     /// KEEPTTL.
@@ -122,7 +123,7 @@ pub(crate) fn set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRes
     let db = &mut ctx.server.dbs[ctx.db];
     let old = db.get(now, key);
     if get {
-        reply_string_split(ctx.reply, old)?;
+        reply_string(ctx.reply, old)?;
     }
     let exists = old.is_some();
     if (nx && exists) || (xx && !exists) {
@@ -139,7 +140,7 @@ pub(crate) fn set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRes
 }
 
 /// Stores a string under `key`, replacing any value of any type, with the given expiry.
-fn store_string(ctx: &mut Ctx<'_, '_>, key: &[u8], value: &[u8], expiry: Expiry) {
+pub(crate) fn store_string(ctx: &mut Ctx<'_, '_>, key: &[u8], value: &[u8], expiry: Expiry) {
     let now = ctx.server.now.wall;
     let db = &mut ctx.server.dbs[ctx.db];
     let old = db.set(now, key, Value::from_bytes(value), expiry == Expiry::Keep);
@@ -170,7 +171,7 @@ pub(crate) fn getset(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     let key = args.next_bytes()?;
     let value = args.next_bytes()?;
     let now = ctx.server.now.wall;
-    reply_string_split(ctx.reply, ctx.server.dbs[ctx.db].get(now, key))?;
+    reply_string(ctx.reply, ctx.server.dbs[ctx.db].get(now, key))?;
     store_string(ctx, key, value, Expiry::None);
     Ok(())
 }
@@ -179,7 +180,7 @@ pub(crate) fn getset(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
 pub(crate) fn getdel(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let now = ctx.server.now.wall;
-    reply_string_split(ctx.reply, ctx.server.dbs[ctx.db].get(now, key))?;
+    reply_string(ctx.reply, ctx.server.dbs[ctx.db].get(now, key))?;
     if let Some(old) = ctx.server.dbs[ctx.db].remove(now, key) {
         ctx.server.discard(old);
     }
@@ -192,7 +193,7 @@ pub(crate) fn mget(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     ctx.reply.array(args.remaining());
     for key in args.rest() {
         match ctx.server.dbs[ctx.db].get(now, key) {
-            Some(value) if value.is_string() => reply_string_split(ctx.reply, Some(value))?,
+            Some(value) if value.is_string() => reply_string(ctx.reply, Some(value))?,
             _ => ctx.reply.null(),
         }
     }
@@ -244,7 +245,6 @@ fn increment(ctx: &mut Ctx<'_, '_>, key: &[u8], delta: i64) -> CommandResult {
         Some(Value::Str(bytes) | Value::RawStr(bytes)) => {
             parse_i64(bytes).ok_or(CommandError::from(NOT_INTEGER))?
         }
-        #[allow(unreachable_patterns)]
         Some(_) => return Err(WRONGTYPE.into()),
     };
     let next = current.checked_add(delta).ok_or(CommandError::from(
@@ -321,7 +321,6 @@ fn raw_string_mut<'d>(
         }
         Value::Str(bytes) => *value = Value::RawStr(std::mem::take(bytes)),
         Value::RawStr(_) => {}
-        #[allow(unreachable_patterns)]
         _ => return Err(WRONGTYPE.into()),
     }
     match value {

@@ -1,6 +1,9 @@
 //! The command table: one row per command, sorted by name for binary search.
 
-use super::{config, connection, info, keys, server, strings, ArgCursor, CommandResult, Ctx};
+use super::{
+    config, connection, expire, info, keys, server, strings, zrange, zset, zsetops, ArgCursor,
+    CommandResult, Ctx,
+};
 
 /// Command flags, as COMMAND INFO reports them (a subset of Redis's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +94,9 @@ const KEY1: (i32, i32, i32) = (1, 1, 1);
 const KEY12: (i32, i32, i32) = (1, 2, 1);
 const ALL_KEYS: (i32, i32, i32) = (1, -1, 1);
 const PAIRS: (i32, i32, i32) = (1, -1, 2);
+/// ZUNION and friends: the keys' positions depend on numkeys; COMMAND INFO reports none.
+const NUMKEYS: (i32, i32, i32) = (0, 0, 0);
+const STORE_NUMKEYS: (i32, i32, i32) = (1, 1, 1);
 
 /// Sorted by name (a test checks it) so that `lookup` can binary-search.
 pub(crate) static COMMANDS: &[CommandSpec] = &[
@@ -107,10 +113,14 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("del", -2, W, ALL_KEYS, keys::del),
     spec("echo", 2, F, NO_KEYS, connection::echo),
     spec("exists", -2, RF, ALL_KEYS, keys::exists),
+    spec("expire", -3, WF, KEY1, expire::expire),
+    spec("expireat", -3, WF, KEY1, expire::expireat),
+    spec("expiretime", 2, RF, KEY1, expire::expiretime),
     spec("flushall", -1, W, NO_KEYS, server::flushall),
     spec("flushdb", -1, W, NO_KEYS, server::flushdb),
     spec("get", 2, RF, KEY1, strings::get),
     spec("getdel", 2, WF, KEY1, strings::getdel),
+    spec("getex", -2, WF, KEY1, expire::getex),
     spec("getrange", 4, R, KEY1, strings::getrange),
     spec("getset", 3, WDF, KEY1, strings::getset),
     spec("hello", -1, CONN, NO_KEYS, connection::hello),
@@ -130,7 +140,13 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("mset", -3, WD, PAIRS, strings::mset),
     spec("msetnx", -3, WD, PAIRS, strings::msetnx),
     spec("object", -2, R, NO_KEYS, keys::object),
+    spec("persist", 2, WF, KEY1, expire::persist),
+    spec("pexpire", -3, WF, KEY1, expire::pexpire),
+    spec("pexpireat", -3, WF, KEY1, expire::pexpireat),
+    spec("pexpiretime", 2, RF, KEY1, expire::pexpiretime),
     spec("ping", -1, F, NO_KEYS, connection::ping),
+    spec("psetex", 4, WD, KEY1, expire::psetex),
+    spec("pttl", 2, RF, KEY1, expire::pttl),
     spec("quit", -1, CONN, NO_KEYS, connection::quit),
     spec("randomkey", 1, R, NO_KEYS, keys::randomkey),
     spec("rename", 3, W, KEY12, keys::rename),
@@ -145,6 +161,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         connection::select,
     ),
     spec("set", -3, WD, KEY1, strings::set),
+    spec("setex", 4, WD, KEY1, expire::setex),
     spec("setnx", 3, WDF, KEY1, strings::setnx),
     spec("setrange", 4, WD, KEY1, strings::setrange),
     spec("shutdown", -1, ADMIN, NO_KEYS, server::shutdown),
@@ -159,8 +176,40 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         server::time,
     ),
     spec("touch", -2, RF, ALL_KEYS, keys::touch),
+    spec("ttl", 2, RF, KEY1, expire::ttl),
     spec("type", 2, RF, KEY1, keys::type_of),
     spec("unlink", -2, WF, ALL_KEYS, keys::unlink),
+    spec("zadd", -4, WDF, KEY1, zset::zadd),
+    spec("zcard", 2, RF, KEY1, zset::zcard),
+    spec("zcount", 4, RF, KEY1, zrange::zcount),
+    spec("zdiff", -3, R, NUMKEYS, zsetops::zdiff),
+    spec("zdiffstore", -4, WD, STORE_NUMKEYS, zsetops::zdiffstore),
+    spec("zincrby", 4, WDF, KEY1, zset::zincrby),
+    spec("zinter", -3, R, NUMKEYS, zsetops::zinter),
+    spec("zinterstore", -4, WD, STORE_NUMKEYS, zsetops::zinterstore),
+    spec("zlexcount", 4, RF, KEY1, zrange::zlexcount),
+    spec("zmscore", -3, RF, KEY1, zset::zmscore),
+    spec("zpopmax", -2, WF, KEY1, zset::zpopmax),
+    spec("zpopmin", -2, WF, KEY1, zset::zpopmin),
+    spec("zquery", 6, R, KEY1, zset::zquery),
+    spec("zrandmember", -2, R, KEY1, zset::zrandmember),
+    spec("zrange", -4, R, KEY1, zrange::zrange),
+    spec("zrangebylex", -4, R, KEY1, zrange::zrangebylex),
+    spec("zrangebyscore", -4, R, KEY1, zrange::zrangebyscore),
+    spec("zrangestore", -5, WD, KEY12, zrange::zrangestore),
+    spec("zrank", 3, RF, KEY1, zset::zrank),
+    spec("zrem", -3, WF, KEY1, zset::zrem),
+    spec("zremrangebylex", 4, W, KEY1, zrange::zremrangebylex),
+    spec("zremrangebyrank", 4, W, KEY1, zrange::zremrangebyrank),
+    spec("zremrangebyscore", 4, W, KEY1, zrange::zremrangebyscore),
+    spec("zrevrange", -4, R, KEY1, zrange::zrevrange),
+    spec("zrevrangebylex", -4, R, KEY1, zrange::zrevrangebylex),
+    spec("zrevrangebyscore", -4, R, KEY1, zrange::zrevrangebyscore),
+    spec("zrevrank", 3, RF, KEY1, zset::zrevrank),
+    spec("zscan", -3, R, KEY1, zset::zscan),
+    spec("zscore", 3, RF, KEY1, zset::zscore),
+    spec("zunion", -3, R, NUMKEYS, zsetops::zunion),
+    spec("zunionstore", -4, WD, STORE_NUMKEYS, zsetops::zunionstore),
 ];
 
 /// Longest command name in the table; longer names cannot match.

@@ -152,6 +152,11 @@ pub struct HashTable<V> {
 }
 
 impl<V> HashTable<V> {
+    /// The seed this table was made with.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
     pub fn new(seed: u64) -> Self {
         HashTable {
             nodes: Vec::new(),

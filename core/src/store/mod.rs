@@ -1,4 +1,6 @@
 //! The keyspace's data structures.
+pub mod avl;
 pub mod db;
 pub mod hashtable;
 pub mod heap;
+pub mod zset;

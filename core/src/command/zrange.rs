@@ -1,0 +1,493 @@
+//! Sorted-set ranges: by rank, by score and by lex, forwards and backwards, with LIMIT.
+//! ZRANGE (and its older forms), ZRANGESTORE, ZCOUNT, ZLEXCOUNT, ZREMRANGEBY*.
+
+use std::cmp::Ordering;
+
+use super::args::is_option;
+use super::zset::{delete_if_empty, read_zset, reply_member, write_zset};
+use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX};
+use crate::store::avl::NodeId;
+use crate::store::zset::{ZItem, ZSet};
+use crate::util::number::{parse_f64, parse_i64};
+use crate::value::Value;
+
+const NOT_FLOAT_RANGE: &str = "ERR min or max is not a float";
+const NOT_LEX_RANGE: &str = "ERR min or max not valid string range item";
+
+/// A score interval, each end inclusive or exclusive (`(` prefix).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ScoreRange {
+    min: f64,
+    max: f64,
+    min_exclusive: bool,
+    max_exclusive: bool,
+}
+
+impl ScoreRange {
+    /// Parses like Redis's zslParseRange, which uses C's strtod: leading spaces are skipped and
+    /// an empty string reads as 0.
+    pub(crate) fn parse(min: &[u8], max: &[u8]) -> Result<ScoreRange, CommandError> {
+        let (min, min_exclusive) = parse_bound(min).ok_or(CommandError::from(NOT_FLOAT_RANGE))?;
+        let (max, max_exclusive) = parse_bound(max).ok_or(CommandError::from(NOT_FLOAT_RANGE))?;
+        Ok(ScoreRange {
+            min,
+            max,
+            min_exclusive,
+            max_exclusive,
+        })
+    }
+
+    fn above_min(&self, score: f64) -> bool {
+        if self.min_exclusive {
+            score > self.min
+        } else {
+            score >= self.min
+        }
+    }
+
+    fn below_max(&self, score: f64) -> bool {
+        if self.max_exclusive {
+            score < self.max
+        } else {
+            score <= self.max
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.min > self.max || (self.min == self.max && (self.min_exclusive || self.max_exclusive))
+    }
+}
+
+fn parse_bound(bytes: &[u8]) -> Option<(f64, bool)> {
+    let (text, exclusive) = match bytes.first() {
+        Some(b'(') => (&bytes[1..], true),
+        _ => (bytes, false),
+    };
+    // C strings end at the first NUL.
+    let text = &text[..text
+        .iter()
+        .position(|&byte| byte == 0)
+        .unwrap_or(text.len())];
+    if text.is_empty() {
+        return Some((0.0, exclusive));
+    }
+    let trimmed = text.trim_ascii_start();
+    if trimmed.is_empty() {
+        return None;
+    }
+    let value = parse_f64(trimmed)?;
+    Some((value, exclusive))
+}
+
+/// One end of a lex range: `-`, `+`, `[member` or `(member`.
+#[derive(Debug, Clone)]
+enum LexBound<'a> {
+    Min,
+    Max,
+    Inclusive(&'a [u8]),
+    Exclusive(&'a [u8]),
+}
+
+impl<'a> LexBound<'a> {
+    fn parse(bytes: &'a [u8]) -> Result<LexBound<'a>, CommandError> {
+        match bytes.first() {
+            Some(b'+') if bytes.len() == 1 => Ok(LexBound::Max),
+            Some(b'-') if bytes.len() == 1 => Ok(LexBound::Min),
+            Some(b'[') => Ok(LexBound::Inclusive(&bytes[1..])),
+            Some(b'(') => Ok(LexBound::Exclusive(&bytes[1..])),
+            _ => Err(NOT_LEX_RANGE.into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct LexRange<'a> {
+    min: LexBound<'a>,
+    max: LexBound<'a>,
+}
+
+impl<'a> LexRange<'a> {
+    pub(crate) fn parse(min: &'a [u8], max: &'a [u8]) -> Result<LexRange<'a>, CommandError> {
+        Ok(LexRange {
+            min: LexBound::parse(min)?,
+            max: LexBound::parse(max)?,
+        })
+    }
+
+    fn above_min(&self, member: &[u8]) -> bool {
+        match self.min {
+            LexBound::Min => true,
+            LexBound::Max => false,
+            LexBound::Inclusive(min) => member >= min,
+            LexBound::Exclusive(min) => member > min,
+        }
+    }
+
+    fn below_max(&self, member: &[u8]) -> bool {
+        match self.max {
+            LexBound::Min => false,
+            LexBound::Max => true,
+            LexBound::Inclusive(max) => member <= max,
+            LexBound::Exclusive(max) => member < max,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        use LexBound::*;
+        match (&self.min, &self.max) {
+            (Max, _) | (_, Min) => true,
+            (Min, _) | (_, Max) => false,
+            (Inclusive(min), Inclusive(max)) => min > max,
+            (Inclusive(min) | Exclusive(min), Inclusive(max) | Exclusive(max)) => min >= max,
+        }
+    }
+}
+
+/// What a range selects.
+pub(crate) enum Range<'a> {
+    /// Ranks, possibly negative (from the end), inclusive.
+    Rank(i64, i64),
+    Score(ScoreRange),
+    Lex(LexRange<'a>),
+}
+
+/// The selected nodes, in reply order. `offset`/`limit` as ZRANGE's LIMIT (limit < 0 = all).
+pub(crate) fn select(
+    zset: &ZSet,
+    range: &Range<'_>,
+    reverse: bool,
+    offset: i64,
+    limit: i64,
+) -> Vec<NodeId> {
+    let len = zset.len() as i64;
+    let mut selected = Vec::new();
+    match range {
+        Range::Rank(start, end) => {
+            let mut start = if *start < 0 { len + start } else { *start };
+            let mut end = if *end < 0 { len + end } else { *end };
+            start = start.max(0);
+            if start > end || start >= len {
+                return selected;
+            }
+            end = end.min(len - 1);
+            let first_rank = if reverse { len - 1 - start } else { start };
+            let mut node = zset.at_rank(first_rank as usize);
+            for _ in start..=end {
+                let Some(current) = node else { break };
+                selected.push(current);
+                node = if reverse {
+                    zset.prev(current)
+                } else {
+                    zset.next(current)
+                };
+            }
+            return selected;
+        }
+        Range::Score(range) if range.is_empty() => return selected,
+        Range::Lex(range) if range.is_empty() => return selected,
+        _ => {}
+    }
+    // Redis: a negative offset selects nothing, an offset past the end too.
+    if offset < 0 || (offset > 0 && offset >= len) {
+        return selected;
+    }
+    let in_min = |item: &ZItem| match range {
+        Range::Score(range) => range.above_min(item.score),
+        Range::Lex(range) => range.above_min(&item.member),
+        Range::Rank(..) => unreachable!(),
+    };
+    let in_max = |item: &ZItem| match range {
+        Range::Score(range) => range.below_max(item.score),
+        Range::Lex(range) => range.below_max(&item.member),
+        Range::Rank(..) => unreachable!(),
+    };
+    // The first node inside the range in walking order.
+    let start = if reverse {
+        // The last node with item <= max: one before the first node past max.
+        match zset.seek(|item| {
+            if in_max(item) {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        }) {
+            Some(past) => zset.prev(past),
+            None => zset.last(),
+        }
+    } else {
+        zset.seek(|item| {
+            if in_min(item) {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        })
+    };
+    let mut node = start.and_then(|node| zset.offset(node, if reverse { -offset } else { offset }));
+    let mut remaining = limit;
+    while let Some(current) = node {
+        if remaining == 0 {
+            break;
+        }
+        let item = zset.item(current);
+        let inside = if reverse { in_min(item) } else { in_max(item) };
+        if !inside {
+            break;
+        }
+        selected.push(current);
+        remaining -= 1;
+        node = if reverse {
+            zset.prev(current)
+        } else {
+            zset.next(current)
+        };
+    }
+    selected
+}
+
+/// Which ZRANGE form is running: it decides which options are allowed and the argument order.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// ZRANGE / ZRANGESTORE: everything is an option.
+    Range,
+    RangeByScore,
+    RevRangeByScore,
+    RangeByLex,
+    RevRangeByLex,
+    RevRange,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Rank,
+    Score,
+    Lex,
+}
+
+/// Parses the arguments after the key (start, stop, options) and replies, or stores into
+/// `destination`.
+fn range_generic(
+    ctx: &mut Ctx<'_, '_>,
+    args: &mut ArgCursor<'_>,
+    form: Form,
+    destination: Option<&[u8]>,
+) -> CommandResult {
+    let key = args.next_bytes()?;
+    let mut min_arg = args.next_bytes()?;
+    let mut max_arg = args.next_bytes()?;
+    let (mut kind, mut reverse) = match form {
+        Form::Range => (None, None),
+        Form::RangeByScore => (Some(Kind::Score), Some(false)),
+        Form::RevRangeByScore => (Some(Kind::Score), Some(true)),
+        Form::RangeByLex => (Some(Kind::Lex), Some(false)),
+        Form::RevRangeByLex => (Some(Kind::Lex), Some(true)),
+        Form::RevRange => (Some(Kind::Rank), Some(true)),
+    };
+    let mut with_scores = false;
+    let mut limit: Option<(i64, i64)> = None;
+    while args.remaining() > 0 {
+        let option = args.next_bytes()?;
+        if destination.is_none() && is_option(option, "WITHSCORES") {
+            with_scores = true;
+        } else if is_option(option, "LIMIT") && args.remaining() >= 2 {
+            let offset = args.next_i64()?;
+            let count = args.next_i64()?;
+            limit = Some((offset, count));
+        } else if reverse.is_none() && is_option(option, "REV") {
+            reverse = Some(true);
+        } else if kind.is_none() && is_option(option, "BYLEX") {
+            kind = Some(Kind::Lex);
+        } else if kind.is_none() && is_option(option, "BYSCORE") {
+            kind = Some(Kind::Score);
+        } else {
+            return Err(SYNTAX.into());
+        }
+    }
+    let kind = kind.unwrap_or(Kind::Rank);
+    let reverse = reverse.unwrap_or(false);
+    if limit.is_some() && kind == Kind::Rank {
+        return Err(
+            "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+                .into(),
+        );
+    }
+    if with_scores && kind == Kind::Lex {
+        return Err("ERR syntax error, WITHSCORES not supported in combination with BYLEX".into());
+    }
+    if reverse && kind != Kind::Rank {
+        // The range is given as max, min.
+        std::mem::swap(&mut min_arg, &mut max_arg);
+    }
+    let range = match kind {
+        Kind::Rank => Range::Rank(
+            parse_i64(min_arg).ok_or(CommandError::from(NOT_INTEGER))?,
+            parse_i64(max_arg).ok_or(CommandError::from(NOT_INTEGER))?,
+        ),
+        Kind::Score => Range::Score(ScoreRange::parse(min_arg, max_arg)?),
+        Kind::Lex => Range::Lex(LexRange::parse(min_arg, max_arg)?),
+    };
+    let (offset, count) = limit.unwrap_or((0, -1));
+    let now = ctx.server.now.wall;
+    let zset = read_zset(&mut ctx.server.dbs[ctx.db], now, key)?;
+    let Some(destination) = destination else {
+        let Some(zset) = zset else {
+            ctx.reply.array(0);
+            return Ok(());
+        };
+        let nodes = select(zset, &range, reverse, offset, count);
+        let pairs = with_scores && ctx.reply.resp3;
+        ctx.reply.array(if with_scores && !pairs {
+            nodes.len() * 2
+        } else {
+            nodes.len()
+        });
+        for node in nodes {
+            let item = zset.item(node);
+            reply_member(
+                ctx.reply,
+                &item.member,
+                with_scores.then_some(item.score),
+                pairs,
+            );
+        }
+        return Ok(());
+    };
+    let seed = ctx.server.config.seed;
+    let mut result = ZSet::new(seed);
+    if let Some(zset) = zset {
+        for node in select(zset, &range, reverse, offset, count) {
+            let item = zset.item(node);
+            result.insert(&item.member, item.score);
+        }
+    }
+    let stored = result.len();
+    store_result(ctx, destination, result);
+    ctx.reply.integer(stored as i64);
+    Ok(())
+}
+
+/// Stores a computed sorted set at `destination`, or deletes it when the result is empty.
+pub(crate) fn store_result(ctx: &mut Ctx<'_, '_>, destination: &[u8], result: ZSet) {
+    let now = ctx.server.now.wall;
+    let db = &mut ctx.server.dbs[ctx.db];
+    let old = if result.is_empty() {
+        db.remove(now, destination)
+    } else {
+        db.set(now, destination, Value::ZSet(Box::new(result)), false)
+    };
+    if let Some(old) = old {
+        ctx.server.discard(old);
+    }
+}
+
+/// ZRANGE key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]
+pub(crate) fn zrange(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    range_generic(ctx, args, Form::Range, None)
+}
+
+/// ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]
+pub(crate) fn zrangestore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let destination = args.next_bytes()?;
+    range_generic(ctx, args, Form::Range, Some(destination))
+}
+
+/// ZREVRANGE key start stop [WITHSCORES]
+pub(crate) fn zrevrange(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    range_generic(ctx, args, Form::RevRange, None)
+}
+
+/// ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]
+pub(crate) fn zrangebyscore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    range_generic(ctx, args, Form::RangeByScore, None)
+}
+
+/// ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]
+pub(crate) fn zrevrangebyscore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    range_generic(ctx, args, Form::RevRangeByScore, None)
+}
+
+/// ZRANGEBYLEX key min max [LIMIT offset count]
+pub(crate) fn zrangebylex(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    range_generic(ctx, args, Form::RangeByLex, None)
+}
+
+/// ZREVRANGEBYLEX key max min [LIMIT offset count]
+pub(crate) fn zrevrangebylex(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    range_generic(ctx, args, Form::RevRangeByLex, None)
+}
+
+/// Members in a score or lex range, counted in O(log n) by ranks.
+fn count_in(zset: &ZSet, range: &Range<'_>) -> usize {
+    let nodes_first_last = |zset: &ZSet| {
+        let first = select(zset, range, false, 0, 1).first().copied()?;
+        let last = select(zset, range, true, 0, 1).first().copied()?;
+        Some(zset.rank_of(last) + 1 - zset.rank_of(first))
+    };
+    nodes_first_last(zset).unwrap_or(0)
+}
+
+/// ZCOUNT key min max
+pub(crate) fn zcount(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let range = Range::Score(ScoreRange::parse(args.next_bytes()?, args.next_bytes()?)?);
+    let now = ctx.server.now.wall;
+    let zset = read_zset(&mut ctx.server.dbs[ctx.db], now, key)?;
+    let count = zset.map_or(0, |zset| count_in(zset, &range));
+    ctx.reply.integer(count as i64);
+    Ok(())
+}
+
+/// ZLEXCOUNT key min max
+pub(crate) fn zlexcount(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let min = args.next_bytes()?;
+    let max = args.next_bytes()?;
+    let range = Range::Lex(LexRange::parse(min, max)?);
+    let now = ctx.server.now.wall;
+    let zset = read_zset(&mut ctx.server.dbs[ctx.db], now, key)?;
+    let count = zset.map_or(0, |zset| count_in(zset, &range));
+    ctx.reply.integer(count as i64);
+    Ok(())
+}
+
+/// Removes the members `range` selects; replies with how many.
+fn remove_range(ctx: &mut Ctx<'_, '_>, key: &[u8], range: Range<'_>) -> CommandResult {
+    let now = ctx.server.now.wall;
+    let Some(zset) = write_zset(&mut ctx.server.dbs[ctx.db], now, key)? else {
+        ctx.reply.integer(0);
+        return Ok(());
+    };
+    let members: Vec<Box<[u8]>> = select(zset, &range, false, 0, -1)
+        .into_iter()
+        .map(|node| zset.item(node).member.clone())
+        .collect();
+    for member in &members {
+        zset.remove(member);
+    }
+    delete_if_empty(ctx, key);
+    ctx.reply.integer(members.len() as i64);
+    Ok(())
+}
+
+/// ZREMRANGEBYRANK key start stop
+pub(crate) fn zremrangebyrank(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let start = args.next_i64()?;
+    let stop = args.next_i64()?;
+    remove_range(ctx, key, Range::Rank(start, stop))
+}
+
+/// ZREMRANGEBYSCORE key min max
+pub(crate) fn zremrangebyscore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let range = ScoreRange::parse(args.next_bytes()?, args.next_bytes()?)?;
+    remove_range(ctx, key, Range::Score(range))
+}
+
+/// ZREMRANGEBYLEX key min max
+pub(crate) fn zremrangebylex(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let min = args.next_bytes()?;
+    let max = args.next_bytes()?;
+    remove_range(ctx, key, Range::Lex(LexRange::parse(min, max)?))
+}

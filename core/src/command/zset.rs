@@ -1,0 +1,484 @@
+//! Sorted-set commands that touch members one by one: ZADD, ZINCRBY, ZREM, ZSCORE, ZMSCORE,
+//! ZCARD, ZRANK, ZREVRANK, ZPOPMIN, ZPOPMAX, ZRANDMEMBER, ZSCAN, and the book's ZQUERY.
+
+use super::args::is_option;
+use super::keys::parse_cursor;
+use super::{
+    ArgCursor, CommandError, CommandResult, Ctx, NOT_FLOAT, NOT_INTEGER, SYNTAX, WRONGTYPE,
+};
+use crate::reply::Reply;
+use crate::store::db::Db;
+use crate::store::zset::{compare_scores, ZSet};
+use crate::time::UnixMillis;
+use crate::util::glob::glob_match;
+use crate::util::number::{format_f64, parse_f64, parse_i64};
+use crate::value::Value;
+
+/// The sorted set at `key`, or None if missing; WRONGTYPE for other types.
+pub(crate) fn read_zset<'d>(
+    db: &'d mut Db,
+    now: UnixMillis,
+    key: &[u8],
+) -> Result<Option<&'d ZSet>, CommandError> {
+    match db.get(now, key) {
+        None => Ok(None),
+        Some(Value::ZSet(zset)) => Ok(Some(zset)),
+        Some(_) => Err(WRONGTYPE.into()),
+    }
+}
+
+pub(crate) fn write_zset<'d>(
+    db: &'d mut Db,
+    now: UnixMillis,
+    key: &[u8],
+) -> Result<Option<&'d mut ZSet>, CommandError> {
+    match db.get_mut(now, key) {
+        None => Ok(None),
+        Some(Value::ZSet(zset)) => Ok(Some(zset)),
+        Some(_) => Err(WRONGTYPE.into()),
+    }
+}
+
+/// Deletes `key` if its sorted set became empty (Redis never keeps empty collections).
+pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) {
+    let now = ctx.server.now.wall;
+    let db = &mut ctx.server.dbs[ctx.db];
+    if matches!(db.get(now, key), Some(Value::ZSet(zset)) if zset.is_empty()) {
+        db.remove(now, key);
+    }
+}
+
+/// A score argument as ZADD and ZINCRBY take it.
+fn parse_score(bytes: &[u8]) -> Result<f64, CommandError> {
+    parse_f64(bytes).ok_or(CommandError::from(NOT_FLOAT))
+}
+
+/// A member with its score, in RESP3 as a [member, score] pair when `pairs`.
+pub(crate) fn reply_member(reply: &mut Reply<'_>, member: &[u8], score: Option<f64>, pairs: bool) {
+    if pairs {
+        reply.array(2);
+    }
+    reply.bulk(member);
+    if let Some(score) = score {
+        reply.double(score);
+    }
+}
+
+#[derive(Default)]
+struct ZaddFlags {
+    nx: bool,
+    xx: bool,
+    gt: bool,
+    lt: bool,
+    ch: bool,
+    incr: bool,
+}
+
+/// ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]
+pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let mut flags = ZaddFlags::default();
+    while let Some(option) = args.peek() {
+        let flag = match option.to_ascii_uppercase().as_slice() {
+            b"NX" => &mut flags.nx,
+            b"XX" => &mut flags.xx,
+            b"GT" => &mut flags.gt,
+            b"LT" => &mut flags.lt,
+            b"CH" => &mut flags.ch,
+            b"INCR" => &mut flags.incr,
+            _ => break,
+        };
+        *flag = true;
+        args.next_bytes()?;
+    }
+    let pairs: Vec<&[u8]> = args.rest().collect();
+    if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
+        return Err(SYNTAX.into());
+    }
+    if flags.nx && flags.xx {
+        return Err("ERR XX and NX options at the same time are not compatible".into());
+    }
+    if ((flags.gt || flags.lt) && flags.nx) || (flags.gt && flags.lt) {
+        return Err("ERR GT, LT, and/or NX options at the same time are not compatible".into());
+    }
+    if flags.incr && pairs.len() > 2 {
+        return Err("ERR INCR option supports a single increment-element pair".into());
+    }
+    let scores = pairs
+        .chunks(2)
+        .map(|pair| parse_score(pair[0]))
+        .collect::<Result<Vec<f64>, _>>()?;
+    let now = ctx.server.now.wall;
+    let seed = ctx.server.config.seed;
+    let db = &mut ctx.server.dbs[ctx.db];
+    if write_zset(db, now, key)?.is_none() {
+        if flags.xx {
+            if flags.incr {
+                ctx.reply.null();
+            } else {
+                ctx.reply.integer(0);
+            }
+            return Ok(());
+        }
+        db.set(now, key, Value::ZSet(Box::new(ZSet::new(seed))), false);
+    }
+    let zset = write_zset(db, now, key)?.expect("created above");
+    let (mut added, mut updated, mut processed) = (0, 0, 0);
+    let mut last_score = 0.0;
+    let mut failure = None;
+    for (pair, &score) in pairs.chunks(2).zip(&scores) {
+        let member = pair[1];
+        let current = zset.score(member);
+        let new_score = match current {
+            None if flags.xx => continue,
+            Some(_) if flags.nx => continue,
+            None => score,
+            Some(current) => {
+                let candidate = if flags.incr { current + score } else { score };
+                if candidate.is_nan() {
+                    failure = Some("ERR resulting score is not a number (NaN)");
+                    break;
+                }
+                if (flags.lt && candidate >= current) || (flags.gt && candidate <= current) {
+                    continue;
+                }
+                candidate
+            }
+        };
+        processed += 1;
+        match zset.insert(member, new_score) {
+            None => added += 1,
+            Some(old) if old != new_score => updated += 1,
+            Some(_) => {}
+        }
+        // Redis replies with the computed score even where it stores -0 as 0.
+        last_score = new_score;
+    }
+    delete_if_empty(ctx, key);
+    if let Some(failure) = failure {
+        return Err(failure.into());
+    }
+    if flags.incr {
+        if processed > 0 {
+            ctx.reply.double(last_score);
+        } else {
+            ctx.reply.null();
+        }
+    } else {
+        ctx.reply
+            .integer(if flags.ch { added + updated } else { added });
+    }
+    Ok(())
+}
+
+/// ZINCRBY key increment member
+pub(crate) fn zincrby(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let increment = parse_score(args.next_bytes()?)?;
+    let member = args.next_bytes()?;
+    let now = ctx.server.now.wall;
+    let seed = ctx.server.config.seed;
+    let db = &mut ctx.server.dbs[ctx.db];
+    if write_zset(db, now, key)?.is_none() {
+        db.set(now, key, Value::ZSet(Box::new(ZSet::new(seed))), false);
+    }
+    let zset = write_zset(db, now, key)?.expect("created above");
+    let score = zset
+        .score(member)
+        .map_or(increment, |current| current + increment);
+    if score.is_nan() {
+        delete_if_empty(ctx, key);
+        return Err("ERR resulting score is not a number (NaN)".into());
+    }
+    zset.insert(member, score);
+    // The computed score, as Redis replies (it stores -0 as 0 but answers -0 here).
+    ctx.reply.double(score);
+    Ok(())
+}
+
+/// ZREM key member [member ...]
+pub(crate) fn zrem(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let now = ctx.server.now.wall;
+    let Some(zset) = write_zset(&mut ctx.server.dbs[ctx.db], now, key)? else {
+        ctx.reply.integer(0);
+        return Ok(());
+    };
+    let removed = args
+        .rest()
+        .filter(|member| zset.remove(member).is_some())
+        .count();
+    delete_if_empty(ctx, key);
+    ctx.reply.integer(removed as i64);
+    Ok(())
+}
+
+/// ZSCORE key member
+pub(crate) fn zscore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let member = args.next_bytes()?;
+    let now = ctx.server.now.wall;
+    let zset = read_zset(&mut ctx.server.dbs[ctx.db], now, key)?;
+    match zset.and_then(|zset| zset.score(member)) {
+        Some(score) => ctx.reply.double(score),
+        None => ctx.reply.null(),
+    }
+    Ok(())
+}
+
+/// ZMSCORE key member [member ...]
+pub(crate) fn zmscore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let now = ctx.server.now.wall;
+    let zset = read_zset(&mut ctx.server.dbs[ctx.db], now, key)?;
+    ctx.reply.array(args.remaining());
+    for member in args.rest() {
+        match zset.and_then(|zset| zset.score(member)) {
+            Some(score) => ctx.reply.double(score),
+            None => ctx.reply.null(),
+        }
+    }
+    Ok(())
+}
+
+/// ZCARD key
+pub(crate) fn zcard(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let now = ctx.server.now.wall;
+    let len = read_zset(&mut ctx.server.dbs[ctx.db], now, key)?.map_or(0, ZSet::len);
+    ctx.reply.integer(len as i64);
+    Ok(())
+}
+
+fn rank_generic(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, reverse: bool) -> CommandResult {
+    let key = args.next_bytes()?;
+    let member = args.next_bytes()?;
+    let now = ctx.server.now.wall;
+    let zset = read_zset(&mut ctx.server.dbs[ctx.db], now, key)?;
+    match zset.and_then(|zset| zset.rank(member).map(|rank| (rank, zset.len()))) {
+        Some((rank, len)) => ctx
+            .reply
+            .integer(if reverse { len - 1 - rank } else { rank } as i64),
+        None => ctx.reply.null(),
+    }
+    Ok(())
+}
+
+/// ZRANK key member
+pub(crate) fn zrank(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    rank_generic(ctx, args, false)
+}
+
+/// ZREVRANK key member
+pub(crate) fn zrevrank(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    rank_generic(ctx, args, true)
+}
+
+/// ZPOPMIN / ZPOPMAX key [count]
+fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, max: bool) -> CommandResult {
+    let key = args.next_bytes()?;
+    let count = match args.remaining() {
+        0 => None,
+        1 => {
+            let count = args.next_i64()?;
+            if count < 0 {
+                return Err("ERR value is out of range, must be positive".into());
+            }
+            Some(count as usize)
+        }
+        _ => return Err(SYNTAX.into()),
+    };
+    let now = ctx.server.now.wall;
+    let pairs = ctx.reply.resp3 && count.is_some();
+    let Some(zset) = write_zset(&mut ctx.server.dbs[ctx.db], now, key)? else {
+        ctx.reply.array(0);
+        return Ok(());
+    };
+    let take = count.unwrap_or(1).min(zset.len());
+    ctx.reply.array(if pairs { take } else { take * 2 });
+    for _ in 0..take {
+        let node = if max { zset.last() } else { zset.first() }.expect("take <= len");
+        let item = zset.item(node).clone();
+        zset.remove(&item.member);
+        reply_member(ctx.reply, &item.member, Some(item.score), pairs);
+    }
+    delete_if_empty(ctx, key);
+    Ok(())
+}
+
+/// ZPOPMIN key [count]
+pub(crate) fn zpopmin(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    pop_generic(ctx, args, false)
+}
+
+/// ZPOPMAX key [count]
+pub(crate) fn zpopmax(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    pop_generic(ctx, args, true)
+}
+
+/// ZRANDMEMBER key [count [WITHSCORES]]. A positive count gives distinct members, a negative
+/// one may repeat; the choice comes from the server's seeded generator.
+pub(crate) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    use rand_core::Rng;
+    let key = args.next_bytes()?;
+    let count = match args.remaining() {
+        0 => None,
+        _ => {
+            let count = parse_i64(args.next_bytes()?).ok_or(CommandError::from(NOT_INTEGER))?;
+            if count == i64::MIN {
+                return Err("ERR value is out of range".into());
+            }
+            Some(count)
+        }
+    };
+    let with_scores = match args.remaining() {
+        0 => false,
+        1 if is_option(args.next_bytes()?, "WITHSCORES") => true,
+        _ => return Err(SYNTAX.into()),
+    };
+    if with_scores && count.is_some_and(|count| count < -(i64::MAX / 2)) {
+        return Err("ERR value is out of range".into());
+    }
+    let now = ctx.server.now.wall;
+    let zset = read_zset(&mut ctx.server.dbs[ctx.db], now, key)?;
+    let Some(count) = count else {
+        match zset {
+            None => ctx.reply.null(),
+            Some(zset) => {
+                let rank = (ctx.server.random.next_u64() % zset.len() as u64) as usize;
+                let node = zset.at_rank(rank).expect("rank < len");
+                ctx.reply.bulk(&zset.item(node).member);
+            }
+        }
+        return Ok(());
+    };
+    let Some(zset) = zset else {
+        ctx.reply.array(0);
+        return Ok(());
+    };
+    let len = zset.len();
+    let ranks: Vec<usize> = if count < 0 {
+        (0..count.unsigned_abs())
+            .map(|_| (ctx.server.random.next_u64() % len as u64) as usize)
+            .collect()
+    } else if count as usize >= len {
+        (0..len).collect()
+    } else {
+        // A partial Fisher-Yates shuffle of the ranks picks `count` distinct members.
+        let mut ranks: Vec<usize> = (0..len).collect();
+        for index in 0..count as usize {
+            let pick = index + (ctx.server.random.next_u64() % (len - index) as u64) as usize;
+            ranks.swap(index, pick);
+        }
+        ranks.truncate(count as usize);
+        ranks
+    };
+    let pairs = with_scores && ctx.reply.resp3;
+    ctx.reply.array(if with_scores && !pairs {
+        ranks.len() * 2
+    } else {
+        ranks.len()
+    });
+    for rank in ranks {
+        let item = zset.item(zset.at_rank(rank).expect("rank < len"));
+        reply_member(
+            ctx.reply,
+            &item.member,
+            with_scores.then_some(item.score),
+            pairs,
+        );
+    }
+    Ok(())
+}
+
+/// ZSCAN key cursor [MATCH pattern] [COUNT count]
+pub(crate) fn zscan(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let cursor = parse_cursor(args.next_bytes()?)?;
+    let mut pattern: Option<&[u8]> = None;
+    let mut count: usize = 10;
+    while args.remaining() > 0 {
+        let option = args.next_bytes()?;
+        if is_option(option, "COUNT") && args.remaining() > 0 {
+            let value = args.next_i64()?;
+            if value < 1 {
+                return Err(SYNTAX.into());
+            }
+            count = value as usize;
+        } else if is_option(option, "MATCH") && args.remaining() > 0 {
+            let value = args.next_bytes()?;
+            pattern = (value != b"*").then_some(value);
+        } else {
+            return Err(SYNTAX.into());
+        }
+    }
+    let now = ctx.server.now.wall;
+    let Some(zset) = read_zset(&mut ctx.server.dbs[ctx.db], now, key)? else {
+        ctx.reply.array(2);
+        ctx.reply.bulk(b"0");
+        ctx.reply.array(0);
+        return Ok(());
+    };
+    let mut found: Vec<(Vec<u8>, f64)> = Vec::new();
+    let mut cursor = cursor;
+    let mut steps_left = count.saturating_mul(10);
+    loop {
+        cursor = zset.scan(cursor, |member, score| {
+            if pattern.is_none_or(|pattern| glob_match(pattern, member, false)) {
+                found.push((member.to_vec(), score));
+            }
+        });
+        steps_left = steps_left.saturating_sub(1);
+        if cursor == 0 || steps_left == 0 || found.len() >= count {
+            break;
+        }
+    }
+    ctx.reply.array(2);
+    ctx.reply.bulk(cursor.to_string().as_bytes());
+    ctx.reply.array(found.len() * 2);
+    let mut text = Vec::with_capacity(32);
+    for (member, score) in found {
+        ctx.reply.bulk(&member);
+        text.clear();
+        format_f64(score, &mut text);
+        ctx.reply.bulk(&text);
+    }
+    Ok(())
+}
+
+/// ZQUERY key score member offset limit: the book's range query. Starts at the first member
+/// at or after (score, member), moves `offset` places (negative allowed), and returns a flat
+/// array of member, score: at most `limit` array elements, counted the book's way (a pair is
+/// added while fewer than `limit` elements are out, so limit 3 gives two pairs).
+pub(crate) fn zquery(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let score = parse_f64(args.next_bytes()?).ok_or(CommandError::from(NOT_FLOAT))?;
+    let member = args.next_bytes()?;
+    let offset = args.next_i64()?;
+    let limit = args.next_i64()?;
+    let now = ctx.server.now.wall;
+    let Some(zset) = read_zset(&mut ctx.server.dbs[ctx.db], now, key)? else {
+        ctx.reply.array(0);
+        return Ok(());
+    };
+    let start = zset
+        .seek(|item| compare_scores(item.score, score).then_with(|| (*item.member).cmp(member)))
+        .and_then(|node| zset.offset(node, offset));
+    let mut items = Vec::new();
+    let mut node = start;
+    let mut elements = 0i64;
+    while let Some(current) = node {
+        if elements >= limit {
+            break;
+        }
+        items.push(current);
+        elements += 2;
+        node = zset.next(current);
+    }
+    ctx.reply.array(items.len() * 2);
+    for node in items {
+        let item = zset.item(node);
+        reply_member(ctx.reply, &item.member, Some(item.score), false);
+    }
+    Ok(())
+}

@@ -1,0 +1,253 @@
+//! Sorted-set algebra: ZUNION, ZINTER, ZDIFF and their STORE forms.
+
+use super::args::is_option;
+use super::zrange::store_result;
+use super::zset::{read_zset, reply_member};
+use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX};
+use crate::store::zset::ZSet;
+use crate::util::number::{parse_f64, parse_i64};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Operation {
+    Union,
+    Inter,
+    Diff,
+}
+
+#[derive(Clone, Copy)]
+enum Aggregate {
+    Sum,
+    Min,
+    Max,
+}
+
+impl Aggregate {
+    /// As Redis's zunionInterAggregate: a NaN sum (inf + -inf) becomes 0.
+    fn apply(self, target: f64, value: f64) -> f64 {
+        match self {
+            Aggregate::Sum => {
+                let sum = target + value;
+                if sum.is_nan() {
+                    0.0
+                } else {
+                    sum
+                }
+            }
+            Aggregate::Min => target.min(value),
+            Aggregate::Max => target.max(value),
+        }
+    }
+}
+
+/// A weighted score; NaN (0 * inf) becomes 0, as in Redis.
+fn weighted(score: f64, weight: f64) -> f64 {
+    let product = score * weight;
+    if product.is_nan() {
+        0.0
+    } else {
+        product
+    }
+}
+
+/// `numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...] [WITHSCORES]` after the command name
+/// (and destination), then the computation, then the reply or the store.
+fn operation_generic(
+    ctx: &mut Ctx<'_, '_>,
+    args: &mut ArgCursor<'_>,
+    operation: Operation,
+    destination: Option<&[u8]>,
+    name: &str,
+) -> CommandResult {
+    let count = parse_i64(args.next_bytes()?).ok_or(CommandError::from(NOT_INTEGER))?;
+    if count < 1 {
+        return Err(CommandError::owned(format!(
+            "ERR at least 1 input key is needed for '{name}' command"
+        )));
+    }
+    if count as usize > args.remaining() {
+        return Err(SYNTAX.into());
+    }
+    let count = count as usize;
+    let keys: Vec<&[u8]> = (0..count)
+        .map(|_| args.next_bytes())
+        .collect::<Result<_, _>>()?;
+    // Redis checks the inputs' types before it parses the options.
+    let now = ctx.server.now.wall;
+    for key in &keys {
+        read_zset(&mut ctx.server.dbs[ctx.db], now, key)?;
+    }
+    let mut weights = vec![1.0; count];
+    let mut aggregate = Aggregate::Sum;
+    let mut with_scores = false;
+    while args.remaining() > 0 {
+        let option = args.next_bytes()?;
+        if operation != Operation::Diff && is_option(option, "WEIGHTS") && args.remaining() >= count
+        {
+            for weight in &mut weights {
+                *weight = parse_f64(args.next_bytes()?)
+                    .ok_or(CommandError::from("ERR weight value is not a float"))?;
+            }
+        } else if operation != Operation::Diff
+            && is_option(option, "AGGREGATE")
+            && args.remaining() >= 1
+        {
+            let kind = args.next_bytes()?;
+            aggregate = if is_option(kind, "SUM") {
+                Aggregate::Sum
+            } else if is_option(kind, "MIN") {
+                Aggregate::Min
+            } else if is_option(kind, "MAX") {
+                Aggregate::Max
+            } else {
+                return Err(SYNTAX.into());
+            };
+        } else if destination.is_none() && is_option(option, "WITHSCORES") {
+            with_scores = true;
+        } else {
+            return Err(SYNTAX.into());
+        }
+    }
+    let seed = ctx.server.config.seed;
+    let db = &mut ctx.server.dbs[ctx.db];
+    let mut inputs: Vec<(Option<&ZSet>, f64)> = Vec::with_capacity(count);
+    for (key, weight) in keys.iter().zip(&weights) {
+        // Checked above; `peek` needs no `&mut`, so all inputs can be borrowed at once.
+        let zset = match db.peek(now, key) {
+            Some(crate::value::Value::ZSet(zset)) => Some(&**zset),
+            _ => None,
+        };
+        inputs.push((zset, *weight));
+    }
+    let result = compute(&inputs, operation, aggregate, seed);
+    drop(inputs);
+    if let Some(destination) = destination {
+        let stored = result.len();
+        store_result(ctx, destination, result);
+        ctx.reply.integer(stored as i64);
+        return Ok(());
+    }
+    let pairs = with_scores && ctx.reply.resp3;
+    ctx.reply.array(if with_scores && !pairs {
+        result.len() * 2
+    } else {
+        result.len()
+    });
+    for item in result.iter() {
+        reply_member(
+            ctx.reply,
+            &item.member,
+            with_scores.then_some(item.score),
+            pairs,
+        );
+    }
+    Ok(())
+}
+
+fn compute(
+    inputs: &[(Option<&ZSet>, f64)],
+    operation: Operation,
+    aggregate: Aggregate,
+    seed: u64,
+) -> ZSet {
+    let mut result = ZSet::new(seed);
+    let len = |input: &(Option<&ZSet>, f64)| input.0.map_or(0, ZSet::len);
+    match operation {
+        Operation::Union => {
+            // Smallest first, as Redis orders its inputs (it decides the order of float sums).
+            let mut order: Vec<usize> = (0..inputs.len()).collect();
+            order.sort_by_key(|&index| len(&inputs[index]));
+            for index in order {
+                let (Some(zset), weight) = inputs[index] else {
+                    continue;
+                };
+                for item in zset.iter() {
+                    let score = weighted(item.score, weight);
+                    let score = match result.score(&item.member) {
+                        Some(existing) => aggregate.apply(existing, score),
+                        None => score,
+                    };
+                    result.insert(&item.member, score);
+                }
+            }
+        }
+        Operation::Inter => {
+            let mut order: Vec<usize> = (0..inputs.len()).collect();
+            order.sort_by_key(|&index| len(&inputs[index]));
+            let (Some(smallest), weight) = inputs[order[0]] else {
+                return result;
+            };
+            'members: for item in smallest.iter() {
+                let mut score = weighted(item.score, weight);
+                for &other in &order[1..] {
+                    let (Some(zset), weight) = inputs[other] else {
+                        return result;
+                    };
+                    let Some(other_score) = zset.score(&item.member) else {
+                        continue 'members;
+                    };
+                    score = aggregate.apply(score, weighted(other_score, weight));
+                }
+                result.insert(&item.member, score);
+            }
+        }
+        Operation::Diff => {
+            let (Some(first), _) = inputs[0] else {
+                return result;
+            };
+            for item in first.iter() {
+                let elsewhere = inputs[1..]
+                    .iter()
+                    .any(|(zset, _)| zset.is_some_and(|zset| zset.score(&item.member).is_some()));
+                if !elsewhere {
+                    result.insert(&item.member, item.score);
+                }
+            }
+        }
+    }
+    result
+}
+
+/// ZUNION numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
+pub(crate) fn zunion(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    operation_generic(ctx, args, Operation::Union, None, "zunion")
+}
+
+/// ZINTER numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
+pub(crate) fn zinter(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    operation_generic(ctx, args, Operation::Inter, None, "zinter")
+}
+
+/// ZDIFF numkeys key [key ...] [WITHSCORES]
+pub(crate) fn zdiff(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    operation_generic(ctx, args, Operation::Diff, None, "zdiff")
+}
+
+/// ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX]
+pub(crate) fn zunionstore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let destination = args.next_bytes()?;
+    operation_generic(
+        ctx,
+        args,
+        Operation::Union,
+        Some(destination),
+        "zunionstore",
+    )
+}
+
+/// ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX]
+pub(crate) fn zinterstore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let destination = args.next_bytes()?;
+    operation_generic(
+        ctx,
+        args,
+        Operation::Inter,
+        Some(destination),
+        "zinterstore",
+    )
+}
+
+/// ZDIFFSTORE destination numkeys key [key ...]
+pub(crate) fn zdiffstore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let destination = args.next_bytes()?;
+    operation_generic(ctx, args, Operation::Diff, Some(destination), "zdiffstore")
+}

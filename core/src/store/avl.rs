@@ -1,0 +1,611 @@
+//! An AVL tree with subtree sizes: insert, delete, seek, rank and offset in O(log n).
+//!
+//! Nodes live in an arena and are named by a stable `NodeId` (a slot index), so that another
+//! structure (the sorted set's member table) can point at them. Links are `u32` slot indexes.
+//! Every walk is iterative: the depth of an AVL tree is at most ~1.44 log2(n), but nothing here
+//! recurses anyway. The shape follows the book's avl.cpp (parent links, fix-up to the root).
+
+use std::cmp::Ordering;
+
+/// A node's handle, stable for as long as the node is in the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NodeId(u32);
+
+impl NodeId {
+    pub fn index(self) -> u32 {
+        self.0
+    }
+
+    pub fn from_index(index: u32) -> NodeId {
+        NodeId(index)
+    }
+}
+
+const NIL: u32 = u32::MAX;
+
+/// Most nodes a tree can hold: slot indexes are u32 and NIL is reserved.
+pub const NODES_MAX: usize = (u32::MAX - 1) as usize;
+
+#[derive(Debug, Clone, Copy)]
+struct Links {
+    left: u32,
+    right: u32,
+    parent: u32,
+    height: u32,
+    /// Nodes in this subtree, this one included.
+    size: u32,
+}
+
+#[derive(Debug)]
+pub struct Avl<T> {
+    links: Vec<Links>,
+    /// `None` marks a free slot; free slots are chained through `links[slot].parent`.
+    items: Vec<Option<T>>,
+    root: u32,
+    free_head: u32,
+    len: usize,
+}
+
+impl<T> Default for Avl<T> {
+    fn default() -> Self {
+        Avl {
+            links: Vec::new(),
+            items: Vec::new(),
+            root: NIL,
+            free_head: NIL,
+            len: 0,
+        }
+    }
+}
+
+impl<T: Ord> Avl<T> {
+    /// Inserts `item` (equal items go after existing ones) and returns its id.
+    pub fn insert(&mut self, item: T) -> NodeId {
+        let mut parent = NIL;
+        let mut cursor = self.root;
+        let mut go_left = false;
+        while cursor != NIL {
+            parent = cursor;
+            go_left = item < *self.item(cursor);
+            cursor = if go_left {
+                self.links[cursor as usize].left
+            } else {
+                self.links[cursor as usize].right
+            };
+        }
+        let node = self.allocate(item, parent);
+        if parent == NIL {
+            self.root = node;
+        } else if go_left {
+            self.links[parent as usize].left = node;
+        } else {
+            self.links[parent as usize].right = node;
+        }
+        self.root = self.fix_to_root(node);
+        NodeId(node)
+    }
+}
+
+impl<T> Avl<T> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn get(&self, node: NodeId) -> &T {
+        self.item(node.0)
+    }
+
+    /// Mutable access for changes that keep the item's order (the caller's promise).
+    pub fn get_mut_same_order(&mut self, node: NodeId) -> &mut T {
+        self.items[node.0 as usize].as_mut().expect("a live node")
+    }
+
+    fn item(&self, node: u32) -> &T {
+        self.items[node as usize].as_ref().expect("a live node")
+    }
+
+    fn allocate(&mut self, item: T, parent: u32) -> u32 {
+        assert!(self.len < NODES_MAX, "AVL tree full");
+        let links = Links {
+            left: NIL,
+            right: NIL,
+            parent,
+            height: 1,
+            size: 1,
+        };
+        self.len += 1;
+        if self.free_head != NIL {
+            let node = self.free_head;
+            self.free_head = self.links[node as usize].parent;
+            self.links[node as usize] = links;
+            self.items[node as usize] = Some(item);
+            node
+        } else {
+            self.links.push(links);
+            self.items.push(Some(item));
+            (self.links.len() - 1) as u32
+        }
+    }
+
+    fn height(&self, node: u32) -> u32 {
+        if node == NIL {
+            0
+        } else {
+            self.links[node as usize].height
+        }
+    }
+
+    fn size(&self, node: u32) -> u32 {
+        if node == NIL {
+            0
+        } else {
+            self.links[node as usize].size
+        }
+    }
+
+    fn update(&mut self, node: u32) {
+        let Links { left, right, .. } = self.links[node as usize];
+        let height = 1 + self.height(left).max(self.height(right));
+        let size = 1 + self.size(left) + self.size(right);
+        let links = &mut self.links[node as usize];
+        links.height = height;
+        links.size = size;
+    }
+
+    fn rotate_left(&mut self, node: u32) -> u32 {
+        let parent = self.links[node as usize].parent;
+        let new_top = self.links[node as usize].right;
+        let inner = self.links[new_top as usize].left;
+        self.links[node as usize].right = inner;
+        if inner != NIL {
+            self.links[inner as usize].parent = node;
+        }
+        self.links[new_top as usize].parent = parent;
+        self.links[new_top as usize].left = node;
+        self.links[node as usize].parent = new_top;
+        self.update(node);
+        self.update(new_top);
+        new_top
+    }
+
+    fn rotate_right(&mut self, node: u32) -> u32 {
+        let parent = self.links[node as usize].parent;
+        let new_top = self.links[node as usize].left;
+        let inner = self.links[new_top as usize].right;
+        self.links[node as usize].left = inner;
+        if inner != NIL {
+            self.links[inner as usize].parent = node;
+        }
+        self.links[new_top as usize].parent = parent;
+        self.links[new_top as usize].right = node;
+        self.links[node as usize].parent = new_top;
+        self.update(node);
+        self.update(new_top);
+        new_top
+    }
+
+    /// The left subtree is two taller than the right.
+    fn fix_left(&mut self, node: u32) -> u32 {
+        let left = self.links[node as usize].left;
+        if self.height(self.links[left as usize].left)
+            < self.height(self.links[left as usize].right)
+        {
+            let rotated = self.rotate_left(left);
+            self.links[node as usize].left = rotated;
+        }
+        self.rotate_right(node)
+    }
+
+    /// The right subtree is two taller than the left.
+    fn fix_right(&mut self, node: u32) -> u32 {
+        let right = self.links[node as usize].right;
+        if self.height(self.links[right as usize].right)
+            < self.height(self.links[right as usize].left)
+        {
+            let rotated = self.rotate_right(right);
+            self.links[node as usize].right = rotated;
+        }
+        self.rotate_left(node)
+    }
+
+    /// Updates sizes and heights from `node` up, rebalancing on the way; returns the new root.
+    fn fix_to_root(&mut self, mut node: u32) -> u32 {
+        loop {
+            let parent = self.links[node as usize].parent;
+            self.update(node);
+            let left = self.height(self.links[node as usize].left);
+            let right = self.height(self.links[node as usize].right);
+            let fixed = if left == right + 2 {
+                self.fix_left(node)
+            } else if right == left + 2 {
+                self.fix_right(node)
+            } else {
+                node
+            };
+            if parent == NIL {
+                return fixed;
+            }
+            if self.links[parent as usize].left == node {
+                self.links[parent as usize].left = fixed;
+            } else {
+                self.links[parent as usize].right = fixed;
+            }
+            node = parent;
+        }
+    }
+
+    /// Detaches a node with at most one child; returns the new root.
+    fn detach_easy(&mut self, node: u32) -> u32 {
+        let Links {
+            left,
+            right,
+            parent,
+            ..
+        } = self.links[node as usize];
+        let child = if left != NIL { left } else { right };
+        if child != NIL {
+            self.links[child as usize].parent = parent;
+        }
+        if parent == NIL {
+            return child;
+        }
+        if self.links[parent as usize].left == node {
+            self.links[parent as usize].left = child;
+        } else {
+            self.links[parent as usize].right = child;
+        }
+        self.fix_to_root(parent)
+    }
+
+    /// Removes a node and returns its item. Other nodes keep their ids.
+    pub fn remove(&mut self, node: NodeId) -> T {
+        let node = node.0;
+        let Links { left, right, .. } = self.links[node as usize];
+        if left == NIL || right == NIL {
+            self.root = self.detach_easy(node);
+        } else {
+            // Detach the successor, then put it where `node` was.
+            let mut victim = right;
+            while self.links[victim as usize].left != NIL {
+                victim = self.links[victim as usize].left;
+            }
+            let root = self.detach_easy(victim);
+            let links = self.links[node as usize];
+            self.links[victim as usize] = links;
+            for child in [links.left, links.right] {
+                if child != NIL {
+                    self.links[child as usize].parent = victim;
+                }
+            }
+            if links.parent == NIL {
+                self.root = victim;
+            } else {
+                self.root = root;
+                let parent = links.parent as usize;
+                if self.links[parent].left == node {
+                    self.links[parent].left = victim;
+                } else {
+                    self.links[parent].right = victim;
+                }
+            }
+        }
+        self.len -= 1;
+        self.links[node as usize].parent = self.free_head;
+        self.free_head = node;
+        self.items[node as usize].take().expect("a live node")
+    }
+
+    pub fn first(&self) -> Option<NodeId> {
+        let mut node = self.root;
+        if node == NIL {
+            return None;
+        }
+        while self.links[node as usize].left != NIL {
+            node = self.links[node as usize].left;
+        }
+        Some(NodeId(node))
+    }
+
+    pub fn last(&self) -> Option<NodeId> {
+        let mut node = self.root;
+        if node == NIL {
+            return None;
+        }
+        while self.links[node as usize].right != NIL {
+            node = self.links[node as usize].right;
+        }
+        Some(NodeId(node))
+    }
+
+    /// The first node for which `compare(item)` is not `Less` (items are ordered, so `compare`
+    /// must be monotonic: Less for a prefix of the order, then Equal/Greater).
+    pub fn seek(&self, mut compare: impl FnMut(&T) -> Ordering) -> Option<NodeId> {
+        let mut found = NIL;
+        let mut node = self.root;
+        while node != NIL {
+            if compare(self.item(node)) == Ordering::Less {
+                node = self.links[node as usize].right;
+            } else {
+                found = node;
+                node = self.links[node as usize].left;
+            }
+        }
+        (found != NIL).then_some(NodeId(found))
+    }
+
+    /// The node `delta` places away from `node` in order (the book's avl_offset): O(log n).
+    pub fn offset(&self, node: NodeId, delta: i64) -> Option<NodeId> {
+        let mut node = node.0;
+        let mut position: i64 = 0;
+        while position != delta {
+            let Links {
+                left,
+                right,
+                parent,
+                ..
+            } = self.links[node as usize];
+            if position < delta && position + i64::from(self.size(right)) >= delta {
+                node = right;
+                position += i64::from(self.size(self.links[node as usize].left)) + 1;
+            } else if position > delta && position - i64::from(self.size(left)) <= delta {
+                node = left;
+                position -= i64::from(self.size(self.links[node as usize].right)) + 1;
+            } else {
+                if parent == NIL {
+                    return None;
+                }
+                if self.links[parent as usize].right == node {
+                    position -= i64::from(self.size(left)) + 1;
+                } else {
+                    position += i64::from(self.size(right)) + 1;
+                }
+                node = parent;
+            }
+        }
+        Some(NodeId(node))
+    }
+
+    /// The node at 0-based `rank`.
+    pub fn at_rank(&self, rank: usize) -> Option<NodeId> {
+        if rank >= self.len {
+            return None;
+        }
+        let mut node = self.root;
+        let mut rank = rank as u32;
+        loop {
+            let left_size = self.size(self.links[node as usize].left);
+            match rank.cmp(&left_size) {
+                Ordering::Less => node = self.links[node as usize].left,
+                Ordering::Equal => return Some(NodeId(node)),
+                Ordering::Greater => {
+                    rank -= left_size + 1;
+                    node = self.links[node as usize].right;
+                }
+            }
+        }
+    }
+
+    /// How many nodes come before `node`.
+    pub fn rank(&self, node: NodeId) -> usize {
+        let mut node = node.0;
+        let mut rank = self.size(self.links[node as usize].left) as usize;
+        loop {
+            let parent = self.links[node as usize].parent;
+            if parent == NIL {
+                return rank;
+            }
+            if self.links[parent as usize].right == node {
+                rank += self.size(self.links[parent as usize].left) as usize + 1;
+            }
+            node = parent;
+        }
+    }
+
+    pub fn next(&self, node: NodeId) -> Option<NodeId> {
+        let mut node = node.0;
+        let right = self.links[node as usize].right;
+        if right != NIL {
+            let mut next = right;
+            while self.links[next as usize].left != NIL {
+                next = self.links[next as usize].left;
+            }
+            return Some(NodeId(next));
+        }
+        loop {
+            let parent = self.links[node as usize].parent;
+            if parent == NIL {
+                return None;
+            }
+            if self.links[parent as usize].left == node {
+                return Some(NodeId(parent));
+            }
+            node = parent;
+        }
+    }
+
+    pub fn prev(&self, node: NodeId) -> Option<NodeId> {
+        let mut node = node.0;
+        let left = self.links[node as usize].left;
+        if left != NIL {
+            let mut prev = left;
+            while self.links[prev as usize].right != NIL {
+                prev = self.links[prev as usize].right;
+            }
+            return Some(NodeId(prev));
+        }
+        loop {
+            let parent = self.links[node as usize].parent;
+            if parent == NIL {
+                return None;
+            }
+            if self.links[parent as usize].right == node {
+                return Some(NodeId(parent));
+            }
+            node = parent;
+        }
+    }
+
+    /// Items in order.
+    pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
+        let mut cursor = self.first();
+        std::iter::from_fn(move || {
+            let node = cursor?;
+            cursor = self.next(node);
+            Some(self.get(node))
+        })
+    }
+}
+
+impl<T: Ord> Avl<T> {
+    /// Asserts order, balance, heights, sizes, parent links and the free list.
+    pub fn check_invariants(&self) {
+        if self.root == NIL {
+            assert_eq!(self.len, 0);
+        } else {
+            assert_eq!(self.links[self.root as usize].parent, NIL);
+            assert_eq!(self.size(self.root) as usize, self.len);
+        }
+        // Iterative post-order-free check: every live node checked against its children.
+        let mut live = 0;
+        for (index, item) in self.items.iter().enumerate() {
+            let Some(item) = item else {
+                continue;
+            };
+            live += 1;
+            let Links {
+                left,
+                right,
+                height,
+                size,
+                parent,
+            } = self.links[index];
+            assert_eq!(height, 1 + self.height(left).max(self.height(right)));
+            assert_eq!(size, 1 + self.size(left) + self.size(right));
+            assert!(
+                self.height(left).abs_diff(self.height(right)) <= 1,
+                "unbalanced"
+            );
+            if left != NIL {
+                assert_eq!(self.links[left as usize].parent, index as u32);
+                assert!(self.item(left) <= item, "order");
+            }
+            if right != NIL {
+                assert_eq!(self.links[right as usize].parent, index as u32);
+                assert!(self.item(right) >= item, "order");
+            }
+            if parent == NIL {
+                assert_eq!(self.root, index as u32);
+            }
+        }
+        assert_eq!(live, self.len);
+        let mut previous: Option<&T> = None;
+        let mut seen = 0;
+        for item in self.iter() {
+            if let Some(previous) = previous {
+                assert!(previous <= item, "in-order walk is sorted");
+            }
+            previous = Some(item);
+            seen += 1;
+        }
+        assert_eq!(seen, self.len);
+        let mut free = 0;
+        let mut cursor = self.free_head;
+        while cursor != NIL {
+            assert!(self.items[cursor as usize].is_none());
+            free += 1;
+            cursor = self.links[cursor as usize].parent;
+        }
+        assert_eq!(free + self.len, self.items.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u16),
+        Remove(u16),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => any::<u16>().prop_map(|key| Op::Insert(key % 512)),
+            2 => any::<u16>().prop_map(|key| Op::Remove(key % 512)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn matches_a_sorted_model(ops in proptest::collection::vec(op(), 1..400)) {
+            let mut tree: Avl<(u16, u32)> = Avl::default();
+            // Model: (key, serial) -> id; serial makes duplicates distinct as the tree keeps them.
+            let mut model: BTreeMap<(u16, u32), NodeId> = BTreeMap::new();
+            let mut serial = 0u32;
+            for op in ops {
+                match op {
+                    Op::Insert(key) => {
+                        serial += 1;
+                        let id = tree.insert((key, serial));
+                        model.insert((key, serial), id);
+                    }
+                    Op::Remove(key) => {
+                        let found = model.range((key, 0)..=(key, u32::MAX)).next().map(|(k, id)| (*k, *id));
+                        if let Some((item, id)) = found {
+                            model.remove(&item);
+                            prop_assert_eq!(tree.remove(id), item);
+                        }
+                    }
+                }
+                tree.check_invariants();
+                prop_assert_eq!(tree.len(), model.len());
+            }
+            let sorted: Vec<(u16, u32)> = model.keys().copied().collect();
+            prop_assert_eq!(tree.iter().copied().collect::<Vec<_>>(), sorted.clone());
+            for (rank, item) in sorted.iter().enumerate() {
+                let id = model[item];
+                prop_assert_eq!(tree.rank(id), rank);
+                prop_assert_eq!(tree.at_rank(rank), Some(id));
+                // Every offset from this node, including out of range on both sides.
+                for delta in -(rank as i64) - 2..(sorted.len() - rank) as i64 + 2 {
+                    let expected = usize::try_from(rank as i64 + delta).ok()
+                        .and_then(|target| sorted.get(target))
+                        .map(|item| model[item]);
+                    prop_assert_eq!(tree.offset(id, delta), expected);
+                }
+                let seek = tree.seek(|probe| probe.cmp(item));
+                prop_assert_eq!(seek, Some(id));
+            }
+            let past_end = sorted.last().map_or((0, 0), |last| (last.0, last.1 + 1));
+            prop_assert_eq!(tree.seek(|probe| probe.cmp(&past_end)), None);
+        }
+    }
+
+    #[test]
+    fn ten_thousand_sequential_inserts_stay_shallow() {
+        let mut tree = Avl::default();
+        for key in 0..10_000u32 {
+            tree.insert(key);
+        }
+        tree.check_invariants();
+        // An AVL tree of n nodes is at most ~1.44 log2(n) high.
+        assert!(tree.height(tree.root) <= 20);
+        let first = tree.first().unwrap();
+        assert_eq!(
+            tree.offset(first, 9_999).map(|id| *tree.get(id)),
+            Some(9_999)
+        );
+        assert_eq!(tree.prev(first), None);
+        let last = tree.last().unwrap();
+        assert_eq!(*tree.get(last), 9_999);
+        assert_eq!(tree.next(last), None);
+    }
+}
