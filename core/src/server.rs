@@ -504,6 +504,7 @@ impl Server {
             }
         }
         self.stats.commands_processed += executed as u64;
+        self.collect_garbage();
         let hard = self.config.output_buffer_hard_bytes;
         let soft = self.config.output_buffer_soft_bytes;
         let now = self.now.monotonic;
@@ -570,6 +571,18 @@ impl Server {
                 self.stats.expired_keys += db.expire_step(now.wall, EXPIRED_KEYS_PER_TICK) as u64;
             }
             self.stats.expired_keys += db.take_expired_count();
+        }
+        self.collect_garbage();
+    }
+
+    /// Hands out big values that expiry removed from any keyspace.
+    fn collect_garbage(&mut self) {
+        for index in 0..self.dbs.len() {
+            for value in self.dbs[index].take_garbage() {
+                self.push_output(Output::Free {
+                    garbage: Garbage::value(value),
+                });
+            }
         }
     }
 

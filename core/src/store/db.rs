@@ -29,6 +29,9 @@ pub struct Db {
     /// Keys deleted by lazy expiry since `take_expired_count` was last called (INFO's
     /// expired_keys adds them up).
     expired_since_last_count: u64,
+    /// Big values removed by expiry, waiting for the server to hand them out to be freed off
+    /// the event loop (see `take_garbage`).
+    garbage: Vec<Value>,
 }
 
 impl Db {
@@ -37,6 +40,7 @@ impl Db {
             keys: HashTable::new(seed),
             ttls: TtlHeap::default(),
             expired_since_last_count: 0,
+            garbage: Vec::new(),
         }
     }
 
@@ -63,8 +67,7 @@ impl Db {
     fn expire_if_needed(&mut self, now: UnixMillis, key: &[u8]) -> bool {
         match self.keys.get(key) {
             Some(entry) if self.is_expired(entry, now) => {
-                self.delete(key);
-                self.expired_since_last_count += 1;
+                self.expire_now(key);
                 true
             }
             _ => false,
@@ -196,14 +199,30 @@ impl Db {
                 break;
             }
             let key = first.key.clone();
-            let removed = self.delete(&key);
-            assert!(removed.is_some(), "every heap item names a live key");
+            assert!(self.expire_now(&key), "every heap item names a live key");
             expired += 1;
         }
         expired
     }
 
-    /// Keys lazily expired since the last call.
+    /// Deletes a key whose time has come; big values wait in `garbage`.
+    fn expire_now(&mut self, key: &[u8]) -> bool {
+        let Some(value) = self.delete(key) else {
+            return false;
+        };
+        self.expired_since_last_count += 1;
+        if value.free_effort() > crate::server::LAZY_FREE_EFFORT_MIN {
+            self.garbage.push(value);
+        }
+        true
+    }
+
+    /// Big values expiry removed since the last call.
+    pub fn take_garbage(&mut self) -> Vec<Value> {
+        std::mem::take(&mut self.garbage)
+    }
+
+    /// Keys expired since the last call.
     pub fn take_expired_count(&mut self) -> u64 {
         std::mem::take(&mut self.expired_since_last_count)
     }

@@ -121,3 +121,86 @@ impl TtlHeap {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::cmp::Reverse;
+    use std::collections::{BTreeMap, BinaryHeap};
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Push(u8, i16),
+        Update(u8, i16),
+        Remove(u8),
+        PopMin,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (any::<u8>(), any::<i16>()).prop_map(|(key, deadline)| Op::Push(key % 64, deadline)),
+            2 => (any::<u8>(), any::<i16>()).prop_map(|(key, deadline)| Op::Update(key % 64, deadline)),
+            1 => any::<u8>().prop_map(|key| Op::Remove(key % 64)),
+            1 => Just(Op::PopMin),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// Positions reported through `moved` always point at the right item, and the minimum
+        /// matches a BinaryHeap rebuilt from the live set.
+        #[test]
+        fn matches_a_binary_heap(ops in proptest::collection::vec(op(), 1..300)) {
+            let mut heap = TtlHeap::default();
+            let positions: std::cell::RefCell<BTreeMap<Vec<u8>, usize>> = Default::default();
+            let mut model: BTreeMap<Vec<u8>, i64> = BTreeMap::new();
+            for op in ops {
+                let mut moved = |key: &[u8], position: usize| {
+                    positions.borrow_mut().insert(key.to_vec(), position);
+                };
+                match op {
+                    Op::Push(key, deadline) => {
+                        let key = vec![key];
+                        if model.contains_key(&key) {
+                            continue;
+                        }
+                        model.insert(key.clone(), i64::from(deadline));
+                        heap.push(HeapItem { deadline: i64::from(deadline), key: key.into() }, &mut moved);
+                    }
+                    Op::Update(key, deadline) => {
+                        let key = vec![key];
+                        let Some(position) = positions.borrow().get(&key).copied() else { continue };
+                        if !model.contains_key(&key) { continue; }
+                        model.insert(key, i64::from(deadline));
+                        heap.update(position, i64::from(deadline), &mut moved);
+                    }
+                    Op::Remove(key) => {
+                        let key = vec![key];
+                        if model.remove(&key).is_none() { continue; }
+                        let position = positions.borrow_mut().remove(&key).unwrap();
+                        let removed = heap.remove(position, &mut moved);
+                        prop_assert_eq!(&*removed.key, &key[..]);
+                    }
+                    Op::PopMin => {
+                        if heap.is_empty() { continue; }
+                        let removed = heap.remove(0, &mut moved);
+                        let expected = model.values().min().copied();
+                        prop_assert_eq!(Some(removed.deadline), expected);
+                        model.remove(&*removed.key);
+                        positions.borrow_mut().remove(&*removed.key);
+                    }
+                }
+                heap.check_invariants();
+                prop_assert_eq!(heap.len(), model.len());
+                for (key, &position) in positions.borrow().iter() {
+                    if model.contains_key(key) {
+                        prop_assert_eq!(&*heap.get(position).key, &key[..]);
+                    }
+                }
+                let reference: BinaryHeap<Reverse<i64>> = model.values().map(|&d| Reverse(d)).collect();
+                prop_assert_eq!(heap.peek().map(|item| item.deadline), reference.peek().map(|r| r.0));
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Sorted sets through the core: the book's test cases over RESP, and lazy freeing of big sets.
+
+use ferrodis_core::{Config, ConnectionId, Instant, Now, Output, Server, UnixMillis};
+
+struct Client {
+    server: Server,
+    id: ConnectionId,
+    now: Now,
+    frees: usize,
+}
+
+impl Client {
+    fn new() -> Client {
+        let now = Now::new(
+            Instant::from_millis(0),
+            UnixMillis::from_millis(1_700_000_000_000),
+        );
+        let mut server = Server::new(Config::default(), now);
+        let id = server.connection_open(now, "test").unwrap();
+        Client {
+            server,
+            id,
+            now,
+            frees: 0,
+        }
+    }
+
+    fn drain(&mut self) {
+        while let Some(output) = self.server.poll_output() {
+            if matches!(output, Output::Free { .. }) {
+                self.frees += 1;
+            }
+        }
+    }
+
+    fn send(&mut self, args: &[&str]) -> String {
+        let mut request = format!("*{}\r\n", args.len());
+        for arg in args {
+            request.push_str(&format!("${}\r\n{}\r\n", arg.len(), arg));
+        }
+        self.server
+            .connection_receive(self.now, self.id, request.as_bytes());
+        self.drain();
+        let reply = self.server.send_buffer(self.id).to_vec();
+        self.server.connection_sent(self.now, self.id, reply.len());
+        self.drain();
+        self.server.check_invariants();
+        String::from_utf8(reply).unwrap()
+    }
+}
+
+/// ../shared/book/test_cmds.cases, sorted-set part, asked over RESP: the same answers in RESP's
+/// types (a double is a bulk string in RESP2, as Redis replies).
+#[test]
+fn the_books_sorted_set_cases_over_resp() {
+    let mut client = Client::new();
+    let cases: &[(&[&str], &str)] = &[
+        (&["zscore", "asdf", "n1"], "$-1\r\n"),
+        (&["zquery", "xxx", "1", "asdf", "1", "10"], "*0\r\n"),
+        (&["zadd", "zset", "1", "n1"], ":1\r\n"),
+        (&["zadd", "zset", "2", "n2"], ":1\r\n"),
+        (&["zadd", "zset", "1.1", "n1"], ":0\r\n"),
+        (&["zscore", "zset", "n1"], "$18\r\n1.1000000000000001\r\n"),
+        (
+            &["zquery", "zset", "1", "", "0", "10"],
+            "*4\r\n$2\r\nn1\r\n$18\r\n1.1000000000000001\r\n$2\r\nn2\r\n$1\r\n2\r\n",
+        ),
+        (
+            &["zquery", "zset", "1.1", "", "1", "10"],
+            "*2\r\n$2\r\nn2\r\n$1\r\n2\r\n",
+        ),
+        (&["zquery", "zset", "1.1", "", "2", "10"], "*0\r\n"),
+        (&["zrem", "zset", "adsf"], ":0\r\n"),
+        (&["zrem", "zset", "n1"], ":1\r\n"),
+        (
+            &["zquery", "zset", "1", "", "0", "10"],
+            "*2\r\n$2\r\nn2\r\n$1\r\n2\r\n",
+        ),
+    ];
+    for (args, expected) in cases {
+        assert_eq!(client.send(args), *expected, "{args:?}");
+    }
+}
+
+#[test]
+fn zquery_limit_counts_elements_and_offset_may_be_negative() {
+    let mut client = Client::new();
+    for (score, member) in [("1", "a"), ("2", "b"), ("3", "c"), ("4", "d")] {
+        client.send(&["zadd", "z", score, member]);
+    }
+    // limit 3: pairs are added while fewer than 3 elements are out, so two pairs.
+    assert_eq!(
+        client.send(&["zquery", "z", "2", "", "0", "3"]),
+        "*4\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nc\r\n$1\r\n3\r\n"
+    );
+    assert_eq!(
+        client.send(&["zquery", "z", "3", "", "-2", "2"]),
+        "*2\r\n$1\r\na\r\n$1\r\n1\r\n"
+    );
+    assert_eq!(client.send(&["zquery", "z", "3", "", "-3", "2"]), "*0\r\n");
+}
+
+#[test]
+fn deleting_a_big_sorted_set_frees_it_off_the_loop() {
+    let mut client = Client::new();
+    let mut members = vec!["zadd".to_string(), "big".to_string()];
+    for number in 0..1500 {
+        members.push(number.to_string());
+        members.push(format!("m{number}"));
+    }
+    let args: Vec<&str> = members.iter().map(String::as_str).collect();
+    assert_eq!(client.send(&args), ":1500\r\n");
+    client.send(&["zadd", "small", "1", "a"]);
+    assert_eq!(client.send(&["del", "small"]), ":1\r\n");
+    assert_eq!(client.frees, 0, "a small value is dropped in place");
+    assert_eq!(client.send(&["del", "big"]), ":1\r\n");
+    assert_eq!(client.frees, 1, "a big one leaves through Output::Free");
+}
+
+#[test]
+fn an_expiring_big_sorted_set_is_freed_off_the_loop() {
+    let mut client = Client::new();
+    let mut members = vec!["zadd".to_string(), "big".to_string()];
+    for number in 0..1500 {
+        members.push(number.to_string());
+        members.push(format!("m{number}"));
+    }
+    let args: Vec<&str> = members.iter().map(String::as_str).collect();
+    client.send(&args);
+    client.send(&["pexpire", "big", "100"]);
+    client.now = Now::new(
+        Instant::from_millis(1000),
+        UnixMillis::from_millis(1_700_000_001_000),
+    );
+    client.server.handle_timeout(client.now);
+    client.drain();
+    assert_eq!(client.send(&["exists", "big"]), ":0\r\n");
+    assert_eq!(client.frees, 1);
+}
