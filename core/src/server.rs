@@ -80,9 +80,10 @@ impl std::fmt::Debug for Garbage {
 pub enum Output {
     /// The connection's interest or reply bytes changed: write `send_buffer(id)` and re-arm.
     Wake { id: ConnectionId },
-    /// Close the connection: write what `send_buffer(id)` still holds if the socket takes it
-    /// without waiting (QUIT's +OK, a protocol error's text), close the socket, then call
-    /// `connection_closed(id)`. The core takes no more input from it.
+    /// Close the connection, then call `connection_closed(id)`. When `reason.after_reply()`
+    /// (QUIT, a protocol error), first write all of `send_buffer(id)`, waiting for writability as
+    /// long as it takes; otherwise write only what the socket takes without waiting. The core
+    /// takes no more input from it.
     Close {
         id: ConnectionId,
         reason: CloseReason,
