@@ -267,6 +267,10 @@ impl Server {
         };
         let was_paused = connection.paused_by_replies();
         connection.mark_sent(written);
+        if written > 0 {
+            // A client downloading a big reply is busy, not idle: Redis counts writes too.
+            connection.last_interaction = now.monotonic;
+        }
         if connection.soft_limit_since.is_some() && connection.reply_pending_bytes() <= soft {
             connection.soft_limit_since = None;
         }

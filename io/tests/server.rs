@@ -505,6 +505,37 @@ fn idle_timeout_closes_idle_clients_only() {
 }
 
 #[test]
+fn idle_timeout_spares_a_slow_reader_of_a_big_reply() {
+    let server = start_ferrodis(&["--timeout", "1"]);
+    let mut stream = server.connect();
+    let value = vec![b'z'; 32 * 1024 * 1024];
+    stream
+        .write_all(&common::encode(&[b"SET", b"big", &value]))
+        .unwrap();
+    assert_eq!(read_reply(&mut stream), b"+OK\r\n");
+    // Reading 32 MB in steps of at most 512 KB, 40 ms apart, takes over two seconds without a
+    // request, and the socket buffers cannot hold it all: the server is still writing after the
+    // timeout, so the client is not idle.
+    stream
+        .write_all(&common::encode(&[b"GET", b"big"]))
+        .unwrap();
+    let mut got = Vec::new();
+    let mut chunk = vec![0u8; 512 * 1024];
+    let expected = bulk(&value);
+    let started = Instant::now();
+    while got.len() < expected.len() {
+        match stream.read(&mut chunk) {
+            Ok(0) => panic!("closed after {} of {} bytes", got.len(), expected.len()),
+            Ok(read) => got.extend_from_slice(&chunk[..read]),
+            Err(error) => panic!("after {} bytes: {error}", got.len()),
+        }
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    assert!(started.elapsed() > Duration::from_millis(1500));
+    assert!(got == expected);
+}
+
+#[test]
 fn config_file_as_first_argument() {
     let path = std::env::temp_dir().join(format!(
         "ferrodis-test-{}-{:?}.conf",
