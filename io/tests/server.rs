@@ -538,9 +538,12 @@ fn idle_timeout_spares_a_slow_reader_of_a_big_reply() {
 #[test]
 fn config_file_as_first_argument() {
     let path = std::env::temp_dir().join(format!(
-        "ferrodis-test-{}-{:?}.conf",
+        "ferrodis-test-{}-{}.conf",
         std::process::id(),
-        Instant::now()
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
     ));
     std::fs::write(
         &path,
