@@ -83,7 +83,8 @@ pub enum Output {
     /// Close the connection, then call `connection_closed(id)`. When `reason.after_reply()`
     /// (QUIT, a protocol error), first write all of `send_buffer(id)`, waiting for writability as
     /// long as it takes; otherwise write only what the socket takes without waiting. The core
-    /// takes no more input from it.
+    /// takes no more input from it. A client that stops reading while closing after its reply
+    /// gets a second Close (IdleTimeout, with `timeout` set): then close at once.
     Close {
         id: ConnectionId,
         reason: CloseReason,
@@ -555,12 +556,23 @@ impl Server {
                 index: self.cron_cursor as u32,
                 generation: slot.generation,
             };
-            if connection.closing.is_some() {
+            let idle = idle_timeout_ms > 0
+                && now.monotonic.millis_since(connection.last_interaction) > idle_timeout_ms;
+            if let Some(reason) = connection.closing {
+                // A client that asked to be closed after its reply (QUIT) and stopped reading
+                // would otherwise hold its socket forever: give up on the rest of the reply.
+                if idle && reason.after_reply() {
+                    if let Some(connection) = self.connection_mut(id) {
+                        connection.closing = Some(CloseReason::IdleTimeout);
+                    }
+                    self.outputs.push_back(Output::Close {
+                        id,
+                        reason: CloseReason::IdleTimeout,
+                    });
+                }
                 continue;
             }
-            if idle_timeout_ms > 0
-                && now.monotonic.millis_since(connection.last_interaction) > idle_timeout_ms
-            {
+            if idle {
                 self.close(id, CloseReason::IdleTimeout);
             } else if connection
                 .soft_limit_since
