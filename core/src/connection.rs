@@ -35,6 +35,13 @@ pub enum CloseReason {
 }
 
 impl CloseReason {
+    /// True when the client must receive everything already in its reply buffer before the close,
+    /// as Redis does for QUIT and protocol errors (CLIENT_CLOSE_AFTER_REPLY): the replies to the
+    /// commands before them were asked for. The other reasons drop the rest (CLIENT_CLOSE_ASAP).
+    pub fn after_reply(self) -> bool {
+        matches!(self, CloseReason::Quit | CloseReason::ProtocolError)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             CloseReason::Quit => "quit",

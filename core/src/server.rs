@@ -80,9 +80,11 @@ impl std::fmt::Debug for Garbage {
 pub enum Output {
     /// The connection's interest or reply bytes changed: write `send_buffer(id)` and re-arm.
     Wake { id: ConnectionId },
-    /// Close the connection: write what `send_buffer(id)` still holds if the socket takes it
-    /// without waiting (QUIT's +OK, a protocol error's text), close the socket, then call
-    /// `connection_closed(id)`. The core takes no more input from it.
+    /// Close the connection, then call `connection_closed(id)`. When `reason.after_reply()`
+    /// (QUIT, a protocol error), first write all of `send_buffer(id)`, waiting for writability as
+    /// long as it takes; otherwise write only what the socket takes without waiting. The core
+    /// takes no more input from it. A client that stops reading while closing after its reply
+    /// gets a second Close (IdleTimeout, with `timeout` set): then close at once.
     Close {
         id: ConnectionId,
         reason: CloseReason,
@@ -266,6 +268,10 @@ impl Server {
         };
         let was_paused = connection.paused_by_replies();
         connection.mark_sent(written);
+        if written > 0 {
+            // A client downloading a big reply is busy, not idle: Redis counts writes too.
+            connection.last_interaction = now.monotonic;
+        }
         if connection.soft_limit_since.is_some() && connection.reply_pending_bytes() <= soft {
             connection.soft_limit_since = None;
         }
@@ -551,12 +557,23 @@ impl Server {
                 index: self.cron_cursor as u32,
                 generation: slot.generation,
             };
-            if connection.closing.is_some() {
+            let idle = idle_timeout_ms > 0
+                && now.monotonic.millis_since(connection.last_interaction) > idle_timeout_ms;
+            if let Some(reason) = connection.closing {
+                // A client that asked to be closed after its reply (QUIT) and stopped reading
+                // would otherwise hold its socket forever: give up on the rest of the reply.
+                if idle && reason.after_reply() {
+                    if let Some(connection) = self.connection_mut(id) {
+                        connection.closing = Some(CloseReason::IdleTimeout);
+                    }
+                    self.outputs.push_back(Output::Close {
+                        id,
+                        reason: CloseReason::IdleTimeout,
+                    });
+                }
                 continue;
             }
-            if idle_timeout_ms > 0
-                && now.monotonic.millis_since(connection.last_interaction) > idle_timeout_ms
-            {
+            if idle {
                 self.close(id, CloseReason::IdleTimeout);
             } else if connection
                 .soft_limit_since

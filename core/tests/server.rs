@@ -194,6 +194,45 @@ fn idle_clients_are_closed_after_timeout_seconds() {
 }
 
 #[test]
+fn writing_a_reply_counts_as_activity_for_the_idle_timeout() {
+    let mut harness = Harness::new(Config {
+        idle_timeout_secs: 1,
+        ..Config::default()
+    });
+    let id = harness.open();
+    harness.send(id, b"ECHO a-reply-read-slowly\r\n");
+    // The client takes one byte every 500 ms: it never sends, but it is not idle.
+    while !harness.server.send_buffer(id).is_empty() {
+        harness.advance(500);
+        harness.server.connection_sent(harness.now, id, 1);
+        harness.drain();
+        harness.run_timers();
+        assert!(harness.closes().is_empty());
+    }
+    harness.advance(1500);
+    harness.run_timers();
+    assert_eq!(harness.closes(), vec![(id, CloseReason::IdleTimeout)]);
+}
+
+#[test]
+fn a_quit_client_that_stops_reading_is_closed_by_the_idle_timeout() {
+    let mut harness = Harness::new(Config {
+        idle_timeout_secs: 1,
+        ..Config::default()
+    });
+    let id = harness.open();
+    harness.send(id, b"ECHO unread\r\nQUIT\r\n");
+    assert_eq!(harness.closes(), vec![(id, CloseReason::Quit)]);
+    // The driver waits to write the reply; the client never reads it.
+    harness.advance(1100);
+    harness.run_timers();
+    assert_eq!(
+        harness.closes(),
+        vec![(id, CloseReason::Quit), (id, CloseReason::IdleTimeout)]
+    );
+}
+
+#[test]
 fn maxclients_refuses_with_redis_error() {
     let mut harness = Harness::new(Config {
         clients_max: 2,

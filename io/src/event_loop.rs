@@ -41,6 +41,8 @@ struct Client {
     id: ConnectionId,
     /// What the poller is currently armed for.
     armed: Interest,
+    /// The core asked to close once the pending reply is written (QUIT, a protocol error).
+    close_after_reply: bool,
 }
 
 pub struct EventLoop {
@@ -170,6 +172,7 @@ impl EventLoop {
                 stream,
                 id,
                 armed: interest,
+                close_after_reply: false,
             });
         }
         Ok(())
@@ -231,8 +234,16 @@ impl EventLoop {
                     let slot = id.index() as usize;
                     if self.client_is(slot, id) {
                         log_at!(Level::Verbose, "Closing client {id}: {}", reason.as_str());
-                        self.flush(slot);
-                        self.drop_client(slot);
+                        if reason.after_reply() {
+                            // `flush` drops it once the reply is out (now or on a later turn).
+                            if let Some(client) = self.clients[slot].as_mut() {
+                                client.close_after_reply = true;
+                            }
+                            self.flush(slot);
+                        } else {
+                            self.flush(slot);
+                            self.drop_client(slot);
+                        }
                     }
                 }
                 Output::Free { garbage } => self.lazy_free.free(garbage),
@@ -251,7 +262,8 @@ impl EventLoop {
     }
 
     /// Writes the core's pending reply bytes until done or the socket would block, then re-arms
-    /// the poller if the interest changed.
+    /// the poller if the interest changed. Drops the client when the write fails (the peer is
+    /// gone) or when it was closing after its reply and the reply is all out.
     fn flush(&mut self, slot: usize) {
         let Some(client) = self.clients.get_mut(slot).and_then(Option::as_mut) else {
             return;
@@ -273,10 +285,17 @@ impl EventLoop {
                 Err(error) if error.kind() == ErrorKind::WouldBlock => break,
                 Err(error) if error.kind() == ErrorKind::Interrupted => {}
                 Err(_) => {
-                    // The peer is gone; reading will find out and close.
-                    break;
+                    // The peer is gone. Dropping here rather than leaving it to a read matters:
+                    // a client paused by its unread replies is armed for writes only, and a
+                    // level-triggered error event would wake us forever.
+                    self.drop_client(slot);
+                    return;
                 }
             }
+        }
+        if client.close_after_reply && self.server.send_buffer(id).is_empty() {
+            self.drop_client(slot);
+            return;
         }
         let interest = self.server.interest(id);
         if interest != client.armed
