@@ -89,7 +89,6 @@ impl Reply<'_> {
     }
 
     /// A double: `,` in RESP3, a bulk string of `%.17g` in RESP2 (as Redis's addReplyDouble).
-    #[allow(dead_code)] // ZSCORE and friends reply with doubles.
     pub(crate) fn double(&mut self, value: f64) {
         let mut text = Vec::with_capacity(32);
         format_f64(value, &mut text);

@@ -1,9 +1,9 @@
-//! A cursor over a command's arguments, in the shape every handler uses: take what you need,
-//! then `finish()` to reject anything left over.
+//! A cursor over a command's arguments, in the shape every handler uses: take what you need;
+//! option loops reject what is left over with a syntax error, as Redis does.
 
-use super::{CommandError, CommandResult, NOT_FLOAT, NOT_INTEGER, SYNTAX};
+use super::{CommandError, NOT_INTEGER, SYNTAX};
 use crate::protocol::resp::Args;
-use crate::util::number::{parse_f64, parse_i64};
+use crate::util::number::parse_i64;
 
 pub(crate) struct ArgCursor<'a> {
     args: Args<'a>,
@@ -35,26 +35,12 @@ impl<'a> ArgCursor<'a> {
         parse_i64(self.next_bytes()?).ok_or(CommandError::from(NOT_INTEGER))
     }
 
-    #[allow(dead_code)] // The sorted-set commands take scores.
-    pub(crate) fn next_f64(&mut self) -> Result<f64, CommandError> {
-        parse_f64(self.next_bytes()?).ok_or(CommandError::from(NOT_FLOAT))
-    }
-
     /// Every argument not yet taken.
     pub(crate) fn rest(&mut self) -> impl Iterator<Item = &'a [u8]> + 'a {
         let args = self.args;
         let from = self.next;
         self.next = args.len();
         args.iter().skip(from)
-    }
-
-    #[allow(dead_code)] // The sorted-set commands end their option parsing with it.
-    pub(crate) fn finish(&self) -> CommandResult {
-        if self.remaining() == 0 {
-            Ok(())
-        } else {
-            Err(SYNTAX.into())
-        }
     }
 }
 
