@@ -1,0 +1,65 @@
+//! `ferrodis-bench`: ferrodis against real Redis, side by side in one run.
+//!
+//! Starts `redis-server` (persistence off) and `ferrodis-server` (the release binary next to this
+//! one) on free loopback ports, then measures both the same way and prints ratios:
+//! - `throughput`: alternating A/B rounds of `redis-benchmark` at -P 1 and -P 16;
+//! - `memory`: bytes per key for 1,000,000 small string keys and per member of one
+//!   1,000,000-member sorted set (INFO used_memory and process RSS);
+//! - `latency`: the worst SET latency while growing to 5,000,000 keys, and the worst PING
+//!   latency seen by a second client while a 1,000,000-member sorted set is deleted with DEL
+//!   and with UNLINK.
+//!
+//! `ferrodis-bench [all|throughput|memory|latency] [--scale N]` (scale divides every size, for a
+//! quick look). Numbers drift on a shared machine; the ratios are what to read.
+
+mod client;
+mod latency;
+mod memory;
+mod servers;
+mod throughput;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut what = "all".to_string();
+    let mut scale = 1usize;
+    let mut index = 0;
+    while index < args.len() {
+        match args[index].as_str() {
+            "--scale" => {
+                index += 1;
+                scale = args
+                    .get(index)
+                    .and_then(|text| text.parse().ok())
+                    .filter(|scale| *scale >= 1)
+                    .unwrap_or_else(|| usage("--scale takes a positive integer"));
+            }
+            "-h" | "--help" => usage(""),
+            name @ ("all" | "throughput" | "memory" | "latency") => what = name.to_string(),
+            other => usage(&format!("unknown argument '{other}'")),
+        }
+        index += 1;
+    }
+    let started = std::time::Instant::now();
+    println!("ferrodis-bench: {}", servers::machine_description());
+    if what == "all" || what == "throughput" {
+        throughput::run(scale);
+    }
+    if what == "all" || what == "memory" {
+        memory::run(scale);
+    }
+    if what == "all" || what == "latency" {
+        latency::run(scale);
+    }
+    println!("\nfinished in {:.0} s", started.elapsed().as_secs_f64());
+    ExitCode::SUCCESS
+}
+
+fn usage(problem: &str) -> ! {
+    if !problem.is_empty() {
+        eprintln!("ferrodis-bench: {problem}");
+    }
+    eprintln!("usage: ferrodis-bench [all|throughput|memory|latency] [--scale N]");
+    std::process::exit(if problem.is_empty() { 0 } else { 2 });
+}
