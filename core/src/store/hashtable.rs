@@ -17,12 +17,11 @@
 //!   share one allocation (the slab's); longer keys go to the heap.
 //!
 //! Memory per entry with a 10-byte key and a 16-byte value: a 48-byte node, 4 bytes of bucket head per
-//! bucket (between 1 and 8 buckets per entry, about 1.5 on average after a grow), so about 54 bytes, plus
-//! the slab's spare capacity (`Vec` doubling). Redis spends about 88 bytes on the same key.
+//! bucket (between 1 and 8 buckets per entry, about 1.5 on average after a grow), so about 54 bytes.
+//! Redis spends about 88 bytes on the same key.
 //!
-//! Known cost: the slab is a `Vec`, so a push that outgrows its capacity reallocates it. For big slabs
-//! the allocator usually remaps pages instead of copying (glibc's `mremap`), but that is the one place
-//! where an operation can pay O(len); a chunked slab would remove it at the price of an indirection.
+//! The slab is a `ChunkedVec`: it grows by fixed chunks, so no push ever copies the slab (no O(len)
+//! step hides in an insert) and the spare room is at most one chunk, not half the slab.
 //!
 //! The hash is foldhash keyed with the table's seed, so that a client cannot aim many keys at one chain
 //! without knowing the seed, and a given seed gives the same behaviour on every run (the core is
@@ -35,6 +34,8 @@ use core::mem;
 
 use foldhash::fast::FoldHasher;
 use foldhash::SharedSeed;
+
+use crate::store::chunked::ChunkedVec;
 
 /// Buckets of the old table that each mutating operation moves to the new one (Redis moves 1).
 pub const REHASH_BUCKETS_PER_OPERATION: usize = 1;
@@ -138,7 +139,7 @@ struct Found {
 /// A map from byte strings to `V` with progressive rehashing and a resize-proof SCAN cursor; see the
 /// module documentation for the layout and its limits.
 pub struct HashTable<V> {
-    nodes: Vec<Node<V>>,
+    nodes: ChunkedVec<Node<V>>,
     /// Bucket heads. Both are powers of two of at least `BUCKETS_MIN` while rehashing; `tables[1]` is
     /// empty otherwise.
     tables: [Vec<Link>; 2],
@@ -159,7 +160,7 @@ impl<V> HashTable<V> {
 
     pub fn new(seed: u64) -> Self {
         HashTable {
-            nodes: Vec::new(),
+            nodes: ChunkedVec::default(),
             tables: [vec![END; BUCKETS_MIN], Vec::new()],
             table_lens: [0, 0],
             rehash_index: 0,
@@ -521,7 +522,7 @@ impl<V> HashTable<V> {
         } else if buckets > BUCKETS_MIN && len * SHRINK_BUCKETS_PER_ENTRY < buckets {
             // Give back the slab's spare capacity too. Shrinking a block in place is cheap for the
             // allocator, and the copy it may cost is of the few entries that remain.
-            self.nodes.shrink_to(len * 2);
+            self.nodes.trim();
             len.next_power_of_two().max(BUCKETS_MIN)
         } else {
             return;

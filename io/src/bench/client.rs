@@ -45,7 +45,9 @@ impl Client {
         while remaining > 0 {
             remaining -= 1;
             self.line.clear();
-            self.reader.read_until(b'\n', &mut self.line).expect("read reply");
+            self.reader
+                .read_until(b'\n', &mut self.line)
+                .expect("read reply");
             let marker = self.line[0];
             let text = String::from_utf8_lossy(&self.line[1..self.line.len() - 2]).to_string();
             match marker {
@@ -71,7 +73,9 @@ impl Client {
         Client::encode(&mut request, &args);
         self.send(&request);
         self.line.clear();
-        self.reader.read_until(b'\n', &mut self.line).expect("read reply");
+        self.reader
+            .read_until(b'\n', &mut self.line)
+            .expect("read reply");
         let first = String::from_utf8_lossy(&self.line).trim_end().to_string();
         if let Some(len) = first.strip_prefix('$') {
             let len: i64 = len.parse().expect("bulk length");
@@ -82,7 +86,10 @@ impl Client {
             self.reader.read_exact(&mut body).expect("bulk body");
             return String::from_utf8_lossy(&body[..len as usize]).to_string();
         }
-        assert!(!first.starts_with('-'), "server replied with an error: {first}");
+        assert!(
+            !first.starts_with('-'),
+            "server replied with an error: {first}"
+        );
         first
     }
 

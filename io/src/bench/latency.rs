@@ -10,7 +10,11 @@ use crate::memory::load_zset;
 use crate::servers::{start_ferrodis, start_redis, Running};
 
 /// Probes `command` on its own connection until `stop`, returning the worst round trip.
-fn probe(port: u16, command: &'static [&'static str], stop: Arc<AtomicBool>) -> std::thread::JoinHandle<Duration> {
+fn probe(
+    port: u16,
+    command: &'static [&'static str],
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<Duration> {
     std::thread::spawn(move || {
         let mut client = Client::connect(port);
         let mut worst = Duration::ZERO;

@@ -20,7 +20,7 @@ fn usage(server: &Running, client: &mut Client) -> Usage {
 
 /// The value for key number `number`: 3 to 10 bytes, every third one an integer.
 fn value_for(number: usize) -> String {
-    if number % 3 == 0 {
+    if number.is_multiple_of(3) {
         (number % 1_000_000).to_string()
     } else {
         let len = 3 + number % 8;
@@ -106,13 +106,18 @@ pub fn run(scale: usize) {
             let result = if what == "per string key" {
                 measure(server, what, count, |client| load_strings(client, count))
             } else {
-                measure(server, what, count, |client| load_zset(client, "bigzset", count))
+                measure(server, what, count, |client| {
+                    load_zset(client, "bigzset", count)
+                })
             };
             pair.push(result);
         }
         rows.push((what, pair[0], pair[1]));
     }
-    println!("{:<16} {:>10} {:>10} {:>10} {:>10}", "", "used ratio", "", "rss ratio", "");
+    println!(
+        "{:<16} {:>10} {:>10} {:>10} {:>10}",
+        "", "used ratio", "", "rss ratio", ""
+    );
     for (what, redis, ferrodis) in rows {
         println!(
             "{:<16} {:>10.2} {:>10} {:>10.2}   (ferrodis/redis; target <= 0.8)",

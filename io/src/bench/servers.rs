@@ -19,11 +19,18 @@ impl Running {
 
     /// Resident set size from /proc, in bytes.
     pub fn rss_bytes(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
         status
             .lines()
             .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
             .map_or(0, |kilobytes| kilobytes * 1024)
     }
 }
@@ -57,8 +64,22 @@ fn wait_until_up(port: u16) {
 pub fn start_redis() -> Running {
     let port = free_port();
     let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
-        .args(["--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ])
+        .args([
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "warning",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -82,7 +103,12 @@ pub fn start_ferrodis() -> Running {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|error| panic!("start {}: {error} (cargo build --release first)", binary.display()));
+        .unwrap_or_else(|error| {
+            panic!(
+                "start {}: {error} (cargo build --release first)",
+                binary.display()
+            )
+        });
     wait_until_up(port);
     Running {
         name: "ferrodis",

@@ -19,10 +19,24 @@ struct Sample {
     p99_ms: f64,
 }
 
-fn redis_benchmark(server: &Running, pipeline: usize, requests: usize, custom: bool) -> Vec<(String, Sample)> {
+fn redis_benchmark(
+    server: &Running,
+    pipeline: usize,
+    requests: usize,
+    custom: bool,
+) -> Vec<(String, Sample)> {
     let mut command = Command::new("redis-benchmark");
     command.args(["-h", "127.0.0.1", "-p", &server.port.to_string()]);
-    command.args(["-c", "50", "-n", &requests.to_string(), "-r", "100000", "-d", "3"]);
+    command.args([
+        "-c",
+        "50",
+        "-n",
+        &requests.to_string(),
+        "-r",
+        "100000",
+        "-d",
+        "3",
+    ]);
     command.args(["-P", &pipeline.to_string(), "--csv"]);
     if custom {
         command.args(ZRANGE_COMMAND);
@@ -35,12 +49,19 @@ fn redis_benchmark(server: &Running, pipeline: usize, requests: usize, custom: b
     let text = String::from_utf8_lossy(&output.stdout);
     let mut samples = Vec::new();
     for line in text.lines().skip(1) {
-        let fields: Vec<String> = line.split("\",\"").map(|field| field.trim_matches('"').to_string()).collect();
+        let fields: Vec<String> = line
+            .split("\",\"")
+            .map(|field| field.trim_matches('"').to_string())
+            .collect();
         if fields.len() < 7 {
             continue;
         }
         let number = |index: usize| fields[index].parse::<f64>().unwrap_or(0.0);
-        let name = if custom { "ZRANGE_0_9".to_string() } else { fields[0].clone() };
+        let name = if custom {
+            "ZRANGE_0_9".to_string()
+        } else {
+            fields[0].clone()
+        };
         samples.push((
             name,
             Sample {
@@ -50,7 +71,11 @@ fn redis_benchmark(server: &Running, pipeline: usize, requests: usize, custom: b
             },
         ));
     }
-    assert!(!samples.is_empty(), "redis-benchmark printed no results against {}: {text}", server.name);
+    assert!(
+        !samples.is_empty(),
+        "redis-benchmark printed no results against {}: {text}",
+        server.name
+    );
     samples
 }
 
@@ -84,7 +109,14 @@ pub fn run(scale: usize) {
         }
         println!(
             "{:<14} {:>12} {:>12} {:>7} {:>9} {:>9} {:>9} {:>9}",
-            "test", "redis rps", "ferrodis rps", "ratio", "redis p50", "ferro p50", "redis p99", "ferro p99"
+            "test",
+            "redis rps",
+            "ferrodis rps",
+            "ratio",
+            "redis p50",
+            "ferro p50",
+            "redis p99",
+            "ferro p99"
         );
         let mut log_sum = 0.0;
         for name in &order {

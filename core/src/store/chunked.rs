@@ -1,0 +1,152 @@
+//! `ChunkedVec<T>`: a vector kept in fixed-size chunks, for slabs that grow large.
+//!
+//! A plain `Vec` doubles: a push that outgrows it copies (or remaps) everything, one operation
+//! pays O(n), and up to half of the allocation sits unused. Here only the first chunk grows like a
+//! `Vec` (small collections stay small); after it, chunks of `CHUNK_LEN` are added and never
+//! moved, so growth costs O(1) per push and the spare room is at most one chunk.
+
+use std::ops::{Index, IndexMut};
+
+/// Elements per chunk. A power of two, so indexing is a shift and a mask.
+const CHUNK_LEN: usize = 4096;
+
+pub struct ChunkedVec<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+    /// One emptied chunk kept back, so that pushes and pops across a chunk boundary do not
+    /// allocate and free a chunk each time.
+    spare: Option<Vec<T>>,
+}
+
+impl<T> Default for ChunkedVec<T> {
+    fn default() -> Self {
+        ChunkedVec {
+            chunks: Vec::new(),
+            len: 0,
+            spare: None,
+        }
+    }
+}
+
+impl<T> ChunkedVec<T> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn push(&mut self, value: T) {
+        if self.len.is_multiple_of(CHUNK_LEN) && self.len / CHUNK_LEN == self.chunks.len() {
+            let chunk = if self.chunks.is_empty() {
+                Vec::new()
+            } else {
+                self.spare
+                    .take()
+                    .unwrap_or_else(|| Vec::with_capacity(CHUNK_LEN))
+            };
+            self.chunks.push(chunk);
+        }
+        let chunk = self.chunks.last_mut().expect("a chunk was ensured");
+        debug_assert!(chunk.len() < CHUNK_LEN);
+        chunk.push(value);
+        self.len += 1;
+    }
+
+    pub fn pop(&mut self) -> Option<T> {
+        let chunk = self.chunks.last_mut()?;
+        let value = chunk.pop()?;
+        self.len -= 1;
+        if chunk.is_empty() && self.chunks.len() > 1 {
+            let emptied = self.chunks.pop().expect("checked above");
+            self.spare = Some(emptied);
+        }
+        Some(value)
+    }
+
+    /// Removes element `index`, moving the last element into its place.
+    pub fn swap_remove(&mut self, index: usize) -> T {
+        assert!(
+            index < self.len,
+            "swap_remove index {index} out of {}",
+            self.len
+        );
+        let last = self.pop().expect("not empty");
+        if index == self.len {
+            last
+        } else {
+            std::mem::replace(&mut self[index], last)
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.chunks.iter().flat_map(|chunk| chunk.iter())
+    }
+
+    /// Gives back the spare chunk and the first chunk's unused room.
+    pub fn trim(&mut self) {
+        self.spare = None;
+        if self.chunks.len() == 1 {
+            self.chunks[0].shrink_to_fit();
+        }
+    }
+}
+
+impl<T> IntoIterator for ChunkedVec<T> {
+    type Item = T;
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<T>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.chunks.into_iter().flatten()
+    }
+}
+
+impl<T> Index<usize> for ChunkedVec<T> {
+    type Output = T;
+
+    fn index(&self, index: usize) -> &T {
+        &self.chunks[index / CHUNK_LEN][index % CHUNK_LEN]
+    }
+}
+
+impl<T> IndexMut<usize> for ChunkedVec<T> {
+    fn index_mut(&mut self, index: usize) -> &mut T {
+        &mut self.chunks[index / CHUNK_LEN][index % CHUNK_LEN]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn behaves_like_a_vec(ops in proptest::collection::vec((0u8..4, any::<u32>()), 0..20_000)) {
+            let mut chunked = ChunkedVec::default();
+            let mut model = Vec::new();
+            for (kind, value) in ops {
+                match kind {
+                    0 | 1 => {
+                        chunked.push(value);
+                        model.push(value);
+                    }
+                    2 => prop_assert_eq!(chunked.pop(), model.pop()),
+                    _ if !model.is_empty() => {
+                        let index = value as usize % model.len();
+                        prop_assert_eq!(chunked.swap_remove(index), model.swap_remove(index));
+                    }
+                    _ => {}
+                }
+                prop_assert_eq!(chunked.len(), model.len());
+            }
+            prop_assert!(chunked.iter().eq(model.iter()));
+            for (index, value) in model.iter().enumerate() {
+                prop_assert_eq!(chunked[index], *value);
+            }
+            chunked.trim();
+            prop_assert!(chunked.into_iter().eq(model.into_iter()));
+        }
+    }
+}
