@@ -1,5 +1,6 @@
 //! Per-connection state: the query buffer and its parser, the reply buffer, and who the client is.
 
+use crate::protocol::book::FrameParser;
 use crate::protocol::resp::RequestParser;
 use crate::time::Instant;
 
@@ -55,6 +56,16 @@ impl CloseReason {
     }
 }
 
+/// Which listener a connection came through, and so which protocol it speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Door {
+    /// RESP2/RESP3, the Redis port.
+    #[default]
+    Resp,
+    /// The book's length-prefixed binary protocol with tagged replies (`book-port`).
+    Book,
+}
+
 /// Which readiness the driver should wait for on a connection's socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Interest {
@@ -63,6 +74,7 @@ pub struct Interest {
 }
 
 pub(crate) struct Connection {
+    pub(crate) door: Door,
     /// CLIENT ID: unique for the server's life, starting at 1.
     pub(crate) client_id: u64,
     pub(crate) peer: String,
@@ -75,6 +87,8 @@ pub(crate) struct Connection {
     /// Bytes received and not yet executed, from the front.
     pub(crate) query: Vec<u8>,
     pub(crate) parser: RequestParser,
+    /// Used instead of `parser` on the book's door.
+    pub(crate) book_parser: FrameParser,
     /// Reply bytes; `reply[reply_sent..]` is still to be written by the driver.
     pub(crate) reply: Vec<u8>,
     pub(crate) reply_sent: usize,
@@ -89,8 +103,15 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    pub(crate) fn new(client_id: u64, peer: String, now: Instant, authenticated: bool) -> Self {
+    pub(crate) fn new(
+        client_id: u64,
+        peer: String,
+        now: Instant,
+        authenticated: bool,
+        door: Door,
+    ) -> Self {
         Connection {
+            door,
             client_id,
             peer,
             name: None,
@@ -101,6 +122,7 @@ impl Connection {
             last_interaction: now,
             query: Vec::new(),
             parser: RequestParser::default(),
+            book_parser: FrameParser::default(),
             reply: Vec::new(),
             reply_sent: 0,
             soft_limit_since: None,
@@ -153,13 +175,24 @@ impl Connection {
 
     /// Drops executed bytes from the front of the query buffer.
     pub(crate) fn compact_query(&mut self) {
-        let consumed = self.parser.consumed();
+        let consumed = self.consumed();
         if consumed > 0 {
             self.query.drain(..consumed);
-            self.parser.buffer_drained(consumed);
+            match self.door {
+                Door::Resp => self.parser.buffer_drained(consumed),
+                Door::Book => self.book_parser.buffer_drained(consumed),
+            }
         }
         if self.query.is_empty() && self.query.capacity() > QUERY_IDLE_CAPACITY_MAX {
             self.query = Vec::new();
+        }
+    }
+
+    /// Bytes at the front of the query buffer that belong to executed commands.
+    pub(crate) fn consumed(&self) -> usize {
+        match self.door {
+            Door::Resp => self.parser.consumed(),
+            Door::Book => self.book_parser.consumed(),
         }
     }
 

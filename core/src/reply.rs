@@ -1,23 +1,33 @@
-//! Writing replies in RESP2 or RESP3 into a connection's reply buffer.
+//! Writing replies in RESP2, RESP3 or the book's tags into a connection's reply buffer.
 //!
 //! Every reply type a command can send goes through here, so that the RESP2/RESP3 differences
-//! (nulls, maps, sets, doubles) live in one place.
+//! (nulls, maps, sets, doubles) live in one place, and so that any command can answer a client
+//! on the book's door: in book mode each RESP type becomes the nearest book tag.
 
+use crate::protocol::book;
 use crate::util::number::{format_f64, format_i64};
 
-/// Appends encoded replies to `out`. `resp3` is the connection's protocol (HELLO 3 sets it).
+/// Appends encoded replies to `out`. `resp3` is the connection's protocol (HELLO 3 sets it);
+/// `book` (a connection on the book's door) overrides both with the book's tags.
 pub(crate) struct Reply<'a> {
     pub(crate) out: &'a mut Vec<u8>,
     pub(crate) resp3: bool,
+    pub(crate) book: bool,
 }
 
 impl Reply<'_> {
     pub(crate) fn ok(&mut self) {
+        if self.book {
+            return book::write_str(self.out, b"OK");
+        }
         self.out.extend_from_slice(b"+OK\r\n");
     }
 
     pub(crate) fn simple(&mut self, text: &str) {
         debug_assert!(!text.contains(['\r', '\n']));
+        if self.book {
+            return book::write_str(self.out, text.as_bytes());
+        }
         self.out.push(b'+');
         self.out.extend_from_slice(text.as_bytes());
         self.out.extend_from_slice(b"\r\n");
@@ -26,6 +36,9 @@ impl Reply<'_> {
     /// `message` carries its code ("ERR ...", "WRONGTYPE ..."). Redis replaces newlines in error
     /// texts with spaces so that an error is always one protocol line.
     pub(crate) fn error(&mut self, message: &[u8]) {
+        if self.book {
+            return book::write_err(self.out, book_error_code(message), message);
+        }
         self.out.push(b'-');
         self.out.extend(message.iter().map(|&byte| {
             if byte == b'\r' || byte == b'\n' {
@@ -38,12 +51,18 @@ impl Reply<'_> {
     }
 
     pub(crate) fn integer(&mut self, value: i64) {
+        if self.book {
+            return book::write_int(self.out, value);
+        }
         self.out.push(b':');
         format_i64(value, self.out);
         self.out.extend_from_slice(b"\r\n");
     }
 
     pub(crate) fn bulk(&mut self, bytes: &[u8]) {
+        if self.book {
+            return book::write_str(self.out, bytes);
+        }
         self.out.push(b'$');
         format_i64(bytes.len() as i64, self.out);
         self.out.extend_from_slice(b"\r\n");
@@ -60,12 +79,18 @@ impl Reply<'_> {
 
     /// A missing bulk string: `$-1` in RESP2, `_` in RESP3.
     pub(crate) fn null(&mut self) {
+        if self.book {
+            return book::write_nil(self.out);
+        }
         self.out
             .extend_from_slice(if self.resp3 { b"_\r\n" } else { b"$-1\r\n" });
     }
 
     /// A missing array: `*-1` in RESP2, `_` in RESP3.
     pub(crate) fn null_array(&mut self) {
+        if self.book {
+            return book::write_nil(self.out);
+        }
         self.out
             .extend_from_slice(if self.resp3 { b"_\r\n" } else { b"*-1\r\n" });
     }
@@ -76,6 +101,10 @@ impl Reply<'_> {
 
     /// A map of `pairs` key/value pairs: `%` in RESP3, a flat array twice as long in RESP2.
     pub(crate) fn map(&mut self, pairs: usize) {
+        if self.book {
+            // The book counts elements, not pairs.
+            return book::write_arr(self.out, pairs * 2);
+        }
         if self.resp3 {
             self.aggregate(b'%', pairs);
         } else {
@@ -90,6 +119,9 @@ impl Reply<'_> {
 
     /// A double: `,` in RESP3, a bulk string of `%.17g` in RESP2 (as Redis's addReplyDouble).
     pub(crate) fn double(&mut self, value: f64) {
+        if self.book {
+            return book::write_dbl(self.out, value);
+        }
         let mut text = Vec::with_capacity(32);
         format_f64(value, &mut text);
         if self.resp3 {
@@ -103,6 +135,9 @@ impl Reply<'_> {
 
     /// Text meant for people (INFO, CLIENT LIST): a verbatim string in RESP3, bulk in RESP2.
     pub(crate) fn verbatim(&mut self, text: &[u8]) {
+        if self.book {
+            return book::write_str(self.out, text);
+        }
         if self.resp3 {
             self.out.push(b'=');
             format_i64(text.len() as i64 + 4, self.out);
@@ -115,9 +150,24 @@ impl Reply<'_> {
     }
 
     fn aggregate(&mut self, marker: u8, len: usize) {
+        if self.book {
+            return book::write_arr(self.out, len);
+        }
         self.out.push(marker);
         format_i64(len as i64, self.out);
         self.out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// The book's error code for a Redis error text: 1 for an unknown command or a wrong argument
+/// count (the book answers both "unknown command."), 3 for a wrong type, 4 for the rest.
+fn book_error_code(message: &[u8]) -> u32 {
+    if message.starts_with(b"ERR unknown command") || message.starts_with(b"ERR wrong number of") {
+        book::ERR_UNKNOWN
+    } else if message.starts_with(b"WRONGTYPE") {
+        book::ERR_TYPE
+    } else {
+        book::ERR_ARG
     }
 }
 

@@ -4,7 +4,8 @@ use std::collections::VecDeque;
 
 use crate::command;
 use crate::config::Config;
-use crate::connection::{CloseReason, Connection, Interest};
+use crate::connection::{CloseReason, Connection, Door, Interest};
+use crate::protocol::book;
 use crate::protocol::resp::{Limits, Parse};
 use crate::reply::Reply;
 use crate::stats::Stats;
@@ -191,13 +192,31 @@ impl Server {
         self.used_memory_bytes = bytes;
     }
 
-    /// A client connected from `peer` (shown by CLIENT LIST).
+    /// A RESP client connected from `peer` (shown by CLIENT LIST).
     pub fn connection_open(&mut self, now: Now, peer: &str) -> Result<ConnectionId, Refused> {
+        self.connection_open_door(now, peer, Door::Resp)
+    }
+
+    /// A client of the book's protocol connected from `peer`: the same keyspace, limits and
+    /// timeouts as RESP clients, replies in the book's tags.
+    pub fn connection_open_book(&mut self, now: Now, peer: &str) -> Result<ConnectionId, Refused> {
+        self.connection_open_door(now, peer, Door::Book)
+    }
+
+    fn connection_open_door(
+        &mut self,
+        now: Now,
+        peer: &str,
+        door: Door,
+    ) -> Result<ConnectionId, Refused> {
         self.observe(now);
         if self.connection_count >= self.config.clients_max {
             self.stats.rejected_connections += 1;
             return Err(Refused {
-                reply: b"-ERR max number of clients reached\r\n",
+                reply: match door {
+                    Door::Resp => b"-ERR max number of clients reached\r\n",
+                    Door::Book => BOOK_MAX_CLIENTS_REPLY,
+                },
             });
         }
         let authenticated = self.config.requirepass.is_none();
@@ -206,6 +225,7 @@ impl Server {
             peer.to_string(),
             now.monotonic,
             authenticated,
+            door,
         ));
         self.next_client_id += 1;
         self.stats.connections_received += 1;
@@ -357,7 +377,8 @@ impl Server {
         for slot in &self.slots {
             if let Some(connection) = &slot.connection {
                 assert!(connection.reply_sent <= connection.reply.len());
-                assert!(connection.parser.consumed() <= connection.query.len());
+                assert!(connection.consumed() <= connection.query.len());
+                connection.book_parser.check_invariants();
             }
         }
     }
@@ -456,8 +477,10 @@ impl Server {
         let Some(connection) = self.connection_mut(id) else {
             return;
         };
+        let door = connection.door;
         let query = std::mem::take(&mut connection.query);
         let mut parser = std::mem::take(&mut connection.parser);
+        let mut book_parser = std::mem::take(&mut connection.book_parser);
         let mut reply = std::mem::take(&mut connection.reply);
         let mut reply_sent = connection.reply_sent;
         let mut resp3 = connection.resp3;
@@ -473,12 +496,44 @@ impl Server {
                 leftover = true;
                 break;
             }
+            if door == Door::Book {
+                match book_parser.parse(&query) {
+                    book::Parse::Incomplete => break,
+                    book::Parse::Error(_) => {
+                        // The book's server closes without a reply.
+                        protocol_error = true;
+                        break;
+                    }
+                    book::Parse::Command => {
+                        executed += 1;
+                        let args = book_parser.args(&query);
+                        let start = book::begin_frame(&mut reply);
+                        let mut out = Reply {
+                            out: &mut reply,
+                            resp3,
+                            book: true,
+                        };
+                        command::execute_book(self, id, args, &mut out);
+                        resp3 = out.resp3;
+                        book::end_frame(&mut reply, start);
+                    }
+                }
+                let Some(connection) = self.connection_mut(id) else {
+                    break;
+                };
+                if connection.closing.is_some() {
+                    break;
+                }
+                reply_sent = connection.reply_sent;
+                continue;
+            }
             match parser.parse(&query, &self.limits) {
                 Parse::Incomplete => break,
                 Parse::Error(error) => {
                     let mut out = Reply {
                         out: &mut reply,
                         resp3,
+                        book: false,
                     };
                     let mut text = b"ERR ".to_vec();
                     text.extend_from_slice(error.message_bytes());
@@ -492,6 +547,7 @@ impl Server {
                     let mut out = Reply {
                         out: &mut reply,
                         resp3,
+                        book: false,
                     };
                     command::execute(self, id, args, &mut out);
                     resp3 = out.resp3;
@@ -519,6 +575,7 @@ impl Server {
         };
         connection.query = query;
         connection.parser = parser;
+        connection.book_parser = book_parser;
         connection.reply = reply;
         connection.compact_query();
         let pending_bytes = connection.reply_pending_bytes();
@@ -610,6 +667,10 @@ impl Server {
     }
 }
 
+/// What a book client gets when `maxclients` are connected: error 4, framed.
+const BOOK_MAX_CLIENTS_REPLY: &[u8] =
+    b"\x26\x00\x00\x00\x01\x04\x00\x00\x00\x1d\x00\x00\x00max number of clients reached";
+
 /// Keys deleted by active expiry per database per cron tick; the rest wait for the next tick
 /// (the book expires about 2000 per timer pass).
 pub(crate) const EXPIRED_KEYS_PER_TICK: usize = 2000;
@@ -617,3 +678,21 @@ pub(crate) const EXPIRED_KEYS_PER_TICK: usize = 2000;
 /// Values (and keyspaces) whose drop costs more than this many allocations are freed off the
 /// event loop. The book frees sorted sets of over 1000 members on its thread pool.
 pub(crate) const LAZY_FREE_EFFORT_MIN: usize = 1000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_book_refusal_is_a_framed_error_4() {
+        let mut expected = Vec::new();
+        let start = book::begin_frame(&mut expected);
+        book::write_err(
+            &mut expected,
+            book::ERR_ARG,
+            b"max number of clients reached",
+        );
+        book::end_frame(&mut expected, start);
+        assert_eq!(BOOK_MAX_CLIENTS_REPLY, &expected[..]);
+    }
+}

@@ -10,7 +10,7 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant as StdInstant, SystemTime, UNIX_EPOCH};
 
-use ferrodis_core::{ConnectionId, Instant, Interest, Now, Output, Server, UnixMillis};
+use ferrodis_core::{ConnectionId, Door, Instant, Interest, Now, Output, Server, UnixMillis};
 use polling::{Event, Events, PollMode, Poller};
 
 use crate::lazy_free::LazyFreePool;
@@ -21,7 +21,9 @@ use crate::log_at;
 const LISTENER_KEY: usize = 0;
 /// Poller key of the signal pipe.
 const SIGNAL_KEY: usize = 1;
-const FIRST_CONNECTION_KEY: usize = 2;
+/// Poller key of the book's protocol listener (`book-port`), when there is one.
+const BOOK_LISTENER_KEY: usize = 2;
+const FIRST_CONNECTION_KEY: usize = 3;
 
 /// Bytes read per `read` call. Reads repeat until the socket would block.
 const READ_CHUNK_BYTES: usize = 64 * 1024;
@@ -49,6 +51,7 @@ pub struct EventLoop {
     server: Server,
     poller: Poller,
     listener: TcpListener,
+    book_listener: Option<TcpListener>,
     signals: UnixStream,
     clients: Vec<Option<Client>>,
     lazy_free: LazyFreePool,
@@ -60,22 +63,32 @@ impl EventLoop {
     pub fn new(
         server: Server,
         listener: TcpListener,
+        book_listener: Option<TcpListener>,
         signals: UnixStream,
     ) -> io::Result<EventLoop> {
         let poller = Poller::new()?;
         listener.set_nonblocking(true)?;
         signals.set_nonblocking(true)?;
-        // SAFETY: the listener and the signal pipe are owned by the EventLoop and deleted from
+        // SAFETY: the listeners and the signal pipe are owned by the EventLoop and deleted from
         // the poller in `Drop` before they are closed.
         #[allow(unsafe_code)]
         unsafe {
             poller.add_with_mode(&listener, Event::readable(LISTENER_KEY), PollMode::Level)?;
             poller.add_with_mode(&signals, Event::readable(SIGNAL_KEY), PollMode::Level)?;
+            if let Some(book_listener) = &book_listener {
+                book_listener.set_nonblocking(true)?;
+                poller.add_with_mode(
+                    book_listener,
+                    Event::readable(BOOK_LISTENER_KEY),
+                    PollMode::Level,
+                )?;
+            }
         }
         Ok(EventLoop {
             server,
             poller,
             listener,
+            book_listener,
             signals,
             clients: Vec::new(),
             lazy_free: LazyFreePool::new(LAZY_FREE_THREADS),
@@ -106,7 +119,8 @@ impl EventLoop {
             let mut stop = false;
             for event in events.iter() {
                 match event.key {
-                    LISTENER_KEY => self.accept()?,
+                    LISTENER_KEY => self.accept(Door::Resp)?,
+                    BOOK_LISTENER_KEY => self.accept(Door::Book)?,
                     SIGNAL_KEY => stop = true,
                     key => self.readable_or_writable(key - FIRST_CONNECTION_KEY, event),
                 }
@@ -130,9 +144,16 @@ impl EventLoop {
         }
     }
 
-    fn accept(&mut self) -> io::Result<()> {
+    fn accept(&mut self, door: Door) -> io::Result<()> {
+        let listener = match door {
+            Door::Resp => &self.listener,
+            Door::Book => match &self.book_listener {
+                Some(book_listener) => book_listener,
+                None => return Ok(()),
+            },
+        };
         for _ in 0..ACCEPTS_PER_TURN_MAX {
-            let (mut stream, peer) = match self.listener.accept() {
+            let (mut stream, peer) = match listener.accept() {
                 Ok(accepted) => accepted,
                 Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(()),
                 Err(error) if error.kind() == ErrorKind::Interrupted => continue,
@@ -146,7 +167,11 @@ impl EventLoop {
                 }
             };
             let now = self.now();
-            let id = match self.server.connection_open(now, &peer.to_string()) {
+            let opened = match door {
+                Door::Resp => self.server.connection_open(now, &peer.to_string()),
+                Door::Book => self.server.connection_open_book(now, &peer.to_string()),
+            };
+            let id = match opened {
                 Ok(id) => id,
                 Err(refused) => {
                     let _ = stream.write(refused.reply);
@@ -167,7 +192,7 @@ impl EventLoop {
                 self.poller
                     .add_with_mode(&stream, event_for(slot, interest), PollMode::Level)?;
             }
-            log_at!(Level::Verbose, "Accepted {peer}");
+            log_at!(Level::Verbose, "Accepted {peer} ({door:?})");
             self.clients[slot] = Some(Client {
                 stream,
                 id,
@@ -327,6 +352,9 @@ impl Drop for EventLoop {
             }
         }
         let _ = self.poller.delete(&self.listener);
+        if let Some(book_listener) = &self.book_listener {
+            let _ = self.poller.delete(book_listener);
+        }
         let _ = self.poller.delete(&self.signals);
     }
 }

@@ -65,11 +65,23 @@ fn run(mut settings: Settings) -> Result<(), String> {
         env!("CARGO_PKG_VERSION"),
         std::process::id()
     );
-    if settings.book_port.is_some() {
-        log_at!(Level::Warning, "book-port is not served yet; ignoring it");
-    }
+    // The book's door: same keyspace, same loop. `--book-port 0` picks a free port.
+    let book_listener = match settings.book_port {
+        None => None,
+        Some(book_port) => {
+            let address = format!("{}:{book_port}", settings.core.bind);
+            let book_listener = TcpListener::bind(&address)
+                .map_err(|error| format!("Failed listening on {address}: {error}"))?;
+            let book_port = book_listener
+                .local_addr()
+                .map_err(|error| error.to_string())?
+                .port();
+            settings.book_port = Some(book_port);
+            Some(book_listener)
+        }
+    };
     let server = Server::new(settings.core.clone(), Default::default());
-    let mut event_loop = event_loop::EventLoop::new(server, listener, signal_reader)
+    let mut event_loop = event_loop::EventLoop::new(server, listener, book_listener, signal_reader)
         .map_err(|error| error.to_string())?;
     log_at!(Level::Notice, "Server initialized");
     log_at!(
@@ -77,6 +89,14 @@ fn run(mut settings: Settings) -> Result<(), String> {
         "Ready to accept connections tcp on {}:{port}",
         settings.core.bind
     );
+    if let Some(book_port) = settings.book_port {
+        // Worded so that it never matches the RESP "Ready" line that scripts look for.
+        log_at!(
+            Level::Notice,
+            "Ready to accept book protocol connections tcp on {}:{book_port}",
+            settings.core.bind
+        );
+    }
     event_loop.run().map_err(|error| error.to_string())?;
     log_at!(Level::Warning, "ferrodis is now ready to exit, bye bye...");
     Ok(())

@@ -7,7 +7,8 @@ use ferrodis_core::Config;
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub core: Config,
-    /// The book's protocol listener; off unless given.
+    /// The book's protocol listener: off when absent (the default); `Some(0)` (`--book-port 0`)
+    /// asks the OS for any free port, which the log's "Ready" line then reports.
     pub book_port: Option<u16>,
 }
 
@@ -72,7 +73,7 @@ impl Settings {
                 let port: u16 = value
                     .parse()
                     .map_err(|_| format!("'book-port': '{value}' is not a port"))?;
-                self.book_port = (port != 0).then_some(port);
+                self.book_port = Some(port);
                 Ok(())
             }
             "daemonize" if value.eq_ignore_ascii_case("no") => Ok(()),
@@ -130,6 +131,16 @@ mod tests {
         assert_eq!(settings.core.idle_timeout_secs, 5);
         assert_eq!(settings.core.requirepass.as_deref(), Some(&b"pw"[..]));
         assert_eq!(settings.book_port, Some(1234));
+    }
+
+    #[test]
+    fn book_port_zero_means_any_free_port() {
+        let settings = Settings::from_args(&args("--book-port 0")).unwrap();
+        assert_eq!(settings.book_port, Some(0));
+        let mut settings = Settings::default();
+        settings.apply_file("book-port 4321\n").unwrap();
+        assert_eq!(settings.book_port, Some(4321));
+        assert!(Settings::from_args(&args("--book-port 70000")).is_err());
     }
 
     #[test]

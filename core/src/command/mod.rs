@@ -2,6 +2,7 @@
 //! authentication as Redis does (in that order), run the handler, reply with its error if any.
 
 mod args;
+mod book;
 mod config;
 mod connection;
 mod expire;
@@ -23,6 +24,7 @@ use crate::server::{ConnectionId, Server};
 use crate::store::db::Db;
 
 pub(crate) use args::ArgCursor;
+pub(crate) use book::execute_book;
 pub(crate) use table::lookup;
 
 /// A command's failure, sent as an error reply. The text carries its code (`ERR`, `WRONGTYPE`).

@@ -1,2 +1,3 @@
-//! Wire protocols: RESP requests and replies.
+//! Wire protocols: RESP requests and replies, and the book's tagged binary protocol.
+pub mod book;
 pub mod resp;

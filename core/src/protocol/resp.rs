@@ -554,6 +554,14 @@ pub struct Args<'a> {
 }
 
 impl<'a> Args<'a> {
+    /// Arguments given as (start, length) ranges into `bytes` (the book's frames use this).
+    pub fn from_ranges(bytes: &'a [u8], ranges: &'a [(usize, usize)]) -> Args<'a> {
+        debug_assert!(ranges
+            .iter()
+            .all(|&(start, length)| start + length <= bytes.len()));
+        Args { bytes, ranges }
+    }
+
     pub fn len(&self) -> usize {
         self.ranges.len()
     }

@@ -1,0 +1,340 @@
+//! The book's ten commands on the book's door, with the book's semantics and error texts
+//! (../shared/book/PROTOCOL.md), and the fall-through to the RESP command table for any other
+//! name, whose replies the `Reply` writer turns into book tags.
+//!
+//! Where the book differs from Redis, the book wins here: `set` keeps an existing TTL, `zadd`
+//! replies 0 for any update, a negative `pexpire` removes the TTL, `del` takes one key, `keys`
+//! takes no pattern, and a wrong argument count is "unknown command.". Names are matched
+//! exactly, as the book does: `GET` is Redis's GET from the table.
+
+use super::zset::delete_if_empty;
+use super::{execute, lookup, Ctx};
+use crate::protocol::book::{
+    write_arr, write_dbl, write_err, write_int, write_nil, write_str, ERR_ARG, ERR_TYPE,
+    ERR_UNKNOWN,
+};
+use crate::protocol::resp::Args;
+use crate::reply::{integer_text, Reply};
+use crate::server::{ConnectionId, Server};
+use crate::store::db::Db;
+use crate::store::zset::{compare_scores, ZSet};
+use crate::time::UnixMillis;
+use crate::util::number::parse_f64;
+use crate::value::Value;
+
+/// A book command's failure: its code and its exact text.
+type BookResult = Result<(), (u32, &'static str)>;
+
+type Handler = fn(&mut Ctx<'_, '_>, Args<'_>) -> BookResult;
+
+const UNKNOWN: &[u8] = b"unknown command.";
+
+/// The book's commands: name, argument count (with the name), handler.
+const COMMANDS: [(&str, usize, Handler); 10] = [
+    ("get", 2, get),
+    ("set", 3, set),
+    ("del", 2, del),
+    ("keys", 1, keys),
+    ("pexpire", 3, pexpire),
+    ("pttl", 2, pttl),
+    ("zadd", 4, zadd),
+    ("zrem", 3, zrem),
+    ("zscore", 3, zscore),
+    ("zquery", 6, zquery),
+];
+
+/// Runs one request from the book's door, writing exactly one tagged value to `reply` (which is
+/// in book mode; the caller frames it).
+pub(crate) fn execute_book(
+    server: &mut Server,
+    id: ConnectionId,
+    args: Args<'_>,
+    reply: &mut Reply<'_>,
+) {
+    debug_assert!(reply.book);
+    let name = args.get(0).unwrap_or(b"");
+    let command = COMMANDS
+        .iter()
+        .find(|(command, _, _)| command.as_bytes() == name);
+    let connection = server
+        .connection_mut(id)
+        .expect("commands run only for open connections");
+    // With requirepass set, the table's check answers NOAUTH for everything but AUTH and the like.
+    let Some(&(command_name, count, handler)) = command.filter(|_| connection.authenticated) else {
+        if lookup(name).is_none() {
+            write_err(reply.out, ERR_UNKNOWN, UNKNOWN);
+        } else {
+            execute(server, id, args, reply);
+        }
+        return;
+    };
+    if args.len() != count {
+        write_err(reply.out, ERR_UNKNOWN, UNKNOWN);
+        return;
+    }
+    connection.last_command = command_name;
+    let db = connection.db;
+    let mut ctx = Ctx {
+        server,
+        id,
+        reply,
+        db,
+    };
+    if let Err((code, text)) = handler(&mut ctx, args) {
+        write_err(ctx.reply.out, code, text.as_bytes());
+    }
+}
+
+fn arg<'a>(args: Args<'a>, index: usize) -> &'a [u8] {
+    args.get(index).expect("the argument count was checked")
+}
+
+/// Like C's `strtoll` over the whole argument, as the book's `str2int`: leading white space, a
+/// sign, decimal digits. Stricter than the book on purpose: an empty string and values out of
+/// range are rejected rather than read as 0 or clamped.
+fn parse_book_i64(bytes: &[u8]) -> Option<i64> {
+    let start = bytes
+        .iter()
+        .position(|&byte| !matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))?;
+    let (negative, digits) = match bytes[start] {
+        b'-' => (true, &bytes[start + 1..]),
+        b'+' => (false, &bytes[start + 1..]),
+        _ => (false, &bytes[start..]),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for &digit in digits {
+        let digit = i64::from(digit - b'0');
+        value = value.checked_mul(10)?;
+        value = if negative {
+            value.checked_sub(digit)?
+        } else {
+            value.checked_add(digit)?
+        };
+    }
+    Some(value)
+}
+
+/// Like the book's `str2dbl`: `strtod` over the whole argument, NaN rejected. Redis's stricter
+/// reading (no leading space, no overflow to infinity) is used.
+fn parse_book_f64(bytes: &[u8]) -> Option<f64> {
+    parse_f64(bytes).filter(|value| !value.is_nan())
+}
+
+/// get k: STR, NIL if missing.
+fn get(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
+    let now = ctx.server.now.wall;
+    match ctx.server.dbs[ctx.db].get(now, arg(args, 1)) {
+        None => write_nil(ctx.reply.out),
+        Some(Value::Int(number)) => {
+            let mut digits = [0u8; 20];
+            write_str(ctx.reply.out, integer_text(*number, &mut digits));
+        }
+        Some(Value::Str(bytes) | Value::RawStr(bytes)) => write_str(ctx.reply.out, bytes),
+        Some(Value::ZSet(_)) => return Err((ERR_TYPE, "not a string value")),
+    }
+    Ok(())
+}
+
+/// set k v: NIL. Unlike Redis's SET, an existing TTL stays.
+fn set(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
+    let now = ctx.server.now.wall;
+    let key = arg(args, 1);
+    let db = &mut ctx.server.dbs[ctx.db];
+    if matches!(db.get(now, key), Some(value) if !value.is_string()) {
+        return Err((ERR_TYPE, "a non-string value exists"));
+    }
+    db.set(now, key, Value::from_bytes(arg(args, 2)), true);
+    write_nil(ctx.reply.out);
+    Ok(())
+}
+
+/// del k: INT 1 if it existed (any type), else 0.
+fn del(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
+    let now = ctx.server.now.wall;
+    let removed = ctx.server.dbs[ctx.db].remove(now, arg(args, 1));
+    let existed = removed.is_some();
+    if let Some(value) = removed {
+        ctx.server.discard(value);
+    }
+    write_int(ctx.reply.out, i64::from(existed));
+    Ok(())
+}
+
+/// keys: ARR of every key.
+fn keys(ctx: &mut Ctx<'_, '_>, _args: Args<'_>) -> BookResult {
+    let now = ctx.server.now.wall;
+    let db = &ctx.server.dbs[ctx.db];
+    // Count first: expired keys not yet collected are skipped by `iter`.
+    let count = db.iter(now).count();
+    write_arr(ctx.reply.out, count);
+    for (key, _) in db.iter(now) {
+        write_str(ctx.reply.out, key);
+    }
+    Ok(())
+}
+
+/// pexpire k ms: INT 1 if k exists, else 0; a negative `ms` removes the TTL.
+fn pexpire(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
+    let millis = parse_book_i64(arg(args, 2)).ok_or((ERR_ARG, "expect int64"))?;
+    let now = ctx.server.now.wall;
+    let key = arg(args, 1);
+    let db = &mut ctx.server.dbs[ctx.db];
+    let exists = db.get(now, key).is_some();
+    if exists {
+        if millis < 0 {
+            db.clear_expiry(key);
+        } else {
+            let at = now.as_millis().saturating_add(millis);
+            db.set_expiry(key, UnixMillis::from_millis(at));
+        }
+    }
+    write_int(ctx.reply.out, i64::from(exists));
+    Ok(())
+}
+
+/// pttl k: INT ms left; -1 without TTL; -2 missing.
+fn pttl(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
+    let now = ctx.server.now.wall;
+    let key = arg(args, 1);
+    let db = &mut ctx.server.dbs[ctx.db];
+    let left = if db.get(now, key).is_none() {
+        -2
+    } else {
+        match db.expiry(key) {
+            None => -1,
+            Some(at) => at.as_millis().saturating_sub(now.as_millis()).max(0),
+        }
+    };
+    write_int(ctx.reply.out, left);
+    Ok(())
+}
+
+const EXPECT_ZSET: (u32, &str) = (ERR_TYPE, "expect zset");
+
+/// The sorted set at `key` (None if missing); "expect zset" for another type.
+fn zset_at<'d>(
+    db: &'d mut Db,
+    now: UnixMillis,
+    key: &[u8],
+) -> Result<Option<&'d mut ZSet>, (u32, &'static str)> {
+    match db.get_mut(now, key) {
+        None => Ok(None),
+        Some(Value::ZSet(zset)) => Ok(Some(zset)),
+        Some(_) => Err(EXPECT_ZSET),
+    }
+}
+
+/// zadd k score name: INT 1 added, 0 updated (even to the same score).
+fn zadd(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
+    let score = parse_book_f64(arg(args, 2)).ok_or((ERR_ARG, "expect float"))?;
+    let key = arg(args, 1);
+    let seed = ctx.server.config.seed;
+    let now = ctx.server.now.wall;
+    let db = &mut ctx.server.dbs[ctx.db];
+    if zset_at(db, now, key)?.is_none() {
+        db.set(now, key, Value::ZSet(Box::new(ZSet::new(seed))), false);
+    }
+    let zset = zset_at(db, now, key)?.expect("created above");
+    let added = zset.insert(arg(args, 3), score).is_none();
+    write_int(ctx.reply.out, i64::from(added));
+    Ok(())
+}
+
+/// zrem k name: INT 1 removed, 0 not there. A set left empty is deleted, as Redis keeps no empty
+/// collections (the book keeps the empty key).
+fn zrem(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
+    let key = arg(args, 1);
+    let now = ctx.server.now.wall;
+    let removed = match zset_at(&mut ctx.server.dbs[ctx.db], now, key)? {
+        None => false,
+        Some(zset) => zset.remove(arg(args, 2)).is_some(),
+    };
+    if removed {
+        delete_if_empty(ctx, key);
+    }
+    write_int(ctx.reply.out, i64::from(removed));
+    Ok(())
+}
+
+/// zscore k name: DBL, NIL if no member or no key.
+fn zscore(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
+    let now = ctx.server.now.wall;
+    let zset = zset_at(&mut ctx.server.dbs[ctx.db], now, arg(args, 1))?;
+    let score = zset.and_then(|zset| zset.score(arg(args, 2)));
+    match score {
+        Some(score) => write_dbl(ctx.reply.out, score),
+        None => write_nil(ctx.reply.out),
+    }
+    Ok(())
+}
+
+/// zquery k score name offset limit: name, score pairs from the first member at or after
+/// (score, name), moved by `offset`, at most `limit` elements counted the book's way (a pair is
+/// added while fewer than `limit` elements are out).
+fn zquery(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
+    let score = parse_book_f64(arg(args, 2)).ok_or((ERR_ARG, "expect fp number"))?;
+    let name = arg(args, 3);
+    let offset = parse_book_i64(arg(args, 4)).ok_or((ERR_ARG, "expect int"))?;
+    let limit = parse_book_i64(arg(args, 5)).ok_or((ERR_ARG, "expect int"))?;
+    let now = ctx.server.now.wall;
+    let Some(zset) = zset_at(&mut ctx.server.dbs[ctx.db], now, arg(args, 1))? else {
+        write_arr(ctx.reply.out, 0);
+        return Ok(());
+    };
+    let zset: &ZSet = zset;
+    let mut node = zset
+        .seek(|item| compare_scores(item.score, score).then_with(|| (*item.member).cmp(name)))
+        .and_then(|node| zset.offset(node, offset));
+    let mut items = Vec::new();
+    let mut elements = 0i64;
+    while let Some(current) = node {
+        if elements >= limit {
+            break;
+        }
+        items.push(current);
+        elements += 2;
+        node = zset.next(current);
+    }
+    let out = &mut *ctx.reply.out;
+    write_arr(out, items.len() * 2);
+    for node in items {
+        let item = zset.item(node);
+        write_str(out, &item.member);
+        write_dbl(out, item.score);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_read_like_strtoll_over_the_whole_argument() {
+        assert_eq!(parse_book_i64(b"10"), Some(10));
+        assert_eq!(parse_book_i64(b"-5"), Some(-5));
+        assert_eq!(parse_book_i64(b"+7"), Some(7));
+        assert_eq!(parse_book_i64(b" 007"), Some(7));
+        assert_eq!(parse_book_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_book_i64(b"9223372036854775808"), None);
+        for bad in [&b""[..], b" ", b"-", b"1x", b"1 ", b"0x10", b"1.5"] {
+            assert_eq!(
+                parse_book_i64(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn doubles_reject_nan() {
+        assert_eq!(parse_book_f64(b"1.1"), Some(1.1));
+        assert_eq!(parse_book_f64(b"-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_book_f64(b"nan"), None);
+        assert_eq!(parse_book_f64(b"1.1x"), None);
+    }
+}
