@@ -7,6 +7,7 @@ use super::args::is_option;
 use super::zset::{delete_if_empty, read_zset, reply_member, write_zset};
 use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX};
 use crate::store::avl::NodeId;
+use crate::store::bytes::SmallBytes;
 use crate::store::zset::{ZItem, ZSet};
 use crate::util::number::{parse_f64, parse_i64};
 use crate::value::Value;
@@ -457,7 +458,7 @@ fn remove_range(ctx: &mut Ctx<'_, '_>, key: &[u8], range: Range<'_>) -> CommandR
         ctx.reply.integer(0);
         return Ok(());
     };
-    let members: Vec<Box<[u8]>> = select(zset, &range, false, 0, -1)
+    let members: Vec<SmallBytes> = select(zset, &range, false, 0, -1)
         .into_iter()
         .map(|node| zset.item(node).member.clone())
         .collect();

@@ -7,6 +7,8 @@
 
 use std::cmp::Ordering;
 
+use crate::store::chunked::ChunkedVec;
+
 /// A node's handle, stable for as long as the node is in the tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct NodeId(u32);
@@ -38,9 +40,9 @@ struct Links {
 
 #[derive(Debug)]
 pub struct Avl<T> {
-    links: Vec<Links>,
+    links: ChunkedVec<Links>,
     /// `None` marks a free slot; free slots are chained through `links[slot].parent`.
-    items: Vec<Option<T>>,
+    items: ChunkedVec<Option<T>>,
     root: u32,
     free_head: u32,
     len: usize,
@@ -49,8 +51,8 @@ pub struct Avl<T> {
 impl<T> Default for Avl<T> {
     fn default() -> Self {
         Avl {
-            links: Vec::new(),
-            items: Vec::new(),
+            links: ChunkedVec::default(),
+            items: ChunkedVec::default(),
             root: NIL,
             free_head: NIL,
             len: 0,

@@ -35,6 +35,7 @@ use core::mem;
 use foldhash::fast::FoldHasher;
 use foldhash::SharedSeed;
 
+use crate::store::bytes::SmallBytes;
 use crate::store::chunked::ChunkedVec;
 
 /// Buckets of the old table that each mutating operation moves to the new one (Redis moves 1).
@@ -51,7 +52,7 @@ pub const SHRINK_BUCKETS_PER_ENTRY: usize = 8;
 /// The most entries a table holds: links are `u32` storing `slot + 1`, with 0 reserved for "none".
 pub const LEN_MAX: usize = u32::MAX as usize - 2;
 /// Keys up to this length are stored inline in the node.
-pub const INLINE_KEY_BYTES_MAX: usize = 22;
+pub const INLINE_KEY_BYTES_MAX: usize = crate::store::bytes::INLINE_BYTES_MAX;
 
 /// A link to a node: `slot + 1`, or `END`.
 type Link = u32;
@@ -71,49 +72,8 @@ fn bucket_index(hash: u32, heads: &[Link]) -> usize {
     hash as usize & (heads.len() - 1)
 }
 
-/// Key bytes, inline when short. 24 bytes either way: the inline variant fills the space that the
-/// boxed slice and the enum's tag need anyway.
-enum Key {
-    Inline {
-        len: u8,
-        bytes: [u8; INLINE_KEY_BYTES_MAX],
-    },
-    Heap(Box<[u8]>),
-}
-
-const _: () = assert!(mem::size_of::<Key>() == 24);
-
-impl Key {
-    fn new(key: &[u8]) -> Key {
-        if key.len() <= INLINE_KEY_BYTES_MAX {
-            let mut bytes = [0; INLINE_KEY_BYTES_MAX];
-            bytes[..key.len()].copy_from_slice(key);
-            Key::Inline {
-                len: key.len() as u8,
-                bytes,
-            }
-        } else {
-            Key::Heap(key.into())
-        }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            Key::Inline { len, bytes } => &bytes[..*len as usize],
-            Key::Heap(bytes) => bytes,
-        }
-    }
-
-    fn into_boxed(self) -> Box<[u8]> {
-        match self {
-            Key::Inline { len, bytes } => bytes[..len as usize].into(),
-            Key::Heap(bytes) => bytes,
-        }
-    }
-}
-
 struct Node<V> {
-    key: Key,
+    key: SmallBytes,
     value: V,
     /// The key's hash, kept so that rehashing and relinking never rehash key bytes, and so that a chain
     /// walk compares key bytes only on a hash match. 32 bits cover every possible bucket index.
@@ -452,7 +412,7 @@ impl<V> HashTable<V> {
         let index = bucket_index(hash, &self.tables[table]);
         let next = self.tables[table][index];
         self.nodes.push(Node {
-            key: Key::new(key),
+            key: SmallBytes::new(key),
             value,
             hash,
             next,

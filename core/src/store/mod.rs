@@ -1,5 +1,6 @@
 //! The keyspace's data structures.
 pub mod avl;
+pub mod bytes;
 pub mod chunked;
 pub mod db;
 pub mod hashtable;

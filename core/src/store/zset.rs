@@ -5,13 +5,15 @@
 use std::cmp::Ordering;
 
 use crate::store::avl::{Avl, NodeId};
+use crate::store::bytes::SmallBytes;
 use crate::store::hashtable::HashTable;
 
 /// One member in score order.
 #[derive(Debug, Clone)]
 pub struct ZItem {
     pub score: f64,
-    pub member: Box<[u8]>,
+    /// Inline when short: most members cost no allocation of their own.
+    pub member: SmallBytes,
 }
 
 impl PartialEq for ZItem {
