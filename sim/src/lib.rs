@@ -14,7 +14,7 @@ pub mod options;
 pub mod reply;
 mod run;
 pub mod trace;
-mod world;
+pub mod world;
 
 pub use entropy::{BytesEntropy, Entropy, Ratio, Rng, SeedEntropy};
 pub use options::{Options, Overrides};

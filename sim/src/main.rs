@@ -124,6 +124,9 @@ fn main() -> ExitCode {
                 outcome.trace_hash,
                 rate(outcome.commands, run_started.elapsed())
             );
+            if single {
+                println!("  {}", outcome.coverage);
+            }
         }
         seed += 1;
     }

@@ -21,6 +21,7 @@ pub struct Outcome {
     /// Commands whose replies were checked.
     pub commands: u64,
     pub steps: u64,
+    pub coverage: crate::world::Coverage,
 }
 
 /// Runs one simulation whose every choice comes from `entropy`; `seed` names the run and seeds
@@ -38,6 +39,7 @@ pub fn run(
         step_hashes: Vec::new(),
         commands: 0,
         steps: 0,
+        coverage: Default::default(),
     };
     let result = catch_unwind(AssertUnwindSafe(|| {
         let mut rng = Rng::new(entropy);
@@ -49,6 +51,7 @@ pub fn run(
         outcome.step_hashes = world.trace.steps.take().unwrap_or_default();
         outcome.commands = world.commands;
         outcome.steps = world.step;
+        outcome.coverage = world.coverage.clone();
         result
     }));
     outcome.result = match result {
@@ -129,6 +132,7 @@ fn simulate(world: &mut World<'_>) -> Result<(), Failure> {
         }
         if world.rng.chance(faults.disconnect) {
             if let Some(id) = world.clients[index].connection {
+                world.coverage.disconnects += 1;
                 world.close(id)?;
             }
         }

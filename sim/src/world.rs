@@ -65,7 +65,40 @@ enum Owner {
     Storm,
 }
 
+/// What a run exercised, to see that the faults a seed drew really happened.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coverage {
+    pub closes: [u64; 7],
+    pub refused: u64,
+    pub paused: u64,
+    pub disconnects: u64,
+    pub frees: u64,
+    pub error_replies: u64,
+    pub wall_back: u64,
+    pub timeouts: u64,
+}
+
+impl std::fmt::Display for Coverage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [quit, protocol, idle, query, output, killed, shutdown] = self.closes;
+        write!(
+            f,
+            "closes: quit={quit} protocol={protocol} idle={idle} query_limit={query} \
+             output_limit={output} killed={killed} shutdown={shutdown}; refused={} paused={} \
+             disconnects={} frees={} error_replies={} wall_back={} timeouts={}",
+            self.refused,
+            self.paused,
+            self.disconnects,
+            self.frees,
+            self.error_replies,
+            self.wall_back,
+            self.timeouts
+        )
+    }
+}
+
 pub struct World<'a> {
+    pub coverage: Coverage,
     pub options: Options,
     pub rng: Rng<'a>,
     pub server: Server,
@@ -104,6 +137,7 @@ impl<'a> World<'a> {
         };
         let now = Now::new(Instant::ZERO, UnixMillis::from_millis(1_700_000_000_000));
         World {
+            coverage: Coverage::default(),
             server: Server::new(config, now),
             now,
             clients: (0..options.clients).map(|_| Client::new()).collect(),
@@ -164,6 +198,7 @@ impl<'a> World<'a> {
                         String::from_utf8_lossy(refused.reply)
                     )));
                 }
+                self.coverage.refused += 1;
                 Ok(None)
             }
         }
@@ -210,6 +245,7 @@ impl<'a> World<'a> {
                 }
                 Output::Free { garbage } => {
                     self.trace.u64(5);
+                    self.coverage.frees += 1;
                     if self.faults && !self.rng.chance(self.options.faults.free_now) {
                         self.garbage.push(garbage);
                     }
@@ -255,6 +291,7 @@ impl<'a> World<'a> {
                 reason.as_str()
             )));
         }
+        self.coverage.closes[reason as usize] += 1;
         if let Owner::Client(index) = owner {
             self.clients[index].closing = Some(reason);
         }
@@ -361,6 +398,9 @@ impl<'a> World<'a> {
                     if reply.len() > 300 { "(cut)" } else { "" }
                 )));
             }
+            if reply[0] == b'-' {
+                self.coverage.error_replies += 1;
+            }
             client.checked += len;
         }
         Ok(())
@@ -439,7 +479,11 @@ impl<'a> World<'a> {
             return Ok(());
         };
         let remaining = client.out.len() - client.out_sent;
-        if remaining == 0 || client.closing.is_some() || !self.server.interest(id).read {
+        if remaining == 0 || client.closing.is_some() {
+            return Ok(());
+        }
+        if !self.server.interest(id).read {
+            self.coverage.paused += 1;
             return Ok(());
         }
         let len = if all || !self.rng.chance(self.options.faults.split_requests) {
@@ -526,6 +570,7 @@ impl<'a> World<'a> {
             .is_some_and(|t| t <= self.now.monotonic);
         if due || spurious {
             self.server.handle_timeout(self.now);
+            self.coverage.timeouts += 1;
             self.trace.u64(6);
             self.drain()?;
             // Commands run only in the call that delivered them (pipelines stay under the
@@ -542,6 +587,7 @@ impl<'a> World<'a> {
     pub fn advance(&mut self, millis: u64, wall_jump: i64) {
         let mut wall = self.now.wall.as_millis() + millis as i64 + wall_jump;
         if wall_jump < 0 {
+            self.coverage.wall_back += 1;
             wall = wall.max(self.model.deadline_floor(self.now.wall.as_millis()));
         }
         self.now = Now::new(
