@@ -1,0 +1,348 @@
+//! The model's commands: what Redis 7.0 replies to each command the simulator sends, given the
+//! model's keyspace and the wall-clock time at which the server ran it.
+
+use std::collections::BTreeMap;
+
+use crate::model::{
+    parse_i64, parse_score, rank_range, sorted, Entry, Model, Session, Value, NOT_FLOAT,
+    NOT_INTEGER, SYNTAX, WRONGTYPE,
+};
+use crate::reply::{Expect, Out};
+
+/// Redis's arity of the commands the simulator sends (N exact, -N at least N).
+fn arity(name: &str) -> Option<i32> {
+    Some(match name {
+        "get" | "getdel" | "incr" | "decr" | "strlen" | "type" | "ttl" | "pttl" | "persist"
+        | "zcard" | "keys" | "echo" | "select" => 2,
+        "setnx" | "getset" | "incrby" | "decrby" | "append" | "rename" | "renamenx" | "zscore"
+        | "zrank" => 3,
+        "getrange" | "setrange" | "zincrby" | "zcount" => 4,
+        "dbsize" => 1,
+        "set" | "mset" | "copy" | "expire" | "pexpire" | "pexpireat" | "zrem" => -3,
+        "mget" | "del" | "unlink" | "exists" | "zpopmin" => -2,
+        "zadd" | "zrange" | "zrangebyscore" => -4,
+        "flushdb" | "ping" | "quit" => -1,
+        _ => return None,
+    })
+}
+
+fn int_arg(bytes: &[u8]) -> Result<i64> {
+    parse_i64(bytes).ok_or(NOT_INTEGER)
+}
+
+/// Runs one command on the model, writing the expected reply into `out`.
+pub fn execute(
+    model: &mut Model,
+    session: &mut Session,
+    args: &[Vec<u8>],
+    wall: i64,
+    out: &mut Vec<u8>,
+) -> Expect {
+    let mut out = Out(out);
+    let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+    let Some(arity) = arity(&name) else {
+        let mut listed = String::new();
+        for arg in &args[1..] {
+            listed.push_str(&format!("'{}' ", String::from_utf8_lossy(arg)));
+        }
+        return out.error(&format!(
+            "ERR unknown command '{}', with args beginning with: {listed}",
+            String::from_utf8_lossy(&args[0])
+        ));
+    };
+    let count = args.len() as i32;
+    if (arity > 0 && count != arity) || count < -arity {
+        return out.error(&format!(
+            "ERR wrong number of arguments for '{name}' command"
+        ));
+    }
+    match run(model, session, &name, args, wall, &mut out) {
+        Ok(expect) => expect,
+        Err(error) => out.error(error),
+    }
+}
+
+const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+
+type Result<T> = std::result::Result<T, &'static str>;
+
+fn run(
+    model: &mut Model,
+    session: &mut Session,
+    name: &str,
+    args: &[Vec<u8>],
+    wall: i64,
+    out: &mut Out<'_>,
+) -> Result<Expect> {
+    let db = session.db;
+    let key = args.get(1).map_or(&[][..], |k| &k[..]);
+    Ok(match name {
+        "ping" => match args.len() {
+            1 => out.simple("PONG"),
+            2 => out.bulk(&args[1]),
+            _ => return Err("ERR wrong number of arguments for 'ping' command"),
+        },
+        "echo" => out.bulk(&args[1]),
+        "quit" => out.ok(),
+        "select" => {
+            let index = int_arg(&args[1])?;
+            if index < 0 || index as usize >= model.dbs.len() {
+                return Err("ERR DB index is out of range");
+            }
+            session.db = index as usize;
+            out.ok()
+        }
+        "get" => {
+            let value = model.string(db, key, wall).map_err(|_| WRONGTYPE)?;
+            out.maybe_bulk(value.map(|v| &v[..]))
+        }
+        "set" => set(model, db, args, wall, out)?,
+        "setnx" => {
+            if model.exists(db, key, wall) {
+                out.int(0)
+            } else {
+                model.set_string(db, key, args[2].clone(), None);
+                out.int(1)
+            }
+        }
+        "getset" => {
+            let old = model.string(db, key, wall).map_err(|_| WRONGTYPE)?.cloned();
+            model.set_string(db, key, args[2].clone(), None);
+            out.maybe_bulk(old.as_deref())
+        }
+        "getdel" => {
+            let old = model.string(db, key, wall).map_err(|_| WRONGTYPE)?.cloned();
+            model.dbs[db].remove(key);
+            out.maybe_bulk(old.as_deref())
+        }
+        "mget" => {
+            out.array(args.len() - 1);
+            for key in &args[1..] {
+                match model.string(db, key, wall) {
+                    Ok(Some(value)) => {
+                        let value = value.clone();
+                        out.bulk(&value)
+                    }
+                    _ => out.nil(),
+                };
+            }
+            Expect::Exact
+        }
+        "mset" => {
+            if args.len().is_multiple_of(2) {
+                return Err("ERR wrong number of arguments for 'mset' command");
+            }
+            for pair in args[1..].chunks(2) {
+                model.set_string(db, &pair[0], pair[1].clone(), None);
+            }
+            out.ok()
+        }
+        "incr" | "decr" | "incrby" | "decrby" => {
+            let by = match name {
+                "incr" => 1,
+                "decr" => -1,
+                "incrby" => int_arg(&args[2])?,
+                _ => {
+                    let by = int_arg(&args[2])?;
+                    if by == i64::MIN {
+                        return Err("ERR decrement would overflow");
+                    }
+                    -by
+                }
+            };
+            let current = match model.string(db, key, wall).map_err(|_| WRONGTYPE)? {
+                None => 0,
+                Some(value) => int_arg(value)?,
+            };
+            let next = current
+                .checked_add(by)
+                .ok_or("ERR increment or decrement would overflow")?;
+            let text = next.to_string().into_bytes();
+            match model.string(db, key, wall).expect("checked") {
+                Some(value) => *value = text,
+                None => model.set_string(db, key, text, None),
+            }
+            out.int(next)
+        }
+        "append" => {
+            let current = model.string(db, key, wall).map_err(|_| WRONGTYPE)?;
+            if current.map_or(0, |v| v.len()) + args[2].len() > model.bulk_bytes_max {
+                return Err(TOO_BIG);
+            }
+            let len = match model.string(db, key, wall).map_err(|_| WRONGTYPE)? {
+                Some(value) => {
+                    value.extend_from_slice(&args[2]);
+                    value.len()
+                }
+                None => {
+                    model.set_string(db, key, args[2].clone(), None);
+                    args[2].len()
+                }
+            };
+            out.int(len as i64)
+        }
+        "strlen" => {
+            let value = model.string(db, key, wall).map_err(|_| WRONGTYPE)?;
+            out.int(value.map_or(0, |v| v.len() as i64))
+        }
+        "getrange" => {
+            let (start, end) = (int_arg(&args[2])?, int_arg(&args[3])?);
+            let value = model.string(db, key, wall).map_err(|_| WRONGTYPE)?;
+            let value = value.map_or(&[][..], |v| &v[..]);
+            out.bulk(getrange(value, start, end))
+        }
+        "setrange" => {
+            let offset = int_arg(&args[2])?;
+            if offset < 0 {
+                return Err("ERR offset is out of range");
+            }
+            let offset = offset as usize;
+            let piece = &args[3];
+            model.string(db, key, wall).map_err(|_| WRONGTYPE)?;
+            if !piece.is_empty() && offset + piece.len() > model.bulk_bytes_max {
+                return Err(TOO_BIG);
+            }
+            let len = match model.string(db, key, wall).map_err(|_| WRONGTYPE)? {
+                Some(value) => {
+                    if !piece.is_empty() {
+                        if value.len() < offset + piece.len() {
+                            value.resize(offset + piece.len(), 0);
+                        }
+                        value[offset..offset + piece.len()].copy_from_slice(piece);
+                    }
+                    value.len()
+                }
+                None if piece.is_empty() => 0,
+                None => {
+                    let mut value = vec![0; offset];
+                    value.extend_from_slice(piece);
+                    let len = value.len();
+                    model.set_string(db, key, value, None);
+                    len
+                }
+            };
+            out.int(len as i64)
+        }
+        _ => return crate::exec_keys::run(model, session, name, args, wall, out),
+    })
+}
+
+fn getrange(value: &[u8], start: i64, end: i64) -> &[u8] {
+    let len = value.len() as i64;
+    if start < 0 && end < 0 && start > end {
+        return &[];
+    }
+    let start = if start < 0 {
+        (len + start).max(0)
+    } else {
+        start
+    };
+    let end = if end < 0 { (len + end).max(0) } else { end };
+    let end = end.min(len - 1);
+    if start > end || len == 0 {
+        return &[];
+    }
+    &value[start as usize..=end as usize]
+}
+
+/// SET key value [NX | XX] [GET] [EX seconds | PX milliseconds]
+fn set(
+    model: &mut Model,
+    db: usize,
+    args: &[Vec<u8>],
+    wall: i64,
+    out: &mut Out<'_>,
+) -> Result<Expect> {
+    let (mut nx, mut xx, mut get, mut deadline) = (false, false, false, None);
+    let mut at = 3;
+    while at < args.len() {
+        let option = args[at].to_ascii_uppercase();
+        match &option[..] {
+            b"NX" if !xx => nx = true,
+            b"XX" if !nx => xx = true,
+            b"GET" => get = true,
+            b"EX" | b"PX" if deadline.is_none() && at + 1 < args.len() => {
+                at += 1;
+                let amount = int_arg(&args[at])?;
+                let unit = if option == b"EX" { 1000 } else { 1 };
+                if amount <= 0 || amount > i64::MAX / unit - wall.max(0) {
+                    return Err("ERR invalid expire time in 'set' command");
+                }
+                deadline = Some(wall + amount * unit);
+            }
+            _ => return Err(SYNTAX),
+        }
+        at += 1;
+    }
+    let key = &args[1][..];
+    let old = match model.live(db, key, wall) {
+        None => None,
+        Some(Entry {
+            value: Value::Str(value),
+            ..
+        }) => Some(value.clone()),
+        Some(_) if get => return Err(WRONGTYPE),
+        Some(_) => Some(Vec::new()),
+    };
+    let perform = !(nx && old.is_some() || xx && old.is_none());
+    if perform {
+        model.set_string(db, key, args[2].clone(), deadline);
+    }
+    Ok(if get {
+        out.maybe_bulk(old.as_deref())
+    } else if perform {
+        out.ok()
+    } else {
+        out.nil()
+    })
+}
+
+/// The sorted set at `key` for a write, created empty when missing.
+pub fn zset_for_write<'m>(
+    model: &'m mut Model,
+    db: usize,
+    key: &[u8],
+    wall: i64,
+) -> Result<&'m mut BTreeMap<Vec<u8>, f64>> {
+    if model.live(db, key, wall).is_none() {
+        model.dbs[db].insert(
+            key.to_vec(),
+            Entry {
+                value: Value::ZSet(BTreeMap::new()),
+                deadline: None,
+            },
+        );
+    }
+    model
+        .zset(db, key, wall)
+        .map_err(|_| WRONGTYPE)
+        .map(|z| z.expect("just created"))
+}
+
+/// Deletes the key of a sorted set left empty, as Redis does.
+pub fn drop_if_empty(model: &mut Model, db: usize, key: &[u8]) {
+    if let Some(Entry {
+        value: Value::ZSet(z),
+        ..
+    }) = model.dbs[db].get(key)
+    {
+        if z.is_empty() {
+            model.dbs[db].remove(key);
+        }
+    }
+}
+
+pub fn score_arg(bytes: &[u8]) -> Result<f64> {
+    parse_score(bytes).ok_or(NOT_FLOAT)
+}
+
+pub fn sorted_members(zset: &BTreeMap<Vec<u8>, f64>) -> Vec<(Vec<u8>, f64)> {
+    sorted(zset)
+        .into_iter()
+        .map(|(m, s)| (m.clone(), s))
+        .collect()
+}
+
+pub fn ranks(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
+    rank_range(start, stop, len)
+}

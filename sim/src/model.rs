@@ -1,0 +1,217 @@
+//! The reference model: a small, obviously correct keyspace on BTreeMaps that answers the
+//! simulator's commands the way Redis 7.0 does, byte for byte in RESP2.
+//!
+//! Expiry: a key is gone once the wall clock at which a command runs is at or past its deadline
+//! (the core's lazy and active expiry both use `deadline <= wall`). The model removes such a key
+//! when a command looks at it and raises `expired_floor`; the simulator never moves the wall
+//! clock back below a deadline that may already have removed a key in the server (see
+//! `World::wall_floor`), so "expired" never turns back into "alive" on one side only.
+
+use std::collections::BTreeMap;
+
+use crate::reply::Expect;
+
+pub enum Value {
+    Str(Vec<u8>),
+    /// Member to score. Scores are small integers, halves and infinities, so f64 is exact.
+    ZSet(BTreeMap<Vec<u8>, f64>),
+}
+
+pub struct Entry {
+    pub value: Value,
+    /// Wall-clock milliseconds.
+    pub deadline: Option<i64>,
+}
+
+/// The key holds another type.
+#[derive(Debug)]
+pub struct WrongType;
+
+/// Per-connection state the model tracks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Session {
+    pub db: usize,
+}
+
+pub struct Model {
+    pub dbs: Vec<BTreeMap<Vec<u8>, Entry>>,
+    /// The largest deadline of a key the model saw expire.
+    pub expired_floor: i64,
+    /// `proto-max-bulk-len`: APPEND and SETRANGE may not grow a string past it.
+    pub bulk_bytes_max: usize,
+}
+
+pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+pub const NOT_FLOAT: &str = "ERR value is not a valid float";
+pub const SYNTAX: &str = "ERR syntax error";
+
+/// Redis's strict string-to-integer rule (string2ll): no sign but '-', no leading zeros, no
+/// spaces, in range.
+pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if digits.starts_with('0') && (digits.len() > 1 || text.starts_with('-')) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+pub fn parse_score(bytes: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let value: f64 = match text {
+        "inf" | "+inf" => f64::INFINITY,
+        "-inf" => f64::NEG_INFINITY,
+        _ => text.parse().ok()?,
+    };
+    (!value.is_nan()).then_some(value)
+}
+
+/// As Redis prints a double (%.17g) for the values the simulator uses.
+pub fn format_score(value: f64, out: &mut Vec<u8>) {
+    if value.is_infinite() {
+        out.extend_from_slice(if value > 0.0 { b"inf" } else { b"-inf" });
+    } else if value.fract() == 0.0 {
+        out.extend_from_slice((value as i64).to_string().as_bytes());
+    } else {
+        out.extend_from_slice(value.to_string().as_bytes());
+    }
+}
+
+/// A score range bound: `(x` is exclusive.
+pub fn parse_bound(bytes: &[u8]) -> Option<(f64, bool)> {
+    match bytes.strip_prefix(b"(") {
+        Some(rest) => parse_score(rest).map(|v| (v, true)),
+        None => parse_score(bytes).map(|v| (v, false)),
+    }
+}
+
+pub fn in_range(score: f64, min: (f64, bool), max: (f64, bool)) -> bool {
+    let above = if min.1 { score > min.0 } else { score >= min.0 };
+    let below = if max.1 { score < max.0 } else { score <= max.0 };
+    above && below
+}
+
+/// Members in (score, member) order.
+pub fn sorted(zset: &BTreeMap<Vec<u8>, f64>) -> Vec<(&Vec<u8>, f64)> {
+    let mut members: Vec<(&Vec<u8>, f64)> = zset.iter().map(|(m, &s)| (m, s)).collect();
+    members.sort_by(|a, b| a.1.partial_cmp(&b.1).expect("no NaN").then(a.0.cmp(b.0)));
+    members
+}
+
+/// Redis's rank range: negative counts from the end, clamped; None when empty.
+pub fn rank_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let start = if start < 0 {
+        (start + len).max(0)
+    } else {
+        start
+    };
+    let stop = if stop < 0 {
+        stop + len
+    } else {
+        stop.min(len - 1)
+    };
+    (start <= stop && start < len && stop >= 0).then_some((start as usize, stop as usize))
+}
+
+impl Model {
+    pub fn new(databases: usize, bulk_bytes_max: usize) -> Model {
+        Model {
+            dbs: (0..databases).map(|_| BTreeMap::new()).collect(),
+            expired_floor: i64::MIN,
+            bulk_bytes_max,
+        }
+    }
+
+    /// Drops `key` if expired at `wall`; the entry if alive.
+    pub fn live(&mut self, db: usize, key: &[u8], wall: i64) -> Option<&mut Entry> {
+        let expired = match self.dbs[db].get(key) {
+            None => return None,
+            Some(entry) => entry.deadline.is_some_and(|deadline| deadline <= wall),
+        };
+        if expired {
+            let entry = self.dbs[db].remove(key).expect("present");
+            self.expired_floor = self.expired_floor.max(entry.deadline.expect("expired"));
+            return None;
+        }
+        self.dbs[db].get_mut(key)
+    }
+
+    pub fn exists(&mut self, db: usize, key: &[u8], wall: i64) -> bool {
+        self.live(db, key, wall).is_some()
+    }
+
+    /// Keys alive at `wall`, without removing the expired ones (KEYS, DBSIZE).
+    pub fn alive_keys(&self, db: usize, wall: i64) -> impl Iterator<Item = &Vec<u8>> {
+        self.dbs[db]
+            .iter()
+            .filter(move |(_, e)| e.deadline.is_none_or(|d| d > wall))
+            .map(|(k, _)| k)
+    }
+
+    /// The highest deadline at or before `wall` of any key still in the model: the server may
+    /// already have removed those keys, so the wall clock must not go back below it.
+    pub fn deadline_floor(&self, wall: i64) -> i64 {
+        let mut floor = self.expired_floor;
+        for db in &self.dbs {
+            for entry in db.values() {
+                if let Some(deadline) = entry.deadline.filter(|&d| d <= wall) {
+                    floor = floor.max(deadline);
+                }
+            }
+        }
+        floor
+    }
+
+    pub fn string(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        wall: i64,
+    ) -> Result<Option<&mut Vec<u8>>, WrongType> {
+        match self.live(db, key, wall) {
+            None => Ok(None),
+            Some(Entry {
+                value: Value::Str(s),
+                ..
+            }) => Ok(Some(s)),
+            Some(_) => Err(WrongType),
+        }
+    }
+
+    pub fn zset(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        wall: i64,
+    ) -> Result<Option<&mut BTreeMap<Vec<u8>, f64>>, WrongType> {
+        match self.live(db, key, wall) {
+            None => Ok(None),
+            Some(Entry {
+                value: Value::ZSet(z),
+                ..
+            }) => Ok(Some(z)),
+            Some(_) => Err(WrongType),
+        }
+    }
+
+    pub fn set_string(&mut self, db: usize, key: &[u8], value: Vec<u8>, deadline: Option<i64>) {
+        self.dbs[db].insert(
+            key.to_vec(),
+            Entry {
+                value: Value::Str(value),
+                deadline,
+            },
+        );
+    }
+
+    /// Counts in the DBSIZE range: keys surely there, keys possibly there.
+    pub fn dbsize(&self, db: usize, wall: i64) -> Expect {
+        let alive = self.alive_keys(db, wall).count() as i64;
+        Expect::IntRange(alive, self.dbs[db].len() as i64)
+    }
+}

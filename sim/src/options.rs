@@ -1,0 +1,255 @@
+//! A run's options: what the user fixed on the command line, and what each seed draws (swarm
+//! testing: a random subset of fault kinds and command families, each with its own rate, so that
+//! some seeds hammer one thing hard).
+
+use std::fmt;
+
+use crate::entropy::{Ratio, Rng};
+
+/// What the caller fixes; everything else is drawn from the entropy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// Simulated steps before the liveness phase (drawn when None).
+    pub steps: Option<u64>,
+    /// Virtual clients (drawn when None).
+    pub clients: Option<u64>,
+    /// Make the model answer one command wrongly, to prove that a wrong reply is caught.
+    pub model_fault: bool,
+}
+
+/// Command families a seed may send; each has a weight, 0 = never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Families {
+    pub strings: u64,
+    pub keys: u64,
+    pub expiry: u64,
+    pub zsets: u64,
+    pub connection: u64,
+    /// Wrong arity, unknown commands, bad integers and floats.
+    pub errors: u64,
+}
+
+/// Fault kinds, each a probability per step (NEVER when the seed left it out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Faults {
+    /// Deliver request bytes in small random pieces rather than whole.
+    pub split_requests: Ratio,
+    /// Write replies in small random chunks, including 0-byte writes.
+    pub split_replies: Ratio,
+    /// A client stops reading its replies for a while.
+    pub stop_reading: Ratio,
+    /// A client hangs up (before, inside or after a command, mid-reply).
+    pub disconnect: Ratio,
+    /// A burst of connections past `clients_max`.
+    pub storm: Ratio,
+    /// Bytes that are not RESP, or a bulk longer than the limit.
+    pub garbage: Ratio,
+    /// Huge values and big collections.
+    pub huge: Ratio,
+    /// The wall clock jumps forwards or backwards.
+    pub wall_jump: Ratio,
+    /// `handle_timeout` called when nothing is due.
+    pub spurious_timeout: Ratio,
+    /// Time jumps far past the next deadline before `handle_timeout` runs.
+    pub late_timeout: Ratio,
+    /// Garbage from `Output::Free` is dropped now rather than kept for later.
+    pub free_now: Ratio,
+    /// A client sends QUIT.
+    pub quit: Ratio,
+}
+
+/// Everything that decides a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub seed: u64,
+    pub overrides: Overrides,
+    pub steps: u64,
+    pub clients: u64,
+    /// Commands a client keeps in flight at most (kept under the core's per-call budget so that
+    /// every command runs inside the handler call that delivered or unblocked it).
+    pub pipeline_max: u64,
+    pub keys: u64,
+    pub databases: u64,
+    pub clients_max: u64,
+    pub idle_timeout_secs: u64,
+    pub bulk_bytes_max: u64,
+    pub query_buffer_bytes_max: u64,
+    pub output_buffer_hard_bytes: u64,
+    pub hz: u32,
+    /// Check the server's invariants every this many steps.
+    pub invariants_every: u64,
+    pub families: Families,
+    pub faults: Faults,
+}
+
+impl Options {
+    /// Draws a seed's options.
+    pub fn draw(seed: u64, overrides: &Overrides, rng: &mut Rng<'_>) -> Options {
+        let steps = overrides.steps.unwrap_or_else(|| rng.range(2_000, 20_000));
+        let clients = overrides.clients.unwrap_or_else(|| match rng.below(4) {
+            0 => rng.range(1, 3),
+            1 | 2 => rng.range(4, 16),
+            _ => rng.range(17, 100),
+        });
+        let pipeline_max = match rng.below(4) {
+            0 => 1,
+            1 | 2 => rng.range(2, 16),
+            _ => rng.range(17, 1000),
+        };
+        let keys = match rng.below(3) {
+            0 => rng.range(1, 4),
+            1 => rng.range(5, 32),
+            _ => rng.range(33, 500),
+        };
+        let family = |rng: &mut Rng<'_>| {
+            if rng.below(3) == 0 {
+                0
+            } else {
+                rng.range(1, 10)
+            }
+        };
+        let mut families = Families {
+            strings: family(rng),
+            keys: family(rng),
+            expiry: family(rng),
+            zsets: family(rng),
+            connection: family(rng),
+            errors: family(rng),
+        };
+        if families.strings + families.keys + families.expiry + families.zsets == 0 {
+            families.strings = 1;
+        }
+        let fault = |rng: &mut Rng<'_>, denominator: u64| {
+            if rng.bool() {
+                Ratio::NEVER
+            } else {
+                Ratio::new(rng.range(1, 4), denominator)
+            }
+        };
+        let faults = Faults {
+            split_requests: fault(rng, 4),
+            split_replies: fault(rng, 4),
+            stop_reading: fault(rng, 200),
+            disconnect: fault(rng, 500),
+            storm: fault(rng, 2_000),
+            garbage: fault(rng, 1_000),
+            huge: fault(rng, 2_000),
+            wall_jump: fault(rng, 500),
+            spurious_timeout: fault(rng, 50),
+            late_timeout: fault(rng, 200),
+            free_now: fault(rng, 4),
+            quit: fault(rng, 1_000),
+        };
+        let databases = rng.range(1, 4);
+        let clients_max = if rng.below(4) == 0 {
+            rng.range(1, clients + 2)
+        } else {
+            clients + rng.range(1, 16)
+        };
+        let idle_timeout_secs = if rng.below(4) == 0 {
+            rng.range(1, 3)
+        } else {
+            0
+        };
+        let bulk_bytes_max = if rng.below(4) == 0 {
+            rng.range(1_024, 2 * 1024 * 1024)
+        } else {
+            512 * 1024 * 1024
+        };
+        let query_buffer_bytes_max = if rng.below(4) == 0 {
+            rng.range(64 * 1024, 4 * 1024 * 1024)
+        } else {
+            1024 * 1024 * 1024
+        };
+        let output_buffer_hard_bytes = if rng.below(4) == 0 {
+            rng.range(16 * 1024, 4 * 1024 * 1024)
+        } else {
+            0
+        };
+        Options {
+            seed,
+            overrides: overrides.clone(),
+            steps,
+            clients,
+            pipeline_max,
+            keys,
+            databases,
+            clients_max,
+            idle_timeout_secs,
+            bulk_bytes_max,
+            query_buffer_bytes_max,
+            output_buffer_hard_bytes,
+            hz: [1, 10, 100][rng.index(3)],
+            invariants_every: rng.range(1, 1_000),
+            families,
+            faults,
+        }
+    }
+
+    /// The command line that replays this run.
+    pub fn replay_command(&self) -> String {
+        let mut line = format!("ferrodis-sim --seed {}", self.seed);
+        if let Some(steps) = self.overrides.steps {
+            line.push_str(&format!(" --steps {steps}"));
+        }
+        if let Some(clients) = self.overrides.clients {
+            line.push_str(&format!(" --clients {clients}"));
+        }
+        if self.overrides.model_fault {
+            line.push_str(" --model-fault");
+        }
+        line
+    }
+}
+
+impl fmt::Display for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "seed={}", self.seed)?;
+        writeln!(
+            f,
+            "  steps={} clients={} pipeline_max={} keys={} databases={} model_fault={}",
+            self.steps,
+            self.clients,
+            self.pipeline_max,
+            self.keys,
+            self.databases,
+            self.overrides.model_fault
+        )?;
+        writeln!(
+            f,
+            "  config: clients_max={} idle_timeout_secs={} bulk_bytes_max={} \
+             query_buffer_bytes_max={} output_buffer_hard_bytes={} hz={} invariants_every={}",
+            self.clients_max,
+            self.idle_timeout_secs,
+            self.bulk_bytes_max,
+            self.query_buffer_bytes_max,
+            self.output_buffer_hard_bytes,
+            self.hz,
+            self.invariants_every
+        )?;
+        let m = &self.families;
+        writeln!(
+            f,
+            "  families: strings={} keys={} expiry={} zsets={} connection={} errors={}",
+            m.strings, m.keys, m.expiry, m.zsets, m.connection, m.errors
+        )?;
+        let x = &self.faults;
+        write!(
+            f,
+            "  faults: split_requests={} split_replies={} stop_reading={} disconnect={} storm={} \
+             garbage={} huge={} wall_jump={} spurious_timeout={} late_timeout={} free_now={} quit={}",
+            x.split_requests,
+            x.split_replies,
+            x.stop_reading,
+            x.disconnect,
+            x.storm,
+            x.garbage,
+            x.huge,
+            x.wall_jump,
+            x.spurious_timeout,
+            x.late_timeout,
+            x.free_now,
+            x.quit
+        )
+    }
+}

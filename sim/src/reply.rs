@@ -1,0 +1,144 @@
+//! RESP2 replies as the model writes them, how a reply is matched, and how the simulator finds
+//! where one reply ends in the server's send buffer.
+
+/// What the model accepts for one reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    /// Exactly the bytes the model wrote to its output buffer.
+    Exact,
+    /// An integer reply within `low..=high` (DBSIZE counts keys that expired but that active
+    /// expiry has not reached yet).
+    IntRange(i64, i64),
+    /// An array of bulk strings in any order (KEYS).
+    SortedBulks(Vec<Vec<u8>>),
+    /// `-ERR Protocol error: ...` (what follows depends on the parser's position).
+    ProtocolError,
+}
+
+/// Writes RESP2 into a reused buffer.
+pub struct Out<'a>(pub &'a mut Vec<u8>);
+
+impl Out<'_> {
+    pub fn simple(&mut self, text: &str) -> Expect {
+        self.0.push(b'+');
+        self.0.extend_from_slice(text.as_bytes());
+        self.0.extend_from_slice(b"\r\n");
+        Expect::Exact
+    }
+
+    pub fn ok(&mut self) -> Expect {
+        self.simple("OK")
+    }
+
+    pub fn error(&mut self, text: &str) -> Expect {
+        self.0.push(b'-');
+        self.0.extend_from_slice(text.as_bytes());
+        self.0.extend_from_slice(b"\r\n");
+        Expect::Exact
+    }
+
+    pub fn int(&mut self, value: i64) -> Expect {
+        self.0.push(b':');
+        self.0.extend_from_slice(value.to_string().as_bytes());
+        self.0.extend_from_slice(b"\r\n");
+        Expect::Exact
+    }
+
+    pub fn nil(&mut self) -> Expect {
+        self.0.extend_from_slice(b"$-1\r\n");
+        Expect::Exact
+    }
+
+    pub fn bulk(&mut self, bytes: &[u8]) -> Expect {
+        self.0.push(b'$');
+        self.0.extend_from_slice(bytes.len().to_string().as_bytes());
+        self.0.extend_from_slice(b"\r\n");
+        self.0.extend_from_slice(bytes);
+        self.0.extend_from_slice(b"\r\n");
+        Expect::Exact
+    }
+
+    pub fn maybe_bulk(&mut self, bytes: Option<&[u8]>) -> Expect {
+        match bytes {
+            Some(bytes) => self.bulk(bytes),
+            None => self.nil(),
+        }
+    }
+
+    pub fn score(&mut self, score: f64) -> Expect {
+        let mut text = Vec::new();
+        crate::model::format_score(score, &mut text);
+        self.bulk(&text)
+    }
+
+    pub fn array(&mut self, len: usize) -> Expect {
+        self.0.push(b'*');
+        self.0.extend_from_slice(len.to_string().as_bytes());
+        self.0.extend_from_slice(b"\r\n");
+        Expect::Exact
+    }
+}
+
+/// Reads a decimal header line at `bytes[at..]`: the number and where the line ends.
+fn header(bytes: &[u8], at: usize) -> Option<(i64, usize)> {
+    let end = at + bytes[at..].windows(2).position(|w| w == b"\r\n")?;
+    let text = std::str::from_utf8(&bytes[at + 1..end]).ok()?;
+    Some((text.parse().ok()?, end + 2))
+}
+
+/// Length of the first complete reply in `bytes`, None if incomplete. Iterative: arrays add to a
+/// count of elements still to read.
+pub fn reply_len(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    let mut remaining: u64 = 1;
+    while remaining > 0 {
+        remaining -= 1;
+        match *bytes.get(at)? {
+            b'+' | b'-' => {
+                at += bytes[at..].windows(2).position(|w| w == b"\r\n")? + 2;
+            }
+            b':' => at = header(bytes, at)?.1,
+            b'$' => {
+                let (len, end) = header(bytes, at)?;
+                at = if len < 0 { end } else { end + len as usize + 2 };
+                if at > bytes.len() {
+                    return None;
+                }
+            }
+            b'*' => {
+                let (len, end) = header(bytes, at)?;
+                at = end;
+                remaining += len.max(0) as u64;
+            }
+            other => panic!("reply starts with unexpected byte {other:#04x}"),
+        }
+    }
+    Some(at)
+}
+
+/// The elements of an array of bulk strings.
+pub fn bulks(reply: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let (count, mut at) = header(reply, 0).filter(|_| reply[0] == b'*')?;
+    let mut items = Vec::with_capacity(count.max(0) as usize);
+    for _ in 0..count {
+        let (len, end) = header(reply, at).filter(|_| reply[at] == b'$')?;
+        items.push(reply.get(end..end + len as usize)?.to_vec());
+        at = end + len as usize + 2;
+    }
+    Some(items)
+}
+
+/// Does `reply` satisfy `expect` (with the model's bytes in `exact`)?
+pub fn matches(expect: &Expect, exact: &[u8], reply: &[u8]) -> bool {
+    match expect {
+        Expect::Exact => reply == exact,
+        Expect::IntRange(low, high) => header(reply, 0)
+            .filter(|&(_, end)| reply[0] == b':' && end == reply.len())
+            .is_some_and(|(value, _)| (*low..=*high).contains(&value)),
+        Expect::SortedBulks(expected) => bulks(reply).is_some_and(|mut items| {
+            items.sort();
+            &items == expected
+        }),
+        Expect::ProtocolError => reply.starts_with(b"-ERR Protocol error: "),
+    }
+}

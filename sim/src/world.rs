@@ -1,0 +1,621 @@
+//! The virtual world: clocks, clients with their pipelines, and the connections between them and
+//! the server. Every reply is checked against the model at the moment the server writes it: a
+//! command runs inside the handler call that delivered its last byte (or that unblocked its
+//! connection), so the simulator knows exactly which commands ran, in which order and at which
+//! wall-clock time, even for connections that die before their replies are read.
+
+use std::collections::VecDeque;
+
+use ferrodis_core::{
+    CloseReason, Config, ConnectionId, Garbage, Instant, Now, Output, Server, UnixMillis,
+};
+
+use crate::entropy::Rng;
+use crate::generate::{self, Args};
+use crate::model::{Model, Session};
+use crate::options::Options;
+use crate::reply::{matches, reply_len, Expect};
+use crate::trace::Trace;
+use crate::Failure;
+
+/// The core pauses a client's commands while this many reply bytes wait (its REPLY_PAUSE_BYTES).
+const REPLY_PAUSE_BYTES: usize = 1024 * 1024;
+
+/// The reply the core gives a connection past `clients_max`.
+const REFUSED_REPLY: &[u8] = b"-ERR max number of clients reached\r\n";
+
+pub struct Client {
+    pub connection: Option<ConnectionId>,
+    /// Request bytes not yet delivered: `out[out_sent..]`.
+    pub out: Vec<u8>,
+    pub out_sent: usize,
+    /// Commands sent and not yet run, oldest first; None is garbage expecting a protocol error.
+    pub inflight: VecDeque<Option<Args>>,
+    pub session: Session,
+    /// The client reads nothing until this step.
+    pub reading_from_step: u64,
+    pub closing: Option<CloseReason>,
+    /// After QUIT or garbage the client sends nothing more on this connection.
+    pub done_sending: bool,
+    /// Bytes at the front of the send buffer already matched against the model.
+    pub checked: usize,
+    pub last_active: Instant,
+}
+
+impl Client {
+    fn new() -> Client {
+        Client {
+            connection: None,
+            out: Vec::new(),
+            out_sent: 0,
+            inflight: VecDeque::new(),
+            session: Session::default(),
+            reading_from_step: 0,
+            closing: None,
+            done_sending: false,
+            checked: 0,
+            last_active: Instant::ZERO,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Owner {
+    Client(usize),
+    Storm,
+}
+
+/// What a run exercised, to see that the faults a seed drew really happened.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coverage {
+    pub closes: [u64; 7],
+    pub refused: u64,
+    pub paused: u64,
+    pub disconnects: u64,
+    pub frees: u64,
+    pub error_replies: u64,
+    pub wall_back: u64,
+    pub timeouts: u64,
+}
+
+impl std::fmt::Display for Coverage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [quit, protocol, idle, query, output, killed, shutdown] = self.closes;
+        write!(
+            f,
+            "closes: quit={quit} protocol={protocol} idle={idle} query_limit={query} \
+             output_limit={output} killed={killed} shutdown={shutdown}; refused={} paused={} \
+             disconnects={} frees={} error_replies={} wall_back={} timeouts={}",
+            self.refused,
+            self.paused,
+            self.disconnects,
+            self.frees,
+            self.error_replies,
+            self.wall_back,
+            self.timeouts
+        )
+    }
+}
+
+pub struct World<'a> {
+    pub coverage: Coverage,
+    pub options: Options,
+    pub rng: Rng<'a>,
+    pub server: Server,
+    pub now: Now,
+    pub clients: Vec<Client>,
+    pub model: Model,
+    /// Lazy frees, dropped later in random order.
+    pub garbage: Vec<Garbage>,
+    /// Who owns each connection slot (by `ConnectionId::index`).
+    owners: Vec<Option<(ConnectionId, Owner)>>,
+    storm: Vec<ConnectionId>,
+    /// Connections the server asked to close that are not closed yet.
+    closing: Vec<ConnectionId>,
+    open: usize,
+    pub trace: Trace,
+    /// The model's expected reply, reused.
+    exact: Vec<u8>,
+    pub commands: u64,
+    pub step: u64,
+    /// Faults are on until the liveness phase.
+    pub faults: bool,
+}
+
+impl<'a> World<'a> {
+    pub fn new(options: Options, rng: Rng<'a>, record_steps: bool) -> World<'a> {
+        let config = Config {
+            seed: options.seed,
+            clients_max: options.clients_max as usize,
+            idle_timeout_secs: options.idle_timeout_secs,
+            databases: options.databases as usize,
+            bulk_bytes_max: options.bulk_bytes_max as usize,
+            query_buffer_bytes_max: options.query_buffer_bytes_max as usize,
+            output_buffer_hard_bytes: options.output_buffer_hard_bytes as usize,
+            hz: options.hz,
+            ..Config::default()
+        };
+        let now = Now::new(Instant::ZERO, UnixMillis::from_millis(1_700_000_000_000));
+        World {
+            coverage: Coverage::default(),
+            server: Server::new(config, now),
+            now,
+            clients: (0..options.clients).map(|_| Client::new()).collect(),
+            model: Model::new(options.databases as usize, options.bulk_bytes_max as usize),
+            garbage: Vec::new(),
+            owners: Vec::new(),
+            storm: Vec::new(),
+            closing: Vec::new(),
+            open: 0,
+            trace: Trace::new(record_steps),
+            exact: Vec::new(),
+            commands: 0,
+            step: 0,
+            faults: true,
+            options,
+            rng,
+        }
+    }
+
+    fn owner(&self, id: ConnectionId) -> Option<Owner> {
+        match self.owners.get(id.index() as usize) {
+            Some(Some((owner_id, owner))) if *owner_id == id => Some(*owner),
+            _ => None,
+        }
+    }
+
+    fn set_owner(&mut self, id: ConnectionId, owner: Option<Owner>) {
+        let index = id.index() as usize;
+        if self.owners.len() <= index {
+            self.owners.resize(index + 1, None);
+        }
+        self.owners[index] = owner.map(|owner| (id, owner));
+    }
+
+    /// Opens a connection, checking the server's maxclients decision.
+    fn open(&mut self, owner: Owner) -> Result<Option<ConnectionId>, Failure> {
+        let result = self.server.connection_open(self.now, "10.0.0.1:40000");
+        self.trace.u64(1);
+        match result {
+            Ok(id) => {
+                if self.open >= self.options.clients_max as usize {
+                    return Err(Failure::WrongReply(format!(
+                        "connection {id} accepted with {} of {} open",
+                        self.open, self.options.clients_max
+                    )));
+                }
+                self.open += 1;
+                self.set_owner(id, Some(owner));
+                self.drain()?;
+                Ok(Some(id))
+            }
+            Err(refused) => {
+                if self.open < self.options.clients_max as usize || refused.reply != REFUSED_REPLY {
+                    return Err(Failure::WrongReply(format!(
+                        "connection refused with {} of {} open: {:?}",
+                        self.open,
+                        self.options.clients_max,
+                        String::from_utf8_lossy(refused.reply)
+                    )));
+                }
+                self.coverage.refused += 1;
+                Ok(None)
+            }
+        }
+    }
+
+    /// The driver hangs up (or closes after `Output::Close`).
+    pub fn close(&mut self, id: ConnectionId) -> Result<(), Failure> {
+        let owner = self.owner(id);
+        self.server.connection_closed(self.now, id);
+        self.trace.u64(2);
+        self.open -= 1;
+        self.set_owner(id, None);
+        self.closing.retain(|&closing| closing != id);
+        match owner {
+            Some(Owner::Client(index)) => {
+                let client = &mut self.clients[index];
+                client.connection = None;
+                client.out.clear();
+                client.out_sent = 0;
+                client.inflight.clear();
+                client.session = Session::default();
+                client.closing = None;
+                client.done_sending = false;
+                client.checked = 0;
+            }
+            Some(Owner::Storm) => self.storm.retain(|&storm| storm != id),
+            None => unreachable!("closing a connection nobody owns"),
+        }
+        self.drain()
+    }
+
+    /// Drains `poll_output`, acting on each output as a driver would.
+    pub fn drain(&mut self) -> Result<(), Failure> {
+        while let Some(output) = self.server.poll_output() {
+            match output {
+                Output::Wake { id } => {
+                    self.trace.u64(3);
+                    self.trace.u64(u64::from(id.index()));
+                }
+                Output::Close { id, reason } => {
+                    self.trace.u64(4);
+                    self.trace.u64(u64::from(id.index()));
+                    self.on_close(id, reason)?;
+                }
+                Output::Free { garbage } => {
+                    self.trace.u64(5);
+                    self.coverage.frees += 1;
+                    if self.faults && !self.rng.chance(self.options.faults.free_now) {
+                        self.garbage.push(garbage);
+                    }
+                }
+                other => {
+                    return Err(Failure::WrongReply(format!("unexpected output {other:?}")));
+                }
+            }
+        }
+        let timeout = self.server.poll_timeout();
+        self.trace.u64(timeout.map_or(u64::MAX, Instant::as_millis));
+        Ok(())
+    }
+
+    fn on_close(&mut self, id: ConnectionId, reason: CloseReason) -> Result<(), Failure> {
+        let Some(owner) = self.owner(id) else {
+            return Err(Failure::WrongReply(format!("Close for unknown {id}")));
+        };
+        let o = &self.options;
+        let client = match owner {
+            Owner::Client(index) => Some(&self.clients[index]),
+            Owner::Storm => None,
+        };
+        let idle_ms = self
+            .now
+            .monotonic
+            .millis_since(client.map_or(Instant::ZERO, |c| c.last_active));
+        let acceptable = match reason {
+            CloseReason::Quit | CloseReason::ProtocolError => {
+                client.is_some_and(|c| c.done_sending)
+            }
+            CloseReason::IdleTimeout => {
+                o.idle_timeout_secs > 0
+                    && (client.is_none() || idle_ms > o.idle_timeout_secs * 1000)
+            }
+            CloseReason::QueryBufferLimit => o.query_buffer_bytes_max < 1024 * 1024 * 1024,
+            CloseReason::OutputBufferLimit => o.output_buffer_hard_bytes > 0,
+            _ => false,
+        };
+        if !acceptable {
+            return Err(Failure::WrongReply(format!(
+                "unexpected Close {id} reason {} (idle {idle_ms}ms)",
+                reason.as_str()
+            )));
+        }
+        self.coverage.closes[reason as usize] += 1;
+        if let Owner::Client(index) = owner {
+            self.clients[index].closing = Some(reason);
+        }
+        if !self.closing.contains(&id) {
+            self.closing.push(id);
+        }
+        Ok(())
+    }
+
+    /// Closes what the server asked to close: at once, or once the reply is out for QUIT and
+    /// protocol errors.
+    pub fn settle_closing(&mut self) -> Result<(), Failure> {
+        let mut at = 0;
+        while at < self.closing.len() {
+            let id = self.closing[at];
+            let reason = match self.owner(id) {
+                Some(Owner::Client(index)) => self.clients[index].closing.expect("closing"),
+                _ => CloseReason::Shutdown,
+            };
+            let pending = self.server.send_buffer(id).len();
+            if reason.after_reply() && pending > 0 {
+                at += 1;
+                continue;
+            }
+            if pending > 0 && self.rng.bool() {
+                // What the socket takes without waiting.
+                let written = self.rng.below(pending as u64 + 1) as usize;
+                self.server.connection_sent(self.now, id, written);
+                self.trace.u64(written as u64);
+                self.drain()?;
+            }
+            self.close(id)?;
+        }
+        Ok(())
+    }
+
+    /// Matches every new complete reply in `index`'s send buffer against the model.
+    pub fn check_replies(&mut self, index: usize) -> Result<(), Failure> {
+        let Some(id) = self.clients[index].connection else {
+            return Ok(());
+        };
+        let interest = self.server.interest(id);
+        let buffer = self.server.send_buffer(id);
+        let client = &mut self.clients[index];
+        if interest.write == buffer.is_empty() {
+            return Err(Failure::WrongReply(format!(
+                "{id}: interest.write={} with {} bytes pending",
+                interest.write,
+                buffer.len()
+            )));
+        }
+        if buffer.len() >= REPLY_PAUSE_BYTES && interest.read && client.closing.is_none() {
+            return Err(Failure::WrongReply(format!(
+                "{id}: still reading with {} reply bytes pending",
+                buffer.len()
+            )));
+        }
+        while client.checked < buffer.len() {
+            let rest = &buffer[client.checked..];
+            let Some(len) = reply_len(rest) else {
+                return Err(Failure::WrongReply(format!(
+                    "{id}: partial reply in the send buffer: {:?}",
+                    String::from_utf8_lossy(&rest[..rest.len().min(200)])
+                )));
+            };
+            let reply = &rest[..len];
+            let Some(request) = client.inflight.pop_front() else {
+                return Err(Failure::WrongReply(format!(
+                    "{id}: reply with no command: {:?}",
+                    String::from_utf8_lossy(&reply[..reply.len().min(200)])
+                )));
+            };
+            self.exact.clear();
+            let expect = match &request {
+                Some(args) => crate::exec::execute(
+                    &mut self.model,
+                    &mut client.session,
+                    args,
+                    self.now.wall.as_millis(),
+                    &mut self.exact,
+                ),
+                None => Expect::ProtocolError,
+            };
+            self.commands += 1;
+            if self.options.overrides.model_fault && self.commands == 10 {
+                self.exact.push(b'!');
+            }
+            if !matches(&expect, &self.exact, reply) {
+                return Err(Failure::WrongReply(format!(
+                    "{id} at {} {}: command {:?}\n  got      {:?}\n  expected {:?} {}",
+                    self.now.monotonic,
+                    self.now.wall,
+                    request.as_ref().map(|args| args
+                        .iter()
+                        .map(|a| String::from_utf8_lossy(&a[..a.len().min(60)]).into_owned())
+                        .collect::<Vec<_>>()),
+                    String::from_utf8_lossy(&reply[..reply.len().min(300)]),
+                    match &expect {
+                        Expect::Exact =>
+                            String::from_utf8_lossy(&self.exact[..self.exact.len().min(300)])
+                                .into_owned(),
+                        other => format!("{other:?}"),
+                    },
+                    if reply.len() > 300 { "(cut)" } else { "" }
+                )));
+            }
+            if reply[0] == b'-' {
+                self.coverage.error_replies += 1;
+            }
+            client.checked += len;
+        }
+        Ok(())
+    }
+
+    /// Gives `index` a connection if it has none.
+    pub fn ensure_connected(&mut self, index: usize) -> Result<bool, Failure> {
+        if self.clients[index].connection.is_some() {
+            return Ok(true);
+        }
+        let Some(id) = self.open(Owner::Client(index))? else {
+            return Ok(false);
+        };
+        let client = &mut self.clients[index];
+        client.connection = Some(id);
+        client.last_active = self.now.monotonic;
+        Ok(true)
+    }
+
+    /// Queues one command (or garbage) on `index`'s pipeline.
+    pub fn issue(&mut self, index: usize) -> Result<(), Failure> {
+        if !self.ensure_connected(index)? {
+            return Ok(());
+        }
+        let client = &self.clients[index];
+        if client.done_sending
+            || client.closing.is_some()
+            || client.inflight.len() as u64 >= self.options.pipeline_max
+        {
+            return Ok(());
+        }
+        if self.rng.chance(self.options.faults.garbage) {
+            let garbage = self.garbage_bytes();
+            let client = &mut self.clients[index];
+            client.out.extend_from_slice(&garbage);
+            client.inflight.push_back(None);
+            client.done_sending = true;
+            return Ok(());
+        }
+        let mut args = if self.rng.chance(self.options.faults.quit) {
+            vec![b"QUIT".to_vec()]
+        } else {
+            generate::command(&mut self.rng, &self.options)
+        };
+        if args[0] == b"PEXPIREAT" {
+            let offset: i64 = std::str::from_utf8(&args[2])
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            args[2] = (self.now.wall.as_millis() + offset)
+                .to_string()
+                .into_bytes();
+        }
+        let client = &mut self.clients[index];
+        if args[0] == b"QUIT" {
+            client.done_sending = true;
+        }
+        encode(&args, &mut client.out);
+        client.inflight.push_back(Some(args));
+        Ok(())
+    }
+
+    fn garbage_bytes(&mut self) -> Vec<u8> {
+        match self.rng.below(4) {
+            0 => b"*abc\r\n".to_vec(),
+            1 => b"*1\r\nX\r\n".to_vec(),
+            2 => b"*1\r\n$-7\r\n".to_vec(),
+            _ => format!("*1\r\n${}\r\n", self.options.bulk_bytes_max + 1).into_bytes(),
+        }
+    }
+
+    /// Delivers some of `index`'s request bytes, split at an arbitrary point.
+    pub fn deliver(&mut self, index: usize, all: bool) -> Result<(), Failure> {
+        let client = &self.clients[index];
+        let Some(id) = client.connection else {
+            return Ok(());
+        };
+        let remaining = client.out.len() - client.out_sent;
+        if remaining == 0 || client.closing.is_some() {
+            return Ok(());
+        }
+        if !self.server.interest(id).read {
+            self.coverage.paused += 1;
+            return Ok(());
+        }
+        let len = if all || !self.rng.chance(self.options.faults.split_requests) {
+            remaining
+        } else {
+            self.rng.range(1, remaining as u64) as usize
+        };
+        let client = &mut self.clients[index];
+        let piece = &client.out[client.out_sent..client.out_sent + len];
+        self.trace.bytes(piece);
+        let taken = self.server.connection_receive(self.now, id, piece);
+        if taken != len {
+            return Err(Failure::WrongReply(format!(
+                "{id}: took {taken} of {len} bytes"
+            )));
+        }
+        client.out_sent += len;
+        client.last_active = self.now.monotonic;
+        if client.out_sent == client.out.len() {
+            client.out.clear();
+            client.out_sent = 0;
+        }
+        self.drain()?;
+        self.check_replies(index)
+    }
+
+    /// The client reads some of its replies (possibly none: a 0-byte write).
+    pub fn read(&mut self, index: usize, all: bool) -> Result<(), Failure> {
+        let client = &self.clients[index];
+        let Some(id) = client.connection else {
+            return Ok(());
+        };
+        if !all && client.reading_from_step > self.step {
+            return Ok(());
+        }
+        let pending = self.server.send_buffer(id).len();
+        if pending == 0 {
+            return Ok(());
+        }
+        let written = if all || !self.rng.chance(self.options.faults.split_replies) {
+            pending
+        } else {
+            self.rng.below(pending as u64 + 1) as usize
+        };
+        self.trace.bytes(&self.server.send_buffer(id)[..written]);
+        self.server.connection_sent(self.now, id, written);
+        let client = &mut self.clients[index];
+        client.checked -= written;
+        if written > 0 {
+            client.last_active = self.now.monotonic;
+        }
+        self.drain()?;
+        self.check_replies(index)
+    }
+
+    /// A burst of connections past `clients_max`; some close at once, the rest later.
+    pub fn storm(&mut self) -> Result<(), Failure> {
+        let extra = self.rng.range(1, 8);
+        let count = (self.options.clients_max as usize).saturating_sub(self.open) as u64 + extra;
+        for _ in 0..count {
+            if let Some(id) = self.open(Owner::Storm)? {
+                self.storm.push(id);
+            }
+        }
+        while !self.storm.is_empty() && self.rng.bool() {
+            let id = self.storm[self.rng.index(self.storm.len())];
+            self.close(id)?;
+        }
+        Ok(())
+    }
+
+    pub fn close_storm(&mut self) -> Result<(), Failure> {
+        while let Some(&id) = self.storm.last() {
+            self.close(id)?;
+        }
+        Ok(())
+    }
+
+    /// Handles timeouts that are due (or, spuriously, not).
+    pub fn timers(&mut self, spurious: bool) -> Result<(), Failure> {
+        let due = self
+            .server
+            .poll_timeout()
+            .is_some_and(|t| t <= self.now.monotonic);
+        if due || spurious {
+            self.server.handle_timeout(self.now);
+            self.coverage.timeouts += 1;
+            self.trace.u64(6);
+            self.drain()?;
+            // Commands run only in the call that delivered them (pipelines stay under the
+            // per-call budget), so a timer must not have produced replies; check anyway.
+            for index in 0..self.clients.len() {
+                self.check_replies(index)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves both clocks; the wall clock sometimes jumps, but never back below a deadline that
+    /// may already have removed a key in the server.
+    pub fn advance(&mut self, millis: u64, wall_jump: i64) {
+        let mut wall = self.now.wall.as_millis() + millis as i64 + wall_jump;
+        if wall_jump < 0 {
+            self.coverage.wall_back += 1;
+            wall = wall.max(self.model.deadline_floor(self.now.wall.as_millis()));
+        }
+        self.now = Now::new(
+            self.now.monotonic.plus_millis(millis),
+            UnixMillis::from_millis(wall),
+        );
+        self.trace.u64(self.now.monotonic.as_millis());
+        self.trace.u64(wall as u64);
+    }
+
+    pub fn drop_some_garbage(&mut self) {
+        while !self.garbage.is_empty() && self.rng.bool() {
+            let index = self.rng.index(self.garbage.len());
+            drop(self.garbage.swap_remove(index));
+        }
+    }
+}
+
+/// RESP multibulk encoding of one command.
+fn encode(args: &Args, out: &mut Vec<u8>) {
+    out.push(b'*');
+    out.extend_from_slice(args.len().to_string().as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for arg in args {
+        out.push(b'$');
+        out.extend_from_slice(arg.len().to_string().as_bytes());
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
+    }
+}
