@@ -11,8 +11,11 @@ pub mod server_commands;
 pub mod ttl_heap;
 pub mod zset;
 
+/// A target's body: panics when a check fails.
+pub type Run = fn(&[u8]);
+
 /// Every target, by the name of its fuzz binary and of its corpus and regression directories.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Run)] = &[
     ("resp_parser", resp_parser::run),
     ("hashtable", hashtable::run),
     ("avl", avl::run),

@@ -27,7 +27,7 @@ const SCORES: [f64; 12] = [
 
 fn member(number: u8) -> Vec<u8> {
     let mut member = vec![b'm', number % 48];
-    if number % 3 == 0 {
+    if number.is_multiple_of(3) {
         member.resize(25, b'.');
     }
     member
