@@ -1,0 +1,25 @@
+//! The body of every fuzz target: `run(bytes)` panics on a failed check.
+//!
+//! Shared with `core/tests/fuzz_regressions.rs` through `#[path]`: depend on nothing but
+//! `ferrodis_core` and std, and name sibling modules through `super::`.
+pub mod avl;
+pub mod hashtable;
+pub mod input;
+pub mod resp_parser;
+pub mod resp_reply;
+pub mod server_commands;
+pub mod ttl_heap;
+pub mod zset;
+
+/// A target's body: panics when a check fails.
+pub type Run = fn(&[u8]);
+
+/// Every target, by the name of its fuzz binary and of its corpus and regression directories.
+pub const TARGETS: &[(&str, Run)] = &[
+    ("resp_parser", resp_parser::run),
+    ("hashtable", hashtable::run),
+    ("avl", avl::run),
+    ("zset", zset::run),
+    ("ttl_heap", ttl_heap::run),
+    ("server_commands", server_commands::run),
+];

@@ -1,0 +1,441 @@
+//! The whole server driven by fuzzer-chosen steps over a few connections, with virtual time:
+//! well-formed commands over a small key space, raw bytes, partial writes, hang-ups, time jumps.
+//! Checks: no panic, `check_invariants` after every step, and every byte a connection is sent
+//! parses as RESP, ending on a reply boundary whenever its send buffer is empty.
+//!
+//! Still to come: comparing replies with the simulator's model once it exists.
+use ferrodis_core::{Config, ConnectionId, Instant, Now, Output, Server, UnixMillis};
+
+use super::input::Input;
+use super::resp_reply::complete_replies;
+
+const STEPS_MAX: usize = 64;
+const CONNECTIONS: usize = 4;
+const ARGS_MAX: usize = 8;
+/// Raw argument and garbage sizes stay small, so that no number the fuzzer writes asks for a
+/// reply of gigabytes (ZRANDMEMBER with a count of minus a billion would).
+const RAW_ARG_BYTES_MAX: usize = 6;
+const GARBAGE_BYTES_MAX: usize = 16;
+/// A DEBUG SLEEP longer than this is cut short: only virtual time passes anyway.
+const PAUSE_MILLIS_MAX: u64 = 10_000;
+/// `handle_timeout` calls per settle, so that a run always ends.
+const TIMER_CALLS_MAX: usize = 64;
+
+/// Every command but CONFIG (it could raise `proto-max-bulk-len` and let SETRANGE ask for
+/// gigabytes); CONFIG SET of the harmless settings comes through `WORDS`.
+const NAMES: &[&str] = &[
+    "append",
+    "auth",
+    "client",
+    "command",
+    "copy",
+    "dbsize",
+    "debug",
+    "decr",
+    "decrby",
+    "del",
+    "echo",
+    "exists",
+    "expire",
+    "expireat",
+    "expiretime",
+    "flushall",
+    "flushdb",
+    "get",
+    "getdel",
+    "getex",
+    "getrange",
+    "getset",
+    "hello",
+    "incr",
+    "incrby",
+    "incrbyfloat",
+    "info",
+    "keys",
+    "mget",
+    "move",
+    "mset",
+    "msetnx",
+    "object",
+    "persist",
+    "pexpire",
+    "pexpireat",
+    "pexpiretime",
+    "ping",
+    "psetex",
+    "pttl",
+    "quit",
+    "randomkey",
+    "rename",
+    "renamenx",
+    "reset",
+    "scan",
+    "select",
+    "set",
+    "setex",
+    "setnx",
+    "setrange",
+    "shutdown",
+    "strlen",
+    "substr",
+    "swapdb",
+    "time",
+    "touch",
+    "ttl",
+    "type",
+    "unlink",
+    "zadd",
+    "zcard",
+    "zcount",
+    "zdiff",
+    "zdiffstore",
+    "zincrby",
+    "zinter",
+    "zinterstore",
+    "zlexcount",
+    "zmscore",
+    "zpopmax",
+    "zpopmin",
+    "zquery",
+    "zrandmember",
+    "zrange",
+    "zrangebylex",
+    "zrangebyscore",
+    "zrangestore",
+    "zrank",
+    "zrem",
+    "zremrangebylex",
+    "zremrangebyrank",
+    "zremrangebyscore",
+    "zrevrange",
+    "zrevrangebylex",
+    "zrevrangebyscore",
+    "zrevrank",
+    "zscan",
+    "zscore",
+    "zunion",
+    "zunionstore",
+    "config",
+];
+
+/// Options, special values and numbers at the edges.
+const WORDS: &[&str] = &[
+    "EX",
+    "PX",
+    "EXAT",
+    "PXAT",
+    "NX",
+    "XX",
+    "GT",
+    "LT",
+    "CH",
+    "INCR",
+    "KEEPTTL",
+    "GET",
+    "PERSIST",
+    "WITHSCORES",
+    "LIMIT",
+    "BYSCORE",
+    "BYLEX",
+    "REV",
+    "+inf",
+    "-inf",
+    "inf",
+    "nan",
+    "(1",
+    "[k1",
+    "(k2",
+    "-",
+    "+",
+    "MATCH",
+    "COUNT",
+    "TYPE",
+    "*",
+    "k*",
+    "WEIGHTS",
+    "AGGREGATE",
+    "SUM",
+    "MIN",
+    "MAX",
+    "SLEEP",
+    "SET-ACTIVE-EXPIRE",
+    "LIST",
+    "KILL",
+    "ID",
+    "SETNAME",
+    "GETNAME",
+    "INFO",
+    "HELP",
+    "REPLACE",
+    "DB",
+    "ENCODING",
+    "FREQ",
+    "IDLETIME",
+    "REFCOUNT",
+    "ABORT",
+    "NOSAVE",
+    "string",
+    "zset",
+    "3",
+    "2",
+    "pw",
+    "SET",
+    "GET",
+    "timeout",
+    "maxclients",
+    "hz",
+    "client-query-buffer-limit",
+    "requirepass",
+    "1.5",
+    "-0",
+    "1e308",
+    "0x10",
+    " 1",
+    "",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "9223372036854775808",
+    "memory",
+    "keyspace",
+];
+
+fn key(number: u8) -> Vec<u8> {
+    match number % 6 {
+        5 => b"a-key-longer-than-the-inline-limit".to_vec(),
+        n => format!("k{n}").into_bytes(),
+    }
+}
+
+fn argument(input: &mut Input) -> Vec<u8> {
+    match input.below(6) {
+        0 | 1 => key(input.u8()),
+        2 => (input.u8() as i8).to_string().into_bytes(),
+        3 => (input.u16() as i16).to_string().into_bytes(),
+        4 => WORDS[input.below(WORDS.len())].as_bytes().to_vec(),
+        _ => input.bytes(RAW_ARG_BYTES_MAX).to_vec(),
+    }
+}
+
+/// A command as a multibulk request, or sometimes as an inline line.
+fn command(input: &mut Input) -> Vec<u8> {
+    let name = NAMES[input.below(NAMES.len())];
+    let count = input.below(ARGS_MAX + 1);
+    let mut args: Vec<Vec<u8>> = vec![name.as_bytes().to_vec()];
+    args.extend((0..count).map(|_| argument(input)));
+    let inline = input.u8() < 16
+        && args
+            .iter()
+            .all(|arg| !arg.is_empty() && arg.iter().all(|b| b.is_ascii_alphanumeric()));
+    if inline {
+        let mut request = args.join(&b' ');
+        request.extend_from_slice(b"\r\n");
+        return request;
+    }
+    let mut request = format!("*{}\r\n", args.len()).into_bytes();
+    for arg in args {
+        request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        request.extend_from_slice(&arg);
+        request.extend_from_slice(b"\r\n");
+    }
+    request
+}
+
+#[derive(Default)]
+struct Client {
+    id: Option<ConnectionId>,
+    /// Bytes written to this client and not yet parsed as complete replies.
+    received: Vec<u8>,
+    /// A slow client writes only when a step says so.
+    slow: bool,
+    /// The core asked for a close after the reply: close once everything is written.
+    closing_after_reply: bool,
+}
+
+struct Driver {
+    server: Server,
+    now: Now,
+    clients: Vec<Client>,
+    shut_down: bool,
+}
+
+impl Driver {
+    /// Writes up to `bytes_max` of the client's pending reply.
+    fn write(&mut self, slot: usize, bytes_max: usize) {
+        let Some(id) = self.clients[slot].id else {
+            return;
+        };
+        let pending = self.server.send_buffer(id);
+        let written = pending.len().min(bytes_max);
+        let client = &mut self.clients[slot];
+        client.received.extend_from_slice(&pending[..written]);
+        let complete = complete_replies(&client.received);
+        client.received.drain(..complete);
+        self.server.connection_sent(self.now, id, written);
+        if self.server.send_buffer(id).is_empty() {
+            let client = &mut self.clients[slot];
+            assert!(
+                client.received.is_empty(),
+                "a client was sent all its replies but the last is cut: {:?}",
+                String::from_utf8_lossy(&client.received)
+            );
+            if client.closing_after_reply {
+                self.hang_up(slot);
+            }
+        }
+    }
+
+    fn hang_up(&mut self, slot: usize) {
+        if let Some(id) = self.clients[slot].id.take() {
+            self.server.connection_closed(self.now, id);
+        }
+        self.clients[slot] = Client::default();
+    }
+
+    fn slot_of(&self, id: ConnectionId) -> Option<usize> {
+        self.clients.iter().position(|client| client.id == Some(id))
+    }
+
+    /// Acts on every output, runs due timers, writes to the clients that read.
+    fn settle(&mut self) {
+        for _ in 0..TIMER_CALLS_MAX {
+            while let Some(output) = self.server.poll_output() {
+                match output {
+                    Output::Wake { .. } | Output::Free { .. } => {}
+                    Output::Close { id, reason } => {
+                        let Some(slot) = self.slot_of(id) else {
+                            continue;
+                        };
+                        if reason.after_reply() && !self.clients[slot].slow {
+                            self.clients[slot].closing_after_reply = true;
+                            self.write(slot, usize::MAX);
+                        } else if reason.after_reply() {
+                            self.clients[slot].closing_after_reply = true;
+                        } else {
+                            // Write what the socket takes (here: nothing) and close.
+                            self.hang_up(slot);
+                        }
+                    }
+                    Output::Pause { millis } => self.advance(millis.min(PAUSE_MILLIS_MAX), 0),
+                    Output::Shutdown => self.shut_down = true,
+                }
+            }
+            self.server.check_invariants();
+            for slot in 0..CONNECTIONS {
+                if !self.clients[slot].slow {
+                    self.write(slot, usize::MAX);
+                }
+            }
+            let due = self
+                .server
+                .poll_timeout()
+                .is_some_and(|deadline| deadline <= self.now.monotonic);
+            if !due || self.server.poll_output().is_some() {
+                break;
+            }
+            self.server.handle_timeout(self.now);
+        }
+    }
+
+    fn advance(&mut self, millis: u64, wall_back_millis: i64) {
+        self.now = Now::new(
+            self.now.monotonic.plus_millis(millis),
+            UnixMillis::from_millis(self.now.wall.as_millis() + millis as i64 - wall_back_millis),
+        );
+    }
+
+    fn connection(&mut self, slot: usize) -> Option<ConnectionId> {
+        if self.clients[slot].id.is_none() {
+            let id = self
+                .server
+                .connection_open(self.now, "127.0.0.1:4000")
+                .ok()?;
+            self.clients[slot].id = Some(id);
+        }
+        self.clients[slot].id
+    }
+}
+
+pub fn run(bytes: &[u8]) {
+    let mut input = Input::new(bytes);
+    let setup = input.u8();
+    let config = Config {
+        seed: u64::from(input.u8()),
+        databases: 2,
+        clients_max: if setup & 1 == 0 { CONNECTIONS } else { 2 },
+        idle_timeout_secs: if setup & 2 == 0 { 0 } else { 1 },
+        requirepass: (setup & 4 != 0).then(|| b"pw".to_vec()),
+        bulk_bytes_max: 4096,
+        query_buffer_bytes_max: if setup & 8 == 0 { 1 << 20 } else { 64 },
+        output_buffer_hard_bytes: if setup & 16 == 0 { 0 } else { 256 },
+        output_buffer_soft_bytes: if setup & 16 == 0 { 0 } else { 64 },
+        output_buffer_soft_secs: if setup & 16 == 0 { 0 } else { 1 },
+        ..Config::default()
+    };
+    let now = Now::new(
+        Instant::from_millis(0),
+        UnixMillis::from_millis(1_700_000_000_000),
+    );
+    let mut driver = Driver {
+        server: Server::new(config, now),
+        now,
+        clients: (0..CONNECTIONS).map(|_| Client::default()).collect(),
+        shut_down: false,
+    };
+    for _ in 0..STEPS_MAX {
+        if input.is_empty() || driver.shut_down {
+            break;
+        }
+        let slot = input.below(CONNECTIONS);
+        match input.below(16) {
+            0..=8 => {
+                let request = command(&mut input);
+                if let Some(id) = driver.connection(slot) {
+                    // Sent in two pieces, split where the fuzzer says.
+                    let split = input.u8() as usize % (request.len() + 1);
+                    for piece in [&request[..split], &request[split..]] {
+                        driver.server.connection_receive(driver.now, id, piece);
+                        driver.settle();
+                        if driver.clients[slot].id != Some(id) {
+                            break;
+                        }
+                    }
+                }
+            }
+            9 => {
+                let garbage = input.bytes(GARBAGE_BYTES_MAX).to_vec();
+                if let Some(id) = driver.connection(slot) {
+                    driver.server.connection_receive(driver.now, id, &garbage);
+                }
+            }
+            10 => {
+                let millis = match input.below(4) {
+                    0 => 1,
+                    1 => 100,
+                    2 => 1001,
+                    _ => u64::from(input.u16()),
+                };
+                let wall_back = if input.u8() < 16 { 5000 } else { 0 };
+                driver.advance(millis, wall_back);
+            }
+            11 => driver.clients[slot].slow = !driver.clients[slot].slow,
+            12 => {
+                let bytes_max = input.u8() as usize;
+                driver.write(slot, bytes_max);
+            }
+            13 => {
+                // The peer hangs up; what it had not read is lost.
+                if let Some(id) = driver.clients[slot].id.take() {
+                    driver.server.connection_closed(driver.now, id);
+                    driver.clients[slot] = Client::default();
+                }
+            }
+            14 => {
+                driver.connection(slot);
+            }
+            _ => {
+                driver.server.handle_timeout(driver.now);
+            }
+        }
+        driver.settle();
+    }
+}
