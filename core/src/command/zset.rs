@@ -64,6 +64,9 @@ pub(crate) fn reply_member(reply: &mut Reply<'_>, member: &[u8], score: Option<f
     }
 }
 
+/// Most members one ZRANDMEMBER may return (with repeats for a negative count).
+const RANDOM_MEMBERS_MAX: u64 = 10_000_000;
+
 #[derive(Default)]
 struct ZaddFlags {
     nx: bool,
@@ -327,6 +330,13 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
             let count = parse_i64(args.next_bytes()?).ok_or(CommandError::from(NOT_INTEGER))?;
             if count == i64::MIN {
                 return Err("ERR value is out of range".into());
+            }
+            // Redis builds a reply of |count| elements even for a huge negative count; one
+            // command must not be able to ask for gigabytes, so the count is bounded here.
+            if count.unsigned_abs() > RANDOM_MEMBERS_MAX {
+                return Err(CommandError::owned(format!(
+                    "ERR count is out of range, must be at most {RANDOM_MEMBERS_MAX} in absolute value"
+                )));
             }
             Some(count)
         }
