@@ -9,8 +9,7 @@ use crate::protocol::book;
 use crate::protocol::resp::{Limits, Parse};
 use crate::reply::Reply;
 use crate::stats::Stats;
-use crate::store::db::{Db, Entry, REHASH_BUCKETS_PER_TICK};
-use crate::store::hashtable::HashTable;
+use crate::store::db::{Db, REHASH_BUCKETS_PER_TICK};
 use crate::time::{Instant, Now};
 use crate::value::Value;
 
@@ -58,7 +57,7 @@ pub struct Garbage(#[allow(dead_code)] GarbageKind);
 
 enum GarbageKind {
     Value(Value),
-    Keyspace(HashTable<Entry>),
+    Keyspace(Box<Db>),
 }
 
 impl Garbage {
@@ -467,7 +466,7 @@ impl Server {
         let old = std::mem::replace(&mut self.dbs[index], Db::new(seed));
         if lazy || old.len() > LAZY_FREE_EFFORT_MIN {
             self.push_output(Output::Free {
-                garbage: Garbage(GarbageKind::Keyspace(old.into_table())),
+                garbage: Garbage(GarbageKind::Keyspace(Box::new(old))),
             });
         }
     }

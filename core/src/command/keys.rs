@@ -162,7 +162,7 @@ pub(crate) fn randomkey(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> Com
     for _ in 0..RANDOM_KEY_TRIES_MAX {
         let pick = ctx.server.random.next_u64() as usize;
         let db = &mut ctx.server.dbs[ctx.db];
-        let Some((key, _)) = db.entry_at(pick) else {
+        let Some(key) = db.key_at(pick) else {
             break;
         };
         let key = key.to_vec();

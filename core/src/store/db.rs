@@ -1,5 +1,9 @@
 //! One keyspace (one of the numbered databases): keys, their values and their expiry times.
 //!
+//! As in Redis, deadlines live beside the keys, not in them: `expires` maps the keys that have a
+//! TTL to their position in the TTL heap, so a key without a TTL pays nothing for the feature
+//! and a keyspace without TTLs skips the lookup altogether.
+//!
 //! Expiry follows Redis: lazy (a lookup of an expired key deletes it and finds nothing) and
 //! active (`expire_step`, from the cron, deletes a bounded number of expired keys per call).
 //! Deadlines are wall-clock milliseconds; if the wall clock jumps back, keys simply live longer.
@@ -13,21 +17,13 @@ use crate::value::Value;
 /// every operation already does.
 pub const REHASH_BUCKETS_PER_TICK: usize = 1000;
 
-/// `heap_position` of a key without a TTL.
-const NO_TTL: u32 = u32::MAX;
-
-/// A key's value and where its deadline sits in the TTL heap.
-#[derive(Debug)]
-pub struct Entry {
-    pub value: Value,
-    heap_position: u32,
-}
-
 pub struct Db {
-    keys: HashTable<Entry>,
+    keys: HashTable<Value>,
+    /// Key -> position of its deadline in `ttls`, for the keys that have a TTL.
+    expires: HashTable<u32>,
     ttls: TtlHeap,
-    /// Keys deleted by lazy expiry since `take_expired_count` was last called (INFO's
-    /// expired_keys adds them up).
+    /// Keys deleted by expiry since `take_expired_count` was last called (INFO's expired_keys
+    /// adds them up).
     expired_since_last_count: u64,
     /// Big values removed by expiry, waiting for the server to hand them out to be freed off
     /// the event loop (see `take_garbage`).
@@ -38,6 +34,7 @@ impl Db {
     pub fn new(seed: u64) -> Db {
         Db {
             keys: HashTable::new(seed),
+            expires: HashTable::new(seed.rotate_left(17)),
             ttls: TtlHeap::default(),
             expired_since_last_count: 0,
             garbage: Vec::new(),
@@ -58,36 +55,40 @@ impl Db {
         self.ttls.len()
     }
 
-    fn is_expired(&self, entry: &Entry, now: UnixMillis) -> bool {
-        entry.heap_position != NO_TTL
-            && self.ttls.get(entry.heap_position as usize).deadline <= now.as_millis()
+    fn is_expired(&self, key: &[u8], now: UnixMillis) -> bool {
+        if self.expires.is_empty() {
+            return false;
+        }
+        self.expires
+            .get(key)
+            .is_some_and(|&position| self.ttls.get(position as usize).deadline <= now.as_millis())
     }
 
     /// Deletes `key` if its deadline has passed; true if it did.
     fn expire_if_needed(&mut self, now: UnixMillis, key: &[u8]) -> bool {
-        match self.keys.get(key) {
-            Some(entry) if self.is_expired(entry, now) => {
-                self.expire_now(key);
-                true
-            }
-            _ => false,
+        if self.is_expired(key, now) {
+            self.expire_now(key)
+        } else {
+            false
         }
     }
 
     pub fn get(&mut self, now: UnixMillis, key: &[u8]) -> Option<&Value> {
         self.expire_if_needed(now, key);
-        self.keys.get(key).map(|entry| &entry.value)
+        self.keys.get(key)
     }
 
     /// Looks without deleting (for read-only callers that cannot take `&mut`).
     pub fn peek(&self, now: UnixMillis, key: &[u8]) -> Option<&Value> {
-        let entry = self.keys.get(key)?;
-        (!self.is_expired(entry, now)).then_some(&entry.value)
+        if self.is_expired(key, now) {
+            return None;
+        }
+        self.keys.get(key)
     }
 
     pub fn get_mut(&mut self, now: UnixMillis, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(now, key);
-        self.keys.get_mut(key).map(|entry| &mut entry.value)
+        self.keys.get_mut(key)
     }
 
     pub fn contains(&mut self, now: UnixMillis, key: &[u8]) -> bool {
@@ -104,21 +105,11 @@ impl Db {
         keep_ttl: bool,
     ) -> Option<Value> {
         self.expire_if_needed(now, key);
-        if let Some(entry) = self.keys.get_mut(key) {
-            let old = std::mem::replace(&mut entry.value, value);
-            if !keep_ttl {
-                self.clear_expiry(key);
-            }
-            return Some(old);
+        let old = self.keys.insert(key, value);
+        if old.is_some() && !keep_ttl {
+            self.clear_expiry(key);
         }
-        self.keys.insert(
-            key,
-            Entry {
-                value,
-                heap_position: NO_TTL,
-            },
-        );
-        None
+        old
     }
 
     /// Removes a live key; an expired one is deleted too but counts as missing.
@@ -130,59 +121,53 @@ impl Db {
     }
 
     fn delete(&mut self, key: &[u8]) -> Option<Value> {
-        let entry = self.keys.remove(key)?;
-        if entry.heap_position != NO_TTL {
-            let keys = &mut self.keys;
-            self.ttls
-                .remove(entry.heap_position as usize, &mut |key, position| {
-                    set_heap_position(keys, key, position)
-                });
-        }
-        Some(entry.value)
+        let value = self.keys.remove(key)?;
+        self.clear_expiry(key);
+        Some(value)
     }
 
     /// The key's deadline, if it has one (expired keys count as missing: check first).
     pub fn expiry(&self, key: &[u8]) -> Option<UnixMillis> {
-        let entry = self.keys.get(key)?;
-        (entry.heap_position != NO_TTL)
-            .then(|| UnixMillis::from_millis(self.ttls.get(entry.heap_position as usize).deadline))
+        let position = *self.expires.get(key)?;
+        Some(UnixMillis::from_millis(
+            self.ttls.get(position as usize).deadline,
+        ))
     }
 
     /// Sets the deadline of an existing key; false if there is no such key.
     pub fn set_expiry(&mut self, key: &[u8], at: UnixMillis) -> bool {
-        let Some(entry) = self.keys.get(key) else {
+        if !self.keys.contains_key(key) {
             return false;
-        };
-        let position = entry.heap_position;
-        let keys = &mut self.keys;
-        let mut moved = |key: &[u8], position: usize| set_heap_position(keys, key, position);
-        if position == NO_TTL {
-            self.ttls.push(
+        }
+        let position = self.expires.get(key).copied();
+        let expires = &mut self.expires;
+        let mut moved = |key: &[u8], position: usize| set_heap_position(expires, key, position);
+        match position {
+            None => self.ttls.push(
                 HeapItem {
                     deadline: at.as_millis(),
                     key: key.into(),
                 },
                 &mut moved,
-            );
-        } else {
-            self.ttls
-                .update(position as usize, at.as_millis(), &mut moved);
+            ),
+            Some(position) => self
+                .ttls
+                .update(position as usize, at.as_millis(), &mut moved),
         }
         true
     }
 
     /// Removes the key's TTL; true if it had one.
     pub fn clear_expiry(&mut self, key: &[u8]) -> bool {
-        let Some(entry) = self.keys.get_mut(key) else {
-            return false;
-        };
-        let position = std::mem::replace(&mut entry.heap_position, NO_TTL);
-        if position == NO_TTL {
+        if self.expires.is_empty() {
             return false;
         }
-        let keys = &mut self.keys;
+        let Some(position) = self.expires.remove(key) else {
+            return false;
+        };
+        let expires = &mut self.expires;
         self.ttls.remove(position as usize, &mut |key, position| {
-            set_heap_position(keys, key, position)
+            set_heap_position(expires, key, position)
         });
         true
     }
@@ -238,56 +223,48 @@ impl Db {
     pub fn iter(&self, now: UnixMillis) -> impl Iterator<Item = (&[u8], &Value)> {
         self.keys
             .iter()
-            .filter(move |(_, entry)| !self.is_expired(entry, now))
-            .map(|(key, entry)| (key, &entry.value))
+            .filter(move |(key, _)| !self.is_expired(key, now))
     }
 
     pub fn scan(&self, now: UnixMillis, cursor: u64, mut visit: impl FnMut(&[u8], &Value)) -> u64 {
-        self.keys.scan(cursor, |key, entry| {
-            if !self.is_expired(entry, now) {
-                visit(key, &entry.value)
+        self.keys.scan(cursor, |key, value| {
+            if !self.is_expired(key, now) {
+                visit(key, value)
             }
         })
     }
 
-    /// Entry number `index % len` in table order, expired or not (RANDOMKEY retries).
-    pub fn entry_at(&self, index: usize) -> Option<(&[u8], bool)> {
-        self.keys
-            .entry_at(index)
-            .map(|(key, entry)| (key, entry.heap_position != NO_TTL))
+    /// Key number `index % len` in table order, expired or not (RANDOMKEY checks and retries).
+    pub fn key_at(&self, index: usize) -> Option<&[u8]> {
+        self.keys.entry_at(index).map(|(key, _)| key)
     }
 
     /// Bounded background work: moves at most `buckets` buckets of a resize in progress.
     pub fn rehash_step(&mut self, buckets: usize) -> bool {
-        self.keys.rehash_step(buckets)
-    }
-
-    /// The whole table, to be dropped elsewhere.
-    pub(crate) fn into_table(self) -> HashTable<Entry> {
-        self.keys
+        let keys = self.keys.rehash_step(buckets);
+        let expires = self.expires.rehash_step(buckets);
+        keys || expires
     }
 
     pub fn check_invariants(&self) {
         self.keys.check_invariants();
+        self.expires.check_invariants();
         self.ttls.check_invariants();
+        assert_eq!(self.expires.len(), self.ttls.len());
         for (position, item) in self.ttls.items().iter().enumerate() {
-            let entry = self
-                .keys
-                .get(&item.key)
-                .expect("heap item names a live key");
-            assert_eq!(entry.heap_position as usize, position, "heap back-pointer");
+            assert!(
+                self.keys.contains_key(&item.key),
+                "heap item names a live key"
+            );
+            assert_eq!(
+                self.expires.get(&item.key).copied(),
+                Some(position as u32),
+                "heap back-pointer"
+            );
         }
-        let with_ttl = self
-            .keys
-            .iter()
-            .filter(|(_, entry)| entry.heap_position != NO_TTL)
-            .count();
-        assert_eq!(with_ttl, self.ttls.len());
     }
 }
 
-fn set_heap_position(keys: &mut HashTable<Entry>, key: &[u8], position: usize) {
-    keys.get_mut(key)
-        .expect("heap item names a live key")
-        .heap_position = position as u32;
+fn set_heap_position(expires: &mut HashTable<u32>, key: &[u8], position: usize) {
+    *expires.get_or_insert_with(key, || 0).0 = position as u32;
 }
