@@ -1,20 +1,26 @@
 //! What a key holds.
 
+use crate::store::bytes::SmallBytes;
 use crate::store::zset::ZSet;
 use crate::util::number::parse_i64;
 
 /// Strings that Redis would keep in its `embstr` encoding are at most this long.
 const EMBSTR_BYTES_MAX: usize = 44;
 
+/// Every value is 24 bytes, so a keyspace node (key, value, hash, link) is 56.
+const _: () = assert!(std::mem::size_of::<Value>() == 24);
+
 /// A stored value. Strings that are canonical integers are kept as `Int` (Redis's `int`
 /// encoding): smaller, and INCR needs no parsing.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Int(i64),
-    /// A string as SET stores it.
-    Str(Vec<u8>),
-    /// A string changed in place (APPEND, SETRANGE): Redis reports these as `raw`.
-    RawStr(Vec<u8>),
+    /// A string as SET stores it: inline in the value when short (most values are), otherwise
+    /// one exact-size heap block.
+    Str(SmallBytes),
+    /// A string changed in place (APPEND, SETRANGE): Redis reports these as `raw`. Boxed so
+    /// that `Value` stays 24 bytes; the `Vec` keeps spare room for repeated appends.
+    RawStr(Box<Vec<u8>>),
     /// A sorted set. Boxed: it is big, and strings are the common case.
     ZSet(Box<ZSet>),
 }
@@ -28,7 +34,7 @@ impl Value {
                 return Value::Int(number);
             }
         }
-        Value::Str(bytes.to_vec())
+        Value::Str(SmallBytes::new(bytes))
     }
 
     pub fn type_name(&self) -> &'static str {
@@ -47,6 +53,15 @@ impl Value {
             // Our sorted sets are always the tree-and-table structure, which Redis calls
             // `skiplist`; there is no compact small encoding (yet).
             Value::ZSet(_) => "skiplist",
+        }
+    }
+
+    /// The bytes of a non-integer string value.
+    pub fn string_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::Str(bytes) => Some(bytes.as_bytes()),
+            Value::RawStr(bytes) => Some(bytes.as_slice()),
+            Value::Int(_) | Value::ZSet(_) => None,
         }
     }
 

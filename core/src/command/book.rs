@@ -132,7 +132,8 @@ fn get(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
             let mut digits = [0u8; 20];
             write_str(ctx.reply.out, integer_text(*number, &mut digits));
         }
-        Some(Value::Str(bytes) | Value::RawStr(bytes)) => write_str(ctx.reply.out, bytes),
+        Some(Value::Str(bytes)) => write_str(ctx.reply.out, bytes),
+        Some(Value::RawStr(bytes)) => write_str(ctx.reply.out, bytes),
         Some(Value::ZSet(_)) => return Err((ERR_TYPE, "not a string value")),
     }
     Ok(())

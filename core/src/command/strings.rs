@@ -8,13 +8,15 @@ use super::{
 use crate::reply::integer_text;
 use crate::time::UnixMillis;
 use crate::util::number::{incr_by_float, parse_i64};
+use crate::store::bytes::SmallBytes;
 use crate::value::Value;
 
 /// The bytes of a string value (an int-encoded one rendered into `digits`), or WRONGTYPE.
 fn string_bytes<'v>(value: &'v Value, digits: &'v mut [u8; 20]) -> Result<&'v [u8], CommandError> {
     match value {
         Value::Int(number) => Ok(integer_text(*number, digits)),
-        Value::Str(bytes) | Value::RawStr(bytes) => Ok(bytes),
+        Value::Str(bytes) => Ok(bytes.as_bytes()),
+        Value::RawStr(bytes) => Ok(bytes.as_slice()),
         _ => Err(WRONGTYPE.into()),
     }
 }
@@ -38,7 +40,8 @@ pub(crate) fn reply_string(
     match value {
         None => reply.null(),
         Some(Value::Int(number)) => reply.bulk_integer(*number),
-        Some(Value::Str(bytes) | Value::RawStr(bytes)) => reply.bulk(bytes),
+        Some(Value::Str(bytes)) => reply.bulk(bytes),
+        Some(Value::RawStr(bytes)) => reply.bulk(bytes),
         Some(_) => return Err(WRONGTYPE.into()),
     }
     Ok(())
@@ -242,7 +245,8 @@ fn increment(ctx: &mut Ctx<'_, '_>, key: &[u8], delta: i64) -> CommandResult {
     let current = match db.get(now, key) {
         None => 0,
         Some(Value::Int(number)) => *number,
-        Some(Value::Str(bytes) | Value::RawStr(bytes)) => {
+        Some(value @ (Value::Str(_) | Value::RawStr(_))) => {
+            let bytes = value.string_bytes().expect("a string");
             parse_i64(bytes).ok_or(CommandError::from(NOT_INTEGER))?
         }
         Some(_) => return Err(WRONGTYPE.into()),
@@ -300,7 +304,7 @@ pub(crate) fn incrbyfloat(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
     incr_by_float(current, increment, &mut text)
         .map_err(|error| CommandError::owned(format!("ERR {}", error.message())))?;
     ctx.reply.bulk(&text);
-    db.set(now, key, Value::Str(text), true);
+    db.set(now, key, Value::Str(SmallBytes::new(&text)), true);
     Ok(())
 }
 
@@ -317,14 +321,14 @@ fn raw_string_mut<'d>(
     match value {
         Value::Int(number) => {
             let mut digits = [0u8; 20];
-            *value = Value::RawStr(integer_text(*number, &mut digits).to_vec());
+            *value = Value::RawStr(Box::new(integer_text(*number, &mut digits).to_vec()));
         }
-        Value::Str(bytes) => *value = Value::RawStr(std::mem::take(bytes)),
+        Value::Str(bytes) => *value = Value::RawStr(Box::new(bytes.to_vec())),
         Value::RawStr(_) => {}
         _ => return Err(WRONGTYPE.into()),
     }
     match value {
-        Value::RawStr(bytes) => Ok(Some(bytes)),
+        Value::RawStr(bytes) => Ok(Some(bytes.as_mut())),
         _ => unreachable!("converted to RawStr above"),
     }
 }
@@ -347,7 +351,7 @@ pub(crate) fn append(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         let len = bytes.len();
         ctx.reply.integer(len as i64);
     } else {
-        db.set(now, key, Value::RawStr(suffix.to_vec()), false);
+        db.set(now, key, Value::RawStr(Box::new(suffix.to_vec())), false);
         ctx.reply.integer(suffix.len() as i64);
     }
     Ok(())
@@ -428,7 +432,7 @@ pub(crate) fn setrange(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
     }
     let offset = offset as usize;
     if existing_len.is_none() {
-        db.set(now, key, Value::RawStr(Vec::new()), false);
+        db.set(now, key, Value::RawStr(Box::default()), false);
     }
     let bytes = raw_string_mut(db, now, key)?.expect("the key exists");
     if bytes.len() < offset + patch.len() {
