@@ -35,7 +35,9 @@ failed=()
 for target in "${targets[@]}"; do
     case "$target" in
         resp_parser) max_len=256 ;;
-        server_commands) max_len=512 ;;
+        server_commands | book_parser) max_len=512 ;;
+        # Each simulated step draws several 8-byte words: a full 256-step run needs a few KiB.
+        simulation) max_len=4096 ;;
         *) max_len=1024 ;;
     esac
     mkdir -p "$work/$target"
