@@ -36,8 +36,8 @@ for target in "${targets[@]}"; do
     case "$target" in
         resp_parser) max_len=256 ;;
         server_commands | book_parser) max_len=512 ;;
-        # Each simulated step draws several 8-byte words: a full 256-step run needs a few KiB.
-        simulation) max_len=4096 ;;
+        # A simulated step draws about a hundred bytes of entropy.
+        simulation) max_len=8192 ;;
         *) max_len=1024 ;;
     esac
     mkdir -p "$work/$target"
