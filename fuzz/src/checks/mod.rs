@@ -3,6 +3,7 @@
 //! Shared with `core/tests/fuzz_regressions.rs` through `#[path]`: depend on nothing but
 //! `ferrodis_core` and std, and name sibling modules through `super::`.
 pub mod avl;
+pub mod book_parser;
 pub mod hashtable;
 pub mod input;
 pub mod resp_parser;
@@ -22,4 +23,5 @@ pub const TARGETS: &[(&str, Run)] = &[
     ("zset", zset::run),
     ("ttl_heap", ttl_heap::run),
     ("server_commands", server_commands::run),
+    ("book_parser", book_parser::run),
 ];
