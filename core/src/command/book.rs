@@ -239,6 +239,9 @@ fn zadd(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
         db.set(now, key, Value::ZSet(Box::new(ZSet::new(seed))), false);
     }
     let zset = zset_at(db, now, key)?.expect("created above");
+    if !zset.has_room(1) && zset.score(arg(args, 3)).is_none() {
+        return Err((ERR_ARG, "sorted set is full"));
+    }
     let added = zset.insert(arg(args, 3), score).is_none();
     write_int(ctx.reply.out, i64::from(added));
     Ok(())

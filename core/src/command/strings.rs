@@ -6,9 +6,9 @@ use super::{
     WRONGTYPE,
 };
 use crate::reply::integer_text;
+use crate::store::bytes::SmallBytes;
 use crate::time::UnixMillis;
 use crate::util::number::{incr_by_float, parse_i64};
-use crate::store::bytes::SmallBytes;
 use crate::value::Value;
 
 /// The bytes of a string value (an int-encoded one rendered into `digits`), or WRONGTYPE.

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::reply::Reply;
 use crate::store::db::Db;
-use crate::store::zset::{compare_scores, ZSet};
+use crate::store::zset::{compare_scores, ZSet, FULL_ERROR};
 use crate::time::UnixMillis;
 use crate::util::glob::glob_match;
 use crate::util::number::{format_f64, parse_f64, parse_i64};
@@ -126,6 +126,9 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
         db.set(now, key, Value::ZSet(Box::new(ZSet::new(seed))), false);
     }
     let zset = write_zset(db, now, key)?.expect("created above");
+    if !zset.has_room(pairs.len() / 2) {
+        return Err(FULL_ERROR.into());
+    }
     let (mut added, mut updated, mut processed) = (0, 0, 0);
     let mut last_score = 0.0;
     let mut failure = None;
@@ -192,6 +195,9 @@ pub(crate) fn zincrby(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
     if score.is_nan() {
         delete_if_empty(ctx, key);
         return Err("ERR resulting score is not a number (NaN)".into());
+    }
+    if !zset.has_room(1) && zset.score(member).is_none() {
+        return Err(FULL_ERROR.into());
     }
     zset.insert(member, score);
     // The computed score, as Redis replies (it stores -0 as 0 but answers -0 here).

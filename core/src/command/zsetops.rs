@@ -118,6 +118,14 @@ fn operation_generic(
         };
         inputs.push((zset, *weight));
     }
+    // A union can be as big as all its inputs together; the others are bounded by one input.
+    let total: usize = inputs
+        .iter()
+        .map(|(zset, _)| zset.map_or(0, |zset| zset.len()))
+        .sum();
+    if operation == Operation::Union && total > crate::store::zset::MEMBERS_MAX {
+        return Err(crate::store::zset::FULL_ERROR.into());
+    }
     let result = compute(&inputs, operation, aggregate, seed);
     drop(inputs);
     if let Some(destination) = destination {

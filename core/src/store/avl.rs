@@ -25,18 +25,40 @@ impl NodeId {
 
 const NIL: u32 = u32::MAX;
 
-/// Most nodes a tree can hold: slot indexes are u32 and NIL is reserved.
-pub const NODES_MAX: usize = (u32::MAX - 1) as usize;
+/// Most nodes a tree can hold: sizes have 26 bits. An AVL tree of this many nodes is at most
+/// ~38 high, well within the 6 bits kept for heights.
+pub const NODES_MAX: usize = SIZE_MASK as usize;
 
 #[derive(Debug, Clone, Copy)]
 struct Links {
     left: u32,
     right: u32,
     parent: u32,
-    height: u32,
-    /// Nodes in this subtree, this one included.
-    size: u32,
+    /// The subtree's height (top `HEIGHT_BITS` bits) and node count, this node included (the
+    /// rest). Packed so that a node's links take 16 bytes, not 20.
+    height_and_size: u32,
 }
+
+const HEIGHT_BITS: u32 = 6;
+const SIZE_BITS: u32 = 32 - HEIGHT_BITS;
+const SIZE_MASK: u32 = (1 << SIZE_BITS) - 1;
+
+impl Links {
+    fn height(&self) -> u32 {
+        self.height_and_size >> SIZE_BITS
+    }
+
+    fn size(&self) -> u32 {
+        self.height_and_size & SIZE_MASK
+    }
+
+    fn set(&mut self, height: u32, size: u32) {
+        debug_assert!(height < 1 << HEIGHT_BITS && size <= SIZE_MASK);
+        self.height_and_size = height << SIZE_BITS | size;
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<Links>() == 16);
 
 #[derive(Debug)]
 pub struct Avl<T> {
@@ -93,6 +115,11 @@ impl<T> Avl<T> {
         self.len
     }
 
+    /// True when no more nodes fit (see `NODES_MAX`).
+    pub fn is_full(&self) -> bool {
+        self.len >= NODES_MAX
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -116,8 +143,7 @@ impl<T> Avl<T> {
             left: NIL,
             right: NIL,
             parent,
-            height: 1,
-            size: 1,
+            height_and_size: 1 << SIZE_BITS | 1,
         };
         self.len += 1;
         if self.free_head != NIL {
@@ -137,7 +163,7 @@ impl<T> Avl<T> {
         if node == NIL {
             0
         } else {
-            self.links[node as usize].height
+            self.links[node as usize].height()
         }
     }
 
@@ -145,7 +171,7 @@ impl<T> Avl<T> {
         if node == NIL {
             0
         } else {
-            self.links[node as usize].size
+            self.links[node as usize].size()
         }
     }
 
@@ -153,9 +179,7 @@ impl<T> Avl<T> {
         let Links { left, right, .. } = self.links[node as usize];
         let height = 1 + self.height(left).max(self.height(right));
         let size = 1 + self.size(left) + self.size(right);
-        let links = &mut self.links[node as usize];
-        links.height = height;
-        links.size = size;
+        self.links[node as usize].set(height, size);
     }
 
     fn rotate_left(&mut self, node: u32) -> u32 {
@@ -481,12 +505,16 @@ impl<T: Ord> Avl<T> {
             let Links {
                 left,
                 right,
-                height,
-                size,
+                height_and_size,
                 parent,
             } = self.links[index];
-            assert_eq!(height, 1 + self.height(left).max(self.height(right)));
-            assert_eq!(size, 1 + self.size(left) + self.size(right));
+            let links = self.links[index];
+            assert_eq!(
+                links.height(),
+                1 + self.height(left).max(self.height(right))
+            );
+            assert_eq!(links.size(), 1 + self.size(left) + self.size(right));
+            let _ = height_and_size;
             assert!(
                 self.height(left).abs_diff(self.height(right)) <= 1,
                 "unbalanced"

@@ -41,6 +41,12 @@ pub fn compare_scores(a: f64, b: f64) -> Ordering {
     a.partial_cmp(&b).expect("scores are never NaN")
 }
 
+/// Most members a sorted set holds (the AVL tree's bound: 67,108,863).
+pub const MEMBERS_MAX: usize = crate::store::avl::NODES_MAX;
+
+/// The error a command gives when a sorted set would pass `MEMBERS_MAX`.
+pub const FULL_ERROR: &str = "ERR sorted set would exceed 67108863 members";
+
 pub struct ZSet {
     members: HashTable<NodeId>,
     tree: Avl<ZItem>,
@@ -56,6 +62,12 @@ impl ZSet {
 
     pub fn len(&self) -> usize {
         self.tree.len()
+    }
+
+    /// Whether `additional` new members would still fit (at most `MEMBERS_MAX`). Commands check
+    /// this before inserting; `insert` past the limit is a bug and panics.
+    pub fn has_room(&self, additional: usize) -> bool {
+        self.len().saturating_add(additional) <= MEMBERS_MAX
     }
 
     pub fn is_empty(&self) -> bool {
@@ -89,6 +101,7 @@ impl ZSet {
             *self.members.get_mut(member).expect("member present") = moved;
             return Some(old);
         }
+        assert!(!self.tree.is_full(), "callers check has_room first");
         let node = self.tree.insert(ZItem {
             score,
             member: member.into(),
