@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 
 use ferrodis_core::{
     CloseReason, Config, ConnectionId, Garbage, Instant, Now, Output, Server, UnixMillis,
+    REPLY_PAUSE_BYTES,
 };
 
 use crate::entropy::Rng;
@@ -17,9 +18,6 @@ use crate::options::Options;
 use crate::reply::{matches, reply_len, Expect};
 use crate::trace::Trace;
 use crate::Failure;
-
-/// The core pauses a client's commands while this many reply bytes wait (its REPLY_PAUSE_BYTES).
-const REPLY_PAUSE_BYTES: usize = 1024 * 1024;
 
 /// The reply the core gives a connection past `clients_max`.
 const REFUSED_REPLY: &[u8] = b"-ERR max number of clients reached\r\n";
