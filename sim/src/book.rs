@@ -514,3 +514,108 @@ fn zquery(model: &mut Model, db: usize, args: &[Vec<u8>], wall: i64, out: &mut V
         dbl(out, member_score);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entropy::SeedEntropy;
+    use ferrodis_core::protocol::book::{encode_request, FrameParser, Parse};
+
+    const WALL: i64 = 1_700_000_000_000;
+
+    fn run(model: &mut Model, args: &[&str]) -> (Expect, Vec<u8>) {
+        let args: Vec<Vec<u8>> = args.iter().map(|a| a.as_bytes().to_vec()).collect();
+        let mut out = Vec::new();
+        let expect = execute(model, &mut Session::default(), &args, WALL, &mut out);
+        (expect, out)
+    }
+
+    #[test]
+    fn the_protocol_examples() {
+        let mut request = Vec::new();
+        encode_request(&["set", "k", "v"], &mut request);
+        assert_eq!(
+            request,
+            b"\x15\0\0\0\x03\0\0\0\x03\0\0\0set\x01\0\0\0k\x01\0\0\0v".to_vec()
+        );
+        let mut model = Model::new(1, 1 << 20);
+        assert_eq!(run(&mut model, &["set", "k", "v"]).1, b"\x01\0\0\0\x00");
+        assert_eq!(
+            run(&mut model, &["get", "k"]).1,
+            b"\x06\0\0\0\x02\x01\0\0\0v"
+        );
+    }
+
+    #[test]
+    fn book_semantics() {
+        let mut model = Model::new(1, 1 << 20);
+        run(&mut model, &["set", "k", "v"]);
+        run(&mut model, &["pexpire", "k", " 500"]);
+        run(&mut model, &["set", "k", "w"]);
+        assert_eq!(run(&mut model, &["pttl", "k"]).1[5..], 500i64.to_le_bytes());
+        run(&mut model, &["pexpire", "k", "-1"]);
+        assert_eq!(
+            run(&mut model, &["pttl", "k"]).1[5..],
+            (-1i64).to_le_bytes()
+        );
+        assert_eq!(
+            run(&mut model, &["zadd", "z", "1", "a"]).1[5..],
+            1i64.to_le_bytes()
+        );
+        assert_eq!(
+            run(&mut model, &["zadd", "z", "1", "a"]).1[5..],
+            0i64.to_le_bytes()
+        );
+        assert_eq!(run(&mut model, &["zadd", "k", "1", "a"]).1[4], ERR);
+        run(&mut model, &["zadd", "z", "2", "b"]);
+        run(&mut model, &["zadd", "z", "3", "c"]);
+        // Limit 3 is two pairs; offset 1 from (1, "") starts at b.
+        let (_, out) = run(&mut model, &["zquery", "z", "1", "", "1", "3"]);
+        let mut expected = vec![0; 4];
+        arr(&mut expected, 4);
+        for (member, score) in [("b", 2.0), ("c", 3.0)] {
+            string(&mut expected, member.as_bytes());
+            dbl(&mut expected, score);
+        }
+        end(&mut expected, 0);
+        assert_eq!(out, expected);
+        assert_eq!(run(&mut model, &["del", "z"]).1[5..], 1i64.to_le_bytes());
+        assert_eq!(
+            run(&mut model, &["keys"]).0,
+            Expect::BookKeys(vec![b"k".to_vec()])
+        );
+        assert_eq!(
+            run(&mut model, &["get", "k", "k"]).1[5..],
+            *b"\x01\0\0\0\x10\0\0\0unknown command."
+        );
+    }
+
+    #[test]
+    fn garbage_frames_fail_to_parse() {
+        let mut entropy = SeedEntropy::new(3);
+        let mut rng = Rng::new(&mut entropy);
+        for _ in 0..50 {
+            let frame = garbage(&mut rng);
+            let mut parser = FrameParser::default();
+            assert!(matches!(parser.parse(&frame), Parse::Error(_)), "{frame:?}");
+        }
+    }
+
+    #[test]
+    fn integers_as_strtoll() {
+        assert_eq!(book_i64(b" 5"), Some(5));
+        assert_eq!(book_i64(b"+7"), Some(7));
+        assert_eq!(book_i64(b"007"), Some(7));
+        assert_eq!(book_i64(b"-9223372036854775808"), Some(i64::MIN));
+        for bad in [
+            &b""[..],
+            b"-",
+            b"5 ",
+            b"1.5",
+            b"99999999999999999999",
+            b"+-1",
+        ] {
+            assert_eq!(book_i64(bad), None);
+        }
+    }
+}

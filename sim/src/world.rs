@@ -1,8 +1,10 @@
 //! The virtual world: clocks, clients with their pipelines, and the connections between them and
 //! the server. Every reply is checked against the model at the moment the server writes it: a
 //! command runs inside the handler call that delivered its last byte (or that unblocked its
-//! connection), so the simulator knows exactly which commands ran, in which order and at which
-//! wall-clock time, even for connections that die before their replies are read.
+//! connection), or, past the per-call budget, inside a later `handle_timeout` (only one client
+//! can get there: see `DEEP_CLIENT`), so the simulator knows exactly which commands ran, in which
+//! order and at which wall-clock time, even for connections that die before their replies are
+//! read. Clients on the book's door share the keyspace and are checked the same way.
 
 use std::collections::VecDeque;
 
