@@ -8,7 +8,7 @@ use crate::time::Instant;
 /// has written some out: a client that pipelines without reading cannot grow our memory without
 /// bound, it only fills its own socket. (Redis keeps executing and relies on output-buffer limits,
 /// which are off for normal clients by default.)
-pub(crate) const REPLY_PAUSE_BYTES: usize = 1024 * 1024;
+pub const REPLY_PAUSE_BYTES: usize = 1024 * 1024;
 
 /// An idle reply buffer keeps at most this much capacity, so one big reply does not pin memory.
 const REPLY_IDLE_CAPACITY_MAX: usize = 64 * 1024;

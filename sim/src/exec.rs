@@ -26,6 +26,11 @@ fn arity(name: &str) -> Option<i32> {
     })
 }
 
+/// Does the model know this command (any case)?
+pub fn known(name: &[u8]) -> bool {
+    arity(&String::from_utf8_lossy(name).to_ascii_lowercase()).is_some()
+}
+
 fn int_arg(bytes: &[u8]) -> Result<i64> {
     parse_i64(bytes).ok_or(NOT_INTEGER)
 }

@@ -5,7 +5,7 @@ use crate::options::Options;
 
 pub type Args = Vec<Vec<u8>>;
 
-const SCORES: &[&str] = &[
+pub(crate) const SCORES: &[&str] = &[
     "0", "1", "2", "-1", "1.5", "-0.5", "3", "10", "2.5", "inf", "-inf",
 ];
 const BOUNDS: &[&str] = &[
@@ -33,24 +33,24 @@ const NOT_INTEGERS: &[&str] = &[
     "99999999999999999999",
 ];
 
-fn key(rng: &mut Rng<'_>, options: &Options) -> Vec<u8> {
+pub(crate) fn key(rng: &mut Rng<'_>, options: &Options) -> Vec<u8> {
     format!("k{}", rng.below(options.keys)).into_bytes()
 }
 
-fn member(rng: &mut Rng<'_>) -> Vec<u8> {
+pub(crate) fn member(rng: &mut Rng<'_>) -> Vec<u8> {
     format!("m{}", rng.below(12)).into_bytes()
 }
 
-fn pick(rng: &mut Rng<'_>, list: &[&str]) -> Vec<u8> {
+pub(crate) fn pick(rng: &mut Rng<'_>, list: &[&str]) -> Vec<u8> {
     list[rng.index(list.len())].as_bytes().to_vec()
 }
 
-fn small_int(rng: &mut Rng<'_>, low: i64, high: i64) -> Vec<u8> {
+pub(crate) fn small_int(rng: &mut Rng<'_>, low: i64, high: i64) -> Vec<u8> {
     rng.range_i64(low, high).to_string().into_bytes()
 }
 
 /// A string value: short text, an integer (so INCR has something to work on), or a huge one.
-fn value(rng: &mut Rng<'_>, options: &Options) -> Vec<u8> {
+pub(crate) fn value(rng: &mut Rng<'_>, options: &Options) -> Vec<u8> {
     if rng.chance(options.faults.huge) {
         let len = rng.range(1, (2 * 1024 * 1024).min(options.bulk_bytes_max)) as usize;
         return vec![b'a' + rng.below(26) as u8; len];

@@ -5,6 +5,7 @@
 //! virtual connections and clocks, and checks every reply against a reference model, the core's
 //! invariants, liveness once faults stop, and (run twice) determinism.
 
+mod book;
 pub mod entropy;
 mod exec;
 mod exec_keys;

@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use ferrodis_core::COMMANDS_PER_CALL_MAX;
+
 use crate::entropy::{Ratio, Rng};
 
 /// What the caller fixes; everything else is drawn from the entropy.
@@ -78,6 +80,14 @@ pub struct Options {
     pub hz: u32,
     /// Check the server's invariants every this many steps.
     pub invariants_every: u64,
+    /// The last this many clients connect through the book's door (`connection_open_book`).
+    pub book_clients: u64,
+    /// How often a book client sends a command of the RESP table rather than a book command.
+    pub book_table: Ratio,
+    /// When non-zero, client 0 keeps up to this many commands in flight: more than the core's
+    /// per-call budget, so that the rest run from `handle_timeout`. Only one client per seed
+    /// pipelines this deep, so that the order in which commands run stays known (see World).
+    pub deep_pipeline_max: u64,
     pub families: Families,
     pub faults: Faults,
 }
@@ -96,6 +106,9 @@ impl Options {
             1 | 2 => rng.range(2, 16),
             _ => rng.range(17, 1000),
         };
+        // Under the per-call budget: these clients' commands all run in the call that delivered
+        // (or unblocked) them.
+        assert!(pipeline_max < COMMANDS_PER_CALL_MAX as u64);
         let keys = match rng.below(3) {
             0 => rng.range(1, 4),
             1 => rng.range(5, 32),
@@ -166,6 +179,20 @@ impl Options {
         } else {
             0
         };
+        let invariants_every = rng.range(1, 1_000);
+        let hz = [1, 10, 100][rng.index(3)];
+        let book_clients = match rng.below(4) {
+            0 => rng.range(1, clients),
+            1 if rng.bool() => clients,
+            _ => 0,
+        };
+        let book_table = Ratio::new(rng.range(1, 4), 16);
+        let deep_pipeline_max = if rng.below(4) == 0 {
+            let budget = COMMANDS_PER_CALL_MAX as u64;
+            rng.range(budget + 1, 3 * budget)
+        } else {
+            0
+        };
         Options {
             seed,
             overrides: overrides.clone(),
@@ -179,8 +206,11 @@ impl Options {
             bulk_bytes_max,
             query_buffer_bytes_max,
             output_buffer_hard_bytes,
-            hz: [1, 10, 100][rng.index(3)],
-            invariants_every: rng.range(1, 1_000),
+            hz,
+            invariants_every,
+            book_clients,
+            book_table,
+            deep_pipeline_max,
             families,
             faults,
         }
@@ -214,6 +244,11 @@ impl fmt::Display for Options {
             self.keys,
             self.databases,
             self.overrides.model_fault
+        )?;
+        writeln!(
+            f,
+            "  book_clients={} book_table={} deep_pipeline_max={}",
+            self.book_clients, self.book_table, self.deep_pipeline_max
         )?;
         writeln!(
             f,

@@ -13,6 +13,8 @@ pub enum Expect {
     SortedBulks(Vec<Vec<u8>>),
     /// `-ERR Protocol error: ...` (what follows depends on the parser's position).
     ProtocolError,
+    /// A book reply frame: an array of exactly these strings in any order (`keys`).
+    BookKeys(Vec<Vec<u8>>),
 }
 
 /// Writes RESP2 into a reused buffer.
@@ -140,5 +142,8 @@ pub fn matches(expect: &Expect, exact: &[u8], reply: &[u8]) -> bool {
             &items == expected
         }),
         Expect::ProtocolError => reply.starts_with(b"-ERR Protocol error: "),
+        Expect::BookKeys(expected) => {
+            crate::book::keys_of(reply).is_some_and(|keys| &keys == expected)
+        }
     }
 }

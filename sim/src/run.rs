@@ -4,7 +4,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::entropy::{Entropy, Rng, SeedEntropy};
 use crate::options::{Options, Overrides};
-use crate::world::World;
+use crate::world::{World, DEEP_CLIENT};
 use crate::Failure;
 
 /// Rounds of "deliver everything, read everything, run due timers" before the liveness phase
@@ -102,7 +102,13 @@ fn simulate(world: &mut World<'_>) -> Result<(), Failure> {
         let faults = world.options.faults;
         match world.rng.weighted(&[4, 4, 4, 1]) {
             0 => {
-                let count = world.rng.range(1, world.options.pipeline_max.min(32));
+                let deep = index == DEEP_CLIENT && world.options.deep_pipeline_max > 0;
+                let count = if deep && world.rng.below(16) == 0 {
+                    // A burst past the per-call budget.
+                    world.rng.range(1, world.options.deep_pipeline_max)
+                } else {
+                    world.rng.range(1, world.options.pipeline_max.min(32))
+                };
                 for _ in 0..count {
                     world.issue(index)?;
                 }
@@ -119,6 +125,11 @@ fn simulate(world: &mut World<'_>) -> Result<(), Failure> {
                 world.advance(millis, jump);
                 world.timers(false)?;
             }
+        }
+        // A driver calls handle_timeout as soon as poll_timeout says so: at once while
+        // commands wait past the per-call budget.
+        if world.rng.bool() {
+            world.timers(false)?;
         }
         if world.rng.chance(faults.late_timeout) {
             if let Some(deadline) = world.server.poll_timeout() {

@@ -1,15 +1,20 @@
 //! The virtual world: clocks, clients with their pipelines, and the connections between them and
 //! the server. Every reply is checked against the model at the moment the server writes it: a
 //! command runs inside the handler call that delivered its last byte (or that unblocked its
-//! connection), so the simulator knows exactly which commands ran, in which order and at which
-//! wall-clock time, even for connections that die before their replies are read.
+//! connection), or, past the per-call budget, inside a later `handle_timeout` (only one client
+//! can get there: see `DEEP_CLIENT`), so the simulator knows exactly which commands ran, in which
+//! order and at which wall-clock time, even for connections that die before their replies are
+//! read. Clients on the book's door share the keyspace and are checked the same way.
 
 use std::collections::VecDeque;
 
+use ferrodis_core::protocol::book::encode_request;
 use ferrodis_core::{
-    CloseReason, Config, ConnectionId, Garbage, Instant, Now, Output, Server, UnixMillis,
+    CloseReason, Config, ConnectionId, Door, Garbage, Instant, Now, Output, Server, UnixMillis,
+    REPLY_PAUSE_BYTES,
 };
 
+use crate::book;
 use crate::entropy::Rng;
 use crate::generate::{self, Args};
 use crate::model::{Model, Session};
@@ -18,18 +23,32 @@ use crate::reply::{matches, reply_len, Expect};
 use crate::trace::Trace;
 use crate::Failure;
 
-/// The core pauses a client's commands while this many reply bytes wait (its REPLY_PAUSE_BYTES).
-const REPLY_PAUSE_BYTES: usize = 1024 * 1024;
+/// The one client that may pipeline past the core's per-call budget (when the seed drew
+/// `deep_pipeline_max`).
+///
+/// Why only one: the simulator checks replies against the model in the order the server ran the
+/// commands, and it can deduce that order from outside only while each handler call runs the
+/// commands of one connection. `connection_receive` and `connection_sent` run only the
+/// connection they are about; but `handle_timeout` serves every connection with leftover
+/// commands (FIFO, up to the budget each), and in one call their commands interleave with each
+/// other in an order the driver cannot see. A connection has leftovers only when more than
+/// `COMMANDS_PER_CALL_MAX` complete commands wait in its query buffer, and every other client
+/// keeps fewer than that in flight (`Options::pipeline_max`), so `handle_timeout` runs the
+/// commands of this client alone, and `timers` checks that.
+pub const DEEP_CLIENT: usize = 0;
 
 /// The reply the core gives a connection past `clients_max`.
 const REFUSED_REPLY: &[u8] = b"-ERR max number of clients reached\r\n";
 
 pub struct Client {
+    /// The protocol it speaks, fixed for the run.
+    pub door: Door,
     pub connection: Option<ConnectionId>,
     /// Request bytes not yet delivered: `out[out_sent..]`.
     pub out: Vec<u8>,
     pub out_sent: usize,
-    /// Commands sent and not yet run, oldest first; None is garbage expecting a protocol error.
+    /// Commands sent and not yet run, oldest first; None is garbage: RESP answers it with a
+    /// protocol error, the book's door closes without a reply.
     pub inflight: VecDeque<Option<Args>>,
     pub session: Session,
     /// The client reads nothing until this step.
@@ -43,8 +62,9 @@ pub struct Client {
 }
 
 impl Client {
-    fn new() -> Client {
+    fn new(door: Door) -> Client {
         Client {
+            door,
             connection: None,
             out: Vec::new(),
             out_sent: 0,
@@ -76,6 +96,10 @@ pub struct Coverage {
     pub error_replies: u64,
     pub wall_back: u64,
     pub timeouts: u64,
+    /// Replies checked on the book's door.
+    pub book_replies: u64,
+    /// Replies to commands that ran from `handle_timeout` (past the per-call budget).
+    pub timer_replies: u64,
 }
 
 impl std::fmt::Display for Coverage {
@@ -85,14 +109,17 @@ impl std::fmt::Display for Coverage {
             f,
             "closes: quit={quit} protocol={protocol} idle={idle} query_limit={query} \
              output_limit={output} killed={killed} shutdown={shutdown}; refused={} paused={} \
-             disconnects={} frees={} error_replies={} wall_back={} timeouts={}",
+             disconnects={} frees={} error_replies={} wall_back={} timeouts={} book_replies={} \
+             timer_replies={}",
             self.refused,
             self.paused,
             self.disconnects,
             self.frees,
             self.error_replies,
             self.wall_back,
-            self.timeouts
+            self.timeouts,
+            self.book_replies,
+            self.timer_replies
         )
     }
 }
@@ -140,7 +167,15 @@ impl<'a> World<'a> {
             coverage: Coverage::default(),
             server: Server::new(config, now),
             now,
-            clients: (0..options.clients).map(|_| Client::new()).collect(),
+            clients: (0..options.clients)
+                .map(|index| {
+                    if index >= options.clients - options.book_clients {
+                        Client::new(Door::Book)
+                    } else {
+                        Client::new(Door::Resp)
+                    }
+                })
+                .collect(),
             model: Model::new(options.databases as usize, options.bulk_bytes_max as usize),
             garbage: Vec::new(),
             owners: Vec::new(),
@@ -174,7 +209,14 @@ impl<'a> World<'a> {
 
     /// Opens a connection, checking the server's maxclients decision.
     fn open(&mut self, owner: Owner) -> Result<Option<ConnectionId>, Failure> {
-        let result = self.server.connection_open(self.now, "10.0.0.1:40000");
+        let door = match owner {
+            Owner::Client(index) => self.clients[index].door,
+            Owner::Storm => Door::Resp,
+        };
+        let result = match door {
+            Door::Resp => self.server.connection_open(self.now, "10.0.0.1:40000"),
+            Door::Book => self.server.connection_open_book(self.now, "10.0.0.2:40000"),
+        };
         self.trace.u64(1);
         match result {
             Ok(id) => {
@@ -190,7 +232,11 @@ impl<'a> World<'a> {
                 Ok(Some(id))
             }
             Err(refused) => {
-                if self.open < self.options.clients_max as usize || refused.reply != REFUSED_REPLY {
+                let expected = match door {
+                    Door::Resp => REFUSED_REPLY.to_vec(),
+                    Door::Book => book::refused_reply(),
+                };
+                if self.open < self.options.clients_max as usize || refused.reply != expected {
                     return Err(Failure::WrongReply(format!(
                         "connection refused with {} of {} open: {:?}",
                         self.open,
@@ -316,6 +362,24 @@ impl<'a> World<'a> {
                 at += 1;
                 continue;
             }
+            if let (true, Some(Owner::Client(index))) = (reason.after_reply(), self.owner(id)) {
+                // Every command before the QUIT or the garbage ran and was answered; on the
+                // book's door the garbage itself gets no reply.
+                let client = &self.clients[index];
+                let answered = match (client.door, reason) {
+                    (Door::Book, CloseReason::ProtocolError) => {
+                        client.inflight.len() == 1 && client.inflight[0].is_none()
+                    }
+                    _ => client.inflight.is_empty(),
+                };
+                if !answered {
+                    return Err(Failure::WrongReply(format!(
+                        "{id}: closed ({}) with {} commands unanswered",
+                        reason.as_str(),
+                        client.inflight.len()
+                    )));
+                }
+            }
             if pending > 0 && self.rng.bool() {
                 // What the socket takes without waiting.
                 let written = self.rng.below(pending as u64 + 1) as usize;
@@ -351,7 +415,11 @@ impl<'a> World<'a> {
         }
         while client.checked < buffer.len() {
             let rest = &buffer[client.checked..];
-            let Some(len) = reply_len(rest) else {
+            let len = match client.door {
+                Door::Resp => reply_len(rest),
+                Door::Book => book::frame_len(rest),
+            };
+            let Some(len) = len else {
                 return Err(Failure::WrongReply(format!(
                     "{id}: partial reply in the send buffer: {:?}",
                     String::from_utf8_lossy(&rest[..rest.len().min(200)])
@@ -365,15 +433,32 @@ impl<'a> World<'a> {
                 )));
             };
             self.exact.clear();
-            let expect = match &request {
-                Some(args) => crate::exec::execute(
+            let wall = self.now.wall.as_millis();
+            let expect = match (&request, client.door) {
+                (Some(args), Door::Resp) => crate::exec::execute(
                     &mut self.model,
                     &mut client.session,
                     args,
-                    self.now.wall.as_millis(),
+                    wall,
                     &mut self.exact,
                 ),
-                None => Expect::ProtocolError,
+                (Some(args), Door::Book) => {
+                    self.coverage.book_replies += 1;
+                    book::execute(
+                        &mut self.model,
+                        &mut client.session,
+                        args,
+                        wall,
+                        &mut self.exact,
+                    )
+                }
+                (None, Door::Resp) => Expect::ProtocolError,
+                (None, Door::Book) => {
+                    return Err(Failure::WrongReply(format!(
+                        "{id}: a reply to a garbage book frame: {:?}",
+                        &reply[..reply.len().min(200)]
+                    )));
+                }
             };
             self.commands += 1;
             if self.options.overrides.model_fault && self.commands == 10 {
@@ -381,24 +466,28 @@ impl<'a> World<'a> {
             }
             if !matches(&expect, &self.exact, reply) {
                 return Err(Failure::WrongReply(format!(
-                    "{id} at {} {}: command {:?}\n  got      {:?}\n  expected {:?} {}",
+                    "{id} at {} {}: command {:?}\n  got      \"{}\"\n  expected \"{}\" {}",
                     self.now.monotonic,
                     self.now.wall,
                     request.as_ref().map(|args| args
                         .iter()
                         .map(|a| String::from_utf8_lossy(&a[..a.len().min(60)]).into_owned())
                         .collect::<Vec<_>>()),
-                    String::from_utf8_lossy(&reply[..reply.len().min(300)]),
+                    reply[..reply.len().min(300)].escape_ascii(),
                     match &expect {
-                        Expect::Exact =>
-                            String::from_utf8_lossy(&self.exact[..self.exact.len().min(300)])
-                                .into_owned(),
+                        Expect::Exact => self.exact[..self.exact.len().min(300)]
+                            .escape_ascii()
+                            .to_string(),
                         other => format!("{other:?}"),
                     },
                     if reply.len() > 300 { "(cut)" } else { "" }
                 )));
             }
-            if reply[0] == b'-' {
+            let error = match client.door {
+                Door::Resp => reply[0] == b'-',
+                Door::Book => reply[4] == 1,
+            };
+            if error {
                 self.coverage.error_replies += 1;
             }
             client.checked += len;
@@ -428,24 +517,30 @@ impl<'a> World<'a> {
         let client = &self.clients[index];
         if client.done_sending
             || client.closing.is_some()
-            || client.inflight.len() as u64 >= self.options.pipeline_max
+            || client.inflight.len() as u64 >= self.pipeline_max(index)
         {
             return Ok(());
         }
         if self.rng.chance(self.options.faults.garbage) {
-            let garbage = self.garbage_bytes();
+            let garbage = match client.door {
+                Door::Resp => self.garbage_bytes(),
+                Door::Book => book::garbage(&mut self.rng),
+            };
             let client = &mut self.clients[index];
             client.out.extend_from_slice(&garbage);
             client.inflight.push_back(None);
             client.done_sending = true;
             return Ok(());
         }
+        let door = client.door;
         let mut args = if self.rng.chance(self.options.faults.quit) {
             vec![b"QUIT".to_vec()]
+        } else if door == Door::Book {
+            book::command(&mut self.rng, &self.options)
         } else {
             generate::command(&mut self.rng, &self.options)
         };
-        if args[0] == b"PEXPIREAT" {
+        if door == Door::Resp && args[0] == b"PEXPIREAT" {
             let offset: i64 = std::str::from_utf8(&args[2])
                 .ok()
                 .and_then(|s| s.parse().ok())
@@ -455,12 +550,24 @@ impl<'a> World<'a> {
                 .into_bytes();
         }
         let client = &mut self.clients[index];
-        if args[0] == b"QUIT" {
+        if args.first().is_some_and(|name| name == b"QUIT") {
             client.done_sending = true;
         }
-        encode(&args, &mut client.out);
+        match door {
+            Door::Resp => encode(&args, &mut client.out),
+            Door::Book => encode_request(&args, &mut client.out),
+        }
         client.inflight.push_back(Some(args));
         Ok(())
+    }
+
+    /// Commands `index` keeps in flight at most: only client 0 may go past the per-call budget.
+    pub fn pipeline_max(&self, index: usize) -> u64 {
+        if index == DEEP_CLIENT && self.options.deep_pipeline_max > 0 {
+            self.options.deep_pipeline_max
+        } else {
+            self.options.pipeline_max
+        }
     }
 
     fn garbage_bytes(&mut self) -> Vec<u8> {
@@ -569,14 +676,39 @@ impl<'a> World<'a> {
             .poll_timeout()
             .is_some_and(|t| t <= self.now.monotonic);
         if due || spurious {
+            // Which connections the server had asked to close before this call.
+            let closing: Vec<bool> = self.clients.iter().map(|c| c.closing.is_some()).collect();
             self.server.handle_timeout(self.now);
             self.coverage.timeouts += 1;
             self.trace.u64(6);
             self.drain()?;
-            // Commands run only in the call that delivered them (pipelines stay under the
-            // per-call budget), so a timer must not have produced replies; check anyway.
-            for index in 0..self.clients.len() {
+            // Only the deep client can have commands left over past the per-call budget (see
+            // DEEP_CLIENT), so replies that a timer produced are its own, in its order.
+            for (index, was_closing) in closing.into_iter().enumerate() {
+                let Some(id) = self.clients[index].connection else {
+                    continue;
+                };
+                let fresh = self.server.send_buffer(id).len() - self.clients[index].checked;
+                if fresh == 0 {
+                    continue;
+                }
+                if let (true, Some(reason)) = (was_closing, self.clients[index].closing) {
+                    // Redis stops processing the input of a client it flagged for closing.
+                    return Err(Failure::WrongReply(format!(
+                        "{id}: handle_timeout ran commands of a connection it had asked to \
+                         close ({})",
+                        reason.as_str()
+                    )));
+                }
+                if index != DEEP_CLIENT || self.options.deep_pipeline_max == 0 {
+                    return Err(Failure::WrongReply(format!(
+                        "{id}: handle_timeout ran commands of client {index}, whose pipeline \
+                         stays under the per-call budget"
+                    )));
+                }
+                let before = self.commands;
                 self.check_replies(index)?;
+                self.coverage.timer_replies += self.commands - before;
             }
         }
         Ok(())

@@ -14,7 +14,7 @@ fn short() -> Overrides {
     }
 }
 
-fn assert_passes(seed: u64, overrides: &Overrides) {
+fn assert_passes(seed: u64, overrides: &Overrides) -> ferrodis_sim::Outcome {
     let outcome = run_seed(seed, overrides, false);
     if let Err(failure) = &outcome.result {
         panic!(
@@ -27,13 +27,20 @@ fn assert_passes(seed: u64, overrides: &Overrides) {
                 .unwrap_or_default()
         );
     }
+    outcome
 }
 
 #[test]
 fn a_few_hundred_seeds_pass() {
+    let (mut book, mut timer) = (0, 0);
     for seed in 0..300 {
-        assert_passes(seed, &short());
+        let coverage = assert_passes(seed, &short()).coverage;
+        book += coverage.book_replies;
+        timer += coverage.timer_replies;
     }
+    // The book's door and pipelines past the per-call budget were exercised.
+    assert!(book > 10_000, "{book} book replies");
+    assert!(timer > 1_000, "{timer} replies from handle_timeout");
 }
 
 #[test]
