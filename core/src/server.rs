@@ -476,6 +476,11 @@ impl Server {
         let Some(connection) = self.connection_mut(id) else {
             return;
         };
+        // A connection asked to close runs nothing more, whatever is still queued (Redis stops
+        // processing a client flagged to close, too).
+        if connection.closing.is_some() {
+            return;
+        }
         let door = connection.door;
         let query = std::mem::take(&mut connection.query);
         let mut parser = std::mem::take(&mut connection.parser);

@@ -1,15 +1,13 @@
-//! Core bugs the simulator found, reduced to a few calls. Ignored until the core is fixed; run
-//! with `cargo test -p ferrodis-sim -- --ignored`. Seeds that hit them stay out of the passing
-//! lists (seeds 1170 and 1333 of `--seeds 0..2000` hit the first one).
+//! Core bugs the simulator found, reduced to a few calls, kept as regression tests once fixed
+//! (their seeds are in `REGRESSION_SEEDS` too).
 
 use ferrodis_core::{CloseReason, Config, Instant, Now, Output, Server, UnixMillis};
 
-/// A connection closed for its output buffer stays in the queue of connections with leftover
-/// commands (past the per-call budget), and the next `handle_timeout` runs one more of its
-/// commands: `run_commands` checks `closing` only after executing a command, never before. Redis
-/// stops processing a client flagged to close. (Here `c` ends at 1.)
+/// Seeds 1170 and 1333: a connection closed for its output buffer stayed in the queue of
+/// connections with leftover commands (past the per-call budget), and the next `handle_timeout`
+/// ran one more of its commands (`c` ended at 1). Redis stops processing a client flagged to
+/// close; so does the core now.
 #[test]
-#[ignore = "core bug: handle_timeout runs commands of a connection it asked to close"]
 fn no_commands_run_after_an_output_buffer_close() {
     let config = Config {
         output_buffer_hard_bytes: 16 * 1024,
