@@ -113,7 +113,10 @@ pub fn encode(args: &[&[u8]]) -> Vec<u8> {
 
 /// Reads exactly one RESP2/RESP3 reply and returns its raw bytes.
 pub fn read_reply(stream: &mut TcpStream) -> Vec<u8> {
-    let mut reader = ReplyReader { stream, raw: Vec::new() };
+    let mut reader = ReplyReader {
+        stream,
+        raw: Vec::new(),
+    };
     reader.value();
     reader.raw
 }
@@ -126,7 +129,9 @@ struct ReplyReader<'a> {
 impl ReplyReader<'_> {
     fn byte(&mut self) -> u8 {
         let mut byte = [0u8; 1];
-        self.stream.read_exact(&mut byte).expect("read a reply byte");
+        self.stream
+            .read_exact(&mut byte)
+            .expect("read a reply byte");
         self.raw.push(byte[0]);
         byte[0]
     }
