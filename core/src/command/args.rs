@@ -1,7 +1,7 @@
 //! A cursor over a command's arguments, in the shape every handler uses: take what you need;
 //! option loops reject what is left over with a syntax error, as Redis does.
 
-use super::{CommandError, NOT_INTEGER, SYNTAX};
+use super::{c_string, CommandError, NOT_INTEGER, SYNTAX};
 use crate::protocol::resp::Args;
 use crate::util::number::parse_i64;
 
@@ -44,7 +44,29 @@ impl<'a> ArgCursor<'a> {
     }
 }
 
-/// True when `arg` equals the upper-case option name `option`, ignoring ASCII case.
+/// True when `arg` names the upper-case option `option`, ignoring ASCII case. Redis matches
+/// options with `strcasecmp`, which stops at a NUL byte, so `NX\0junk` is NX there too.
 pub(crate) fn is_option(arg: &[u8], option: &str) -> bool {
-    arg.eq_ignore_ascii_case(option.as_bytes())
+    c_string(arg).eq_ignore_ascii_case(option.as_bytes())
+}
+
+/// True when `arg` names the subcommand `name`, ignoring ASCII case. Redis finds subcommands
+/// (OBJECT ENCODING, CLIENT ID) in a table keyed by the whole argument, NUL bytes included.
+pub(crate) fn is_subcommand(arg: &[u8], name: &str) -> bool {
+    arg.eq_ignore_ascii_case(name.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_c_strings_and_subcommands_are_not() {
+        assert!(is_option(b"nx", "NX"));
+        assert!(is_option(b"NX\0junk", "NX"));
+        assert!(!is_option(b"NXX", "NX"));
+        assert!(!is_option(b"\0NX", "NX"));
+        assert!(is_subcommand(b"encoding", "ENCODING"));
+        assert!(!is_subcommand(b"ENCODING\0", "ENCODING"));
+    }
 }

@@ -1,6 +1,6 @@
 //! CONFIG GET / SET / RESETSTAT over the parameters ferrodis has.
 
-use super::args::is_option;
+use super::args::is_subcommand;
 use super::{unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx};
 use crate::config::Config;
 use crate::stats::Stats;
@@ -246,7 +246,7 @@ static PARAMETERS: &[Parameter] = &[
 /// CONFIG GET parameter [parameter ...] | SET parameter value [parameter value ...] | RESETSTAT
 pub(crate) fn config(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let subcommand = args.next_bytes()?;
-    if is_option(subcommand, "GET") {
+    if is_subcommand(subcommand, "GET") {
         if args.remaining() == 0 {
             return Err(wrong_arity("config|get"));
         }
@@ -265,13 +265,13 @@ pub(crate) fn config(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
             ctx.reply
                 .bulk((parameter.get)(&ctx.server.config).as_bytes());
         }
-    } else if is_option(subcommand, "SET") {
+    } else if is_subcommand(subcommand, "SET") {
         if args.remaining() < 2 || !args.remaining().is_multiple_of(2) {
             return Err(wrong_arity("config|set"));
         }
         config_set(ctx, args)?;
         ctx.reply.ok();
-    } else if is_option(subcommand, "RESETSTAT") {
+    } else if is_subcommand(subcommand, "RESETSTAT") {
         if args.remaining() != 0 {
             return Err(wrong_arity("config|resetstat"));
         }

@@ -1,8 +1,10 @@
 //! Connection commands: PING, ECHO, QUIT, RESET, HELLO, AUTH, SELECT, CLIENT.
 
-use super::args::is_option;
+use super::args::{is_option, is_subcommand};
 use super::keys::parse_db_index;
-use super::{unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX};
+use super::{
+    c_string, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX,
+};
 use crate::connection::{CloseReason, Connection};
 use crate::server::ConnectionId;
 use crate::util::number::parse_i64;
@@ -114,10 +116,11 @@ pub(crate) fn hello(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
             validate_client_name(requested)?;
             name = Some(requested);
         } else {
-            return Err(CommandError::owned(format!(
-                "ERR Syntax error in HELLO option '{}'",
-                String::from_utf8_lossy(option)
-            )));
+            return Err(CommandError::concat(&[
+                b"ERR Syntax error in HELLO option '",
+                c_string(option),
+                b"'",
+            ]));
         }
     }
     if let Some((user, password)) = credentials {
@@ -171,33 +174,33 @@ pub(crate) fn client(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     let subcommand = args.next_bytes()?;
     let remaining = args.remaining();
     let arity = |name: &str, ok: bool| if ok { Ok(()) } else { Err(wrong_arity(name)) };
-    if is_option(subcommand, "ID") {
+    if is_subcommand(subcommand, "ID") {
         arity("client|id", remaining == 0)?;
         let id = ctx.connection().client_id;
         ctx.reply.integer(id as i64);
-    } else if is_option(subcommand, "SETNAME") {
+    } else if is_subcommand(subcommand, "SETNAME") {
         arity("client|setname", remaining == 1)?;
         let name = args.next_bytes()?;
         validate_client_name(name)?;
         ctx.connection().name = (!name.is_empty()).then(|| name.to_vec());
         ctx.reply.ok();
-    } else if is_option(subcommand, "GETNAME") {
+    } else if is_subcommand(subcommand, "GETNAME") {
         arity("client|getname", remaining == 0)?;
         match ctx.connection().name.clone() {
             Some(name) => ctx.reply.bulk(&name),
             None => ctx.reply.null(),
         }
-    } else if is_option(subcommand, "LIST") {
+    } else if is_subcommand(subcommand, "LIST") {
         client_list(ctx, args)?;
-    } else if is_option(subcommand, "INFO") {
+    } else if is_subcommand(subcommand, "INFO") {
         arity("client|info", remaining == 0)?;
         let mut text = String::new();
         describe_client(ctx, ctx.id, &mut text);
         ctx.reply.verbatim(text.as_bytes());
-    } else if is_option(subcommand, "KILL") {
+    } else if is_subcommand(subcommand, "KILL") {
         arity("client|kill", remaining >= 1)?;
         client_kill(ctx, args)?;
-    } else if is_option(subcommand, "HELP") {
+    } else if is_subcommand(subcommand, "HELP") {
         let lines = [
             "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "GETNAME",
@@ -243,10 +246,11 @@ fn client_list(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult
             {
                 none_of_type = true;
             } else {
-                return Err(CommandError::owned(format!(
-                    "ERR Unknown client type '{}'",
-                    String::from_utf8_lossy(kind)
-                )));
+                return Err(CommandError::concat(&[
+                    b"ERR Unknown client type '",
+                    c_string(kind),
+                    b"'",
+                ]));
             }
         } else if is_option(option, "ID") && args.remaining() > 0 {
             let mut ids = Vec::new();
@@ -386,10 +390,11 @@ fn client_kill(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult
             {
                 normal_type = false;
             } else {
-                return Err(CommandError::owned(format!(
-                    "ERR Unknown client type '{}'",
-                    String::from_utf8_lossy(value)
-                )));
+                return Err(CommandError::concat(&[
+                    b"ERR Unknown client type '",
+                    c_string(value),
+                    b"'",
+                ]));
             }
         } else if is_option(option, "SKIPME") {
             if is_option(value, "YES") {

@@ -1,9 +1,9 @@
 //! Key space commands: DEL, EXISTS, TYPE, KEYS, SCAN, RANDOMKEY, RENAME, COPY, MOVE, SWAPDB...
 
-use super::args::is_option;
+use super::args::{is_option, is_subcommand};
 use super::{
-    unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, DB_OUT_OF_RANGE,
-    NOT_INTEGER, NO_SUCH_KEY, SYNTAX,
+    c_string, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx,
+    DB_OUT_OF_RANGE, NOT_INTEGER, NO_SUCH_KEY, SYNTAX,
 };
 use crate::reply::integer_text;
 use crate::server::Output;
@@ -11,6 +11,8 @@ use crate::util::glob::glob_match;
 use crate::util::number::parse_i64;
 
 const SAME_OBJECT: &str = "ERR source and destination objects are the same";
+const INT_OUT_OF_RANGE: &str =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";
 
 /// RANDOMKEY gives up after this many expired picks in a row and returns what it has (Redis
 /// does the same so that a keyspace full of expired keys cannot stall it).
@@ -119,8 +121,10 @@ pub(crate) fn scan(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     let mut steps_left = count.saturating_mul(10);
     loop {
         cursor = db.scan(now, cursor, |key, value| {
-            let type_matches = type_name
-                .is_none_or(|name| name.eq_ignore_ascii_case(value.type_name().as_bytes()));
+            // Redis compares the type with strcasecmp: up to a NUL byte.
+            let type_matches = type_name.is_none_or(|name| {
+                c_string(name).eq_ignore_ascii_case(value.type_name().as_bytes())
+            });
             let pattern_matches = pattern.is_none_or(|pattern| glob_match(pattern, key, false));
             if type_matches && pattern_matches {
                 found.push(key.to_vec());
@@ -145,14 +149,42 @@ pub(crate) fn scan(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     Ok(())
 }
 
-/// A SCAN cursor: an unsigned 64-bit decimal, as Redis's strtoull-based parser takes it.
+/// A SCAN cursor, read as Redis reads it: C's `strtoul` over the argument as a C string (so
+/// a sign is allowed, `-1` wraps to `u64::MAX` and the empty string is 0), rejecting a leading
+/// space, anything after the digits, and overflow.
 pub(crate) fn parse_cursor(bytes: &[u8]) -> Result<u64, CommandError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| CommandError::from("ERR invalid cursor"))?;
-    if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
-        return Err("ERR invalid cursor".into());
+    let invalid = || CommandError::from("ERR invalid cursor");
+    let text = c_string(bytes);
+    let (negative, digits) = match text.split_first() {
+        Some((b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r', _)) => return Err(invalid()),
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() {
+        // strtoul converted nothing and left its end pointer at the start: fine only when
+        // that is already the string's end.
+        return if text.is_empty() {
+            Ok(0)
+        } else {
+            Err(invalid())
+        };
     }
-    text.parse::<u64>()
-        .map_err(|_| CommandError::from("ERR invalid cursor"))
+    let mut magnitude: u64 = 0;
+    for &digit in digits {
+        if !digit.is_ascii_digit() {
+            return Err(invalid());
+        }
+        magnitude = magnitude
+            .checked_mul(10)
+            .and_then(|shifted| shifted.checked_add(u64::from(digit - b'0')))
+            .ok_or_else(invalid)?;
+    }
+    Ok(if negative {
+        magnitude.wrapping_neg()
+    } else {
+        magnitude
+    })
 }
 
 /// RANDOMKEY
@@ -222,11 +254,13 @@ fn rename_key(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, nx: bool) -> Comm
     Ok(())
 }
 
-/// A database index argument, with Redis's two errors.
+/// A database index argument, with Redis's three errors (`getIntFromObjectOrReply`, then the
+/// range of databases).
 pub(crate) fn parse_db_index(ctx: &Ctx<'_, '_>, bytes: &[u8]) -> Result<usize, CommandError> {
-    let index = parse_i64(bytes)
-        .filter(|index| i32::try_from(*index).is_ok())
-        .ok_or(CommandError::from(NOT_INTEGER))?;
+    let index = parse_i64(bytes).ok_or(CommandError::from(NOT_INTEGER))?;
+    if i32::try_from(index).is_err() {
+        return Err(INT_OUT_OF_RANGE.into());
+    }
     if index < 0 || index as usize >= ctx.server.dbs.len() {
         return Err(DB_OUT_OF_RANGE.into());
     }
@@ -321,7 +355,7 @@ pub(crate) fn swapdb(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
 /// OBJECT ENCODING|REFCOUNT|IDLETIME|FREQ|HELP key
 pub(crate) fn object(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let subcommand = args.next_bytes()?;
-    if is_option(subcommand, "HELP") && args.remaining() == 0 {
+    if is_subcommand(subcommand, "HELP") && args.remaining() == 0 {
         let lines = [
             "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "ENCODING <key>",
@@ -345,13 +379,13 @@ pub(crate) fn object(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         }
         return Ok(());
     }
-    let name = if is_option(subcommand, "ENCODING") {
+    let name = if is_subcommand(subcommand, "ENCODING") {
         "object|encoding"
-    } else if is_option(subcommand, "REFCOUNT") {
+    } else if is_subcommand(subcommand, "REFCOUNT") {
         "object|refcount"
-    } else if is_option(subcommand, "IDLETIME") {
+    } else if is_subcommand(subcommand, "IDLETIME") {
         "object|idletime"
-    } else if is_option(subcommand, "FREQ") {
+    } else if is_subcommand(subcommand, "FREQ") {
         "object|freq"
     } else {
         return Err(unknown_subcommand(subcommand, "OBJECT"));

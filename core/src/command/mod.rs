@@ -28,22 +28,28 @@ pub(crate) use book::execute_book;
 pub(crate) use table::lookup;
 
 /// A command's failure, sent as an error reply. The text carries its code (`ERR`, `WRONGTYPE`).
+/// Bytes, not `str`: Redis quotes arguments into errors as they are, invalid UTF-8 included.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct CommandError(Cow<'static, str>);
+pub(crate) struct CommandError(Cow<'static, [u8]>);
 
 impl CommandError {
     pub(crate) fn owned(text: String) -> CommandError {
-        CommandError(Cow::Owned(text))
+        CommandError(Cow::Owned(text.into_bytes()))
+    }
+
+    /// The parts joined, for errors that quote an argument's bytes.
+    pub(crate) fn concat(parts: &[&[u8]]) -> CommandError {
+        CommandError(Cow::Owned(parts.concat()))
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8] {
-        self.0.as_bytes()
+        &self.0
     }
 }
 
 impl From<&'static str> for CommandError {
     fn from(text: &'static str) -> CommandError {
-        CommandError(Cow::Borrowed(text))
+        CommandError(Cow::Borrowed(text.as_bytes()))
     }
 }
 
@@ -67,20 +73,29 @@ pub(crate) fn wrong_arity(name: &str) -> CommandError {
 }
 
 pub(crate) fn unknown_subcommand(subcommand: &[u8], command: &str) -> CommandError {
-    CommandError::owned(format!(
-        "ERR unknown subcommand '{}'. Try {} HELP.",
-        String::from_utf8_lossy(truncated(subcommand, 128)),
-        command
-    ))
+    CommandError::concat(&[
+        b"ERR unknown subcommand '",
+        truncated(subcommand, 128),
+        b"'. Try ",
+        command.as_bytes(),
+        b" HELP.",
+    ])
 }
 
+/// What C's `%.{max}s` prints of `bytes`: at most `max` bytes, stopping at a NUL.
 fn truncated(bytes: &[u8], max: usize) -> &[u8] {
-    // C's %.128s also stops at a NUL byte.
+    let c_text = c_string(bytes);
+    &c_text[..c_text.len().min(max)]
+}
+
+/// `bytes` up to its first NUL: what Redis sees where it treats an argument as a C string
+/// (`strcasecmp` option matching, `%s` in error texts).
+pub(crate) fn c_string(bytes: &[u8]) -> &[u8] {
     let end = bytes
         .iter()
         .position(|&byte| byte == 0)
         .unwrap_or(bytes.len());
-    &bytes[..end.min(max)]
+    &bytes[..end]
 }
 
 /// What a handler works with: the server, the calling connection and its reply.
@@ -146,19 +161,20 @@ pub(crate) fn execute(
 /// once their text reaches 128 bytes.
 fn unknown_command(args: Args<'_>) -> CommandError {
     let name = args.get(0).unwrap_or(b"");
-    let mut listed = String::new();
+    let mut listed = Vec::new();
     for arg in args.iter().skip(1) {
         if listed.len() >= 128 {
             break;
         }
         let room = 128 - listed.len();
-        listed.push('\'');
-        listed.push_str(&String::from_utf8_lossy(truncated(arg, room)));
-        listed.push_str("' ");
+        listed.push(b'\'');
+        listed.extend_from_slice(truncated(arg, room));
+        listed.extend_from_slice(b"' ");
     }
-    CommandError::owned(format!(
-        "ERR unknown command '{}', with args beginning with: {}",
-        String::from_utf8_lossy(truncated(name, 128)),
-        listed
-    ))
+    CommandError::concat(&[
+        b"ERR unknown command '",
+        truncated(name, 128),
+        b"', with args beginning with: ",
+        &listed,
+    ])
 }

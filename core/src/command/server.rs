@@ -1,6 +1,6 @@
 //! Server commands: COMMAND, CONFIG, INFO, DBSIZE, FLUSHDB, FLUSHALL, TIME, SHUTDOWN, DEBUG.
 
-use super::args::is_option;
+use super::args::{is_option, is_subcommand};
 use super::table::{CommandSpec, COMMANDS};
 use super::{
     lookup, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX,
@@ -128,17 +128,17 @@ pub(crate) fn command(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
         return Ok(());
     };
     args.next_bytes()?;
-    if is_option(subcommand, "COUNT") {
+    if is_subcommand(subcommand, "COUNT") {
         if args.remaining() != 0 {
             return Err(wrong_arity("command|count"));
         }
         ctx.reply.integer(COMMANDS.len() as i64);
-    } else if is_option(subcommand, "LIST") {
+    } else if is_subcommand(subcommand, "LIST") {
         ctx.reply.array(COMMANDS.len());
         for spec in COMMANDS {
             ctx.reply.bulk(spec.name.as_bytes());
         }
-    } else if is_option(subcommand, "INFO") {
+    } else if is_subcommand(subcommand, "INFO") {
         let names: Vec<&[u8]> = args.rest().collect();
         if names.is_empty() {
             ctx.reply.array(COMMANDS.len());
@@ -154,7 +154,7 @@ pub(crate) fn command(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
                 }
             }
         }
-    } else if is_option(subcommand, "DOCS") {
+    } else if is_subcommand(subcommand, "DOCS") {
         let names: Vec<&[u8]> = args.rest().collect();
         let specs: Vec<&CommandSpec> = if names.is_empty() {
             COMMANDS.iter().collect()

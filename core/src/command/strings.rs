@@ -89,9 +89,27 @@ pub(crate) fn set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRes
     let value = args.next_bytes()?;
     let (mut nx, mut xx, mut get) = (false, false, false);
     let mut keepttl = false;
+    // The expiry's argument, unit and whether it is relative. Redis lets the same expiry option
+    // repeat (the last one wins) but rejects two different ones, or one with KEEPTTL.
     let mut expire: Option<(&[u8], i64, bool)> = None;
     while let Some(option) = args.peek() {
         args.next_bytes()?;
+        let unit = if is_option(option, "EX") {
+            Some((1000, true))
+        } else if is_option(option, "PX") {
+            Some((1, true))
+        } else if is_option(option, "EXAT") {
+            Some((1000, false))
+        } else if is_option(option, "PXAT") {
+            Some((1, false))
+        } else {
+            None
+        };
+        // An expiry option is taken when no other kind (nor KEEPTTL) came before it.
+        let expiry_allowed = !keepttl
+            && expire
+                .is_none_or(|(_, unit_millis, relative)| unit == Some((unit_millis, relative)))
+            && args.peek().is_some();
         if is_option(option, "NX") && !xx {
             nx = true;
         } else if is_option(option, "XX") && !nx {
@@ -100,19 +118,8 @@ pub(crate) fn set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRes
             get = true;
         } else if is_option(option, "KEEPTTL") && expire.is_none() {
             keepttl = true;
-        } else if !keepttl && expire.is_none() && args.peek().is_some() {
-            let unit = if is_option(option, "EX") {
-                (1000, true)
-            } else if is_option(option, "PX") {
-                (1, true)
-            } else if is_option(option, "EXAT") {
-                (1000, false)
-            } else if is_option(option, "PXAT") {
-                (1, false)
-            } else {
-                return Err(SYNTAX.into());
-            };
-            expire = Some((args.next_bytes()?, unit.0, unit.1));
+        } else if let (Some((unit_millis, relative)), true) = (unit, expiry_allowed) {
+            expire = Some((args.next_bytes()?, unit_millis, relative));
         } else {
             return Err(SYNTAX.into());
         }
@@ -351,7 +358,9 @@ pub(crate) fn append(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         let len = bytes.len();
         ctx.reply.integer(len as i64);
     } else {
-        db.set(now, key, Value::RawStr(Box::new(suffix.to_vec())), false);
+        // A new key is stored as SET would store it (int, embstr or raw); only appending to an
+        // existing string makes it raw.
+        db.set(now, key, Value::from_bytes(suffix), false);
         ctx.reply.integer(suffix.len() as i64);
     }
     Ok(())

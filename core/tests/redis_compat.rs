@@ -1,0 +1,147 @@
+//! Replies that differed from Redis 7.0.15 in the differential test (io/tests/differential.rs),
+//! pinned here with the exact bytes Redis sends.
+
+use ferrodis_core::{Config, ConnectionId, Instant, Now, Server, UnixMillis};
+
+struct Client {
+    server: Server,
+    now: Now,
+    id: ConnectionId,
+}
+
+impl Client {
+    fn new() -> Client {
+        let now = Now::new(
+            Instant::from_millis(0),
+            UnixMillis::from_millis(1_700_000_000_000),
+        );
+        let mut server = Server::new(Config::default(), now);
+        let id = server.connection_open(now, "127.0.0.1:1000").unwrap();
+        while server.poll_output().is_some() {}
+        Client { server, now, id }
+    }
+
+    /// Sends one command (arguments as bytes) and returns every reply byte it produced.
+    fn call(&mut self, args: &[&[u8]]) -> Vec<u8> {
+        let mut request = format!("*{}\r\n", args.len()).into_bytes();
+        for arg in args {
+            request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+            request.extend_from_slice(arg);
+            request.extend_from_slice(b"\r\n");
+        }
+        let taken = self.server.connection_receive(self.now, self.id, &request);
+        assert_eq!(taken, request.len());
+        let reply = self.server.send_buffer(self.id).to_vec();
+        self.server.connection_sent(self.now, self.id, reply.len());
+        while self.server.poll_output().is_some() {}
+        self.server.check_invariants();
+        reply
+    }
+}
+
+#[test]
+fn errors_quote_arguments_as_bytes_not_as_utf8() {
+    let mut client = Client::new();
+    assert_eq!(
+        client.call(&[b"g\xfft", b"\xce\x00N", b"a\r\nb"]),
+        b"-ERR unknown command 'g\xfft', with args beginning with: '\xce' 'a  b' \r\n"
+    );
+    assert_eq!(
+        client.call(&[b"OBJECT", b"\xff"]),
+        b"-ERR unknown subcommand '\xff'. Try OBJECT HELP.\r\n"
+    );
+}
+
+#[test]
+fn options_stop_at_a_nul_byte_but_subcommands_do_not() {
+    let mut client = Client::new();
+    assert_eq!(client.call(&[b"SET", b"k", b"v", b"NX\0junk"]), b"+OK\r\n");
+    assert_eq!(client.call(&[b"SET", b"k", b"w", b"nx\0"]), b"$-1\r\n");
+    assert_eq!(
+        client.call(&[b"OBJECT", b"ENCODING\0", b"k"]),
+        b"-ERR unknown subcommand 'ENCODING'. Try OBJECT HELP.\r\n"
+    );
+}
+
+#[test]
+fn set_accepts_the_same_expiry_option_twice_but_not_two_different_ones() {
+    let mut client = Client::new();
+    assert_eq!(
+        client.call(&[b"SET", b"k", b"v", b"EX", b"100", b"ex", b"200"]),
+        b"+OK\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"SET", b"k", b"v", b"EX", b"100", b"PX", b"200"]),
+        b"-ERR syntax error\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"SET", b"k", b"v", b"KEEPTTL", b"KEEPTTL"]),
+        b"+OK\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"SET", b"k", b"v", b"PXAT", b"1", b"KEEPTTL"]),
+        b"-ERR syntax error\r\n"
+    );
+}
+
+#[test]
+fn append_to_a_missing_key_stores_it_as_set_would() {
+    let mut client = Client::new();
+    client.call(&[b"APPEND", b"number", b"123"]);
+    client.call(&[b"APPEND", b"short", b"abc"]);
+    client.call(&[b"APPEND", b"grown", b"abc"]);
+    client.call(&[b"APPEND", b"grown", b"def"]);
+    let encoding = |client: &mut Client, key: &[u8]| client.call(&[b"OBJECT", b"ENCODING", key]);
+    assert_eq!(encoding(&mut client, b"number"), b"$3\r\nint\r\n");
+    assert_eq!(encoding(&mut client, b"short"), b"$6\r\nembstr\r\n");
+    assert_eq!(encoding(&mut client, b"grown"), b"$3\r\nraw\r\n");
+}
+
+#[test]
+fn database_indexes_outside_int_range_have_their_own_error() {
+    let mut client = Client::new();
+    let out_of_range: &[u8] =
+        b"-ERR value is out of range, value must between -2147483648 and 2147483647\r\n";
+    assert_eq!(client.call(&[b"SELECT", b"2147483648"]), out_of_range);
+    assert_eq!(client.call(&[b"MOVE", b"k", b"-2147483649"]), out_of_range);
+    assert_eq!(
+        client.call(&[b"COPY", b"a", b"b", b"DB", b"99999999999"]),
+        out_of_range
+    );
+    assert_eq!(
+        client.call(&[b"SELECT", b"abc"]),
+        b"-ERR value is not an integer or out of range\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"SELECT", b"16"]),
+        b"-ERR DB index is out of range\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"SWAPDB", b"99999999999", b"0"]),
+        b"-ERR invalid first DB index\r\n"
+    );
+}
+
+#[test]
+fn scan_cursors_are_read_like_strtoul() {
+    let mut client = Client::new();
+    client.call(&[b"SET", b"k", b"v"]);
+    let full_scan: &[u8] = b"*2\r\n$1\r\n0\r\n*1\r\n$1\r\nk\r\n";
+    for zero in [&b""[..], b"+0", b"-0", b"00", b"0\0junk"] {
+        assert_eq!(client.call(&[b"SCAN", zero]), full_scan, "{zero:?}");
+    }
+    for invalid in [
+        &b" 0"[..],
+        b"-",
+        b"+",
+        b"0x1",
+        b"1.0",
+        b"18446744073709551616",
+    ] {
+        assert_eq!(
+            client.call(&[b"SCAN", invalid]),
+            b"-ERR invalid cursor\r\n",
+            "{invalid:?}"
+        );
+    }
+}
