@@ -122,14 +122,23 @@ impl Reply<'_> {
         if self.book {
             return book::write_dbl(self.out, value);
         }
-        let mut text = Vec::with_capacity(32);
-        format_f64(value, &mut text);
         if self.resp3 {
             self.out.push(b',');
-            self.out.extend_from_slice(&text);
+            format_f64(value, self.out);
             self.out.extend_from_slice(b"\r\n");
         } else {
-            self.bulk(&text);
+            // Format in place, then slip the bulk header in front of the text: no allocation.
+            let start = self.out.len();
+            format_f64(value, self.out);
+            let mut header = [0u8; 24];
+            header[0] = b'$';
+            let mut digits = [0u8; 20];
+            let len = integer_text((self.out.len() - start) as i64, &mut digits);
+            header[1..1 + len.len()].copy_from_slice(len);
+            header[1 + len.len()..3 + len.len()].copy_from_slice(b"\r\n");
+            self.out
+                .splice(start..start, header[..3 + len.len()].iter().copied());
+            self.out.extend_from_slice(b"\r\n");
         }
     }
 

@@ -127,6 +127,12 @@ pub fn format_f64(v: f64, out: &mut Vec<u8>) {
         out.extend_from_slice(if v > 0.0 { b"inf" } else { b"-inf" });
         return;
     }
+    // Integral values print as integers, as Redis's d2string does on its fast path; the text is
+    // the same as %.17g's for every integer below 1e17.
+    if v.fract() == 0.0 && v.abs() < 1e15 && !(v == 0.0 && v.is_sign_negative()) {
+        format_i64(v as i64, out);
+        return;
+    }
     // Rust's `{:.16e}` rounds the exact value to 17 significant digits, half to even, as glibc.
     let mut scientific = StackText::default();
     write!(scientific, "{v:.16e}").expect("a double fits in 64 bytes");
