@@ -134,31 +134,38 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     let mut failure = None;
     for (pair, &score) in pairs.chunks(2).zip(&scores) {
         let member = pair[1];
-        let current = zset.score(member);
-        let new_score = match current {
-            None if flags.xx => continue,
-            Some(_) if flags.nx => continue,
-            None => score,
+        let mut nan = false;
+        let (old, new) = zset.upsert(member, |current| match current {
+            None if flags.xx => None,
+            Some(_) if flags.nx => None,
+            None => Some(score),
             Some(current) => {
                 let candidate = if flags.incr { current + score } else { score };
                 if candidate.is_nan() {
-                    failure = Some("ERR resulting score is not a number (NaN)");
-                    break;
+                    nan = true;
+                    return None;
                 }
                 if (flags.lt && candidate >= current) || (flags.gt && candidate <= current) {
-                    continue;
+                    return None;
                 }
-                candidate
+                Some(candidate)
             }
+        });
+        if nan {
+            failure = Some("ERR resulting score is not a number (NaN)");
+            break;
+        }
+        let Some(new) = new else {
+            continue;
         };
         processed += 1;
-        match zset.insert(member, new_score) {
+        // Redis replies with the computed score even where it stores -0 as 0.
+        last_score = new;
+        match old {
             None => added += 1,
-            Some(old) if old != new_score => updated += 1,
+            Some(old) if old != new => updated += 1,
             Some(_) => {}
         }
-        // Redis replies with the computed score even where it stores -0 as 0.
-        last_score = new_score;
     }
     delete_if_empty(ctx, key);
     if let Some(failure) = failure {

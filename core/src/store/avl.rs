@@ -60,11 +60,19 @@ impl Links {
 
 const _: () = assert!(std::mem::size_of::<Links>() == 16);
 
+/// One arena slot. `item` is `None` for a free slot; free slots are chained through
+/// `links.parent`.
+#[derive(Debug)]
+struct Node<T> {
+    links: Links,
+    item: Option<T>,
+}
+
 #[derive(Debug)]
 pub struct Avl<T> {
-    links: ChunkedVec<Links>,
-    /// `None` marks a free slot; free slots are chained through `links[slot].parent`.
-    items: ChunkedVec<Option<T>>,
+    /// Links and item side by side: a step down the tree touches one cache line, not two.
+    nodes: ChunkedVec<Node<T>>,
+
     root: u32,
     free_head: u32,
     len: usize,
@@ -73,8 +81,7 @@ pub struct Avl<T> {
 impl<T> Default for Avl<T> {
     fn default() -> Self {
         Avl {
-            links: ChunkedVec::default(),
-            items: ChunkedVec::default(),
+            nodes: ChunkedVec::default(),
             root: NIL,
             free_head: NIL,
             len: 0,
@@ -92,20 +99,24 @@ impl<T: Ord> Avl<T> {
             parent = cursor;
             go_left = item < *self.item(cursor);
             cursor = if go_left {
-                self.links[cursor as usize].left
+                self.nodes[cursor as usize].links.left
             } else {
-                self.links[cursor as usize].right
+                self.nodes[cursor as usize].links.right
             };
         }
         let node = self.allocate(item, parent);
         if parent == NIL {
             self.root = node;
         } else if go_left {
-            self.links[parent as usize].left = node;
+            self.nodes[parent as usize].links.left = node;
         } else {
-            self.links[parent as usize].right = node;
+            self.nodes[parent as usize].links.right = node;
         }
-        self.root = self.fix_to_root(node);
+        self.root = if parent == NIL {
+            node
+        } else {
+            self.fix_path(parent, 1)
+        };
         NodeId(node)
     }
 }
@@ -130,11 +141,17 @@ impl<T> Avl<T> {
 
     /// Mutable access for changes that keep the item's order (the caller's promise).
     pub fn get_mut_same_order(&mut self, node: NodeId) -> &mut T {
-        self.items[node.0 as usize].as_mut().expect("a live node")
+        self.nodes[node.0 as usize]
+            .item
+            .as_mut()
+            .expect("a live node")
     }
 
     fn item(&self, node: u32) -> &T {
-        self.items[node as usize].as_ref().expect("a live node")
+        self.nodes[node as usize]
+            .item
+            .as_ref()
+            .expect("a live node")
     }
 
     fn allocate(&mut self, item: T, parent: u32) -> u32 {
@@ -148,14 +165,16 @@ impl<T> Avl<T> {
         self.len += 1;
         if self.free_head != NIL {
             let node = self.free_head;
-            self.free_head = self.links[node as usize].parent;
-            self.links[node as usize] = links;
-            self.items[node as usize] = Some(item);
+            self.free_head = self.nodes[node as usize].links.parent;
+            self.nodes[node as usize].links = links;
+            self.nodes[node as usize].item = Some(item);
             node
         } else {
-            self.links.push(links);
-            self.items.push(Some(item));
-            (self.links.len() - 1) as u32
+            self.nodes.push(Node {
+                links,
+                item: Some(item),
+            });
+            (self.nodes.len() - 1) as u32
         }
     }
 
@@ -163,7 +182,7 @@ impl<T> Avl<T> {
         if node == NIL {
             0
         } else {
-            self.links[node as usize].height()
+            self.nodes[node as usize].links.height()
         }
     }
 
@@ -171,44 +190,44 @@ impl<T> Avl<T> {
         if node == NIL {
             0
         } else {
-            self.links[node as usize].size()
+            self.nodes[node as usize].links.size()
         }
     }
 
     fn update(&mut self, node: u32) {
-        let Links { left, right, .. } = self.links[node as usize];
+        let Links { left, right, .. } = self.nodes[node as usize].links;
         let height = 1 + self.height(left).max(self.height(right));
         let size = 1 + self.size(left) + self.size(right);
-        self.links[node as usize].set(height, size);
+        self.nodes[node as usize].links.set(height, size);
     }
 
     fn rotate_left(&mut self, node: u32) -> u32 {
-        let parent = self.links[node as usize].parent;
-        let new_top = self.links[node as usize].right;
-        let inner = self.links[new_top as usize].left;
-        self.links[node as usize].right = inner;
+        let parent = self.nodes[node as usize].links.parent;
+        let new_top = self.nodes[node as usize].links.right;
+        let inner = self.nodes[new_top as usize].links.left;
+        self.nodes[node as usize].links.right = inner;
         if inner != NIL {
-            self.links[inner as usize].parent = node;
+            self.nodes[inner as usize].links.parent = node;
         }
-        self.links[new_top as usize].parent = parent;
-        self.links[new_top as usize].left = node;
-        self.links[node as usize].parent = new_top;
+        self.nodes[new_top as usize].links.parent = parent;
+        self.nodes[new_top as usize].links.left = node;
+        self.nodes[node as usize].links.parent = new_top;
         self.update(node);
         self.update(new_top);
         new_top
     }
 
     fn rotate_right(&mut self, node: u32) -> u32 {
-        let parent = self.links[node as usize].parent;
-        let new_top = self.links[node as usize].left;
-        let inner = self.links[new_top as usize].right;
-        self.links[node as usize].left = inner;
+        let parent = self.nodes[node as usize].links.parent;
+        let new_top = self.nodes[node as usize].links.left;
+        let inner = self.nodes[new_top as usize].links.right;
+        self.nodes[node as usize].links.left = inner;
         if inner != NIL {
-            self.links[inner as usize].parent = node;
+            self.nodes[inner as usize].links.parent = node;
         }
-        self.links[new_top as usize].parent = parent;
-        self.links[new_top as usize].right = node;
-        self.links[node as usize].parent = new_top;
+        self.nodes[new_top as usize].links.parent = parent;
+        self.nodes[new_top as usize].links.right = node;
+        self.nodes[node as usize].links.parent = new_top;
         self.update(node);
         self.update(new_top);
         new_top
@@ -216,52 +235,68 @@ impl<T> Avl<T> {
 
     /// The left subtree is two taller than the right.
     fn fix_left(&mut self, node: u32) -> u32 {
-        let left = self.links[node as usize].left;
-        if self.height(self.links[left as usize].left)
-            < self.height(self.links[left as usize].right)
+        let left = self.nodes[node as usize].links.left;
+        if self.height(self.nodes[left as usize].links.left)
+            < self.height(self.nodes[left as usize].links.right)
         {
             let rotated = self.rotate_left(left);
-            self.links[node as usize].left = rotated;
+            self.nodes[node as usize].links.left = rotated;
         }
         self.rotate_right(node)
     }
 
     /// The right subtree is two taller than the left.
     fn fix_right(&mut self, node: u32) -> u32 {
-        let right = self.links[node as usize].right;
-        if self.height(self.links[right as usize].right)
-            < self.height(self.links[right as usize].left)
+        let right = self.nodes[node as usize].links.right;
+        if self.height(self.nodes[right as usize].links.right)
+            < self.height(self.nodes[right as usize].links.left)
         {
             let rotated = self.rotate_right(right);
-            self.links[node as usize].right = rotated;
+            self.nodes[node as usize].links.right = rotated;
         }
         self.rotate_left(node)
     }
 
-    /// Updates sizes and heights from `node` up, rebalancing on the way; returns the new root.
-    fn fix_to_root(&mut self, mut node: u32) -> u32 {
-        loop {
-            let parent = self.links[node as usize].parent;
+    /// After a node was added below `node` or removed from below it (`size_delta` +1 or -1),
+    /// walks up to the root: sizes change all the way, heights and balance only until a subtree
+    /// comes out as high as it was, after which nothing above can need a rotation. That keeps
+    /// the common case from reading every sibling on the path. Returns the root.
+    fn fix_path(&mut self, mut node: u32, size_delta: i32) -> u32 {
+        let mut heights_settled = false;
+        while node != NIL {
+            let parent = self.nodes[node as usize].links.parent;
+            if heights_settled {
+                let links = &mut self.nodes[node as usize].links;
+                let size = links.size().wrapping_add_signed(size_delta);
+                links.set(links.height(), size);
+                node = parent;
+                continue;
+            }
+            let old_height = self.height(node);
             self.update(node);
-            let left = self.height(self.links[node as usize].left);
-            let right = self.height(self.links[node as usize].right);
-            let fixed = if left == right + 2 {
+            let left = self.height(self.nodes[node as usize].links.left);
+            let right = self.height(self.nodes[node as usize].links.right);
+            let top = if left == right + 2 {
                 self.fix_left(node)
             } else if right == left + 2 {
                 self.fix_right(node)
             } else {
                 node
             };
+            heights_settled = self.height(top) == old_height;
             if parent == NIL {
-                return fixed;
+                return top;
             }
-            if self.links[parent as usize].left == node {
-                self.links[parent as usize].left = fixed;
-            } else {
-                self.links[parent as usize].right = fixed;
+            if top != node {
+                if self.nodes[parent as usize].links.left == node {
+                    self.nodes[parent as usize].links.left = top;
+                } else {
+                    self.nodes[parent as usize].links.right = top;
+                }
             }
             node = parent;
         }
+        self.root
     }
 
     /// Detaches a node with at most one child; returns the new root.
@@ -271,40 +306,40 @@ impl<T> Avl<T> {
             right,
             parent,
             ..
-        } = self.links[node as usize];
+        } = self.nodes[node as usize].links;
         let child = if left != NIL { left } else { right };
         if child != NIL {
-            self.links[child as usize].parent = parent;
+            self.nodes[child as usize].links.parent = parent;
         }
         if parent == NIL {
             return child;
         }
-        if self.links[parent as usize].left == node {
-            self.links[parent as usize].left = child;
+        if self.nodes[parent as usize].links.left == node {
+            self.nodes[parent as usize].links.left = child;
         } else {
-            self.links[parent as usize].right = child;
+            self.nodes[parent as usize].links.right = child;
         }
-        self.fix_to_root(parent)
+        self.fix_path(parent, -1)
     }
 
     /// Removes a node and returns its item. Other nodes keep their ids.
     pub fn remove(&mut self, node: NodeId) -> T {
         let node = node.0;
-        let Links { left, right, .. } = self.links[node as usize];
+        let Links { left, right, .. } = self.nodes[node as usize].links;
         if left == NIL || right == NIL {
             self.root = self.detach_easy(node);
         } else {
             // Detach the successor, then put it where `node` was.
             let mut victim = right;
-            while self.links[victim as usize].left != NIL {
-                victim = self.links[victim as usize].left;
+            while self.nodes[victim as usize].links.left != NIL {
+                victim = self.nodes[victim as usize].links.left;
             }
             let root = self.detach_easy(victim);
-            let links = self.links[node as usize];
-            self.links[victim as usize] = links;
+            let links = self.nodes[node as usize].links;
+            self.nodes[victim as usize].links = links;
             for child in [links.left, links.right] {
                 if child != NIL {
-                    self.links[child as usize].parent = victim;
+                    self.nodes[child as usize].links.parent = victim;
                 }
             }
             if links.parent == NIL {
@@ -312,17 +347,17 @@ impl<T> Avl<T> {
             } else {
                 self.root = root;
                 let parent = links.parent as usize;
-                if self.links[parent].left == node {
-                    self.links[parent].left = victim;
+                if self.nodes[parent].links.left == node {
+                    self.nodes[parent].links.left = victim;
                 } else {
-                    self.links[parent].right = victim;
+                    self.nodes[parent].links.right = victim;
                 }
             }
         }
         self.len -= 1;
-        self.links[node as usize].parent = self.free_head;
+        self.nodes[node as usize].links.parent = self.free_head;
         self.free_head = node;
-        self.items[node as usize].take().expect("a live node")
+        self.nodes[node as usize].item.take().expect("a live node")
     }
 
     pub fn first(&self) -> Option<NodeId> {
@@ -330,8 +365,8 @@ impl<T> Avl<T> {
         if node == NIL {
             return None;
         }
-        while self.links[node as usize].left != NIL {
-            node = self.links[node as usize].left;
+        while self.nodes[node as usize].links.left != NIL {
+            node = self.nodes[node as usize].links.left;
         }
         Some(NodeId(node))
     }
@@ -341,8 +376,8 @@ impl<T> Avl<T> {
         if node == NIL {
             return None;
         }
-        while self.links[node as usize].right != NIL {
-            node = self.links[node as usize].right;
+        while self.nodes[node as usize].links.right != NIL {
+            node = self.nodes[node as usize].links.right;
         }
         Some(NodeId(node))
     }
@@ -354,10 +389,10 @@ impl<T> Avl<T> {
         let mut node = self.root;
         while node != NIL {
             if compare(self.item(node)) == Ordering::Less {
-                node = self.links[node as usize].right;
+                node = self.nodes[node as usize].links.right;
             } else {
                 found = node;
-                node = self.links[node as usize].left;
+                node = self.nodes[node as usize].links.left;
             }
         }
         (found != NIL).then_some(NodeId(found))
@@ -373,18 +408,18 @@ impl<T> Avl<T> {
                 right,
                 parent,
                 ..
-            } = self.links[node as usize];
+            } = self.nodes[node as usize].links;
             if position < delta && position + i64::from(self.size(right)) >= delta {
                 node = right;
-                position += i64::from(self.size(self.links[node as usize].left)) + 1;
+                position += i64::from(self.size(self.nodes[node as usize].links.left)) + 1;
             } else if position > delta && position - i64::from(self.size(left)) <= delta {
                 node = left;
-                position -= i64::from(self.size(self.links[node as usize].right)) + 1;
+                position -= i64::from(self.size(self.nodes[node as usize].links.right)) + 1;
             } else {
                 if parent == NIL {
                     return None;
                 }
-                if self.links[parent as usize].right == node {
+                if self.nodes[parent as usize].links.right == node {
                     position -= i64::from(self.size(left)) + 1;
                 } else {
                     position += i64::from(self.size(right)) + 1;
@@ -403,13 +438,13 @@ impl<T> Avl<T> {
         let mut node = self.root;
         let mut rank = rank as u32;
         loop {
-            let left_size = self.size(self.links[node as usize].left);
+            let left_size = self.size(self.nodes[node as usize].links.left);
             match rank.cmp(&left_size) {
-                Ordering::Less => node = self.links[node as usize].left,
+                Ordering::Less => node = self.nodes[node as usize].links.left,
                 Ordering::Equal => return Some(NodeId(node)),
                 Ordering::Greater => {
                     rank -= left_size + 1;
-                    node = self.links[node as usize].right;
+                    node = self.nodes[node as usize].links.right;
                 }
             }
         }
@@ -418,14 +453,14 @@ impl<T> Avl<T> {
     /// How many nodes come before `node`.
     pub fn rank(&self, node: NodeId) -> usize {
         let mut node = node.0;
-        let mut rank = self.size(self.links[node as usize].left) as usize;
+        let mut rank = self.size(self.nodes[node as usize].links.left) as usize;
         loop {
-            let parent = self.links[node as usize].parent;
+            let parent = self.nodes[node as usize].links.parent;
             if parent == NIL {
                 return rank;
             }
-            if self.links[parent as usize].right == node {
-                rank += self.size(self.links[parent as usize].left) as usize + 1;
+            if self.nodes[parent as usize].links.right == node {
+                rank += self.size(self.nodes[parent as usize].links.left) as usize + 1;
             }
             node = parent;
         }
@@ -433,20 +468,20 @@ impl<T> Avl<T> {
 
     pub fn next(&self, node: NodeId) -> Option<NodeId> {
         let mut node = node.0;
-        let right = self.links[node as usize].right;
+        let right = self.nodes[node as usize].links.right;
         if right != NIL {
             let mut next = right;
-            while self.links[next as usize].left != NIL {
-                next = self.links[next as usize].left;
+            while self.nodes[next as usize].links.left != NIL {
+                next = self.nodes[next as usize].links.left;
             }
             return Some(NodeId(next));
         }
         loop {
-            let parent = self.links[node as usize].parent;
+            let parent = self.nodes[node as usize].links.parent;
             if parent == NIL {
                 return None;
             }
-            if self.links[parent as usize].left == node {
+            if self.nodes[parent as usize].links.left == node {
                 return Some(NodeId(parent));
             }
             node = parent;
@@ -455,20 +490,20 @@ impl<T> Avl<T> {
 
     pub fn prev(&self, node: NodeId) -> Option<NodeId> {
         let mut node = node.0;
-        let left = self.links[node as usize].left;
+        let left = self.nodes[node as usize].links.left;
         if left != NIL {
             let mut prev = left;
-            while self.links[prev as usize].right != NIL {
-                prev = self.links[prev as usize].right;
+            while self.nodes[prev as usize].links.right != NIL {
+                prev = self.nodes[prev as usize].links.right;
             }
             return Some(NodeId(prev));
         }
         loop {
-            let parent = self.links[node as usize].parent;
+            let parent = self.nodes[node as usize].links.parent;
             if parent == NIL {
                 return None;
             }
-            if self.links[parent as usize].right == node {
+            if self.nodes[parent as usize].links.right == node {
                 return Some(NodeId(parent));
             }
             node = parent;
@@ -492,13 +527,13 @@ impl<T: Ord> Avl<T> {
         if self.root == NIL {
             assert_eq!(self.len, 0);
         } else {
-            assert_eq!(self.links[self.root as usize].parent, NIL);
+            assert_eq!(self.nodes[self.root as usize].links.parent, NIL);
             assert_eq!(self.size(self.root) as usize, self.len);
         }
         // Iterative post-order-free check: every live node checked against its children.
         let mut live = 0;
-        for (index, item) in self.items.iter().enumerate() {
-            let Some(item) = item else {
+        for (index, node) in self.nodes.iter().enumerate() {
+            let Some(item) = &node.item else {
                 continue;
             };
             live += 1;
@@ -507,8 +542,8 @@ impl<T: Ord> Avl<T> {
                 right,
                 height_and_size,
                 parent,
-            } = self.links[index];
-            let links = self.links[index];
+            } = self.nodes[index].links;
+            let links = self.nodes[index].links;
             assert_eq!(
                 links.height(),
                 1 + self.height(left).max(self.height(right))
@@ -520,11 +555,11 @@ impl<T: Ord> Avl<T> {
                 "unbalanced"
             );
             if left != NIL {
-                assert_eq!(self.links[left as usize].parent, index as u32);
+                assert_eq!(self.nodes[left as usize].links.parent, index as u32);
                 assert!(self.item(left) <= item, "order");
             }
             if right != NIL {
-                assert_eq!(self.links[right as usize].parent, index as u32);
+                assert_eq!(self.nodes[right as usize].links.parent, index as u32);
                 assert!(self.item(right) >= item, "order");
             }
             if parent == NIL {
@@ -545,11 +580,11 @@ impl<T: Ord> Avl<T> {
         let mut free = 0;
         let mut cursor = self.free_head;
         while cursor != NIL {
-            assert!(self.items[cursor as usize].is_none());
+            assert!(self.nodes[cursor as usize].item.is_none());
             free += 1;
-            cursor = self.links[cursor as usize].parent;
+            cursor = self.nodes[cursor as usize].links.parent;
         }
-        assert_eq!(free + self.len, self.items.len());
+        assert_eq!(free + self.len, self.nodes.len());
     }
 }
 

@@ -80,34 +80,56 @@ impl ZSet {
     }
 
     /// Adds or moves `member`; returns its previous score.
+    pub fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
+        self.upsert(member, |_| Some(score)).0
+    }
+
+    /// Looks `member` up once and lets `decide` pick its score from the current one (`None` if
+    /// absent); `decide` returning `None` leaves the set as it was. Returns the old score and
+    /// the score `decide` chose, as computed (the reply of ZADD INCR and ZINCRBY).
     ///
     /// -0 is stored as 0: small sorted sets in Redis (listpack) keep scores as text and turn -0
-    /// into 0, and those are the sets people see most.
-    pub fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
+    /// into 0, and those are the sets people see most. An unchanged score (by `==`, as Redis
+    /// compares) leaves the member where it is.
+    pub fn upsert(
+        &mut self,
+        member: &[u8],
+        decide: impl FnOnce(Option<f64>) -> Option<f64>,
+    ) -> (Option<f64>, Option<f64>) {
+        let (slot, inserted) = self
+            .members
+            .get_or_insert_with(member, || NodeId::from_index(u32::MAX));
+        if inserted {
+            let Some(score) = decide(None) else {
+                self.members.remove(member);
+                return (None, None);
+            };
+            assert!(
+                !score.is_nan(),
+                "NaN scores are rejected before they get here"
+            );
+            assert!(!self.tree.is_full(), "callers check has_room first");
+            *slot = self.tree.insert(ZItem {
+                score: score + 0.0,
+                member: member.into(),
+            });
+            return (None, Some(score));
+        }
+        let node = *slot;
+        let old = self.tree.get(node).score;
+        let Some(score) = decide(Some(old)) else {
+            return (Some(old), None);
+        };
         assert!(
             !score.is_nan(),
             "NaN scores are rejected before they get here"
         );
-        let score = score + 0.0;
-        if let Some(&node) = self.members.get(member) {
-            let old = self.tree.get(node).score;
-            // Redis compares with `!=`: -0 and 0 are the same score, and the old one stays.
-            if old == score {
-                return Some(old);
-            }
+        if old != score {
             let mut item = self.tree.remove(node);
-            item.score = score;
-            let moved = self.tree.insert(item);
-            *self.members.get_mut(member).expect("member present") = moved;
-            return Some(old);
+            item.score = score + 0.0;
+            *slot = self.tree.insert(item);
         }
-        assert!(!self.tree.is_full(), "callers check has_room first");
-        let node = self.tree.insert(ZItem {
-            score,
-            member: member.into(),
-        });
-        self.members.insert(member, node);
-        None
+        (Some(old), Some(score))
     }
 
     /// Removes `member`; returns its score.
