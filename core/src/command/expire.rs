@@ -1,7 +1,7 @@
 //! Expiry commands: EXPIRE family, TTL family, PERSIST, SETEX, PSETEX, GETEX.
 
 use super::args::is_option;
-use super::strings::{expiry_from, reply_string, store_string, Expiry};
+use super::strings::{expiry_from, expiry_unit, reply_string, store_string, Expiry};
 use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX};
 use crate::time::UnixMillis;
 use crate::util::number::parse_i64;
@@ -216,17 +216,7 @@ pub(crate) fn getex(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
     let mut expire: Option<(&[u8], i64, bool)> = None;
     while args.remaining() > 0 {
         let option = args.next_bytes()?;
-        let unit = if is_option(option, "EX") {
-            Some((1000, true))
-        } else if is_option(option, "PX") {
-            Some((1, true))
-        } else if is_option(option, "EXAT") {
-            Some((1000, false))
-        } else if is_option(option, "PXAT") {
-            Some((1, false))
-        } else {
-            None
-        };
+        let unit = expiry_unit(option);
         match unit {
             Some((unit, relative)) if expire.is_none() && !persist && args.remaining() > 0 => {
                 expire = Some((args.next_bytes()?, unit, relative));

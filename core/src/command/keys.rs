@@ -92,26 +92,11 @@ pub(crate) fn keys(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
 /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 pub(crate) fn scan(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let cursor = parse_cursor(args.next_bytes()?)?;
-    let mut pattern: Option<&[u8]> = None;
-    let mut count: usize = 10;
-    let mut type_name: Option<&[u8]> = None;
-    while args.remaining() > 0 {
-        let option = args.next_bytes()?;
-        if is_option(option, "COUNT") && args.remaining() > 0 {
-            let value = args.next_i64()?;
-            if value < 1 {
-                return Err(SYNTAX.into());
-            }
-            count = value as usize;
-        } else if is_option(option, "MATCH") && args.remaining() > 0 {
-            let value = args.next_bytes()?;
-            pattern = (value != b"*").then_some(value);
-        } else if is_option(option, "TYPE") && args.remaining() > 0 {
-            type_name = Some(args.next_bytes()?);
-        } else {
-            return Err(SYNTAX.into());
-        }
-    }
+    let ScanOptions {
+        pattern,
+        count,
+        type_name,
+    } = ScanOptions::parse(args, true)?;
     let now = ctx.server.now.wall;
     let db = &ctx.server.dbs[ctx.db];
     let mut found: Vec<Vec<u8>> = Vec::new();
@@ -147,6 +132,45 @@ pub(crate) fn scan(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
         ctx.reply.bulk(&key);
     }
     Ok(())
+}
+
+/// The options of SCAN (`MATCH`, `COUNT`, and `TYPE` where `with_type`) and of ZSCAN.
+pub(crate) struct ScanOptions<'a> {
+    /// None for no pattern (or `*`, which matches everything).
+    pub(crate) pattern: Option<&'a [u8]>,
+    pub(crate) count: usize,
+    pub(crate) type_name: Option<&'a [u8]>,
+}
+
+impl<'a> ScanOptions<'a> {
+    pub(crate) fn parse(
+        args: &mut ArgCursor<'a>,
+        with_type: bool,
+    ) -> Result<ScanOptions<'a>, CommandError> {
+        let mut options = ScanOptions {
+            pattern: None,
+            count: 10,
+            type_name: None,
+        };
+        while args.remaining() > 0 {
+            let option = args.next_bytes()?;
+            if is_option(option, "COUNT") && args.remaining() > 0 {
+                let value = args.next_i64()?;
+                if value < 1 {
+                    return Err(SYNTAX.into());
+                }
+                options.count = value as usize;
+            } else if is_option(option, "MATCH") && args.remaining() > 0 {
+                let value = args.next_bytes()?;
+                options.pattern = (value != b"*").then_some(value);
+            } else if with_type && is_option(option, "TYPE") && args.remaining() > 0 {
+                options.type_name = Some(args.next_bytes()?);
+            } else {
+                return Err(SYNTAX.into());
+            }
+        }
+        Ok(options)
+    }
 }
 
 /// A SCAN cursor, read as Redis reads it: C's `strtoul` over the argument as a C string (so

@@ -57,6 +57,21 @@ pub(crate) enum Expiry {
     At(UnixMillis),
 }
 
+/// The unit (milliseconds per step) and relativeness of an EX / PX / EXAT / PXAT option.
+pub(crate) fn expiry_unit(option: &[u8]) -> Option<(i64, bool)> {
+    if is_option(option, "EX") {
+        Some((1000, true))
+    } else if is_option(option, "PX") {
+        Some((1, true))
+    } else if is_option(option, "EXAT") {
+        Some((1000, false))
+    } else if is_option(option, "PXAT") {
+        Some((1, false))
+    } else {
+        None
+    }
+}
+
 /// Turns an EX/PX/EXAT/PXAT argument into an absolute time, with Redis's checks and texts.
 pub(crate) fn expiry_from(
     arg: &[u8],
@@ -94,17 +109,7 @@ pub(crate) fn set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRes
     let mut expire: Option<(&[u8], i64, bool)> = None;
     while let Some(option) = args.peek() {
         args.next_bytes()?;
-        let unit = if is_option(option, "EX") {
-            Some((1000, true))
-        } else if is_option(option, "PX") {
-            Some((1, true))
-        } else if is_option(option, "EXAT") {
-            Some((1000, false))
-        } else if is_option(option, "PXAT") {
-            Some((1, false))
-        } else {
-            None
-        };
+        let unit = expiry_unit(option);
         // An expiry option is taken when no other kind (nor KEEPTTL) came before it.
         let expiry_allowed = !keepttl
             && expire

@@ -2,7 +2,7 @@
 //! ZCARD, ZRANK, ZREVRANK, ZPOPMIN, ZPOPMAX, ZRANDMEMBER, ZSCAN, and the book's ZQUERY.
 
 use super::args::is_option;
-use super::keys::parse_cursor;
+use super::keys::{parse_cursor, ScanOptions};
 use super::{
     ArgCursor, CommandError, CommandResult, Ctx, NOT_FLOAT, NOT_INTEGER, SYNTAX, WRONGTYPE,
 };
@@ -418,23 +418,7 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
 pub(crate) fn zscan(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let cursor = parse_cursor(args.next_bytes()?)?;
-    let mut pattern: Option<&[u8]> = None;
-    let mut count: usize = 10;
-    while args.remaining() > 0 {
-        let option = args.next_bytes()?;
-        if is_option(option, "COUNT") && args.remaining() > 0 {
-            let value = args.next_i64()?;
-            if value < 1 {
-                return Err(SYNTAX.into());
-            }
-            count = value as usize;
-        } else if is_option(option, "MATCH") && args.remaining() > 0 {
-            let value = args.next_bytes()?;
-            pattern = (value != b"*").then_some(value);
-        } else {
-            return Err(SYNTAX.into());
-        }
-    }
+    let ScanOptions { pattern, count, .. } = ScanOptions::parse(args, false)?;
     let now = ctx.server.now.wall;
     let Some(zset) = read_zset(&mut ctx.server.dbs[ctx.db], now, key)? else {
         ctx.reply.array(2);
