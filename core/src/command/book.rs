@@ -17,7 +17,7 @@ use crate::protocol::resp::Args;
 use crate::reply::{integer_text, Reply};
 use crate::server::{ConnectionId, Server};
 use crate::store::db::Db;
-use crate::store::zset::{compare_scores, ZSet};
+use crate::store::zset::ZSet;
 use crate::time::UnixMillis;
 use crate::util::number::parse_f64;
 use crate::value::Value;
@@ -289,19 +289,7 @@ fn zquery(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
         return Ok(());
     };
     let zset: &ZSet = zset;
-    let mut node = zset
-        .seek(|item| compare_scores(item.score, score).then_with(|| (*item.member).cmp(name)))
-        .and_then(|node| zset.offset(node, offset));
-    let mut items = Vec::new();
-    let mut elements = 0i64;
-    while let Some(current) = node {
-        if elements >= limit {
-            break;
-        }
-        items.push(current);
-        elements += 2;
-        node = zset.next(current);
-    }
+    let items = zset.query(score, name, offset, limit);
     let out = &mut *ctx.reply.out;
     write_arr(out, items.len() * 2);
     for node in items {

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::reply::Reply;
 use crate::store::db::Db;
-use crate::store::zset::{compare_scores, ZSet, FULL_ERROR};
+use crate::store::zset::{ZSet, FULL_ERROR};
 use crate::time::UnixMillis;
 use crate::util::glob::glob_match;
 use crate::util::number::{format_f64, parse_f64, parse_i64};
@@ -468,20 +468,7 @@ pub(crate) fn zquery(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         ctx.reply.array(0);
         return Ok(());
     };
-    let start = zset
-        .seek(|item| compare_scores(item.score, score).then_with(|| (*item.member).cmp(member)))
-        .and_then(|node| zset.offset(node, offset));
-    let mut items = Vec::new();
-    let mut node = start;
-    let mut elements = 0i64;
-    while let Some(current) = node {
-        if elements >= limit {
-            break;
-        }
-        items.push(current);
-        elements += 2;
-        node = zset.next(current);
-    }
+    let items = zset.query(score, member, offset, limit);
     ctx.reply.array(items.len() * 2);
     for node in items {
         let item = zset.item(node);

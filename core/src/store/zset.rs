@@ -181,6 +181,26 @@ impl ZSet {
         self.tree.last()
     }
 
+    /// The book's range query (ZQUERY): from the first member at or after (score, member), move
+    /// `offset` places (negative allowed), then take members while fewer than `limit` array
+    /// elements (two per member) are out, so limit 3 gives two members.
+    pub fn query(&self, score: f64, member: &[u8], offset: i64, limit: i64) -> Vec<NodeId> {
+        let mut node = self
+            .seek(|item| compare_scores(item.score, score).then_with(|| (*item.member).cmp(member)))
+            .and_then(|node| self.offset(node, offset));
+        let mut found = Vec::new();
+        let mut elements = 0i64;
+        while let Some(current) = node {
+            if elements >= limit {
+                break;
+            }
+            found.push(current);
+            elements += 2;
+            node = self.next(current);
+        }
+        found
+    }
+
     /// One SCAN step over the members (see `HashTable::scan`).
     pub fn scan(&self, cursor: u64, mut visit: impl FnMut(&[u8], f64)) -> u64 {
         self.members.scan(cursor, |member, node| {
