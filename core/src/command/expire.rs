@@ -2,9 +2,10 @@
 
 use super::args::is_option;
 use super::strings::{expiry_from, reply_string, store_string, Expiry};
-use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX};
+use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX, WRONGTYPE};
 use crate::time::UnixMillis;
 use crate::util::number::parse_i64;
+use crate::value::Value;
 
 /// The NX / XX / GT / LT conditions of EXPIRE and friends.
 #[derive(Default)]
@@ -227,8 +228,13 @@ pub(crate) fn getex(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
         } else {
             None
         };
+        // Like SET, the same expiry option may repeat (the last one wins), but not two kinds.
+        let same_kind =
+            |(_, unit_millis, relative): (&[u8], i64, bool)| unit == Some((unit_millis, relative));
         match unit {
-            Some((unit, relative)) if expire.is_none() && !persist && args.remaining() > 0 => {
+            Some((unit, relative))
+                if expire.is_none_or(same_kind) && !persist && args.remaining() > 0 =>
+            {
                 expire = Some((args.next_bytes()?, unit, relative));
             }
             None if is_option(option, "PERSIST") && expire.is_none() => persist = true,
@@ -236,14 +242,23 @@ pub(crate) fn getex(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
         }
     }
     let now = ctx.server.now.wall;
-    let at = match expire {
-        Some((amount, unit, relative)) => Some(expiry_from(amount, unit, relative, now, "getex")?),
-        None => None,
-    };
     let db = &mut ctx.server.dbs[ctx.db];
+    // Redis answers nil for a missing key and WRONGTYPE before it looks at the expiry's value.
     let value = db.get(now, key);
     let found = value.is_some();
-    reply_string(ctx.reply, value)?;
+    if let Some(value) = value {
+        if !matches!(value, Value::Int(_) | Value::Str(_) | Value::RawStr(_)) {
+            return Err(WRONGTYPE.into());
+        }
+    }
+    let at = match expire {
+        Some((amount, unit, relative)) if found => {
+            Some(expiry_from(amount, unit, relative, now, "getex")?)
+        }
+        _ => None,
+    };
+    let db = &mut ctx.server.dbs[ctx.db];
+    reply_string(ctx.reply, db.get(now, key))?;
     if !found {
         return Ok(());
     }

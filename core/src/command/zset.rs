@@ -289,11 +289,11 @@ fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, max: bool) -> Co
     let count = match args.remaining() {
         0 => None,
         1 => {
-            let count = args.next_i64()?;
-            if count < 0 {
-                return Err("ERR value is out of range, must be positive".into());
+            // Redis gives this error for a count that is not a number too.
+            match parse_i64(args.next_bytes()?) {
+                Some(count) if count >= 0 => Some(count as usize),
+                _ => return Err("ERR value is out of range, must be positive".into()),
             }
-            Some(count as usize)
         }
         _ => return Err(SYNTAX.into()),
     };
@@ -335,7 +335,11 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
         _ => {
             let count = parse_i64(args.next_bytes()?).ok_or(CommandError::from(NOT_INTEGER))?;
             if count == i64::MIN {
-                return Err("ERR value is out of range".into());
+                return Err(
+                    "ERR value is out of range, value must between -9223372036854775807 and \
+                     9223372036854775807"
+                        .into(),
+                );
             }
             // Redis builds a reply of |count| elements even for a huge negative count; one
             // command must not be able to ask for gigabytes, so the count is bounded here.
@@ -411,6 +415,14 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
 pub(crate) fn zscan(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let cursor = parse_cursor(args.next_bytes()?)?;
+    let now = ctx.server.now.wall;
+    // Like Redis: the cursor, then a missing key (an empty page) or WRONGTYPE, then options.
+    if read_zset(&mut ctx.server.dbs[ctx.db], now, key)?.is_none() {
+        ctx.reply.array(2);
+        ctx.reply.bulk(b"0");
+        ctx.reply.array(0);
+        return Ok(());
+    }
     let mut pattern: Option<&[u8]> = None;
     let mut count: usize = 10;
     while args.remaining() > 0 {
@@ -428,12 +440,8 @@ pub(crate) fn zscan(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
             return Err(SYNTAX.into());
         }
     }
-    let now = ctx.server.now.wall;
     let Some(zset) = read_zset(&mut ctx.server.dbs[ctx.db], now, key)? else {
-        ctx.reply.array(2);
-        ctx.reply.bulk(b"0");
-        ctx.reply.array(0);
-        return Ok(());
+        unreachable!("the key was just looked up");
     };
     let mut found: Vec<(Vec<u8>, f64)> = Vec::new();
     let mut cursor = cursor;
