@@ -259,3 +259,16 @@ fn zpopmin_and_zrandmember_count_errors() {
         b"-ERR value is not an integer or out of range\r\n"
     );
 }
+
+#[test]
+fn expire_quotes_an_unsupported_option_as_bytes_up_to_a_nul() {
+    let mut client = Client::new();
+    assert_eq!(
+        client.call(&[b"EXPIRE", b"k", b"100", b"a\xae\x9d"]),
+        b"-ERR Unsupported option a\xae\x9d\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"PEXPIRE", b"k", b"100", b"8s>&\x00\xb6"]),
+        b"-ERR Unsupported option 8s>&\r\n"
+    );
+}

@@ -28,6 +28,7 @@ mod generate;
 use std::collections::{BTreeSet, VecDeque};
 use std::io::Write;
 use std::net::TcpStream;
+use std::time::{Duration, Instant};
 
 use common::{encode, read_reply, start_ferrodis, start_redis};
 use generate::{Check, Command, Generator, DB_COUNT};
@@ -35,7 +36,7 @@ use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 
 /// Seeds run by default; `FERRODIS_DIFFERENTIAL_SEEDS=n` runs seeds 0..n for a longer search.
-const SEEDS: u64 = 9;
+const SEEDS: u64 = 30;
 const STEPS_PER_SEED: usize = 400;
 /// Seeds with `seed % RESP3_EVERY == RESP3_EVERY - 1` run after `HELLO 3`.
 const RESP3_EVERY: u64 = 3;
@@ -634,4 +635,102 @@ fn random_command_sequences_match_redis() {
         mismatches.len(),
         mismatches.join("\n\n")
     );
+}
+
+/// Keys really expire on both servers: short TTLs set every way, one bounded wait, then the
+/// keys are gone when read (lazy expiry) and, without being read, from the key count (active
+/// expiry, polled for up to 2 s). A key with a long TTL and one without stay.
+#[test]
+fn short_ttls_expire_on_both_servers() {
+    let redis = start_redis(&[]);
+    let ferrodis = start_ferrodis(&[]);
+    let mut servers = Servers {
+        ferrodis: ferrodis.connect(),
+        redis: redis.connect(),
+    };
+    let both = |servers: &mut Servers, args: &[&[u8]], check: Check| {
+        exchange(servers, &command(args, check)).unwrap_or_else(|report| {
+            panic!("{}: {report}", show_command(&command(args, check).args))
+        });
+    };
+    let setup: &[&[&[u8]]] = &[
+        &[b"SET", b"s1", b"v", b"PX", b"50"],
+        &[b"PSETEX", b"s2", b"50", b"v"],
+        &[b"SET", b"s3", b"v"],
+        &[b"PEXPIRE", b"s3", b"50"],
+        &[b"ZADD", b"z1", b"1", b"a", b"2", b"b"],
+        &[b"PEXPIRE", b"z1", b"50", b"NX"],
+        &[b"SET", b"s4", b"v"],
+        &[b"GETEX", b"s4", b"PX", b"50"],
+        &[b"SET", b"s5", b"v", b"PX", b"50"],
+        &[b"SET", b"s5", b"w", b"KEEPTTL"],
+        &[b"SET", b"s6", b"v", b"PX", b"50"],
+        &[b"RENAME", b"s6", b"s6r"],
+        &[b"SET", b"s7", b"v", b"PX", b"50"],
+        &[b"COPY", b"s7", b"s7c"],
+        // Unread keys that only active expiry removes.
+        &[b"SET", b"u1", b"v", b"PX", b"50"],
+        &[b"ZADD", b"u2", b"1", b"a"],
+        &[b"PEXPIRE", b"u2", b"50"],
+        &[b"SET", b"u3", b"v", b"PXAT", b"1"],
+        // Survivors.
+        &[b"SET", b"long", b"v", b"EX", b"100000"],
+        &[b"SET", b"forever", b"v"],
+        // Times in the past delete at once.
+        &[b"SET", b"p1", b"v"],
+        &[b"EXPIREAT", b"p1", b"1"],
+        &[b"ZADD", b"p2", b"1", b"a"],
+        &[b"PEXPIREAT", b"p2", b"1000"],
+        &[b"SET", b"p3", b"v"],
+        &[b"GETEX", b"p3", b"EXAT", b"1"],
+    ];
+    for args in setup {
+        both(&mut servers, args, Check::Exact);
+    }
+    for key in [&b"s1"[..], b"z1", b"s5", b"s6r", b"s7c", b"long"] {
+        both(&mut servers, &[b"PTTL", key], Check::Approx(2000));
+    }
+    for key in [&b"p1"[..], b"p2", b"p3"] {
+        both(&mut servers, &[b"EXISTS", key], Check::Exact);
+    }
+    std::thread::sleep(Duration::from_millis(150));
+    for key in [
+        &b"s1"[..],
+        b"s2",
+        b"s3",
+        b"s4",
+        b"s5",
+        b"s6r",
+        b"s7",
+        b"s7c",
+    ] {
+        both(&mut servers, &[b"GET", key], Check::Exact);
+        both(&mut servers, &[b"TTL", key], Check::Exact);
+    }
+    both(
+        &mut servers,
+        &[b"EXISTS", b"z1", b"s1", b"s2"],
+        Check::Exact,
+    );
+    both(&mut servers, &[b"ZCARD", b"z1"], Check::Exact);
+    both(&mut servers, &[b"PTTL", b"long"], Check::Approx(2000));
+    both(&mut servers, &[b"TTL", b"forever"], Check::Exact);
+    // Active expiry: both must drop the unread keys within 2 s.
+    let started = Instant::now();
+    loop {
+        let ours = send(&mut servers.ferrodis, &[b"DBSIZE".to_vec()]);
+        let theirs = send(&mut servers.redis, &[b"DBSIZE".to_vec()]);
+        if ours == b":2\r\n" && theirs == b":2\r\n" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "DBSIZE did not drop to 2: ferrodis {}, redis {}",
+            show(&ours),
+            show(&theirs)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    both(&mut servers, &[b"INFO", b"keyspace"], Check::Keyspace);
+    both(&mut servers, &[b"KEYS", b"*"], Check::Sorted);
 }

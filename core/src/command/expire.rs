@@ -29,10 +29,10 @@ impl Conditions {
             } else if is_option(option, "LT") {
                 conditions.lt = true;
             } else {
-                return Err(CommandError::owned(format!(
-                    "ERR Unsupported option {}",
-                    String::from_utf8_lossy(option)
-                )));
+                // Redis formats the option as a C string: its bytes as they are, up to a NUL.
+                let end = option.iter().position(|&byte| byte == 0);
+                let option = &option[..end.unwrap_or(option.len())];
+                return Err(CommandError::concat(&[b"ERR Unsupported option ", option]));
             }
         }
         if conditions.nx && (conditions.xx || conditions.gt || conditions.lt) {

@@ -308,10 +308,19 @@ impl Generator {
     }
 
     /// A SET or GETEX expiry option with a TTL of more than a day, or a value Redis rejects.
-    fn expiry(&mut self) -> [Vec<u8>; 2] {
+    /// SET with a time in the past stores a key that is already dead until something looks at
+    /// it, so INFO keyspace would count it or not depending on each server's active expiry:
+    /// such times are left to GETEX (which deletes the key, like Redis) and to the dedicated
+    /// expiry test.
+    fn expiry(&mut self, past_allowed: bool) -> [Vec<u8>; 2] {
         let option = self.pick(&[b"EX", b"PX", b"EXAT", b"PXAT", b"ex", b"pXaT"]);
-        let amount = self.expiry_amount(&option);
-        [option, amount]
+        loop {
+            let amount = self.expiry_amount(&option);
+            let past = matches!(&amount[..], b"1" | b"0" | b"1000000000");
+            if past_allowed || !past {
+                return [option, amount];
+            }
+        }
     }
 
     fn set(&mut self) -> Vec<Vec<u8>> {
@@ -322,7 +331,7 @@ impl Generator {
                 1 => args.push(self.pick(&[b"XX", b"Xx"])),
                 2 => args.push(self.pick(&[b"GET", b"get"])),
                 3 => args.push(self.pick(&[b"KEEPTTL", b"keepttl"])),
-                4 | 5 => args.extend(self.expiry()),
+                4 | 5 => args.extend(self.expiry(false)),
                 _ => args.push(self.pick(&[b"EX", b"PERSIST", b"XY", b"", b"NX\0"])),
             }
         }
@@ -776,10 +785,13 @@ impl Generator {
 
     fn zscan(&mut self, check: &mut Check) -> Vec<Vec<u8>> {
         let cursor = match self.below(8) {
-            0 => self.pick(&[b"abc", b"-1", b"1.0", b"", b"18446744073709551616"]),
+            // Not "-1": strtoul reads it as a valid cursor, and Redis answers any cursor with
+            // the whole of a small (listpack) set, where ferrodis resumes mid-table.
+            0 => self.pick(&[b"abc", b"1.0", b"", b"18446744073709551616", b" 0"]),
             _ => b"0".to_vec(),
         };
-        if cursor == b"0" {
+        // strtoul reads an empty cursor as 0.
+        if cursor.is_empty() || cursor == b"0" {
             *check = Check::ZScan;
         }
         let mut args = vec![b"ZSCAN".to_vec(), self.key(), cursor];
@@ -848,7 +860,7 @@ impl Generator {
                 for _ in 0..self.below(3) {
                     match self.below(4) {
                         0 => args.push(self.pick(&[b"PERSIST", b"persist", b"EX", b"NOPE"])),
-                        _ => args.extend(self.expiry()),
+                        _ => args.extend(self.expiry(true)),
                     }
                 }
                 args
