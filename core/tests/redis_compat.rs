@@ -272,3 +272,58 @@ fn expire_quotes_an_unsupported_option_as_bytes_up_to_a_nul() {
         b"-ERR Unsupported option 8s>&\r\n"
     );
 }
+
+#[test]
+fn the_most_negative_limit_count_means_all() {
+    let mut client = Client::new();
+    client.call(&[b"ZADD", b"z", b"1", b"a", b"2", b"b"]);
+    assert_eq!(
+        client.call(&[
+            b"ZRANGEBYSCORE",
+            b"z",
+            b"-inf",
+            b"+inf",
+            b"LIMIT",
+            b"0",
+            b"-9223372036854775808"
+        ]),
+        b"*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+    );
+    assert_eq!(
+        client.call(&[
+            b"ZRANGE",
+            b"z",
+            b"+",
+            b"-",
+            b"BYLEX",
+            b"REV",
+            b"LIMIT",
+            b"1",
+            b"-9223372036854775808"
+        ]),
+        b"*1\r\n$1\r\na\r\n"
+    );
+}
+
+#[test]
+fn zunion_and_zinter_reply_negative_zero_but_store_zero() {
+    let mut client = Client::new();
+    client.call(&[b"ZADD", b"z", b"-0", b"a", b"-1", b"b"]);
+    assert_eq!(client.call(&[b"ZSCORE", b"z", b"a"]), b"$1\r\n0\r\n");
+    assert_eq!(
+        client.call(&[b"ZUNION", b"1", b"z", b"WEIGHTS", b"0", b"WITHSCORES"]),
+        b"*4\r\n$1\r\na\r\n$1\r\n0\r\n$1\r\nb\r\n$2\r\n-0\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"ZINTER", b"1", b"z", b"WEIGHTS", b"0", b"WITHSCORES"]),
+        b"*4\r\n$1\r\na\r\n$1\r\n0\r\n$1\r\nb\r\n$2\r\n-0\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"ZUNIONSTORE", b"d", b"1", b"z", b"WEIGHTS", b"0"]),
+        b":2\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"ZRANGE", b"d", b"0", b"-1", b"WITHSCORES"]),
+        b"*4\r\n$1\r\na\r\n$1\r\n0\r\n$1\r\nb\r\n$1\r\n0\r\n"
+    );
+}

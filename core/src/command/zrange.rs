@@ -236,7 +236,8 @@ pub(crate) fn select(
             break;
         }
         selected.push(current);
-        remaining -= 1;
+        // Any negative limit means all; the most negative one must not overflow.
+        remaining = remaining.saturating_sub(1);
         node = if reverse {
             zset.prev(current)
         } else {
