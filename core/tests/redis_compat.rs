@@ -145,3 +145,185 @@ fn scan_cursors_are_read_like_strtoul() {
         );
     }
 }
+
+#[test]
+fn getex_takes_a_repeated_expiry_and_checks_its_value_after_the_key() {
+    let mut client = Client::new();
+    assert_eq!(client.call(&[b"GETEX", b"nokey", b"PX", b"-1"]), b"$-1\r\n");
+    assert_eq!(
+        client.call(&[b"GETEX", b"nokey", b"PXAT", b"1", b"PXAT", b"abc"]),
+        b"$-1\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"GETEX", b"nokey", b"EX", b"1", b"PX", b"1"]),
+        b"-ERR syntax error\r\n"
+    );
+    client.call(&[b"ZADD", b"z", b"1", b"a"]);
+    assert_eq!(
+        client.call(&[b"GETEX", b"z", b"EX", b"abc"]),
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+    );
+    client.call(&[b"SET", b"k", b"v"]);
+    assert_eq!(
+        client.call(&[b"GETEX", b"k", b"EX", b"0"]),
+        b"-ERR invalid expire time in 'getex' command\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"GETEX", b"k", b"ex", b"100", b"EX", b"200"]),
+        b"$1\r\nv\r\n"
+    );
+    assert_eq!(client.call(&[b"TTL", b"k"]), b":200\r\n");
+}
+
+#[test]
+fn zrange_by_rank_ignores_a_limit_whose_count_is_minus_one() {
+    let mut client = Client::new();
+    client.call(&[b"ZADD", b"z", b"1", b"a", b"2", b"b"]);
+    assert_eq!(
+        client.call(&[b"ZRANGE", b"z", b"0", b"-1", b"LIMIT", b"1", b"-1"]),
+        b"*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"ZRANGE", b"z", b"0", b"-1", b"LIMIT", b"1", b"-5"]),
+        b"-ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX\r\n"
+    );
+    client.call(&[b"SET", b"s", b"v"]);
+    assert_eq!(
+        client.call(&[b"ZRANGE", b"s", b"0", b"1", b"LIMIT", b"0", b"-1"]),
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+    );
+}
+
+#[test]
+fn zscan_looks_at_the_key_before_its_options() {
+    let mut client = Client::new();
+    assert_eq!(
+        client.call(&[b"ZSCAN", b"nokey", b"0", b"MATCH"]),
+        b"*2\r\n$1\r\n0\r\n*0\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"ZSCAN", b"nokey", b"abc"]),
+        b"-ERR invalid cursor\r\n"
+    );
+    client.call(&[b"SET", b"s", b"v"]);
+    assert_eq!(
+        client.call(&[b"ZSCAN", b"s", b"0", b"COUNT", b"abc"]),
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+    );
+    client.call(&[b"ZADD", b"z", b"1", b"a"]);
+    assert_eq!(
+        client.call(&[b"ZSCAN", b"z", b"0", b"TYPE", b"zset"]),
+        b"-ERR syntax error\r\n"
+    );
+}
+
+#[test]
+fn score_ranges_read_out_of_range_numbers_like_strtod() {
+    let mut client = Client::new();
+    client.call(&[b"ZADD", b"z", b"1", b"a", b"2", b"b"]);
+    assert_eq!(client.call(&[b"ZCOUNT", b"z", b"(", b"1e400"]), b":2\r\n");
+    assert_eq!(
+        client.call(&[b"ZCOUNT", b"z", b"1e-400", b"inf"]),
+        b":2\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"ZCOUNT", b"z", b"-1e400", b"(0x1p2000"]),
+        b":2\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"ZCOUNT", b"z", b"-inf", b"(nan"]),
+        b"-ERR min or max is not a float\r\n"
+    );
+    client.call(&[b"SET", b"s", b"v"]);
+    assert_eq!(
+        client.call(&[b"ZREMRANGEBYSCORE", b"s", b"1e400", b"(-inf"]),
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+    );
+}
+
+#[test]
+fn zpopmin_and_zrandmember_count_errors() {
+    let mut client = Client::new();
+    for count in [&b"abc"[..], b"-1", b"", b"1.0", b"9223372036854775808"] {
+        assert_eq!(
+            client.call(&[b"ZPOPMIN", b"nokey", count]),
+            b"-ERR value is out of range, must be positive\r\n"
+        );
+    }
+    assert_eq!(
+        client.call(&[b"ZRANDMEMBER", b"nokey", b"-9223372036854775808"]),
+        &b"-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807\r\n"[..]
+    );
+    assert_eq!(
+        client.call(&[b"ZRANDMEMBER", b"nokey", b"abc"]),
+        b"-ERR value is not an integer or out of range\r\n"
+    );
+}
+
+#[test]
+fn expire_quotes_an_unsupported_option_as_bytes_up_to_a_nul() {
+    let mut client = Client::new();
+    assert_eq!(
+        client.call(&[b"EXPIRE", b"k", b"100", b"a\xae\x9d"]),
+        b"-ERR Unsupported option a\xae\x9d\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"PEXPIRE", b"k", b"100", b"8s>&\x00\xb6"]),
+        b"-ERR Unsupported option 8s>&\r\n"
+    );
+}
+
+#[test]
+fn the_most_negative_limit_count_means_all() {
+    let mut client = Client::new();
+    client.call(&[b"ZADD", b"z", b"1", b"a", b"2", b"b"]);
+    assert_eq!(
+        client.call(&[
+            b"ZRANGEBYSCORE",
+            b"z",
+            b"-inf",
+            b"+inf",
+            b"LIMIT",
+            b"0",
+            b"-9223372036854775808"
+        ]),
+        b"*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+    );
+    assert_eq!(
+        client.call(&[
+            b"ZRANGE",
+            b"z",
+            b"+",
+            b"-",
+            b"BYLEX",
+            b"REV",
+            b"LIMIT",
+            b"1",
+            b"-9223372036854775808"
+        ]),
+        b"*1\r\n$1\r\na\r\n"
+    );
+}
+
+#[test]
+fn zunion_and_zinter_reply_negative_zero_but_store_zero() {
+    let mut client = Client::new();
+    client.call(&[b"ZADD", b"z", b"-0", b"a", b"-1", b"b"]);
+    assert_eq!(client.call(&[b"ZSCORE", b"z", b"a"]), b"$1\r\n0\r\n");
+    assert_eq!(
+        client.call(&[b"ZUNION", b"1", b"z", b"WEIGHTS", b"0", b"WITHSCORES"]),
+        b"*4\r\n$1\r\na\r\n$1\r\n0\r\n$1\r\nb\r\n$2\r\n-0\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"ZINTER", b"1", b"z", b"WEIGHTS", b"0", b"WITHSCORES"]),
+        b"*4\r\n$1\r\na\r\n$1\r\n0\r\n$1\r\nb\r\n$2\r\n-0\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"ZUNIONSTORE", b"d", b"1", b"z", b"WEIGHTS", b"0"]),
+        b":2\r\n"
+    );
+    assert_eq!(
+        client.call(&[b"ZRANGE", b"d", b"0", b"-1", b"WITHSCORES"]),
+        b"*4\r\n$1\r\na\r\n$1\r\n0\r\n$1\r\nb\r\n$1\r\n0\r\n"
+    );
+}

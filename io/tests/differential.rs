@@ -8,8 +8,18 @@
 //! - RANDOMKEY picks differently: both must say nil on an empty database, otherwise ferrodis's
 //!   key must exist.
 //! - HELLO's reply carries the connection id, which differs, so it is not compared.
-//! - TTL and PTTL are not implemented yet, so expiries are only set far in the future and their
-//!   survival is seen through KEEPTTL and RENAME/MOVE/COPY not failing.
+//! - The two servers run each command at slightly different wall times, so TTL, PTTL,
+//!   EXPIRETIME and PEXPIRETIME must be equal or both non-negative and within 2 s (2000 ms) of
+//!   each other. Relative TTLs are all more than a day and never repeat (see the generator), so
+//!   GT and LT decide alike; INFO keyspace is compared on its keys= and expires= counts only.
+//!   Real expiry is tested separately, with short TTLs and one bounded wait.
+//! - Sorted sets: OBJECT ENCODING says `skiplist` where Redis (sets of at most 128 short
+//!   members, all the generator makes) says `listpack`, so it is not compared for sorted sets.
+//!   ZSCAN is iterated to cursor 0 on both and the member/score pairs compared as sets.
+//!   ZRANDMEMBER is random: the reply's shape must match and ferrodis's members must exist with
+//!   the scores it gives. Lex ranges are defined by Redis only when every member has the same
+//!   score; such commands are sent only when the set's scores are all equal (or it is missing
+//!   or not a sorted set).
 
 mod common;
 #[path = "differential/generate.rs"]
@@ -18,6 +28,7 @@ mod generate;
 use std::collections::{BTreeSet, VecDeque};
 use std::io::Write;
 use std::net::TcpStream;
+use std::time::{Duration, Instant};
 
 use common::{encode, read_reply, start_ferrodis, start_redis};
 use generate::{Check, Command, Generator, DB_COUNT};
@@ -25,7 +36,7 @@ use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 
 /// Seeds run by default; `FERRODIS_DIFFERENTIAL_SEEDS=n` runs seeds 0..n for a longer search.
-const SEEDS: u64 = 9;
+const SEEDS: u64 = 30;
 const STEPS_PER_SEED: usize = 400;
 /// Seeds with `seed % RESP3_EVERY == RESP3_EVERY - 1` run after `HELLO 3`.
 const RESP3_EVERY: u64 = 3;
@@ -87,6 +98,93 @@ impl Parser<'_> {
         let len = self.header(b'*')?;
         (0..len).map(|_| self.bulk()).collect()
     }
+}
+
+/// A parsed reply, for the checks that cannot compare bytes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Value {
+    /// A bulk or verbatim string's bytes.
+    Bulk(Vec<u8>),
+    /// Any one-line reply: its marker and text.
+    Line(u8, Vec<u8>),
+    /// An array, set or map (maps flattened): its marker and elements.
+    Aggregate(u8, Vec<Value>),
+}
+
+impl Parser<'_> {
+    fn line(&mut self) -> Option<Vec<u8>> {
+        let rest = self.bytes.get(self.at + 1..)?;
+        let end = rest.windows(2).position(|pair| pair == b"\r\n")?;
+        let line = rest[..end].to_vec();
+        self.at += 1 + end + 2;
+        Some(line)
+    }
+
+    fn value(&mut self) -> Option<Value> {
+        let marker = *self.bytes.get(self.at)?;
+        match marker {
+            b'$' | b'=' => {
+                let len: i64 = std::str::from_utf8(&self.line()?).ok()?.parse().ok()?;
+                if len < 0 {
+                    return Some(Value::Line(b'_', Vec::new()));
+                }
+                let len = len as usize;
+                let bytes = self.bytes.get(self.at..self.at + len)?.to_vec();
+                self.at += len + 2;
+                Some(Value::Bulk(bytes))
+            }
+            b'*' | b'~' | b'%' => {
+                let len: i64 = std::str::from_utf8(&self.line()?).ok()?.parse().ok()?;
+                if len < 0 {
+                    return Some(Value::Line(b'_', Vec::new()));
+                }
+                let len = if marker == b'%' { 2 * len } else { len };
+                let elements = (0..len).map(|_| self.value()).collect::<Option<_>>()?;
+                Some(Value::Aggregate(marker, elements))
+            }
+            _ => Some(Value::Line(marker, self.line()?)),
+        }
+    }
+}
+
+fn parse(raw: &[u8]) -> Option<Value> {
+    let mut parser = Parser { bytes: raw, at: 0 };
+    let value = parser.value()?;
+    (parser.at == raw.len()).then_some(value)
+}
+
+/// The integer of a `:n` reply.
+fn integer(raw: &[u8]) -> Option<i64> {
+    match parse(raw)? {
+        Value::Line(b':', text) => std::str::from_utf8(&text).ok()?.parse().ok(),
+        _ => None,
+    }
+}
+
+/// `(db, keys, expires)` for every database INFO's keyspace section lists.
+fn keyspace(raw: &[u8]) -> Option<Vec<(String, String, String)>> {
+    let Value::Bulk(text) = parse(raw)? else {
+        return None;
+    };
+    let text = String::from_utf8_lossy(&text).into_owned();
+    let mut dbs = Vec::new();
+    for line in text.lines() {
+        let Some((db, fields)) = line.split_once(':') else {
+            continue;
+        };
+        if !db.starts_with("db") || db[2..].parse::<u32>().is_err() {
+            continue;
+        }
+        let field = |name: &str| {
+            fields
+                .split(',')
+                .find_map(|field| field.strip_prefix(name))
+                .unwrap_or("?")
+                .to_string()
+        };
+        dbs.push((db.to_string(), field("keys="), field("expires=")));
+    }
+    Some(dbs)
 }
 
 /// The elements of a reply that is a flat array of bulk strings.
@@ -177,13 +275,180 @@ fn compare(
                 }
             }
         }
-        Check::Exact | Check::Scan => {
+        Check::Approx(tolerance) => match (integer(ferrodis), integer(redis)) {
+            (Some(ours), Some(theirs)) => {
+                let close = ours >= 0 && theirs >= 0 && ours.abs_diff(theirs) <= tolerance as u64;
+                if ours != theirs && !close {
+                    return mismatch("different times");
+                }
+            }
+            _ if ferrodis != redis => return mismatch("different replies"),
+            _ => {}
+        },
+        Check::Keyspace => match (keyspace(ferrodis), keyspace(redis)) {
+            (Some(ours), Some(theirs)) if ours != theirs => {
+                return mismatch("different keyspace counts");
+            }
+            (Some(_), Some(_)) => {}
+            _ if ferrodis != redis => return mismatch("different replies"),
+            _ => {}
+        },
+        Check::Encoding => {
+            let deliberate = redis == b"$8\r\nlistpack\r\n" && ferrodis == b"$8\r\nskiplist\r\n";
+            if ferrodis != redis && !deliberate {
+                return mismatch("different replies");
+            }
+        }
+        Check::RandMember => return check_randmember(servers, command, ferrodis, redis),
+        Check::Exact | Check::Scan | Check::ZScan | Check::Lex(_) => {
             if ferrodis != redis {
                 return mismatch("different replies");
             }
         }
     }
     Ok(())
+}
+
+/// Every leaf of a reply, in order (RESP3's nested pairs and RESP2's flat lists alike).
+fn leaves(value: Value, out: &mut Vec<Value>) {
+    match value {
+        Value::Aggregate(_, elements) => {
+            for element in elements {
+                leaves(element, out);
+            }
+        }
+        leaf => out.push(leaf),
+    }
+}
+
+/// The reply's shape: markers and lengths, without the contents.
+fn shape(value: &Value) -> String {
+    match value {
+        Value::Bulk(_) => "$".to_string(),
+        Value::Line(marker, _) => (*marker as char).to_string(),
+        Value::Aggregate(marker, elements) => {
+            let inner: Vec<String> = elements.iter().map(shape).collect();
+            format!("{}[{}]", *marker as char, inner.join(","))
+        }
+    }
+}
+
+/// ZRANDMEMBER: same shape as Redis's reply; every member ferrodis names exists with the score
+/// it gives; a non-negative count gives distinct members.
+fn check_randmember(
+    servers: &mut Servers,
+    command: &Command,
+    ferrodis: &[u8],
+    redis: &[u8],
+) -> Result<(), String> {
+    let mismatch = |what: &str| {
+        Err(format!(
+            "{what}\n  ferrodis: {}\n  redis:    {}",
+            show(ferrodis),
+            show(redis)
+        ))
+    };
+    let (Some(ours), Some(theirs)) = (parse(ferrodis), parse(redis)) else {
+        return mismatch("unparsable replies");
+    };
+    let random = matches!(&theirs, Value::Bulk(_))
+        || matches!(&theirs, Value::Aggregate(_, elements) if !elements.is_empty());
+    if !random {
+        return if ferrodis == redis {
+            Ok(())
+        } else {
+            mismatch("different replies")
+        };
+    }
+    if shape(&ours) != shape(&theirs) {
+        return mismatch("different shapes");
+    }
+    let with_scores = command
+        .args
+        .last()
+        .is_some_and(|arg| arg.eq_ignore_ascii_case(b"WITHSCORES"));
+    let mut items = Vec::new();
+    leaves(ours, &mut items);
+    let step = if with_scores { 2 } else { 1 };
+    let mut members = BTreeSet::new();
+    for chunk in items.chunks(step) {
+        let Value::Bulk(member) = &chunk[0] else {
+            return mismatch("a member is not a string");
+        };
+        members.insert(member.clone());
+        let key = command.args[1].clone();
+        let score = send(
+            &mut servers.ferrodis,
+            &[b"ZSCORE".to_vec(), key, member.clone()],
+        );
+        let score = parse(&score).expect("ZSCORE reply");
+        if matches!(score, Value::Line(b'_', _)) {
+            return mismatch("ZRANDMEMBER gave a member that does not exist");
+        }
+        if with_scores && chunk.get(1) != Some(&score) {
+            return mismatch("ZRANDMEMBER gave a score that ZSCORE does not");
+        }
+    }
+    let distinct = command
+        .args
+        .get(2)
+        .is_none_or(|count| !count.starts_with(b"-"));
+    if distinct && members.len() != items.len() / step {
+        return mismatch("ZRANDMEMBER repeated a member for a positive count");
+    }
+    Ok(())
+}
+
+/// Runs `ZSCAN key 0 ...` to completion: the (member, score) pairs seen, or the first reply if
+/// it was not a page.
+fn zscan_all(stream: &mut TcpStream, args: &[Vec<u8>]) -> Result<BTreeSet<Vec<Value>>, Vec<u8>> {
+    let mut args = args.to_vec();
+    let mut seen = BTreeSet::new();
+    for call in 0..SCAN_CALLS_MAX {
+        let raw = send(stream, &args);
+        let page = match parse(&raw) {
+            Some(Value::Aggregate(b'*', page)) if page.len() == 2 => page,
+            _ => {
+                assert_eq!(call, 0, "a later ZSCAN call failed: {}", show(&raw));
+                return Err(raw);
+            }
+        };
+        let (Value::Bulk(cursor), Value::Aggregate(_, items)) = (&page[0], &page[1]) else {
+            panic!("ZSCAN page of the wrong shape: {}", show(&raw));
+        };
+        assert!(items.len() % 2 == 0, "odd ZSCAN page: {}", show(&raw));
+        for pair in items.chunks(2) {
+            seen.insert(pair.to_vec());
+        }
+        if cursor == b"0" {
+            return Ok(seen);
+        }
+        args[2] = cursor.clone();
+    }
+    panic!(
+        "ZSCAN did not finish in {SCAN_CALLS_MAX} calls: {}",
+        show_command(&args)
+    );
+}
+
+/// Whether a lex range over `key` is defined in Redis: the key holds no sorted set, or one
+/// whose members all have the same score.
+fn lex_defined(servers: &mut Servers, key: &[u8]) -> bool {
+    let args = [
+        b"ZRANGE".to_vec(),
+        key.to_vec(),
+        b"0".to_vec(),
+        b"-1".to_vec(),
+    ];
+    let args = [&args[..], &[b"WITHSCORES".to_vec()]].concat();
+    let raw = send(&mut servers.redis, &args);
+    let Some(value) = parse(&raw) else {
+        return true;
+    };
+    let mut items = Vec::new();
+    leaves(value, &mut items);
+    let scores: BTreeSet<&Value> = items.iter().skip(1).step_by(2).collect();
+    scores.len() <= 1
 }
 
 /// Sends one command to both servers and compares the replies.
@@ -197,6 +462,23 @@ fn exchange(servers: &mut Servers, command: &Command) -> Result<(), String> {
             ));
         }
         return Ok(());
+    }
+    if command.check == Check::ZScan {
+        let ours = zscan_all(&mut servers.ferrodis, &command.args);
+        let theirs = zscan_all(&mut servers.redis, &command.args);
+        if ours != theirs {
+            return Err(format!(
+                "different ZSCAN results\n  ferrodis: {ours:?}\n  redis:    {theirs:?}"
+            ));
+        }
+        return Ok(());
+    }
+    if let Check::Lex(at) = command.check {
+        if let Some(key) = command.args.get(at) {
+            if !lex_defined(servers, &key.clone()) {
+                return Ok(());
+            }
+        }
     }
     let ferrodis = send(&mut servers.ferrodis, &command.args);
     let redis = send(&mut servers.redis, &command.args);
@@ -246,13 +528,22 @@ fn compare_state(servers: &mut Servers) -> Result<(), String> {
         exchange(servers, &command(&[b"KEYS", b"*"], Check::Sorted))?;
         let raw = send(&mut servers.redis, &[b"KEYS".to_vec(), b"*".to_vec()]);
         for key in bulk_array(&raw).expect("KEYS gives an array") {
-            for args in [&[&b"GET"[..], &key][..], &[b"OBJECT", b"ENCODING", &key]] {
-                exchange(servers, &command(args, Check::Exact))
-                    .map_err(|report| format!("state of db {db}: {report}"))?;
+            let state = |report| format!("state of db {db}: {report}");
+            exchange(servers, &command(&[b"TYPE", &key], Check::Exact)).map_err(state)?;
+            exchange(servers, &command(&[b"PTTL", &key], Check::Approx(2000))).map_err(state)?;
+            let kind = send(&mut servers.redis, &[b"TYPE".to_vec(), key.clone()]);
+            let checks: Vec<Vec<&[u8]>> = if kind == b"+zset\r\n" {
+                // OBJECT ENCODING differs on purpose for sorted sets (see the top).
+                vec![vec![b"ZRANGE", &key, b"0", b"-1", b"WITHSCORES"]]
+            } else {
+                vec![vec![b"GET", &key], vec![b"OBJECT", b"ENCODING", &key]]
+            };
+            for args in checks {
+                exchange(servers, &command(&args, Check::Exact)).map_err(state)?;
             }
         }
     }
-    Ok(())
+    exchange(servers, &command(&[b"INFO", b"keyspace"], Check::Keyspace))
 }
 
 fn run_seed(servers: &mut Servers, seed: u64) -> Result<(), String> {
@@ -278,10 +569,20 @@ fn run_seed(servers: &mut Servers, seed: u64) -> Result<(), String> {
     for step in 0..STEPS_PER_SEED {
         if rng.random_ratio(1, BATCH_ONE_IN) {
             let len = rng.random_range(2..=BATCH_COMMANDS_MAX);
-            // SCAN needs follow-up calls and RANDOMKEY a check of its key before the next
-            // command runs, so batches leave them out.
+            // SCAN and ZSCAN need follow-up calls, RANDOMKEY and ZRANDMEMBER a check of their
+            // keys before the next command runs, and lex ranges a look at the set before, so
+            // batches leave them out.
             let batch: Vec<Command> = std::iter::repeat_with(|| generator.command())
-                .filter(|command| !matches!(command.check, Check::Scan | Check::RandomKey))
+                .filter(|command| {
+                    !matches!(
+                        command.check,
+                        Check::Scan
+                            | Check::RandomKey
+                            | Check::ZScan
+                            | Check::Lex(_)
+                            | Check::RandMember
+                    )
+                })
                 .take(len)
                 .collect();
             for command in &batch {
@@ -334,4 +635,102 @@ fn random_command_sequences_match_redis() {
         mismatches.len(),
         mismatches.join("\n\n")
     );
+}
+
+/// Keys really expire on both servers: short TTLs set every way, one bounded wait, then the
+/// keys are gone when read (lazy expiry) and, without being read, from the key count (active
+/// expiry, polled for up to 2 s). A key with a long TTL and one without stay.
+#[test]
+fn short_ttls_expire_on_both_servers() {
+    let redis = start_redis(&[]);
+    let ferrodis = start_ferrodis(&[]);
+    let mut servers = Servers {
+        ferrodis: ferrodis.connect(),
+        redis: redis.connect(),
+    };
+    let both = |servers: &mut Servers, args: &[&[u8]], check: Check| {
+        exchange(servers, &command(args, check)).unwrap_or_else(|report| {
+            panic!("{}: {report}", show_command(&command(args, check).args))
+        });
+    };
+    let setup: &[&[&[u8]]] = &[
+        &[b"SET", b"s1", b"v", b"PX", b"50"],
+        &[b"PSETEX", b"s2", b"50", b"v"],
+        &[b"SET", b"s3", b"v"],
+        &[b"PEXPIRE", b"s3", b"50"],
+        &[b"ZADD", b"z1", b"1", b"a", b"2", b"b"],
+        &[b"PEXPIRE", b"z1", b"50", b"NX"],
+        &[b"SET", b"s4", b"v"],
+        &[b"GETEX", b"s4", b"PX", b"50"],
+        &[b"SET", b"s5", b"v", b"PX", b"50"],
+        &[b"SET", b"s5", b"w", b"KEEPTTL"],
+        &[b"SET", b"s6", b"v", b"PX", b"50"],
+        &[b"RENAME", b"s6", b"s6r"],
+        &[b"SET", b"s7", b"v", b"PX", b"50"],
+        &[b"COPY", b"s7", b"s7c"],
+        // Unread keys that only active expiry removes.
+        &[b"SET", b"u1", b"v", b"PX", b"50"],
+        &[b"ZADD", b"u2", b"1", b"a"],
+        &[b"PEXPIRE", b"u2", b"50"],
+        &[b"SET", b"u3", b"v", b"PXAT", b"1"],
+        // Survivors.
+        &[b"SET", b"long", b"v", b"EX", b"100000"],
+        &[b"SET", b"forever", b"v"],
+        // Times in the past delete at once.
+        &[b"SET", b"p1", b"v"],
+        &[b"EXPIREAT", b"p1", b"1"],
+        &[b"ZADD", b"p2", b"1", b"a"],
+        &[b"PEXPIREAT", b"p2", b"1000"],
+        &[b"SET", b"p3", b"v"],
+        &[b"GETEX", b"p3", b"EXAT", b"1"],
+    ];
+    for args in setup {
+        both(&mut servers, args, Check::Exact);
+    }
+    for key in [&b"s1"[..], b"z1", b"s5", b"s6r", b"s7c", b"long"] {
+        both(&mut servers, &[b"PTTL", key], Check::Approx(2000));
+    }
+    for key in [&b"p1"[..], b"p2", b"p3"] {
+        both(&mut servers, &[b"EXISTS", key], Check::Exact);
+    }
+    std::thread::sleep(Duration::from_millis(150));
+    for key in [
+        &b"s1"[..],
+        b"s2",
+        b"s3",
+        b"s4",
+        b"s5",
+        b"s6r",
+        b"s7",
+        b"s7c",
+    ] {
+        both(&mut servers, &[b"GET", key], Check::Exact);
+        both(&mut servers, &[b"TTL", key], Check::Exact);
+    }
+    both(
+        &mut servers,
+        &[b"EXISTS", b"z1", b"s1", b"s2"],
+        Check::Exact,
+    );
+    both(&mut servers, &[b"ZCARD", b"z1"], Check::Exact);
+    both(&mut servers, &[b"PTTL", b"long"], Check::Approx(2000));
+    both(&mut servers, &[b"TTL", b"forever"], Check::Exact);
+    // Active expiry: both must drop the unread keys within 2 s.
+    let started = Instant::now();
+    loop {
+        let ours = send(&mut servers.ferrodis, &[b"DBSIZE".to_vec()]);
+        let theirs = send(&mut servers.redis, &[b"DBSIZE".to_vec()]);
+        if ours == b":2\r\n" && theirs == b":2\r\n" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "DBSIZE did not drop to 2: ferrodis {}, redis {}",
+            show(&ours),
+            show(&theirs)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    both(&mut servers, &[b"INFO", b"keyspace"], Check::Keyspace);
+    both(&mut servers, &[b"KEYS", b"*"], Check::Sorted);
 }

@@ -2,9 +2,10 @@
 
 use super::args::is_option;
 use super::strings::{expiry_from, expiry_unit, reply_string, store_string, Expiry};
-use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX};
+use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX, WRONGTYPE};
 use crate::time::UnixMillis;
 use crate::util::number::parse_i64;
+use crate::value::Value;
 
 /// The NX / XX / GT / LT conditions of EXPIRE and friends.
 #[derive(Default)]
@@ -28,10 +29,10 @@ impl Conditions {
             } else if is_option(option, "LT") {
                 conditions.lt = true;
             } else {
-                return Err(CommandError::owned(format!(
-                    "ERR Unsupported option {}",
-                    String::from_utf8_lossy(option)
-                )));
+                // Redis formats the option as a C string: its bytes as they are, up to a NUL.
+                let end = option.iter().position(|&byte| byte == 0);
+                let option = &option[..end.unwrap_or(option.len())];
+                return Err(CommandError::concat(&[b"ERR Unsupported option ", option]));
             }
         }
         if conditions.nx && (conditions.xx || conditions.gt || conditions.lt) {
@@ -217,8 +218,13 @@ pub(crate) fn getex(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
     while args.remaining() > 0 {
         let option = args.next_bytes()?;
         let unit = expiry_unit(option);
+        // Like SET, the same expiry option may repeat (the last one wins), but not two kinds.
+        let same_kind =
+            |(_, unit_millis, relative): (&[u8], i64, bool)| unit == Some((unit_millis, relative));
         match unit {
-            Some((unit, relative)) if expire.is_none() && !persist && args.remaining() > 0 => {
+            Some((unit, relative))
+                if expire.is_none_or(same_kind) && !persist && args.remaining() > 0 =>
+            {
                 expire = Some((args.next_bytes()?, unit, relative));
             }
             None if is_option(option, "PERSIST") && expire.is_none() => persist = true,
@@ -226,14 +232,23 @@ pub(crate) fn getex(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
         }
     }
     let now = ctx.server.now.wall;
-    let at = match expire {
-        Some((amount, unit, relative)) => Some(expiry_from(amount, unit, relative, now, "getex")?),
-        None => None,
-    };
     let db = &mut ctx.server.dbs[ctx.db];
+    // Redis answers nil for a missing key and WRONGTYPE before it looks at the expiry's value.
     let value = db.get(now, key);
     let found = value.is_some();
-    reply_string(ctx.reply, value)?;
+    if let Some(value) = value {
+        if !matches!(value, Value::Int(_) | Value::Str(_) | Value::RawStr(_)) {
+            return Err(WRONGTYPE.into());
+        }
+    }
+    let at = match expire {
+        Some((amount, unit, relative)) if found => {
+            Some(expiry_from(amount, unit, relative, now, "getex")?)
+        }
+        _ => None,
+    };
+    let db = &mut ctx.server.dbs[ctx.db];
+    reply_string(ctx.reply, db.get(now, key))?;
     if !found {
         return Ok(());
     }

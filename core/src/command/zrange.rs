@@ -9,7 +9,7 @@ use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX};
 use crate::store::avl::NodeId;
 use crate::store::bytes::SmallBytes;
 use crate::store::zset::{ZItem, ZSet};
-use crate::util::number::{parse_f64, parse_i64};
+use crate::util::number::{parse_f64_lenient, parse_i64};
 use crate::value::Value;
 
 const NOT_FLOAT_RANGE: &str = "ERR min or max is not a float";
@@ -76,7 +76,7 @@ fn parse_bound(bytes: &[u8]) -> Option<(f64, bool)> {
     if trimmed.is_empty() {
         return None;
     }
-    let value = parse_f64(trimmed)?;
+    let value = parse_f64_lenient(trimmed)?;
     Some((value, exclusive))
 }
 
@@ -236,7 +236,8 @@ pub(crate) fn select(
             break;
         }
         selected.push(current);
-        remaining -= 1;
+        // Any negative limit means all; the most negative one must not overflow.
+        remaining = remaining.saturating_sub(1);
         node = if reverse {
             zset.prev(current)
         } else {
@@ -306,7 +307,9 @@ fn range_generic(
     }
     let kind = kind.unwrap_or(Kind::Rank);
     let reverse = reverse.unwrap_or(false);
-    if limit.is_some() && kind == Kind::Rank {
+    // Like Redis, only a count other than -1 (its "no limit") counts as a LIMIT here; a rank
+    // range ignores `LIMIT offset -1` altogether.
+    if kind == Kind::Rank && limit.is_some_and(|(_, count)| count != -1) {
         return Err(
             "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
                 .into(),
@@ -327,7 +330,10 @@ fn range_generic(
         Kind::Score => Range::Score(ScoreRange::parse(min_arg, max_arg)?),
         Kind::Lex => Range::Lex(LexRange::parse(min_arg, max_arg)?),
     };
-    let (offset, count) = limit.unwrap_or((0, -1));
+    let (offset, count) = match kind {
+        Kind::Rank => (0, -1),
+        _ => limit.unwrap_or((0, -1)),
+    };
     let now = ctx.server.now.wall;
     let zset = read_zset(&mut ctx.server.dbs[ctx.db], now, key)?;
     let Some(destination) = destination else {

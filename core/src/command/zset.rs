@@ -296,11 +296,11 @@ fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, max: bool) -> Co
     let count = match args.remaining() {
         0 => None,
         1 => {
-            let count = args.next_i64()?;
-            if count < 0 {
-                return Err("ERR value is out of range, must be positive".into());
+            // Redis gives this error for a count that is not a number too.
+            match parse_i64(args.next_bytes()?) {
+                Some(count) if count >= 0 => Some(count as usize),
+                _ => return Err("ERR value is out of range, must be positive".into()),
             }
-            Some(count as usize)
         }
         _ => return Err(SYNTAX.into()),
     };
@@ -342,7 +342,11 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
         _ => {
             let count = parse_i64(args.next_bytes()?).ok_or(CommandError::from(NOT_INTEGER))?;
             if count == i64::MIN {
-                return Err("ERR value is out of range".into());
+                return Err(
+                    "ERR value is out of range, value must between -9223372036854775807 and \
+                     9223372036854775807"
+                        .into(),
+                );
             }
             // Redis builds a reply of |count| elements even for a huge negative count; one
             // command must not be able to ask for gigabytes, so the count is bounded here.
@@ -418,13 +422,17 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
 pub(crate) fn zscan(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let cursor = parse_cursor(args.next_bytes()?)?;
-    let ScanOptions { pattern, count, .. } = ScanOptions::parse(args, false)?;
     let now = ctx.server.now.wall;
-    let Some(zset) = read_zset(&mut ctx.server.dbs[ctx.db], now, key)? else {
+    // Like Redis: the cursor, then a missing key (an empty page) or WRONGTYPE, then options.
+    if read_zset(&mut ctx.server.dbs[ctx.db], now, key)?.is_none() {
         ctx.reply.array(2);
         ctx.reply.bulk(b"0");
         ctx.reply.array(0);
         return Ok(());
+    }
+    let ScanOptions { pattern, count, .. } = ScanOptions::parse(args, false)?;
+    let Some(zset) = read_zset(&mut ctx.server.dbs[ctx.db], now, key)? else {
+        unreachable!("the key was just looked up");
     };
     let mut found: Vec<(Vec<u8>, f64)> = Vec::new();
     let mut cursor = cursor;

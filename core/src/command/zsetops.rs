@@ -6,6 +6,7 @@ use super::zset::{read_zset, reply_member};
 use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX};
 use crate::store::zset::ZSet;
 use crate::util::number::{parse_f64, parse_i64};
+use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Operation {
@@ -126,7 +127,7 @@ fn operation_generic(
     if operation == Operation::Union && total > crate::store::zset::MEMBERS_MAX {
         return Err(crate::store::zset::FULL_ERROR.into());
     }
-    let result = compute(&inputs, operation, aggregate, seed);
+    let (result, negative_zero) = compute(&inputs, operation, aggregate, seed);
     drop(inputs);
     if let Some(destination) = destination {
         let stored = result.len();
@@ -144,7 +145,11 @@ fn operation_generic(
         reply_member(
             ctx.reply,
             &item.member,
-            with_scores.then_some(item.score),
+            with_scores.then_some(if negative_zero.contains(&item.member[..]) {
+                -0.0
+            } else {
+                item.score
+            }),
             pairs,
         );
     }
@@ -156,8 +161,18 @@ fn compute(
     operation: Operation,
     aggregate: Aggregate,
     seed: u64,
-) -> ZSet {
+) -> (ZSet, BTreeSet<Vec<u8>>) {
     let mut result = ZSet::new(seed);
+    // The set stores -0 as 0, but Redis computes (and ZUNION/ZINTER reply) with the real
+    // doubles: the members whose score is really -0.
+    let mut negative_zero: BTreeSet<Vec<u8>> = BTreeSet::new();
+    let mut note = |member: &[u8], score: f64| {
+        if score == 0.0 && score.is_sign_negative() {
+            negative_zero.insert(member.to_vec());
+        } else {
+            negative_zero.remove(member);
+        }
+    };
     let len = |input: &(Option<&ZSet>, f64)| input.0.map_or(0, ZSet::len);
     match operation {
         Operation::Union => {
@@ -171,9 +186,17 @@ fn compute(
                 for item in zset.iter() {
                     let score = weighted(item.score, weight);
                     let score = match result.score(&item.member) {
+                        Some(_) if negative_zero.contains(&item.member[..]) => {
+                            aggregate.apply(-0.0, score)
+                        }
                         Some(existing) => aggregate.apply(existing, score),
                         None => score,
                     };
+                    if score == 0.0 && score.is_sign_negative() {
+                        negative_zero.insert(item.member.to_vec());
+                    } else {
+                        negative_zero.remove(&item.member[..]);
+                    }
                     result.insert(&item.member, score);
                 }
             }
@@ -182,25 +205,26 @@ fn compute(
             let mut order: Vec<usize> = (0..inputs.len()).collect();
             order.sort_by_key(|&index| len(&inputs[index]));
             let (Some(smallest), weight) = inputs[order[0]] else {
-                return result;
+                return (result, negative_zero);
             };
             'members: for item in smallest.iter() {
                 let mut score = weighted(item.score, weight);
                 for &other in &order[1..] {
                     let (Some(zset), weight) = inputs[other] else {
-                        return result;
+                        return (result, negative_zero);
                     };
                     let Some(other_score) = zset.score(&item.member) else {
                         continue 'members;
                     };
                     score = aggregate.apply(score, weighted(other_score, weight));
                 }
+                note(&item.member, score);
                 result.insert(&item.member, score);
             }
         }
         Operation::Diff => {
             let (Some(first), _) = inputs[0] else {
-                return result;
+                return (result, negative_zero);
             };
             for item in first.iter() {
                 let elsewhere = inputs[1..]
@@ -212,7 +236,7 @@ fn compute(
             }
         }
     }
-    result
+    (result, negative_zero)
 }
 
 /// ZUNION numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]

@@ -92,6 +92,16 @@ fn format_u64(mut magnitude: u64, out: &mut Vec<u8>) {
 /// hexadecimal `0x1.8p3`, `inf`, `infinity`, any case, optional sign); no leading space; not NaN;
 /// not out of range (overflow to infinity, or underflow to zero of a non-zero number).
 pub fn parse_f64(bytes: &[u8]) -> Option<f64> {
+    parse_f64_checked(bytes, true)
+}
+
+/// What C's `strtod` makes of all of `bytes`, as Redis's score ranges (`zslParseRange`) read
+/// them: out-of-range numbers become infinity or zero instead of being refused. NaN is refused.
+pub fn parse_f64_lenient(bytes: &[u8]) -> Option<f64> {
+    parse_f64_checked(bytes, false)
+}
+
+fn parse_f64_checked(bytes: &[u8], strict: bool) -> Option<f64> {
     let number = scan_strtod(bytes)?;
     let magnitude = match number.kind {
         NumberKind::Infinity => f64::INFINITY,
@@ -99,7 +109,7 @@ pub fn parse_f64(bytes: &[u8]) -> Option<f64> {
             // The syntax was checked above; Rust's parser is correctly rounded like glibc's.
             let text = std::str::from_utf8(bytes).ok()?;
             let value: f64 = text.parse().ok()?;
-            if value.is_infinite() || (value == 0.0 && !all_zero) {
+            if strict && (value.is_infinite() || (value == 0.0 && !all_zero)) {
                 return None;
             }
             value.abs()
@@ -107,7 +117,9 @@ pub fn parse_f64(bytes: &[u8]) -> Option<f64> {
         NumberKind::Hexadecimal { .. } => match number.round(&F64_FORMAT) {
             Rounded::Zero => 0.0,
             Rounded::Finite { mantissa, exponent } => f64_from_parts(mantissa as u64, exponent),
-            Rounded::Underflow | Rounded::Overflow => return None,
+            Rounded::Underflow | Rounded::Overflow if strict => return None,
+            Rounded::Underflow => 0.0,
+            Rounded::Overflow => f64::INFINITY,
         },
     };
     Some(if number.negative {

@@ -20,6 +20,24 @@ pub enum Check {
     Scan,
     /// RANDOMKEY: nil on both for an empty database, otherwise ferrodis's key must exist.
     RandomKey,
+    /// An integer reply that depends on the wall clock (TTL, PTTL, EXPIRETIME, PEXPIRETIME):
+    /// equal, or both non-negative and at most this far apart. The two servers run the same
+    /// command a fraction of a millisecond apart, so 2 s (or 2000 ms) is a generous bound.
+    Approx(i64),
+    /// A lex range over the sorted set at this argument: Redis defines the result only when
+    /// every member has the same score, so the command is sent only then.
+    Lex(usize),
+    /// ZRANDMEMBER: the same shape (length, pairs) and ferrodis's members exist with their
+    /// scores; the choice itself is random.
+    RandMember,
+    /// `ZSCAN key 0 ...`: iterated to cursor 0 on both, the member/score pairs compared.
+    ZScan,
+    /// OBJECT ENCODING: byte for byte, except that ferrodis's sorted sets say `skiplist` where
+    /// Redis's small ones say `listpack` (a deliberate difference).
+    Encoding,
+    /// `INFO keyspace`: avg_ttl depends on the clock, so only each database's keys= and
+    /// expires= counts are compared.
+    Keyspace,
 }
 
 pub struct Command {
@@ -88,13 +106,137 @@ const PATTERNS: [&[u8]; 14] = [
     b"bin*", b"*[\\]]*",
 ];
 
+/// Sorted set members: short (Redis keeps sets of at most 128 members of at most 64 bytes in
+/// a listpack, and ferrodis copies listpack's -0 handling), some numeric-looking, one binary.
+const MEMBERS: [&[u8]; 10] = [
+    b"a",
+    b"b",
+    b"c",
+    b"d",
+    b"e",
+    b"",
+    b"m\r\n\0\xff",
+    b"1",
+    b"-1",
+    b"0.5",
+];
+
+/// Scores: small integers and halves so that ties happen, -0, infinities, and doubles whose
+/// shortest text needs up to 17 significant digits.
+const SCORES: [&[u8]; 20] = [
+    b"0",
+    b"1",
+    b"2",
+    b"3",
+    b"-1",
+    b"-2.5",
+    b"0.5",
+    b"1.5",
+    b"-0",
+    b"0.0",
+    b"inf",
+    b"-inf",
+    b"+inf",
+    b"0.1",
+    b"1e-7",
+    b"123456789.123",
+    b"10",
+    b"1e3",
+    b"-0.1",
+    b"4.5e15",
+];
+
+const BAD_SCORES: [&[u8]; 10] = [
+    b"abc", b"nan", b"1e400", b"", b" 1", b"(", b"(abc", b"1.5x", b"NaN", b"-nan",
+];
+
+const LEX_BOUNDS: [&[u8]; 14] = [
+    b"-", b"+", b"[a", b"(a", b"[b", b"(c", b"[d", b"(e", b"[", b"(", b"[1", b"a", b"", b"+x",
+];
+
+const RANKS: [&[u8]; 8] = [
+    b"9223372036854775807",
+    b"-9223372036854775808",
+    b"100",
+    b"-100",
+    b"abc",
+    b"1.0",
+    b"",
+    b"4611686018427387904",
+];
+
+const WEIGHTS: [&[u8]; 10] = [
+    b"1", b"2", b"0", b"-1", b"0.5", b"inf", b"-inf", b"nan", b"abc", b"1e400",
+];
+
+/// Far-away absolute expiry times (seconds; PEXPIREAT scales them), and past ones that delete.
+const ABSOLUTE_TIMES: [&[u8]; 6] = [
+    b"4000000000",
+    b"9999999999",
+    b"5000000000",
+    b"1",
+    b"0",
+    b"1000000000",
+];
+
+const BAD_TIMES: [&[u8]; 8] = [
+    b"abc",
+    b"1.5",
+    b"9223372036854775807",
+    b"-9223372036854775808",
+    b"9223372036854775",
+    b"-9223372036854775",
+    b"",
+    b"-1",
+];
+
 pub struct Generator {
     rng: Pcg64,
+    /// Bumped by every relative TTL, so that no two relative deadlines land within the test's
+    /// run time of each other: then GT and LT decide the same way on both servers although
+    /// they run at slightly different wall times.
+    ttl_counter: i64,
 }
 
 impl Generator {
     pub fn new(rng: Pcg64) -> Generator {
-        Generator { rng }
+        Generator {
+            rng,
+            ttl_counter: 0,
+        }
+    }
+
+    /// A relative TTL of more than a day in seconds, never the same twice.
+    fn relative_seconds(&mut self) -> i64 {
+        self.ttl_counter += 100;
+        100_000 * (1 + self.below(3) as i64) + self.ttl_counter
+    }
+
+    /// An expiry amount for `unit` (EX, PX, EXAT, PXAT): usually valid and far away.
+    fn expiry_amount(&mut self, unit: &[u8]) -> Vec<u8> {
+        let unit = unit.to_ascii_uppercase();
+        let millis = unit.starts_with(b"P");
+        let absolute = unit.ends_with(b"AT");
+        match self.below(10) {
+            0 => self.pick(&BAD_TIMES),
+            1 if absolute => self.pick(&ABSOLUTE_TIMES[3..]),
+            1 => self.pick(&[b"0", b"-1", b"-100000"]),
+            _ if absolute => {
+                let mut time = self.pick(&ABSOLUTE_TIMES[..3]);
+                if millis {
+                    time.extend_from_slice(b"123");
+                }
+                time
+            }
+            _ => {
+                let seconds = self.relative_seconds();
+                if millis {
+                    (seconds * 1000 + 500).to_string().into_bytes()
+                } else {
+                    seconds.to_string().into_bytes()
+                }
+            }
+        }
     }
 
     fn below(&mut self, bound: usize) -> usize {
@@ -165,27 +307,20 @@ impl Generator {
         }
     }
 
-    /// A SET expiry option with a TTL of at least a day, or a value Redis rejects.
-    fn expiry(&mut self) -> [Vec<u8>; 2] {
+    /// A SET or GETEX expiry option with a TTL of more than a day, or a value Redis rejects.
+    /// SET with a time in the past stores a key that is already dead until something looks at
+    /// it, so INFO keyspace would count it or not depending on each server's active expiry:
+    /// such times are left to GETEX (which deletes the key, like Redis) and to the dedicated
+    /// expiry test.
+    fn expiry(&mut self, past_allowed: bool) -> [Vec<u8>; 2] {
         let option = self.pick(&[b"EX", b"PX", b"EXAT", b"PXAT", b"ex", b"pXaT"]);
-        let large: &[u8] = match option.to_ascii_uppercase().as_slice() {
-            b"EX" => b"100000",
-            b"PX" => b"100000000",
-            b"EXAT" => b"9999999999",
-            _ => b"9999999999999",
-        };
-        let amount = match self.below(8) {
-            0 => b"0".to_vec(),
-            1 => b"-1".to_vec(),
-            2 => self.pick(&BAD_NUMBERS),
-            3 => self.pick(&[
-                b"9223372036854775807",
-                b"9223372036854775",
-                b"-9223372036854775808",
-            ]),
-            _ => large.to_vec(),
-        };
-        [option, amount]
+        loop {
+            let amount = self.expiry_amount(&option);
+            let past = matches!(&amount[..], b"1" | b"0" | b"1000000000");
+            if past_allowed || !past {
+                return [option, amount];
+            }
+        }
     }
 
     fn set(&mut self) -> Vec<Vec<u8>> {
@@ -196,7 +331,7 @@ impl Generator {
                 1 => args.push(self.pick(&[b"XX", b"Xx"])),
                 2 => args.push(self.pick(&[b"GET", b"get"])),
                 3 => args.push(self.pick(&[b"KEEPTTL", b"keepttl"])),
-                4 | 5 => args.extend(self.expiry()),
+                4 | 5 => args.extend(self.expiry(false)),
                 _ => args.push(self.pick(&[b"EX", b"PERSIST", b"XY", b"", b"NX\0"])),
             }
         }
@@ -238,7 +373,24 @@ impl Generator {
     /// One random command, sometimes with its arity broken or its name recapitalised.
     pub fn command(&mut self) -> Command {
         let mut check = Check::Exact;
-        let mut args: Vec<Vec<u8>> = match self.below(46) {
+        let mut args = match self.below(20) {
+            0..=8 => self.string_command(&mut check),
+            9..=15 => self.zset_command(&mut check),
+            _ => self.expire_command(&mut check),
+        };
+        self.recapitalise(&mut args[0]);
+        // A broken SCAN could be a valid one with another cursor, whose page is layout-dependent;
+        // a broken lex range could lose the key its check looks at.
+        let unbreakable = matches!(check, Check::Scan | Check::ZScan | Check::Lex(_));
+        if !unbreakable && self.chance(1, 25) {
+            self.break_arity(&mut args);
+        }
+        Command { args, check }
+    }
+
+    /// A string, keyspace or connection command.
+    fn string_command(&mut self, check: &mut Check) -> Vec<Vec<u8>> {
+        match self.below(46) {
             0..=3 => vec![b"GET".to_vec(), self.key()],
             4..=8 => self.set(),
             9 => vec![b"SETNX".to_vec(), self.key(), self.value()],
@@ -289,12 +441,12 @@ impl Generator {
             28 => [vec![self.pick(&[b"EXISTS", b"TOUCH"])], self.keys(4)].concat(),
             29 => vec![b"TYPE".to_vec(), self.key()],
             30 => {
-                check = Check::Sorted;
+                *check = Check::Sorted;
                 vec![b"KEYS".to_vec(), self.pick(&PATTERNS)]
             }
             31 => {
                 let command = self.scan();
-                check = command.check;
+                *check = command.check;
                 command.args
             }
             32 => vec![self.pick(&[b"RENAME", b"RENAMENX"]), self.key(), self.key()],
@@ -309,6 +461,7 @@ impl Generator {
                 args
             }
             34 => {
+                *check = Check::Encoding;
                 let sub = self.pick(&[b"ENCODING", b"encoding", b"ENCODING", b"nosuch"]);
                 vec![b"OBJECT".to_vec(), sub, self.key()]
             }
@@ -332,7 +485,7 @@ impl Generator {
                 args
             }
             42 => {
-                check = Check::RandomKey;
+                *check = Check::RandomKey;
                 vec![b"RANDOMKEY".to_vec()]
             }
             43 => {
@@ -344,13 +497,379 @@ impl Generator {
                 args
             }
             _ => vec![b"GET".to_vec(), self.key()],
-        };
-        self.recapitalise(&mut args[0]);
-        // A broken SCAN could be a valid one with another cursor, whose page is layout-dependent.
-        if check != Check::Scan && self.chance(1, 25) {
-            self.break_arity(&mut args);
         }
-        Command { args, check }
+    }
+
+    fn member(&mut self) -> Vec<u8> {
+        self.pick(&MEMBERS)
+    }
+
+    fn members(&mut self, max: usize) -> Vec<Vec<u8>> {
+        let count = 1 + self.below(max);
+        (0..count).map(|_| self.member()).collect()
+    }
+
+    /// A score to store, now and then one Redis rejects.
+    fn score(&mut self) -> Vec<u8> {
+        match self.below(12) {
+            0 => self.pick(&BAD_SCORES),
+            _ => self.pick(&SCORES),
+        }
+    }
+
+    /// A score range bound: inclusive, exclusive `(`, infinite, or bad.
+    fn score_bound(&mut self) -> Vec<u8> {
+        match self.below(10) {
+            0 => self.pick(&BAD_SCORES),
+            1 => self.pick(&[b"-inf", b"+inf", b"(inf", b"(-inf", b"inf"]),
+            2..=4 => [b"(".to_vec(), self.pick(&SCORES)].concat(),
+            _ => self.pick(&SCORES),
+        }
+    }
+
+    fn lex_bound(&mut self) -> Vec<u8> {
+        match self.below(3) {
+            0 => self.pick(&LEX_BOUNDS),
+            _ => {
+                let member = self.member();
+                [self.pick(&[b"[", b"("]), member].concat()
+            }
+        }
+    }
+
+    /// A rank or index: usually within a small set, sometimes huge or bad.
+    fn rank(&mut self) -> Vec<u8> {
+        match self.below(10) {
+            0 => self.pick(&RANKS),
+            _ => (self.rng.random_range(-6i64..7)).to_string().into_bytes(),
+        }
+    }
+
+    fn limit(&mut self) -> [Vec<u8>; 3] {
+        let offset = match self.below(6) {
+            0 => self.pick(&RANKS),
+            1 => b"-1".to_vec(),
+            _ => self.below(5).to_string().into_bytes(),
+        };
+        let count = match self.below(6) {
+            0 => self.pick(&RANKS),
+            1 => self.pick(&[b"-1", b"-5", b"0"]),
+            _ => (1 + self.below(4)).to_string().into_bytes(),
+        };
+        [self.pick(&[b"LIMIT", b"limit"]), offset, count]
+    }
+
+    fn withscores(&mut self, args: &mut Vec<Vec<u8>>) {
+        if self.chance(1, 2) {
+            args.push(self.pick(&[b"WITHSCORES", b"withscores", b"WITHSCORE"]));
+        }
+    }
+
+    /// ZUNIONSTORE and friends: numkeys (sometimes wrong), keys, WEIGHTS, AGGREGATE.
+    fn set_operation(&mut self, args: &mut Vec<Vec<u8>>, weights_allowed: bool) {
+        let count = 1 + self.below(3);
+        let numkeys = match self.below(10) {
+            0 => self.pick(&[b"0", b"-1", b"abc", b"4", b"9223372036854775807", b""]),
+            _ => count.to_string().into_bytes(),
+        };
+        args.push(numkeys);
+        args.extend(self.keys_exactly(count));
+        for _ in 0..self.below(3) {
+            match self.below(5) {
+                0 | 1 if weights_allowed => {
+                    args.push(self.pick(&[b"WEIGHTS", b"weights"]));
+                    let weights = if self.chance(1, 6) {
+                        count + 1 - 2 * self.below(2)
+                    } else {
+                        count
+                    };
+                    for _ in 0..weights {
+                        args.push(self.pick(&WEIGHTS));
+                    }
+                }
+                2 | 3 => args.extend([
+                    self.pick(&[b"AGGREGATE", b"aggregate"]),
+                    self.pick(&[b"SUM", b"MIN", b"MAX", b"max", b"AVG"]),
+                ]),
+                _ => args.push(self.pick(&[b"WEIGHTS", b"AGGREGATE", b"NOPE"])),
+            }
+        }
+    }
+
+    fn keys_exactly(&mut self, count: usize) -> Vec<Vec<u8>> {
+        (0..count).map(|_| self.key()).collect()
+    }
+
+    /// A sorted set command.
+    fn zset_command(&mut self, check: &mut Check) -> Vec<Vec<u8>> {
+        match self.below(40) {
+            0..=7 => {
+                let mut args = vec![b"ZADD".to_vec(), self.key()];
+                for _ in 0..self.below(3) {
+                    args.push(self.pick(&[
+                        b"NX", b"XX", b"GT", b"LT", b"CH", b"INCR", b"nx", b"gt", b"ch",
+                    ]));
+                }
+                let pairs = if self.chance(1, 3) {
+                    1
+                } else {
+                    1 + self.below(4)
+                };
+                for _ in 0..pairs {
+                    args.extend([self.score(), self.member()]);
+                }
+                if self.chance(1, 12) {
+                    args.pop();
+                }
+                args
+            }
+            8 | 9 => [vec![b"ZREM".to_vec(), self.key()], self.members(3)].concat(),
+            10 => vec![b"ZSCORE".to_vec(), self.key(), self.member()],
+            11 => [vec![b"ZMSCORE".to_vec(), self.key()], self.members(3)].concat(),
+            12 | 13 => {
+                let increment = self.score();
+                vec![b"ZINCRBY".to_vec(), self.key(), increment, self.member()]
+            }
+            14 => vec![b"ZCARD".to_vec(), self.key()],
+            15 => vec![
+                b"ZCOUNT".to_vec(),
+                self.key(),
+                self.score_bound(),
+                self.score_bound(),
+            ],
+            16 => {
+                *check = Check::Lex(1);
+                vec![
+                    b"ZLEXCOUNT".to_vec(),
+                    self.key(),
+                    self.lex_bound(),
+                    self.lex_bound(),
+                ]
+            }
+            17 => vec![
+                self.pick(&[b"ZRANK", b"ZREVRANK"]),
+                self.key(),
+                self.member(),
+            ],
+            18..=21 => {
+                let store = self.chance(1, 4);
+                let mut args = if store {
+                    vec![b"ZRANGESTORE".to_vec(), self.key(), self.key()]
+                } else {
+                    vec![b"ZRANGE".to_vec(), self.key()]
+                };
+                let by = self.below(3);
+                match by {
+                    0 => args.extend([self.rank(), self.rank()]),
+                    1 => args.extend([self.score_bound(), self.score_bound()]),
+                    _ => args.extend([self.lex_bound(), self.lex_bound()]),
+                }
+                let mut options = Vec::new();
+                match by {
+                    1 => options.push(self.pick(&[b"BYSCORE", b"byscore"])),
+                    2 => {
+                        options.push(self.pick(&[b"BYLEX", b"bylex"]));
+                        *check = Check::Lex(args.len() - 3);
+                    }
+                    _ => {}
+                }
+                if self.chance(1, 2) {
+                    options.push(self.pick(&[b"REV", b"rev"]));
+                }
+                if self.chance(2, 5) {
+                    options.extend(self.limit());
+                }
+                if !store {
+                    self.withscores(&mut options);
+                }
+                if self.chance(1, 10) {
+                    options.push(self.pick(&[b"BYSCORE", b"BYLEX", b"LIMIT", b"NOPE"]));
+                }
+                // Options go in any order.
+                let len = options.len();
+                if len > 1 && self.chance(1, 3) {
+                    options.rotate_left(1 + self.below(len - 1));
+                }
+                args.extend(options);
+                args
+            }
+            22 | 23 => {
+                let name = self.pick(&[b"ZRANGEBYSCORE", b"ZREVRANGEBYSCORE"]);
+                let mut args = vec![name, self.key(), self.score_bound(), self.score_bound()];
+                self.withscores(&mut args);
+                if self.chance(1, 2) {
+                    args.extend(self.limit());
+                }
+                args
+            }
+            24 | 25 => {
+                let name = self.pick(&[b"ZRANGEBYLEX", b"ZREVRANGEBYLEX"]);
+                *check = Check::Lex(1);
+                let mut args = vec![name, self.key(), self.lex_bound(), self.lex_bound()];
+                if self.chance(1, 2) {
+                    args.extend(self.limit());
+                }
+                if self.chance(1, 10) {
+                    args.push(b"WITHSCORES".to_vec());
+                }
+                args
+            }
+            26 => {
+                let mut args = vec![b"ZREVRANGE".to_vec(), self.key(), self.rank(), self.rank()];
+                self.withscores(&mut args);
+                args
+            }
+            27 => vec![
+                b"ZREMRANGEBYRANK".to_vec(),
+                self.key(),
+                self.rank(),
+                self.rank(),
+            ],
+            28 => vec![
+                b"ZREMRANGEBYSCORE".to_vec(),
+                self.key(),
+                self.score_bound(),
+                self.score_bound(),
+            ],
+            29 => {
+                *check = Check::Lex(1);
+                vec![
+                    b"ZREMRANGEBYLEX".to_vec(),
+                    self.key(),
+                    self.lex_bound(),
+                    self.lex_bound(),
+                ]
+            }
+            30 | 31 => {
+                let mut args = vec![self.pick(&[b"ZPOPMIN", b"ZPOPMAX"]), self.key()];
+                if self.chance(1, 2) {
+                    args.push(match self.below(5) {
+                        0 => self.pick(&RANKS),
+                        1 => self.pick(&[b"-1", b"0"]),
+                        _ => (1 + self.below(4)).to_string().into_bytes(),
+                    });
+                }
+                args
+            }
+            32 | 33 => {
+                let name = self.pick(&[b"ZUNIONSTORE", b"ZINTERSTORE", b"ZDIFFSTORE"]);
+                let weights = name != b"ZDIFFSTORE" || self.chance(1, 5);
+                let mut args = vec![name, self.key()];
+                self.set_operation(&mut args, weights);
+                args
+            }
+            34 | 35 => {
+                let name = self.pick(&[b"ZUNION", b"ZINTER", b"ZDIFF"]);
+                let weights = name != b"ZDIFF" || self.chance(1, 5);
+                let mut args = vec![name];
+                self.set_operation(&mut args, weights);
+                self.withscores(&mut args);
+                args
+            }
+            36 | 37 => {
+                *check = Check::RandMember;
+                let mut args = vec![b"ZRANDMEMBER".to_vec(), self.key()];
+                if self.chance(3, 4) {
+                    args.push(match self.below(8) {
+                        0 => self.pick(&[b"abc", b"1.5", b"", b"-9223372036854775808"]),
+                        1 => self.pick(&[b"0", b"-1", b"20", b"-20"]),
+                        _ => (self.rng.random_range(-6i64..7)).to_string().into_bytes(),
+                    });
+                    self.withscores(&mut args);
+                }
+                args
+            }
+            _ => self.zscan(check),
+        }
+    }
+
+    fn zscan(&mut self, check: &mut Check) -> Vec<Vec<u8>> {
+        let cursor = match self.below(8) {
+            // Not "-1": strtoul reads it as a valid cursor, and Redis answers any cursor with
+            // the whole of a small (listpack) set, where ferrodis resumes mid-table.
+            0 => self.pick(&[b"abc", b"1.0", b"", b"18446744073709551616", b" 0"]),
+            _ => b"0".to_vec(),
+        };
+        // strtoul reads an empty cursor as 0.
+        if cursor.is_empty() || cursor == b"0" {
+            *check = Check::ZScan;
+        }
+        let mut args = vec![b"ZSCAN".to_vec(), self.key(), cursor];
+        for _ in 0..self.below(3) {
+            match self.below(5) {
+                0 | 1 => args.extend([
+                    b"MATCH".to_vec(),
+                    self.pick(&[b"*", b"a*", b"[a-c]", b"?", b"*\\r*", b"-*"]),
+                ]),
+                2 => args.extend([
+                    b"COUNT".to_vec(),
+                    self.pick(&[b"1", b"2", b"100", b"0", b"-1", b"abc"]),
+                ]),
+                3 => args.push(self.pick(&[b"MATCH", b"COUNT", b"NOVALUES"])),
+                _ => args.extend([b"TYPE".to_vec(), b"zset".to_vec()]),
+            }
+        }
+        args
+    }
+
+    /// An expiry command.
+    fn expire_command(&mut self, check: &mut Check) -> Vec<Vec<u8>> {
+        match self.below(16) {
+            0..=4 => {
+                let name = self.pick(&[b"EXPIRE", b"PEXPIRE", b"EXPIREAT", b"PEXPIREAT"]);
+                let unit: &[u8] = match name.as_slice() {
+                    b"EXPIRE" => b"EX",
+                    b"PEXPIRE" => b"PX",
+                    b"EXPIREAT" => b"EXAT",
+                    _ => b"PXAT",
+                };
+                let amount = self.expiry_amount(unit);
+                let mut args = vec![name, self.key(), amount];
+                let options = match self.below(8) {
+                    0..=3 => 0,
+                    4..=6 => 1,
+                    _ => 2,
+                };
+                for _ in 0..options {
+                    args.push(self.pick(&[b"NX", b"XX", b"GT", b"LT", b"gt", b"FOO"]));
+                }
+                args
+            }
+            5..=8 => {
+                let (name, tolerance): (&[u8], i64) = match self.below(4) {
+                    0 => (b"TTL", 2),
+                    1 => (b"PTTL", 2000),
+                    2 => (b"EXPIRETIME", 2),
+                    _ => (b"PEXPIRETIME", 2000),
+                };
+                *check = Check::Approx(tolerance);
+                vec![name.to_vec(), self.key()]
+            }
+            9 => vec![b"PERSIST".to_vec(), self.key()],
+            10 | 11 => {
+                let (name, unit): (&[u8], &[u8]) = if self.chance(1, 2) {
+                    (b"SETEX", b"EX")
+                } else {
+                    (b"PSETEX", b"PX")
+                };
+                let amount = self.expiry_amount(unit);
+                vec![name.to_vec(), self.key(), amount, self.value()]
+            }
+            12..=14 => {
+                let mut args = vec![b"GETEX".to_vec(), self.key()];
+                for _ in 0..self.below(3) {
+                    match self.below(4) {
+                        0 => args.push(self.pick(&[b"PERSIST", b"persist", b"EX", b"NOPE"])),
+                        _ => args.extend(self.expiry(true)),
+                    }
+                }
+                args
+            }
+            _ => {
+                *check = Check::Keyspace;
+                vec![b"INFO".to_vec(), b"keyspace".to_vec()]
+            }
+        }
     }
 
     fn recapitalise(&mut self, name: &mut [u8]) {
