@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 
 use ferrodis_core::protocol::book::encode_request;
 use ferrodis_core::{
-    CloseReason, Config, ConnectionId, Door, Garbage, Instant, Now, Output, Server, UnixMillis,
+    CloseReason, Config, ConnectionId, Door, Garbage, Instant, Now, Server, UnixMillis,
     REPLY_PAUSE_BYTES,
 };
 
@@ -22,6 +22,8 @@ use crate::options::Options;
 use crate::reply::{matches, reply_len, Expect};
 use crate::trace::Trace;
 use crate::Failure;
+
+mod connections;
 
 /// The one client that may pipeline past the core's per-call budget (when the seed drew
 /// `deep_pipeline_max`).
@@ -36,9 +38,6 @@ use crate::Failure;
 /// keeps fewer than that in flight (`Options::pipeline_max`), so `handle_timeout` runs the
 /// commands of this client alone, and `timers` checks that.
 pub const DEEP_CLIENT: usize = 0;
-
-/// The reply the core gives a connection past `clients_max`.
-const REFUSED_REPLY: &[u8] = b"-ERR max number of clients reached\r\n";
 
 pub struct Client {
     /// The protocol it speaks, fixed for the run.
@@ -190,206 +189,6 @@ impl<'a> World<'a> {
             options,
             rng,
         }
-    }
-
-    fn owner(&self, id: ConnectionId) -> Option<Owner> {
-        match self.owners.get(id.index() as usize) {
-            Some(Some((owner_id, owner))) if *owner_id == id => Some(*owner),
-            _ => None,
-        }
-    }
-
-    fn set_owner(&mut self, id: ConnectionId, owner: Option<Owner>) {
-        let index = id.index() as usize;
-        if self.owners.len() <= index {
-            self.owners.resize(index + 1, None);
-        }
-        self.owners[index] = owner.map(|owner| (id, owner));
-    }
-
-    /// Opens a connection, checking the server's maxclients decision.
-    fn open(&mut self, owner: Owner) -> Result<Option<ConnectionId>, Failure> {
-        let door = match owner {
-            Owner::Client(index) => self.clients[index].door,
-            Owner::Storm => Door::Resp,
-        };
-        let result = match door {
-            Door::Resp => self.server.connection_open(self.now, "10.0.0.1:40000"),
-            Door::Book => self.server.connection_open_book(self.now, "10.0.0.2:40000"),
-        };
-        self.trace.u64(1);
-        match result {
-            Ok(id) => {
-                if self.open >= self.options.clients_max as usize {
-                    return Err(Failure::WrongReply(format!(
-                        "connection {id} accepted with {} of {} open",
-                        self.open, self.options.clients_max
-                    )));
-                }
-                self.open += 1;
-                self.set_owner(id, Some(owner));
-                self.drain()?;
-                Ok(Some(id))
-            }
-            Err(refused) => {
-                let expected = match door {
-                    Door::Resp => REFUSED_REPLY.to_vec(),
-                    Door::Book => book::refused_reply(),
-                };
-                if self.open < self.options.clients_max as usize || refused.reply != expected {
-                    return Err(Failure::WrongReply(format!(
-                        "connection refused with {} of {} open: {:?}",
-                        self.open,
-                        self.options.clients_max,
-                        String::from_utf8_lossy(refused.reply)
-                    )));
-                }
-                self.coverage.refused += 1;
-                Ok(None)
-            }
-        }
-    }
-
-    /// The driver hangs up (or closes after `Output::Close`).
-    pub fn close(&mut self, id: ConnectionId) -> Result<(), Failure> {
-        let owner = self.owner(id);
-        self.server.connection_closed(self.now, id);
-        self.trace.u64(2);
-        self.open -= 1;
-        self.set_owner(id, None);
-        self.closing.retain(|&closing| closing != id);
-        match owner {
-            Some(Owner::Client(index)) => {
-                let client = &mut self.clients[index];
-                client.connection = None;
-                client.out.clear();
-                client.out_sent = 0;
-                client.inflight.clear();
-                client.session = Session::default();
-                client.closing = None;
-                client.done_sending = false;
-                client.checked = 0;
-            }
-            Some(Owner::Storm) => self.storm.retain(|&storm| storm != id),
-            None => unreachable!("closing a connection nobody owns"),
-        }
-        self.drain()
-    }
-
-    /// Drains `poll_output`, acting on each output as a driver would.
-    pub fn drain(&mut self) -> Result<(), Failure> {
-        while let Some(output) = self.server.poll_output() {
-            match output {
-                Output::Wake { id } => {
-                    self.trace.u64(3);
-                    self.trace.u64(u64::from(id.index()));
-                }
-                Output::Close { id, reason } => {
-                    self.trace.u64(4);
-                    self.trace.u64(u64::from(id.index()));
-                    self.on_close(id, reason)?;
-                }
-                Output::Free { garbage } => {
-                    self.trace.u64(5);
-                    self.coverage.frees += 1;
-                    if self.faults && !self.rng.chance(self.options.faults.free_now) {
-                        self.garbage.push(garbage);
-                    }
-                }
-                other => {
-                    return Err(Failure::WrongReply(format!("unexpected output {other:?}")));
-                }
-            }
-        }
-        let timeout = self.server.poll_timeout();
-        self.trace.u64(timeout.map_or(u64::MAX, Instant::as_millis));
-        Ok(())
-    }
-
-    fn on_close(&mut self, id: ConnectionId, reason: CloseReason) -> Result<(), Failure> {
-        let Some(owner) = self.owner(id) else {
-            return Err(Failure::WrongReply(format!("Close for unknown {id}")));
-        };
-        let o = &self.options;
-        let client = match owner {
-            Owner::Client(index) => Some(&self.clients[index]),
-            Owner::Storm => None,
-        };
-        let idle_ms = self
-            .now
-            .monotonic
-            .millis_since(client.map_or(Instant::ZERO, |c| c.last_active));
-        let acceptable = match reason {
-            CloseReason::Quit | CloseReason::ProtocolError => {
-                client.is_some_and(|c| c.done_sending)
-            }
-            CloseReason::IdleTimeout => {
-                o.idle_timeout_secs > 0
-                    && (client.is_none() || idle_ms > o.idle_timeout_secs * 1000)
-            }
-            CloseReason::QueryBufferLimit => o.query_buffer_bytes_max < 1024 * 1024 * 1024,
-            CloseReason::OutputBufferLimit => o.output_buffer_hard_bytes > 0,
-            _ => false,
-        };
-        if !acceptable {
-            return Err(Failure::WrongReply(format!(
-                "unexpected Close {id} reason {} (idle {idle_ms}ms)",
-                reason.as_str()
-            )));
-        }
-        self.coverage.closes[reason as usize] += 1;
-        if let Owner::Client(index) = owner {
-            self.clients[index].closing = Some(reason);
-        }
-        if !self.closing.contains(&id) {
-            self.closing.push(id);
-        }
-        Ok(())
-    }
-
-    /// Closes what the server asked to close: at once, or once the reply is out for QUIT and
-    /// protocol errors.
-    pub fn settle_closing(&mut self) -> Result<(), Failure> {
-        let mut at = 0;
-        while at < self.closing.len() {
-            let id = self.closing[at];
-            let reason = match self.owner(id) {
-                Some(Owner::Client(index)) => self.clients[index].closing.expect("closing"),
-                _ => CloseReason::Shutdown,
-            };
-            let pending = self.server.send_buffer(id).len();
-            if reason.after_reply() && pending > 0 {
-                at += 1;
-                continue;
-            }
-            if let (true, Some(Owner::Client(index))) = (reason.after_reply(), self.owner(id)) {
-                // Every command before the QUIT or the garbage ran and was answered; on the
-                // book's door the garbage itself gets no reply.
-                let client = &self.clients[index];
-                let answered = match (client.door, reason) {
-                    (Door::Book, CloseReason::ProtocolError) => {
-                        client.inflight.len() == 1 && client.inflight[0].is_none()
-                    }
-                    _ => client.inflight.is_empty(),
-                };
-                if !answered {
-                    return Err(Failure::WrongReply(format!(
-                        "{id}: closed ({}) with {} commands unanswered",
-                        reason.as_str(),
-                        client.inflight.len()
-                    )));
-                }
-            }
-            if pending > 0 && self.rng.bool() {
-                // What the socket takes without waiting.
-                let written = self.rng.below(pending as u64 + 1) as usize;
-                self.server.connection_sent(self.now, id, written);
-                self.trace.u64(written as u64);
-                self.drain()?;
-            }
-            self.close(id)?;
-        }
-        Ok(())
     }
 
     /// Matches every new complete reply in `index`'s send buffer against the model.
