@@ -88,16 +88,37 @@ pub fn start_redis(extra: &[&str]) -> ServerProcess {
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server must be installed (apt-get install redis-server)");
-        let server = ServerProcess { child, port };
+        let mut server = ServerProcess { child, port };
         let started = Instant::now();
         while started.elapsed() < PATIENCE {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return server;
+            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+                // The port was free a moment ago, but a server started by a parallel test may
+                // have taken it since (then this redis-server failed to bind and exits): make
+                // sure the one answering is ours, or try another port.
+                if answers_as(&mut stream, server.child.id()) {
+                    return server;
+                }
+                break;
+            }
+            if server.child.try_wait().ok().flatten().is_some() {
+                break;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
     }
     panic!("redis-server did not start");
+}
+
+/// True when the Redis on `stream` reports `pid` as its process id.
+fn answers_as(stream: &mut TcpStream, pid: u32) -> bool {
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    if stream.write_all(&encode(&[b"INFO", b"server"])).is_err() {
+        return false;
+    }
+    let reply = read_reply(stream);
+    String::from_utf8_lossy(&reply)
+        .lines()
+        .any(|line| line.trim() == format!("process_id:{pid}"))
 }
 
 /// Encodes a command as a RESP multibulk request.
