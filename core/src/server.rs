@@ -486,7 +486,8 @@ impl Server {
         let mut parser = std::mem::take(&mut connection.parser);
         let mut book_parser = std::mem::take(&mut connection.book_parser);
         let mut reply = std::mem::take(&mut connection.reply);
-        let mut reply_sent = connection.reply_sent;
+        // Commands never write to the socket, so what was sent stays put during the loop.
+        let reply_sent = connection.reply_sent;
         let mut resp3 = connection.resp3;
         let reply_before = reply.len();
         let mut executed = 0;
@@ -528,7 +529,6 @@ impl Server {
                 if connection.closing.is_some() {
                     break;
                 }
-                reply_sent = connection.reply_sent;
                 continue;
             }
             match parser.parse(&query, &self.limits) {
@@ -565,7 +565,6 @@ impl Server {
                     if connection.closing.is_some() {
                         break;
                     }
-                    reply_sent = connection.reply_sent;
                 }
             }
         }
@@ -656,6 +655,10 @@ impl Server {
     /// Hands out big values that expiry removed from any keyspace.
     fn collect_garbage(&mut self) {
         for index in 0..self.dbs.len() {
+            // Read-only check first: this runs after every batch of commands.
+            if !self.dbs[index].has_garbage() {
+                continue;
+            }
             for value in self.dbs[index].take_garbage() {
                 self.push_output(Output::Free {
                     garbage: Garbage::value(value),

@@ -202,6 +202,10 @@ impl Db {
         true
     }
 
+    pub fn has_garbage(&self) -> bool {
+        !self.garbage.is_empty()
+    }
+
     /// Big values expiry removed since the last call.
     pub fn take_garbage(&mut self) -> Vec<Value> {
         std::mem::take(&mut self.garbage)
