@@ -34,8 +34,9 @@ trap 'rm -rf "$work"' EXIT
 failed=()
 for target in "${targets[@]}"; do
     case "$target" in
-        resp_parser) max_len=256 ;;
-        server_commands | book_parser) max_len=512 ;;
+        # Book frames carry their big lengths in headers; short inputs reach every bound.
+        resp_parser | book_parser) max_len=256 ;;
+        server_commands) max_len=512 ;;
         # A simulated step draws about a hundred bytes of entropy.
         simulation) max_len=8192 ;;
         *) max_len=1024 ;;
