@@ -65,6 +65,9 @@ pub(crate) type Handler = fn(&mut Ctx<'_, '_>, &mut ArgCursor<'_>) -> CommandRes
 pub(crate) struct CommandSpec {
     /// Lower case, as Redis names commands in errors and COMMAND replies.
     pub(crate) name: &'static str,
+    /// The name packed big-endian into an integer (zero padded), so that the binary search
+    /// compares integers in the names' order instead of calling memcmp.
+    packed: u128,
     /// Redis's arity: N means exactly N arguments with the name, -N at least N.
     pub(crate) arity: i32,
     pub(crate) flags: Flags,
@@ -82,6 +85,7 @@ const fn spec(
 ) -> CommandSpec {
     CommandSpec {
         name,
+        packed: pack_name(name.as_bytes()),
         arity,
         flags,
         keys,
@@ -215,20 +219,30 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
 /// Longest command name in the table; longer names cannot match.
 const NAME_BYTES_MAX: usize = 16;
 
+/// Packs up to 16 bytes, lowered to ASCII lower case, big-endian and zero padded: for names
+/// without NUL bytes the integers sort as the names do.
+const fn pack_name(name: &[u8]) -> u128 {
+    let mut bytes = [0u8; NAME_BYTES_MAX];
+    let mut index = 0;
+    while index < name.len() && index < NAME_BYTES_MAX {
+        bytes[index] = name[index].to_ascii_lowercase();
+        index += 1;
+    }
+    u128::from_be_bytes(bytes)
+}
+
 /// Finds a command by name, ignoring ASCII case, without allocating.
 pub(crate) fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
     if name.len() > NAME_BYTES_MAX {
         return None;
     }
-    let mut lower = [0u8; NAME_BYTES_MAX];
-    for (to, from) in lower.iter_mut().zip(name) {
-        *to = from.to_ascii_lowercase();
-    }
-    let lower = &lower[..name.len()];
-    COMMANDS
-        .binary_search_by(|spec| spec.name.as_bytes().cmp(lower))
-        .ok()
-        .map(|index| &COMMANDS[index])
+    let packed = pack_name(name);
+    let index = COMMANDS
+        .binary_search_by(|spec| spec.packed.cmp(&packed))
+        .ok()?;
+    let spec = &COMMANDS[index];
+    // A name with trailing NUL bytes packs like the name without them.
+    (spec.name.len() == name.len()).then_some(spec)
 }
 
 #[cfg(test)]
@@ -245,8 +259,15 @@ mod tests {
                 pair[1].name
             );
         }
+        for pair in COMMANDS.windows(2) {
+            assert!(pair[0].packed < pair[1].packed);
+        }
         for spec in COMMANDS {
             assert!(spec.name.len() <= NAME_BYTES_MAX);
+            assert_eq!(
+                lookup(spec.name.as_bytes()).map(|found| found.name),
+                Some(spec.name)
+            );
             assert_eq!(spec.name, spec.name.to_ascii_lowercase());
         }
     }
@@ -256,5 +277,11 @@ mod tests {
         assert_eq!(lookup(b"GeT").map(|spec| spec.name), Some("get"));
         assert!(lookup(b"nosuchcommand").is_none());
         assert!(lookup(b"").is_none());
+        assert!(lookup(b"get\0").is_none());
+        assert!(lookup(b"zremrangebyscorex").is_none());
+        assert_eq!(
+            lookup(b"ZREMRANGEBYSCORE").map(|spec| spec.name),
+            Some("zremrangebyscore")
+        );
     }
 }
