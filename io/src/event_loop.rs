@@ -1,4 +1,5 @@
-//! The event loop: one thread, `polling` (epoll) in level-triggered mode, the core in the middle.
+//! The event loop: one thread, level-triggered readiness polling (`crate::poller`: epoll on
+//! Linux), the core in the middle.
 //!
 //! Each turn: wait for readiness or the core's next deadline; accept; read every readable socket
 //! until it would block, feeding the core; then act on the core's outputs at once, so replies are
@@ -11,7 +12,8 @@ use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant as StdInstant, SystemTime, UNIX_EPOCH};
 
 use ferrodis_core::{ConnectionId, Door, Instant, Interest, Now, Output, Server, UnixMillis};
-use polling::{Event, Events, PollMode, Poller};
+
+use crate::poller::{Events, Poller, Ready};
 
 use crate::lazy_free::LazyFreePool;
 use crate::log::Level;
@@ -69,22 +71,22 @@ impl EventLoop {
         book_listener: Option<TcpListener>,
         signals: UnixStream,
     ) -> io::Result<EventLoop> {
-        let poller = Poller::new()?;
+        let mut poller = Poller::new()?;
         listener.set_nonblocking(true)?;
         signals.set_nonblocking(true)?;
+        let readable = Interest {
+            read: true,
+            write: false,
+        };
         // SAFETY: the listeners and the signal pipe are owned by the EventLoop and deleted from
         // the poller in `Drop` before they are closed.
         #[allow(unsafe_code)]
         unsafe {
-            poller.add_with_mode(&listener, Event::readable(LISTENER_KEY), PollMode::Level)?;
-            poller.add_with_mode(&signals, Event::readable(SIGNAL_KEY), PollMode::Level)?;
+            poller.add(&listener, LISTENER_KEY, readable)?;
+            poller.add(&signals, SIGNAL_KEY, readable)?;
             if let Some(book_listener) = &book_listener {
                 book_listener.set_nonblocking(true)?;
-                poller.add_with_mode(
-                    book_listener,
-                    Event::readable(BOOK_LISTENER_KEY),
-                    PollMode::Level,
-                )?;
+                poller.add(book_listener, BOOK_LISTENER_KEY, readable)?;
             }
         }
         Ok(EventLoop {
@@ -122,7 +124,6 @@ impl EventLoop {
                 .server
                 .poll_timeout()
                 .map(|deadline| Duration::from_millis(deadline.millis_since(now.monotonic)));
-            events.clear();
             match self.poller.wait(&mut events, timeout) {
                 Ok(_) => {}
                 Err(error) if error.kind() == ErrorKind::Interrupted => {}
@@ -211,7 +212,7 @@ impl EventLoop {
             #[allow(unsafe_code)]
             unsafe {
                 self.poller
-                    .add_with_mode(&stream, event_for(slot, interest), PollMode::Level)?;
+                    .add(&stream, slot + FIRST_CONNECTION_KEY, interest)?;
             }
             log_at!(Level::Verbose, "Accepted {peer} ({door:?})");
             self.clients[slot] = Some(Client {
@@ -224,7 +225,7 @@ impl EventLoop {
         Ok(())
     }
 
-    fn readable_or_writable(&mut self, slot: usize, event: Event) {
+    fn readable_or_writable(&mut self, slot: usize, event: Ready) {
         let Some(client) = self.clients.get_mut(slot).and_then(Option::as_mut) else {
             return;
         };
@@ -375,7 +376,7 @@ impl EventLoop {
         if interest != client.armed
             && self
                 .poller
-                .modify_with_mode(&client.stream, event_for(slot, interest), PollMode::Level)
+                .modify(&client.stream, slot + FIRST_CONNECTION_KEY, interest)
                 .is_ok()
         {
             client.armed = interest;
@@ -414,14 +415,4 @@ fn now_of(origin: StdInstant) -> Now {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_millis() as i64);
     Now::new(monotonic, UnixMillis::from_millis(wall))
-}
-
-fn event_for(slot: usize, interest: Interest) -> Event {
-    let key = slot + FIRST_CONNECTION_KEY;
-    match (interest.read, interest.write) {
-        (true, true) => Event::all(key),
-        (true, false) => Event::readable(key),
-        (false, true) => Event::writable(key),
-        (false, false) => Event::none(key),
-    }
 }

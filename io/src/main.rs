@@ -4,6 +4,7 @@ mod alloc;
 mod event_loop;
 mod lazy_free;
 mod log;
+mod poller;
 mod settings;
 
 use std::net::TcpListener;
