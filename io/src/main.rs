@@ -82,8 +82,14 @@ fn run(mut settings: Settings) -> Result<(), String> {
         }
     };
     let server = Server::new(settings.core.clone(), Default::default());
-    let mut event_loop = event_loop::EventLoop::new(server, listener, book_listener, signal_reader)
-        .map_err(|error| error.to_string())?;
+    let mut event_loop = event_loop::EventLoop::new(
+        server,
+        listener,
+        book_listener,
+        signal_reader,
+        settings.busy_poll(),
+    )
+    .map_err(|error| error.to_string())?;
     log_at!(Level::Notice, "Server initialized");
     log_at!(
         Level::Notice,

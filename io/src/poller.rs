@@ -45,6 +45,10 @@ impl Events {
     pub fn iter(&self) -> impl Iterator<Item = Ready> + '_ {
         self.list.iter().copied()
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
 }
 
 /// The timeout in whole milliseconds rounded up, so that a deadline is never woken for early.

@@ -10,12 +10,35 @@ pub struct Settings {
     /// The book's protocol listener: off when absent (the default); `Some(0)` (`--book-port 0`)
     /// asks the OS for any free port, which the log's "Ready" line then reports.
     pub book_port: Option<u16>,
+    /// `busy-poll-us`: after a loop turn that found work, how long to keep polling without
+    /// sleeping before blocking in the kernel. `None`: the default (see `busy_poll`).
+    pub busy_poll_micros: Option<u64>,
 }
 
+/// The default busy poll: waking a sleeping thread costs its wakers (the clients' sends) more
+/// than a short spin costs us, as long as the clients have cores of their own.
+const BUSY_POLL_MICROS_DEFAULT: u64 = 50;
+/// Longest busy poll accepted: beyond a millisecond it only burns the core.
+const BUSY_POLL_MICROS_MAX: u64 = 1000;
+
 /// Directives that matter only to the real server, not to the core.
-const DRIVER_DIRECTIVES: [&str; 2] = ["book-port", "daemonize"];
+const DRIVER_DIRECTIVES: [&str; 3] = ["book-port", "busy-poll-us", "daemonize"];
 
 impl Settings {
+    /// The busy poll to use: as set, else the default on a machine with more than one core,
+    /// else none (a spinning server would only take the core from the clients it waits for).
+    pub fn busy_poll(&self) -> std::time::Duration {
+        let micros = self.busy_poll_micros.unwrap_or_else(|| {
+            let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+            if cores > 1 {
+                BUSY_POLL_MICROS_DEFAULT
+            } else {
+                0
+            }
+        });
+        std::time::Duration::from_micros(micros)
+    }
+
     /// Parses the process arguments (without the program name).
     pub fn from_args(args: &[String]) -> Result<Settings, String> {
         let mut settings = Settings::default();
@@ -76,6 +99,20 @@ impl Settings {
                 self.book_port = Some(port);
                 Ok(())
             }
+            "busy-poll-us" => {
+                let micros = value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|micros| *micros <= BUSY_POLL_MICROS_MAX)
+                    .ok_or_else(|| {
+                        format!(
+                            "'busy-poll-us': '{value}' is not a number of microseconds from 0 to \
+                             {BUSY_POLL_MICROS_MAX}"
+                        )
+                    })?;
+                self.busy_poll_micros = Some(micros);
+                Ok(())
+            }
             "daemonize" if value.eq_ignore_ascii_case("no") => Ok(()),
             "daemonize" => Err("'daemonize': only 'no' is supported".to_string()),
             _ => self.core.set_parameter(name, value),
@@ -131,6 +168,17 @@ mod tests {
         assert_eq!(settings.core.idle_timeout_secs, 5);
         assert_eq!(settings.core.requirepass.as_deref(), Some(&b"pw"[..]));
         assert_eq!(settings.book_port, Some(1234));
+    }
+
+    #[test]
+    fn busy_poll_is_bounded_and_can_be_turned_off() {
+        let settings = Settings::from_args(&args("--busy-poll-us 0")).unwrap();
+        assert_eq!(settings.busy_poll(), std::time::Duration::ZERO);
+        let settings = Settings::from_args(&args("--busy-poll-us 200")).unwrap();
+        assert_eq!(settings.busy_poll(), std::time::Duration::from_micros(200));
+        assert!(Settings::from_args(&args("--busy-poll-us 1001")).is_err());
+        assert!(Settings::from_args(&args("--busy-poll-us -1")).is_err());
+        assert!(Settings::default().busy_poll() <= std::time::Duration::from_micros(50));
     }
 
     #[test]

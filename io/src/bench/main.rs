@@ -2,7 +2,8 @@
 //!
 //! Starts `redis-server` (persistence off) and `ferrodis-server` (the release binary next to this
 //! one) on free loopback ports, then measures both the same way and prints ratios:
-//! - `throughput`: alternating A/B rounds of `redis-benchmark` at -P 1 and -P 16;
+//! - `throughput`: rounds of `redis-benchmark` at -P 1 and -P 16, each test back to back on
+//!   both servers (who goes first alternates);
 //! - `memory`: bytes per key for 1,000,000 small string keys and per member of one
 //!   1,000,000-member sorted set (INFO used_memory and process RSS);
 //! - `latency`: the worst SET latency while growing to 5,000,000 keys, and the worst PING

@@ -1,14 +1,23 @@
-//! Throughput: alternating A/B rounds of redis-benchmark against both servers.
+//! Throughput: rounds of redis-benchmark against both servers, each test back to back on both.
 
 use std::collections::BTreeMap;
 use std::process::Command;
 
 use crate::servers::{start_ferrodis, start_redis, Running};
 
-const ROUNDS: usize = 3;
-const TESTS: &str = "ping_inline,ping_mbulk,set,get,incr,mset,zadd";
-/// A sorted-set read, run as redis-benchmark's custom command against the set its zadd test
-/// filled.
+const ROUNDS: usize = 5;
+/// redis-benchmark's own tests, then `ZRANGE_0_9` (a custom command reading the set that the
+/// zadd test filled).
+const TESTS: [&str; 8] = [
+    "ping_inline",
+    "ping_mbulk",
+    "set",
+    "get",
+    "incr",
+    "mset",
+    "zadd",
+    "ZRANGE_0_9",
+];
 const ZRANGE_COMMAND: [&str; 5] = ["ZRANGE", "myzset", "0", "9", "WITHSCORES"];
 
 /// One test's result in one round.
@@ -19,12 +28,14 @@ struct Sample {
     p99_ms: f64,
 }
 
+/// Runs one test against one server: its name as redis-benchmark prints it, and the sample.
 fn redis_benchmark(
     server: &Running,
     pipeline: usize,
     requests: usize,
-    custom: bool,
-) -> Vec<(String, Sample)> {
+    test: &str,
+) -> (String, Sample) {
+    let custom = test == "ZRANGE_0_9";
     let mut command = Command::new("redis-benchmark");
     command.args(["-h", "127.0.0.1", "-p", &server.port.to_string()]);
     command.args([
@@ -41,13 +52,12 @@ fn redis_benchmark(
     if custom {
         command.args(ZRANGE_COMMAND);
     } else {
-        command.args(["-t", TESTS]);
+        command.args(["-t", test]);
     }
     let output = command
         .output()
         .expect("redis-benchmark must be installed (apt-get install redis-tools)");
     let text = String::from_utf8_lossy(&output.stdout);
-    let mut samples = Vec::new();
     for line in text.lines().skip(1) {
         let fields: Vec<String> = line
             .split("\",\"")
@@ -62,21 +72,19 @@ fn redis_benchmark(
         } else {
             fields[0].clone()
         };
-        samples.push((
+        return (
             name,
             Sample {
                 requests_per_second: number(1),
                 p50_ms: number(4),
                 p99_ms: number(6),
             },
-        ));
+        );
     }
-    assert!(
-        !samples.is_empty(),
-        "redis-benchmark printed no results against {}: {text}",
+    panic!(
+        "redis-benchmark printed no result for {test} against {}: {text}",
         server.name
     );
-    samples
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -90,20 +98,28 @@ pub fn run(scale: usize) {
     let ferrodis = start_ferrodis();
     for pipeline in [1, 16] {
         println!(
-            "\n## throughput: redis-benchmark -c 50 -n {requests} -r 100000 -d 3 -P {pipeline}, {ROUNDS} A/B rounds, medians"
+            "\n## throughput: redis-benchmark -c 50 -n {requests} -r 100000 -d 3 -P {pipeline}, {ROUNDS} rounds, medians"
+        );
+        println!(
+            "(each round runs every test on both servers back to back, Redis first in odd rounds, ferrodis first in even ones)"
         );
         // test -> server -> samples
         let mut results: BTreeMap<String, [Vec<Sample>; 2]> = BTreeMap::new();
         let mut order: Vec<String> = Vec::new();
-        for _ in 0..ROUNDS {
-            for (slot, server) in [&redis, &ferrodis].into_iter().enumerate() {
-                for custom in [false, true] {
-                    for (name, sample) in redis_benchmark(server, pipeline, requests, custom) {
-                        if !order.contains(&name) {
-                            order.push(name.clone());
-                        }
-                        results.entry(name).or_default()[slot].push(sample);
+        for round in 0..ROUNDS {
+            for test in TESTS {
+                // Back to back, so that both see the same machine; the order alternates so that
+                // neither always runs on a machine the other just warmed (or disturbed).
+                let mut servers = [(0, &redis), (1, &ferrodis)];
+                if round % 2 == 1 {
+                    servers.reverse();
+                }
+                for (slot, server) in servers {
+                    let (name, sample) = redis_benchmark(server, pipeline, requests, test);
+                    if !order.contains(&name) {
+                        order.push(name.clone());
                     }
+                    results.entry(name).or_default()[slot].push(sample);
                 }
             }
         }
