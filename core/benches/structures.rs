@@ -1,11 +1,14 @@
 //! Our structures beside the obvious library baseline, so that their cost is visible:
-//! `cargo bench -p ferrodis-core`. Compare the rows of a group, not absolute times.
+//! `cargo bench -p ferrodis-core`. Compare the rows of a group, not absolute times. Baselines:
+//! hashbrown for the hashtable, BTreeMap for the AVL tree, BinaryHeap for the TTL heap, and the
+//! redis-protocol crate for the RESP parser and encoder.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::hint::black_box;
 
 use ferrodis_core::protocol::resp::{Limits, Parse, RequestParser};
+use ferrodis_core::reply::Reply;
 use ferrodis_core::store::avl::Avl;
 use ferrodis_core::store::hashtable::HashTable;
 use ferrodis_core::store::heap::{HeapItem, TtlHeap};
@@ -212,6 +215,83 @@ mod resp {
                 commands += parser.args(&bytes).len();
             }
             commands
+        });
+    }
+
+    /// The same 1000 SETs through redis-protocol's zero-copy decoder (ranges into the buffer,
+    /// like ours), one frame at a time.
+    #[divan::bench]
+    fn parse_pipeline_redis_protocol(bencher: divan::Bencher) {
+        let bytes = pipeline();
+        bencher.bench_local(|| {
+            let mut offset = 0;
+            let mut commands = 0;
+            while let Ok(Some((frame, used))) =
+                redis_protocol::resp2::decode::decode_range(black_box(&bytes[offset..]))
+            {
+                if let redis_protocol::resp2::types::RangeFrame::Array(args) = frame {
+                    commands += args.len();
+                }
+                offset += used;
+            }
+            commands
+        });
+    }
+
+    /// Members and scores of a ZRANGE 0 9 WITHSCORES reply.
+    fn zrange_reply() -> Vec<Vec<u8>> {
+        (0..10)
+            .flat_map(|number| {
+                [
+                    format!("member:{number:04}").into_bytes(),
+                    format!("{}", number * 3).into_bytes(),
+                ]
+            })
+            .collect()
+    }
+
+    /// Encoding 1000 replies of 20 bulk strings (ZRANGE 0 9 WITHSCORES) into one buffer.
+    #[divan::bench]
+    fn encode_replies(bencher: divan::Bencher) {
+        let items = zrange_reply();
+        let mut out = Vec::new();
+        bencher.bench_local(|| {
+            out.clear();
+            for _ in 0..1000 {
+                let mut reply = Reply::new(&mut out, false);
+                reply.array(items.len());
+                for item in &items {
+                    reply.bulk(black_box(item));
+                }
+            }
+            out.len()
+        });
+    }
+
+    /// The same 1000 replies through redis-protocol's encoder of borrowed frames (the frames
+    /// are built once, outside the loop; the buffer is sized once, as its encoder requires).
+    #[divan::bench]
+    fn encode_replies_redis_protocol(bencher: divan::Bencher) {
+        use redis_protocol::resp2::types::BorrowedFrame;
+        let items = zrange_reply();
+        let frames: Vec<BorrowedFrame<'_>> = items
+            .iter()
+            .map(|item| BorrowedFrame::BulkString(item))
+            .collect();
+        let reply = BorrowedFrame::Array(&frames);
+        let len = reply.encode_len(false);
+        let mut out = vec![0u8; len * 1000];
+        bencher.bench_local(|| {
+            let mut offset = 0;
+            for _ in 0..1000 {
+                offset += redis_protocol::resp2::encode::encode_borrowed(
+                    &mut out[offset..],
+                    black_box(&reply),
+                    false,
+                )
+                .expect("sized for it");
+            }
+            offset
         });
     }
 

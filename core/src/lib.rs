@@ -9,7 +9,7 @@ mod command;
 mod config;
 mod connection;
 pub mod protocol;
-mod reply;
+pub mod reply;
 mod server;
 mod stats;
 pub mod store;

@@ -9,21 +9,30 @@ use crate::util::number::{format_f64, format_i64};
 
 /// Appends encoded replies to `out`. `resp3` is the connection's protocol (HELLO 3 sets it);
 /// `book` (a connection on the book's door) overrides both with the book's tags.
-pub(crate) struct Reply<'a> {
+pub struct Reply<'a> {
     pub(crate) out: &'a mut Vec<u8>,
     pub(crate) resp3: bool,
     pub(crate) book: bool,
 }
 
-impl Reply<'_> {
-    pub(crate) fn ok(&mut self) {
+impl<'a> Reply<'a> {
+    /// A RESP2 (`resp3` false) or RESP3 writer appending to `out`.
+    pub fn new(out: &'a mut Vec<u8>, resp3: bool) -> Reply<'a> {
+        Reply {
+            out,
+            resp3,
+            book: false,
+        }
+    }
+
+    pub fn ok(&mut self) {
         if self.book {
             return book::write_str(self.out, b"OK");
         }
         self.out.extend_from_slice(b"+OK\r\n");
     }
 
-    pub(crate) fn simple(&mut self, text: &str) {
+    pub fn simple(&mut self, text: &str) {
         debug_assert!(!text.contains(['\r', '\n']));
         if self.book {
             return book::write_str(self.out, text.as_bytes());
@@ -35,7 +44,7 @@ impl Reply<'_> {
 
     /// `message` carries its code ("ERR ...", "WRONGTYPE ..."). Redis replaces newlines in error
     /// texts with spaces so that an error is always one protocol line.
-    pub(crate) fn error(&mut self, message: &[u8]) {
+    pub fn error(&mut self, message: &[u8]) {
         if self.book {
             return book::write_err(self.out, book_error_code(message), message);
         }
@@ -50,7 +59,7 @@ impl Reply<'_> {
         self.out.extend_from_slice(b"\r\n");
     }
 
-    pub(crate) fn integer(&mut self, value: i64) {
+    pub fn integer(&mut self, value: i64) {
         if self.book {
             return book::write_int(self.out, value);
         }
@@ -59,7 +68,7 @@ impl Reply<'_> {
         self.out.extend_from_slice(b"\r\n");
     }
 
-    pub(crate) fn bulk(&mut self, bytes: &[u8]) {
+    pub fn bulk(&mut self, bytes: &[u8]) {
         if self.book {
             return book::write_str(self.out, bytes);
         }
@@ -71,14 +80,14 @@ impl Reply<'_> {
     }
 
     /// A bulk string holding an integer's decimal text (GET of an int-encoded value).
-    pub(crate) fn bulk_integer(&mut self, value: i64) {
+    pub fn bulk_integer(&mut self, value: i64) {
         let mut digits = [0u8; 20];
         let text = integer_text(value, &mut digits);
         self.bulk(text);
     }
 
     /// A missing bulk string: `$-1` in RESP2, `_` in RESP3.
-    pub(crate) fn null(&mut self) {
+    pub fn null(&mut self) {
         if self.book {
             return book::write_nil(self.out);
         }
@@ -87,7 +96,7 @@ impl Reply<'_> {
     }
 
     /// A missing array: `*-1` in RESP2, `_` in RESP3.
-    pub(crate) fn null_array(&mut self) {
+    pub fn null_array(&mut self) {
         if self.book {
             return book::write_nil(self.out);
         }
@@ -95,12 +104,12 @@ impl Reply<'_> {
             .extend_from_slice(if self.resp3 { b"_\r\n" } else { b"*-1\r\n" });
     }
 
-    pub(crate) fn array(&mut self, len: usize) {
+    pub fn array(&mut self, len: usize) {
         self.aggregate(b'*', len);
     }
 
     /// A map of `pairs` key/value pairs: `%` in RESP3, a flat array twice as long in RESP2.
-    pub(crate) fn map(&mut self, pairs: usize) {
+    pub fn map(&mut self, pairs: usize) {
         if self.book {
             // The book counts elements, not pairs.
             return book::write_arr(self.out, pairs * 2);
@@ -113,12 +122,12 @@ impl Reply<'_> {
     }
 
     /// A set: `~` in RESP3, an array in RESP2.
-    pub(crate) fn set(&mut self, len: usize) {
+    pub fn set(&mut self, len: usize) {
         self.aggregate(if self.resp3 { b'~' } else { b'*' }, len);
     }
 
     /// A double: `,` in RESP3, a bulk string of `%.17g` in RESP2 (as Redis's addReplyDouble).
-    pub(crate) fn double(&mut self, value: f64) {
+    pub fn double(&mut self, value: f64) {
         if self.book {
             return book::write_dbl(self.out, value);
         }
@@ -143,7 +152,7 @@ impl Reply<'_> {
     }
 
     /// Text meant for people (INFO, CLIENT LIST): a verbatim string in RESP3, bulk in RESP2.
-    pub(crate) fn verbatim(&mut self, text: &[u8]) {
+    pub fn verbatim(&mut self, text: &[u8]) {
         if self.book {
             return book::write_str(self.out, text);
         }
