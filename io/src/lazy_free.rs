@@ -66,7 +66,19 @@ impl Drop for LazyFreePool {
     }
 }
 
+/// Freeing is background work: the workers run at the lowest priority (nice 19; on Linux a
+/// thread's own attribute), so that when the cores are busy the scheduler runs the event loop
+/// before them and a big free does not delay the replies of other clients.
+fn lower_own_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // Failure leaves the default priority, which is still correct.
+        let _ = rustix::process::setpriority_process(None, 19);
+    }
+}
+
 fn work(shared: &Shared) {
+    lower_own_priority();
     loop {
         let garbage = {
             let mut queue = shared.queue.lock().expect("lazy-free queue lock");

@@ -10,8 +10,10 @@
 //!   latency seen by a second client while a 1,000,000-member sorted set is deleted with DEL
 //!   and with UNLINK.
 //!
-//! `ferrodis-bench [all|throughput|memory|latency] [--scale N]` (scale divides every size, for a
-//! quick look). Numbers drift on a shared machine; the ratios are what to read.
+//! `ferrodis-bench [all|throughput|memory|latency] [--scale N] [--ferrodis-args "..."]` (scale
+//! divides every size, for a quick look; the quoted arguments go to every ferrodis-server, e.g.
+//! `--ferrodis-args "--busy-poll-us 0"`). Numbers drift on a shared machine; the ratios are what
+//! to read.
 
 mod client;
 mod latency;
@@ -35,6 +37,16 @@ fn main() -> ExitCode {
                     .and_then(|text| text.parse().ok())
                     .filter(|scale| *scale >= 1)
                     .unwrap_or_else(|| usage("--scale takes a positive integer"));
+            }
+            "--ferrodis-args" => {
+                index += 1;
+                let extra = args
+                    .get(index)
+                    .unwrap_or_else(|| usage("--ferrodis-args takes one quoted argument"));
+                let extra = extra.split_whitespace().map(String::from).collect();
+                servers::FERRODIS_ARGS
+                    .set(extra)
+                    .unwrap_or_else(|_| usage("--ferrodis-args given twice"));
             }
             "-h" | "--help" => usage(""),
             name @ ("all" | "throughput" | "memory" | "latency") => what = name.to_string(),
@@ -61,6 +73,8 @@ fn usage(problem: &str) -> ! {
     if !problem.is_empty() {
         eprintln!("ferrodis-bench: {problem}");
     }
-    eprintln!("usage: ferrodis-bench [all|throughput|memory|latency] [--scale N]");
+    eprintln!(
+        "usage: ferrodis-bench [all|throughput|memory|latency] [--scale N] [--ferrodis-args \"...\"]"
+    );
     std::process::exit(if problem.is_empty() { 0 } else { 2 });
 }

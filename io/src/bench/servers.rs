@@ -93,6 +93,9 @@ pub fn start_redis() -> Running {
 }
 
 /// The release `ferrodis-server` next to this binary.
+/// Extra arguments for every `ferrodis-server` started (`--ferrodis-args`), set once by main.
+pub static FERRODIS_ARGS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
 pub fn start_ferrodis() -> Running {
     let port = free_port();
     let binary: PathBuf = std::env::current_exe()
@@ -100,6 +103,7 @@ pub fn start_ferrodis() -> Running {
         .with_file_name("ferrodis-server");
     let child = Command::new(&binary)
         .args(["--port", &port.to_string(), "--loglevel", "warning"])
+        .args(FERRODIS_ARGS.get().into_iter().flatten())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
