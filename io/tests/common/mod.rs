@@ -109,16 +109,31 @@ pub fn start_redis(extra: &[&str]) -> ServerProcess {
     panic!("redis-server did not start");
 }
 
-/// True when the Redis on `stream` reports `pid` as its process id.
+/// True when the Redis on `stream` reports `pid` as its process id. Whatever else answers (or
+/// hangs up: a server that lost the race for the port is exiting) is not ours.
 fn answers_as(stream: &mut TcpStream, pid: u32) -> bool {
     stream.set_read_timeout(Some(PATIENCE)).unwrap();
     if stream.write_all(&encode(&[b"INFO", b"server"])).is_err() {
         return false;
     }
-    let reply = read_reply(stream);
-    String::from_utf8_lossy(&reply)
-        .lines()
-        .any(|line| line.trim() == format!("process_id:{pid}"))
+    let wanted = format!("process_id:{pid}\r\n");
+    let mut reply = Vec::new();
+    let mut chunk = [0u8; 4096];
+    // INFO server is a few kilobytes; stop at the line or when the peer stops talking.
+    while reply.len() < 64 * 1024 {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return false,
+            Ok(read) => reply.extend_from_slice(&chunk[..read]),
+        }
+        let text = String::from_utf8_lossy(&reply);
+        if text.contains(&wanted) {
+            return true;
+        }
+        if text.contains("process_id:") && text.ends_with("\r\n\r\n") {
+            return false;
+        }
+    }
+    false
 }
 
 /// Encodes a command as a RESP multibulk request.
