@@ -1,6 +1,8 @@
-//! The server: the connection slab, the handlers, the outputs and the cron.
+//! The server: the connection slab, the handlers and the outputs (the cron is in `cron`).
 
 use std::collections::VecDeque;
+
+mod cron;
 
 use crate::command;
 use crate::config::Config;
@@ -9,7 +11,7 @@ use crate::protocol::book;
 use crate::protocol::resp::{Limits, Parse};
 use crate::reply::Reply;
 use crate::stats::Stats;
-use crate::store::db::{Db, REHASH_BUCKETS_PER_TICK};
+use crate::store::db::Db;
 use crate::time::{Instant, Now};
 use crate::value::Value;
 
@@ -19,10 +21,6 @@ pub const COMMANDS_PER_CALL_MAX: usize = 1024;
 
 /// Connections with waiting commands served per `handle_timeout` call.
 const PENDING_CONNECTIONS_PER_CALL_MAX: usize = 64;
-
-/// Connections checked for idle timeout and output limits per cron tick (round robin), so that a
-/// tick costs the same with ten clients or ten thousand.
-const CLIENTS_CHECKED_PER_TICK: usize = 1000;
 
 /// A connection's handle. The generation catches a stale id: it never aliases a newer connection
 /// that reused the same slot.
@@ -602,71 +600,6 @@ impl Server {
         }
     }
 
-    /// Periodic bounded work, `hz` times a second.
-    fn cron(&mut self, now: Now) {
-        let ids = self.slots.len();
-        let idle_timeout_ms = self.config.idle_timeout_secs.saturating_mul(1000);
-        let soft_ms = self.config.output_buffer_soft_secs.saturating_mul(1000);
-        for _ in 0..CLIENTS_CHECKED_PER_TICK.min(ids) {
-            self.cron_cursor = (self.cron_cursor + 1) % ids;
-            let slot = &self.slots[self.cron_cursor];
-            let Some(connection) = slot.connection.as_deref() else {
-                continue;
-            };
-            let id = ConnectionId {
-                index: self.cron_cursor as u32,
-                generation: slot.generation,
-            };
-            let idle = idle_timeout_ms > 0
-                && now.monotonic.millis_since(connection.last_interaction) > idle_timeout_ms;
-            if let Some(reason) = connection.closing {
-                // A client that asked to be closed after its reply (QUIT) and stopped reading
-                // would otherwise hold its socket forever: give up on the rest of the reply.
-                if idle && reason.after_reply() {
-                    if let Some(connection) = self.connection_mut(id) {
-                        connection.closing = Some(CloseReason::IdleTimeout);
-                    }
-                    self.outputs.push_back(Output::Close {
-                        id,
-                        reason: CloseReason::IdleTimeout,
-                    });
-                }
-                continue;
-            }
-            if idle {
-                self.close(id, CloseReason::IdleTimeout);
-            } else if connection
-                .soft_limit_since
-                .is_some_and(|since| now.monotonic.millis_since(since) >= soft_ms)
-            {
-                self.close(id, CloseReason::OutputBufferLimit);
-            }
-        }
-        for db in &mut self.dbs {
-            db.rehash_step(REHASH_BUCKETS_PER_TICK);
-            if self.active_expire_enabled {
-                self.stats.expired_keys += db.expire_step(now.wall, EXPIRED_KEYS_PER_TICK) as u64;
-            }
-            self.stats.expired_keys += db.take_expired_count();
-        }
-        self.collect_garbage();
-    }
-
-    /// Hands out big values that expiry removed from any keyspace.
-    fn collect_garbage(&mut self) {
-        for index in 0..self.dbs.len() {
-            // Read-only check first: this runs after every batch of commands.
-            if !self.dbs[index].has_garbage() {
-                continue;
-            }
-            for value in self.dbs[index].take_garbage() {
-                self.push_output(Output::Free {
-                    garbage: Garbage::value(value),
-                });
-            }
-        }
-    }
-
     /// CONFIG SET: the new settings take effect from the next command on.
     pub(crate) fn apply_config(&mut self, config: Config) {
         self.limits.bulk_bytes_max = config.bulk_bytes_max;
@@ -677,10 +610,6 @@ impl Server {
 /// What a book client gets when `maxclients` are connected: error 4, framed.
 const BOOK_MAX_CLIENTS_REPLY: &[u8] =
     b"\x26\x00\x00\x00\x01\x04\x00\x00\x00\x1d\x00\x00\x00max number of clients reached";
-
-/// Keys deleted by active expiry per database per cron tick; the rest wait for the next tick
-/// (the book expires about 2000 per timer pass).
-pub(crate) const EXPIRED_KEYS_PER_TICK: usize = 2000;
 
 /// Values (and keyspaces) whose drop costs more than this many allocations are freed off the
 /// event loop. The book frees sorted sets of over 1000 members on its thread pool.
