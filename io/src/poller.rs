@@ -112,13 +112,8 @@ mod epoll {
             key: usize,
             interest: Interest,
         ) -> io::Result<()> {
-            epoll::add(
-                &self.epoll,
-                source,
-                EventData::new_u64(key as u64),
-                flags_for(interest),
-            )?;
-            Ok(())
+            let data = EventData::new_u64(key as u64);
+            Ok(epoll::add(&self.epoll, source, data, flags_for(interest))?)
         }
 
         pub fn modify(
@@ -127,18 +122,17 @@ mod epoll {
             key: usize,
             interest: Interest,
         ) -> io::Result<()> {
-            epoll::modify(
+            let data = EventData::new_u64(key as u64);
+            Ok(epoll::modify(
                 &self.epoll,
                 source,
-                EventData::new_u64(key as u64),
+                data,
                 flags_for(interest),
-            )?;
-            Ok(())
+            )?)
         }
 
         pub fn delete(&mut self, source: &impl AsFd) -> io::Result<()> {
-            epoll::delete(&self.epoll, source)?;
-            Ok(())
+            Ok(epoll::delete(&self.epoll, source)?)
         }
 
         /// Waits until a source is ready or `timeout` passes (`None`: no timeout). Fills
