@@ -36,7 +36,7 @@ impl<'a> ArgCursor<'a> {
     }
 
     /// Every argument not yet taken.
-    pub(crate) fn rest(&mut self) -> impl Iterator<Item = &'a [u8]> + 'a {
+    pub(crate) fn rest(&mut self) -> impl Iterator<Item = &'a [u8]> + Clone + 'a {
         let args = self.args;
         let from = self.next;
         self.next = args.len();

@@ -82,20 +82,27 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     let key = args.next_bytes()?;
     let mut flags = ZaddFlags::default();
     while let Some(option) = args.peek() {
-        let flag = match option.to_ascii_uppercase().as_slice() {
-            b"NX" => &mut flags.nx,
-            b"XX" => &mut flags.xx,
-            b"GT" => &mut flags.gt,
-            b"LT" => &mut flags.lt,
-            b"CH" => &mut flags.ch,
-            b"INCR" => &mut flags.incr,
-            _ => break,
+        let flag = if is_option(option, "NX") {
+            &mut flags.nx
+        } else if is_option(option, "XX") {
+            &mut flags.xx
+        } else if is_option(option, "GT") {
+            &mut flags.gt
+        } else if is_option(option, "LT") {
+            &mut flags.lt
+        } else if is_option(option, "CH") {
+            &mut flags.ch
+        } else if is_option(option, "INCR") {
+            &mut flags.incr
+        } else {
+            break;
         };
         *flag = true;
         args.next_bytes()?;
     }
-    let pairs: Vec<&[u8]> = args.rest().collect();
-    if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
+    let count = args.remaining();
+    let pairs = args.rest();
+    if count == 0 || !count.is_multiple_of(2) {
         return Err(SYNTAX.into());
     }
     if flags.nx && flags.xx {
@@ -104,13 +111,14 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     if ((flags.gt || flags.lt) && flags.nx) || (flags.gt && flags.lt) {
         return Err("ERR GT, LT, and/or NX options at the same time are not compatible".into());
     }
-    if flags.incr && pairs.len() > 2 {
+    if flags.incr && count > 2 {
         return Err("ERR INCR option supports a single increment-element pair".into());
     }
-    let scores = pairs
-        .chunks(2)
-        .map(|pair| parse_score(pair[0]))
-        .collect::<Result<Vec<f64>, _>>()?;
+    // Every score is checked before anything changes, as Redis does; the loop below parses them
+    // again rather than keeping them (no allocation per command).
+    for score in pairs.clone().step_by(2) {
+        parse_score(score)?;
+    }
     let now = ctx.server.now.wall;
     let seed = ctx.server.config.seed;
     let db = &mut ctx.server.dbs[ctx.db];
@@ -126,14 +134,15 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
         db.set(now, key, Value::ZSet(Box::new(ZSet::new(seed))), false);
     }
     let zset = write_zset(db, now, key)?.expect("created above");
-    if !zset.has_room(pairs.len() / 2) {
+    if !zset.has_room(count / 2) {
         return Err(FULL_ERROR.into());
     }
     let (mut added, mut updated, mut processed) = (0, 0, 0);
     let mut last_score = 0.0;
     let mut failure = None;
-    for (pair, &score) in pairs.chunks(2).zip(&scores) {
-        let member = pair[1];
+    let mut pairs = pairs;
+    while let (Some(score), Some(member)) = (pairs.next(), pairs.next()) {
+        let score = parse_score(score)?;
         let mut nan = false;
         let (old, new) = zset.upsert(member, |current| match current {
             None if flags.xx => None,

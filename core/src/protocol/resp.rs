@@ -575,7 +575,7 @@ impl<'a> Args<'a> {
         Some(&self.bytes[start..start + length])
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + Clone + 'a {
         let bytes = self.bytes;
         self.ranges
             .iter()

@@ -175,7 +175,17 @@ impl Generator {
                 let mut args = vec![b"ZADD".to_vec(), self.key()];
                 for _ in 0..self.below(3) {
                     args.push(self.pick(&[
-                        b"NX", b"XX", b"GT", b"LT", b"CH", b"INCR", b"nx", b"gt", b"ch",
+                        b"NX",
+                        b"XX",
+                        b"GT",
+                        b"LT",
+                        b"CH",
+                        b"INCR",
+                        b"nx",
+                        b"gt",
+                        b"ch",
+                        b"xx\0",
+                        b"CH\0junk",
                     ]));
                 }
                 let pairs = if self.chance(1, 3) {
