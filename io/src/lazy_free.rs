@@ -2,6 +2,7 @@
 //! threads, and a clean shutdown that drains the queue.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
@@ -15,6 +16,8 @@ struct Queue {
 struct Shared {
     queue: Mutex<Queue>,
     ready: Condvar,
+    /// Values queued or being dropped right now.
+    outstanding: AtomicUsize,
 }
 
 pub struct LazyFreePool {
@@ -31,6 +34,7 @@ impl LazyFreePool {
                 stopping: false,
             }),
             ready: Condvar::new(),
+            outstanding: AtomicUsize::new(0),
         });
         let workers = (0..threads)
             .map(|number| {
@@ -46,10 +50,18 @@ impl LazyFreePool {
 
     /// Queues `garbage` to be dropped by a worker.
     pub fn free(&self, garbage: Garbage) {
+        self.shared.outstanding.fetch_add(1, Ordering::Relaxed);
         let mut queue = self.shared.queue.lock().expect("lazy-free queue lock");
         queue.items.push_back(garbage);
         drop(queue);
         self.shared.ready.notify_one();
+    }
+}
+
+impl LazyFreePool {
+    /// True when no value is waiting or being dropped.
+    pub fn is_idle(&self) -> bool {
+        self.shared.outstanding.load(Ordering::Relaxed) == 0
     }
 }
 
@@ -93,5 +105,6 @@ fn work(shared: &Shared) {
             }
         };
         drop(garbage);
+        shared.outstanding.fetch_sub(1, Ordering::Relaxed);
     }
 }

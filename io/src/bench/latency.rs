@@ -62,7 +62,7 @@ fn growth(server: &Running, keys: usize) -> Duration {
 
 /// Rounds of each deletion measurement; the median of their worst round trips is reported, so
 /// that one scheduling hiccup of this shared machine does not make the number.
-const DELETE_ROUNDS: usize = 3;
+const DELETE_ROUNDS: usize = 5;
 
 /// Worst PING latency over a 400 ms window in which `command` (if any) deletes a sorted set of
 /// `members`, 100 ms in. With no command the window measures the machine's own noise.
