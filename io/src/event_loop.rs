@@ -13,11 +13,10 @@ use std::time::{Duration, Instant as StdInstant, SystemTime, UNIX_EPOCH};
 
 use ferrodis_core::{ConnectionId, Door, Instant, Interest, Now, Output, Server, UnixMillis};
 
-use crate::poller::{Events, Poller, Ready};
-
 use crate::lazy_free::LazyFreePool;
 use crate::log::Level;
 use crate::log_at;
+use crate::poller::{Events, Poller, Ready};
 
 /// Poller key of the RESP listener; connections use their slot index + FIRST_CONNECTION_KEY.
 const LISTENER_KEY: usize = 0;

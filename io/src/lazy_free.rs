@@ -56,9 +56,7 @@ impl LazyFreePool {
         drop(queue);
         self.shared.ready.notify_one();
     }
-}
 
-impl LazyFreePool {
     /// True when no value is waiting or being dropped.
     pub fn is_idle(&self) -> bool {
         self.shared.outstanding.load(Ordering::Relaxed) == 0
