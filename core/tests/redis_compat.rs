@@ -1,43 +1,9 @@
 //! Replies that differed from Redis 7.0.15 in the differential test (io/tests/differential.rs),
 //! pinned here with the exact bytes Redis sends.
 
-use ferrodis_core::{Config, ConnectionId, Instant, Now, Server, UnixMillis};
+mod common;
 
-struct Client {
-    server: Server,
-    now: Now,
-    id: ConnectionId,
-}
-
-impl Client {
-    fn new() -> Client {
-        let now = Now::new(
-            Instant::from_millis(0),
-            UnixMillis::from_millis(1_700_000_000_000),
-        );
-        let mut server = Server::new(Config::default(), now);
-        let id = server.connection_open(now, "127.0.0.1:1000").unwrap();
-        while server.poll_output().is_some() {}
-        Client { server, now, id }
-    }
-
-    /// Sends one command (arguments as bytes) and returns every reply byte it produced.
-    fn call(&mut self, args: &[&[u8]]) -> Vec<u8> {
-        let mut request = format!("*{}\r\n", args.len()).into_bytes();
-        for arg in args {
-            request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-            request.extend_from_slice(arg);
-            request.extend_from_slice(b"\r\n");
-        }
-        let taken = self.server.connection_receive(self.now, self.id, &request);
-        assert_eq!(taken, request.len());
-        let reply = self.server.send_buffer(self.id).to_vec();
-        self.server.connection_sent(self.now, self.id, reply.len());
-        while self.server.poll_output().is_some() {}
-        self.server.check_invariants();
-        reply
-    }
-}
+use common::Client;
 
 #[test]
 fn errors_quote_arguments_as_bytes_not_as_utf8() {

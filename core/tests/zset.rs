@@ -1,53 +1,9 @@
 //! Sorted sets through the core: the book's test cases over RESP, and lazy freeing of big sets.
 
-use ferrodis_core::{Config, ConnectionId, Instant, Now, Output, Server, UnixMillis};
+mod common;
 
-struct Client {
-    server: Server,
-    id: ConnectionId,
-    now: Now,
-    frees: usize,
-}
-
-impl Client {
-    fn new() -> Client {
-        let now = Now::new(
-            Instant::from_millis(0),
-            UnixMillis::from_millis(1_700_000_000_000),
-        );
-        let mut server = Server::new(Config::default(), now);
-        let id = server.connection_open(now, "test").unwrap();
-        Client {
-            server,
-            id,
-            now,
-            frees: 0,
-        }
-    }
-
-    fn drain(&mut self) {
-        while let Some(output) = self.server.poll_output() {
-            if matches!(output, Output::Free { .. }) {
-                self.frees += 1;
-            }
-        }
-    }
-
-    fn send(&mut self, args: &[&str]) -> String {
-        let mut request = format!("*{}\r\n", args.len());
-        for arg in args {
-            request.push_str(&format!("${}\r\n{}\r\n", arg.len(), arg));
-        }
-        self.server
-            .connection_receive(self.now, self.id, request.as_bytes());
-        self.drain();
-        let reply = self.server.send_buffer(self.id).to_vec();
-        self.server.connection_sent(self.now, self.id, reply.len());
-        self.drain();
-        self.server.check_invariants();
-        String::from_utf8(reply).unwrap()
-    }
-}
+use common::Client;
+use ferrodis_core::{Instant, Now, UnixMillis};
 
 /// ../shared/book/test_cmds.cases, sorted-set part, asked over RESP: the same answers in RESP's
 /// types (a double is a bulk string in RESP2, as Redis replies).
