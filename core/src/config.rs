@@ -28,6 +28,8 @@ pub struct Config {
     pub hz: u32,
     /// The listening port, reported by INFO and CONFIG GET port (the driver owns the socket).
     pub port: u16,
+    /// The server process's id, reported by INFO (the driver knows it; the simulator says 0).
+    pub process_id: u32,
     /// `bind`, reported by CONFIG GET bind.
     pub bind: String,
     /// `loglevel`, reported by CONFIG GET loglevel (the driver does the logging).
@@ -49,6 +51,7 @@ impl Default for Config {
             output_buffer_soft_secs: 0,
             hz: 10,
             port: 6379,
+            process_id: 0,
             bind: "127.0.0.1".to_string(),
             loglevel: "notice".to_string(),
         }

@@ -48,6 +48,7 @@ fn run(mut settings: Settings) -> Result<(), String> {
         .map_err(|error| error.to_string())?
         .port();
     settings.core.port = port;
+    settings.core.process_id = std::process::id();
     if settings.core.seed == 0 {
         // Hash flooding needs an unpredictable seed in production; the simulator passes its own.
         settings.core.seed = random_seed();

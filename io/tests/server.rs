@@ -667,3 +667,20 @@ fn redis_benchmark_runs_clean() {
     let mut stream = server.connect();
     assert_eq!(call(&mut stream, &["PING"]), b"+PONG\r\n");
 }
+
+/// INFO server names this process and the port it really listens on (`--port 0` picks one), as
+/// Redis does: tools tell servers apart by them.
+#[test]
+fn info_server_reports_the_process_id_and_the_real_port() {
+    let server = start_ferrodis(&[]);
+    let mut stream = server.connect();
+    let info = call_text(&mut stream, &["INFO", "server"]);
+    assert!(
+        info.contains(&format!("\r\nprocess_id:{}\r\n", server.child.id())),
+        "{info}"
+    );
+    assert!(
+        info.contains(&format!("\r\ntcp_port:{}\r\n", server.port)),
+        "{info}"
+    );
+}

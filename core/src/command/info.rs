@@ -47,9 +47,10 @@ fn server_section(server: &Server, out: &mut String) {
     let _ = write!(
         out,
         "# Server\r\nredis_version:{REDIS_VERSION}\r\nferrodis_version:{}\r\nredis_mode:standalone\r\n\
-         arch_bits:64\r\nmultiplexing_api:epoll\r\ntcp_port:{}\r\nserver_time_usec:{}\r\n\
+         arch_bits:64\r\nmultiplexing_api:epoll\r\nprocess_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\n\
          uptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\n",
         env!("CARGO_PKG_VERSION"),
+        server.config.process_id,
         server.config.port,
         server.now.wall.as_millis().saturating_mul(1000),
         uptime_secs,

@@ -5,7 +5,10 @@ use std::process::Command;
 
 use crate::servers::{start_ferrodis, start_redis, Running};
 
-const ROUNDS: usize = 5;
+/// A fast test's round lasts under 100 ms, and single rounds on a 2-core machine move by 10% or
+/// more from one to the next: each ratio is a median over this many rounds.
+const ROUNDS: usize = 9;
+
 /// redis-benchmark's own tests, then `ZRANGE_0_9` (a custom command reading the set that the
 /// zadd test filled).
 const TESTS: [&str; 8] = [

@@ -165,9 +165,15 @@ struct ReplyReader<'a> {
 impl ReplyReader<'_> {
     fn byte(&mut self) -> u8 {
         let mut byte = [0u8; 1];
-        self.stream
-            .read_exact(&mut byte)
-            .expect("read a reply byte");
+        if let Err(error) = self.stream.read_exact(&mut byte) {
+            // Say which server and how: a hang-up, a reset and a timeout point different ways.
+            let peer = self.stream.peer_addr().map(|peer| peer.to_string());
+            panic!(
+                "read a reply byte from {peer:?}: {error} ({:?}) after {:?}",
+                error.kind(),
+                String::from_utf8_lossy(&self.raw)
+            );
+        }
         self.raw.push(byte[0]);
         byte[0]
     }
