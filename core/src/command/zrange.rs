@@ -152,45 +152,69 @@ pub(crate) enum Range<'a> {
     Lex(LexRange<'a>),
 }
 
-/// The selected nodes, in reply order. `offset`/`limit` as ZRANGE's LIMIT (limit < 0 = all).
+/// What a range selected: `len` nodes walked from `first`, backwards when `reverse`. Counted
+/// by ranks before any is visited, so a reply's length is known without collecting the nodes.
+#[derive(Clone, Copy)]
+pub(crate) struct Selection {
+    first: Option<NodeId>,
+    len: usize,
+    reverse: bool,
+}
+
+impl Selection {
+    const NONE: Selection = Selection {
+        first: None,
+        len: 0,
+        reverse: false,
+    };
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The selected nodes, in reply order.
+    pub(crate) fn nodes(self, zset: &ZSet) -> impl Iterator<Item = NodeId> + '_ {
+        let step = move |node: &NodeId| {
+            if self.reverse {
+                zset.prev(*node)
+            } else {
+                zset.next(*node)
+            }
+        };
+        std::iter::successors(self.first, step).take(self.len)
+    }
+}
+
+/// Selects a range. `offset`/`limit` as ZRANGE's LIMIT (limit < 0 = all).
 pub(crate) fn select(
     zset: &ZSet,
     range: &Range<'_>,
     reverse: bool,
     offset: i64,
     limit: i64,
-) -> Vec<NodeId> {
+) -> Selection {
     let len = zset.len() as i64;
-    let mut selected = Vec::new();
     match range {
         Range::Rank(start, end) => {
-            let mut start = if *start < 0 { len + start } else { *start };
-            let mut end = if *end < 0 { len + end } else { *end };
-            start = start.max(0);
+            let start = if *start < 0 { len + start } else { *start }.max(0);
+            let end = if *end < 0 { len + end } else { *end }.min(len - 1);
             if start > end || start >= len {
-                return selected;
+                return Selection::NONE;
             }
-            end = end.min(len - 1);
             let first_rank = if reverse { len - 1 - start } else { start };
-            let mut node = zset.at_rank(first_rank as usize);
-            for _ in start..=end {
-                let Some(current) = node else { break };
-                selected.push(current);
-                node = if reverse {
-                    zset.prev(current)
-                } else {
-                    zset.next(current)
-                };
-            }
-            return selected;
+            return Selection {
+                first: zset.at_rank(first_rank as usize),
+                len: (end - start + 1) as usize,
+                reverse,
+            };
         }
-        Range::Score(range) if range.is_empty() => return selected,
-        Range::Lex(range) if range.is_empty() => return selected,
+        Range::Score(range) if range.is_empty() => return Selection::NONE,
+        Range::Lex(range) if range.is_empty() => return Selection::NONE,
         _ => {}
     }
     // Redis: a negative offset selects nothing, an offset past the end too.
     if offset < 0 || (offset > 0 && offset >= len) {
-        return selected;
+        return Selection::NONE;
     }
     let in_min = |item: &ZItem| match range {
         Range::Score(range) => range.above_min(item.score),
@@ -202,49 +226,44 @@ pub(crate) fn select(
         Range::Lex(range) => range.below_max(&item.member),
         Range::Rank(..) => unreachable!(),
     };
-    // The first node inside the range in walking order.
-    let start = if reverse {
-        // The last node with item <= max: one before the first node past max.
-        match zset.seek(|item| {
-            if in_max(item) {
-                Ordering::Less
-            } else {
-                Ordering::Greater
-            }
-        }) {
-            Some(past) => zset.prev(past),
-            None => zset.last(),
-        }
-    } else {
-        zset.seek(|item| {
-            if in_min(item) {
-                Ordering::Greater
-            } else {
-                Ordering::Less
-            }
-        })
-    };
-    let mut node = start.and_then(|node| zset.offset(node, if reverse { -offset } else { offset }));
-    let mut remaining = limit;
-    while let Some(current) = node {
-        if remaining == 0 {
-            break;
-        }
-        let item = zset.item(current);
-        let inside = if reverse { in_min(item) } else { in_max(item) };
-        if !inside {
-            break;
-        }
-        selected.push(current);
-        // Any negative limit means all; the most negative one must not overflow.
-        remaining = remaining.saturating_sub(1);
-        node = if reverse {
-            zset.prev(current)
+    // The lowest node above min, and the highest node below max.
+    let lowest = zset.seek(|item| {
+        if in_min(item) {
+            Ordering::Greater
         } else {
-            zset.next(current)
-        };
+            Ordering::Less
+        }
+    });
+    let past_max = zset.seek(|item| {
+        if in_max(item) {
+            Ordering::Less
+        } else {
+            Ordering::Greater
+        }
+    });
+    let highest = match past_max {
+        Some(past) => zset.prev(past),
+        None => zset.last(),
+    };
+    let (Some(lowest), Some(highest)) = (lowest, highest) else {
+        return Selection::NONE;
+    };
+    let (low_rank, high_rank) = (zset.rank_of(lowest) as i64, zset.rank_of(highest) as i64);
+    // Both ends are inside the range unless it holds no node (then highest < lowest).
+    let inside = high_rank + 1 - low_rank - offset;
+    if inside <= 0 {
+        return Selection::NONE;
     }
-    selected
+    let (start, delta) = if reverse {
+        (highest, -offset)
+    } else {
+        (lowest, offset)
+    };
+    Selection {
+        first: zset.offset(start, delta),
+        len: if limit < 0 { inside } else { inside.min(limit) } as usize,
+        reverse,
+    }
 }
 
 /// Which ZRANGE form is running: it decides which options are allowed and the argument order.
@@ -341,14 +360,14 @@ fn range_generic(
             ctx.reply.array(0);
             return Ok(());
         };
-        let nodes = select(zset, &range, reverse, offset, count);
+        let selection = select(zset, &range, reverse, offset, count);
         let pairs = with_scores && ctx.reply.resp3;
         ctx.reply.array(if with_scores && !pairs {
-            nodes.len() * 2
+            selection.len() * 2
         } else {
-            nodes.len()
+            selection.len()
         });
-        for node in nodes {
+        for node in selection.nodes(zset) {
             let item = zset.item(node);
             reply_member(
                 ctx.reply,
@@ -362,7 +381,7 @@ fn range_generic(
     let seed = ctx.server.config.seed;
     let mut result = ZSet::new(seed);
     if let Some(zset) = zset {
-        for node in select(zset, &range, reverse, offset, count) {
+        for node in select(zset, &range, reverse, offset, count).nodes(zset) {
             let item = zset.item(node);
             result.insert(&item.member, item.score);
         }
@@ -425,12 +444,7 @@ pub(crate) fn zrevrangebylex(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) ->
 
 /// Members in a score or lex range, counted in O(log n) by ranks.
 fn count_in(zset: &ZSet, range: &Range<'_>) -> usize {
-    let nodes_first_last = |zset: &ZSet| {
-        let first = select(zset, range, false, 0, 1).first().copied()?;
-        let last = select(zset, range, true, 0, 1).first().copied()?;
-        Some(zset.rank_of(last) + 1 - zset.rank_of(first))
-    };
-    nodes_first_last(zset).unwrap_or(0)
+    select(zset, range, false, 0, -1).len()
 }
 
 /// ZCOUNT key min max
@@ -465,7 +479,7 @@ fn remove_range(ctx: &mut Ctx<'_, '_>, key: &[u8], range: Range<'_>) -> CommandR
         return Ok(());
     };
     let members: Vec<SmallBytes> = select(zset, &range, false, 0, -1)
-        .into_iter()
+        .nodes(zset)
         .map(|node| zset.item(node).member.clone())
         .collect();
     for member in &members {
