@@ -1,11 +1,14 @@
 //! The book's door through the core with virtual time: framing, replies byte for byte, the
 //! shared keyspace with RESP, bad frames, the reply bound, and the fall-through to Redis commands.
 
+mod common;
+
+use common::{later, request, start_of_time};
 use ferrodis_core::protocol::book::{
     begin_frame, encode_request, end_frame, write_arr, write_dbl, write_err, write_int, write_nil,
     write_str, ERR_ARG, ERR_TOO_BIG, ERR_TYPE, ERR_UNKNOWN, MESSAGE_BYTES_MAX,
 };
-use ferrodis_core::{CloseReason, Config, ConnectionId, Instant, Now, Output, Server, UnixMillis};
+use ferrodis_core::{CloseReason, Config, ConnectionId, Now, Output, Server};
 
 struct Harness {
     server: Server,
@@ -15,10 +18,7 @@ struct Harness {
 
 impl Harness {
     fn new(config: Config) -> Harness {
-        let now = Now::new(
-            Instant::from_millis(0),
-            UnixMillis::from_millis(1_700_000_000_000),
-        );
+        let now = start_of_time();
         Harness {
             server: Server::new(config, now),
             now,
@@ -51,20 +51,11 @@ impl Harness {
     }
 
     fn resp(&mut self, id: ConnectionId, args: &[&[u8]]) -> Vec<u8> {
-        let mut request = format!("*{}\r\n", args.len()).into_bytes();
-        for arg in args {
-            request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-            request.extend_from_slice(arg);
-            request.extend_from_slice(b"\r\n");
-        }
-        self.receive(id, &request)
+        self.receive(id, &request(args))
     }
 
     fn advance(&mut self, millis: u64) {
-        self.now = Now::new(
-            self.now.monotonic.plus_millis(millis),
-            UnixMillis::from_millis(self.now.wall.as_millis() + millis as i64),
-        );
+        self.now = later(self.now, millis);
         self.server.handle_timeout(self.now);
         self.drain();
     }

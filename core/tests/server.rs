@@ -1,6 +1,9 @@
 //! The core driven directly, with virtual time: the sans-IO contract as a driver sees it.
 
-use ferrodis_core::{CloseReason, Config, ConnectionId, Instant, Now, Output, Server, UnixMillis};
+mod common;
+
+use common::{later, request, start_of_time};
+use ferrodis_core::{CloseReason, Config, ConnectionId, Now, Output, Server, UnixMillis};
 
 /// A minimal driver: virtual clocks, outputs collected, replies read from the core's buffer.
 struct Harness {
@@ -11,10 +14,7 @@ struct Harness {
 
 impl Harness {
     fn new(config: Config) -> Harness {
-        let now = Now::new(
-            Instant::from_millis(0),
-            UnixMillis::from_millis(1_700_000_000_000),
-        );
+        let now = start_of_time();
         Harness {
             server: Server::new(config, now),
             now,
@@ -23,10 +23,7 @@ impl Harness {
     }
 
     fn advance(&mut self, millis: u64) {
-        self.now = Now::new(
-            self.now.monotonic.plus_millis(millis),
-            UnixMillis::from_millis(self.now.wall.as_millis() + millis as i64),
-        );
+        self.now = later(self.now, millis);
     }
 
     fn drain(&mut self) {
@@ -75,12 +72,8 @@ impl Harness {
     }
 
     fn command(&mut self, id: ConnectionId, line: &str) -> String {
-        let args: Vec<&str> = line.split(' ').collect();
-        let mut request = format!("*{}\r\n", args.len());
-        for arg in args {
-            request.push_str(&format!("${}\r\n{}\r\n", arg.len(), arg));
-        }
-        self.send(id, request.as_bytes());
+        let args: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
+        self.send(id, &request(&args));
         self.take_replies(id)
     }
 

@@ -2,8 +2,7 @@
 
 mod common;
 
-use common::Client;
-use ferrodis_core::{Instant, Now, UnixMillis};
+use common::{later, Client};
 
 /// ../shared/book/test_cmds.cases, sorted-set part, asked over RESP: the same answers in RESP's
 /// types (a double is a bulk string in RESP2, as Redis replies).
@@ -84,10 +83,7 @@ fn an_expiring_big_sorted_set_is_freed_off_the_loop() {
     let args: Vec<&str> = members.iter().map(String::as_str).collect();
     client.send(&args);
     client.send(&["pexpire", "big", "100"]);
-    client.now = Now::new(
-        Instant::from_millis(1000),
-        UnixMillis::from_millis(1_700_000_001_000),
-    );
+    client.now = later(client.now, 1000);
     client.server.handle_timeout(client.now);
     client.drain();
     assert_eq!(client.send(&["exists", "big"]), ":0\r\n");

@@ -1,7 +1,35 @@
-//! One client talking RESP to a core server in virtual time, for the tests in this folder.
+//! Virtual time and RESP requests for the tests in this folder, and one client talking RESP to a
+//! core server.
 #![allow(dead_code)]
 
 use ferrodis_core::{Config, ConnectionId, Instant, Now, Output, Server, UnixMillis};
+
+/// Where every test's virtual clocks start.
+pub fn start_of_time() -> Now {
+    Now::new(
+        Instant::from_millis(0),
+        UnixMillis::from_millis(1_700_000_000_000),
+    )
+}
+
+/// `now` with both clocks moved on by `millis`.
+pub fn later(now: Now, millis: u64) -> Now {
+    Now::new(
+        now.monotonic.plus_millis(millis),
+        UnixMillis::from_millis(now.wall.as_millis() + millis as i64),
+    )
+}
+
+/// A RESP multibulk request.
+pub fn request(args: &[&[u8]]) -> Vec<u8> {
+    let mut request = format!("*{}\r\n", args.len()).into_bytes();
+    for arg in args {
+        request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        request.extend_from_slice(arg);
+        request.extend_from_slice(b"\r\n");
+    }
+    request
+}
 
 pub struct Client {
     pub server: Server,
@@ -13,10 +41,7 @@ pub struct Client {
 
 impl Client {
     pub fn new() -> Client {
-        let now = Now::new(
-            Instant::from_millis(0),
-            UnixMillis::from_millis(1_700_000_000_000),
-        );
+        let now = start_of_time();
         let mut server = Server::new(Config::default(), now);
         let id = server.connection_open(now, "127.0.0.1:1000").unwrap();
         let mut client = Client {
@@ -40,12 +65,7 @@ impl Client {
 
     /// Sends one command (arguments as bytes) and returns every reply byte it produced.
     pub fn call(&mut self, args: &[&[u8]]) -> Vec<u8> {
-        let mut request = format!("*{}\r\n", args.len()).into_bytes();
-        for arg in args {
-            request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-            request.extend_from_slice(arg);
-            request.extend_from_slice(b"\r\n");
-        }
+        let request = request(args);
         let taken = self.server.connection_receive(self.now, self.id, &request);
         assert_eq!(taken, request.len());
         self.drain();
