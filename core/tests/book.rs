@@ -26,6 +26,14 @@ impl Harness {
         }
     }
 
+    fn open_book(&mut self) -> ConnectionId {
+        self.server.connection_open_book(self.now, "book").unwrap()
+    }
+
+    fn open_resp(&mut self) -> ConnectionId {
+        self.server.connection_open(self.now, "resp").unwrap()
+    }
+
     fn drain(&mut self) {
         while let Some(output) = self.server.poll_output() {
             if let Output::Close { id, reason } = output {
@@ -89,10 +97,7 @@ fn err(code: u32, text: &str) -> Vec<u8> {
 #[test]
 fn the_worked_examples_byte_for_byte() {
     let mut harness = Harness::new(Config::default());
-    let id = harness
-        .server
-        .connection_open_book(harness.now, "book")
-        .unwrap();
+    let id = harness.open_book();
     let set = [
         0x15, 0, 0, 0, 3, 0, 0, 0, 3, 0, 0, 0, b's', b'e', b't', 1, 0, 0, 0, b'k', 1, 0, 0, 0, b'v',
     ];
@@ -106,11 +111,8 @@ fn the_worked_examples_byte_for_byte() {
 #[test]
 fn resp_and_book_clients_share_the_keyspace() {
     let mut harness = Harness::new(Config::default());
-    let book = harness
-        .server
-        .connection_open_book(harness.now, "book")
-        .unwrap();
-    let resp = harness.server.connection_open(harness.now, "resp").unwrap();
+    let book = harness.open_book();
+    let resp = harness.open_resp();
     assert_eq!(
         harness.resp(resp, &[b"SET", b"k", b"from resp"]),
         b"+OK\r\n"
@@ -129,10 +131,7 @@ fn resp_and_book_clients_share_the_keyspace() {
 #[test]
 fn the_books_semantics_where_they_differ_from_redis() {
     let mut harness = Harness::new(Config::default());
-    let id = harness
-        .server
-        .connection_open_book(harness.now, "book")
-        .unwrap();
+    let id = harness.open_book();
     assert_eq!(harness.book(id, &[b"set", b"k", b"v"]), nil());
     assert_eq!(harness.book(id, &[b"pexpire", b"k", b"5000"]), int(1));
     // set keeps the TTL.
@@ -202,10 +201,7 @@ fn the_books_semantics_where_they_differ_from_redis() {
 #[test]
 fn other_commands_answer_in_book_tags() {
     let mut harness = Harness::new(Config::default());
-    let id = harness
-        .server
-        .connection_open_book(harness.now, "book")
-        .unwrap();
+    let id = harness.open_book();
     assert_eq!(harness.book(id, &[b"PING"]), string(b"PONG"));
     assert_eq!(harness.book(id, &[b"SET", b"a", b"1"]), string(b"OK"));
     assert_eq!(harness.book(id, &[b"INCRBY", b"a", b"9"]), int(10));
@@ -239,10 +235,7 @@ fn other_commands_answer_in_book_tags() {
 #[test]
 fn pipelined_and_split_frames_reply_in_order() {
     let mut harness = Harness::new(Config::default());
-    let id = harness
-        .server
-        .connection_open_book(harness.now, "book")
-        .unwrap();
+    let id = harness.open_book();
     let mut requests = Vec::new();
     encode_request(&[&b"set"[..], b"k", b"v"], &mut requests);
     encode_request(&[&b"get"[..], b"k"], &mut requests);
@@ -271,10 +264,7 @@ fn bad_frames_close_without_a_reply_after_earlier_replies() {
     ];
     for bad in cases {
         let mut harness = Harness::new(Config::default());
-        let id = harness
-            .server
-            .connection_open_book(harness.now, "book")
-            .unwrap();
+        let id = harness.open_book();
         let mut bytes = Vec::new();
         encode_request(&[&b"get"[..], b"k"], &mut bytes);
         bytes.extend_from_slice(&bad);
@@ -287,11 +277,8 @@ fn bad_frames_close_without_a_reply_after_earlier_replies() {
 #[test]
 fn a_reply_over_32_mib_becomes_error_2() {
     let mut harness = Harness::new(Config::default());
-    let book = harness
-        .server
-        .connection_open_book(harness.now, "book")
-        .unwrap();
-    let resp = harness.server.connection_open(harness.now, "resp").unwrap();
+    let book = harness.open_book();
+    let resp = harness.open_resp();
     // A STR reply's body is 5 bytes plus the value.
     let at_bound = vec![b'x'; MESSAGE_BYTES_MAX - 5];
     let over = vec![b'x'; MESSAGE_BYTES_MAX - 4];
@@ -317,10 +304,7 @@ fn book_clients_time_out_and_count_against_maxclients() {
         ..Config::default()
     };
     let mut harness = Harness::new(config);
-    let id = harness
-        .server
-        .connection_open_book(harness.now, "book")
-        .unwrap();
+    let id = harness.open_book();
     let refused = harness
         .server
         .connection_open_book(harness.now, "second")
