@@ -76,12 +76,22 @@ impl Drop for LazyFreePool {
     }
 }
 
-/// Freeing is background work: the workers run at the lowest priority (nice 19; on Linux a
-/// thread's own attribute), so that when the cores are busy the scheduler runs the event loop
-/// before them and a big free does not delay the replies of other clients.
+/// Freeing is background work. On Linux the workers take the `SCHED_IDLE` policy: a waking
+/// worker never preempts the event loop (at nice 19 it still did: woken onto the loop's core, it
+/// took that core for up to a scheduler tick, 4 ms here, while the other core sat idle), and it
+/// runs on whatever core time the loop and the rest of the machine leave. Elsewhere, or if that
+/// fails, nice 19. Either way a free on a saturated machine waits for the replies, not the other
+/// way round.
 fn lower_own_priority() {
     #[cfg(target_os = "linux")]
     {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: `param` is a valid sched_param that outlives the call; pid 0 is this thread.
+        #[allow(unsafe_code)]
+        let idle = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) } == 0;
+        if idle {
+            return;
+        }
         // Failure leaves the default priority, which is still correct.
         let _ = rustix::process::setpriority_process(None, 19);
     }
