@@ -79,9 +79,9 @@ impl Drop for LazyFreePool {
 /// Freeing is background work. On Linux the workers take the `SCHED_IDLE` policy: a waking
 /// worker never preempts the event loop (at nice 19 it still did: woken onto the loop's core, it
 /// took that core for up to a scheduler tick, 4 ms here, while the other core sat idle), and it
-/// runs on whatever core time the loop and the rest of the machine leave. Elsewhere, or if that
-/// fails, nice 19. Either way a free on a saturated machine waits for the replies, not the other
-/// way round.
+/// runs on whatever core time the loop and the rest of the machine leave; if the policy is
+/// refused, nice 19. Either way a free on a saturated machine waits for the replies, not the
+/// other way round. Other systems keep the default priority.
 fn lower_own_priority() {
     #[cfg(target_os = "linux")]
     {
