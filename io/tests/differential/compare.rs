@@ -32,6 +32,15 @@ pub fn scan_all(stream: &mut TcpStream, args: &[Vec<u8>]) -> Result<BTreeSet<Vec
     );
 }
 
+/// A mismatch report: what differs, then both replies.
+fn mismatch(what: &str, ferrodis: &[u8], redis: &[u8]) -> Result<(), String> {
+    Err(format!(
+        "{what}\n  ferrodis: {}\n  redis:    {}",
+        show(ferrodis),
+        show(redis)
+    ))
+}
+
 /// Compares one pair of replies to `command` as its check says; `Err` describes a mismatch.
 pub fn compare(
     servers: &mut Servers,
@@ -39,13 +48,7 @@ pub fn compare(
     ferrodis: &[u8],
     redis: &[u8],
 ) -> Result<(), String> {
-    let mismatch = |what: &str| {
-        Err(format!(
-            "{what}\n  ferrodis: {}\n  redis:    {}",
-            show(ferrodis),
-            show(redis)
-        ))
-    };
+    let mismatch = |what: &str| mismatch(what, ferrodis, redis);
     match command.check {
         Check::Sorted => match (bulk_array(ferrodis), bulk_array(redis)) {
             (Some(mut ours), Some(mut theirs)) => {
@@ -144,13 +147,7 @@ fn check_randmember(
     ferrodis: &[u8],
     redis: &[u8],
 ) -> Result<(), String> {
-    let mismatch = |what: &str| {
-        Err(format!(
-            "{what}\n  ferrodis: {}\n  redis:    {}",
-            show(ferrodis),
-            show(redis)
-        ))
-    };
+    let mismatch = |what: &str| mismatch(what, ferrodis, redis);
     let (Some(ours), Some(theirs)) = (parse(ferrodis), parse(redis)) else {
         return mismatch("unparsable replies");
     };
