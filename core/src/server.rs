@@ -3,6 +3,9 @@
 use std::collections::VecDeque;
 
 mod cron;
+mod garbage;
+
+pub use garbage::Garbage;
 
 use crate::command;
 use crate::config::Config;
@@ -47,30 +50,6 @@ impl std::fmt::Display for ConnectionId {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused {
     pub reply: &'static [u8],
-}
-
-/// Memory that is safe to drop anywhere: the real server drops it on a worker thread so that
-/// freeing a big value never stalls the event loop.
-pub struct Garbage(#[allow(dead_code)] GarbageKind);
-
-enum GarbageKind {
-    Value(Value),
-    Keyspace(Box<Db>),
-}
-
-impl Garbage {
-    pub(crate) fn value(value: Value) -> Garbage {
-        Garbage(GarbageKind::Value(value))
-    }
-}
-
-impl std::fmt::Debug for Garbage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.0 {
-            GarbageKind::Value(value) => write!(f, "Garbage(value {})", value.type_name()),
-            GarbageKind::Keyspace(table) => write!(f, "Garbage(keyspace of {} keys)", table.len()),
-        }
-    }
 }
 
 /// What the core asks of its driver, read with `poll_output`.
@@ -453,7 +432,7 @@ impl Server {
     pub(crate) fn discard(&mut self, value: Value) {
         if value.free_effort() > LAZY_FREE_EFFORT_MIN {
             self.push_output(Output::Free {
-                garbage: Garbage(GarbageKind::Value(value)),
+                garbage: Garbage::value(value),
             });
         }
     }
@@ -464,7 +443,7 @@ impl Server {
         let old = std::mem::replace(&mut self.dbs[index], Db::new(seed));
         if lazy || old.len() > LAZY_FREE_EFFORT_MIN {
             self.push_output(Output::Free {
-                garbage: Garbage(GarbageKind::Keyspace(Box::new(old))),
+                garbage: Garbage::keyspace(old),
             });
         }
     }

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{later, Client};
+use ferrodis_core::Garbage;
 
 /// ../shared/book/test_cmds.cases, sorted-set part, asked over RESP: the same answers in RESP's
 /// types (a double is a bulk string in RESP2, as Redis replies).
@@ -88,4 +89,50 @@ fn an_expiring_big_sorted_set_is_freed_off_the_loop() {
     client.drain();
     assert_eq!(client.send(&["exists", "big"]), ":0\r\n");
     assert_eq!(client.frees, 1);
+}
+
+/// Steps every piece of garbage until nothing is left; returns how many steps that took.
+fn free_in_steps(garbage: Vec<Garbage>) -> usize {
+    let mut steps = 0;
+    for mut garbage in garbage {
+        steps += 1;
+        while garbage.free_step() {
+            steps += 1;
+            assert!(steps < 1_000_000, "free_step never finishes");
+        }
+    }
+    steps
+}
+
+/// A driver can free big garbage in bounded pieces: each step drops at most 4096 items, so a
+/// 20,000-member set (20,000 tree nodes and 20,000 table entries) takes at least 10 steps, and
+/// a flushed keyspace at least one step per 4096 keys, TTLs and members.
+#[test]
+fn big_garbage_is_freed_in_bounded_steps() {
+    let mut client = Client::new();
+    let members: Vec<String> = (0..20_000)
+        .flat_map(|number| [number.to_string(), format!("m{number}")])
+        .collect();
+    let mut args = vec!["zadd", "big"];
+    args.extend(members.iter().map(String::as_str));
+    assert_eq!(client.send(&args), ":20000\r\n");
+    assert_eq!(client.send(&["unlink", "big"]), ":1\r\n");
+    let steps = free_in_steps(std::mem::take(&mut client.garbage));
+    assert!((10..=13).contains(&steps), "{steps} steps for 40,000 items");
+
+    // A keyspace: 5,000 keys with TTLs (values, expiry entries and heap items) and the set again.
+    assert_eq!(client.send(&args), ":20000\r\n");
+    for number in 0..5_000 {
+        let key = format!("k{number}");
+        client.send(&["set", &key, "v", "ex", "1000"]);
+    }
+    assert_eq!(client.send(&["flushall", "async"]), "+OK\r\n");
+    // 55,001 items in 16 databases' pieces (15 of them empty): at least one step per 4096 items
+    // and one per piece, and at most two more per piece (opening it, seeing it end).
+    let steps = free_in_steps(std::mem::take(&mut client.garbage));
+    assert!(
+        (14 + 16..=14 + 3 * 17).contains(&steps),
+        "{steps} steps for 55,001 items"
+    );
+    assert_eq!(client.send(&["dbsize"]), ":0\r\n");
 }

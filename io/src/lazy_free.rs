@@ -78,11 +78,11 @@ impl Drop for LazyFreePool {
 
 /// Freeing is background work. On Linux the workers take the `SCHED_IDLE` policy: a woken worker
 /// never preempts the event loop, and it runs on the core time the loop and the rest of the
-/// machine leave. At nice 19 a worker woken onto the loop's core often took that core until the
-/// next scheduler tick (4 ms here) while the other core sat idle; with `SCHED_IDLE` that is rarer
-/// (about 1 UNLINK in 12 of a 1M-member set), because the scheduler can still pick a just-woken
-/// worker once when the loop has run past its share, and only the tick takes the core back. If
-/// the policy is refused, nice 19. Other systems keep the default priority.
+/// machine leave. The scheduler can still pick a just-woken worker once on the loop's core when
+/// the loop has run past its share, and only a tick (4 ms here) or a yield gives the core back;
+/// hence the pieces and yields in `work`. At nice 19 a woken worker took the loop's core until
+/// the next tick far more often. If the policy is refused, nice 19. Other systems keep the
+/// default priority.
 fn lower_own_priority() {
     #[cfg(target_os = "linux")]
     {
@@ -101,7 +101,7 @@ fn lower_own_priority() {
 fn work(shared: &Shared) {
     lower_own_priority();
     loop {
-        let garbage = {
+        let mut garbage = {
             let mut queue = shared.queue.lock().expect("lazy-free queue lock");
             loop {
                 if let Some(garbage) = queue.items.pop_front() {
@@ -113,7 +113,11 @@ fn work(shared: &Shared) {
                 queue = shared.ready.wait(queue).expect("lazy-free queue lock");
             }
         };
-        drop(garbage);
+        // A piece at a time, yielding between pieces: the scheduler can give the core back to
+        // the event loop after each piece instead of at its next tick.
+        while garbage.free_step() {
+            std::thread::yield_now();
+        }
         shared.outstanding.fetch_sub(1, Ordering::Relaxed);
     }
 }

@@ -529,10 +529,21 @@ impl<'a> World<'a> {
         self.trace.u64(wall as u64);
     }
 
+    /// Frees some of the garbage handed out: a few pieces of a random one at a time (as the real
+    /// server's workers do), or all of it at once.
     pub fn drop_some_garbage(&mut self) {
         while !self.garbage.is_empty() && self.rng.bool() {
             let index = self.rng.index(self.garbage.len());
-            drop(self.garbage.swap_remove(index));
+            if self.rng.bool() {
+                drop(self.garbage.swap_remove(index));
+                continue;
+            }
+            for _ in 0..self.rng.range(1, 8) {
+                if !self.garbage[index].free_step() {
+                    drop(self.garbage.swap_remove(index));
+                    break;
+                }
+            }
         }
     }
 }

@@ -89,6 +89,14 @@ impl<T> Default for Avl<T> {
     }
 }
 
+impl<T> Avl<T> {
+    /// The items in no useful order, consuming the tree lazily: its node memory is given back a
+    /// chunk at a time as the iterator moves on (see `server::Garbage`).
+    pub fn into_items(self) -> impl Iterator<Item = T> {
+        self.nodes.into_iter().filter_map(|node| node.item)
+    }
+}
+
 impl<T: Ord> Avl<T> {
     /// Inserts `item` (equal items go after existing ones) and returns its id.
     pub fn insert(&mut self, item: T) -> NodeId {

@@ -41,6 +41,12 @@ impl Db {
         }
     }
 
+    /// Everything the keyspace owns, for dropping a big one a piece at a time: the values, the
+    /// big values removed by expiry and not handed out yet, the expiry table and the TTL heap.
+    pub fn into_parts(self) -> (HashTable<Value>, Vec<Value>, HashTable<u32>, TtlHeap) {
+        (self.keys, self.garbage, self.expires, self.ttls)
+    }
+
     /// Keys, including expired ones not yet removed (as Redis's DBSIZE).
     pub fn len(&self) -> usize {
         self.keys.len()

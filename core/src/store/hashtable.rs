@@ -284,6 +284,12 @@ impl<V> HashTable<V> {
             .collect()
     }
 
+    /// The values, consuming the table lazily: its node memory is given back a chunk at a time
+    /// as the iterator moves on (see `server::Garbage`).
+    pub fn into_values(self) -> impl Iterator<Item = V> {
+        self.nodes.into_iter().map(|node| node.value)
+    }
+
     /// Returns the full table and leaves an empty one with the same seed. Cheaper than `drain_values`
     /// for handing a whole keyspace to another thread: nothing is walked here.
     pub fn take(&mut self) -> HashTable<V> {

@@ -17,6 +17,11 @@ pub struct TtlHeap {
 }
 
 impl TtlHeap {
+    /// The items in no useful order, consuming the heap lazily.
+    pub fn into_items(self) -> impl Iterator<Item = HeapItem> {
+        self.items.into_iter()
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }

@@ -60,6 +60,11 @@ impl ZSet {
         }
     }
 
+    /// The member table and the tree, for dropping a big set a piece at a time.
+    pub fn into_parts(self) -> (HashTable<NodeId>, Avl<ZItem>) {
+        (self.members, self.tree)
+    }
+
     pub fn len(&self) -> usize {
         self.tree.len()
     }

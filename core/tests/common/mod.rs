@@ -2,7 +2,7 @@
 //! core server.
 #![allow(dead_code)]
 
-use ferrodis_core::{Config, ConnectionId, Instant, Now, Output, Server, UnixMillis};
+use ferrodis_core::{Config, ConnectionId, Garbage, Instant, Now, Output, Server, UnixMillis};
 
 /// Where every test's virtual clocks start.
 pub fn start_of_time() -> Now {
@@ -37,6 +37,8 @@ pub struct Client {
     pub id: ConnectionId,
     /// `Output::Free` values handed out so far (big values leave the core this way).
     pub frees: usize,
+    /// What they handed out, kept for tests that free it themselves.
+    pub garbage: Vec<Garbage>,
 }
 
 impl Client {
@@ -49,6 +51,7 @@ impl Client {
             now,
             id,
             frees: 0,
+            garbage: Vec::new(),
         };
         client.drain();
         client
@@ -57,8 +60,9 @@ impl Client {
     /// Acts on every pending output (counting frees).
     pub fn drain(&mut self) {
         while let Some(output) = self.server.poll_output() {
-            if matches!(output, Output::Free { .. }) {
+            if let Output::Free { garbage } = output {
                 self.frees += 1;
+                self.garbage.push(garbage);
             }
         }
     }

@@ -1,0 +1,103 @@
+//! Memory the core hands out to be dropped anywhere (`Output::Free`), and how to drop it a
+//! bounded piece at a time.
+
+use crate::store::db::Db;
+use crate::store::zset::ZSet;
+use crate::value::Value;
+
+/// Items dropped per `free_step`: one chunk of a big structure's nodes.
+const ITEMS_PER_STEP: usize = 4096;
+
+/// Memory that is safe to drop anywhere: the real server drops it on a worker thread so that
+/// freeing a big value never stalls the event loop. Dropping a `Garbage` frees all of it at
+/// once; `free_step` frees it in bounded pieces.
+pub struct Garbage {
+    pieces: Vec<Piece>,
+}
+
+/// Items still to drop; a value among them that is big becomes a piece of its own.
+type Stream = Box<dyn Iterator<Item = Option<Value>> + Send>;
+
+enum Piece {
+    Value(Value),
+    Keyspace(Box<Db>),
+    Stream(Stream),
+}
+
+impl Garbage {
+    pub(crate) fn value(value: Value) -> Garbage {
+        Garbage {
+            pieces: vec![Piece::Value(value)],
+        }
+    }
+
+    pub(crate) fn keyspace(db: Db) -> Garbage {
+        Garbage {
+            pieces: vec![Piece::Keyspace(Box::new(db))],
+        }
+    }
+
+    /// Drops one bounded piece (a small value, or up to 4096 items of a big value or keyspace)
+    /// and says whether anything is left. A driver freeing on a worker thread calls this in a
+    /// loop and yields between calls, so that the scheduler can hand the core back to the event
+    /// loop between pieces rather than only at its next tick.
+    pub fn free_step(&mut self) -> bool {
+        match self.pieces.pop() {
+            None => {}
+            Some(Piece::Value(Value::ZSet(zset))) if zset.len() > ITEMS_PER_STEP => {
+                self.pieces.push(Piece::Stream(zset_stream(*zset)));
+            }
+            Some(Piece::Value(value)) => drop(value),
+            Some(Piece::Keyspace(db)) => self.pieces.push(Piece::Stream(keyspace_stream(*db))),
+            Some(Piece::Stream(mut stream)) => {
+                let mut big = Vec::new();
+                let mut exhausted = false;
+                for _ in 0..ITEMS_PER_STEP {
+                    match stream.next() {
+                        None => {
+                            exhausted = true;
+                            break;
+                        }
+                        Some(Some(value)) if value.free_effort() > ITEMS_PER_STEP => {
+                            big.push(Piece::Value(value));
+                        }
+                        Some(_) => {}
+                    }
+                }
+                if !exhausted {
+                    self.pieces.push(Piece::Stream(stream));
+                }
+                self.pieces.extend(big);
+            }
+        }
+        !self.pieces.is_empty()
+    }
+}
+
+fn zset_stream(zset: ZSet) -> Stream {
+    let (members, tree) = zset.into_parts();
+    Box::new(
+        members
+            .into_values()
+            .map(|_| None)
+            .chain(tree.into_items().map(|_| None)),
+    )
+}
+
+fn keyspace_stream(db: Db) -> Stream {
+    let (values, waiting, expires, ttls) = db.into_parts();
+    Box::new(
+        values
+            .into_values()
+            .chain(waiting)
+            .map(Some)
+            .chain(expires.into_values().map(|_| None))
+            .chain(ttls.into_items().map(|_| None)),
+    )
+}
+
+impl std::fmt::Debug for Garbage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Garbage({} pieces)", self.pieces.len())
+    }
+}
