@@ -68,9 +68,13 @@ fn deleting_a_big_sorted_set_frees_it_off_the_loop() {
     assert_eq!(client.send(&args), ":1500\r\n");
     client.send(&["zadd", "small", "1", "a"]);
     assert_eq!(client.send(&["del", "small"]), ":1\r\n");
-    assert_eq!(client.frees, 0, "a small value is dropped in place");
+    assert_eq!(client.garbage.len(), 0, "a small value is dropped in place");
     assert_eq!(client.send(&["del", "big"]), ":1\r\n");
-    assert_eq!(client.frees, 1, "a big one leaves through Output::Free");
+    assert_eq!(
+        client.garbage.len(),
+        1,
+        "a big one leaves through Output::Free"
+    );
 }
 
 #[test]
@@ -88,7 +92,7 @@ fn an_expiring_big_sorted_set_is_freed_off_the_loop() {
     client.server.handle_timeout(client.now);
     client.drain();
     assert_eq!(client.send(&["exists", "big"]), ":0\r\n");
-    assert_eq!(client.frees, 1);
+    assert_eq!(client.garbage.len(), 1);
 }
 
 /// Steps every piece of garbage until nothing is left; returns how many steps that took.

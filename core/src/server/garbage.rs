@@ -44,7 +44,7 @@ impl Garbage {
     pub fn free_step(&mut self) -> bool {
         match self.pieces.pop() {
             None => {}
-            Some(Piece::Value(Value::ZSet(zset))) if zset.len() > ITEMS_PER_STEP => {
+            Some(Piece::Value(Value::ZSet(zset))) if is_big(zset.len()) => {
                 self.pieces.push(Piece::Stream(zset_stream(*zset)));
             }
             Some(Piece::Value(value)) => drop(value),
@@ -58,7 +58,7 @@ impl Garbage {
                             exhausted = true;
                             break;
                         }
-                        Some(Some(value)) if value.free_effort() > ITEMS_PER_STEP => {
+                        Some(Some(value)) if is_big(value.free_effort()) => {
                             big.push(Piece::Value(value));
                         }
                         Some(_) => {}
@@ -72,6 +72,11 @@ impl Garbage {
         }
         !self.pieces.is_empty()
     }
+}
+
+/// A value that takes more than one step to drop (its `free_effort`, or a sorted set's length).
+fn is_big(items: usize) -> bool {
+    items > ITEMS_PER_STEP
 }
 
 fn zset_stream(zset: ZSet) -> Stream {

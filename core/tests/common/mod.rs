@@ -35,9 +35,8 @@ pub struct Client {
     pub server: Server,
     pub now: Now,
     pub id: ConnectionId,
-    /// `Output::Free` values handed out so far (big values leave the core this way).
-    pub frees: usize,
-    /// What they handed out, kept for tests that free it themselves.
+    /// What `Output::Free` handed out so far (big values leave the core this way), kept for
+    /// tests that count it or free it themselves.
     pub garbage: Vec<Garbage>,
 }
 
@@ -50,18 +49,16 @@ impl Client {
             server,
             now,
             id,
-            frees: 0,
             garbage: Vec::new(),
         };
         client.drain();
         client
     }
 
-    /// Acts on every pending output (counting frees).
+    /// Acts on every pending output (keeping garbage).
     pub fn drain(&mut self) {
         while let Some(output) = self.server.poll_output() {
             if let Output::Free { garbage } = output {
-                self.frees += 1;
                 self.garbage.push(garbage);
             }
         }
