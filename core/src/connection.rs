@@ -1,5 +1,6 @@
 //! Per-connection state: the query buffer and its parser, the reply buffer, and who the client is.
 
+use crate::command::Transaction;
 use crate::protocol::book::FrameParser;
 use crate::protocol::resp::RequestParser;
 use crate::time::Instant;
@@ -100,6 +101,12 @@ pub(crate) struct Connection {
     pub(crate) pending_commands: bool,
     /// Name of the last command, for CLIENT LIST's `cmd=`.
     pub(crate) last_command: &'static str,
+    /// Between MULTI and EXEC/DISCARD: the queued commands.
+    pub(crate) transaction: Option<Box<Transaction>>,
+    /// The keys this connection WATCHes, as (database, key).
+    pub(crate) watched: Vec<(usize, Box<[u8]>)>,
+    /// A watched key changed since WATCH: the next EXEC fails (Redis's CLIENT_DIRTY_CAS).
+    pub(crate) watch_invalidated: bool,
 }
 
 impl Connection {
@@ -129,6 +136,9 @@ impl Connection {
             closing: None,
             pending_commands: false,
             last_command: "NULL",
+            transaction: None,
+            watched: Vec::new(),
+            watch_invalidated: false,
         }
     }
 
@@ -198,6 +208,11 @@ impl Connection {
 
     /// Bytes this connection holds in its buffers, for CLIENT LIST and INFO.
     pub(crate) fn buffer_bytes(&self) -> usize {
-        self.query.capacity() + self.reply.capacity()
+        self.query.capacity()
+            + self.reply.capacity()
+            + self
+                .transaction
+                .as_ref()
+                .map_or(0, |transaction| transaction.memory_bytes())
     }
 }

@@ -288,6 +288,7 @@ impl Server {
         if self.connection_mut(id).is_none() {
             return;
         }
+        command::forget_transaction(self, id);
         let slot = &mut self.slots[id.index as usize];
         slot.connection = None;
         slot.generation = slot.generation.wrapping_add(1);
@@ -439,8 +440,7 @@ impl Server {
 
     /// Empties a keyspace; its contents leave through `Output::Free` when `lazy` or big.
     pub(crate) fn flush_db(&mut self, index: usize, lazy: bool) {
-        let seed = self.config.seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let old = std::mem::replace(&mut self.dbs[index], Db::new(seed));
+        let old = self.dbs[index].flush(self.now.wall);
         if lazy || old.len() > LAZY_FREE_EFFORT_MIN {
             self.push_output(Output::Free {
                 garbage: Garbage::keyspace(old),
@@ -547,6 +547,7 @@ impl Server {
         }
         self.stats.commands_processed += executed as u64;
         self.collect_garbage();
+        self.collect_invalidated_watches();
         let hard = self.config.output_buffer_hard_bytes;
         let soft = self.config.output_buffer_soft_bytes;
         let now = self.now.monotonic;
@@ -576,6 +577,33 @@ impl Server {
             self.close(id, reason);
         } else if grew {
             self.outputs.push_back(Output::Wake { id });
+        }
+    }
+
+    /// SWAPDB: the two keyspaces exchange their contents; connections and watchers stay with
+    /// the numbers.
+    pub(crate) fn swap_dbs(&mut self, first: usize, second: usize) {
+        if first == second {
+            return;
+        }
+        let (low, high) = (first.min(second), first.max(second));
+        let (left, right) = self.dbs.split_at_mut(high);
+        left[low].swap_contents(&mut right[0], self.now.wall);
+    }
+
+    /// Marks the connections whose watched keys changed (the next EXEC fails) and drops their
+    /// other watches, as Redis's `touchWatchedKey` does.
+    pub(crate) fn collect_invalidated_watches(&mut self) {
+        for index in 0..self.dbs.len() {
+            if !self.dbs[index].has_invalidated() {
+                continue;
+            }
+            for id in self.dbs[index].take_invalidated() {
+                command::unwatch_all(self, id);
+                if let Some(connection) = self.connection_mut(id) {
+                    connection.watch_invalidated = true;
+                }
+            }
         }
     }
 

@@ -221,10 +221,15 @@ fn zset_at<'d>(
     now: UnixMillis,
     key: &[u8],
 ) -> Result<Option<&'d mut ZSet>, (u32, &'static str)> {
-    match db.get_mut(now, key) {
-        None => Ok(None),
+    // The type is checked with read access first: an error changes nothing.
+    match db.get(now, key) {
+        None => return Ok(None),
+        Some(Value::ZSet(_)) => {}
+        Some(_) => return Err(EXPECT_ZSET),
+    }
+    match db.modify(now, key) {
         Some(Value::ZSet(zset)) => Ok(Some(zset)),
-        Some(_) => Err(EXPECT_ZSET),
+        _ => unreachable!("a live sorted set was just read"),
     }
 }
 
@@ -252,9 +257,14 @@ fn zadd(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
 fn zrem(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
     let key = arg(args, 1);
     let now = ctx.server.now.wall;
-    let removed = match zset_at(&mut ctx.server.dbs[ctx.db], now, key)? {
-        None => false,
-        Some(zset) => zset.remove(arg(args, 2)).is_some(),
+    let db = &mut ctx.server.dbs[ctx.db];
+    let present = match db.get(now, key) {
+        Some(Value::ZSet(zset)) => zset.score(arg(args, 2)).is_some(),
+        _ => false,
+    };
+    let removed = match zset_at(db, now, key)? {
+        Some(zset) if present => zset.remove(arg(args, 2)).is_some(),
+        _ => false,
     };
     if removed {
         delete_if_empty(ctx, key);

@@ -42,6 +42,7 @@ pub(crate) fn quit(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandR
 /// password is required).
 pub(crate) fn reset(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
     let authenticated = ctx.server.config.requirepass.is_none();
+    super::forget_transaction(ctx.server, ctx.id);
     let connection = ctx.connection();
     connection.db = 0;
     connection.resp3 = false;
@@ -305,11 +306,27 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, out: &mut String) {
         interest if interest.read => "r",
         _ => "",
     };
+    // Redis's flags: x inside MULTI, d once a watched key changed, N for none.
+    let flags = match (
+        connection.transaction.is_some(),
+        connection.watch_invalidated,
+    ) {
+        (true, true) => "xd",
+        (true, false) => "x",
+        (false, true) => "d",
+        (false, false) => "N",
+    };
+    let (multi, multi_bytes) = connection
+        .transaction
+        .as_ref()
+        .map_or((-1, 0), |transaction| {
+            (transaction.len() as i64, transaction.memory_bytes())
+        });
     let _ = writeln!(
         out,
-        "id={} addr={} laddr={}:{} fd=-1 name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 \
-         multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} \
-         tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={}:{} fd=-1 name={} age={} idle={} flags={} db={} sub=0 psub=0 \
+         ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp={} obl=0 oll=0 \
+         omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
         connection.client_id,
         connection.peer,
         ctx.server.config.bind,
@@ -317,9 +334,12 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, out: &mut String) {
         name,
         age,
         idle,
+        flags,
         connection.db,
+        multi,
         query_bytes,
         query_free,
+        multi_bytes,
         connection.reply.capacity(),
         connection.reply_pending_bytes(),
         connection.reply_pending_bytes(),

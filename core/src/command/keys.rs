@@ -371,7 +371,7 @@ pub(crate) fn swapdb(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     if !(0..count).contains(&first) || !(0..count).contains(&second) {
         return Err(DB_OUT_OF_RANGE.into());
     }
-    ctx.server.dbs.swap(first as usize, second as usize);
+    ctx.server.swap_dbs(first as usize, second as usize);
     ctx.reply.ok();
     Ok(())
 }

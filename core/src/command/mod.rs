@@ -11,6 +11,7 @@ mod keys;
 mod server;
 mod strings;
 mod table;
+mod transaction;
 mod zrange;
 mod zset;
 mod zsetops;
@@ -25,7 +26,8 @@ use crate::store::db::Db;
 
 pub(crate) use args::ArgCursor;
 pub(crate) use book::execute_book;
-pub(crate) use table::lookup;
+pub(crate) use table::{lookup, CommandSpec};
+pub(crate) use transaction::{forget as forget_transaction, unwatch_all, Transaction};
 
 /// A command's failure, sent as an error reply. The text carries its code (`ERR`, `WRONGTYPE`).
 /// Bytes, not `str`: Redis quotes arguments into errors as they are, invalid UTF-8 included.
@@ -119,32 +121,89 @@ impl Ctx<'_, '_> {
     }
 }
 
-/// Runs one parsed command for connection `id`, writing its reply.
+/// Runs one parsed command for connection `id`, writing its reply; inside MULTI, queues it.
 pub(crate) fn execute(
     server: &mut Server,
     id: ConnectionId,
     args: Args<'_>,
     reply: &mut Reply<'_>,
 ) {
-    let name = args.get(0).unwrap_or(b"");
-    let Some(spec) = lookup(name) else {
-        reply.error(unknown_command(args).as_bytes());
-        return;
-    };
-    let count = args.len() as i32;
-    if (spec.arity > 0 && count != spec.arity) || count < -spec.arity {
-        reply.error(wrong_arity(spec.name).as_bytes());
-        return;
-    }
+    let resolved = resolve(server, id, args);
+    let queue_bytes_max = server.config.query_buffer_bytes_max;
     let connection = server
         .connection_mut(id)
         .expect("commands run only for open connections");
-    if !connection.authenticated && !spec.flags.contains(table::Flags::NO_AUTH) {
-        reply.error(b"NOAUTH Authentication required.");
+    let Some(transaction) = connection.transaction.as_deref_mut() else {
+        match resolved {
+            Ok(spec) => run(server, id, spec, args, reply),
+            Err(error) => reply.error(error.as_bytes()),
+        }
         return;
+    };
+    let spec = match resolved {
+        Ok(spec) if spec.flags.contains(table::Flags::NOT_QUEUED) => {
+            return run(server, id, spec, args, reply);
+        }
+        Ok(spec) => spec,
+        Err(error) => {
+            // Redis's flagTransaction: a command refused while queuing dooms the EXEC.
+            transaction.aborted = true;
+            reply.error(error.as_bytes());
+            return;
+        }
+    };
+    // An aborted transaction keeps nothing more (Redis does not either); it still says QUEUED.
+    if !transaction.aborted {
+        if let Err(error) = transaction.queue(spec, args, queue_bytes_max) {
+            transaction.aborted = true;
+            reply.error(error.as_bytes());
+            return;
+        }
     }
     connection.last_command = spec.name;
+    reply.simple("QUEUED");
+}
+
+/// Finds the command and checks it may run as Redis's `processCommand` does, in its order:
+/// the name, the arity, authentication, then what a transaction forbids.
+fn resolve(
+    server: &Server,
+    id: ConnectionId,
+    args: Args<'_>,
+) -> Result<&'static CommandSpec, CommandError> {
+    let name = args.get(0).unwrap_or(b"");
+    let spec = lookup(name).ok_or_else(|| unknown_command(args))?;
+    let count = args.len() as i32;
+    if (spec.arity > 0 && count != spec.arity) || count < -spec.arity {
+        return Err(wrong_arity(spec.name));
+    }
+    let connection = server
+        .connection(id)
+        .expect("commands run only for open connections");
+    if !connection.authenticated && !spec.flags.contains(table::Flags::NO_AUTH) {
+        return Err("NOAUTH Authentication required.".into());
+    }
+    if connection.transaction.is_some() && spec.flags.contains(table::Flags::NO_MULTI) {
+        return Err("ERR Command not allowed inside a transaction".into());
+    }
+    Ok(spec)
+}
+
+/// Runs a resolved command. An error reply replaces whatever the command had written of its
+/// reply before it failed, so a reply is always whole (this matters inside EXEC's array).
+pub(crate) fn run(
+    server: &mut Server,
+    id: ConnectionId,
+    spec: &'static CommandSpec,
+    args: Args<'_>,
+    reply: &mut Reply<'_>,
+) {
+    let connection = server
+        .connection_mut(id)
+        .expect("commands run only for open connections");
+    connection.last_command = spec.name;
     let db = connection.db;
+    let reply_start = reply.out.len();
     let mut ctx = Ctx {
         server,
         id,
@@ -153,6 +212,7 @@ pub(crate) fn execute(
     };
     let mut cursor = ArgCursor::new(args, 1);
     if let Err(error) = (spec.handler)(&mut ctx, &mut cursor) {
+        ctx.reply.out.truncate(reply_start);
         ctx.reply.error(error.as_bytes());
     }
 }

@@ -327,7 +327,7 @@ fn raw_string_mut<'d>(
     now: UnixMillis,
     key: &[u8],
 ) -> Result<Option<&'d mut Vec<u8>>, CommandError> {
-    let Some(value) = db.get_mut(now, key) else {
+    let Some(value) = db.modify(now, key) else {
         return Ok(None);
     };
     match value {

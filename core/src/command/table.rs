@@ -1,8 +1,8 @@
 //! The command table: one row per command, sorted by name for binary search.
 
 use super::{
-    config, connection, expire, info, keys, server, strings, zrange, zset, zsetops, ArgCursor,
-    CommandResult, Ctx,
+    config, connection, expire, info, keys, server, strings, transaction, zrange, zset, zsetops,
+    ArgCursor, CommandResult, Ctx,
 };
 
 /// Command flags, as COMMAND INFO reports them (a subset of Redis's).
@@ -19,8 +19,14 @@ impl Flags {
     pub(crate) const DENYOOM: Flags = Flags(1 << 5);
     pub(crate) const LOADING: Flags = Flags(1 << 6);
     pub(crate) const STALE: Flags = Flags(1 << 7);
+    /// Refused between MULTI and EXEC.
+    pub(crate) const NO_MULTI: Flags = Flags(1 << 8);
+    /// Runs at once between MULTI and EXEC instead of being queued (MULTI, EXEC, DISCARD,
+    /// WATCH, QUIT, RESET: Redis names them in `processCommand`). Not a Redis flag, so COMMAND
+    /// INFO does not list it.
+    pub(crate) const NOT_QUEUED: Flags = Flags(1 << 9);
 
-    const NAMES: [(Flags, &'static str); 8] = [
+    const NAMES: [(Flags, &'static str); 9] = [
         (Flags::WRITE, "write"),
         (Flags::READONLY, "readonly"),
         (Flags::DENYOOM, "denyoom"),
@@ -28,6 +34,7 @@ impl Flags {
         (Flags::NO_AUTH, "no_auth"),
         (Flags::LOADING, "loading"),
         (Flags::STALE, "stale"),
+        (Flags::NO_MULTI, "no_multi"),
         (Flags::FAST, "fast"),
     ];
 
@@ -59,6 +66,9 @@ const CONN: Flags = Flags::NO_AUTH
     .or(Flags::LOADING)
     .or(Flags::STALE);
 const ADMIN: Flags = Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE);
+/// MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+const TRANSACTION: Flags = Flags::LOADING.or(Flags::STALE);
+const NOT_QUEUED: Flags = Flags::NOT_QUEUED;
 
 pub(crate) type Handler = fn(&mut Ctx<'_, '_>, &mut ArgCursor<'_>) -> CommandResult;
 
@@ -115,7 +125,21 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("decr", 2, WDF, KEY1, strings::decr),
     spec("decrby", 3, WDF, KEY1, strings::decrby),
     spec("del", -2, W, ALL_KEYS, keys::del),
+    spec(
+        "discard",
+        1,
+        TRANSACTION.or(F).or(NOT_QUEUED),
+        NO_KEYS,
+        transaction::discard,
+    ),
     spec("echo", 2, F, NO_KEYS, connection::echo),
+    spec(
+        "exec",
+        1,
+        TRANSACTION.or(NOT_QUEUED),
+        NO_KEYS,
+        transaction::exec,
+    ),
     spec("exists", -2, RF, ALL_KEYS, keys::exists),
     spec("expire", -3, WF, KEY1, expire::expire),
     spec("expireat", -3, WF, KEY1, expire::expireat),
@@ -143,6 +167,13 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("move", 3, WF, KEY1, keys::move_key),
     spec("mset", -3, WD, PAIRS, strings::mset),
     spec("msetnx", -3, WD, PAIRS, strings::msetnx),
+    spec(
+        "multi",
+        1,
+        TRANSACTION.or(F).or(NOT_QUEUED),
+        NO_KEYS,
+        transaction::multi,
+    ),
     spec("object", -2, R, NO_KEYS, keys::object),
     spec("persist", 2, WF, KEY1, expire::persist),
     spec("pexpire", -3, WF, KEY1, expire::pexpire),
@@ -151,11 +182,11 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("ping", -1, F, NO_KEYS, connection::ping),
     spec("psetex", 4, WD, KEY1, expire::psetex),
     spec("pttl", 2, RF, KEY1, expire::pttl),
-    spec("quit", -1, CONN, NO_KEYS, connection::quit),
+    spec("quit", -1, CONN.or(NOT_QUEUED), NO_KEYS, connection::quit),
     spec("randomkey", 1, R, NO_KEYS, keys::randomkey),
     spec("rename", 3, W, KEY12, keys::rename),
     spec("renamenx", 3, WF, KEY12, keys::renamenx),
-    spec("reset", 1, CONN, NO_KEYS, connection::reset),
+    spec("reset", 1, CONN.or(NOT_QUEUED), NO_KEYS, connection::reset),
     spec("scan", -2, R, NO_KEYS, keys::scan),
     spec(
         "select",
@@ -168,7 +199,13 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("setex", 4, WD, KEY1, expire::setex),
     spec("setnx", 3, WDF, KEY1, strings::setnx),
     spec("setrange", 4, WD, KEY1, strings::setrange),
-    spec("shutdown", -1, ADMIN, NO_KEYS, server::shutdown),
+    spec(
+        "shutdown",
+        -1,
+        ADMIN.or(Flags::NO_MULTI),
+        NO_KEYS,
+        server::shutdown,
+    ),
     spec("strlen", 2, RF, KEY1, strings::strlen),
     spec("substr", 4, R, KEY1, strings::getrange),
     spec("swapdb", 3, WF, NO_KEYS, keys::swapdb),
@@ -183,6 +220,20 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("ttl", 2, RF, KEY1, expire::ttl),
     spec("type", 2, RF, KEY1, keys::type_of),
     spec("unlink", -2, WF, ALL_KEYS, keys::unlink),
+    spec(
+        "unwatch",
+        1,
+        TRANSACTION.or(F),
+        NO_KEYS,
+        transaction::unwatch,
+    ),
+    spec(
+        "watch",
+        -2,
+        TRANSACTION.or(F).or(NOT_QUEUED),
+        ALL_KEYS,
+        transaction::watch,
+    ),
     spec("zadd", -4, WDF, KEY1, zset::zadd),
     spec("zcard", 2, RF, KEY1, zset::zcard),
     spec("zcount", 4, RF, KEY1, zrange::zcount),

@@ -474,10 +474,14 @@ pub(crate) fn zlexcount(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comm
 /// Removes the members `range` selects; replies with how many.
 fn remove_range(ctx: &mut Ctx<'_, '_>, key: &[u8], range: Range<'_>) -> CommandResult {
     let now = ctx.server.now.wall;
-    let Some(zset) = write_zset(&mut ctx.server.dbs[ctx.db], now, key)? else {
+    let db = &mut ctx.server.dbs[ctx.db];
+    // An empty range removes nothing: no write access, no change signalled.
+    let selected = read_zset(db, now, key)?.map_or(0, |zset| count_in(zset, &range));
+    if selected == 0 {
         ctx.reply.integer(0);
         return Ok(());
-    };
+    }
+    let zset = write_zset(db, now, key)?.expect("read above");
     let members: Vec<SmallBytes> = select(zset, &range, false, 0, -1)
         .nodes(zset)
         .map(|node| zset.item(node).member.clone())

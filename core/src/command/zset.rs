@@ -32,10 +32,13 @@ pub(crate) fn write_zset<'d>(
     now: UnixMillis,
     key: &[u8],
 ) -> Result<Option<&'d mut ZSet>, CommandError> {
-    match db.get_mut(now, key) {
-        None => Ok(None),
+    // The type is checked with read access first: a WRONGTYPE error changes nothing.
+    if read_zset(db, now, key)?.is_none() {
+        return Ok(None);
+    }
+    match db.modify(now, key) {
         Some(Value::ZSet(zset)) => Ok(Some(zset)),
-        Some(_) => Err(WRONGTYPE.into()),
+        _ => unreachable!("a live sorted set was just read"),
     }
 }
 
@@ -122,6 +125,20 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     let now = ctx.server.now.wall;
     let seed = ctx.server.config.seed;
     let db = &mut ctx.server.dbs[ctx.db];
+    if let Some(zset) = read_zset(db, now, key)? {
+        if !zadd_changes(zset, &flags, pairs.clone()) {
+            // Nothing to change: answer without taking write access, so that WATCH and the
+            // dirty counter see no change, as in Redis.
+            if !flags.incr {
+                ctx.reply.integer(0);
+            } else if let Some(score) = unchanged_incr_score(zset, &flags, pairs) {
+                ctx.reply.double(score);
+            } else {
+                ctx.reply.null();
+            }
+            return Ok(());
+        }
+    }
     if write_zset(db, now, key)?.is_none() {
         if flags.xx {
             if flags.incr {
@@ -193,6 +210,54 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     Ok(())
 }
 
+/// True when ZADD with these flags and (score, member) pairs would add or change a member of
+/// `zset` (scores were checked already).
+fn zadd_changes<'a>(
+    zset: &ZSet,
+    flags: &ZaddFlags,
+    mut pairs: impl Iterator<Item = &'a [u8]>,
+) -> bool {
+    while let (Some(score), Some(member)) = (pairs.next(), pairs.next()) {
+        let Ok(score) = parse_score(score) else {
+            return true;
+        };
+        let changes = match zset.score(member) {
+            None => !flags.xx,
+            Some(_) if flags.nx => false,
+            Some(current) => {
+                let candidate = if flags.incr { current + score } else { score };
+                let refused =
+                    (flags.lt && candidate >= current) || (flags.gt && candidate <= current);
+                // NaN fails the command on the write path, as before.
+                candidate.is_nan() || (!refused && candidate != current)
+            }
+        };
+        if changes {
+            return true;
+        }
+    }
+    false
+}
+
+/// What ZADD INCR replies when it changes nothing: the unchanged score when the pair was
+/// processed (an increment of 0), nil when NX, XX, GT or LT refused it.
+fn unchanged_incr_score<'a>(
+    zset: &ZSet,
+    flags: &ZaddFlags,
+    mut pairs: impl Iterator<Item = &'a [u8]>,
+) -> Option<f64> {
+    let (score, member) = (pairs.next()?, pairs.next()?);
+    let current = zset.score(member)?;
+    if flags.nx {
+        return None;
+    }
+    let candidate = current + parse_score(score).ok()?;
+    if (flags.lt && candidate >= current) || (flags.gt && candidate <= current) {
+        return None;
+    }
+    Some(candidate)
+}
+
 /// ZINCRBY key increment member
 pub(crate) fn zincrby(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
@@ -201,6 +266,12 @@ pub(crate) fn zincrby(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
     let now = ctx.server.now.wall;
     let seed = ctx.server.config.seed;
     let db = &mut ctx.server.dbs[ctx.db];
+    let current = read_zset(db, now, key)?.and_then(|zset| zset.score(member));
+    if current.is_some_and(|current| current + increment == current) {
+        // An increment that leaves the score is no change (Redis's ZADD INCR path).
+        ctx.reply.double(current.expect("checked") + increment);
+        return Ok(());
+    }
     if write_zset(db, now, key)?.is_none() {
         db.set(now, key, Value::ZSet(Box::new(ZSet::new(seed))), false);
     }
@@ -225,12 +296,17 @@ pub(crate) fn zincrby(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
 pub(crate) fn zrem(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let now = ctx.server.now.wall;
-    let Some(zset) = write_zset(&mut ctx.server.dbs[ctx.db], now, key)? else {
+    let db = &mut ctx.server.dbs[ctx.db];
+    // Removing nothing is no change (no write access, so no WATCH invalidation).
+    let members = args.rest();
+    let any_present = read_zset(db, now, key)?
+        .is_some_and(|zset| members.clone().any(|member| zset.score(member).is_some()));
+    if !any_present {
         ctx.reply.integer(0);
         return Ok(());
-    };
-    let removed = args
-        .rest()
+    }
+    let zset = write_zset(db, now, key)?.expect("read above");
+    let removed = members
         .filter(|member| zset.remove(member).is_some())
         .count();
     delete_if_empty(ctx, key);
@@ -315,10 +391,14 @@ fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, max: bool) -> Co
     };
     let now = ctx.server.now.wall;
     let pairs = ctx.reply.resp3 && count.is_some();
-    let Some(zset) = write_zset(&mut ctx.server.dbs[ctx.db], now, key)? else {
+    let db = &mut ctx.server.dbs[ctx.db];
+    // A count of 0 pops nothing: no write access, no change signalled.
+    let wanted = read_zset(db, now, key)?.is_some() && count != Some(0);
+    if !wanted {
         ctx.reply.array(0);
         return Ok(());
-    };
+    }
+    let zset = write_zset(db, now, key)?.expect("read above");
     let take = count.unwrap_or(1).min(zset.len());
     ctx.reply.array(if pairs { take } else { take * 2 });
     for _ in 0..take {

@@ -63,6 +63,7 @@ impl Server {
             self.stats.expired_keys += db.take_expired_count();
         }
         self.collect_garbage();
+        self.collect_invalidated_watches();
     }
 
     /// Hands out big values that expiry removed from any keyspace.

@@ -7,7 +7,17 @@
 //! Expiry follows Redis: lazy (a lookup of an expired key deletes it and finds nothing) and
 //! active (`expire_step`, from the cron, deletes a bounded number of expired keys per call).
 //! Deadlines are wall-clock milliseconds; if the wall clock jumps back, keys simply live longer.
+//!
+//! # The write path
+//! Every change to a key passes `touched` (or, for whole keyspaces, `flush` and `swap_contents`):
+//! `set`, `remove`, `modify`, `set_expiry`, `clear_expiry` and expiry itself. It counts the
+//! change (`changes`, Redis's dirty counter) and invalidates the clients watching the key
+//! (WATCH). Nothing else hands out a value for writing, so a new command cannot change a key
+//! without the signal. Commands that take write access and then change nothing (a ZADD whose
+//! members already have their scores) check first with read access, as Redis signals only real
+//! changes.
 
+use crate::server::ConnectionId;
 use crate::store::hashtable::HashTable;
 use crate::store::heap::{HeapItem, TtlHeap};
 use crate::time::UnixMillis;
@@ -28,6 +38,30 @@ pub struct Db {
     /// Big values removed by expiry, waiting for the server to hand them out to be freed off
     /// the event loop (see `take_garbage`).
     garbage: Vec<Value>,
+    /// Changes since the server was started (Redis's dirty counter, for this keyspace).
+    changes: u64,
+    /// Keys removed by expiry, in order, while `record_expired` is on: each propagates as DEL.
+    expired_keys_log: Vec<Box<[u8]>>,
+    record_expired: bool,
+    /// Who watches which key. They stay with the database's number: SWAPDB and FLUSHDB move the
+    /// contents, not the watchers (as Redis keeps `watched_keys` on the db).
+    watches: Watches,
+}
+
+/// One client's WATCH of one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Watcher {
+    client: ConnectionId,
+    /// The key was already logically expired when watched: its deletion by expiry is no change
+    /// (Redis 7.0's `watchedKey.expired`).
+    expired: bool,
+}
+
+struct Watches {
+    by_key: HashTable<Vec<Watcher>>,
+    /// Clients whose watched key changed since the server last collected them (a client may
+    /// appear more than once; a closed one is skipped by its stale id).
+    invalidated: Vec<ConnectionId>,
 }
 
 impl Db {
@@ -38,6 +72,176 @@ impl Db {
             ttls: TtlHeap::default(),
             expired_since_last_count: 0,
             garbage: Vec::new(),
+            changes: 0,
+            expired_keys_log: Vec::new(),
+            record_expired: false,
+            watches: Watches {
+                by_key: HashTable::new(seed.rotate_left(31)),
+                invalidated: Vec::new(),
+            },
+        }
+    }
+
+    /// The write path: `key` changed (it is already stored or removed when this runs).
+    fn touched(&mut self, key: &[u8]) {
+        self.changes += 1;
+        if self.watches.by_key.is_empty() {
+            return;
+        }
+        let exists = self.keys.contains_key(key);
+        let Some(watchers) = self.watches.by_key.get_mut(key) else {
+            return;
+        };
+        let invalidated = &mut self.watches.invalidated;
+        watchers.retain_mut(|watcher| {
+            if watcher.expired && !exists {
+                // An expired key's deletion is no logical change; from now on the key is
+                // plainly missing.
+                watcher.expired = false;
+                return true;
+            }
+            invalidated.push(watcher.client);
+            false
+        });
+        if watchers.is_empty() {
+            self.watches.by_key.remove(key);
+        }
+    }
+
+    /// Changes made to this keyspace since it was created (flushes count one per key).
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
+    /// WATCH: `client` watches `key`; false if it already did.
+    pub fn watch(&mut self, now: UnixMillis, key: &[u8], client: ConnectionId) -> bool {
+        let expired = self.keys.contains_key(key) && self.is_expired(key, now);
+        let (watchers, _) = self.watches.by_key.get_or_insert_with(key, Vec::new);
+        if watchers.iter().any(|watcher| watcher.client == client) {
+            return false;
+        }
+        watchers.push(Watcher { client, expired });
+        true
+    }
+
+    /// Forgets `client`'s watch of `key`.
+    pub fn unwatch(&mut self, key: &[u8], client: ConnectionId) {
+        let Some(watchers) = self.watches.by_key.get_mut(key) else {
+            return;
+        };
+        watchers.retain(|watcher| watcher.client != client);
+        if watchers.is_empty() {
+            self.watches.by_key.remove(key);
+        }
+    }
+
+    /// True when `client` still watches `key`, the key was alive when watched, and its time has
+    /// come since (Redis's EXEC check `isWatchedKeyExpired`: expiry invalidates even before the
+    /// key is deleted).
+    pub fn watched_key_expired(&self, now: UnixMillis, key: &[u8], client: ConnectionId) -> bool {
+        self.watches.by_key.get(key).is_some_and(|watchers| {
+            watchers
+                .iter()
+                .any(|watcher| watcher.client == client && !watcher.expired)
+        }) && self.is_expired(key, now)
+    }
+
+    /// Clients whose watched keys changed since the last call.
+    pub fn take_invalidated(&mut self) -> Vec<ConnectionId> {
+        std::mem::take(&mut self.watches.invalidated)
+    }
+
+    pub fn has_invalidated(&self) -> bool {
+        !self.watches.invalidated.is_empty()
+    }
+
+    /// Keys watched in this keyspace (not counting how many clients watch each).
+    pub fn watched_keys(&self) -> usize {
+        self.watches.by_key.len()
+    }
+
+    /// Starts or stops logging keys deleted by expiry (for propagation as DEL).
+    pub fn record_expired(&mut self, on: bool) {
+        self.record_expired = on;
+        if !on {
+            self.expired_keys_log.clear();
+        }
+    }
+
+    /// Keys expiry deleted since the last call, in order.
+    pub fn take_expired_keys(&mut self) -> Vec<Box<[u8]>> {
+        std::mem::take(&mut self.expired_keys_log)
+    }
+
+    pub fn has_expired_keys(&self) -> bool {
+        !self.expired_keys_log.is_empty()
+    }
+
+    /// Empties the keyspace and returns what it held (watchers stay). Watchers of keys that
+    /// existed are invalidated, as FLUSHDB touches every watched key it deletes.
+    pub fn flush(&mut self, now: UnixMillis) -> Db {
+        let mut old = Db::new(self.keys.seed());
+        self.swap_contents(&mut old, now);
+        old
+    }
+
+    /// SWAPDB: the two keyspaces exchange their keys, values and deadlines; each keeps its
+    /// watchers, and a watcher is invalidated when its key exists on either side (Redis 7.0's
+    /// `touchAllWatchedKeysInDb`, with its rules for keys that were already expired).
+    pub fn swap_contents(&mut self, other: &mut Db, now: UnixMillis) {
+        self.invalidate_for_swap(other, now);
+        other.invalidate_for_swap(self, now);
+        std::mem::swap(&mut self.keys, &mut other.keys);
+        std::mem::swap(&mut self.expires, &mut other.expires);
+        std::mem::swap(&mut self.ttls, &mut other.ttls);
+        std::mem::swap(&mut self.garbage, &mut other.garbage);
+        let changes = (self.len() + other.len()) as u64;
+        self.changes += changes;
+    }
+
+    /// Invalidates this keyspace's watchers as if its contents were replaced by `incoming`'s.
+    fn invalidate_for_swap(&mut self, incoming: &Db, now: UnixMillis) {
+        if self.watches.by_key.is_empty() {
+            return;
+        }
+        let affected: Vec<Vec<u8>> = self
+            .watches
+            .by_key
+            .iter()
+            .map(|(key, _)| key)
+            .filter(|key| self.keys.contains_key(key) || incoming.keys.contains_key(key))
+            .map(<[u8]>::to_vec)
+            .collect();
+        for key in affected {
+            let exists_here = self.keys.contains_key(&key);
+            let exists_there = incoming.keys.contains_key(&key);
+            let expired_there = exists_there && incoming.is_expired(&key, now);
+            let Some(watchers) = self.watches.by_key.get_mut(&key) else {
+                continue;
+            };
+            let invalidated = &mut self.watches.invalidated;
+            watchers.retain_mut(|watcher| {
+                if watcher.expired {
+                    if !exists_there {
+                        // The expired key is now gone: no logical change.
+                        watcher.expired = false;
+                        return true;
+                    }
+                    if expired_there {
+                        // Expired before, expired after.
+                        return true;
+                    }
+                } else if !exists_here && expired_there {
+                    // A missing key replaced by an expired one: still logically missing.
+                    watcher.expired = true;
+                    return true;
+                }
+                invalidated.push(watcher.client);
+                false
+            });
+            if watchers.is_empty() {
+                self.watches.by_key.remove(&key);
+            }
         }
     }
 
@@ -92,8 +296,12 @@ impl Db {
         self.keys.get(key)
     }
 
-    pub fn get_mut(&mut self, now: UnixMillis, key: &[u8]) -> Option<&mut Value> {
+    /// Write access to a live key's value. The key counts as changed: take it only to change it.
+    pub fn modify(&mut self, now: UnixMillis, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(now, key);
+        if self.keys.contains_key(key) {
+            self.touched(key);
+        }
         self.keys.get_mut(key)
     }
 
@@ -113,8 +321,9 @@ impl Db {
         self.expire_if_needed(now, key);
         let old = self.keys.insert(key, value);
         if old.is_some() && !keep_ttl {
-            self.clear_expiry(key);
+            self.remove_deadline(key);
         }
+        self.touched(key);
         old
     }
 
@@ -128,7 +337,8 @@ impl Db {
 
     fn delete(&mut self, key: &[u8]) -> Option<Value> {
         let value = self.keys.remove(key)?;
-        self.clear_expiry(key);
+        self.remove_deadline(key);
+        self.touched(key);
         Some(value)
     }
 
@@ -160,11 +370,20 @@ impl Db {
                 .ttls
                 .update(position as usize, at.as_millis(), &mut moved),
         }
+        self.touched(key);
         true
     }
 
     /// Removes the key's TTL; true if it had one.
     pub fn clear_expiry(&mut self, key: &[u8]) -> bool {
+        let removed = self.remove_deadline(key);
+        if removed {
+            self.touched(key);
+        }
+        removed
+    }
+
+    fn remove_deadline(&mut self, key: &[u8]) -> bool {
         if self.expires.is_empty() {
             return false;
         }
@@ -201,6 +420,9 @@ impl Db {
         let Some(value) = self.delete(key) else {
             return false;
         };
+        if self.record_expired {
+            self.expired_keys_log.push(key.into());
+        }
         self.expired_since_last_count += 1;
         if value.free_effort() > crate::server::LAZY_FREE_EFFORT_MIN {
             self.garbage.push(value);
@@ -257,6 +479,10 @@ impl Db {
     }
 
     pub fn check_invariants(&self) {
+        self.watches.by_key.check_invariants();
+        for (_, watchers) in self.watches.by_key.iter() {
+            assert!(!watchers.is_empty(), "no empty watcher lists");
+        }
         self.keys.check_invariants();
         self.expires.check_invariants();
         self.ttls.check_invariants();
