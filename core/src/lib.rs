@@ -8,6 +8,8 @@
 mod command;
 mod config;
 mod connection;
+mod effects;
+mod keyspace;
 pub mod protocol;
 pub mod reply;
 mod server;

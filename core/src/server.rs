@@ -2,21 +2,23 @@
 
 use std::collections::VecDeque;
 
+mod clients;
 mod cron;
 mod garbage;
 
+pub(crate) use clients::{Clients, Others};
 pub use garbage::Garbage;
 
 use crate::command;
 use crate::config::Config;
 use crate::connection::{CloseReason, Connection, Door, Interest};
+use crate::effects::{Effect, Effects};
+use crate::keyspace::Keyspace;
 use crate::protocol::book;
 use crate::protocol::resp::{Limits, Parse};
 use crate::reply::Reply;
 use crate::stats::Stats;
-use crate::store::db::Db;
 use crate::time::{Instant, Now};
-use crate::value::Value;
 
 /// Commands one connection may run in one handler call before yielding to the others; the rest
 /// wait in its query buffer and `poll_timeout` asks to be called back at once.
@@ -74,11 +76,6 @@ pub enum Output {
     Shutdown,
 }
 
-struct Slot {
-    generation: u32,
-    connection: Option<Box<Connection>>,
-}
-
 /// The whole server as a state machine: every client connection and every keyspace.
 ///
 /// # Calling contract
@@ -94,21 +91,29 @@ struct Slot {
 ///   the driver stops reading that socket until a `Wake` says otherwise.
 /// - A stale or closed `ConnectionId` is ignored by every method.
 pub struct Server {
-    pub(crate) config: Config,
-    pub(crate) dbs: Vec<Db>,
-    slots: Vec<Slot>,
-    free_slots: Vec<u32>,
-    connection_count: usize,
+    /// Every database; what commands read and change.
+    pub(crate) keyspace: Keyspace,
+    /// Settings, counters, time and the random source, shared by every command.
+    pub(crate) state: ServerState,
+    pub(crate) clients: Clients,
     next_client_id: u64,
+    /// What commands asked for beyond their replies, not yet delivered.
+    pub(crate) effects: Effects,
     outputs: VecDeque<Output>,
     /// Connections with complete commands left over from a previous call.
     pending: VecDeque<ConnectionId>,
     next_cron: Instant,
     /// Where the round-robin idle check resumes.
     cron_cursor: usize,
-    pub(crate) stats: Stats,
+}
+
+/// What every command may read, and admin commands may change: the server's settings, its
+/// counters, the time, the seeded random source.
+pub(crate) struct ServerState {
+    pub(crate) config: Config,
     pub(crate) limits: Limits,
-    /// Random choices (RANDOMKEY) come from here: seeded, so runs replay.
+    pub(crate) stats: Stats,
+    /// Random choices (RANDOMKEY, ZRANDMEMBER) come from here: seeded, so runs replay.
     pub(crate) random: rand_pcg::Pcg64Mcg,
     /// The latest time seen, for INFO's uptime and replies that need it.
     pub(crate) now: Now,
@@ -119,6 +124,14 @@ pub struct Server {
     pub(crate) active_expire_enabled: bool,
 }
 
+impl ServerState {
+    /// CONFIG SET: the new settings take effect from the next command on.
+    pub(crate) fn apply_config(&mut self, config: Config) {
+        self.limits.bulk_bytes_max = config.bulk_bytes_max;
+        self.config = config;
+    }
+}
+
 impl Server {
     pub fn new(config: Config, now: Now) -> Server {
         assert!(config.databases >= 1, "at least one database");
@@ -126,46 +139,45 @@ impl Server {
             config.hz >= 1 && config.hz <= 500,
             "hz must be within 1..=500"
         );
-        let dbs = (0..config.databases)
-            .map(|index| Db::new(config.seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)))
-            .collect();
+        let keyspace = Keyspace::new(config.databases, config.seed);
         let limits = Limits {
             bulk_bytes_max: config.bulk_bytes_max,
             ..Limits::default()
         };
         let random = rand_pcg::Pcg64Mcg::new(u128::from(config.seed) << 1 | 1);
         Server {
-            dbs,
-            slots: Vec::new(),
-            free_slots: Vec::new(),
-            connection_count: 0,
+            keyspace,
+            clients: Clients::default(),
             next_client_id: 1,
+            effects: Effects::default(),
             outputs: VecDeque::new(),
             pending: VecDeque::new(),
             next_cron: now.monotonic,
             cron_cursor: 0,
-            stats: Stats::default(),
-            limits,
-            random,
-            now,
-            started: now,
-            used_memory_bytes: 0,
-            active_expire_enabled: true,
-            config,
+            state: ServerState {
+                stats: Stats::default(),
+                limits,
+                random,
+                now,
+                started: now,
+                used_memory_bytes: 0,
+                active_expire_enabled: true,
+                config,
+            },
         }
     }
 
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.state.config
     }
 
     pub fn connection_count(&self) -> usize {
-        self.connection_count
+        self.clients.len()
     }
 
     /// The driver's measure of allocated bytes, reported by INFO memory.
     pub fn set_used_memory(&mut self, bytes: u64) {
-        self.used_memory_bytes = bytes;
+        self.state.used_memory_bytes = bytes;
     }
 
     /// A RESP client connected from `peer` (shown by CLIENT LIST).
@@ -186,8 +198,8 @@ impl Server {
         door: Door,
     ) -> Result<ConnectionId, Refused> {
         self.observe(now);
-        if self.connection_count >= self.config.clients_max {
-            self.stats.rejected_connections += 1;
+        if self.clients.len() >= self.state.config.clients_max {
+            self.state.stats.rejected_connections += 1;
             return Err(Refused {
                 reply: match door {
                     Door::Resp => b"-ERR max number of clients reached\r\n",
@@ -195,7 +207,7 @@ impl Server {
                 },
             });
         }
-        let authenticated = self.config.requirepass.is_none();
+        let authenticated = self.state.config.requirepass.is_none();
         let connection = Box::new(Connection::new(
             self.next_client_id,
             peer.to_string(),
@@ -204,29 +216,8 @@ impl Server {
             door,
         ));
         self.next_client_id += 1;
-        self.stats.connections_received += 1;
-        let index = match self.free_slots.pop() {
-            Some(index) => index,
-            None => {
-                assert!(
-                    self.slots.len() < u32::MAX as usize,
-                    "connection slots exhausted"
-                );
-                self.slots.push(Slot {
-                    generation: 0,
-                    connection: None,
-                });
-                (self.slots.len() - 1) as u32
-            }
-        };
-        let slot = &mut self.slots[index as usize];
-        assert!(slot.connection.is_none());
-        slot.connection = Some(connection);
-        self.connection_count += 1;
-        let id = ConnectionId {
-            index,
-            generation: slot.generation,
-        };
+        self.state.stats.connections_received += 1;
+        let id = self.clients.insert(connection);
         self.with_connection(id, |connection| {
             connection.parser.set_authenticated(authenticated)
         });
@@ -237,7 +228,7 @@ impl Server {
     /// connection is closing or unknown (then 0).
     pub fn connection_receive(&mut self, now: Now, id: ConnectionId, bytes: &[u8]) -> usize {
         self.observe(now);
-        let limit = self.config.query_buffer_bytes_max;
+        let limit = self.state.config.query_buffer_bytes_max;
         let Some(connection) = self.connection_mut(id) else {
             return 0;
         };
@@ -250,7 +241,7 @@ impl Server {
             return bytes.len();
         }
         connection.query.extend_from_slice(bytes);
-        self.stats.net_input_bytes += bytes.len() as u64;
+        self.state.stats.net_input_bytes += bytes.len() as u64;
         self.run_commands(id);
         bytes.len()
     }
@@ -258,7 +249,7 @@ impl Server {
     /// The driver wrote `written` bytes of `send_buffer(id)`.
     pub fn connection_sent(&mut self, now: Now, id: ConnectionId, written: usize) {
         self.observe(now);
-        let soft = self.config.output_buffer_soft_bytes;
+        let soft = self.state.config.output_buffer_soft_bytes;
         let Some(connection) = self.connection_mut(id) else {
             return;
         };
@@ -271,7 +262,7 @@ impl Server {
         if connection.soft_limit_since.is_some() && connection.reply_pending_bytes() <= soft {
             connection.soft_limit_since = None;
         }
-        self.stats.net_output_bytes += written as u64;
+        self.state.stats.net_output_bytes += written as u64;
         let Some(connection) = self.connection(id) else {
             return;
         };
@@ -288,12 +279,8 @@ impl Server {
         if self.connection_mut(id).is_none() {
             return;
         }
-        command::forget_transaction(self, id);
-        let slot = &mut self.slots[id.index as usize];
-        slot.connection = None;
-        slot.generation = slot.generation.wrapping_add(1);
-        self.free_slots.push(id.index);
-        self.connection_count -= 1;
+        command::forget_transaction(&mut self.keyspace, &mut self.clients, id);
+        self.clients.remove(id);
     }
 
     /// Timers: the cron (idle timeouts, output limits, rehashing) and commands left waiting.
@@ -311,7 +298,9 @@ impl Server {
         }
         if now.monotonic >= self.next_cron {
             self.cron(now);
-            self.next_cron = now.monotonic.plus_millis(1000 / u64::from(self.config.hz));
+            self.next_cron = now
+                .monotonic
+                .plus_millis(1000 / u64::from(self.state.config.hz));
         }
     }
 
@@ -324,7 +313,7 @@ impl Server {
         if self.pending.is_empty() {
             Some(self.next_cron)
         } else {
-            Some(self.now.monotonic)
+            Some(self.state.now.monotonic)
         }
     }
 
@@ -341,21 +330,21 @@ impl Server {
 
     /// Asserts every structure's invariants (tests and the simulator call this).
     pub fn check_invariants(&self) {
-        for db in &self.dbs {
-            db.check_invariants();
-        }
-        let open = self
-            .slots
-            .iter()
-            .filter(|slot| slot.connection.is_some())
-            .count();
-        assert_eq!(open, self.connection_count);
-        assert_eq!(open + self.free_slots.len(), self.slots.len());
-        for slot in &self.slots {
-            if let Some(connection) = &slot.connection {
-                assert!(connection.reply_sent <= connection.reply.len());
-                assert!(connection.consumed() <= connection.query.len());
-                connection.book_parser.check_invariants();
+        self.keyspace.check_invariants();
+        self.clients.check_invariants();
+        assert!(
+            self.effects.is_empty(),
+            "effects are delivered after every command"
+        );
+        for (id, connection) in self.clients.iter() {
+            assert!(connection.reply_sent <= connection.reply.len());
+            assert!(connection.consumed() <= connection.query.len());
+            connection.book_parser.check_invariants();
+            for (db, key) in &connection.watched {
+                assert!(
+                    self.keyspace.dbs[*db].is_watched_by(key, id),
+                    "a connection's watch is known to its database"
+                );
             }
         }
     }
@@ -363,56 +352,26 @@ impl Server {
     fn observe(&mut self, now: Now) {
         // The monotonic clock never goes back; a driver that says otherwise is a bug.
         assert!(
-            now.monotonic >= self.now.monotonic,
+            now.monotonic >= self.state.now.monotonic,
             "monotonic time went backwards: {} after {}",
             now.monotonic,
-            self.now.monotonic
+            self.state.now.monotonic
         );
-        self.now = now;
+        self.state.now = now;
     }
 
     pub(crate) fn connection(&self, id: ConnectionId) -> Option<&Connection> {
-        let slot = self.slots.get(id.index as usize)?;
-        if slot.generation != id.generation {
-            return None;
-        }
-        slot.connection.as_deref()
+        self.clients.get(id)
     }
 
     pub(crate) fn connection_mut(&mut self, id: ConnectionId) -> Option<&mut Connection> {
-        let slot = self.slots.get_mut(id.index as usize)?;
-        if slot.generation != id.generation {
-            return None;
-        }
-        slot.connection.as_deref_mut()
+        self.clients.get_mut(id)
     }
 
     fn with_connection(&mut self, id: ConnectionId, f: impl FnOnce(&mut Connection)) {
         if let Some(connection) = self.connection_mut(id) {
             f(connection);
         }
-    }
-
-    /// Every open connection's id, in client-id order (CLIENT LIST shows them so).
-    pub(crate) fn connection_ids(&self) -> Vec<ConnectionId> {
-        let mut ids: Vec<(u64, ConnectionId)> = self
-            .slots
-            .iter()
-            .enumerate()
-            .filter_map(|(index, slot)| {
-                slot.connection.as_ref().map(|connection| {
-                    (
-                        connection.client_id,
-                        ConnectionId {
-                            index: index as u32,
-                            generation: slot.generation,
-                        },
-                    )
-                })
-            })
-            .collect();
-        ids.sort_unstable();
-        ids.into_iter().map(|(_, id)| id).collect()
     }
 
     /// Asks the driver to close `id` after writing what it can of its pending reply.
@@ -425,26 +384,27 @@ impl Server {
         }
     }
 
-    pub(crate) fn push_output(&mut self, output: Output) {
-        self.outputs.push_back(output);
-    }
-
-    /// Hands a value out to be dropped off the event loop when dropping it here would be slow.
-    pub(crate) fn discard(&mut self, value: Value) {
-        if value.free_effort() > LAZY_FREE_EFFORT_MIN {
-            self.push_output(Output::Free {
-                garbage: Garbage::value(value),
-            });
+    /// What changes to the keyspace left to do (after a batch of commands, and the cron):
+    /// big values expiry removed go out to be freed, invalidated watchers are marked.
+    pub(crate) fn settle_keyspace(&mut self) {
+        self.keyspace.collect_garbage(&mut self.effects);
+        for id in self.keyspace.take_invalidated_watchers() {
+            command::invalidate_watches(&mut self.keyspace, &mut self.clients, id);
         }
+        self.deliver_effects();
     }
 
-    /// Empties a keyspace; its contents leave through `Output::Free` when `lazy` or big.
-    pub(crate) fn flush_db(&mut self, index: usize, lazy: bool) {
-        let old = self.dbs[index].flush(self.now.wall);
-        if lazy || old.len() > LAZY_FREE_EFFORT_MIN {
-            self.push_output(Output::Free {
-                garbage: Garbage::keyspace(old),
-            });
+    /// Carries out what the last command asked for beyond its reply: the one delivery path
+    /// for effects on other connections and requests to the driver.
+    pub(crate) fn deliver_effects(&mut self) {
+        if self.effects.is_empty() {
+            return;
+        }
+        for effect in self.effects.take() {
+            match effect {
+                Effect::Close { id, reason } => self.close(id, reason),
+                Effect::Output(output) => self.outputs.push_back(output),
+            }
         }
     }
 
@@ -496,6 +456,7 @@ impl Server {
                             book: true,
                         };
                         command::execute_book(self, id, args, &mut out);
+                        self.deliver_effects();
                         resp3 = out.resp3;
                         book::end_frame(&mut reply, start);
                     }
@@ -508,7 +469,7 @@ impl Server {
                 }
                 continue;
             }
-            match parser.parse(&query, &self.limits) {
+            match parser.parse(&query, &self.state.limits) {
                 Parse::Incomplete => break,
                 Parse::Error(error) => {
                     let mut out = Reply {
@@ -531,6 +492,7 @@ impl Server {
                         book: false,
                     };
                     command::execute(self, id, args, &mut out);
+                    self.deliver_effects();
                     resp3 = out.resp3;
                     let Some(connection) = self.connection_mut(id) else {
                         break;
@@ -545,12 +507,11 @@ impl Server {
                 }
             }
         }
-        self.stats.commands_processed += executed as u64;
-        self.collect_garbage();
-        self.collect_invalidated_watches();
-        let hard = self.config.output_buffer_hard_bytes;
-        let soft = self.config.output_buffer_soft_bytes;
-        let now = self.now.monotonic;
+        self.state.stats.commands_processed += executed as u64;
+        self.settle_keyspace();
+        let hard = self.state.config.output_buffer_hard_bytes;
+        let soft = self.state.config.output_buffer_soft_bytes;
+        let now = self.state.now.monotonic;
         let Some(connection) = self.connection_mut(id) else {
             return;
         };
@@ -578,39 +539,6 @@ impl Server {
         } else if grew {
             self.outputs.push_back(Output::Wake { id });
         }
-    }
-
-    /// SWAPDB: the two keyspaces exchange their contents; connections and watchers stay with
-    /// the numbers.
-    pub(crate) fn swap_dbs(&mut self, first: usize, second: usize) {
-        if first == second {
-            return;
-        }
-        let (low, high) = (first.min(second), first.max(second));
-        let (left, right) = self.dbs.split_at_mut(high);
-        left[low].swap_contents(&mut right[0], self.now.wall);
-    }
-
-    /// Marks the connections whose watched keys changed (the next EXEC fails) and drops their
-    /// other watches, as Redis's `touchWatchedKey` does.
-    pub(crate) fn collect_invalidated_watches(&mut self) {
-        for index in 0..self.dbs.len() {
-            if !self.dbs[index].has_invalidated() {
-                continue;
-            }
-            for id in self.dbs[index].take_invalidated() {
-                command::unwatch_all(self, id);
-                if let Some(connection) = self.connection_mut(id) {
-                    connection.watch_invalidated = true;
-                }
-            }
-        }
-    }
-
-    /// CONFIG SET: the new settings take effect from the next command on.
-    pub(crate) fn apply_config(&mut self, config: Config) {
-        self.limits.bulk_bytes_max = config.bulk_bytes_max;
-        self.config = config;
     }
 }
 

@@ -8,7 +8,7 @@
 //! exactly, as the book does: `GET` is Redis's GET from the table.
 
 use super::zset::delete_if_empty;
-use super::{execute, lookup, Ctx};
+use super::{dispatch, lookup, with_context, Ctx};
 use crate::protocol::book::{
     write_arr, write_dbl, write_err, write_int, write_nil, write_str, ERR_ARG, ERR_TYPE,
     ERR_UNKNOWN,
@@ -52,35 +52,30 @@ pub(crate) fn execute_book(
     reply: &mut Reply<'_>,
 ) {
     debug_assert!(reply.book);
+    with_context(server, id, reply, |ctx| execute_in(ctx, args));
+}
+
+fn execute_in(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
     let name = args.get(0).unwrap_or(b"");
     let command = COMMANDS
         .iter()
         .find(|(command, _, _)| command.as_bytes() == name);
-    let connection = server
-        .connection_mut(id)
-        .expect("commands run only for open connections");
     // With requirepass set, the table's check answers NOAUTH for everything but AUTH and the like.
-    let Some(&(command_name, count, handler)) = command.filter(|_| connection.authenticated) else {
+    let Some(&(command_name, count, handler)) = command.filter(|_| ctx.session.authenticated)
+    else {
         if lookup(name).is_none() {
-            write_err(reply.out, ERR_UNKNOWN, UNKNOWN);
+            write_err(ctx.reply.out, ERR_UNKNOWN, UNKNOWN);
         } else {
-            execute(server, id, args, reply);
+            dispatch(ctx, args);
         }
         return;
     };
     if args.len() != count {
-        write_err(reply.out, ERR_UNKNOWN, UNKNOWN);
+        write_err(ctx.reply.out, ERR_UNKNOWN, UNKNOWN);
         return;
     }
-    connection.last_command = command_name;
-    let db = connection.db;
-    let mut ctx = Ctx {
-        server,
-        id,
-        reply,
-        db,
-    };
-    if let Err((code, text)) = handler(&mut ctx, args) {
+    ctx.session.last_command = command_name;
+    if let Err((code, text)) = handler(ctx, args) {
         write_err(ctx.reply.out, code, text.as_bytes());
     }
 }
@@ -125,8 +120,8 @@ fn parse_book_f64(bytes: &[u8]) -> Option<f64> {
 
 /// get k: STR, NIL if missing.
 fn get(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
-    let now = ctx.server.now.wall;
-    match ctx.server.dbs[ctx.db].get(now, arg(args, 1)) {
+    let now = ctx.now.wall;
+    match ctx.keyspace.dbs[ctx.db].get(now, arg(args, 1)) {
         None => write_nil(ctx.reply.out),
         Some(Value::Int(number)) => {
             let mut digits = [0u8; 20];
@@ -141,9 +136,9 @@ fn get(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
 
 /// set k v: NIL. Unlike Redis's SET, an existing TTL stays.
 fn set(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
-    let now = ctx.server.now.wall;
+    let now = ctx.now.wall;
     let key = arg(args, 1);
-    let db = &mut ctx.server.dbs[ctx.db];
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     if matches!(db.get(now, key), Some(value) if !value.is_string()) {
         return Err((ERR_TYPE, "a non-string value exists"));
     }
@@ -154,11 +149,11 @@ fn set(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
 
 /// del k: INT 1 if it existed (any type), else 0.
 fn del(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
-    let now = ctx.server.now.wall;
-    let removed = ctx.server.dbs[ctx.db].remove(now, arg(args, 1));
+    let now = ctx.now.wall;
+    let removed = ctx.keyspace.dbs[ctx.db].remove(now, arg(args, 1));
     let existed = removed.is_some();
     if let Some(value) = removed {
-        ctx.server.discard(value);
+        ctx.effects.discard(value);
     }
     write_int(ctx.reply.out, i64::from(existed));
     Ok(())
@@ -166,8 +161,8 @@ fn del(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
 
 /// keys: ARR of every key.
 fn keys(ctx: &mut Ctx<'_, '_>, _args: Args<'_>) -> BookResult {
-    let now = ctx.server.now.wall;
-    let db = &ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let db = &ctx.keyspace.dbs[ctx.db];
     // Count first: expired keys not yet collected are skipped by `iter`.
     let count = db.iter(now).count();
     write_arr(ctx.reply.out, count);
@@ -180,9 +175,9 @@ fn keys(ctx: &mut Ctx<'_, '_>, _args: Args<'_>) -> BookResult {
 /// pexpire k ms: INT 1 if k exists, else 0; a negative `ms` removes the TTL.
 fn pexpire(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
     let millis = parse_book_i64(arg(args, 2)).ok_or((ERR_ARG, "expect int64"))?;
-    let now = ctx.server.now.wall;
+    let now = ctx.now.wall;
     let key = arg(args, 1);
-    let db = &mut ctx.server.dbs[ctx.db];
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     let exists = db.get(now, key).is_some();
     if exists {
         if millis < 0 {
@@ -198,9 +193,9 @@ fn pexpire(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
 
 /// pttl k: INT ms left; -1 without TTL; -2 missing.
 fn pttl(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
-    let now = ctx.server.now.wall;
+    let now = ctx.now.wall;
     let key = arg(args, 1);
-    let db = &mut ctx.server.dbs[ctx.db];
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     let left = if db.get(now, key).is_none() {
         -2
     } else {
@@ -237,9 +232,9 @@ fn zset_at<'d>(
 fn zadd(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
     let score = parse_book_f64(arg(args, 2)).ok_or((ERR_ARG, "expect float"))?;
     let key = arg(args, 1);
-    let seed = ctx.server.config.seed;
-    let now = ctx.server.now.wall;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let seed = ctx.state.config.seed;
+    let now = ctx.now.wall;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     if zset_at(db, now, key)?.is_none() {
         db.set(now, key, Value::ZSet(Box::new(ZSet::new(seed))), false);
     }
@@ -256,8 +251,8 @@ fn zadd(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
 /// collections (the book keeps the empty key).
 fn zrem(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
     let key = arg(args, 1);
-    let now = ctx.server.now.wall;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     let present = match db.get(now, key) {
         Some(Value::ZSet(zset)) => zset.score(arg(args, 2)).is_some(),
         _ => false,
@@ -275,8 +270,8 @@ fn zrem(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
 
 /// zscore k name: DBL, NIL if no member or no key.
 fn zscore(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
-    let now = ctx.server.now.wall;
-    let zset = zset_at(&mut ctx.server.dbs[ctx.db], now, arg(args, 1))?;
+    let now = ctx.now.wall;
+    let zset = zset_at(&mut ctx.keyspace.dbs[ctx.db], now, arg(args, 1))?;
     let score = zset.and_then(|zset| zset.score(arg(args, 2)));
     match score {
         Some(score) => write_dbl(ctx.reply.out, score),
@@ -293,8 +288,8 @@ fn zquery(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
     let name = arg(args, 3);
     let offset = parse_book_i64(arg(args, 4)).ok_or((ERR_ARG, "expect int"))?;
     let limit = parse_book_i64(arg(args, 5)).ok_or((ERR_ARG, "expect int"))?;
-    let now = ctx.server.now.wall;
-    let Some(zset) = zset_at(&mut ctx.server.dbs[ctx.db], now, arg(args, 1))? else {
+    let now = ctx.now.wall;
+    let Some(zset) = zset_at(&mut ctx.keyspace.dbs[ctx.db], now, arg(args, 1))? else {
         write_arr(ctx.reply.out, 0);
         return Ok(());
     };

@@ -263,7 +263,7 @@ pub(crate) fn config(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         for parameter in matched {
             ctx.reply.bulk(parameter.name.as_bytes());
             ctx.reply
-                .bulk((parameter.get)(&ctx.server.config).as_bytes());
+                .bulk((parameter.get)(&ctx.state.config).as_bytes());
         }
     } else if is_subcommand(subcommand, "SET") {
         if args.remaining() < 2 || !args.remaining().is_multiple_of(2) {
@@ -275,7 +275,7 @@ pub(crate) fn config(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         if args.remaining() != 0 {
             return Err(wrong_arity("config|resetstat"));
         }
-        ctx.server.stats = Stats::default();
+        ctx.state.stats = Stats::default();
         ctx.reply.ok();
     } else {
         return Err(unknown_subcommand(subcommand, "CONFIG"));
@@ -285,7 +285,7 @@ pub(crate) fn config(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
 
 /// Applies every pair or none of them, as Redis 7 does.
 fn config_set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
-    let mut changed = ctx.server.config.clone();
+    let mut changed = ctx.state.config.clone();
     while args.remaining() > 0 {
         let name = String::from_utf8_lossy(args.next_bytes()?).to_ascii_lowercase();
         let value = String::from_utf8_lossy(args.next_bytes()?).into_owned();
@@ -305,7 +305,7 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult 
             ))
         })?;
     }
-    ctx.server.apply_config(changed);
+    ctx.state.apply_config(changed);
     Ok(())
 }
 

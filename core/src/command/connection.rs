@@ -34,15 +34,15 @@ pub(crate) fn echo(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
 /// QUIT: +OK, then the connection closes.
 pub(crate) fn quit(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
     ctx.reply.ok();
-    ctx.server.close(ctx.id, CloseReason::Quit);
+    ctx.effects.close(ctx.id, CloseReason::Quit);
     Ok(())
 }
 
 /// RESET: back to a fresh connection's state (db 0, RESP2, no name, unauthenticated if a
 /// password is required).
 pub(crate) fn reset(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
-    let authenticated = ctx.server.config.requirepass.is_none();
-    super::forget_transaction(ctx.server, ctx.id);
+    let authenticated = ctx.state.config.requirepass.is_none();
+    super::forget_session(ctx.keyspace, ctx.session, ctx.id);
     let connection = ctx.connection();
     connection.db = 0;
     connection.resp3 = false;
@@ -58,7 +58,7 @@ pub(crate) fn reset(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> Command
 fn check_password(ctx: &Ctx<'_, '_>, user: &[u8], password: &[u8]) -> bool {
     user == b"default"
         && ctx
-            .server
+            .state
             .config
             .requirepass
             .as_deref()
@@ -69,7 +69,7 @@ fn check_password(ctx: &Ctx<'_, '_>, user: &[u8], password: &[u8]) -> bool {
 pub(crate) fn auth(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let (user, password) = match args.remaining() {
         1 => {
-            if ctx.server.config.requirepass.is_none() {
+            if ctx.state.config.requirepass.is_none() {
                 return Err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?".into());
             }
             (&b"default"[..], args.next_bytes()?)
@@ -196,7 +196,7 @@ pub(crate) fn client(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     } else if is_subcommand(subcommand, "INFO") {
         arity("client|info", remaining == 0)?;
         let mut text = String::new();
-        describe_client(ctx, ctx.id, &mut text);
+        describe_client(ctx, ctx.id, ctx.session, &mut text);
         ctx.reply.verbatim(text.as_bytes());
     } else if is_subcommand(subcommand, "KILL") {
         arity("client|kill", remaining >= 1)?;
@@ -268,10 +268,12 @@ fn client_list(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult
     }
     let mut text = String::new();
     if !none_of_type {
-        for id in ctx.server.connection_ids() {
-            let client_id = ctx.server.connection(id).map_or(0, |c| c.client_id);
-            if only_ids.as_ref().is_none_or(|ids| ids.contains(&client_id)) {
-                describe_client(ctx, id, &mut text);
+        for (id, connection) in ctx.connections() {
+            if only_ids
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&connection.client_id))
+            {
+                describe_client(ctx, id, connection, &mut text);
             }
         }
     }
@@ -280,12 +282,9 @@ fn client_list(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult
 }
 
 /// One CLIENT LIST line, in Redis 7.0's field order.
-fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, out: &mut String) {
+fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection, out: &mut String) {
     use std::fmt::Write;
-    let Some(connection) = ctx.server.connection(id) else {
-        return;
-    };
-    let now = ctx.server.now.monotonic;
+    let now = ctx.now.monotonic;
     let age = now.millis_since(connection.created) / 1000;
     let idle = now.millis_since(connection.last_interaction) / 1000;
     let name = connection
@@ -329,8 +328,8 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, out: &mut String) {
          omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
         connection.client_id,
         connection.peer,
-        ctx.server.config.bind,
-        ctx.server.config.port,
+        ctx.state.config.bind,
+        ctx.state.config.port,
         name,
         age,
         idle,
@@ -366,15 +365,15 @@ fn client_kill(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult
     if args.remaining() == 1 {
         // The old form: kill by address, +OK or an error.
         let address = args.next_bytes()?;
-        let target = ctx.server.connection_ids().into_iter().find(|id| {
-            ctx.server
-                .connection(*id)
-                .is_some_and(|connection| connection.peer.as_bytes() == address)
-        });
+        let target = ctx
+            .connections()
+            .into_iter()
+            .find(|(_, connection)| connection.peer.as_bytes() == address)
+            .map(|(id, _)| id);
         let Some(target) = target else {
             return Err("ERR No such client".into());
         };
-        ctx.server.close(target, CloseReason::Killed);
+        ctx.effects.close(target, CloseReason::Killed);
         ctx.reply.ok();
         return Ok(());
     }
@@ -428,12 +427,10 @@ fn client_kill(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult
             return Err(SYNTAX.into());
         }
     }
-    let local_address = format!("{}:{}", ctx.server.config.bind, ctx.server.config.port);
+    let local_address = format!("{}:{}", ctx.state.config.bind, ctx.state.config.port);
     let mut killed = 0;
-    for id in ctx.server.connection_ids() {
-        let Some(connection) = ctx.server.connection(id) else {
-            continue;
-        };
+    let mut targets = Vec::new();
+    for (id, connection) in ctx.connections() {
         let matches = normal_type
             && by_id.is_none_or(|wanted| wanted == connection.client_id)
             && by_address.is_none_or(|wanted| wanted == connection.peer.as_bytes())
@@ -442,9 +439,12 @@ fn client_kill(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult
             && !(skip_me && id == ctx.id)
             && connection.closing.is_none();
         if matches {
-            ctx.server.close(id, CloseReason::Killed);
+            targets.push(id);
             killed += 1;
         }
+    }
+    for id in targets {
+        ctx.effects.close(id, CloseReason::Killed);
     }
     ctx.reply.integer(killed);
     Ok(())

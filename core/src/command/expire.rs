@@ -69,7 +69,7 @@ fn expire_generic(
     let amount = args.next_bytes()?;
     let conditions = Conditions::parse(args)?;
     let amount = parse_i64(amount).ok_or(CommandError::from(NOT_INTEGER))?;
-    let now = ctx.server.now.wall;
+    let now = ctx.now.wall;
     let invalid = || CommandError::owned(format!("ERR invalid expire time in '{command}' command"));
     let millis = amount.checked_mul(unit_millis).ok_or_else(invalid)?;
     let at = if relative {
@@ -77,7 +77,7 @@ fn expire_generic(
     } else {
         millis
     };
-    let db = &mut ctx.server.dbs[ctx.db];
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     if db.get(now, key).is_none() {
         ctx.reply.integer(0);
         return Ok(());
@@ -90,7 +90,7 @@ fn expire_generic(
     if at <= now.as_millis() {
         // Already in the past: the key goes now, as Redis deletes it instead of setting it.
         if let Some(value) = db.remove(now, key) {
-            ctx.server.discard(value);
+            ctx.effects.discard(value);
         }
     } else {
         db.set_expiry(key, UnixMillis::from_millis(at));
@@ -127,8 +127,8 @@ fn ttl_generic(
     absolute: bool,
 ) -> CommandResult {
     let key = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     if db.get(now, key).is_none() {
         ctx.reply.integer(-2);
         return Ok(());
@@ -175,8 +175,8 @@ pub(crate) fn pexpiretime(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
 /// PERSIST key
 pub(crate) fn persist(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     let removed = db.get(now, key).is_some() && db.clear_expiry(key);
     ctx.reply.integer(i64::from(removed));
     Ok(())
@@ -192,7 +192,7 @@ fn setex_generic(
     let key = args.next_bytes()?;
     let amount = args.next_bytes()?;
     let value = args.next_bytes()?;
-    let now = ctx.server.now.wall;
+    let now = ctx.now.wall;
     let at = expiry_from(amount, unit_millis, true, now, command)?;
     store_string(ctx, key, value, Expiry::At(at));
     ctx.reply.ok();
@@ -231,8 +231,8 @@ pub(crate) fn getex(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
             _ => return Err(SYNTAX.into()),
         }
     }
-    let now = ctx.server.now.wall;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     // Redis answers nil for a missing key and WRONGTYPE before it looks at the expiry's value.
     let value = db.get(now, key);
     let found = value.is_some();
@@ -247,7 +247,7 @@ pub(crate) fn getex(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
         }
         _ => None,
     };
-    let db = &mut ctx.server.dbs[ctx.db];
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     reply_string(ctx.reply, db.get(now, key))?;
     if !found {
         return Ok(());
@@ -255,7 +255,7 @@ pub(crate) fn getex(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
     if let Some(at) = at {
         if at <= now {
             if let Some(value) = db.remove(now, key) {
-                ctx.server.discard(value);
+                ctx.effects.discard(value);
             }
         } else {
             db.set_expiry(key, at);

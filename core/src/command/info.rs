@@ -4,9 +4,7 @@ use std::fmt::Write;
 
 use super::connection::REDIS_VERSION;
 use super::{ArgCursor, CommandResult, Ctx};
-use crate::server::Server;
-
-type Section = fn(&Server, &mut String);
+type Section = fn(&Ctx<'_, '_>, &mut String);
 
 /// In the order Redis prints them; `default` and `all` print every one of these.
 const SECTIONS: [(&str, Section); 7] = [
@@ -35,42 +33,42 @@ pub(crate) fn info(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
             if !text.is_empty() {
                 text.push_str("\r\n");
             }
-            write_section(ctx.server, &mut text);
+            write_section(ctx, &mut text);
         }
     }
     ctx.reply.verbatim(text.as_bytes());
     Ok(())
 }
 
-fn server_section(server: &Server, out: &mut String) {
-    let uptime_secs = server.now.monotonic.millis_since(server.started.monotonic) / 1000;
+fn server_section(ctx: &Ctx<'_, '_>, out: &mut String) {
+    let uptime_secs = ctx.now.monotonic.millis_since(ctx.state.started.monotonic) / 1000;
     let _ = write!(
         out,
         "# Server\r\nredis_version:{REDIS_VERSION}\r\nferrodis_version:{}\r\nredis_mode:standalone\r\n\
          arch_bits:64\r\nmultiplexing_api:epoll\r\nprocess_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\n\
          uptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\n",
         env!("CARGO_PKG_VERSION"),
-        server.config.process_id,
-        server.config.port,
-        server.now.wall.as_millis().saturating_mul(1000),
+        ctx.state.config.process_id,
+        ctx.state.config.port,
+        ctx.now.wall.as_millis().saturating_mul(1000),
         uptime_secs,
         uptime_secs / 86_400,
-        server.config.hz,
-        server.config.hz,
+        ctx.state.config.hz,
+        ctx.state.config.hz,
     );
 }
 
-fn clients_section(server: &Server, out: &mut String) {
+fn clients_section(ctx: &Ctx<'_, '_>, out: &mut String) {
     let _ = write!(
         out,
         "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:0\r\ntracking_clients:0\r\n",
-        server.connection_count(),
-        server.config.clients_max,
+        ctx.others.open_count(),
+        ctx.state.config.clients_max,
     );
 }
 
-fn memory_section(server: &Server, out: &mut String) {
-    let used = server.used_memory_bytes;
+fn memory_section(ctx: &Ctx<'_, '_>, out: &mut String) {
+    let used = ctx.state.used_memory_bytes;
     let _ = write!(
         out,
         "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nmaxmemory:0\r\n\
@@ -79,15 +77,18 @@ fn memory_section(server: &Server, out: &mut String) {
     );
 }
 
-fn persistence_section(_server: &Server, out: &mut String) {
-    out.push_str(
-        "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\n\
+fn persistence_section(ctx: &Ctx<'_, '_>, out: &mut String) {
+    // Nothing is saved yet, so every change since the start counts.
+    let _ = write!(
+        out,
+        "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\n\
          rdb_bgsave_in_progress:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n",
+        ctx.keyspace.changes(),
     );
 }
 
-fn stats_section(server: &Server, out: &mut String) {
-    let stats = &server.stats;
+fn stats_section(ctx: &Ctx<'_, '_>, out: &mut String) {
+    let stats = &ctx.state.stats;
     let _ = write!(
         out,
         "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n\
@@ -104,13 +105,13 @@ fn stats_section(server: &Server, out: &mut String) {
     );
 }
 
-fn replication_section(_server: &Server, out: &mut String) {
+fn replication_section(_ctx: &Ctx<'_, '_>, out: &mut String) {
     out.push_str("# Replication\r\nrole:master\r\nconnected_slaves:0\r\n");
 }
 
-fn keyspace_section(server: &Server, out: &mut String) {
+fn keyspace_section(ctx: &Ctx<'_, '_>, out: &mut String) {
     out.push_str("# Keyspace\r\n");
-    for (index, db) in server.dbs.iter().enumerate() {
+    for (index, db) in ctx.keyspace.dbs.iter().enumerate() {
         if !db.is_empty() {
             let _ = write!(
                 out,

@@ -29,17 +29,17 @@ pub(crate) fn unlink(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
 }
 
 fn remove_keys(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, lazy: bool) -> CommandResult {
-    let now = ctx.server.now.wall;
+    let now = ctx.now.wall;
     let mut removed = 0;
     for key in args.rest() {
-        if let Some(value) = ctx.server.dbs[ctx.db].remove(now, key) {
+        if let Some(value) = ctx.keyspace.dbs[ctx.db].remove(now, key) {
             removed += 1;
             if lazy {
-                ctx.server.push_output(Output::Free {
+                ctx.effects.output(Output::Free {
                     garbage: crate::server::Garbage::value(value),
                 });
             } else {
-                ctx.server.discard(value);
+                ctx.effects.discard(value);
             }
         }
     }
@@ -49,8 +49,8 @@ fn remove_keys(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, lazy: bool) -> C
 
 /// EXISTS key [key ...]: a key named twice counts twice.
 pub(crate) fn exists(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
-    let now = ctx.server.now.wall;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     let count = args.rest().filter(|key| db.contains(now, key)).count();
     ctx.reply.integer(count as i64);
     Ok(())
@@ -64,8 +64,8 @@ pub(crate) fn touch(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
 /// TYPE key
 pub(crate) fn type_of(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    let name = ctx.server.dbs[ctx.db]
+    let now = ctx.now.wall;
+    let name = ctx.keyspace.dbs[ctx.db]
         .get(now, key)
         .map_or("none", |value| value.type_name());
     ctx.reply.simple(name);
@@ -75,9 +75,9 @@ pub(crate) fn type_of(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
 /// KEYS pattern
 pub(crate) fn keys(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let pattern = args.next_bytes()?;
-    let now = ctx.server.now.wall;
+    let now = ctx.now.wall;
     let match_all = pattern == b"*";
-    let matched: Vec<&[u8]> = ctx.server.dbs[ctx.db]
+    let matched: Vec<&[u8]> = ctx.keyspace.dbs[ctx.db]
         .iter(now)
         .map(|(key, _)| key)
         .filter(|key| match_all || glob_match(pattern, key, false))
@@ -97,8 +97,8 @@ pub(crate) fn scan(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
         count,
         type_name,
     } = ScanOptions::parse(args, true)?;
-    let now = ctx.server.now.wall;
-    let db = &ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let db = &ctx.keyspace.dbs[ctx.db];
     let mut found: Vec<Vec<u8>> = Vec::new();
     let mut cursor = cursor;
     // As Redis: keep stepping until `count` keys are gathered, bounded by count * 10 steps so
@@ -214,10 +214,10 @@ pub(crate) fn parse_cursor(bytes: &[u8]) -> Result<u64, CommandError> {
 /// RANDOMKEY
 pub(crate) fn randomkey(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
     use rand_core::Rng;
-    let now = ctx.server.now.wall;
+    let now = ctx.now.wall;
     for _ in 0..RANDOM_KEY_TRIES_MAX {
-        let pick = ctx.server.random.next_u64() as usize;
-        let db = &mut ctx.server.dbs[ctx.db];
+        let pick = ctx.state.random.next_u64() as usize;
+        let db = &mut ctx.keyspace.dbs[ctx.db];
         let Some(key) = db.key_at(pick) else {
             break;
         };
@@ -244,8 +244,8 @@ pub(crate) fn renamenx(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
 fn rename_key(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, nx: bool) -> CommandResult {
     let source = args.next_bytes()?;
     let target = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     if db.get(now, source).is_none() {
         return Err(NO_SUCH_KEY.into());
     }
@@ -263,12 +263,9 @@ fn rename_key(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, nx: bool) -> Comm
     }
     let expiry = db.expiry(source);
     let value = db.remove(now, source).expect("checked above");
-    let old = db.set(now, target, value, false);
-    if let Some(at) = expiry {
-        db.set_expiry(target, at);
-    }
+    let old = db.set_with_expiry(now, target, value, expiry);
     if let Some(old) = old {
-        ctx.server.discard(old);
+        ctx.effects.discard(old);
     }
     if nx {
         ctx.reply.integer(1);
@@ -285,7 +282,7 @@ pub(crate) fn parse_db_index(ctx: &Ctx<'_, '_>, bytes: &[u8]) -> Result<usize, C
     if i32::try_from(index).is_err() {
         return Err(INT_OUT_OF_RANGE.into());
     }
-    if index < 0 || index as usize >= ctx.server.dbs.len() {
+    if index < 0 || index as usize >= ctx.keyspace.dbs.len() {
         return Err(DB_OUT_OF_RANGE.into());
     }
     Ok(index as usize)
@@ -310,24 +307,21 @@ pub(crate) fn copy(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     if target_db == ctx.db && source == target {
         return Err(SAME_OBJECT.into());
     }
-    let now = ctx.server.now.wall;
-    let source_db = &mut ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let source_db = &mut ctx.keyspace.dbs[ctx.db];
     let Some(value) = source_db.get(now, source).cloned() else {
         ctx.reply.integer(0);
         return Ok(());
     };
     let expiry = source_db.expiry(source);
-    let destination = &mut ctx.server.dbs[target_db];
+    let destination = &mut ctx.keyspace.dbs[target_db];
     if destination.get(now, target).is_some() && !replace {
         ctx.reply.integer(0);
         return Ok(());
     }
-    let old = destination.set(now, target, value, false);
-    if let Some(at) = expiry {
-        destination.set_expiry(target, at);
-    }
+    let old = destination.set_with_expiry(now, target, value, expiry);
     if let Some(old) = old {
-        ctx.server.discard(old);
+        ctx.effects.discard(old);
     }
     ctx.reply.integer(1);
     Ok(())
@@ -340,21 +334,18 @@ pub(crate) fn move_key(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
     if target_db == ctx.db {
         return Err(SAME_OBJECT.into());
     }
-    let now = ctx.server.now.wall;
-    if ctx.server.dbs[ctx.db].get(now, key).is_none()
-        || ctx.server.dbs[target_db].get(now, key).is_some()
+    let now = ctx.now.wall;
+    if ctx.keyspace.dbs[ctx.db].get(now, key).is_none()
+        || ctx.keyspace.dbs[target_db].get(now, key).is_some()
     {
         ctx.reply.integer(0);
         return Ok(());
     }
-    let source = &mut ctx.server.dbs[ctx.db];
+    let source = &mut ctx.keyspace.dbs[ctx.db];
     let expiry = source.expiry(key);
     let value = source.remove(now, key).expect("checked above");
-    let destination = &mut ctx.server.dbs[target_db];
-    destination.set(now, key, value, false);
-    if let Some(at) = expiry {
-        destination.set_expiry(key, at);
-    }
+    let destination = &mut ctx.keyspace.dbs[target_db];
+    destination.set_with_expiry(now, key, value, expiry);
     ctx.reply.integer(1);
     Ok(())
 }
@@ -367,11 +358,12 @@ pub(crate) fn swapdb(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     let second = parse_i64(args.next_bytes()?)
         .filter(|index| i32::try_from(*index).is_ok())
         .ok_or(CommandError::from("ERR invalid second DB index"))?;
-    let count = ctx.server.dbs.len() as i64;
+    let count = ctx.keyspace.dbs.len() as i64;
     if !(0..count).contains(&first) || !(0..count).contains(&second) {
         return Err(DB_OUT_OF_RANGE.into());
     }
-    ctx.server.swap_dbs(first as usize, second as usize);
+    ctx.keyspace
+        .swap(first as usize, second as usize, ctx.now.wall);
     ctx.reply.ok();
     Ok(())
 }
@@ -418,8 +410,8 @@ pub(crate) fn object(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         return Err(wrong_arity(name));
     }
     let key = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    let Some(value) = ctx.server.dbs[ctx.db].get(now, key) else {
+    let now = ctx.now.wall;
+    let Some(value) = ctx.keyspace.dbs[ctx.db].get(now, key) else {
         ctx.reply.null();
         return Ok(());
     };

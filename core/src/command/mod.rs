@@ -19,15 +19,20 @@ mod zsetops;
 use std::borrow::Cow;
 
 use crate::connection::Connection;
+use crate::effects::Effects;
+use crate::keyspace::Keyspace;
 use crate::protocol::resp::Args;
 use crate::reply::Reply;
-use crate::server::{ConnectionId, Server};
+use crate::server::{ConnectionId, Others, Server, ServerState};
 use crate::store::db::Db;
+use crate::time::Now;
 
 pub(crate) use args::ArgCursor;
 pub(crate) use book::execute_book;
 pub(crate) use table::{lookup, CommandSpec};
-pub(crate) use transaction::{forget as forget_transaction, unwatch_all, Transaction};
+pub(crate) use transaction::{
+    forget as forget_transaction, forget_session, invalidate_watches, Transaction,
+};
 
 /// A command's failure, sent as an error reply. The text carries its code (`ERR`, `WRONGTYPE`).
 /// Bytes, not `str`: Redis quotes arguments into errors as they are, invalid UTF-8 included.
@@ -100,24 +105,38 @@ pub(crate) fn c_string(bytes: &[u8]) -> &[u8] {
     &bytes[..end]
 }
 
-/// What a handler works with: the server, the calling connection and its reply.
+/// What a handler works with: the keyspace, the server's shared state, its own connection
+/// (the session), a read-only view of the other connections, its reply and its effects. Not the
+/// whole `Server`: what a command does to anything else, it records in `effects`.
 pub(crate) struct Ctx<'call, 'reply> {
-    pub(crate) server: &'call mut Server,
+    pub(crate) keyspace: &'call mut Keyspace,
+    pub(crate) state: &'call mut ServerState,
+    /// The calling connection.
+    pub(crate) session: &'call mut Connection,
+    pub(crate) others: Others<'call>,
+    pub(crate) effects: &'call mut Effects,
     pub(crate) id: ConnectionId,
     pub(crate) reply: &'call mut Reply<'reply>,
     /// The connection's selected database (SELECT changes it).
     pub(crate) db: usize,
+    pub(crate) now: Now,
 }
 
 impl Ctx<'_, '_> {
     pub(crate) fn db(&mut self) -> &mut Db {
-        &mut self.server.dbs[self.db]
+        &mut self.keyspace.dbs[self.db]
     }
 
     pub(crate) fn connection(&mut self) -> &mut Connection {
-        self.server
-            .connection_mut(self.id)
-            .expect("the calling connection exists while its command runs")
+        self.session
+    }
+
+    /// Every open connection, the caller's included, in client-id order (CLIENT LIST).
+    pub(crate) fn connections(&self) -> Vec<(ConnectionId, &Connection)> {
+        let mut all: Vec<(ConnectionId, &Connection)> = self.others.iter().collect();
+        all.push((self.id, &*self.session));
+        all.sort_unstable_by_key(|(_, connection)| connection.client_id);
+        all
     }
 }
 
@@ -128,27 +147,54 @@ pub(crate) fn execute(
     args: Args<'_>,
     reply: &mut Reply<'_>,
 ) {
-    let resolved = resolve(server, id, args);
-    let queue_bytes_max = server.config.query_buffer_bytes_max;
-    let connection = server
-        .connection_mut(id)
-        .expect("commands run only for open connections");
-    let Some(transaction) = connection.transaction.as_deref_mut() else {
+    with_context(server, id, reply, |ctx| dispatch(ctx, args));
+}
+
+/// Calls `f` with the narrow context of a command of connection `id`.
+pub(crate) fn with_context<R>(
+    server: &mut Server,
+    id: ConnectionId,
+    reply: &mut Reply<'_>,
+    f: impl FnOnce(&mut Ctx<'_, '_>) -> R,
+) -> R {
+    let now = server.state.now;
+    let Some((session, others)) = server.clients.split(id) else {
+        unreachable!("commands run only for open connections");
+    };
+    let db = session.db;
+    f(&mut Ctx {
+        keyspace: &mut server.keyspace,
+        state: &mut server.state,
+        session,
+        others,
+        effects: &mut server.effects,
+        id,
+        reply,
+        db,
+        now,
+    })
+}
+
+/// Resolves the command, then runs it, or queues it inside MULTI.
+pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
+    let resolved = resolve(ctx.session, args);
+    let queue_bytes_max = ctx.state.config.query_buffer_bytes_max;
+    let Some(transaction) = ctx.session.transaction.as_deref_mut() else {
         match resolved {
-            Ok(spec) => run(server, id, spec, args, reply),
-            Err(error) => reply.error(error.as_bytes()),
+            Ok(spec) => run(ctx, spec, args),
+            Err(error) => ctx.reply.error(error.as_bytes()),
         }
         return;
     };
     let spec = match resolved {
         Ok(spec) if spec.flags.contains(table::Flags::NOT_QUEUED) => {
-            return run(server, id, spec, args, reply);
+            return run(ctx, spec, args);
         }
         Ok(spec) => spec,
         Err(error) => {
             // Redis's flagTransaction: a command refused while queuing dooms the EXEC.
             transaction.aborted = true;
-            reply.error(error.as_bytes());
+            ctx.reply.error(error.as_bytes());
             return;
         }
     };
@@ -156,34 +202,27 @@ pub(crate) fn execute(
     if !transaction.aborted {
         if let Err(error) = transaction.queue(spec, args, queue_bytes_max) {
             transaction.aborted = true;
-            reply.error(error.as_bytes());
+            ctx.reply.error(error.as_bytes());
             return;
         }
     }
-    connection.last_command = spec.name;
-    reply.simple("QUEUED");
+    ctx.session.last_command = spec.name;
+    ctx.reply.simple("QUEUED");
 }
 
 /// Finds the command and checks it may run as Redis's `processCommand` does, in its order:
 /// the name, the arity, authentication, then what a transaction forbids.
-fn resolve(
-    server: &Server,
-    id: ConnectionId,
-    args: Args<'_>,
-) -> Result<&'static CommandSpec, CommandError> {
+fn resolve(session: &Connection, args: Args<'_>) -> Result<&'static CommandSpec, CommandError> {
     let name = args.get(0).unwrap_or(b"");
     let spec = lookup(name).ok_or_else(|| unknown_command(args))?;
     let count = args.len() as i32;
     if (spec.arity > 0 && count != spec.arity) || count < -spec.arity {
         return Err(wrong_arity(spec.name));
     }
-    let connection = server
-        .connection(id)
-        .expect("commands run only for open connections");
-    if !connection.authenticated && !spec.flags.contains(table::Flags::NO_AUTH) {
+    if !session.authenticated && !spec.flags.contains(table::Flags::NO_AUTH) {
         return Err("NOAUTH Authentication required.".into());
     }
-    if connection.transaction.is_some() && spec.flags.contains(table::Flags::NO_MULTI) {
+    if session.transaction.is_some() && spec.flags.contains(table::Flags::NO_MULTI) {
         return Err("ERR Command not allowed inside a transaction".into());
     }
     Ok(spec)
@@ -191,27 +230,12 @@ fn resolve(
 
 /// Runs a resolved command. An error reply replaces whatever the command had written of its
 /// reply before it failed, so a reply is always whole (this matters inside EXEC's array).
-pub(crate) fn run(
-    server: &mut Server,
-    id: ConnectionId,
-    spec: &'static CommandSpec,
-    args: Args<'_>,
-    reply: &mut Reply<'_>,
-) {
-    let connection = server
-        .connection_mut(id)
-        .expect("commands run only for open connections");
-    connection.last_command = spec.name;
-    let db = connection.db;
-    let reply_start = reply.out.len();
-    let mut ctx = Ctx {
-        server,
-        id,
-        reply,
-        db,
-    };
+pub(crate) fn run(ctx: &mut Ctx<'_, '_>, spec: &'static CommandSpec, args: Args<'_>) {
+    ctx.session.last_command = spec.name;
+    ctx.db = ctx.session.db;
+    let reply_start = ctx.reply.out.len();
     let mut cursor = ArgCursor::new(args, 1);
-    if let Err(error) = (spec.handler)(&mut ctx, &mut cursor) {
+    if let Err(error) = (spec.handler)(ctx, &mut cursor) {
         ctx.reply.out.truncate(reply_start);
         ctx.reply.error(error.as_bytes());
     }

@@ -37,7 +37,7 @@ fn flush_mode(args: &mut ArgCursor<'_>) -> Result<bool, CommandError> {
 /// FLUSHDB [ASYNC | SYNC]
 pub(crate) fn flushdb(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let lazy = flush_mode(args)?;
-    ctx.server.flush_db(ctx.db, lazy);
+    ctx.keyspace.flush(ctx.db, ctx.now.wall, lazy, ctx.effects);
     ctx.reply.ok();
     Ok(())
 }
@@ -45,16 +45,31 @@ pub(crate) fn flushdb(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
 /// FLUSHALL [ASYNC | SYNC]
 pub(crate) fn flushall(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let lazy = flush_mode(args)?;
-    for index in 0..ctx.server.dbs.len() {
-        ctx.server.flush_db(index, lazy);
+    for index in 0..ctx.keyspace.dbs.len() {
+        ctx.keyspace.flush(index, ctx.now.wall, lazy, ctx.effects);
     }
     ctx.reply.ok();
     Ok(())
 }
 
+/// FUNCTION FLUSH [ASYNC | SYNC] | LIST: the function libraries. None can be loaded yet, so
+/// FLUSH has nothing to remove and LIST nothing to show; the other subcommands are unknown.
+pub(crate) fn function(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let subcommand = args.next_bytes()?;
+    if is_subcommand(subcommand, "FLUSH") {
+        flush_mode(args)?;
+        ctx.reply.ok();
+    } else if is_subcommand(subcommand, "LIST") && args.remaining() == 0 {
+        ctx.reply.array(0);
+    } else {
+        return Err(unknown_subcommand(subcommand, "FUNCTION"));
+    }
+    Ok(())
+}
+
 /// TIME: the wall clock as [seconds, microseconds].
 pub(crate) fn time(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
-    let millis = ctx.server.now.wall.as_millis();
+    let millis = ctx.now.wall.as_millis();
     let seconds = millis.div_euclid(1000);
     let micros = millis.rem_euclid(1000) * 1000;
     ctx.reply.array(2);
@@ -80,7 +95,7 @@ pub(crate) fn shutdown(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
     if abort {
         return Err("ERR No shutdown in progress.".into());
     }
-    ctx.server.push_output(Output::Shutdown);
+    ctx.effects.output(Output::Shutdown);
     Ok(())
 }
 
@@ -91,12 +106,12 @@ pub(crate) fn debug(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
         let seconds = parse_f64(args.next_bytes()?).unwrap_or(0.0);
         // Bounded: a pause longer than an hour is surely a typo.
         let millis = (seconds.clamp(0.0, 3600.0) * 1000.0) as u64;
-        ctx.server.push_output(Output::Pause { millis });
+        ctx.effects.output(Output::Pause { millis });
         ctx.reply.ok();
     } else if is_option(subcommand, "SET-ACTIVE-EXPIRE") && args.remaining() == 1 {
         let enabled =
             parse_i64(args.next_bytes()?).ok_or(CommandError::from(super::NOT_INTEGER))?;
-        ctx.server.active_expire_enabled = enabled != 0;
+        ctx.state.active_expire_enabled = enabled != 0;
         ctx.reply.ok();
     } else if is_option(subcommand, "HELP") {
         let lines = [

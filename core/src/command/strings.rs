@@ -24,11 +24,11 @@ fn string_bytes<'v>(value: &'v Value, digits: &'v mut [u8; 20]) -> Result<&'v [u
 /// GET key
 pub(crate) fn get(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    let value = ctx.server.dbs[ctx.db].get(now, key);
+    let now = ctx.now.wall;
+    let value = ctx.keyspace.dbs[ctx.db].get(now, key);
     let found = value.is_some();
     let result = reply_string(ctx.reply, value);
-    ctx.server.stats.record_lookup(found);
+    ctx.state.stats.record_lookup(found);
     result
 }
 
@@ -129,13 +129,13 @@ pub(crate) fn set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRes
             return Err(SYNTAX.into());
         }
     }
-    let now = ctx.server.now.wall;
+    let now = ctx.now.wall;
     let expiry = match expire {
         Some((arg, unit, relative)) => Expiry::At(expiry_from(arg, unit, relative, now, "set")?),
         None if keepttl => Expiry::Keep,
         None => Expiry::None,
     };
-    let db = &mut ctx.server.dbs[ctx.db];
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     let old = db.get(now, key);
     if get {
         reply_string(ctx.reply, old)?;
@@ -156,14 +156,16 @@ pub(crate) fn set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRes
 
 /// Stores a string under `key`, replacing any value of any type, with the given expiry.
 pub(crate) fn store_string(ctx: &mut Ctx<'_, '_>, key: &[u8], value: &[u8], expiry: Expiry) {
-    let now = ctx.server.now.wall;
-    let db = &mut ctx.server.dbs[ctx.db];
-    let old = db.set(now, key, Value::from_bytes(value), expiry == Expiry::Keep);
-    if let Expiry::At(at) = expiry {
-        db.set_expiry(key, at);
-    }
+    let now = ctx.now.wall;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
+    let value = Value::from_bytes(value);
+    let old = match expiry {
+        Expiry::At(at) => db.set_expiring(now, key, value, at),
+        Expiry::Keep => db.set(now, key, value, true),
+        Expiry::None => db.set(now, key, value, false),
+    };
     if let Some(old) = old {
-        ctx.server.discard(old);
+        ctx.effects.discard(old);
     }
 }
 
@@ -171,8 +173,8 @@ pub(crate) fn store_string(ctx: &mut Ctx<'_, '_>, key: &[u8], value: &[u8], expi
 pub(crate) fn setnx(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let value = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    if ctx.server.dbs[ctx.db].get(now, key).is_some() {
+    let now = ctx.now.wall;
+    if ctx.keyspace.dbs[ctx.db].get(now, key).is_some() {
         ctx.reply.integer(0);
     } else {
         store_string(ctx, key, value, Expiry::None);
@@ -185,8 +187,8 @@ pub(crate) fn setnx(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
 pub(crate) fn getset(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let value = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    reply_string(ctx.reply, ctx.server.dbs[ctx.db].get(now, key))?;
+    let now = ctx.now.wall;
+    reply_string(ctx.reply, ctx.keyspace.dbs[ctx.db].get(now, key))?;
     store_string(ctx, key, value, Expiry::None);
     Ok(())
 }
@@ -194,20 +196,20 @@ pub(crate) fn getset(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
 /// GETDEL key
 pub(crate) fn getdel(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    reply_string(ctx.reply, ctx.server.dbs[ctx.db].get(now, key))?;
-    if let Some(old) = ctx.server.dbs[ctx.db].remove(now, key) {
-        ctx.server.discard(old);
+    let now = ctx.now.wall;
+    reply_string(ctx.reply, ctx.keyspace.dbs[ctx.db].get(now, key))?;
+    if let Some(old) = ctx.keyspace.dbs[ctx.db].remove(now, key) {
+        ctx.effects.discard(old);
     }
     Ok(())
 }
 
 /// MGET key [key ...]: nil for missing keys and for keys of other types.
 pub(crate) fn mget(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
-    let now = ctx.server.now.wall;
+    let now = ctx.now.wall;
     ctx.reply.array(args.remaining());
     for key in args.rest() {
-        match ctx.server.dbs[ctx.db].get(now, key) {
+        match ctx.keyspace.dbs[ctx.db].get(now, key) {
             Some(value) if value.is_string() => reply_string(ctx.reply, Some(value))?,
             _ => ctx.reply.null(),
         }
@@ -234,11 +236,11 @@ pub(crate) fn msetnx(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     if !args.remaining().is_multiple_of(2) {
         return Err(wrong_arity("msetnx"));
     }
-    let now = ctx.server.now.wall;
+    let now = ctx.now.wall;
     let pairs: Vec<&[u8]> = args.rest().collect();
     let any_exists = pairs
         .chunks(2)
-        .any(|pair| ctx.server.dbs[ctx.db].get(now, pair[0]).is_some());
+        .any(|pair| ctx.keyspace.dbs[ctx.db].get(now, pair[0]).is_some());
     if any_exists {
         ctx.reply.integer(0);
         return Ok(());
@@ -252,8 +254,8 @@ pub(crate) fn msetnx(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
 
 /// Adds `delta` to the integer at `key` (0 if missing), keeping its TTL.
 fn increment(ctx: &mut Ctx<'_, '_>, key: &[u8], delta: i64) -> CommandResult {
-    let now = ctx.server.now.wall;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     let current = match db.get(now, key) {
         None => 0,
         Some(Value::Int(number)) => *number,
@@ -305,8 +307,8 @@ pub(crate) fn decrby(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
 pub(crate) fn incrbyfloat(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let increment = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     let mut digits = [0u8; 20];
     let current = match db.get(now, key) {
         None => &b"0"[..],
@@ -349,9 +351,9 @@ fn raw_string_mut<'d>(
 pub(crate) fn append(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let suffix = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    let limit = ctx.server.config.bulk_bytes_max;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let limit = ctx.state.config.bulk_bytes_max;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     if let Some(value) = db.get(now, key) {
         let mut digits = [0u8; 20];
         let len = string_bytes(value, &mut digits)?.len();
@@ -374,8 +376,8 @@ pub(crate) fn append(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
 /// STRLEN key
 pub(crate) fn strlen(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    let len = match ctx.server.dbs[ctx.db].get(now, key) {
+    let now = ctx.now.wall;
+    let len = match ctx.keyspace.dbs[ctx.db].get(now, key) {
         None => 0,
         Some(value) => {
             let mut digits = [0u8; 20];
@@ -391,9 +393,9 @@ pub(crate) fn getrange(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
     let key = args.next_bytes()?;
     let start = args.next_i64()?;
     let end = args.next_i64()?;
-    let now = ctx.server.now.wall;
+    let now = ctx.now.wall;
     let mut digits = [0u8; 20];
-    let bytes = match ctx.server.dbs[ctx.db].get(now, key) {
+    let bytes = match ctx.keyspace.dbs[ctx.db].get(now, key) {
         None => &[][..],
         Some(value) => string_bytes(value, &mut digits)?,
     };
@@ -426,9 +428,9 @@ pub(crate) fn setrange(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
     if offset < 0 {
         return Err("ERR offset is out of range".into());
     }
-    let now = ctx.server.now.wall;
-    let limit = ctx.server.config.bulk_bytes_max as i64;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let limit = ctx.state.config.bulk_bytes_max as i64;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     let existing_len = match db.get(now, key) {
         None => None,
         Some(value) => {

@@ -146,6 +146,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("expiretime", 2, RF, KEY1, expire::expiretime),
     spec("flushall", -1, W, NO_KEYS, server::flushall),
     spec("flushdb", -1, W, NO_KEYS, server::flushdb),
+    spec("function", -2, W, NO_KEYS, server::function),
     spec("get", 2, RF, KEY1, strings::get),
     spec("getdel", 2, WF, KEY1, strings::getdel),
     spec("getex", -2, WF, KEY1, expire::getex),

@@ -8,8 +8,10 @@
 
 use super::table::CommandSpec;
 use super::{ArgCursor, CommandError, CommandResult, Ctx};
+use crate::connection::Connection;
+use crate::keyspace::Keyspace;
 use crate::protocol::resp::Args;
-use crate::server::{ConnectionId, Server};
+use crate::server::{Clients, ConnectionId};
 
 /// At most this many commands wait in one transaction.
 pub(crate) const QUEUED_COMMANDS_MAX: usize = 1 << 20;
@@ -89,10 +91,10 @@ pub(crate) fn multi(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> Command
 
 /// DISCARD
 pub(crate) fn discard(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
-    if ctx.connection().transaction.take().is_none() {
+    if ctx.session.transaction.take().is_none() {
         return Err("ERR DISCARD without MULTI".into());
     }
-    unwatch_all(ctx.server, ctx.id);
+    unwatch_all(ctx.keyspace, ctx.session, ctx.id);
     ctx.reply.ok();
     Ok(())
 }
@@ -100,13 +102,13 @@ pub(crate) fn discard(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> Comma
 /// EXEC: runs the queue, one reply element per command (an error is an element and the rest
 /// still run); EXECABORT after a queuing error; a null array when a watched key changed.
 pub(crate) fn exec(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
-    let Some(transaction) = ctx.connection().transaction.take() else {
+    let Some(transaction) = ctx.session.transaction.take() else {
         return Err("ERR EXEC without MULTI".into());
     };
-    ctx.server.collect_invalidated_watches();
-    let expired = watched_key_expired(ctx.server, ctx.id);
-    let invalidated = expired || ctx.connection().watch_invalidated;
-    unwatch_all(ctx.server, ctx.id);
+    let invalidated = ctx.session.watch_invalidated
+        || ctx.keyspace.is_invalidated(ctx.id)
+        || watched_key_expired(ctx);
+    unwatch_all(ctx.keyspace, ctx.session, ctx.id);
     if transaction.aborted {
         return Err(EXECABORT.into());
     }
@@ -117,7 +119,7 @@ pub(crate) fn exec(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandR
     ctx.reply.array(transaction.len());
     for index in 0..transaction.len() {
         let (spec, args) = transaction.command(index);
-        super::run(ctx.server, ctx.id, spec, args, ctx.reply);
+        super::run(ctx, spec, args);
     }
     Ok(())
 }
@@ -130,14 +132,14 @@ pub(crate) fn watch(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
     }
     // Once invalidated, EXEC fails whatever else is watched.
     if !connection.watch_invalidated {
-        let now = ctx.server.now.wall;
+        let now = ctx.now.wall;
         for key in args.rest() {
             if ctx.connection().watched.len() >= WATCHED_KEYS_MAX {
                 return Err(CommandError::owned(format!(
                     "ERR too many watched keys (at most {WATCHED_KEYS_MAX} per client)"
                 )));
             }
-            if ctx.server.dbs[ctx.db].watch(now, key, ctx.id) {
+            if ctx.keyspace.dbs[ctx.db].watch(now, key, ctx.id) {
                 let db = ctx.db;
                 ctx.connection().watched.push((db, key.into()));
             }
@@ -149,39 +151,47 @@ pub(crate) fn watch(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
 
 /// UNWATCH
 pub(crate) fn unwatch(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
-    unwatch_all(ctx.server, ctx.id);
+    unwatch_all(ctx.keyspace, ctx.session, ctx.id);
     ctx.reply.ok();
     Ok(())
 }
 
-/// True when a key `id` watches was alive at WATCH and has expired since.
-fn watched_key_expired(server: &Server, id: ConnectionId) -> bool {
-    let Some(connection) = server.connection(id) else {
-        return false;
-    };
-    let now = server.now.wall;
-    connection
+/// True when a key the caller watches was alive at WATCH and has expired since.
+fn watched_key_expired(ctx: &Ctx<'_, '_>) -> bool {
+    let now = ctx.now.wall;
+    ctx.session
         .watched
         .iter()
-        .any(|(db, key)| server.dbs[*db].watched_key_expired(now, key, id))
+        .any(|(db, key)| ctx.keyspace.dbs[*db].watched_key_expired(now, key, ctx.id))
 }
 
 /// Forgets every watch of `id` and its invalidation (EXEC, DISCARD, UNWATCH, RESET, close).
-pub(crate) fn unwatch_all(server: &mut Server, id: ConnectionId) {
-    let Some(connection) = server.connection_mut(id) else {
-        return;
-    };
-    connection.watch_invalidated = false;
-    let watched = std::mem::take(&mut connection.watched);
-    for (db, key) in watched {
-        server.dbs[db].unwatch(&key, id);
+pub(crate) fn unwatch_all(keyspace: &mut Keyspace, session: &mut Connection, id: ConnectionId) {
+    session.watch_invalidated = false;
+    for (db, key) in std::mem::take(&mut session.watched) {
+        keyspace.dbs[db].unwatch(&key, id);
+    }
+    keyspace.forget_invalidation(id);
+}
+
+/// Drops the session's transaction and watches (RESET).
+pub(crate) fn forget_session(keyspace: &mut Keyspace, session: &mut Connection, id: ConnectionId) {
+    session.transaction = None;
+    unwatch_all(keyspace, session, id);
+}
+
+/// Drops `id`'s transaction and watches before it closes.
+pub(crate) fn forget(keyspace: &mut Keyspace, clients: &mut Clients, id: ConnectionId) {
+    if let Some(session) = clients.get_mut(id) {
+        forget_session(keyspace, session, id);
     }
 }
 
-/// Drops `id`'s transaction and watches (RESET, a closed connection).
-pub(crate) fn forget(server: &mut Server, id: ConnectionId) {
-    if let Some(connection) = server.connection_mut(id) {
-        connection.transaction = None;
+/// A key `id` watches changed: its next EXEC fails, and it need watch nothing more (Redis's
+/// `touchWatchedKey` unwatches all its keys).
+pub(crate) fn invalidate_watches(keyspace: &mut Keyspace, clients: &mut Clients, id: ConnectionId) {
+    if let Some(session) = clients.get_mut(id) {
+        unwatch_all(keyspace, session, id);
+        session.watch_invalidated = true;
     }
-    unwatch_all(server, id);
 }

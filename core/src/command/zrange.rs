@@ -353,8 +353,8 @@ fn range_generic(
         Kind::Rank => (0, -1),
         _ => limit.unwrap_or((0, -1)),
     };
-    let now = ctx.server.now.wall;
-    let zset = read_zset(&mut ctx.server.dbs[ctx.db], now, key)?;
+    let now = ctx.now.wall;
+    let zset = read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?;
     let Some(destination) = destination else {
         let Some(zset) = zset else {
             ctx.reply.array(0);
@@ -378,7 +378,7 @@ fn range_generic(
         }
         return Ok(());
     };
-    let seed = ctx.server.config.seed;
+    let seed = ctx.state.config.seed;
     let mut result = ZSet::new(seed);
     if let Some(zset) = zset {
         for node in select(zset, &range, reverse, offset, count).nodes(zset) {
@@ -394,15 +394,15 @@ fn range_generic(
 
 /// Stores a computed sorted set at `destination`, or deletes it when the result is empty.
 pub(crate) fn store_result(ctx: &mut Ctx<'_, '_>, destination: &[u8], result: ZSet) {
-    let now = ctx.server.now.wall;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     let old = if result.is_empty() {
         db.remove(now, destination)
     } else {
         db.set(now, destination, Value::ZSet(Box::new(result)), false)
     };
     if let Some(old) = old {
-        ctx.server.discard(old);
+        ctx.effects.discard(old);
     }
 }
 
@@ -451,8 +451,8 @@ fn count_in(zset: &ZSet, range: &Range<'_>) -> usize {
 pub(crate) fn zcount(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let range = Range::Score(ScoreRange::parse(args.next_bytes()?, args.next_bytes()?)?);
-    let now = ctx.server.now.wall;
-    let zset = read_zset(&mut ctx.server.dbs[ctx.db], now, key)?;
+    let now = ctx.now.wall;
+    let zset = read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?;
     let count = zset.map_or(0, |zset| count_in(zset, &range));
     ctx.reply.integer(count as i64);
     Ok(())
@@ -464,8 +464,8 @@ pub(crate) fn zlexcount(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comm
     let min = args.next_bytes()?;
     let max = args.next_bytes()?;
     let range = Range::Lex(LexRange::parse(min, max)?);
-    let now = ctx.server.now.wall;
-    let zset = read_zset(&mut ctx.server.dbs[ctx.db], now, key)?;
+    let now = ctx.now.wall;
+    let zset = read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?;
     let count = zset.map_or(0, |zset| count_in(zset, &range));
     ctx.reply.integer(count as i64);
     Ok(())
@@ -473,8 +473,8 @@ pub(crate) fn zlexcount(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comm
 
 /// Removes the members `range` selects; replies with how many.
 fn remove_range(ctx: &mut Ctx<'_, '_>, key: &[u8], range: Range<'_>) -> CommandResult {
-    let now = ctx.server.now.wall;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     // An empty range removes nothing: no write access, no change signalled.
     let selected = read_zset(db, now, key)?.map_or(0, |zset| count_in(zset, &range));
     if selected == 0 {

@@ -44,8 +44,8 @@ pub(crate) fn write_zset<'d>(
 
 /// Deletes `key` if its sorted set became empty (Redis never keeps empty collections).
 pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) {
-    let now = ctx.server.now.wall;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     if matches!(db.get(now, key), Some(Value::ZSet(zset)) if zset.is_empty()) {
         db.remove(now, key);
     }
@@ -122,9 +122,9 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     for score in pairs.clone().step_by(2) {
         parse_score(score)?;
     }
-    let now = ctx.server.now.wall;
-    let seed = ctx.server.config.seed;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let seed = ctx.state.config.seed;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     if let Some(zset) = read_zset(db, now, key)? {
         if !zadd_changes(zset, &flags, pairs.clone()) {
             // Nothing to change: answer without taking write access, so that WATCH and the
@@ -263,9 +263,9 @@ pub(crate) fn zincrby(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
     let key = args.next_bytes()?;
     let increment = parse_score(args.next_bytes()?)?;
     let member = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    let seed = ctx.server.config.seed;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let seed = ctx.state.config.seed;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     let current = read_zset(db, now, key)?.and_then(|zset| zset.score(member));
     if current.is_some_and(|current| current + increment == current) {
         // An increment that leaves the score is no change (Redis's ZADD INCR path).
@@ -295,8 +295,8 @@ pub(crate) fn zincrby(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
 /// ZREM key member [member ...]
 pub(crate) fn zrem(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let now = ctx.now.wall;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     // Removing nothing is no change (no write access, so no WATCH invalidation).
     let members = args.rest();
     let any_present = read_zset(db, now, key)?
@@ -318,8 +318,8 @@ pub(crate) fn zrem(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
 pub(crate) fn zscore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let member = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    let zset = read_zset(&mut ctx.server.dbs[ctx.db], now, key)?;
+    let now = ctx.now.wall;
+    let zset = read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?;
     match zset.and_then(|zset| zset.score(member)) {
         Some(score) => ctx.reply.double(score),
         None => ctx.reply.null(),
@@ -330,8 +330,8 @@ pub(crate) fn zscore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
 /// ZMSCORE key member [member ...]
 pub(crate) fn zmscore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    let zset = read_zset(&mut ctx.server.dbs[ctx.db], now, key)?;
+    let now = ctx.now.wall;
+    let zset = read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?;
     ctx.reply.array(args.remaining());
     for member in args.rest() {
         match zset.and_then(|zset| zset.score(member)) {
@@ -345,8 +345,8 @@ pub(crate) fn zmscore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
 /// ZCARD key
 pub(crate) fn zcard(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    let len = read_zset(&mut ctx.server.dbs[ctx.db], now, key)?.map_or(0, ZSet::len);
+    let now = ctx.now.wall;
+    let len = read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?.map_or(0, ZSet::len);
     ctx.reply.integer(len as i64);
     Ok(())
 }
@@ -354,8 +354,8 @@ pub(crate) fn zcard(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
 fn rank_generic(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, reverse: bool) -> CommandResult {
     let key = args.next_bytes()?;
     let member = args.next_bytes()?;
-    let now = ctx.server.now.wall;
-    let zset = read_zset(&mut ctx.server.dbs[ctx.db], now, key)?;
+    let now = ctx.now.wall;
+    let zset = read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?;
     match zset.and_then(|zset| zset.rank(member).map(|rank| (rank, zset.len()))) {
         Some((rank, len)) => ctx
             .reply
@@ -389,9 +389,9 @@ fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, max: bool) -> Co
         }
         _ => return Err(SYNTAX.into()),
     };
-    let now = ctx.server.now.wall;
+    let now = ctx.now.wall;
     let pairs = ctx.reply.resp3 && count.is_some();
-    let db = &mut ctx.server.dbs[ctx.db];
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     // A count of 0 pops nothing: no write access, no change signalled.
     let wanted = read_zset(db, now, key)?.is_some() && count != Some(0);
     if !wanted {
@@ -455,13 +455,13 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
     if with_scores && count.is_some_and(|count| count < -(i64::MAX / 2)) {
         return Err("ERR value is out of range".into());
     }
-    let now = ctx.server.now.wall;
-    let zset = read_zset(&mut ctx.server.dbs[ctx.db], now, key)?;
+    let now = ctx.now.wall;
+    let zset = read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?;
     let Some(count) = count else {
         match zset {
             None => ctx.reply.null(),
             Some(zset) => {
-                let rank = (ctx.server.random.next_u64() % zset.len() as u64) as usize;
+                let rank = (ctx.state.random.next_u64() % zset.len() as u64) as usize;
                 let node = zset.at_rank(rank).expect("rank < len");
                 ctx.reply.bulk(&zset.item(node).member);
             }
@@ -475,7 +475,7 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
     let len = zset.len();
     let ranks: Vec<usize> = if count < 0 {
         (0..count.unsigned_abs())
-            .map(|_| (ctx.server.random.next_u64() % len as u64) as usize)
+            .map(|_| (ctx.state.random.next_u64() % len as u64) as usize)
             .collect()
     } else if count as usize >= len {
         (0..len).collect()
@@ -483,7 +483,7 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
         // A partial Fisher-Yates shuffle of the ranks picks `count` distinct members.
         let mut ranks: Vec<usize> = (0..len).collect();
         for index in 0..count as usize {
-            let pick = index + (ctx.server.random.next_u64() % (len - index) as u64) as usize;
+            let pick = index + (ctx.state.random.next_u64() % (len - index) as u64) as usize;
             ranks.swap(index, pick);
         }
         ranks.truncate(count as usize);
@@ -511,16 +511,16 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
 pub(crate) fn zscan(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let cursor = parse_cursor(args.next_bytes()?)?;
-    let now = ctx.server.now.wall;
+    let now = ctx.now.wall;
     // Like Redis: the cursor, then a missing key (an empty page) or WRONGTYPE, then options.
-    if read_zset(&mut ctx.server.dbs[ctx.db], now, key)?.is_none() {
+    if read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?.is_none() {
         ctx.reply.array(2);
         ctx.reply.bulk(b"0");
         ctx.reply.array(0);
         return Ok(());
     }
     let ScanOptions { pattern, count, .. } = ScanOptions::parse(args, false)?;
-    let Some(zset) = read_zset(&mut ctx.server.dbs[ctx.db], now, key)? else {
+    let Some(zset) = read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)? else {
         unreachable!("the key was just looked up");
     };
     let mut found: Vec<(Vec<u8>, f64)> = Vec::new();
@@ -560,8 +560,8 @@ pub(crate) fn zquery(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     let member = args.next_bytes()?;
     let offset = args.next_i64()?;
     let limit = args.next_i64()?;
-    let now = ctx.server.now.wall;
-    let Some(zset) = read_zset(&mut ctx.server.dbs[ctx.db], now, key)? else {
+    let now = ctx.now.wall;
+    let Some(zset) = read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)? else {
         ctx.reply.array(0);
         return Ok(());
     };

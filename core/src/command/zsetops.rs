@@ -73,9 +73,9 @@ fn operation_generic(
         .map(|_| args.next_bytes())
         .collect::<Result<_, _>>()?;
     // Redis checks the inputs' types before it parses the options.
-    let now = ctx.server.now.wall;
+    let now = ctx.now.wall;
     for key in &keys {
-        read_zset(&mut ctx.server.dbs[ctx.db], now, key)?;
+        read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?;
     }
     let mut weights = vec![1.0; count];
     let mut aggregate = Aggregate::Sum;
@@ -108,8 +108,8 @@ fn operation_generic(
             return Err(SYNTAX.into());
         }
     }
-    let seed = ctx.server.config.seed;
-    let db = &mut ctx.server.dbs[ctx.db];
+    let seed = ctx.state.config.seed;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
     let mut inputs: Vec<(Option<&ZSet>, f64)> = Vec::with_capacity(count);
     for (key, weight) in keys.iter().zip(&weights) {
         // Checked above; `peek` needs no `&mut`, so all inputs can be borrowed at once.

@@ -1,7 +1,7 @@
 //! The cron: bounded periodic work (idle and output-limit checks, rehashing, active expiry) and
 //! handing big expired values to the driver.
 
-use super::{ConnectionId, Garbage, Output, Server};
+use super::{Output, Server};
 use crate::connection::CloseReason;
 use crate::store::db::REHASH_BUCKETS_PER_TICK;
 use crate::time::Now;
@@ -17,18 +17,17 @@ const EXPIRED_KEYS_PER_TICK: usize = 2000;
 impl Server {
     /// Periodic bounded work, `hz` times a second.
     pub(super) fn cron(&mut self, now: Now) {
-        let ids = self.slots.len();
-        let idle_timeout_ms = self.config.idle_timeout_secs.saturating_mul(1000);
-        let soft_ms = self.config.output_buffer_soft_secs.saturating_mul(1000);
+        let ids = self.clients.slot_count();
+        let idle_timeout_ms = self.state.config.idle_timeout_secs.saturating_mul(1000);
+        let soft_ms = self
+            .state
+            .config
+            .output_buffer_soft_secs
+            .saturating_mul(1000);
         for _ in 0..CLIENTS_CHECKED_PER_TICK.min(ids) {
             self.cron_cursor = (self.cron_cursor + 1) % ids;
-            let slot = &self.slots[self.cron_cursor];
-            let Some(connection) = slot.connection.as_deref() else {
+            let Some((id, connection)) = self.clients.at_slot(self.cron_cursor) else {
                 continue;
-            };
-            let id = ConnectionId {
-                index: self.cron_cursor as u32,
-                generation: slot.generation,
             };
             let idle = idle_timeout_ms > 0
                 && now.monotonic.millis_since(connection.last_interaction) > idle_timeout_ms;
@@ -55,29 +54,14 @@ impl Server {
                 self.close(id, CloseReason::OutputBufferLimit);
             }
         }
-        for db in &mut self.dbs {
+        for db in &mut self.keyspace.dbs {
             db.rehash_step(REHASH_BUCKETS_PER_TICK);
-            if self.active_expire_enabled {
-                self.stats.expired_keys += db.expire_step(now.wall, EXPIRED_KEYS_PER_TICK) as u64;
+            if self.state.active_expire_enabled {
+                self.state.stats.expired_keys +=
+                    db.expire_step(now.wall, EXPIRED_KEYS_PER_TICK) as u64;
             }
-            self.stats.expired_keys += db.take_expired_count();
+            self.state.stats.expired_keys += db.take_expired_count();
         }
-        self.collect_garbage();
-        self.collect_invalidated_watches();
-    }
-
-    /// Hands out big values that expiry removed from any keyspace.
-    pub(super) fn collect_garbage(&mut self) {
-        for index in 0..self.dbs.len() {
-            // Read-only check first: this runs after every batch of commands.
-            if !self.dbs[index].has_garbage() {
-                continue;
-            }
-            for value in self.dbs[index].take_garbage() {
-                self.push_output(Output::Free {
-                    garbage: Garbage::value(value),
-                });
-            }
-        }
+        self.settle_keyspace();
     }
 }

@@ -155,6 +155,22 @@ impl Db {
         !self.watches.invalidated.is_empty()
     }
 
+    pub fn invalidated_contains(&self, client: ConnectionId) -> bool {
+        self.watches.invalidated.contains(&client)
+    }
+
+    pub fn forget_invalidated(&mut self, client: ConnectionId) {
+        self.watches.invalidated.retain(|&id| id != client);
+    }
+
+    /// True when `client` watches `key` here.
+    pub fn is_watched_by(&self, key: &[u8], client: ConnectionId) -> bool {
+        self.watches
+            .by_key
+            .get(key)
+            .is_some_and(|watchers| watchers.iter().any(|watcher| watcher.client == client))
+    }
+
     /// Keys watched in this keyspace (not counting how many clients watch each).
     pub fn watched_keys(&self) -> usize {
         self.watches.by_key.len()
@@ -355,6 +371,42 @@ impl Db {
         if !self.keys.contains_key(key) {
             return false;
         }
+        self.put_deadline(key, at);
+        self.touched(key);
+        true
+    }
+
+    /// Stores `value` under `key` with the deadline `at`, returning what was there: one change
+    /// (SET with EX, RENAME, COPY and MOVE of a key with a TTL).
+    pub fn set_expiring(
+        &mut self,
+        now: UnixMillis,
+        key: &[u8],
+        value: Value,
+        at: UnixMillis,
+    ) -> Option<Value> {
+        self.expire_if_needed(now, key);
+        let old = self.keys.insert(key, value);
+        self.put_deadline(key, at);
+        self.touched(key);
+        old
+    }
+
+    /// `set_expiring` with a deadline, `set` (clearing any TTL) without one.
+    pub fn set_with_expiry(
+        &mut self,
+        now: UnixMillis,
+        key: &[u8],
+        value: Value,
+        at: Option<UnixMillis>,
+    ) -> Option<Value> {
+        match at {
+            Some(at) => self.set_expiring(now, key, value, at),
+            None => self.set(now, key, value, false),
+        }
+    }
+
+    fn put_deadline(&mut self, key: &[u8], at: UnixMillis) {
         let position = self.expires.get(key).copied();
         let expires = &mut self.expires;
         let mut moved = |key: &[u8], position: usize| set_heap_position(expires, key, position);
@@ -370,8 +422,6 @@ impl Db {
                 .ttls
                 .update(position as usize, at.as_millis(), &mut moved),
         }
-        self.touched(key);
-        true
     }
 
     /// Removes the key's TTL; true if it had one.

@@ -1,0 +1,161 @@
+//! The connection slab: connections by slot, with generations so that a stale id never reaches
+//! a newer connection in the same slot.
+
+use super::ConnectionId;
+use crate::connection::Connection;
+
+struct Slot {
+    generation: u32,
+    connection: Option<Box<Connection>>,
+}
+
+#[derive(Default)]
+pub(crate) struct Clients {
+    slots: Vec<Slot>,
+    free_slots: Vec<u32>,
+    count: usize,
+}
+
+impl Clients {
+    pub(crate) fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Slots ever used, open or free (the cron walks them round robin).
+    pub(crate) fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The connection in slot `index`, if open, with its id.
+    pub(crate) fn at_slot(&self, index: usize) -> Option<(ConnectionId, &Connection)> {
+        let slot = &self.slots[index];
+        let connection = slot.connection.as_deref()?;
+        Some((
+            ConnectionId {
+                index: index as u32,
+                generation: slot.generation,
+            },
+            connection,
+        ))
+    }
+
+    pub(crate) fn insert(&mut self, connection: Box<Connection>) -> ConnectionId {
+        let index = match self.free_slots.pop() {
+            Some(index) => index,
+            None => {
+                assert!(
+                    self.slots.len() < u32::MAX as usize,
+                    "connection slots exhausted"
+                );
+                self.slots.push(Slot {
+                    generation: 0,
+                    connection: None,
+                });
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let slot = &mut self.slots[index as usize];
+        assert!(slot.connection.is_none());
+        slot.connection = Some(connection);
+        self.count += 1;
+        ConnectionId {
+            index,
+            generation: slot.generation,
+        }
+    }
+
+    /// Frees the slot of an open connection; its id goes stale.
+    pub(crate) fn remove(&mut self, id: ConnectionId) -> Option<Box<Connection>> {
+        self.get(id)?;
+        let slot = &mut self.slots[id.index as usize];
+        let connection = slot.connection.take();
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free_slots.push(id.index);
+        self.count -= 1;
+        connection
+    }
+
+    pub(crate) fn get(&self, id: ConnectionId) -> Option<&Connection> {
+        let slot = self.slots.get(id.index as usize)?;
+        if slot.generation != id.generation {
+            return None;
+        }
+        slot.connection.as_deref()
+    }
+
+    pub(crate) fn get_mut(&mut self, id: ConnectionId) -> Option<&mut Connection> {
+        let slot = self.slots.get_mut(id.index as usize)?;
+        if slot.generation != id.generation {
+            return None;
+        }
+        slot.connection.as_deref_mut()
+    }
+
+    /// The connection `id` to change, and every other connection to read: what a command gets.
+    pub(crate) fn split(&mut self, id: ConnectionId) -> Option<(&mut Connection, Others<'_>)> {
+        self.get(id)?;
+        let (before, rest) = self.slots.split_at_mut(id.index as usize);
+        let (own, after) = rest.split_first_mut().expect("the slot exists");
+        let connection = own.connection.as_deref_mut().expect("checked open");
+        Some((
+            connection,
+            Others {
+                before,
+                after,
+                skipped: id.index,
+                open: self.count,
+            },
+        ))
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (ConnectionId, &Connection)> {
+        (0..self.slots.len()).filter_map(|index| self.at_slot(index))
+    }
+
+    pub(crate) fn check_invariants(&self) {
+        let open = self
+            .slots
+            .iter()
+            .filter(|slot| slot.connection.is_some())
+            .count();
+        assert_eq!(open, self.count);
+        assert_eq!(open + self.free_slots.len(), self.slots.len());
+    }
+}
+
+/// Every connection but the one running a command, read-only (CLIENT LIST, CLIENT KILL).
+pub(crate) struct Others<'a> {
+    before: &'a [Slot],
+    after: &'a [Slot],
+    skipped: u32,
+    /// Open connections, the caller's included.
+    open: usize,
+}
+
+impl<'a> Others<'a> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (ConnectionId, &'a Connection)> {
+        let after_start = self.skipped as usize + 1;
+        let before = self.before.iter().enumerate();
+        let after = self
+            .after
+            .iter()
+            .enumerate()
+            .map(move |(offset, slot)| (after_start + offset, slot));
+        before.chain(after).filter_map(|(index, slot)| {
+            slot.connection.as_deref().map(|connection| {
+                (
+                    ConnectionId {
+                        index: index as u32,
+                        generation: slot.generation,
+                    },
+                    connection,
+                )
+            })
+        })
+    }
+
+    /// Open connections, the caller's included (INFO's connected_clients).
+    pub(crate) fn open_count(&self) -> usize {
+        self.open
+    }
+}
