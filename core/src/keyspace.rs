@@ -12,6 +12,28 @@ use crate::time::UnixMillis;
 
 pub(crate) struct Keyspace {
     pub(crate) dbs: Vec<Db>,
+    /// The changes as they propagate, while a consumer asked for them (`Server::propagate`).
+    propagation: Option<Propagation>,
+}
+
+/// One change as it propagates: a command that, run on database `db`, makes the same change
+/// on any server with the same data, whatever its clock. Relative expiry becomes absolute
+/// (`PEXPIREAT`, `SET ... PXAT`), INCRBYFLOAT becomes `SET ... KEEPTTL`, a key removed by
+/// expiry becomes `DEL`, a transaction is wrapped in `MULTI` ... `EXEC`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Propagated {
+    pub db: usize,
+    pub args: Vec<Vec<u8>>,
+}
+
+struct Propagation {
+    stream: Vec<Propagated>,
+    /// Keys expiry removed, recorded as DEL so far: a command's own change is what remains of
+    /// the change count once these are taken out.
+    expired_recorded: u64,
+    /// The running command recorded its change itself (a rewrite): it is not recorded again
+    /// as it was sent.
+    recorded_by_command: bool,
 }
 
 impl Keyspace {
@@ -20,7 +42,124 @@ impl Keyspace {
             dbs: (0..databases)
                 .map(|index| Db::new(seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)))
                 .collect(),
+            propagation: None,
         }
+    }
+
+    /// Starts (or stops) recording changes for propagation.
+    pub(crate) fn set_propagation(&mut self, on: bool) {
+        self.propagation = on.then(|| Propagation {
+            stream: Vec::new(),
+            expired_recorded: 0,
+            recorded_by_command: false,
+        });
+        for db in &mut self.dbs {
+            db.record_expired(on);
+        }
+    }
+
+    pub(crate) fn propagating(&self) -> bool {
+        self.propagation.is_some()
+    }
+
+    /// The changes recorded since the last call.
+    pub(crate) fn take_propagated(&mut self) -> Vec<Propagated> {
+        self.propagation
+            .as_mut()
+            .map(|propagation| std::mem::take(&mut propagation.stream))
+            .unwrap_or_default()
+    }
+
+    /// Records a change as the command `args` run on database `db` (a command's rewrite of
+    /// itself; a no-op unless propagating). Keys expiry removed before it come first.
+    pub(crate) fn propagate(&mut self, db: usize, args: &[&[u8]]) {
+        if self.propagation.is_none() {
+            return;
+        }
+        self.propagate_expired();
+        let propagation = self.propagation.as_mut().expect("checked above");
+        propagation.recorded_by_command = true;
+        propagation.stream.push(Propagated {
+            db,
+            args: args.iter().map(|arg| arg.to_vec()).collect(),
+        });
+    }
+
+    /// Records the keys expiry removed as DELs.
+    pub(crate) fn propagate_expired(&mut self) {
+        let Some(propagation) = self.propagation.as_mut() else {
+            return;
+        };
+        for (index, db) in self.dbs.iter_mut().enumerate() {
+            if db.has_expired_keys() {
+                for key in db.take_expired_keys() {
+                    propagation.expired_recorded += 1;
+                    propagation.stream.push(Propagated {
+                        db: index,
+                        args: vec![b"DEL".to_vec(), key.into_vec()],
+                    });
+                }
+            }
+        }
+    }
+
+    /// Where a command starts: the change count and the expired keys recorded so far.
+    pub(crate) fn propagation_mark(&self) -> Option<(u64, u64)> {
+        let propagation = self.propagation.as_ref()?;
+        Some((self.changes(), propagation.expired_recorded))
+    }
+
+    /// After a command ran: unless it recorded its change itself, a write command that changed
+    /// anything (beyond expiring keys on the way) propagates as it was sent.
+    pub(crate) fn propagate_command(
+        &mut self,
+        db: usize,
+        args: crate::protocol::resp::Args<'_>,
+        write: bool,
+        (changes_before, expired_before): (u64, u64),
+    ) {
+        self.propagate_expired();
+        let changes = self.changes() - changes_before;
+        let Some(propagation) = self.propagation.as_mut() else {
+            return;
+        };
+        let changed = changes > propagation.expired_recorded - expired_before;
+        if !std::mem::take(&mut propagation.recorded_by_command) && write && changed {
+            propagation.stream.push(Propagated {
+                db,
+                args: args.iter().map(<[u8]>::to_vec).collect(),
+            });
+        }
+    }
+
+    /// How many changes were recorded so far (EXEC wraps what its commands add).
+    pub(crate) fn propagated_len(&self) -> usize {
+        self.propagation
+            .as_ref()
+            .map_or(0, |propagation| propagation.stream.len())
+    }
+
+    /// Wraps the changes recorded from `start` on in MULTI ... EXEC (a transaction that wrote).
+    pub(crate) fn wrap_in_transaction(&mut self, start: usize) {
+        let Some(propagation) = self.propagation.as_mut() else {
+            return;
+        };
+        if propagation.stream.len() == start {
+            return;
+        }
+        let db = propagation.stream[start].db;
+        propagation.stream.insert(
+            start,
+            Propagated {
+                db,
+                args: vec![b"MULTI".to_vec()],
+            },
+        );
+        propagation.stream.push(Propagated {
+            db,
+            args: vec![b"EXEC".to_vec()],
+        });
+        propagation.recorded_by_command = true;
     }
 
     /// Changes made to every database so far (Redis's dirty counter).

@@ -13,7 +13,7 @@ use crate::command;
 use crate::config::Config;
 use crate::connection::{CloseReason, Connection, Door, Interest};
 use crate::effects::{Effect, Effects};
-use crate::keyspace::Keyspace;
+use crate::keyspace::{Keyspace, Propagated};
 use crate::protocol::book;
 use crate::protocol::resp::{Limits, Parse};
 use crate::reply::Reply;
@@ -178,6 +178,19 @@ impl Server {
     /// The driver's measure of allocated bytes, reported by INFO memory.
     pub fn set_used_memory(&mut self, bytes: u64) {
         self.state.used_memory_bytes = bytes;
+    }
+
+    /// Starts (or stops) recording every change to the keyspace as the commands that
+    /// reproduce it (see `Propagated`), for `take_propagated`.
+    pub fn record_propagation(&mut self, on: bool) {
+        self.keyspace.set_propagation(on);
+    }
+
+    /// The changes recorded since the last call, in the order they happened. Run on a server
+    /// with the same data at the start, in order, they rebuild the same data.
+    pub fn take_propagated(&mut self) -> Vec<Propagated> {
+        self.keyspace.propagate_expired();
+        self.keyspace.take_propagated()
     }
 
     /// A RESP client connected from `peer` (shown by CLIENT LIST).
@@ -387,6 +400,7 @@ impl Server {
     /// What changes to the keyspace left to do (after a batch of commands, and the cron):
     /// big values expiry removed go out to be freed, invalidated watchers are marked.
     pub(crate) fn settle_keyspace(&mut self) {
+        self.keyspace.propagate_expired();
         self.keyspace.collect_garbage(&mut self.effects);
         for id in self.keyspace.take_invalidated_watchers() {
             command::invalidate_watches(&mut self.keyspace, &mut self.clients, id);

@@ -19,7 +19,7 @@ use crate::server::{ConnectionId, Server};
 use crate::store::db::Db;
 use crate::store::zset::ZSet;
 use crate::time::UnixMillis;
-use crate::util::number::parse_f64;
+use crate::util::number::{format_f64, parse_f64};
 use crate::value::Value;
 
 /// A book command's failure: its code and its exact text.
@@ -75,8 +75,13 @@ fn execute_in(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
         return;
     }
     ctx.session.last_command = command_name;
+    let mark = ctx.keyspace.propagation_mark();
     if let Err((code, text)) = handler(ctx, args) {
         write_err(ctx.reply.out, code, text.as_bytes());
+    }
+    if let Some(mark) = mark {
+        let write = matches!(command_name, "set" | "del" | "pexpire" | "zadd" | "zrem");
+        ctx.keyspace.propagate_command(ctx.db, args, write, mark);
     }
 }
 
@@ -143,6 +148,7 @@ fn set(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
         return Err((ERR_TYPE, "a non-string value exists"));
     }
     db.set(now, key, Value::from_bytes(arg(args, 2)), true);
+    ctx.propagate(&[b"SET", key, arg(args, 2), b"KEEPTTL"]);
     write_nil(ctx.reply.out);
     Ok(())
 }
@@ -181,10 +187,14 @@ fn pexpire(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
     let exists = db.get(now, key).is_some();
     if exists {
         if millis < 0 {
-            db.clear_expiry(key);
+            if db.clear_expiry(key) {
+                ctx.propagate(&[b"PERSIST", key]);
+            }
         } else {
             let at = now.as_millis().saturating_add(millis);
             db.set_expiry(key, UnixMillis::from_millis(at));
+            let mut digits = [0u8; 20];
+            ctx.propagate(&[b"PEXPIREAT", key, integer_text(at, &mut digits)]);
         }
     }
     write_int(ctx.reply.out, i64::from(exists));
@@ -243,6 +253,12 @@ fn zadd(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
         return Err((ERR_ARG, "sorted set is full"));
     }
     let added = zset.insert(arg(args, 3), score).is_none();
+    if ctx.propagating() {
+        // The score as Redis would read it back exactly (the book's parsing differs).
+        let mut text = Vec::new();
+        format_f64(score, &mut text);
+        ctx.propagate(&[b"ZADD", key, &text, arg(args, 3)]);
+    }
     write_int(ctx.reply.out, i64::from(added));
     Ok(())
 }

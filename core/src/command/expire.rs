@@ -3,6 +3,7 @@
 use super::args::is_option;
 use super::strings::{expiry_from, expiry_unit, reply_string, store_string, Expiry};
 use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX, WRONGTYPE};
+use crate::reply::integer_text;
 use crate::time::UnixMillis;
 use crate::util::number::parse_i64;
 use crate::value::Value;
@@ -87,14 +88,7 @@ fn expire_generic(
         ctx.reply.integer(0);
         return Ok(());
     }
-    if at <= now.as_millis() {
-        // Already in the past: the key goes now, as Redis deletes it instead of setting it.
-        if let Some(value) = db.remove(now, key) {
-            ctx.effects.discard(value);
-        }
-    } else {
-        db.set_expiry(key, UnixMillis::from_millis(at));
-    }
+    set_or_delete(ctx, key, UnixMillis::from_millis(at));
     ctx.reply.integer(1);
     Ok(())
 }
@@ -253,15 +247,26 @@ pub(crate) fn getex(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
         return Ok(());
     }
     if let Some(at) = at {
-        if at <= now {
-            if let Some(value) = db.remove(now, key) {
-                ctx.effects.discard(value);
-            }
-        } else {
-            db.set_expiry(key, at);
-        }
-    } else if persist {
-        db.clear_expiry(key);
+        set_or_delete(ctx, key, at);
+    } else if persist && db.clear_expiry(key) {
+        ctx.propagate(&[b"PERSIST", key]);
     }
     Ok(())
+}
+
+/// Gives the live `key` the deadline `at`, or deletes it when `at` has passed already (Redis
+/// deletes rather than keep a key that is dead on arrival). Propagates as PEXPIREAT or DEL.
+fn set_or_delete(ctx: &mut Ctx<'_, '_>, key: &[u8], at: UnixMillis) {
+    let now = ctx.now.wall;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
+    if at <= now {
+        if let Some(value) = db.remove(now, key) {
+            ctx.effects.discard(value);
+        }
+        ctx.propagate(&[b"DEL", key]);
+    } else {
+        db.set_expiry(key, at);
+        let mut digits = [0u8; 20];
+        ctx.propagate(&[b"PEXPIREAT", key, integer_text(at.as_millis(), &mut digits)]);
+    }
 }

@@ -131,6 +131,17 @@ impl Ctx<'_, '_> {
         self.session
     }
 
+    /// Records this command's change as `args` for propagation, instead of the command as it
+    /// was sent (for what would not replay alike: relative times, floating point, randomness).
+    pub(crate) fn propagate(&mut self, args: &[&[u8]]) {
+        self.keyspace.propagate(self.db, args);
+    }
+
+    /// Whether changes are being recorded for propagation (to skip building a rewrite).
+    pub(crate) fn propagating(&self) -> bool {
+        self.keyspace.propagating()
+    }
+
     /// Every open connection, the caller's included, in client-id order (CLIENT LIST).
     pub(crate) fn connections(&self) -> Vec<(ConnectionId, &Connection)> {
         let mut all: Vec<(ConnectionId, &Connection)> = self.others.iter().collect();
@@ -233,11 +244,17 @@ fn resolve(session: &Connection, args: Args<'_>) -> Result<&'static CommandSpec,
 pub(crate) fn run(ctx: &mut Ctx<'_, '_>, spec: &'static CommandSpec, args: Args<'_>) {
     ctx.session.last_command = spec.name;
     ctx.db = ctx.session.db;
+    let db = ctx.db;
+    let mark = ctx.keyspace.propagation_mark();
     let reply_start = ctx.reply.out.len();
     let mut cursor = ArgCursor::new(args, 1);
     if let Err(error) = (spec.handler)(ctx, &mut cursor) {
         ctx.reply.out.truncate(reply_start);
         ctx.reply.error(error.as_bytes());
+    }
+    if let Some(mark) = mark {
+        let write = spec.flags.contains(table::Flags::WRITE);
+        ctx.keyspace.propagate_command(db, args, write, mark);
     }
 }
 

@@ -158,12 +158,23 @@ pub(crate) fn set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRes
 pub(crate) fn store_string(ctx: &mut Ctx<'_, '_>, key: &[u8], value: &[u8], expiry: Expiry) {
     let now = ctx.now.wall;
     let db = &mut ctx.keyspace.dbs[ctx.db];
-    let value = Value::from_bytes(value);
+    let stored = Value::from_bytes(value);
     let old = match expiry {
-        Expiry::At(at) => db.set_expiring(now, key, value, at),
-        Expiry::Keep => db.set(now, key, value, true),
-        Expiry::None => db.set(now, key, value, false),
+        Expiry::At(at) => db.set_expiring(now, key, stored, at),
+        Expiry::Keep => db.set(now, key, stored, true),
+        Expiry::None => db.set(now, key, stored, false),
     };
+    if let Expiry::At(at) = expiry {
+        // A relative expiry (EX, PX, SETEX) would replay later than it was meant.
+        let mut digits = [0u8; 20];
+        ctx.propagate(&[
+            b"SET",
+            key,
+            value,
+            b"PXAT",
+            integer_text(at.as_millis(), &mut digits),
+        ]);
+    }
     if let Some(old) = old {
         ctx.effects.discard(old);
     }
@@ -319,6 +330,8 @@ pub(crate) fn incrbyfloat(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
         .map_err(|error| CommandError::owned(format!("ERR {}", error.message())))?;
     ctx.reply.bulk(&text);
     db.set(now, key, Value::Str(SmallBytes::new(&text)), true);
+    // The sum as text: floating point need not round alike elsewhere.
+    ctx.propagate(&[b"SET", key, &text, b"KEEPTTL"]);
     Ok(())
 }
 

@@ -117,10 +117,12 @@ pub(crate) fn exec(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandR
         return Ok(());
     }
     ctx.reply.array(transaction.len());
+    let propagated_start = ctx.keyspace.propagated_len();
     for index in 0..transaction.len() {
         let (spec, args) = transaction.command(index);
         super::run(ctx, spec, args);
     }
+    ctx.keyspace.wrap_in_transaction(propagated_start);
     Ok(())
 }
 

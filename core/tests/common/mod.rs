@@ -2,7 +2,9 @@
 //! core server.
 #![allow(dead_code)]
 
-use ferrodis_core::{Config, ConnectionId, Garbage, Instant, Now, Output, Server, UnixMillis};
+use ferrodis_core::{
+    CloseReason, Config, ConnectionId, Garbage, Instant, Now, Output, Server, UnixMillis,
+};
 
 /// Where every test's virtual clocks start.
 pub fn start_of_time() -> Now {
@@ -81,5 +83,88 @@ impl Client {
     pub fn send(&mut self, args: &[&str]) -> String {
         let args: Vec<&[u8]> = args.iter().map(|arg| arg.as_bytes()).collect();
         String::from_utf8(self.call(&args)).unwrap()
+    }
+}
+
+/// A minimal driver: virtual clocks, outputs collected, replies read from the core's buffer.
+pub struct Harness {
+    pub server: Server,
+    pub now: Now,
+    pub outputs: Vec<Output>,
+}
+
+impl Harness {
+    pub fn new(config: Config) -> Harness {
+        let now = start_of_time();
+        Harness {
+            server: Server::new(config, now),
+            now,
+            outputs: Vec::new(),
+        }
+    }
+
+    pub fn advance(&mut self, millis: u64) {
+        self.now = later(self.now, millis);
+    }
+
+    pub fn drain(&mut self) {
+        while let Some(output) = self.server.poll_output() {
+            self.outputs.push(output);
+        }
+        self.server.check_invariants();
+    }
+
+    /// Runs every timer that is due, as a driver jumping straight to deadlines would.
+    pub fn run_timers(&mut self) {
+        for _ in 0..100 {
+            let deadline = self
+                .server
+                .poll_timeout()
+                .expect("the cron always has a deadline");
+            if deadline > self.now.monotonic {
+                break;
+            }
+            self.server.handle_timeout(self.now);
+            self.drain();
+        }
+    }
+
+    pub fn open(&mut self) -> ConnectionId {
+        let id = self
+            .server
+            .connection_open(self.now, "127.0.0.1:1000")
+            .unwrap();
+        self.drain();
+        id
+    }
+
+    pub fn send(&mut self, id: ConnectionId, bytes: &[u8]) {
+        let taken = self.server.connection_receive(self.now, id, bytes);
+        assert_eq!(taken, bytes.len());
+        self.drain();
+    }
+
+    /// Takes every pending reply byte, as a driver whose socket accepts everything.
+    pub fn take_replies(&mut self, id: ConnectionId) -> String {
+        let bytes = self.server.send_buffer(id).to_vec();
+        self.server.connection_sent(self.now, id, bytes.len());
+        self.drain();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    pub fn command(&mut self, id: ConnectionId, line: &str) -> String {
+        let args: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
+        self.send(id, &request(&args));
+        self.take_replies(id)
+    }
+
+    pub fn closes(&self) -> Vec<(ConnectionId, CloseReason)> {
+        self.outputs
+            .iter()
+            .filter_map(|output| match output {
+                Output::Close { id, reason } => Some((*id, *reason)),
+                _ => None,
+            })
+            .collect()
     }
 }
