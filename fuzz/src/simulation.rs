@@ -22,7 +22,7 @@ pub fn run(bytes: &[u8]) {
     let overrides = Overrides {
         steps: Some(1 + u64::from(byte(1)) % STEPS_MAX),
         clients: Some(1 + u64::from(byte(2)) % CLIENTS_MAX),
-        model_fault: false,
+        ..Overrides::default()
     };
     let entropy = bytes.get(3..).unwrap_or_default();
     let outcome = simulate(seed, &overrides, &mut BytesEntropy::new(entropy), false);

@@ -408,6 +408,7 @@ fn book_command(
             }) => err(out, ERR_TYPE, b"a non-string value exists"),
             Some(entry) => {
                 entry.value = Value::Str(args[2].clone());
+                model.touch(db, key);
                 out.push(NIL);
             }
             None => {
@@ -430,6 +431,9 @@ fn book_command(
             let exists = entry.is_some();
             if let Some(entry) = entry {
                 entry.deadline = (millis >= 0).then(|| wall.saturating_add(millis));
+                if millis >= 0 {
+                    model.touch(db, key);
+                }
             }
             int(out, i64::from(exists));
         }
@@ -454,6 +458,8 @@ fn book_command(
                 return Expect::Exact;
             };
             let added = zset.insert(args[3].clone(), score).is_none();
+            // The book's zadd writes even an unchanged score.
+            model.touch(db, key);
             int(out, i64::from(added));
         }
         "zrem" => match model.zset(db, key, wall) {

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::model::{
-    parse_i64, parse_score, rank_range, sorted, Entry, Model, Session, Value, NOT_FLOAT,
-    NOT_INTEGER, SYNTAX, WRONGTYPE,
+    parse_i64, parse_score, rank_range, sorted, Entry, Model, Session, Transaction, Value,
+    NOT_FLOAT, NOT_INTEGER, SYNTAX, WRONGTYPE,
 };
 use crate::reply::{Expect, Out};
 
@@ -19,9 +19,10 @@ fn arity(name: &str) -> Option<i32> {
         "getrange" | "setrange" | "zincrby" | "zcount" => 4,
         "dbsize" => 1,
         "set" | "mset" | "copy" | "expire" | "pexpire" | "pexpireat" | "zrem" => -3,
-        "mget" | "del" | "unlink" | "exists" | "zpopmin" => -2,
+        "mget" | "del" | "unlink" | "exists" | "zpopmin" | "watch" => -2,
         "zadd" | "zrange" | "zrangebyscore" => -4,
         "flushdb" | "ping" | "quit" => -1,
+        "multi" | "exec" | "discard" | "unwatch" => 1,
         _ => return None,
     })
 }
@@ -35,7 +36,8 @@ fn int_arg(bytes: &[u8]) -> Result<i64> {
     parse_i64(bytes).ok_or(NOT_INTEGER)
 }
 
-/// Runs one command on the model, writing the expected reply into `out`.
+/// Runs one command on the model, writing the expected reply into `out`; between MULTI and
+/// EXEC, queues it as Redis does.
 pub fn execute(
     model: &mut Model,
     session: &mut Session,
@@ -45,26 +47,145 @@ pub fn execute(
 ) -> Expect {
     let mut out = Out(out);
     let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
-    let Some(arity) = arity(&name) else {
+    let checked = check(&name, args);
+    if let Some(transaction) = session.transaction.as_mut() {
+        match checked {
+            Err(error) => {
+                transaction.aborted = true;
+                return out.error(&error);
+            }
+            // These run at once inside MULTI.
+            Ok(())
+                if matches!(
+                    name.as_str(),
+                    "multi" | "exec" | "discard" | "watch" | "quit"
+                ) => {}
+            Ok(()) => {
+                let bytes: usize = args.iter().map(Vec::len).sum();
+                // An aborted transaction keeps nothing more, and cannot fill up.
+                let full = transaction.queued_bytes + bytes > model.query_buffer_bytes_max;
+                if full && !transaction.aborted {
+                    transaction.aborted = true;
+                    return out.error(&format!(
+                        "ERR transaction queue is full (at most 1048576 commands and {} bytes of \
+                         arguments, the client-query-buffer-limit)",
+                        model.query_buffer_bytes_max
+                    ));
+                } else if !transaction.aborted {
+                    transaction.queued_bytes += bytes;
+                    transaction.queued.push(args.to_vec());
+                }
+                return out.simple("QUEUED");
+            }
+        }
+    } else if let Err(error) = checked {
+        return out.error(&error);
+    }
+    match run(model, session, &name, args, wall, &mut out) {
+        Ok(expect) => expect,
+        Err(error) => out.error(error),
+    }
+}
+
+/// Redis's checks before running or queuing: a known name, the arity.
+fn check(name: &str, args: &[Vec<u8>]) -> std::result::Result<(), String> {
+    let Some(arity) = arity(name) else {
         let mut listed = String::new();
         for arg in &args[1..] {
             listed.push_str(&format!("'{}' ", String::from_utf8_lossy(arg)));
         }
-        return out.error(&format!(
+        return Err(format!(
             "ERR unknown command '{}', with args beginning with: {listed}",
             String::from_utf8_lossy(&args[0])
         ));
     };
     let count = args.len() as i32;
     if (arity > 0 && count != arity) || count < -arity {
-        return out.error(&format!(
+        return Err(format!(
             "ERR wrong number of arguments for '{name}' command"
         ));
     }
-    match run(model, session, &name, args, wall, &mut out) {
-        Ok(expect) => expect,
-        Err(error) => out.error(error),
-    }
+    Ok(())
+}
+
+/// MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+fn transaction(
+    model: &mut Model,
+    session: &mut Session,
+    name: &str,
+    args: &[Vec<u8>],
+    wall: i64,
+    out: &mut Out<'_>,
+) -> Result<Expect> {
+    Ok(match name {
+        "multi" => {
+            if session.transaction.is_some() {
+                return Err("ERR MULTI calls can not be nested");
+            }
+            session.transaction = Some(Transaction::default());
+            out.ok()
+        }
+        "discard" => {
+            if session.transaction.take().is_none() {
+                return Err("ERR DISCARD without MULTI");
+            }
+            model.unwatch_all(session.client);
+            out.ok()
+        }
+        "watch" => {
+            if session.transaction.is_some() {
+                return Err("ERR WATCH inside MULTI is not allowed");
+            }
+            if !model.invalidated.contains(&session.client) {
+                for key in &args[1..] {
+                    model.watch(session.client, session.db, key, wall);
+                }
+            }
+            out.ok()
+        }
+        "unwatch" => {
+            model.unwatch_all(session.client);
+            out.ok()
+        }
+        _ => {
+            let Some(transaction) = session.transaction.take() else {
+                return Err("ERR EXEC without MULTI");
+            };
+            let failed = model.watch_failed(session.client, wall);
+            model.unwatch_all(session.client);
+            if transaction.aborted {
+                return Err("EXECABORT Transaction discarded because of previous errors.");
+            }
+            if failed {
+                out.0.extend_from_slice(b"*-1\r\n");
+                return Ok(Expect::Exact);
+            }
+            out.array(transaction.queued.len());
+            let mut items = Vec::with_capacity(transaction.queued.len());
+            for queued in &transaction.queued {
+                let mut bytes = Vec::new();
+                let mut item = Out(&mut bytes);
+                let name = String::from_utf8_lossy(&queued[0]).to_ascii_lowercase();
+                // Watches are settled after every command: one may change a key and a later
+                // one put it back, and that is still a change.
+                let watched = model.watch_snapshot(wall);
+                let expect = match run(model, session, &name, queued, wall, &mut item) {
+                    Ok(expect) => expect,
+                    Err(error) => item.error(error),
+                };
+                model.settle_watches(watched, wall);
+                items.push((expect, bytes));
+            }
+            if items.iter().all(|(expect, _)| *expect == Expect::Exact) {
+                for (_, bytes) in items {
+                    out.0.extend_from_slice(&bytes);
+                }
+                Expect::Exact
+            } else {
+                Expect::Items(items)
+            }
+        }
+    })
 }
 
 const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
@@ -82,6 +203,9 @@ fn run(
     let db = session.db;
     let key = args.get(1).map_or(&[][..], |k| &k[..]);
     Ok(match name {
+        "multi" | "exec" | "discard" | "watch" | "unwatch" => {
+            return transaction(model, session, name, args, wall, out);
+        }
         "ping" => match args.len() {
             1 => out.simple("PONG"),
             2 => out.bulk(&args[1]),
@@ -113,6 +237,7 @@ fn run(
         "getset" => {
             let old = model.string(db, key, wall).map_err(|_| WRONGTYPE)?.cloned();
             model.set_string(db, key, args[2].clone(), None);
+            model.touch(db, key);
             out.maybe_bulk(old.as_deref())
         }
         "getdel" => {
@@ -139,6 +264,7 @@ fn run(
             }
             for pair in args[1..].chunks(2) {
                 model.set_string(db, &pair[0], pair[1].clone(), None);
+                model.touch(db, &pair[0]);
             }
             out.ok()
         }
@@ -167,6 +293,7 @@ fn run(
                 Some(value) => *value = text,
                 None => model.set_string(db, key, text, None),
             }
+            model.touch(db, key);
             out.int(next)
         }
         "append" => {
@@ -184,6 +311,7 @@ fn run(
                     args[2].len()
                 }
             };
+            model.touch(db, key);
             out.int(len as i64)
         }
         "strlen" => {
@@ -226,6 +354,9 @@ fn run(
                     len
                 }
             };
+            if !piece.is_empty() {
+                model.touch(db, key);
+            }
             out.int(len as i64)
         }
         _ => return crate::exec_keys::run(model, session, name, args, wall, out),
@@ -292,6 +423,7 @@ fn set(
     let perform = !(nx && old.is_some() || xx && old.is_none());
     if perform {
         model.set_string(db, key, args[2].clone(), deadline);
+        model.touch(db, key);
     }
     Ok(if get {
         out.maybe_bulk(old.as_deref())

@@ -71,6 +71,7 @@ pub fn run(
             }
             let entry = model.dbs[db].remove(key).expect("exists");
             model.dbs[db].insert(args[2].clone(), entry);
+            model.touch(db, &args[2]);
             if nx {
                 out.int(1)
             } else {
@@ -96,6 +97,7 @@ pub fn run(
                 return Ok(out.int(0));
             }
             model.dbs[db].insert(args[2].clone(), entry);
+            model.touch(db, &args[2]);
             out.int(1)
         }
         "dbsize" => model.dbsize(db, wall),
@@ -130,6 +132,7 @@ pub fn run(
                         model.dbs[db].remove(key);
                     } else {
                         entry.deadline = Some(deadline);
+                        model.touch(db, key);
                     }
                     out.int(1)
                 }

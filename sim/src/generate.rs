@@ -73,7 +73,15 @@ fn args(parts: &[&[u8]]) -> Args {
 /// Draws one command.
 pub fn command(rng: &mut Rng<'_>, options: &Options) -> Args {
     let f = &options.families;
-    let family = rng.weighted(&[f.strings, f.keys, f.expiry, f.zsets, f.connection, f.errors]);
+    let family = rng.weighted(&[
+        f.strings,
+        f.keys,
+        f.expiry,
+        f.zsets,
+        f.connection,
+        f.errors,
+        f.transactions,
+    ]);
     let k = key(rng, options);
     match family {
         0 => strings(rng, options, k),
@@ -81,7 +89,20 @@ pub fn command(rng: &mut Rng<'_>, options: &Options) -> Args {
         2 => expiry(rng, k),
         3 => zsets(rng, options, k),
         4 => connection(rng, options),
-        _ => errors(rng, options, k),
+        5 => errors(rng, options, k),
+        _ => transactions(rng, options, k),
+    }
+}
+
+/// Transaction control; what is queued between MULTI and EXEC comes from the other families.
+fn transactions(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
+    match rng.below(10) {
+        0..=2 => args(&[b"MULTI"]),
+        3..=5 => args(&[b"EXEC"]),
+        6 => args(&[b"DISCARD"]),
+        7 => args(&[b"WATCH", &k]),
+        8 => args(&[b"WATCH", &k, &key(rng, options)]),
+        _ => args(&[b"UNWATCH"]),
     }
 }
 

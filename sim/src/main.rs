@@ -36,6 +36,9 @@ struct Cli {
     /// Make the model answer one command wrongly (proves that wrong replies are caught).
     #[arg(long)]
     model_fault: bool,
+    /// Make the model's EXEC ignore WATCH (proves that the transaction oracle can fail).
+    #[arg(long)]
+    wrong_exec: bool,
     /// Print only failures and the summary in sweeps.
     #[arg(long)]
     quiet: bool,
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         steps: cli.steps,
         clients: cli.clients,
         model_fault: cli.model_fault,
+        wrong_exec: cli.wrong_exec,
     };
     let deadline = match cli.duration.as_deref().map(parse_duration) {
         Some(Some(duration)) => Some(Instant::now() + duration),

@@ -7,10 +7,11 @@
 //! clock back below a deadline that may already have removed a key in the server (see
 //! `World::wall_floor`), so "expired" never turns back into "alive" on one side only.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::reply::Expect;
 
+#[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str(Vec<u8>),
     /// Member to score. Scores are small integers, halves and infinities, so f64 is exact.
@@ -28,10 +29,33 @@ pub struct Entry {
 pub struct WrongType;
 
 /// Per-connection state the model tracks.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Session {
     pub db: usize,
+    /// Who this connection is, for WATCH (unique for the run; see `Model::new_session`).
+    pub client: u64,
+    /// Between MULTI and EXEC.
+    pub transaction: Option<Transaction>,
 }
+
+#[derive(Debug, Clone, Default)]
+pub struct Transaction {
+    pub queued: Vec<Vec<Vec<u8>>>,
+    pub queued_bytes: usize,
+    /// A command was refused while queuing: EXEC answers EXECABORT.
+    pub aborted: bool,
+}
+
+/// One client's WATCH of one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Watcher {
+    pub client: u64,
+    /// The key was alive when watched: its expiry alone fails EXEC.
+    pub alive: bool,
+}
+
+/// A watched key's logical state: what a change is measured against.
+pub type KeyState = Option<(Value, Option<i64>)>;
 
 pub struct Model {
     pub dbs: Vec<BTreeMap<Vec<u8>, Entry>>,
@@ -39,6 +63,18 @@ pub struct Model {
     pub expired_floor: i64,
     /// `proto-max-bulk-len`: APPEND and SETRANGE may not grow a string past it.
     pub bulk_bytes_max: usize,
+    /// `client-query-buffer-limit`: also the bound on a transaction's queued argument bytes.
+    pub query_buffer_bytes_max: usize,
+    /// (db, key) -> who watches it.
+    pub watches: BTreeMap<(usize, Vec<u8>), Vec<Watcher>>,
+    /// Clients whose watched key changed: their next EXEC fails.
+    pub invalidated: BTreeSet<u64>,
+    /// Keys a command wrote without changing what they hold (SET of the same value, INCRBY 0,
+    /// an EXPIRE to the same deadline): Redis counts those as changes too.
+    pub touched: Vec<(usize, Vec<u8>)>,
+    next_client: u64,
+    /// Make EXEC ignore watches: a wrong model, to prove that the WATCH oracle can fail.
+    pub wrong_exec: bool,
 }
 
 pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -124,7 +160,98 @@ impl Model {
             dbs: (0..databases).map(|_| BTreeMap::new()).collect(),
             expired_floor: i64::MIN,
             bulk_bytes_max,
+            query_buffer_bytes_max: usize::MAX,
+            watches: BTreeMap::new(),
+            invalidated: BTreeSet::new(),
+            touched: Vec::new(),
+            next_client: 0,
+            wrong_exec: false,
         }
+    }
+
+    /// The state of a new connection.
+    pub fn new_session(&mut self) -> Session {
+        self.next_client += 1;
+        Session {
+            client: self.next_client,
+            ..Session::default()
+        }
+    }
+
+    /// A connection went away: its watches go with it.
+    pub fn end_session(&mut self, session: &Session) {
+        self.unwatch_all(session.client);
+    }
+
+    /// A write that may leave `key` as it was still counts as a change (see `touched`).
+    pub fn touch(&mut self, db: usize, key: &[u8]) {
+        if !self.watches.is_empty() {
+            self.touched.push((db, key.to_vec()));
+        }
+    }
+
+    fn key_state(&self, db: usize, key: &[u8], wall: i64) -> KeyState {
+        self.dbs[db]
+            .get(key)
+            .filter(|entry| entry.deadline.is_none_or(|deadline| deadline > wall))
+            .map(|entry| (entry.value.clone(), entry.deadline))
+    }
+
+    /// Every watched key's state, taken before a command runs.
+    pub fn watch_snapshot(&self, wall: i64) -> Vec<((usize, Vec<u8>), KeyState)> {
+        self.watches
+            .keys()
+            .map(|(db, key)| ((*db, key.clone()), self.key_state(*db, key, wall)))
+            .collect()
+    }
+
+    /// After a command: every watcher of a key that changed (or was touched) is invalidated.
+    pub fn settle_watches(&mut self, before: Vec<((usize, Vec<u8>), KeyState)>, wall: i64) {
+        let touched = std::mem::take(&mut self.touched);
+        for ((db, key), state) in before {
+            let changed = self.key_state(db, &key, wall) != state
+                || touched.iter().any(|(d, k)| *d == db && *k == key);
+            if !changed {
+                continue;
+            }
+            let Some(watchers) = self.watches.get(&(db, key)).cloned() else {
+                continue;
+            };
+            for watcher in watchers {
+                self.unwatch_all(watcher.client);
+                self.invalidated.insert(watcher.client);
+            }
+        }
+    }
+
+    pub fn watch(&mut self, client: u64, db: usize, key: &[u8], wall: i64) {
+        let alive = self.key_state(db, key, wall).is_some();
+        let watchers = self.watches.entry((db, key.to_vec())).or_default();
+        if watchers.iter().all(|watcher| watcher.client != client) {
+            watchers.push(Watcher { client, alive });
+        }
+    }
+
+    pub fn unwatch_all(&mut self, client: u64) {
+        self.watches.retain(|_, watchers| {
+            watchers.retain(|watcher| watcher.client != client);
+            !watchers.is_empty()
+        });
+        self.invalidated.remove(&client);
+    }
+
+    /// EXEC's check: a watched key changed, or one alive when watched is not alive now.
+    pub fn watch_failed(&self, client: u64, wall: i64) -> bool {
+        if self.wrong_exec {
+            return false;
+        }
+        self.invalidated.contains(&client)
+            || self.watches.iter().any(|((db, key), watchers)| {
+                watchers
+                    .iter()
+                    .any(|watcher| watcher.client == client && watcher.alive)
+                    && self.key_state(*db, key, wall).is_none()
+            })
     }
 
     /// Drops `key` if expired at `wall`; the entry if alive.

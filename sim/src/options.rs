@@ -17,6 +17,8 @@ pub struct Overrides {
     pub clients: Option<u64>,
     /// Make the model answer one command wrongly, to prove that a wrong reply is caught.
     pub model_fault: bool,
+    /// Make the model's EXEC ignore WATCH, to prove that the transaction oracle can fail.
+    pub wrong_exec: bool,
 }
 
 /// Command families a seed may send; each has a weight, 0 = never.
@@ -29,6 +31,8 @@ pub struct Families {
     pub connection: u64,
     /// Wrong arity, unknown commands, bad integers and floats.
     pub errors: u64,
+    /// MULTI, EXEC, DISCARD, WATCH, UNWATCH (the commands queued are the other families').
+    pub transactions: u64,
 }
 
 /// Fault kinds, each a probability per step (NEVER when the seed left it out).
@@ -128,6 +132,7 @@ impl Options {
             zsets: family(rng),
             connection: family(rng),
             errors: family(rng),
+            transactions: family(rng),
         };
         if families.strings + families.keys + families.expiry + families.zsets == 0 {
             families.strings = 1;
@@ -228,6 +233,9 @@ impl Options {
         if self.overrides.model_fault {
             line.push_str(" --model-fault");
         }
+        if self.overrides.wrong_exec {
+            line.push_str(" --wrong-exec");
+        }
         line
     }
 }
@@ -265,8 +273,9 @@ impl fmt::Display for Options {
         let m = &self.families;
         writeln!(
             f,
-            "  families: strings={} keys={} expiry={} zsets={} connection={} errors={}",
-            m.strings, m.keys, m.expiry, m.zsets, m.connection, m.errors
+            "  families: strings={} keys={} expiry={} zsets={} connection={} errors={} \
+             transactions={}",
+            m.strings, m.keys, m.expiry, m.zsets, m.connection, m.errors, m.transactions
         )?;
         let x = &self.faults;
         write!(

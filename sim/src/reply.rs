@@ -15,6 +15,9 @@ pub enum Expect {
     ProtocolError,
     /// A book reply frame: an array of exactly these strings in any order (`keys`).
     BookKeys(Vec<Vec<u8>>),
+    /// EXEC's array, each element with its own expectation (and exact bytes) where one of
+    /// them is not exact.
+    Items(Vec<(Expect, Vec<u8>)>),
 }
 
 /// Writes RESP2 into a reused buffer.
@@ -144,6 +147,24 @@ pub fn matches(expect: &Expect, exact: &[u8], reply: &[u8]) -> bool {
         Expect::ProtocolError => reply.starts_with(b"-ERR Protocol error: "),
         Expect::BookKeys(expected) => {
             crate::book::keys_of(reply).is_some_and(|keys| &keys == expected)
+        }
+        Expect::Items(items) => {
+            let Some((count, mut at)) = header(reply, 0).filter(|_| reply[0] == b'*') else {
+                return false;
+            };
+            if count != items.len() as i64 {
+                return false;
+            }
+            for (expect, exact) in items {
+                let Some(len) = reply_len(&reply[at..]) else {
+                    return false;
+                };
+                if !matches(expect, exact, &reply[at..at + len]) {
+                    return false;
+                }
+                at += len;
+            }
+            at == reply.len()
         }
     }
 }

@@ -61,14 +61,14 @@ pub struct Client {
 }
 
 impl Client {
-    fn new(door: Door) -> Client {
+    fn new(door: Door, session: Session) -> Client {
         Client {
             door,
             connection: None,
             out: Vec::new(),
             out_sent: 0,
             inflight: VecDeque::new(),
-            session: Session::default(),
+            session,
             reading_from_step: 0,
             closing: None,
             done_sending: false,
@@ -99,6 +99,9 @@ pub struct Coverage {
     pub book_replies: u64,
     /// Replies to commands that ran from `handle_timeout` (past the per-call budget).
     pub timer_replies: u64,
+    /// Transactions EXEC ran, and those it refused because a watched key changed.
+    pub execs: u64,
+    pub exec_watch_failures: u64,
 }
 
 impl std::fmt::Display for Coverage {
@@ -109,7 +112,7 @@ impl std::fmt::Display for Coverage {
             "closes: quit={quit} protocol={protocol} idle={idle} query_limit={query} \
              output_limit={output} killed={killed} shutdown={shutdown}; refused={} paused={} \
              disconnects={} frees={} error_replies={} wall_back={} timeouts={} book_replies={} \
-             timer_replies={}",
+             timer_replies={} execs={} exec_watch_failures={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -118,7 +121,9 @@ impl std::fmt::Display for Coverage {
             self.wall_back,
             self.timeouts,
             self.book_replies,
-            self.timer_replies
+            self.timer_replies,
+            self.execs,
+            self.exec_watch_failures
         )
     }
 }
@@ -162,20 +167,25 @@ impl<'a> World<'a> {
             ..Config::default()
         };
         let now = Now::new(Instant::ZERO, UnixMillis::from_millis(1_700_000_000_000));
+        let mut model = Model::new(options.databases as usize, options.bulk_bytes_max as usize);
+        model.query_buffer_bytes_max = options.query_buffer_bytes_max as usize;
+        model.wrong_exec = options.overrides.wrong_exec;
+        let clients = (0..options.clients)
+            .map(|index| {
+                let door = if index >= options.clients - options.book_clients {
+                    Door::Book
+                } else {
+                    Door::Resp
+                };
+                Client::new(door, model.new_session())
+            })
+            .collect();
         World {
             coverage: Coverage::default(),
             server: Server::new(config, now),
             now,
-            clients: (0..options.clients)
-                .map(|index| {
-                    if index >= options.clients - options.book_clients {
-                        Client::new(Door::Book)
-                    } else {
-                        Client::new(Door::Resp)
-                    }
-                })
-                .collect(),
-            model: Model::new(options.databases as usize, options.bulk_bytes_max as usize),
+            clients,
+            model,
             garbage: Vec::new(),
             owners: Vec::new(),
             storm: Vec::new(),
@@ -233,6 +243,7 @@ impl<'a> World<'a> {
             };
             self.exact.clear();
             let wall = self.now.wall.as_millis();
+            let watched = self.model.watch_snapshot(wall);
             let expect = match (&request, client.door) {
                 (Some(args), Door::Resp) => crate::exec::execute(
                     &mut self.model,
@@ -259,6 +270,7 @@ impl<'a> World<'a> {
                     )));
                 }
             };
+            self.model.settle_watches(watched, wall);
             self.commands += 1;
             if self.options.overrides.model_fault && self.commands == 10 {
                 self.exact.push(b'!');
@@ -288,6 +300,16 @@ impl<'a> World<'a> {
             };
             if error {
                 self.coverage.error_replies += 1;
+            }
+            let exec = client.door == Door::Resp
+                && request
+                    .as_ref()
+                    .and_then(|args| args.first())
+                    .is_some_and(|name| name.eq_ignore_ascii_case(b"EXEC"));
+            if exec && reply.starts_with(b"*-1") {
+                self.coverage.exec_watch_failures += 1;
+            } else if exec && reply[0] == b'*' {
+                self.coverage.execs += 1;
             }
             client.checked += len;
         }

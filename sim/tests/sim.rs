@@ -33,15 +33,22 @@ fn assert_passes(seed: u64, overrides: &Overrides) -> ferrodis_sim::Outcome {
 
 #[test]
 fn a_few_hundred_seeds_pass() {
-    let (mut book, mut timer) = (0, 0);
+    let (mut book, mut timer, mut execs, mut watch_failures) = (0, 0, 0, 0);
     for seed in 0..300 {
         let coverage = assert_passes(seed, &short()).coverage;
         book += coverage.book_replies;
         timer += coverage.timer_replies;
+        execs += coverage.execs;
+        watch_failures += coverage.exec_watch_failures;
     }
-    // The book's door and pipelines past the per-call budget were exercised.
+    // The book's door, pipelines past the per-call budget and transactions were exercised.
     assert!(book > 10_000, "{book} book replies");
     assert!(timer > 1_000, "{timer} replies from handle_timeout");
+    assert!(execs > 1_000, "{execs} transactions ran");
+    assert!(
+        watch_failures > 50,
+        "{watch_failures} transactions failed on a watch"
+    );
 }
 
 #[test]
@@ -73,6 +80,32 @@ fn a_wrong_model_is_caught() {
         };
         assert!(matches!(failure, Failure::WrongReply(_)), "{failure:?}");
         assert_eq!(failure.exit_code(), 3);
+    }
+}
+
+#[test]
+fn an_exec_that_ignores_watch_is_caught() {
+    let overrides = Overrides {
+        wrong_exec: true,
+        ..short()
+    };
+    // Seeds that send transactions and WATCH; a run fails as soon as a watched key changes.
+    let failed = (0..40)
+        .filter(|&seed| {
+            let outcome = run_seed(seed, &overrides, false);
+            match &outcome.result {
+                Ok(()) => false,
+                Err(failure) => {
+                    assert!(matches!(failure, Failure::WrongReply(_)), "{failure:?}");
+                    assert!(failure.message().contains("EXEC"), "{}", failure.message());
+                    true
+                }
+            }
+        })
+        .count();
+    assert!(failed >= 5, "only {failed} of 40 seeds caught a wrong EXEC");
+    for seed in 0..40 {
+        assert_passes(seed, &short());
     }
 }
 

@@ -220,17 +220,28 @@ fn pttl(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
 
 const EXPECT_ZSET: (u32, &str) = (ERR_TYPE, "expect zset");
 
-/// The sorted set at `key` (None if missing); "expect zset" for another type.
+/// The sorted set at `key` to read (None if missing); "expect zset" for another type.
+fn zset_to_read<'d>(
+    db: &'d mut Db,
+    now: UnixMillis,
+    key: &[u8],
+) -> Result<Option<&'d ZSet>, (u32, &'static str)> {
+    match db.get(now, key) {
+        None => Ok(None),
+        Some(Value::ZSet(zset)) => Ok(Some(zset)),
+        Some(_) => Err(EXPECT_ZSET),
+    }
+}
+
+/// The sorted set at `key` to change (None if missing); "expect zset" for another type.
 fn zset_at<'d>(
     db: &'d mut Db,
     now: UnixMillis,
     key: &[u8],
 ) -> Result<Option<&'d mut ZSet>, (u32, &'static str)> {
     // The type is checked with read access first: an error changes nothing.
-    match db.get(now, key) {
-        None => return Ok(None),
-        Some(Value::ZSet(_)) => {}
-        Some(_) => return Err(EXPECT_ZSET),
+    if zset_to_read(db, now, key)?.is_none() {
+        return Ok(None);
     }
     match db.modify(now, key) {
         Some(Value::ZSet(zset)) => Ok(Some(zset)),
@@ -269,14 +280,14 @@ fn zrem(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
     let key = arg(args, 1);
     let now = ctx.now.wall;
     let db = &mut ctx.keyspace.dbs[ctx.db];
-    let present = match db.get(now, key) {
-        Some(Value::ZSet(zset)) => zset.score(arg(args, 2)).is_some(),
-        _ => false,
-    };
-    let removed = match zset_at(db, now, key)? {
-        Some(zset) if present => zset.remove(arg(args, 2)).is_some(),
-        _ => false,
-    };
+    // Removing a member that is not there changes nothing: no write access then.
+    let present =
+        zset_to_read(db, now, key)?.is_some_and(|zset| zset.score(arg(args, 2)).is_some());
+    let removed = present
+        && zset_at(db, now, key)?
+            .expect("read above")
+            .remove(arg(args, 2))
+            .is_some();
     if removed {
         delete_if_empty(ctx, key);
     }
@@ -287,7 +298,7 @@ fn zrem(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
 /// zscore k name: DBL, NIL if no member or no key.
 fn zscore(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
     let now = ctx.now.wall;
-    let zset = zset_at(&mut ctx.keyspace.dbs[ctx.db], now, arg(args, 1))?;
+    let zset = zset_to_read(&mut ctx.keyspace.dbs[ctx.db], now, arg(args, 1))?;
     let score = zset.and_then(|zset| zset.score(arg(args, 2)));
     match score {
         Some(score) => write_dbl(ctx.reply.out, score),
@@ -305,7 +316,7 @@ fn zquery(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
     let offset = parse_book_i64(arg(args, 4)).ok_or((ERR_ARG, "expect int"))?;
     let limit = parse_book_i64(arg(args, 5)).ok_or((ERR_ARG, "expect int"))?;
     let now = ctx.now.wall;
-    let Some(zset) = zset_at(&mut ctx.keyspace.dbs[ctx.db], now, arg(args, 1))? else {
+    let Some(zset) = zset_to_read(&mut ctx.keyspace.dbs[ctx.db], now, arg(args, 1))? else {
         write_arr(ctx.reply.out, 0);
         return Ok(());
     };

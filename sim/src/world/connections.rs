@@ -5,7 +5,6 @@ use ferrodis_core::{CloseReason, ConnectionId, Door, Instant, Output};
 
 use super::{Owner, World};
 use crate::book;
-use crate::model::Session;
 use crate::Failure;
 
 /// The reply the core gives a connection past `clients_max`.
@@ -85,7 +84,8 @@ impl World<'_> {
                 client.out.clear();
                 client.out_sent = 0;
                 client.inflight.clear();
-                client.session = Session::default();
+                self.model.end_session(&client.session);
+                client.session = self.model.new_session();
                 client.closing = None;
                 client.done_sending = false;
                 client.checked = 0;
