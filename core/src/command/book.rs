@@ -7,7 +7,7 @@
 //! takes no pattern, and a wrong argument count is "unknown command.". Names are matched
 //! exactly, as the book does: `GET` is Redis's GET from the table.
 
-use super::zset::delete_if_empty;
+use super::zset::{delete_if_empty, zset_or_create};
 use super::{dispatch, lookup, with_context, Ctx};
 use crate::protocol::book::{
     write_arr, write_dbl, write_err, write_int, write_nil, write_str, ERR_ARG, ERR_TYPE,
@@ -256,10 +256,7 @@ fn zadd(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
     let seed = ctx.state.config.seed;
     let now = ctx.now.wall;
     let db = &mut ctx.keyspace.dbs[ctx.db];
-    if zset_at(db, now, key)?.is_none() {
-        db.set(now, key, Value::ZSet(Box::new(ZSet::new(seed))), false);
-    }
-    let zset = zset_at(db, now, key)?.expect("created above");
+    let zset = zset_or_create(db, now, key, seed).map_err(|_| EXPECT_ZSET)?;
     if !zset.has_room(1) && zset.score(arg(args, 3)).is_none() {
         return Err((ERR_ARG, "sorted set is full"));
     }

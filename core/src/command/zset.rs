@@ -42,6 +42,20 @@ pub(crate) fn write_zset<'d>(
     }
 }
 
+/// The sorted set at `key` to change, created empty when missing (the caller adds to it, or
+/// `delete_if_empty` removes it again); WRONGTYPE for another type.
+pub(crate) fn zset_or_create<'d>(
+    db: &'d mut Db,
+    now: UnixMillis,
+    key: &[u8],
+    seed: u64,
+) -> Result<&'d mut ZSet, CommandError> {
+    if read_zset(db, now, key)?.is_none() {
+        db.set(now, key, Value::ZSet(Box::new(ZSet::new(seed))), false);
+    }
+    Ok(write_zset(db, now, key)?.expect("created above"))
+}
+
 /// Deletes `key` if its sorted set became empty (Redis never keeps empty collections).
 pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) {
     let now = ctx.now.wall;
@@ -139,18 +153,16 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
             return Ok(());
         }
     }
-    if write_zset(db, now, key)?.is_none() {
-        if flags.xx {
-            if flags.incr {
-                ctx.reply.null();
-            } else {
-                ctx.reply.integer(0);
-            }
-            return Ok(());
+    if flags.xx && read_zset(db, now, key)?.is_none() {
+        // XX adds nothing to a missing key, so nothing is created.
+        if flags.incr {
+            ctx.reply.null();
+        } else {
+            ctx.reply.integer(0);
         }
-        db.set(now, key, Value::ZSet(Box::new(ZSet::new(seed))), false);
+        return Ok(());
     }
-    let zset = write_zset(db, now, key)?.expect("created above");
+    let zset = zset_or_create(db, now, key, seed)?;
     if !zset.has_room(count / 2) {
         return Err(FULL_ERROR.into());
     }
@@ -272,10 +284,7 @@ pub(crate) fn zincrby(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
         ctx.reply.double(current.expect("checked") + increment);
         return Ok(());
     }
-    if write_zset(db, now, key)?.is_none() {
-        db.set(now, key, Value::ZSet(Box::new(ZSet::new(seed))), false);
-    }
-    let zset = write_zset(db, now, key)?.expect("created above");
+    let zset = zset_or_create(db, now, key, seed)?;
     let score = zset
         .score(member)
         .map_or(increment, |current| current + increment);

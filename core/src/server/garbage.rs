@@ -44,10 +44,11 @@ impl Garbage {
     pub fn free_step(&mut self) -> bool {
         match self.pieces.pop() {
             None => {}
-            Some(Piece::Value(Value::ZSet(zset))) if is_big(zset.len()) => {
-                self.pieces.push(Piece::Stream(zset_stream(*zset)));
+            Some(Piece::Value(value)) => {
+                if let Some(stream) = value_stream(value) {
+                    self.pieces.push(Piece::Stream(stream));
+                }
             }
-            Some(Piece::Value(value)) => drop(value),
             Some(Piece::Keyspace(db)) => self.pieces.push(Piece::Stream(keyspace_stream(*db))),
             Some(Piece::Stream(mut stream)) => {
                 let mut big = Vec::new();
@@ -71,6 +72,20 @@ impl Garbage {
             }
         }
         !self.pieces.is_empty()
+    }
+}
+
+/// What is left to drop of a value after this step: nothing for a value dropped at once, its
+/// items for a big collection. Every kind of value is named, so a new one must decide.
+fn value_stream(value: Value) -> Option<Stream> {
+    match value {
+        // One allocation at most: dropped here and now.
+        Value::Int(_) | Value::Str(_) | Value::RawStr(_) => None,
+        Value::ZSet(zset) if is_big(zset.len()) => Some(zset_stream(*zset)),
+        Value::ZSet(zset) => {
+            drop(zset);
+            None
+        }
     }
 }
 

@@ -534,6 +534,9 @@ impl Db {
             assert!(!watchers.is_empty(), "no empty watcher lists");
         }
         self.keys.check_invariants();
+        for (_, value) in self.keys.iter() {
+            value.check_invariants();
+        }
         self.expires.check_invariants();
         self.ttls.check_invariants();
         assert_eq!(self.expires.len(), self.ttls.len());
