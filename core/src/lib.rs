@@ -25,3 +25,8 @@ pub use keyspace::Propagated;
 pub use server::{ConnectionId, Garbage, Output, Refused, Server, COMMANDS_PER_CALL_MAX};
 pub use time::{Instant, Now, UnixMillis};
 pub use value::Value;
+
+/// The name of every command the server knows, lower case, in the command table's order.
+pub fn command_names() -> impl Iterator<Item = &'static str> {
+    command::command_names()
+}

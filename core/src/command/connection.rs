@@ -299,11 +299,23 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection,
     };
     let query_bytes = connection.query.len();
     let query_free = connection.query.capacity() - query_bytes;
-    let events = match connection.interest() {
-        interest if interest.read && interest.write => "rw",
-        interest if interest.write => "w",
-        interest if interest.read => "r",
-        _ => "",
+    // While its command runs, the caller's reply buffer is the one being written (`ctx.reply`),
+    // and its socket is being read.
+    let (reply_capacity, reply_pending, events) = if id == ctx.id {
+        let pending = ctx.reply.out.len().saturating_sub(connection.reply_sent);
+        (ctx.reply.out.capacity(), pending, "r")
+    } else {
+        let events = match connection.interest() {
+            interest if interest.read && interest.write => "rw",
+            interest if interest.write => "w",
+            interest if interest.read => "r",
+            _ => "",
+        };
+        (
+            connection.reply.capacity(),
+            connection.reply_pending_bytes(),
+            events,
+        )
     };
     // Redis's flags: x inside MULTI, d once a watched key changed, N for none.
     let flags = match (
@@ -339,10 +351,10 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection,
         query_bytes,
         query_free,
         multi_bytes,
-        connection.reply.capacity(),
-        connection.reply_pending_bytes(),
-        connection.reply_pending_bytes(),
-        connection.buffer_bytes(),
+        reply_capacity,
+        reply_pending,
+        reply_pending,
+        connection.buffer_bytes() + reply_capacity - connection.reply.capacity(),
         events,
         command,
         if connection.resp3 { 3 } else { 2 },

@@ -34,6 +34,10 @@ pub(crate) use transaction::{
     forget as forget_transaction, forget_session, invalidate_watches, Transaction,
 };
 
+pub(crate) fn command_names() -> impl Iterator<Item = &'static str> {
+    table::COMMANDS.iter().map(|spec| spec.name)
+}
+
 /// A command's failure, sent as an error reply. The text carries its code (`ERR`, `WRONGTYPE`).
 /// Bytes, not `str`: Redis quotes arguments into errors as they are, invalid UTF-8 included.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,6 +194,12 @@ pub(crate) fn with_context<R>(
 pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
     let resolved = resolve(ctx.session, args);
     let queue_bytes_max = ctx.state.config.query_buffer_bytes_max;
+    if let Err(error) = &resolved {
+        if lookup(args.get(0).unwrap_or(b"")).is_some_and(|spec| spec.name == "exec") {
+            // A refused EXEC ends the transaction, as Redis's `execCommandAbort` does.
+            return transaction::abort_exec(ctx, error);
+        }
+    }
     let Some(transaction) = ctx.session.transaction.as_deref_mut() else {
         match resolved {
             Ok(spec) => run(ctx, spec, args),
@@ -229,6 +239,18 @@ fn resolve(session: &Connection, args: Args<'_>) -> Result<&'static CommandSpec,
     let count = args.len() as i32;
     if (spec.arity > 0 && count != spec.arity) || count < -spec.arity {
         return Err(wrong_arity(spec.name));
+    }
+    if let (false, Some(name)) = (spec.subcommands.is_empty(), args.get(1)) {
+        let subcommand = spec
+            .subcommands
+            .iter()
+            .find(|subcommand| args::is_subcommand(name, subcommand.name))
+            .ok_or_else(|| unknown_subcommand(name, &spec.name.to_ascii_uppercase()))?;
+        let arity = subcommand.arity;
+        if (arity > 0 && count != arity) || count < -arity {
+            let full_name = format!("{}|{}", spec.name, subcommand.name.to_ascii_lowercase());
+            return Err(wrong_arity(&full_name));
+        }
     }
     if !session.authenticated && !spec.flags.contains(table::Flags::NO_AUTH) {
         return Err("NOAUTH Authentication required.".into());

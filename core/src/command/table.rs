@@ -84,6 +84,51 @@ pub(crate) struct CommandSpec {
     /// Key positions for COMMAND INFO: first, last (-1 = to the end), step. 0 = no keys.
     pub(crate) keys: (i32, i32, i32),
     pub(crate) handler: Handler,
+    /// For a container command (CLIENT, CONFIG, ...): its subcommands, each checked for name
+    /// and arity before the command runs or is queued, as Redis checks them.
+    pub(crate) subcommands: &'static [Subcommand],
+}
+
+/// A subcommand's name (upper case) and Redis's arity for it, counting the command's name.
+pub(crate) struct Subcommand {
+    pub(crate) name: &'static str,
+    pub(crate) arity: i32,
+}
+
+const fn sub(name: &'static str, arity: i32) -> Subcommand {
+    Subcommand { name, arity }
+}
+
+const CLIENT_SUBCOMMANDS: &[Subcommand] = &[
+    sub("GETNAME", 2),
+    sub("HELP", 2),
+    sub("ID", 2),
+    sub("INFO", 2),
+    sub("KILL", -3),
+    sub("LIST", -2),
+    sub("SETNAME", 3),
+];
+const COMMAND_SUBCOMMANDS: &[Subcommand] = &[
+    sub("COUNT", 2),
+    sub("DOCS", -2),
+    sub("INFO", -2),
+    sub("LIST", -2),
+];
+const CONFIG_SUBCOMMANDS: &[Subcommand] = &[sub("GET", -3), sub("RESETSTAT", 2), sub("SET", -4)];
+const FUNCTION_SUBCOMMANDS: &[Subcommand] = &[sub("FLUSH", -2), sub("LIST", -2)];
+const OBJECT_SUBCOMMANDS: &[Subcommand] = &[
+    sub("ENCODING", 3),
+    sub("FREQ", 3),
+    sub("HELP", 2),
+    sub("IDLETIME", 3),
+    sub("REFCOUNT", 3),
+];
+
+const fn container(spec: CommandSpec, subcommands: &'static [Subcommand]) -> CommandSpec {
+    CommandSpec {
+        subcommands,
+        ..spec
+    }
 }
 
 const fn spec(
@@ -100,6 +145,7 @@ const fn spec(
         flags,
         keys,
         handler,
+        subcommands: &[],
     }
 }
 
@@ -116,9 +162,18 @@ const STORE_NUMKEYS: (i32, i32, i32) = (1, 1, 1);
 pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("append", 3, WDF, KEY1, strings::append),
     spec("auth", -2, CONN, NO_KEYS, connection::auth),
-    spec("client", -2, ADMIN, NO_KEYS, connection::client),
-    spec("command", -1, ADMIN, NO_KEYS, server::command),
-    spec("config", -2, ADMIN, NO_KEYS, config::config),
+    container(
+        spec("client", -2, ADMIN, NO_KEYS, connection::client),
+        CLIENT_SUBCOMMANDS,
+    ),
+    container(
+        spec("command", -1, ADMIN, NO_KEYS, server::command),
+        COMMAND_SUBCOMMANDS,
+    ),
+    container(
+        spec("config", -2, ADMIN, NO_KEYS, config::config),
+        CONFIG_SUBCOMMANDS,
+    ),
     spec("copy", -3, WD, KEY12, keys::copy),
     spec("dbsize", 1, RF, NO_KEYS, server::dbsize),
     spec("debug", -2, ADMIN, NO_KEYS, server::debug),
@@ -146,7 +201,10 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("expiretime", 2, RF, KEY1, expire::expiretime),
     spec("flushall", -1, W, NO_KEYS, server::flushall),
     spec("flushdb", -1, W, NO_KEYS, server::flushdb),
-    spec("function", -2, W, NO_KEYS, server::function),
+    container(
+        spec("function", -2, W, NO_KEYS, server::function),
+        FUNCTION_SUBCOMMANDS,
+    ),
     spec("get", 2, RF, KEY1, strings::get),
     spec("getdel", 2, WF, KEY1, strings::getdel),
     spec("getex", -2, WF, KEY1, expire::getex),
@@ -175,7 +233,10 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         NO_KEYS,
         transaction::multi,
     ),
-    spec("object", -2, R, NO_KEYS, keys::object),
+    container(
+        spec("object", -2, R, NO_KEYS, keys::object),
+        OBJECT_SUBCOMMANDS,
+    ),
     spec("persist", 2, WF, KEY1, expire::persist),
     spec("pexpire", -3, WF, KEY1, expire::pexpire),
     spec("pexpireat", -3, WF, KEY1, expire::pexpireat),

@@ -126,6 +126,17 @@ pub(crate) fn exec(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandR
     Ok(())
 }
 
+/// EXEC refused before it ran (wrong arity, NOAUTH): the transaction, if any, is dropped and
+/// the error says so, in Redis's words.
+pub(crate) fn abort_exec(ctx: &mut Ctx<'_, '_>, error: &CommandError) {
+    ctx.session.transaction = None;
+    unwatch_all(ctx.keyspace, ctx.session, ctx.id);
+    let reason = error.as_bytes();
+    let reason = reason.strip_prefix(b"ERR ").unwrap_or(reason);
+    let text = [b"EXECABORT Transaction discarded because of: ", reason].concat();
+    ctx.reply.error(&text);
+}
+
 /// WATCH key [key ...]
 pub(crate) fn watch(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let connection = ctx.connection();

@@ -4,6 +4,8 @@
 //! parses as RESP, ending on a reply boundary whenever its send buffer is empty.
 //!
 //! Still to come: comparing replies with the simulator's model once it exists.
+use std::sync::OnceLock;
+
 use ferrodis_core::{Config, ConnectionId, Instant, Now, Output, Server, UnixMillis};
 
 use super::input::Input;
@@ -21,102 +23,12 @@ const PAUSE_MILLIS_MAX: u64 = 10_000;
 /// `handle_timeout` calls per settle, so that a run always ends.
 const TIMER_CALLS_MAX: usize = 64;
 
-/// Every command but CONFIG (it could raise `proto-max-bulk-len` and let SETRANGE ask for
-/// gigabytes); CONFIG SET of the harmless settings comes through `WORDS`.
-const NAMES: &[&str] = &[
-    "append",
-    "auth",
-    "client",
-    "command",
-    "copy",
-    "dbsize",
-    "debug",
-    "decr",
-    "decrby",
-    "del",
-    "echo",
-    "exists",
-    "expire",
-    "expireat",
-    "expiretime",
-    "flushall",
-    "flushdb",
-    "get",
-    "getdel",
-    "getex",
-    "getrange",
-    "getset",
-    "hello",
-    "incr",
-    "incrby",
-    "incrbyfloat",
-    "info",
-    "keys",
-    "mget",
-    "move",
-    "mset",
-    "msetnx",
-    "object",
-    "persist",
-    "pexpire",
-    "pexpireat",
-    "pexpiretime",
-    "ping",
-    "psetex",
-    "pttl",
-    "quit",
-    "randomkey",
-    "rename",
-    "renamenx",
-    "reset",
-    "scan",
-    "select",
-    "set",
-    "setex",
-    "setnx",
-    "setrange",
-    "shutdown",
-    "strlen",
-    "substr",
-    "swapdb",
-    "time",
-    "touch",
-    "ttl",
-    "type",
-    "unlink",
-    "zadd",
-    "zcard",
-    "zcount",
-    "zdiff",
-    "zdiffstore",
-    "zincrby",
-    "zinter",
-    "zinterstore",
-    "zlexcount",
-    "zmscore",
-    "zpopmax",
-    "zpopmin",
-    "zquery",
-    "zrandmember",
-    "zrange",
-    "zrangebylex",
-    "zrangebyscore",
-    "zrangestore",
-    "zrank",
-    "zrem",
-    "zremrangebylex",
-    "zremrangebyrank",
-    "zremrangebyscore",
-    "zrevrange",
-    "zrevrangebylex",
-    "zrevrangebyscore",
-    "zrevrank",
-    "zscan",
-    "zscore",
-    "zunion",
-    "zunionstore",
-    "config",
-];
+/// Every command in the server's table, transactions included (derived, so that a new command
+/// is fuzzed from the day it is added).
+fn names() -> &'static [&'static str] {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| ferrodis_core::command_names().collect())
+}
 
 /// Options, special values and numbers at the edges.
 const WORDS: &[&str] = &[
@@ -218,7 +130,8 @@ fn argument(input: &mut Input) -> Vec<u8> {
 
 /// A command as a multibulk request, or sometimes as an inline line.
 fn command(input: &mut Input) -> Vec<u8> {
-    let name = NAMES[input.below(NAMES.len())];
+    let names = names();
+    let name = names[input.below(names.len())];
     let count = input.below(ARGS_MAX + 1);
     let mut args: Vec<Vec<u8>> = vec![name.as_bytes().to_vec()];
     args.extend((0..count).map(|_| argument(input)));

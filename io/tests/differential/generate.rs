@@ -52,8 +52,9 @@ pub struct Command {
     pub check: Check,
 }
 
-/// Eight keys, including the empty key and one made of protocol bytes.
-const KEYS: [&[u8]; 8] = [
+/// Eight keys, including the empty key and one made of protocol bytes (public so that other
+/// tests can watch the keys the commands touch).
+pub const KEYS: [&[u8]; 8] = [
     b"a",
     b"b",
     b"counter",

@@ -1,0 +1,214 @@
+//! The `redis` crate's transactions against ferrodis: atomic pipelines (MULTI ... EXEC in one
+//! write) and `redis::transaction`, its WATCH / MULTI / EXEC loop that retries on a null EXEC.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Barrier;
+
+use redis::{Commands, ErrorKind, ServerErrorKind};
+
+use crate::common::{start_ferrodis, ServerProcess, PATIENCE};
+
+/// Increments per thread in the optimistic-locking test.
+const INCREMENTS_PER_THREAD: usize = 200;
+
+fn client(server: &ServerProcess) -> redis::Connection {
+    let url = format!("redis://127.0.0.1:{}/", server.port);
+    redis::Client::open(url)
+        .unwrap()
+        .get_connection_with_timeout(PATIENCE)
+        .expect("redis crate connects")
+}
+
+#[test]
+fn atomic_pipeline_returns_every_result() {
+    let server = start_ferrodis(&[]);
+    let mut con = client(&server);
+    let (ok, counter, text, added, score, deleted, exists): (
+        String,
+        i64,
+        String,
+        i64,
+        f64,
+        i64,
+        bool,
+    ) = redis::pipe()
+        .atomic()
+        .set("counter", 1)
+        .incr("counter", 41)
+        .get("counter")
+        .zadd("board", "member", 1.5)
+        .zscore("board", "member")
+        .del("counter")
+        .exists("counter")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(
+        (
+            ok.as_str(),
+            counter,
+            text.as_str(),
+            added,
+            score,
+            deleted,
+            exists
+        ),
+        ("OK", 42, "42", 1, 1.5, 1, false)
+    );
+    // Ignored commands still run; the rest come back in order.
+    let (card,): (i64,) = redis::pipe()
+        .atomic()
+        .zadd("board", "other", 2)
+        .ignore()
+        .zcard("board")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(card, 2);
+    // The connection is out of the transaction afterwards.
+    assert_eq!(
+        redis::cmd("EXEC")
+            .query::<()>(&mut con)
+            .unwrap_err()
+            .detail(),
+        Some("EXEC without MULTI")
+    );
+}
+
+/// Increments `key` once through `redis::transaction`: GET, then SET of the next value inside
+/// MULTI / EXEC, retried while EXEC answers null. Returns the value written.
+fn increment(con: &mut redis::Connection, key: &str, attempts: &AtomicUsize) -> i64 {
+    redis::transaction(con, &[key], |con, pipe| {
+        attempts.fetch_add(1, Ordering::Relaxed);
+        let value: Option<i64> = con.get(key)?;
+        let next = value.unwrap_or(0) + 1;
+        let written: Option<(i64,)> = pipe.set(key, next).ignore().get(key).query(con)?;
+        Ok(written.map(|(written,)| written))
+    })
+    .unwrap()
+}
+
+/// Two threads increment one counter through WATCH / MULTI / EXEC: no update is lost, and every
+/// successful transaction wrote a value no other wrote.
+#[test]
+fn optimistic_locking_from_two_threads_loses_no_update() {
+    let server = start_ferrodis(&[]);
+    let attempts = AtomicUsize::new(0);
+    let start = Barrier::new(2);
+    let written: Vec<Vec<i64>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut con = client(&server);
+                    start.wait();
+                    (0..INCREMENTS_PER_THREAD)
+                        .map(|_| increment(&mut con, "counter", &attempts))
+                        .collect()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| worker.join().unwrap())
+            .collect()
+    });
+    let total = 2 * INCREMENTS_PER_THREAD;
+    let mut all: Vec<i64> = written.concat();
+    all.sort_unstable();
+    assert_eq!(all, (1..=total as i64).collect::<Vec<_>>());
+    let mut con = client(&server);
+    assert_eq!(con.get::<_, i64>("counter").unwrap(), total as i64);
+    // Each increment took at least one attempt; retries come on top under contention.
+    assert!(attempts.load(Ordering::Relaxed) >= total);
+}
+
+/// A change between the closure's GET and its EXEC fails that EXEC: the closure runs again,
+/// reads the new value, and the second EXEC succeeds. Deterministic, unlike the threads above.
+#[test]
+fn transaction_retries_when_its_key_changes_before_exec() {
+    let server = start_ferrodis(&[]);
+    let mut con = client(&server);
+    let mut other = client(&server);
+    let _: () = con.set("counter", 1).unwrap();
+    let mut attempts = 0;
+    let written: i64 = redis::transaction(&mut con, &["counter"], |con, pipe| {
+        attempts += 1;
+        let value: i64 = con.get("counter")?;
+        if attempts == 1 {
+            let _: () = other.set("counter", 100)?;
+        }
+        let written: Option<(i64,)> = pipe
+            .set("counter", value + 1)
+            .ignore()
+            .get("counter")
+            .query(con)?;
+        Ok(written.map(|(written,)| written))
+    })
+    .unwrap();
+    assert_eq!((attempts, written), (2, 101));
+    assert_eq!(con.get::<_, i64>("counter").unwrap(), 101);
+}
+
+/// A command that fails inside EXEC comes back to the caller as an error with its position; the
+/// commands before and after it ran.
+#[test]
+fn atomic_pipeline_reports_a_failing_command_and_runs_the_rest() {
+    let server = start_ferrodis(&[]);
+    let mut con = client(&server);
+    let result: redis::RedisResult<(String, i64, String, i64)> = redis::pipe()
+        .atomic()
+        .set("text", "not a number")
+        .incr("text", 1)
+        .set("after", "ran")
+        .zadd("text", "member", 1)
+        .query(&mut con);
+    let error = result.expect_err("INCR and ZADD on a string fail");
+    let failures = error.into_server_errors().expect("the server's errors");
+    let failures: Vec<(usize, &str, Option<&str>)> = failures
+        .iter()
+        .map(|(index, failure)| (*index, failure.code(), failure.details()))
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            (1, "ERR", Some("value is not an integer or out of range")),
+            (
+                3,
+                "WRONGTYPE",
+                Some("Operation against a key holding the wrong kind of value")
+            ),
+        ]
+    );
+    assert_eq!(con.get::<_, String>("text").unwrap(), "not a number");
+    assert_eq!(con.get::<_, String>("after").unwrap(), "ran");
+
+    // With ignore_errors, every command's own result.
+    let results: Vec<redis::RedisResult<String>> = redis::pipe()
+        .atomic()
+        .incr("text", 1)
+        .set("after", "again")
+        .ignore_errors()
+        .query(&mut con)
+        .unwrap();
+    assert!(results[0].is_err(), "{results:?}");
+    assert_eq!(results[1].as_ref().unwrap(), "OK");
+    assert_eq!(con.get::<_, String>("after").unwrap(), "again");
+}
+
+/// A command refused while queuing (here an unknown one) aborts the whole transaction: the
+/// caller gets EXECABORT and nothing ran.
+#[test]
+fn atomic_pipeline_with_an_unknown_command_runs_nothing() {
+    let server = start_ferrodis(&[]);
+    let mut con = client(&server);
+    let result: redis::RedisResult<(String, String)> = redis::pipe()
+        .atomic()
+        .set("before", "ran")
+        .cmd("NOSUCHCOMMAND")
+        .arg("x")
+        .query(&mut con);
+    let error = result.expect_err("the transaction is aborted");
+    assert_eq!(error.kind(), ErrorKind::Server(ServerErrorKind::ExecAbort));
+    let failures = error.into_server_errors().expect("the queuing errors");
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].0, 1, "the second command was refused");
+    assert_eq!(con.get::<_, Option<String>>("before").unwrap(), None);
+}
