@@ -3,8 +3,10 @@
 //! carries them out after the command through one delivery path (`Server::deliver_effects`),
 //! which is where limits of the receiving connection are enforced.
 
+use crate::clients::ConnectionId;
 use crate::connection::CloseReason;
-use crate::server::{ConnectionId, Garbage, Output, LAZY_FREE_EFFORT_MIN};
+use crate::garbage::{Garbage, LAZY_FREE_EFFORT_MIN};
+use crate::output::Output;
 use crate::value::Value;
 
 #[derive(Debug)]

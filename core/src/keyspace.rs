@@ -5,8 +5,9 @@
 //! change is counted and signalled); this type owns the databases and collects what those
 //! changes left for the server to act on.
 
+use crate::clients::ConnectionId;
 use crate::effects::Effects;
-use crate::server::{ConnectionId, Garbage, LAZY_FREE_EFFORT_MIN};
+use crate::garbage::{Garbage, LAZY_FREE_EFFORT_MIN};
 use crate::store::db::Db;
 use crate::time::UnixMillis;
 

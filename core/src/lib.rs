@@ -5,14 +5,18 @@
 //! wants done. Nothing here reads a clock, a socket, a file or the OS random source, or starts a
 //! thread: the same calls with the same times give the same bytes, on every machine.
 
+mod clients;
 mod command;
 mod config;
 mod connection;
 mod effects;
+mod garbage;
 mod keyspace;
+mod output;
 pub mod protocol;
 pub mod reply;
 mod server;
+mod state;
 mod stats;
 pub mod store;
 mod time;

@@ -2,21 +2,21 @@
 
 use std::collections::VecDeque;
 
-mod clients;
 mod cron;
-mod garbage;
 
-pub(crate) use clients::{Clients, Others};
-pub use garbage::Garbage;
-
-use crate::command;
+use crate::clients::Clients;
+pub use crate::clients::ConnectionId;
+use crate::command::{self, Ctx};
 use crate::config::Config;
 use crate::connection::{CloseReason, Connection, Door, Interest};
 use crate::effects::{Effect, Effects};
+pub use crate::garbage::Garbage;
 use crate::keyspace::{Keyspace, Propagated};
+pub use crate::output::Output;
 use crate::protocol::book;
-use crate::protocol::resp::{Limits, Parse};
+use crate::protocol::resp::{Args, Limits, Parse};
 use crate::reply::Reply;
+use crate::state::ServerState;
 use crate::stats::Stats;
 use crate::time::{Instant, Now};
 
@@ -27,53 +27,11 @@ pub const COMMANDS_PER_CALL_MAX: usize = 1024;
 /// Connections with waiting commands served per `handle_timeout` call.
 const PENDING_CONNECTIONS_PER_CALL_MAX: usize = 64;
 
-/// A connection's handle. The generation catches a stale id: it never aliases a newer connection
-/// that reused the same slot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ConnectionId {
-    index: u32,
-    generation: u32,
-}
-
-impl ConnectionId {
-    pub fn index(self) -> u32 {
-        self.index
-    }
-}
-
-impl std::fmt::Display for ConnectionId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}", self.index, self.generation)
-    }
-}
-
 /// `connection_open` was refused: `maxclients` connections are already open. The driver writes
 /// `reply` to the socket and closes it, as Redis does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused {
     pub reply: &'static [u8],
-}
-
-/// What the core asks of its driver, read with `poll_output`.
-#[derive(Debug)]
-pub enum Output {
-    /// The connection's interest or reply bytes changed: write `send_buffer(id)` and re-arm.
-    Wake { id: ConnectionId },
-    /// Close the connection, then call `connection_closed(id)`. When `reason.after_reply()`
-    /// (QUIT, a protocol error), first write all of `send_buffer(id)`, waiting for writability as
-    /// long as it takes; otherwise write only what the socket takes without waiting. The core
-    /// takes no more input from it. A client that stops reading while closing after its reply
-    /// gets a second Close (IdleTimeout, with `timeout` set): then close at once.
-    Close {
-        id: ConnectionId,
-        reason: CloseReason,
-    },
-    /// Drop this somewhere off the event loop.
-    Free { garbage: Garbage },
-    /// DEBUG SLEEP: block the whole server for this long, as Redis does.
-    Pause { millis: u64 },
-    /// SHUTDOWN: stop serving and exit.
-    Shutdown,
 }
 
 /// The whole server as a state machine: every client connection and every keyspace.
@@ -105,31 +63,6 @@ pub struct Server {
     next_cron: Instant,
     /// Where the round-robin idle check resumes.
     cron_cursor: usize,
-}
-
-/// What every command may read, and admin commands may change: the server's settings, its
-/// counters, the time, the seeded random source.
-pub(crate) struct ServerState {
-    pub(crate) config: Config,
-    pub(crate) limits: Limits,
-    pub(crate) stats: Stats,
-    /// Random choices (RANDOMKEY, ZRANDMEMBER) come from here: seeded, so runs replay.
-    pub(crate) random: rand_pcg::Pcg64Mcg,
-    /// The latest time seen, for INFO's uptime and replies that need it.
-    pub(crate) now: Now,
-    pub(crate) started: Now,
-    /// Bytes the process has allocated, as the driver measured it (INFO used_memory).
-    pub(crate) used_memory_bytes: u64,
-    /// DEBUG SET-ACTIVE-EXPIRE: when false only lookups expire keys.
-    pub(crate) active_expire_enabled: bool,
-}
-
-impl ServerState {
-    /// CONFIG SET: the new settings take effect from the next command on.
-    pub(crate) fn apply_config(&mut self, config: Config) {
-        self.limits.bulk_bytes_max = config.bulk_bytes_max;
-        self.config = config;
-    }
 }
 
 impl Server {
@@ -397,6 +330,32 @@ impl Server {
         }
     }
 
+    /// Runs one command of connection `id` with the narrow context commands get: the keyspace,
+    /// the shared state, its own connection, a read-only view of the others, its reply and its
+    /// effects.
+    fn execute(&mut self, id: ConnectionId, args: Args<'_>, reply: &mut Reply<'_>, door: Door) {
+        let now = self.state.now;
+        let Some((session, others)) = self.clients.split(id) else {
+            unreachable!("commands run only for open connections");
+        };
+        let db = session.db;
+        let mut ctx = Ctx {
+            keyspace: &mut self.keyspace,
+            state: &mut self.state,
+            session,
+            others,
+            effects: &mut self.effects,
+            id,
+            reply,
+            db,
+            now,
+        };
+        match door {
+            Door::Resp => command::dispatch(&mut ctx, args),
+            Door::Book => command::dispatch_book(&mut ctx, args),
+        }
+    }
+
     /// What changes to the keyspace left to do (after a batch of commands, and the cron):
     /// big values expiry removed go out to be freed, invalidated watchers are marked.
     pub(crate) fn settle_keyspace(&mut self) {
@@ -469,7 +428,7 @@ impl Server {
                             resp3,
                             book: true,
                         };
-                        command::execute_book(self, id, args, &mut out);
+                        self.execute(id, args, &mut out, Door::Book);
                         self.deliver_effects();
                         resp3 = out.resp3;
                         book::end_frame(&mut reply, start);
@@ -505,7 +464,7 @@ impl Server {
                         resp3,
                         book: false,
                     };
-                    command::execute(self, id, args, &mut out);
+                    self.execute(id, args, &mut out, Door::Resp);
                     self.deliver_effects();
                     resp3 = out.resp3;
                     let Some(connection) = self.connection_mut(id) else {
@@ -559,10 +518,6 @@ impl Server {
 /// What a book client gets when `maxclients` are connected: error 4, framed.
 const BOOK_MAX_CLIENTS_REPLY: &[u8] =
     b"\x26\x00\x00\x00\x01\x04\x00\x00\x00\x1d\x00\x00\x00max number of clients reached";
-
-/// Values (and keyspaces) whose drop costs more than this many allocations are freed off the
-/// event loop. The book frees sorted sets of over 1000 members on its thread pool.
-pub(crate) const LAZY_FREE_EFFORT_MIN: usize = 1000;
 
 #[cfg(test)]
 mod tests {

@@ -8,14 +8,13 @@
 //! exactly, as the book does: `GET` is Redis's GET from the table.
 
 use super::zset::{delete_if_empty, zset_or_create};
-use super::{dispatch, lookup, with_context, Ctx};
+use super::{dispatch, lookup, Ctx};
 use crate::protocol::book::{
     write_arr, write_dbl, write_err, write_int, write_nil, write_str, ERR_ARG, ERR_TYPE,
     ERR_UNKNOWN,
 };
 use crate::protocol::resp::Args;
-use crate::reply::{integer_text, Reply};
-use crate::server::{ConnectionId, Server};
+use crate::reply::integer_text;
 use crate::store::db::Db;
 use crate::store::zset::ZSet;
 use crate::time::UnixMillis;
@@ -43,19 +42,10 @@ const COMMANDS: [(&str, usize, Handler); 10] = [
     ("zquery", 6, zquery),
 ];
 
-/// Runs one request from the book's door, writing exactly one tagged value to `reply` (which is
-/// in book mode; the caller frames it).
-pub(crate) fn execute_book(
-    server: &mut Server,
-    id: ConnectionId,
-    args: Args<'_>,
-    reply: &mut Reply<'_>,
-) {
-    debug_assert!(reply.book);
-    with_context(server, id, reply, |ctx| execute_in(ctx, args));
-}
-
-fn execute_in(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
+/// Runs one request from the book's door, writing exactly one tagged value to the reply (which
+/// is in book mode; the caller frames it).
+pub(crate) fn dispatch_book(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
+    debug_assert!(ctx.reply.book);
     let name = args.get(0).unwrap_or(b"");
     let command = COMMANDS
         .iter()

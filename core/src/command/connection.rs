@@ -5,8 +5,8 @@ use super::keys::parse_db_index;
 use super::{
     c_string, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX,
 };
+use crate::clients::ConnectionId;
 use crate::connection::{CloseReason, Connection};
-use crate::server::ConnectionId;
 use crate::util::number::parse_i64;
 
 /// The version HELLO and INFO report: the Redis release whose behaviour ferrodis follows, so that

@@ -5,8 +5,8 @@ use super::{
     c_string, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx,
     DB_OUT_OF_RANGE, NOT_INTEGER, NO_SUCH_KEY, SYNTAX,
 };
+use crate::output::Output;
 use crate::reply::integer_text;
-use crate::server::Output;
 use crate::util::glob::glob_match;
 use crate::util::number::parse_i64;
 
@@ -36,7 +36,7 @@ fn remove_keys(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, lazy: bool) -> C
             removed += 1;
             if lazy {
                 ctx.effects.output(Output::Free {
-                    garbage: crate::server::Garbage::value(value),
+                    garbage: crate::garbage::Garbage::value(value),
                 });
             } else {
                 ctx.effects.discard(value);

@@ -18,17 +18,18 @@ mod zsetops;
 
 use std::borrow::Cow;
 
+use crate::clients::{ConnectionId, Others};
 use crate::connection::Connection;
 use crate::effects::Effects;
 use crate::keyspace::Keyspace;
 use crate::protocol::resp::Args;
 use crate::reply::Reply;
-use crate::server::{ConnectionId, Others, Server, ServerState};
+use crate::state::ServerState;
 use crate::store::db::Db;
 use crate::time::Now;
 
 pub(crate) use args::ArgCursor;
-pub(crate) use book::execute_book;
+pub(crate) use book::dispatch_book;
 pub(crate) use table::{lookup, CommandSpec};
 pub(crate) use transaction::{
     forget as forget_transaction, forget_session, invalidate_watches, Transaction,
@@ -155,42 +156,8 @@ impl Ctx<'_, '_> {
     }
 }
 
-/// Runs one parsed command for connection `id`, writing its reply; inside MULTI, queues it.
-pub(crate) fn execute(
-    server: &mut Server,
-    id: ConnectionId,
-    args: Args<'_>,
-    reply: &mut Reply<'_>,
-) {
-    with_context(server, id, reply, |ctx| dispatch(ctx, args));
-}
-
-/// Calls `f` with the narrow context of a command of connection `id`.
-pub(crate) fn with_context<R>(
-    server: &mut Server,
-    id: ConnectionId,
-    reply: &mut Reply<'_>,
-    f: impl FnOnce(&mut Ctx<'_, '_>) -> R,
-) -> R {
-    let now = server.state.now;
-    let Some((session, others)) = server.clients.split(id) else {
-        unreachable!("commands run only for open connections");
-    };
-    let db = session.db;
-    f(&mut Ctx {
-        keyspace: &mut server.keyspace,
-        state: &mut server.state,
-        session,
-        others,
-        effects: &mut server.effects,
-        id,
-        reply,
-        db,
-        now,
-    })
-}
-
-/// Resolves the command, then runs it, or queues it inside MULTI.
+/// Runs one parsed command, writing its reply; inside MULTI, queues it. The entry for every
+/// command of the RESP door (the book's door has `book::dispatch_book`).
 pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
     let resolved = resolve(ctx.session, args);
     let queue_bytes_max = ctx.state.config.query_buffer_bytes_max;

@@ -5,7 +5,7 @@ use super::table::{CommandSpec, COMMANDS};
 use super::{
     lookup, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX,
 };
-use crate::server::Output;
+use crate::output::Output;
 use crate::util::number::{parse_f64, parse_i64};
 
 /// DBSIZE

@@ -8,10 +8,10 @@
 
 use super::table::CommandSpec;
 use super::{ArgCursor, CommandError, CommandResult, Ctx};
+use crate::clients::{Clients, ConnectionId};
 use crate::connection::Connection;
 use crate::keyspace::Keyspace;
 use crate::protocol::resp::Args;
-use crate::server::{Clients, ConnectionId};
 
 /// At most this many commands wait in one transaction.
 pub(crate) const QUEUED_COMMANDS_MAX: usize = 1 << 20;

@@ -17,7 +17,7 @@
 //! members already have their scores) check first with read access, as Redis signals only real
 //! changes.
 
-use crate::server::ConnectionId;
+use crate::clients::ConnectionId;
 use crate::store::hashtable::HashTable;
 use crate::store::heap::{HeapItem, TtlHeap};
 use crate::time::UnixMillis;
@@ -474,7 +474,7 @@ impl Db {
             self.expired_keys_log.push(key.into());
         }
         self.expired_since_last_count += 1;
-        if value.free_effort() > crate::server::LAZY_FREE_EFFORT_MIN {
+        if value.free_effort() > crate::garbage::LAZY_FREE_EFFORT_MIN {
             self.garbage.push(value);
         }
         true

@@ -6,11 +6,13 @@
 //!   both servers (who goes first alternates);
 //! - `memory`: bytes per key for 1,000,000 small string keys and per member of one
 //!   1,000,000-member sorted set (INFO used_memory and process RSS);
+//! - `transactions`: pipelined MULTI/SET/INCR/EXEC from our own client (redis-benchmark has no
+//!   multi-command requests), transactions per second on both;
 //! - `latency`: the worst SET latency while growing to 5,000,000 keys, and the worst PING
 //!   latency seen by a second client while a 1,000,000-member sorted set is deleted with DEL
 //!   and with UNLINK.
 //!
-//! `ferrodis-bench [all|throughput|memory|latency] [--scale N] [--ferrodis-args "..."]` (scale
+//! `ferrodis-bench [all|throughput|transactions|memory|latency] [--scale N] [--ferrodis-args "..."]` (scale
 //! divides every size, for a quick look; the quoted arguments go to every ferrodis-server, e.g.
 //! `--ferrodis-args "--busy-poll-us 0"`). Numbers drift on a shared machine; the ratios are what
 //! to read.
@@ -20,6 +22,7 @@ mod latency;
 mod memory;
 mod servers;
 mod throughput;
+mod transactions;
 
 use std::process::ExitCode;
 
@@ -49,7 +52,9 @@ fn main() -> ExitCode {
                     .unwrap_or_else(|_| usage("--ferrodis-args given twice"));
             }
             "-h" | "--help" => usage(""),
-            name @ ("all" | "throughput" | "memory" | "latency") => what = name.to_string(),
+            name @ ("all" | "throughput" | "transactions" | "memory" | "latency") => {
+                what = name.to_string()
+            }
             other => usage(&format!("unknown argument '{other}'")),
         }
         index += 1;
@@ -58,6 +63,9 @@ fn main() -> ExitCode {
     println!("ferrodis-bench: {}", servers::machine_description());
     if what == "all" || what == "throughput" {
         throughput::run(scale);
+    }
+    if what == "all" || what == "transactions" {
+        transactions::run(scale);
     }
     if what == "all" || what == "memory" {
         memory::run(scale);
@@ -74,7 +82,8 @@ fn usage(problem: &str) -> ! {
         eprintln!("ferrodis-bench: {problem}");
     }
     eprintln!(
-        "usage: ferrodis-bench [all|throughput|memory|latency] [--scale N] [--ferrodis-args \"...\"]"
+        "usage: ferrodis-bench [all|throughput|transactions|memory|latency] [--scale N] \
+         [--ferrodis-args \"...\"]"
     );
     std::process::exit(if problem.is_empty() { 0 } else { 2 });
 }

@@ -121,3 +121,7 @@ impl std::fmt::Debug for Garbage {
         write!(f, "Garbage({} pieces)", self.pieces.len())
     }
 }
+
+/// Values (and keyspaces) whose drop costs more than this many allocations are freed off the
+/// event loop. The book frees sorted sets of over 1000 members on its thread pool.
+pub(crate) const LAZY_FREE_EFFORT_MIN: usize = 1000;

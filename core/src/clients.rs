@@ -1,8 +1,27 @@
-//! The connection slab: connections by slot, with generations so that a stale id never reaches
+//! Connection ids and the connection slab: connections by slot, with generations so that a stale id never reaches
 //! a newer connection in the same slot.
 
-use super::ConnectionId;
 use crate::connection::Connection;
+
+/// A connection's handle. The generation catches a stale id: it never aliases a newer connection
+/// that reused the same slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConnectionId {
+    index: u32,
+    generation: u32,
+}
+
+impl ConnectionId {
+    pub fn index(self) -> u32 {
+        self.index
+    }
+}
+
+impl std::fmt::Display for ConnectionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.index, self.generation)
+    }
+}
 
 struct Slot {
     generation: u32,
