@@ -26,7 +26,7 @@ mod value;
 pub use config::Config;
 pub use connection::{CloseReason, Door, Interest, REPLY_PAUSE_BYTES};
 pub use keyspace::Propagated;
-pub use server::{ConnectionId, Garbage, Output, Refused, Server, COMMANDS_PER_CALL_MAX};
+pub use server::{ConnectionId, Executed, Garbage, Output, Refused, Server, COMMANDS_PER_CALL_MAX};
 pub use time::{Instant, Now, UnixMillis};
 pub use value::Value;
 

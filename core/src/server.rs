@@ -18,7 +18,7 @@ use crate::protocol::resp::{Args, Limits, Parse};
 use crate::reply::Reply;
 use crate::state::ServerState;
 use crate::stats::Stats;
-use crate::time::{Instant, Now};
+use crate::time::{Instant, Now, UnixMillis};
 
 /// Commands one connection may run in one handler call before yielding to the others; the rest
 /// wait in its query buffer and `poll_timeout` asks to be called back at once.
@@ -63,6 +63,18 @@ pub struct Server {
     next_cron: Instant,
     /// Where the round-robin idle check resumes.
     cron_cursor: usize,
+    /// The order replies were produced in, while someone asked for it (`record_execution`).
+    executed: Option<Vec<Executed>>,
+}
+
+/// One reply the core produced: to a request of connection `id` (a command, or a malformed
+/// request's protocol error), at wall-clock time `wall`. A driver that checks replies follows
+/// this order, which no single connection's view can tell once several connections' commands
+/// run in one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Executed {
+    pub id: ConnectionId,
+    pub wall: UnixMillis,
 }
 
 impl Server {
@@ -87,6 +99,7 @@ impl Server {
             pending: VecDeque::new(),
             next_cron: now.monotonic,
             cron_cursor: 0,
+            executed: None,
             state: ServerState {
                 stats: Stats::default(),
                 limits,
@@ -124,6 +137,29 @@ impl Server {
     pub fn take_propagated(&mut self) -> Vec<Propagated> {
         self.keyspace.propagate_expired();
         self.keyspace.take_propagated()
+    }
+
+    /// Starts (or stops) recording every reply the core produces, in order: which connection's
+    /// request it answered and at what wall-clock time (see `Executed`), for `take_executed`.
+    pub fn record_execution(&mut self, on: bool) {
+        self.executed = on.then(Vec::new);
+    }
+
+    /// The replies produced since the last call, in the order the core produced them.
+    pub fn take_executed(&mut self) -> Vec<Executed> {
+        self.executed
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn record_executed(&mut self, id: ConnectionId) {
+        if let Some(executed) = self.executed.as_mut() {
+            executed.push(Executed {
+                id,
+                wall: self.state.now.wall,
+            });
+        }
     }
 
     /// A RESP client connected from `peer` (shown by CLIENT LIST).
@@ -429,6 +465,7 @@ impl Server {
                             book: true,
                         };
                         self.execute(id, args, &mut out, Door::Book);
+                        self.record_executed(id);
                         self.deliver_effects();
                         resp3 = out.resp3;
                         book::end_frame(&mut reply, start);
@@ -453,6 +490,7 @@ impl Server {
                     let mut text = b"ERR ".to_vec();
                     text.extend_from_slice(error.message_bytes());
                     out.error(&text);
+                    self.record_executed(id);
                     protocol_error = true;
                     break;
                 }
@@ -465,6 +503,7 @@ impl Server {
                         book: false,
                     };
                     self.execute(id, args, &mut out, Door::Resp);
+                    self.record_executed(id);
                     self.deliver_effects();
                     resp3 = out.resp3;
                     let Some(connection) = self.connection_mut(id) else {

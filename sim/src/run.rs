@@ -4,7 +4,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::entropy::{Entropy, Rng, SeedEntropy};
 use crate::options::{Options, Overrides};
-use crate::world::{World, DEEP_CLIENT};
+use crate::world::World;
 use crate::Failure;
 
 /// Rounds of "deliver everything, read everything, run due timers" before the liveness phase
@@ -102,15 +102,24 @@ fn simulate(world: &mut World<'_>) -> Result<(), Failure> {
         let faults = world.options.faults;
         match world.rng.weighted(&[4, 4, 4, 1]) {
             0 => {
-                let deep = index == DEEP_CLIENT && world.options.deep_pipeline_max > 0;
-                let count = if deep && world.rng.below(16) == 0 {
-                    // A burst past the per-call budget.
-                    world.rng.range(1, world.options.deep_pipeline_max)
+                let deep = world.options.deep_pipeline_max > 0;
+                if deep && world.rng.below(16) == 0 {
+                    // A burst past the per-call budget; half the time a second client bursts
+                    // too and both are delivered whole, so that the next handle_timeout runs
+                    // both connections' commands, interleaved.
+                    let second = world.rng.bool().then(|| world.rng.index(clients));
+                    for client in std::iter::once(index).chain(second) {
+                        for _ in 0..world.rng.range(1, world.options.deep_pipeline_max) {
+                            world.issue(client)?;
+                        }
+                        if second.is_some() {
+                            world.deliver(client, true)?;
+                        }
+                    }
                 } else {
-                    world.rng.range(1, world.options.pipeline_max.min(32))
-                };
-                for _ in 0..count {
-                    world.issue(index)?;
+                    for _ in 0..world.rng.range(1, world.options.pipeline_max.min(32)) {
+                        world.issue(index)?;
+                    }
                 }
             }
             1 => world.deliver(index, false)?,

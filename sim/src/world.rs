@@ -1,10 +1,12 @@
 //! The virtual world: clocks, clients with their pipelines, and the connections between them and
-//! the server. Every reply is checked against the model at the moment the server writes it: a
-//! command runs inside the handler call that delivered its last byte (or that unblocked its
-//! connection), or, past the per-call budget, inside a later `handle_timeout` (only one client
-//! can get there: see `DEEP_CLIENT`), so the simulator knows exactly which commands ran, in which
-//! order and at which wall-clock time, even for connections that die before their replies are
-//! read. Clients on the book's door share the keyspace and are checked the same way.
+//! the server. Every reply is checked against the model right after the handler call that
+//! produced it, in the order the server produced it: the server records which connection each
+//! reply went to and at what wall-clock time (`Server::record_execution`). That order is not
+//! visible from outside once one call runs several connections' commands, as `handle_timeout`
+//! does for every connection left with commands past the per-call budget (any client may
+//! pipeline that deep when the seed drew `deep_pipeline_max`). Replies are checked before the
+//! call's outputs are acted on, so a command whose connection is closed right after is checked
+//! too. Clients on the book's door share the keyspace and are checked the same way.
 
 use std::collections::VecDeque;
 
@@ -24,20 +26,6 @@ use crate::trace::Trace;
 use crate::Failure;
 
 mod connections;
-
-/// The one client that may pipeline past the core's per-call budget (when the seed drew
-/// `deep_pipeline_max`).
-///
-/// Why only one: the simulator checks replies against the model in the order the server ran the
-/// commands, and it can deduce that order from outside only while each handler call runs the
-/// commands of one connection. `connection_receive` and `connection_sent` run only the
-/// connection they are about; but `handle_timeout` serves every connection with leftover
-/// commands (FIFO, up to the budget each), and in one call their commands interleave with each
-/// other in an order the driver cannot see. A connection has leftovers only when more than
-/// `COMMANDS_PER_CALL_MAX` complete commands wait in its query buffer, and every other client
-/// keeps fewer than that in flight (`Options::pipeline_max`), so `handle_timeout` runs the
-/// commands of this client alone, and `timers` checks that.
-pub const DEEP_CLIENT: usize = 0;
 
 pub struct Client {
     /// The protocol it speaks, fixed for the run.
@@ -102,6 +90,9 @@ pub struct Coverage {
     /// Transactions EXEC ran, and those it refused because a watched key changed.
     pub execs: u64,
     pub exec_watch_failures: u64,
+    /// `handle_timeout` calls that ran the commands of more than one connection: checked in
+    /// the order the server recorded.
+    pub interleaved_timer_calls: u64,
 }
 
 impl std::fmt::Display for Coverage {
@@ -112,7 +103,7 @@ impl std::fmt::Display for Coverage {
             "closes: quit={quit} protocol={protocol} idle={idle} query_limit={query} \
              output_limit={output} killed={killed} shutdown={shutdown}; refused={} paused={} \
              disconnects={} frees={} error_replies={} wall_back={} timeouts={} book_replies={} \
-             timer_replies={} execs={} exec_watch_failures={}",
+             timer_replies={} execs={} exec_watch_failures={} interleaved_timer_calls={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -123,7 +114,8 @@ impl std::fmt::Display for Coverage {
             self.book_replies,
             self.timer_replies,
             self.execs,
-            self.exec_watch_failures
+            self.exec_watch_failures,
+            self.interleaved_timer_calls
         )
     }
 }
@@ -149,6 +141,8 @@ pub struct World<'a> {
     exact: Vec<u8>,
     pub commands: u64,
     pub step: u64,
+    /// Whose replies the last `check_executed` matched, in order.
+    last_executed: Vec<usize>,
     /// Faults are on until the liveness phase.
     pub faults: bool,
 }
@@ -167,6 +161,8 @@ impl<'a> World<'a> {
             ..Config::default()
         };
         let now = Now::new(Instant::ZERO, UnixMillis::from_millis(1_700_000_000_000));
+        let mut server = Server::new(config, now);
+        server.record_execution(true);
         let mut model = Model::new(options.databases as usize, options.bulk_bytes_max as usize);
         model.query_buffer_bytes_max = options.query_buffer_bytes_max as usize;
         model.wrong_exec = options.overrides.wrong_exec;
@@ -182,7 +178,7 @@ impl<'a> World<'a> {
             .collect();
         World {
             coverage: Coverage::default(),
-            server: Server::new(config, now),
+            server,
             now,
             clients,
             model,
@@ -195,14 +191,17 @@ impl<'a> World<'a> {
             exact: Vec::new(),
             commands: 0,
             step: 0,
+            last_executed: Vec::new(),
             faults: true,
             options,
             rng,
         }
     }
 
-    /// Matches every new complete reply in `index`'s send buffer against the model.
-    pub fn check_replies(&mut self, index: usize) -> Result<(), Failure> {
+    /// Checks `index`'s send buffer as a driver sees it: the interest matches the pending bytes,
+    /// and every complete reply in it was recorded by the server and matched already (what is
+    /// left is at most the start of one).
+    pub fn check_buffer(&mut self, index: usize) -> Result<(), Failure> {
         let Some(id) = self.clients[index].connection else {
             return Ok(());
         };
@@ -222,97 +221,146 @@ impl<'a> World<'a> {
                 buffer.len()
             )));
         }
-        while client.checked < buffer.len() {
-            let rest = &buffer[client.checked..];
-            let len = match client.door {
-                Door::Resp => reply_len(rest),
-                Door::Book => book::frame_len(rest),
+        let rest = &buffer[client.checked..];
+        let complete = match client.door {
+            Door::Resp => !rest.is_empty() && reply_len(rest).is_some(),
+            Door::Book => book::frame_len(rest).is_some(),
+        };
+        if complete {
+            return Err(Failure::WrongReply(format!(
+                "{id}: a reply the server did not record producing: {:?}",
+                String::from_utf8_lossy(&rest[..rest.len().min(200)])
+            )));
+        }
+        Ok(())
+    }
+
+    /// Matches, in the order the server produced them, the replies it recorded since the last
+    /// call (`Server::take_executed`) against the model; remembers whose they were.
+    pub fn check_executed(&mut self) -> Result<(), Failure> {
+        self.last_executed.clear();
+        for executed in self.server.take_executed() {
+            let index = match self.owner(executed.id) {
+                Some(Owner::Client(index)) => index,
+                _ => {
+                    return Err(Failure::WrongReply(format!(
+                        "{}: a reply for a connection no client owns",
+                        executed.id
+                    )))
+                }
             };
-            let Some(len) = len else {
+            if let Some(reason) = self.clients[index].closing {
+                // Redis stops processing the input of a client it flagged for closing.
                 return Err(Failure::WrongReply(format!(
-                    "{id}: partial reply in the send buffer: {:?}",
-                    String::from_utf8_lossy(&rest[..rest.len().min(200)])
+                    "{}: a command ran after the server asked to close it ({})",
+                    executed.id,
+                    reason.as_str()
                 )));
-            };
-            let reply = &rest[..len];
-            let Some(request) = client.inflight.pop_front() else {
-                return Err(Failure::WrongReply(format!(
-                    "{id}: reply with no command: {:?}",
-                    String::from_utf8_lossy(&reply[..reply.len().min(200)])
-                )));
-            };
-            self.exact.clear();
-            let wall = self.now.wall.as_millis();
-            let watched = self.model.watch_snapshot(wall);
-            let expect = match (&request, client.door) {
-                (Some(args), Door::Resp) => crate::exec::execute(
+            }
+            self.check_reply(index, executed.wall.as_millis())?;
+            self.last_executed.push(index);
+        }
+        Ok(())
+    }
+
+    /// Matches the next reply in `index`'s send buffer, which must be complete, against the
+    /// model running the oldest command in flight at wall-clock time `wall`.
+    fn check_reply(&mut self, index: usize, wall: i64) -> Result<(), Failure> {
+        let Some(id) = self.clients[index].connection else {
+            return Err(Failure::WrongReply(format!(
+                "client {index}: a reply recorded for a connection it no longer has"
+            )));
+        };
+        let buffer = self.server.send_buffer(id);
+        let client = &mut self.clients[index];
+        let rest = &buffer[client.checked..];
+        let len = match client.door {
+            Door::Resp => reply_len(rest),
+            Door::Book => book::frame_len(rest),
+        };
+        let Some(len) = len else {
+            return Err(Failure::WrongReply(format!(
+                "{id}: partial reply in the send buffer: {:?}",
+                String::from_utf8_lossy(&rest[..rest.len().min(200)])
+            )));
+        };
+        let reply = &rest[..len];
+        let Some(request) = client.inflight.pop_front() else {
+            return Err(Failure::WrongReply(format!(
+                "{id}: reply with no command: {:?}",
+                String::from_utf8_lossy(&reply[..reply.len().min(200)])
+            )));
+        };
+        self.exact.clear();
+        let watched = self.model.watch_snapshot(wall);
+        let expect = match (&request, client.door) {
+            (Some(args), Door::Resp) => crate::exec::execute(
+                &mut self.model,
+                &mut client.session,
+                args,
+                wall,
+                &mut self.exact,
+            ),
+            (Some(args), Door::Book) => {
+                self.coverage.book_replies += 1;
+                book::execute(
                     &mut self.model,
                     &mut client.session,
                     args,
                     wall,
                     &mut self.exact,
-                ),
-                (Some(args), Door::Book) => {
-                    self.coverage.book_replies += 1;
-                    book::execute(
-                        &mut self.model,
-                        &mut client.session,
-                        args,
-                        wall,
-                        &mut self.exact,
-                    )
-                }
-                (None, Door::Resp) => Expect::ProtocolError,
-                (None, Door::Book) => {
-                    return Err(Failure::WrongReply(format!(
-                        "{id}: a reply to a garbage book frame: {:?}",
-                        &reply[..reply.len().min(200)]
-                    )));
-                }
-            };
-            self.model.settle_watches(watched, wall);
-            self.commands += 1;
-            if self.options.overrides.model_fault && self.commands == 10 {
-                self.exact.push(b'!');
+                )
             }
-            if !matches(&expect, &self.exact, reply) {
+            (None, Door::Resp) => Expect::ProtocolError,
+            (None, Door::Book) => {
                 return Err(Failure::WrongReply(format!(
-                    "{id} at {} {}: command {:?}\n  got      \"{}\"\n  expected \"{}\" {}",
-                    self.now.monotonic,
-                    self.now.wall,
-                    request.as_ref().map(|args| args
-                        .iter()
-                        .map(|a| String::from_utf8_lossy(&a[..a.len().min(60)]).into_owned())
-                        .collect::<Vec<_>>()),
-                    reply[..reply.len().min(300)].escape_ascii(),
-                    match &expect {
-                        Expect::Exact => self.exact[..self.exact.len().min(300)]
-                            .escape_ascii()
-                            .to_string(),
-                        other => format!("{other:?}"),
-                    },
-                    if reply.len() > 300 { "(cut)" } else { "" }
+                    "{id}: a reply to a garbage book frame: {:?}",
+                    &reply[..reply.len().min(200)]
                 )));
             }
-            let error = match client.door {
-                Door::Resp => reply[0] == b'-',
-                Door::Book => reply[4] == 1,
-            };
-            if error {
-                self.coverage.error_replies += 1;
-            }
-            let exec = client.door == Door::Resp
-                && request
-                    .as_ref()
-                    .and_then(|args| args.first())
-                    .is_some_and(|name| name.eq_ignore_ascii_case(b"EXEC"));
-            if exec && reply.starts_with(b"*-1") {
-                self.coverage.exec_watch_failures += 1;
-            } else if exec && reply[0] == b'*' {
-                self.coverage.execs += 1;
-            }
-            client.checked += len;
+        };
+        self.model.settle_watches(watched, wall);
+        self.commands += 1;
+        if self.options.overrides.model_fault && self.commands == 10 {
+            self.exact.push(b'!');
         }
+        if !matches(&expect, &self.exact, reply) {
+            return Err(Failure::WrongReply(format!(
+                "{id} at {} {}: command {:?}\n  got      \"{}\"\n  expected \"{}\" {}",
+                self.now.monotonic,
+                self.now.wall,
+                request.as_ref().map(|args| args
+                    .iter()
+                    .map(|a| String::from_utf8_lossy(&a[..a.len().min(60)]).into_owned())
+                    .collect::<Vec<_>>()),
+                reply[..reply.len().min(300)].escape_ascii(),
+                match &expect {
+                    Expect::Exact => self.exact[..self.exact.len().min(300)]
+                        .escape_ascii()
+                        .to_string(),
+                    other => format!("{other:?}"),
+                },
+                if reply.len() > 300 { "(cut)" } else { "" }
+            )));
+        }
+        let error = match client.door {
+            Door::Resp => reply[0] == b'-',
+            Door::Book => reply[4] == 1,
+        };
+        if error {
+            self.coverage.error_replies += 1;
+        }
+        let exec = client.door == Door::Resp
+            && request
+                .as_ref()
+                .and_then(|args| args.first())
+                .is_some_and(|name| name.eq_ignore_ascii_case(b"EXEC"));
+        if exec && reply.starts_with(b"*-1") {
+            self.coverage.exec_watch_failures += 1;
+        } else if exec && reply[0] == b'*' {
+            self.coverage.execs += 1;
+        }
+        client.checked += len;
         Ok(())
     }
 
@@ -338,7 +386,7 @@ impl<'a> World<'a> {
         let client = &self.clients[index];
         if client.done_sending
             || client.closing.is_some()
-            || client.inflight.len() as u64 >= self.pipeline_max(index)
+            || client.inflight.len() as u64 >= self.pipeline_max()
         {
             return Ok(());
         }
@@ -382,9 +430,9 @@ impl<'a> World<'a> {
         Ok(())
     }
 
-    /// Commands `index` keeps in flight at most: only client 0 may go past the per-call budget.
-    pub fn pipeline_max(&self, index: usize) -> u64 {
-        if index == DEEP_CLIENT && self.options.deep_pipeline_max > 0 {
+    /// Commands a client keeps in flight at most.
+    pub fn pipeline_max(&self) -> u64 {
+        if self.options.deep_pipeline_max > 0 {
             self.options.deep_pipeline_max
         } else {
             self.options.pipeline_max
@@ -435,7 +483,7 @@ impl<'a> World<'a> {
             client.out_sent = 0;
         }
         self.drain()?;
-        self.check_replies(index)
+        self.check_buffer(index)
     }
 
     /// The client reads some of its replies (possibly none: a 0-byte write).
@@ -464,7 +512,7 @@ impl<'a> World<'a> {
             client.last_active = self.now.monotonic;
         }
         self.drain()?;
-        self.check_replies(index)
+        self.check_buffer(index)
     }
 
     /// A burst of connections past `clients_max`; some close at once, the rest later.
@@ -497,39 +545,17 @@ impl<'a> World<'a> {
             .poll_timeout()
             .is_some_and(|t| t <= self.now.monotonic);
         if due || spurious {
-            // Which connections the server had asked to close before this call.
-            let closing: Vec<bool> = self.clients.iter().map(|c| c.closing.is_some()).collect();
             self.server.handle_timeout(self.now);
             self.coverage.timeouts += 1;
             self.trace.u64(6);
             self.drain()?;
-            // Only the deep client can have commands left over past the per-call budget (see
-            // DEEP_CLIENT), so replies that a timer produced are its own, in its order.
-            for (index, was_closing) in closing.into_iter().enumerate() {
-                let Some(id) = self.clients[index].connection else {
-                    continue;
-                };
-                let fresh = self.server.send_buffer(id).len() - self.clients[index].checked;
-                if fresh == 0 {
-                    continue;
-                }
-                if let (true, Some(reason)) = (was_closing, self.clients[index].closing) {
-                    // Redis stops processing the input of a client it flagged for closing.
-                    return Err(Failure::WrongReply(format!(
-                        "{id}: handle_timeout ran commands of a connection it had asked to \
-                         close ({})",
-                        reason.as_str()
-                    )));
-                }
-                if index != DEEP_CLIENT || self.options.deep_pipeline_max == 0 {
-                    return Err(Failure::WrongReply(format!(
-                        "{id}: handle_timeout ran commands of client {index}, whose pipeline \
-                         stays under the per-call budget"
-                    )));
-                }
-                let before = self.commands;
-                self.check_replies(index)?;
-                self.coverage.timer_replies += self.commands - before;
+            self.coverage.timer_replies += self.last_executed.len() as u64;
+            if self
+                .last_executed
+                .iter()
+                .any(|&index| index != self.last_executed[0])
+            {
+                self.coverage.interleaved_timer_calls += 1;
             }
         }
         Ok(())

@@ -33,13 +33,14 @@ fn assert_passes(seed: u64, overrides: &Overrides) -> ferrodis_sim::Outcome {
 
 #[test]
 fn a_few_hundred_seeds_pass() {
-    let (mut book, mut timer, mut execs, mut watch_failures) = (0, 0, 0, 0);
+    let (mut book, mut timer, mut execs, mut watch_failures, mut interleaved) = (0, 0, 0, 0, 0);
     for seed in 0..300 {
         let coverage = assert_passes(seed, &short()).coverage;
         book += coverage.book_replies;
         timer += coverage.timer_replies;
         execs += coverage.execs;
         watch_failures += coverage.exec_watch_failures;
+        interleaved += coverage.interleaved_timer_calls;
     }
     // The book's door, pipelines past the per-call budget and transactions were exercised.
     assert!(book > 10_000, "{book} book replies");
@@ -48,6 +49,11 @@ fn a_few_hundred_seeds_pass() {
     assert!(
         watch_failures > 50,
         "{watch_failures} transactions failed on a watch"
+    );
+    // Several connections' commands ran in one call, checked in the order the core recorded.
+    assert!(
+        interleaved > 10,
+        "{interleaved} interleaved handle_timeout calls"
     );
 }
 

@@ -11,7 +11,7 @@ use crate::Failure;
 const REFUSED_REPLY: &[u8] = b"-ERR max number of clients reached\r\n";
 
 impl World<'_> {
-    fn owner(&self, id: ConnectionId) -> Option<Owner> {
+    pub(super) fn owner(&self, id: ConnectionId) -> Option<Owner> {
         match self.owners.get(id.index() as usize) {
             Some(Some((owner_id, owner))) if *owner_id == id => Some(*owner),
             _ => None,
@@ -98,6 +98,8 @@ impl World<'_> {
 
     /// Drains `poll_output`, acting on each output as a driver would.
     pub fn drain(&mut self) -> Result<(), Failure> {
+        // Replies first, in the server's order, before any output closes a connection.
+        self.check_executed()?;
         while let Some(output) = self.server.poll_output() {
             match output {
                 Output::Wake { id } => {
