@@ -16,6 +16,15 @@ fn harness() -> (Harness, ConnectionId, ConnectionId) {
     (harness, first, second)
 }
 
+/// What `MULTI`, `PING`, `EXEC` answer when the transaction runs, and when a watch failed it.
+const RAN: &str = "+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n";
+const WATCH_FAILED: &str = "+OK\r\n+QUEUED\r\n*-1\r\n";
+
+/// A transaction of one PING: its replies say whether EXEC ran.
+fn ping_transaction(harness: &mut Harness, id: ConnectionId) -> String {
+    script(harness, id, &["MULTI", "PING", "EXEC"])
+}
+
 /// Sends each line in turn and returns the replies, concatenated.
 fn script(harness: &mut Harness, id: ConnectionId, lines: &[&str]) -> String {
     lines.iter().map(|line| harness.command(id, line)).collect()
@@ -114,21 +123,15 @@ fn exec_after(
 ) -> String {
     h.command(watcher, "WATCH k");
     script(h, other, change);
-    script(h, watcher, &["MULTI", "PING", "EXEC"])
+    ping_transaction(h, watcher)
 }
 
 #[test]
 fn a_change_by_another_client_fails_exec_with_a_null_array() {
     let (mut h, a, b) = harness();
-    assert_eq!(
-        exec_after(&mut h, a, b, &["SET k 1"]),
-        "+OK\r\n+QUEUED\r\n*-1\r\n"
-    );
+    assert_eq!(exec_after(&mut h, a, b, &["SET k 1"]), WATCH_FAILED);
     // The failed EXEC ended the watch: the next transaction runs.
-    assert_eq!(
-        script(&mut h, a, &["MULTI", "PING", "EXEC"]),
-        "+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n"
-    );
+    assert_eq!(ping_transaction(&mut h, a), RAN);
     // RESP3 says null with `_`.
     h.command(a, "HELLO 3");
     assert!(exec_after(&mut h, a, b, &["DEL k"]).ends_with("+QUEUED\r\n_\r\n"));
@@ -155,7 +158,7 @@ fn changes_that_invalidate_a_watch() {
         h.command(b, "SET k 1 EX 1000");
         assert_eq!(
             exec_after(&mut h, a, b, change),
-            "+OK\r\n+QUEUED\r\n*-1\r\n",
+            WATCH_FAILED,
             "{change:?} should invalidate the watch"
         );
     }
@@ -178,7 +181,7 @@ fn changes_that_leave_a_watch_alone() {
         let (mut h, a, b) = harness();
         assert_eq!(
             exec_after(&mut h, a, b, change),
-            "+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n",
+            RAN,
             "{change:?} should not invalidate the watch"
         );
     }
@@ -202,8 +205,8 @@ fn no_op_sorted_set_writes_leave_a_watch_alone_as_in_redis() {
         h.command(a, "WATCH z k");
         h.command(b, change);
         assert_eq!(
-            script(&mut h, a, &["MULTI", "PING", "EXEC"]),
-            "+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n",
+            ping_transaction(&mut h, a),
+            RAN,
             "{change} should not invalidate the watch"
         );
     }
@@ -221,16 +224,10 @@ fn unwatch_and_exec_forget_the_watches() {
     let (mut h, a, b) = harness();
     script(&mut h, a, &["WATCH k", "UNWATCH"]);
     h.command(b, "SET k 1");
-    assert_eq!(
-        script(&mut h, a, &["MULTI", "PING", "EXEC"]),
-        "+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n"
-    );
+    assert_eq!(ping_transaction(&mut h, a), RAN);
     // EXEC unwatched k: a later change does not reach the next transaction.
     h.command(b, "SET k 2");
-    assert_eq!(
-        script(&mut h, a, &["MULTI", "PING", "EXEC"]),
-        "+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n"
-    );
+    assert_eq!(ping_transaction(&mut h, a), RAN);
 }
 
 #[test]
@@ -240,20 +237,14 @@ fn a_watched_key_that_expires_fails_exec_even_before_it_is_deleted() {
     h.command(a, "WATCH k");
     h.advance(200);
     // No timer has run: the key is expired but still stored.
-    assert_eq!(
-        script(&mut h, a, &["MULTI", "PING", "EXEC"]),
-        "+OK\r\n+QUEUED\r\n*-1\r\n"
-    );
+    assert_eq!(ping_transaction(&mut h, a), WATCH_FAILED);
 
     // Active expiry deleting it fails EXEC too.
     h.command(b, "SET j v PX 100");
     h.command(a, "WATCH j");
     h.advance(200);
     h.run_timers();
-    assert_eq!(
-        script(&mut h, a, &["MULTI", "PING", "EXEC"]),
-        "+OK\r\n+QUEUED\r\n*-1\r\n"
-    );
+    assert_eq!(ping_transaction(&mut h, a), WATCH_FAILED);
 }
 
 #[test]
@@ -265,19 +256,13 @@ fn a_key_already_expired_when_watched_may_be_deleted_by_expiry() {
     h.command(a, "WATCH k");
     // The lookup deletes the expired key: no logical change, as Redis 7.0 decides.
     assert_eq!(h.command(b, "GET k"), "$-1\r\n");
-    assert_eq!(
-        script(&mut h, a, &["MULTI", "PING", "EXEC"]),
-        "+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n"
-    );
+    assert_eq!(ping_transaction(&mut h, a), RAN);
     // But setting it again is a change.
     h.command(b, "SET j v PX 100");
     h.advance(200);
     h.command(a, "WATCH j");
     h.command(b, "SET j w");
-    assert_eq!(
-        script(&mut h, a, &["MULTI", "PING", "EXEC"]),
-        "+OK\r\n+QUEUED\r\n*-1\r\n"
-    );
+    assert_eq!(ping_transaction(&mut h, a), WATCH_FAILED);
 }
 
 #[test]
@@ -290,10 +275,7 @@ fn reset_and_a_closed_connection_drop_the_transaction_and_the_watches() {
     );
     assert_eq!(h.command(a, "GET k"), "$-1\r\n");
     h.command(b, "SET k 1");
-    assert_eq!(
-        script(&mut h, a, &["MULTI", "PING", "EXEC"]),
-        "+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n"
-    );
+    assert_eq!(ping_transaction(&mut h, a), RAN);
 
     // A closed watcher's slot is reused by a new connection, which must not inherit the watch.
     h.command(a, "WATCH k");
@@ -301,10 +283,7 @@ fn reset_and_a_closed_connection_drop_the_transaction_and_the_watches() {
     let c = h.open();
     assert_eq!(c.index(), a.index());
     h.command(b, "SET k 2");
-    assert_eq!(
-        script(&mut h, c, &["MULTI", "PING", "EXEC"]),
-        "+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n"
-    );
+    assert_eq!(ping_transaction(&mut h, c), RAN);
 }
 
 #[test]
