@@ -53,7 +53,10 @@ pub(crate) fn zset_or_create<'d>(
     if read_zset(db, now, key)?.is_none() {
         db.set(now, key, Value::ZSet(Box::new(ZSet::new(seed))), false);
     }
-    Ok(write_zset(db, now, key)?.expect("created above"))
+    match db.modify(now, key) {
+        Some(Value::ZSet(zset)) => Ok(zset),
+        _ => unreachable!("a live sorted set was just read or created"),
+    }
 }
 
 /// Deletes `key` if its sorted set became empty (Redis never keeps empty collections).

@@ -84,28 +84,8 @@ impl Db {
 
     /// The write path: `key` changed (it is already stored or removed when this runs).
     fn touched(&mut self, key: &[u8]) {
-        self.changes += 1;
-        if self.watches.by_key.is_empty() {
-            return;
-        }
-        let exists = self.keys.contains_key(key);
-        let Some(watchers) = self.watches.by_key.get_mut(key) else {
-            return;
-        };
-        let invalidated = &mut self.watches.invalidated;
-        watchers.retain_mut(|watcher| {
-            if watcher.expired && !exists {
-                // An expired key's deletion is no logical change; from now on the key is
-                // plainly missing.
-                watcher.expired = false;
-                return true;
-            }
-            invalidated.push(watcher.client);
-            false
-        });
-        if watchers.is_empty() {
-            self.watches.by_key.remove(key);
-        }
+        let exists = !self.watches.by_key.is_empty() && self.keys.contains_key(key);
+        record_change(&mut self.changes, &mut self.watches, key, exists);
     }
 
     /// Changes made to this keyspace since it was created (flushes count one per key).
@@ -315,10 +295,9 @@ impl Db {
     /// Write access to a live key's value. The key counts as changed: take it only to change it.
     pub fn modify(&mut self, now: UnixMillis, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(now, key);
-        if self.keys.contains_key(key) {
-            self.touched(key);
-        }
-        self.keys.get_mut(key)
+        let value = self.keys.get_mut(key)?;
+        record_change(&mut self.changes, &mut self.watches, key, true);
+        Some(value)
     }
 
     pub fn contains(&mut self, now: UnixMillis, key: &[u8]) -> bool {
@@ -551,6 +530,32 @@ impl Db {
                 "heap back-pointer"
             );
         }
+    }
+}
+
+/// The write path's bookkeeping for a change to `key` (`exists`: it is stored now): count it,
+/// and invalidate its watchers, but for the deletion of a key that was already expired when
+/// watched, which is no logical change.
+fn record_change(changes: &mut u64, watches: &mut Watches, key: &[u8], exists: bool) {
+    *changes += 1;
+    if watches.by_key.is_empty() {
+        return;
+    }
+    let Some(watchers) = watches.by_key.get_mut(key) else {
+        return;
+    };
+    let invalidated = &mut watches.invalidated;
+    watchers.retain_mut(|watcher| {
+        if watcher.expired && !exists {
+            // From now on the key is plainly missing.
+            watcher.expired = false;
+            return true;
+        }
+        invalidated.push(watcher.client);
+        false
+    });
+    if watchers.is_empty() {
+        watches.by_key.remove(key);
     }
 }
 
