@@ -5,7 +5,7 @@ use super::{
     c_string, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx,
     DB_OUT_OF_RANGE, NOT_INTEGER, NO_SUCH_KEY, SYNTAX,
 };
-use crate::output::Output;
+use crate::garbage::Garbage;
 use crate::reply::integer_text;
 use crate::util::glob::glob_match;
 use crate::util::number::parse_i64;
@@ -35,9 +35,7 @@ fn remove_keys(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, lazy: bool) -> C
         if let Some(value) = ctx.keyspace.dbs[ctx.db].remove(now, key) {
             removed += 1;
             if lazy {
-                ctx.effects.output(Output::Free {
-                    garbage: crate::garbage::Garbage::value(value),
-                });
+                ctx.effects.free(Garbage::value(value));
             } else {
                 ctx.effects.discard(value);
             }
