@@ -5,7 +5,7 @@ mod common;
 use common::{later, Client};
 use ferrodis_core::Garbage;
 
-/// ../shared/book/test_cmds.cases, sorted-set part, asked over RESP: the same answers in RESP's
+/// The book's sorted-set session (io/tests/book.rs), asked over RESP: the same answers in RESP's
 /// types (a double is a bulk string in RESP2, as Redis replies).
 #[test]
 fn the_books_sorted_set_cases_over_resp() {

@@ -10,16 +10,37 @@ use std::process::{Command, Stdio};
 use common::{call_text, connect, read_to_close, ServerProcess};
 use ferrodis_core::protocol::book::encode_request;
 
-/// The book's test cases, beside PROTOCOL.md in the shared directory next to the repository;
-/// `FERRODIS_BOOK_CASES` points elsewhere.
-const CASES_PATH: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/book/test_cmds.cases"
-);
-
-fn cases_path() -> String {
-    std::env::var("FERRODIS_BOOK_CASES").unwrap_or_else(|_| CASES_PATH.to_string())
-}
+/// The book's sorted-set session: each `client` invocation and what the book's client prints
+/// for it, one line per value (`(arr) len=N` opens an array, `(arr) end` closes it).
+const BOOK_SESSION: &[(&[&str], &str)] = &[
+    (&["zscore", "asdf", "n1"], "(nil)\n"),
+    (
+        &["zquery", "xxx", "1", "asdf", "1", "10"],
+        "(arr) len=0\n(arr) end\n",
+    ),
+    (&["zadd", "zset", "1", "n1"], "(int) 1\n"),
+    (&["zadd", "zset", "2", "n2"], "(int) 1\n"),
+    (&["zadd", "zset", "1.1", "n1"], "(int) 0\n"),
+    (&["zscore", "zset", "n1"], "(dbl) 1.1\n"),
+    (
+        &["zquery", "zset", "1", "", "0", "10"],
+        "(arr) len=4\n(str) n1\n(dbl) 1.1\n(str) n2\n(dbl) 2\n(arr) end\n",
+    ),
+    (
+        &["zquery", "zset", "1.1", "", "1", "10"],
+        "(arr) len=2\n(str) n2\n(dbl) 2\n(arr) end\n",
+    ),
+    (
+        &["zquery", "zset", "1.1", "", "2", "10"],
+        "(arr) len=0\n(arr) end\n",
+    ),
+    (&["zrem", "zset", "adsf"], "(int) 0\n"),
+    (&["zrem", "zset", "n1"], "(int) 1\n"),
+    (
+        &["zquery", "zset", "1", "", "0", "10"],
+        "(arr) len=2\n(str) n2\n(dbl) 2\n(arr) end\n",
+    ),
+];
 
 /// A ferrodis with its book door on a free port; returns the server and the book port.
 fn start_with_book_door(extra: &[&str]) -> (ServerProcess, u16) {
@@ -79,105 +100,15 @@ fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|arg| arg.to_string()).collect()
 }
 
-/// Splits a command line as a POSIX shell would for the script's lines: blanks separate words,
-/// double and single quotes group (and may be empty), a backslash escapes the next character.
-fn shell_words(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            ' ' | '\t' => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next().expect("unbalanced double quote") {
-                        '"' => break,
-                        '\\' => {
-                            let next = chars.next().expect("dangling backslash");
-                            if !matches!(next, '"' | '\\' | '$' | '`') {
-                                word.push('\\');
-                            }
-                            word.push(next);
-                        }
-                        other => word.push(other),
-                    }
-                }
-            }
-            '\'' => {
-                in_word = true;
-                for quoted in chars.by_ref() {
-                    if quoted == '\'' {
-                        break;
-                    }
-                    word.push(quoted);
-                }
-            }
-            '\\' => {
-                in_word = true;
-                word.push(chars.next().expect("dangling backslash"));
-            }
-            other => {
-                in_word = true;
-                word.push(other);
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    words
-}
-
-/// The script: each `$ ./client ARGS...` line with the lines printed for it.
-fn parse_cases(text: &str) -> Vec<(Vec<String>, String)> {
-    let mut cases: Vec<(Vec<String>, String)> = Vec::new();
-    for line in text.lines() {
-        if let Some(command) = line.strip_prefix("$ ") {
-            let mut words = shell_words(command);
-            assert_eq!(
-                words.first().map(String::as_str),
-                Some("./client"),
-                "{line}"
-            );
-            words.remove(0);
-            cases.push((words, String::new()));
-        } else if let Some((_, expected)) = cases.last_mut() {
-            expected.push_str(line);
-            expected.push('\n');
-        } else {
-            assert!(line.trim().is_empty(), "output before any command: {line}");
-        }
-    }
-    cases
-}
-
 #[test]
-fn shell_words_split_like_a_shell() {
-    assert_eq!(
-        shell_words(r#"zquery zset 1 "" 0 10"#),
-        strings(&["zquery", "zset", "1", "", "0", "10"])
-    );
-    assert_eq!(
-        shell_words(r#"set "a b" 'c d' e\ f "q\"x""#),
-        strings(&["set", "a b", "c d", "e f", "q\"x"])
-    );
-}
-
-#[test]
-fn the_books_test_script_prints_the_same() {
-    let text = std::fs::read_to_string(cases_path()).expect("read the book's test cases");
-    let cases = parse_cases(&text);
-    assert!(cases.len() >= 10, "only {} cases parsed", cases.len());
+fn the_books_sorted_set_session_prints_the_same() {
     let (_server, book_port) = start_with_book_door(&[]);
-    for (args, expected) in cases {
-        assert_eq!(book_client(book_port, &args), expected, "./client {args:?}");
+    for (args, expected) in BOOK_SESSION {
+        assert_eq!(
+            book_client(book_port, &strings(args)),
+            *expected,
+            "client {args:?}"
+        );
     }
 }
 

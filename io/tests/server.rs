@@ -117,11 +117,7 @@ fn bulk(value: &[u8]) -> Vec<u8> {
 }
 
 fn client(server: &ServerProcess, path: &str) -> redis::Connection {
-    let url = format!("redis://127.0.0.1:{}/{path}", server.port);
-    redis::Client::open(url)
-        .unwrap()
-        .get_connection_with_timeout(PATIENCE)
-        .expect("redis crate connects")
+    common::redis_client(server, path)
 }
 
 #[test]

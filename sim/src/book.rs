@@ -1,4 +1,4 @@
-//! The book's door (../shared/book/PROTOCOL.md): the requests book clients send, and the model's
+//! The book's door (docs/book-protocol.md): the requests book clients send, and the model's
 //! tagged replies for them, framed byte for byte.
 //!
 //! Book clients share the RESP clients' keyspace. The book's ten commands (names matched
@@ -29,7 +29,7 @@ const ERR_UNKNOWN: u32 = 1;
 const ERR_TYPE: u32 = 3;
 const ERR_ARG: u32 = 4;
 
-/// The book's `k_max_msg` and `k_max_args` (PROTOCOL.md, "Framing").
+/// The book's `k_max_msg` and `k_max_args` (docs/book-protocol.md, "Frames").
 const MESSAGE_BYTES_MAX: u32 = 32 << 20;
 const ARGS_MAX: u32 = 200_000;
 

@@ -1,5 +1,5 @@
 //! The book's ten commands on the book's door, with the book's semantics and error texts
-//! (../shared/book/PROTOCOL.md), and the fall-through to the RESP command table for any other
+//! (docs/book-protocol.md), and the fall-through to the RESP command table for any other
 //! name, whose replies the `Reply` writer turns into book tags.
 //!
 //! Where the book differs from Redis, the book wins here: `set` keeps an existing TTL, `zadd`

@@ -2,7 +2,7 @@
 //!
 //! A request is `u32 len`, then `len` bytes: `u32 nstr`, then `nstr` times `u32 slen` and `slen`
 //! bytes; all integers little-endian. A reply is `u32 len`, then one tagged value of that many
-//! bytes (see [`Tag`]). ../shared/book/PROTOCOL.md has the exact bytes.
+//! bytes (see [`Tag`]). docs/book-protocol.md has the whole protocol.
 //!
 //! [`FrameParser`] has the shape of the RESP [`RequestParser`](super::resp::RequestParser): the
 //! server appends to its query buffer, calls [`FrameParser::parse`] until it answers

@@ -1,4 +1,4 @@
-//! The book's frames byte by byte: PROTOCOL.md's worked examples, pipelining, splits, bounds.
+//! The book's frames byte by byte: docs/book-protocol.md's worked example, pipelining, splits, bounds.
 
 use super::*;
 

@@ -188,7 +188,7 @@ fn read_u32(bytes: &[u8], at: usize) -> Option<usize> {
     Some(u32::from_le_bytes(field.try_into().unwrap()) as usize)
 }
 
-/// The protocol as ../shared/book/PROTOCOL.md states it, decoded from the whole request at once.
+/// The protocol as docs/book-protocol.md states it, decoded from the whole request at once.
 fn reference(request: &[u8]) -> Events {
     let mut events = Events::default();
     let mut rest = request;

@@ -32,6 +32,19 @@ impl ServerProcess {
     }
 }
 
+/// A `redis` crate connection to `server` (`path`: the URL's database and options), every read
+/// and write bounded by PATIENCE so that a hung server fails the test instead of hanging it.
+pub fn redis_client(server: &ServerProcess, path: &str) -> redis::Connection {
+    let url = format!("redis://127.0.0.1:{}/{path}", server.port);
+    let connection = redis::Client::open(url)
+        .unwrap()
+        .get_connection_with_timeout(PATIENCE)
+        .expect("redis crate connects");
+    connection.set_read_timeout(Some(PATIENCE)).unwrap();
+    connection.set_write_timeout(Some(PATIENCE)).unwrap();
+    connection
+}
+
 pub fn connect(port: u16) -> TcpStream {
     let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the server");
     stream.set_read_timeout(Some(PATIENCE)).unwrap();

@@ -6,17 +6,13 @@ use std::sync::Barrier;
 
 use redis::{Commands, ErrorKind, ServerErrorKind};
 
-use crate::common::{start_ferrodis, ServerProcess, PATIENCE};
+use crate::common::{start_ferrodis, ServerProcess};
 
 /// Increments per thread in the optimistic-locking test.
 const INCREMENTS_PER_THREAD: usize = 200;
 
 fn client(server: &ServerProcess) -> redis::Connection {
-    let url = format!("redis://127.0.0.1:{}/", server.port);
-    redis::Client::open(url)
-        .unwrap()
-        .get_connection_with_timeout(PATIENCE)
-        .expect("redis crate connects")
+    crate::common::redis_client(server, "")
 }
 
 #[test]
