@@ -299,3 +299,33 @@ fn same_calls_same_bytes() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn a_key_is_served_during_the_millisecond_of_its_deadline() {
+    // Redis 7.0 expires a key when `now > deadline` (keyIsExpired, activeExpireCycleTryExpire).
+    let mut h = Harness::new(Config::default());
+    let id = h.open();
+    h.command(id, "SET k v PX 100");
+    h.advance(100);
+    h.run_timers();
+    assert_eq!(h.command(id, "PTTL k"), ":0\r\n");
+    assert_eq!(h.command(id, "GET k"), "$1\r\nv\r\n");
+    assert_eq!(h.command(id, "DBSIZE"), ":1\r\n");
+    h.advance(1);
+    assert_eq!(h.command(id, "GET k"), "$-1\r\n");
+
+    // Active expiry draws the same line.
+    h.command(id, "SET j v PX 100");
+    h.advance(100);
+    h.run_timers();
+    assert_eq!(h.command(id, "DBSIZE"), ":1\r\n");
+    h.advance(1000);
+    h.run_timers();
+    assert_eq!(h.command(id, "DBSIZE"), ":0\r\n");
+
+    // A deadline set at or before now removes the key at once (Redis's checkAlreadyExpired).
+    h.command(id, "SET i v");
+    let now = h.now.wall.as_millis().to_string();
+    assert_eq!(h.command(id, &format!("PEXPIREAT i {now}")), ":1\r\n");
+    assert_eq!(h.command(id, "EXISTS i"), ":0\r\n");
+}

@@ -1,11 +1,12 @@
 //! The reference model: a small, obviously correct keyspace on BTreeMaps that answers the
 //! simulator's commands the way Redis 7.0 does, byte for byte in RESP2.
 //!
-//! Expiry: a key is gone once the wall clock at which a command runs is at or past its deadline
-//! (the core's lazy and active expiry both use `deadline <= wall`). The model removes such a key
-//! when a command looks at it and raises `expired_floor`; the simulator never moves the wall
-//! clock back below a deadline that may already have removed a key in the server (see
-//! `World::wall_floor`), so "expired" never turns back into "alive" on one side only.
+//! Expiry: a key is gone once the wall clock at which a command runs is past its deadline (as in
+//! Redis 7.0, `now > when`: during the deadline's own millisecond it is still served). The model
+//! removes such a key when a command looks at it and raises `expired_floor`; the simulator never
+//! moves the wall clock back to a time at which a key the server may already have removed would
+//! be alive again (see `Model::deadline_floor`), so "expired" never turns back into "alive" on
+//! one side only.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -59,7 +60,7 @@ pub type KeyState = Option<(Value, Option<i64>)>;
 
 pub struct Model {
     pub dbs: Vec<BTreeMap<Vec<u8>, Entry>>,
-    /// The largest deadline of a key the model saw expire.
+    /// Just past the largest deadline of a key the model saw expire.
     pub expired_floor: i64,
     /// `proto-max-bulk-len`: APPEND and SETRANGE may not grow a string past it.
     pub bulk_bytes_max: usize,
@@ -193,7 +194,7 @@ impl Model {
     fn key_state(&self, db: usize, key: &[u8], wall: i64) -> KeyState {
         self.dbs[db]
             .get(key)
-            .filter(|entry| entry.deadline.is_none_or(|deadline| deadline > wall))
+            .filter(|entry| entry.deadline.is_none_or(|deadline| deadline >= wall))
             .map(|entry| (entry.value.clone(), entry.deadline))
     }
 
@@ -258,11 +259,11 @@ impl Model {
     pub fn live(&mut self, db: usize, key: &[u8], wall: i64) -> Option<&mut Entry> {
         let expired = match self.dbs[db].get(key) {
             None => return None,
-            Some(entry) => entry.deadline.is_some_and(|deadline| deadline <= wall),
+            Some(entry) => entry.deadline.is_some_and(|deadline| deadline < wall),
         };
         if expired {
             let entry = self.dbs[db].remove(key).expect("present");
-            self.expired_floor = self.expired_floor.max(entry.deadline.expect("expired"));
+            self.expired_floor = self.expired_floor.max(entry.deadline.expect("expired") + 1);
             return None;
         }
         self.dbs[db].get_mut(key)
@@ -276,18 +277,19 @@ impl Model {
     pub fn alive_keys(&self, db: usize, wall: i64) -> impl Iterator<Item = &Vec<u8>> {
         self.dbs[db]
             .iter()
-            .filter(move |(_, e)| e.deadline.is_none_or(|d| d > wall))
+            .filter(move |(_, e)| e.deadline.is_none_or(|d| d >= wall))
             .map(|(k, _)| k)
     }
 
-    /// The highest deadline at or before `wall` of any key still in the model: the server may
-    /// already have removed those keys, so the wall clock must not go back below it.
+    /// The earliest wall-clock time the clock may go back to: just past the deadline of every
+    /// key that expired by `wall` (the server may already have removed it, so it must stay
+    /// expired), and of every key the model saw expire.
     pub fn deadline_floor(&self, wall: i64) -> i64 {
         let mut floor = self.expired_floor;
         for db in &self.dbs {
             for entry in db.values() {
-                if let Some(deadline) = entry.deadline.filter(|&d| d <= wall) {
-                    floor = floor.max(deadline);
+                if let Some(deadline) = entry.deadline.filter(|&d| d < wall) {
+                    floor = floor.max(deadline + 1);
                 }
             }
         }

@@ -7,6 +7,9 @@
 //! Expiry follows Redis: lazy (a lookup of an expired key deletes it and finds nothing) and
 //! active (`expire_step`, from the cron, deletes a bounded number of expired keys per call).
 //! Deadlines are wall-clock milliseconds; if the wall clock jumps back, keys simply live longer.
+//! As in Redis 7.0 (`keyIsExpired`: `now > when`), a key is still served during the millisecond
+//! of its deadline and gone after it. (Setting a deadline that is already at or before now is
+//! different: EXPIRE and friends delete the key at once, as Redis's `checkAlreadyExpired` does.)
 //!
 //! # The write path
 //! Every change to a key passes `touched` (or, for whole keyspaces, `flush` and `swap_contents`):
@@ -267,7 +270,7 @@ impl Db {
         }
         self.expires
             .get(key)
-            .is_some_and(|&position| self.ttls.get(position as usize).deadline <= now.as_millis())
+            .is_some_and(|&position| self.ttls.get(position as usize).deadline < now.as_millis())
     }
 
     /// Deletes `key` if its deadline has passed; true if it did.
@@ -434,7 +437,7 @@ impl Db {
             let Some(first) = self.ttls.peek() else {
                 break;
             };
-            if first.deadline > now.as_millis() {
+            if first.deadline >= now.as_millis() {
                 break;
             }
             let key = first.key.clone();
