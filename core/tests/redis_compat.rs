@@ -293,3 +293,97 @@ fn zunion_and_zinter_reply_negative_zero_but_store_zero() {
         b"*4\r\n$1\r\na\r\n$1\r\n0\r\n$1\r\nb\r\n$1\r\n0\r\n"
     );
 }
+
+/// Sends each (command, Redis 7.0's reply) pair in turn; the replies were recorded from a real
+/// redis-server (PTTL values there are a few milliseconds short; here no time passes).
+fn replies_as_redis(client: &mut Client, exchanges: &[(&[&[u8]], &[u8])]) {
+    for (args, expected) in exchanges {
+        let reply = client.call(args);
+        assert_eq!(
+            reply.escape_ascii().to_string(),
+            expected.escape_ascii().to_string(),
+            "{:?}",
+            args.iter()
+                .map(|arg| String::from_utf8_lossy(arg))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn zadd_xx_ch_counts_only_real_changes() {
+    replies_as_redis(
+        &mut Client::new(),
+        &[
+            (&[b"ZADD", b"z", b"1", b"a"], b":1\r\n"),
+            (&[b"ZADD", b"z", b"XX", b"CH", b"1", b"a"], b":0\r\n"),
+            (&[b"ZADD", b"z", b"XX", b"CH", b"2", b"a"], b":1\r\n"),
+            (
+                &[b"ZADD", b"z", b"XX", b"CH", b"2", b"a", b"3", b"b"],
+                b":0\r\n",
+            ),
+            (&[b"ZCARD", b"z"], b":1\r\n"),
+        ],
+    );
+}
+
+#[test]
+fn rename_and_copy_onto_an_existing_key_carry_the_source_ttl_or_none() {
+    replies_as_redis(
+        &mut Client::new(),
+        &[
+            (&[b"SET", b"s", b"v", b"EX", b"100"], b"+OK\r\n"),
+            (&[b"SET", b"t", b"w", b"EX", b"500"], b"+OK\r\n"),
+            (&[b"RENAME", b"s", b"t"], b"+OK\r\n"),
+            (&[b"PTTL", b"t"], b":100000\r\n"),
+            (&[b"SET", b"u", b"x"], b"+OK\r\n"),
+            (&[b"RENAME", b"u", b"t"], b"+OK\r\n"),
+            (&[b"PTTL", b"t"], b":-1\r\n"),
+            (&[b"SET", b"s", b"v", b"EX", b"100"], b"+OK\r\n"),
+            (&[b"COPY", b"s", b"t"], b":0\r\n"),
+            (&[b"COPY", b"s", b"t", b"REPLACE"], b":1\r\n"),
+            (&[b"PTTL", b"t"], b":100000\r\n"),
+            (&[b"SET", b"n", b"nn"], b"+OK\r\n"),
+            (&[b"COPY", b"n", b"t", b"REPLACE"], b":1\r\n"),
+            (&[b"PTTL", b"t"], b":-1\r\n"),
+            (&[b"GET", b"t"], b"$2\r\nnn\r\n"),
+        ],
+    );
+}
+
+#[test]
+fn setrange_and_append_pad_with_zero_bytes() {
+    replies_as_redis(
+        &mut Client::new(),
+        &[
+            (&[b"SETRANGE", b"p", b"3", b"ab"], b":5\r\n"),
+            (&[b"GET", b"p"], b"$5\r\n\x00\x00\x00ab\r\n"),
+            (&[b"APPEND", b"p", b"cd"], b":7\r\n"),
+            (&[b"GET", b"p"], b"$7\r\n\x00\x00\x00abcd\r\n"),
+            (&[b"SETRANGE", b"q", b"0", b""], b":0\r\n"),
+            (&[b"EXISTS", b"q"], b":0\r\n"),
+        ],
+    );
+}
+
+#[test]
+fn expire_options_on_keys_with_and_without_a_ttl() {
+    // No TTL counts as an infinite one: GT never applies to it, LT always does.
+    replies_as_redis(
+        &mut Client::new(),
+        &[
+            (&[b"SET", b"e", b"v"], b"+OK\r\n"),
+            (&[b"EXPIRE", b"e", b"100", b"XX"], b":0\r\n"),
+            (&[b"EXPIRE", b"e", b"100", b"NX"], b":1\r\n"),
+            (&[b"EXPIRE", b"e", b"100", b"NX"], b":0\r\n"),
+            (&[b"EXPIRE", b"e", b"50", b"GT"], b":0\r\n"),
+            (&[b"EXPIRE", b"e", b"200", b"GT"], b":1\r\n"),
+            (&[b"EXPIRE", b"e", b"300", b"LT"], b":0\r\n"),
+            (&[b"EXPIRE", b"e", b"100", b"LT"], b":1\r\n"),
+            (&[b"PERSIST", b"e"], b":1\r\n"),
+            (&[b"EXPIRE", b"e", b"100", b"GT"], b":0\r\n"),
+            (&[b"EXPIRE", b"e", b"100", b"LT"], b":1\r\n"),
+            (&[b"TTL", b"e"], b":100\r\n"),
+        ],
+    );
+}
