@@ -115,10 +115,24 @@ pub fn run(
             Expect::SortedBulks(model.alive_keys(db, wall).cloned().collect())
         }
         "expire" | "pexpire" | "pexpireat" => {
-            let amount = int_arg(&args[2])?;
-            if args.len() > 3 {
-                return Err(SYNTAX);
+            // Redis reads the options before the amount.
+            let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
+            for option in &args[3..] {
+                match &option.to_ascii_uppercase()[..] {
+                    b"NX" => nx = true,
+                    b"XX" => xx = true,
+                    b"GT" => gt = true,
+                    b"LT" => lt = true,
+                    _ => return Err("ERR the simulator sends only NX, XX, GT and LT"),
+                }
             }
+            if nx && (xx || gt || lt) {
+                return Err("ERR NX and XX, GT or LT options at the same time are not compatible");
+            }
+            if gt && lt {
+                return Err("ERR GT and LT options at the same time are not compatible");
+            }
+            let amount = int_arg(&args[2])?;
             let deadline = match name {
                 "expire" => wall + amount * 1000,
                 "pexpire" => wall + amount,
@@ -126,6 +140,15 @@ pub fn run(
             };
             match model.live(db, key, wall) {
                 None => out.int(0),
+                // No TTL counts as an infinite one.
+                Some(entry)
+                    if (nx && entry.deadline.is_some())
+                        || (xx && entry.deadline.is_none())
+                        || (gt && entry.deadline.is_none_or(|current| deadline <= current))
+                        || (lt && entry.deadline.is_some_and(|current| deadline >= current)) =>
+                {
+                    out.int(0)
+                }
                 Some(entry) => {
                     if deadline <= wall {
                         // Redis deletes a key given a deadline in the past at once.

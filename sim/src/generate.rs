@@ -183,7 +183,7 @@ fn keys(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
 }
 
 fn expiry(rng: &mut Rng<'_>, k: Vec<u8>) -> Args {
-    match rng.below(7) {
+    let mut command = match rng.below(7) {
         0 => args(&[b"EXPIRE", &k, &small_int(rng, -1, 5)]),
         1 => args(&[b"PEXPIRE", &k, &small_int(rng, -10, 5000)]),
         // Absolute: the world rewrites the placeholder into wall-clock time when it is sent.
@@ -192,7 +192,15 @@ fn expiry(rng: &mut Rng<'_>, k: Vec<u8>) -> Args {
         4 => args(&[b"PTTL", &k]),
         5 => args(&[b"PERSIST", &k]),
         _ => args(&[b"SET", &k, b"v", b"PX", &small_int(rng, 1, 3000)]),
+    };
+    if command[0].starts_with(b"EXPIRE") || command[0].starts_with(b"PEXPIRE") {
+        // NX, XX, GT, LT: sometimes one, now and then two (some pairs are errors).
+        let options: &[&str] = &["NX", "XX", "GT", "LT", "gt"];
+        for _ in 0..[0, 0, 1, 1, 2][rng.index(5)] {
+            command.push(pick(rng, options));
+        }
     }
+    command
 }
 
 fn zsets(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
