@@ -53,10 +53,10 @@ pub struct Server {
     pub(crate) keyspace: Keyspace,
     /// Settings, counters, time and the random source, shared by every command.
     pub(crate) state: ServerState,
-    pub(crate) clients: Clients,
+    clients: Clients,
     next_client_id: u64,
     /// What commands asked for beyond their replies, not yet delivered.
-    pub(crate) effects: Effects,
+    effects: Effects,
     outputs: VecDeque<Output>,
     /// Connections with complete commands left over from a previous call.
     pending: VecDeque<ConnectionId>,
