@@ -148,10 +148,15 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
             // dirty counter see no change, as in Redis.
             if !flags.incr {
                 ctx.reply.integer(0);
-            } else if let Some(score) = unchanged_incr_score(zset, &flags, pairs) {
-                ctx.reply.double(score);
-            } else {
-                ctx.reply.null();
+                return Ok(());
+            }
+            // INCR has one pair: processed with an increment of 0, or refused.
+            let mut pair = pairs.clone();
+            let score = parse_score(pair.next().expect("a score"))?;
+            let member = pair.next().expect("a member");
+            match zadd_target(&flags, zset.score(member), score) {
+                Ok(Some(unchanged)) => ctx.reply.double(unchanged),
+                Ok(None) | Err(ResultIsNan) => ctx.reply.null(),
             }
             return Ok(());
         }
@@ -176,21 +181,11 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     while let (Some(score), Some(member)) = (pairs.next(), pairs.next()) {
         let score = parse_score(score)?;
         let mut nan = false;
-        let (old, new) = zset.upsert(member, |current| match current {
-            None if flags.xx => None,
-            Some(_) if flags.nx => None,
-            None => Some(score),
-            Some(current) => {
-                let candidate = if flags.incr { current + score } else { score };
-                if candidate.is_nan() {
-                    nan = true;
-                    return None;
-                }
-                if (flags.lt && candidate >= current) || (flags.gt && candidate <= current) {
-                    return None;
-                }
-                Some(candidate)
-            }
+        let (old, new) = zset.upsert(member, |current| {
+            zadd_target(&flags, current, score).unwrap_or_else(|ResultIsNan| {
+                nan = true;
+                None
+            })
         });
         if nan {
             failure = Some("ERR resulting score is not a number (NaN)");
@@ -225,8 +220,32 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     Ok(())
 }
 
+/// An increment made the score NaN: ZADD fails.
+struct ResultIsNan;
+
+/// What ZADD does with one pair given the member's current score: the score to store, or None
+/// when NX, XX, GT or LT leaves the member alone.
+fn zadd_target(
+    flags: &ZaddFlags,
+    current: Option<f64>,
+    score: f64,
+) -> Result<Option<f64>, ResultIsNan> {
+    let Some(current) = current else {
+        return Ok((!flags.xx).then_some(score));
+    };
+    if flags.nx {
+        return Ok(None);
+    }
+    let candidate = if flags.incr { current + score } else { score };
+    if candidate.is_nan() {
+        return Err(ResultIsNan);
+    }
+    let refused = (flags.lt && candidate >= current) || (flags.gt && candidate <= current);
+    Ok((!refused).then_some(candidate))
+}
+
 /// True when ZADD with these flags and (score, member) pairs would add or change a member of
-/// `zset` (scores were checked already).
+/// `zset`, or fail (scores were checked already).
 fn zadd_changes<'a>(
     zset: &ZSet,
     flags: &ZaddFlags,
@@ -236,41 +255,15 @@ fn zadd_changes<'a>(
         let Ok(score) = parse_score(score) else {
             return true;
         };
-        let changes = match zset.score(member) {
-            None => !flags.xx,
-            Some(_) if flags.nx => false,
-            Some(current) => {
-                let candidate = if flags.incr { current + score } else { score };
-                let refused =
-                    (flags.lt && candidate >= current) || (flags.gt && candidate <= current);
-                // NaN fails the command on the write path, as before.
-                candidate.is_nan() || (!refused && candidate != current)
-            }
-        };
-        if changes {
-            return true;
+        let current = zset.score(member);
+        match zadd_target(flags, current, score) {
+            // NaN fails the command on the write path.
+            Err(ResultIsNan) => return true,
+            Ok(Some(new)) if current != Some(new) => return true,
+            Ok(_) => {}
         }
     }
     false
-}
-
-/// What ZADD INCR replies when it changes nothing: the unchanged score when the pair was
-/// processed (an increment of 0), nil when NX, XX, GT or LT refused it.
-fn unchanged_incr_score<'a>(
-    zset: &ZSet,
-    flags: &ZaddFlags,
-    mut pairs: impl Iterator<Item = &'a [u8]>,
-) -> Option<f64> {
-    let (score, member) = (pairs.next()?, pairs.next()?);
-    let current = zset.score(member)?;
-    if flags.nx {
-        return None;
-    }
-    let candidate = current + parse_score(score).ok()?;
-    if (flags.lt && candidate >= current) || (flags.gt && candidate <= current) {
-        return None;
-    }
-    Some(candidate)
 }
 
 /// ZINCRBY key increment member
