@@ -160,7 +160,6 @@ impl Keyspace {
             db,
             args: vec![b"EXEC".to_vec()],
         });
-        propagation.recorded_by_command = true;
     }
 
     /// Changes made to every database so far (Redis's dirty counter).

@@ -43,7 +43,7 @@ pub(crate) fn quit(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandR
 pub(crate) fn reset(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
     let authenticated = ctx.state.config.requirepass.is_none();
     super::forget_session(ctx.keyspace, ctx.session, ctx.id);
-    let connection = ctx.connection();
+    let connection = &mut *ctx.session;
     connection.db = 0;
     connection.resp3 = false;
     connection.name = None;
@@ -80,7 +80,7 @@ pub(crate) fn auth(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     if !check_password(ctx, user, password) {
         return Err(WRONGPASS.into());
     }
-    ctx.connection().authenticated = true;
+    ctx.session.authenticated = true;
     ctx.reply.ok();
     Ok(())
 }
@@ -128,12 +128,12 @@ pub(crate) fn hello(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
         if !check_password(ctx, user, password) {
             return Err(WRONGPASS.into());
         }
-        ctx.connection().authenticated = true;
+        ctx.session.authenticated = true;
     }
-    if !ctx.connection().authenticated {
+    if !ctx.session.authenticated {
         return Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into());
     }
-    let connection = ctx.connection();
+    let connection = &mut *ctx.session;
     if let Some(name) = name {
         connection.name = (!name.is_empty()).then(|| name.to_vec());
     }
@@ -164,7 +164,7 @@ pub(crate) fn hello(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
 /// SELECT index
 pub(crate) fn select(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let index = parse_db_index(ctx, args.next_bytes()?)?;
-    ctx.connection().db = index;
+    ctx.session.db = index;
     ctx.db = index;
     ctx.reply.ok();
     Ok(())
@@ -177,17 +177,17 @@ pub(crate) fn client(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     let arity = |name: &str, ok: bool| if ok { Ok(()) } else { Err(wrong_arity(name)) };
     if is_subcommand(subcommand, "ID") {
         arity("client|id", remaining == 0)?;
-        let id = ctx.connection().client_id;
+        let id = ctx.session.client_id;
         ctx.reply.integer(id as i64);
     } else if is_subcommand(subcommand, "SETNAME") {
         arity("client|setname", remaining == 1)?;
         let name = args.next_bytes()?;
         validate_client_name(name)?;
-        ctx.connection().name = (!name.is_empty()).then(|| name.to_vec());
+        ctx.session.name = (!name.is_empty()).then(|| name.to_vec());
         ctx.reply.ok();
     } else if is_subcommand(subcommand, "GETNAME") {
         arity("client|getname", remaining == 0)?;
-        match ctx.connection().name.clone() {
+        match ctx.session.name.clone() {
             Some(name) => ctx.reply.bulk(&name),
             None => ctx.reply.null(),
         }

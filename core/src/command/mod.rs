@@ -132,10 +132,6 @@ impl Ctx<'_, '_> {
         &mut self.keyspace.dbs[self.db]
     }
 
-    pub(crate) fn connection(&mut self) -> &mut Connection {
-        self.session
-    }
-
     /// Records this command's change as `args` for propagation, instead of the command as it
     /// was sent (for what would not replay alike: relative times, floating point, randomness).
     pub(crate) fn propagate(&mut self, args: &[&[u8]]) {

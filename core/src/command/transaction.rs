@@ -45,15 +45,18 @@ impl Transaction {
     }
 
     /// Queues a resolved command, or says why it cannot be: the queue is bounded in commands
-    /// and in bytes (`bytes_max`, the client's query buffer limit).
+    /// and in bytes (`bytes_max`, the client's query buffer limit), each argument counting its
+    /// bytes and its place in `ranges`, so that many empty arguments are bounded too.
     pub(crate) fn queue(
         &mut self,
         spec: &'static CommandSpec,
         args: Args<'_>,
         bytes_max: usize,
     ) -> Result<(), CommandError> {
-        let bytes: usize = args.iter().map(<[u8]>::len).sum();
-        if self.commands.len() >= QUEUED_COMMANDS_MAX || self.bytes.len() + bytes > bytes_max {
+        const RANGE_BYTES: usize = std::mem::size_of::<(usize, usize)>();
+        let bytes: usize = args.iter().map(|arg| arg.len() + RANGE_BYTES).sum();
+        let queued_bytes = self.bytes.len() + self.ranges.len() * RANGE_BYTES;
+        if self.commands.len() >= QUEUED_COMMANDS_MAX || queued_bytes + bytes > bytes_max {
             return Err(CommandError::owned(format!(
                 "ERR transaction queue is full (at most {QUEUED_COMMANDS_MAX} commands and \
                  {bytes_max} bytes of arguments, the client-query-buffer-limit)"
@@ -80,11 +83,10 @@ impl Transaction {
 
 /// MULTI
 pub(crate) fn multi(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
-    let connection = ctx.connection();
-    if connection.transaction.is_some() {
+    if ctx.session.transaction.is_some() {
         return Err("ERR MULTI calls can not be nested".into());
     }
-    connection.transaction = Some(Box::default());
+    ctx.session.transaction = Some(Box::default());
     ctx.reply.ok();
     Ok(())
 }
@@ -139,22 +141,20 @@ pub(crate) fn abort_exec(ctx: &mut Ctx<'_, '_>, error: &CommandError) {
 
 /// WATCH key [key ...]
 pub(crate) fn watch(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
-    let connection = ctx.connection();
-    if connection.transaction.is_some() {
+    if ctx.session.transaction.is_some() {
         return Err("ERR WATCH inside MULTI is not allowed".into());
     }
     // Once invalidated, EXEC fails whatever else is watched.
-    if !connection.watch_invalidated {
+    if !ctx.session.watch_invalidated {
         let now = ctx.now.wall;
         for key in args.rest() {
-            if ctx.connection().watched.len() >= WATCHED_KEYS_MAX {
+            if ctx.session.watched.len() >= WATCHED_KEYS_MAX {
                 return Err(CommandError::owned(format!(
                     "ERR too many watched keys (at most {WATCHED_KEYS_MAX} per client)"
                 )));
             }
             if ctx.keyspace.dbs[ctx.db].watch(now, key, ctx.id) {
-                let db = ctx.db;
-                ctx.connection().watched.push((db, key.into()));
+                ctx.session.watched.push((ctx.db, key.into()));
             }
         }
     }

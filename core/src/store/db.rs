@@ -154,11 +154,6 @@ impl Db {
             .is_some_and(|watchers| watchers.iter().any(|watcher| watcher.client == client))
     }
 
-    /// Keys watched in this keyspace (not counting how many clients watch each).
-    pub fn watched_keys(&self) -> usize {
-        self.watches.by_key.len()
-    }
-
     /// Starts or stops logging keys deleted by expiry (for propagation as DEL).
     pub fn record_expired(&mut self, on: bool) {
         self.record_expired = on;
