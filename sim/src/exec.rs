@@ -61,7 +61,8 @@ pub fn execute(
                     "multi" | "exec" | "discard" | "watch" | "quit"
                 ) => {}
             Ok(()) => {
-                let bytes: usize = args.iter().map(Vec::len).sum();
+                // The core counts each argument's bytes plus 16 bytes of its bookkeeping.
+                let bytes: usize = args.iter().map(|arg| arg.len() + 16).sum();
                 // An aborted transaction keeps nothing more, and cannot fill up.
                 let full = transaction.queued_bytes + bytes > model.query_buffer_bytes_max;
                 if full && !transaction.aborted {
