@@ -5,4 +5,6 @@ pub mod chunked;
 pub mod db;
 pub mod hashtable;
 pub mod heap;
+pub mod intset;
+pub mod listpack;
 pub mod zset;

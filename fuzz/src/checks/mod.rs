@@ -6,6 +6,8 @@ pub mod avl;
 pub mod book_parser;
 pub mod hashtable;
 pub mod input;
+pub mod intset;
+pub mod listpack;
 pub mod resp_parser;
 pub mod resp_reply;
 pub mod server_commands;
@@ -21,6 +23,8 @@ pub const TARGETS: &[(&str, Run)] = &[
     ("hashtable", hashtable::run),
     ("avl", avl::run),
     ("zset", zset::run),
+    ("listpack", listpack::run),
+    ("intset", intset::run),
     ("ttl_heap", ttl_heap::run),
     ("server_commands", server_commands::run),
     ("book_parser", book_parser::run),
