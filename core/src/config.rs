@@ -34,6 +34,16 @@ pub struct Config {
     pub bind: String,
     /// `loglevel`, reported by CONFIG GET loglevel (the driver does the logging).
     pub loglevel: String,
+    /// `hash-max-listpack-entries` / `-value`: a hash with more fields, or a longer field or
+    /// value, leaves its packed encoding.
+    pub hash_max_listpack_entries: usize,
+    pub hash_max_listpack_value: usize,
+    /// `set-max-intset-entries`: a set of integers with more members leaves its intset.
+    pub set_max_intset_entries: usize,
+    /// `zset-max-listpack-entries` / `-value`: accepted and reported; sorted sets have no
+    /// packed encoding yet.
+    pub zset_max_listpack_entries: usize,
+    pub zset_max_listpack_value: usize,
 }
 
 impl Default for Config {
@@ -54,6 +64,21 @@ impl Default for Config {
             process_id: 0,
             bind: "127.0.0.1".to_string(),
             loglevel: "notice".to_string(),
+            hash_max_listpack_entries: 128,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
+        }
+    }
+}
+
+impl Config {
+    /// When a small hash leaves its packed encoding.
+    pub fn hash_limits(&self) -> crate::store::hash::PackedLimits {
+        crate::store::hash::PackedLimits {
+            entries: self.hash_max_listpack_entries,
+            value_bytes: self.hash_max_listpack_value,
         }
     }
 }

@@ -86,6 +86,13 @@ fn value_stream(value: Value) -> Option<Stream> {
             drop(zset);
             None
         }
+        Value::Hash(table) if is_big(table.len()) => {
+            Some(Box::new((*table).into_values().map(|_| None)))
+        }
+        Value::Set(table) if is_big(table.len()) => {
+            Some(Box::new((*table).into_values().map(|_| None)))
+        }
+        Value::PackedHash(_) | Value::Hash(_) | Value::IntSet(_) | Value::Set(_) => None,
     }
 }
 

@@ -5,6 +5,7 @@
 //! on the book's door: in book mode each RESP type becomes the nearest book tag.
 
 use crate::protocol::book;
+use crate::store::listpack::Entry;
 use crate::util::number::{format_f64, format_i64};
 
 /// Appends encoded replies to `out`. `resp3` is the connection's protocol (HELLO 3 sets it);
@@ -84,6 +85,19 @@ impl<'a> Reply<'a> {
         let mut digits = [0u8; 20];
         let text = integer_text(value, &mut digits);
         self.bulk(text);
+    }
+
+    /// A bulk string holding a packed entry's text (a hash value, a set member).
+    pub fn entry(&mut self, entry: Entry<'_>) {
+        match entry {
+            Entry::Int(value) => self.bulk_integer(value),
+            Entry::Bytes(bytes) => self.bulk(bytes),
+            Entry::Float(_) => {
+                let mut text = Vec::with_capacity(24);
+                entry.write_text(&mut text);
+                self.bulk(&text);
+            }
+        }
     }
 
     /// A missing bulk string: `$-1` in RESP2, `_` in RESP3.

@@ -1,6 +1,10 @@
 //! What a key holds.
 
 use crate::store::bytes::SmallBytes;
+use crate::store::hash::FieldTable;
+use crate::store::intset::IntSet;
+use crate::store::listpack::Listpack;
+use crate::store::set::MemberTable;
 use crate::store::zset::ZSet;
 use crate::util::number::parse_i64;
 
@@ -23,6 +27,14 @@ pub enum Value {
     RawStr(Box<Vec<u8>>),
     /// A sorted set. Boxed: it is big, and strings are the common case.
     ZSet(Box<ZSet>),
+    /// A small hash: field, value, field, value... in one packed array (see `store::hash`).
+    PackedHash(Listpack),
+    /// A big hash.
+    Hash(Box<FieldTable>),
+    /// A small set of integers (see `store::set`).
+    IntSet(IntSet),
+    /// Any other set.
+    Set(Box<MemberTable>),
 }
 
 impl Value {
@@ -41,6 +53,8 @@ impl Value {
         match self {
             Value::Int(_) | Value::Str(_) | Value::RawStr(_) => "string",
             Value::ZSet(_) => "zset",
+            Value::PackedHash(_) | Value::Hash(_) => "hash",
+            Value::IntSet(_) | Value::Set(_) => "set",
         }
     }
 
@@ -53,6 +67,9 @@ impl Value {
             // Our sorted sets are always the tree-and-table structure, which Redis calls
             // `skiplist`; there is no compact small encoding (yet).
             Value::ZSet(_) => "skiplist",
+            Value::PackedHash(_) => "listpack",
+            Value::IntSet(_) => "intset",
+            Value::Hash(_) | Value::Set(_) => "hashtable",
         }
     }
 
@@ -61,7 +78,12 @@ impl Value {
         match self {
             Value::Str(bytes) => Some(bytes.as_bytes()),
             Value::RawStr(bytes) => Some(bytes.as_slice()),
-            Value::Int(_) | Value::ZSet(_) => None,
+            Value::Int(_)
+            | Value::ZSet(_)
+            | Value::PackedHash(_)
+            | Value::Hash(_)
+            | Value::IntSet(_)
+            | Value::Set(_) => None,
         }
     }
 
@@ -73,8 +95,27 @@ impl Value {
     /// event loop (see `Output::Free`).
     pub fn free_effort(&self) -> usize {
         match self {
-            Value::Int(_) | Value::Str(_) | Value::RawStr(_) => 1,
+            // One allocation each.
+            Value::Int(_)
+            | Value::Str(_)
+            | Value::RawStr(_)
+            | Value::PackedHash(_)
+            | Value::IntSet(_) => 1,
             Value::ZSet(zset) => zset.len(),
+            Value::Hash(table) => table.len(),
+            Value::Set(table) => table.len(),
+        }
+    }
+
+    /// Whether this is a collection with nothing in it (a command that emptied one deletes it).
+    pub fn is_empty_collection(&self) -> bool {
+        match self {
+            Value::Int(_) | Value::Str(_) | Value::RawStr(_) => false,
+            Value::ZSet(zset) => zset.is_empty(),
+            Value::PackedHash(packed) => packed.is_empty(),
+            Value::Hash(table) => table.is_empty(),
+            Value::IntSet(ints) => ints.is_empty(),
+            Value::Set(table) => table.is_empty(),
         }
     }
 
@@ -85,6 +126,13 @@ impl Value {
         match self {
             Value::Int(_) | Value::Str(_) | Value::RawStr(_) => {}
             Value::ZSet(zset) => assert!(!zset.is_empty(), "an empty sorted set is deleted"),
+            Value::PackedHash(packed) => {
+                assert!(!packed.is_empty(), "an empty hash is deleted");
+                assert!(packed.len().is_multiple_of(2), "every field has a value");
+            }
+            Value::Hash(table) => assert!(!table.is_empty(), "an empty hash is deleted"),
+            Value::IntSet(ints) => assert!(!ints.is_empty(), "an empty set is deleted"),
+            Value::Set(table) => assert!(!table.is_empty(), "an empty set is deleted"),
         }
     }
 }

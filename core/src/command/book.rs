@@ -7,7 +7,8 @@
 //! takes no pattern, and a wrong argument count is "unknown command.". Names are matched
 //! exactly, as the book does: `GET` is Redis's GET from the table.
 
-use super::zset::{delete_if_empty, zset_or_create};
+use super::delete_if_empty;
+use super::zset::zset_or_create;
 use super::{dispatch, lookup, Ctx};
 use crate::protocol::book::{
     write_arr, write_dbl, write_err, write_int, write_nil, write_str, ERR_ARG, ERR_TYPE,
@@ -124,7 +125,13 @@ fn get(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
         }
         Some(Value::Str(bytes)) => write_str(ctx.reply.out, bytes),
         Some(Value::RawStr(bytes)) => write_str(ctx.reply.out, bytes),
-        Some(Value::ZSet(_)) => return Err((ERR_TYPE, "not a string value")),
+        Some(
+            Value::ZSet(_)
+            | Value::PackedHash(_)
+            | Value::Hash(_)
+            | Value::IntSet(_)
+            | Value::Set(_),
+        ) => return Err((ERR_TYPE, "not a string value")),
     }
     Ok(())
 }

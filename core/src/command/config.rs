@@ -52,6 +52,46 @@ fn fixed(value: &'static str) -> String {
     value.to_string()
 }
 
+/// Parameters that set one field, each under every name given (Redis's name, then the name
+/// it had before 7.0).
+macro_rules! field_parameters {
+    ($($field:ident, $parse:ident, [$($name:literal),+];)*) => {
+        [$($(
+            Parameter {
+                name: $name,
+                get: |config| config.$field.to_string(),
+                set: |config, text| {
+                    config.$field = $parse(text)?;
+                    Ok(())
+                },
+                mutable: true,
+            },
+        )+)*]
+    };
+}
+
+/// When small collections leave their packed encodings: Redis's names and units, with the
+/// older `ziplist` names as aliases (clients and Redis's own tests still use them).
+static ENCODING_PARAMETERS: [Parameter; 9] = field_parameters![
+    hash_max_listpack_entries, parse_size, ["hash-max-listpack-entries", "hash-max-ziplist-entries"];
+    hash_max_listpack_value, parse_memory, ["hash-max-listpack-value", "hash-max-ziplist-value"];
+    set_max_intset_entries, parse_size, ["set-max-intset-entries"];
+    zset_max_listpack_entries, parse_size, ["zset-max-listpack-entries", "zset-max-ziplist-entries"];
+    zset_max_listpack_value, parse_memory, ["zset-max-listpack-value", "zset-max-ziplist-value"];
+];
+
+/// A count Redis reads as a `long` of at least 0.
+fn parse_size(text: &str) -> Result<usize, &'static str> {
+    let value: i64 = parse_number(text)?;
+    usize::try_from(value)
+        .map_err(|_| "argument must be between 0 and 9223372036854775807 inclusive")
+}
+
+/// Every parameter.
+fn parameters() -> impl Iterator<Item = &'static Parameter> {
+    PARAMETERS.iter().chain(ENCODING_PARAMETERS.iter())
+}
+
 static PARAMETERS: &[Parameter] = &[
     Parameter {
         name: "appendonly",
@@ -251,8 +291,7 @@ pub(crate) fn config(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
             return Err(wrong_arity("config|get"));
         }
         let patterns: Vec<&[u8]> = args.rest().collect();
-        let matched: Vec<&Parameter> = PARAMETERS
-            .iter()
+        let matched: Vec<&Parameter> = parameters()
             .filter(|parameter| {
                 patterns
                     .iter()
@@ -289,7 +328,7 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult 
     while args.remaining() > 0 {
         let name = String::from_utf8_lossy(args.next_bytes()?).to_ascii_lowercase();
         let value = String::from_utf8_lossy(args.next_bytes()?).into_owned();
-        let Some(parameter) = PARAMETERS.iter().find(|parameter| parameter.name == name) else {
+        let Some(parameter) = parameters().find(|parameter| parameter.name == name) else {
             return Err(CommandError::owned(format!(
                 "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
             )));
@@ -314,8 +353,7 @@ impl Config {
     /// (immutable parameters included). The error says why the value was refused.
     pub fn set_parameter(&mut self, name: &str, value: &str) -> Result<(), String> {
         let name = name.to_ascii_lowercase();
-        let parameter = PARAMETERS
-            .iter()
+        let parameter = parameters()
             .find(|parameter| parameter.name == name)
             .ok_or_else(|| format!("Bad directive or wrong number of arguments: '{name}'"))?;
         (parameter.set)(self, value).map_err(|reason| format!("'{name}': {reason}"))
@@ -323,6 +361,6 @@ impl Config {
 
     /// Every parameter's redis.conf name.
     pub fn parameter_names() -> impl Iterator<Item = &'static str> {
-        PARAMETERS.iter().map(|parameter| parameter.name)
+        parameters().map(|parameter| parameter.name)
     }
 }

@@ -6,9 +6,12 @@ mod book;
 mod config;
 mod connection;
 mod expire;
+mod hash;
 mod info;
 mod keys;
+mod sample;
 mod server;
+mod set;
 mod strings;
 mod table;
 mod transaction;
@@ -27,6 +30,7 @@ use crate::reply::Reply;
 use crate::state::ServerState;
 use crate::store::db::Db;
 use crate::time::Now;
+use crate::value::Value;
 
 pub(crate) use args::ArgCursor;
 pub(crate) use book::dispatch_book;
@@ -149,6 +153,15 @@ impl Ctx<'_, '_> {
         all.push((self.id, &*self.session));
         all.sort_unstable_by_key(|(_, connection)| connection.client_id);
         all
+    }
+}
+
+/// Deletes `key` if its collection became empty (Redis never keeps an empty collection).
+pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) {
+    let now = ctx.now.wall;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
+    if db.get(now, key).is_some_and(Value::is_empty_collection) {
+        db.remove(now, key);
     }
 }
 

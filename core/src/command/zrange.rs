@@ -4,7 +4,8 @@
 use std::cmp::Ordering;
 
 use super::args::is_option;
-use super::zset::{delete_if_empty, read_zset, reply_member, write_zset};
+use super::delete_if_empty;
+use super::zset::{read_zset, reply_member, write_zset};
 use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX};
 use crate::store::avl::NodeId;
 use crate::store::bytes::SmallBytes;

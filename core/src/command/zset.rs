@@ -3,8 +3,9 @@
 
 use super::args::is_option;
 use super::keys::{parse_cursor, ScanOptions};
+use super::sample;
 use super::{
-    ArgCursor, CommandError, CommandResult, Ctx, NOT_FLOAT, NOT_INTEGER, SYNTAX, WRONGTYPE,
+    delete_if_empty, ArgCursor, CommandError, CommandResult, Ctx, NOT_FLOAT, SYNTAX, WRONGTYPE,
 };
 use crate::reply::Reply;
 use crate::store::db::Db;
@@ -59,15 +60,6 @@ pub(crate) fn zset_or_create<'d>(
     }
 }
 
-/// Deletes `key` if its sorted set became empty (Redis never keeps empty collections).
-pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) {
-    let now = ctx.now.wall;
-    let db = &mut ctx.keyspace.dbs[ctx.db];
-    if matches!(db.get(now, key), Some(Value::ZSet(zset)) if zset.is_empty()) {
-        db.remove(now, key);
-    }
-}
-
 /// A score argument as ZADD and ZINCRBY take it.
 fn parse_score(bytes: &[u8]) -> Result<f64, CommandError> {
     parse_f64(bytes).ok_or(CommandError::from(NOT_FLOAT))
@@ -83,9 +75,6 @@ pub(crate) fn reply_member(reply: &mut Reply<'_>, member: &[u8], score: Option<f
         reply.double(score);
     }
 }
-
-/// Most members one ZRANDMEMBER may return (with repeats for a negative count).
-const RANDOM_MEMBERS_MAX: u64 = 10_000_000;
 
 #[derive(Default)]
 struct ZaddFlags {
@@ -433,24 +422,7 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
     let key = args.next_bytes()?;
     let count = match args.remaining() {
         0 => None,
-        _ => {
-            let count = parse_i64(args.next_bytes()?).ok_or(CommandError::from(NOT_INTEGER))?;
-            if count == i64::MIN {
-                return Err(
-                    "ERR value is out of range, value must between -9223372036854775807 and \
-                     9223372036854775807"
-                        .into(),
-                );
-            }
-            // Redis builds a reply of |count| elements even for a huge negative count; one
-            // command must not be able to ask for gigabytes, so the count is bounded here.
-            if count.unsigned_abs() > RANDOM_MEMBERS_MAX {
-                return Err(CommandError::owned(format!(
-                    "ERR count is out of range, must be at most {RANDOM_MEMBERS_MAX} in absolute value"
-                )));
-            }
-            Some(count)
-        }
+        _ => Some(sample::parse_count(args.next_bytes()?)?),
     };
     let with_scores = match args.remaining() {
         0 => false,
@@ -477,23 +449,7 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
         ctx.reply.array(0);
         return Ok(());
     };
-    let len = zset.len();
-    let ranks: Vec<usize> = if count < 0 {
-        (0..count.unsigned_abs())
-            .map(|_| (ctx.state.random.next_u64() % len as u64) as usize)
-            .collect()
-    } else if count as usize >= len {
-        (0..len).collect()
-    } else {
-        // A partial Fisher-Yates shuffle of the ranks picks `count` distinct members.
-        let mut ranks: Vec<usize> = (0..len).collect();
-        for index in 0..count as usize {
-            let pick = index + (ctx.state.random.next_u64() % (len - index) as u64) as usize;
-            ranks.swap(index, pick);
-        }
-        ranks.truncate(count as usize);
-        ranks
-    };
+    let ranks = sample::positions(&mut ctx.state.random, zset.len(), count);
     let pairs = with_scores && ctx.reply.resp3;
     ctx.reply.array(if with_scores && !pairs {
         ranks.len() * 2

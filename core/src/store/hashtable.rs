@@ -230,7 +230,7 @@ impl<V> HashTable<V> {
     /// it. Every key present for the whole scan is returned at least once even if the table resizes
     /// between calls; keys may be returned more than once. While rehashing, one step visits a bucket of
     /// the smaller table and every bucket of the larger table that expands from it.
-    pub fn scan(&self, cursor: u64, mut visit: impl FnMut(&[u8], &V)) -> u64 {
+    pub fn scan<'t>(&'t self, cursor: u64, mut visit: impl FnMut(&'t [u8], &'t V)) -> u64 {
         if self.is_empty() {
             return 0;
         }
@@ -497,7 +497,12 @@ impl<V> HashTable<V> {
         self.finish_rehash_if_done();
     }
 
-    fn visit_bucket(&self, table: usize, index: usize, visit: &mut impl FnMut(&[u8], &V)) {
+    fn visit_bucket<'t>(
+        &'t self,
+        table: usize,
+        index: usize,
+        visit: &mut impl FnMut(&'t [u8], &'t V),
+    ) {
         let mut link = self.tables[table][index];
         while let Some(slot) = slot_of(link) {
             let node = &self.nodes[slot];
@@ -514,6 +519,27 @@ fn next_cursor(cursor: u64, mask: u64) -> u64 {
         .reverse_bits()
         .wrapping_add(1)
         .reverse_bits()
+}
+
+impl<V: Clone> Clone for HashTable<V> {
+    /// An equal table with the same seed, built by inserting every entry (COPY of a hash or set).
+    fn clone(&self) -> Self {
+        let mut copy = HashTable::new(self.seed);
+        for (key, value) in self.iter() {
+            copy.insert(key, value.clone());
+        }
+        copy
+    }
+}
+
+impl<V: PartialEq> PartialEq for HashTable<V> {
+    /// The same entries, whatever their order.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .all(|(key, value)| other.get(key) == Some(value))
+    }
 }
 
 impl<V: fmt::Debug> fmt::Debug for HashTable<V> {

@@ -1,0 +1,205 @@
+//! Hashes: a map from field to value, in one of two encodings, as in Redis.
+//!
+//! - Small: one `Listpack` holding field, value, field, value... Lookups scan it; an HSET of a
+//!   new field appends. For a few dozen short fields this is faster than hashing and costs a
+//!   few bytes per field instead of a node each.
+//! - Big: our `HashTable`, field -> value. A hash moves there, for good, once it has more than
+//!   `hash-max-listpack-entries` fields or is given a field or value longer than
+//!   `hash-max-listpack-value` bytes (Redis never converts back either).
+//!
+//! `Value` holds the two encodings as two kinds (`PackedHash`, `Hash`) so that it stays 24
+//! bytes; `HashRef` reads either, `HashMut` changes either and converts when a limit is crossed.
+
+use crate::store::bytes::SmallBytes;
+use crate::store::hashtable::HashTable;
+use crate::store::listpack::{Entry, Listpack};
+use crate::value::Value;
+
+/// The big encoding: field -> value.
+pub type FieldTable = HashTable<SmallBytes>;
+
+/// When a small encoding must become the big one: more than `entries` elements, or an element
+/// longer than `value_bytes` (`*-max-listpack-entries` and `*-max-listpack-value`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PackedLimits {
+    pub entries: usize,
+    pub value_bytes: usize,
+}
+
+impl PackedLimits {
+    pub fn fits(&self, bytes: &[u8]) -> bool {
+        bytes.len() <= self.value_bytes
+    }
+}
+
+/// A hash to read, whichever its encoding.
+#[derive(Clone, Copy)]
+pub enum HashRef<'a> {
+    Packed(&'a Listpack),
+    Table(&'a FieldTable),
+}
+
+impl<'a> HashRef<'a> {
+    /// The hash in `value`, if it holds one.
+    pub fn of(value: &'a Value) -> Option<HashRef<'a>> {
+        match value {
+            Value::PackedHash(packed) => Some(HashRef::Packed(packed)),
+            Value::Hash(table) => Some(HashRef::Table(table)),
+            _ => None,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            HashRef::Packed(packed) => packed.len() / 2,
+            HashRef::Table(table) => table.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, field: &[u8]) -> Option<Entry<'a>> {
+        match *self {
+            HashRef::Packed(packed) => {
+                let at = packed.find(&Entry::from_bytes(field), 2)?;
+                let (_, value_at) = packed.entry(at);
+                Some(packed.entry(value_at).0)
+            }
+            HashRef::Table(table) => table.get(field).map(|value| Entry::Bytes(value)),
+        }
+    }
+
+    /// Every (field, value) pair: in insertion order for a small hash, slab order for a big one.
+    pub fn pairs(&self) -> Vec<(Entry<'a>, Entry<'a>)> {
+        match *self {
+            HashRef::Packed(packed) => {
+                let mut entries = packed.iter();
+                let mut pairs = Vec::with_capacity(packed.len() / 2);
+                while let (Some(field), Some(value)) = (entries.next(), entries.next()) {
+                    pairs.push((field, value));
+                }
+                pairs
+            }
+            HashRef::Table(table) => table
+                .iter()
+                .map(|(field, value)| (Entry::Bytes(field), Entry::Bytes(value)))
+                .collect(),
+        }
+    }
+
+    /// Pair number `index` (below `len()`): O(1) for a big hash, a scan for a small one.
+    pub fn pair_at(&self, index: usize) -> (Entry<'a>, Entry<'a>) {
+        match *self {
+            HashRef::Packed(packed) => {
+                let mut entries = packed.iter().skip(index * 2);
+                let field = entries.next().expect("index < len");
+                let value = entries.next().expect("a field has a value");
+                (field, value)
+            }
+            HashRef::Table(table) => {
+                let (field, value) = table.entry_at(index).expect("index < len");
+                (Entry::Bytes(field), Entry::Bytes(value))
+            }
+        }
+    }
+
+    /// One HSCAN step: a small hash is returned whole with cursor 0, as Redis does.
+    pub fn scan(&self, cursor: u64, mut visit: impl FnMut(Entry<'a>, Entry<'a>)) -> u64 {
+        match *self {
+            HashRef::Packed(_) => {
+                for (field, value) in self.pairs() {
+                    visit(field, value);
+                }
+                0
+            }
+            HashRef::Table(table) => table.scan(cursor, |field, value| {
+                visit(Entry::Bytes(field), Entry::Bytes(value))
+            }),
+        }
+    }
+}
+
+/// A hash to change, whichever its encoding; converts it to the big encoding when a change
+/// would cross the limits.
+pub struct HashMut<'a> {
+    value: &'a mut Value,
+}
+
+impl<'a> HashMut<'a> {
+    /// The hash in `value`, if it holds one.
+    pub fn of(value: &'a mut Value) -> Option<HashMut<'a>> {
+        matches!(value, Value::PackedHash(_) | Value::Hash(_)).then_some(HashMut { value })
+    }
+
+    pub fn get(&self) -> HashRef<'_> {
+        HashRef::of(self.value).expect("a hash")
+    }
+
+    /// Converts to the big encoding first if writing `field` and `value` as a new or changed
+    /// pair could leave the limits behind.
+    fn make_room(&mut self, field: &[u8], value: &[u8], limits: PackedLimits, seed: u64) {
+        if let Value::PackedHash(packed) = &*self.value {
+            let too_long = !limits.fits(field) || !limits.fits(value);
+            if too_long || packed.len() / 2 >= limits.entries {
+                self.convert(seed);
+            }
+        }
+    }
+
+    /// Moves a small hash to the big encoding.
+    pub fn convert(&mut self, seed: u64) {
+        let Value::PackedHash(packed) = &*self.value else {
+            return;
+        };
+        let mut table = FieldTable::new(seed);
+        let mut entries = packed.iter();
+        let mut text = Vec::new();
+        while let (Some(field), Some(value)) = (entries.next(), entries.next()) {
+            text.clear();
+            value.write_text(&mut text);
+            table.insert(&field.to_vec(), SmallBytes::new(&text));
+        }
+        *self.value = Value::Hash(Box::new(table));
+    }
+
+    /// Sets `field` to `value`; true if the field is new. A small hash moves to the big
+    /// encoding when the field or value is too long, or when a new field would be one too many.
+    pub fn set(&mut self, field: &[u8], value: &[u8], limits: PackedLimits, seed: u64) -> bool {
+        if let Value::PackedHash(packed) = &mut *self.value {
+            let fits = limits.fits(field) && limits.fits(value);
+            if fits {
+                if let Some(at) = packed.find(&Entry::from_bytes(field), 2) {
+                    let (_, value_at) = packed.entry(at);
+                    packed.replace(value_at, Entry::from_bytes(value));
+                    return false;
+                }
+                if packed.len() / 2 < limits.entries {
+                    packed.push_all(&[Entry::from_bytes(field), Entry::from_bytes(value)]);
+                    return true;
+                }
+            }
+        }
+        self.make_room(field, value, limits, seed);
+        match &mut *self.value {
+            Value::Hash(table) => table.insert(field, SmallBytes::new(value)).is_none(),
+            _ => unreachable!("make_room leaves a big hash"),
+        }
+    }
+
+    /// Removes `field`; true if it was there. The caller deletes a hash left empty.
+    pub fn remove(&mut self, field: &[u8]) -> bool {
+        match &mut *self.value {
+            Value::PackedHash(packed) => match packed.find(&Entry::from_bytes(field), 2) {
+                Some(at) => {
+                    packed.remove(at, 2);
+                    true
+                }
+                None => false,
+            },
+            Value::Hash(table) => table.remove(field).is_some(),
+            _ => unreachable!("HashMut holds a hash"),
+        }
+    }
+}
