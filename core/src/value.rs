@@ -107,6 +107,24 @@ impl Value {
         }
     }
 
+    /// Bytes this value holds outside its own 24, roughly: what MEMORY USAGE adds to a key's
+    /// node. Tables count their nodes and buckets, not the heap blocks of long members.
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Value::Int(_) => 0,
+            Value::Str(bytes) => match bytes {
+                SmallBytes::Inline { .. } => 0,
+                SmallBytes::Heap(bytes) => bytes.len(),
+            },
+            Value::RawStr(bytes) => std::mem::size_of::<Vec<u8>>() + bytes.capacity(),
+            Value::ZSet(zset) => zset.memory_bytes(),
+            Value::PackedHash(packed) => packed.bytes_len(),
+            Value::Hash(table) => table.memory_bytes(),
+            Value::IntSet(ints) => ints.bytes_len(),
+            Value::Set(table) => table.memory_bytes(),
+        }
+    }
+
     /// Whether this is a collection with nothing in it (a command that emptied one deletes it).
     pub fn is_empty_collection(&self) -> bool {
         match self {

@@ -270,7 +270,7 @@ static PARAMETERS: &[Parameter] = &[
         get: |_| fixed(""),
         // Accepted and ignored: there is no snapshotting to schedule.
         set: |_, _| Ok(()),
-        mutable: false,
+        mutable: true,
     },
     Parameter {
         name: "timeout",

@@ -4,15 +4,15 @@
 use super::args::is_option;
 use super::keys::{parse_cursor, ScanOptions};
 use super::{
-    delete_if_empty, sample, ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX,
-    WRONGTYPE,
+    delete_if_empty, sample, ArgCursor, CommandError, CommandResult, Ctx, NOT_FLOAT, NOT_INTEGER,
+    SYNTAX, WRONGTYPE,
 };
 use crate::store::db::Db;
 use crate::store::hash::{HashMut, HashRef};
 use crate::store::listpack::{Entry, Listpack};
 use crate::time::UnixMillis;
 use crate::util::glob::glob_match;
-use crate::util::number::{incr_by_float, parse_i64};
+use crate::util::number::{incr_by_float, parse_i64, IncrByFloatError};
 use crate::value::Value;
 
 /// The hash at `key`, or None if missing; WRONGTYPE for other types.
@@ -271,8 +271,10 @@ pub(crate) fn hincrbyfloat(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> C
     let increment = args.next_bytes()?;
     // Redis reads the increment before it looks at the hash.
     let mut text = Vec::with_capacity(32);
-    incr_by_float(b"0", increment, &mut text)
-        .map_err(|error| CommandError::owned(format!("ERR {}", error.message())))?;
+    incr_by_float(b"0", increment, &mut text).map_err(|error| match error {
+        IncrByFloatError::NotAFloat => CommandError::from(NOT_FLOAT),
+        IncrByFloatError::NanOrInfinity => CommandError::from("ERR value is NaN or Infinity"),
+    })?;
     let now = ctx.now.wall;
     let db = &mut ctx.keyspace.dbs[ctx.db];
     let current = read_hash(db, now, key)?
@@ -281,9 +283,7 @@ pub(crate) fn hincrbyfloat(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> C
     text.clear();
     incr_by_float(current.as_deref().unwrap_or(b"0"), increment, &mut text).map_err(|error| {
         match error {
-            crate::util::number::IncrByFloatError::NotAFloat => {
-                CommandError::from("ERR hash value is not a float")
-            }
+            IncrByFloatError::NotAFloat => CommandError::from("ERR hash value is not a float"),
             other => CommandError::owned(format!("ERR {}", other.message())),
         }
     })?;
@@ -307,7 +307,8 @@ pub(crate) fn hrandfield(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Com
         1 if is_option(args.next_bytes()?, "WITHVALUES") => true,
         _ => return Err(SYNTAX.into()),
     };
-    if with_values && count.is_some_and(|count| count < -(i64::MAX / 2)) {
+    if with_values && count.is_some_and(|count| !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count))
+    {
         return Err("ERR value is out of range".into());
     }
     let now = ctx.now.wall;

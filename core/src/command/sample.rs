@@ -8,9 +8,10 @@ use rand_core::Rng;
 use super::{CommandError, NOT_INTEGER};
 use crate::util::number::parse_i64;
 
-/// Most elements one random pick may return (with repeats for a negative count). Redis builds
-/// a reply of |count| elements whatever the count; one command must not be able to ask for
-/// gigabytes, so the count is bounded here.
+/// Most elements one random pick with a negative count (repeats allowed) may return. Redis
+/// builds a reply of |count| elements for any negative count; one command must not be able to
+/// ask for gigabytes, so such counts are bounded here. A positive count returns at most the
+/// whole collection, and any is accepted, as in Redis.
 const PICKS_MAX: u64 = 10_000_000;
 
 /// The count of ZRANDMEMBER, HRANDFIELD and SRANDMEMBER: any integer but `i64::MIN`; negative
@@ -24,9 +25,9 @@ pub(crate) fn parse_count(bytes: &[u8]) -> Result<i64, CommandError> {
                 .into(),
         );
     }
-    if count.unsigned_abs() > PICKS_MAX {
+    if count < 0 && count.unsigned_abs() > PICKS_MAX {
         return Err(CommandError::owned(format!(
-            "ERR count is out of range, must be at most {PICKS_MAX} in absolute value"
+            "ERR value is out of range, the count must be at most {PICKS_MAX} in absolute value"
         )));
     }
     Ok(count)
@@ -114,7 +115,7 @@ mod tests {
     #[test]
     fn counts_are_bounded() {
         assert!(parse_count(b"-9223372036854775808").is_err());
-        assert!(parse_count(b"10000001").is_err());
+        assert_eq!(parse_count(b"10000001").ok(), Some(10_000_001));
         assert!(parse_count(b"-10000001").is_err());
         assert_eq!(parse_count(b"-10000000").ok(), Some(-10_000_000));
         assert!(parse_count(b"x").is_err());

@@ -3,9 +3,7 @@
 
 use super::args::is_option;
 use super::keys::{parse_cursor, ScanOptions};
-use super::{
-    delete_if_empty, sample, ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, WRONGTYPE,
-};
+use super::{delete_if_empty, sample, ArgCursor, CommandError, CommandResult, Ctx, WRONGTYPE};
 use crate::store::db::Db;
 use crate::store::intset::IntSet;
 use crate::store::listpack::Entry;
@@ -171,13 +169,11 @@ pub(crate) fn spop(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     let key = args.next_bytes()?;
     let count = match args.remaining() {
         0 => None,
-        1 => {
-            let count = parse_i64(args.next_bytes()?).ok_or(CommandError::from(NOT_INTEGER))?;
-            if count < 0 {
-                return Err("ERR value is out of range, must be positive".into());
-            }
-            Some(count)
-        }
+        // Redis says the same of a count that is not a number.
+        1 => match parse_i64(args.next_bytes()?) {
+            Some(count) if count >= 0 => Some(count),
+            _ => return Err("ERR value is out of range, must be positive".into()),
+        },
         _ => return Err(super::SYNTAX.into()),
     };
     let now = ctx.now.wall;
@@ -241,7 +237,10 @@ pub(crate) fn smove(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
     );
     let db = &mut ctx.keyspace.dbs[ctx.db];
     let in_source = read_set(db, now, source)?.map(|set| set.contains(member));
-    read_set(db, now, destination)?;
+    // A missing source moves nothing whatever the destination holds, as in Redis.
+    if in_source.is_some() {
+        read_set(db, now, destination)?;
+    }
     let Some(true) = in_source else {
         ctx.reply.integer(0);
         return Ok(());
@@ -255,12 +254,18 @@ pub(crate) fn smove(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
         .remove(member);
     delete_if_empty(ctx, source);
     let db = &mut ctx.keyspace.dbs[ctx.db];
-    if read_set(db, now, destination)?.is_none() {
-        db.set(now, destination, empty_for(member, seed), false);
+    match read_set(db, now, destination)? {
+        // Already there: the destination is not written to (WATCH sees no change).
+        Some(set) if set.contains(member) => {}
+        found => {
+            if found.is_none() {
+                db.set(now, destination, empty_for(member, seed), false);
+            }
+            write_set(db, now, destination)?
+                .expect("the destination exists now")
+                .add(member, intset_max, seed);
+        }
     }
-    write_set(db, now, destination)?
-        .expect("the destination exists now")
-        .add(member, intset_max, seed);
     ctx.reply.integer(1);
     Ok(())
 }
@@ -419,10 +424,10 @@ pub(crate) fn sdiffstore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Com
 
 /// SINTERCARD numkeys key [key ...] [LIMIT limit]
 pub(crate) fn sintercard(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
-    let count = parse_i64(args.next_bytes()?).ok_or(CommandError::from(NOT_INTEGER))?;
-    if count < 1 {
-        return Err("ERR numkeys should be greater than 0".into());
-    }
+    let count = match parse_i64(args.next_bytes()?) {
+        Some(count) if count > 0 => count,
+        _ => return Err("ERR numkeys should be greater than 0".into()),
+    };
     if count as usize > args.remaining() {
         return Err("ERR Number of keys can't be greater than number of args".into());
     }
@@ -433,14 +438,10 @@ pub(crate) fn sintercard(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Com
     while args.remaining() > 0 {
         let option = args.next_bytes()?;
         if is_option(option, "LIMIT") && args.remaining() > 0 {
-            let value = parse_i64(args.next_bytes()?).ok_or(CommandError::from(NOT_INTEGER))?;
-            if value < 0 {
-                return Err("ERR LIMIT can't be negative".into());
-            }
-            limit = if value == 0 {
-                usize::MAX
-            } else {
-                value as usize
+            limit = match parse_i64(args.next_bytes()?) {
+                Some(0) => usize::MAX,
+                Some(value) if value > 0 => value as usize,
+                _ => return Err("ERR LIMIT can't be negative".into()),
             };
         } else {
             return Err(super::SYNTAX.into());

@@ -116,6 +116,7 @@ const COMMAND_SUBCOMMANDS: &[Subcommand] = &[
 ];
 const CONFIG_SUBCOMMANDS: &[Subcommand] = &[sub("GET", -3), sub("RESETSTAT", 2), sub("SET", -4)];
 const FUNCTION_SUBCOMMANDS: &[Subcommand] = &[sub("FLUSH", -2), sub("LIST", -2)];
+const MEMORY_SUBCOMMANDS: &[Subcommand] = &[sub("HELP", 2), sub("USAGE", -3)];
 const OBJECT_SUBCOMMANDS: &[Subcommand] = &[
     sub("ENCODING", 3),
     sub("FREQ", 3),
@@ -238,6 +239,10 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         info::info,
     ),
     spec("keys", 2, R, NO_KEYS, keys::keys),
+    container(
+        spec("memory", -2, R, NO_KEYS, keys::memory),
+        MEMORY_SUBCOMMANDS,
+    ),
     spec("mget", -2, RF, ALL_KEYS, strings::mget),
     spec("move", 3, WF, KEY1, keys::move_key),
     spec("mset", -3, WD, PAIRS, strings::mset),
@@ -336,8 +341,10 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("zdiffstore", -4, WD, STORE_NUMKEYS, zsetops::zdiffstore),
     spec("zincrby", 4, WDF, KEY1, zset::zincrby),
     spec("zinter", -3, R, NUMKEYS, zsetops::zinter),
+    spec("zintercard", -3, R, NUMKEYS, zsetops::zintercard),
     spec("zinterstore", -4, WD, STORE_NUMKEYS, zsetops::zinterstore),
     spec("zlexcount", 4, RF, KEY1, zrange::zlexcount),
+    spec("zmpop", -4, W, NUMKEYS, zset::zmpop),
     spec("zmscore", -3, RF, KEY1, zset::zmscore),
     spec("zpopmax", -2, WF, KEY1, zset::zpopmax),
     spec("zpopmin", -2, WF, KEY1, zset::zpopmin),

@@ -392,8 +392,20 @@ fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, max: bool) -> Co
         ctx.reply.array(0);
         return Ok(());
     }
-    let zset = write_zset(db, now, key)?.expect("read above");
-    let take = count.unwrap_or(1).min(zset.len());
+    pop_members(ctx, key, count.unwrap_or(1), max, pairs);
+    Ok(())
+}
+
+/// Pops up to `count` members of the live sorted set at `key` from the low (or `max`: high)
+/// end, replying with them as member, score (`pairs`: as [member, score] arrays), and deletes
+/// the key if it is left empty.
+fn pop_members(ctx: &mut Ctx<'_, '_>, key: &[u8], count: usize, max: bool, pairs: bool) {
+    let now = ctx.now.wall;
+    let zset = write_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)
+        .ok()
+        .flatten()
+        .expect("the caller found a sorted set");
+    let take = count.min(zset.len());
     ctx.reply.array(if pairs { take } else { take * 2 });
     for _ in 0..take {
         let node = if max { zset.last() } else { zset.first() }.expect("take <= len");
@@ -402,6 +414,51 @@ fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, max: bool) -> Co
         reply_member(ctx.reply, &item.member, Some(item.score), pairs);
     }
     delete_if_empty(ctx, key);
+}
+
+/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first of the keys that
+/// holds a sorted set; a null array when none does.
+pub(crate) fn zmpop(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let count = match parse_i64(args.next_bytes()?) {
+        Some(count) if count > 0 => count,
+        _ => return Err("ERR numkeys should be greater than 0".into()),
+    };
+    if count as usize >= args.remaining() {
+        return Err(SYNTAX.into());
+    }
+    let keys: Vec<&[u8]> = (0..count)
+        .map(|_| args.next_bytes())
+        .collect::<Result<_, _>>()?;
+    let end = args.next_bytes()?;
+    let max = if is_option(end, "MAX") {
+        true
+    } else if is_option(end, "MIN") {
+        false
+    } else {
+        return Err(SYNTAX.into());
+    };
+    let mut take = 1;
+    match args.remaining() {
+        0 => {}
+        2 if is_option(args.next_bytes()?, "COUNT") => {
+            take = match parse_i64(args.next_bytes()?) {
+                Some(take) if take > 0 => take as usize,
+                _ => return Err("ERR count should be greater than 0".into()),
+            };
+        }
+        _ => return Err(SYNTAX.into()),
+    }
+    let now = ctx.now.wall;
+    for key in keys {
+        if read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?.is_some() {
+            ctx.reply.array(2);
+            ctx.reply.bulk(key);
+            // Pairs in RESP2 too, unlike ZPOPMIN.
+            pop_members(ctx, key, take, max, true);
+            return Ok(());
+        }
+    }
+    ctx.reply.null_array();
     Ok(())
 }
 
@@ -429,7 +486,8 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
         1 if is_option(args.next_bytes()?, "WITHSCORES") => true,
         _ => return Err(SYNTAX.into()),
     };
-    if with_scores && count.is_some_and(|count| count < -(i64::MAX / 2)) {
+    if with_scores && count.is_some_and(|count| !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count))
+    {
         return Err("ERR value is out of range".into());
     }
     let now = ctx.now.wall;

@@ -2,16 +2,20 @@
 
 use super::args::is_option;
 use super::zrange::store_result;
-use super::zset::{read_zset, reply_member};
-use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX};
+use super::zset::reply_member;
+use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX, WRONGTYPE};
+use crate::store::set::SetRef;
 use crate::store::zset::ZSet;
 use crate::util::number::{parse_f64, parse_i64};
+use crate::value::Value;
 use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Operation {
     Union,
     Inter,
+    /// ZINTERCARD: the intersection's size, up to a LIMIT.
+    InterCard,
     Diff,
 }
 
@@ -75,23 +79,25 @@ fn operation_generic(
     // Redis checks the inputs' types before it parses the options.
     let now = ctx.now.wall;
     for key in &keys {
-        read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?;
+        match ctx.keyspace.dbs[ctx.db].get(now, key) {
+            None | Some(Value::ZSet(_)) => {}
+            Some(value) if SetRef::of(value).is_some() => {}
+            Some(_) => return Err(WRONGTYPE.into()),
+        }
     }
     let mut weights = vec![1.0; count];
+    let takes_weights = matches!(operation, Operation::Union | Operation::Inter);
     let mut aggregate = Aggregate::Sum;
     let mut with_scores = false;
+    let mut limit = usize::MAX;
     while args.remaining() > 0 {
         let option = args.next_bytes()?;
-        if operation != Operation::Diff && is_option(option, "WEIGHTS") && args.remaining() >= count
-        {
+        if takes_weights && is_option(option, "WEIGHTS") && args.remaining() >= count {
             for weight in &mut weights {
                 *weight = parse_f64(args.next_bytes()?)
                     .ok_or(CommandError::from("ERR weight value is not a float"))?;
             }
-        } else if operation != Operation::Diff
-            && is_option(option, "AGGREGATE")
-            && args.remaining() >= 1
-        {
+        } else if takes_weights && is_option(option, "AGGREGATE") && args.remaining() >= 1 {
             let kind = args.next_bytes()?;
             aggregate = if is_option(kind, "SUM") {
                 Aggregate::Sum
@@ -102,20 +108,44 @@ fn operation_generic(
             } else {
                 return Err(SYNTAX.into());
             };
-        } else if destination.is_none() && is_option(option, "WITHSCORES") {
+        } else if destination.is_none()
+            && operation != Operation::InterCard
+            && is_option(option, "WITHSCORES")
+        {
             with_scores = true;
+        } else if operation == Operation::InterCard
+            && is_option(option, "LIMIT")
+            && args.remaining() >= 1
+        {
+            limit = match parse_i64(args.next_bytes()?) {
+                Some(0) => usize::MAX,
+                Some(value) if value > 0 => value as usize,
+                _ => return Err("ERR LIMIT can't be negative".into()),
+            };
         } else {
             return Err(SYNTAX.into());
         }
     }
     let seed = ctx.state.config.seed;
     let db = &mut ctx.keyspace.dbs[ctx.db];
+    // A set counts as a sorted set whose members all score 1, as in Redis.
+    let from_sets: Vec<Option<ZSet>> = keys
+        .iter()
+        .map(|key| {
+            let set = db.peek(now, key).and_then(SetRef::of)?;
+            let mut zset = ZSet::new(seed);
+            for member in set.members() {
+                zset.insert(&member.to_vec(), 1.0);
+            }
+            Some(zset)
+        })
+        .collect();
     let mut inputs: Vec<(Option<&ZSet>, f64)> = Vec::with_capacity(count);
-    for (key, weight) in keys.iter().zip(&weights) {
+    for ((key, weight), from_set) in keys.iter().zip(&weights).zip(&from_sets) {
         // Checked above; `peek` needs no `&mut`, so all inputs can be borrowed at once.
         let zset = match db.peek(now, key) {
-            Some(crate::value::Value::ZSet(zset)) => Some(&**zset),
-            _ => None,
+            Some(Value::ZSet(zset)) => Some(&**zset),
+            _ => from_set.as_ref(),
         };
         inputs.push((zset, *weight));
     }
@@ -129,6 +159,10 @@ fn operation_generic(
     }
     let (result, negative_zero) = compute(&inputs, operation, aggregate, seed);
     drop(inputs);
+    if operation == Operation::InterCard {
+        ctx.reply.integer(result.len().min(limit) as i64);
+        return Ok(());
+    }
     if let Some(destination) = destination {
         let stored = result.len();
         store_result(ctx, destination, result);
@@ -201,7 +235,7 @@ fn compute(
                 }
             }
         }
-        Operation::Inter => {
+        Operation::Inter | Operation::InterCard => {
             let mut order: Vec<usize> = (0..inputs.len()).collect();
             order.sort_by_key(|&index| len(&inputs[index]));
             let (Some(smallest), weight) = inputs[order[0]] else {
@@ -247,6 +281,11 @@ pub(crate) fn zunion(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
 /// ZINTER numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
 pub(crate) fn zinter(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     operation_generic(ctx, args, Operation::Inter, None, "zinter")
+}
+
+/// ZINTERCARD numkeys key [key ...] [LIMIT limit]
+pub(crate) fn zintercard(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    operation_generic(ctx, args, Operation::InterCard, None, "zintercard")
 }
 
 /// ZDIFF numkeys key [key ...] [WITHSCORES]

@@ -296,6 +296,12 @@ impl<V> HashTable<V> {
         mem::replace(self, HashTable::new(self.seed))
     }
 
+    /// Bytes held by nodes and bucket heads (not the heap blocks of long keys): what MEMORY
+    /// USAGE reports for a table, cheaply.
+    pub fn memory_bytes(&self) -> usize {
+        self.nodes.len() * mem::size_of::<Node<V>>() + self.bucket_count() * mem::size_of::<Link>()
+    }
+
     /// Buckets of both tables.
     pub fn bucket_count(&self) -> usize {
         self.tables[0].len() + self.tables[1].len()

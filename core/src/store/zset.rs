@@ -79,6 +79,11 @@ impl ZSet {
         self.tree.is_empty()
     }
 
+    /// Bytes held by the member table and the tree's items, roughly (MEMORY USAGE).
+    pub fn memory_bytes(&self) -> usize {
+        self.members.memory_bytes() + self.len() * (std::mem::size_of::<ZItem>() + 12)
+    }
+
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         let node = *self.members.get(member)?;
         Some(self.tree.get(node).score)
