@@ -64,7 +64,7 @@ impl Default for Config {
             process_id: 0,
             bind: "127.0.0.1".to_string(),
             loglevel: "notice".to_string(),
-            hash_max_listpack_entries: 128,
+            hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
             zset_max_listpack_entries: 128,

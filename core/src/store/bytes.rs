@@ -92,13 +92,74 @@ impl fmt::Debug for SmallBytes {
     }
 }
 
+/// `TinyBytes` keeps strings up to this long inline.
+pub const TINY_INLINE_BYTES_MAX: usize = 14;
+
+/// An immutable byte string in 16 bytes: inline up to 14 bytes, otherwise behind a thin pointer
+/// (a box holding the boxed slice, two blocks). For the values of big hashes, which are mostly
+/// short: a node with a `SmallBytes` field and a `TinyBytes` value is 48 bytes instead of 56.
+#[derive(Clone)]
+pub enum TinyBytes {
+    Inline {
+        len: u8,
+        bytes: [u8; TINY_INLINE_BYTES_MAX],
+    },
+    Heap(Box<Box<[u8]>>),
+}
+
+const _: () = assert!(std::mem::size_of::<TinyBytes>() == 16);
+
+impl TinyBytes {
+    pub fn new(bytes: &[u8]) -> TinyBytes {
+        if bytes.len() <= TINY_INLINE_BYTES_MAX {
+            let mut inline = [0; TINY_INLINE_BYTES_MAX];
+            inline[..bytes.len()].copy_from_slice(bytes);
+            TinyBytes::Inline {
+                len: bytes.len() as u8,
+                bytes: inline,
+            }
+        } else {
+            TinyBytes::Heap(Box::new(bytes.into()))
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            TinyBytes::Inline { len, bytes } => &bytes[..*len as usize],
+            TinyBytes::Heap(bytes) => bytes,
+        }
+    }
+}
+
+impl Deref for TinyBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl PartialEq for TinyBytes {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for TinyBytes {}
+
+impl fmt::Debug for TinyBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn short_and_long_round_trip() {
-        for len in [0, 1, INLINE_BYTES_MAX, INLINE_BYTES_MAX + 1, 1000] {
+        for len in [0, 1, 14, 15, INLINE_BYTES_MAX, INLINE_BYTES_MAX + 1, 1000] {
             let bytes: Vec<u8> = (0..len).map(|index| index as u8).collect();
             let small = SmallBytes::new(&bytes);
             assert_eq!(small.as_bytes(), &bytes[..]);
@@ -107,6 +168,12 @@ mod tests {
                 len <= INLINE_BYTES_MAX
             );
             assert_eq!(&*small.clone().into_boxed(), &bytes[..]);
+            let tiny = TinyBytes::new(&bytes);
+            assert_eq!(tiny.as_bytes(), &bytes[..]);
+            assert_eq!(
+                matches!(tiny, TinyBytes::Inline { .. }),
+                len <= TINY_INLINE_BYTES_MAX
+            );
         }
         assert!(SmallBytes::new(b"a") < SmallBytes::new(b"ab"));
     }

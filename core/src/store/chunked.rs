@@ -1,14 +1,16 @@
 //! `ChunkedVec<T>`: a vector kept in fixed-size chunks, for slabs that grow large.
 //!
 //! A plain `Vec` doubles: a push that outgrows it copies (or remaps) everything, one operation
-//! pays O(n), and up to half of the allocation sits unused. Here only the first chunk grows like a
-//! `Vec` (small collections stay small); after it, chunks of `CHUNK_LEN` are added and never
+//! pays O(n), and up to half of the allocation sits unused. Here only the first chunk grows, by a
+//! quarter at a time (small collections stay small); after it, chunks of `CHUNK_LEN` are added and never
 //! moved, so growth costs O(1) per push and the spare room is at most one chunk.
 
 use std::ops::{Index, IndexMut};
 
 /// Elements per chunk. A power of two, so indexing is a shift and a mask.
 const CHUNK_LEN: usize = 4096;
+/// The first chunk grows by at least this many elements at a time.
+const FIRST_CHUNK_GROWTH_MIN: usize = 4;
 
 pub struct ChunkedVec<T> {
     chunks: Vec<Vec<T>>,
@@ -50,6 +52,13 @@ impl<T> ChunkedVec<T> {
         }
         let chunk = self.chunks.last_mut().expect("a chunk was ensured");
         debug_assert!(chunk.len() < CHUNK_LEN);
+        if chunk.len() == chunk.capacity() {
+            // Only the first chunk grows (later ones are made whole). By a quarter, not double:
+            // a small collection (a set of ten members) wastes at most a quarter of its slab,
+            // and growth stays amortised O(1).
+            let more = (chunk.len() / 4).clamp(FIRST_CHUNK_GROWTH_MIN, CHUNK_LEN - chunk.len());
+            chunk.reserve_exact(more);
+        }
         chunk.push(value);
         self.len += 1;
     }

@@ -10,13 +10,13 @@
 //! `Value` holds the two encodings as two kinds (`PackedHash`, `Hash`) so that it stays 24
 //! bytes; `HashRef` reads either, `HashMut` changes either and converts when a limit is crossed.
 
-use crate::store::bytes::SmallBytes;
+use crate::store::bytes::TinyBytes;
 use crate::store::hashtable::HashTable;
 use crate::store::listpack::{Entry, Listpack};
 use crate::value::Value;
 
 /// The big encoding: field -> value.
-pub type FieldTable = HashTable<SmallBytes>;
+pub type FieldTable = HashTable<TinyBytes>;
 
 /// When a small encoding must become the big one: more than `entries` elements, or an element
 /// longer than `value_bytes` (`*-max-listpack-entries` and `*-max-listpack-value`).
@@ -159,13 +159,14 @@ impl<'a> HashMut<'a> {
         while let (Some(field), Some(value)) = (entries.next(), entries.next()) {
             text.clear();
             value.write_text(&mut text);
-            table.insert(&field.to_vec(), SmallBytes::new(&text));
+            table.insert(&field.to_vec(), TinyBytes::new(&text));
         }
         *self.value = Value::Hash(Box::new(table));
     }
 
     /// Sets `field` to `value`; true if the field is new. A small hash moves to the big
-    /// encoding when the field or value is too long, or when a new field would be one too many.
+    /// encoding when the field or value is too long, when a new field would be one too many, or
+    /// when it has more fields than the limit (lowered since it grew) after an update.
     pub fn set(&mut self, field: &[u8], value: &[u8], limits: PackedLimits, seed: u64) -> bool {
         if let Value::PackedHash(packed) = &mut *self.value {
             let fits = limits.fits(field) && limits.fits(value);
@@ -173,6 +174,11 @@ impl<'a> HashMut<'a> {
                 if let Some(at) = packed.find(&Entry::from_bytes(field), 2) {
                     let (_, value_at) = packed.entry(at);
                     packed.replace(value_at, Entry::from_bytes(value));
+                    // Redis 7.0 checks the count after an update too: a hash left past a
+                    // limit lowered since (CONFIG SET) converts on its next write.
+                    if packed.len() / 2 > limits.entries {
+                        self.convert(seed);
+                    }
                     return false;
                 }
                 if packed.len() / 2 < limits.entries {
@@ -183,7 +189,7 @@ impl<'a> HashMut<'a> {
         }
         self.make_room(field, value, limits, seed);
         match &mut *self.value {
-            Value::Hash(table) => table.insert(field, SmallBytes::new(value)).is_none(),
+            Value::Hash(table) => table.insert(field, TinyBytes::new(value)).is_none(),
             _ => unreachable!("make_room leaves a big hash"),
         }
     }
@@ -200,6 +206,96 @@ impl<'a> HashMut<'a> {
             },
             Value::Hash(table) => table.remove(field).is_some(),
             _ => unreachable!("HashMut holds a hash"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Set(u8, u8),
+        Remove(u8),
+    }
+
+    /// Fields and values that hit every entry form: integers, non-canonical numbers, text of
+    /// various lengths.
+    fn text(number: u8) -> Vec<u8> {
+        match number % 6 {
+            0 => (number / 6).to_string().into_bytes(),
+            1 => format!("-{}", number / 6).into_bytes(),
+            2 => format!("0{}", number / 6).into_bytes(),
+            3 => vec![b'x'; usize::from(number / 6)],
+            4 => vec![number, 0, 255],
+            _ => format!("field:{number}").into_bytes(),
+        }
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (any::<u8>(), any::<u8>()).prop_map(|(field, value)| Op::Set(field % 48, value)),
+            1 => any::<u8>().prop_map(|field| Op::Remove(field % 48)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// Every operation agrees with a map, and the encoding is packed exactly while every
+        /// pair ever written fit the limits (conversion is one way).
+        #[test]
+        fn matches_a_model(
+            ops in proptest::collection::vec(op(), 1..200),
+            entries in 0usize..12,
+            value_bytes in 0usize..24,
+        ) {
+            let limits = PackedLimits { entries, value_bytes };
+            let mut value = Value::PackedHash(Listpack::new());
+            let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+            let mut ever_too_big = false;
+            for op in ops {
+                let mut hash = HashMut::of(&mut value).expect("a hash");
+                match op {
+                    Op::Set(field, content) => {
+                        let (field, content) = (text(field), text(content));
+                        let new = !model.contains_key(&field);
+                        ever_too_big |= field.len() > value_bytes
+                            || content.len() > value_bytes
+                            || (new && model.len() >= entries);
+                        prop_assert_eq!(hash.set(&field, &content, limits, 3), new);
+                        model.insert(field, content);
+                    }
+                    Op::Remove(field) => {
+                        let field = text(field);
+                        prop_assert_eq!(hash.remove(&field), model.remove(&field).is_some());
+                    }
+                }
+                let read = HashRef::of(&value).expect("a hash");
+                prop_assert_eq!(read.len(), model.len());
+                prop_assert_eq!(matches!(read, HashRef::Table(_)), ever_too_big);
+                if let HashRef::Packed(packed) = read {
+                    packed.check_invariants();
+                }
+            }
+            let read = HashRef::of(&value).expect("a hash");
+            let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = read
+                .pairs()
+                .iter()
+                .map(|(field, content)| (field.to_vec(), content.to_vec()))
+                .collect();
+            pairs.sort();
+            let expected: Vec<(Vec<u8>, Vec<u8>)> = model.clone().into_iter().collect();
+            prop_assert_eq!(pairs, expected);
+            for (field, content) in &model {
+                prop_assert_eq!(read.get(field).map(|entry| entry.to_vec()), Some(content.clone()));
+            }
+            for index in 0..read.len() {
+                let (field, content) = read.pair_at(index);
+                prop_assert_eq!(model.get(&field.to_vec()), Some(&content.to_vec()));
+            }
         }
     }
 }

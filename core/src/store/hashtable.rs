@@ -27,9 +27,10 @@
 //! The slab is a `ChunkedVec`: it grows by fixed chunks, so no push ever copies the slab (no O(len)
 //! step hides in an insert) and the spare room is at most one chunk, not half the slab.
 //!
-//! The hash is foldhash keyed with the table's seed, so that a client cannot aim many keys at one chain
-//! without knowing the seed, and a given seed gives the same behaviour on every run (the core is
-//! deterministic).
+//! The hash is foldhash keyed with the table's seed (as its per-hasher seed; the shared seed is
+//! foldhash's fixed one, so that a table does not carry 48 bytes of it: small hashes and sets are
+//! many), so that a client cannot aim many keys at one chain without knowing the seed, and a given
+//! seed gives the same behaviour on every run (the core is deterministic).
 //!
 //! Limit: at most `LEN_MAX` entries, because links are `u32`; `insert` panics beyond it.
 use core::fmt;
@@ -110,7 +111,6 @@ pub struct HashTable<V> {
     /// While rehashing, every bucket of `tables[0]` below this index is empty (already moved). 0 otherwise.
     rehash_index: usize,
     seed: u64,
-    shared_seed: SharedSeed,
 }
 
 impl<V> HashTable<V> {
@@ -126,7 +126,6 @@ impl<V> HashTable<V> {
             table_lens: [0, 0],
             rehash_index: 0,
             seed,
-            shared_seed: SharedSeed::from_u64(seed),
         }
     }
 
@@ -369,7 +368,7 @@ impl<V> HashTable<V> {
     }
 
     fn hash(&self, key: &[u8]) -> u32 {
-        let mut hasher = FoldHasher::with_seed(self.seed, &self.shared_seed);
+        let mut hasher = FoldHasher::with_seed(self.seed, SharedSeed::global_fixed());
         hasher.write(key);
         let hash = hasher.finish();
         (hash ^ (hash >> 32)) as u32

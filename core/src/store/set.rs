@@ -190,3 +190,73 @@ impl<'a> SetMut<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    /// Members that are canonical integers (intset material) or not.
+    fn member(number: u8) -> Vec<u8> {
+        match number % 5 {
+            0 | 1 => (i64::from(number) * 1_000_003 - 100_000_000)
+                .to_string()
+                .into_bytes(),
+            2 => (number / 5).to_string().into_bytes(),
+            3 => format!("0{}", number / 5).into_bytes(),
+            _ => format!("member:{number}").into_bytes(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// Every operation agrees with a set, and the encoding is an intset exactly while every
+        /// member ever added was an integer and there were never too many (one way).
+        #[test]
+        fn matches_a_model(
+            ops in proptest::collection::vec((any::<bool>(), any::<u8>()), 1..200),
+            intset_max in 0usize..12,
+        ) {
+            let mut value = empty_for(b"1", 5);
+            let mut model: BTreeSet<Vec<u8>> = BTreeSet::new();
+            let mut ever_table = false;
+            for (add, number) in ops {
+                let text = member(number % 64);
+                let mut set = SetMut::of(&mut value).expect("a set");
+                if add {
+                    let new = !model.contains(&text);
+                    ever_table |= new && (as_integer(&text).is_none() || model.len() >= intset_max);
+                    prop_assert_eq!(set.add(&text, intset_max, 5), new);
+                    model.insert(text);
+                } else {
+                    prop_assert_eq!(set.remove(&text), model.remove(&text));
+                }
+                let read = SetRef::of(&value).expect("a set");
+                prop_assert_eq!(read.len(), model.len());
+                prop_assert_eq!(matches!(read, SetRef::Table(_)), ever_table);
+                if let SetRef::Ints(ints) = read {
+                    ints.check_invariants();
+                }
+            }
+            let read = SetRef::of(&value).expect("a set");
+            let members: BTreeSet<Vec<u8>> = read.members().map(|member| member.to_vec()).collect();
+            prop_assert_eq!(&members, &model);
+            prop_assert_eq!(read.members().count(), model.len());
+            for index in 0..read.len() {
+                prop_assert!(model.contains(&read.member_at(index).to_vec()));
+            }
+            for number in 0..64u8 {
+                let text = member(number);
+                prop_assert_eq!(read.contains(&text), model.contains(&text));
+            }
+        }
+    }
+
+    #[test]
+    fn a_new_set_starts_as_redis_starts_it() {
+        assert!(matches!(empty_for(b"12", 0), Value::IntSet(_)));
+        assert!(matches!(empty_for(b"012", 0), Value::Set(_)));
+        assert!(matches!(empty_for(b"a", 0), Value::Set(_)));
+    }
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::client::Client;
-use crate::memory::load_zset;
+use crate::memory::{load_collection, Kind};
 use crate::servers::{start_ferrodis, start_redis, Running};
 
 /// Probes `command` on its own connection until `stop`, returning the worst round trip.
@@ -64,12 +64,18 @@ fn growth(server: &Running, keys: usize) -> Duration {
 /// that one scheduling hiccup of this shared machine does not make the number.
 const DELETE_ROUNDS: usize = 5;
 
-/// Worst PING latency over a 400 ms window in which `command` (if any) deletes a sorted set of
-/// `members`, 100 ms in. With no command the window measures the machine's own noise.
-fn delete_big(server: &Running, command: Option<&'static str>, members: usize) -> Duration {
+/// Worst PING latency over a 400 ms window in which `command` (if any) deletes a collection of
+/// `kind` with `members` elements, 100 ms in. With no command the window measures the
+/// machine's own noise.
+fn delete_big(
+    server: &Running,
+    command: Option<&'static str>,
+    kind: Kind,
+    members: usize,
+) -> Duration {
     let mut client = Client::connect(server.port);
     client.call(&["FLUSHALL"]);
-    load_zset(&mut client, "bigzset", members);
+    load_collection(&mut client, kind, "bigzset", members);
     let stop = Arc::new(AtomicBool::new(false));
     let prober = probe(server.port, &["PING"], Arc::clone(&stop));
     std::thread::sleep(Duration::from_millis(100));
@@ -103,7 +109,14 @@ pub fn run(scale: usize) {
         millis(growth_ferrodis)
     );
     println!("(below: median over {DELETE_ROUNDS} rounds of the worst PING in a 400 ms window)");
-    for command in [None, Some("DEL"), Some("UNLINK")] {
+    let cases = [
+        (None, Kind::ZSet),
+        (Some("DEL"), Kind::ZSet),
+        (Some("UNLINK"), Kind::ZSet),
+        (Some("DEL"), Kind::Hash),
+        (Some("DEL"), Kind::Set),
+    ];
+    for (command, kind) in cases {
         let mut worst = [Vec::new(), Vec::new()];
         for round in 0..DELETE_ROUNDS {
             let mut servers = [(0, &redis), (1, &ferrodis)];
@@ -111,12 +124,15 @@ pub fn run(scale: usize) {
                 servers.reverse();
             }
             for (slot, server) in servers {
-                worst[slot].push(delete_big(server, command, members));
+                worst[slot].push(delete_big(server, command, kind, members));
             }
         }
         let [redis_worst, ferrodis_worst] = worst.map(median);
         let what = match command {
-            Some(command) => format!("PING during {command:<6} of a {members}-member zset:"),
+            Some(command) => format!(
+                "PING during {command:<6} of a {members}-element {}:",
+                kind.name()
+            ),
             None => "PING with nothing else happening (noise):".to_string(),
         };
         println!(

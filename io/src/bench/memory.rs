@@ -47,21 +47,61 @@ fn load_strings(client: &mut Client, keys: usize) {
     }
 }
 
-pub(crate) fn load_zset(client: &mut Client, key: &str, members: usize) {
+/// The kinds of collection measured: what one element costs in each.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    ZSet,
+    Hash,
+    /// Members like `member:0000001`.
+    Set,
+    /// Small integers: an intset while small.
+    IntSet,
+}
+
+impl Kind {
+    fn command(self) -> &'static [u8] {
+        match self {
+            Kind::ZSet => b"ZADD",
+            Kind::Hash => b"HSET",
+            Kind::Set | Kind::IntSet => b"SADD",
+        }
+    }
+
+    /// Element number `number`'s arguments.
+    fn push_element(self, number: usize, arguments: &mut Vec<Vec<u8>>) {
+        match self {
+            Kind::ZSet => {
+                arguments.push(number.to_string().into_bytes());
+                arguments.push(format!("member:{number:07}").into_bytes());
+            }
+            Kind::Hash => {
+                arguments.push(format!("field:{number:07}").into_bytes());
+                arguments.push(value_for(number).into_bytes());
+            }
+            Kind::Set => arguments.push(format!("member:{number:07}").into_bytes()),
+            Kind::IntSet => arguments.push(number.to_string().into_bytes()),
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::ZSet => "zset",
+            Kind::Hash => "hash",
+            Kind::Set | Kind::IntSet => "set",
+        }
+    }
+}
+
+/// Sends `commands` pipelined in batches and skips their replies.
+fn send_all(client: &mut Client, commands: impl Iterator<Item = Vec<Vec<u8>>>) {
     let mut batch = Vec::new();
     let mut pending = 0;
-    let mut arguments: Vec<Vec<u8>> = Vec::new();
-    for number in 0..members {
-        arguments.push(number.to_string().into_bytes());
-        arguments.push(format!("member:{number:07}").into_bytes());
-        if arguments.len() == 200 || number + 1 == members {
-            let mut args: Vec<&[u8]> = vec![b"ZADD", key.as_bytes()];
-            args.extend(arguments.iter().map(Vec::as_slice));
-            Client::encode(&mut batch, &args);
-            arguments.clear();
-            pending += 1;
-        }
-        if pending == BATCH / 10 || number + 1 == members {
+    let mut commands = commands.peekable();
+    while let Some(command) = commands.next() {
+        let args: Vec<&[u8]> = command.iter().map(Vec::as_slice).collect();
+        Client::encode(&mut batch, &args);
+        pending += 1;
+        if pending == BATCH / 10 || commands.peek().is_none() {
             client.send(&batch);
             for _ in 0..pending {
                 client.skip_reply();
@@ -70,6 +110,33 @@ pub(crate) fn load_zset(client: &mut Client, key: &str, members: usize) {
             pending = 0;
         }
     }
+}
+
+/// One collection of `kind` at `key` with `members` elements, added 100 at a time.
+pub(crate) fn load_collection(client: &mut Client, kind: Kind, key: &str, members: usize) {
+    let commands = (0..members).step_by(100).map(|start| {
+        let mut command = vec![kind.command().to_vec(), key.as_bytes().to_vec()];
+        for number in start..(start + 100).min(members) {
+            kind.push_element(number, &mut command);
+        }
+        command
+    });
+    send_all(client, commands);
+}
+
+/// `keys` collections of `kind` with `members` elements each (small ones, packed in Redis).
+fn load_small(client: &mut Client, kind: Kind, keys: usize, members: usize) {
+    let commands = (0..keys).map(|number| {
+        let mut command = vec![
+            kind.command().to_vec(),
+            format!("{}:{number:07}", kind.name()).into_bytes(),
+        ];
+        for element in 0..members {
+            kind.push_element(element, &mut command);
+        }
+        command
+    });
+    send_all(client, commands);
 }
 
 fn measure(server: &Running, what: &str, count: usize, load: impl Fn(&mut Client)) -> (f64, f64) {
@@ -95,32 +162,49 @@ fn measure(server: &Running, what: &str, count: usize, load: impl Fn(&mut Client
 
 pub fn run(scale: usize) {
     let count = 1_000_000 / scale;
-    println!("\n## memory: {count} string keys key:NNNNNNN (3-10 byte values, a third integers); one sorted set of {count} members");
+    let small = count / 10;
+    println!(
+        "\n## memory: {count} string keys key:NNNNNNN (3-10 byte values, a third integers); one \
+         sorted set, hash and set of {count} elements; {small} hashes, sets of strings and sets \
+         of integers of 10 elements (per element)"
+    );
+    let cases: [(&str, Option<Kind>, bool); 7] = [
+        ("per string key", None, false),
+        ("per zset member", Some(Kind::ZSet), false),
+        ("per hash field", Some(Kind::Hash), false),
+        ("per set member", Some(Kind::Set), false),
+        ("small hash field", Some(Kind::Hash), true),
+        ("small set member", Some(Kind::Set), true),
+        ("small intset int", Some(Kind::IntSet), true),
+    ];
     let mut rows = Vec::new();
-    for what in ["per string key", "per zset member"] {
+    for (what, kind, is_small) in cases {
         // A fresh pair of servers per measurement, so one load's freed pages don't skew RSS.
         let redis = start_redis();
         let ferrodis = start_ferrodis();
         let mut pair = Vec::new();
         for server in [&redis, &ferrodis] {
-            let result = if what == "per string key" {
-                measure(server, what, count, |client| load_strings(client, count))
-            } else {
-                measure(server, what, count, |client| {
-                    load_zset(client, "bigzset", count)
-                })
+            let result = match kind {
+                None => measure(server, what, count, |client| load_strings(client, count)),
+                Some(kind) if is_small => measure(server, what, small * 10, |client| {
+                    load_small(client, kind, small, 10)
+                }),
+                Some(kind) => measure(server, what, count, |client| {
+                    load_collection(client, kind, "big", count)
+                }),
             };
             pair.push(result);
         }
-        rows.push((what, pair[0], pair[1]));
+        rows.push((what, is_small, pair[0], pair[1]));
     }
     println!(
         "{:<16} {:>10} {:>10} {:>10} {:>10}",
         "", "used ratio", "", "rss ratio", ""
     );
-    for (what, redis, ferrodis) in rows {
+    for (what, is_small, redis, ferrodis) in rows {
+        let target = if is_small { "1.0" } else { "0.8" };
         println!(
-            "{:<16} {:>10.2} {:>10} {:>10.2}   (ferrodis/redis; target <= 0.8)",
+            "{:<16} {:>10.2} {:>10} {:>10.2}   (ferrodis/redis; target <= {target})",
             what,
             ferrodis.0 / redis.0,
             "",

@@ -3,15 +3,17 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
+use crate::client::Client;
 use crate::servers::{start_ferrodis, start_redis, Running};
 
 /// A fast test's round lasts under 100 ms, and single rounds on a 2-core machine move by 10% or
 /// more from one to the next: each ratio is a median over this many rounds.
 const ROUNDS: usize = 9;
 
-/// redis-benchmark's own tests, then `ZRANGE_0_9` (a custom command reading the set that the
-/// zadd test filled).
-const TESTS: [&str; 8] = [
+/// redis-benchmark's own tests, then custom commands (upper case): `ZRANGE_0_9` reads the set
+/// that the zadd test filled; `HGETALL_10` and `SMEMBERS_10` read a 10-element hash and set
+/// that `prepare` writes before the rounds.
+const TESTS: [&str; 13] = [
     "ping_inline",
     "ping_mbulk",
     "set",
@@ -20,8 +22,38 @@ const TESTS: [&str; 8] = [
     "mset",
     "zadd",
     "ZRANGE_0_9",
+    "hset",
+    "sadd",
+    "spop",
+    "HGETALL_10",
+    "SMEMBERS_10",
 ];
-const ZRANGE_COMMAND: [&str; 5] = ["ZRANGE", "myzset", "0", "9", "WITHSCORES"];
+
+/// The command line of a custom test.
+fn custom_command(test: &str) -> Option<&'static [&'static str]> {
+    match test {
+        "ZRANGE_0_9" => Some(&["ZRANGE", "myzset", "0", "9", "WITHSCORES"]),
+        "HGETALL_10" => Some(&["HGETALL", "bench:hash10"]),
+        "SMEMBERS_10" => Some(&["SMEMBERS", "bench:set10"]),
+        _ => None,
+    }
+}
+
+/// Writes what the custom tests read: a hash of 10 small fields and a set of 10 short strings.
+fn prepare(server: &Running) {
+    let mut client = Client::connect(server.port);
+    let mut hset = vec!["HSET", "bench:hash10"];
+    let fields: Vec<String> = (0..10).map(|n| format!("field:{n}")).collect();
+    let values: Vec<String> = (0..10).map(|n| format!("value:{n}")).collect();
+    for (field, value) in fields.iter().zip(&values) {
+        hset.push(field);
+        hset.push(value);
+    }
+    client.call(&hset);
+    let mut sadd = vec!["SADD", "bench:set10"];
+    sadd.extend(fields.iter().map(String::as_str));
+    client.call(&sadd);
+}
 
 /// One test's result in one round.
 #[derive(Clone, Copy)]
@@ -38,7 +70,7 @@ fn redis_benchmark(
     requests: usize,
     test: &str,
 ) -> (String, Sample) {
-    let custom = test == "ZRANGE_0_9";
+    let custom = custom_command(test);
     let mut command = Command::new("redis-benchmark");
     command.args(["-h", "127.0.0.1", "-p", &server.port.to_string()]);
     command.args([
@@ -52,8 +84,8 @@ fn redis_benchmark(
         "3",
     ]);
     command.args(["-P", &pipeline.to_string(), "--csv"]);
-    if custom {
-        command.args(ZRANGE_COMMAND);
+    if let Some(custom) = custom {
+        command.args(custom);
     } else {
         command.args(["-t", test]);
     }
@@ -70,8 +102,8 @@ fn redis_benchmark(
             continue;
         }
         let number = |index: usize| fields[index].parse::<f64>().unwrap_or(0.0);
-        let name = if custom {
-            "ZRANGE_0_9".to_string()
+        let name = if custom.is_some() {
+            test.to_string()
         } else {
             fields[0].clone()
         };
@@ -99,6 +131,8 @@ pub fn run(scale: usize) {
     let requests = (200_000 / scale).max(1000);
     let redis = start_redis();
     let ferrodis = start_ferrodis();
+    prepare(&redis);
+    prepare(&ferrodis);
     for pipeline in [1, 16] {
         println!(
             "\n## throughput: redis-benchmark -c 50 -n {requests} -r 100000 -d 3 -P {pipeline}, {ROUNDS} rounds, medians"
