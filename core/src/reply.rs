@@ -43,12 +43,20 @@ impl<'a> Reply<'a> {
         self.out.extend_from_slice(b"\r\n");
     }
 
-    /// `message` carries its code ("ERR ...", "WRONGTYPE ..."). Redis replaces newlines in error
-    /// texts with spaces so that an error is always one protocol line.
+    /// `message` carries its code ("ERR ...", "WRONGTYPE ..."). As Redis does, CR and LF at
+    /// either end are dropped and those inside become spaces, so that an error is always one
+    /// protocol line.
     pub fn error(&mut self, message: &[u8]) {
         if self.book {
             return book::write_err(self.out, book_error_code(message), message);
         }
+        let is_newline = |byte: &u8| *byte == b'\r' || *byte == b'\n';
+        let start = message.iter().position(|byte| !is_newline(byte));
+        let end = message.iter().rposition(|byte| !is_newline(byte));
+        let message = match (start, end) {
+            (Some(start), Some(end)) => &message[start..=end],
+            _ => &[],
+        };
         self.out.push(b'-');
         self.out.extend(message.iter().map(|&byte| {
             if byte == b'\r' || byte == b'\n' {

@@ -19,6 +19,34 @@ fn errors_quote_arguments_as_bytes_not_as_utf8() {
 }
 
 #[test]
+fn newlines_at_the_end_of_an_error_are_dropped_and_inside_become_spaces() {
+    let mut client = Client::new();
+    client.call(&[b"SET", b"k", b"v"]);
+    let cases: [(&[u8], &[u8]); 3] = [
+        (b"bad\r\n", b"-ERR Unsupported option bad\r\n"),
+        (b"a\rb\n", b"-ERR Unsupported option a b\r\n"),
+        (b"\nab", b"-ERR Unsupported option  ab\r\n"),
+    ];
+    for (option, expected) in cases {
+        assert_eq!(client.call(&[b"PEXPIRE", b"k", b"100", option]), expected);
+    }
+}
+
+#[test]
+fn config_get_echoes_an_exact_name_as_typed_and_lists_a_pattern_by_names() {
+    let mut client = Client::new();
+    assert_eq!(
+        client.send(&["CONFIG", "GET", "MAXCLIENTS"]),
+        "*2\r\n$10\r\nMAXCLIENTS\r\n$5\r\n10000\r\n"
+    );
+    assert_eq!(
+        client.send(&["CONFIG", "GET", "hash-max-zip*"]),
+        "*4\r\n$24\r\nhash-max-ziplist-entries\r\n$3\r\n512\r\n\
+         $22\r\nhash-max-ziplist-value\r\n$2\r\n64\r\n"
+    );
+}
+
+#[test]
 fn options_stop_at_a_nul_byte_but_subcommands_do_not() {
     let mut client = Client::new();
     assert_eq!(client.call(&[b"SET", b"k", b"v", b"NX\0junk"]), b"+OK\r\n");

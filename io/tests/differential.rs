@@ -20,6 +20,22 @@
 //!   the scores it gives. Lex ranges are defined by Redis only when every member has the same
 //!   score; such commands are sent only when the set's scores are all equal (or it is missing
 //!   or not a sorted set).
+//! - Hashes and sets: HKEYS, HVALS, HGETALL, SMEMBERS, SINTER, SUNION and SDIFF list elements
+//!   in encoding order: insertion order for a listpack hash and ascending for an intset (as in
+//!   Redis), hash table order for a hashtable (which differs). All are compared, for
+//!   simplicity, as the same reply type holding the same multiset of elements (HGETALL's of
+//!   field/value pairs); HSCAN and SSCAN are iterated to cursor 0 on both and the items
+//!   compared as sets. OBJECT ENCODING is compared exactly for them (listpack or hashtable,
+//!   intset or hashtable); about half the seeds start with small hash-max-listpack-entries,
+//!   hash-max-listpack-value and set-max-intset-entries on both servers so that hashes and
+//!   sets convert, the others with Redis's defaults.
+//! - HRANDFIELD and SRANDMEMBER are random, checked like ZRANDMEMBER (fields must exist with
+//!   the values given). No negative count is huge: Redis would build a reply that long, where
+//!   ferrodis refuses one of more than 10^7 elements.
+//! - SPOP is random: the set is read from Redis first, the replies must have the same shape,
+//!   and ferrodis must have popped distinct members of the set and kept exactly the rest. The
+//!   two sets then differ, so an SPOP that popped anything is followed by a DEL of its key on
+//!   both (whose replies must match too); the sequences go on from equal states.
 
 mod common;
 #[path = "differential/compare.rs"]
@@ -35,7 +51,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use common::{encode, read_reply, start_ferrodis, start_redis};
-use compare::{compare, lex_defined, scan_all, zscan_all};
+use compare::{check_pop, compare, item_scan_all, lex_defined, scan_all};
 use generate::{Check, Command, Generator, DB_COUNT};
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
@@ -43,7 +59,7 @@ use reply::{bulk_array, show, show_command};
 
 /// Seeds run by default; `FERRODIS_DIFFERENTIAL_SEEDS=n` runs seeds 0..n for a longer search.
 const SEEDS: u64 = 30;
-const STEPS_PER_SEED: usize = 400;
+const STEPS_PER_SEED: usize = 600;
 /// Seeds with `seed % RESP3_EVERY == RESP3_EVERY - 1` run after `HELLO 3`.
 const RESP3_EVERY: u64 = 3;
 /// One step in this many sends a pipelined batch instead of a single command.
@@ -77,15 +93,19 @@ fn exchange(servers: &mut Servers, command: &Command) -> Result<(), String> {
         }
         return Ok(());
     }
-    if command.check == Check::ZScan {
-        let ours = zscan_all(&mut servers.ferrodis, &command.args);
-        let theirs = zscan_all(&mut servers.redis, &command.args);
+    if let Check::ItemScan(group) = command.check {
+        let ours = item_scan_all(&mut servers.ferrodis, &command.args, group);
+        let theirs = item_scan_all(&mut servers.redis, &command.args, group);
         if ours != theirs {
             return Err(format!(
-                "different ZSCAN results\n  ferrodis: {ours:?}\n  redis:    {theirs:?}"
+                "different {} results\n  ferrodis: {ours:?}\n  redis:    {theirs:?}",
+                show(&command.args[0])
             ));
         }
         return Ok(());
+    }
+    if command.check == Check::Pop {
+        return check_pop(servers, command);
     }
     if let Check::Lex(at) = command.check {
         if let Some(key) = command.args.get(at) {
@@ -146,14 +166,19 @@ fn compare_state(servers: &mut Servers) -> Result<(), String> {
             exchange(servers, &command(&[b"TYPE", &key], Check::Exact)).map_err(state)?;
             exchange(servers, &command(&[b"PTTL", &key], Check::Approx(2000))).map_err(state)?;
             let kind = send(&mut servers.redis, &[b"TYPE".to_vec(), key.clone()]);
-            let checks: Vec<Vec<&[u8]>> = if kind == b"+zset\r\n" {
+            let encoding: (Vec<&[u8]>, Check) = (vec![b"OBJECT", b"ENCODING", &key], Check::Exact);
+            let checks: Vec<(Vec<&[u8]>, Check)> = match kind.as_slice() {
                 // OBJECT ENCODING differs on purpose for sorted sets (see the top).
-                vec![vec![b"ZRANGE", &key, b"0", b"-1", b"WITHSCORES"]]
-            } else {
-                vec![vec![b"GET", &key], vec![b"OBJECT", b"ENCODING", &key]]
+                b"+zset\r\n" => vec![(
+                    vec![b"ZRANGE", &key, b"0", b"-1", b"WITHSCORES"],
+                    Check::Exact,
+                )],
+                b"+hash\r\n" => vec![(vec![b"HGETALL", &key], Check::Unordered(2)), encoding],
+                b"+set\r\n" => vec![(vec![b"SMEMBERS", &key], Check::Unordered(1)), encoding],
+                _ => vec![(vec![b"GET", &key], Check::Exact), encoding],
             };
-            for args in checks {
-                exchange(servers, &command(&args, Check::Exact)).map_err(state)?;
+            for (args, check) in checks {
+                exchange(servers, &command(&args, check)).map_err(state)?;
             }
         }
     }
@@ -171,6 +196,10 @@ fn run_seed(servers: &mut Servers, seed: u64) -> Result<(), String> {
 
     let mut rng = Pcg64::seed_from_u64(seed);
     let mut generator = Generator::new(Pcg64::seed_from_u64(rng.random()));
+    for limits in generator.encoding_limits() {
+        exchange(servers, &limits)
+            .map_err(|report| format!("seed {seed}: {}: {report}", show_command(&limits.args)))?;
+    }
     let mut history: VecDeque<String> = VecDeque::new();
     let context = |step: usize, history: &VecDeque<String>, report: String| {
         let protocol = if resp3 { "RESP3" } else { "RESP2" };
@@ -183,18 +212,19 @@ fn run_seed(servers: &mut Servers, seed: u64) -> Result<(), String> {
     for step in 0..STEPS_PER_SEED {
         if rng.random_ratio(1, BATCH_ONE_IN) {
             let len = rng.random_range(2..=BATCH_COMMANDS_MAX);
-            // SCAN and ZSCAN need follow-up calls, RANDOMKEY and ZRANDMEMBER a check of their
-            // keys before the next command runs, and lex ranges a look at the set before, so
-            // batches leave them out.
+            // SCAN, ZSCAN, HSCAN and SSCAN need follow-up calls, RANDOMKEY and the random
+            // member picks a check of their keys before the next command runs, and lex ranges
+            // and SPOP a look at the set before, so batches leave them out.
             let batch: Vec<Command> = std::iter::repeat_with(|| generator.command())
                 .filter(|command| {
                     !matches!(
                         command.check,
                         Check::Scan
                             | Check::RandomKey
-                            | Check::ZScan
+                            | Check::ItemScan(_)
                             | Check::Lex(_)
                             | Check::RandMember
+                            | Check::Pop
                     )
                 })
                 .take(len)

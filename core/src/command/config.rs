@@ -290,17 +290,28 @@ pub(crate) fn config(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         if args.remaining() == 0 {
             return Err(wrong_arity("config|get"));
         }
-        let patterns: Vec<&[u8]> = args.rest().collect();
-        let matched: Vec<&Parameter> = parameters()
-            .filter(|parameter| {
-                patterns
-                    .iter()
-                    .any(|pattern| glob_match(pattern, parameter.name.as_bytes(), true))
-            })
-            .collect();
+        // A name without glob characters is answered under the name as it was typed (Redis
+        // echoes `MAXCLIENTS`); a pattern lists the names it matches.
+        let mut matched: Vec<(&[u8], &Parameter)> = Vec::new();
+        for pattern in args.rest() {
+            let is_glob = pattern.iter().any(|byte| b"*?[\\".contains(byte));
+            for parameter in parameters() {
+                let name = parameter.name.as_bytes();
+                let shown = if is_glob {
+                    glob_match(pattern, name, true).then_some(name)
+                } else {
+                    pattern.eq_ignore_ascii_case(name).then_some(pattern)
+                };
+                if let Some(shown) = shown {
+                    if !matched.iter().any(|(seen, _)| *seen == shown) {
+                        matched.push((shown, parameter));
+                    }
+                }
+            }
+        }
         ctx.reply.map(matched.len());
-        for parameter in matched {
-            ctx.reply.bulk(parameter.name.as_bytes());
+        for (name, parameter) in matched {
+            ctx.reply.bulk(name);
             ctx.reply
                 .bulk((parameter.get)(&ctx.state.config).as_bytes());
         }

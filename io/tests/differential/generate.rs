@@ -7,6 +7,10 @@ use rand_pcg::Pcg64;
 
 #[path = "generate/expiry.rs"]
 mod expiry;
+#[path = "generate/hashes.rs"]
+mod hashes;
+#[path = "generate/sets.rs"]
+mod sets;
 #[path = "generate/strings.rs"]
 mod strings;
 #[path = "generate/zsets.rs"]
@@ -23,6 +27,10 @@ pub enum Check {
     Exact,
     /// A flat array whose order depends on hash table layout (KEYS): sorted first.
     Sorted,
+    /// An array, set or map whose order depends on the encoding and on hash table layout
+    /// (HKEYS, HVALS, HGETALL, SMEMBERS, SINTER, SUNION, SDIFF): the same marker, and the same
+    /// elements in groups of this many (2 for HGETALL's field/value pairs) as multisets.
+    Unordered(usize),
     /// `SCAN 0 ...`: iterated to cursor 0 on both servers, the key sets compared.
     Scan,
     /// RANDOMKEY: nil on both for an empty database, otherwise ferrodis's key must exist.
@@ -34,11 +42,15 @@ pub enum Check {
     /// A lex range over the sorted set at this argument: Redis defines the result only when
     /// every member has the same score, so the command is sent only then.
     Lex(usize),
-    /// ZRANDMEMBER: the same shape (length, pairs) and ferrodis's members exist with their
-    /// scores; the choice itself is random.
+    /// ZRANDMEMBER, HRANDFIELD, SRANDMEMBER: the same shape (length, pairs) and ferrodis's
+    /// members exist with their scores or values; the choice itself is random.
     RandMember,
-    /// `ZSCAN key 0 ...`: iterated to cursor 0 on both, the member/score pairs compared.
-    ZScan,
+    /// `ZSCAN`, `HSCAN` or `SSCAN key 0 ...`: iterated to cursor 0 on both, the items compared
+    /// as sets, in groups of this many (member/score or field/value pairs, or members).
+    ItemScan(usize),
+    /// SPOP: the set is read first; the same shape, ferrodis's members were in the set and left
+    /// it; then the two sets differ, so the key is deleted on both.
+    Pop,
     /// OBJECT ENCODING: byte for byte, except that ferrodis's sorted sets say `skiplist` where
     /// Redis's small ones say `listpack` (a deliberate difference).
     Encoding,
@@ -53,7 +65,8 @@ pub struct Command {
 }
 
 /// Eight keys, including the empty key and one made of protocol bytes (public so that other
-/// tests can watch the keys the commands touch).
+/// tests can watch the keys the commands touch; hash and set commands also use a key of their
+/// own each, see `key_from`).
 pub const KEYS: [&[u8]; 8] = [
     b"a",
     b"b",
@@ -147,6 +160,17 @@ impl Generator {
         (0..count).map(|_| self.key()).collect()
     }
 
+    /// A key for a hash or set command: usually one of the family's own `home` keys, where a
+    /// value can grow past the encoding limits before a string or sorted set command replaces
+    /// it, otherwise any (another type's, for WRONGTYPE).
+    fn key_from(&mut self, home: &[&[u8]]) -> Vec<u8> {
+        if self.chance(3, 4) {
+            self.pick(home)
+        } else {
+            self.key()
+        }
+    }
+
     fn bytes(&mut self, len: usize) -> Vec<u8> {
         (0..len).map(|_| self.rng.random::<u8>()).collect()
     }
@@ -186,18 +210,68 @@ impl Generator {
         }
     }
 
+    /// The CONFIG commands a seed starts with: a CONFIG GET of each encoding limit (Redis's
+    /// defaults in the first seed), then in half the seeds a CONFIG SET of small limits on
+    /// packed hashes and intsets, so that a few fields or members convert them to hashtables,
+    /// otherwise of Redis's defaults (the servers outlive a seed, so each seed sets all three).
+    /// Names are Redis's or their pre-7.0 aliases.
+    pub fn encoding_limits(&mut self) -> Vec<Command> {
+        let [entries, value, intset] = if self.chance(1, 2) {
+            match self.below(8) {
+                0 => [b"0".to_vec(), b"0".to_vec(), b"0".to_vec()],
+                _ => [
+                    self.pick(&[b"1", b"2", b"4", b"6"]),
+                    self.pick(&[b"4", b"8", b"16"]),
+                    self.pick(&[b"1", b"2", b"4", b"6"]),
+                ],
+            }
+        } else {
+            [b"512".to_vec(), b"64".to_vec(), b"512".to_vec()]
+        };
+        let names = [
+            self.pick(&[b"hash-max-listpack-entries", b"hash-max-ziplist-entries"]),
+            self.pick(&[b"hash-max-listpack-value", b"HASH-MAX-ZIPLIST-VALUE"]),
+            b"set-max-intset-entries".to_vec(),
+        ];
+        // One name a CONFIG GET: Redis lists several in hash table order. In lower case:
+        // Redis answers with the name as asked, ferrodis in lower case, a CONFIG difference
+        // this test leaves aside.
+        let mut commands: Vec<Command> = names
+            .iter()
+            .map(|name| Command {
+                args: vec![
+                    b"CONFIG".to_vec(),
+                    b"GET".to_vec(),
+                    name.to_ascii_lowercase(),
+                ],
+                check: Check::Exact,
+            })
+            .collect();
+        let mut set = vec![b"CONFIG".to_vec(), b"SET".to_vec()];
+        for (name, limit) in names.into_iter().zip([entries, value, intset]) {
+            set.extend([name, limit]);
+        }
+        commands.push(Command {
+            args: set,
+            check: Check::Exact,
+        });
+        commands
+    }
+
     /// One random command, sometimes with its arity broken or its name recapitalised.
     pub fn command(&mut self) -> Command {
         let mut check = Check::Exact;
-        let mut args = match self.below(20) {
+        let mut args = match self.below(30) {
             0..=8 => self.string_command(&mut check),
-            9..=15 => self.zset_command(&mut check),
-            _ => self.expire_command(&mut check),
+            9..=14 => self.zset_command(&mut check),
+            15..=18 => self.expire_command(&mut check),
+            19..=23 => self.hash_command(&mut check),
+            _ => self.set_command(&mut check),
         };
         self.recapitalise(&mut args[0]);
         // A broken SCAN could be a valid one with another cursor, whose page is layout-dependent;
         // a broken lex range could lose the key its check looks at.
-        let unbreakable = matches!(check, Check::Scan | Check::ZScan | Check::Lex(_));
+        let unbreakable = matches!(check, Check::Scan | Check::ItemScan(_) | Check::Lex(_));
         if !unbreakable && self.chance(1, 25) {
             self.break_arity(&mut args);
         }

@@ -1,13 +1,15 @@
 //! Seeded random transactions on two connections per server: the differential test's string,
-//! keyspace and sorted-set commands, queued between MULTI and EXEC or run between one
-//! connection's WATCH and its EXEC, with errors while queuing, nested MULTI, WATCH inside
+//! keyspace, sorted-set, hash and set commands, queued between MULTI and EXEC or run between
+//! one connection's WATCH and its EXEC, with errors while queuing, nested MULTI, WATCH inside
 //! MULTI, DISCARD, and EXEC or DISCARD without MULTI mixed in. Now and then a connection writes
 //! a whole transaction in one batch, as client libraries do.
 //!
 //! Only commands the differential test compares byte for byte are drawn (its `Check::Exact`):
-//! TTLs, KEYS order, RANDOMKEY, ZRANDMEMBER, SCAN pages, lex ranges over mixed scores,
+//! TTLs, KEYS order, RANDOMKEY, random picks (ZRANDMEMBER, HRANDFIELD, SRANDMEMBER, SPOP),
+//! SCAN pages, lex ranges over mixed scores, the order of hash fields and set members,
 //! OBJECT ENCODING and INFO would differ inside EXEC's array for reasons that have nothing to
-//! do with transactions.
+//! do with transactions. The final state check reads hashes and sets only as far as their
+//! keys and types.
 
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;

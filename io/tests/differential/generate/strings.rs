@@ -48,7 +48,16 @@ impl Generator {
                 3 => args.extend([b"count".to_vec(), b"2".to_vec()]),
                 4 => args.extend([
                     b"TYPE".to_vec(),
-                    self.pick(&[b"string", b"STRING", b"list", b"nosuchtype"]),
+                    self.pick(&[
+                        b"string",
+                        b"STRING",
+                        b"list",
+                        b"nosuchtype",
+                        b"hash",
+                        b"set",
+                        b"Set",
+                        b"zset",
+                    ]),
                 ]),
                 5 => args.push(self.pick(&[b"MATCH", b"COUNT", b"TYPE"])),
                 _ => args.push(b"NOSUCHOPTION".to_vec()),

@@ -370,7 +370,7 @@ impl Generator {
         };
         // strtoul reads an empty cursor as 0.
         if cursor.is_empty() || cursor == b"0" {
-            *check = Check::ZScan;
+            *check = Check::ItemScan(2);
         }
         let mut args = vec![b"ZSCAN".to_vec(), self.key(), cursor];
         for _ in 0..self.below(3) {
