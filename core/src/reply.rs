@@ -95,6 +95,14 @@ impl<'a> Reply<'a> {
         self.bulk(text);
     }
 
+    /// A HELP reply: one status line each.
+    pub fn help(&mut self, lines: &[&str]) {
+        self.array(lines.len());
+        for line in lines {
+            self.simple(line);
+        }
+    }
+
     /// A bulk string holding a packed entry's text (a hash value, a set member).
     pub fn entry(&mut self, entry: Entry<'_>) {
         match entry {

@@ -3,8 +3,7 @@
 
 mod common;
 
-use common::Client;
-use ferrodis_core::Garbage;
+use common::{free_in_steps, Client};
 
 /// A HSET of `fields` fields (or an SADD of as many members) on `key`.
 fn fill(client: &mut Client, command: &str, key: &str, count: usize) -> String {
@@ -17,18 +16,6 @@ fn fill(client: &mut Client, command: &str, key: &str, count: usize) -> String {
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     client.send(&args)
-}
-
-fn free_in_steps(garbage: Vec<Garbage>) -> usize {
-    let mut steps = 0;
-    for mut garbage in garbage {
-        steps += 1;
-        while garbage.free_step() {
-            steps += 1;
-            assert!(steps < 1_000_000, "free_step never finishes");
-        }
-    }
-    steps
 }
 
 /// A big hash or set leaves through `Output::Free` and is dropped 4096 nodes at a time; a small

@@ -2,8 +2,7 @@
 
 mod common;
 
-use common::{later, Client};
-use ferrodis_core::Garbage;
+use common::{free_in_steps, later, Client};
 
 /// The book's sorted-set session (io/tests/book.rs), asked over RESP: the same answers in RESP's
 /// types (a double is a bulk string in RESP2, as Redis replies).
@@ -93,19 +92,6 @@ fn an_expiring_big_sorted_set_is_freed_off_the_loop() {
     client.drain();
     assert_eq!(client.send(&["exists", "big"]), ":0\r\n");
     assert_eq!(client.garbage.len(), 1);
-}
-
-/// Steps every piece of garbage until nothing is left; returns how many steps that took.
-fn free_in_steps(garbage: Vec<Garbage>) -> usize {
-    let mut steps = 0;
-    for mut garbage in garbage {
-        steps += 1;
-        while garbage.free_step() {
-            steps += 1;
-            assert!(steps < 1_000_000, "free_step never finishes");
-        }
-    }
-    steps
 }
 
 /// A driver can free big garbage in bounded pieces: each step drops at most 4096 items, so a

@@ -221,10 +221,7 @@ pub(crate) fn client(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
             "HELP",
             "    Print this help.",
         ];
-        ctx.reply.array(lines.len());
-        for line in lines {
-            ctx.reply.simple(line);
-        }
+        ctx.reply.help(&lines);
     } else {
         return Err(unknown_subcommand(subcommand, "CLIENT"));
     }

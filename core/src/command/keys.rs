@@ -387,10 +387,7 @@ pub(crate) fn object(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
             "HELP",
             "    Prints this help.",
         ];
-        ctx.reply.array(lines.len());
-        for line in lines {
-            ctx.reply.simple(line);
-        }
+        ctx.reply.help(&lines);
         return Ok(());
     }
     let name = if is_subcommand(subcommand, "ENCODING") {
@@ -441,10 +438,7 @@ pub(crate) fn memory(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
             "HELP",
             "    Prints this help.",
         ];
-        ctx.reply.array(lines.len());
-        for line in lines {
-            ctx.reply.simple(line);
-        }
+        ctx.reply.help(&lines);
         return Ok(());
     }
     let key = args.next_bytes()?;

@@ -123,10 +123,7 @@ pub(crate) fn debug(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
             "SLEEP <seconds>",
             "    Stop the server for <seconds>. Decimals allowed.",
         ];
-        ctx.reply.array(lines.len());
-        for line in lines {
-            ctx.reply.simple(line);
-        }
+        ctx.reply.help(&lines);
     } else {
         return Err(unknown_subcommand(subcommand, "DEBUG"));
     }

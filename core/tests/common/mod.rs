@@ -168,3 +168,16 @@ impl Harness {
             .collect()
     }
 }
+
+/// Steps every piece of garbage until nothing is left; returns how many steps that took.
+pub fn free_in_steps(garbage: Vec<Garbage>) -> usize {
+    let mut steps = 0;
+    for mut garbage in garbage {
+        steps += 1;
+        while garbage.free_step() {
+            steps += 1;
+            assert!(steps < 1_000_000, "free_step never finishes");
+        }
+    }
+    steps
+}
