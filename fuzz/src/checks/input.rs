@@ -49,4 +49,17 @@ impl<'a> Input<'a> {
     pub fn rest(&mut self) -> &'a [u8] {
         std::mem::take(&mut self.bytes)
     }
+
+    /// A copy of `bytes` (not empty) with one byte changed, inserted or cut off from a drawn
+    /// place: what a damaged file would hand a decoder.
+    pub fn damaged(&mut self, bytes: &[u8]) -> Vec<u8> {
+        let mut broken = bytes.to_vec();
+        let at = usize::from(self.u16()) % broken.len();
+        match self.below(3) {
+            0 => broken[at] = self.u8(),
+            1 => broken.insert(at, self.u8()),
+            _ => broken.truncate(at),
+        }
+        broken
+    }
 }

@@ -102,15 +102,7 @@ pub fn run(bytes: &[u8]) {
                 assert_eq!(set.get(index), model.iter().nth(index).copied());
             }
             4 => {
-                // A copy with one byte changed, inserted or cut off from there.
-                let mut broken = set.as_bytes().to_vec();
-                let at = usize::from(input.u16()) % broken.len();
-                match input.below(3) {
-                    0 => broken[at] = input.u8(),
-                    1 => broken.insert(at, input.u8()),
-                    _ => broken.truncate(at),
-                }
-                check_encoding(&broken);
+                check_encoding(&input.damaged(set.as_bytes()));
             }
             _ => check_encoding(set.as_bytes()),
         }

@@ -219,15 +219,7 @@ pub fn run(bytes: &[u8]) {
                 );
             }
             6 => {
-                // A copy with one byte changed, inserted or cut off from there.
-                let mut broken = listpack.as_bytes().to_vec();
-                let at = usize::from(input.u16()) % broken.len();
-                match input.below(3) {
-                    0 => broken[at] = input.u8(),
-                    1 => broken.insert(at, input.u8()),
-                    _ => broken.truncate(at),
-                }
-                check_encoding(&broken);
+                check_encoding(&input.damaged(listpack.as_bytes()));
             }
             _ => check_encoding(listpack.as_bytes()),
         }
