@@ -137,7 +137,7 @@ fn score(rng: &mut Rng<'_>) -> Vec<u8> {
 fn table_command(rng: &mut Rng<'_>, options: &Options) -> Args {
     let k = generate::key(rng, options);
     let other = generate::key(rng, options);
-    let parts: Vec<&[u8]> = match rng.below(20) {
+    let parts: Vec<&[u8]> = match rng.below(24) {
         0 => vec![b"GET", &k],
         1 => vec![b"SET", &k, b"t"],
         2 => {
@@ -166,6 +166,10 @@ fn table_command(rng: &mut Rng<'_>, options: &Options) -> Args {
         16 => vec![b"TTL", &k],
         17 => vec![b"GET"],
         18 => vec![b"NOSUCHCMD", b"a"],
+        19 => vec![b"HSET", &k, b"f", &other],
+        20 => vec![b"HGET", &k, b"f"],
+        21 => vec![b"SADD", &k, &other],
+        22 => vec![b"SCARD", &k],
         _ => vec![],
     };
     parts.into_iter().map(<[u8]>::to_vec).collect()
@@ -403,7 +407,7 @@ fn book_command(
         },
         "set" => match model.live(db, key, wall) {
             Some(Entry {
-                value: Value::ZSet(_),
+                value: Value::ZSet(_) | Value::Hash(_) | Value::Set(_),
                 ..
             }) => err(out, ERR_TYPE, b"a non-string value exists"),
             Some(entry) => {

@@ -13,14 +13,18 @@ use crate::reply::{Expect, Out};
 fn arity(name: &str) -> Option<i32> {
     Some(match name {
         "get" | "getdel" | "incr" | "decr" | "strlen" | "type" | "ttl" | "pttl" | "persist"
-        | "zcard" | "keys" | "echo" | "select" => 2,
+        | "zcard" | "keys" | "echo" | "select" | "hlen" | "hkeys" | "hvals" | "hgetall"
+        | "scard" | "smembers" => 2,
         "setnx" | "getset" | "incrby" | "decrby" | "append" | "rename" | "renamenx" | "zscore"
-        | "zrank" => 3,
-        "getrange" | "setrange" | "zincrby" | "zcount" => 4,
+        | "zrank" | "move" | "hget" | "hstrlen" | "hexists" | "sismember" => 3,
+        "getrange" | "setrange" | "zincrby" | "zcount" | "hsetnx" | "hincrby" | "smove" => 4,
         "dbsize" => 1,
-        "set" | "mset" | "copy" | "expire" | "pexpire" | "pexpireat" | "zrem" => -3,
-        "mget" | "del" | "unlink" | "exists" | "zpopmin" | "watch" => -2,
-        "zadd" | "zrange" | "zrangebyscore" => -4,
+        "set" | "mset" | "copy" | "expire" | "pexpire" | "pexpireat" | "zrem" | "hmget"
+        | "hdel" | "sadd" | "srem" | "smismember" | "sintercard" | "sinterstore"
+        | "sunionstore" | "sdiffstore" => -3,
+        "mget" | "del" | "unlink" | "exists" | "zpopmin" | "watch" | "object" | "config"
+        | "hrandfield" | "spop" | "srandmember" | "sinter" | "sunion" | "sdiff" => -2,
+        "zadd" | "zrange" | "zrangebyscore" | "hset" | "hmset" => -4,
         "flushdb" | "ping" | "quit" => -1,
         "multi" | "exec" | "discard" | "unwatch" => 1,
         _ => return None,
@@ -162,8 +166,17 @@ fn transaction(
                 return Ok(Expect::Exact);
             }
             out.array(transaction.queued.len());
+            // The server's EXEC reply, one element per queued command (see `Model::observed`).
+            let observed = model.observed.take();
+            let mut replies = observed
+                .as_deref()
+                .and_then(crate::reply::items)
+                .filter(|replies| replies.len() == transaction.queued.len())
+                .unwrap_or_default()
+                .into_iter();
             let mut items = Vec::with_capacity(transaction.queued.len());
             for queued in &transaction.queued {
+                model.observed = replies.next().map(<[u8]>::to_vec);
                 let mut bytes = Vec::new();
                 let mut item = Out(&mut bytes);
                 let name = String::from_utf8_lossy(&queued[0]).to_ascii_lowercase();
@@ -177,6 +190,7 @@ fn transaction(
                 model.settle_watches(watched, wall);
                 items.push((expect, bytes));
             }
+            model.observed = None;
             if items.iter().all(|(expect, _)| *expect == Expect::Exact) {
                 for (_, bytes) in items {
                     out.0.extend_from_slice(&bytes);
@@ -442,31 +456,23 @@ pub fn zset_for_write<'m>(
     key: &[u8],
     wall: i64,
 ) -> Result<&'m mut BTreeMap<Vec<u8>, f64>> {
-    if model.live(db, key, wall).is_none() {
-        model.dbs[db].insert(
-            key.to_vec(),
-            Entry {
-                value: Value::ZSet(BTreeMap::new()),
-                deadline: None,
-            },
-        );
-    }
+    model.create_if_missing(db, key, wall, Value::ZSet(BTreeMap::new()));
     model
         .zset(db, key, wall)
         .map_err(|_| WRONGTYPE)
         .map(|z| z.expect("just created"))
 }
 
-/// Deletes the key of a sorted set left empty, as Redis does.
+/// Deletes the key of a collection left empty, as Redis does.
 pub fn drop_if_empty(model: &mut Model, db: usize, key: &[u8]) {
-    if let Some(Entry {
-        value: Value::ZSet(z),
-        ..
-    }) = model.dbs[db].get(key)
-    {
-        if z.is_empty() {
-            model.dbs[db].remove(key);
-        }
+    let empty = match model.dbs[db].get(key).map(|entry| &entry.value) {
+        Some(Value::ZSet(z)) => z.is_empty(),
+        Some(Value::Hash(hash)) => hash.fields.is_empty(),
+        Some(Value::Set(set)) => set.members.is_empty(),
+        Some(Value::Str(_)) | None => false,
+    };
+    if empty {
+        model.dbs[db].remove(key);
     }
 }
 

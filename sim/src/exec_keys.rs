@@ -17,6 +17,8 @@ fn clone_entry(entry: &Entry) -> Entry {
         value: match &entry.value {
             Value::Str(s) => Value::Str(s.clone()),
             Value::ZSet(z) => Value::ZSet(z.clone()),
+            Value::Hash(hash) => Value::Hash(hash.clone()),
+            Value::Set(set) => Value::Set(set.clone()),
         },
         deadline: entry.deadline,
     }
@@ -50,14 +52,95 @@ pub fn run(
                 .count();
             out.int(found as i64)
         }
-        "type" => match model.live(db, key, wall) {
+        "type" => match model.live(db, key, wall).map(|entry| &entry.value) {
             None => out.simple("none"),
-            Some(Entry {
-                value: Value::Str(_),
-                ..
-            }) => out.simple("string"),
-            Some(_) => out.simple("zset"),
+            Some(Value::Str(_)) => out.simple("string"),
+            Some(Value::ZSet(_)) => out.simple("zset"),
+            Some(Value::Hash(_)) => out.simple("hash"),
+            Some(Value::Set(_)) => out.simple("set"),
         },
+        "move" => {
+            let target = int_arg(&args[2])?;
+            if i32::try_from(target).is_err() {
+                return Err(NOT_INTEGER);
+            }
+            if target < 0 || target as usize >= model.dbs.len() {
+                return Err("ERR DB index is out of range");
+            }
+            let target = target as usize;
+            if target == db {
+                return Err("ERR source and destination objects are the same");
+            }
+            if !model.exists(db, key, wall) || model.exists(target, key, wall) {
+                return Ok(out.int(0));
+            }
+            // The TTL goes along.
+            let entry = model.dbs[db].remove(key).expect("exists");
+            model.dbs[target].insert(key.to_vec(), entry);
+            out.int(1)
+        }
+        "object" => {
+            if args.len() != 3 || !args[1].eq_ignore_ascii_case(b"ENCODING") {
+                return Err("ERR the simulator sends only OBJECT ENCODING key");
+            }
+            let value = model.live(db, &args[2], wall).map(|entry| &entry.value);
+            let encoding: &[u8] = match value {
+                None => return Ok(out.nil()),
+                Some(Value::Hash(hash)) if hash.big => b"hashtable",
+                Some(Value::Hash(_)) => b"listpack",
+                Some(Value::Set(set)) if set.big => b"hashtable",
+                Some(Value::Set(_)) => b"intset",
+                // Encodings the model does not follow: any that Redis 7.0 (or the core, whose
+                // sorted sets have no packed encoding) may report.
+                Some(Value::Str(_) | Value::ZSet(_)) => {
+                    let names: &[&[u8]] = match value {
+                        Some(Value::Str(_)) => &[b"int", b"embstr", b"raw"],
+                        _ => &[b"skiplist", b"listpack"],
+                    };
+                    let replies = names
+                        .iter()
+                        .map(|name| {
+                            let mut reply = Vec::new();
+                            Out(&mut reply).bulk(name);
+                            reply
+                        })
+                        .collect();
+                    return Ok(Expect::OneOf(replies));
+                }
+            };
+            model.counts.encoding_checks += 1;
+            out.bulk(encoding)
+        }
+        "config" => {
+            // CONFIG SET name value [name value]: the encoding limits only.
+            let pairs = &args[2..];
+            if !args[1].eq_ignore_ascii_case(b"SET") || pairs.is_empty() || pairs.len() % 2 == 1 {
+                return Err("ERR the simulator sends only CONFIG SET of the encoding limits");
+            }
+            let mut limits = model.limits;
+            for pair in pairs.chunks(2) {
+                let value = std::str::from_utf8(&pair[1])
+                    .ok()
+                    .and_then(|text| text.parse::<usize>().ok())
+                    .ok_or("ERR the simulator sends only limits in plain digits")?;
+                match &pair[0].to_ascii_lowercase()[..] {
+                    b"hash-max-listpack-entries" | b"hash-max-ziplist-entries" => {
+                        limits.hash_entries = value
+                    }
+                    b"hash-max-listpack-value" | b"hash-max-ziplist-value" => {
+                        limits.hash_value_bytes = value
+                    }
+                    b"set-max-intset-entries" => limits.intset_entries = value,
+                    _ => {
+                        return Err(
+                            "ERR the simulator sends only CONFIG SET of the encoding limits",
+                        )
+                    }
+                }
+            }
+            model.limits = limits;
+            out.ok()
+        }
         "rename" | "renamenx" => {
             if !model.exists(db, key, wall) {
                 return Err("ERR no such key");
@@ -303,7 +386,7 @@ fn zsets(
             drop_if_empty(model, db, key);
             write_members(out, &members[..take], true)
         }
-        _ => unreachable!("the arity table lists {name}"),
+        _ => return crate::exec_hashes::run(model, db, name, args, wall, out),
     })
 }
 

@@ -81,6 +81,8 @@ pub fn command(rng: &mut Rng<'_>, options: &Options) -> Args {
         f.connection,
         f.errors,
         f.transactions,
+        f.hashes,
+        f.sets,
     ]);
     let k = key(rng, options);
     match family {
@@ -90,7 +92,9 @@ pub fn command(rng: &mut Rng<'_>, options: &Options) -> Args {
         3 => zsets(rng, options, k),
         4 => connection(rng, options),
         5 => errors(rng, options, k),
-        _ => transactions(rng, options, k),
+        6 => transactions(rng, options, k),
+        7 => hashes(rng, options, k),
+        _ => sets(rng, options, k),
     }
 }
 
@@ -178,6 +182,7 @@ fn keys(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
         8 => args(&[b"DBSIZE"]),
         9 => args(&[b"SELECT", &small_int(rng, 0, options.databases as i64)]),
         10 if rng.below(20) == 0 => args(&[b"FLUSHDB"]),
+        10 if rng.bool() => args(&[b"MOVE", &k, &small_int(rng, 0, options.databases as i64)]),
         _ => args(&[b"KEYS", b"*"]),
     }
 }
@@ -285,5 +290,251 @@ fn errors(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
             }
             a
         }
+    }
+}
+
+/// Fields and set members that look like integers but are not all canonical ones (so not all
+/// fit an intset), and binary ones.
+const ODD_MEMBERS: &[&[u8]] = &[
+    b"1",
+    b"-5",
+    b"007",
+    b"-0",
+    b"+1",
+    b"9223372036854775807",
+    b"-9223372036854775808",
+    b"9223372036854775808",
+    b"1.5",
+    b"",
+    b"a",
+    b"b",
+    b"\x00\xff",
+    b"two words\r\n",
+];
+
+fn odd_member(rng: &mut Rng<'_>) -> Vec<u8> {
+    ODD_MEMBERS[rng.index(ODD_MEMBERS.len())].to_vec()
+}
+
+/// A hash field: mostly a few names, now and then an odd one.
+fn field(rng: &mut Rng<'_>) -> Vec<u8> {
+    if rng.below(4) == 0 {
+        odd_member(rng)
+    } else {
+        format!("f{}", rng.below(8)).into_bytes()
+    }
+}
+
+/// A hash value: integers (for HINCRBY), odd ones, text of lengths around the small
+/// `hash-max-listpack-value` limits, any string value, or often one same value (an HSET that
+/// changes nothing still counts as a write for WATCH).
+fn field_value(rng: &mut Rng<'_>, options: &Options) -> Vec<u8> {
+    match rng.below(8) {
+        0 => pick(rng, INTEGERS),
+        1 => small_int(rng, -20, 20),
+        2 => odd_member(rng),
+        3 => value(rng, options),
+        4 | 5 => vec![b'a' + rng.below(26) as u8; rng.size(24) as usize],
+        _ => b"v".to_vec(),
+    }
+}
+
+/// A set member: half the commands send only canonical integers (an intset stays one), the
+/// others anything.
+fn set_member(rng: &mut Rng<'_>, integers: bool) -> Vec<u8> {
+    if integers || rng.bool() {
+        small_int(rng, -3, 24)
+    } else {
+        odd_member(rng)
+    }
+}
+
+/// CONFIG SET of an encoding limit: small ones (so encodings change mid-run) or the default.
+fn config_set(rng: &mut Rng<'_>, hashes: bool) -> Args {
+    let (name, value): (&[u8], u64) = if !hashes {
+        let value = if rng.below(4) == 0 {
+            512
+        } else {
+            rng.range(0, 8)
+        };
+        (b"set-max-intset-entries", value)
+    } else if rng.bool() {
+        let name: &[u8] = if rng.below(4) == 0 {
+            b"hash-max-ziplist-entries"
+        } else {
+            b"hash-max-listpack-entries"
+        };
+        (name, [0, 1, 2, 4, 128][rng.index(5)])
+    } else {
+        let value = if rng.below(4) == 0 {
+            64
+        } else {
+            rng.range(0, 16)
+        };
+        (b"hash-max-listpack-value", value)
+    };
+    args(&[b"CONFIG", b"SET", name, value.to_string().as_bytes()])
+}
+
+/// A random-pick count: mostly small, sometimes negative (repeats), now and then not one.
+fn pick_count(rng: &mut Rng<'_>) -> Vec<u8> {
+    match rng.below(16) {
+        0 => pick(rng, NOT_INTEGERS),
+        1 => b"-9223372036854775808".to_vec(),
+        _ => small_int(rng, -6, 6),
+    }
+}
+
+fn hashes(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
+    match rng.below(22) {
+        0..=2 => {
+            let mut a = args(&[if rng.below(4) == 0 { b"HMSET" } else { b"HSET" }, &k]);
+            let pairs = if rng.chance(options.faults.huge) {
+                rng.range(100, 1000)
+            } else {
+                rng.range(1, 3)
+            };
+            for index in 0..pairs {
+                a.push(if pairs > 3 {
+                    format!("big{index}").into_bytes()
+                } else {
+                    field(rng)
+                });
+                a.push(field_value(rng, options));
+            }
+            a
+        }
+        3 => args(&[b"HSETNX", &k, &field(rng), &field_value(rng, options)]),
+        4 => args(&[b"HGET", &k, &field(rng)]),
+        5 => args(&[b"HMGET", &k, &field(rng), &field(rng), &field(rng)]),
+        6 => args(&[b"HDEL", &k, &field(rng)]),
+        7 => args(&[b"HDEL", &k, &field(rng), &field(rng), &field(rng)]),
+        8 => args(&[b"HLEN", &k]),
+        9 => args(&[b"HSTRLEN", &k, &field(rng)]),
+        10 => args(&[b"HEXISTS", &k, &field(rng)]),
+        11 => {
+            let by = match rng.below(8) {
+                0 => pick(rng, NOT_INTEGERS),
+                1 | 2 => pick(rng, INTEGERS),
+                _ => small_int(rng, -10, 10),
+            };
+            args(&[b"HINCRBY", &k, &field(rng), &by])
+        }
+        12 => args(&[b"HKEYS", &k]),
+        13 => args(&[b"HVALS", &k]),
+        14 => args(&[b"HGETALL", &k]),
+        15 => match rng.below(4) {
+            0 => args(&[b"HRANDFIELD", &k]),
+            1 => args(&[b"HRANDFIELD", &k, &pick_count(rng)]),
+            2 => args(&[b"HRANDFIELD", &k, &pick_count(rng), b"WITHVALUES"]),
+            _ => args(&[b"HRANDFIELD", &k, &pick_count(rng), b"withvalues", b"x"]),
+        },
+        16 | 17 => args(&[b"OBJECT", b"ENCODING", &k]),
+        18 if rng.below(4) == 0 => config_set(rng, true),
+        // Wrong argument counts.
+        19 => match rng.below(3) {
+            0 => args(&[b"HSET", &k, &field(rng), b"v", &field(rng)]),
+            1 => args(&[b"HMSET", &k, &field(rng)]),
+            _ => args(&[b"HSET", &k, &field(rng)]),
+        },
+        _ => args(&[b"HSET", &k, &field(rng), &field_value(rng, options)]),
+    }
+}
+
+fn sets(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
+    let other = key(rng, options);
+    let integers = rng.bool();
+    match rng.below(26) {
+        0..=3 => {
+            let mut a = args(&[b"SADD", &k]);
+            if rng.chance(options.faults.huge) {
+                let big = rng.bool();
+                for index in 0..rng.range(100, 2000) {
+                    a.push(if big {
+                        format!("big{index}").into_bytes()
+                    } else {
+                        index.to_string().into_bytes()
+                    });
+                }
+            } else {
+                for _ in 0..rng.range(1, 4) {
+                    a.push(set_member(rng, integers));
+                }
+            }
+            a
+        }
+        4 => args(&[b"SREM", &k, &set_member(rng, integers)]),
+        5 => args(&[
+            b"SREM",
+            &k,
+            &set_member(rng, integers),
+            &set_member(rng, integers),
+        ]),
+        6 => args(&[b"SISMEMBER", &k, &set_member(rng, integers)]),
+        7 => args(&[
+            b"SMISMEMBER",
+            &k,
+            &set_member(rng, integers),
+            &set_member(rng, integers),
+        ]),
+        8 => args(&[b"SCARD", &k]),
+        9 => args(&[b"SMEMBERS", &k]),
+        10 => args(&[b"SMOVE", &k, &other, &set_member(rng, integers)]),
+        11..=13 => {
+            let names: [&[u8]; 3] = [b"SINTER", b"SUNION", b"SDIFF"];
+            let mut a = args(&[names[rng.index(3)], &k, &other]);
+            if rng.bool() {
+                a.push(key(rng, options));
+            }
+            a
+        }
+        14..=16 => {
+            let names: [&[u8]; 3] = [b"SINTERSTORE", b"SUNIONSTORE", b"SDIFFSTORE"];
+            let mut a = args(&[names[rng.index(3)], &key(rng, options), &k]);
+            for _ in 0..rng.below(3) {
+                a.push(key(rng, options));
+            }
+            a
+        }
+        17 => {
+            let keys = rng.range(1, 3);
+            let numkeys = match rng.below(10) {
+                0 => pick(rng, NOT_INTEGERS),
+                1 => small_int(rng, -1, 0),
+                2 => (keys + 1).to_string().into_bytes(),
+                _ => keys.to_string().into_bytes(),
+            };
+            let mut a = args(&[b"SINTERCARD", &numkeys, &k]);
+            for _ in 1..keys {
+                a.push(key(rng, options));
+            }
+            match rng.below(6) {
+                0 => a.extend(args(&[b"LIMIT", &pick(rng, NOT_INTEGERS)])),
+                1 | 2 => a.extend(args(&[b"limit", &small_int(rng, -1, 3)])),
+                3 if rng.bool() => a.push(b"LIMIT".to_vec()),
+                _ => {}
+            }
+            a
+        }
+        18 | 19 => match rng.below(4) {
+            0 => args(&[b"SPOP", &k]),
+            1 => args(&[b"SPOP", &k, &k, &k]),
+            _ => {
+                let count = if rng.below(8) == 0 {
+                    pick(rng, NOT_INTEGERS)
+                } else {
+                    small_int(rng, -1, 5)
+                };
+                args(&[b"SPOP", &k, &count])
+            }
+        },
+        20 => match rng.below(4) {
+            0 => args(&[b"SRANDMEMBER", &k]),
+            1 => args(&[b"SRANDMEMBER", &k, &pick_count(rng), b"x"]),
+            _ => args(&[b"SRANDMEMBER", &k, &pick_count(rng)]),
+        },
+        21 | 22 => args(&[b"OBJECT", b"ENCODING", &k]),
+        23 if rng.below(4) == 0 => config_set(rng, false),
+        _ => args(&[b"SADD", &k, &set_member(rng, integers)]),
     }
 }

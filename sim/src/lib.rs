@@ -8,7 +8,9 @@
 mod book;
 pub mod entropy;
 mod exec;
+mod exec_hashes;
 mod exec_keys;
+mod exec_sets;
 mod generate;
 pub mod model;
 pub mod options;

@@ -17,6 +17,88 @@ pub enum Value {
     Str(Vec<u8>),
     /// Member to score. Scores are small integers, halves and infinities, so f64 is exact.
     ZSet(BTreeMap<Vec<u8>, f64>),
+    Hash(Hash),
+    Set(Set),
+}
+
+/// A hash: field to value, and whether it left its listpack.
+///
+/// Encodings (what OBJECT ENCODING reports) as Redis 7.0 moves them, one way only: a hash is a
+/// listpack until a write (HSET, HMSET, HSETNX, HINCRBY) gives it a field or value longer than
+/// `hash-max-listpack-value` or leaves it with more than `hash-max-listpack-entries` fields (an
+/// update of an existing field counts too, under a limit lowered since); then a hashtable for
+/// good. HDEL never moves it back.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Hash {
+    pub fields: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// A hashtable, no longer a listpack.
+    pub big: bool,
+}
+
+/// A set: its members, and whether it left its intset.
+///
+/// A set is an intset while every member it was given is an integer in canonical form (as
+/// `intset_member` says) and no added member took it past `set-max-intset-entries`; a member
+/// already there changes nothing. Then a hashtable for good. A set stored by SINTERSTORE,
+/// SUNIONSTORE or SDIFFSTORE is built member by member the same way.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Set {
+    pub members: BTreeSet<Vec<u8>>,
+    /// A hashtable, no longer an intset.
+    pub big: bool,
+}
+
+/// When hashes and sets leave their packed encodings: the server's `hash-max-listpack-entries`,
+/// `hash-max-listpack-value` and `set-max-intset-entries`, drawn per seed and changed by
+/// CONFIG SET during the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub hash_entries: usize,
+    pub hash_value_bytes: usize,
+    pub intset_entries: usize,
+}
+
+/// Can an intset hold `member`: an integer as Redis's string2ll reads it, at most 20 bytes.
+pub fn intset_member(member: &[u8]) -> bool {
+    member.len() <= 20 && parse_i64(member).is_some()
+}
+
+impl Hash {
+    /// Sets `field` to `value`; true if the field is new. Moves to a hashtable as the limits
+    /// say (see `Hash`).
+    pub fn insert(&mut self, field: &[u8], value: &[u8], limits: Limits) -> bool {
+        let new = self.fields.insert(field.to_vec(), value.to_vec()).is_none();
+        if field.len() > limits.hash_value_bytes
+            || value.len() > limits.hash_value_bytes
+            || self.fields.len() > limits.hash_entries
+        {
+            self.big = true;
+        }
+        new
+    }
+}
+
+impl Set {
+    /// Adds `member`; true if it is new. Moves to a hashtable as the limits say (see `Set`).
+    pub fn insert(&mut self, member: &[u8], limits: Limits) -> bool {
+        let new = self.members.insert(member.to_vec());
+        if new && (!intset_member(member) || self.members.len() > limits.intset_entries) {
+            self.big = true;
+        }
+        new
+    }
+}
+
+/// What the model saw of hashes and sets, for the coverage line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Hash and set commands the model ran (queued ones included, when EXEC ran them).
+    pub hash_commands: u64,
+    pub set_commands: u64,
+    /// Hashes and sets the model saw leave their packed encodings.
+    pub conversions: u64,
+    /// OBJECT ENCODING replies checked for a hash or a set.
+    pub encoding_checks: u64,
 }
 
 pub struct Entry {
@@ -74,6 +156,14 @@ pub struct Model {
     /// an EXPIRE to the same deadline): Redis counts those as changes too.
     pub touched: Vec<(usize, Vec<u8>)>,
     next_client: u64,
+    /// The encoding limits CONFIG SET last gave (or the seed drew).
+    pub limits: Limits,
+    /// The server's reply to the command being modelled, when the model must learn from it
+    /// what a random command did: SPOP removes the members its reply names (checked to be
+    /// members first). Set by the world for SPOP and EXEC; EXEC hands each queued command its
+    /// own element.
+    pub observed: Option<Vec<u8>>,
+    pub counts: Counts,
     /// Make EXEC ignore watches: a wrong model, to prove that the WATCH oracle can fail.
     pub wrong_exec: bool,
 }
@@ -166,6 +256,13 @@ impl Model {
             invalidated: BTreeSet::new(),
             touched: Vec::new(),
             next_client: 0,
+            limits: Limits {
+                hash_entries: 128,
+                hash_value_bytes: 64,
+                intset_entries: 512,
+            },
+            observed: None,
+            counts: Counts::default(),
             wrong_exec: false,
         }
     }
@@ -256,6 +353,20 @@ impl Model {
     }
 
     /// Drops `key` if expired at `wall`; the entry if alive.
+    /// Puts `empty` (a new collection) at `key` unless a live key is there: how a write
+    /// creates the collection it adds to.
+    pub fn create_if_missing(&mut self, db: usize, key: &[u8], wall: i64, empty: Value) {
+        if self.live(db, key, wall).is_none() {
+            self.dbs[db].insert(
+                key.to_vec(),
+                Entry {
+                    value: empty,
+                    deadline: None,
+                },
+            );
+        }
+    }
+
     pub fn live(&mut self, db: usize, key: &[u8], wall: i64) -> Option<&mut Entry> {
         let expired = match self.dbs[db].get(key) {
             None => return None,
@@ -324,6 +435,33 @@ impl Model {
                 value: Value::ZSet(z),
                 ..
             }) => Ok(Some(z)),
+            Some(_) => Err(WrongType),
+        }
+    }
+
+    pub fn hash(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        wall: i64,
+    ) -> Result<Option<&mut Hash>, WrongType> {
+        match self.live(db, key, wall) {
+            None => Ok(None),
+            Some(Entry {
+                value: Value::Hash(hash),
+                ..
+            }) => Ok(Some(hash)),
+            Some(_) => Err(WrongType),
+        }
+    }
+
+    pub fn set(&mut self, db: usize, key: &[u8], wall: i64) -> Result<Option<&mut Set>, WrongType> {
+        match self.live(db, key, wall) {
+            None => Ok(None),
+            Some(Entry {
+                value: Value::Set(set),
+                ..
+            }) => Ok(Some(set)),
             Some(_) => Err(WrongType),
         }
     }

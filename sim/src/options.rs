@@ -7,6 +7,7 @@ use std::fmt;
 use ferrodis_core::COMMANDS_PER_CALL_MAX;
 
 use crate::entropy::{Ratio, Rng};
+use crate::model::Limits;
 
 /// What the caller fixes; everything else is drawn from the entropy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,6 +29,10 @@ pub struct Families {
     pub keys: u64,
     pub expiry: u64,
     pub zsets: u64,
+    /// HSET..HRANDFIELD, and now and then OBJECT ENCODING or a CONFIG SET of the hash limits.
+    pub hashes: u64,
+    /// SADD..SINTERCARD, and now and then OBJECT ENCODING or a CONFIG SET of the intset limit.
+    pub sets: u64,
     pub connection: u64,
     /// Wrong arity, unknown commands, bad integers and floats.
     pub errors: u64,
@@ -94,6 +99,8 @@ pub struct Options {
     pub deep_pipeline_max: u64,
     pub families: Families,
     pub faults: Faults,
+    /// The encoding limits the server starts with (CONFIG SET may change them).
+    pub limits: Limits,
 }
 
 impl Options {
@@ -130,13 +137,12 @@ impl Options {
             keys: family(rng),
             expiry: family(rng),
             zsets: family(rng),
+            hashes: 0,
+            sets: 0,
             connection: family(rng),
             errors: family(rng),
             transactions: family(rng),
         };
-        if families.strings + families.keys + families.expiry + families.zsets == 0 {
-            families.strings = 1;
-        }
         let fault = |rng: &mut Rng<'_>, denominator: u64| {
             if rng.bool() {
                 Ratio::NEVER
@@ -198,6 +204,35 @@ impl Options {
         } else {
             0
         };
+        // Drawn last, so that the draws above stay what they were before hashes and sets.
+        families.hashes = family(rng);
+        families.sets = family(rng);
+        let data = [
+            families.strings,
+            families.keys,
+            families.expiry,
+            families.zsets,
+            families.hashes,
+            families.sets,
+        ];
+        if data.iter().sum::<u64>() == 0 {
+            families.strings = 1;
+        }
+        // Redis's defaults half the time; otherwise small limits, so that hashes and sets
+        // change encodings within a run.
+        let limits = if rng.bool() {
+            Limits {
+                hash_entries: 128,
+                hash_value_bytes: 64,
+                intset_entries: 512,
+            }
+        } else {
+            Limits {
+                hash_entries: rng.range(0, 8) as usize,
+                hash_value_bytes: rng.range(0, 16) as usize,
+                intset_entries: rng.range(0, 8) as usize,
+            }
+        };
         Options {
             seed,
             overrides: overrides.clone(),
@@ -218,6 +253,7 @@ impl Options {
             deep_pipeline_max,
             families,
             faults,
+            limits,
         }
     }
 
@@ -273,9 +309,23 @@ impl fmt::Display for Options {
         let m = &self.families;
         writeln!(
             f,
-            "  families: strings={} keys={} expiry={} zsets={} connection={} errors={} \
-             transactions={}",
-            m.strings, m.keys, m.expiry, m.zsets, m.connection, m.errors, m.transactions
+            "  families: strings={} keys={} expiry={} zsets={} hashes={} sets={} connection={} \
+             errors={} transactions={}",
+            m.strings,
+            m.keys,
+            m.expiry,
+            m.zsets,
+            m.hashes,
+            m.sets,
+            m.connection,
+            m.errors,
+            m.transactions
+        )?;
+        writeln!(
+            f,
+            "  limits: hash-max-listpack-entries={} hash-max-listpack-value={} \
+             set-max-intset-entries={}",
+            self.limits.hash_entries, self.limits.hash_value_bytes, self.limits.intset_entries
         )?;
         let x = &self.faults;
         write!(

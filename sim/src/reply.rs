@@ -9,8 +9,22 @@ pub enum Expect {
     /// An integer reply within `low..=high` (DBSIZE counts keys that expired but that active
     /// expiry has not reached yet).
     IntRange(i64, i64),
-    /// An array of bulk strings in any order (KEYS).
+    /// An array of bulk strings in any order (KEYS, SMEMBERS, HKEYS...): these, sorted.
     SortedBulks(Vec<Vec<u8>>),
+    /// A flat array of pairs of bulk strings, the pairs in any order (HGETALL): these, sorted.
+    SortedPairs(Vec<(Vec<u8>, Vec<u8>)>),
+    /// Random picks (SRANDMEMBER, HRANDFIELD, SPOP): `count` groups of bulk strings (a member,
+    /// or a field and its value), each one of `from` (sorted), all different when `distinct`;
+    /// `single` is one bulk string, not an array.
+    Picks {
+        from: Vec<Vec<Vec<u8>>>,
+        count: usize,
+        distinct: bool,
+        single: bool,
+    },
+    /// Exactly one of these replies (OBJECT ENCODING of a string or a sorted set, whose
+    /// encodings the model does not follow).
+    OneOf(Vec<Vec<u8>>),
     /// `-ERR Protocol error: ...` (what follows depends on the parser's position).
     ProtocolError,
     /// A book reply frame: an array of exactly these strings in any order (`keys`).
@@ -133,6 +147,57 @@ pub fn bulks(reply: &[u8]) -> Option<Vec<Vec<u8>>> {
     Some(items)
 }
 
+/// The payload of a reply that is one bulk string.
+pub fn bulk(reply: &[u8]) -> Option<Vec<u8>> {
+    let (len, end) = header(reply, 0).filter(|_| reply[0] == b'$')?;
+    let len = usize::try_from(len).ok()?;
+    (reply.len() == end + len + 2).then(|| reply[end..end + len].to_vec())
+}
+
+/// The elements of an array reply, each whole.
+pub fn items(reply: &[u8]) -> Option<Vec<&[u8]>> {
+    let (count, mut at) = header(reply, 0).filter(|&(count, _)| reply[0] == b'*' && count >= 0)?;
+    let mut items = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let len = reply_len(&reply[at..])?;
+        items.push(&reply[at..at + len]);
+        at += len;
+    }
+    (at == reply.len()).then_some(items)
+}
+
+/// The bulk strings a random-pick reply names (see `Expect::Picks`), if it matches.
+pub fn picked(expect: &Expect, reply: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let Expect::Picks {
+        from,
+        count,
+        distinct,
+        single,
+    } = expect
+    else {
+        return None;
+    };
+    let items = if *single {
+        vec![bulk(reply)?]
+    } else {
+        bulks(reply)?
+    };
+    let group = from.first().map_or(1, Vec::len);
+    if items.len() != count * group {
+        return None;
+    }
+    let mut groups: Vec<&[Vec<u8>]> = items.chunks(group).collect();
+    if !groups
+        .iter()
+        .all(|group| from.binary_search_by(|f| f.as_slice().cmp(group)).is_ok())
+    {
+        return None;
+    }
+    groups.sort();
+    groups.dedup();
+    (!*distinct || groups.len() == *count).then_some(items)
+}
+
 /// Does `reply` satisfy `expect` (with the model's bytes in `exact`)?
 pub fn matches(expect: &Expect, exact: &[u8], reply: &[u8]) -> bool {
     match expect {
@@ -144,27 +209,26 @@ pub fn matches(expect: &Expect, exact: &[u8], reply: &[u8]) -> bool {
             items.sort();
             &items == expected
         }),
+        Expect::SortedPairs(expected) => bulks(reply).is_some_and(|items| {
+            let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = items
+                .chunks(2)
+                .map(|pair| (pair[0].clone(), pair.get(1).cloned().unwrap_or_default()))
+                .collect();
+            pairs.sort();
+            items.len().is_multiple_of(2) && &pairs == expected
+        }),
+        Expect::Picks { .. } => picked(expect, reply).is_some(),
+        Expect::OneOf(replies) => replies.iter().any(|one| one == reply),
         Expect::ProtocolError => reply.starts_with(b"-ERR Protocol error: "),
         Expect::BookKeys(expected) => {
             crate::book::keys_of(reply).is_some_and(|keys| &keys == expected)
         }
-        Expect::Items(items) => {
-            let Some((count, mut at)) = header(reply, 0).filter(|_| reply[0] == b'*') else {
-                return false;
-            };
-            if count != items.len() as i64 {
-                return false;
-            }
-            for (expect, exact) in items {
-                let Some(len) = reply_len(&reply[at..]) else {
-                    return false;
-                };
-                if !matches(expect, exact, &reply[at..at + len]) {
-                    return false;
-                }
-                at += len;
-            }
-            at == reply.len()
-        }
+        Expect::Items(expected) => items(reply).is_some_and(|replies| {
+            replies.len() == expected.len()
+                && expected
+                    .iter()
+                    .zip(replies)
+                    .all(|((expect, exact), reply)| matches(expect, exact, reply))
+        }),
     }
 }

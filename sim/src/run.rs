@@ -51,6 +51,7 @@ pub fn run(
         outcome.step_hashes = world.trace.steps.take().unwrap_or_default();
         outcome.commands = world.commands;
         outcome.steps = world.step;
+        world.coverage.collections = world.model.counts;
         outcome.coverage = world.coverage.clone();
         result
     }));

@@ -93,6 +93,8 @@ pub struct Coverage {
     /// `handle_timeout` calls that ran the commands of more than one connection: checked in
     /// the order the server recorded.
     pub interleaved_timer_calls: u64,
+    /// Hash and set commands, encoding conversions and OBJECT ENCODING checks (the model's).
+    pub collections: crate::model::Counts,
 }
 
 impl std::fmt::Display for Coverage {
@@ -103,7 +105,8 @@ impl std::fmt::Display for Coverage {
             "closes: quit={quit} protocol={protocol} idle={idle} query_limit={query} \
              output_limit={output} killed={killed} shutdown={shutdown}; refused={} paused={} \
              disconnects={} frees={} error_replies={} wall_back={} timeouts={} book_replies={} \
-             timer_replies={} execs={} exec_watch_failures={} interleaved_timer_calls={}",
+             timer_replies={} execs={} exec_watch_failures={} interleaved_timer_calls={} \
+             hash_commands={} set_commands={} conversions={} encoding_checks={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -115,7 +118,11 @@ impl std::fmt::Display for Coverage {
             self.timer_replies,
             self.execs,
             self.exec_watch_failures,
-            self.interleaved_timer_calls
+            self.interleaved_timer_calls,
+            self.collections.hash_commands,
+            self.collections.set_commands,
+            self.collections.conversions,
+            self.collections.encoding_checks
         )
     }
 }
@@ -158,6 +165,9 @@ impl<'a> World<'a> {
             query_buffer_bytes_max: options.query_buffer_bytes_max as usize,
             output_buffer_hard_bytes: options.output_buffer_hard_bytes as usize,
             hz: options.hz,
+            hash_max_listpack_entries: options.limits.hash_entries,
+            hash_max_listpack_value: options.limits.hash_value_bytes,
+            set_max_intset_entries: options.limits.intset_entries,
             ..Config::default()
         };
         let now = Now::new(Instant::ZERO, UnixMillis::from_millis(1_700_000_000_000));
@@ -166,6 +176,7 @@ impl<'a> World<'a> {
         let mut model = Model::new(options.databases as usize, options.bulk_bytes_max as usize);
         model.query_buffer_bytes_max = options.query_buffer_bytes_max as usize;
         model.wrong_exec = options.overrides.wrong_exec;
+        model.limits = options.limits;
         let clients = (0..options.clients)
             .map(|index| {
                 let door = if index >= options.clients - options.book_clients {
@@ -292,6 +303,15 @@ impl<'a> World<'a> {
             )));
         };
         self.exact.clear();
+        // SPOP's effect is random: the model learns it from the reply (`Model::observed`).
+        let observed = client.door == Door::Resp
+            && request
+                .as_ref()
+                .and_then(|args| args.first())
+                .is_some_and(|name| {
+                    name.eq_ignore_ascii_case(b"SPOP") || name.eq_ignore_ascii_case(b"EXEC")
+                });
+        self.model.observed = observed.then(|| reply.to_vec());
         let watched = self.model.watch_snapshot(wall);
         let expect = match (&request, client.door) {
             (Some(args), Door::Resp) => crate::exec::execute(
@@ -321,7 +341,8 @@ impl<'a> World<'a> {
         };
         self.model.settle_watches(watched, wall);
         self.commands += 1;
-        if self.options.overrides.model_fault && self.commands == 10 {
+        // The first exact reply from the tenth command on: the comparison itself must catch it.
+        if self.options.overrides.model_fault && self.commands >= 10 && expect == Expect::Exact {
             self.exact.push(b'!');
         }
         if !matches(&expect, &self.exact, reply) {

@@ -46,3 +46,32 @@ fn no_commands_run_after_an_output_buffer_close() {
         "INCRs ran after the close"
     );
 }
+
+/// Seed 26 (before the generator changed): a listpack hash left with more fields than
+/// `hash-max-listpack-entries` after CONFIG SET lowered it stayed a listpack when HSET updated
+/// one of its fields. Redis 7.0 checks the count after every write to a listpack hash, updates
+/// included, and converts; so does the core now.
+#[test]
+fn a_hash_past_a_lowered_limit_converts_on_update() {
+    let now = Now::new(Instant::ZERO, UnixMillis::from_millis(1_700_000_000_000));
+    let mut server = Server::new(Config::default(), now);
+    let id = server.connection_open(now, "10.0.0.1:1").unwrap();
+    let mut request = Vec::new();
+    for command in [
+        &["HSET", "h", "a", "1", "b", "2", "c", "3"][..],
+        &["CONFIG", "SET", "hash-max-listpack-entries", "1"],
+        &["OBJECT", "ENCODING", "h"],
+        &["HSET", "h", "a", "5"],
+        &["OBJECT", "ENCODING", "h"],
+    ] {
+        request.extend_from_slice(format!("*{}\r\n", command.len()).as_bytes());
+        for arg in command {
+            request.extend_from_slice(format!("${}\r\n{arg}\r\n", arg.len()).as_bytes());
+        }
+    }
+    server.connection_receive(now, id, &request);
+    assert_eq!(
+        server.send_buffer(id),
+        b":3\r\n+OK\r\n$8\r\nlistpack\r\n:0\r\n$9\r\nhashtable\r\n"
+    );
+}

@@ -34,6 +34,7 @@ fn assert_passes(seed: u64, overrides: &Overrides) -> ferrodis_sim::Outcome {
 #[test]
 fn a_few_hundred_seeds_pass() {
     let (mut book, mut timer, mut execs, mut watch_failures, mut interleaved) = (0, 0, 0, 0, 0);
+    let mut collections = ferrodis_sim::model::Counts::default();
     for seed in 0..300 {
         let coverage = assert_passes(seed, &short()).coverage;
         book += coverage.book_replies;
@@ -41,6 +42,10 @@ fn a_few_hundred_seeds_pass() {
         execs += coverage.execs;
         watch_failures += coverage.exec_watch_failures;
         interleaved += coverage.interleaved_timer_calls;
+        collections.hash_commands += coverage.collections.hash_commands;
+        collections.set_commands += coverage.collections.set_commands;
+        collections.conversions += coverage.collections.conversions;
+        collections.encoding_checks += coverage.collections.encoding_checks;
     }
     // The book's door, pipelines past the per-call budget and transactions were exercised.
     assert!(book > 10_000, "{book} book replies");
@@ -49,6 +54,21 @@ fn a_few_hundred_seeds_pass() {
     assert!(
         watch_failures > 50,
         "{watch_failures} transactions failed on a watch"
+    );
+    // Hashes and sets ran, left their packed encodings mid-run (small limits, CONFIG SET), and
+    // OBJECT ENCODING was checked against the model's account of it.
+    let c = collections;
+    assert!(
+        c.hash_commands > 50_000,
+        "{} hash commands",
+        c.hash_commands
+    );
+    assert!(c.set_commands > 50_000, "{} set commands", c.set_commands);
+    assert!(c.conversions > 2_000, "{} conversions", c.conversions);
+    assert!(
+        c.encoding_checks > 1_000,
+        "{} encoding checks",
+        c.encoding_checks
     );
     // Several connections' commands ran in one call, checked in the order the core recorded.
     assert!(
