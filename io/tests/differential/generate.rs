@@ -39,8 +39,7 @@ pub enum Check {
     RandMember,
     /// `ZSCAN key 0 ...`: iterated to cursor 0 on both, the member/score pairs compared.
     ZScan,
-    /// OBJECT ENCODING: byte for byte, except that ferrodis's sorted sets say `skiplist` where
-    /// Redis's small ones say `listpack` (a deliberate difference).
+    /// OBJECT ENCODING: byte for byte.
     Encoding,
     /// `INFO keyspace`: avg_ttl depends on the clock, so only each database's keys= and
     /// expires= counts are compared.
