@@ -17,6 +17,7 @@ use crate::util::glob::glob_match;
 use crate::util::number::{format_f64, parse_f64, parse_i64};
 
 /// The sorted set at `key`, or None if missing; WRONGTYPE for other types.
+#[inline]
 pub(crate) fn read_zset<'d>(
     db: &'d mut Db,
     now: UnixMillis,
@@ -24,7 +25,10 @@ pub(crate) fn read_zset<'d>(
 ) -> Result<Option<ZSetRef<'d>>, CommandError> {
     match db.get(now, key) {
         None => Ok(None),
-        Some(value) => ZSetRef::of(value).map(Some).ok_or(WRONGTYPE.into()),
+        Some(value) => match ZSetRef::of(value) {
+            Some(zset) => Ok(Some(zset)),
+            None => Err(WRONGTYPE.into()),
+        },
     }
 }
 
@@ -115,6 +119,8 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
         args.next_bytes()?;
     }
     let count = args.remaining();
+    // The first member decides the encoding of a new set.
+    let first = args.peek_ahead(1).unwrap_or_default();
     let pairs = args.rest();
     if count == 0 || !count.is_multiple_of(2) {
         return Err(SYNTAX.into());
@@ -165,7 +171,6 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
         }
         return Ok(());
     }
-    let first = pairs.clone().nth(1).expect("at least one pair");
     let mut zset = zset_or_create(db, now, key, first, limits, seed)?;
     if !zset.has_room(count / 2) {
         return Err(FULL_ERROR.into());

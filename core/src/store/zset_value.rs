@@ -189,6 +189,10 @@ impl Pos {
 
 /// The member at offset `at` with its score, and the offset of the next member (`end()` after
 /// the last).
+///
+/// The small encoding's operations are kept out of line (`inline(never)`), so that the views'
+/// dispatch inlines into the commands with the tree's path alone.
+#[inline(never)]
 fn packed_item(packed: &Listpack, at: usize) -> (ZItemRef<'_>, usize) {
     let (member, score_at) = packed.entry(at);
     let (score, next) = packed.entry(score_at);
@@ -246,6 +250,63 @@ fn packed_from(zset: &ZSet) -> Listpack {
 /// The offset of `member` in a small set.
 fn packed_find(packed: &Listpack, member: &[u8]) -> Option<usize> {
     packed.find(&Entry::from_bytes(member), 2)
+}
+
+/// The score of `member` in a small set.
+#[inline(never)]
+fn packed_score(packed: &Listpack, member: &[u8]) -> Option<f64> {
+    let at = packed_find(packed, member)?;
+    let (_, score_at) = packed.entry(at);
+    Some(score_of(packed.entry(score_at).0))
+}
+
+/// How many items come before the one at offset `at`.
+#[inline(never)]
+fn packed_rank_of(packed: &Listpack, at: usize) -> usize {
+    packed_offsets(packed)
+        .position(|offset| offset == at)
+        .expect("a position in this set")
+}
+
+/// The offset of the item at `rank`.
+#[inline(never)]
+fn packed_at_rank(packed: &Listpack, rank: usize) -> Option<usize> {
+    packed_offsets(packed).nth(rank)
+}
+
+/// The offset of the item before the one at `at`.
+#[inline(never)]
+fn packed_prev(packed: &Listpack, at: usize) -> Option<usize> {
+    packed_offsets(packed)
+        .take_while(|&offset| offset < at)
+        .last()
+}
+
+/// The first item for which `compare` is not Less.
+#[inline(never)]
+fn packed_seek(
+    packed: &Listpack,
+    mut compare: impl FnMut(&ZItemRef<'_>) -> Ordering,
+) -> Option<usize> {
+    let mut at = Listpack::START;
+    while at < packed.end() {
+        let (item, next) = packed_item(packed, at);
+        if compare(&item) != Ordering::Less {
+            return Some(at);
+        }
+        at = next;
+    }
+    None
+}
+
+/// Removes `member` from a small set; returns its score.
+#[inline(never)]
+fn packed_remove(packed: &mut Listpack, member: &[u8]) -> Option<f64> {
+    let at = packed_find(packed, member)?;
+    let (_, score_at) = packed.entry(at);
+    let score = score_of(packed.entry(score_at).0);
+    packed.remove(at, 2);
+    Some(score)
 }
 
 /// Asserts what a stored small sorted set keeps true: not empty, member and score pairs, every
@@ -328,11 +389,7 @@ impl<'a> ZSetRef<'a> {
     #[inline]
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match *self {
-            ZSetRef::Packed(packed) => {
-                let at = packed_find(packed, member)?;
-                let (_, score_at) = packed.entry(at);
-                Some(score_of(packed.entry(score_at).0))
-            }
+            ZSetRef::Packed(packed) => packed_score(packed, member),
             ZSetRef::Tree(zset) => zset.score(member),
         }
     }
@@ -341,10 +398,7 @@ impl<'a> ZSetRef<'a> {
     #[inline]
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
         match *self {
-            ZSetRef::Packed(packed) => {
-                let at = packed_find(packed, member)?;
-                Some(self.rank_of(Pos(at)))
-            }
+            ZSetRef::Packed(packed) => Some(packed_rank_of(packed, packed_find(packed, member)?)),
             ZSetRef::Tree(zset) => zset.rank(member),
         }
     }
@@ -360,7 +414,7 @@ impl<'a> ZSetRef<'a> {
     #[inline]
     pub fn at_rank(&self, rank: usize) -> Option<Pos> {
         match *self {
-            ZSetRef::Packed(packed) => packed_offsets(packed).nth(rank).map(Pos),
+            ZSetRef::Packed(packed) => packed_at_rank(packed, rank).map(Pos),
             ZSetRef::Tree(zset) => zset.at_rank(rank).map(Pos::of_node),
         }
     }
@@ -369,9 +423,7 @@ impl<'a> ZSetRef<'a> {
     #[inline]
     pub fn rank_of(&self, pos: Pos) -> usize {
         match *self {
-            ZSetRef::Packed(packed) => packed_offsets(packed)
-                .position(|at| at == pos.0)
-                .expect("a position in this set"),
+            ZSetRef::Packed(packed) => packed_rank_of(packed, pos.0),
             ZSetRef::Tree(zset) => zset.rank_of(pos.node()),
         }
     }
@@ -390,10 +442,7 @@ impl<'a> ZSetRef<'a> {
     #[inline]
     pub fn prev(&self, pos: Pos) -> Option<Pos> {
         match *self {
-            ZSetRef::Packed(packed) => packed_offsets(packed)
-                .take_while(|&at| at < pos.0)
-                .last()
-                .map(Pos),
+            ZSetRef::Packed(packed) => packed_prev(packed, pos.0).map(Pos),
             ZSetRef::Tree(zset) => zset.prev(pos.node()).map(Pos::of_node),
         }
     }
@@ -431,17 +480,7 @@ impl<'a> ZSetRef<'a> {
     #[inline]
     pub fn seek(&self, mut compare: impl FnMut(&ZItemRef<'_>) -> Ordering) -> Option<Pos> {
         match *self {
-            ZSetRef::Packed(packed) => {
-                let mut at = Listpack::START;
-                while at < packed.end() {
-                    let (item, next) = packed_item(packed, at);
-                    if compare(&item) != Ordering::Less {
-                        return Some(Pos(at));
-                    }
-                    at = next;
-                }
-                None
-            }
+            ZSetRef::Packed(packed) => packed_seek(packed, compare).map(Pos),
             ZSetRef::Tree(zset) => zset
                 .seek(|item| compare(&ZItemRef::of(item)))
                 .map(Pos::of_node),
@@ -667,7 +706,12 @@ impl<'a> ZSetMut<'a> {
     /// this before inserting; inserting past the limit is a bug and panics.
     #[inline]
     pub fn has_room(&self, additional: usize) -> bool {
-        self.get().len().saturating_add(additional) <= MEMBERS_MAX
+        let len = match &*self.value {
+            Value::ZSet(zset) => zset.len(),
+            Value::PackedZSet(packed) => packed.len() / 2,
+            _ => unreachable!("ZSetMut holds a sorted set"),
+        };
+        len.saturating_add(additional) <= MEMBERS_MAX
     }
 
     /// Adds or moves `member`; returns its previous score.
@@ -697,8 +741,22 @@ impl<'a> ZSetMut<'a> {
         limits: PackedLimits,
         seed: u64,
     ) -> (Option<f64>, Option<f64>) {
+        if let Value::ZSet(zset) = &mut *self.value {
+            return zset.upsert(member, decide);
+        }
+        self.upsert_packed(member, decide, limits, seed)
+    }
+
+    /// `upsert` on a small set, converting it when the new member does not fit.
+    #[inline(never)]
+    fn upsert_packed(
+        &mut self,
+        member: &[u8],
+        decide: impl FnOnce(Option<f64>) -> Option<f64>,
+        limits: PackedLimits,
+        seed: u64,
+    ) -> (Option<f64>, Option<f64>) {
         let score = match &mut *self.value {
-            Value::ZSet(zset) => return zset.upsert(member, decide),
             Value::PackedZSet(packed) => {
                 if let Some(at) = packed_find(packed, member) {
                     let (_, score_at) = packed.entry(at);
@@ -729,7 +787,7 @@ impl<'a> ZSetMut<'a> {
                 }
                 score
             }
-            _ => unreachable!("ZSetMut holds a sorted set"),
+            _ => unreachable!("upsert handled a tree"),
         };
         self.convert(seed);
         match &mut *self.value {
@@ -758,13 +816,7 @@ impl<'a> ZSetMut<'a> {
     #[inline]
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
         match &mut *self.value {
-            Value::PackedZSet(packed) => {
-                let at = packed_find(packed, member)?;
-                let (_, score_at) = packed.entry(at);
-                let score = score_of(packed.entry(score_at).0);
-                packed.remove(at, 2);
-                Some(score)
-            }
+            Value::PackedZSet(packed) => packed_remove(packed, member),
             Value::ZSet(zset) => zset.remove(member),
             _ => unreachable!("ZSetMut holds a sorted set"),
         }
