@@ -16,9 +16,11 @@
 //!
 //! A place in the order is a `Pos`: a tree node, or the byte offset of a member in the
 //! listpack. On a small set `next` is O(1), while `prev`, `rank_of`, `at_rank`, `offset`,
-//! `last`, `seek` and every lookup by member walk from the start: O(n) for the few hundred
-//! members at most that the limits leave in a small set. A backward `walk` collects the offsets
-//! once rather than stepping back one member at a time.
+//! `last`, `seek` and every lookup by member walk from the start: O(n), meant for the 128
+//! members (by default) that the limits leave in a small set. A backward `walk` collects the
+//! offsets once rather than stepping back one member at a time. The small encoding's operations
+//! are kept out of line (`inline(never)`), so that the views' dispatch inlines into the commands
+//! with the tree's path alone, which then costs nearly what it did without the views.
 //!
 //! Items are handed out by value (`ZItemRef`): the score, and the member as a `MemberText` that
 //! borrows the stored bytes or, for a member the listpack holds as an integer, writes its digits
@@ -189,9 +191,6 @@ impl Pos {
 
 /// The member at offset `at` with its score, and the offset of the next member (`end()` after
 /// the last).
-///
-/// The small encoding's operations are kept out of line (`inline(never)`), so that the views'
-/// dispatch inlines into the commands with the tree's path alone.
 #[inline(never)]
 fn packed_item(packed: &Listpack, at: usize) -> (ZItemRef<'_>, usize) {
     let (member, score_at) = packed.entry(at);
