@@ -10,6 +10,7 @@
 //!   longer than `zset-max-listpack-value` bytes (Redis never converts back either). A set whose
 //!   first member is already too long, or made while the entries limit is 0, starts there; a
 //!   computed result (ZUNIONSTORE, ZRANGESTORE...) is stored small when it fits both limits.
+//!   Whatever the limits, a small set's array stays under 1 GiB (`PACKED_BYTES_MAX`).
 //!
 //! `Value` holds the two as two kinds (`PackedZSet`, `ZSet`) so that it stays 24 bytes; the
 //! commands never match on them: `ZSetRef` reads either, `ZSetMut` changes either and converts.
@@ -35,6 +36,23 @@ use crate::store::hash::PackedLimits;
 use crate::store::listpack::{Entry, Listpack};
 use crate::store::zset::{compare_scores, ZItem, ZSet, MEMBERS_MAX};
 use crate::value::Value;
+
+/// Most bytes a small set's array may reach, whatever the configured limits (Redis bounds its
+/// listpacks at 1 GiB too): far from the listpack's own bounds, so that no member, however long
+/// the limits allow, makes it panic.
+const PACKED_BYTES_MAX: usize = 1 << 30;
+
+/// Bytes an item takes beyond its member's, at most: the member's header (up to 5) and the
+/// score (up to 9).
+const ITEM_OVERHEAD_MAX: usize = 16;
+
+/// Whether an array of `bytes` bytes has room for one more item with `member`.
+fn packed_room(bytes: usize, member: &[u8]) -> bool {
+    bytes
+        .saturating_add(member.len())
+        .saturating_add(ITEM_OVERHEAD_MAX)
+        <= PACKED_BYTES_MAX
+}
 
 /// 2^63, the first f64 past `i64::MAX`; -2^63 is `i64::MIN` exactly.
 const I64_END: f64 = 9_223_372_036_854_775_808.0;
@@ -664,7 +682,7 @@ impl<'a> Iterator for Walk<'a> {
 /// An empty sorted set in the encoding Redis 7.0 starts one in, `first` being the first member
 /// about to be added: small, unless the limits allow no small set or `first` is too long.
 pub fn empty_for(first: &[u8], limits: PackedLimits, seed: u64) -> Value {
-    if limits.entries > 0 && limits.fits(first) {
+    if limits.entries > 0 && limits.fits(first) && packed_room(Listpack::START, first) {
         Value::PackedZSet(Listpack::new())
     } else {
         Value::ZSet(Box::new(ZSet::new(seed)))
@@ -675,7 +693,13 @@ pub fn empty_for(first: &[u8], limits: PackedLimits, seed: u64) -> Value {
 /// most `limits.entries` members, none longer than `limits.value_bytes`, as Redis converts its
 /// results; the tree otherwise.
 pub fn stored(zset: ZSet, limits: PackedLimits) -> Value {
-    let fits = zset.len() <= limits.entries && zset.iter().all(|item| limits.fits(&item.member));
+    let mut bytes = Listpack::START;
+    let fits = zset.len() <= limits.entries
+        && zset.iter().all(|item| {
+            let room = limits.fits(&item.member) && packed_room(bytes, &item.member);
+            bytes += item.member.len() + ITEM_OVERHEAD_MAX;
+            room
+        });
     if fits {
         Value::PackedZSet(packed_from(&zset))
     } else {
@@ -780,7 +804,10 @@ impl<'a> ZSetMut<'a> {
                     !score.is_nan(),
                     "NaN scores are rejected before they get here"
                 );
-                if packed.len() / 2 < limits.entries && limits.fits(member) {
+                let room = packed.len() / 2 < limits.entries
+                    && limits.fits(member)
+                    && packed_room(packed.bytes_len(), member);
+                if room {
                     packed_insert(packed, member, score + 0.0);
                     return (None, Some(score));
                 }

@@ -318,3 +318,11 @@ fn integer_members_order_by_their_text() {
     assert_eq!(members, expected);
     assert!(read.iter().all(|item| item.score.to_bits() == 0));
 }
+
+#[test]
+fn a_small_set_never_grows_past_its_byte_bound() {
+    assert!(packed_room(Listpack::START, b"member"));
+    assert!(packed_room(PACKED_BYTES_MAX - 16 - 6, b"member"));
+    assert!(!packed_room(PACKED_BYTES_MAX - 16 - 5, b"member"));
+    assert!(!packed_room(usize::MAX, b""));
+}
