@@ -40,8 +40,8 @@ pub struct Config {
     pub hash_max_listpack_value: usize,
     /// `set-max-intset-entries`: a set of integers with more members leaves its intset.
     pub set_max_intset_entries: usize,
-    /// `zset-max-listpack-entries` / `-value`: accepted and reported; sorted sets have no
-    /// packed encoding yet.
+    /// `zset-max-listpack-entries` / `-value`: a sorted set with more members, or a longer
+    /// member, leaves its packed encoding.
     pub zset_max_listpack_entries: usize,
     pub zset_max_listpack_value: usize,
 }
@@ -79,6 +79,14 @@ impl Config {
         crate::store::hash::PackedLimits {
             entries: self.hash_max_listpack_entries,
             value_bytes: self.hash_max_listpack_value,
+        }
+    }
+
+    /// When a small sorted set leaves its packed encoding.
+    pub fn zset_limits(&self) -> crate::store::hash::PackedLimits {
+        crate::store::hash::PackedLimits {
+            entries: self.zset_max_listpack_entries,
+            value_bytes: self.zset_max_listpack_value,
         }
     }
 }

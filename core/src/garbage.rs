@@ -80,7 +80,7 @@ impl Garbage {
 fn value_stream(value: Value) -> Option<Stream> {
     match value {
         // One allocation at most: dropped here and now.
-        Value::Int(_) | Value::Str(_) | Value::RawStr(_) => None,
+        Value::Int(_) | Value::Str(_) | Value::RawStr(_) | Value::PackedZSet(_) => None,
         Value::ZSet(zset) if is_big(zset.len()) => Some(zset_stream(*zset)),
         Value::ZSet(zset) => {
             drop(zset);

@@ -6,6 +6,7 @@ use crate::store::intset::IntSet;
 use crate::store::listpack::Listpack;
 use crate::store::set::MemberTable;
 use crate::store::zset::ZSet;
+use crate::store::zset_value::check_packed;
 use crate::util::number::parse_i64;
 
 /// Strings that Redis would keep in its `embstr` encoding are at most this long.
@@ -25,7 +26,10 @@ pub enum Value {
     /// A string changed in place (APPEND, SETRANGE): Redis reports these as `raw`. Boxed so
     /// that `Value` stays 24 bytes; the `Vec` keeps spare room for repeated appends.
     RawStr(Box<Vec<u8>>),
-    /// A sorted set. Boxed: it is big, and strings are the common case.
+    /// A small sorted set: member, score, member, score... in order, in one packed array (see
+    /// `store::zset_value`).
+    PackedZSet(Listpack),
+    /// A big sorted set. Boxed: it is big, and strings are the common case.
     ZSet(Box<ZSet>),
     /// A small hash: field, value, field, value... in one packed array (see `store::hash`).
     PackedHash(Listpack),
@@ -52,7 +56,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Int(_) | Value::Str(_) | Value::RawStr(_) => "string",
-            Value::ZSet(_) => "zset",
+            Value::PackedZSet(_) | Value::ZSet(_) => "zset",
             Value::PackedHash(_) | Value::Hash(_) => "hash",
             Value::IntSet(_) | Value::Set(_) => "set",
         }
@@ -64,10 +68,9 @@ impl Value {
             Value::Int(_) => "int",
             Value::Str(bytes) if bytes.len() <= EMBSTR_BYTES_MAX => "embstr",
             Value::Str(_) | Value::RawStr(_) => "raw",
-            // Our sorted sets are always the tree-and-table structure, which Redis calls
-            // `skiplist`; there is no compact small encoding (yet).
+            // Redis calls its big sorted sets `skiplist`; ours are a tree and a table.
             Value::ZSet(_) => "skiplist",
-            Value::PackedHash(_) => "listpack",
+            Value::PackedZSet(_) | Value::PackedHash(_) => "listpack",
             Value::IntSet(_) => "intset",
             Value::Hash(_) | Value::Set(_) => "hashtable",
         }
@@ -79,6 +82,7 @@ impl Value {
             Value::Str(bytes) => Some(bytes.as_bytes()),
             Value::RawStr(bytes) => Some(bytes.as_slice()),
             Value::Int(_)
+            | Value::PackedZSet(_)
             | Value::ZSet(_)
             | Value::PackedHash(_)
             | Value::Hash(_)
@@ -99,6 +103,7 @@ impl Value {
             Value::Int(_)
             | Value::Str(_)
             | Value::RawStr(_)
+            | Value::PackedZSet(_)
             | Value::PackedHash(_)
             | Value::IntSet(_) => 1,
             Value::ZSet(zset) => zset.len(),
@@ -117,6 +122,7 @@ impl Value {
                 SmallBytes::Heap(bytes) => bytes.len(),
             },
             Value::RawStr(bytes) => std::mem::size_of::<Vec<u8>>() + bytes.capacity(),
+            Value::PackedZSet(packed) => packed.bytes_len(),
             Value::ZSet(zset) => zset.memory_bytes(),
             Value::PackedHash(packed) => packed.bytes_len(),
             Value::Hash(table) => table.memory_bytes(),
@@ -129,6 +135,7 @@ impl Value {
     pub fn is_empty_collection(&self) -> bool {
         match self {
             Value::Int(_) | Value::Str(_) | Value::RawStr(_) => false,
+            Value::PackedZSet(packed) => packed.is_empty(),
             Value::ZSet(zset) => zset.is_empty(),
             Value::PackedHash(packed) => packed.is_empty(),
             Value::Hash(table) => table.is_empty(),
@@ -139,10 +146,12 @@ impl Value {
 
     /// Asserts what every stored value keeps true, cheaply (a keyspace checks every value): a
     /// collection is never empty, since the write path deletes a key whose collection became
-    /// empty, as Redis does. (The structures check themselves in their own tests.)
+    /// empty, as Redis does; a small sorted set is in order with no member twice. (The big
+    /// structures check themselves in their own tests.)
     pub fn check_invariants(&self) {
         match self {
             Value::Int(_) | Value::Str(_) | Value::RawStr(_) => {}
+            Value::PackedZSet(packed) => check_packed(packed),
             Value::ZSet(zset) => assert!(!zset.is_empty(), "an empty sorted set is deleted"),
             Value::PackedHash(packed) => {
                 assert!(!packed.is_empty(), "an empty hash is deleted");

@@ -13,9 +13,8 @@
 //!   each other. Relative TTLs are all more than a day and never repeat (see the generator), so
 //!   GT and LT decide alike; INFO keyspace is compared on its keys= and expires= counts only.
 //!   Real expiry is tested separately, with short TTLs and one bounded wait.
-//! - Sorted sets: OBJECT ENCODING says `skiplist` where Redis (sets of at most 128 short
-//!   members, all the generator makes) says `listpack`, so it is not compared for sorted sets.
-//!   ZSCAN is iterated to cursor 0 on both and the member/score pairs compared as sets.
+//! - Sorted sets: ZSCAN is iterated to cursor 0 on both and the member/score pairs compared as
+//!   sets.
 //!   ZRANDMEMBER is random: the reply's shape must match and ferrodis's members must exist with
 //!   the scores it gives. Lex ranges are defined by Redis only when every member has the same
 //!   score; such commands are sent only when the set's scores are all equal (or it is missing

@@ -31,6 +31,11 @@ impl<'a> ArgCursor<'a> {
         self.args.get(self.next)
     }
 
+    /// The argument `ahead` places after the next one, without taking anything.
+    pub(crate) fn peek_ahead(&self, ahead: usize) -> Option<&'a [u8]> {
+        self.args.get(self.next + ahead)
+    }
+
     pub(crate) fn next_i64(&mut self) -> Result<i64, CommandError> {
         parse_i64(self.next_bytes()?).ok_or(CommandError::from(NOT_INTEGER))
     }

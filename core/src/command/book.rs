@@ -17,7 +17,7 @@ use crate::protocol::book::{
 use crate::protocol::resp::Args;
 use crate::reply::integer_text;
 use crate::store::db::Db;
-use crate::store::zset::ZSet;
+use crate::store::zset_value::{ZSetMut, ZSetRef};
 use crate::time::UnixMillis;
 use crate::util::number::{format_f64, parse_f64};
 use crate::value::Value;
@@ -126,7 +126,8 @@ fn get(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
         Some(Value::Str(bytes)) => write_str(ctx.reply.out, bytes),
         Some(Value::RawStr(bytes)) => write_str(ctx.reply.out, bytes),
         Some(
-            Value::ZSet(_)
+            Value::PackedZSet(_)
+            | Value::ZSet(_)
             | Value::PackedHash(_)
             | Value::Hash(_)
             | Value::IntSet(_)
@@ -222,11 +223,10 @@ fn zset_to_read<'d>(
     db: &'d mut Db,
     now: UnixMillis,
     key: &[u8],
-) -> Result<Option<&'d ZSet>, (u32, &'static str)> {
+) -> Result<Option<ZSetRef<'d>>, (u32, &'static str)> {
     match db.get(now, key) {
         None => Ok(None),
-        Some(Value::ZSet(zset)) => Ok(Some(zset)),
-        Some(_) => Err(EXPECT_ZSET),
+        Some(value) => ZSetRef::of(value).map(Some).ok_or(EXPECT_ZSET),
     }
 }
 
@@ -235,29 +235,31 @@ fn zset_at<'d>(
     db: &'d mut Db,
     now: UnixMillis,
     key: &[u8],
-) -> Result<Option<&'d mut ZSet>, (u32, &'static str)> {
+) -> Result<Option<ZSetMut<'d>>, (u32, &'static str)> {
     // The type is checked with read access first: an error changes nothing.
     if zset_to_read(db, now, key)?.is_none() {
         return Ok(None);
     }
-    match db.modify(now, key) {
-        Some(Value::ZSet(zset)) => Ok(Some(zset)),
-        _ => unreachable!("a live sorted set was just read"),
-    }
+    let value = db
+        .modify(now, key)
+        .expect("a live sorted set was just read");
+    Ok(ZSetMut::of(value))
 }
 
 /// zadd k score name: INT 1 added, 0 updated (even to the same score).
 fn zadd(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
     let score = parse_book_f64(arg(args, 2)).ok_or((ERR_ARG, "expect float"))?;
     let key = arg(args, 1);
+    let member = arg(args, 3);
     let seed = ctx.state.config.seed;
+    let limits = ctx.state.config.zset_limits();
     let now = ctx.now.wall;
     let db = &mut ctx.keyspace.dbs[ctx.db];
-    let zset = zset_or_create(db, now, key, seed).map_err(|_| EXPECT_ZSET)?;
-    if !zset.has_room(1) && zset.score(arg(args, 3)).is_none() {
+    let mut zset = zset_or_create(db, now, key, member, limits, seed).map_err(|_| EXPECT_ZSET)?;
+    if !zset.has_room(1) && zset.get().score(member).is_none() {
         return Err((ERR_ARG, "sorted set is full"));
     }
-    let added = zset.insert(arg(args, 3), score).is_none();
+    let added = zset.insert(member, score, limits, seed).is_none();
     if ctx.propagating() {
         // The score as Redis would read it back exactly (the book's parsing differs).
         let mut text = Vec::new();
@@ -314,12 +316,11 @@ fn zquery(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
         write_arr(ctx.reply.out, 0);
         return Ok(());
     };
-    let zset: &ZSet = zset;
     let items = zset.query(score, name, offset, limit);
     let out = &mut *ctx.reply.out;
     write_arr(out, items.len() * 2);
-    for node in items {
-        let item = zset.item(node);
+    for pos in items {
+        let item = zset.item(pos);
         write_str(out, &item.member);
         write_dbl(out, item.score);
     }

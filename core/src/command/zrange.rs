@@ -7,11 +7,9 @@ use super::args::is_option;
 use super::delete_if_empty;
 use super::zset::{read_zset, reply_member, write_zset};
 use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX};
-use crate::store::avl::NodeId;
-use crate::store::bytes::SmallBytes;
-use crate::store::zset::{ZItem, ZSet};
+use crate::store::zset::ZSet;
+use crate::store::zset_value::{stored, Pos, Walk, ZItemRef, ZSetRef};
 use crate::util::number::{parse_f64_lenient, parse_i64};
-use crate::value::Value;
 
 const NOT_FLOAT_RANGE: &str = "ERR min or max is not a float";
 const NOT_LEX_RANGE: &str = "ERR min or max not valid string range item";
@@ -153,11 +151,11 @@ pub(crate) enum Range<'a> {
     Lex(LexRange<'a>),
 }
 
-/// What a range selected: `len` nodes walked from `first`, backwards when `reverse`. Counted
-/// by ranks before any is visited, so a reply's length is known without collecting the nodes.
+/// What a range selected: `len` items walked from `first`, backwards when `reverse`. Counted
+/// by ranks before any is visited, so a reply's length is known without collecting the items.
 #[derive(Clone, Copy)]
 pub(crate) struct Selection {
-    first: Option<NodeId>,
+    first: Option<Pos>,
     len: usize,
     reverse: bool,
 }
@@ -173,22 +171,15 @@ impl Selection {
         self.len
     }
 
-    /// The selected nodes, in reply order.
-    pub(crate) fn nodes(self, zset: &ZSet) -> impl Iterator<Item = NodeId> + '_ {
-        let step = move |node: &NodeId| {
-            if self.reverse {
-                zset.prev(*node)
-            } else {
-                zset.next(*node)
-            }
-        };
-        std::iter::successors(self.first, step).take(self.len)
+    /// The selected items, in reply order.
+    pub(crate) fn items<'a>(self, zset: ZSetRef<'a>) -> Walk<'a> {
+        zset.walk(self.first, self.len, self.reverse)
     }
 }
 
 /// Selects a range. `offset`/`limit` as ZRANGE's LIMIT (limit < 0 = all).
 pub(crate) fn select(
-    zset: &ZSet,
+    zset: ZSetRef<'_>,
     range: &Range<'_>,
     reverse: bool,
     offset: i64,
@@ -217,17 +208,17 @@ pub(crate) fn select(
     if offset < 0 || (offset > 0 && offset >= len) {
         return Selection::NONE;
     }
-    let in_min = |item: &ZItem| match range {
+    let in_min = |item: &ZItemRef<'_>| match range {
         Range::Score(range) => range.above_min(item.score),
         Range::Lex(range) => range.above_min(&item.member),
         Range::Rank(..) => unreachable!(),
     };
-    let in_max = |item: &ZItem| match range {
+    let in_max = |item: &ZItemRef<'_>| match range {
         Range::Score(range) => range.below_max(item.score),
         Range::Lex(range) => range.below_max(&item.member),
         Range::Rank(..) => unreachable!(),
     };
-    // The lowest node above min, and the highest node below max.
+    // The lowest item above min, and the highest item below max.
     let lowest = zset.seek(|item| {
         if in_min(item) {
             Ordering::Greater
@@ -250,7 +241,7 @@ pub(crate) fn select(
         return Selection::NONE;
     };
     let (low_rank, high_rank) = (zset.rank_of(lowest) as i64, zset.rank_of(highest) as i64);
-    // Both ends are inside the range unless it holds no node (then highest < lowest).
+    // Both ends are inside the range unless it holds no item (then highest < lowest).
     let inside = high_rank + 1 - low_rank - offset;
     if inside <= 0 {
         return Selection::NONE;
@@ -368,8 +359,7 @@ fn range_generic(
         } else {
             selection.len()
         });
-        for node in selection.nodes(zset) {
-            let item = zset.item(node);
+        for item in selection.items(zset) {
             reply_member(
                 ctx.reply,
                 &item.member,
@@ -382,8 +372,7 @@ fn range_generic(
     let seed = ctx.state.config.seed;
     let mut result = ZSet::new(seed);
     if let Some(zset) = zset {
-        for node in select(zset, &range, reverse, offset, count).nodes(zset) {
-            let item = zset.item(node);
+        for item in select(zset, &range, reverse, offset, count).items(zset) {
             result.insert(&item.member, item.score);
         }
     }
@@ -393,14 +382,16 @@ fn range_generic(
     Ok(())
 }
 
-/// Stores a computed sorted set at `destination`, or deletes it when the result is empty.
+/// Stores a computed sorted set at `destination` (small when it fits the limits, as Redis
+/// stores its results), or deletes it when the result is empty.
 pub(crate) fn store_result(ctx: &mut Ctx<'_, '_>, destination: &[u8], result: ZSet) {
     let now = ctx.now.wall;
+    let limits = ctx.state.config.zset_limits();
     let db = &mut ctx.keyspace.dbs[ctx.db];
     let old = if result.is_empty() {
         db.remove(now, destination)
     } else {
-        db.set(now, destination, Value::ZSet(Box::new(result)), false)
+        db.set(now, destination, stored(result, limits), false)
     };
     if let Some(old) = old {
         ctx.effects.discard(old);
@@ -443,8 +434,8 @@ pub(crate) fn zrevrangebylex(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) ->
     range_generic(ctx, args, Form::RevRangeByLex, None)
 }
 
-/// Members in a score or lex range, counted in O(log n) by ranks.
-fn count_in(zset: &ZSet, range: &Range<'_>) -> usize {
+/// Members in a score or lex range, counted by ranks (O(log n) in a tree).
+fn count_in(zset: ZSetRef<'_>, range: &Range<'_>) -> usize {
     select(zset, range, false, 0, -1).len()
 }
 
@@ -482,16 +473,12 @@ fn remove_range(ctx: &mut Ctx<'_, '_>, key: &[u8], range: Range<'_>) -> CommandR
         ctx.reply.integer(0);
         return Ok(());
     }
-    let zset = write_zset(db, now, key)?.expect("read above");
-    let members: Vec<SmallBytes> = select(zset, &range, false, 0, -1)
-        .nodes(zset)
-        .map(|node| zset.item(node).member.clone())
-        .collect();
-    for member in &members {
-        zset.remove(member);
-    }
+    let mut zset = write_zset(db, now, key)?.expect("read above");
+    let selection = select(zset.get(), &range, false, 0, -1);
+    let first = selection.first.expect("a range that selected items");
+    zset.remove_run(first, selection.len);
     delete_if_empty(ctx, key);
-    ctx.reply.integer(members.len() as i64);
+    ctx.reply.integer(selection.len as i64);
     Ok(())
 }
 

@@ -9,55 +9,64 @@ use super::{
 };
 use crate::reply::Reply;
 use crate::store::db::Db;
-use crate::store::zset::{ZSet, FULL_ERROR};
+use crate::store::hash::PackedLimits;
+use crate::store::zset::FULL_ERROR;
+use crate::store::zset_value::{empty_for, ZSetMut, ZSetRef};
 use crate::time::UnixMillis;
 use crate::util::glob::glob_match;
 use crate::util::number::{format_f64, parse_f64, parse_i64};
-use crate::value::Value;
 
 /// The sorted set at `key`, or None if missing; WRONGTYPE for other types.
+#[inline]
 pub(crate) fn read_zset<'d>(
     db: &'d mut Db,
     now: UnixMillis,
     key: &[u8],
-) -> Result<Option<&'d ZSet>, CommandError> {
+) -> Result<Option<ZSetRef<'d>>, CommandError> {
     match db.get(now, key) {
         None => Ok(None),
-        Some(Value::ZSet(zset)) => Ok(Some(zset)),
-        Some(_) => Err(WRONGTYPE.into()),
+        Some(value) => match ZSetRef::of(value) {
+            Some(zset) => Ok(Some(zset)),
+            None => Err(WRONGTYPE.into()),
+        },
     }
 }
 
+/// The sorted set at `key` to change, or None if missing; WRONGTYPE (changing nothing) for
+/// another type.
 pub(crate) fn write_zset<'d>(
     db: &'d mut Db,
     now: UnixMillis,
     key: &[u8],
-) -> Result<Option<&'d mut ZSet>, CommandError> {
+) -> Result<Option<ZSetMut<'d>>, CommandError> {
     // The type is checked with read access first: a WRONGTYPE error changes nothing.
     if read_zset(db, now, key)?.is_none() {
         return Ok(None);
     }
-    match db.modify(now, key) {
-        Some(Value::ZSet(zset)) => Ok(Some(zset)),
-        _ => unreachable!("a live sorted set was just read"),
-    }
+    let value = db
+        .modify(now, key)
+        .expect("a live sorted set was just read");
+    Ok(ZSetMut::of(value))
 }
 
 /// The sorted set at `key` to change, created empty when missing (the caller adds to it, or
-/// `delete_if_empty` removes it again); WRONGTYPE for another type.
+/// `delete_if_empty` removes it again); WRONGTYPE for another type. A new set starts in the
+/// encoding `empty_for` picks for `first`, the first member the caller adds.
 pub(crate) fn zset_or_create<'d>(
     db: &'d mut Db,
     now: UnixMillis,
     key: &[u8],
+    first: &[u8],
+    limits: PackedLimits,
     seed: u64,
-) -> Result<&'d mut ZSet, CommandError> {
+) -> Result<ZSetMut<'d>, CommandError> {
     if read_zset(db, now, key)?.is_none() {
-        db.set(now, key, Value::ZSet(Box::new(ZSet::new(seed))), false);
+        db.set(now, key, empty_for(first, limits, seed), false);
     }
-    match db.modify(now, key) {
-        Some(Value::ZSet(zset)) => Ok(zset),
-        _ => unreachable!("a live sorted set was just read or created"),
-    }
+    let value = db
+        .modify(now, key)
+        .expect("a live sorted set was just read or created");
+    Ok(ZSetMut::of(value).expect("a sorted set"))
 }
 
 /// A score argument as ZADD and ZINCRBY take it.
@@ -110,6 +119,8 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
         args.next_bytes()?;
     }
     let count = args.remaining();
+    // The first member decides the encoding of a new set.
+    let first = args.peek_ahead(1).unwrap_or_default();
     let pairs = args.rest();
     if count == 0 || !count.is_multiple_of(2) {
         return Err(SYNTAX.into());
@@ -130,6 +141,7 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     }
     let now = ctx.now.wall;
     let seed = ctx.state.config.seed;
+    let limits = ctx.state.config.zset_limits();
     let db = &mut ctx.keyspace.dbs[ctx.db];
     if let Some(zset) = read_zset(db, now, key)? {
         if !zadd_changes(zset, &flags, pairs.clone()) {
@@ -159,7 +171,7 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
         }
         return Ok(());
     }
-    let zset = zset_or_create(db, now, key, seed)?;
+    let mut zset = zset_or_create(db, now, key, first, limits, seed)?;
     if !zset.has_room(count / 2) {
         return Err(FULL_ERROR.into());
     }
@@ -170,12 +182,17 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     while let (Some(score), Some(member)) = (pairs.next(), pairs.next()) {
         let score = parse_score(score)?;
         let mut nan = false;
-        let (old, new) = zset.upsert(member, |current| {
-            zadd_target(&flags, current, score).unwrap_or_else(|ResultIsNan| {
-                nan = true;
-                None
-            })
-        });
+        let (old, new) = zset.upsert(
+            member,
+            |current| {
+                zadd_target(&flags, current, score).unwrap_or_else(|ResultIsNan| {
+                    nan = true;
+                    None
+                })
+            },
+            limits,
+            seed,
+        );
         if nan {
             failure = Some("ERR resulting score is not a number (NaN)");
             break;
@@ -236,7 +253,7 @@ fn zadd_target(
 /// True when ZADD with these flags and (score, member) pairs would add or change a member of
 /// `zset`, or fail (scores were checked already).
 fn zadd_changes<'a>(
-    zset: &ZSet,
+    zset: ZSetRef<'_>,
     flags: &ZaddFlags,
     mut pairs: impl Iterator<Item = &'a [u8]>,
 ) -> bool {
@@ -262,6 +279,7 @@ pub(crate) fn zincrby(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
     let member = args.next_bytes()?;
     let now = ctx.now.wall;
     let seed = ctx.state.config.seed;
+    let limits = ctx.state.config.zset_limits();
     let db = &mut ctx.keyspace.dbs[ctx.db];
     let current = read_zset(db, now, key)?.and_then(|zset| zset.score(member));
     if current.is_some_and(|current| current + increment == current) {
@@ -269,18 +287,16 @@ pub(crate) fn zincrby(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
         ctx.reply.double(current.expect("checked") + increment);
         return Ok(());
     }
-    let zset = zset_or_create(db, now, key, seed)?;
-    let score = zset
-        .score(member)
-        .map_or(increment, |current| current + increment);
+    let mut zset = zset_or_create(db, now, key, member, limits, seed)?;
+    let score = current.map_or(increment, |current| current + increment);
     if score.is_nan() {
         delete_if_empty(ctx, key);
         return Err("ERR resulting score is not a number (NaN)".into());
     }
-    if !zset.has_room(1) && zset.score(member).is_none() {
+    if !zset.has_room(1) && current.is_none() {
         return Err(FULL_ERROR.into());
     }
-    zset.insert(member, score);
+    zset.insert(member, score, limits, seed);
     // The computed score, as Redis replies (it stores -0 as 0 but answers -0 here).
     ctx.reply.double(score);
     Ok(())
@@ -299,7 +315,7 @@ pub(crate) fn zrem(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
         ctx.reply.integer(0);
         return Ok(());
     }
-    let zset = write_zset(db, now, key)?.expect("read above");
+    let mut zset = write_zset(db, now, key)?.expect("read above");
     let removed = members
         .filter(|member| zset.remove(member).is_some())
         .count();
@@ -340,7 +356,7 @@ pub(crate) fn zmscore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
 pub(crate) fn zcard(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let now = ctx.now.wall;
-    let len = read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?.map_or(0, ZSet::len);
+    let len = read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?.map_or(0, |zset| zset.len());
     ctx.reply.integer(len as i64);
     Ok(())
 }
@@ -401,17 +417,18 @@ fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, max: bool) -> Co
 /// the key if it is left empty.
 fn pop_members(ctx: &mut Ctx<'_, '_>, key: &[u8], count: usize, max: bool, pairs: bool) {
     let now = ctx.now.wall;
-    let zset = write_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)
+    let mut zset = write_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)
         .ok()
         .flatten()
         .expect("the caller found a sorted set");
-    let take = count.min(zset.len());
+    let take = count.min(zset.get().len());
     ctx.reply.array(if pairs { take } else { take * 2 });
     for _ in 0..take {
-        let node = if max { zset.last() } else { zset.first() }.expect("take <= len");
-        let item = zset.item(node).clone();
-        zset.remove(&item.member);
+        let read = zset.get();
+        let pos = if max { read.last() } else { read.first() }.expect("take <= len");
+        let item = read.item(pos);
         reply_member(ctx.reply, &item.member, Some(item.score), pairs);
+        zset.remove_at(pos);
     }
     delete_if_empty(ctx, key);
 }
@@ -497,8 +514,8 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
             None => ctx.reply.null(),
             Some(zset) => {
                 let rank = (ctx.state.random.next_u64() % zset.len() as u64) as usize;
-                let node = zset.at_rank(rank).expect("rank < len");
-                ctx.reply.bulk(&zset.item(node).member);
+                let pos = zset.at_rank(rank).expect("rank < len");
+                ctx.reply.bulk(&zset.item(pos).member);
             }
         }
         return Ok(());
@@ -514,15 +531,14 @@ pub(crate) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
     } else {
         ranks.len()
     });
-    for rank in ranks {
-        let item = zset.item(zset.at_rank(rank).expect("rank < len"));
+    zset.for_ranks(&ranks, |item| {
         reply_member(
             ctx.reply,
             &item.member,
             with_scores.then_some(item.score),
             pairs,
         );
-    }
+    });
     Ok(())
 }
 
@@ -586,8 +602,8 @@ pub(crate) fn zquery(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     };
     let items = zset.query(score, member, offset, limit);
     ctx.reply.array(items.len() * 2);
-    for node in items {
-        let item = zset.item(node);
+    for pos in items {
+        let item = zset.item(pos);
         reply_member(ctx.reply, &item.member, Some(item.score), false);
     }
     Ok(())

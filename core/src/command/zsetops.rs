@@ -6,8 +6,8 @@ use super::zset::reply_member;
 use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX, WRONGTYPE};
 use crate::store::set::SetRef;
 use crate::store::zset::ZSet;
+use crate::store::zset_value::ZSetRef;
 use crate::util::number::{parse_f64, parse_i64};
-use crate::value::Value;
 use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -80,8 +80,8 @@ fn operation_generic(
     let now = ctx.now.wall;
     for key in &keys {
         match ctx.keyspace.dbs[ctx.db].get(now, key) {
-            None | Some(Value::ZSet(_)) => {}
-            Some(value) if SetRef::of(value).is_some() => {}
+            None => {}
+            Some(value) if ZSetRef::of(value).is_some() || SetRef::of(value).is_some() => {}
             Some(_) => return Err(WRONGTYPE.into()),
         }
     }
@@ -140,13 +140,13 @@ fn operation_generic(
             Some(zset)
         })
         .collect();
-    let mut inputs: Vec<(Option<&ZSet>, f64)> = Vec::with_capacity(count);
+    let mut inputs: Vec<(Option<ZSetRef<'_>>, f64)> = Vec::with_capacity(count);
     for ((key, weight), from_set) in keys.iter().zip(&weights).zip(&from_sets) {
         // Checked above; `peek` needs no `&mut`, so all inputs can be borrowed at once.
-        let zset = match db.peek(now, key) {
-            Some(Value::ZSet(zset)) => Some(&**zset),
-            _ => from_set.as_ref(),
-        };
+        let zset = db
+            .peek(now, key)
+            .and_then(ZSetRef::of)
+            .or(from_set.as_ref().map(ZSetRef::Tree));
         inputs.push((zset, *weight));
     }
     // A union can be as big as all its inputs together; the others are bounded by one input.
@@ -191,7 +191,7 @@ fn operation_generic(
 }
 
 fn compute(
-    inputs: &[(Option<&ZSet>, f64)],
+    inputs: &[(Option<ZSetRef<'_>>, f64)],
     operation: Operation,
     aggregate: Aggregate,
     seed: u64,
@@ -207,7 +207,7 @@ fn compute(
             negative_zero.remove(member);
         }
     };
-    let len = |input: &(Option<&ZSet>, f64)| input.0.map_or(0, ZSet::len);
+    let len = |input: &(Option<ZSetRef<'_>>, f64)| input.0.map_or(0, |zset| zset.len());
     match operation {
         Operation::Union => {
             // Smallest first, as Redis orders its inputs (it decides the order of float sums).

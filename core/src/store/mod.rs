@@ -10,3 +10,4 @@ pub mod intset;
 pub mod listpack;
 pub mod set;
 pub mod zset;
+pub mod zset_value;

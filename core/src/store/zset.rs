@@ -1,6 +1,7 @@
-//! The sorted set: a member -> node table (our hashtable) plus an AVL tree ordered by
-//! (score, member bytes), as in the book. Scores are never NaN (commands reject it), so the order
-//! is total; -0 and 0 compare equal, as Redis's `<` on doubles does, and ties go by member.
+//! The sorted set's big encoding: a member -> node table (our hashtable) plus an AVL tree
+//! ordered by (score, member bytes), as in the book. Scores are never NaN (commands reject it),
+//! so the order is total; -0 and 0 compare equal, as Redis's `<` on doubles does, and ties go by
+//! member. Small sorted sets are a listpack in the same order (store/zset_value.rs).
 
 use std::cmp::Ordering;
 
@@ -148,6 +149,13 @@ impl ZSet {
         Some(self.tree.remove(node).score)
     }
 
+    /// Removes the item at `node` and returns it; other nodes keep their ids.
+    pub fn remove_node(&mut self, node: NodeId) -> ZItem {
+        let item = self.tree.remove(node);
+        self.members.remove(&item.member);
+        item
+    }
+
     /// 0-based position in score order.
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
         let node = *self.members.get(member)?;
@@ -189,26 +197,6 @@ impl ZSet {
 
     pub fn last(&self) -> Option<NodeId> {
         self.tree.last()
-    }
-
-    /// The book's range query (ZQUERY): from the first member at or after (score, member), move
-    /// `offset` places (negative allowed), then take members while fewer than `limit` array
-    /// elements (two per member) are out, so limit 3 gives two members.
-    pub fn query(&self, score: f64, member: &[u8], offset: i64, limit: i64) -> Vec<NodeId> {
-        let mut node = self
-            .seek(|item| compare_scores(item.score, score).then_with(|| (*item.member).cmp(member)))
-            .and_then(|node| self.offset(node, offset));
-        let mut found = Vec::new();
-        let mut elements = 0i64;
-        while let Some(current) = node {
-            if elements >= limit {
-                break;
-            }
-            found.push(current);
-            elements += 2;
-            node = self.next(current);
-        }
-        found
     }
 
     /// One SCAN step over the members (see `HashTable::scan`).

@@ -13,6 +13,7 @@ pub mod resp_reply;
 pub mod server_commands;
 pub mod ttl_heap;
 pub mod zset;
+pub mod zset_encodings;
 
 /// A target's body: panics when a check fails.
 pub type Run = fn(&[u8]);
@@ -23,6 +24,7 @@ pub const TARGETS: &[(&str, Run)] = &[
     ("hashtable", hashtable::run),
     ("avl", avl::run),
     ("zset", zset::run),
+    ("zset_encodings", zset_encodings::run),
     ("listpack", listpack::run),
     ("intset", intset::run),
     ("ttl_heap", ttl_heap::run),

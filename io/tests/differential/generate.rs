@@ -51,9 +51,6 @@ pub enum Check {
     /// SPOP: the set is read first; the same shape, ferrodis's members were in the set and left
     /// it; then the two sets differ, so the key is deleted on both.
     Pop,
-    /// OBJECT ENCODING: byte for byte, except that ferrodis's sorted sets say `skiplist` where
-    /// Redis's small ones say `listpack` (a deliberate difference).
-    Encoding,
     /// `INFO keyspace`: avg_ttl depends on the clock, so only each database's keys= and
     /// expires= counts are compared.
     Keyspace,

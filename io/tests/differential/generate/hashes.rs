@@ -123,7 +123,6 @@ impl Generator {
             }
             31..=34 => self.hscan(check),
             35 | 36 => {
-                *check = Check::Encoding;
                 vec![b"OBJECT".to_vec(), b"ENCODING".to_vec(), self.hash_key()]
             }
             _ => vec![

@@ -115,7 +115,6 @@ impl Generator {
             29 | 30 => self.sintercard(),
             31..=34 => self.sscan(check),
             35 | 36 => {
-                *check = Check::Encoding;
                 vec![b"OBJECT".to_vec(), b"ENCODING".to_vec(), self.set_key()]
             }
             _ => [vec![b"SADD".to_vec(), self.set_key()], self.set_members(4)].concat(),

@@ -144,7 +144,6 @@ impl Generator {
                 args
             }
             34 => {
-                *check = Check::Encoding;
                 let sub = self.pick(&[b"ENCODING", b"encoding", b"ENCODING", b"nosuch"]);
                 vec![b"OBJECT".to_vec(), sub, self.key()]
             }
