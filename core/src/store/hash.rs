@@ -12,7 +12,7 @@
 
 use crate::store::bytes::TinyBytes;
 use crate::store::hashtable::HashTable;
-use crate::store::listpack::{Entry, Listpack};
+use crate::store::listpack::{self, Entry, Listpack};
 use crate::value::Value;
 
 /// The big encoding: field -> value.
@@ -141,7 +141,9 @@ impl<'a> HashMut<'a> {
     /// pair could leave the limits behind.
     fn make_room(&mut self, field: &[u8], value: &[u8], limits: PackedLimits, seed: u64) {
         if let Value::PackedHash(packed) = &*self.value {
-            let too_long = !limits.fits(field) || !limits.fits(value);
+            let too_long = !limits.fits(field)
+                || !limits.fits(value)
+                || !listpack::has_room(packed.bytes_len(), 2, field.len() + value.len());
             if too_long || packed.len() / 2 >= limits.entries {
                 self.convert(seed);
             }
@@ -169,7 +171,9 @@ impl<'a> HashMut<'a> {
     /// when it has more fields than the limit (lowered since it grew) after an update.
     pub fn set(&mut self, field: &[u8], value: &[u8], limits: PackedLimits, seed: u64) -> bool {
         if let Value::PackedHash(packed) = &mut *self.value {
-            let fits = limits.fits(field) && limits.fits(value);
+            let fits = limits.fits(field)
+                && limits.fits(value)
+                && listpack::has_room(packed.bytes_len(), 2, field.len() + value.len());
             if fits {
                 if let Some(at) = packed.find(&Entry::from_bytes(field), 2) {
                     let (_, value_at) = packed.entry(at);

@@ -314,6 +314,24 @@ fn validate(bytes: &[u8]) -> Result<(), Corrupt> {
     }
 }
 
+/// Most bytes the collections let a listpack reach, whatever their configured limits (Redis
+/// bounds its listpacks at 1 GiB too): far below the format's 4 GiB lengths, so that no element
+/// the limits allow can make one panic.
+pub const BYTES_MAX: usize = 1 << 30;
+
+/// Bytes an entry takes beyond its text, at most: a tag and a 4-byte length, or a tag and an
+/// 8-byte number.
+pub const ENTRY_OVERHEAD_MAX: usize = 9;
+
+/// Whether an array of `bytes` bytes stays within `BYTES_MAX` after `entries` more entries with
+/// `text_bytes` bytes of text in all.
+pub fn has_room(bytes: usize, entries: usize, text_bytes: usize) -> bool {
+    bytes
+        .saturating_add(text_bytes)
+        .saturating_add(entries.saturating_mul(ENTRY_OVERHEAD_MAX))
+        <= BYTES_MAX
+}
+
 /// A sequence of entries in one byte array; see the module documentation for the layout and
 /// its limits.
 #[derive(Clone, PartialEq, Eq)]

@@ -423,3 +423,11 @@ fn from_bytes_accepts_what_a_writer_gives() {
         assert_eq!(listpack.as_bytes(), &bytes[..]);
     }
 }
+
+#[test]
+fn room_is_bounded_whatever_the_limits() {
+    assert!(has_room(Listpack::START, 2, 100));
+    assert!(has_room(BYTES_MAX - 18, 2, 0));
+    assert!(!has_room(BYTES_MAX - 17, 2, 0));
+    assert!(!has_room(0, 1, usize::MAX));
+}

@@ -10,7 +10,7 @@
 //!   longer than `zset-max-listpack-value` bytes (Redis never converts back either). A set whose
 //!   first member is already too long, or made while the entries limit is 0, starts there; a
 //!   computed result (ZUNIONSTORE, ZRANGESTORE...) is stored small when it fits both limits.
-//!   Whatever the limits, a small set's array stays under 1 GiB (`PACKED_BYTES_MAX`).
+//!   Whatever the limits, a small set's array stays under 1 GiB (`listpack::BYTES_MAX`).
 //!
 //! `Value` holds the two as two kinds (`PackedZSet`, `ZSet`) so that it stays 24 bytes; the
 //! commands never match on them: `ZSetRef` reads either, `ZSetMut` changes either and converts.
@@ -33,25 +33,13 @@ use std::ops::Deref;
 
 use crate::store::avl::NodeId;
 use crate::store::hash::PackedLimits;
-use crate::store::listpack::{Entry, Listpack};
+use crate::store::listpack::{self, Entry, Listpack};
 use crate::store::zset::{compare_scores, ZItem, ZSet, MEMBERS_MAX};
 use crate::value::Value;
 
-/// Most bytes a small set's array may reach, whatever the configured limits (Redis bounds its
-/// listpacks at 1 GiB too): far from the listpack's own bounds, so that no member, however long
-/// the limits allow, makes it panic.
-const PACKED_BYTES_MAX: usize = 1 << 30;
-
-/// Bytes an item takes beyond its member's, at most: the member's header (up to 5) and the
-/// score (up to 9).
-const ITEM_OVERHEAD_MAX: usize = 16;
-
 /// Whether an array of `bytes` bytes has room for one more item with `member`.
 fn packed_room(bytes: usize, member: &[u8]) -> bool {
-    bytes
-        .saturating_add(member.len())
-        .saturating_add(ITEM_OVERHEAD_MAX)
-        <= PACKED_BYTES_MAX
+    listpack::has_room(bytes, 2, member.len())
 }
 
 /// 2^63, the first f64 past `i64::MAX`; -2^63 is `i64::MIN` exactly.
@@ -697,7 +685,7 @@ pub fn stored(zset: ZSet, limits: PackedLimits) -> Value {
     let fits = zset.len() <= limits.entries
         && zset.iter().all(|item| {
             let room = limits.fits(&item.member) && packed_room(bytes, &item.member);
-            bytes += item.member.len() + ITEM_OVERHEAD_MAX;
+            bytes += item.member.len() + 2 * listpack::ENTRY_OVERHEAD_MAX;
             room
         });
     if fits {
