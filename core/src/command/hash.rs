@@ -2,7 +2,7 @@
 //! HGETALL, HINCRBY, HINCRBYFLOAT, HRANDFIELD, HSCAN.
 
 use super::args::is_option;
-use super::keys::{parse_cursor, ScanOptions};
+use super::keys::{parse_cursor, reply_empty_page, scan_collection, ScanOptions};
 use super::{
     delete_if_empty, sample, ArgCursor, CommandError, CommandResult, Ctx, NOT_FLOAT, NOT_INTEGER,
     SYNTAX, WRONGTYPE,
@@ -11,7 +11,6 @@ use crate::store::db::Db;
 use crate::store::hash::{HashMut, HashRef};
 use crate::store::listpack::{Entry, Listpack};
 use crate::time::UnixMillis;
-use crate::util::glob::glob_match;
 use crate::util::number::{incr_by_float, parse_i64, IncrByFloatError};
 use crate::value::Value;
 
@@ -362,35 +361,18 @@ pub(crate) fn hscan(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
     let now = ctx.now.wall;
     // Like Redis: the cursor, then a missing key (an empty page) or WRONGTYPE, then options.
     let Some(hash) = read_hash(&mut ctx.keyspace.dbs[ctx.db], now, key)? else {
-        ctx.reply.array(2);
-        ctx.reply.bulk(b"0");
-        ctx.reply.array(0);
+        reply_empty_page(ctx.reply);
         return Ok(());
     };
-    let ScanOptions { pattern, count, .. } = ScanOptions::parse(args, false)?;
-    let mut found: Vec<(Entry<'_>, Entry<'_>)> = Vec::new();
-    let mut cursor = cursor;
-    let mut steps_left = count.saturating_mul(10);
+    let options = ScanOptions::parse(args, false)?;
     let mut text = Vec::new();
-    loop {
-        cursor = hash.scan(cursor, |field, value| {
-            let matches = pattern.is_none_or(|pattern| {
-                text.clear();
-                field.write_text(&mut text);
-                glob_match(pattern, &text, false)
-            });
-            if matches {
-                found.push((field, value));
-            }
-        });
-        steps_left = steps_left.saturating_sub(1);
-        if cursor == 0 || steps_left == 0 || found.len() >= count {
-            break;
-        }
-    }
-    ctx.reply.array(2);
-    ctx.reply.bulk(cursor.to_string().as_bytes());
-    ctx.reply.array(found.len() * 2);
+    let found = scan_collection(ctx.reply, cursor, &options, 2, |cursor, keep| {
+        hash.scan(cursor, |field, value| {
+            text.clear();
+            field.write_text(&mut text);
+            keep(&text, (field, value));
+        })
+    });
     for (field, value) in found {
         ctx.reply.entry(field);
         ctx.reply.entry(value);

@@ -6,7 +6,7 @@ use super::{
     DB_OUT_OF_RANGE, NOT_INTEGER, NO_SUCH_KEY, SYNTAX,
 };
 use crate::garbage::Garbage;
-use crate::reply::integer_text;
+use crate::reply::{integer_text, Reply};
 use crate::util::glob::glob_match;
 use crate::util::number::parse_i64;
 
@@ -169,6 +169,48 @@ impl<'a> ScanOptions<'a> {
         }
         Ok(options)
     }
+}
+
+/// HSCAN, SSCAN and ZSCAN's answer for a missing key: cursor 0 and no items.
+pub(crate) fn reply_empty_page(reply: &mut Reply<'_>) {
+    reply.array(2);
+    reply.bulk(b"0");
+    reply.array(0);
+}
+
+/// HSCAN, SSCAN and ZSCAN's loop over one collection: steps from `cursor` until `count` items
+/// matched or the cursor is back at 0, at most `count * 10` steps (as Redis bounds them).
+/// `step` runs one step of the collection's own scan from a cursor and hands each item, with
+/// the text MATCH tests, to `keep`. Replies with the page's header (the next cursor, then an
+/// array of `width` elements per item) and returns the items for the caller to write.
+pub(crate) fn scan_collection<T>(
+    reply: &mut Reply<'_>,
+    cursor: u64,
+    options: &ScanOptions<'_>,
+    width: usize,
+    mut step: impl FnMut(u64, &mut dyn FnMut(&[u8], T)) -> u64,
+) -> Vec<T> {
+    let mut found = Vec::new();
+    let mut cursor = cursor;
+    let mut steps_left = options.count.saturating_mul(10);
+    loop {
+        cursor = step(cursor, &mut |text, item| {
+            if options
+                .pattern
+                .is_none_or(|pattern| glob_match(pattern, text, false))
+            {
+                found.push(item);
+            }
+        });
+        steps_left = steps_left.saturating_sub(1);
+        if cursor == 0 || steps_left == 0 || found.len() >= options.count {
+            break;
+        }
+    }
+    reply.array(2);
+    reply.bulk(cursor.to_string().as_bytes());
+    reply.array(found.len() * width);
+    found
 }
 
 /// A SCAN cursor, read as Redis reads it: C's `strtoul` over the argument as a C string (so

@@ -2,14 +2,12 @@
 //! SINTER, SINTERCARD, SINTERSTORE, SUNION, SUNIONSTORE, SDIFF, SDIFFSTORE, SSCAN.
 
 use super::args::is_option;
-use super::keys::{parse_cursor, ScanOptions};
+use super::keys::{parse_cursor, reply_empty_page, scan_collection, ScanOptions};
 use super::{delete_if_empty, sample, ArgCursor, CommandError, CommandResult, Ctx, WRONGTYPE};
 use crate::store::db::Db;
 use crate::store::intset::IntSet;
-use crate::store::listpack::Entry;
 use crate::store::set::{empty_for, SetMut, SetRef};
 use crate::time::UnixMillis;
-use crate::util::glob::glob_match;
 use crate::util::number::parse_i64;
 use crate::value::Value;
 
@@ -459,35 +457,18 @@ pub(crate) fn sscan(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
     let now = ctx.now.wall;
     // Like Redis: the cursor, then a missing key (an empty page) or WRONGTYPE, then options.
     let Some(set) = read_set(&mut ctx.keyspace.dbs[ctx.db], now, key)? else {
-        ctx.reply.array(2);
-        ctx.reply.bulk(b"0");
-        ctx.reply.array(0);
+        reply_empty_page(ctx.reply);
         return Ok(());
     };
-    let ScanOptions { pattern, count, .. } = ScanOptions::parse(args, false)?;
-    let mut found: Vec<Entry<'_>> = Vec::new();
-    let mut cursor = cursor;
-    let mut steps_left = count.saturating_mul(10);
+    let options = ScanOptions::parse(args, false)?;
     let mut text = Vec::new();
-    loop {
-        cursor = set.scan(cursor, |member| {
-            let matches = pattern.is_none_or(|pattern| {
-                text.clear();
-                member.write_text(&mut text);
-                glob_match(pattern, &text, false)
-            });
-            if matches {
-                found.push(member);
-            }
-        });
-        steps_left = steps_left.saturating_sub(1);
-        if cursor == 0 || steps_left == 0 || found.len() >= count {
-            break;
-        }
-    }
-    ctx.reply.array(2);
-    ctx.reply.bulk(cursor.to_string().as_bytes());
-    ctx.reply.array(found.len());
+    let found = scan_collection(ctx.reply, cursor, &options, 1, |cursor, keep| {
+        set.scan(cursor, |member| {
+            text.clear();
+            member.write_text(&mut text);
+            keep(&text, member);
+        })
+    });
     for member in found {
         ctx.reply.entry(member);
     }

@@ -2,7 +2,7 @@
 //! ZCARD, ZRANK, ZREVRANK, ZPOPMIN, ZPOPMAX, ZRANDMEMBER, ZSCAN, and the book's ZQUERY.
 
 use super::args::is_option;
-use super::keys::{parse_cursor, ScanOptions};
+use super::keys::{parse_cursor, reply_empty_page, scan_collection, ScanOptions};
 use super::sample;
 use super::{
     delete_if_empty, ArgCursor, CommandError, CommandResult, Ctx, NOT_FLOAT, SYNTAX, WRONGTYPE,
@@ -13,7 +13,6 @@ use crate::store::hash::PackedLimits;
 use crate::store::zset::FULL_ERROR;
 use crate::store::zset_value::{empty_for, ZSetMut, ZSetRef};
 use crate::time::UnixMillis;
-use crate::util::glob::glob_match;
 use crate::util::number::{format_f64, parse_f64, parse_i64};
 
 /// The sorted set at `key`, or None if missing; WRONGTYPE for other types.
@@ -548,33 +547,16 @@ pub(crate) fn zscan(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
     let cursor = parse_cursor(args.next_bytes()?)?;
     let now = ctx.now.wall;
     // Like Redis: the cursor, then a missing key (an empty page) or WRONGTYPE, then options.
-    if read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?.is_none() {
-        ctx.reply.array(2);
-        ctx.reply.bulk(b"0");
-        ctx.reply.array(0);
-        return Ok(());
-    }
-    let ScanOptions { pattern, count, .. } = ScanOptions::parse(args, false)?;
     let Some(zset) = read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)? else {
-        unreachable!("the key was just looked up");
+        reply_empty_page(ctx.reply);
+        return Ok(());
     };
-    let mut found: Vec<(Vec<u8>, f64)> = Vec::new();
-    let mut cursor = cursor;
-    let mut steps_left = count.saturating_mul(10);
-    loop {
-        cursor = zset.scan(cursor, |member, score| {
-            if pattern.is_none_or(|pattern| glob_match(pattern, member, false)) {
-                found.push((member.to_vec(), score));
-            }
-        });
-        steps_left = steps_left.saturating_sub(1);
-        if cursor == 0 || steps_left == 0 || found.len() >= count {
-            break;
-        }
-    }
-    ctx.reply.array(2);
-    ctx.reply.bulk(cursor.to_string().as_bytes());
-    ctx.reply.array(found.len() * 2);
+    let options = ScanOptions::parse(args, false)?;
+    let found = scan_collection(ctx.reply, cursor, &options, 2, |cursor, keep| {
+        zset.scan(cursor, |member, score| {
+            keep(member, (member.to_vec(), score))
+        })
+    });
     let mut text = Vec::with_capacity(32);
     for (member, score) in found {
         ctx.reply.bulk(&member);
