@@ -33,6 +33,7 @@ use std::ops::Deref;
 
 use crate::store::avl::NodeId;
 use crate::store::hash::PackedLimits;
+use crate::reply::integer_text;
 use crate::store::listpack::{self, Entry, Listpack};
 use crate::store::zset::{compare_scores, ZItem, ZSet, MEMBERS_MAX};
 use crate::value::Value;
@@ -93,23 +94,10 @@ impl<'a> MemberText<'a> {
             Entry::Bytes(bytes) => MemberText::borrowed(bytes),
             Entry::Int(value) => {
                 let mut digits = [0u8; 20];
-                let mut start = digits.len();
-                let mut magnitude = value.unsigned_abs();
-                loop {
-                    start -= 1;
-                    digits[start] = b'0' + (magnitude % 10) as u8;
-                    magnitude /= 10;
-                    if magnitude == 0 {
-                        break;
-                    }
-                }
-                if value < 0 {
-                    start -= 1;
-                    digits[start] = b'-';
-                }
+                let len = integer_text(value, &mut digits).len();
                 MemberText(Text::Digits {
                     digits,
-                    start: start as u8,
+                    start: (digits.len() - len) as u8,
                 })
             }
             Entry::Float(_) => panic!("a sorted set's member is a byte string"),
