@@ -31,9 +31,9 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::ops::Deref;
 
+use crate::reply::integer_text;
 use crate::store::avl::NodeId;
 use crate::store::hash::PackedLimits;
-use crate::reply::integer_text;
 use crate::store::listpack::{self, Entry, Listpack};
 use crate::store::zset::{compare_scores, ZItem, ZSet, MEMBERS_MAX};
 use crate::value::Value;
