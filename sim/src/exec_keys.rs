@@ -90,8 +90,8 @@ pub fn run(
                 Some(Value::Hash(_)) => b"listpack",
                 Some(Value::Set(set)) if set.big => b"hashtable",
                 Some(Value::Set(_)) => b"intset",
-                // Encodings the model does not follow: any that Redis 7.0 (or the core, whose
-                // sorted sets have no packed encoding) may report.
+                // Encodings the model does not follow (strings, sorted sets): any that Redis 7.0
+                // may report.
                 Some(Value::Str(_) | Value::ZSet(_)) => {
                     let names: &[&[u8]] = match value {
                         Some(Value::Str(_)) => &[b"int", b"embstr", b"raw"],
