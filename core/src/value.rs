@@ -6,7 +6,7 @@ use crate::store::intset::IntSet;
 use crate::store::listpack::Listpack;
 use crate::store::set::MemberTable;
 use crate::store::zset::ZSet;
-use crate::store::zset_value::check_packed;
+use crate::store::zset_packed::check_packed;
 use crate::util::number::parse_i64;
 
 /// Strings that Redis would keep in its `embstr` encoding are at most this long.

@@ -66,6 +66,17 @@ enum Operation {
     Diff,
 }
 
+impl Operation {
+    /// The operation of SINTER, SUNION or SDIFF, or of their STORE forms.
+    fn of(name: &str) -> Operation {
+        match name.trim_end_matches("store") {
+            "sinter" => Operation::Inter,
+            "sunion" => Operation::Union,
+            _ => Operation::Diff,
+        }
+    }
+}
+
 /// `operation` over the sets at `keys`, a missing key an empty set, after checking every key's
 /// type as Redis does.
 fn operation(
@@ -162,21 +173,11 @@ pub fn run(
             out.int(1)
         }
         "sinter" | "sunion" | "sdiff" => {
-            let operation_of = match name {
-                "sinter" => Operation::Inter,
-                "sunion" => Operation::Union,
-                _ => Operation::Diff,
-            };
-            let result = operation(model, db, &args[1..], operation_of, wall)?;
+            let result = operation(model, db, &args[1..], Operation::of(name), wall)?;
             Expect::SortedBulks(result.into_iter().collect())
         }
         "sinterstore" | "sunionstore" | "sdiffstore" => {
-            let operation_of = match name {
-                "sinterstore" => Operation::Inter,
-                "sunionstore" => Operation::Union,
-                _ => Operation::Diff,
-            };
-            let result = operation(model, db, &args[2..], operation_of, wall)?;
+            let result = operation(model, db, &args[2..], Operation::of(name), wall)?;
             // The destination is replaced whatever it held (its TTL goes too), or deleted.
             model.live(db, key, wall);
             model.dbs[db].remove(key);

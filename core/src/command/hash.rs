@@ -11,7 +11,7 @@ use crate::store::db::Db;
 use crate::store::hash::{HashMut, HashRef};
 use crate::store::listpack::{Entry, Listpack};
 use crate::time::UnixMillis;
-use crate::util::number::{incr_by_float, parse_i64, IncrByFloatError};
+use crate::util::number::{incr_by_float, parse_i64, IncrByFloatError, LongDouble};
 use crate::value::Value;
 
 /// The hash at `key`, or None if missing; WRONGTYPE for other types.
@@ -269,17 +269,16 @@ pub(crate) fn hincrbyfloat(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> C
     let field = args.next_bytes()?;
     let increment = args.next_bytes()?;
     // Redis reads the increment before it looks at the hash.
-    let mut text = Vec::with_capacity(32);
-    incr_by_float(b"0", increment, &mut text).map_err(|error| match error {
-        IncrByFloatError::NotAFloat => CommandError::from(NOT_FLOAT),
-        IncrByFloatError::NanOrInfinity => CommandError::from("ERR value is NaN or Infinity"),
-    })?;
+    let parsed = LongDouble::parse(increment).ok_or(CommandError::from(NOT_FLOAT))?;
+    if !parsed.is_finite() {
+        return Err("ERR value is NaN or Infinity".into());
+    }
     let now = ctx.now.wall;
     let db = &mut ctx.keyspace.dbs[ctx.db];
     let current = read_hash(db, now, key)?
         .and_then(|hash| hash.get(field))
         .map(|value| value.to_vec());
-    text.clear();
+    let mut text = Vec::with_capacity(32);
     incr_by_float(current.as_deref().unwrap_or(b"0"), increment, &mut text).map_err(|error| {
         match error {
             IncrByFloatError::NotAFloat => CommandError::from("ERR hash value is not a float"),

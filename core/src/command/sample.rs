@@ -38,12 +38,9 @@ pub(crate) fn parse_count(bytes: &[u8]) -> Result<i64, CommandError> {
 /// `len`; otherwise `count` distinct positions, each subset as likely as any other.
 pub(crate) fn positions(random: &mut impl Rng, len: usize, count: i64) -> Vec<usize> {
     debug_assert!(len > 0);
-    let below = |random: &mut dyn FnMut() -> u64, bound: usize| (random() % bound as u64) as usize;
-    let mut next = || random.next_u64();
+    let mut below = |bound: usize| (random.next_u64() % bound as u64) as usize;
     if count < 0 {
-        return (0..count.unsigned_abs())
-            .map(|_| below(&mut next, len))
-            .collect();
+        return (0..count.unsigned_abs()).map(|_| below(len)).collect();
     }
     let count = count as usize;
     if count >= len {
@@ -53,7 +50,7 @@ pub(crate) fn positions(random: &mut impl Rng, len: usize, count: i64) -> Vec<us
         // Many of them: a partial Fisher-Yates shuffle over every position (at most 3 * count).
         let mut all: Vec<usize> = (0..len).collect();
         for index in 0..count {
-            let pick = index + below(&mut next, len - index);
+            let pick = index + below(len - index);
             all.swap(index, pick);
         }
         all.truncate(count);
@@ -64,7 +61,7 @@ pub(crate) fn positions(random: &mut impl Rng, len: usize, count: i64) -> Vec<us
     let mut seen = BTreeSet::new();
     let mut picked = Vec::with_capacity(count);
     while picked.len() < count {
-        let position = below(&mut next, len);
+        let position = below(len);
         if seen.insert(position) {
             picked.push(position);
         }

@@ -10,4 +10,5 @@ pub mod intset;
 pub mod listpack;
 pub mod set;
 pub mod zset;
+pub mod zset_packed;
 pub mod zset_value;

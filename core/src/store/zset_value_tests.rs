@@ -1,4 +1,5 @@
 use super::*;
+use crate::store::zset_packed::{score_entry, I64_END};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
