@@ -6,7 +6,7 @@ use super::{
     DB_OUT_OF_RANGE, NOT_INTEGER, NO_SUCH_KEY, SYNTAX,
 };
 use crate::garbage::Garbage;
-use crate::reply::{integer_text, Reply};
+use crate::reply::Reply;
 use crate::util::glob::glob_match;
 use crate::util::number::parse_i64;
 
@@ -90,42 +90,20 @@ pub(crate) fn keys(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
 /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 pub(crate) fn scan(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let cursor = parse_cursor(args.next_bytes()?)?;
-    let ScanOptions {
-        pattern,
-        count,
-        type_name,
-    } = ScanOptions::parse(args, true)?;
+    let options = ScanOptions::parse(args, true)?;
     let now = ctx.now.wall;
     let db = &ctx.keyspace.dbs[ctx.db];
-    let mut found: Vec<Vec<u8>> = Vec::new();
-    let mut cursor = cursor;
-    // As Redis: keep stepping until `count` keys are gathered, bounded by count * 10 steps so
-    // that a sparse table cannot make one call walk it all.
-    let mut steps_left = count.saturating_mul(10);
-    loop {
-        cursor = db.scan(now, cursor, |key, value| {
+    let found = scan_collection(ctx.reply, cursor, &options, 1, |cursor, keep| {
+        db.scan(now, cursor, |key, value| {
             // Redis compares the type with strcasecmp: up to a NUL byte.
-            let type_matches = type_name.is_none_or(|name| {
+            let type_matches = options.type_name.is_none_or(|name| {
                 c_string(name).eq_ignore_ascii_case(value.type_name().as_bytes())
             });
-            let pattern_matches = pattern.is_none_or(|pattern| glob_match(pattern, key, false));
-            if type_matches && pattern_matches {
-                found.push(key.to_vec());
+            if type_matches {
+                keep(key, key.to_vec());
             }
-        });
-        steps_left = steps_left.saturating_sub(1);
-        if cursor == 0 || steps_left == 0 || found.len() >= count {
-            break;
-        }
-    }
-    ctx.reply.array(2);
-    let mut digits = [0u8; 20];
-    if cursor <= i64::MAX as u64 {
-        ctx.reply.bulk(integer_text(cursor as i64, &mut digits));
-    } else {
-        ctx.reply.bulk(cursor.to_string().as_bytes());
-    }
-    ctx.reply.array(found.len());
+        })
+    });
     for key in found {
         ctx.reply.bulk(&key);
     }
@@ -178,7 +156,7 @@ pub(crate) fn reply_empty_page(reply: &mut Reply<'_>) {
     reply.array(0);
 }
 
-/// HSCAN, SSCAN and ZSCAN's loop over one collection: steps from `cursor` until `count` items
+/// The loop of SCAN over a database and of HSCAN, SSCAN and ZSCAN over one collection: steps from `cursor` until `count` items
 /// matched or the cursor is back at 0, at most `count * 10` steps (as Redis bounds them).
 /// `step` runs one step of the collection's own scan from a cursor and hands each item, with
 /// the text MATCH tests, to `keep`. Replies with the page's header (the next cursor, then an

@@ -128,18 +128,26 @@ fn operation_generic(
     }
     let seed = ctx.state.config.seed;
     let db = &mut ctx.keyspace.dbs[ctx.db];
-    // A set counts as a sorted set whose members all score 1, as in Redis.
-    let from_sets: Vec<Option<ZSet>> = keys
-        .iter()
-        .map(|key| {
-            let set = db.peek(now, key).and_then(SetRef::of)?;
-            let mut zset = ZSet::new(seed);
-            for member in set.members() {
-                zset.insert(&member.to_vec(), 1.0);
-            }
-            Some(zset)
-        })
-        .collect();
+    // A set counts as a sorted set whose members all score 1, as in Redis. One too big for a
+    // sorted set is refused as a sorted set that would grow past its bound is.
+    let mut from_sets: Vec<Option<ZSet>> = Vec::with_capacity(count);
+    for key in &keys {
+        let Some(set) = db.peek(now, key).and_then(SetRef::of) else {
+            from_sets.push(None);
+            continue;
+        };
+        let mut zset = ZSet::new(seed);
+        if !zset.has_room(set.len()) {
+            return Err(crate::store::zset::FULL_ERROR.into());
+        }
+        let mut text = Vec::new();
+        for member in set.members() {
+            text.clear();
+            member.write_text(&mut text);
+            zset.insert(&text, 1.0);
+        }
+        from_sets.push(Some(zset));
+    }
     let mut inputs: Vec<(Option<ZSetRef<'_>>, f64)> = Vec::with_capacity(count);
     for ((key, weight), from_set) in keys.iter().zip(&weights).zip(&from_sets) {
         // Checked above; `peek` needs no `&mut`, so all inputs can be borrowed at once.
