@@ -44,6 +44,11 @@ pub struct Config {
     /// member, leaves its packed encoding.
     pub zset_max_listpack_entries: usize,
     pub zset_max_listpack_value: usize,
+    /// `list-max-listpack-size`: how big a list's blocks grow; positive is a number of
+    /// elements, -1 to -5 a size of 4 to 64 KiB (see `store::list::BlockLimit`).
+    pub list_max_listpack_size: i64,
+    /// `list-compress-depth`: accepted and reported; blocks are not compressed.
+    pub list_compress_depth: i64,
 }
 
 impl Default for Config {
@@ -69,6 +74,8 @@ impl Default for Config {
             set_max_intset_entries: 512,
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
+            list_max_listpack_size: -2,
+            list_compress_depth: 0,
         }
     }
 }

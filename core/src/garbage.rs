@@ -92,7 +92,14 @@ fn value_stream(value: Value) -> Option<Stream> {
         Value::Set(table) if is_big(table.len()) => {
             Some(Box::new((*table).into_values().map(|_| None)))
         }
-        Value::PackedHash(_) | Value::Hash(_) | Value::IntSet(_) | Value::Set(_) => None,
+        Value::List(list) if is_big(list.blocks()) => {
+            Some(Box::new((*list).into_blocks().map(|_| None)))
+        }
+        Value::PackedHash(_)
+        | Value::Hash(_)
+        | Value::IntSet(_)
+        | Value::Set(_)
+        | Value::List(_) => None,
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::store::bytes::SmallBytes;
 use crate::store::hash::FieldTable;
 use crate::store::intset::IntSet;
+use crate::store::list::List;
 use crate::store::listpack::Listpack;
 use crate::store::set::MemberTable;
 use crate::store::zset::ZSet;
@@ -39,6 +40,8 @@ pub enum Value {
     IntSet(IntSet),
     /// Any other set.
     Set(Box<MemberTable>),
+    /// A list: a chain of packed blocks (see `store::list`).
+    List(Box<List>),
 }
 
 impl Value {
@@ -59,6 +62,7 @@ impl Value {
             Value::PackedZSet(_) | Value::ZSet(_) => "zset",
             Value::PackedHash(_) | Value::Hash(_) => "hash",
             Value::IntSet(_) | Value::Set(_) => "set",
+            Value::List(_) => "list",
         }
     }
 
@@ -73,6 +77,8 @@ impl Value {
             Value::PackedZSet(_) | Value::PackedHash(_) => "listpack",
             Value::IntSet(_) => "intset",
             Value::Hash(_) | Value::Set(_) => "hashtable",
+            // As Redis 7.0 reports every list.
+            Value::List(_) => "quicklist",
         }
     }
 
@@ -87,7 +93,8 @@ impl Value {
             | Value::PackedHash(_)
             | Value::Hash(_)
             | Value::IntSet(_)
-            | Value::Set(_) => None,
+            | Value::Set(_)
+            | Value::List(_) => None,
         }
     }
 
@@ -109,6 +116,8 @@ impl Value {
             Value::ZSet(zset) => zset.len(),
             Value::Hash(table) => table.len(),
             Value::Set(table) => table.len(),
+            // One allocation per block, as Redis counts a quicklist's nodes.
+            Value::List(list) => list.blocks(),
         }
     }
 
@@ -128,6 +137,7 @@ impl Value {
             Value::Hash(table) => table.memory_bytes(),
             Value::IntSet(ints) => ints.bytes_len(),
             Value::Set(table) => table.memory_bytes(),
+            Value::List(list) => std::mem::size_of::<List>() + list.memory_bytes(),
         }
     }
 
@@ -141,6 +151,7 @@ impl Value {
             Value::Hash(table) => table.is_empty(),
             Value::IntSet(ints) => ints.is_empty(),
             Value::Set(table) => table.is_empty(),
+            Value::List(list) => list.is_empty(),
         }
     }
 
@@ -160,6 +171,7 @@ impl Value {
             Value::Hash(table) => assert!(!table.is_empty(), "an empty hash is deleted"),
             Value::IntSet(ints) => assert!(!ints.is_empty(), "an empty set is deleted"),
             Value::Set(table) => assert!(!table.is_empty(), "an empty set is deleted"),
+            Value::List(list) => assert!(!list.is_empty(), "an empty list is deleted"),
         }
     }
 }

@@ -174,6 +174,7 @@ fn compare_state(servers: &mut Servers) -> Result<(), String> {
                 )],
                 b"+hash\r\n" => vec![(vec![b"HGETALL", &key], Check::Unordered(2)), encoding],
                 b"+set\r\n" => vec![(vec![b"SMEMBERS", &key], Check::Unordered(1)), encoding],
+                b"+list\r\n" => vec![(vec![b"LRANGE", &key, b"0", b"-1"], Check::Exact), encoding],
                 _ => vec![(vec![b"GET", &key], Check::Exact), encoding],
             };
             for (args, check) in checks {

@@ -131,7 +131,8 @@ fn get(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> BookResult {
             | Value::PackedHash(_)
             | Value::Hash(_)
             | Value::IntSet(_)
-            | Value::Set(_),
+            | Value::Set(_)
+            | Value::List(_),
         ) => return Err((ERR_TYPE, "not a string value")),
     }
     Ok(())

@@ -72,13 +72,33 @@ macro_rules! field_parameters {
 
 /// When small collections leave their packed encodings: Redis's names and units, with the
 /// older `ziplist` names as aliases (clients and Redis's own tests still use them).
-static ENCODING_PARAMETERS: [Parameter; 9] = field_parameters![
+static ENCODING_PARAMETERS: [Parameter; 12] = field_parameters![
     hash_max_listpack_entries, parse_size, ["hash-max-listpack-entries", "hash-max-ziplist-entries"];
     hash_max_listpack_value, parse_memory, ["hash-max-listpack-value", "hash-max-ziplist-value"];
     set_max_intset_entries, parse_size, ["set-max-intset-entries"];
     zset_max_listpack_entries, parse_size, ["zset-max-listpack-entries", "zset-max-ziplist-entries"];
     zset_max_listpack_value, parse_memory, ["zset-max-listpack-value", "zset-max-ziplist-value"];
+    list_max_listpack_size, parse_int, ["list-max-listpack-size", "list-max-ziplist-size"];
+    list_compress_depth, parse_depth, ["list-compress-depth"];
 ];
+
+/// A C `int`, as Redis reads `list-max-listpack-size`.
+fn parse_int(text: &str) -> Result<i64, &'static str> {
+    let value: i64 = parse_number(text)?;
+    if i32::try_from(value).is_err() {
+        return Err("argument must be between -2147483648 and 2147483647 inclusive");
+    }
+    Ok(value)
+}
+
+/// A C `int` of at least 0, as Redis reads `list-compress-depth`.
+fn parse_depth(text: &str) -> Result<i64, &'static str> {
+    let value: i64 = parse_number(text)?;
+    if !(0..=i64::from(i32::MAX)).contains(&value) {
+        return Err("argument must be between 0 and 2147483647 inclusive");
+    }
+    Ok(value)
+}
 
 /// A count Redis reads as a `long` of at least 0.
 fn parse_size(text: &str) -> Result<usize, &'static str> {

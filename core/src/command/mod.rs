@@ -9,6 +9,7 @@ mod expire;
 mod hash;
 mod info;
 mod keys;
+mod list;
 mod sample;
 mod server;
 mod set;

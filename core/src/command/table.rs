@@ -1,8 +1,8 @@
 //! The command table: one row per command, sorted by name for binary search.
 
 use super::{
-    config, connection, expire, hash, info, keys, server, set, strings, transaction, zrange, zset,
-    zsetops, ArgCursor, CommandResult, Ctx,
+    config, connection, expire, hash, info, keys, list, server, set, strings, transaction, zrange,
+    zset, zsetops, ArgCursor, CommandResult, Ctx,
 };
 
 /// Command flags, as COMMAND INFO reports them (a subset of Redis's).
@@ -239,6 +239,19 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         info::info,
     ),
     spec("keys", 2, R, NO_KEYS, keys::keys),
+    spec("lindex", 3, R, KEY1, list::lindex),
+    spec("linsert", 5, WD, KEY1, list::linsert),
+    spec("llen", 2, RF, KEY1, list::llen),
+    spec("lmove", 5, WD, KEY12, list::lmove),
+    spec("lmpop", -4, W, NUMKEYS, list::lmpop),
+    spec("lpop", -2, WF, KEY1, list::lpop),
+    spec("lpos", -3, R, KEY1, list::lpos),
+    spec("lpush", -3, WDF, KEY1, list::lpush),
+    spec("lpushx", -3, WDF, KEY1, list::lpushx),
+    spec("lrange", 4, R, KEY1, list::lrange),
+    spec("lrem", 4, W, KEY1, list::lrem),
+    spec("lset", 4, WD, KEY1, list::lset),
+    spec("ltrim", 4, W, KEY1, list::ltrim),
     container(
         spec("memory", -2, R, NO_KEYS, keys::memory),
         MEMORY_SUBCOMMANDS,
@@ -270,6 +283,10 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("rename", 3, W, KEY12, keys::rename),
     spec("renamenx", 3, WF, KEY12, keys::renamenx),
     spec("reset", 1, CONN.or(NOT_QUEUED), NO_KEYS, connection::reset),
+    spec("rpop", -2, WF, KEY1, list::rpop),
+    spec("rpoplpush", 3, WD, KEY12, list::rpoplpush),
+    spec("rpush", -3, WDF, KEY1, list::rpush),
+    spec("rpushx", -3, WDF, KEY1, list::rpushx),
     spec("sadd", -3, WDF, KEY1, set::sadd),
     spec("scan", -2, R, NO_KEYS, keys::scan),
     spec("scard", 2, RF, KEY1, set::scard),

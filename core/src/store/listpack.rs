@@ -1,6 +1,6 @@
-//! `Listpack`: a sequence of entries packed in one byte array, for small hashes, small sorted
-//! sets and list blocks, where a handful of short strings would otherwise cost an allocation
-//! each.
+//! `Listpack`: a sequence of entries packed in one byte array, for small hashes and small
+//! sorted sets, where a handful of short strings would otherwise cost an allocation each. A
+//! list's blocks (`store::list`) write their entries in the same form.
 //!
 //! Layout: one exactly sized `Box<[u8]>`. The first `START` bytes are the number of entries
 //! (little-endian `u32`); the entries follow back to back, each a tag byte and a payload:
@@ -109,7 +109,7 @@ impl<'a> Entry<'a> {
 
     /// The form this entry is written in: a byte string that is a canonical integer becomes
     /// that integer.
-    fn stored(self) -> Entry<'a> {
+    pub(crate) fn stored(self) -> Entry<'a> {
         match self {
             Entry::Bytes(bytes) => Entry::from_bytes(bytes),
             other => other,
@@ -158,7 +158,7 @@ const I24_MIN: i64 = -(1 << 23);
 const I24_MAX: i64 = (1 << 23) - 1;
 
 /// Bytes an entry takes in its shortest form (`entry` already in stored form).
-fn encoded_len(entry: &Entry<'_>) -> usize {
+pub(crate) fn encoded_len(entry: &Entry<'_>) -> usize {
     match *entry {
         Entry::Int(value) => match value {
             0..=UINT7_MAX => 1,
@@ -185,44 +185,58 @@ fn encoded_len(entry: &Entry<'_>) -> usize {
 ///
 /// Panics on a byte string longer than `u32::MAX` bytes.
 fn encode(entry: &Entry<'_>, out: &mut Vec<u8>) {
+    let start = out.len();
+    out.resize(start + encoded_len(entry), 0);
+    encode_into(entry, &mut out[start..]);
+}
+
+/// Writes `entry` (already in stored form) in its shortest form into `out`, which must be
+/// exactly `encoded_len(entry)` bytes.
+///
+/// Panics on a byte string longer than `u32::MAX` bytes or a wrong-sized `out`.
+pub(crate) fn encode_into(entry: &Entry<'_>, out: &mut [u8]) {
+    let (tag, payload) = out.split_first_mut().expect("an entry has a tag");
     match *entry {
         Entry::Int(value) => match value {
-            0..=UINT7_MAX => out.push(value as u8),
+            0..=UINT7_MAX => *tag = value as u8,
             _ if i16::try_from(value).is_ok() => {
-                out.push(TAG_I16);
-                out.extend_from_slice(&(value as i16).to_le_bytes());
+                *tag = TAG_I16;
+                payload.copy_from_slice(&(value as i16).to_le_bytes());
             }
             I24_MIN..=I24_MAX => {
-                out.push(TAG_I24);
-                out.extend_from_slice(&(value as i32).to_le_bytes()[..3]);
+                *tag = TAG_I24;
+                payload.copy_from_slice(&(value as i32).to_le_bytes()[..3]);
             }
             _ if i32::try_from(value).is_ok() => {
-                out.push(TAG_I32);
-                out.extend_from_slice(&(value as i32).to_le_bytes());
+                *tag = TAG_I32;
+                payload.copy_from_slice(&(value as i32).to_le_bytes());
             }
             _ => {
-                out.push(TAG_I64);
-                out.extend_from_slice(&value.to_le_bytes());
+                *tag = TAG_I64;
+                payload.copy_from_slice(&value.to_le_bytes());
             }
         },
         Entry::Bytes(bytes) => {
             let len = bytes.len();
-            if len <= STR6_MAX {
-                out.push(TAG_STR6 | len as u8);
+            let text = if len <= STR6_MAX {
+                *tag = TAG_STR6 | len as u8;
+                payload
             } else if len <= STR12_MAX {
-                out.push(TAG_STR12 | (len >> 8) as u8);
-                out.push(len as u8);
+                *tag = TAG_STR12 | (len >> 8) as u8;
+                payload[0] = len as u8;
+                &mut payload[1..]
             } else {
                 let len =
                     u32::try_from(len).expect("a listpack string holds at most u32::MAX bytes");
-                out.push(TAG_STR32);
-                out.extend_from_slice(&len.to_le_bytes());
-            }
-            out.extend_from_slice(bytes);
+                *tag = TAG_STR32;
+                payload[..4].copy_from_slice(&len.to_le_bytes());
+                &mut payload[4..]
+            };
+            text.copy_from_slice(bytes);
         }
         Entry::Float(value) => {
-            out.push(TAG_F64);
-            out.extend_from_slice(&value.to_bits().to_le_bytes());
+            *tag = TAG_F64;
+            payload.copy_from_slice(&value.to_bits().to_le_bytes());
         }
     }
 }
@@ -243,7 +257,7 @@ fn string(bytes: &[u8], from: usize, len: usize) -> Result<(Entry<'_>, usize), C
 
 /// Reads the entry at `at` in any form the tags allow, checking every length against what is
 /// left; returns it and the offset of the next entry.
-fn decode(bytes: &[u8], at: usize) -> Result<(Entry<'_>, usize), Corrupt> {
+pub(crate) fn decode(bytes: &[u8], at: usize) -> Result<(Entry<'_>, usize), Corrupt> {
     let tag = *bytes.get(at).ok_or(Corrupt)?;
     let payload = at + 1;
     match tag {

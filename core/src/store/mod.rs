@@ -7,6 +7,7 @@ pub mod hash;
 pub mod hashtable;
 pub mod heap;
 pub mod intset;
+pub mod list;
 pub mod listpack;
 pub mod set;
 pub mod zset;

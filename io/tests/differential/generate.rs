@@ -9,6 +9,8 @@ use rand_pcg::Pcg64;
 mod expiry;
 #[path = "generate/hashes.rs"]
 mod hashes;
+#[path = "generate/lists.rs"]
+mod lists;
 #[path = "generate/sets.rs"]
 mod sets;
 #[path = "generate/strings.rs"]
@@ -210,7 +212,8 @@ impl Generator {
     /// The CONFIG commands a seed starts with: a CONFIG GET of each encoding limit (Redis's
     /// defaults in the first seed), then in half the seeds a CONFIG SET of small limits on
     /// packed hashes and intsets, so that a few fields or members convert them to hashtables,
-    /// otherwise of Redis's defaults (the servers outlive a seed, so each seed sets all three).
+    /// otherwise of Redis's defaults; and a list block size, often a few elements or 4 KiB, so
+    /// that lists span blocks (the servers outlive a seed, so each seed sets every limit).
     /// Names are Redis's or their pre-7.0 aliases.
     pub fn encoding_limits(&mut self) -> Vec<Command> {
         let [entries, value, intset] = if self.chance(1, 2) {
@@ -225,10 +228,12 @@ impl Generator {
         } else {
             [b"512".to_vec(), b"64".to_vec(), b"512".to_vec()]
         };
+        let list_size = self.pick(&[b"-2", b"-1", b"1", b"2", b"3", b"0", b"-5", b"128"]);
         let names = [
             self.pick(&[b"hash-max-listpack-entries", b"hash-max-ziplist-entries"]),
             self.pick(&[b"hash-max-listpack-value", b"HASH-MAX-ZIPLIST-VALUE"]),
             b"set-max-intset-entries".to_vec(),
+            self.pick(&[b"list-max-listpack-size", b"list-max-ziplist-size"]),
         ];
         // One name a CONFIG GET: Redis lists several in hash table order. In lower case:
         // Redis answers with the name as asked, ferrodis in lower case, a CONFIG difference
@@ -245,7 +250,7 @@ impl Generator {
             })
             .collect();
         let mut set = vec![b"CONFIG".to_vec(), b"SET".to_vec()];
-        for (name, limit) in names.into_iter().zip([entries, value, intset]) {
+        for (name, limit) in names.into_iter().zip([entries, value, intset, list_size]) {
             set.extend([name, limit]);
         }
         commands.push(Command {
@@ -258,11 +263,12 @@ impl Generator {
     /// One random command, sometimes with its arity broken or its name recapitalised.
     pub fn command(&mut self) -> Command {
         let mut check = Check::Exact;
-        let mut args = match self.below(30) {
+        let mut args = match self.below(35) {
             0..=8 => self.string_command(&mut check),
             9..=14 => self.zset_command(&mut check),
             15..=18 => self.expire_command(&mut check),
             19..=23 => self.hash_command(&mut check),
+            24..=29 => self.list_command(),
             _ => self.set_command(&mut check),
         };
         self.recapitalise(&mut args[0]);
