@@ -407,7 +407,7 @@ fn book_command(
         },
         "set" => match model.live(db, key, wall) {
             Some(Entry {
-                value: Value::ZSet(_) | Value::Hash(_) | Value::Set(_),
+                value: Value::ZSet(_) | Value::Hash(_) | Value::Set(_) | Value::List(_),
                 ..
             }) => err(out, ERR_TYPE, b"a non-string value exists"),
             Some(entry) => {

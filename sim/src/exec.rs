@@ -27,7 +27,7 @@ fn arity(name: &str) -> Option<i32> {
         "zadd" | "zrange" | "zrangebyscore" | "hset" | "hmset" => -4,
         "flushdb" | "ping" | "quit" => -1,
         "multi" | "exec" | "discard" | "unwatch" => 1,
-        _ => return None,
+        _ => return crate::exec_lists::arity(name),
     })
 }
 
@@ -469,6 +469,7 @@ pub fn drop_if_empty(model: &mut Model, db: usize, key: &[u8]) {
         Some(Value::ZSet(z)) => z.is_empty(),
         Some(Value::Hash(hash)) => hash.fields.is_empty(),
         Some(Value::Set(set)) => set.members.is_empty(),
+        Some(Value::List(list)) => list.is_empty(),
         Some(Value::Str(_)) | None => false,
     };
     if empty {

@@ -57,6 +57,9 @@ pub fn run(
     wall: i64,
     out: &mut Out<'_>,
 ) -> Result<Expect> {
+    if crate::exec_lists::arity(name).is_some() {
+        return crate::exec_lists::run(model, db, name, args, wall, out);
+    }
     if !name.starts_with('h') {
         return crate::exec_sets::run(model, db, name, args, wall, out);
     }

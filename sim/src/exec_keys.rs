@@ -19,6 +19,7 @@ fn clone_entry(entry: &Entry) -> Entry {
             Value::ZSet(z) => Value::ZSet(z.clone()),
             Value::Hash(hash) => Value::Hash(hash.clone()),
             Value::Set(set) => Value::Set(set.clone()),
+            Value::List(list) => Value::List(list.clone()),
         },
         deadline: entry.deadline,
     }
@@ -58,6 +59,7 @@ pub fn run(
             Some(Value::ZSet(_)) => out.simple("zset"),
             Some(Value::Hash(_)) => out.simple("hash"),
             Some(Value::Set(_)) => out.simple("set"),
+            Some(Value::List(_)) => out.simple("list"),
         },
         "move" => {
             let target = int_arg(&args[2])?;
@@ -90,6 +92,7 @@ pub fn run(
                 Some(Value::Hash(_)) => b"listpack",
                 Some(Value::Set(set)) if set.big => b"hashtable",
                 Some(Value::Set(_)) => b"intset",
+                Some(Value::List(_)) => b"quicklist",
                 // Encodings the model does not follow (strings, sorted sets): any that Redis 7.0
                 // may report.
                 Some(Value::Str(_) | Value::ZSet(_)) => {
@@ -119,11 +122,18 @@ pub fn run(
             }
             let mut limits = model.limits;
             for pair in pairs.chunks(2) {
-                let value = std::str::from_utf8(&pair[1])
-                    .ok()
-                    .and_then(|text| text.parse::<usize>().ok())
-                    .ok_or("ERR the simulator sends only limits in plain digits")?;
-                match &pair[0].to_ascii_lowercase()[..] {
+                let text = std::str::from_utf8(&pair[1]).unwrap_or("");
+                let name = pair[0].to_ascii_lowercase();
+                if let b"list-max-listpack-size" | b"list-max-ziplist-size" = &name[..] {
+                    limits.list_fill = text
+                        .parse()
+                        .map_err(|_| "ERR the simulator sends only limits in plain digits")?;
+                    continue;
+                }
+                let value = text
+                    .parse::<usize>()
+                    .map_err(|_| "ERR the simulator sends only limits in plain digits")?;
+                match &name[..] {
                     b"hash-max-listpack-entries" | b"hash-max-ziplist-entries" => {
                         limits.hash_entries = value
                     }

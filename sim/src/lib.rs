@@ -10,6 +10,7 @@ pub mod entropy;
 mod exec;
 mod exec_hashes;
 mod exec_keys;
+mod exec_lists;
 mod exec_sets;
 mod generate;
 pub mod model;

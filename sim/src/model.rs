@@ -8,7 +8,7 @@
 //! be alive again (see `Model::deadline_floor`), so "expired" never turns back into "alive" on
 //! one side only.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::reply::Expect;
 
@@ -19,6 +19,7 @@ pub enum Value {
     ZSet(BTreeMap<Vec<u8>, f64>),
     Hash(Hash),
     Set(Set),
+    List(VecDeque<Vec<u8>>),
 }
 
 /// A hash: field to value, and whether it left its listpack.
@@ -56,6 +57,9 @@ pub struct Limits {
     pub hash_entries: usize,
     pub hash_value_bytes: usize,
     pub intset_entries: usize,
+    /// `list-max-listpack-size`: how big the server's list blocks grow. Replies do not depend
+    /// on it; it decides where lists cross blocks.
+    pub list_fill: i64,
 }
 
 /// Can an intset hold `member`: an integer as Redis's string2ll reads it, at most 20 bytes.
@@ -95,6 +99,7 @@ pub struct Counts {
     /// Hash and set commands the model ran (queued ones included, when EXEC ran them).
     pub hash_commands: u64,
     pub set_commands: u64,
+    pub list_commands: u64,
     /// Hashes and sets the model saw leave their packed encodings.
     pub conversions: u64,
     /// OBJECT ENCODING replies checked for a hash or a set.
@@ -260,6 +265,7 @@ impl Model {
                 hash_entries: 128,
                 hash_value_bytes: 64,
                 intset_entries: 512,
+                list_fill: -2,
             },
             observed: None,
             counts: Counts::default(),

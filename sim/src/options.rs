@@ -33,6 +33,8 @@ pub struct Families {
     pub hashes: u64,
     /// SADD..SINTERCARD, and now and then OBJECT ENCODING or a CONFIG SET of the intset limit.
     pub sets: u64,
+    /// LPUSH..LMPOP, and now and then OBJECT ENCODING or a CONFIG SET of the block size.
+    pub lists: u64,
     pub connection: u64,
     /// Wrong arity, unknown commands, bad integers and floats.
     pub errors: u64,
@@ -139,6 +141,7 @@ impl Options {
             zsets: family(rng),
             hashes: 0,
             sets: 0,
+            lists: 0,
             connection: family(rng),
             errors: family(rng),
             transactions: family(rng),
@@ -207,6 +210,7 @@ impl Options {
         // Drawn last, so that the draws above stay what they were before hashes and sets.
         families.hashes = family(rng);
         families.sets = family(rng);
+        families.lists = family(rng);
         let data = [
             families.strings,
             families.keys,
@@ -214,25 +218,31 @@ impl Options {
             families.zsets,
             families.hashes,
             families.sets,
+            families.lists,
         ];
         if data.iter().sum::<u64>() == 0 {
             families.strings = 1;
         }
         // Redis's defaults half the time; otherwise small limits, so that hashes and sets
         // change encodings within a run.
-        let limits = if rng.bool() {
+        let mut limits = if rng.bool() {
             Limits {
                 hash_entries: 128,
                 hash_value_bytes: 64,
                 intset_entries: 512,
+                list_fill: -2,
             }
         } else {
             Limits {
                 hash_entries: rng.range(0, 8) as usize,
                 hash_value_bytes: rng.range(0, 16) as usize,
                 intset_entries: rng.range(0, 8) as usize,
+                list_fill: -2,
             }
         };
+        // Blocks of a few elements, or of 4 KiB, so that lists cross blocks within a run.
+        let list_fill = [-2, -1, -5, 0, 1, 2, 3, 5, 128];
+        limits.list_fill = list_fill[rng.index(list_fill.len())];
         Options {
             seed,
             overrides: overrides.clone(),
@@ -309,14 +319,15 @@ impl fmt::Display for Options {
         let m = &self.families;
         writeln!(
             f,
-            "  families: strings={} keys={} expiry={} zsets={} hashes={} sets={} connection={} \
-             errors={} transactions={}",
+            "  families: strings={} keys={} expiry={} zsets={} hashes={} sets={} lists={} \
+             connection={} errors={} transactions={}",
             m.strings,
             m.keys,
             m.expiry,
             m.zsets,
             m.hashes,
             m.sets,
+            m.lists,
             m.connection,
             m.errors,
             m.transactions
@@ -324,8 +335,11 @@ impl fmt::Display for Options {
         writeln!(
             f,
             "  limits: hash-max-listpack-entries={} hash-max-listpack-value={} \
-             set-max-intset-entries={}",
-            self.limits.hash_entries, self.limits.hash_value_bytes, self.limits.intset_entries
+             set-max-intset-entries={} list-max-listpack-size={}",
+            self.limits.hash_entries,
+            self.limits.hash_value_bytes,
+            self.limits.intset_entries,
+            self.limits.list_fill
         )?;
         let x = &self.faults;
         write!(

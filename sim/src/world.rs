@@ -106,7 +106,7 @@ impl std::fmt::Display for Coverage {
              output_limit={output} killed={killed} shutdown={shutdown}; refused={} paused={} \
              disconnects={} frees={} error_replies={} wall_back={} timeouts={} book_replies={} \
              timer_replies={} execs={} exec_watch_failures={} interleaved_timer_calls={} \
-             hash_commands={} set_commands={} conversions={} encoding_checks={}",
+             hash_commands={} set_commands={} list_commands={} conversions={} encoding_checks={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -121,6 +121,7 @@ impl std::fmt::Display for Coverage {
             self.interleaved_timer_calls,
             self.collections.hash_commands,
             self.collections.set_commands,
+            self.collections.list_commands,
             self.collections.conversions,
             self.collections.encoding_checks
         )
@@ -168,6 +169,7 @@ impl<'a> World<'a> {
             hash_max_listpack_entries: options.limits.hash_entries,
             hash_max_listpack_value: options.limits.hash_value_bytes,
             set_max_intset_entries: options.limits.intset_entries,
+            list_max_listpack_size: options.limits.list_fill,
             ..Config::default()
         };
         let now = Now::new(Instant::ZERO, UnixMillis::from_millis(1_700_000_000_000));
