@@ -40,7 +40,7 @@ for target in "${targets[@]}"; do
         # A simulated step draws about a hundred bytes of entropy.
         simulation) max_len=8192 ;;
         # An operation takes a few bytes, and long strings come from fixed lengths, not input.
-        listpack | intset) max_len=512 ;;
+        listpack | intset | list) max_len=512 ;;
         *) max_len=1024 ;;
     esac
     mkdir -p "$work/$target"

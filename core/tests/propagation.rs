@@ -30,7 +30,16 @@ fn command(draw: &mut Draw) -> String {
     let number = draw.below(300) + 1;
     let (hash, set) = (format!("h{}", draw.below(2)), format!("s{}", draw.below(3)));
     let (field, member) = (format!("f{}", draw.below(4)), draw.below(6).to_string());
-    match draw.below(38) {
+    let list = format!("l{}", draw.below(2));
+    match draw.below(46) {
+        38 => format!("RPUSH {list} {member} x{number} {member}"),
+        39 => format!("LPUSH {list} {number}"),
+        40 => format!("LPOP {list} {}", draw.below(3)),
+        41 => format!("LMOVE {list} l{} LEFT RIGHT", draw.below(2)),
+        42 => format!("LREM {list} -1 {member}"),
+        43 => format!("LINSERT {list} BEFORE {member} i{number}"),
+        44 => format!("LTRIM {list} 1 -2"),
+        45 => "LMPOP 2 l0 l1 RIGHT COUNT 2".to_string(),
         27 => format!("HSET {hash} {field} {number} f9 v"),
         28 => format!("HINCRBYFLOAT {hash} {field} 0.1"),
         29 => format!("HDEL {hash} {field}"),
@@ -85,7 +94,9 @@ fn dump(h: &mut Harness, id: ConnectionId) -> Vec<String> {
         names.sort_unstable();
         for key in names {
             let kind = h.command(id, &format!("TYPE {key}"));
-            let value = if kind == "+zset\r\n" {
+            let value = if kind == "+list\r\n" {
+                h.command(id, &format!("LRANGE {key} 0 -1"))
+            } else if kind == "+zset\r\n" {
                 h.command(id, &format!("ZRANGE {key} 0 -1 WITHSCORES"))
             } else if kind == "+hash\r\n" || kind == "+set\r\n" {
                 // Tables list their elements in an order of their own: compare them sorted.

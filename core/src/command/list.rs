@@ -115,9 +115,7 @@ fn push(
         return Ok(());
     }
     let list = list_or_create(db, now, key)?;
-    for element in args.rest() {
-        list.push(end, element, limit);
-    }
+    list.push_all(end, args.rest(), limit);
     ctx.reply.integer(list.len() as i64);
     Ok(())
 }

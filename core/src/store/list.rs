@@ -59,11 +59,15 @@ impl BlockLimit {
 
     /// Whether `block` may take one more entry of `item_bytes` bytes (back length included).
     fn allows(self, block: &Block, item_bytes: usize) -> bool {
-        let bytes = block.bytes_len().saturating_add(item_bytes);
+        self.fits(block.len(), block.bytes_len(), item_bytes)
+    }
+
+    /// Whether a block of `entries` entries and `bytes` bytes may take one more entry of
+    /// `item_bytes` bytes.
+    fn fits(self, entries: usize, bytes: usize, item_bytes: usize) -> bool {
+        let bytes = bytes.saturating_add(item_bytes);
         match self {
-            BlockLimit::Entries(entries) => {
-                block.len() < entries && bytes <= ENTRIES_LIMIT_BYTES_MAX
-            }
+            BlockLimit::Entries(max) => entries < max && bytes <= ENTRIES_LIMIT_BYTES_MAX,
             BlockLimit::Bytes(max) => bytes <= max,
         }
     }
@@ -207,32 +211,41 @@ impl Block {
 
     fn push_back(&mut self, entry: &Entry<'_>) {
         let size = item_len(entry);
-        let end = self.buf.len();
-        if self.buf.capacity() - end < size {
-            if self.head >= self.bytes_len() {
-                // Popped from the front more than it holds: reuse that room instead of growing.
-                self.buf.drain(..self.head);
-                self.head = 0;
-            }
-            let growth = self.growth(size);
-            self.buf.reserve_exact(growth);
-        }
+        self.reserve(End::Back, size);
         let end = self.buf.len();
         self.buf.resize(end + size, 0);
         write_item(entry, &mut self.buf[end..]);
         self.count += 1;
     }
 
+    /// Makes room for `bytes` more bytes at `end` at once, so that pushing them does not grow
+    /// the buffer again: exactly that much when it is more than the usual growth.
+    fn reserve(&mut self, end: End, bytes: usize) {
+        match end {
+            End::Back if self.buf.capacity() - self.buf.len() < bytes => {
+                if self.head >= self.bytes_len() {
+                    // Popped from the front more than it holds: reuse that room first.
+                    self.buf.drain(..self.head);
+                    self.head = 0;
+                }
+                let growth = self.growth(bytes);
+                self.buf.reserve_exact(growth);
+            }
+            End::Front if self.head < bytes => {
+                let room = self.growth(bytes);
+                let mut buf = Vec::with_capacity(room + self.bytes_len());
+                buf.resize(room, 0);
+                buf.extend_from_slice(self.data());
+                self.buf = buf;
+                self.head = room;
+            }
+            End::Back | End::Front => {}
+        }
+    }
+
     fn push_front(&mut self, entry: &Entry<'_>) {
         let size = item_len(entry);
-        if self.head < size {
-            let room = self.growth(size);
-            let mut buf = Vec::with_capacity(room + self.bytes_len());
-            buf.resize(room, 0);
-            buf.extend_from_slice(self.data());
-            self.buf = buf;
-            self.head = room;
-        }
+        self.reserve(End::Front, size);
         self.head -= size;
         let start = self.head;
         write_item(entry, &mut self.buf[start..start + size]);
@@ -403,34 +416,72 @@ impl List {
 
     /// Adds an element at `end`, in the block there if `limit` lets it grow, else in a new one.
     pub fn push(&mut self, end: End, bytes: &[u8], limit: BlockLimit) {
-        let entry = Entry::from_bytes(bytes);
-        let size = item_len(&entry);
-        let block = match end {
-            End::Front => self.blocks.front_mut(),
-            End::Back => self.blocks.back_mut(),
-        };
-        match block {
-            Some(block) if limit.allows(block, size) => match end {
-                End::Front => block.push_front(&entry),
-                End::Back => block.push_back(&entry),
-            },
-            other => {
-                if let Some(sealed) = other {
-                    sealed.shrink();
-                }
-                let mut block = Block::default();
-                block.push_back(&entry);
-                if self.blocks.capacity() == 0 {
-                    // Most lists fit one block: no room for more until they need it.
-                    self.blocks.reserve_exact(1);
-                }
-                match end {
-                    End::Front => self.blocks.push_front(block),
-                    End::Back => self.blocks.push_back(block),
+        self.push_all(end, std::iter::once(bytes), limit);
+    }
+
+    /// Adds the elements at `end` one after the other (at the front, the last one ends up
+    /// first), filling the block there while `limit` lets it grow, then new ones. Each block
+    /// makes room for what it takes in one step.
+    pub fn push_all<'e>(
+        &mut self,
+        end: End,
+        elements: impl Iterator<Item = &'e [u8]> + Clone,
+        limit: BlockLimit,
+    ) {
+        let mut rest = elements;
+        loop {
+            let mut sizes = rest
+                .clone()
+                .map(|bytes| item_len(&Entry::from_bytes(bytes)));
+            let Some(first) = sizes.next() else {
+                return;
+            };
+            let block = match end {
+                End::Front => self.blocks.front_mut(),
+                End::Back => self.blocks.back_mut(),
+            };
+            match block {
+                Some(block) if limit.allows(block, first) => {}
+                other => {
+                    // The block there is full: it stops being an end and gives its room back.
+                    if let Some(sealed) = other {
+                        sealed.shrink();
+                    }
+                    if self.blocks.capacity() == 0 {
+                        // Most lists fit one block: no room for more until they need it.
+                        self.blocks.reserve_exact(1);
+                    }
+                    match end {
+                        End::Front => self.blocks.push_front(Block::default()),
+                        End::Back => self.blocks.push_back(Block::default()),
+                    }
                 }
             }
+            let block = match end {
+                End::Front => self.blocks.front_mut(),
+                End::Back => self.blocks.back_mut(),
+            }
+            .expect("a block at the end");
+            // Always the first (a new block takes an element bigger than the limit), then as
+            // many as the limit lets in.
+            let (mut entries, mut bytes, mut taken) =
+                (block.len() + 1, block.bytes_len() + first, 1);
+            for size in sizes {
+                if !limit.fits(entries, bytes, size) {
+                    break;
+                }
+                (entries, bytes, taken) = (entries + 1, bytes + size, taken + 1);
+            }
+            block.reserve(end, bytes - block.bytes_len());
+            for element in rest.by_ref().take(taken) {
+                let entry = Entry::from_bytes(element);
+                match end {
+                    End::Front => block.push_front(&entry),
+                    End::Back => block.push_back(&entry),
+                }
+            }
+            self.len += taken;
         }
-        self.len += 1;
     }
 
     /// The element at `end`.

@@ -10,6 +10,7 @@ use super::*;
 #[derive(Debug, Clone)]
 enum Op {
     Push(End, Vec<u8>),
+    PushAll(End, Vec<Vec<u8>>),
     Pop(End),
     Get(usize),
     Set(usize, Vec<u8>),
@@ -48,6 +49,8 @@ fn needle() -> impl Strategy<Value = Vec<u8>> {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         6 => (end(), element()).prop_map(|(end, bytes)| Op::Push(end, bytes)),
+        2 => (end(), prop::collection::vec(element(), 0..12))
+            .prop_map(|(end, elements)| Op::PushAll(end, elements)),
         3 => end().prop_map(Op::Pop),
         2 => (0usize..300).prop_map(Op::Get),
         2 => (0usize..300, element()).prop_map(|(index, bytes)| Op::Set(index, bytes)),
@@ -83,6 +86,15 @@ fn run(limit: BlockLimit, ops: Vec<Op>) {
                 match end {
                     End::Front => model.push_front(bytes),
                     End::Back => model.push_back(bytes),
+                }
+            }
+            Op::PushAll(end, elements) => {
+                list.push_all(end, elements.iter().map(Vec::as_slice), limit);
+                for bytes in elements {
+                    match end {
+                        End::Front => model.push_front(bytes),
+                        End::Back => model.push_back(bytes),
+                    }
                 }
             }
             Op::Pop(end) => {
@@ -269,4 +281,26 @@ fn removals_from_the_back_take_the_last_matches() {
         texts(list.iter()),
         vec![b"a".to_vec(), b"b".to_vec(), b"a".to_vec(), b"c".to_vec()]
     );
+}
+
+#[test]
+fn a_pushed_batch_takes_exactly_its_room() {
+    let elements: Vec<Vec<u8>> = (0..100).map(|n| format!("v{n}").into_bytes()).collect();
+    for end in [End::Front, End::Back] {
+        let mut list = List::new();
+        list.push_all(
+            end,
+            elements.iter().map(Vec::as_slice),
+            BlockLimit::from_config(-2),
+        );
+        list.check_invariants();
+        let data: usize = list.blocks.iter().map(Block::bytes_len).sum();
+        let held: usize = list.blocks.iter().map(Block::capacity).sum();
+        assert_eq!(held, data, "{end:?}");
+        let mut expected = elements.clone();
+        if end == End::Front {
+            expected.reverse();
+        }
+        assert_eq!(texts(list.iter()), expected);
+    }
 }

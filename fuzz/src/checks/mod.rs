@@ -7,6 +7,7 @@ pub mod book_parser;
 pub mod hashtable;
 pub mod input;
 pub mod intset;
+pub mod list;
 pub mod listpack;
 pub mod resp_parser;
 pub mod resp_reply;
@@ -27,6 +28,7 @@ pub const TARGETS: &[(&str, Run)] = &[
     ("zset_encodings", zset_encodings::run),
     ("listpack", listpack::run),
     ("intset", intset::run),
+    ("list", list::run),
     ("ttl_heap", ttl_heap::run),
     ("server_commands", server_commands::run),
     ("book_parser", book_parser::run),

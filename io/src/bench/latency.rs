@@ -115,6 +115,7 @@ pub fn run(scale: usize) {
         (Some("UNLINK"), Kind::ZSet),
         (Some("DEL"), Kind::Hash),
         (Some("DEL"), Kind::Set),
+        (Some("DEL"), Kind::List),
     ];
     for (command, kind) in cases {
         let mut worst = [Vec::new(), Vec::new()];

@@ -12,8 +12,10 @@ const ROUNDS: usize = 9;
 
 /// redis-benchmark's own tests, then custom commands (upper case): `ZRANGE_0_9` reads the set
 /// that the zadd test filled; `HGETALL_10` and `SMEMBERS_10` read a 10-element hash and set
-/// that `prepare` writes before the rounds.
-const TESTS: [&str; 13] = [
+/// that `prepare` writes before the rounds. The list tests run in redis-benchmark's order: the
+/// pops take what the pushes just added, and each LRANGE test first pushes (its own step, not
+/// measured).
+const TESTS: [&str; 21] = [
     "ping_inline",
     "ping_mbulk",
     "set",
@@ -27,6 +29,14 @@ const TESTS: [&str; 13] = [
     "spop",
     "HGETALL_10",
     "SMEMBERS_10",
+    "lpush",
+    "rpush",
+    "lpop",
+    "rpop",
+    "lrange_100",
+    "lrange_300",
+    "lrange_500",
+    "lrange_600",
 ];
 
 /// The command line of a custom test.
@@ -93,7 +103,8 @@ fn redis_benchmark(
         .output()
         .expect("redis-benchmark must be installed (apt-get install redis-tools)");
     let text = String::from_utf8_lossy(&output.stdout);
-    for line in text.lines().skip(1) {
+    // The last line is the test's: an LRANGE test prints its preparatory LPUSH first.
+    for line in text.lines().skip(1).collect::<Vec<_>>().into_iter().rev() {
         let fields: Vec<String> = line
             .split("\",\"")
             .map(|field| field.trim_matches('"').to_string())
