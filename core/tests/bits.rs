@@ -249,6 +249,10 @@ fn grown_strings_are_raw_and_integers_read_as_text() {
     assert_eq!(client.send(&["object", "encoding", "n"]), "$3\r\nraw\r\n");
     assert_eq!(client.send(&["bitop", "or", "d", "n"]), ":4\r\n");
     assert_eq!(client.send(&["object", "encoding", "d"]), "$3\r\nraw\r\n");
+    // A write that changes nothing still leaves the string raw, as Redis's unsharing does.
+    client.send(&["set", "m", "5"]);
+    assert_eq!(client.send(&["setbit", "m", "0", "0"]), ":0\r\n");
+    assert_eq!(client.send(&["object", "encoding", "m"]), "$3\r\nraw\r\n");
     client.send(&["set", "e", "", "ex", "100"]);
     assert_eq!(client.send(&["bitop", "and", "e", "missing"]), ":0\r\n");
     assert_eq!(

@@ -284,6 +284,8 @@ fn run(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, read_only: bool) -> Comm
     if changed {
         let written = std::mem::take(&mut overlay.written);
         write_bytes(ctx, key, len_min, written)?;
+    } else if last_written_bit.is_some() {
+        ctx.keyspace.dbs[ctx.db].make_string_raw(now, key);
     }
     Ok(())
 }

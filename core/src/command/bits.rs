@@ -109,6 +109,8 @@ pub(crate) fn setbit(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
             old_byte & !mask
         };
         write_bytes(ctx, key, index + 1, [(index, new_byte)])?;
+    } else {
+        ctx.keyspace.dbs[ctx.db].make_string_raw(now, key);
     }
     ctx.reply.integer(i64::from(was_on));
     Ok(())
