@@ -95,6 +95,8 @@ pub struct Counts {
     /// Hash and set commands the model ran (queued ones included, when EXEC ran them).
     pub hash_commands: u64,
     pub set_commands: u64,
+    /// Bitmap commands the model ran.
+    pub bit_commands: u64,
     /// Hashes and sets the model saw leave their packed encodings.
     pub conversions: u64,
     /// OBJECT ENCODING replies checked for a hash or a set.

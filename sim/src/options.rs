@@ -33,6 +33,8 @@ pub struct Families {
     pub hashes: u64,
     /// SADD..SINTERCARD, and now and then OBJECT ENCODING or a CONFIG SET of the intset limit.
     pub sets: u64,
+    /// SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD, BITFIELD_RO.
+    pub bits: u64,
     pub connection: u64,
     /// Wrong arity, unknown commands, bad integers and floats.
     pub errors: u64,
@@ -139,6 +141,7 @@ impl Options {
             zsets: family(rng),
             hashes: 0,
             sets: 0,
+            bits: 0,
             connection: family(rng),
             errors: family(rng),
             transactions: family(rng),
@@ -207,6 +210,7 @@ impl Options {
         // Drawn last, so that the draws above stay what they were before hashes and sets.
         families.hashes = family(rng);
         families.sets = family(rng);
+        families.bits = family(rng);
         let data = [
             families.strings,
             families.keys,
@@ -214,6 +218,7 @@ impl Options {
             families.zsets,
             families.hashes,
             families.sets,
+            families.bits,
         ];
         if data.iter().sum::<u64>() == 0 {
             families.strings = 1;
@@ -309,14 +314,15 @@ impl fmt::Display for Options {
         let m = &self.families;
         writeln!(
             f,
-            "  families: strings={} keys={} expiry={} zsets={} hashes={} sets={} connection={} \
-             errors={} transactions={}",
+            "  families: strings={} keys={} expiry={} zsets={} hashes={} sets={} bits={} \
+             connection={} errors={} transactions={}",
             m.strings,
             m.keys,
             m.expiry,
             m.zsets,
             m.hashes,
             m.sets,
+            m.bits,
             m.connection,
             m.errors,
             m.transactions

@@ -106,7 +106,7 @@ impl std::fmt::Display for Coverage {
              output_limit={output} killed={killed} shutdown={shutdown}; refused={} paused={} \
              disconnects={} frees={} error_replies={} wall_back={} timeouts={} book_replies={} \
              timer_replies={} execs={} exec_watch_failures={} interleaved_timer_calls={} \
-             hash_commands={} set_commands={} conversions={} encoding_checks={}",
+             hash_commands={} set_commands={} bit_commands={} conversions={} encoding_checks={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -121,6 +121,7 @@ impl std::fmt::Display for Coverage {
             self.interleaved_timer_calls,
             self.collections.hash_commands,
             self.collections.set_commands,
+            self.collections.bit_commands,
             self.collections.conversions,
             self.collections.encoding_checks
         )
