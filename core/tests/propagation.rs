@@ -24,13 +24,23 @@ impl Draw {
 }
 
 /// One random command of the families that change data, with relative times, floats,
-/// transactions, moves between databases and flushes among them.
+/// transactions, moves between databases and flushes among them, and bit writes that often
+/// change nothing.
 fn command(draw: &mut Draw) -> String {
     let (key, other) = (draw.key(), draw.key());
     let number = draw.below(300) + 1;
     let (hash, set) = (format!("h{}", draw.below(2)), format!("s{}", draw.below(3)));
     let (field, member) = (format!("f{}", draw.below(4)), draw.below(6).to_string());
-    match draw.below(38) {
+    match draw.below(43) {
+        37 => format!("SETBIT {key} {} {}", number % 40, number % 2),
+        38 => format!("SETBIT {key} 5 1"),
+        39 => format!(
+            "BITFIELD {key} OVERFLOW FAIL INCRBY u4 #{} {} SET i8 8 {number}",
+            number % 3,
+            number % 20
+        ),
+        40 => format!("BITFIELD {key} INCRBY i5 3 {number} GET u8 0"),
+        41 => format!("BITOP XOR {key} {other} k{}", draw.below(5)),
         27 => format!("HSET {hash} {field} {number} f9 v"),
         28 => format!("HINCRBYFLOAT {hash} {field} 0.1"),
         29 => format!("HDEL {hash} {field}"),
