@@ -246,11 +246,7 @@ pub(crate) fn bitcount(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
 /// BITPOS key bit [start [end [BYTE | BIT]]]: the first bit set to `bit`, or -1.
 pub(crate) fn bitpos(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
-    let bit = match parse_i64(args.next_bytes()?) {
-        Some(number) => number,
-        None => return Err(super::NOT_INTEGER.into()),
-    };
-    let bit = match bit {
+    let bit = match args.next_i64()? {
         0 => false,
         1 => true,
         _ => return Err(BITPOS_BIT_INVALID.into()),
@@ -272,15 +268,14 @@ pub(crate) fn bitpos(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         Some(_) => args.next_i64()?,
         None => 0,
     };
-    let end_arg = args.next_bytes().ok();
     // The unit is read before the end, as Redis does: a bad unit is a syntax error even when
     // the end is not a number.
-    let in_bits = match args.peek() {
+    let in_bits = match args.peek_ahead(1) {
         Some(unit) => parse_unit(unit)?,
         None => false,
     };
-    let end = match end_arg {
-        Some(arg) => Some(parse_i64(arg).ok_or(CommandError::from(super::NOT_INTEGER))?),
+    let end = match args.peek() {
+        Some(_) => Some(args.next_i64()?),
         None => None,
     };
     let units = if in_bits { len * 8 } else { len };

@@ -165,21 +165,21 @@ impl Table {
             if a[i - 1] == b[j - 1] {
                 subsequence.push(a[i - 1]);
                 let (at_a, at_b) = ((i - 1) as u32, (j - 1) as u32);
-                match &mut run {
-                    // A match right before the run extends it backwards.
-                    Some(found) if found.a.0 == at_a + 1 && found.b.0 == at_b + 1 => {
-                        found.a.0 = at_a;
-                        found.b.0 = at_b;
+                // A run is open only while the walk keeps matching, so this match is the byte
+                // right before it in both strings: the run grows backwards.
+                run = Some(match run.take() {
+                    Some(found) => {
+                        debug_assert!(found.a.0 == at_a + 1 && found.b.0 == at_b + 1);
+                        Match {
+                            a: (at_a, found.a.1),
+                            b: (at_b, found.b.1),
+                        }
                     }
-                    Some(_) => matches.extend(run.take()),
-                    None => {}
-                }
-                if run.is_none() {
-                    run = Some(Match {
+                    None => Match {
                         a: (at_a, at_a),
                         b: (at_b, at_b),
-                    });
-                }
+                    },
+                });
                 i -= 1;
                 j -= 1;
             } else {
