@@ -41,6 +41,8 @@ for target in "${targets[@]}"; do
         simulation) max_len=8192 ;;
         # An operation takes a few bytes, and long strings come from fixed lengths, not input.
         listpack | intset | list) max_len=512 ;;
+        # Every bit command takes a few bytes; a run stops at 48 of them.
+        bitfield) max_len=512 ;;
         *) max_len=1024 ;;
     esac
     mkdir -p "$work/$target"

@@ -98,6 +98,23 @@ impl Value {
         }
     }
 
+    /// Re-encodes a string as raw, its bytes unchanged; any other kind is left as it is.
+    pub fn make_raw_string(&mut self) {
+        let bytes = match self {
+            Value::Int(number) => number.to_string().into_bytes(),
+            Value::Str(bytes) => bytes.to_vec(),
+            Value::RawStr(_)
+            | Value::PackedZSet(_)
+            | Value::ZSet(_)
+            | Value::PackedHash(_)
+            | Value::Hash(_)
+            | Value::IntSet(_)
+            | Value::Set(_)
+            | Value::List(_) => return,
+        };
+        *self = Value::RawStr(Box::new(bytes));
+    }
+
     pub fn is_string(&self) -> bool {
         matches!(self, Value::Int(_) | Value::Str(_) | Value::RawStr(_))
     }

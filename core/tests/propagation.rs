@@ -24,22 +24,32 @@ impl Draw {
 }
 
 /// One random command of the families that change data, with relative times, floats,
-/// transactions, moves between databases and flushes among them.
+/// transactions, moves between databases and flushes among them, and bit writes that often
+/// change nothing.
 fn command(draw: &mut Draw) -> String {
     let (key, other) = (draw.key(), draw.key());
     let number = draw.below(300) + 1;
     let (hash, set) = (format!("h{}", draw.below(2)), format!("s{}", draw.below(3)));
     let (field, member) = (format!("f{}", draw.below(4)), draw.below(6).to_string());
     let list = format!("l{}", draw.below(2));
-    match draw.below(46) {
-        38 => format!("RPUSH {list} {member} x{number} {member}"),
-        39 => format!("LPUSH {list} {number}"),
-        40 => format!("LPOP {list} {}", draw.below(3)),
-        41 => format!("LMOVE {list} l{} LEFT RIGHT", draw.below(2)),
-        42 => format!("LREM {list} -1 {member}"),
-        43 => format!("LINSERT {list} BEFORE {member} i{number}"),
-        44 => format!("LTRIM {list} 1 -2"),
-        45 => "LMPOP 2 l0 l1 RIGHT COUNT 2".to_string(),
+    match draw.below(50) {
+        42 => format!("RPUSH {list} {member} x{number} {member}"),
+        43 => format!("LPUSH {list} {number}"),
+        44 => format!("LPOP {list} {}", draw.below(3)),
+        45 => format!("LMOVE {list} l{} LEFT RIGHT", draw.below(2)),
+        46 => format!("LREM {list} -1 {member}"),
+        47 => format!("LINSERT {list} BEFORE {member} i{number}"),
+        48 => format!("LTRIM {list} 1 -2"),
+        49 => "LMPOP 2 l0 l1 RIGHT COUNT 2".to_string(),
+        37 => format!("SETBIT {key} {} {}", number % 40, number % 2),
+        38 => format!("SETBIT {key} 5 1"),
+        39 => format!(
+            "BITFIELD {key} OVERFLOW FAIL INCRBY u4 #{} {} SET i8 8 {number}",
+            number % 3,
+            number % 20
+        ),
+        40 => format!("BITFIELD {key} INCRBY i5 3 {number} GET u8 0"),
+        41 => format!("BITOP XOR {key} {other} k{}", draw.below(5)),
         27 => format!("HSET {hash} {field} {number} f9 v"),
         28 => format!("HINCRBYFLOAT {hash} {field} 0.1"),
         29 => format!("HDEL {hash} {field}"),

@@ -15,6 +15,11 @@ fn arity(name: &str) -> Option<i32> {
         "get" | "getdel" | "incr" | "decr" | "strlen" | "type" | "ttl" | "pttl" | "persist"
         | "zcard" | "keys" | "echo" | "select" | "hlen" | "hkeys" | "hvals" | "hgetall"
         | "scard" | "smembers" => 2,
+        "getbit" => 3,
+        "setbit" => 4,
+        "bitcount" | "bitfield" | "bitfield_ro" => -2,
+        "bitpos" => -3,
+        "bitop" => -4,
         "setnx" | "getset" | "incrby" | "decrby" | "append" | "rename" | "renamenx" | "zscore"
         | "zrank" | "move" | "hget" | "hstrlen" | "hexists" | "sismember" => 3,
         "getrange" | "setrange" | "zincrby" | "zcount" | "hsetnx" | "hincrby" | "smove" => 4,
@@ -373,6 +378,9 @@ fn run(
                 model.touch(db, key);
             }
             out.int(len as i64)
+        }
+        "setbit" | "getbit" | "bitcount" | "bitpos" | "bitop" | "bitfield" | "bitfield_ro" => {
+            return crate::exec_bits::run(model, db, name, args, wall, out);
         }
         _ => return crate::exec_keys::run(model, session, name, args, wall, out),
     })

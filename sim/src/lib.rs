@@ -8,6 +8,7 @@
 mod book;
 pub mod entropy;
 mod exec;
+mod exec_bits;
 mod exec_hashes;
 mod exec_keys;
 mod exec_lists;

@@ -100,6 +100,8 @@ pub struct Counts {
     pub hash_commands: u64,
     pub set_commands: u64,
     pub list_commands: u64,
+    /// Bitmap commands the model ran.
+    pub bit_commands: u64,
     /// Hashes and sets the model saw leave their packed encodings.
     pub conversions: u64,
     /// OBJECT ENCODING replies checked for a hash or a set.

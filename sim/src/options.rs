@@ -35,6 +35,8 @@ pub struct Families {
     pub sets: u64,
     /// LPUSH..LMPOP, and now and then OBJECT ENCODING or a CONFIG SET of the block size.
     pub lists: u64,
+    /// SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD, BITFIELD_RO.
+    pub bits: u64,
     pub connection: u64,
     /// Wrong arity, unknown commands, bad integers and floats.
     pub errors: u64,
@@ -142,6 +144,7 @@ impl Options {
             hashes: 0,
             sets: 0,
             lists: 0,
+            bits: 0,
             connection: family(rng),
             errors: family(rng),
             transactions: family(rng),
@@ -211,6 +214,7 @@ impl Options {
         families.hashes = family(rng);
         families.sets = family(rng);
         families.lists = family(rng);
+        families.bits = family(rng);
         let data = [
             families.strings,
             families.keys,
@@ -219,6 +223,7 @@ impl Options {
             families.hashes,
             families.sets,
             families.lists,
+            families.bits,
         ];
         if data.iter().sum::<u64>() == 0 {
             families.strings = 1;
@@ -319,7 +324,7 @@ impl fmt::Display for Options {
         let m = &self.families;
         writeln!(
             f,
-            "  families: strings={} keys={} expiry={} zsets={} hashes={} sets={} lists={} \
+            "  families: strings={} keys={} expiry={} zsets={} hashes={} sets={} lists={} bits={} \
              connection={} errors={} transactions={}",
             m.strings,
             m.keys,
@@ -328,6 +333,7 @@ impl fmt::Display for Options {
             m.hashes,
             m.sets,
             m.lists,
+            m.bits,
             m.connection,
             m.errors,
             m.transactions

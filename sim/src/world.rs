@@ -106,7 +106,8 @@ impl std::fmt::Display for Coverage {
              output_limit={output} killed={killed} shutdown={shutdown}; refused={} paused={} \
              disconnects={} frees={} error_replies={} wall_back={} timeouts={} book_replies={} \
              timer_replies={} execs={} exec_watch_failures={} interleaved_timer_calls={} \
-             hash_commands={} set_commands={} list_commands={} conversions={} encoding_checks={}",
+             hash_commands={} set_commands={} list_commands={} bit_commands={} conversions={} \
+             encoding_checks={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -122,6 +123,7 @@ impl std::fmt::Display for Coverage {
             self.collections.hash_commands,
             self.collections.set_commands,
             self.collections.list_commands,
+            self.collections.bit_commands,
             self.collections.conversions,
             self.collections.encoding_checks
         )

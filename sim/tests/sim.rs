@@ -44,6 +44,7 @@ fn a_few_hundred_seeds_pass() {
         interleaved += coverage.interleaved_timer_calls;
         collections.hash_commands += coverage.collections.hash_commands;
         collections.set_commands += coverage.collections.set_commands;
+        collections.bit_commands += coverage.collections.bit_commands;
         collections.conversions += coverage.collections.conversions;
         collections.encoding_checks += coverage.collections.encoding_checks;
     }
@@ -64,6 +65,7 @@ fn a_few_hundred_seeds_pass() {
         c.hash_commands
     );
     assert!(c.set_commands > 50_000, "{} set commands", c.set_commands);
+    assert!(c.bit_commands > 50_000, "{} bit commands", c.bit_commands);
     assert!(c.conversions > 2_000, "{} conversions", c.conversions);
     assert!(
         c.encoding_checks > 1_000,

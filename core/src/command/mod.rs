@@ -2,6 +2,8 @@
 //! authentication as Redis does (in that order), run the handler, reply with its error if any.
 
 mod args;
+mod bitfield;
+mod bits;
 mod book;
 mod config;
 mod connection;
@@ -9,6 +11,7 @@ mod expire;
 mod hash;
 mod info;
 mod keys;
+mod lcs;
 mod list;
 mod sample;
 mod server;

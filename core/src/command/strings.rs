@@ -12,7 +12,10 @@ use crate::util::number::{incr_by_float, parse_i64};
 use crate::value::Value;
 
 /// The bytes of a string value (an int-encoded one rendered into `digits`), or WRONGTYPE.
-fn string_bytes<'v>(value: &'v Value, digits: &'v mut [u8; 20]) -> Result<&'v [u8], CommandError> {
+pub(crate) fn string_bytes<'v>(
+    value: &'v Value,
+    digits: &'v mut [u8; 20],
+) -> Result<&'v [u8], CommandError> {
     match value {
         Value::Int(number) => Ok(integer_text(*number, digits)),
         Value::Str(bytes) => Ok(bytes.as_bytes()),
@@ -337,7 +340,7 @@ pub(crate) fn incrbyfloat(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
 
 /// The string at `key` as a mutable byte vector, converting an int-encoded value; WRONGTYPE for
 /// other types. Missing keys are not created.
-fn raw_string_mut<'d>(
+pub(crate) fn raw_string_mut<'d>(
     db: &'d mut crate::store::db::Db,
     now: UnixMillis,
     key: &[u8],

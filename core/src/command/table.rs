@@ -1,8 +1,8 @@
 //! The command table: one row per command, sorted by name for binary search.
 
 use super::{
-    config, connection, expire, hash, info, keys, list, server, set, strings, transaction, zrange,
-    zset, zsetops, ArgCursor, CommandResult, Ctx,
+    bitfield, bits, config, connection, expire, hash, info, keys, lcs, list, server, set, strings,
+    transaction, zrange, zset, zsetops, ArgCursor, CommandResult, Ctx,
 };
 
 /// Command flags, as COMMAND INFO reports them (a subset of Redis's).
@@ -155,6 +155,8 @@ const KEY1: (i32, i32, i32) = (1, 1, 1);
 const KEY12: (i32, i32, i32) = (1, 2, 1);
 const ALL_KEYS: (i32, i32, i32) = (1, -1, 1);
 const PAIRS: (i32, i32, i32) = (1, -1, 2);
+/// BITOP's destination and sources follow the operation's name.
+const BITOP_KEYS: (i32, i32, i32) = (2, -1, 1);
 /// ZUNION and friends: the keys' positions depend on numkeys; COMMAND INFO reports none.
 const NUMKEYS: (i32, i32, i32) = (0, 0, 0);
 const STORE_NUMKEYS: (i32, i32, i32) = (1, 1, 1);
@@ -163,6 +165,11 @@ const STORE_NUMKEYS: (i32, i32, i32) = (1, 1, 1);
 pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("append", 3, WDF, KEY1, strings::append),
     spec("auth", -2, CONN, NO_KEYS, connection::auth),
+    spec("bitcount", -2, R, KEY1, bits::bitcount),
+    spec("bitfield", -2, WD, KEY1, bitfield::bitfield),
+    spec("bitfield_ro", -2, RF, KEY1, bitfield::bitfield_ro),
+    spec("bitop", -4, WD, BITOP_KEYS, bits::bitop),
+    spec("bitpos", -3, R, KEY1, bits::bitpos),
     container(
         spec("client", -2, ADMIN, NO_KEYS, connection::client),
         CLIENT_SUBCOMMANDS,
@@ -207,6 +214,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         FUNCTION_SUBCOMMANDS,
     ),
     spec("get", 2, RF, KEY1, strings::get),
+    spec("getbit", 3, RF, KEY1, bits::getbit),
     spec("getdel", 2, WF, KEY1, strings::getdel),
     spec("getex", -2, WF, KEY1, expire::getex),
     spec("getrange", 4, R, KEY1, strings::getrange),
@@ -239,6 +247,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         info::info,
     ),
     spec("keys", 2, R, NO_KEYS, keys::keys),
+    spec("lcs", -3, R, KEY12, lcs::lcs),
     spec("lindex", 3, R, KEY1, list::lindex),
     spec("linsert", 5, WD, KEY1, list::linsert),
     spec("llen", 2, RF, KEY1, list::llen),
@@ -300,6 +309,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         connection::select,
     ),
     spec("set", -3, WD, KEY1, strings::set),
+    spec("setbit", 4, WD, KEY1, bits::setbit),
     spec("setex", 4, WD, KEY1, expire::setex),
     spec("setnx", 3, WDF, KEY1, strings::setnx),
     spec("setrange", 4, WD, KEY1, strings::setrange),

@@ -298,6 +298,17 @@ impl Db {
         Some(value)
     }
 
+    /// Re-encodes the string at `key` as raw, its bytes unchanged, without counting a change.
+    /// Redis's bit commands unshare the string they are about to write (`dbUnshareStringValue`)
+    /// even when the write then changes nothing; this keeps OBJECT ENCODING in step with
+    /// Redis's without signalling a change Redis does not signal.
+    pub fn make_string_raw(&mut self, now: UnixMillis, key: &[u8]) {
+        self.expire_if_needed(now, key);
+        if let Some(value) = self.keys.get_mut(key) {
+            value.make_raw_string();
+        }
+    }
+
     pub fn contains(&mut self, now: UnixMillis, key: &[u8]) -> bool {
         self.get(now, key).is_some()
     }

@@ -3,6 +3,7 @@
 //! Shared with `core/tests/fuzz_regressions.rs` through `#[path]`: depend on nothing but
 //! `ferrodis_core` and std, and name sibling modules through `super::`.
 pub mod avl;
+pub mod bitfield;
 pub mod book_parser;
 pub mod hashtable;
 pub mod input;
@@ -32,4 +33,5 @@ pub const TARGETS: &[(&str, Run)] = &[
     ("ttl_heap", ttl_heap::run),
     ("server_commands", server_commands::run),
     ("book_parser", book_parser::run),
+    ("bitfield", bitfield::run),
 ];

@@ -5,6 +5,8 @@
 use rand::RngExt;
 use rand_pcg::Pcg64;
 
+#[path = "generate/bits.rs"]
+mod bits;
 #[path = "generate/expiry.rs"]
 mod expiry;
 #[path = "generate/hashes.rs"]
@@ -263,13 +265,14 @@ impl Generator {
     /// One random command, sometimes with its arity broken or its name recapitalised.
     pub fn command(&mut self) -> Command {
         let mut check = Check::Exact;
-        let mut args = match self.below(35) {
+        let mut args = match self.below(41) {
             0..=8 => self.string_command(&mut check),
             9..=14 => self.zset_command(&mut check),
             15..=18 => self.expire_command(&mut check),
             19..=23 => self.hash_command(&mut check),
             24..=29 => self.list_command(),
-            _ => self.set_command(&mut check),
+            30..=35 => self.set_command(&mut check),
+            _ => self.bit_command(),
         };
         self.recapitalise(&mut args[0]);
         // A broken SCAN could be a valid one with another cursor, whose page is layout-dependent;
