@@ -13,6 +13,7 @@ mod list;
 mod sample;
 mod server;
 mod set;
+mod sort;
 mod strings;
 mod table;
 mod transaction;
