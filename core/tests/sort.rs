@@ -368,3 +368,25 @@ fn command_reports_sort_as_redis_does() {
     );
     assert!(info.contains("+readonly\r\n+movablekeys\r\n"), "{info}");
 }
+
+#[test]
+fn sorting_a_small_sorted_set_turns_it_into_a_tree_without_a_change() {
+    let mut h = Harness::new(Config::default());
+    let reader = h.open();
+    let watcher = h.open();
+    h.command(reader, "ZADD z 2 10 1 20");
+    assert_eq!(h.command(reader, "OBJECT ENCODING z"), "$8\r\nlistpack\r\n");
+    h.command(watcher, "WATCH z");
+    assert_eq!(h.command(reader, "SORT z"), array(&["10", "20"]));
+    // As Redis's SORT does, for good; a change of encoding is not a change WATCH sees.
+    assert_eq!(h.command(reader, "OBJECT ENCODING z"), "$8\r\nskiplist\r\n");
+    assert_eq!(
+        [
+            h.command(watcher, "MULTI"),
+            h.command(watcher, "PING"),
+            h.command(watcher, "EXEC"),
+        ]
+        .concat(),
+        "+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n"
+    );
+}

@@ -20,7 +20,7 @@ use crate::store::db::Db;
 use crate::store::hash::HashRef;
 use crate::store::list::{BlockLimit, End, List};
 use crate::store::set::SetRef;
-use crate::store::zset_value::ZSetRef;
+use crate::store::zset_value::{ZSetMut, ZSetRef};
 use crate::time::UnixMillis;
 use crate::util::number::{format_i64, parse_f64};
 use crate::value::Value;
@@ -347,6 +347,15 @@ fn sort_generic(
     let db = &mut ctx.keyspace.dbs[ctx.db];
     let value = db.get(now, key);
     ctx.state.stats.record_lookup(value.is_some());
+    if matches!(value, Some(Value::PackedZSet(_))) {
+        // Redis turns a small sorted set into a skiplist for SORT, for good (OBJECT ENCODING
+        // shows it), without counting it as a change.
+        let value = db.reencode(now, key).expect("a live key was just read");
+        ZSetMut::of(value)
+            .expect("a sorted set")
+            .convert(ctx.state.config.seed);
+    }
+    let value = db.get(now, key);
     let mut sorted = options.by != Some(Pattern::Constant);
     let is_set = value.is_some_and(|value| SetRef::of(value).is_some());
     if !sorted && is_set && options.store.is_some() {

@@ -298,6 +298,14 @@ impl Db {
         Some(value)
     }
 
+    /// Write access to a live key's value for a change of its encoding only, which Redis does
+    /// not signal (SORT turns a small sorted set into a tree): no change is counted and WATCH
+    /// does not see it. The caller must leave the contents as they were.
+    pub fn reencode(&mut self, now: UnixMillis, key: &[u8]) -> Option<&mut Value> {
+        self.expire_if_needed(now, key);
+        self.keys.get_mut(key)
+    }
+
     pub fn contains(&mut self, now: UnixMillis, key: &[u8]) -> bool {
         self.get(now, key).is_some()
     }
