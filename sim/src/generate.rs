@@ -627,6 +627,29 @@ fn lists(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
                     2 | 3 => a.extend([b"COUNT".to_vec(), small_int(rng, -1, 4)]),
                     4 | 5 => a.extend([b"MAXLEN".to_vec(), small_int(rng, -1, 20)]),
                     _ => a.push(pick(rng, &["RANK", "BOGUS"])),
+                }
+            }
+            a
+        }
+        21 | 22 => args(&[b"LMOVE", &k, &other, &list_end(rng), &list_end(rng)]),
+        23 => args(&[b"RPOPLPUSH", &k, &other]),
+        24 | 25 => {
+            let mut a = args(&[b"LMPOP", b"2", &k, &other, &list_end(rng)]);
+            if rng.bool() {
+                a.extend([b"COUNT".to_vec(), small_int(rng, 0, 5)]);
+            }
+            a
+        }
+        26 | 27 => args(&[b"OBJECT", b"ENCODING", &k]),
+        28 => {
+            let name = pick(rng, &["list-max-listpack-size", "list-max-ziplist-size"]);
+            let fill = pick(rng, &["-2", "-1", "0", "1", "2", "3", "128"]);
+            args(&[b"CONFIG", b"SET", &name, &fill])
+        }
+        _ => args(&[b"RPUSH", &k, &element(rng, options), &element(rng, options)]),
+    }
+}
+
 /// A bit offset: mostly within the first bytes, sometimes far, now and then bad.
 fn bit_offset(rng: &mut Rng<'_>) -> Vec<u8> {
     match rng.below(20) {
@@ -711,21 +734,5 @@ fn bits(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
             }
             a
         }
-        21 | 22 => args(&[b"LMOVE", &k, &other, &list_end(rng), &list_end(rng)]),
-        23 => args(&[b"RPOPLPUSH", &k, &other]),
-        24 | 25 => {
-            let mut a = args(&[b"LMPOP", b"2", &k, &other, &list_end(rng)]);
-            if rng.bool() {
-                a.extend([b"COUNT".to_vec(), small_int(rng, 0, 5)]);
-            }
-            a
-        }
-        26 | 27 => args(&[b"OBJECT", b"ENCODING", &k]),
-        28 => {
-            let name = pick(rng, &["list-max-listpack-size", "list-max-ziplist-size"]);
-            let fill = pick(rng, &["-2", "-1", "0", "1", "2", "3", "128"]);
-            args(&[b"CONFIG", b"SET", &name, &fill])
-        }
-        _ => args(&[b"RPUSH", &k, &element(rng, options), &element(rng, options)]),
     }
 }

@@ -285,7 +285,10 @@ fn run(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, read_only: bool) -> Comm
         let written = std::mem::take(&mut overlay.written);
         write_bytes(ctx, key, len_min, written)?;
     } else if last_written_bit.is_some() {
-        ctx.keyspace.dbs[ctx.db].make_string_raw(now, key);
+        // Redis unshares the string even when nothing changes, and OBJECT ENCODING shows it.
+        if let Some(value) = ctx.keyspace.dbs[ctx.db].reencode(now, key) {
+            value.make_raw_string();
+        }
     }
     Ok(())
 }

@@ -110,7 +110,10 @@ pub(crate) fn setbit(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         };
         write_bytes(ctx, key, index + 1, [(index, new_byte)])?;
     } else {
-        ctx.keyspace.dbs[ctx.db].make_string_raw(now, key);
+        // Redis unshares the string even when nothing changes, and OBJECT ENCODING shows it.
+        if let Some(value) = ctx.keyspace.dbs[ctx.db].reencode(now, key) {
+            value.make_raw_string();
+        }
     }
     ctx.reply.integer(i64::from(was_on));
     Ok(())

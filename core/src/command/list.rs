@@ -516,17 +516,19 @@ pub(crate) fn lmpop(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
         .map(|_| args.next_bytes())
         .collect::<Result<_, _>>()?;
     let end = parse_end(args.next_bytes()?)?;
-    let mut count = 1;
-    match args.remaining() {
-        0 => {}
-        2 if is_option(args.next_bytes()?, "COUNT") => {
-            count = match parse_i64(args.next_bytes()?) {
-                Some(count) if count > 0 => count as usize,
-                _ => return Err("ERR count should be greater than 0".into()),
-            };
+    // Redis reads COUNT and its value before it finds anything left over.
+    let mut count = None;
+    while args.remaining() > 0 {
+        let option = args.next_bytes()?;
+        if count.is_some() || !is_option(option, "COUNT") || args.remaining() == 0 {
+            return Err(SYNTAX.into());
         }
-        _ => return Err(SYNTAX.into()),
+        count = match parse_i64(args.next_bytes()?) {
+            Some(count) if count > 0 => Some(count as usize),
+            _ => return Err("ERR count should be greater than 0".into()),
+        };
     }
+    let count = count.unwrap_or(1);
     let now = ctx.now.wall;
     for key in keys {
         if read_list(&mut ctx.keyspace.dbs[ctx.db], now, key)?.is_some() {

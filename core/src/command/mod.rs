@@ -16,6 +16,7 @@ mod list;
 mod sample;
 mod server;
 mod set;
+mod sort;
 mod strings;
 mod table;
 mod transaction;

@@ -130,7 +130,7 @@ pub(crate) fn debug(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
     Ok(())
 }
 
-/// COMMAND [COUNT | LIST | INFO name... | DOCS name... | HELP]
+/// COMMAND [COUNT | LIST | INFO name... | DOCS name... | GETKEYS command arg... | HELP]
 pub(crate) fn command(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let Some(subcommand) = args.peek() else {
         ctx.reply.array(COMMANDS.len());
@@ -166,6 +166,13 @@ pub(crate) fn command(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
                 }
             }
         }
+    } else if is_subcommand(subcommand, "GETKEYS") {
+        let request: Vec<&[u8]> = args.rest().collect();
+        let positions = key_positions(&request)?;
+        ctx.reply.array(positions.len());
+        for position in positions {
+            ctx.reply.bulk(request[position]);
+        }
     } else if is_subcommand(subcommand, "DOCS") {
         let names: Vec<&[u8]> = args.rest().collect();
         let specs: Vec<&CommandSpec> = if names.is_empty() {
@@ -188,6 +195,33 @@ pub(crate) fn command(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
         return Err(unknown_subcommand(subcommand, "COMMAND"));
     }
     Ok(())
+}
+
+/// Where the keys are in `request` (a whole command, its name first), with Redis's errors for
+/// a command that is unknown, has no keys, or has the wrong number of arguments.
+fn key_positions(request: &[&[u8]]) -> Result<Vec<usize>, CommandError> {
+    let spec = lookup(request[0]).ok_or("ERR Invalid command specified")?;
+    if spec.keys == (0, 0, 0) && spec.key_finder.is_none() {
+        return Err("ERR The command has no key arguments".into());
+    }
+    let count = request.len() as i32;
+    if (spec.arity > 0 && count != spec.arity) || count < -spec.arity {
+        return Err("ERR Invalid number of arguments specified for command".into());
+    }
+    if let Some(find) = spec.key_finder {
+        return Ok(find(request));
+    }
+    let (first, last, step) = spec.keys;
+    let last = if last < 0 {
+        count + last
+    } else {
+        last.min(count - 1)
+    };
+    let positions = (first..=last)
+        .step_by(step.max(1) as usize)
+        .map(|position| position as usize)
+        .collect();
+    Ok(positions)
 }
 
 /// One COMMAND INFO entry in Redis 7's ten-element shape.

@@ -1,8 +1,8 @@
 //! The command table: one row per command, sorted by name for binary search.
 
 use super::{
-    bitfield, bits, config, connection, expire, hash, info, keys, lcs, list, server, set, strings,
-    transaction, zrange, zset, zsetops, ArgCursor, CommandResult, Ctx,
+    bitfield, bits, config, connection, expire, hash, info, keys, lcs, list, server, set, sort,
+    strings, transaction, zrange, zset, zsetops, ArgCursor, CommandResult, Ctx,
 };
 
 /// Command flags, as COMMAND INFO reports them (a subset of Redis's).
@@ -25,8 +25,11 @@ impl Flags {
     /// WATCH, QUIT, RESET: Redis names them in `processCommand`). Not a Redis flag, so COMMAND
     /// INFO does not list it.
     pub(crate) const NOT_QUEUED: Flags = Flags(1 << 9);
+    /// Which arguments are keys depends on the others (SORT's STORE): COMMAND INFO's key
+    /// positions name only the fixed ones. Redis lists it after every other flag.
+    pub(crate) const MOVABLE_KEYS: Flags = Flags(1 << 10);
 
-    const NAMES: [(Flags, &'static str); 9] = [
+    const NAMES: [(Flags, &'static str); 10] = [
         (Flags::WRITE, "write"),
         (Flags::READONLY, "readonly"),
         (Flags::DENYOOM, "denyoom"),
@@ -36,6 +39,7 @@ impl Flags {
         (Flags::STALE, "stale"),
         (Flags::NO_MULTI, "no_multi"),
         (Flags::FAST, "fast"),
+        (Flags::MOVABLE_KEYS, "movablekeys"),
     ];
 
     pub(crate) const fn or(self, other: Flags) -> Flags {
@@ -72,6 +76,10 @@ const NOT_QUEUED: Flags = Flags::NOT_QUEUED;
 
 pub(crate) type Handler = fn(&mut Ctx<'_, '_>, &mut ArgCursor<'_>) -> CommandResult;
 
+/// For a command whose keys move with its options (SORT's STORE): the positions of its keys in
+/// a whole request, the name at 0 (COMMAND GETKEYS).
+pub(crate) type KeyFinder = fn(&[&[u8]]) -> Vec<usize>;
+
 pub(crate) struct CommandSpec {
     /// Lower case, as Redis names commands in errors and COMMAND replies.
     pub(crate) name: &'static str,
@@ -87,6 +95,8 @@ pub(crate) struct CommandSpec {
     /// For a container command (CLIENT, CONFIG, ...): its subcommands, each checked for name
     /// and arity before the command runs or is queued, as Redis checks them.
     pub(crate) subcommands: &'static [Subcommand],
+    /// Set for `MOVABLE_KEYS` commands, which `keys` describes only in part.
+    pub(crate) key_finder: Option<KeyFinder>,
 }
 
 /// A subcommand's name (upper case) and Redis's arity for it, counting the command's name.
@@ -111,6 +121,7 @@ const CLIENT_SUBCOMMANDS: &[Subcommand] = &[
 const COMMAND_SUBCOMMANDS: &[Subcommand] = &[
     sub("COUNT", 2),
     sub("DOCS", -2),
+    sub("GETKEYS", -4),
     sub("INFO", -2),
     sub("LIST", -2),
 ];
@@ -132,6 +143,16 @@ const fn container(spec: CommandSpec, subcommands: &'static [Subcommand]) -> Com
     }
 }
 
+/// A command whose keys depend on its options: flagged `movablekeys`, its keys found by
+/// `key_finder`.
+const fn movable(spec: CommandSpec, key_finder: KeyFinder) -> CommandSpec {
+    CommandSpec {
+        flags: spec.flags.or(Flags::MOVABLE_KEYS),
+        key_finder: Some(key_finder),
+        ..spec
+    }
+}
+
 const fn spec(
     name: &'static str,
     arity: i32,
@@ -147,6 +168,7 @@ const fn spec(
         keys,
         handler,
         subcommands: &[],
+        key_finder: None,
     }
 }
 
@@ -327,6 +349,16 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("smembers", 2, R, KEY1, set::smembers),
     spec("smismember", -3, RF, KEY1, set::smismember),
     spec("smove", 4, WF, KEY12, set::smove),
+    movable(spec("sort", -2, WD, KEY1, sort::sort), sort::keys),
+    // SORT_RO stores nothing, so its one key is at a fixed place; Redis flags it `movablekeys`
+    // all the same.
+    spec(
+        "sort_ro",
+        -2,
+        R.or(Flags::MOVABLE_KEYS),
+        KEY1,
+        sort::sort_ro,
+    ),
     spec("spop", -2, WF, KEY1, set::spop),
     spec("srandmember", -2, R, KEY1, set::srandmember),
     spec("srem", -3, WF, KEY1, set::srem),

@@ -298,15 +298,12 @@ impl Db {
         Some(value)
     }
 
-    /// Re-encodes the string at `key` as raw, its bytes unchanged, without counting a change.
-    /// Redis's bit commands unshare the string they are about to write (`dbUnshareStringValue`)
-    /// even when the write then changes nothing; this keeps OBJECT ENCODING in step with
-    /// Redis's without signalling a change Redis does not signal.
-    pub fn make_string_raw(&mut self, now: UnixMillis, key: &[u8]) {
+    /// Write access to a live key's value for a change of its encoding only, which Redis does
+    /// not signal (SORT turns a small sorted set into a tree): no change is counted and WATCH
+    /// does not see it. The caller must leave the contents as they were.
+    pub fn reencode(&mut self, now: UnixMillis, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(now, key);
-        if let Some(value) = self.keys.get_mut(key) {
-            value.make_raw_string();
-        }
+        self.keys.get_mut(key)
     }
 
     pub fn contains(&mut self, now: UnixMillis, key: &[u8]) -> bool {

@@ -614,8 +614,8 @@ impl<'a> ZSetMut<'a> {
         (None, Some(score))
     }
 
-    /// Moves a small sorted set to the tree.
-    fn convert(&mut self, seed: u64) {
+    /// Moves a small sorted set to the tree (a tree stays as it is).
+    pub fn convert(&mut self, seed: u64) {
         let Value::PackedZSet(packed) = &*self.value else {
             return;
         };

@@ -112,7 +112,12 @@ pub fn compare(
             _ => {}
         },
         Check::RandMember => return check_randmember(servers, command, ferrodis, redis),
-        Check::Exact | Check::Scan | Check::ItemScan(_) | Check::Lex(_) | Check::Pop => {
+        Check::Exact
+        | Check::Scan
+        | Check::ItemScan(_)
+        | Check::Lex(_)
+        | Check::Pop
+        | Check::AfterErrnoReset => {
             if ferrodis != redis {
                 return mismatch("different replies");
             }
