@@ -314,16 +314,22 @@ pub fn run(
                 return Err(SYNTAX);
             }
             let from_left = left(&args[2 + keys])?;
-            let count = match &args[3 + keys..] {
-                [] => 1,
-                [option, count] if option.eq_ignore_ascii_case(b"COUNT") => {
-                    match parse_i64(count) {
-                        Some(count) if count > 0 => count as usize,
-                        _ => return Err("ERR count should be greater than 0"),
-                    }
-                }
-                _ => return Err(SYNTAX),
-            };
+            // COUNT and its value are read before anything left over is refused.
+            let mut count = None;
+            let mut options = args[3 + keys..].iter();
+            while let Some(option) = options.next() {
+                let value = options.next();
+                let (None, true, Some(value)) =
+                    (count, option.eq_ignore_ascii_case(b"COUNT"), value)
+                else {
+                    return Err(SYNTAX);
+                };
+                count = match parse_i64(value) {
+                    Some(count) if count > 0 => Some(count as usize),
+                    _ => return Err("ERR count should be greater than 0"),
+                };
+            }
+            let count = count.unwrap_or(1);
             for key in &args[2..2 + keys] {
                 if list(model, db, key, wall)?.is_some() {
                     let popped = pop_many(model, db, key, from_left, count, wall);

@@ -638,6 +638,9 @@ fn lists(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
             if rng.bool() {
                 a.extend([b"COUNT".to_vec(), small_int(rng, 0, 5)]);
             }
+            if rng.below(8) == 0 {
+                a.push(pick(rng, &["COUNT", "x"]));
+            }
             a
         }
         26 | 27 => args(&[b"OBJECT", b"ENCODING", &k]),

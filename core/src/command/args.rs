@@ -49,6 +49,38 @@ impl<'a> ArgCursor<'a> {
     }
 }
 
+/// LMPOP's and ZMPOP's arguments, read in Redis's order: `numkeys key [key ...] <end>
+/// [COUNT count]`. The keys, the end as `parse_end` reads its word, and the count (1 unless
+/// given); COUNT and its value are read before anything left over is refused.
+pub(crate) fn parse_multi_pop<'a, E>(
+    args: &mut ArgCursor<'a>,
+    parse_end: impl FnOnce(&[u8]) -> Result<E, CommandError>,
+) -> Result<(Vec<&'a [u8]>, E, usize), CommandError> {
+    let keys = match parse_i64(args.next_bytes()?) {
+        Some(keys) if keys > 0 => keys as usize,
+        _ => return Err("ERR numkeys should be greater than 0".into()),
+    };
+    if keys >= args.remaining() {
+        return Err(SYNTAX.into());
+    }
+    let keys: Vec<&[u8]> = (0..keys)
+        .map(|_| args.next_bytes())
+        .collect::<Result<_, _>>()?;
+    let end = parse_end(args.next_bytes()?)?;
+    let mut count = None;
+    while args.remaining() > 0 {
+        let option = args.next_bytes()?;
+        if count.is_some() || !is_option(option, "COUNT") || args.remaining() == 0 {
+            return Err(SYNTAX.into());
+        }
+        count = match parse_i64(args.next_bytes()?) {
+            Some(count) if count > 0 => Some(count as usize),
+            _ => return Err("ERR count should be greater than 0".into()),
+        };
+    }
+    Ok((keys, end, count.unwrap_or(1)))
+}
+
 /// True when `arg` names the upper-case option `option`, ignoring ASCII case. Redis matches
 /// options with `strcasecmp`, which stops at a NUL byte, so `NX\0junk` is NX there too.
 pub(crate) fn is_option(arg: &[u8], option: &str) -> bool {

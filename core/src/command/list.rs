@@ -1,7 +1,7 @@
 //! List commands: LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LINDEX, LSET, LRANGE,
 //! LINSERT, LREM, LTRIM, LPOS, LMOVE, RPOPLPUSH, LMPOP. (The blocking pops wait on these.)
 
-use super::args::is_option;
+use super::args::{is_option, parse_multi_pop};
 use super::{
     delete_if_empty, ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, NO_SUCH_KEY, SYNTAX,
     WRONGTYPE,
@@ -505,30 +505,7 @@ pub(crate) fn rpoplpush(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comm
 /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first non-empty list,
 /// replying with its key and the elements.
 pub(crate) fn lmpop(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
-    let keys = match parse_i64(args.next_bytes()?) {
-        Some(keys) if keys > 0 => keys as usize,
-        _ => return Err("ERR numkeys should be greater than 0".into()),
-    };
-    if keys >= args.remaining() {
-        return Err(SYNTAX.into());
-    }
-    let keys: Vec<&[u8]> = (0..keys)
-        .map(|_| args.next_bytes())
-        .collect::<Result<_, _>>()?;
-    let end = parse_end(args.next_bytes()?)?;
-    // Redis reads COUNT and its value before it finds anything left over.
-    let mut count = None;
-    while args.remaining() > 0 {
-        let option = args.next_bytes()?;
-        if count.is_some() || !is_option(option, "COUNT") || args.remaining() == 0 {
-            return Err(SYNTAX.into());
-        }
-        count = match parse_i64(args.next_bytes()?) {
-            Some(count) if count > 0 => Some(count as usize),
-            _ => return Err("ERR count should be greater than 0".into()),
-        };
-    }
-    let count = count.unwrap_or(1);
+    let (keys, end, count) = parse_multi_pop(args, parse_end)?;
     let now = ctx.now.wall;
     for key in keys {
         if read_list(&mut ctx.keyspace.dbs[ctx.db], now, key)?.is_some() {

@@ -1,7 +1,7 @@
 //! Sorted-set commands that touch members one by one: ZADD, ZINCRBY, ZREM, ZSCORE, ZMSCORE,
 //! ZCARD, ZRANK, ZREVRANK, ZPOPMIN, ZPOPMAX, ZRANDMEMBER, ZSCAN, and the book's ZQUERY.
 
-use super::args::is_option;
+use super::args::{is_option, parse_multi_pop};
 use super::keys::{parse_cursor, reply_empty_page, scan_collection, ScanOptions};
 use super::sample;
 use super::{
@@ -435,35 +435,15 @@ fn pop_members(ctx: &mut Ctx<'_, '_>, key: &[u8], count: usize, max: bool, pairs
 /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first of the keys that
 /// holds a sorted set; a null array when none does.
 pub(crate) fn zmpop(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
-    let count = match parse_i64(args.next_bytes()?) {
-        Some(count) if count > 0 => count,
-        _ => return Err("ERR numkeys should be greater than 0".into()),
-    };
-    if count as usize >= args.remaining() {
-        return Err(SYNTAX.into());
-    }
-    let keys: Vec<&[u8]> = (0..count)
-        .map(|_| args.next_bytes())
-        .collect::<Result<_, _>>()?;
-    let end = args.next_bytes()?;
-    let max = if is_option(end, "MAX") {
-        true
-    } else if is_option(end, "MIN") {
-        false
-    } else {
-        return Err(SYNTAX.into());
-    };
-    let mut take = 1;
-    match args.remaining() {
-        0 => {}
-        2 if is_option(args.next_bytes()?, "COUNT") => {
-            take = match parse_i64(args.next_bytes()?) {
-                Some(take) if take > 0 => take as usize,
-                _ => return Err("ERR count should be greater than 0".into()),
-            };
+    let (keys, max, take) = parse_multi_pop(args, |end| {
+        if is_option(end, "MAX") {
+            Ok(true)
+        } else if is_option(end, "MIN") {
+            Ok(false)
+        } else {
+            Err(SYNTAX.into())
         }
-        _ => return Err(SYNTAX.into()),
-    }
+    })?;
     let now = ctx.now.wall;
     for key in keys {
         if read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?.is_some() {
