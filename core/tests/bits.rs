@@ -284,3 +284,39 @@ fn lcs_replies_in_both_protocols() {
     );
     assert_eq!(client.send(&["lcs", "x", "y"]), "$0\r\n\r\n");
 }
+
+/// Redis checks a signed SET against the field's range through `max - value` in wrapping 64-bit
+/// arithmetic, so under SAT a value below `max - i64::MAX` is stored as the maximum; from that
+/// bound up it is the minimum, as arithmetic says (answers recorded from Redis 7.0.15).
+#[test]
+fn saturating_set_of_a_hugely_negative_value_follows_redis() {
+    let mut client = Client::new();
+    let cases = [
+        ("-9223372036854775808", ":15"),
+        ("-9223372036854775793", ":15"),
+        ("-9223372036854775792", ":-16"),
+    ];
+    for (value, stored) in cases {
+        let reply = client.send(&[
+            "bitfield", "a", "overflow", "sat", "set", "i5", "0", value, "get", "i5", "0",
+        ]);
+        assert!(
+            reply.ends_with(&format!("{stored}\r\n")),
+            "{value}: {reply}"
+        );
+    }
+    let reply = client.send(&[
+        "bitfield",
+        "a",
+        "overflow",
+        "wrap",
+        "set",
+        "i5",
+        "0",
+        "-9223372036854775807",
+        "get",
+        "i5",
+        "0",
+    ]);
+    assert!(reply.ends_with(":1\r\n"), "{reply}");
+}

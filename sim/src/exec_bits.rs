@@ -357,6 +357,20 @@ fn bitfield(
         } else {
             (0, (1i128 << width) - 1)
         };
+        // Redis 7.0 saturates a signed SET below max - i64::MAX (where its `max - value`
+        // wraps) at the maximum.
+        let wanted = match field.action {
+            Action::Set(value)
+                if field.signed && width < 64 && i128::from(value) < max - i128::from(i64::MAX) =>
+            {
+                if field.overflow == Overflow::Sat {
+                    max + 1
+                } else {
+                    wanted
+                }
+            }
+            _ => wanted,
+        };
         let new = if (min..=max).contains(&wanted) {
             wanted
         } else {

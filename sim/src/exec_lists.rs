@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use crate::exec::drop_if_empty;
-use crate::model::{parse_i64, Model, Value, NOT_INTEGER, SYNTAX, WRONGTYPE};
+use crate::model::{parse_i64, rank_range, Model, Value, NOT_INTEGER, SYNTAX, WRONGTYPE};
 use crate::reply::{Expect, Out};
 
 type Result<T> = std::result::Result<T, &'static str>;
@@ -87,22 +87,7 @@ fn position(index: i64, len: usize) -> Option<usize> {
 
 /// LRANGE and LTRIM's inclusive `start stop`: the indexes kept, as Redis clamps them.
 fn range(start: i64, stop: i64, len: usize) -> std::ops::Range<usize> {
-    let len = len as i64;
-    let start = if start < 0 {
-        (start + len).max(0)
-    } else {
-        start
-    };
-    let stop = if stop < 0 {
-        stop + len
-    } else {
-        stop.min(len - 1)
-    };
-    if start > stop || start >= len {
-        0..0
-    } else {
-        start as usize..stop as usize + 1
-    }
+    rank_range(start, stop, len).map_or(0..0, |(start, stop)| start..stop + 1)
 }
 
 fn write_all(out: &mut Out<'_>, elements: &[Vec<u8>]) -> Expect {

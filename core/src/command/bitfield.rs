@@ -89,6 +89,13 @@ pub(crate) enum Overflow {
     Fail,
 }
 
+/// Whether Redis's range check of a signed SET of `value` wraps (see `run`): `max - value`
+/// overflows 64 bits, for a field narrower than 64 bits.
+fn sat_wraps_up(kind: FieldType, value: i64) -> bool {
+    let max = kind.range().1 as i64;
+    kind.signed && kind.width < 64 && max.checked_sub(value).is_none()
+}
+
 /// The value a field stores for `wanted`, or None when it overflows under FAIL.
 pub(crate) fn fit(kind: FieldType, wanted: i128, overflow: Overflow) -> Option<i64> {
     let (min, max) = kind.range();
@@ -269,6 +276,12 @@ fn run(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, read_only: bool) -> Comm
             // An unsigned field reads a negative SET value as C's uint64_t cast does, so it is
             // too big: WRAP keeps its low bits, SAT stores the field's maximum.
             Action::Set(value) if !kind.signed => (i128::from(value as u64), true),
+            // Redis checks a signed SET through `max - value` in wrapping 64-bit arithmetic: a
+            // value so negative that this wraps counts as too big, so SAT stores the maximum
+            // (WRAP and FAIL come out as for any value out of range).
+            Action::Set(value) if op.overflow == Overflow::Sat && sat_wraps_up(kind, value) => {
+                (kind.range().1 + 1, true)
+            }
             Action::Set(value) => (i128::from(value), true),
             Action::IncrBy(increment) => (i128::from(old) + i128::from(increment), false),
         };

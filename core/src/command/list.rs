@@ -3,8 +3,8 @@
 
 use super::args::{is_option, parse_multi_pop};
 use super::{
-    delete_if_empty, ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, NO_SUCH_KEY, SYNTAX,
-    WRONGTYPE,
+    delete_if_empty, index_range, ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER,
+    NO_SUCH_KEY, SYNTAX, WRONGTYPE,
 };
 use crate::store::db::Db;
 use crate::store::list::{BlockLimit, End, List};
@@ -77,27 +77,6 @@ fn position(index: i64, len: usize) -> Option<usize> {
     let len = len as i64;
     let index = if index < 0 { index + len } else { index };
     (0..len).contains(&index).then_some(index as usize)
-}
-
-/// LRANGE and LTRIM's `start stop`, both inclusive and possibly negative, as the first index
-/// and the number of elements (0 for an empty range).
-fn range(start: i64, stop: i64, len: usize) -> (usize, usize) {
-    let len = len as i64;
-    let start = if start < 0 {
-        (start + len).max(0)
-    } else {
-        start
-    };
-    let stop = if stop < 0 {
-        stop + len
-    } else {
-        stop.min(len - 1)
-    };
-    if start > stop || start >= len {
-        (0, 0)
-    } else {
-        (start as usize, (stop - start + 1) as usize)
-    }
 }
 
 fn push(
@@ -266,7 +245,7 @@ pub(crate) fn lrange(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         ctx.reply.array(0);
         return Ok(());
     };
-    let (first, count) = range(start, stop, list.len());
+    let (first, count) = index_range(start, stop, list.len());
     ctx.reply.array(count);
     for entry in list.iter_from(first).take(count) {
         ctx.reply.entry(entry);
@@ -336,7 +315,7 @@ pub(crate) fn ltrim(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
     let now = ctx.now.wall;
     let db = &mut ctx.keyspace.dbs[ctx.db];
     if let Some(list) = write_list(db, now, key)? {
-        let (first, count) = range(start, stop, list.len());
+        let (first, count) = index_range(start, stop, list.len());
         if count == 0 {
             *list = List::new();
         } else {
@@ -521,18 +500,19 @@ pub(crate) fn lmpop(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
 
 #[cfg(test)]
 mod tests {
-    use super::{position, range};
+    use super::super::index_range;
+    use super::position;
 
     #[test]
     fn ranges_clamp_as_redis_does() {
-        assert_eq!(range(0, -1, 5), (0, 5));
-        assert_eq!(range(-100, 100, 5), (0, 5));
-        assert_eq!(range(2, 1, 5), (0, 0));
-        assert_eq!(range(5, 10, 5), (0, 0));
-        assert_eq!(range(-2, -1, 5), (3, 2));
-        assert_eq!(range(0, -6, 5), (0, 0));
-        assert_eq!(range(i64::MIN, i64::MAX, 5), (0, 5));
-        assert_eq!(range(0, 0, 0), (0, 0));
+        assert_eq!(index_range(0, -1, 5), (0, 5));
+        assert_eq!(index_range(-100, 100, 5), (0, 5));
+        assert_eq!(index_range(2, 1, 5), (0, 0));
+        assert_eq!(index_range(5, 10, 5), (0, 0));
+        assert_eq!(index_range(-2, -1, 5), (3, 2));
+        assert_eq!(index_range(0, -6, 5), (0, 0));
+        assert_eq!(index_range(i64::MIN, i64::MAX, 5), (0, 5));
+        assert_eq!(index_range(0, 0, 0), (0, 0));
         assert_eq!(position(-1, 3), Some(2));
         assert_eq!(position(-4, 3), None);
         assert_eq!(position(3, 3), None);

@@ -161,6 +161,28 @@ impl Ctx<'_, '_> {
     }
 }
 
+/// An inclusive range of positions as LRANGE, LTRIM and ZRANGE read one (negative counts from
+/// the end, clamped to the collection), as the first index and the number of elements (0 for
+/// an empty range).
+pub(crate) fn index_range(start: i64, stop: i64, len: usize) -> (usize, usize) {
+    let len = len as i64;
+    let start = if start < 0 {
+        (start + len).max(0)
+    } else {
+        start
+    };
+    let stop = if stop < 0 {
+        stop + len
+    } else {
+        stop.min(len - 1)
+    };
+    if start > stop || start >= len {
+        (0, 0)
+    } else {
+        (start as usize, (stop - start + 1) as usize)
+    }
+}
+
 /// Deletes `key` if its collection became empty (Redis never keeps an empty collection).
 pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) {
     let now = ctx.now.wall;

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use super::args::is_option;
 use super::delete_if_empty;
 use super::zset::{read_zset, reply_member, write_zset};
-use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX};
+use super::{index_range, ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX};
 use crate::store::zset::ZSet;
 use crate::store::zset_value::{stored, Pos, Walk, ZItemRef, ZSetRef};
 use crate::util::number::{parse_f64_lenient, parse_i64};
@@ -188,15 +188,18 @@ pub(crate) fn select(
     let len = zset.len() as i64;
     match range {
         Range::Rank(start, end) => {
-            let start = if *start < 0 { len + start } else { *start }.max(0);
-            let end = if *end < 0 { len + end } else { *end }.min(len - 1);
-            if start > end || start >= len {
+            let (start, count) = index_range(*start, *end, zset.len());
+            if count == 0 {
                 return Selection::NONE;
             }
-            let first_rank = if reverse { len - 1 - start } else { start };
+            let first_rank = if reverse {
+                zset.len() - 1 - start
+            } else {
+                start
+            };
             return Selection {
-                first: zset.at_rank(first_rank as usize),
-                len: (end - start + 1) as usize,
+                first: zset.at_rank(first_rank),
+                len: count,
                 reverse,
             };
         }

@@ -221,6 +221,19 @@ impl Model {
             } else {
                 (0, (1i128 << width) - 1)
             };
+            // Redis 7.0 saturates a signed SET below max - i64::MAX (where its `max - value`
+            // wraps) at the maximum.
+            let wanted = match field.action {
+                Action::Set(value)
+                    if signed
+                        && width < 64
+                        && overflow == Overflow::Sat
+                        && i128::from(value) < max - i128::from(i64::MAX) =>
+                {
+                    max + 1
+                }
+                _ => wanted,
+            };
             let new = if (min..=max).contains(&wanted) {
                 wanted
             } else {
