@@ -49,11 +49,20 @@ pub(crate) fn small_int(rng: &mut Rng<'_>, low: i64, high: i64) -> Vec<u8> {
     rng.range_i64(low, high).to_string().into_bytes()
 }
 
+/// Values as long as this at most; a seed whose `proto-max-bulk-len` is below it also gets
+/// values of exactly that length and one byte either side.
+const HUGE_BYTES_MAX: u64 = 2 * 1024 * 1024;
+
 /// A string value: short text, an integer (so INCR has something to work on), or a huge one.
 pub(crate) fn value(rng: &mut Rng<'_>, options: &Options) -> Vec<u8> {
     if rng.chance(options.faults.huge) {
-        let len = rng.range(1, (2 * 1024 * 1024).min(options.bulk_bytes_max)) as usize;
-        return vec![b'a' + rng.below(26) as u8; len];
+        let limit = options.bulk_bytes_max;
+        let len = if limit <= HUGE_BYTES_MAX && rng.bool() {
+            limit - 1 + rng.below(3)
+        } else {
+            rng.range(1, HUGE_BYTES_MAX.min(limit))
+        };
+        return vec![b'a' + rng.below(26) as u8; len as usize];
     }
     match rng.below(4) {
         0 => pick(rng, INTEGERS),

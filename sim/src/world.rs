@@ -451,6 +451,17 @@ impl<'a> World<'a> {
             Door::Resp => encode(&args, &mut client.out),
             Door::Book => encode_request(&args, &mut client.out),
         }
+        // An argument one byte past `proto-max-bulk-len` is a protocol error, which closes the
+        // connection; one of exactly that length is served.
+        let oversized = door == Door::Resp
+            && args
+                .iter()
+                .any(|arg| arg.len() as u64 > self.options.bulk_bytes_max);
+        if oversized {
+            client.inflight.push_back(None);
+            client.done_sending = true;
+            return Ok(());
+        }
         client.inflight.push_back(Some(args));
         Ok(())
     }
