@@ -255,3 +255,20 @@ fn computed_sorted_sets_are_packed_when_they_fit() {
         client.send(&["select", "0"]);
     }
 }
+
+/// A ZADD that moves a member's score and back ends as it began, but Redis counts each update,
+/// so WATCH sees a change (the reply still says nothing was added).
+#[test]
+fn a_zadd_that_ends_where_it_began_still_changes_the_key() {
+    let mut client = Client::new();
+    client.send(&["zadd", "z", "2", "m"]);
+    client.send(&["watch", "z"]);
+    assert_eq!(client.send(&["zadd", "z", "-0.5", "m", "2", "m"]), ":0\r\n");
+    assert_eq!(
+        client.send(&["zadd", "z", "CH", "3", "m", "2", "m"]),
+        ":2\r\n"
+    );
+    client.send(&["multi"]);
+    client.send(&["ping"]);
+    assert_eq!(client.send(&["exec"]), "*-1\r\n");
+}

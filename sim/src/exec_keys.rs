@@ -497,6 +497,11 @@ fn zadd(
             }
         }
     }
+    // A member set to another score and back within one ZADD ends as it was, but Redis
+    // counts each update: the key is signalled as modified (WATCH sees it).
+    if added + changed > 0 {
+        model.touch(db, &args[1]);
+    }
     drop_if_empty(model, db, &args[1]);
     Ok(if incr {
         match incr_result {

@@ -71,6 +71,9 @@ pub struct Faults {
     pub free_now: Ratio,
     /// A client sends QUIT.
     pub quit: Ratio,
+    /// The driver reports an event (bytes, a write, a hang-up) for a connection id that was
+    /// closed, whose slot may hold a new connection by now.
+    pub stale_events: Ratio,
 }
 
 /// Everything that decides a run.
@@ -169,6 +172,7 @@ impl Options {
             late_timeout: fault(rng, 200),
             free_now: fault(rng, 4),
             quit: fault(rng, 1_000),
+            stale_events: Ratio::NEVER,
         };
         let databases = rng.range(1, 4);
         let clients_max = if rng.below(4) == 0 {
@@ -248,6 +252,8 @@ impl Options {
         // Blocks of a few elements, or of 4 KiB, so that lists cross blocks within a run.
         let list_fill = [-2, -1, -5, 0, 1, 2, 3, 5, 128];
         limits.list_fill = list_fill[rng.index(list_fill.len())];
+        let mut faults = faults;
+        faults.stale_events = fault(rng, 200);
         Options {
             seed,
             overrides: overrides.clone(),
@@ -351,7 +357,8 @@ impl fmt::Display for Options {
         write!(
             f,
             "  faults: split_requests={} split_replies={} stop_reading={} disconnect={} storm={} \
-             garbage={} huge={} wall_jump={} spurious_timeout={} late_timeout={} free_now={} quit={}",
+             garbage={} huge={} wall_jump={} spurious_timeout={} late_timeout={} free_now={} quit={} \
+             stale_events={}",
             x.split_requests,
             x.split_replies,
             x.stop_reading,
@@ -363,7 +370,8 @@ impl fmt::Display for Options {
             x.spurious_timeout,
             x.late_timeout,
             x.free_now,
-            x.quit
+            x.quit,
+            x.stale_events
         )
     }
 }

@@ -157,6 +157,9 @@ fn simulate(world: &mut World<'_>) -> Result<(), Failure> {
                 world.close(id)?;
             }
         }
+        if world.rng.chance(faults.stale_events) {
+            world.stale_event()?;
+        }
         if world.rng.chance(faults.stop_reading) {
             world.clients[index].reading_from_step = step + world.rng.range(10, 3_000);
         }

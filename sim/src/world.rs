@@ -95,6 +95,8 @@ pub struct Coverage {
     pub interleaved_timer_calls: u64,
     /// Hash and set commands, encoding conversions and OBJECT ENCODING checks (the model's).
     pub collections: crate::model::Counts,
+    /// Events reported for closed connection ids.
+    pub stale_events: u64,
 }
 
 impl std::fmt::Display for Coverage {
@@ -107,7 +109,7 @@ impl std::fmt::Display for Coverage {
              disconnects={} frees={} error_replies={} wall_back={} timeouts={} book_replies={} \
              timer_replies={} execs={} exec_watch_failures={} interleaved_timer_calls={} \
              hash_commands={} set_commands={} list_commands={} bit_commands={} conversions={} \
-             encoding_checks={}",
+             encoding_checks={} stale_events={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -125,7 +127,8 @@ impl std::fmt::Display for Coverage {
             self.collections.list_commands,
             self.collections.bit_commands,
             self.collections.conversions,
-            self.collections.encoding_checks
+            self.collections.encoding_checks,
+            self.stale_events
         )
     }
 }
@@ -140,6 +143,8 @@ pub struct World<'a> {
     pub model: Model,
     /// Lazy frees, dropped later in random order.
     pub garbage: Vec<Garbage>,
+    /// The last connection ids closed, for stale events (`Faults::stale_events`).
+    pub retired: Vec<ConnectionId>,
     /// Who owns each connection slot (by `ConnectionId::index`).
     owners: Vec<Option<(ConnectionId, Owner)>>,
     storm: Vec<ConnectionId>,
@@ -198,6 +203,7 @@ impl<'a> World<'a> {
             clients,
             model,
             garbage: Vec::new(),
+            retired: Vec::new(),
             owners: Vec::new(),
             storm: Vec::new(),
             closing: Vec::new(),

@@ -34,6 +34,7 @@ fn assert_passes(seed: u64, overrides: &Overrides) -> ferrodis_sim::Outcome {
 #[test]
 fn a_few_hundred_seeds_pass() {
     let (mut book, mut timer, mut execs, mut watch_failures, mut interleaved) = (0, 0, 0, 0, 0);
+    let mut stale_events = 0;
     let mut collections = ferrodis_sim::model::Counts::default();
     for seed in 0..300 {
         let coverage = assert_passes(seed, &short()).coverage;
@@ -45,6 +46,8 @@ fn a_few_hundred_seeds_pass() {
         collections.hash_commands += coverage.collections.hash_commands;
         collections.set_commands += coverage.collections.set_commands;
         collections.bit_commands += coverage.collections.bit_commands;
+        collections.list_commands += coverage.collections.list_commands;
+        stale_events += coverage.stale_events;
         collections.conversions += coverage.collections.conversions;
         collections.encoding_checks += coverage.collections.encoding_checks;
     }
@@ -66,6 +69,13 @@ fn a_few_hundred_seeds_pass() {
     );
     assert!(c.set_commands > 50_000, "{} set commands", c.set_commands);
     assert!(c.bit_commands > 50_000, "{} bit commands", c.bit_commands);
+    assert!(
+        c.list_commands > 50_000,
+        "{} list commands",
+        c.list_commands
+    );
+    // Events for closed connection ids reached the core and changed nothing.
+    assert!(stale_events > 100, "{stale_events} stale events");
     assert!(c.conversions > 2_000, "{} conversions", c.conversions);
     assert!(
         c.encoding_checks > 1_000,

@@ -10,6 +10,9 @@ use crate::Failure;
 /// The reply the core gives a connection past `clients_max`.
 const REFUSED_REPLY: &[u8] = b"-ERR max number of clients reached\r\n";
 
+/// Closed connection ids kept for stale events.
+const RETIRED_MAX: usize = 8;
+
 impl World<'_> {
     pub(super) fn owner(&self, id: ConnectionId) -> Option<Owner> {
         match self.owners.get(id.index() as usize) {
@@ -69,12 +72,49 @@ impl World<'_> {
         }
     }
 
+    /// A driver's event for a connection id that is closed (its slot perhaps reused): the
+    /// server must take no bytes, hold no reply for it, and change nothing anyone sees.
+    pub fn stale_event(&mut self) -> Result<(), Failure> {
+        if self.retired.is_empty() {
+            return Ok(());
+        }
+        let id = self.retired[self.rng.index(self.retired.len())];
+        self.coverage.stale_events += 1;
+        match self.rng.below(3) {
+            0 => {
+                let taken = self
+                    .server
+                    .connection_receive(self.now, id, b"*1\r\n$4\r\nPING\r\n");
+                if taken != 0 {
+                    return Err(Failure::WrongReply(format!(
+                        "a closed connection id {id:?} took {taken} bytes"
+                    )));
+                }
+            }
+            1 => {
+                let written = self.rng.size(64) as usize;
+                self.server.connection_sent(self.now, id, written);
+            }
+            _ => self.server.connection_closed(self.now, id),
+        }
+        if !self.server.send_buffer(id).is_empty() {
+            return Err(Failure::WrongReply(format!(
+                "a closed connection id {id:?} has bytes to send"
+            )));
+        }
+        self.drain()
+    }
+
     /// The driver hangs up (or closes after `Output::Close`).
     pub fn close(&mut self, id: ConnectionId) -> Result<(), Failure> {
         let owner = self.owner(id);
         self.server.connection_closed(self.now, id);
         self.trace.u64(2);
         self.open -= 1;
+        if self.retired.len() == RETIRED_MAX {
+            self.retired.remove(0);
+        }
+        self.retired.push(id);
         self.set_owner(id, None);
         self.closing.retain(|&closing| closing != id);
         match owner {
