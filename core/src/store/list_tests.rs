@@ -185,27 +185,6 @@ proptest! {
 }
 
 #[test]
-fn back_lengths_round_trip_at_every_width() {
-    for len in [
-        0,
-        1,
-        0x7F,
-        0x80,
-        0x3FFF,
-        0x4000,
-        0x1F_FFFF,
-        0x20_0000,
-        0xFFF_FFFF,
-        0x1000_0000,
-    ] {
-        let size = back_len_size(len);
-        let mut bytes = vec![0xAA; size + 3];
-        write_back_len(len, &mut bytes[3..]);
-        assert_eq!(read_back_len(&bytes, bytes.len()), (len, 3), "length {len}");
-    }
-}
-
-#[test]
 fn limits_follow_redis_config_values() {
     assert_eq!(BlockLimit::from_config(-1), BlockLimit::Bytes(4096));
     assert_eq!(BlockLimit::from_config(-2), BlockLimit::Bytes(8192));

@@ -8,6 +8,7 @@ pub mod hashtable;
 pub mod heap;
 pub mod intset;
 pub mod list;
+pub mod list_block;
 pub mod listpack;
 pub mod set;
 pub mod zset;
