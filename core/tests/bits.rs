@@ -206,11 +206,7 @@ fn watch_and_propagation_see_only_real_changes() {
         &["bitop", "and", "d", "nothing"],
     ];
     for args in no_changes {
-        client.send(&["watch", "k"]);
-        client.send(args);
-        client.send(&["multi"]);
-        client.send(&["ping"]);
-        assert_eq!(client.send(&["exec"]), "*1\r\n+PONG\r\n", "{args:?}");
+        assert!(!client.command_fails_watch("k", args), "{args:?}");
         assert!(client.server.take_propagated().is_empty(), "{args:?}");
     }
     let changes: &[&[&str]] = &[
@@ -220,11 +216,7 @@ fn watch_and_propagation_see_only_real_changes() {
         &["bitop", "not", "k", "k"],
     ];
     for args in changes {
-        client.send(&["watch", "k"]);
-        client.send(args);
-        client.send(&["multi"]);
-        client.send(&["ping"]);
-        assert_eq!(client.send(&["exec"]), "*-1\r\n", "{args:?}");
+        assert!(client.command_fails_watch("k", args), "{args:?}");
         assert_eq!(client.server.take_propagated().len(), 1, "{args:?}");
     }
 }

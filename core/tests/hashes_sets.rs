@@ -107,17 +107,11 @@ fn watch_sees_only_real_changes() {
         let key = command[1];
         // The watched key: the one whose change decides (SMOVE's destination or source).
         let watched = if command[0] == "smove" { "s" } else { key };
-        client.send(&["watch", watched]);
-        client.send(command);
-        client.send(&["multi"]);
-        client.send(&["ping"]);
-        let exec = client.send(&["exec"]);
-        let expected = if *invalidates {
-            "*-1\r\n"
-        } else {
-            "*1\r\n+PONG\r\n"
-        };
-        assert_eq!(exec, expected, "{command:?}");
+        assert_eq!(
+            client.command_fails_watch(watched, command),
+            *invalidates,
+            "{command:?}"
+        );
     }
 }
 

@@ -82,17 +82,11 @@ fn watch_sees_only_real_changes() {
         let mut client = Client::new();
         client.send(&["rpush", "l", "a", "b"]);
         client.send(&["rpush", "other", "z"]);
-        client.send(&["watch", "l"]);
-        client.send(command);
-        client.send(&["multi"]);
-        client.send(&["ping"]);
-        let exec = client.send(&["exec"]);
-        let expected = if *invalidates {
-            "*-1\r\n"
-        } else {
-            "*1\r\n+PONG\r\n"
-        };
-        assert_eq!(exec, expected, "{command:?}");
+        assert_eq!(
+            client.command_fails_watch("l", command),
+            *invalidates,
+            "{command:?}"
+        );
     }
 }
 

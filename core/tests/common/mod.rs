@@ -84,6 +84,20 @@ impl Client {
         let args: Vec<&[u8]> = args.iter().map(|arg| arg.as_bytes()).collect();
         String::from_utf8(self.call(&args)).unwrap()
     }
+
+    /// WATCHes `watched`, sends `command`, then runs MULTI/PING/EXEC: whether the EXEC failed,
+    /// that is whether the command changed the watched key as WATCH sees changes.
+    pub fn command_fails_watch(&mut self, watched: &str, command: &[&str]) -> bool {
+        self.send(&["watch", watched]);
+        self.send(command);
+        self.send(&["multi"]);
+        self.send(&["ping"]);
+        match self.send(&["exec"]).as_str() {
+            "*-1\r\n" => true,
+            "*1\r\n+PONG\r\n" => false,
+            other => panic!("EXEC after {command:?} replied {other:?}"),
+        }
+    }
 }
 
 /// A minimal driver: virtual clocks, outputs collected, replies read from the core's buffer.
