@@ -1,10 +1,18 @@
-//! Lists through the core: across the keyspace commands, WATCH seeing only real changes, big
+//! Lists: the structure against a `VecDeque` (the model in fuzz/src/checks/list.rs) under block
+//! limits small enough that every operation crosses blocks, with elements whose back lengths
+//! take one to three bytes; and through the core: across the keyspace commands, WATCH seeing only real changes, big
 //! ones freed off the loop in bounded steps, and arguments at the edges answered without
 //! panicking or allocating for them.
 
+#[path = "../../fuzz/src/checks/mod.rs"]
+#[allow(dead_code)]
+mod checks;
 mod common;
 
+use checks::list::{check, Op};
 use common::{free_in_steps, Client};
+use ferrodis_core::store::list::{BlockLimit, End};
+use proptest::prelude::*;
 
 /// An RPUSH of `count` elements `e0`, `e1`... on `key`.
 fn fill(client: &mut Client, key: &str, count: usize) -> String {
@@ -129,4 +137,63 @@ fn lists_expire_and_keep_their_ttl_through_moves() {
     assert_eq!(client.send(&["pttl", "l"]), ":1000\r\n");
     client.now = common::later(client.now, 1001);
     assert_eq!(client.send(&["llen", "l"]), ":0\r\n");
+}
+
+fn end() -> impl Strategy<Value = End> {
+    prop_oneof![Just(End::Front), Just(End::Back)]
+}
+
+/// Few distinct short values (so removals match), integers at the encoding edges, and long
+/// strings whose back lengths take two or three bytes.
+fn element() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        4 => prop::sample::select(vec!["a", "b", "0"]).prop_map(|text| text.as_bytes().to_vec()),
+        4 => prop::sample::select(vec!["", "xyz", "-1", "127", "128", "007"])
+            .prop_map(|text| text.as_bytes().to_vec()),
+        3 => any::<i64>().prop_map(|n| n.to_string().into_bytes()),
+        2 => prop::collection::vec(any::<u8>(), 0..80),
+        1 => (100usize..20_000, any::<u8>()).prop_map(|(len, byte)| vec![byte; len]),
+    ]
+}
+
+/// Mostly values that `element` draws often, so that removals find several matches.
+fn needle() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        4 => prop::sample::select(vec!["a", "b", "0"]).prop_map(|text| text.as_bytes().to_vec()),
+        1 => element(),
+    ]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => (end(), element()).prop_map(|(end, bytes)| Op::Push(end, bytes)),
+        2 => (end(), prop::collection::vec(element(), 0..12))
+            .prop_map(|(end, elements)| Op::PushAll(end, elements)),
+        3 => end().prop_map(Op::Pop),
+        2 => (0usize..300).prop_map(Op::Get),
+        2 => (0usize..300, element()).prop_map(|(index, bytes)| Op::Set(index, bytes)),
+        2 => (0usize..300, element()).prop_map(|(index, bytes)| Op::Insert(index, bytes)),
+        1 => (0usize..300, 0usize..40).prop_map(|(first, count)| Op::RemoveRange(first, count)),
+        1 => (0usize..300, 0usize..300).prop_map(|(start, stop)| Op::Trim(start, stop)),
+        2 => (needle(), 0usize..4, any::<bool>())
+            .prop_map(|(needle, limit, back)| Op::RemoveMatching(needle, limit, back)),
+        1 => (0usize..300).prop_map(Op::IterFrom),
+    ]
+}
+
+fn limit() -> impl Strategy<Value = BlockLimit> {
+    prop_oneof![
+        (0usize..6).prop_map(BlockLimit::Entries),
+        (1usize..200).prop_map(BlockLimit::Bytes),
+        Just(BlockLimit::from_config(-2)),
+        Just(BlockLimit::from_config(128)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    #[test]
+    fn list_matches_a_deque(limit in limit(), ops in prop::collection::vec(op(), 1..120)) {
+        check(limit, ops);
+    }
 }

@@ -1,17 +1,33 @@
 //! `List` against a `VecDeque`: the input picks a block limit (small ones, so that every
 //! operation crosses blocks) and then pushes, pops, lookups, replacements, insertions, range
-//! removals, trims and removals by value, with the invariants checked after each step and both
-//! walks compared with the model.
+//! removals, trims, removals by value and walks both ways, with the invariants checked after
+//! each step. `check` is the model; the list proptest (core/tests/lists.rs) drives it too.
 use std::collections::VecDeque;
 
 use ferrodis_core::store::list::{BlockLimit, End, List};
+use ferrodis_core::store::listpack::Entry;
 
 use super::input::Input;
 
 const STEPS_MAX: usize = 256;
 
+/// One operation; indexes are raw and clamped against the model's length where needed.
+#[derive(Debug, Clone)]
+pub enum Op {
+    Push(End, Vec<u8>),
+    PushAll(End, Vec<Vec<u8>>),
+    Pop(End),
+    Get(usize),
+    Set(usize, Vec<u8>),
+    Insert(usize, Vec<u8>),
+    RemoveRange(usize, usize),
+    Trim(usize, usize),
+    RemoveMatching(Vec<u8>, usize, bool),
+    IterFrom(usize),
+}
+
 /// Elements that recur (so removals by value match), integers at the encoding edges, and
-/// lengths either side of the one-byte back length.
+/// lengths either side of the one- and two-byte back lengths.
 fn element(input: &mut Input<'_>) -> Vec<u8> {
     match input.below(6) {
         0 => b"a".to_vec(),
@@ -38,15 +54,134 @@ fn end(input: &mut Input<'_>) -> End {
     }
 }
 
-/// An index: mostly within the model's length, sometimes past it.
-fn index(input: &mut Input<'_>, len: usize) -> usize {
-    usize::from(input.u16()) % (len + 3)
+/// An index: mostly small, so that it falls inside the list.
+fn index(input: &mut Input<'_>) -> usize {
+    usize::from(input.u16()) % 300
 }
 
-fn texts<'a>(
-    entries: impl Iterator<Item = ferrodis_core::store::listpack::Entry<'a>>,
-) -> Vec<Vec<u8>> {
+fn op(input: &mut Input<'_>) -> Op {
+    match input.below(11) {
+        0 => Op::Push(end(input), element(input)),
+        1 => {
+            let end = end(input);
+            Op::PushAll(end, (0..input.below(6)).map(|_| element(input)).collect())
+        }
+        2 => Op::Pop(end(input)),
+        3 => Op::Get(index(input)),
+        4 => Op::Set(index(input), element(input)),
+        5 => Op::Insert(index(input), element(input)),
+        6 => Op::RemoveRange(index(input), input.below(16)),
+        7 => Op::Trim(index(input), index(input)),
+        8 => Op::RemoveMatching(element(input), input.below(4), input.bool()),
+        9 => Op::IterFrom(index(input)),
+        _ => Op::Push(End::Back, b"a".to_vec()),
+    }
+}
+
+fn texts<'a>(entries: impl Iterator<Item = Entry<'a>>) -> Vec<Vec<u8>> {
     entries.map(|entry| entry.to_vec()).collect()
+}
+
+/// Applies `ops` to a `List` and to a `VecDeque`, checking every answer, the invariants and
+/// the limit after each step, and the whole contents at the end. Indexes past the model's
+/// length are clamped where an operation needs one inside it.
+pub fn check(limit: BlockLimit, ops: Vec<Op>) {
+    let mut list = List::new();
+    let mut model: VecDeque<Vec<u8>> = VecDeque::new();
+    for op in ops {
+        match op {
+            Op::Push(end, bytes) => {
+                list.push(end, &bytes, limit);
+                match end {
+                    End::Front => model.push_front(bytes),
+                    End::Back => model.push_back(bytes),
+                }
+            }
+            Op::PushAll(end, elements) => {
+                list.push_all(end, elements.iter().map(Vec::as_slice), limit);
+                for bytes in elements {
+                    match end {
+                        End::Front => model.push_front(bytes),
+                        End::Back => model.push_back(bytes),
+                    }
+                }
+            }
+            Op::Pop(end) => {
+                let seen = list.peek(end).map(|entry| entry.to_vec());
+                let expected = match end {
+                    End::Front => model.pop_front(),
+                    End::Back => model.pop_back(),
+                };
+                assert_eq!(seen, expected);
+                assert_eq!(list.pop(end), expected.is_some());
+            }
+            Op::Get(index) => {
+                let seen = list.get(index).map(|entry| entry.to_vec());
+                assert_eq!(seen.as_ref(), model.get(index));
+            }
+            Op::Set(index, bytes) if index < model.len() => {
+                list.set(index, &bytes, limit);
+                model[index] = bytes;
+            }
+            Op::Set(..) => {}
+            Op::Insert(index, bytes) => {
+                let index = index.min(model.len());
+                list.insert(index, &bytes, limit);
+                model.insert(index, bytes);
+            }
+            Op::RemoveRange(first, count) => {
+                let first = first.min(model.len());
+                let count = count.min(model.len() - first);
+                list.remove_range(first, count);
+                model.drain(first..first + count);
+            }
+            Op::Trim(start, stop) => {
+                list.trim(start, stop);
+                if start > stop || start >= model.len() {
+                    model.clear();
+                } else {
+                    let stop = stop.min(model.len() - 1);
+                    model = model.drain(start..=stop).collect();
+                }
+            }
+            Op::RemoveMatching(needle, limit_count, from_back) => {
+                let removed = list.remove_matching(&needle, limit_count, from_back);
+                let mut left = if limit_count == 0 {
+                    usize::MAX
+                } else {
+                    limit_count
+                };
+                let mut positions: Vec<usize> = (0..model.len()).collect();
+                if from_back {
+                    positions.reverse();
+                }
+                let mut gone = Vec::new();
+                for position in positions {
+                    if left > 0 && model[position] == needle {
+                        gone.push(position);
+                        left -= 1;
+                    }
+                }
+                gone.sort_unstable();
+                for position in gone.iter().rev() {
+                    model.remove(*position);
+                }
+                assert_eq!(removed, gone.len());
+            }
+            Op::IterFrom(index) => {
+                let forward = texts(list.iter_from(index));
+                let expected: Vec<Vec<u8>> = model.iter().skip(index).cloned().collect();
+                assert_eq!(forward, expected);
+                let backward = texts(list.iter_from(index).rev());
+                let expected: Vec<Vec<u8>> = model.iter().skip(index).rev().cloned().collect();
+                assert_eq!(backward, expected);
+            }
+        }
+        assert_eq!(list.len(), model.len());
+        list.check_invariants();
+        list.check_limit(limit);
+    }
+    assert_eq!(texts(list.iter()), Vec::from(model));
 }
 
 pub fn run(data: &[u8]) {
@@ -57,104 +192,9 @@ pub fn run(data: &[u8]) {
         2 => BlockLimit::from_config(-1 - input.below(5) as i64),
         _ => BlockLimit::from_config(input.below(130) as i64),
     };
-    let mut list = List::new();
-    let mut model: VecDeque<Vec<u8>> = VecDeque::new();
-    for _ in 0..STEPS_MAX {
-        if input.is_empty() {
-            break;
-        }
-        match input.below(10) {
-            0 | 1 => {
-                let end = end(&mut input);
-                let elements: Vec<Vec<u8>> = (0..1 + input.below(5))
-                    .map(|_| element(&mut input))
-                    .collect();
-                list.push_all(end, elements.iter().map(Vec::as_slice), limit);
-                for element in elements {
-                    match end {
-                        End::Front => model.push_front(element),
-                        End::Back => model.push_back(element),
-                    }
-                }
-            }
-            2 => {
-                let end = end(&mut input);
-                let seen = list.peek(end).map(|entry| entry.to_vec());
-                let expected = match end {
-                    End::Front => model.pop_front(),
-                    End::Back => model.pop_back(),
-                };
-                assert_eq!(seen, expected);
-                assert_eq!(list.pop(end), expected.is_some());
-            }
-            3 => {
-                let at = index(&mut input, model.len());
-                assert_eq!(
-                    list.get(at).map(|entry| entry.to_vec()).as_ref(),
-                    model.get(at)
-                );
-            }
-            4 => {
-                let at = index(&mut input, model.len());
-                let element = element(&mut input);
-                if at < model.len() {
-                    list.set(at, &element, limit);
-                    model[at] = element;
-                }
-            }
-            5 => {
-                let at = index(&mut input, model.len()).min(model.len());
-                let element = element(&mut input);
-                list.insert(at, &element, limit);
-                model.insert(at, element);
-            }
-            6 => {
-                let first = index(&mut input, model.len()).min(model.len());
-                let count = input.below(16).min(model.len() - first);
-                list.remove_range(first, count);
-                model.drain(first..first + count);
-            }
-            7 => {
-                let (start, stop) = (
-                    index(&mut input, model.len()),
-                    index(&mut input, model.len()),
-                );
-                list.trim(start, stop);
-                if start > stop || start >= model.len() {
-                    model.clear();
-                } else {
-                    let stop = stop.min(model.len() - 1);
-                    model = model.drain(start..=stop).collect();
-                }
-            }
-            8 => {
-                let needle = element(&mut input);
-                let (count, from_back) = (input.below(4), input.bool());
-                let removed = list.remove_matching(&needle, count, from_back);
-                let mut positions: Vec<usize> =
-                    (0..model.len()).filter(|&at| model[at] == needle).collect();
-                if from_back {
-                    positions.reverse();
-                }
-                positions.truncate(if count == 0 { usize::MAX } else { count });
-                positions.sort_unstable();
-                for at in positions.iter().rev() {
-                    model.remove(*at);
-                }
-                assert_eq!(removed, positions.len());
-            }
-            _ => {
-                let from = index(&mut input, model.len());
-                let expected: Vec<Vec<u8>> = model.iter().skip(from).cloned().collect();
-                assert_eq!(texts(list.iter_from(from)), expected);
-                let mut backward = texts(list.iter_from(from).rev());
-                backward.reverse();
-                assert_eq!(backward, expected);
-            }
-        }
-        assert_eq!(list.len(), model.len());
-        list.check_invariants();
-        list.check_limit(limit);
+    let mut ops = Vec::new();
+    while !input.is_empty() && ops.len() < STEPS_MAX {
+        ops.push(op(&mut input));
     }
-    assert_eq!(texts(list.iter()), Vec::from(model));
+    check(limit, ops);
 }
