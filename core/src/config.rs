@@ -24,6 +24,9 @@ pub struct Config {
     pub output_buffer_hard_bytes: usize,
     pub output_buffer_soft_bytes: usize,
     pub output_buffer_soft_secs: u64,
+    /// `client-output-buffer-limit pubsub ...`: the limits of a connection subscribed to
+    /// anything (Redis's default `32mb 8mb 60`).
+    pub pubsub_output_limit: OutputLimit,
     /// `hz`: how many times a second the cron runs (idle checks, active rehashing).
     pub hz: u32,
     /// The listening port, reported by INFO and CONFIG GET port (the driver owns the socket).
@@ -64,6 +67,11 @@ impl Default for Config {
             output_buffer_hard_bytes: 0,
             output_buffer_soft_bytes: 0,
             output_buffer_soft_secs: 0,
+            pubsub_output_limit: OutputLimit {
+                hard_bytes: 32 * 1024 * 1024,
+                soft_bytes: 8 * 1024 * 1024,
+                soft_secs: 60,
+            },
             hz: 10,
             port: 6379,
             process_id: 0,
@@ -94,6 +102,31 @@ impl Config {
         crate::store::hash::PackedLimits {
             entries: self.zset_max_listpack_entries,
             value_bytes: self.zset_max_listpack_value,
+        }
+    }
+}
+
+/// One class of `client-output-buffer-limit`: a connection whose pending replies pass
+/// `hard_bytes`, or stay past `soft_bytes` for `soft_secs` seconds, is closed; 0 turns a limit
+/// off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputLimit {
+    pub hard_bytes: usize,
+    pub soft_bytes: usize,
+    pub soft_secs: u64,
+}
+
+impl Config {
+    /// The output limits of a connection: a subscriber's, or a normal client's.
+    pub(crate) fn output_limit(&self, subscriber: bool) -> OutputLimit {
+        if subscriber {
+            self.pubsub_output_limit
+        } else {
+            OutputLimit {
+                hard_bytes: self.output_buffer_hard_bytes,
+                soft_bytes: self.output_buffer_soft_bytes,
+                soft_secs: self.output_buffer_soft_secs,
+            }
         }
     }
 }

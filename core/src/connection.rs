@@ -3,6 +3,8 @@
 use crate::command::Transaction;
 use crate::protocol::book::FrameParser;
 use crate::protocol::resp::RequestParser;
+use crate::pubsub::Subscriptions;
+use crate::server::blocking::Blocked;
 use crate::time::Instant;
 
 /// Replies pending beyond this many bytes pause the client's command processing until the driver
@@ -107,6 +109,10 @@ pub(crate) struct Connection {
     pub(crate) watched: Vec<(usize, Box<[u8]>)>,
     /// A watched key changed since WATCH: the next EXEC fails (Redis's CLIENT_DIRTY_CAS).
     pub(crate) watch_invalidated: bool,
+    /// Channels, patterns and shard channels this connection listens to.
+    pub(crate) subscriptions: Subscriptions,
+    /// Waiting for a key (BLPOP and friends): no other command runs meanwhile.
+    pub(crate) blocked: Option<Box<Blocked>>,
 }
 
 impl Connection {
@@ -139,6 +145,8 @@ impl Connection {
             transaction: None,
             watched: Vec::new(),
             watch_invalidated: false,
+            subscriptions: Subscriptions::default(),
+            blocked: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! What a command does beyond its own reply and the keyspace: memory to free off the event
-//! loop, connections to close, requests to the driver. A command records these; the server
+//! loop, connections to close, messages to subscribers, blocked clients to release, requests to
+//! the driver. A command records these; the server
 //! carries them out after the command through one delivery path (`Server::deliver_effects`),
 //! which is where limits of the receiving connection are enforced.
 
@@ -18,6 +19,17 @@ pub(crate) enum Effect {
     },
     /// Something for the driver (a lazy free, DEBUG SLEEP's pause, SHUTDOWN).
     Output(Output),
+    /// A message for the subscribers of `channel` (a shard channel's when `shard`), but
+    /// `skip`, which already has its copies.
+    Publish {
+        channel: Box<[u8]>,
+        message: Box<[u8]>,
+        shard: bool,
+        skip: Option<ConnectionId>,
+    },
+    /// CLIENT UNBLOCK: the blocked connection answers now, as at its timeout or (`error`) with
+    /// an UNBLOCKED error.
+    Unblock { id: ConnectionId, error: bool },
 }
 
 /// The effects of the commands run since the server last delivered them, in order.
@@ -46,6 +58,25 @@ impl Effects {
 
     pub(crate) fn close(&mut self, id: ConnectionId, reason: CloseReason) {
         self.list.push(Effect::Close { id, reason });
+    }
+
+    pub(crate) fn publish(
+        &mut self,
+        channel: &[u8],
+        message: &[u8],
+        shard: bool,
+        skip: Option<ConnectionId>,
+    ) {
+        self.list.push(Effect::Publish {
+            channel: channel.into(),
+            message: message.into(),
+            shard,
+            skip,
+        });
+    }
+
+    pub(crate) fn unblock(&mut self, id: ConnectionId, error: bool) {
+        self.list.push(Effect::Unblock { id, error });
     }
 
     pub(crate) fn is_empty(&self) -> bool {

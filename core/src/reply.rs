@@ -138,6 +138,12 @@ impl<'a> Reply<'a> {
         self.aggregate(b'*', len);
     }
 
+    /// Out-of-band data (pub/sub messages, subscription confirmations): `>` in RESP3, an array
+    /// in RESP2.
+    pub fn push(&mut self, len: usize) {
+        self.aggregate(if self.resp3 { b'>' } else { b'*' }, len);
+    }
+
     /// A map of `pairs` key/value pairs: `%` in RESP3, a flat array twice as long in RESP2.
     pub fn map(&mut self, pairs: usize) {
         if self.book {

@@ -1,12 +1,13 @@
 //! The server: the connection slab, the handlers and the outputs (the cron is in `cron`).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
+pub(crate) mod blocking;
 mod cron;
 
 use crate::clients::Clients;
 pub use crate::clients::ConnectionId;
-use crate::command::{self, Ctx};
+use crate::command::{self, BlockOn, Ctx};
 use crate::config::Config;
 use crate::connection::{CloseReason, Connection, Door, Interest};
 use crate::effects::{Effect, Effects};
@@ -15,10 +16,12 @@ use crate::keyspace::{Keyspace, Propagated};
 pub use crate::output::Output;
 use crate::protocol::book;
 use crate::protocol::resp::{Args, Limits, Parse};
+use crate::pubsub;
 use crate::reply::Reply;
 use crate::state::ServerState;
 use crate::stats::Stats;
 use crate::time::{Instant, Now, UnixMillis};
+use blocking::{Blocked, Unblocked};
 
 /// Commands one connection may run in one handler call before yielding to the others; the rest
 /// wait in its query buffer and `poll_timeout` asks to be called back at once.
@@ -65,6 +68,8 @@ pub struct Server {
     cron_cursor: usize,
     /// The order replies were produced in, while someone asked for it (`record_execution`).
     executed: Option<Vec<Executed>>,
+    /// Blocked clients' deadlines, earliest first.
+    deadlines: BTreeSet<(Instant, ConnectionId)>,
 }
 
 /// One reply the core produced: to a request of connection `id` (a command, or a malformed
@@ -100,6 +105,7 @@ impl Server {
             next_cron: now.monotonic,
             cron_cursor: 0,
             executed: None,
+            deadlines: BTreeSet::new(),
             state: ServerState {
                 stats: Stats::default(),
                 limits,
@@ -108,6 +114,7 @@ impl Server {
                 started: now,
                 used_memory_bytes: 0,
                 active_expire_enabled: true,
+                pubsub: Default::default(),
                 config,
             },
         }
@@ -231,10 +238,13 @@ impl Server {
     /// The driver wrote `written` bytes of `send_buffer(id)`.
     pub fn connection_sent(&mut self, now: Now, id: ConnectionId, written: usize) {
         self.observe(now);
-        let soft = self.state.config.output_buffer_soft_bytes;
-        let Some(connection) = self.connection_mut(id) else {
+        let config = &self.state.config;
+        let Some(connection) = self.clients.get_mut(id) else {
             return;
         };
+        let soft = config
+            .output_limit(connection.subscriptions.any())
+            .soft_bytes;
         let was_paused = connection.paused_by_replies();
         connection.mark_sent(written);
         if written > 0 {
@@ -262,6 +272,10 @@ impl Server {
             return;
         }
         command::forget_transaction(&mut self.keyspace, &mut self.clients, id);
+        self.forget_block(id);
+        if let Some(connection) = self.clients.get_mut(id) {
+            self.state.pubsub.forget(&mut connection.subscriptions, id);
+        }
         self.clients.remove(id);
     }
 
@@ -278,6 +292,7 @@ impl Server {
                 self.outputs.push_back(Output::Wake { id });
             }
         }
+        self.expire_blocked(now.monotonic);
         if now.monotonic >= self.next_cron {
             self.cron(now);
             self.next_cron = now
@@ -292,11 +307,11 @@ impl Server {
 
     /// When to call `handle_timeout` next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.pending.is_empty() {
-            Some(self.next_cron)
-        } else {
-            Some(self.state.now.monotonic)
+        if !self.pending.is_empty() {
+            return Some(self.state.now.monotonic);
         }
+        let next_deadline = self.deadlines.first().map(|&(deadline, _)| deadline);
+        Some(next_deadline.map_or(self.next_cron, |deadline| deadline.min(self.next_cron)))
     }
 
     /// Reply bytes waiting to be written to `id`.
@@ -314,6 +329,12 @@ impl Server {
     pub fn check_invariants(&self) {
         self.keyspace.check_invariants();
         self.clients.check_invariants();
+        self.check_blocked_invariants();
+        self.state.pubsub.check_invariants(
+            self.clients
+                .iter()
+                .map(|(id, connection)| (id, &connection.subscriptions)),
+        );
         assert!(
             self.effects.is_empty(),
             "effects are delivered after every command"
@@ -322,6 +343,12 @@ impl Server {
             assert!(connection.reply_sent <= connection.reply.len());
             assert!(connection.consumed() <= connection.query.len());
             connection.book_parser.check_invariants();
+            if connection.blocked.is_some() {
+                assert!(
+                    connection.transaction.is_none(),
+                    "nothing blocks inside MULTI"
+                );
+            }
             for (db, key) in &connection.watched {
                 assert!(
                     self.keyspace.dbs[*db].is_watched_by(key, id),
@@ -369,7 +396,16 @@ impl Server {
     /// Runs one command of connection `id` with the narrow context commands get: the keyspace,
     /// the shared state, its own connection, a read-only view of the others, its reply and its
     /// effects.
-    fn execute(&mut self, id: ConnectionId, args: Args<'_>, reply: &mut Reply<'_>, door: Door) {
+    /// `ready_key` is set when a blocked client's command runs again because that key changed.
+    /// Returns what a blocking command asked to wait for, if it found nothing.
+    fn execute(
+        &mut self,
+        id: ConnectionId,
+        args: Args<'_>,
+        reply: &mut Reply<'_>,
+        door: Door,
+        ready_key: Option<&[u8]>,
+    ) -> Option<BlockOn> {
         let now = self.state.now;
         let Some((session, others)) = self.clients.split(id) else {
             unreachable!("commands run only for open connections");
@@ -385,11 +421,15 @@ impl Server {
             reply,
             db,
             now,
+            may_block: door == Door::Resp,
+            ready_key,
+            block: None,
         };
         match door {
             Door::Resp => command::dispatch(&mut ctx, args),
             Door::Book => command::dispatch_book(&mut ctx, args),
         }
+        ctx.block
     }
 
     /// What changes to the keyspace left to do (after a batch of commands, and the cron):
@@ -400,12 +440,14 @@ impl Server {
         for id in self.keyspace.take_invalidated_watchers() {
             command::invalidate_watches(&mut self.keyspace, &mut self.clients, id);
         }
-        self.deliver_effects();
+        self.deliver_effects(None);
     }
 
     /// Carries out what the last command asked for beyond its reply: the one delivery path
-    /// for effects on other connections and requests to the driver.
-    pub(crate) fn deliver_effects(&mut self) {
+    /// for effects on other connections and requests to the driver. `current` is the
+    /// connection whose commands are running, with its reply buffer (out of the connection
+    /// while they run).
+    pub(crate) fn deliver_effects(&mut self, mut current: Option<(ConnectionId, &mut Vec<u8>)>) {
         if self.effects.is_empty() {
             return;
         }
@@ -413,21 +455,100 @@ impl Server {
             match effect {
                 Effect::Close { id, reason } => self.close(id, reason),
                 Effect::Output(output) => self.outputs.push_back(output),
+                Effect::Publish {
+                    channel,
+                    message,
+                    shard,
+                    skip,
+                } => self.publish(&channel, &message, shard, skip, &mut current),
+                Effect::Unblock { id, error } => {
+                    let how = if error {
+                        Unblocked::Error
+                    } else {
+                        Unblocked::Timeout
+                    };
+                    self.unblock(id, how);
+                }
             }
         }
     }
 
-    /// Runs the complete commands in `id`'s query buffer, within the per-call budget.
+    /// Writes a message into every receiver's reply buffer, each within its output limits:
+    /// a subscriber that cannot keep up is closed; the publisher never waits for it.
+    fn publish(
+        &mut self,
+        channel: &[u8],
+        message: &[u8],
+        shard: bool,
+        skip: Option<ConnectionId>,
+        current: &mut Option<(ConnectionId, &mut Vec<u8>)>,
+    ) {
+        let receivers: Vec<(ConnectionId, Option<Box<[u8]>>)> = self
+            .state
+            .pubsub
+            .receivers(channel, shard)
+            .filter(|receiver| Some(receiver.id) != skip)
+            .map(|receiver| (receiver.id, receiver.pattern.map(Box::from)))
+            .collect();
+        for (id, pattern) in receivers {
+            let Some(connection) = self.clients.get_mut(id) else {
+                continue;
+            };
+            let resp3 = connection.resp3;
+            let pattern = pattern.as_deref();
+            match current {
+                Some((current_id, out)) if *current_id == id => {
+                    pubsub::write_message(out, resp3, shard, pattern, channel, message);
+                }
+                _ => {
+                    if connection.closing.is_some() {
+                        continue;
+                    }
+                    let out = &mut connection.reply;
+                    pubsub::write_message(out, resp3, shard, pattern, channel, message);
+                    self.check_output_limits(id);
+                    self.outputs.push_back(Output::Wake { id });
+                }
+            }
+        }
+    }
+
+    /// Applies `id`'s output limits (a subscriber's or a normal client's) to its pending
+    /// replies: past the hard limit it is closed; past the soft one the time is noted, and the
+    /// cron closes it if it stays there for the limit's seconds.
+    pub(crate) fn check_output_limits(&mut self, id: ConnectionId) {
+        let now = self.state.now.monotonic;
+        let Some(connection) = self.clients.get_mut(id) else {
+            return;
+        };
+        let limit = self
+            .state
+            .config
+            .output_limit(connection.subscriptions.any());
+        let pending = connection.reply_pending_bytes();
+        if limit.hard_bytes > 0 && pending > limit.hard_bytes {
+            self.close(id, CloseReason::OutputBufferLimit);
+        } else if limit.soft_bytes > 0
+            && pending > limit.soft_bytes
+            && connection.soft_limit_since.is_none()
+        {
+            connection.soft_limit_since = Some(now);
+        }
+    }
+
+    /// Runs the complete commands in `id`'s query buffer, within the per-call budget. A
+    /// blocked connection runs nothing until it is answered.
     fn run_commands(&mut self, id: ConnectionId) {
         let Some(connection) = self.connection_mut(id) else {
             return;
         };
         // A connection asked to close runs nothing more, whatever is still queued (Redis stops
         // processing a client flagged to close, too).
-        if connection.closing.is_some() {
+        if connection.closing.is_some() || connection.blocked.is_some() {
             return;
         }
         let door = connection.door;
+        let db = connection.db;
         let query = std::mem::take(&mut connection.query);
         let mut parser = std::mem::take(&mut connection.parser);
         let mut book_parser = std::mem::take(&mut connection.book_parser);
@@ -439,6 +560,7 @@ impl Server {
         let mut executed = 0;
         let mut protocol_error = false;
         let mut leftover = false;
+        let mut blocked = None;
         loop {
             if reply.len() - reply_sent >= crate::connection::REPLY_PAUSE_BYTES {
                 break;
@@ -464,66 +586,66 @@ impl Server {
                             resp3,
                             book: true,
                         };
-                        self.execute(id, args, &mut out, Door::Book);
+                        self.execute(id, args, &mut out, Door::Book, None);
                         self.record_executed(id);
-                        self.deliver_effects();
                         resp3 = out.resp3;
+                        self.deliver_effects(Some((id, &mut reply)));
                         book::end_frame(&mut reply, start);
                     }
                 }
-                let Some(connection) = self.connection_mut(id) else {
-                    break;
-                };
-                if connection.closing.is_some() {
-                    break;
-                }
-                continue;
-            }
-            match parser.parse(&query, &self.state.limits) {
-                Parse::Incomplete => break,
-                Parse::Error(error) => {
-                    let mut out = Reply {
-                        out: &mut reply,
-                        resp3,
-                        book: false,
-                    };
-                    let mut text = b"ERR ".to_vec();
-                    text.extend_from_slice(error.message_bytes());
-                    out.error(&text);
-                    self.record_executed(id);
-                    protocol_error = true;
-                    break;
-                }
-                Parse::Command => {
-                    executed += 1;
-                    let args = parser.args(&query);
-                    let mut out = Reply {
-                        out: &mut reply,
-                        resp3,
-                        book: false,
-                    };
-                    self.execute(id, args, &mut out, Door::Resp);
-                    self.record_executed(id);
-                    self.deliver_effects();
-                    resp3 = out.resp3;
-                    let Some(connection) = self.connection_mut(id) else {
+            } else {
+                match parser.parse(&query, &self.state.limits) {
+                    Parse::Incomplete => break,
+                    Parse::Error(error) => {
+                        let mut out = Reply {
+                            out: &mut reply,
+                            resp3,
+                            book: false,
+                        };
+                        let mut text = b"ERR ".to_vec();
+                        text.extend_from_slice(error.message_bytes());
+                        out.error(&text);
+                        self.record_executed(id);
+                        protocol_error = true;
                         break;
-                    };
-                    // A command can change auth state (AUTH, RESET) or close (QUIT, CLIENT KILL).
-                    parser.set_authenticated(connection.authenticated);
-                    // Another connection's command cannot touch our reply, but CLIENT KILL of
-                    // ourselves can: stop at once.
-                    if connection.closing.is_some() {
-                        break;
+                    }
+                    Parse::Command => {
+                        executed += 1;
+                        let args = parser.args(&query);
+                        let mut out = Reply {
+                            out: &mut reply,
+                            resp3,
+                            book: false,
+                        };
+                        let block = self.execute(id, args, &mut out, Door::Resp, None);
+                        resp3 = out.resp3;
+                        if let Some(on) = block {
+                            // No reply yet: it comes when a key is ready or time is up.
+                            let db = self.connection(id).map_or(db, |connection| connection.db);
+                            blocked = Some(Blocked::new(db, on, self.state.now.monotonic, args));
+                            self.deliver_effects(Some((id, &mut reply)));
+                            break;
+                        }
+                        self.record_executed(id);
+                        self.deliver_effects(Some((id, &mut reply)));
                     }
                 }
             }
+            if self.keyspace.dbs.iter().any(|db| db.has_ready()) {
+                self.serve_blocked();
+            }
+            let Some(connection) = self.connection_mut(id) else {
+                break;
+            };
+            // A command can change auth state (AUTH, RESET) or close (QUIT, CLIENT KILL).
+            parser.set_authenticated(connection.authenticated);
+            // Another connection's command cannot touch our reply, but CLIENT KILL of
+            // ourselves can: stop at once.
+            if connection.closing.is_some() {
+                break;
+            }
         }
         self.state.stats.commands_processed += executed as u64;
-        self.settle_keyspace();
-        let hard = self.state.config.output_buffer_hard_bytes;
-        let soft = self.state.config.output_buffer_soft_bytes;
-        let now = self.state.now.monotonic;
         let Some(connection) = self.connection_mut(id) else {
             return;
         };
@@ -532,23 +654,21 @@ impl Server {
         connection.book_parser = book_parser;
         connection.reply = reply;
         connection.compact_query();
-        let pending_bytes = connection.reply_pending_bytes();
         let grew = connection.reply.len() != reply_before;
-        let mut close_reason = None;
-        if protocol_error {
-            close_reason = Some(CloseReason::ProtocolError);
-        } else if hard > 0 && pending_bytes > hard {
-            close_reason = Some(CloseReason::OutputBufferLimit);
-        } else if soft > 0 && pending_bytes > soft && connection.soft_limit_since.is_none() {
-            connection.soft_limit_since = Some(now);
-        }
         if leftover && !connection.pending_commands && connection.closing.is_none() {
             connection.pending_commands = true;
             self.pending.push_back(id);
         }
-        if let Some(reason) = close_reason {
-            self.close(id, reason);
-        } else if grew {
+        if let Some(blocked) = blocked {
+            self.block(id, blocked);
+        }
+        self.settle_keyspace();
+        if protocol_error {
+            self.close(id, CloseReason::ProtocolError);
+        } else {
+            self.check_output_limits(id);
+        }
+        if grew && self.connection(id).is_some_and(|c| c.closing.is_none()) {
             self.outputs.push_back(Output::Wake { id });
         }
     }

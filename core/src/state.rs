@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::protocol::resp::Limits;
+use crate::pubsub::PubSub;
 use crate::stats::Stats;
 use crate::time::Now;
 
@@ -20,6 +21,8 @@ pub(crate) struct ServerState {
     pub(crate) used_memory_bytes: u64,
     /// DEBUG SET-ACTIVE-EXPIRE: when false only lookups expire keys.
     pub(crate) active_expire_enabled: bool,
+    /// Every subscription of every connection.
+    pub(crate) pubsub: PubSub,
 }
 
 impl ServerState {

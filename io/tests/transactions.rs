@@ -13,6 +13,9 @@
 //! sets, INFO, CLIENT LIST.
 //!
 //! The other half runs the `redis` crate's transaction helpers against ferrodis alone.
+//!
+//! The commands that wait on other connections (pub/sub, the blocking pops) are compared the
+//! same way, in waiting.rs.
 
 #[path = "transactions/client.rs"]
 mod client;
@@ -31,6 +34,8 @@ mod random;
 mod reply;
 #[path = "transactions/scripts.rs"]
 mod scripts;
+#[path = "transactions/waiting.rs"]
+mod waiting;
 
 use common::{start_ferrodis, start_redis, ServerProcess};
 use pair::{Pair, Protocol};

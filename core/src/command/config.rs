@@ -2,7 +2,7 @@
 
 use super::args::is_subcommand;
 use super::{unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx};
-use crate::config::Config;
+use crate::config::{Config, OutputLimit};
 use crate::stats::Stats;
 use crate::util::glob::glob_match;
 
@@ -140,10 +140,13 @@ static PARAMETERS: &[Parameter] = &[
         name: "client-output-buffer-limit",
         get: |config| {
             format!(
-                "normal {} {} {} slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+                "normal {} {} {} slave 268435456 67108864 60 pubsub {} {} {}",
                 config.output_buffer_hard_bytes,
                 config.output_buffer_soft_bytes,
-                config.output_buffer_soft_secs
+                config.output_buffer_soft_secs,
+                config.pubsub_output_limit.hard_bytes,
+                config.pubsub_output_limit.soft_bytes,
+                config.pubsub_output_limit.soft_secs,
             )
         },
         set: |config, text| {
@@ -161,7 +164,14 @@ static PARAMETERS: &[Parameter] = &[
                         config.output_buffer_soft_bytes = soft;
                         config.output_buffer_soft_secs = secs;
                     }
-                    "slave" | "replica" | "pubsub" => {}
+                    "pubsub" => {
+                        config.pubsub_output_limit = OutputLimit {
+                            hard_bytes: hard,
+                            soft_bytes: soft,
+                            soft_secs: secs,
+                        };
+                    }
+                    "slave" | "replica" => {}
                     _ => {
                         return Err("Invalid client class specified in buffer limit configuration.")
                     }

@@ -7,6 +7,7 @@ use super::{
 };
 use crate::clients::ConnectionId;
 use crate::connection::{CloseReason, Connection};
+use crate::pubsub::Kind;
 use crate::util::number::parse_i64;
 
 /// The version HELLO and INFO report: the Redis release whose behaviour ferrodis follows, so that
@@ -17,6 +18,18 @@ const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is dis
 
 /// PING [message]
 pub(crate) fn ping(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    if !ctx.reply.resp3 && ctx.session.subscriptions.any() {
+        // A RESP2 subscriber reads everything as messages: PING answers as one.
+        let text = match args.remaining() {
+            0 => &b""[..],
+            1 => args.next_bytes()?,
+            _ => return Err(wrong_arity("ping")),
+        };
+        ctx.reply.array(2);
+        ctx.reply.bulk(b"pong");
+        ctx.reply.bulk(text);
+        return Ok(());
+    }
     match args.remaining() {
         0 => ctx.reply.simple("PONG"),
         1 => ctx.reply.bulk(args.next_bytes()?),
@@ -43,6 +56,9 @@ pub(crate) fn quit(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandR
 pub(crate) fn reset(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
     let authenticated = ctx.state.config.requirepass.is_none();
     super::forget_session(ctx.keyspace, ctx.session, ctx.id);
+    ctx.state
+        .pubsub
+        .forget(&mut ctx.session.subscriptions, ctx.id);
     let connection = &mut *ctx.session;
     connection.db = 0;
     connection.resp3 = false;
@@ -201,6 +217,8 @@ pub(crate) fn client(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     } else if is_subcommand(subcommand, "KILL") {
         arity("client|kill", remaining >= 1)?;
         client_kill(ctx, args)?;
+    } else if is_subcommand(subcommand, "UNBLOCK") {
+        client_unblock(ctx, args)?;
     } else if is_subcommand(subcommand, "HELP") {
         let lines = [
             "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -218,6 +236,8 @@ pub(crate) fn client(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
             "    Return information about client connections. Options: TYPE, ID.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
             "HELP",
             "    Print this help.",
         ];
@@ -314,16 +334,23 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection,
             events,
         )
     };
-    // Redis's flags: x inside MULTI, d once a watched key changed, N for none.
-    let flags = match (
-        connection.transaction.is_some(),
-        connection.watch_invalidated,
-    ) {
-        (true, true) => "xd",
-        (true, false) => "x",
-        (false, true) => "d",
-        (false, false) => "N",
-    };
+    // Redis's flags: b blocked, P subscribed, x inside MULTI, d once a watched key changed,
+    // N for none.
+    let mut flags = String::new();
+    for (set, flag) in [
+        (connection.blocked.is_some(), 'b'),
+        (connection.subscriptions.any(), 'P'),
+        (connection.transaction.is_some(), 'x'),
+        (connection.watch_invalidated, 'd'),
+    ] {
+        if set {
+            flags.push(flag);
+        }
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    let subscriptions = &connection.subscriptions;
     let (multi, multi_bytes) = connection
         .transaction
         .as_ref()
@@ -332,8 +359,8 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection,
         });
     let _ = writeln!(
         out,
-        "id={} addr={} laddr={}:{} fd=-1 name={} age={} idle={} flags={} db={} sub=0 psub=0 \
-         ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp={} obl=0 oll=0 \
+        "id={} addr={} laddr={}:{} fd=-1 name={} age={} idle={} flags={} db={} sub={} psub={} \
+         ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp={} obl=0 oll=0 \
          omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
         connection.client_id,
         connection.peer,
@@ -344,6 +371,9 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection,
         idle,
         flags,
         connection.db,
+        subscriptions.names(Kind::Channel).count(),
+        subscriptions.names(Kind::Pattern).count(),
+        subscriptions.names(Kind::Shard).count(),
         multi,
         query_bytes,
         query_free,
@@ -356,6 +386,33 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection,
         command,
         if connection.resp3 { 3 } else { 2 },
     );
+}
+
+/// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]: 1 if that client was blocked on keys (it then
+/// answers as at its timeout, or with an UNBLOCKED error), 0 otherwise.
+fn client_unblock(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let client_id = parse_i64(args.next_bytes()?).ok_or(super::NOT_INTEGER)?;
+    let error = match args.next_bytes() {
+        Err(_) => false,
+        Ok(how) if is_option(how, "TIMEOUT") => false,
+        Ok(how) if is_option(how, "ERROR") => true,
+        Ok(_) => return Err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR".into()),
+    };
+    let target = ctx
+        .others
+        .iter()
+        .find(|(_, connection)| {
+            connection.client_id as i64 == client_id && connection.blocked.is_some()
+        })
+        .map(|(id, _)| id);
+    match target {
+        Some(id) => {
+            ctx.effects.unblock(id, error);
+            ctx.reply.integer(1);
+        }
+        None => ctx.reply.integer(0),
+    }
+    Ok(())
 }
 
 /// The running command's name as CLIENT LIST shows it (`client|list`).

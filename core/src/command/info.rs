@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use super::connection::REDIS_VERSION;
 use super::{ArgCursor, CommandResult, Ctx};
+use crate::pubsub::Kind;
 type Section = fn(&Ctx<'_, '_>, &mut String);
 
 /// In the order Redis prints them; `default` and `all` print every one of these.
@@ -61,9 +62,10 @@ fn server_section(ctx: &Ctx<'_, '_>, out: &mut String) {
 fn clients_section(ctx: &Ctx<'_, '_>, out: &mut String) {
     let _ = write!(
         out,
-        "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:0\r\ntracking_clients:0\r\n",
+        "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\n",
         ctx.others.open_count(),
         ctx.state.config.clients_max,
+        ctx.connections().iter().filter(|(_, connection)| connection.blocked.is_some()).count(),
     );
 }
 
@@ -93,7 +95,8 @@ fn stats_section(ctx: &Ctx<'_, '_>, out: &mut String) {
         out,
         "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n\
          total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\n\
-         expired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n",
+         expired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n\
+         pubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\n",
         stats.connections_received,
         stats.commands_processed,
         stats.net_input_bytes,
@@ -102,6 +105,9 @@ fn stats_section(ctx: &Ctx<'_, '_>, out: &mut String) {
         stats.expired_keys,
         stats.keyspace_hits,
         stats.keyspace_misses,
+        ctx.state.pubsub.names(Kind::Channel, None).count(),
+        ctx.state.pubsub.pattern_count(),
+        ctx.state.pubsub.names(Kind::Shard, None).count(),
     );
 }
 

@@ -1,5 +1,6 @@
 //! List commands: LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LINDEX, LSET, LRANGE,
-//! LINSERT, LREM, LTRIM, LPOS, LMOVE, RPOPLPUSH, LMPOP. (The blocking pops wait on these.)
+//! LINSERT, LREM, LTRIM, LPOS, LMOVE, RPOPLPUSH, LMPOP. (The blocking pops, in blocking.rs,
+//! share their pops.)
 
 use super::args::{is_option, parse_multi_pop};
 use super::{
@@ -29,7 +30,7 @@ pub(crate) fn read_list<'d>(
 }
 
 /// The list at `key` to change, or None if missing; WRONGTYPE (changing nothing) otherwise.
-fn write_list<'d>(
+pub(super) fn write_list<'d>(
     db: &'d mut Db,
     now: UnixMillis,
     key: &[u8],
@@ -61,7 +62,7 @@ fn block_limit(ctx: &Ctx<'_, '_>) -> BlockLimit {
 }
 
 /// `LEFT` or `RIGHT`, as LMOVE and LMPOP name a list's ends.
-fn parse_end(arg: &[u8]) -> Result<End, CommandError> {
+pub(super) fn parse_end(arg: &[u8]) -> Result<End, CommandError> {
     if is_option(arg, "LEFT") {
         Ok(End::Front)
     } else if is_option(arg, "RIGHT") {
@@ -121,7 +122,7 @@ pub(crate) fn rpushx(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
 
 /// Pops up to `count` elements of the (existing) list at `key` from `end` into the reply as
 /// an array; deletes the list if emptied.
-fn pop_into_reply(ctx: &mut Ctx<'_, '_>, key: &[u8], end: End, count: usize) {
+pub(super) fn pop_into_reply(ctx: &mut Ctx<'_, '_>, key: &[u8], end: End, count: usize) {
     let now = ctx.now.wall;
     let list = write_list(&mut ctx.keyspace.dbs[ctx.db], now, key)
         .ok()
@@ -439,7 +440,7 @@ pub(crate) fn lpos(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
 
 /// Moves the element at `from`'s end of `source` to `to`'s end of `destination` (the same
 /// list when the keys are equal), replying with it; null when `source` is missing.
-fn move_element(
+pub(super) fn move_element(
     ctx: &mut Ctx<'_, '_>,
     source: &[u8],
     destination: &[u8],

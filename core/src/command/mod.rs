@@ -4,6 +4,7 @@
 mod args;
 mod bitfield;
 mod bits;
+mod blocking;
 mod book;
 mod config;
 mod connection;
@@ -13,6 +14,7 @@ mod info;
 mod keys;
 mod lcs;
 mod list;
+mod pubsub;
 mod sample;
 mod server;
 mod set;
@@ -38,6 +40,7 @@ use crate::time::Now;
 use crate::value::Value;
 
 pub(crate) use args::ArgCursor;
+pub(crate) use blocking::BlockOn;
 pub(crate) use book::dispatch_book;
 pub(crate) use table::{lookup, CommandSpec};
 pub(crate) use transaction::{
@@ -134,6 +137,12 @@ pub(crate) struct Ctx<'call, 'reply> {
     /// The connection's selected database (SELECT changes it).
     pub(crate) db: usize,
     pub(crate) now: Now,
+    /// False inside EXEC and on the book's door: a blocking command answers at once.
+    pub(crate) may_block: bool,
+    /// Set when the server runs a blocked client's command again because this key changed.
+    pub(crate) ready_key: Option<&'call [u8]>,
+    /// What a blocking command asked to wait for; the server reads it after the command.
+    pub(crate) block: Option<BlockOn>,
 }
 
 impl Ctx<'_, '_> {
@@ -260,6 +269,16 @@ fn resolve(session: &Connection, args: Args<'_>) -> Result<&'static CommandSpec,
     }
     if session.transaction.is_some() && spec.flags.contains(table::Flags::NO_MULTI) {
         return Err("ERR Command not allowed inside a transaction".into());
+    }
+    if !session.resp3
+        && session.subscriptions.any()
+        && !spec.flags.contains(table::Flags::PUBSUB_CONTEXT)
+    {
+        return Err(CommandError::owned(format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / \
+             RESET are allowed in this context",
+            spec.name
+        )));
     }
     Ok(spec)
 }

@@ -1,8 +1,8 @@
 //! The command table: one row per command, sorted by name for binary search.
 
 use super::{
-    bitfield, bits, config, connection, expire, hash, info, keys, lcs, list, server, set, sort,
-    strings, transaction, zrange, zset, zsetops, ArgCursor, CommandResult, Ctx,
+    bitfield, bits, blocking, config, connection, expire, hash, info, keys, lcs, list, pubsub,
+    server, set, sort, strings, transaction, zrange, zset, zsetops, ArgCursor, CommandResult, Ctx,
 };
 
 /// Command flags, as COMMAND INFO reports them (a subset of Redis's).
@@ -28,8 +28,14 @@ impl Flags {
     /// Which arguments are keys depends on the others (SORT's STORE): COMMAND INFO's key
     /// positions name only the fixed ones. Redis lists it after every other flag.
     pub(crate) const MOVABLE_KEYS: Flags = Flags(1 << 10);
+    /// May wait for a key (BLPOP and friends).
+    pub(crate) const BLOCKING: Flags = Flags(1 << 11);
+    pub(crate) const PUBSUB: Flags = Flags(1 << 12);
+    /// Runs on a RESP2 connection that is subscribed to something (SUBSCRIBE and the like,
+    /// PING, QUIT, RESET); every other command is refused there. Not a Redis flag.
+    pub(crate) const PUBSUB_CONTEXT: Flags = Flags(1 << 13);
 
-    const NAMES: [(Flags, &'static str); 10] = [
+    const NAMES: [(Flags, &'static str); 12] = [
         (Flags::WRITE, "write"),
         (Flags::READONLY, "readonly"),
         (Flags::DENYOOM, "denyoom"),
@@ -38,6 +44,8 @@ impl Flags {
         (Flags::LOADING, "loading"),
         (Flags::STALE, "stale"),
         (Flags::NO_MULTI, "no_multi"),
+        (Flags::PUBSUB, "pubsub"),
+        (Flags::BLOCKING, "blocking"),
         (Flags::FAST, "fast"),
         (Flags::MOVABLE_KEYS, "movablekeys"),
     ];
@@ -73,6 +81,17 @@ const ADMIN: Flags = Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE);
 /// MULTI, EXEC, DISCARD, WATCH, UNWATCH.
 const TRANSACTION: Flags = Flags::LOADING.or(Flags::STALE);
 const NOT_QUEUED: Flags = Flags::NOT_QUEUED;
+const BLOCKING: Flags = Flags::BLOCKING;
+/// PUBLISH, SPUBLISH, PUBSUB.
+const PUBLISHER: Flags = Flags::PUBSUB
+    .or(Flags::LOADING)
+    .or(Flags::STALE)
+    .or(Flags::FAST);
+/// SUBSCRIBE and friends.
+const SUBSCRIBER: Flags = Flags::PUBSUB
+    .or(Flags::LOADING)
+    .or(Flags::STALE)
+    .or(Flags::PUBSUB_CONTEXT);
 
 pub(crate) type Handler = fn(&mut Ctx<'_, '_>, &mut ArgCursor<'_>) -> CommandResult;
 
@@ -117,6 +136,7 @@ const CLIENT_SUBCOMMANDS: &[Subcommand] = &[
     sub("KILL", -3),
     sub("LIST", -2),
     sub("SETNAME", 3),
+    sub("UNBLOCK", -3),
 ];
 const COMMAND_SUBCOMMANDS: &[Subcommand] = &[
     sub("COUNT", 2),
@@ -124,6 +144,14 @@ const COMMAND_SUBCOMMANDS: &[Subcommand] = &[
     sub("GETKEYS", -4),
     sub("INFO", -2),
     sub("LIST", -2),
+];
+const PUBSUB_SUBCOMMANDS: &[Subcommand] = &[
+    sub("CHANNELS", -2),
+    sub("HELP", 2),
+    sub("NUMPAT", 2),
+    sub("NUMSUB", -2),
+    sub("SHARDCHANNELS", -2),
+    sub("SHARDNUMSUB", -2),
 ];
 const CONFIG_SUBCOMMANDS: &[Subcommand] = &[sub("GET", -3), sub("RESETSTAT", 2), sub("SET", -4)];
 const FUNCTION_SUBCOMMANDS: &[Subcommand] = &[sub("FLUSH", -2), sub("LIST", -2)];
@@ -181,6 +209,8 @@ const PAIRS: (i32, i32, i32) = (1, -1, 2);
 const BITOP_KEYS: (i32, i32, i32) = (2, -1, 1);
 /// ZUNION and friends: the keys' positions depend on numkeys; COMMAND INFO reports none.
 const NUMKEYS: (i32, i32, i32) = (0, 0, 0);
+/// BLPOP and friends: every argument but the name and the last (the timeout).
+const KEYS_THEN_TIMEOUT: (i32, i32, i32) = (1, -2, 1);
 const STORE_NUMKEYS: (i32, i32, i32) = (1, 1, 1);
 
 /// Sorted by name (a test checks it) so that `lookup` can binary-search.
@@ -192,6 +222,44 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("bitfield_ro", -2, RF, KEY1, bitfield::bitfield_ro),
     spec("bitop", -4, WD, BITOP_KEYS, bits::bitop),
     spec("bitpos", -3, R, KEY1, bits::bitpos),
+    spec("blmove", 6, WD.or(BLOCKING), KEY12, blocking::blmove),
+    spec("blmpop", -5, W.or(BLOCKING), NUMKEYS, blocking::blmpop),
+    spec(
+        "blpop",
+        -3,
+        W.or(BLOCKING),
+        KEYS_THEN_TIMEOUT,
+        blocking::blpop,
+    ),
+    spec(
+        "brpop",
+        -3,
+        W.or(BLOCKING),
+        KEYS_THEN_TIMEOUT,
+        blocking::brpop,
+    ),
+    spec(
+        "brpoplpush",
+        4,
+        WD.or(BLOCKING),
+        KEY12,
+        blocking::brpoplpush,
+    ),
+    spec("bzmpop", -5, W.or(BLOCKING), NUMKEYS, blocking::bzmpop),
+    spec(
+        "bzpopmax",
+        -3,
+        WF.or(BLOCKING),
+        KEYS_THEN_TIMEOUT,
+        blocking::bzpopmax,
+    ),
+    spec(
+        "bzpopmin",
+        -3,
+        WF.or(BLOCKING),
+        KEYS_THEN_TIMEOUT,
+        blocking::bzpopmin,
+    ),
     container(
         spec("client", -2, ADMIN, NO_KEYS, connection::client),
         CLIENT_SUBCOMMANDS,
@@ -306,14 +374,45 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("pexpire", -3, WF, KEY1, expire::pexpire),
     spec("pexpireat", -3, WF, KEY1, expire::pexpireat),
     spec("pexpiretime", 2, RF, KEY1, expire::pexpiretime),
-    spec("ping", -1, F, NO_KEYS, connection::ping),
+    spec(
+        "ping",
+        -1,
+        F.or(Flags::PUBSUB_CONTEXT),
+        NO_KEYS,
+        connection::ping,
+    ),
     spec("psetex", 4, WD, KEY1, expire::psetex),
+    spec("psubscribe", -2, SUBSCRIBER, NO_KEYS, pubsub::psubscribe),
     spec("pttl", 2, RF, KEY1, expire::pttl),
-    spec("quit", -1, CONN.or(NOT_QUEUED), NO_KEYS, connection::quit),
+    spec("publish", 3, PUBLISHER, NO_KEYS, pubsub::publish),
+    container(
+        spec("pubsub", -2, PUBLISHER, NO_KEYS, pubsub::pubsub),
+        PUBSUB_SUBCOMMANDS,
+    ),
+    spec(
+        "punsubscribe",
+        -1,
+        SUBSCRIBER,
+        NO_KEYS,
+        pubsub::punsubscribe,
+    ),
+    spec(
+        "quit",
+        -1,
+        CONN.or(NOT_QUEUED).or(Flags::PUBSUB_CONTEXT),
+        NO_KEYS,
+        connection::quit,
+    ),
     spec("randomkey", 1, R, NO_KEYS, keys::randomkey),
     spec("rename", 3, W, KEY12, keys::rename),
     spec("renamenx", 3, WF, KEY12, keys::renamenx),
-    spec("reset", 1, CONN.or(NOT_QUEUED), NO_KEYS, connection::reset),
+    spec(
+        "reset",
+        1,
+        CONN.or(NOT_QUEUED).or(Flags::PUBSUB_CONTEXT),
+        NO_KEYS,
+        connection::reset,
+    ),
     spec("rpop", -2, WF, KEY1, list::rpop),
     spec("rpoplpush", 3, WD, KEY12, list::rpoplpush),
     spec("rpush", -3, WDF, KEY1, list::rpush),
@@ -360,13 +459,29 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         sort::sort_ro,
     ),
     spec("spop", -2, WF, KEY1, set::spop),
+    spec("spublish", 3, PUBLISHER, KEY1, pubsub::spublish),
     spec("srandmember", -2, R, KEY1, set::srandmember),
     spec("srem", -3, WF, KEY1, set::srem),
     spec("sscan", -3, R, KEY1, set::sscan),
+    spec("ssubscribe", -2, SUBSCRIBER, ALL_KEYS, pubsub::ssubscribe),
     spec("strlen", 2, RF, KEY1, strings::strlen),
+    spec(
+        "subscribe",
+        -2,
+        SUBSCRIBER,
+        NO_KEYS,
+        pubsub::subscribe_channels,
+    ),
     spec("substr", 4, R, KEY1, strings::getrange),
     spec("sunion", -2, R, ALL_KEYS, set::sunion),
     spec("sunionstore", -3, WD, ALL_KEYS, set::sunionstore),
+    spec(
+        "sunsubscribe",
+        -1,
+        SUBSCRIBER,
+        ALL_KEYS,
+        pubsub::sunsubscribe,
+    ),
     spec("swapdb", 3, WF, NO_KEYS, keys::swapdb),
     spec(
         "time",
@@ -379,6 +494,13 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("ttl", 2, RF, KEY1, expire::ttl),
     spec("type", 2, RF, KEY1, keys::type_of),
     spec("unlink", -2, WF, ALL_KEYS, keys::unlink),
+    spec(
+        "unsubscribe",
+        -1,
+        SUBSCRIBER,
+        NO_KEYS,
+        pubsub::unsubscribe_channels,
+    ),
     spec(
         "unwatch",
         1,

@@ -120,10 +120,13 @@ pub(crate) fn exec(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandR
     }
     ctx.reply.array(transaction.len());
     let propagated_start = ctx.keyspace.propagated_len();
+    // Nothing waits inside a transaction: a blocking command answers at once.
+    let may_block = std::mem::replace(&mut ctx.may_block, false);
     for index in 0..transaction.len() {
         let (spec, args) = transaction.command(index);
         super::run(ctx, spec, args);
     }
+    ctx.may_block = may_block;
     ctx.keyspace.wrap_in_transaction(propagated_start);
     Ok(())
 }

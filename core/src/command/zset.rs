@@ -414,7 +414,7 @@ fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, max: bool) -> Co
 /// Pops up to `count` members of the live sorted set at `key` from the low (or `max`: high)
 /// end, replying with them as member, score (`pairs`: as [member, score] arrays), and deletes
 /// the key if it is left empty.
-fn pop_members(ctx: &mut Ctx<'_, '_>, key: &[u8], count: usize, max: bool, pairs: bool) {
+pub(super) fn pop_members(ctx: &mut Ctx<'_, '_>, key: &[u8], count: usize, max: bool, pairs: bool) {
     let now = ctx.now.wall;
     let mut zset = write_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)
         .ok()
@@ -435,15 +435,7 @@ fn pop_members(ctx: &mut Ctx<'_, '_>, key: &[u8], count: usize, max: bool, pairs
 /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first of the keys that
 /// holds a sorted set; a null array when none does.
 pub(crate) fn zmpop(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
-    let (keys, max, take) = parse_multi_pop(args, |end| {
-        if is_option(end, "MAX") {
-            Ok(true)
-        } else if is_option(end, "MIN") {
-            Ok(false)
-        } else {
-            Err(SYNTAX.into())
-        }
-    })?;
+    let (keys, max, take) = parse_multi_pop(args, parse_min_max)?;
     let now = ctx.now.wall;
     for key in keys {
         if read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?.is_some() {
@@ -456,6 +448,17 @@ pub(crate) fn zmpop(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
     }
     ctx.reply.null_array();
     Ok(())
+}
+
+/// ZMPOP's and BZMPOP's end: true for MAX.
+pub(super) fn parse_min_max(end: &[u8]) -> Result<bool, CommandError> {
+    if is_option(end, "MAX") {
+        Ok(true)
+    } else if is_option(end, "MIN") {
+        Ok(false)
+    } else {
+        Err(SYNTAX.into())
+    }
 }
 
 /// ZPOPMIN key [count]

@@ -19,18 +19,19 @@ impl Server {
     pub(super) fn cron(&mut self, now: Now) {
         let ids = self.clients.slot_count();
         let idle_timeout_ms = self.state.config.idle_timeout_secs.saturating_mul(1000);
-        let soft_ms = self
-            .state
-            .config
-            .output_buffer_soft_secs
-            .saturating_mul(1000);
         for _ in 0..CLIENTS_CHECKED_PER_TICK.min(ids) {
             self.cron_cursor = (self.cron_cursor + 1) % ids;
             let Some((id, connection)) = self.clients.at_slot(self.cron_cursor) else {
                 continue;
             };
+            let subscriber = connection.subscriptions.any();
+            // Waiting for a key or for messages is not idleness (as in Redis).
             let idle = idle_timeout_ms > 0
+                && !subscriber
+                && connection.blocked.is_none()
                 && now.monotonic.millis_since(connection.last_interaction) > idle_timeout_ms;
+            let soft_ms =
+                (self.state.config.output_limit(subscriber).soft_secs).saturating_mul(1000);
             if let Some(reason) = connection.closing {
                 // A client that asked to be closed after its reply (QUIT) and stopped reading
                 // would otherwise hold its socket forever: give up on the rest of the reply.

@@ -20,6 +20,8 @@
 //! members already have their scores) check first with read access, as Redis signals only real
 //! changes.
 
+use std::collections::VecDeque;
+
 use crate::clients::ConnectionId;
 use crate::store::hashtable::HashTable;
 use crate::store::heap::{HeapItem, TtlHeap};
@@ -49,6 +51,22 @@ pub struct Db {
     /// Who watches which key. They stay with the database's number: SWAPDB and FLUSHDB move the
     /// contents, not the watchers (as Redis keeps `watched_keys` on the db).
     watches: Watches,
+    /// Who waits for which key (BLPOP and friends), first come first served. They stay with
+    /// the database's number, as watchers do.
+    blockers: Blockers,
+}
+
+#[derive(Default)]
+struct Waiting {
+    clients: VecDeque<ConnectionId>,
+    /// The key is in `Blockers::ready`.
+    ready: bool,
+}
+
+struct Blockers {
+    by_key: HashTable<Waiting>,
+    /// Keys with waiting clients that changed since the server last served them, each once.
+    ready: Vec<Box<[u8]>>,
 }
 
 /// One client's WATCH of one key.
@@ -82,13 +100,94 @@ impl Db {
                 by_key: HashTable::new(seed.rotate_left(31)),
                 invalidated: Vec::new(),
             },
+            blockers: Blockers {
+                by_key: HashTable::new(seed.rotate_left(47)),
+                ready: Vec::new(),
+            },
         }
     }
 
     /// The write path: `key` changed (it is already stored or removed when this runs).
     fn touched(&mut self, key: &[u8]) {
         let exists = !self.watches.by_key.is_empty() && self.keys.contains_key(key);
-        record_change(&mut self.changes, &mut self.watches, key, exists);
+        record_change(
+            &mut self.changes,
+            &mut self.watches,
+            &mut self.blockers,
+            key,
+            exists,
+        );
+    }
+
+    /// `client` waits for `key` (after the clients already waiting for it).
+    pub fn block(&mut self, key: &[u8], client: ConnectionId) {
+        let (waiting, _) = self
+            .blockers
+            .by_key
+            .get_or_insert_with(key, Waiting::default);
+        waiting.clients.push_back(client);
+    }
+
+    /// `client` no longer waits for `key`.
+    pub fn unblock(&mut self, key: &[u8], client: ConnectionId) {
+        let Some(waiting) = self.blockers.by_key.get_mut(key) else {
+            return;
+        };
+        waiting.clients.retain(|&id| id != client);
+        if waiting.clients.is_empty() {
+            self.blockers.by_key.remove(key);
+        }
+    }
+
+    /// The clients waiting for `key`, first come first.
+    pub fn blocked_on(&self, key: &[u8]) -> Vec<ConnectionId> {
+        self.blockers
+            .by_key
+            .get(key)
+            .map_or_else(Vec::new, |waiting| {
+                waiting.clients.iter().copied().collect()
+            })
+    }
+
+    /// Keys with waiting clients that changed since the last call, in the order they changed.
+    pub fn take_ready(&mut self) -> Vec<Box<[u8]>> {
+        let ready = std::mem::take(&mut self.blockers.ready);
+        for key in &ready {
+            if let Some(waiting) = self.blockers.by_key.get_mut(key) {
+                waiting.ready = false;
+            }
+        }
+        ready
+    }
+
+    /// Entries in the queues of waiting clients, a client once per key it waits for.
+    pub fn blocked_count(&self) -> usize {
+        self.blockers
+            .by_key
+            .iter()
+            .map(|(_, waiting)| waiting.clients.len())
+            .sum()
+    }
+
+    pub fn has_ready(&self) -> bool {
+        !self.blockers.ready.is_empty()
+    }
+
+    /// Every key someone waits for is ready: the whole contents changed (SWAPDB, FLUSHDB).
+    fn all_blocked_ready(&mut self) {
+        let keys: Vec<Box<[u8]>> = self
+            .blockers
+            .by_key
+            .iter()
+            .map(|(key, _)| key.into())
+            .collect();
+        for key in keys {
+            let waiting = self.blockers.by_key.get_mut(&key).expect("just listed");
+            if !waiting.ready {
+                waiting.ready = true;
+                self.blockers.ready.push(key);
+            }
+        }
     }
 
     /// Changes made to this keyspace since it was created (flushes count one per key).
@@ -191,6 +290,8 @@ impl Db {
         std::mem::swap(&mut self.garbage, &mut other.garbage);
         let changes = (self.len() + other.len()) as u64;
         self.changes += changes;
+        self.all_blocked_ready();
+        other.all_blocked_ready();
     }
 
     /// Invalidates this keyspace's watchers as if its contents were replaced by `incoming`'s.
@@ -294,7 +395,13 @@ impl Db {
     pub fn modify(&mut self, now: UnixMillis, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(now, key);
         let value = self.keys.get_mut(key)?;
-        record_change(&mut self.changes, &mut self.watches, key, true);
+        record_change(
+            &mut self.changes,
+            &mut self.watches,
+            &mut self.blockers,
+            key,
+            true,
+        );
         Some(value)
     }
 
@@ -514,6 +621,18 @@ impl Db {
     }
 
     pub fn check_invariants(&self) {
+        self.blockers.by_key.check_invariants();
+        for (key, waiting) in self.blockers.by_key.iter() {
+            assert!(
+                !waiting.clients.is_empty(),
+                "no empty lists of waiting clients"
+            );
+            assert_eq!(
+                waiting.ready,
+                self.blockers.ready.iter().any(|ready| &ready[..] == key),
+                "a key is flagged ready exactly while it is in the ready list"
+            );
+        }
         self.watches.by_key.check_invariants();
         for (_, watchers) in self.watches.by_key.iter() {
             assert!(!watchers.is_empty(), "no empty watcher lists");
@@ -542,8 +661,22 @@ impl Db {
 /// The write path's bookkeeping for a change to `key` (`exists`: it is stored now): count it,
 /// and invalidate its watchers, but for the deletion of a key that was already expired when
 /// watched, which is no logical change.
-fn record_change(changes: &mut u64, watches: &mut Watches, key: &[u8], exists: bool) {
+fn record_change(
+    changes: &mut u64,
+    watches: &mut Watches,
+    blockers: &mut Blockers,
+    key: &[u8],
+    exists: bool,
+) {
     *changes += 1;
+    if !blockers.by_key.is_empty() {
+        if let Some(waiting) = blockers.by_key.get_mut(key) {
+            if !waiting.ready {
+                waiting.ready = true;
+                blockers.ready.push(key.into());
+            }
+        }
+    }
     if watches.by_key.is_empty() {
         return;
     }

@@ -8,11 +8,13 @@
 //!   1,000,000-member sorted set (INFO used_memory and process RSS);
 //! - `transactions`: pipelined MULTI/SET/INCR/EXEC from our own client (redis-benchmark has no
 //!   multi-command requests), transactions per second on both;
+//! - `waiting`: pub/sub fan-out (one publisher, 50 subscribers, messages delivered per second)
+//!   and the blocking-pop round trip (one producer's LPUSH to 50 clients in BRPOP);
 //! - `latency`: the worst SET latency while growing to 5,000,000 keys, and the worst PING
 //!   latency seen by a second client while a 1,000,000-member sorted set is deleted with DEL
 //!   and with UNLINK.
 //!
-//! `ferrodis-bench [all|throughput|transactions|memory|latency] [--scale N] [--ferrodis-args "..."]` (scale
+//! `ferrodis-bench [all|throughput|transactions|waiting|memory|latency] [--scale N] [--ferrodis-args "..."]` (scale
 //! divides every size, for a quick look; the quoted arguments go to every ferrodis-server, e.g.
 //! `--ferrodis-args "--busy-poll-us 0"`). Numbers drift on a shared machine; the ratios are what
 //! to read.
@@ -23,6 +25,7 @@ mod memory;
 mod servers;
 mod throughput;
 mod transactions;
+mod waiting;
 
 use std::process::ExitCode;
 
@@ -52,7 +55,7 @@ fn main() -> ExitCode {
                     .unwrap_or_else(|_| usage("--ferrodis-args given twice"));
             }
             "-h" | "--help" => usage(""),
-            name @ ("all" | "throughput" | "transactions" | "memory" | "latency") => {
+            name @ ("all" | "throughput" | "transactions" | "waiting" | "memory" | "latency") => {
                 what = name.to_string()
             }
             other => usage(&format!("unknown argument '{other}'")),
@@ -66,6 +69,9 @@ fn main() -> ExitCode {
     }
     if what == "all" || what == "transactions" {
         transactions::run(scale);
+    }
+    if what == "all" || what == "waiting" {
+        waiting::run(scale);
     }
     if what == "all" || what == "memory" {
         memory::run(scale);
@@ -82,7 +88,7 @@ fn usage(problem: &str) -> ! {
         eprintln!("ferrodis-bench: {problem}");
     }
     eprintln!(
-        "usage: ferrodis-bench [all|throughput|transactions|memory|latency] [--scale N] \
+        "usage: ferrodis-bench [all|throughput|transactions|waiting|memory|latency] [--scale N] \
          [--ferrodis-args \"...\"]"
     );
     std::process::exit(if problem.is_empty() { 0 } else { 2 });

@@ -138,3 +138,28 @@ pub fn machine_description() -> String {
         .unwrap_or_else(|_| "redis-server missing".to_string());
     format!("{cores} cores, {cpu}; {redis}")
 }
+
+/// Runs `measure` on both servers for `rounds` rounds, back to back, who goes first
+/// alternating; the medians (Redis's, ferrodis's).
+pub fn side_by_side(
+    rounds: usize,
+    redis: &Running,
+    ferrodis: &Running,
+    mut measure: impl FnMut(&Running) -> f64,
+) -> (f64, f64) {
+    let mut rates: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    for round in 0..rounds {
+        let mut servers = [(0, redis), (1, ferrodis)];
+        if round % 2 == 1 {
+            servers.reverse();
+        }
+        for (slot, server) in servers {
+            rates[slot].push(measure(server));
+        }
+    }
+    let median = |values: &mut Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    (median(&mut rates[0]), median(&mut rates[1]))
+}

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use crate::client::Client;
-use crate::servers::{start_ferrodis, start_redis, Running};
+use crate::servers::{side_by_side, start_ferrodis, start_redis, Running};
 
 /// Same reasoning as the throughput rounds: medians over rounds, each round on both servers
 /// back to back, who goes first alternating.
@@ -46,11 +46,6 @@ fn drive(server: &Running, transactions: usize) -> f64 {
     (per_connection / PIPELINE * PIPELINE * CONNECTIONS) as f64 / started.elapsed().as_secs_f64()
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 pub fn run(scale: usize) {
     let transactions = (200_000 / scale).max(CONNECTIONS * PIPELINE);
     let redis = start_redis();
@@ -59,18 +54,9 @@ pub fn run(scale: usize) {
         "\n## transactions: MULTI, SET, INCR, EXEC pipelined {PIPELINE} deep on {CONNECTIONS} connections, \
          {transactions} per round, {ROUNDS} rounds, medians"
     );
-    let mut rates: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
-    for round in 0..ROUNDS {
-        let mut servers = [(0, &redis), (1, &ferrodis)];
-        if round % 2 == 1 {
-            servers.reverse();
-        }
-        for (slot, server) in servers {
-            rates[slot].push(drive(server, transactions));
-        }
-    }
-    let redis_rate = median(&mut rates[0]);
-    let ferrodis_rate = median(&mut rates[1]);
+    let (redis_rate, ferrodis_rate) = side_by_side(ROUNDS, &redis, &ferrodis, |server| {
+        drive(server, transactions)
+    });
     println!("test              redis tps ferrodis tps   ratio");
     println!(
         "{:<16} {:>10.0} {:>12.0} {:>7.2}",

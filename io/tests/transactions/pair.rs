@@ -158,6 +158,55 @@ impl Pair {
         Ok(redis)
     }
 
+    /// Sends one command on `connection` of both servers without reading its reply (a
+    /// blocking command that waits); `receive` reads it later.
+    pub fn send(&mut self, connection: usize, args: &[Vec<u8>]) {
+        let request = encode(&args.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        self.ferrodis[connection].write_all(&request).unwrap();
+        self.redis[connection].write_all(&request).unwrap();
+        let name = CONNECTION_NAMES[connection] as char;
+        self.record(format!("{name} {} (sent)", show_command(args)));
+    }
+
+    /// Reads the next reply or message on `connection` of both servers and compares them.
+    pub fn receive(&mut self, connection: usize) -> Result<Vec<u8>, String> {
+        let ferrodis = read_reply(&mut self.ferrodis[connection]);
+        let redis = read_reply(&mut self.redis[connection]);
+        let step = format!("{} receives", CONNECTION_NAMES[connection] as char);
+        if ferrodis != redis {
+            return Err(self.mismatch(format!("{step}: different replies"), &ferrodis, &redis));
+        }
+        self.record(format!("{step} {}", show(&redis)));
+        Ok(redis)
+    }
+
+    /// Polls INFO on `connection` of each server until it reports `blocked` blocked clients
+    /// (a command sent by `send` may not have reached the server yet); an error after 2 s.
+    pub fn wait_blocked(&mut self, connection: usize, blocked: usize) -> Result<(), String> {
+        let expected = format!("blocked_clients:{blocked}\r\n");
+        let info = encode(&[b"INFO", b"clients"]);
+        let mut missing = false;
+        for stream in [&mut self.ferrodis[connection], &mut self.redis[connection]] {
+            let seen = (0..400).any(|_| {
+                stream.write_all(&info).unwrap();
+                let reply = read_reply(stream);
+                let seen = String::from_utf8_lossy(&reply).contains(&expected);
+                if !seen {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                seen
+            });
+            missing |= !seen;
+        }
+        if missing {
+            return Err(format!(
+                "never saw {expected:?}:\n    {}",
+                self.transcript()
+            ));
+        }
+        Ok(())
+    }
+
     /// Sends QUIT on `connection` and compares everything both servers send until they close.
     pub fn quit(&mut self, connection: usize) -> Result<(), String> {
         let request = encode(&[b"QUIT"]);
@@ -176,7 +225,25 @@ impl Pair {
 
     /// Runs one script line: a connection name, then the command's arguments separated by
     /// spaces (`""` is an empty argument), e.g. `B SET k 1`. QUIT reads until the close.
+    /// `A> BLPOP q 0` sends without reading the reply; `A<` reads one reply or message;
+    /// `wait C 2` waits (polling on C) until two clients are blocked.
     pub fn line(&mut self, line: &str) -> Result<Vec<u8>, String> {
+        if let Some(rest) = line.strip_prefix("wait ") {
+            // `wait C 2`: C polls until both servers have two blocked clients.
+            let (connection, args) = parse_line(rest);
+            let count = String::from_utf8_lossy(&args[0]).parse().expect("a count");
+            self.wait_blocked(connection, count)?;
+            return Ok(Vec::new());
+        }
+        if let Some(name) = line.strip_suffix('<') {
+            let (connection, _) = parse_line(&format!("{name} -"));
+            return self.receive(connection);
+        }
+        if let Some((name, command)) = line.split_once("> ") {
+            let (connection, args) = parse_line(&format!("{name} {command}"));
+            self.send(connection, &args);
+            return Ok(Vec::new());
+        }
         let (connection, args) = parse_line(line);
         if args == [b"QUIT".to_vec()] {
             self.quit(connection)?;

@@ -1,0 +1,222 @@
+//! Connections that wait: blocked clients (deadlines in virtual time, CLIENT UNBLOCK, closing
+//! while blocked) and subscribers (delivery, their output limit, cleanup on close). Replies
+//! that Redis also gives are compared with it in io/tests/transactions/waiting.rs; these are
+//! the parts that need the core's clock or its internals.
+
+mod common;
+
+use common::Harness;
+use ferrodis_core::{CloseReason, Config, OutputLimit};
+
+fn client_id(harness: &mut Harness, id: ferrodis_core::ConnectionId) -> String {
+    let reply = harness.command(id, "CLIENT ID");
+    reply.trim_start_matches(':').trim_end().to_string()
+}
+
+#[test]
+fn a_blocked_client_times_out_at_its_deadline_and_not_before() {
+    let mut harness = Harness::new(Config::default());
+    let waiter = harness.open();
+    assert_eq!(harness.command(waiter, "BLPOP q 1.5"), "");
+    let deadline = harness.server.poll_timeout().unwrap();
+    assert!(
+        deadline.as_millis() <= harness.now.monotonic.as_millis() + 1500,
+        "poll_timeout asks to be called back by the deadline"
+    );
+    harness.advance(1499);
+    harness.run_timers();
+    assert_eq!(harness.take_replies(waiter), "", "still waiting 1 ms early");
+    harness.advance(1);
+    harness.run_timers();
+    assert_eq!(harness.take_replies(waiter), "*-1\r\n");
+    // It runs commands again.
+    assert_eq!(harness.command(waiter, "PING"), "+PONG\r\n");
+}
+
+#[test]
+fn a_blocked_client_runs_nothing_else_until_served() {
+    let mut harness = Harness::new(Config::default());
+    let waiter = harness.open();
+    let pusher = harness.open();
+    assert_eq!(harness.command(waiter, "BLPOP q 0"), "");
+    assert_eq!(
+        harness.command(waiter, "SET after 1"),
+        "",
+        "queued behind the pop"
+    );
+    let list = harness.command(pusher, "CLIENT LIST");
+    assert!(list.contains("flags=b "), "{list}");
+    let info = harness.command(pusher, "INFO clients");
+    assert!(info.contains("blocked_clients:1\r\n"), "{info}");
+    assert_eq!(harness.command(pusher, "EXISTS after"), ":0\r\n");
+    assert_eq!(harness.command(pusher, "RPUSH q v"), ":1\r\n");
+    harness.run_timers();
+    assert_eq!(
+        harness.take_replies(waiter),
+        "*2\r\n$1\r\nq\r\n$1\r\nv\r\n+OK\r\n"
+    );
+    let info = harness.command(pusher, "INFO clients");
+    assert!(info.contains("blocked_clients:0\r\n"), "{info}");
+}
+
+#[test]
+fn client_unblock_answers_as_a_timeout_or_an_error() {
+    let mut harness = Harness::new(Config::default());
+    let waiter = harness.open();
+    let admin = harness.open();
+    let waiter_id = client_id(&mut harness, waiter);
+    assert_eq!(
+        harness.command(admin, &format!("CLIENT UNBLOCK {waiter_id}")),
+        ":0\r\n",
+        "not blocked yet"
+    );
+    assert_eq!(harness.command(waiter, "BZPOPMIN z 0"), "");
+    assert_eq!(
+        harness.command(admin, &format!("CLIENT UNBLOCK {waiter_id} TIMEOUT")),
+        ":1\r\n"
+    );
+    assert_eq!(harness.take_replies(waiter), "*-1\r\n");
+    assert_eq!(harness.command(waiter, "BRPOP q 0"), "");
+    assert_eq!(
+        harness.command(admin, &format!("CLIENT UNBLOCK {waiter_id} ERROR")),
+        ":1\r\n"
+    );
+    assert_eq!(
+        harness.take_replies(waiter),
+        "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+    );
+    assert_eq!(
+        harness.command(admin, &format!("CLIENT UNBLOCK {waiter_id} maybe")),
+        "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n"
+    );
+}
+
+#[test]
+fn a_blocked_client_that_closes_is_forgotten() {
+    let mut harness = Harness::new(Config::default());
+    let gone = harness.open();
+    let waiter = harness.open();
+    let pusher = harness.open();
+    assert_eq!(harness.command(gone, "BLPOP q 10"), "");
+    assert_eq!(harness.command(waiter, "BLPOP q 0"), "");
+    harness.server.connection_closed(harness.now, gone);
+    harness.drain();
+    assert_eq!(harness.command(pusher, "RPUSH q v"), ":1\r\n");
+    assert_eq!(
+        harness.take_replies(waiter),
+        "*2\r\n$1\r\nq\r\n$1\r\nv\r\n",
+        "the next in line gets the element"
+    );
+    // The closed client's deadline is gone with it.
+    harness.advance(20_000);
+    harness.run_timers();
+}
+
+#[test]
+fn waiting_is_not_idleness() {
+    let config = Config {
+        idle_timeout_secs: 1,
+        ..Config::default()
+    };
+    let mut harness = Harness::new(config);
+    let waiter = harness.open();
+    let subscriber = harness.open();
+    let idle = harness.open();
+    assert_eq!(harness.command(waiter, "BLPOP q 0"), "");
+    harness.command(subscriber, "SUBSCRIBE c");
+    harness.advance(5_000);
+    harness.run_timers();
+    let closed: Vec<_> = harness.closes().into_iter().map(|(id, _)| id).collect();
+    assert_eq!(closed, vec![idle]);
+}
+
+#[test]
+fn a_subscriber_that_cannot_keep_up_is_closed_and_the_publisher_is_not() {
+    let config = Config {
+        pubsub_output_limit: OutputLimit {
+            hard_bytes: 64 * 1024,
+            soft_bytes: 16 * 1024,
+            soft_secs: 2,
+        },
+        ..Config::default()
+    };
+    let mut harness = Harness::new(config);
+    let slow = harness.open();
+    let soft = harness.open();
+    let publisher = harness.open();
+    harness.command(slow, "SUBSCRIBE c");
+    harness.command(soft, "SUBSCRIBE d");
+    let message = "x".repeat(1000);
+    // Past the soft limit, under the hard one: closed once it stays there for 2 s.
+    for _ in 0..20 {
+        assert_eq!(
+            harness.command(publisher, &format!("PUBLISH d {message}")),
+            ":1\r\n"
+        );
+    }
+    harness.advance(1_999);
+    harness.run_timers();
+    assert!(harness.closes().is_empty());
+    // The cron checks at its own pace (hz 10).
+    harness.advance(101);
+    harness.run_timers();
+    assert_eq!(
+        harness.closes(),
+        vec![(soft, CloseReason::OutputBufferLimit)]
+    );
+    // Past the hard limit: closed at once.
+    for _ in 0..70 {
+        harness.command(publisher, &format!("PUBLISH c {message}"));
+    }
+    assert!(harness
+        .closes()
+        .contains(&(slow, CloseReason::OutputBufferLimit)));
+    assert_eq!(harness.command(publisher, "PING"), "+PONG\r\n");
+    // Once closed, its subscriptions are gone.
+    for id in [slow, soft] {
+        harness.server.connection_closed(harness.now, id);
+    }
+    harness.drain();
+    assert_eq!(harness.command(publisher, "PUBLISH c m"), ":0\r\n");
+    assert_eq!(
+        harness.command(publisher, "PUBSUB CHANNELS"),
+        "*0\r\n",
+        "no channel is left without subscribers"
+    );
+}
+
+#[test]
+fn a_blocking_pop_propagates_as_the_pop_it_did() {
+    let mut harness = Harness::new(Config::default());
+    harness.server.record_propagation(true);
+    let waiter = harness.open();
+    let pusher = harness.open();
+    harness.command(waiter, "BLPOP a b 0");
+    harness.command(pusher, "RPUSH b 1 2");
+    harness.command(waiter, "BZMPOP 0 1 z MAX COUNT 2");
+    harness.command(pusher, "ZADD z 1 x 2 y 3 w");
+    harness.command(pusher, "BLMOVE b a RIGHT LEFT 0");
+    let propagated: Vec<String> = harness
+        .server
+        .take_propagated()
+        .into_iter()
+        .map(|entry| {
+            let words: Vec<String> = entry
+                .args
+                .iter()
+                .map(|arg| String::from_utf8_lossy(arg).into_owned())
+                .collect();
+            words.join(" ")
+        })
+        .collect();
+    assert_eq!(
+        propagated,
+        [
+            "RPUSH b 1 2",
+            "LPOP b",
+            "ZADD z 1 x 2 y 3 w",
+            "ZPOPMAX z 2",
+            "LMOVE b a RIGHT LEFT",
+        ]
+    );
+}

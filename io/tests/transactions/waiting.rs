@@ -1,0 +1,209 @@
+//! Commands that wait on other connections, compared with Redis: pub/sub (a subscriber and a
+//! publisher) and the blocking pops (a blocked client and a pusher), in both protocols.
+//!
+//! `A> cmd` sends without reading, `A<` reads the next reply or message, `wait C n` waits
+//! until n clients are blocked on both servers (so that a push comes after the pop that waits
+//! for it).
+
+use crate::pair::Protocol;
+use crate::{collect_failures, run_scripts, Servers};
+
+const PUBSUB: &[&[&str]] = &[
+    // Channels, patterns, counts, and what a subscriber may still run.
+    &[
+        "A SUBSCRIBE news sport",
+        "A<",
+        "B PUBLISH news hello",
+        "A<",
+        "B PUBLISH weather nobody",
+        "A PSUBSCRIBE n*",
+        "B PUBLISH news again",
+        "A<",
+        "A<",
+        "B PUBSUB NUMSUB news sport weather",
+        "B PUBSUB NUMPAT",
+        "B PUBSUB CHANNELS n*",
+        "A PING",
+        "A PING hi",
+        "A GET k",
+        "A UNSUBSCRIBE news",
+        "B PUBLISH news third",
+        "A<",
+        "A PUNSUBSCRIBE",
+        "A UNSUBSCRIBE",
+        "A UNSUBSCRIBE",
+        "A GET k",
+        "B PUBSUB NUMSUB news",
+    ],
+    // Shard channels are apart from the others.
+    &[
+        "A SSUBSCRIBE s1 s2",
+        "A<",
+        "B PUBLISH s1 plain",
+        "B SPUBLISH s1 shard",
+        "A<",
+        "B PUBSUB SHARDNUMSUB s1 s2 s3",
+        "B PUBSUB SHARDCHANNELS s1",
+        "A SUNSUBSCRIBE s1",
+        "A SUNSUBSCRIBE",
+    ],
+    // Published inside a transaction: delivered after EXEC.
+    &[
+        "A SUBSCRIBE me",
+        "B MULTI",
+        "B PUBLISH me a",
+        "B PUBLISH me b",
+        "B EXEC",
+        "A<",
+        "A<",
+        "A RESET",
+        "B PUBLISH me gone",
+    ],
+    // Several subscribers of one channel, one of them twice through patterns.
+    &[
+        "A SUBSCRIBE c",
+        "C PSUBSCRIBE c* *",
+        "C<",
+        "B PUBLISH c m",
+        "A<",
+        "C<",
+        "C<",
+        "B PUBSUB NUMPAT",
+    ],
+];
+
+/// In RESP3 a subscriber runs any command, PUBLISH to itself included: its own copy comes
+/// before the reply, as in Redis 7.0.
+const SELF_PUBLISH: &[&str] = &[
+    "A SUBSCRIBE me",
+    "A PUBLISH me first",
+    "A<",
+    "A SET k v",
+    "A GET k",
+    "A PSUBSCRIBE m*",
+    "A PUBLISH me second",
+    "A<",
+    "A<",
+];
+
+const BLOCKING: &[&[&str]] = &[
+    // A push serves the client that waits; first come, first served.
+    &[
+        "A> BLPOP q 0",
+        "wait B 1",
+        "C> BLPOP q 0",
+        "wait B 2",
+        "B RPUSH q x y z",
+        "A<",
+        "C<",
+        "B LRANGE q 0 -1",
+    ],
+    // Served from the key that became ready first, whatever the order of the keys.
+    &[
+        "A> BRPOP q1 q2 0",
+        "wait B 1",
+        "B MULTI",
+        "B RPUSH q2 a",
+        "B RPUSH q1 b",
+        "B EXEC",
+        "A<",
+        "B LRANGE q1 0 -1",
+        "B LRANGE q2 0 -1",
+    ],
+    // A timeout answers a null array; inside MULTI nothing waits.
+    &[
+        "A BLPOP q 0.05",
+        "A BZPOPMIN z 0.01",
+        "A BLMOVE s d LEFT RIGHT 0.01",
+        "A MULTI",
+        "A BLPOP q 0",
+        "A BRPOPLPUSH s d 0",
+        "A BZMPOP 0 1 z MIN",
+        "A EXEC",
+        "A BLPOP q -1",
+        "A BLPOP q nan",
+        "A BLMPOP 0 0 q LEFT",
+    ],
+    // BLMOVE's push serves the next client waiting on its destination.
+    &[
+        "A> BLMOVE src dst LEFT RIGHT 0",
+        "wait B 1",
+        "C> BLPOP dst 0",
+        "wait B 2",
+        "B RPUSH src v",
+        "A<",
+        "C<",
+        "B EXISTS src dst",
+    ],
+    // Sorted sets, with counts and both ends.
+    &[
+        "A> BZPOPMIN z1 z2 0",
+        "wait B 1",
+        "B ZADD z2 2 b 1 a",
+        "A<",
+        "A> BZMPOP 0 2 z1 z3 MAX COUNT 5",
+        "wait B 1",
+        "B ZADD z1 3 c 4 d",
+        "A<",
+        "A> BZPOPMAX z1 0",
+        "wait B 1",
+        "B ZADD z1 5 e",
+        "A<",
+        "A> BLMPOP 0 1 l RIGHT COUNT 2",
+        "wait B 1",
+        "B LPUSH l 1 2 3",
+        "A<",
+    ],
+    // Made ready by RENAME, by SWAPDB, and not by a value of another type.
+    &[
+        "A> BLPOP q 0",
+        "wait B 1",
+        "B RPUSH tmp v",
+        "B RENAME tmp q",
+        "A<",
+        "A> BLPOP q 0",
+        "wait B 1",
+        "B SET q text",
+        "B DEL q",
+        "B SELECT 1",
+        "B RPUSH q from-db1",
+        "B SWAPDB 0 1",
+        "A<",
+        "B SELECT 0",
+        "B FLUSHALL",
+    ],
+    // What a blocked client sends meanwhile runs after its answer.
+    &[
+        "A> BRPOPLPUSH s d 0",
+        "A> PING",
+        "A> LLEN d",
+        "wait B 1",
+        "B LPUSH s v",
+        "A<",
+        "A<",
+        "A<",
+        "B LRANGE d 0 -1",
+    ],
+];
+
+#[test]
+fn pubsub_matches_redis() {
+    let servers = Servers::start(&[]);
+    run_scripts(&servers, PUBSUB);
+}
+
+#[test]
+fn a_resp3_subscriber_publishing_to_itself_matches_redis() {
+    let servers = Servers::start(&[]);
+    let mut pair = servers.pair(1, Protocol::Resp3);
+    let result = pair
+        .line("A FLUSHALL")
+        .and_then(|_| pair.script(SELF_PUBLISH));
+    collect_failures(result.err().into_iter().collect(), 1);
+}
+
+#[test]
+fn blocking_pops_match_redis() {
+    let servers = Servers::start(&[]);
+    run_scripts(&servers, BLOCKING);
+}
