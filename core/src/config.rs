@@ -27,6 +27,8 @@ pub struct Config {
     /// `client-output-buffer-limit pubsub ...`: the limits of a connection subscribed to
     /// anything (Redis's default `32mb 8mb 60`).
     pub pubsub_output_limit: OutputLimit,
+    /// `notify-keyspace-events`: which keyspace notifications to publish (see `notify`).
+    pub notify_keyspace_events: u16,
     /// `hz`: how many times a second the cron runs (idle checks, active rehashing).
     pub hz: u32,
     /// The listening port, reported by INFO and CONFIG GET port (the driver owns the socket).
@@ -72,6 +74,7 @@ impl Default for Config {
                 soft_bytes: 8 * 1024 * 1024,
                 soft_secs: 60,
             },
+            notify_keyspace_events: 0,
             hz: 10,
             port: 6379,
             process_id: 0,

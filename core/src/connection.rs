@@ -113,6 +113,21 @@ pub(crate) struct Connection {
     pub(crate) subscriptions: Subscriptions,
     /// Waiting for a key (BLPOP and friends): no other command runs meanwhile.
     pub(crate) blocked: Option<Box<Blocked>>,
+    /// CLIENT REPLY: whether this client's commands get their replies.
+    pub(crate) reply_mode: ReplyMode,
+}
+
+/// CLIENT REPLY ON | OFF | SKIP. Pub/sub messages and (un)subscription confirmations go out
+/// whatever the mode, as in Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum ReplyMode {
+    #[default]
+    On,
+    Off,
+    /// CLIENT REPLY SKIP ran: the command after it gets no reply.
+    SkipNext,
+    /// This command's reply is dropped, then replies are back on.
+    Skip,
 }
 
 impl Connection {
@@ -147,6 +162,7 @@ impl Connection {
             watch_invalidated: false,
             subscriptions: Subscriptions::default(),
             blocked: None,
+            reply_mode: ReplyMode::On,
         }
     }
 

@@ -8,6 +8,7 @@
 use crate::clients::ConnectionId;
 use crate::effects::Effects;
 use crate::garbage::{Garbage, LAZY_FREE_EFFORT_MIN};
+use crate::notify;
 use crate::store::db::Db;
 use crate::time::UnixMillis;
 
@@ -15,6 +16,8 @@ pub(crate) struct Keyspace {
     pub(crate) dbs: Vec<Db>,
     /// The changes as they propagate, while a consumer asked for them (`Server::propagate`).
     propagation: Option<Propagation>,
+    /// Keys expiry removed, kept for `expired` notifications while they are on.
+    expired_events: Option<Vec<(usize, Box<[u8]>)>>,
 }
 
 /// One change as it propagates: a command that, run on database `db`, makes the same change
@@ -44,6 +47,35 @@ impl Keyspace {
                 .map(|index| Db::new(seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)))
                 .collect(),
             propagation: None,
+            expired_events: None,
+        }
+    }
+
+    /// Keeps what the notifications `notify-keyspace-events` asks for need: the keys expiry
+    /// removes (`expired`) and the keys created (`new`).
+    pub(crate) fn set_notifications(&mut self, flags: notify::Class) {
+        let expired = flags & notify::EXPIRED != 0;
+        if expired != self.expired_events.is_some() {
+            self.expired_events = expired.then(Vec::new);
+            self.record_expired_keys();
+        }
+        for db in &mut self.dbs {
+            db.record_new_keys(flags & notify::NEW != 0);
+        }
+    }
+
+    /// Keys expiry removed since the last call, by database (when `set_expired_events` is on).
+    pub(crate) fn take_expired_events(&mut self) -> Vec<(usize, Box<[u8]>)> {
+        self.expired_events
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn record_expired_keys(&mut self) {
+        let on = self.propagation.is_some() || self.expired_events.is_some();
+        for db in &mut self.dbs {
+            db.record_expired(on);
         }
     }
 
@@ -54,9 +86,7 @@ impl Keyspace {
             expired_recorded: 0,
             recorded_by_command: false,
         });
-        for db in &mut self.dbs {
-            db.record_expired(on);
-        }
+        self.record_expired_keys();
     }
 
     pub(crate) fn propagating(&self) -> bool {
@@ -87,13 +117,17 @@ impl Keyspace {
     }
 
     /// Records the keys expiry removed as DELs.
+    /// (And keeps them for notifications, when asked to.)
     pub(crate) fn propagate_expired(&mut self) {
-        let Some(propagation) = self.propagation.as_mut() else {
-            return;
-        };
         for (index, db) in self.dbs.iter_mut().enumerate() {
-            if db.has_expired_keys() {
-                for key in db.take_expired_keys() {
+            if !db.has_expired_keys() {
+                continue;
+            }
+            for key in db.take_expired_keys() {
+                if let Some(events) = self.expired_events.as_mut() {
+                    events.push((index, key.clone()));
+                }
+                if let Some(propagation) = self.propagation.as_mut() {
                     propagation.expired_recorded += 1;
                     propagation.stream.push(Propagated {
                         db: index,

@@ -12,6 +12,7 @@ mod connection;
 mod effects;
 mod garbage;
 mod keyspace;
+mod notify;
 mod output;
 pub mod protocol;
 mod pubsub;

@@ -37,9 +37,10 @@ const KEY_MISS: Class = 1 << 11;
 /// `d`: modules.
 const MODULE: Class = 1 << 12;
 /// `n`: new keys.
-const NEW: Class = 1 << 13;
+pub(crate) const NEW: Class = 1 << 13;
 /// `A`: every class of events but `m` and `n`.
-const ALL: Class = GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
+const ALL: Class =
+    GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
 
 /// The classes in the order the setting is written back, `A` standing for `ALL`.
 const CLASS_LETTERS: [(Class, char); 10] = [
@@ -65,10 +66,7 @@ pub(crate) fn parse(text: &str) -> Option<Class> {
             'E' => KEYEVENT,
             'm' => KEY_MISS,
             'n' => NEW,
-            letter => CLASS_LETTERS
-                .iter()
-                .find(|(_, known)| *known == letter)?
-                .0,
+            letter => CLASS_LETTERS.iter().find(|(_, known)| *known == letter)?.0,
         };
     }
     Some(flags)

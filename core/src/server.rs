@@ -13,6 +13,7 @@ use crate::connection::{CloseReason, Connection, Door, Interest};
 use crate::effects::{Effect, Effects};
 pub use crate::garbage::Garbage;
 use crate::keyspace::{Keyspace, Propagated};
+use crate::notify;
 pub use crate::output::Output;
 use crate::protocol::book;
 use crate::protocol::resp::{Args, Limits, Parse};
@@ -89,7 +90,8 @@ impl Server {
             config.hz >= 1 && config.hz <= 500,
             "hz must be within 1..=500"
         );
-        let keyspace = Keyspace::new(config.databases, config.seed);
+        let mut keyspace = Keyspace::new(config.databases, config.seed);
+        keyspace.set_notifications(config.notify_keyspace_events);
         let limits = Limits {
             bulk_bytes_max: config.bulk_bytes_max,
             ..Limits::default()
@@ -436,6 +438,17 @@ impl Server {
     /// big values expiry removed go out to be freed, invalidated watchers are marked.
     pub(crate) fn settle_keyspace(&mut self) {
         self.keyspace.propagate_expired();
+        let flags = self.state.config.notify_keyspace_events;
+        for (db, key) in self.keyspace.take_expired_events() {
+            notify::publish(
+                &mut self.effects,
+                flags,
+                notify::EXPIRED,
+                db,
+                "expired",
+                &key,
+            );
+        }
         self.keyspace.collect_garbage(&mut self.effects);
         for id in self.keyspace.take_invalidated_watchers() {
             command::invalidate_watches(&mut self.keyspace, &mut self.clients, id);

@@ -7,6 +7,7 @@
 //! So a BITFIELD that sets fields to the values they hold takes no write access (no WATCH
 //! signal, nothing propagated), and one with only GETs is a read.
 
+use crate::notify;
 use std::collections::BTreeMap;
 
 use super::args::is_option;
@@ -297,6 +298,7 @@ fn run(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, read_only: bool) -> Comm
     if changed {
         let written = std::mem::take(&mut overlay.written);
         write_bytes(ctx, key, len_min, written)?;
+        ctx.notify(notify::STRING, "setbit", key);
     } else if last_written_bit.is_some() {
         // Redis unshares the string even when nothing changes, and OBJECT ENCODING shows it.
         if let Some(value) = ctx.keyspace.dbs[ctx.db].reencode(now, key) {

@@ -10,6 +10,7 @@
 use super::args::is_option;
 use super::strings::{raw_string_mut, string_bytes};
 use super::{ArgCursor, CommandError, CommandResult, Ctx, SYNTAX, WRONGTYPE};
+use crate::notify;
 use crate::util::number::parse_i64;
 use crate::value::Value;
 
@@ -109,6 +110,7 @@ pub(crate) fn setbit(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
             old_byte & !mask
         };
         write_bytes(ctx, key, index + 1, [(index, new_byte)])?;
+        ctx.notify(notify::STRING, "setbit", key);
     } else {
         // Redis unshares the string even when nothing changes, and OBJECT ENCODING shows it.
         if let Some(value) = ctx.keyspace.dbs[ctx.db].reencode(now, key) {
@@ -356,11 +358,17 @@ pub(crate) fn bitop(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
             };
         }
     }
-    let old = if result.is_empty() {
+    let empty = result.is_empty();
+    let old = if empty {
         db.remove(now, destination)
     } else {
         db.set(now, destination, Value::RawStr(Box::new(result)), false)
     };
+    if !empty {
+        ctx.notify(notify::STRING, "set", destination);
+    } else if old.is_some() {
+        ctx.notify(notify::GENERIC, "del", destination);
+    }
     if let Some(old) = old {
         ctx.effects.discard(old);
     }

@@ -9,9 +9,12 @@
 //! book's door), it answers a null array at once, as Redis does inside MULTI.
 
 use super::args::parse_multi_pop;
-use super::list::{move_element, parse_end, pop_into_reply, read_list, write_list};
-use super::zset::{parse_min_max, pop_members, read_zset, reply_member, write_zset};
+use super::list::{move_element, parse_end, pop_event, pop_into_reply, read_list, write_list};
+use super::zset::{
+    parse_min_max, pop_event as zset_pop_event, pop_members, read_zset, reply_member, write_zset,
+};
 use super::{delete_if_empty, ArgCursor, CommandError, CommandResult, Ctx};
+use crate::notify;
 use crate::store::list::End;
 use crate::util::number::{parse_f64_lenient, LongDouble};
 
@@ -118,6 +121,7 @@ fn list_pop(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, end: End) -> Comman
         ctx.reply
             .entry(list.peek(end).expect("a list is never empty"));
         list.pop(end);
+        ctx.notify(notify::LIST, pop_event(end), key);
         delete_if_empty(ctx, key);
         ctx.propagate(&[pop_word(end), key]);
         return Ok(());
@@ -214,6 +218,7 @@ fn zset_pop(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, max: bool) -> Comma
         ctx.reply.bulk(key);
         reply_member(ctx.reply, &item.member, Some(item.score), false);
         zset.remove_at(pos);
+        ctx.notify(notify::ZSET, zset_pop_event(max), key);
         delete_if_empty(ctx, key);
         let word: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
         ctx.propagate(&[word, key]);

@@ -3,6 +3,7 @@
 use super::args::is_subcommand;
 use super::{unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx};
 use crate::config::{Config, OutputLimit};
+use crate::notify;
 use crate::stats::Stats;
 use crate::util::glob::glob_match;
 
@@ -259,6 +260,16 @@ static PARAMETERS: &[Parameter] = &[
         mutable: false,
     },
     Parameter {
+        name: "notify-keyspace-events",
+        get: |config| notify::format(config.notify_keyspace_events),
+        set: |config, text| {
+            config.notify_keyspace_events = notify::parse(text)
+                .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
         name: "port",
         get: |config| config.port.to_string(),
         set: |config, text| {
@@ -385,6 +396,8 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult 
             ))
         })?;
     }
+    ctx.keyspace
+        .set_notifications(changed.notify_keyspace_events);
     ctx.state.apply_config(changed);
     Ok(())
 }

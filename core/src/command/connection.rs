@@ -6,7 +6,7 @@ use super::{
     c_string, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX,
 };
 use crate::clients::ConnectionId;
-use crate::connection::{CloseReason, Connection};
+use crate::connection::{CloseReason, Connection, ReplyMode};
 use crate::pubsub::Kind;
 use crate::util::number::parse_i64;
 
@@ -62,6 +62,7 @@ pub(crate) fn reset(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> Command
     let connection = &mut *ctx.session;
     connection.db = 0;
     connection.resp3 = false;
+    connection.reply_mode = ReplyMode::On;
     connection.name = None;
     connection.authenticated = authenticated;
     ctx.db = 0;
@@ -219,6 +220,20 @@ pub(crate) fn client(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         client_kill(ctx, args)?;
     } else if is_subcommand(subcommand, "UNBLOCK") {
         client_unblock(ctx, args)?;
+    } else if is_subcommand(subcommand, "REPLY") {
+        let mode = args.next_bytes()?;
+        if is_option(mode, "ON") {
+            ctx.session.reply_mode = ReplyMode::On;
+            ctx.reply.ok();
+        } else if is_option(mode, "OFF") {
+            ctx.session.reply_mode = ReplyMode::Off;
+        } else if is_option(mode, "SKIP") {
+            if ctx.session.reply_mode != ReplyMode::Off {
+                ctx.session.reply_mode = ReplyMode::SkipNext;
+            }
+        } else {
+            return Err(super::SYNTAX.into());
+        }
     } else if is_subcommand(subcommand, "HELP") {
         let lines = [
             "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -236,6 +251,8 @@ pub(crate) fn client(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
             "    Return information about client connections. Options: TYPE, ID.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Control the replies sent to the current connection.",
             "UNBLOCK <clientid> [TIMEOUT|ERROR]",
             "    Unblock the specified blocked client.",
             "HELP",

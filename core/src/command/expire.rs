@@ -3,6 +3,7 @@
 use super::args::is_option;
 use super::strings::{expiry_from, expiry_unit, reply_string, store_string, Expiry};
 use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX, WRONGTYPE};
+use crate::notify;
 use crate::reply::integer_text;
 use crate::time::UnixMillis;
 use crate::util::number::parse_i64;
@@ -173,6 +174,9 @@ pub(crate) fn persist(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
     let db = &mut ctx.keyspace.dbs[ctx.db];
     let removed = db.get(now, key).is_some() && db.clear_expiry(key);
     ctx.reply.integer(i64::from(removed));
+    if removed {
+        ctx.notify(notify::GENERIC, "persist", key);
+    }
     Ok(())
 }
 
@@ -250,6 +254,7 @@ pub(crate) fn getex(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
         set_or_delete(ctx, key, at);
     } else if persist && db.clear_expiry(key) {
         ctx.propagate(&[b"PERSIST", key]);
+        ctx.notify(notify::GENERIC, "persist", key);
     }
     Ok(())
 }
@@ -264,9 +269,11 @@ fn set_or_delete(ctx: &mut Ctx<'_, '_>, key: &[u8], at: UnixMillis) {
             ctx.effects.discard(value);
         }
         ctx.propagate(&[b"DEL", key]);
+        ctx.notify(notify::GENERIC, "del", key);
     } else {
         db.set_expiry(key, at);
         let mut digits = [0u8; 20];
         ctx.propagate(&[b"PEXPIREAT", key, integer_text(at.as_millis(), &mut digits)]);
+        ctx.notify(notify::GENERIC, "expire", key);
     }
 }

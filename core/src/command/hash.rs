@@ -7,6 +7,7 @@ use super::{
     delete_if_empty, sample, ArgCursor, CommandError, CommandResult, Ctx, NOT_FLOAT, NOT_INTEGER,
     SYNTAX, WRONGTYPE,
 };
+use crate::notify;
 use crate::store::db::Db;
 use crate::store::hash::{HashMut, HashRef};
 use crate::store::listpack::{Entry, Listpack};
@@ -87,6 +88,7 @@ fn set_pairs(
     while let (Some(field), Some(value)) = (pairs.next(), pairs.next()) {
         added += usize::from(hash.set(field, value, limits, seed));
     }
+    ctx.notify(notify::HASH, "hset", key);
     Ok(added)
 }
 
@@ -105,6 +107,7 @@ pub(crate) fn hsetnx(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     let seed = ctx.state.config.seed;
     hash_or_create(db, now, key)?.set(field, value, limits, seed);
     ctx.reply.integer(1);
+    ctx.notify(notify::HASH, "hset", key);
     Ok(())
 }
 
@@ -151,6 +154,7 @@ pub(crate) fn hdel(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     }
     let mut hash = write_hash(db, now, key)?.expect("the hash was just read");
     let removed = fields.filter(|field| hash.remove(field)).count();
+    ctx.notify(notify::HASH, "hdel", key);
     delete_if_empty(ctx, key);
     ctx.reply.integer(removed as i64);
     Ok(())
@@ -260,6 +264,7 @@ pub(crate) fn hincrby(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
     let seed = ctx.state.config.seed;
     hash_or_create(db, now, key)?.set(field, text, limits, seed);
     ctx.reply.integer(sum);
+    ctx.notify(notify::HASH, "hincrby", key);
     Ok(())
 }
 
@@ -290,6 +295,7 @@ pub(crate) fn hincrbyfloat(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> C
     hash_or_create(db, now, key)?.set(field, &text, limits, seed);
     ctx.reply.bulk(&text);
     ctx.propagate(&[b"HSET", key, field, &text]);
+    ctx.notify(notify::HASH, "hincrbyfloat", key);
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use super::{
     DB_OUT_OF_RANGE, NOT_INTEGER, NO_SUCH_KEY, SYNTAX,
 };
 use crate::garbage::Garbage;
+use crate::notify;
 use crate::reply::Reply;
 use crate::util::glob::glob_match;
 use crate::util::number::parse_i64;
@@ -39,6 +40,7 @@ fn remove_keys(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, lazy: bool) -> C
             } else {
                 ctx.effects.discard(value);
             }
+            ctx.notify(notify::GENERIC, "del", key);
         }
     }
     ctx.reply.integer(removed);
@@ -285,6 +287,8 @@ fn rename_key(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, nx: bool) -> Comm
     if let Some(old) = old {
         ctx.effects.discard(old);
     }
+    ctx.notify(notify::GENERIC, "rename_from", source);
+    ctx.notify(notify::GENERIC, "rename_to", target);
     if nx {
         ctx.reply.integer(1);
     } else {
@@ -341,6 +345,7 @@ pub(crate) fn copy(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     if let Some(old) = old {
         ctx.effects.discard(old);
     }
+    ctx.notify_in(target_db, notify::GENERIC, "copy_to", target);
     ctx.reply.integer(1);
     Ok(())
 }
@@ -364,6 +369,8 @@ pub(crate) fn move_key(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
     let value = source.remove(now, key).expect("checked above");
     let destination = &mut ctx.keyspace.dbs[target_db];
     destination.set_with_expiry(now, key, value, expiry);
+    ctx.notify(notify::GENERIC, "move_from", key);
+    ctx.notify_in(target_db, notify::GENERIC, "move_to", key);
     ctx.reply.integer(1);
     Ok(())
 }

@@ -7,6 +7,7 @@ use super::{
     delete_if_empty, index_range, ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER,
     NO_SUCH_KEY, SYNTAX, WRONGTYPE,
 };
+use crate::notify;
 use crate::store::db::Db;
 use crate::store::list::{BlockLimit, End, List};
 use crate::store::listpack::Entry;
@@ -97,7 +98,24 @@ fn push(
     let list = list_or_create(db, now, key)?;
     list.push_all(end, args.rest(), limit);
     ctx.reply.integer(list.len() as i64);
+    ctx.notify(notify::LIST, push_event(end), key);
     Ok(())
+}
+
+/// The keyspace notification of a push at `end`.
+pub(super) fn push_event(end: End) -> &'static str {
+    match end {
+        End::Front => "lpush",
+        End::Back => "rpush",
+    }
+}
+
+/// The keyspace notification of a pop from `end`.
+pub(super) fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Front => "lpop",
+        End::Back => "rpop",
+    }
 }
 
 /// LPUSH key element [element ...]: the new length.
@@ -135,6 +153,7 @@ pub(super) fn pop_into_reply(ctx: &mut Ctx<'_, '_>, key: &[u8], end: End, count:
             .entry(list.peek(end).expect("the list holds count elements"));
         list.pop(end);
     }
+    ctx.notify(notify::LIST, pop_event(end), key);
     delete_if_empty(ctx, key);
 }
 
@@ -172,6 +191,7 @@ fn pop(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, end: End) -> CommandResu
             ctx.reply
                 .entry(list.peek(end).expect("a list is never empty"));
             list.pop(end);
+            ctx.notify(notify::LIST, pop_event(end), key);
             delete_if_empty(ctx, key);
         }
     }
@@ -232,6 +252,7 @@ pub(crate) fn lset(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     let list = write_list(db, now, key)?.expect("the list was just read");
     list.set(index, element, limit);
     ctx.reply.ok();
+    ctx.notify(notify::LIST, "lset", key);
     Ok(())
 }
 
@@ -283,6 +304,7 @@ pub(crate) fn linsert(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
     let list = write_list(db, now, key)?.expect("the list was just read");
     list.insert(found + usize::from(after), element, limit);
     ctx.reply.integer(list.len() as i64);
+    ctx.notify(notify::LIST, "linsert", key);
     Ok(())
 }
 
@@ -303,6 +325,7 @@ pub(crate) fn lrem(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     let list = write_list(db, now, key)?.expect("the list was just read");
     let limit = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
     let removed = list.remove_matching(element, limit, count < 0);
+    ctx.notify(notify::LIST, "lrem", key);
     delete_if_empty(ctx, key);
     ctx.reply.integer(removed as i64);
     Ok(())
@@ -322,6 +345,7 @@ pub(crate) fn ltrim(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
         } else {
             list.trim(first, first + count - 1);
         }
+        ctx.notify(notify::LIST, "ltrim", key);
         delete_if_empty(ctx, key);
     }
     ctx.reply.ok();
@@ -461,6 +485,8 @@ pub(super) fn move_element(
         .expect("the list was just read")
         .pop(from);
     list_or_create(db, now, destination)?.push(to, &element, limit);
+    ctx.notify(notify::LIST, push_event(to), destination);
+    ctx.notify(notify::LIST, pop_event(from), source);
     delete_if_empty(ctx, source);
     ctx.reply.bulk(&element);
     Ok(())

@@ -29,9 +29,10 @@ mod zsetops;
 use std::borrow::Cow;
 
 use crate::clients::{ConnectionId, Others};
-use crate::connection::Connection;
+use crate::connection::{Connection, ReplyMode};
 use crate::effects::Effects;
 use crate::keyspace::Keyspace;
+use crate::notify;
 use crate::protocol::resp::Args;
 use crate::reply::Reply;
 use crate::state::ServerState;
@@ -156,6 +157,33 @@ impl Ctx<'_, '_> {
         self.keyspace.propagate(self.db, args);
     }
 
+    /// Publishes the keyspace notification `event` of `class` for `key` in the command's
+    /// database, if `notify-keyspace-events` asks for that class.
+    pub(crate) fn notify(&mut self, class: notify::Class, event: &str, key: &[u8]) {
+        self.notify_in(self.db, class, event, key);
+    }
+
+    /// `notify` for a key of database `db` (MOVE, COPY ... DB).
+    pub(crate) fn notify_in(&mut self, db: usize, class: notify::Class, event: &str, key: &[u8]) {
+        self.notify_new_keys();
+        let flags = self.state.config.notify_keyspace_events;
+        notify::publish(self.effects, flags, class, db, event, key);
+    }
+
+    /// `new` for the keys created so far, which come before the event of the change that
+    /// created them, as in Redis.
+    fn notify_new_keys(&mut self) {
+        let flags = self.state.config.notify_keyspace_events;
+        if flags & notify::NEW == 0 {
+            return;
+        }
+        for (db, keyspace) in self.keyspace.dbs.iter_mut().enumerate() {
+            for key in keyspace.take_new_keys() {
+                notify::publish(self.effects, flags, notify::NEW, db, "new", &key);
+            }
+        }
+    }
+
     /// Whether changes are being recorded for propagation (to skip building a rewrite).
     pub(crate) fn propagating(&self) -> bool {
         self.keyspace.propagating()
@@ -198,13 +226,41 @@ pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) {
     let db = &mut ctx.keyspace.dbs[ctx.db];
     if db.get(now, key).is_some_and(Value::is_empty_collection) {
         db.remove(now, key);
+        ctx.notify(notify::GENERIC, "del", key);
     }
 }
 
 /// Runs one parsed command, writing its reply; inside MULTI, queues it. The entry for every
 /// command of the RESP door (the book's door has `book::dispatch_book`).
 pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
+    let start = ctx.reply.out.len();
     let resolved = resolve(ctx.session, args);
+    let pushes = resolved.as_ref().is_ok_and(|spec| {
+        spec.flags
+            .contains(table::Flags::PUBSUB.or(table::Flags::PUBSUB_CONTEXT))
+    });
+    dispatch_resolved(ctx, args, resolved);
+    // CLIENT REPLY: the reply is written, then dropped.
+    let mode = &mut ctx.session.reply_mode;
+    match *mode {
+        ReplyMode::On => {}
+        ReplyMode::SkipNext => *mode = ReplyMode::Skip,
+        ReplyMode::Off | ReplyMode::Skip => {
+            if !pushes {
+                ctx.reply.out.truncate(start);
+            }
+            if *mode == ReplyMode::Skip {
+                *mode = ReplyMode::On;
+            }
+        }
+    }
+}
+
+fn dispatch_resolved(
+    ctx: &mut Ctx<'_, '_>,
+    args: Args<'_>,
+    resolved: Result<&'static CommandSpec, CommandError>,
+) {
     let queue_bytes_max = ctx.state.config.query_buffer_bytes_max;
     if let Err(error) = &resolved {
         if lookup(args.get(0).unwrap_or(b"")).is_some_and(|spec| spec.name == "exec") {
@@ -296,6 +352,7 @@ pub(crate) fn run(ctx: &mut Ctx<'_, '_>, spec: &'static CommandSpec, args: Args<
         ctx.reply.out.truncate(reply_start);
         ctx.reply.error(error.as_bytes());
     }
+    ctx.notify_new_keys();
     if let Some(mark) = mark {
         let write = spec.flags.contains(table::Flags::WRITE);
         ctx.keyspace.propagate_command(db, args, write, mark);

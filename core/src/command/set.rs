@@ -4,6 +4,7 @@
 use super::args::is_option;
 use super::keys::{parse_cursor, reply_empty_page, scan_collection, ScanOptions};
 use super::{delete_if_empty, sample, ArgCursor, CommandError, CommandResult, Ctx, WRONGTYPE};
+use crate::notify;
 use crate::store::db::Db;
 use crate::store::intset::IntSet;
 use crate::store::set::{empty_for, SetMut, SetRef};
@@ -63,6 +64,7 @@ pub(crate) fn sadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
         .filter(|member| set.add(member, intset_max, seed))
         .count();
     ctx.reply.integer(added as i64);
+    ctx.notify(notify::SET, "sadd", key);
     Ok(())
 }
 
@@ -80,6 +82,7 @@ pub(crate) fn srem(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     }
     let mut set = write_set(db, now, key)?.expect("the set was just read");
     let removed = members.filter(|member| set.remove(member)).count();
+    ctx.notify(notify::SET, "srem", key);
     delete_if_empty(ctx, key);
     ctx.reply.integer(removed as i64);
     Ok(())
@@ -211,6 +214,10 @@ pub(crate) fn spop(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
             }
         }
     }
+    ctx.notify(notify::SET, "spop", key);
+    if whole {
+        ctx.notify(notify::GENERIC, "del", key);
+    }
     if ctx.propagating() {
         if whole {
             ctx.propagate(&[b"DEL", key]);
@@ -250,6 +257,7 @@ pub(crate) fn smove(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
     write_set(db, now, source)?
         .expect("the source was just read")
         .remove(member);
+    ctx.notify(notify::SET, "srem", source);
     delete_if_empty(ctx, source);
     let db = &mut ctx.keyspace.dbs[ctx.db];
     match read_set(db, now, destination)? {
@@ -262,6 +270,7 @@ pub(crate) fn smove(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
             write_set(db, now, destination)?
                 .expect("the destination exists now")
                 .add(member, intset_max, seed);
+            ctx.notify(notify::SET, "sadd", destination);
         }
     }
     ctx.reply.integer(1);
@@ -347,7 +356,7 @@ fn reply_members(ctx: &mut Ctx<'_, '_>, members: &[Vec<u8>]) {
 
 /// Stores `members` at `destination` as a new set (deleting it when there are none), built
 /// the way Redis builds one: an intset while it can be.
-fn store(ctx: &mut Ctx<'_, '_>, destination: &[u8], members: &[Vec<u8>]) {
+fn store(ctx: &mut Ctx<'_, '_>, destination: &[u8], members: &[Vec<u8>], event: &str) {
     let now = ctx.now.wall;
     let (intset_max, seed) = (
         ctx.state.config.set_max_intset_entries,
@@ -355,7 +364,9 @@ fn store(ctx: &mut Ctx<'_, '_>, destination: &[u8], members: &[Vec<u8>]) {
     );
     let db = &mut ctx.keyspace.dbs[ctx.db];
     if members.is_empty() {
-        db.remove(now, destination);
+        if db.remove(now, destination).is_some() {
+            ctx.notify(notify::GENERIC, "del", destination);
+        }
     } else {
         let mut value = Value::IntSet(IntSet::new());
         let mut set = SetMut::of(&mut value).expect("a set");
@@ -365,6 +376,7 @@ fn store(ctx: &mut Ctx<'_, '_>, destination: &[u8], members: &[Vec<u8>]) {
         if let Some(old) = db.set(now, destination, value, false) {
             ctx.effects.discard(old);
         }
+        ctx.notify(notify::SET, event, destination);
     }
     ctx.reply.integer(members.len() as i64);
 }
@@ -401,7 +413,12 @@ fn store_generic(
 ) -> CommandResult {
     let destination = args.next_bytes()?;
     let members = compute(ctx, &keys_of(args), operation, usize::MAX)?;
-    store(ctx, destination, &members);
+    let event = match operation {
+        Operation::Inter => "sinterstore",
+        Operation::Union => "sunionstore",
+        Operation::Diff => "sdiffstore",
+    };
+    store(ctx, destination, &members, event);
     Ok(())
 }
 

@@ -12,6 +12,7 @@
 //! its partial quicksort leaves them when LIMIT narrows the range). Ties are kept here in the
 //! list's order, a sorted set's rank order or the set's order.
 
+use crate::notify;
 use std::cmp::Ordering;
 
 use super::args::is_option;
@@ -435,6 +436,11 @@ fn sort_generic(
     } else {
         db.set(now, destination, Value::List(Box::new(list)), false)
     };
+    if stored > 0 {
+        ctx.notify(notify::LIST, "sortstore", destination);
+    } else if old.is_some() {
+        ctx.notify(notify::GENERIC, "del", destination);
+    }
     if let Some(old) = old {
         ctx.effects.discard(old);
     }

@@ -5,6 +5,7 @@ use super::{
     wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, STRING_TOO_LONG, SYNTAX,
     WRONGTYPE,
 };
+use crate::notify;
 use crate::reply::integer_text;
 use crate::store::bytes::SmallBytes;
 use crate::time::UnixMillis;
@@ -181,6 +182,10 @@ pub(crate) fn store_string(ctx: &mut Ctx<'_, '_>, key: &[u8], value: &[u8], expi
     if let Some(old) = old {
         ctx.effects.discard(old);
     }
+    ctx.notify(notify::STRING, "set", key);
+    if let Expiry::At(_) = expiry {
+        ctx.notify(notify::GENERIC, "expire", key);
+    }
 }
 
 /// SETNX key value
@@ -214,6 +219,7 @@ pub(crate) fn getdel(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     reply_string(ctx.reply, ctx.keyspace.dbs[ctx.db].get(now, key))?;
     if let Some(old) = ctx.keyspace.dbs[ctx.db].remove(now, key) {
         ctx.effects.discard(old);
+        ctx.notify(notify::GENERIC, "del", key);
     }
     Ok(())
 }
@@ -284,6 +290,7 @@ fn increment(ctx: &mut Ctx<'_, '_>, key: &[u8], delta: i64) -> CommandResult {
     ))?;
     db.set(now, key, Value::Int(next), true);
     ctx.reply.integer(next);
+    ctx.notify(notify::STRING, "incrby", key);
     Ok(())
 }
 
@@ -335,6 +342,7 @@ pub(crate) fn incrbyfloat(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Co
     db.set(now, key, Value::Str(SmallBytes::new(&text)), true);
     // The sum as text: floating point need not round alike elsewhere.
     ctx.propagate(&[b"SET", key, &text, b"KEEPTTL"]);
+    ctx.notify(notify::STRING, "incrbyfloat", key);
     Ok(())
 }
 
@@ -386,6 +394,7 @@ pub(crate) fn append(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         db.set(now, key, Value::from_bytes(suffix), false);
         ctx.reply.integer(suffix.len() as i64);
     }
+    ctx.notify(notify::STRING, "append", key);
     Ok(())
 }
 
@@ -473,5 +482,6 @@ pub(crate) fn setrange(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
     bytes[offset..offset + patch.len()].copy_from_slice(patch);
     let len = bytes.len();
     ctx.reply.integer(len as i64);
+    ctx.notify(notify::STRING, "setrange", key);
     Ok(())
 }

@@ -135,6 +135,7 @@ const CLIENT_SUBCOMMANDS: &[Subcommand] = &[
     sub("INFO", 2),
     sub("KILL", -3),
     sub("LIST", -2),
+    sub("REPLY", 3),
     sub("SETNAME", 3),
     sub("UNBLOCK", -3),
 ];

@@ -1,6 +1,7 @@
 //! Sorted-set ranges: by rank, by score and by lex, forwards and backwards, with LIMIT.
 //! ZRANGE (and its older forms), ZRANGESTORE, ZCOUNT, ZLEXCOUNT, ZREMRANGEBY*.
 
+use crate::notify;
 use std::cmp::Ordering;
 
 use super::args::is_option;
@@ -380,22 +381,29 @@ fn range_generic(
         }
     }
     let stored = result.len();
-    store_result(ctx, destination, result);
+    store_result(ctx, destination, result, "zrangestore");
     ctx.reply.integer(stored as i64);
     Ok(())
 }
 
 /// Stores a computed sorted set at `destination` (small when it fits the limits, as Redis
 /// stores its results), or deletes it when the result is empty.
-pub(crate) fn store_result(ctx: &mut Ctx<'_, '_>, destination: &[u8], result: ZSet) {
+/// `event` names the store in keyspace notifications (`del` when it deleted).
+pub(crate) fn store_result(ctx: &mut Ctx<'_, '_>, destination: &[u8], result: ZSet, event: &str) {
     let now = ctx.now.wall;
     let limits = ctx.state.config.zset_limits();
     let db = &mut ctx.keyspace.dbs[ctx.db];
-    let old = if result.is_empty() {
+    let empty = result.is_empty();
+    let old = if empty {
         db.remove(now, destination)
     } else {
         db.set(now, destination, stored(result, limits), false)
     };
+    if !empty {
+        ctx.notify(notify::ZSET, event, destination);
+    } else if old.is_some() {
+        ctx.notify(notify::GENERIC, "del", destination);
+    }
     if let Some(old) = old {
         ctx.effects.discard(old);
     }
@@ -480,6 +488,12 @@ fn remove_range(ctx: &mut Ctx<'_, '_>, key: &[u8], range: Range<'_>) -> CommandR
     let selection = select(zset.get(), &range, false, 0, -1);
     let first = selection.first.expect("a range that selected items");
     zset.remove_run(first, selection.len);
+    let event = match range {
+        Range::Rank(..) => "zremrangebyrank",
+        Range::Score(_) => "zremrangebyscore",
+        Range::Lex(_) => "zremrangebylex",
+    };
+    ctx.notify(notify::ZSET, event, key);
     delete_if_empty(ctx, key);
     ctx.reply.integer(selection.len as i64);
     Ok(())

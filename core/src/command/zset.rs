@@ -7,6 +7,7 @@ use super::sample;
 use super::{
     delete_if_empty, ArgCursor, CommandError, CommandResult, Ctx, NOT_FLOAT, SYNTAX, WRONGTYPE,
 };
+use crate::notify;
 use crate::reply::Reply;
 use crate::store::db::Db;
 use crate::store::hash::PackedLimits;
@@ -208,6 +209,9 @@ pub(crate) fn zadd(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
             Some(_) => {}
         }
     }
+    if added + updated > 0 {
+        ctx.notify(notify::ZSET, if flags.incr { "zincr" } else { "zadd" }, key);
+    }
     delete_if_empty(ctx, key);
     if let Some(failure) = failure {
         return Err(failure.into());
@@ -298,6 +302,7 @@ pub(crate) fn zincrby(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
     zset.insert(member, score, limits, seed);
     // The computed score, as Redis replies (it stores -0 as 0 but answers -0 here).
     ctx.reply.double(score);
+    ctx.notify(notify::ZSET, "zincr", key);
     Ok(())
 }
 
@@ -318,6 +323,7 @@ pub(crate) fn zrem(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     let removed = members
         .filter(|member| zset.remove(member).is_some())
         .count();
+    ctx.notify(notify::ZSET, "zrem", key);
     delete_if_empty(ctx, key);
     ctx.reply.integer(removed as i64);
     Ok(())
@@ -429,7 +435,17 @@ pub(super) fn pop_members(ctx: &mut Ctx<'_, '_>, key: &[u8], count: usize, max: 
         reply_member(ctx.reply, &item.member, Some(item.score), pairs);
         zset.remove_at(pos);
     }
+    ctx.notify(notify::ZSET, pop_event(max), key);
     delete_if_empty(ctx, key);
+}
+
+/// The keyspace notification of a pop from the low (or `max`: high) end.
+pub(super) fn pop_event(max: bool) -> &'static str {
+    if max {
+        "zpopmax"
+    } else {
+        "zpopmin"
+    }
 }
 
 /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first of the keys that

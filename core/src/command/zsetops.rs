@@ -173,7 +173,7 @@ fn operation_generic(
     }
     if let Some(destination) = destination {
         let stored = result.len();
-        store_result(ctx, destination, result);
+        store_result(ctx, destination, result, name);
         ctx.reply.integer(stored as i64);
         return Ok(());
     }

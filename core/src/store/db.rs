@@ -54,6 +54,8 @@ pub struct Db {
     /// Who waits for which key (BLPOP and friends), first come first served. They stay with
     /// the database's number, as watchers do.
     blockers: Blockers,
+    /// Keys created since the last `take_new_keys`, while someone asked (`new` notifications).
+    new_keys: Option<Vec<Box<[u8]>>>,
 }
 
 #[derive(Default)]
@@ -104,6 +106,7 @@ impl Db {
                 by_key: HashTable::new(seed.rotate_left(47)),
                 ready: Vec::new(),
             },
+            new_keys: None,
         }
     }
 
@@ -117,6 +120,27 @@ impl Db {
             key,
             exists,
         );
+    }
+
+    /// Starts (or stops) keeping the keys `set` creates.
+    pub fn record_new_keys(&mut self, on: bool) {
+        if on != self.new_keys.is_some() {
+            self.new_keys = on.then(Vec::new);
+        }
+    }
+
+    /// Keys created since the last call, in order.
+    pub fn take_new_keys(&mut self) -> Vec<Box<[u8]>> {
+        self.new_keys
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn created(&mut self, key: &[u8]) {
+        if let Some(new_keys) = self.new_keys.as_mut() {
+            new_keys.push(key.into());
+        }
     }
 
     /// `client` waits for `key` (after the clients already waiting for it).
@@ -431,6 +455,9 @@ impl Db {
         if old.is_some() && !keep_ttl {
             self.remove_deadline(key);
         }
+        if old.is_none() {
+            self.created(key);
+        }
         self.touched(key);
         old
     }
@@ -480,6 +507,9 @@ impl Db {
         self.expire_if_needed(now, key);
         let old = self.keys.insert(key, value);
         self.put_deadline(key, at);
+        if old.is_none() {
+            self.created(key);
+        }
         self.touched(key);
         old
     }

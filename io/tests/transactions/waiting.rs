@@ -47,6 +47,21 @@ const PUBSUB: &[&[&str]] = &[
         "A SUNSUBSCRIBE s1",
         "A SUNSUBSCRIBE",
     ],
+    // CLIENT REPLY silences replies, not messages.
+    &[
+        "A> CLIENT REPLY OFF",
+        "A> SET k v",
+        "A> CLIENT REPLY ON",
+        "A<",
+        "A> CLIENT REPLY SKIP",
+        "A> INCR n",
+        "A GET n",
+        "A> CLIENT REPLY OFF",
+        "A SUBSCRIBE c",
+        "A> PING",
+        "B PUBLISH c m",
+        "A<",
+    ],
     // Published inside a transaction: delivered after EXEC.
     &[
         "A SUBSCRIBE me",
@@ -59,11 +74,12 @@ const PUBSUB: &[&[&str]] = &[
         "A RESET",
         "B PUBLISH me gone",
     ],
-    // Several subscribers of one channel, one of them twice through patterns.
+    // Several subscribers of one channel, one of them through a channel and a pattern (the
+    // order of several patterns' messages is Redis's hash order, not compared).
     &[
         "A SUBSCRIBE c",
-        "C PSUBSCRIBE c* *",
-        "C<",
+        "C PSUBSCRIBE c*",
+        "C SUBSCRIBE c",
         "B PUBLISH c m",
         "A<",
         "C<",
@@ -185,6 +201,71 @@ const BLOCKING: &[&[&str]] = &[
         "B LRANGE d 0 -1",
     ],
 ];
+
+/// Writes of every kind, with the number of events each raises; A listens to every channel
+/// with `notify-keyspace-events KEA`, so each event comes twice (keyspace, then keyevent).
+const NOTIFIED: &[(&str, usize)] = &[
+    ("B SET k v", 1),
+    ("B SET k w EX 100", 2),
+    ("B PERSIST k", 1),
+    ("B APPEND k x", 1),
+    ("B INCR n", 1),
+    ("B INCRBYFLOAT n 1.5", 1),
+    ("B SETRANGE k 1 y", 1),
+    ("B RENAME k k2", 2),
+    ("B EXPIRE k2 -1", 1),
+    ("B SETEX t 100 v", 2),
+    ("B GETDEL t", 1),
+    ("B SETBIT bits 3 1", 1),
+    ("B BITOP NOT bits2 bits", 1),
+    ("B RPUSH l a b", 1),
+    ("B LPOP l", 1),
+    ("B RPOP l", 2),
+    ("B LPUSH l a b c", 1),
+    ("B LMOVE l l2 LEFT RIGHT", 2),
+    ("B LSET l 0 z", 1),
+    ("B LINSERT l BEFORE z q", 1),
+    ("B LREM l 0 q", 1),
+    ("B LTRIM l 0 0", 1),
+    ("B BLPOP l 0", 2),
+    ("B SADD s a b", 1),
+    ("B SREM s a", 1),
+    ("B SMOVE s s2 b", 3),
+    ("B SINTERSTORE s3 s2 s2", 1),
+    ("B SPOP s3", 2),
+    ("B HSET h f v n 1", 1),
+    ("B HINCRBY h n 1", 1),
+    ("B HINCRBYFLOAT h n 0.5", 1),
+    ("B HDEL h f n", 2),
+    ("B ZADD z 1 a 2 b 3 c", 1),
+    ("B ZADD z 1 a", 0),
+    ("B ZINCRBY z 1 a", 1),
+    ("B ZREM z a", 1),
+    ("B ZREMRANGEBYSCORE z 3 3", 1),
+    ("B ZPOPMIN z", 2),
+    ("B ZADD z 1 a", 1),
+    ("B ZUNIONSTORE z2 1 z", 1),
+    ("B ZRANGESTORE z3 z2 0 -1", 1),
+    ("B MOVE z3 1", 2),
+    ("B COPY l2 l3", 1),
+    ("B SORT l2 ALPHA STORE l4", 1),
+    ("B DEL k2 n l2 nothing", 2),
+    ("B FLUSHALL", 0),
+];
+
+#[test]
+fn keyspace_notifications_match_redis() {
+    let mut script = vec!["B CONFIG SET notify-keyspace-events KEA", "A PSUBSCRIBE *"];
+    for (command, events) in NOTIFIED {
+        script.push(command);
+        script.extend(std::iter::repeat_n("A<", events * 2));
+    }
+    // Expiry raises `expired` once the key is gone (the cron's active expiry finds it).
+    script.extend(["B PSETEX gone 1 v", "A<", "A<", "A<", "A<", "A<", "A<"]);
+    script.push("B CONFIG SET notify-keyspace-events \"\"");
+    let servers = Servers::start(&[]);
+    run_scripts(&servers, &[&script]);
+}
 
 #[test]
 fn pubsub_matches_redis() {
