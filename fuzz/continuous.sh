@@ -234,7 +234,8 @@ minimise_corpus() {
     cp corpus/"$target"/* "$merged"/
     local options
     mapfile -t options < <(fuzz_options "$target")
-    tracked "$bin_dir/$target" -merge=1 "${options[0]}" "$merged" "$dir" \
+    tracked "$bin_dir/$target" -merge=1 "${options[0]}" -artifact_prefix="artifacts/$target/" \
+        "$merged" "$dir" \
         >"$work/logs/$target.merge.log" 2>&1 || true
     if [ "$stopping" = 1 ] || ! grep -aq 'MERGE-OUTER: .* new files' "$work/logs/$target.merge.log"; then
         rm -rf "$merged"
