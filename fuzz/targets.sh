@@ -15,8 +15,10 @@ fuzz_max_len() {
         # Book frames carry their big lengths in headers; short inputs reach every bound.
         resp_parser | book_parser) echo 256 ;;
         server_commands) echo 512 ;;
-        # A simulated step draws about a hundred bytes of entropy.
-        simulation) echo 8192 ;;
+        # A simulated step draws about a hundred bytes of entropy and a run ends with its bytes:
+        # about 20 steps and 50 commands. An execution's cost grows with its length (libFuzzer's
+        # own work too, with the code it reaches); at 8192 a run took twice as long.
+        simulation) echo 2048 ;;
         # An operation takes a few bytes, and long strings come from fixed lengths, not input.
         listpack | intset | list) echo 512 ;;
         # Every bit command takes a few bytes; a run stops at 48 of them.
