@@ -14,6 +14,8 @@ fuzz_max_len() {
     case "$1" in
         # Book frames carry their big lengths in headers; short inputs reach every bound.
         resp_parser | book_parser) echo 256 ;;
+        # The matcher is O(pattern × string); short ones reach every branch.
+        glob) echo 128 ;;
         server_commands) echo 512 ;;
         # A simulated step draws about a hundred bytes of entropy and a run ends with its bytes:
         # about 20 steps and 50 commands. An execution's cost grows with its length (libFuzzer's

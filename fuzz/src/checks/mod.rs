@@ -5,6 +5,7 @@
 pub mod avl;
 pub mod bitfield;
 pub mod book_parser;
+pub mod glob;
 pub mod hashtable;
 pub mod input;
 pub mod intset;
@@ -43,4 +44,5 @@ pub const TARGETS: &[(&str, Run)] = &[
     ("server_commands", server_commands::run),
     ("book_parser", book_parser::run),
     ("bitfield", bitfield::run),
+    ("glob", glob::run),
 ];
