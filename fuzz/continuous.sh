@@ -22,6 +22,7 @@
 #   FUZZ_TARGET_DIR  where cargo fuzz builds (default fuzz/target)
 #
 # Per-target flags (-max_len, -dict) come from targets.sh, as for smoke.sh. No sanitizer.
+# Exits 0 when no target crashed, 1 when one did, 130 when stopped by a signal.
 set -euo pipefail
 
 cd "$(dirname "$0")"
