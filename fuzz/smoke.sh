@@ -6,10 +6,12 @@
 # Usage: fuzz/smoke.sh            (from anywhere)
 #        FUZZ_SECONDS=60 fuzz/smoke.sh
 #        fuzz/smoke.sh resp_parser zset    (only these targets)
+# Per-target flags (-max_len, -dict) come from targets.sh.
 set -euo pipefail
 
 seconds="${FUZZ_SECONDS:-20}"
 cd "$(dirname "$0")"
+source ./targets.sh
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
     echo "error: the fuzz smoke test needs a nightly toolchain (rustup toolchain install nightly)" >&2
@@ -25,31 +27,19 @@ else
     mapfile -t targets < <(cargo +nightly fuzz list)
 fi
 
-# No sanitizer: core forbids unsafe code, and AddressSanitizer would cost most of the speed.
-sanitizer=(--sanitizer none)
-cargo +nightly fuzz build "${sanitizer[@]}"
+mapfile -t cargo_flags < <(fuzz_cargo_flags)
+cargo +nightly fuzz build "${cargo_flags[@]}"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 failed=()
 for target in "${targets[@]}"; do
-    case "$target" in
-        # Book frames carry their big lengths in headers; short inputs reach every bound.
-        resp_parser | book_parser) max_len=256 ;;
-        server_commands) max_len=512 ;;
-        # A simulated step draws about a hundred bytes of entropy.
-        simulation) max_len=8192 ;;
-        # An operation takes a few bytes, and long strings come from fixed lengths, not input.
-        listpack | intset | list) max_len=512 ;;
-        # Every bit command takes a few bytes; a run stops at 48 of them.
-        bitfield) max_len=512 ;;
-        *) max_len=1024 ;;
-    esac
+    mapfile -t options < <(fuzz_options "$target")
     mkdir -p "$work/$target"
     cp corpus/"$target"/* "$work/$target"/
     echo "== $target: ${seconds}s"
-    if cargo +nightly fuzz run "${sanitizer[@]}" "$target" "$work/$target" -- \
-        -max_total_time="$seconds" -max_len="$max_len" -print_final_stats=1 \
+    if cargo +nightly fuzz run "${cargo_flags[@]}" "$target" "$work/$target" -- \
+        -max_total_time="$seconds" "${options[@]}" -print_final_stats=1 \
         >"$work/$target.log" 2>&1; then
         grep -E '^#[0-9]+\s+DONE' "$work/$target.log" || true
     else

@@ -4,15 +4,16 @@
 //!
 //! Input: one byte for the run's seed (it seeds the core's hash), one for the number of steps,
 //! one for the number of clients, then the entropy every choice of the run is drawn from (options,
-//! commands, faults); past the end every choice is the first.
+//! commands, faults); past the end every choice is the first, and no new step starts: the run
+//! goes on to the liveness phase once the step that used up the bytes is done.
 //!
 //! Not in `checks/`: it depends on `ferrodis_sim`, which core's tests cannot use, so
 //! `sim/tests/fuzz_regressions.rs` includes it with `#[path]` instead.
 use ferrodis_sim::{run as simulate, BytesEntropy, Overrides};
 
 /// Short runs keep each execution fast; bugs that need long runs are the seed sweep's job. A step
-/// draws about a hundred bytes of entropy (a 64-step run takes 6 to 15 KiB), so the fuzzer's
-/// bytes decide most of a run rather than leaving a long tail of first choices.
+/// draws about a hundred bytes of entropy (a 64-step run takes 6 to 15 KiB), so with the fuzzer's
+/// `-max_len` (fuzz/targets.sh) the bytes, not this cap, end most runs.
 pub const STEPS_MAX: u64 = 64;
 pub const CLIENTS_MAX: u64 = 4;
 

@@ -6,6 +6,12 @@ use rand_core::Rng as _;
 /// A stream of random words. Runs are a pure function of this stream and the options.
 pub trait Entropy {
     fn next_u64(&mut self) -> u64;
+
+    /// Whether every further word is a zero: fuzzer bytes that are used up. A seeded stream
+    /// never ends.
+    fn exhausted(&self) -> bool {
+        false
+    }
 }
 
 /// The seeded source behind `ferrodis-sim --seed N`.
@@ -38,6 +44,10 @@ impl<'a> BytesEntropy<'a> {
 impl Entropy for BytesEntropy<'_> {
     fn next_u64(&mut self) -> u64 {
         self.0.arbitrary::<u64>().unwrap_or(0)
+    }
+
+    fn exhausted(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -78,6 +88,11 @@ impl<'a> Rng<'a> {
 
     pub fn u64(&mut self) -> u64 {
         self.source.next_u64()
+    }
+
+    /// Whether the source is used up (see [`Entropy::exhausted`]).
+    pub fn exhausted(&self) -> bool {
+        self.source.exhausted()
     }
 
     /// Uniform in `0..bound` (bound > 0), by multiply-shift: no division, no loop.

@@ -1,7 +1,9 @@
 //! The whole server driven by fuzzer-chosen steps over a few connections, with virtual time:
 //! well-formed commands over a small key space, raw bytes, partial writes, hang-ups, time jumps.
 //! Checks: no panic, `check_invariants` after every step, and every byte a connection is sent
-//! parses as RESP, ending on a reply boundary whenever its send buffer is empty.
+//! parses as RESP, ending on a reply boundary whenever its send buffer is empty. When the setup
+//! byte says so, the server also records its changes as commands (propagation, as for a replica
+//! or an append-only file), each naming a database that exists.
 //!
 //! Still to come: comparing replies with the simulator's model once it exists.
 use std::sync::OnceLock;
@@ -13,6 +15,7 @@ use super::resp_reply::complete_replies;
 
 const STEPS_MAX: usize = 64;
 const CONNECTIONS: usize = 4;
+const DATABASES: usize = 2;
 const ARGS_MAX: usize = 8;
 /// Raw argument and garbage sizes stay small, so that no number the fuzzer writes asks for a
 /// reply of gigabytes (ZRANDMEMBER with a count of minus a billion would).
@@ -169,6 +172,9 @@ struct Driver {
     now: Now,
     clients: Vec<Client>,
     shut_down: bool,
+    /// The server records its changes as commands (`record_propagation`), taken after every
+    /// settle.
+    propagating: bool,
 }
 
 impl Driver {
@@ -233,6 +239,19 @@ impl Driver {
                 }
             }
             self.server.check_invariants();
+            if self.propagating {
+                for change in self.server.take_propagated() {
+                    assert!(
+                        change.db < DATABASES,
+                        "propagated to database {}",
+                        change.db
+                    );
+                    assert!(
+                        !change.args.is_empty(),
+                        "propagated a command without a name"
+                    );
+                }
+            }
             for slot in 0..CONNECTIONS {
                 if !self.clients[slot].slow {
                     self.write(slot, usize::MAX);
@@ -273,7 +292,7 @@ pub fn run(bytes: &[u8]) {
     let setup = input.u8();
     let config = Config {
         seed: u64::from(input.u8()),
-        databases: 2,
+        databases: DATABASES,
         clients_max: if setup & 1 == 0 { CONNECTIONS } else { 2 },
         idle_timeout_secs: if setup & 2 == 0 { 0 } else { 1 },
         requirepass: (setup & 4 != 0).then(|| b"pw".to_vec()),
@@ -293,7 +312,9 @@ pub fn run(bytes: &[u8]) {
         now,
         clients: (0..CONNECTIONS).map(|_| Client::default()).collect(),
         shut_down: false,
+        propagating: setup & 32 != 0,
     };
+    driver.server.record_propagation(driver.propagating);
     for _ in 0..STEPS_MAX {
         if input.is_empty() || driver.shut_down {
             break;
