@@ -27,6 +27,10 @@ pub struct Config {
     /// `client-output-buffer-limit pubsub ...`: the limits of a connection subscribed to
     /// anything (Redis's default `32mb 8mb 60`).
     pub pubsub_output_limit: OutputLimit,
+    /// `client-output-buffer-limit replica ...` (Redis's default `256mb 64mb 60`). MONITOR
+    /// connections are held to it too: Redis counts them as normal clients, whose default limit
+    /// is none, so a monitor that stops reading would grow without bound.
+    pub replica_output_limit: OutputLimit,
     /// `notify-keyspace-events`: which keyspace notifications to publish (see `notify`).
     pub notify_keyspace_events: u16,
     /// `hz`: how many times a second the cron runs (idle checks, active rehashing).
@@ -74,6 +78,11 @@ impl Default for Config {
                 soft_bytes: 8 * 1024 * 1024,
                 soft_secs: 60,
             },
+            replica_output_limit: OutputLimit {
+                hard_bytes: 256 * 1024 * 1024,
+                soft_bytes: 64 * 1024 * 1024,
+                soft_secs: 60,
+            },
             notify_keyspace_events: 0,
             hz: 10,
             port: 6379,
@@ -119,17 +128,27 @@ pub struct OutputLimit {
     pub soft_secs: u64,
 }
 
+/// Which class of `client-output-buffer-limit` holds a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OutputClass {
+    Normal,
+    /// Subscribed to a channel, pattern or shard channel.
+    Pubsub,
+    /// In MONITOR mode.
+    Replica,
+}
+
 impl Config {
-    /// The output limits of a connection: a subscriber's, or a normal client's.
-    pub(crate) fn output_limit(&self, subscriber: bool) -> OutputLimit {
-        if subscriber {
-            self.pubsub_output_limit
-        } else {
-            OutputLimit {
+    /// The output limits of a class of connections.
+    pub(crate) fn output_limit(&self, class: OutputClass) -> OutputLimit {
+        match class {
+            OutputClass::Normal => OutputLimit {
                 hard_bytes: self.output_buffer_hard_bytes,
                 soft_bytes: self.output_buffer_soft_bytes,
                 soft_secs: self.output_buffer_soft_secs,
-            }
+            },
+            OutputClass::Pubsub => self.pubsub_output_limit,
+            OutputClass::Replica => self.replica_output_limit,
         }
     }
 }

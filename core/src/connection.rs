@@ -1,8 +1,9 @@
 //! Per-connection state: the query buffer and its parser, the reply buffer, and who the client is.
 
 use crate::command::Transaction;
+use crate::config::OutputClass;
 use crate::protocol::book::FrameParser;
-use crate::protocol::resp::RequestParser;
+use crate::protocol::resp::{OwnedArgs, RequestParser};
 use crate::pubsub::Subscriptions;
 use crate::server::blocking::Blocked;
 use crate::time::Instant;
@@ -115,6 +116,12 @@ pub(crate) struct Connection {
     pub(crate) blocked: Option<Box<Blocked>>,
     /// CLIENT REPLY: whether this client's commands get their replies.
     pub(crate) reply_mode: ReplyMode,
+    /// A command held back by CLIENT PAUSE: it runs first once the pause ends.
+    pub(crate) postponed: Option<Box<OwnedArgs>>,
+    /// MONITOR: every command the server runs is written to this connection.
+    pub(crate) monitor: bool,
+    /// CLIENT NO-EVICT ON.
+    pub(crate) no_evict: bool,
 }
 
 /// CLIENT REPLY ON | OFF | SKIP. Pub/sub messages and (un)subscription confirmations go out
@@ -163,6 +170,9 @@ impl Connection {
             subscriptions: Subscriptions::default(),
             blocked: None,
             reply_mode: ReplyMode::On,
+            postponed: None,
+            monitor: false,
+            no_evict: false,
         }
     }
 
@@ -177,6 +187,23 @@ impl Connection {
     /// True while replies are paused until the client reads (see REPLY_PAUSE_BYTES).
     pub(crate) fn paused_by_replies(&self) -> bool {
         self.reply_pending_bytes() >= REPLY_PAUSE_BYTES
+    }
+
+    /// Waiting for a key or for a pause to end: no command of it runs meanwhile, and it is not
+    /// idle (CLIENT LIST's `b`, INFO's blocked_clients).
+    pub(crate) fn waiting(&self) -> bool {
+        self.blocked.is_some() || self.postponed.is_some()
+    }
+
+    /// Which output limits hold this connection.
+    pub(crate) fn output_class(&self) -> OutputClass {
+        if self.monitor {
+            OutputClass::Replica
+        } else if self.subscriptions.any() {
+            OutputClass::Pubsub
+        } else {
+            OutputClass::Normal
+        }
     }
 
     pub(crate) fn interest(&self) -> Interest {

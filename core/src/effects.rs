@@ -30,6 +30,8 @@ pub(crate) enum Effect {
     /// CLIENT UNBLOCK: the blocked connection answers now, as at its timeout or (`error`) with
     /// an UNBLOCKED error.
     Unblock { id: ConnectionId, error: bool },
+    /// A line for every connection in MONITOR mode.
+    Monitor { line: Box<[u8]> },
 }
 
 /// The effects of the commands run since the server last delivered them, in order.
@@ -77,6 +79,10 @@ impl Effects {
 
     pub(crate) fn unblock(&mut self, id: ConnectionId, error: bool) {
         self.list.push(Effect::Unblock { id, error });
+    }
+
+    pub(crate) fn monitor(&mut self, line: Vec<u8>) {
+        self.list.push(Effect::Monitor { line: line.into() });
     }
 
     pub(crate) fn is_empty(&self) -> bool {

@@ -18,6 +18,8 @@ pub(crate) struct Keyspace {
     propagation: Option<Propagation>,
     /// Keys expiry removed, kept for `expired` notifications while they are on.
     expired_events: Option<Vec<(usize, Box<[u8]>)>>,
+    /// CLIENT PAUSE stopped expiry (see `Db::pause_expiry`).
+    expiry_paused: bool,
 }
 
 /// One change as it propagates: a command that, run on database `db`, makes the same change
@@ -48,11 +50,22 @@ impl Keyspace {
                 .collect(),
             propagation: None,
             expired_events: None,
+            expiry_paused: false,
         }
     }
 
     /// Keeps what the notifications `notify-keyspace-events` asks for need: the keys expiry
     /// removes (`expired`) and the keys created (`new`).
+    /// Stops or resumes expiry in every database (CLIENT PAUSE and its end).
+    pub(crate) fn pause_expiry(&mut self, paused: bool) {
+        if paused != self.expiry_paused {
+            self.expiry_paused = paused;
+            for db in &mut self.dbs {
+                db.pause_expiry(paused);
+            }
+        }
+    }
+
     pub(crate) fn set_notifications(&mut self, flags: notify::Class) {
         let expired = flags & notify::EXPIRED != 0;
         if expired != self.expired_events.is_some() {

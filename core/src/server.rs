@@ -16,7 +16,7 @@ use crate::keyspace::{Keyspace, Propagated};
 use crate::notify;
 pub use crate::output::Output;
 use crate::protocol::book;
-use crate::protocol::resp::{Args, Limits, Parse};
+use crate::protocol::resp::{Args, Limits, OwnedArgs, Parse};
 use crate::pubsub;
 use crate::reply::Reply;
 use crate::state::ServerState;
@@ -71,6 +71,8 @@ pub struct Server {
     executed: Option<Vec<Executed>>,
     /// Blocked clients' deadlines, earliest first.
     deadlines: BTreeSet<(Instant, ConnectionId)>,
+    /// Connections whose command waits for CLIENT PAUSE to end, in the order they came.
+    postponed: VecDeque<ConnectionId>,
 }
 
 /// One reply the core produced: to a request of connection `id` (a command, or a malformed
@@ -108,6 +110,7 @@ impl Server {
             cron_cursor: 0,
             executed: None,
             deadlines: BTreeSet::new(),
+            postponed: VecDeque::new(),
             state: ServerState {
                 stats: Stats::default(),
                 limits,
@@ -117,6 +120,8 @@ impl Server {
                 used_memory_bytes: 0,
                 active_expire_enabled: true,
                 pubsub: Default::default(),
+                pause: None,
+                monitors: Default::default(),
                 config,
             },
         }
@@ -244,9 +249,7 @@ impl Server {
         let Some(connection) = self.clients.get_mut(id) else {
             return;
         };
-        let soft = config
-            .output_limit(connection.subscriptions.any())
-            .soft_bytes;
+        let soft = config.output_limit(connection.output_class()).soft_bytes;
         let was_paused = connection.paused_by_replies();
         connection.mark_sent(written);
         if written > 0 {
@@ -277,13 +280,18 @@ impl Server {
         self.forget_block(id);
         if let Some(connection) = self.clients.get_mut(id) {
             self.state.pubsub.forget(&mut connection.subscriptions, id);
+            if connection.postponed.is_some() {
+                self.postponed.retain(|&postponed| postponed != id);
+            }
         }
+        self.state.monitors.remove(&id);
         self.clients.remove(id);
     }
 
     /// Timers: the cron (idle timeouts, output limits, rehashing) and commands left waiting.
     pub fn handle_timeout(&mut self, now: Now) {
         self.observe(now);
+        self.end_pause_if_over();
         for _ in 0..PENDING_CONNECTIONS_PER_CALL_MAX {
             let Some(id) = self.pending.pop_front() else {
                 break;
@@ -313,7 +321,14 @@ impl Server {
             return Some(self.state.now.monotonic);
         }
         let next_deadline = self.deadlines.first().map(|&(deadline, _)| deadline);
-        Some(next_deadline.map_or(self.next_cron, |deadline| deadline.min(self.next_cron)))
+        // A pause is over once its end has passed.
+        let pause_over = self.state.pause.map(|pause| pause.end.plus_millis(1));
+        Some(
+            [next_deadline, pause_over]
+                .into_iter()
+                .flatten()
+                .fold(self.next_cron, Instant::min),
+        )
     }
 
     /// Reply bytes waiting to be written to `id`.
@@ -341,6 +356,12 @@ impl Server {
             self.effects.is_empty(),
             "effects are delivered after every command"
         );
+        assert_eq!(
+            self.postponed.len(),
+            self.postponed.iter().collect::<BTreeSet<_>>().len(),
+            "a connection waits once for a pause to end"
+        );
+        assert!(self.postponed.is_empty() || self.state.pause.is_some());
         for (id, connection) in self.clients.iter() {
             assert!(connection.reply_sent <= connection.reply.len());
             assert!(connection.consumed() <= connection.query.len());
@@ -351,6 +372,14 @@ impl Server {
                     "nothing blocks inside MULTI"
                 );
             }
+            // Once the pause ends, held connections wait to run (`pending`), out of the list.
+            assert_eq!(
+                connection.postponed.is_some() && self.state.pause.is_some(),
+                self.postponed.contains(&id),
+                "a paused command is known to the server"
+            );
+            assert!(connection.blocked.is_none() || connection.postponed.is_none());
+            assert_eq!(connection.monitor, self.state.monitors.contains(&id));
             for (db, key) in &connection.watched {
                 assert!(
                     self.keyspace.dbs[*db].is_watched_by(key, id),
@@ -399,7 +428,8 @@ impl Server {
     /// the shared state, its own connection, a read-only view of the others, its reply and its
     /// effects.
     /// `ready_key` is set when a blocked client's command runs again because that key changed.
-    /// Returns what a blocking command asked to wait for, if it found nothing.
+    /// Returns what the command waits for, if it did not answer: a key (a blocking command that
+    /// found nothing) or the end of CLIENT PAUSE.
     fn execute(
         &mut self,
         id: ConnectionId,
@@ -407,7 +437,7 @@ impl Server {
         reply: &mut Reply<'_>,
         door: Door,
         ready_key: Option<&[u8]>,
-    ) -> Option<BlockOn> {
+    ) -> Option<Wait> {
         let now = self.state.now;
         let Some((session, others)) = self.clients.split(id) else {
             unreachable!("commands run only for open connections");
@@ -426,17 +456,45 @@ impl Server {
             may_block: door == Door::Resp,
             ready_key,
             block: None,
+            postpone: false,
         };
         match door {
             Door::Resp => command::dispatch(&mut ctx, args),
             Door::Book => command::dispatch_book(&mut ctx, args),
         }
-        ctx.block
+        if ctx.postpone {
+            return Some(Wait::Unpause);
+        }
+        ctx.block.map(Wait::Key)
+    }
+
+    /// Ends CLIENT PAUSE once its time is over (CLIENT UNPAUSE ends it at once): expiry
+    /// resumes, and the paused connections run their commands again, in the order they came.
+    pub(crate) fn end_pause_if_over(&mut self) {
+        if let Some(pause) = self.state.pause {
+            if pause.end >= self.state.now.monotonic {
+                return;
+            }
+            self.state.pause = None;
+        }
+        self.keyspace.pause_expiry(false);
+        while let Some(id) = self.postponed.pop_front() {
+            if let Some(connection) = self.clients.get_mut(id) {
+                if !connection.pending_commands {
+                    connection.pending_commands = true;
+                    self.pending.push_back(id);
+                }
+            }
+        }
     }
 
     /// What changes to the keyspace left to do (after a batch of commands, and the cron):
-    /// big values expiry removed go out to be freed, invalidated watchers are marked.
+    /// expiry is counted and notified, big values it removed go out to be freed, invalidated
+    /// watchers are marked.
     pub(crate) fn settle_keyspace(&mut self) {
+        for db in &mut self.keyspace.dbs {
+            self.state.stats.expired_keys += db.take_expired_count();
+        }
         self.keyspace.propagate_expired();
         let flags = self.state.config.notify_keyspace_events;
         for (db, key) in self.keyspace.take_expired_events() {
@@ -474,6 +532,7 @@ impl Server {
                     shard,
                     skip,
                 } => self.publish(&channel, &message, shard, skip, &mut current),
+                Effect::Monitor { line } => self.feed_monitors(&line, &mut current),
                 Effect::Unblock { id, error } => {
                     let how = if error {
                         Unblocked::Error
@@ -504,24 +563,43 @@ impl Server {
             .map(|receiver| (receiver.id, receiver.pattern.map(Box::from)))
             .collect();
         for (id, pattern) in receivers {
-            let Some(connection) = self.clients.get_mut(id) else {
-                continue;
-            };
-            let resp3 = connection.resp3;
             let pattern = pattern.as_deref();
-            match current {
-                Some((current_id, out)) if *current_id == id => {
-                    pubsub::write_message(out, resp3, shard, pattern, channel, message);
+            self.deliver_to(id, current, |out, resp3| {
+                pubsub::write_message(out, resp3, shard, pattern, channel, message);
+            });
+        }
+    }
+
+    /// Writes a command's MONITOR line to every monitor.
+    fn feed_monitors(&mut self, line: &[u8], current: &mut Option<(ConnectionId, &mut Vec<u8>)>) {
+        let monitors: Vec<ConnectionId> = self.state.monitors.iter().copied().collect();
+        for id in monitors {
+            self.deliver_to(id, current, |out, _| out.extend_from_slice(line));
+        }
+    }
+
+    /// Appends what `write` writes (given the connection's protocol) to `id`'s replies: the
+    /// running connection's reply buffer is `current`'s; another's goes through its output
+    /// limits and wakes it. A closing connection gets nothing more.
+    fn deliver_to(
+        &mut self,
+        id: ConnectionId,
+        current: &mut Option<(ConnectionId, &mut Vec<u8>)>,
+        write: impl FnOnce(&mut Vec<u8>, bool),
+    ) {
+        let Some(connection) = self.clients.get_mut(id) else {
+            return;
+        };
+        let resp3 = connection.resp3;
+        match current {
+            Some((current_id, out)) if *current_id == id => write(out, resp3),
+            _ => {
+                if connection.closing.is_some() {
+                    return;
                 }
-                _ => {
-                    if connection.closing.is_some() {
-                        continue;
-                    }
-                    let out = &mut connection.reply;
-                    pubsub::write_message(out, resp3, shard, pattern, channel, message);
-                    self.check_output_limits(id);
-                    self.outputs.push_back(Output::Wake { id });
-                }
+                write(&mut connection.reply, resp3);
+                self.check_output_limits(id);
+                self.outputs.push_back(Output::Wake { id });
             }
         }
     }
@@ -534,10 +612,7 @@ impl Server {
         let Some(connection) = self.clients.get_mut(id) else {
             return;
         };
-        let limit = self
-            .state
-            .config
-            .output_limit(connection.subscriptions.any());
+        let limit = self.state.config.output_limit(connection.output_class());
         let pending = connection.reply_pending_bytes();
         if limit.hard_bytes > 0 && pending > limit.hard_bytes {
             self.close(id, CloseReason::OutputBufferLimit);
@@ -552,7 +627,8 @@ impl Server {
     /// Runs the complete commands in `id`'s query buffer, within the per-call budget. A
     /// blocked connection runs nothing until it is answered.
     fn run_commands(&mut self, id: ConnectionId) {
-        let Some(connection) = self.connection_mut(id) else {
+        let paused = self.state.pause.is_some();
+        let Some(connection) = self.clients.get_mut(id) else {
             return;
         };
         // A connection asked to close runs nothing more, whatever is still queued (Redis stops
@@ -560,6 +636,11 @@ impl Server {
         if connection.closing.is_some() || connection.blocked.is_some() {
             return;
         }
+        if connection.postponed.is_some() && paused {
+            return;
+        }
+        // A command held back by a pause that is over runs first.
+        let mut replay = connection.postponed.take();
         let door = connection.door;
         let db = connection.db;
         let query = std::mem::take(&mut connection.query);
@@ -574,8 +655,10 @@ impl Server {
         let mut protocol_error = false;
         let mut leftover = false;
         let mut blocked = None;
+        let mut postponed = None;
         loop {
-            if reply.len() - reply_sent >= crate::connection::REPLY_PAUSE_BYTES {
+            if reply.len() - reply_sent >= crate::connection::REPLY_PAUSE_BYTES && replay.is_none()
+            {
                 break;
             }
             if executed == COMMANDS_PER_CALL_MAX {
@@ -607,40 +690,52 @@ impl Server {
                     }
                 }
             } else {
-                match parser.parse(&query, &self.state.limits) {
-                    Parse::Incomplete => break,
-                    Parse::Error(error) => {
-                        let mut out = Reply {
-                            out: &mut reply,
-                            resp3,
-                            book: false,
-                        };
-                        let mut text = b"ERR ".to_vec();
-                        text.extend_from_slice(error.message_bytes());
-                        out.error(&text);
-                        self.record_executed(id);
-                        protocol_error = true;
-                        break;
-                    }
-                    Parse::Command => {
-                        executed += 1;
-                        let args = parser.args(&query);
-                        let mut out = Reply {
-                            out: &mut reply,
-                            resp3,
-                            book: false,
-                        };
-                        let block = self.execute(id, args, &mut out, Door::Resp, None);
-                        resp3 = out.resp3;
-                        if let Some(on) = block {
-                            // No reply yet: it comes when a key is ready or time is up.
-                            let db = self.connection(id).map_or(db, |connection| connection.db);
-                            blocked = Some(Blocked::new(db, on, self.state.now.monotonic, args));
-                            self.deliver_effects(Some((id, &mut reply)));
+                let replayed = replay.take();
+                let args = match &replayed {
+                    Some(command) => command.args(),
+                    None => match parser.parse(&query, &self.state.limits) {
+                        Parse::Incomplete => break,
+                        Parse::Error(error) => {
+                            let mut out = Reply {
+                                out: &mut reply,
+                                resp3,
+                                book: false,
+                            };
+                            let mut text = b"ERR ".to_vec();
+                            text.extend_from_slice(error.message_bytes());
+                            out.error(&text);
+                            self.record_executed(id);
+                            protocol_error = true;
                             break;
                         }
+                        Parse::Command => parser.args(&query),
+                    },
+                };
+                let mut out = Reply {
+                    out: &mut reply,
+                    resp3,
+                    book: false,
+                };
+                let wait = self.execute(id, args, &mut out, Door::Resp, None);
+                resp3 = out.resp3;
+                match wait {
+                    None => {
+                        executed += 1;
                         self.record_executed(id);
                         self.deliver_effects(Some((id, &mut reply)));
+                    }
+                    Some(Wait::Key(on)) => {
+                        // No reply yet: it comes when a key is ready or time is up.
+                        executed += 1;
+                        let db = self.connection(id).map_or(db, |connection| connection.db);
+                        blocked = Some(Blocked::new(db, on, self.state.now.monotonic, args));
+                        self.deliver_effects(Some((id, &mut reply)));
+                        break;
+                    }
+                    Some(Wait::Unpause) => {
+                        // Not run: it runs when the pause ends, before what follows it.
+                        postponed = Some(Box::new(OwnedArgs::new(args)));
+                        break;
                     }
                 }
             }
@@ -675,7 +770,12 @@ impl Server {
         if let Some(blocked) = blocked {
             self.block(id, blocked);
         }
+        if let Some(command) = postponed {
+            self.with_connection(id, |connection| connection.postponed = Some(command));
+            self.postponed.push_back(id);
+        }
         self.settle_keyspace();
+        self.end_pause_if_over();
         if protocol_error {
             self.close(id, CloseReason::ProtocolError);
         } else {
@@ -685,6 +785,14 @@ impl Server {
             self.outputs.push_back(Output::Wake { id });
         }
     }
+}
+
+/// What a command that did not answer waits for.
+pub(crate) enum Wait {
+    /// A key to change (a blocking command that found nothing).
+    Key(BlockOn),
+    /// CLIENT PAUSE to end.
+    Unpause,
 }
 
 /// What a book client gets when `maxclients` are connected: error 4, framed.

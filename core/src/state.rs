@@ -1,10 +1,13 @@
 //! The server's shared state: what every command may read and admin commands may change.
 
+use std::collections::BTreeSet;
+
+use crate::clients::ConnectionId;
 use crate::config::Config;
 use crate::protocol::resp::Limits;
 use crate::pubsub::PubSub;
 use crate::stats::Stats;
-use crate::time::Now;
+use crate::time::{Instant, Now};
 
 /// What every command may read, and admin commands may change: the server's settings, its
 /// counters, the time, the seeded random source.
@@ -23,6 +26,18 @@ pub(crate) struct ServerState {
     pub(crate) active_expire_enabled: bool,
     /// Every subscription of every connection.
     pub(crate) pubsub: PubSub,
+    /// CLIENT PAUSE in force, if any.
+    pub(crate) pause: Option<Pause>,
+    /// The connections in MONITOR mode.
+    pub(crate) monitors: BTreeSet<ConnectionId>,
+}
+
+/// CLIENT PAUSE: until when (inclusive), and whether every command waits or only those that
+/// write (or may, as PUBLISH).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pause {
+    pub(crate) end: Instant,
+    pub(crate) all: bool,
 }
 
 impl ServerState {
@@ -30,5 +45,12 @@ impl ServerState {
     pub(crate) fn apply_config(&mut self, config: Config) {
         self.limits.bulk_bytes_max = config.bulk_bytes_max;
         self.config = config;
+    }
+
+    /// Whether CLIENT PAUSE holds back a command now; `writes` when it writes or may (an EXEC
+    /// counts when it would run such a command).
+    pub(crate) fn paused(&self, writes: bool) -> bool {
+        self.pause
+            .is_some_and(|pause| pause.end >= self.now.monotonic && (pause.all || writes))
     }
 }

@@ -141,10 +141,13 @@ static PARAMETERS: &[Parameter] = &[
         name: "client-output-buffer-limit",
         get: |config| {
             format!(
-                "normal {} {} {} slave 268435456 67108864 60 pubsub {} {} {}",
+                "normal {} {} {} slave {} {} {} pubsub {} {} {}",
                 config.output_buffer_hard_bytes,
                 config.output_buffer_soft_bytes,
                 config.output_buffer_soft_secs,
+                config.replica_output_limit.hard_bytes,
+                config.replica_output_limit.soft_bytes,
+                config.replica_output_limit.soft_secs,
                 config.pubsub_output_limit.hard_bytes,
                 config.pubsub_output_limit.soft_bytes,
                 config.pubsub_output_limit.soft_secs,
@@ -165,14 +168,18 @@ static PARAMETERS: &[Parameter] = &[
                         config.output_buffer_soft_bytes = soft;
                         config.output_buffer_soft_secs = secs;
                     }
-                    "pubsub" => {
-                        config.pubsub_output_limit = OutputLimit {
+                    "pubsub" | "slave" | "replica" => {
+                        let limit = OutputLimit {
                             hard_bytes: hard,
                             soft_bytes: soft,
                             soft_secs: secs,
                         };
+                        if class[0].eq_ignore_ascii_case("pubsub") {
+                            config.pubsub_output_limit = limit;
+                        } else {
+                            config.replica_output_limit = limit;
+                        }
                     }
-                    "slave" | "replica" => {}
                     _ => {
                         return Err("Invalid client class specified in buffer limit configuration.")
                     }

@@ -59,6 +59,7 @@ pub(crate) fn reset(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> Command
     ctx.state
         .pubsub
         .forget(&mut ctx.session.subscriptions, ctx.id);
+    super::control::stop_monitor(ctx);
     let connection = &mut *ctx.session;
     connection.db = 0;
     connection.resp3 = false;
@@ -234,6 +235,12 @@ pub(crate) fn client(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         } else {
             return Err(super::SYNTAX.into());
         }
+    } else if is_subcommand(subcommand, "PAUSE") {
+        super::control::pause(ctx, subcommand, args)?;
+    } else if is_subcommand(subcommand, "UNPAUSE") {
+        super::control::unpause(ctx)?;
+    } else if is_subcommand(subcommand, "NO-EVICT") {
+        super::control::no_evict(ctx, args)?;
     } else if is_subcommand(subcommand, "HELP") {
         let lines = [
             "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -255,6 +262,12 @@ pub(crate) fn client(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
             "    Control the replies sent to the current connection.",
             "UNBLOCK <clientid> [TIMEOUT|ERROR]",
             "    Unblock the specified blocked client.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect current client connection from eviction.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Suspend all, or just write, clients for <timeout> milliseconds.",
+            "UNPAUSE",
+            "    Stop the current client pause, resuming traffic.",
             "HELP",
             "    Print this help.",
         ];
@@ -265,28 +278,52 @@ pub(crate) fn client(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     Ok(())
 }
 
+/// The kinds of client CLIENT LIST and CLIENT KILL filter by. There are no masters or
+/// replicas; a monitor is a normal client, as Redis counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClientType {
+    Normal,
+    Pubsub,
+    Replication,
+}
+
+impl ClientType {
+    fn parse(name: &[u8]) -> Result<ClientType, CommandError> {
+        if is_option(name, "NORMAL") {
+            Ok(ClientType::Normal)
+        } else if is_option(name, "PUBSUB") {
+            Ok(ClientType::Pubsub)
+        } else if ["MASTER", "REPLICA", "SLAVE"]
+            .iter()
+            .any(|kind| is_option(name, kind))
+        {
+            Ok(ClientType::Replication)
+        } else {
+            Err(CommandError::concat(&[
+                b"ERR Unknown client type '",
+                c_string(name),
+                b"'",
+            ]))
+        }
+    }
+
+    fn of(connection: &Connection) -> ClientType {
+        if connection.subscriptions.any() {
+            ClientType::Pubsub
+        } else {
+            ClientType::Normal
+        }
+    }
+}
+
 /// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id [id ...]]
 fn client_list(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let mut only_ids: Option<Vec<u64>> = None;
-    let mut none_of_type = false;
+    let mut only_type = None;
     while args.remaining() > 0 {
         let option = args.next_bytes()?;
         if is_option(option, "TYPE") && args.remaining() > 0 {
-            let kind = args.next_bytes()?;
-            if is_option(kind, "NORMAL") {
-                none_of_type = false;
-            } else if ["MASTER", "REPLICA", "SLAVE", "PUBSUB"]
-                .iter()
-                .any(|name| is_option(kind, name))
-            {
-                none_of_type = true;
-            } else {
-                return Err(CommandError::concat(&[
-                    b"ERR Unknown client type '",
-                    c_string(kind),
-                    b"'",
-                ]));
-            }
+            only_type = Some(ClientType::parse(args.next_bytes()?)?);
         } else if is_option(option, "ID") && args.remaining() > 0 {
             let mut ids = Vec::new();
             for arg in args.rest() {
@@ -301,8 +338,11 @@ fn client_list(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult
         }
     }
     let mut text = String::new();
-    if !none_of_type {
+    {
         for (id, connection) in ctx.connections() {
+            if only_type.is_some_and(|wanted| wanted != ClientType::of(connection)) {
+                continue;
+            }
             if only_ids
                 .as_ref()
                 .is_none_or(|ids| ids.contains(&connection.client_id))
@@ -351,14 +391,16 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection,
             events,
         )
     };
-    // Redis's flags: b blocked, P subscribed, x inside MULTI, d once a watched key changed,
-    // N for none.
+    // Redis's flags, in its order: O monitor, P subscribed, x inside MULTI, b blocked (on keys
+    // or by a pause), d once a watched key changed, e no-evict, N for none.
     let mut flags = String::new();
     for (set, flag) in [
-        (connection.blocked.is_some(), 'b'),
+        (connection.monitor, 'O'),
         (connection.subscriptions.any(), 'P'),
         (connection.transaction.is_some(), 'x'),
+        (connection.waiting(), 'b'),
         (connection.watch_invalidated, 'd'),
+        (connection.no_evict, 'e'),
     ] {
         if set {
             flags.push(flag);
@@ -463,8 +505,7 @@ fn client_kill(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult
     let mut by_id = None;
     let mut by_address: Option<&[u8]> = None;
     let mut by_local_address: Option<&[u8]> = None;
-    let mut by_user: Option<&[u8]> = None;
-    let mut normal_type = true;
+    let mut only_type = None;
     let mut skip_me = true;
     while args.remaining() > 0 {
         let option = args.next_bytes()?;
@@ -482,22 +523,15 @@ fn client_kill(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult
         } else if is_option(option, "LADDR") {
             by_local_address = Some(value);
         } else if is_option(option, "USER") {
-            by_user = Some(value);
-        } else if is_option(option, "TYPE") {
-            if is_option(value, "NORMAL") {
-                normal_type = true;
-            } else if ["MASTER", "REPLICA", "SLAVE", "PUBSUB"]
-                .iter()
-                .any(|name| is_option(value, name))
-            {
-                normal_type = false;
-            } else {
+            if value != b"default" {
                 return Err(CommandError::concat(&[
-                    b"ERR Unknown client type '",
+                    b"ERR No such user '",
                     c_string(value),
                     b"'",
                 ]));
             }
+        } else if is_option(option, "TYPE") {
+            only_type = Some(ClientType::parse(value)?);
         } else if is_option(option, "SKIPME") {
             if is_option(value, "YES") {
                 skip_me = true;
@@ -514,11 +548,10 @@ fn client_kill(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult
     let mut killed = 0;
     let mut targets = Vec::new();
     for (id, connection) in ctx.connections() {
-        let matches = normal_type
+        let matches = only_type.is_none_or(|wanted| wanted == ClientType::of(connection))
             && by_id.is_none_or(|wanted| wanted == connection.client_id)
             && by_address.is_none_or(|wanted| wanted == connection.peer.as_bytes())
             && by_local_address.is_none_or(|wanted| wanted == local_address.as_bytes())
-            && by_user.is_none_or(|wanted| wanted == b"default")
             && !(skip_me && id == ctx.id)
             && connection.closing.is_none();
         if matches {

@@ -65,7 +65,7 @@ fn clients_section(ctx: &Ctx<'_, '_>, out: &mut String) {
         "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\n",
         ctx.others.open_count(),
         ctx.state.config.clients_max,
-        ctx.connections().iter().filter(|(_, connection)| connection.blocked.is_some()).count(),
+        ctx.connections().iter().filter(|(_, connection)| connection.waiting()).count(),
     );
 }
 

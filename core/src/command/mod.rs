@@ -8,6 +8,7 @@ mod blocking;
 mod book;
 mod config;
 mod connection;
+mod control;
 mod expire;
 mod hash;
 mod info;
@@ -138,12 +139,15 @@ pub(crate) struct Ctx<'call, 'reply> {
     /// The connection's selected database (SELECT changes it).
     pub(crate) db: usize,
     pub(crate) now: Now,
-    /// False inside EXEC and on the book's door: a blocking command answers at once.
+    /// False inside EXEC and on the book's door: a blocking command answers at once, and
+    /// nothing waits for CLIENT PAUSE to end.
     pub(crate) may_block: bool,
     /// Set when the server runs a blocked client's command again because this key changed.
     pub(crate) ready_key: Option<&'call [u8]>,
     /// What a blocking command asked to wait for; the server reads it after the command.
     pub(crate) block: Option<BlockOn>,
+    /// CLIENT PAUSE held the command back unrun: the server runs it again when the pause ends.
+    pub(crate) postpone: bool,
 }
 
 impl Ctx<'_, '_> {
@@ -235,6 +239,12 @@ pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) {
 pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
     let start = ctx.reply.out.len();
     let resolved = resolve(ctx.session, args);
+    if let Ok(spec) = resolved {
+        if control::is_paused(ctx, spec) {
+            ctx.postpone = true;
+            return;
+        }
+    }
     let pushes = resolved.as_ref().is_ok_and(|spec| {
         spec.flags
             .contains(table::Flags::PUBSUB.or(table::Flags::PUBSUB_CONTEXT))
@@ -326,6 +336,15 @@ fn resolve(session: &Connection, args: Args<'_>) -> Result<&'static CommandSpec,
     if session.transaction.is_some() && spec.flags.contains(table::Flags::NO_MULTI) {
         return Err("ERR Command not allowed inside a transaction".into());
     }
+    if session.monitor
+        && spec.flags.intersects(
+            table::Flags::WRITE
+                .or(table::Flags::READONLY)
+                .or(table::Flags::MAY_REPLICATE),
+        )
+    {
+        return Err("ERR Replica can't interact with the keyspace".into());
+    }
     if !session.resp3
         && session.subscriptions.any()
         && !spec.flags.contains(table::Flags::PUBSUB_CONTEXT)
@@ -353,6 +372,7 @@ pub(crate) fn run(ctx: &mut Ctx<'_, '_>, spec: &'static CommandSpec, args: Args<
         ctx.reply.error(error.as_bytes());
     }
     ctx.notify_new_keys();
+    control::feed_monitors(ctx, spec, args);
     if let Some(mark) = mark {
         let write = spec.flags.contains(table::Flags::WRITE);
         ctx.keyspace.propagate_command(db, args, write, mark);

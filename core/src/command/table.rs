@@ -1,8 +1,9 @@
 //! The command table: one row per command, sorted by name for binary search.
 
 use super::{
-    bitfield, bits, blocking, config, connection, expire, hash, info, keys, lcs, list, pubsub,
-    server, set, sort, strings, transaction, zrange, zset, zsetops, ArgCursor, CommandResult, Ctx,
+    bitfield, bits, blocking, config, connection, control, expire, hash, info, keys, lcs, list,
+    pubsub, server, set, sort, strings, transaction, zrange, zset, zsetops, ArgCursor,
+    CommandResult, Ctx,
 };
 
 /// Command flags, as COMMAND INFO reports them (a subset of Redis's).
@@ -34,6 +35,9 @@ impl Flags {
     /// Runs on a RESP2 connection that is subscribed to something (SUBSCRIBE and the like,
     /// PING, QUIT, RESET); every other command is refused there. Not a Redis flag.
     pub(crate) const PUBSUB_CONTEXT: Flags = Flags(1 << 13);
+    /// Writes nothing to the keyspace but would go to replicas (PUBLISH): CLIENT PAUSE WRITE
+    /// holds it back. Redis hides it from COMMAND INFO.
+    pub(crate) const MAY_REPLICATE: Flags = Flags(1 << 14);
 
     const NAMES: [(Flags, &'static str); 12] = [
         (Flags::WRITE, "write"),
@@ -56,6 +60,11 @@ impl Flags {
 
     pub(crate) const fn contains(self, other: Flags) -> bool {
         self.0 & other.0 == other.0
+    }
+
+    /// Whether any of `other`'s flags is set.
+    pub(crate) const fn intersects(self, other: Flags) -> bool {
+        self.0 & other.0 != 0
     }
 
     pub(crate) fn names(self) -> impl Iterator<Item = &'static str> {
@@ -82,11 +91,13 @@ const ADMIN: Flags = Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE);
 const TRANSACTION: Flags = Flags::LOADING.or(Flags::STALE);
 const NOT_QUEUED: Flags = Flags::NOT_QUEUED;
 const BLOCKING: Flags = Flags::BLOCKING;
-/// PUBLISH, SPUBLISH, PUBSUB.
-const PUBLISHER: Flags = Flags::PUBSUB
+/// PUBSUB.
+const PUBSUB_INFO: Flags = Flags::PUBSUB
     .or(Flags::LOADING)
     .or(Flags::STALE)
     .or(Flags::FAST);
+/// PUBLISH, SPUBLISH.
+const PUBLISHER: Flags = PUBSUB_INFO.or(Flags::MAY_REPLICATE);
 /// SUBSCRIBE and friends.
 const SUBSCRIBER: Flags = Flags::PUBSUB
     .or(Flags::LOADING)
@@ -135,9 +146,12 @@ const CLIENT_SUBCOMMANDS: &[Subcommand] = &[
     sub("INFO", 2),
     sub("KILL", -3),
     sub("LIST", -2),
+    sub("NO-EVICT", 3),
+    sub("PAUSE", -3),
     sub("REPLY", 3),
     sub("SETNAME", 3),
     sub("UNBLOCK", -3),
+    sub("UNPAUSE", 2),
 ];
 const COMMAND_SUBCOMMANDS: &[Subcommand] = &[
     sub("COUNT", 2),
@@ -357,6 +371,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         MEMORY_SUBCOMMANDS,
     ),
     spec("mget", -2, RF, ALL_KEYS, strings::mget),
+    spec("monitor", 1, ADMIN, NO_KEYS, control::monitor),
     spec("move", 3, WF, KEY1, keys::move_key),
     spec("mset", -3, WD, PAIRS, strings::mset),
     spec("msetnx", -3, WD, PAIRS, strings::msetnx),
@@ -387,7 +402,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("pttl", 2, RF, KEY1, expire::pttl),
     spec("publish", 3, PUBLISHER, NO_KEYS, pubsub::publish),
     container(
-        spec("pubsub", -2, PUBLISHER, NO_KEYS, pubsub::pubsub),
+        spec("pubsub", -2, PUBSUB_INFO, NO_KEYS, pubsub::pubsub),
         PUBSUB_SUBCOMMANDS,
     ),
     spec(

@@ -38,6 +38,14 @@ impl Transaction {
         self.commands.len()
     }
 
+    /// Whether a queued command writes, or may (PUBLISH): CLIENT PAUSE WRITE holds EXEC back.
+    pub(crate) fn writes(&self) -> bool {
+        self.commands.iter().any(|(spec, _, _)| {
+            spec.flags
+                .intersects(super::table::Flags::WRITE.or(super::table::Flags::MAY_REPLICATE))
+        })
+    }
+
     pub(crate) fn memory_bytes(&self) -> usize {
         self.bytes.capacity()
             + self.ranges.capacity() * std::mem::size_of::<(usize, usize)>()

@@ -583,6 +583,32 @@ impl<'a> Args<'a> {
     }
 }
 
+/// A command's arguments copied out of the query buffer, for a command that runs later (a
+/// blocked or a paused client's).
+#[derive(Debug, Clone, Default)]
+pub struct OwnedArgs {
+    bytes: Vec<u8>,
+    ranges: Vec<(usize, usize)>,
+}
+
+impl OwnedArgs {
+    pub fn new(args: Args<'_>) -> OwnedArgs {
+        let mut owned = OwnedArgs {
+            bytes: Vec::with_capacity(args.iter().map(<[u8]>::len).sum()),
+            ranges: Vec::with_capacity(args.len()),
+        };
+        for arg in args.iter() {
+            owned.ranges.push((owned.bytes.len(), arg.len()));
+            owned.bytes.extend_from_slice(arg);
+        }
+        owned
+    }
+
+    pub fn args(&self) -> Args<'_> {
+        Args::from_ranges(&self.bytes, &self.ranges)
+    }
+}
+
 /// `isspace` in the C locale.
 fn is_c_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')

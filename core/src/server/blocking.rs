@@ -14,7 +14,7 @@ use super::{Output, Server};
 use crate::clients::ConnectionId;
 use crate::command::BlockOn;
 use crate::connection::Door;
-use crate::protocol::resp::Args;
+use crate::protocol::resp::{Args, OwnedArgs};
 use crate::reply::Reply;
 use crate::time::Instant;
 
@@ -24,8 +24,7 @@ pub(crate) struct Blocked {
     /// Each key once, in the command's order.
     pub(crate) keys: Vec<Box<[u8]>>,
     pub(crate) deadline: Option<Instant>,
-    bytes: Vec<u8>,
-    ranges: Vec<(usize, usize)>,
+    command: OwnedArgs,
 }
 
 impl Blocked {
@@ -36,24 +35,17 @@ impl Blocked {
                 keys.push(key);
             }
         }
-        let mut bytes = Vec::new();
-        let mut ranges = Vec::with_capacity(args.len());
-        for arg in args.iter() {
-            ranges.push((bytes.len(), arg.len()));
-            bytes.extend_from_slice(arg);
-        }
         Blocked {
             db,
             keys,
             deadline: (on.timeout_ms > 0).then(|| now.plus_millis(on.timeout_ms)),
-            bytes,
-            ranges,
+            command: OwnedArgs::new(args),
         }
     }
 
     /// The command that blocked, as it was sent.
     pub(crate) fn command(&self) -> Args<'_> {
-        Args::from_ranges(&self.bytes, &self.ranges)
+        self.command.args()
     }
 }
 

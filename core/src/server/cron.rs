@@ -2,6 +2,7 @@
 //! handing big expired values to the driver.
 
 use super::{Output, Server};
+use crate::config::OutputClass;
 use crate::connection::CloseReason;
 use crate::store::db::REHASH_BUCKETS_PER_TICK;
 use crate::time::Now;
@@ -24,14 +25,13 @@ impl Server {
             let Some((id, connection)) = self.clients.at_slot(self.cron_cursor) else {
                 continue;
             };
-            let subscriber = connection.subscriptions.any();
-            // Waiting for a key or for messages is not idleness (as in Redis).
+            let class = connection.output_class();
+            // Waiting for a key, a pause's end or messages is not idleness (as in Redis).
             let idle = idle_timeout_ms > 0
-                && !subscriber
-                && connection.blocked.is_none()
+                && class == OutputClass::Normal
+                && !connection.waiting()
                 && now.monotonic.millis_since(connection.last_interaction) > idle_timeout_ms;
-            let soft_ms =
-                (self.state.config.output_limit(subscriber).soft_secs).saturating_mul(1000);
+            let soft_ms = (self.state.config.output_limit(class).soft_secs).saturating_mul(1000);
             if let Some(reason) = connection.closing {
                 // A client that asked to be closed after its reply (QUIT) and stopped reading
                 // would otherwise hold its socket forever: give up on the rest of the reply.
@@ -57,11 +57,10 @@ impl Server {
         }
         for db in &mut self.keyspace.dbs {
             db.rehash_step(REHASH_BUCKETS_PER_TICK);
-            if self.state.active_expire_enabled {
-                self.state.stats.expired_keys +=
-                    db.expire_step(now.wall, EXPIRED_KEYS_PER_TICK) as u64;
+            // CLIENT PAUSE stops expiry: a paused server changes nothing.
+            if self.state.active_expire_enabled && self.state.pause.is_none() {
+                db.expire_step(now.wall, EXPIRED_KEYS_PER_TICK);
             }
-            self.state.stats.expired_keys += db.take_expired_count();
         }
         self.settle_keyspace();
     }

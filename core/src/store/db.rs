@@ -56,6 +56,8 @@ pub struct Db {
     blockers: Blockers,
     /// Keys created since the last `take_new_keys`, while someone asked (`new` notifications).
     new_keys: Option<Vec<Box<[u8]>>>,
+    /// CLIENT PAUSE: a read finds an expired key missing but leaves it in place.
+    expiry_paused: bool,
 }
 
 #[derive(Default)]
@@ -107,6 +109,7 @@ impl Db {
                 ready: Vec::new(),
             },
             new_keys: None,
+            expiry_paused: false,
         }
     }
 
@@ -403,8 +406,17 @@ impl Db {
     }
 
     pub fn get(&mut self, now: UnixMillis, key: &[u8]) -> Option<&Value> {
+        if self.expiry_paused {
+            return self.peek(now, key);
+        }
         self.expire_if_needed(now, key);
         self.keys.get(key)
+    }
+
+    /// While paused (CLIENT PAUSE), reads leave expired keys in place and the cron removes none;
+    /// a write still removes the expired key it replaces.
+    pub fn pause_expiry(&mut self, paused: bool) {
+        self.expiry_paused = paused;
     }
 
     /// Looks without deleting (for read-only callers that cannot take `&mut`).

@@ -1,5 +1,6 @@
 //! Commands that wait on other connections, compared with Redis: pub/sub (a subscriber and a
-//! publisher) and the blocking pops (a blocked client and a pusher), in both protocols.
+//! publisher), the blocking pops (a blocked client and a pusher) and CLIENT PAUSE (a paused
+//! client and the one that pauses), in both protocols.
 //!
 //! `A> cmd` sends without reading, `A<` reads the next reply or message, `wait C n` waits
 //! until n clients are blocked on both servers (so that a push comes after the pop that waits
@@ -202,6 +203,62 @@ const BLOCKING: &[&[&str]] = &[
     ],
 ];
 
+/// CLIENT PAUSE holds writes (reads go on) until CLIENT UNPAUSE; MONITOR's refusals.
+const CONTROL: &[&[&str]] = &[
+    &[
+        "A CLIENT PAUSE 100000 WRITE",
+        "B GET k",
+        "B> SET k v",
+        "wait C 1",
+        "C GET k",
+        "C CLIENT UNPAUSE",
+        "B<",
+        "C GET k",
+    ],
+    // An EXEC that would write waits; a read-only one does not. Queuing a write waits too.
+    &[
+        "B MULTI",
+        "B GET k",
+        "A CLIENT PAUSE 100000 WRITE",
+        "B EXEC",
+        "A CLIENT UNPAUSE",
+        "B MULTI",
+        "B PUBLISH c m",
+        "A CLIENT PAUSE 100000 WRITE",
+        "B> EXEC",
+        "wait A 1",
+        "A CLIENT UNPAUSE",
+        "B<",
+        "B MULTI",
+        "A CLIENT PAUSE 100000 WRITE",
+        "B> INCR n",
+        "wait A 1",
+        "A CLIENT UNPAUSE",
+        "B<",
+        "B EXEC",
+    ],
+    &[
+        "A CLIENT PAUSE abc",
+        "A CLIENT PAUSE -1",
+        "A CLIENT PAUSE 10 sometimes",
+        "A CLIENT PAUSE 10 WRITE more",
+        "A CLIENT UNPAUSE more",
+        "A CLIENT NO-EVICT maybe",
+        "A CLIENT NO-EVICT on",
+        "A CLIENT NO-EVICT off",
+    ],
+    &[
+        "A MULTI",
+        "A MONITOR",
+        "A EXEC",
+        "A MONITOR",
+        "A GET k",
+        "A PUBLISH c m",
+        "A RESET",
+        "A GET k",
+    ],
+];
+
 /// Writes of every kind, with the number of events each raises; A listens to every channel
 /// with `notify-keyspace-events KEA`, so each event comes twice (keyspace, then keyevent).
 const NOTIFIED: &[(&str, usize)] = &[
@@ -281,6 +338,12 @@ fn a_resp3_subscriber_publishing_to_itself_matches_redis() {
         .line("A FLUSHALL")
         .and_then(|_| pair.script(SELF_PUBLISH));
     collect_failures(result.err().into_iter().collect(), 1);
+}
+
+#[test]
+fn pause_and_monitor_match_redis() {
+    let servers = Servers::start(&[]);
+    run_scripts(&servers, CONTROL);
 }
 
 #[test]

@@ -1,0 +1,225 @@
+//! Control over connections as a whole: CLIENT PAUSE (what it holds back, until when, expiry
+//! meanwhile) and MONITOR (the lines, in the order commands ran). These need the core's
+//! clock; the replies Redis gives alike are compared with it in io/tests.
+
+mod common;
+
+use common::Harness;
+use ferrodis_core::Config;
+
+#[test]
+fn a_pause_of_writes_holds_writes_until_its_end_and_lets_reads_through() {
+    let mut harness = Harness::new(Config::default());
+    let admin = harness.open();
+    let writer = harness.open();
+    let reader = harness.open();
+    assert_eq!(harness.command(admin, "CLIENT PAUSE 1000 WRITE"), "+OK\r\n");
+    assert_eq!(harness.command(writer, "SET k v"), "", "held back");
+    assert_eq!(harness.command(writer, "GET k"), "", "queued behind it");
+    assert_eq!(harness.command(reader, "GET k"), "$-1\r\n");
+    let info = harness.command(reader, "INFO clients");
+    assert!(info.contains("blocked_clients:1\r\n"), "{info}");
+    let deadline = harness.server.poll_timeout().unwrap();
+    assert!(deadline.as_millis() <= 1001, "woken for the pause's end");
+    harness.advance(1000);
+    harness.run_timers();
+    assert_eq!(harness.take_replies(writer), "", "the end is inclusive");
+    harness.advance(1);
+    harness.run_timers();
+    assert_eq!(harness.take_replies(writer), "+OK\r\n$1\r\nv\r\n");
+}
+
+#[test]
+fn unpause_releases_held_clients_in_the_order_they_came() {
+    let mut harness = Harness::new(Config::default());
+    let admin = harness.open();
+    let first = harness.open();
+    let second = harness.open();
+    assert_eq!(harness.command(admin, "CLIENT PAUSE 100000"), "+OK\r\n");
+    assert_eq!(
+        harness.command(first, "PING"),
+        "",
+        "a pause of all holds reads"
+    );
+    assert_eq!(harness.command(second, "RPUSH l second"), "");
+    assert_eq!(harness.command(first, "RPUSH l first"), "");
+    assert_eq!(
+        harness.command(first, "SET"),
+        "",
+        "even a wrong command waits behind a held one"
+    );
+    // An admin cannot unpause a pause of all: it is held too, until the timeout.
+    assert_eq!(harness.command(admin, "CLIENT UNPAUSE"), "");
+    harness.advance(100_001);
+    harness.run_timers();
+    assert_eq!(harness.take_replies(admin), "+OK\r\n");
+    // The first held runs all it sent before the second runs.
+    assert_eq!(
+        harness.take_replies(first),
+        "+PONG\r\n:1\r\n-ERR wrong number of arguments for 'set' command\r\n"
+    );
+    assert_eq!(harness.take_replies(second), ":2\r\n");
+    let list = harness.command(admin, "LRANGE l 0 -1");
+    assert_eq!(list, "*2\r\n$5\r\nfirst\r\n$6\r\nsecond\r\n");
+}
+
+#[test]
+fn wrong_commands_answer_at_once_under_a_pause_of_writes() {
+    let mut harness = Harness::new(Config::default());
+    let admin = harness.open();
+    let client = harness.open();
+    assert_eq!(
+        harness.command(admin, "CLIENT PAUSE 100000 WRITE"),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        harness.command(client, "SET k"),
+        "-ERR wrong number of arguments for 'set' command\r\n"
+    );
+    assert_eq!(
+        harness.command(client, "PUBLISH c m"),
+        "",
+        "PUBLISH may replicate"
+    );
+    assert_eq!(harness.command(admin, "CLIENT UNPAUSE"), "+OK\r\n");
+    harness.run_timers();
+    assert_eq!(harness.take_replies(client), ":0\r\n");
+}
+
+#[test]
+fn a_paused_exec_waits_only_if_it_writes() {
+    let mut harness = Harness::new(Config::default());
+    let admin = harness.open();
+    let client = harness.open();
+    assert_eq!(harness.command(client, "MULTI"), "+OK\r\n");
+    assert_eq!(harness.command(client, "GET k"), "+QUEUED\r\n");
+    assert_eq!(
+        harness.command(admin, "CLIENT PAUSE 100000 WRITE"),
+        "+OK\r\n"
+    );
+    assert_eq!(harness.command(client, "EXEC"), "*1\r\n$-1\r\n");
+    assert_eq!(harness.command(client, "MULTI"), "+OK\r\n");
+    assert_eq!(
+        harness.command(client, "INCR k"),
+        "",
+        "queuing a write waits"
+    );
+    assert_eq!(harness.command(admin, "CLIENT UNPAUSE"), "+OK\r\n");
+    harness.run_timers();
+    assert_eq!(harness.take_replies(client), "+QUEUED\r\n");
+    assert_eq!(harness.command(client, "EXEC"), "*1\r\n:1\r\n");
+}
+
+#[test]
+fn nothing_expires_during_a_pause() {
+    let mut harness = Harness::new(Config::default());
+    let admin = harness.open();
+    assert_eq!(harness.command(admin, "SET k v PX 10"), "+OK\r\n");
+    assert_eq!(
+        harness.command(admin, "CLIENT PAUSE 100000 WRITE"),
+        "+OK\r\n"
+    );
+    harness.advance(1000);
+    harness.run_timers();
+    assert_eq!(harness.command(admin, "GET k"), "$-1\r\n", "logically gone");
+    assert_eq!(
+        harness.command(admin, "DBSIZE"),
+        ":1\r\n",
+        "but still there"
+    );
+    let stats = harness.command(admin, "INFO stats");
+    assert!(stats.contains("expired_keys:0\r\n"), "{stats}");
+    assert_eq!(harness.command(admin, "CLIENT UNPAUSE"), "+OK\r\n");
+    assert_eq!(harness.command(admin, "GET k"), "$-1\r\n");
+    assert_eq!(harness.command(admin, "DBSIZE"), ":0\r\n");
+    let stats = harness.command(admin, "INFO stats");
+    assert!(stats.contains("expired_keys:1\r\n"), "{stats}");
+}
+
+#[test]
+fn a_closed_paused_client_is_forgotten() {
+    let mut harness = Harness::new(Config::default());
+    let admin = harness.open();
+    let client = harness.open();
+    assert_eq!(
+        harness.command(admin, "CLIENT PAUSE 100000 WRITE"),
+        "+OK\r\n"
+    );
+    assert_eq!(harness.command(client, "SET k v"), "");
+    harness.server.connection_closed(harness.now, client);
+    harness.drain();
+    assert_eq!(harness.command(admin, "CLIENT UNPAUSE"), "+OK\r\n");
+    harness.run_timers();
+    assert_eq!(harness.command(admin, "EXISTS k"), ":0\r\n");
+}
+
+#[test]
+fn monitor_shows_every_command_as_redis_formats_it() {
+    let mut harness = Harness::new(Config::default());
+    let monitor = harness.open();
+    let client = harness.open();
+    assert_eq!(harness.command(monitor, "MONITOR"), "+OK\r\n");
+    assert_eq!(
+        harness.command(monitor, "MONITOR"),
+        "",
+        "a second MONITOR says nothing"
+    );
+    harness.advance(1234);
+    harness.command(client, "SET k a\"b");
+    harness.command(client, "SELECT 2");
+    harness.command(client, "NOSUCH x");
+    harness.command(client, "AUTH secret");
+    harness.command(client, "MULTI");
+    harness.command(client, "GET k");
+    harness.command(client, "EXEC");
+    harness.command(client, "CONFIG GET hz");
+    let lines = harness.take_replies(monitor);
+    assert_eq!(
+        lines,
+        "+1700000001.234000 [0 127.0.0.1:1000] \"SET\" \"k\" \"a\\\"b\"\r\n\
+         +1700000001.234000 [2 127.0.0.1:1000] \"SELECT\" \"2\"\r\n\
+         +1700000001.234000 [2 127.0.0.1:1000] \"AUTH\" \"(redacted)\"\r\n\
+         +1700000001.234000 [2 127.0.0.1:1000] \"MULTI\"\r\n\
+         +1700000001.234000 [2 127.0.0.1:1000] \"GET\" \"k\"\r\n\
+         +1700000001.234000 [2 127.0.0.1:1000] \"EXEC\"\r\n",
+        "unknown and admin commands are not shown"
+    );
+    assert_eq!(
+        harness.command(monitor, "GET k"),
+        "-ERR Replica can't interact with the keyspace\r\n"
+    );
+    assert_eq!(harness.command(monitor, "RESET"), "+RESET\r\n");
+    harness.command(client, "PING");
+    assert_eq!(harness.take_replies(monitor), "", "RESET leaves MONITOR");
+}
+
+#[test]
+fn a_blocked_command_is_shown_once() {
+    let mut harness = Harness::new(Config::default());
+    let monitor = harness.open();
+    let waiter = harness.open();
+    let pusher = harness.open();
+    assert_eq!(harness.command(monitor, "MONITOR"), "+OK\r\n");
+    assert_eq!(harness.command(waiter, "BLPOP q 0"), "");
+    assert_eq!(harness.command(pusher, "RPUSH q v"), ":1\r\n");
+    harness.run_timers();
+    let lines = harness.take_replies(monitor);
+    assert_eq!(lines.matches("\"BLPOP\"").count(), 1, "{lines}");
+    assert!(lines.contains("\"RPUSH\" \"q\" \"v\""), "{lines}");
+}
+
+#[test]
+fn client_list_shows_monitor_and_no_evict() {
+    let mut harness = Harness::new(Config::default());
+    let monitor = harness.open();
+    let client = harness.open();
+    assert_eq!(harness.command(client, "CLIENT NO-EVICT on"), "+OK\r\n");
+    assert_eq!(
+        harness.command(client, "CLIENT NO-EVICT maybe"),
+        "-ERR syntax error\r\n"
+    );
+    assert_eq!(harness.command(monitor, "MONITOR"), "+OK\r\n");
+    let list = harness.command(client, "CLIENT LIST");
+    assert!(list.contains(" flags=O "), "{list}");
+    assert!(list.contains(" flags=e "), "{list}");
+}
