@@ -31,6 +31,9 @@ pub struct Config {
     /// connections are held to it too: Redis counts them as normal clients, whose default limit
     /// is none, so a monitor that stops reading would grow without bound.
     pub replica_output_limit: OutputLimit,
+    /// `tracking-table-max-keys`: at most this many keys in the client-side caching table
+    /// (0: no limit).
+    pub tracking_table_keys_max: usize,
     /// `notify-keyspace-events`: which keyspace notifications to publish (see `notify`).
     pub notify_keyspace_events: u16,
     /// `hz`: how many times a second the cron runs (idle checks, active rehashing).
@@ -83,6 +86,7 @@ impl Default for Config {
                 soft_bytes: 64 * 1024 * 1024,
                 soft_secs: 60,
             },
+            tracking_table_keys_max: crate::tracking::TABLE_KEYS_MAX_DEFAULT,
             notify_keyspace_events: 0,
             hz: 10,
             port: 6379,

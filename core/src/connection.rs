@@ -7,6 +7,7 @@ use crate::protocol::resp::{OwnedArgs, RequestParser};
 use crate::pubsub::Subscriptions;
 use crate::server::blocking::Blocked;
 use crate::time::Instant;
+use crate::tracking::ClientTracking;
 
 /// Replies pending beyond this many bytes pause the client's command processing until the driver
 /// has written some out: a client that pipelines without reading cannot grow our memory without
@@ -122,6 +123,8 @@ pub(crate) struct Connection {
     pub(crate) monitor: bool,
     /// CLIENT NO-EVICT ON.
     pub(crate) no_evict: bool,
+    /// CLIENT TRACKING ON: its settings.
+    pub(crate) tracking: Option<Box<ClientTracking>>,
 }
 
 /// CLIENT REPLY ON | OFF | SKIP. Pub/sub messages and (un)subscription confirmations go out
@@ -173,6 +176,7 @@ impl Connection {
             postponed: None,
             monitor: false,
             no_evict: false,
+            tracking: None,
         }
     }
 

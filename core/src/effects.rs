@@ -8,6 +8,7 @@ use crate::clients::ConnectionId;
 use crate::connection::CloseReason;
 use crate::garbage::{Garbage, LAZY_FREE_EFFORT_MIN};
 use crate::output::Output;
+use crate::tracking::Invalidated;
 use crate::value::Value;
 
 #[derive(Debug)]
@@ -32,6 +33,13 @@ pub(crate) enum Effect {
     Unblock { id: ConnectionId, error: bool },
     /// A line for every connection in MONITOR mode.
     Monitor { line: Box<[u8]> },
+    /// Client-side caching: tell tracking connection `id` that keys changed, unless it asked
+    /// not to hear of its own changes (NOLOOP) and `by` is itself.
+    Invalidate {
+        id: ConnectionId,
+        what: Invalidated,
+        by: Option<ConnectionId>,
+    },
 }
 
 /// The effects of the commands run since the server last delivered them, in order.
@@ -83,6 +91,15 @@ impl Effects {
 
     pub(crate) fn monitor(&mut self, line: Vec<u8>) {
         self.list.push(Effect::Monitor { line: line.into() });
+    }
+
+    pub(crate) fn invalidate(
+        &mut self,
+        id: ConnectionId,
+        what: Invalidated,
+        by: Option<ConnectionId>,
+    ) {
+        self.list.push(Effect::Invalidate { id, what, by });
     }
 
     pub(crate) fn is_empty(&self) -> bool {

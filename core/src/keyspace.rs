@@ -56,6 +56,24 @@ impl Keyspace {
 
     /// Keeps what the notifications `notify-keyspace-events` asks for need: the keys expiry
     /// removes (`expired`) and the keys created (`new`).
+    /// Starts (or stops) keeping the keys that change, in every database (while a connection
+    /// tracks keys for client-side caching).
+    pub(crate) fn record_changed_keys(&mut self, on: bool) {
+        for db in &mut self.dbs {
+            db.record_changed_keys(on);
+        }
+    }
+
+    /// Keys changed since the last call, in every database (keys are not per database for
+    /// client-side caching).
+    pub(crate) fn take_changed_keys(&mut self) -> Vec<Box<[u8]>> {
+        let mut changed = Vec::new();
+        for db in &mut self.dbs {
+            changed.extend(db.take_changed_keys());
+        }
+        changed
+    }
+
     /// Stops or resumes expiry in every database (CLIENT PAUSE and its end).
     pub(crate) fn pause_expiry(&mut self, paused: bool) {
         if paused != self.expiry_paused {

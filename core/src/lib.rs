@@ -22,6 +22,7 @@ mod state;
 mod stats;
 pub mod store;
 mod time;
+mod tracking;
 pub mod util;
 mod value;
 

@@ -22,6 +22,7 @@ use crate::reply::Reply;
 use crate::state::ServerState;
 use crate::stats::Stats;
 use crate::time::{Instant, Now, UnixMillis};
+use crate::tracking::{self, Invalidated};
 use blocking::{Blocked, Unblocked};
 
 /// Commands one connection may run in one handler call before yielding to the others; the rest
@@ -122,6 +123,7 @@ impl Server {
                 pubsub: Default::default(),
                 pause: None,
                 monitors: Default::default(),
+                tracking: Default::default(),
                 config,
             },
         }
@@ -285,6 +287,12 @@ impl Server {
             }
         }
         self.state.monitors.remove(&id);
+        if let Some(connection) = self.clients.get_mut(id) {
+            self.state.tracking.disable(id, &mut connection.tracking);
+            if !self.state.tracking.active() {
+                self.keyspace.record_changed_keys(false);
+            }
+        }
         self.clients.remove(id);
     }
 
@@ -347,6 +355,11 @@ impl Server {
         self.keyspace.check_invariants();
         self.clients.check_invariants();
         self.check_blocked_invariants();
+        self.state.tracking.check_invariants(
+            self.clients
+                .iter()
+                .map(|(id, connection)| (id, connection.tracking.as_deref())),
+        );
         self.state.pubsub.check_invariants(
             self.clients
                 .iter()
@@ -507,6 +520,7 @@ impl Server {
                 &key,
             );
         }
+        self.settle_tracking();
         self.keyspace.collect_garbage(&mut self.effects);
         for id in self.keyspace.take_invalidated_watchers() {
             command::invalidate_watches(&mut self.keyspace, &mut self.clients, id);
@@ -533,6 +547,9 @@ impl Server {
                     skip,
                 } => self.publish(&channel, &message, shard, skip, &mut current),
                 Effect::Monitor { line } => self.feed_monitors(&line, &mut current),
+                Effect::Invalidate { id, what, by } => {
+                    self.send_invalidation(id, &what, by, &mut current)
+                }
                 Effect::Unblock { id, error } => {
                     let how = if error {
                         Unblocked::Error
@@ -568,6 +585,117 @@ impl Server {
                 pubsub::write_message(out, resp3, shard, pattern, channel, message);
             });
         }
+    }
+
+    /// Client-side caching after a batch of commands or the cron: keys expiry removed are
+    /// told, the table is brought back under its limit, BCAST connections hear of the keys
+    /// changed under their prefixes.
+    fn settle_tracking(&mut self) {
+        if !self.state.tracking.active() {
+            return;
+        }
+        let tracking = &mut self.state.tracking;
+        for key in self.keyspace.take_changed_keys() {
+            if let Some(readers) = tracking.changed(&key, None) {
+                tracking::tell(&mut self.effects, readers, &key, None);
+            }
+        }
+        let keys_max = self.state.config.tracking_table_keys_max;
+        for (key, readers) in tracking.evict_over(keys_max) {
+            tracking::tell(&mut self.effects, readers, &key, None);
+        }
+        for (clients, changed) in tracking.take_broadcasts() {
+            for id in clients {
+                let noloop = self
+                    .clients
+                    .get(id)
+                    .and_then(|connection| connection.tracking.as_deref())
+                    .is_some_and(|settings| settings.noloop);
+                let keys: Vec<Box<[u8]>> = changed
+                    .iter()
+                    .filter(|(_, by)| !(noloop && *by == Some(id)))
+                    .map(|(key, _)| key.clone())
+                    .collect();
+                if !keys.is_empty() {
+                    self.effects.invalidate(id, Invalidated::Keys(keys), None);
+                }
+            }
+        }
+    }
+
+    /// Sends tracking connection `id` (or the connection it redirects to) an invalidation
+    /// message, as Redis does: a push in RESP3; in RESP2 only through a redirect to a
+    /// subscribed connection, as a message on `__redis__:invalidate`. A redirect to a
+    /// connection gone is reported to a RESP3 `id` instead.
+    fn send_invalidation(
+        &mut self,
+        id: ConnectionId,
+        what: &Invalidated,
+        by: Option<ConnectionId>,
+        current: &mut Option<(ConnectionId, &mut Vec<u8>)>,
+    ) {
+        let Some(connection) = self.clients.get(id) else {
+            return;
+        };
+        let resp3 = connection.resp3;
+        let Some(settings) = connection.tracking.as_deref() else {
+            return;
+        };
+        if (settings.bcast && matches!(what, Invalidated::Key(_)))
+            || (settings.noloop && by == Some(id))
+        {
+            return;
+        }
+        let (target, redirected) = match settings.redirect {
+            None => (id, false),
+            Some((target, _)) if self.clients.get(target).is_some() => (target, true),
+            Some((_, client_id)) => {
+                if let Some(settings) = self
+                    .clients
+                    .get_mut(id)
+                    .and_then(|connection| connection.tracking.as_deref_mut())
+                {
+                    settings.broken_redirect = true;
+                }
+                if resp3 {
+                    let notice = format!(">2\r\n$21\r\ntracking-redir-broken\r\n:{client_id}\r\n");
+                    self.deliver_to(id, current, |out, _| {
+                        out.extend_from_slice(notice.as_bytes());
+                    });
+                }
+                return;
+            }
+        };
+        let receiver = self.clients.get(target).expect("checked above");
+        let header: &[u8] = if receiver.resp3 {
+            b">2\r\n$10\r\ninvalidate\r\n"
+        } else if redirected && receiver.subscriptions.any() {
+            b"*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n"
+        } else {
+            return;
+        };
+        self.deliver_to(target, current, |out, _| {
+            out.extend_from_slice(header);
+            let mut reply = Reply::new(out, false);
+            match what {
+                Invalidated::Key(key) => {
+                    reply.array(1);
+                    reply.bulk(key);
+                }
+                Invalidated::Keys(keys) => {
+                    reply.array(keys.len());
+                    for key in keys {
+                        reply.bulk(key);
+                    }
+                }
+                // The null of the tracking connection's protocol, as Redis sends it.
+                Invalidated::All => {
+                    reply
+                        .out
+                        .extend_from_slice(if resp3 { b"_\r\n" } else { b"$-1\r\n" })
+                }
+            }
+        });
     }
 
     /// Writes a command's MONITOR line to every monitor.

@@ -8,6 +8,7 @@ use crate::protocol::resp::Limits;
 use crate::pubsub::PubSub;
 use crate::stats::Stats;
 use crate::time::{Instant, Now};
+use crate::tracking::Tracking;
 
 /// What every command may read, and admin commands may change: the server's settings, its
 /// counters, the time, the seeded random source.
@@ -30,6 +31,8 @@ pub(crate) struct ServerState {
     pub(crate) pause: Option<Pause>,
     /// The connections in MONITOR mode.
     pub(crate) monitors: BTreeSet<ConnectionId>,
+    /// Client-side caching: who may hold which key.
+    pub(crate) tracking: Tracking,
 }
 
 /// CLIENT PAUSE: until when (inclusive), and whether every command waits or only those that

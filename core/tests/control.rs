@@ -1,6 +1,7 @@
 //! Control over connections as a whole: CLIENT PAUSE (what it holds back, until when, expiry
-//! meanwhile) and MONITOR (the lines, in the order commands ran). These need the core's
-//! clock; the replies Redis gives alike are compared with it in io/tests.
+//! meanwhile), MONITOR (the lines, in the order commands ran) and client-side caching (expiry,
+//! the table's limit, redirects). These need the core's clock or several connections' views;
+//! the replies Redis gives alike are compared with it in io/tests.
 
 mod common;
 
@@ -222,4 +223,71 @@ fn client_list_shows_monitor_and_no_evict() {
     let list = harness.command(client, "CLIENT LIST");
     assert!(list.contains(" flags=O "), "{list}");
     assert!(list.contains(" flags=e "), "{list}");
+}
+
+fn client_id(harness: &mut Harness, id: ferrodis_core::ConnectionId) -> String {
+    let reply = harness.command(id, "CLIENT ID");
+    reply.trim_start_matches(':').trim_end().to_string()
+}
+
+#[test]
+fn invalidations_go_to_a_subscribed_redirect_and_report_it_gone() {
+    let mut harness = Harness::new(Config::default());
+    let tracker = harness.open();
+    let listener = harness.open();
+    let writer = harness.open();
+    let listener_id = client_id(&mut harness, listener);
+    harness.command(listener, "SUBSCRIBE __redis__:invalidate");
+    let on = format!("CLIENT TRACKING on REDIRECT {listener_id}");
+    assert_eq!(harness.command(tracker, &on), "+OK\r\n");
+    harness.command(tracker, "GET k");
+    harness.command(writer, "SET k v");
+    assert_eq!(
+        harness.take_replies(listener),
+        "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*1\r\n$1\r\nk\r\n"
+    );
+    // The listener goes; a RESP3 tracker hears that its redirect broke.
+    harness.server.connection_closed(harness.now, listener);
+    harness.drain();
+    harness.command(tracker, "HELLO 3");
+    harness.command(tracker, "GET k");
+    harness.command(writer, "SET k w");
+    assert_eq!(
+        harness.take_replies(tracker),
+        format!(">2\r\n$21\r\ntracking-redir-broken\r\n:{listener_id}\r\n")
+    );
+    let list = harness.command(writer, "CLIENT LIST");
+    assert!(list.contains(" flags=tR "), "{list}");
+}
+
+#[test]
+fn expiry_and_the_table_limit_invalidate_too() {
+    let mut harness = Harness::new(Config::default());
+    let tracker = harness.open();
+    let writer = harness.open();
+    harness.command(tracker, "HELLO 3");
+    harness.command(tracker, "CLIENT TRACKING on");
+    harness.command(writer, "SET soon v PX 50");
+    harness.command(tracker, "GET soon");
+    harness.advance(1000);
+    harness.run_timers();
+    assert_eq!(
+        harness.take_replies(tracker),
+        ">2\r\n$10\r\ninvalidate\r\n*1\r\n$4\r\nsoon\r\n",
+        "active expiry tells"
+    );
+    harness.command(tracker, "MGET a b c");
+    let stats = harness.command(writer, "INFO stats");
+    assert!(stats.contains("tracking_total_keys:3\r\n"), "{stats}");
+    harness.command(writer, "CONFIG SET tracking-table-max-keys 1");
+    let told = harness.take_replies(tracker);
+    assert_eq!(told.matches("invalidate").count(), 2, "{told}");
+    let stats = harness.command(writer, "INFO stats");
+    assert!(stats.contains("tracking_total_keys:1\r\n"), "{stats}");
+    // Nobody tracking: the table is gone.
+    harness.server.connection_closed(harness.now, tracker);
+    harness.drain();
+    let stats = harness.command(writer, "INFO stats");
+    assert!(stats.contains("tracking_total_keys:0\r\n"), "{stats}");
+    assert!(stats.contains("tracking_total_items:0\r\n"), "{stats}");
 }

@@ -277,6 +277,15 @@ static PARAMETERS: &[Parameter] = &[
         mutable: true,
     },
     Parameter {
+        name: "tracking-table-max-keys",
+        get: |config| config.tracking_table_keys_max.to_string(),
+        set: |config, text| {
+            config.tracking_table_keys_max = parse_number(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
         name: "port",
         get: |config| config.port.to_string(),
         set: |config, text| {

@@ -60,6 +60,7 @@ pub(crate) fn reset(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> Command
         .pubsub
         .forget(&mut ctx.session.subscriptions, ctx.id);
     super::control::stop_monitor(ctx);
+    super::tracking::stop(ctx);
     let connection = &mut *ctx.session;
     connection.db = 0;
     connection.resp3 = false;
@@ -239,6 +240,14 @@ pub(crate) fn client(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         super::control::pause(ctx, subcommand, args)?;
     } else if is_subcommand(subcommand, "UNPAUSE") {
         super::control::unpause(ctx)?;
+    } else if is_subcommand(subcommand, "TRACKING") {
+        super::tracking::client_tracking(ctx, args)?;
+    } else if is_subcommand(subcommand, "CACHING") {
+        super::tracking::client_caching(ctx, args)?;
+    } else if is_subcommand(subcommand, "GETREDIR") {
+        super::tracking::client_getredir(ctx)?;
+    } else if is_subcommand(subcommand, "TRACKINGINFO") {
+        super::tracking::client_trackinginfo(ctx)?;
     } else if is_subcommand(subcommand, "NO-EVICT") {
         super::control::no_evict(ctx, args)?;
     } else if is_subcommand(subcommand, "HELP") {
@@ -268,6 +277,15 @@ pub(crate) fn client(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
             "    Suspend all, or just write, clients for <timeout> milliseconds.",
             "UNPAUSE",
             "    Stop the current client pause, resuming traffic.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Control server assisted client side caching.",
+            "CACHING (YES|NO)",
+            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
+            "TRACKINGINFO",
+            "    Report tracking status for the current connection.",
             "HELP",
             "    Print this help.",
         ];
@@ -392,13 +410,23 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection,
         )
     };
     // Redis's flags, in its order: O monitor, P subscribed, x inside MULTI, b blocked (on keys
-    // or by a pause), d once a watched key changed, e no-evict, N for none.
+    // or by a pause), t tracking (R its redirect is gone, B broadcasting), d once a watched
+    // key changed, e no-evict, N for none.
     let mut flags = String::new();
     for (set, flag) in [
         (connection.monitor, 'O'),
         (connection.subscriptions.any(), 'P'),
         (connection.transaction.is_some(), 'x'),
         (connection.waiting(), 'b'),
+        (connection.tracking.is_some(), 't'),
+        (
+            connection
+                .tracking
+                .as_ref()
+                .is_some_and(|t| t.broken_redirect),
+            'R',
+        ),
+        (connection.tracking.as_ref().is_some_and(|t| t.bcast), 'B'),
         (connection.watch_invalidated, 'd'),
         (connection.no_evict, 'e'),
     ] {
@@ -420,7 +448,7 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection,
         out,
         "id={} addr={} laddr={}:{} fd=-1 name={} age={} idle={} flags={} db={} sub={} psub={} \
          ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp={} obl=0 oll=0 \
-         omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+         omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}",
         connection.client_id,
         connection.peer,
         ctx.state.config.bind,
@@ -443,6 +471,7 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection,
         connection.buffer_bytes() + reply_capacity - connection.reply.capacity(),
         events,
         command,
+        super::tracking::redirect_id(connection.tracking.as_deref()),
         if connection.resp3 { 3 } else { 2 },
     );
 }

@@ -62,10 +62,11 @@ fn server_section(ctx: &Ctx<'_, '_>, out: &mut String) {
 fn clients_section(ctx: &Ctx<'_, '_>, out: &mut String) {
     let _ = write!(
         out,
-        "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\n",
+        "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:{}\r\ntracking_clients:{}\r\n",
         ctx.others.open_count(),
         ctx.state.config.clients_max,
         ctx.connections().iter().filter(|(_, connection)| connection.waiting()).count(),
+        ctx.state.tracking.clients(),
     );
 }
 
@@ -96,7 +97,8 @@ fn stats_section(ctx: &Ctx<'_, '_>, out: &mut String) {
         "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n\
          total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\n\
          expired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n\
-         pubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\n",
+         pubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\n\
+         tracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\n",
         stats.connections_received,
         stats.commands_processed,
         stats.net_input_bytes,
@@ -108,6 +110,9 @@ fn stats_section(ctx: &Ctx<'_, '_>, out: &mut String) {
         ctx.state.pubsub.names(Kind::Channel, None).count(),
         ctx.state.pubsub.pattern_count(),
         ctx.state.pubsub.names(Kind::Shard, None).count(),
+        ctx.state.tracking.keys(),
+        ctx.state.tracking.items(),
+        ctx.state.tracking.prefix_count(),
     );
 }
 

@@ -22,6 +22,7 @@ mod set;
 mod sort;
 mod strings;
 mod table;
+mod tracking;
 mod transaction;
 mod zrange;
 mod zset;
@@ -239,7 +240,8 @@ pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) {
 pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
     let start = ctx.reply.out.len();
     let resolved = resolve(ctx.session, args);
-    if let Ok(spec) = resolved {
+    let spec = resolved.as_ref().ok().copied();
+    if let Some(spec) = spec {
         if control::is_paused(ctx, spec) {
             ctx.postpone = true;
             return;
@@ -250,6 +252,9 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
             .contains(table::Flags::PUBSUB.or(table::Flags::PUBSUB_CONTEXT))
     });
     dispatch_resolved(ctx, args, resolved);
+    if let Some(spec) = spec {
+        tracking::end_caching(ctx, spec);
+    }
     // CLIENT REPLY: the reply is written, then dropped.
     let mode = &mut ctx.session.reply_mode;
     match *mode {
@@ -373,6 +378,7 @@ pub(crate) fn run(ctx: &mut Ctx<'_, '_>, spec: &'static CommandSpec, args: Args<
     }
     ctx.notify_new_keys();
     control::feed_monitors(ctx, spec, args);
+    tracking::after_command(ctx, spec, args);
     if let Some(mark) = mark {
         let write = spec.flags.contains(table::Flags::WRITE);
         ctx.keyspace.propagate_command(db, args, write, mark);

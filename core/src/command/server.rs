@@ -38,6 +38,7 @@ fn flush_mode(args: &mut ArgCursor<'_>) -> Result<bool, CommandError> {
 pub(crate) fn flushdb(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let lazy = flush_mode(args)?;
     ctx.keyspace.flush(ctx.db, ctx.now.wall, lazy, ctx.effects);
+    super::tracking::flushed(ctx);
     ctx.reply.ok();
     Ok(())
 }
@@ -48,6 +49,7 @@ pub(crate) fn flushall(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
     for index in 0..ctx.keyspace.dbs.len() {
         ctx.keyspace.flush(index, ctx.now.wall, lazy, ctx.effects);
     }
+    super::tracking::flushed(ctx);
     ctx.reply.ok();
     Ok(())
 }
@@ -208,20 +210,7 @@ fn key_positions(request: &[&[u8]]) -> Result<Vec<usize>, CommandError> {
     if (spec.arity > 0 && count != spec.arity) || count < -spec.arity {
         return Err("ERR Invalid number of arguments specified for command".into());
     }
-    if let Some(find) = spec.key_finder {
-        return Ok(find(request));
-    }
-    let (first, last, step) = spec.keys;
-    let last = if last < 0 {
-        count + last
-    } else {
-        last.min(count - 1)
-    };
-    let positions = (first..=last)
-        .step_by(step.max(1) as usize)
-        .map(|position| position as usize)
-        .collect();
-    Ok(positions)
+    Ok(spec.key_positions(request))
 }
 
 /// One COMMAND INFO entry in Redis 7's ten-element shape.

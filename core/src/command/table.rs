@@ -129,6 +129,30 @@ pub(crate) struct CommandSpec {
     pub(crate) key_finder: Option<KeyFinder>,
 }
 
+impl CommandSpec {
+    /// Where the keys are in `request` (a whole command of this kind, its name first, of a
+    /// valid arity).
+    pub(crate) fn key_positions(&self, request: &[&[u8]]) -> Vec<usize> {
+        if let Some(find) = self.key_finder {
+            return find(request);
+        }
+        let count = request.len() as i32;
+        let (first, last, step) = self.keys;
+        if first == 0 {
+            return Vec::new();
+        }
+        let last = if last < 0 {
+            count + last
+        } else {
+            last.min(count - 1)
+        };
+        (first..=last)
+            .step_by(step.max(1) as usize)
+            .map(|position| position as usize)
+            .collect()
+    }
+}
+
 /// A subcommand's name (upper case) and Redis's arity for it, counting the command's name.
 pub(crate) struct Subcommand {
     pub(crate) name: &'static str,
@@ -140,7 +164,9 @@ const fn sub(name: &'static str, arity: i32) -> Subcommand {
 }
 
 const CLIENT_SUBCOMMANDS: &[Subcommand] = &[
+    sub("CACHING", 3),
     sub("GETNAME", 2),
+    sub("GETREDIR", 2),
     sub("HELP", 2),
     sub("ID", 2),
     sub("INFO", 2),
@@ -150,6 +176,8 @@ const CLIENT_SUBCOMMANDS: &[Subcommand] = &[
     sub("PAUSE", -3),
     sub("REPLY", 3),
     sub("SETNAME", 3),
+    sub("TRACKING", -3),
+    sub("TRACKINGINFO", 2),
     sub("UNBLOCK", -3),
     sub("UNPAUSE", 2),
 ];

@@ -58,6 +58,9 @@ pub struct Db {
     new_keys: Option<Vec<Box<[u8]>>>,
     /// CLIENT PAUSE: a read finds an expired key missing but leaves it in place.
     expiry_paused: bool,
+    /// Keys changed since the last `take_changed_keys`, while someone asked (client-side
+    /// caching's invalidations).
+    changed_keys: Option<Vec<Box<[u8]>>>,
 }
 
 #[derive(Default)]
@@ -110,11 +113,13 @@ impl Db {
             },
             new_keys: None,
             expiry_paused: false,
+            changed_keys: None,
         }
     }
 
     /// The write path: `key` changed (it is already stored or removed when this runs).
     fn touched(&mut self, key: &[u8]) {
+        self.log_change(key);
         let exists = !self.watches.by_key.is_empty() && self.keys.contains_key(key);
         record_change(
             &mut self.changes,
@@ -123,6 +128,27 @@ impl Db {
             key,
             exists,
         );
+    }
+
+    /// Starts (or stops) keeping the keys that change.
+    pub fn record_changed_keys(&mut self, on: bool) {
+        if on != self.changed_keys.is_some() {
+            self.changed_keys = on.then(Vec::new);
+        }
+    }
+
+    /// Keys changed since the last call, in order (a key once per change).
+    pub fn take_changed_keys(&mut self) -> Vec<Box<[u8]>> {
+        self.changed_keys
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn log_change(&mut self, key: &[u8]) {
+        if let Some(changed) = self.changed_keys.as_mut() {
+            changed.push(key.into());
+        }
     }
 
     /// Starts (or stops) keeping the keys `set` creates.
@@ -431,6 +457,9 @@ impl Db {
     pub fn modify(&mut self, now: UnixMillis, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(now, key);
         let value = self.keys.get_mut(key)?;
+        if let Some(changed) = self.changed_keys.as_mut() {
+            changed.push(key.into());
+        }
         record_change(
             &mut self.changes,
             &mut self.watches,

@@ -259,6 +259,82 @@ const CONTROL: &[&[&str]] = &[
     ],
 ];
 
+/// Client-side caching on a RESP3 connection that hears its own invalidations.
+const TRACKING: &[&str] = &[
+    "A CLIENT TRACKINGINFO",
+    "A CLIENT TRACKING on",
+    "A CLIENT TRACKINGINFO",
+    "A CLIENT GETREDIR",
+    "B SET k 1",
+    "A GET k",
+    "A MGET k j",
+    "B SET k 2",
+    "A<",
+    "B DEL j",
+    "B SET j 1",
+    "A<",
+    "A GET k",
+    "A SET k 3",
+    "A<",
+    "A CLIENT TRACKING on NOLOOP",
+    "A GET k",
+    "A SET k 4",
+    "A GET k",
+    "B INCR k",
+    "A<",
+    "A GET k",
+    "A MULTI",
+    "A GET k",
+    "A INCR k",
+    "A EXEC",
+    "A GET k",
+    "B INCR k",
+    "A<",
+    "A CLIENT TRACKING off",
+    "A CLIENT TRACKING on BCAST PREFIX user: PREFIX acct:",
+    "A CLIENT TRACKINGINFO",
+    "B SET user:2 a",
+    "A<",
+    "B MSET other b user:1 c acct:9 d user:0 e",
+    "A<",
+    "A<",
+    "A CLIENT TRACKING on BCAST PREFIX u",
+    "A CLIENT TRACKING on BCAST PREFIX x PREFIX xy",
+    "A CLIENT TRACKING on OPTIN",
+    "A CLIENT TRACKING off",
+    "A CLIENT TRACKING on OPTIN",
+    "A GET k",
+    "B INCR k",
+    "A CLIENT CACHING yes",
+    "A GET k",
+    "B INCR k",
+    "A<",
+    "A CLIENT CACHING no",
+    "A CLIENT TRACKING on OPTOUT",
+    "A CLIENT TRACKING off",
+    "A CLIENT TRACKING on OPTOUT",
+    "A CLIENT CACHING no",
+    "A GET k",
+    "B INCR k",
+    "A GET k",
+    "B INCR k",
+    "A<",
+    "A CLIENT TRACKING off",
+    "A CLIENT TRACKING on",
+    "B FLUSHALL",
+    "A<",
+    "A GET k",
+    "A FLUSHDB",
+    "A<",
+    "A CLIENT TRACKING on PREFIX x",
+    "A CLIENT TRACKING on OPTIN OPTOUT",
+    "A CLIENT TRACKING on REDIRECT 999999",
+    "A CLIENT TRACKING maybe",
+    "A CLIENT TRACKING off",
+    "A CLIENT CACHING yes",
+    "A CLIENT GETREDIR",
+];
+
 /// Writes of every kind, with the number of events each raises; A listens to every channel
 /// with `notify-keyspace-events KEA`, so each event comes twice (keyspace, then keyevent).
 const NOTIFIED: &[(&str, usize)] = &[
@@ -344,6 +420,14 @@ fn a_resp3_subscriber_publishing_to_itself_matches_redis() {
 fn pause_and_monitor_match_redis() {
     let servers = Servers::start(&[]);
     run_scripts(&servers, CONTROL);
+}
+
+#[test]
+fn client_side_caching_matches_redis() {
+    let servers = Servers::start(&[]);
+    let mut pair = servers.pair(2, Protocol::Resp3);
+    let result = pair.line("A FLUSHALL").and_then(|_| pair.script(TRACKING));
+    collect_failures(result.err().into_iter().collect(), 1);
 }
 
 #[test]
