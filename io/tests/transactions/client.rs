@@ -1,5 +1,6 @@
-//! The `redis` crate's transactions against ferrodis: atomic pipelines (MULTI ... EXEC in one
-//! write) and `redis::transaction`, its WATCH / MULTI / EXEC loop that retries on a null EXEC.
+//! The `redis` crate against ferrodis: its transactions (atomic pipelines, MULTI ... EXEC in
+//! one write, and `redis::transaction`, its WATCH / MULTI / EXEC loop that retries on a null
+//! EXEC), its pub/sub connection and a blocking pop served by another client's push.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Barrier;
@@ -207,4 +208,70 @@ fn atomic_pipeline_with_an_unknown_command_runs_nothing() {
     assert_eq!(failures.len(), 1);
     assert_eq!(failures[0].0, 1, "the second command was refused");
     assert_eq!(con.get::<_, Option<String>>("before").unwrap(), None);
+}
+
+#[test]
+fn pubsub_delivers_channel_and_pattern_messages() {
+    let server = start_ferrodis(&[]);
+    let mut subscriber = client(&server);
+    let mut publisher = client(&server);
+    let mut pubsub = subscriber.as_pubsub();
+    pubsub.subscribe("news").unwrap();
+    pubsub.psubscribe("n*").unwrap();
+    // Both subscriptions are in place once SUBSCRIBE and PSUBSCRIBE were answered.
+    let receivers: i64 = publisher.publish("news", "hello").unwrap();
+    assert_eq!(receivers, 2);
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let message = pubsub.get_message().unwrap();
+        let pattern: Option<String> = message.get_pattern().ok();
+        let payload: String = message.get_payload().unwrap();
+        seen.push((message.get_channel_name().to_string(), payload, pattern));
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![
+            ("news".to_string(), "hello".to_string(), None),
+            (
+                "news".to_string(),
+                "hello".to_string(),
+                Some("n*".to_string())
+            ),
+        ]
+    );
+    pubsub.unsubscribe("news").unwrap();
+    pubsub.punsubscribe("n*").unwrap();
+    let receivers: i64 = publisher.publish("news", "nobody").unwrap();
+    assert_eq!(receivers, 0);
+}
+
+#[test]
+fn a_blocking_pop_gets_what_another_client_pushes() {
+    let server = start_ferrodis(&[]);
+    let mut consumer = client(&server);
+    let mut producer = client(&server);
+    std::thread::scope(|scope| {
+        let waiting =
+            scope.spawn(move || -> Option<[String; 2]> { consumer.blpop("jobs", 10.0).unwrap() });
+        // Push once the consumer is blocked, so that the pop is served, not answered at once.
+        let mut blocked = false;
+        for _ in 0..1000 {
+            let info: String = redis::cmd("INFO")
+                .arg("clients")
+                .query(&mut producer)
+                .unwrap();
+            if info.contains("blocked_clients:1\r\n") {
+                blocked = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(blocked, "the consumer blocks");
+        let _: i64 = producer.rpush("jobs", "job-1").unwrap();
+        let popped = waiting.join().unwrap();
+        assert_eq!(popped, Some(["jobs".to_string(), "job-1".to_string()]));
+    });
+    let timed_out: Option<[String; 2]> = producer.blpop("jobs", 0.05).unwrap();
+    assert_eq!(timed_out, None, "a null reply at the timeout");
 }
