@@ -103,6 +103,12 @@ impl Server {
         while let Some(db) = self.keyspace.dbs.iter().position(|db| db.has_ready()) {
             for key in self.keyspace.dbs[db].take_ready() {
                 for id in self.keyspace.dbs[db].blocked_on(&key) {
+                    // Every blocking command needs the key: once it is gone (the last element
+                    // popped), the clients after this one wait on without running again.
+                    let wall = self.state.now.wall;
+                    if self.keyspace.dbs[db].peek(wall, &key).is_none() {
+                        break;
+                    }
                     self.serve(id, &key);
                 }
             }
