@@ -5,7 +5,11 @@
 //! writes each subscriber's copy through the one delivery path and its output limits.
 
 use super::args::is_subcommand;
-use super::{ArgCursor, CommandResult, Ctx};
+use super::{ArgCursor, CommandError, CommandResult, Ctx};
+
+/// At most this many channels, patterns and shard channels per connection (the server's
+/// tables are then bounded by this times `maxclients`).
+pub(crate) const SUBSCRIPTIONS_PER_CONNECTION_MAX: usize = 1 << 20;
 use crate::pubsub::{self, Kind};
 
 /// Confirms one (un)subscription: [kind, name, count], pushed in RESP3.
@@ -23,6 +27,16 @@ fn confirm(ctx: &mut Ctx<'_, '_>, kind: Kind, subscribe: bool, name: Option<&[u8
 fn subscribe(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, kind: Kind) -> CommandResult {
     if ctx.reply.book {
         return Err("ERR pub/sub is not available on the book's protocol".into());
+    }
+    let held: usize = pubsub::Kind::ALL
+        .iter()
+        .map(|&kind| ctx.session.subscriptions.names(kind).count())
+        .sum();
+    if held + args.remaining() > SUBSCRIPTIONS_PER_CONNECTION_MAX {
+        return Err(CommandError::owned(format!(
+            "ERR too many subscriptions (at most {SUBSCRIPTIONS_PER_CONNECTION_MAX} channels, \
+             patterns and shard channels per connection)"
+        )));
     }
     for name in args.rest() {
         let pubsub = &mut ctx.state.pubsub;

@@ -8,6 +8,10 @@ use crate::protocol::resp::Args;
 use crate::tracking::{self, ClientTracking, Invalidated};
 use crate::util::number::parse_i64;
 
+/// At most this many BCAST prefixes per connection (the prefix table is then bounded by this
+/// times `maxclients`).
+const PREFIXES_PER_CONNECTION_MAX: usize = 1 << 16;
+
 /// CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX prefix ...] [OPTIN] [OPTOUT] [NOLOOP],
 /// with Redis's checks in its order.
 pub(super) fn client_tracking(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
@@ -45,6 +49,16 @@ pub(super) fn client_tracking(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -
         }
     }
     settings.redirect = redirect;
+    let held = ctx
+        .session
+        .tracking
+        .as_ref()
+        .map_or(0, |tracking| tracking.prefixes.len());
+    if held + prefixes.len() > PREFIXES_PER_CONNECTION_MAX {
+        return Err(CommandError::owned(format!(
+            "ERR too many prefixes (at most {PREFIXES_PER_CONNECTION_MAX} per connection)"
+        )));
+    }
     if is_option(mode, "ON") {
         check_settings(ctx.session.tracking.as_deref(), &settings, &prefixes)?;
         settings.prefixes = prefixes.iter().map(|&prefix| Box::from(prefix)).collect();
