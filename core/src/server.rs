@@ -10,7 +10,7 @@ pub use crate::clients::ConnectionId;
 use crate::command::{self, BlockOn, Ctx};
 use crate::config::Config;
 use crate::connection::{CloseReason, Connection, Door, Interest};
-use crate::effects::{Effect, Effects};
+use crate::effects::{Effect, Effects, Receivers};
 pub use crate::garbage::Garbage;
 use crate::keyspace::{Keyspace, Propagated};
 use crate::notify;
@@ -473,7 +473,8 @@ impl Server {
                     message,
                     shard,
                     skip,
-                } => self.publish(&channel, &message, shard, skip, &mut current),
+                    receivers,
+                } => self.publish(&channel, &message, shard, skip, receivers, &mut current),
                 Effect::Unblock { id, error } => {
                     let how = if error {
                         Unblocked::Error
@@ -494,16 +495,20 @@ impl Server {
         message: &[u8],
         shard: bool,
         skip: Option<ConnectionId>,
+        receivers: Option<Receivers>,
         current: &mut Option<(ConnectionId, &mut Vec<u8>)>,
     ) {
-        let receivers: Vec<(ConnectionId, Option<Box<[u8]>>)> = self
-            .state
-            .pubsub
-            .receivers(channel, shard)
-            .filter(|receiver| Some(receiver.id) != skip)
-            .map(|receiver| (receiver.id, receiver.pattern.map(Box::from)))
-            .collect();
+        let receivers: Receivers = receivers.unwrap_or_else(|| {
+            self.state
+                .pubsub
+                .receivers(channel, shard)
+                .map(|receiver| (receiver.id, receiver.pattern.map(Box::from)))
+                .collect()
+        });
         for (id, pattern) in receivers {
+            if Some(id) == skip {
+                continue;
+            }
             let Some(connection) = self.clients.get_mut(id) else {
                 continue;
             };

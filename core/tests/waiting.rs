@@ -220,3 +220,35 @@ fn a_blocking_pop_propagates_as_the_pop_it_did() {
         ]
     );
 }
+
+#[test]
+fn a_publish_inside_exec_reaches_those_subscribed_when_it_ran() {
+    // Redis writes a message to its subscribers as PUBLISH runs: a SUBSCRIBE later in the same
+    // transaction does not receive it, and an UNSUBSCRIBE later in it does not take it back.
+    let mut harness = Harness::new(Config::default());
+    let late = harness.open();
+    assert_eq!(harness.command(late, "MULTI"), "+OK\r\n");
+    assert_eq!(harness.command(late, "PUBLISH ch x"), "+QUEUED\r\n");
+    assert_eq!(harness.command(late, "SUBSCRIBE ch"), "+QUEUED\r\n");
+    assert_eq!(
+        harness.command(late, "EXEC"),
+        "*2\r\n:0\r\n*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"
+    );
+    assert_eq!(
+        harness.take_replies(late),
+        "",
+        "no message from before it subscribed"
+    );
+    let early = harness.open();
+    assert_eq!(harness.command(early, "MULTI"), "+OK\r\n");
+    assert_eq!(harness.command(early, "SUBSCRIBE news"), "+QUEUED\r\n");
+    assert_eq!(harness.command(early, "PUBLISH news y"), "+QUEUED\r\n");
+    assert_eq!(harness.command(early, "UNSUBSCRIBE news"), "+QUEUED\r\n");
+    assert_eq!(
+        harness.command(early, "EXEC"),
+        "*3\r\n*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n:1\r\n\
+         *3\r\n$11\r\nunsubscribe\r\n$4\r\nnews\r\n:0\r\n\
+         *3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$1\r\ny\r\n",
+        "the message it counted comes after the reply"
+    );
+}
