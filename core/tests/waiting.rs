@@ -252,3 +252,38 @@ fn a_publish_inside_exec_reaches_those_subscribed_when_it_ran() {
         "the message it counted comes after the reply"
     );
 }
+
+#[test]
+fn a_subscriber_past_its_soft_limit_that_unsubscribes_is_held_to_a_normal_clients_limits() {
+    // Redis measures the soft limit of a client's class at the time it checks: once the client
+    // has left every channel it is a normal client again, whose limits are off by default.
+    let config = Config {
+        pubsub_output_limit: OutputLimit {
+            hard_bytes: 64 * 1024,
+            soft_bytes: 16 * 1024,
+            soft_secs: 2,
+        },
+        ..Config::default()
+    };
+    let mut harness = Harness::new(config);
+    let listener = harness.open();
+    let publisher = harness.open();
+    harness.command(listener, "SUBSCRIBE d");
+    let message = "x".repeat(1000);
+    for _ in 0..20 {
+        harness.command(publisher, &format!("PUBLISH d {message}"));
+    }
+    harness.advance(100);
+    harness.run_timers();
+    assert!(
+        harness.closes().is_empty(),
+        "past the soft limit, not for 2 s yet"
+    );
+    harness.send(listener, b"*1\r\n$11\r\nUNSUBSCRIBE\r\n");
+    harness.advance(5_000);
+    harness.run_timers();
+    assert!(
+        harness.closes().is_empty(),
+        "a normal client has no soft limit by default"
+    );
+}
