@@ -13,6 +13,7 @@ mod exec_hashes;
 mod exec_keys;
 mod exec_lists;
 mod exec_sets;
+pub mod exec_waiting;
 mod generate;
 pub mod model;
 pub mod options;
