@@ -5,7 +5,9 @@ use ferrodis_sim::{check_determinism, run, run_seed, BytesEntropy, Failure, Over
 
 /// Every seed that once found a bug stays here.
 /// Seeds that once failed, run in full. 1170, 1333: commands ran after an output-buffer close.
-const REGRESSION_SEEDS: &[u64] = &[1170, 1333];
+/// 8, 13: a PUBLISH inside EXEC reached the subscribers of the transaction's end. 419, 448: a
+/// subscriber past its soft output limit was closed at once after it unsubscribed.
+const REGRESSION_SEEDS: &[u64] = &[1170, 1333, 8, 13, 419, 448];
 
 /// Debug builds are slow: short runs keep a few hundred seeds under a minute.
 fn short() -> Overrides {
