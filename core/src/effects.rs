@@ -21,12 +21,17 @@ pub(crate) enum Effect {
     /// Something for the driver (a lazy free, DEBUG SLEEP's pause, SHUTDOWN).
     Output(Output),
     /// A message for the subscribers of `channel` (a shard channel's when `shard`), but
-    /// `skip`, which already has its copies.
+    /// `skip`, which already has its copies. `receivers`, when given, are the subscribers at
+    /// the time of publishing (each with the pattern it matched): a PUBLISH inside EXEC reaches
+    /// those subscribed when it ran, as in Redis, not those the rest of the transaction
+    /// subscribes or unsubscribes. Without them (keyspace notifications), the subscribers when
+    /// the effect is delivered.
     Publish {
         channel: Box<[u8]>,
         message: Box<[u8]>,
         shard: bool,
         skip: Option<ConnectionId>,
+        receivers: Option<Receivers>,
     },
     /// CLIENT UNBLOCK: the blocked connection answers now, as at its timeout or (`error`) with
     /// an UNBLOCKED error.
@@ -41,6 +46,10 @@ pub(crate) enum Effect {
         by: Option<ConnectionId>,
     },
 }
+
+/// Who a published message goes to: each connection, with the pattern it matched (None for a
+/// channel or shard channel subscription).
+pub(crate) type Receivers = Vec<(ConnectionId, Option<Box<[u8]>>)>;
 
 /// The effects of the commands run since the server last delivered them, in order.
 #[derive(Debug, Default)]
@@ -82,6 +91,26 @@ impl Effects {
             message: message.into(),
             shard,
             skip,
+            receivers: None,
+        });
+    }
+
+    /// A message for `receivers`, the subscribers when it was published (see
+    /// `Effect::Publish`).
+    pub(crate) fn publish_to(
+        &mut self,
+        channel: &[u8],
+        message: &[u8],
+        shard: bool,
+        skip: Option<ConnectionId>,
+        receivers: Receivers,
+    ) {
+        self.list.push(Effect::Publish {
+            channel: channel.into(),
+            message: message.into(),
+            shard,
+            skip,
+            receivers: Some(receivers),
         });
     }
 

@@ -10,7 +10,7 @@ pub use crate::clients::ConnectionId;
 use crate::command::{self, BlockOn, Ctx};
 use crate::config::Config;
 use crate::connection::{CloseReason, Connection, Door, Interest};
-use crate::effects::{Effect, Effects};
+use crate::effects::{Effect, Effects, Receivers};
 pub use crate::garbage::Garbage;
 use crate::keyspace::{Keyspace, Propagated};
 use crate::notify;
@@ -545,7 +545,8 @@ impl Server {
                     message,
                     shard,
                     skip,
-                } => self.publish(&channel, &message, shard, skip, &mut current),
+                    receivers,
+                } => self.publish(&channel, &message, shard, skip, receivers, &mut current),
                 Effect::Monitor { line } => self.feed_monitors(&line, &mut current),
                 Effect::Invalidate { id, what, by } => {
                     self.send_invalidation(id, &what, by, &mut current)
@@ -570,16 +571,20 @@ impl Server {
         message: &[u8],
         shard: bool,
         skip: Option<ConnectionId>,
+        receivers: Option<Receivers>,
         current: &mut Option<(ConnectionId, &mut Vec<u8>)>,
     ) {
-        let receivers: Vec<(ConnectionId, Option<Box<[u8]>>)> = self
-            .state
-            .pubsub
-            .receivers(channel, shard)
-            .filter(|receiver| Some(receiver.id) != skip)
-            .map(|receiver| (receiver.id, receiver.pattern.map(Box::from)))
-            .collect();
+        let receivers: Receivers = receivers.unwrap_or_else(|| {
+            self.state
+                .pubsub
+                .receivers(channel, shard)
+                .map(|receiver| (receiver.id, receiver.pattern.map(Box::from)))
+                .collect()
+        });
         for (id, pattern) in receivers {
+            if Some(id) == skip {
+                continue;
+            }
             let pattern = pattern.as_deref();
             self.deliver_to(id, current, |out, resp3| {
                 pubsub::write_message(out, resp3, shard, pattern, channel, message);

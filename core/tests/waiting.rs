@@ -220,3 +220,70 @@ fn a_blocking_pop_propagates_as_the_pop_it_did() {
         ]
     );
 }
+
+#[test]
+fn a_publish_inside_exec_reaches_those_subscribed_when_it_ran() {
+    // Redis writes a message to its subscribers as PUBLISH runs: a SUBSCRIBE later in the same
+    // transaction does not receive it, and an UNSUBSCRIBE later in it does not take it back.
+    let mut harness = Harness::new(Config::default());
+    let late = harness.open();
+    assert_eq!(harness.command(late, "MULTI"), "+OK\r\n");
+    assert_eq!(harness.command(late, "PUBLISH ch x"), "+QUEUED\r\n");
+    assert_eq!(harness.command(late, "SUBSCRIBE ch"), "+QUEUED\r\n");
+    assert_eq!(
+        harness.command(late, "EXEC"),
+        "*2\r\n:0\r\n*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"
+    );
+    assert_eq!(
+        harness.take_replies(late),
+        "",
+        "no message from before it subscribed"
+    );
+    let early = harness.open();
+    assert_eq!(harness.command(early, "MULTI"), "+OK\r\n");
+    assert_eq!(harness.command(early, "SUBSCRIBE news"), "+QUEUED\r\n");
+    assert_eq!(harness.command(early, "PUBLISH news y"), "+QUEUED\r\n");
+    assert_eq!(harness.command(early, "UNSUBSCRIBE news"), "+QUEUED\r\n");
+    assert_eq!(
+        harness.command(early, "EXEC"),
+        "*3\r\n*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n:1\r\n\
+         *3\r\n$11\r\nunsubscribe\r\n$4\r\nnews\r\n:0\r\n\
+         *3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$1\r\ny\r\n",
+        "the message it counted comes after the reply"
+    );
+}
+
+#[test]
+fn a_subscriber_past_its_soft_limit_that_unsubscribes_is_held_to_a_normal_clients_limits() {
+    // Redis measures the soft limit of a client's class at the time it checks: once the client
+    // has left every channel it is a normal client again, whose limits are off by default.
+    let config = Config {
+        pubsub_output_limit: OutputLimit {
+            hard_bytes: 64 * 1024,
+            soft_bytes: 16 * 1024,
+            soft_secs: 2,
+        },
+        ..Config::default()
+    };
+    let mut harness = Harness::new(config);
+    let listener = harness.open();
+    let publisher = harness.open();
+    harness.command(listener, "SUBSCRIBE d");
+    let message = "x".repeat(1000);
+    for _ in 0..20 {
+        harness.command(publisher, &format!("PUBLISH d {message}"));
+    }
+    harness.advance(100);
+    harness.run_timers();
+    assert!(
+        harness.closes().is_empty(),
+        "past the soft limit, not for 2 s yet"
+    );
+    harness.send(listener, b"*1\r\n$11\r\nUNSUBSCRIBE\r\n");
+    harness.advance(5_000);
+    harness.run_timers();
+    assert!(
+        harness.closes().is_empty(),
+        "a normal client has no soft limit by default"
+    );
+}

@@ -32,7 +32,7 @@ fn arity(name: &str) -> Option<i32> {
         "zadd" | "zrange" | "zrangebyscore" | "hset" | "hmset" => -4,
         "flushdb" | "ping" | "quit" => -1,
         "multi" | "exec" | "discard" | "unwatch" => 1,
-        _ => return crate::exec_lists::arity(name),
+        _ => return crate::exec_lists::arity(name).or_else(|| crate::exec_waiting::arity(name)),
     })
 }
 
@@ -56,7 +56,16 @@ pub fn execute(
 ) -> Expect {
     let mut out = Out(out);
     let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
-    let checked = check(&name, args);
+    let checked = check(&name, args).and_then(|()| subscriber_check(model, session, &name));
+    if let (Err(error), "exec") = (&checked, name.as_str()) {
+        // A refused EXEC ends the transaction, if any (Redis's execCommandAbort).
+        session.transaction = None;
+        model.unwatch_all(session.client);
+        let reason = error.strip_prefix("ERR ").unwrap_or(error);
+        return out.error(&format!(
+            "EXECABORT Transaction discarded because of: {reason}"
+        ));
+    }
     if let Some(transaction) = session.transaction.as_mut() {
         match checked {
             Err(error) => {
@@ -118,6 +127,24 @@ fn check(name: &str, args: &[Vec<u8>]) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// A RESP2 connection subscribed to anything runs only the pub/sub context's commands.
+fn subscriber_check(
+    model: &Model,
+    session: &Session,
+    name: &str,
+) -> std::result::Result<(), String> {
+    let subscribed = model
+        .subscriptions(session.client)
+        .is_some_and(crate::exec_waiting::Subscriptions::any);
+    if subscribed && !crate::exec_waiting::subscriber_context(name) {
+        return Err(format!(
+            "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / \
+             RESET are allowed in this context"
+        ));
+    }
+    Ok(())
+}
+
 /// MULTI, EXEC, DISCARD, WATCH, UNWATCH.
 fn transaction(
     model: &mut Model,
@@ -172,16 +199,19 @@ fn transaction(
             }
             out.array(transaction.queued.len());
             // The server's EXEC reply, one element per queued command (see `Model::observed`).
+            // The server's EXEC reply, one element per queued command (see `Model::observed`);
+            // an element may be several frames (see `reply::span`), known once its command ran.
             let observed = model.observed.take();
-            let mut replies = observed
+            let mut cursor = observed
                 .as_deref()
-                .and_then(crate::reply::items)
-                .filter(|replies| replies.len() == transaction.queued.len())
-                .unwrap_or_default()
-                .into_iter();
+                .and_then(crate::reply::array_body)
+                .filter(|&(count, _)| count == transaction.queued.len());
             let mut items = Vec::with_capacity(transaction.queued.len());
+            model.in_exec = true;
             for queued in &transaction.queued {
-                model.observed = replies.next().map(<[u8]>::to_vec);
+                let rest = cursor.and_then(|(_, at)| observed.as_deref().map(|o| &o[at..]));
+                model.observed = rest
+                    .and_then(|rest| crate::reply::reply_len(rest).map(|len| rest[..len].to_vec()));
                 let mut bytes = Vec::new();
                 let mut item = Out(&mut bytes);
                 let name = String::from_utf8_lossy(&queued[0]).to_ascii_lowercase();
@@ -193,9 +223,17 @@ fn transaction(
                     Err(error) => item.error(error),
                 };
                 model.settle_watches(watched, wall);
+                cursor = cursor.and_then(|(count, at)| {
+                    let rest = &observed.as_deref()?[at..];
+                    (!rest.is_empty())
+                        .then(|| crate::reply::span(&expect, &bytes, rest))
+                        .flatten()
+                        .map(|len| (count, at + len))
+                });
                 items.push((expect, bytes));
             }
             model.observed = None;
+            model.in_exec = false;
             if items.iter().all(|(expect, _)| *expect == Expect::Exact) {
                 for (_, bytes) in items {
                     out.0.extend_from_slice(&bytes);
@@ -225,6 +263,14 @@ fn run(
     Ok(match name {
         "multi" | "exec" | "discard" | "watch" | "unwatch" => {
             return transaction(model, session, name, args, wall, out);
+        }
+        "ping"
+            if args.len() <= 2 && model.subscriptions(session.client).is_some_and(|s| s.any()) =>
+        {
+            // A RESP2 subscriber reads everything as messages: PING answers as one.
+            out.array(2);
+            out.bulk(b"pong");
+            out.bulk(args.get(1).map_or(&[][..], |text| &text[..]))
         }
         "ping" => match args.len() {
             1 => out.simple("PONG"),
@@ -381,6 +427,9 @@ fn run(
         }
         "setbit" | "getbit" | "bitcount" | "bitpos" | "bitop" | "bitfield" | "bitfield_ro" => {
             return crate::exec_bits::run(model, db, name, args, wall, out);
+        }
+        _ if crate::exec_waiting::arity(name).is_some() => {
+            return crate::exec_waiting::run(model, session, name, args, wall, out)
         }
         _ => return crate::exec_keys::run(model, session, name, args, wall, out),
     })

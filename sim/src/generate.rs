@@ -5,9 +5,12 @@ use crate::options::Options;
 
 mod bits;
 mod lists;
+mod waiting;
 
 use bits::bits;
 use lists::lists;
+pub use waiting::subscriber;
+use waiting::waiting;
 
 pub type Args = Vec<Vec<u8>>;
 
@@ -100,6 +103,7 @@ pub fn command(rng: &mut Rng<'_>, options: &Options) -> Args {
         f.sets,
         f.lists,
         f.bits,
+        f.waiting,
     ]);
     let k = key(rng, options);
     match family {
@@ -113,7 +117,8 @@ pub fn command(rng: &mut Rng<'_>, options: &Options) -> Args {
         7 => hashes(rng, options, k),
         8 => sets(rng, options, k),
         9 => lists(rng, options, k),
-        _ => bits(rng, options, k),
+        10 => bits(rng, options, k),
+        _ => waiting(rng, options),
     }
 }
 

@@ -39,6 +39,14 @@ struct Cli {
     /// Make the model's EXEC ignore WATCH (proves that the transaction oracle can fail).
     #[arg(long)]
     wrong_exec: bool,
+    /// Make the model serve the last blocked client first (proves that the
+    /// first-blocked-first-served oracle can fail).
+    #[arg(long)]
+    wrong_waiting: bool,
+    /// Make the model forget pattern subscribers' messages (proves that the message oracle can
+    /// fail).
+    #[arg(long)]
+    wrong_pubsub: bool,
     /// Print only failures and the summary in sweeps.
     #[arg(long)]
     quiet: bool,
@@ -67,6 +75,8 @@ fn main() -> ExitCode {
         clients: cli.clients,
         model_fault: cli.model_fault,
         wrong_exec: cli.wrong_exec,
+        wrong_waiting: cli.wrong_waiting,
+        wrong_pubsub: cli.wrong_pubsub,
     };
     let deadline = match cli.duration.as_deref().map(parse_duration) {
         Some(Some(duration)) => Some(Instant::now() + duration),

@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use crate::exec_waiting::{Subscriptions, Waiter};
 use crate::reply::Expect;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +107,12 @@ pub struct Counts {
     pub conversions: u64,
     /// OBJECT ENCODING replies checked for a hash or a set.
     pub encoding_checks: u64,
+    /// Blocking pops and pub/sub commands the model ran.
+    pub blocking_commands: u64,
+    pub pubsub_commands: u64,
+    /// Blocked clients served while another client still waited on the same key: the
+    /// first-blocked-first-served check had a choice to make.
+    pub contended_serves: u64,
 }
 
 pub struct Entry {
@@ -173,6 +180,21 @@ pub struct Model {
     pub counts: Counts,
     /// Make EXEC ignore watches: a wrong model, to prove that the WATCH oracle can fail.
     pub wrong_exec: bool,
+    /// Pub/sub subscriptions by client (see `exec_waiting`).
+    pub subscriptions: BTreeMap<u64, Subscriptions>,
+    /// Clients waiting for a key, in the order they blocked.
+    pub waiters: Vec<Waiter>,
+    /// What the last command published: each receiver and the frames it must get, for the
+    /// world to match in its send buffer.
+    pub deliveries: Vec<(u64, Vec<Vec<u8>>)>,
+    /// EXEC is running its queue: nothing blocks.
+    pub in_exec: bool,
+    /// Serve the last blocked client first: a wrong model, to prove that the
+    /// first-blocked-first-served oracle can fail.
+    pub wrong_waiting: bool,
+    /// Forget pattern subscribers' messages: a wrong model, to prove that the message oracle
+    /// can fail.
+    pub wrong_pubsub: bool,
 }
 
 pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -272,6 +294,12 @@ impl Model {
             observed: None,
             counts: Counts::default(),
             wrong_exec: false,
+            subscriptions: BTreeMap::new(),
+            waiters: Vec::new(),
+            deliveries: Vec::new(),
+            in_exec: false,
+            wrong_waiting: false,
+            wrong_pubsub: false,
         }
     }
 
@@ -284,9 +312,12 @@ impl Model {
         }
     }
 
-    /// A connection went away: its watches go with it.
+    /// A connection went away: its watches, subscriptions and wait go with it.
     pub fn end_session(&mut self, session: &Session) {
         self.unwatch_all(session.client);
+        self.subscriptions.remove(&session.client);
+        self.waiters
+            .retain(|waiter| waiter.client != session.client);
     }
 
     /// A write that may leave `key` as it was still counts as a change (see `touched`).

@@ -20,6 +20,12 @@ pub struct Overrides {
     pub model_fault: bool,
     /// Make the model's EXEC ignore WATCH, to prove that the transaction oracle can fail.
     pub wrong_exec: bool,
+    /// Make the model serve the last blocked client first, to prove that the
+    /// first-blocked-first-served oracle can fail.
+    pub wrong_waiting: bool,
+    /// Make the model forget pattern subscribers' messages, to prove that the message oracle
+    /// can fail.
+    pub wrong_pubsub: bool,
 }
 
 /// Command families a seed may send; each has a weight, 0 = never.
@@ -42,6 +48,9 @@ pub struct Families {
     pub errors: u64,
     /// MULTI, EXEC, DISCARD, WATCH, UNWATCH (the commands queued are the other families').
     pub transactions: u64,
+    /// Blocking pops with timeouts and the pushes that serve them; SUBSCRIBE, PSUBSCRIBE,
+    /// SSUBSCRIBE and their UNSUBSCRIBEs, PUBLISH, SPUBLISH, PUBSUB.
+    pub waiting: u64,
 }
 
 /// Fault kinds, each a probability per step (NEVER when the seed left it out).
@@ -108,6 +117,8 @@ pub struct Options {
     pub faults: Faults,
     /// The encoding limits the server starts with (CONFIG SET may change them).
     pub limits: Limits,
+    /// `client-output-buffer-limit pubsub`: hard bytes, soft bytes, soft seconds.
+    pub pubsub_limit: (u64, u64, u64),
 }
 
 impl Options {
@@ -151,6 +162,7 @@ impl Options {
             connection: family(rng),
             errors: family(rng),
             transactions: family(rng),
+            waiting: 0,
         };
         let fault = |rng: &mut Rng<'_>, denominator: u64| {
             if rng.bool() {
@@ -254,6 +266,16 @@ impl Options {
         limits.list_fill = list_fill[rng.index(list_fill.len())];
         let mut faults = faults;
         faults.stale_events = fault(rng, 200);
+        // Drawn after everything else, so that the draws above stay what they were before.
+        families.waiting = family(rng);
+        // Redis's default most of the time; otherwise small, so that subscribers that stop
+        // reading are closed mid-run.
+        let pubsub_limit = if rng.below(4) == 0 {
+            let hard = rng.range(16 * 1024, 1024 * 1024);
+            (hard, hard / 2, rng.range(0, 3))
+        } else {
+            (32 * 1024 * 1024, 8 * 1024 * 1024, 60)
+        };
         Options {
             seed,
             overrides: overrides.clone(),
@@ -275,6 +297,7 @@ impl Options {
             families,
             faults,
             limits,
+            pubsub_limit,
         }
     }
 
@@ -292,6 +315,12 @@ impl Options {
         }
         if self.overrides.wrong_exec {
             line.push_str(" --wrong-exec");
+        }
+        if self.overrides.wrong_waiting {
+            line.push_str(" --wrong-waiting");
+        }
+        if self.overrides.wrong_pubsub {
+            line.push_str(" --wrong-pubsub");
         }
         line
     }
@@ -331,7 +360,7 @@ impl fmt::Display for Options {
         writeln!(
             f,
             "  families: strings={} keys={} expiry={} zsets={} hashes={} sets={} lists={} bits={} \
-             connection={} errors={} transactions={}",
+             connection={} errors={} transactions={} waiting={}",
             m.strings,
             m.keys,
             m.expiry,
@@ -342,16 +371,18 @@ impl fmt::Display for Options {
             m.bits,
             m.connection,
             m.errors,
-            m.transactions
+            m.transactions,
+            m.waiting
         )?;
         writeln!(
             f,
             "  limits: hash-max-listpack-entries={} hash-max-listpack-value={} \
-             set-max-intset-entries={} list-max-listpack-size={}",
+             set-max-intset-entries={} list-max-listpack-size={} pubsub-output-limit={:?}",
             self.limits.hash_entries,
             self.limits.hash_value_bytes,
             self.limits.intset_entries,
-            self.limits.list_fill
+            self.limits.list_fill,
+            self.pubsub_limit
         )?;
         let x = &self.faults;
         write!(

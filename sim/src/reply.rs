@@ -29,6 +29,9 @@ pub enum Expect {
     ProtocolError,
     /// A book reply frame: an array of exactly these strings in any order (`keys`).
     BookKeys(Vec<Vec<u8>>),
+    /// No reply now: a blocking command that found nothing waits (the world registers it with
+    /// `Model::block` when the server leaves it unanswered).
+    Blocks,
     /// EXEC's array, each element with its own expectation (and exact bytes) where one of
     /// them is not exact.
     Items(Vec<(Expect, Vec<u8>)>),
@@ -154,12 +157,72 @@ pub fn bulk(reply: &[u8]) -> Option<Vec<u8>> {
     (reply.len() == end + len + 2).then(|| reply[end..end + len].to_vec())
 }
 
+/// An array reply's element count and where its first element starts.
+pub fn array_body(reply: &[u8]) -> Option<(usize, usize)> {
+    let (count, at) = header(reply, 0).filter(|&(count, _)| reply[0] == b'*' && count >= 0)?;
+    Some((count as usize, at))
+}
+
 /// The elements of an array reply, each whole.
 pub fn items(reply: &[u8]) -> Option<Vec<&[u8]>> {
     let (count, mut at) = header(reply, 0).filter(|&(count, _)| reply[0] == b'*' && count >= 0)?;
     let mut items = Vec::with_capacity(count as usize);
     for _ in 0..count {
         let len = reply_len(&reply[at..])?;
+        items.push(&reply[at..at + len]);
+        at += len;
+    }
+    (at == reply.len()).then_some(items)
+}
+
+/// How many whole frames `bytes` holds, one after another.
+fn frames(bytes: &[u8]) -> usize {
+    let (mut count, mut at) = (0, 0);
+    while let Some(len) = (at < bytes.len())
+        .then(|| reply_len(&bytes[at..]))
+        .flatten()
+    {
+        count += 1;
+        at += len;
+    }
+    count
+}
+
+/// The length of `count` frames at the start of `bytes`, if they are all there.
+fn frames_len(bytes: &[u8], count: usize) -> Option<usize> {
+    let mut at = 0;
+    for _ in 0..count {
+        at += reply_len(bytes.get(at..).filter(|rest| !rest.is_empty())?)?;
+    }
+    Some(at)
+}
+
+/// A command's reply may be several frames: (UN)SUBSCRIBE confirms each name in one, and an
+/// EXEC that ran one holds them all (its array counts commands, not frames, in Redis too).
+/// The length of the reply at the start of `rest`, as long as the model's expectation is.
+pub fn span(expect: &Expect, exact: &[u8], rest: &[u8]) -> Option<usize> {
+    match expect {
+        Expect::Exact => frames_len(rest, frames(exact).max(1)),
+        Expect::Items(expected) => {
+            let (_, mut at) = header(rest, 0).filter(|_| rest.first() == Some(&b'*'))?;
+            for (expect, exact) in expected {
+                at += span(expect, exact, rest.get(at..)?)?;
+            }
+            Some(at)
+        }
+        _ => reply_len(rest),
+    }
+}
+
+/// EXEC's elements, each as many frames as its expectation (see `span`).
+fn exec_items<'r>(reply: &'r [u8], expected: &[(Expect, Vec<u8>)]) -> Option<Vec<&'r [u8]>> {
+    let (count, mut at) = header(reply, 0).filter(|_| reply[0] == b'*')?;
+    if count != expected.len() as i64 {
+        return None;
+    }
+    let mut items = Vec::with_capacity(expected.len());
+    for (expect, exact) in expected {
+        let len = span(expect, exact, &reply[at..])?;
         items.push(&reply[at..at + len]);
         at += len;
     }
@@ -220,15 +283,15 @@ pub fn matches(expect: &Expect, exact: &[u8], reply: &[u8]) -> bool {
         Expect::Picks { .. } => picked(expect, reply).is_some(),
         Expect::OneOf(replies) => replies.iter().any(|one| one == reply),
         Expect::ProtocolError => reply.starts_with(b"-ERR Protocol error: "),
+        Expect::Blocks => false,
         Expect::BookKeys(expected) => {
             crate::book::keys_of(reply).is_some_and(|keys| &keys == expected)
         }
-        Expect::Items(expected) => items(reply).is_some_and(|replies| {
-            replies.len() == expected.len()
-                && expected
-                    .iter()
-                    .zip(replies)
-                    .all(|((expect, exact), reply)| matches(expect, exact, reply))
+        Expect::Items(expected) => exec_items(reply, expected).is_some_and(|replies| {
+            expected
+                .iter()
+                .zip(replies)
+                .all(|((expect, exact), reply)| matches(expect, exact, reply))
         }),
     }
 }

@@ -46,7 +46,9 @@ pub fn run(
         let options = Options::draw(seed, overrides, &mut rng);
         outcome.options = Some(options.clone());
         let mut world = World::new(options, rng, record_steps);
-        let result = simulate(&mut world).and_then(|()| liveness(&mut world));
+        let result = simulate(&mut world)
+            .and_then(|()| liveness(&mut world))
+            .and_then(|()| world.check_cleanup());
         outcome.trace_hash = world.trace.hash();
         outcome.step_hashes = world.trace.steps.take().unwrap_or_default();
         outcome.commands = world.commands;
@@ -214,7 +216,12 @@ fn stuck(world: &World<'_>) -> Option<String> {
         };
         let interest = world.server.interest(id);
         let pending = world.server.send_buffer(id).len();
-        if !client.inflight.is_empty()
+        // A client blocked without a timeout waits for ever, rightly: nothing serves it.
+        let waiting_for_ever = world
+            .model
+            .waiter(client.session.client)
+            .is_some_and(|waiter| waiter.deadline_ms.is_none());
+        if (!client.inflight.is_empty() && !waiting_for_ever)
             || client.out_sent < client.out.len()
             || pending > 0
             || client.closing.is_some()

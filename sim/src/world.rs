@@ -12,8 +12,8 @@ use std::collections::VecDeque;
 
 use ferrodis_core::protocol::book::encode_request;
 use ferrodis_core::{
-    CloseReason, Config, ConnectionId, Door, Garbage, Instant, Now, Server, UnixMillis,
-    REPLY_PAUSE_BYTES,
+    CloseReason, Config, ConnectionId, Door, Garbage, Instant, Now, OutputLimit, Server,
+    UnixMillis, REPLY_PAUSE_BYTES,
 };
 
 use crate::book;
@@ -26,6 +26,7 @@ use crate::trace::Trace;
 use crate::Failure;
 
 mod connections;
+mod waiting;
 
 pub struct Client {
     /// The protocol it speaks, fixed for the run.
@@ -46,6 +47,9 @@ pub struct Client {
     /// Bytes at the front of the send buffer already matched against the model.
     pub checked: usize,
     pub last_active: Instant,
+    /// Messages published to this connection and not yet matched in its send buffer: each
+    /// publish's frames (see world/waiting.rs).
+    pub messages: VecDeque<Vec<Vec<u8>>>,
 }
 
 impl Client {
@@ -62,6 +66,7 @@ impl Client {
             done_sending: false,
             checked: 0,
             last_active: Instant::ZERO,
+            messages: VecDeque::new(),
         }
     }
 }
@@ -70,6 +75,8 @@ impl Client {
 enum Owner {
     Client(usize),
     Storm,
+    /// The connection that asks, once every client has closed, what the server still holds.
+    Probe,
 }
 
 /// What a run exercised, to see that the faults a seed drew really happened.
@@ -97,6 +104,13 @@ pub struct Coverage {
     pub collections: crate::model::Counts,
     /// Events reported for closed connection ids.
     pub stale_events: u64,
+    /// Blocking commands that blocked, were served, timed out; messages matched in
+    /// subscribers' buffers; cleanup checks passed.
+    pub blocked: u64,
+    pub served: u64,
+    pub timed_out: u64,
+    pub messages: u64,
+    pub cleanup_checks: u64,
 }
 
 impl std::fmt::Display for Coverage {
@@ -109,7 +123,8 @@ impl std::fmt::Display for Coverage {
              disconnects={} frees={} error_replies={} wall_back={} timeouts={} book_replies={} \
              timer_replies={} execs={} exec_watch_failures={} interleaved_timer_calls={} \
              hash_commands={} set_commands={} list_commands={} bit_commands={} conversions={} \
-             encoding_checks={} stale_events={}",
+             encoding_checks={} stale_events={} blocking_commands={} pubsub_commands={} \
+             blocked={} served={} contended_serves={} timed_out={} messages={} cleanup_checks={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -128,7 +143,15 @@ impl std::fmt::Display for Coverage {
             self.collections.bit_commands,
             self.collections.conversions,
             self.collections.encoding_checks,
-            self.stale_events
+            self.stale_events,
+            self.collections.blocking_commands,
+            self.collections.pubsub_commands,
+            self.blocked,
+            self.served,
+            self.collections.contended_serves,
+            self.timed_out,
+            self.messages,
+            self.cleanup_checks
         )
     }
 }
@@ -177,6 +200,11 @@ impl<'a> World<'a> {
             hash_max_listpack_value: options.limits.hash_value_bytes,
             set_max_intset_entries: options.limits.intset_entries,
             list_max_listpack_size: options.limits.list_fill,
+            pubsub_output_limit: OutputLimit {
+                hard_bytes: options.pubsub_limit.0 as usize,
+                soft_bytes: options.pubsub_limit.1 as usize,
+                soft_secs: options.pubsub_limit.2,
+            },
             ..Config::default()
         };
         let now = Now::new(Instant::ZERO, UnixMillis::from_millis(1_700_000_000_000));
@@ -185,6 +213,8 @@ impl<'a> World<'a> {
         let mut model = Model::new(options.databases as usize, options.bulk_bytes_max as usize);
         model.query_buffer_bytes_max = options.query_buffer_bytes_max as usize;
         model.wrong_exec = options.overrides.wrong_exec;
+        model.wrong_waiting = options.overrides.wrong_waiting;
+        model.wrong_pubsub = options.overrides.wrong_pubsub;
         model.limits = options.limits;
         let clients = (0..options.clients)
             .map(|index| {
@@ -263,6 +293,7 @@ impl<'a> World<'a> {
         for executed in self.server.take_executed() {
             let index = match self.owner(executed.id) {
                 Some(Owner::Client(index)) => index,
+                Some(Owner::Probe) => continue,
                 _ => {
                     return Err(Failure::WrongReply(format!(
                         "{}: a reply for a connection no client owns",
@@ -270,8 +301,11 @@ impl<'a> World<'a> {
                     )))
                 }
             };
-            if let Some(reason) = self.clients[index].closing {
-                // Redis stops processing the input of a client it flagged for closing.
+            let client = &self.clients[index];
+            let waiting = self.model.waiter(client.session.client).is_some();
+            if let (Some(reason), false) = (client.closing, waiting) {
+                // Redis stops processing the input of a client it flagged for closing (a
+                // blocked one may still time out, as in Redis).
                 return Err(Failure::WrongReply(format!(
                     "{}: a command ran after the server asked to close it ({})",
                     executed.id,
@@ -287,6 +321,8 @@ impl<'a> World<'a> {
     /// Matches the next reply in `index`'s send buffer, which must be complete, against the
     /// model running the oldest command in flight at wall-clock time `wall`.
     fn check_reply(&mut self, index: usize, wall: i64) -> Result<(), Failure> {
+        // Messages published before this command ran come before its reply.
+        self.match_messages(index, true)?;
         let Some(id) = self.clients[index].connection else {
             return Err(Failure::WrongReply(format!(
                 "client {index}: a reply recorded for a connection it no longer has"
@@ -321,9 +357,31 @@ impl<'a> World<'a> {
                 .is_some_and(|name| {
                     name.eq_ignore_ascii_case(b"SPOP") || name.eq_ignore_ascii_case(b"EXEC")
                 });
-        self.model.observed = observed.then(|| reply.to_vec());
+        // An EXEC that ran an (UN)SUBSCRIBE may reply more frames than it has elements: the
+        // model takes what it needs of the rest (see `reply::span`).
+        let frames = client
+            .session
+            .transaction
+            .as_ref()
+            .is_some_and(|transaction| {
+                transaction
+                    .queued
+                    .iter()
+                    .any(|queued| queued[0].to_ascii_lowercase().ends_with(b"subscribe"))
+            });
+        let observed_bytes = if frames { rest } else { reply };
+        self.model.observed = observed.then(|| observed_bytes.to_vec());
         let watched = self.model.watch_snapshot(wall);
+        let waiting = self.model.waiter(client.session.client).is_some();
         let expect = match (&request, client.door) {
+            _ if waiting => {
+                let session = client.session.client;
+                let now = self.now.monotonic;
+                let (model, coverage) = (&mut self.model, &mut self.coverage);
+                waiting::wake(model, coverage, now, session, reply, wall, &mut self.exact)
+                    .map_err(|why| Failure::WrongReply(format!("{id}: {why}")))?;
+                Expect::Exact
+            }
             (Some(args), Door::Resp) => crate::exec::execute(
                 &mut self.model,
                 &mut client.session,
@@ -350,6 +408,18 @@ impl<'a> World<'a> {
             }
         };
         self.model.settle_watches(watched, wall);
+        // A reply of several frames ((UN)SUBSCRIBE confirms each name; EXEC holds such a
+        // reply): as many as the model wrote.
+        let mut len = len;
+        let long = match &expect {
+            Expect::Exact => self.exact.len() > len,
+            Expect::Items(_) => true,
+            _ => false,
+        };
+        if long && client.door == Door::Resp {
+            len = crate::reply::span(&expect, &self.exact, rest).unwrap_or(len);
+        }
+        let reply = &rest[..len];
         self.commands += 1;
         // The first exact reply from the tenth command on: the comparison itself must catch it.
         if self.options.overrides.model_fault && self.commands >= 10 && expect == Expect::Exact {
@@ -392,6 +462,7 @@ impl<'a> World<'a> {
             self.coverage.execs += 1;
         }
         client.checked += len;
+        self.post_deliveries();
         Ok(())
     }
 
@@ -437,6 +508,8 @@ impl<'a> World<'a> {
             vec![b"QUIT".to_vec()]
         } else if door == Door::Book {
             book::command(&mut self.rng, &self.options)
+        } else if self.subscriber(index) && self.rng.bool() {
+            generate::subscriber(&mut self.rng)
         } else {
             generate::command(&mut self.rng, &self.options)
         };
@@ -448,6 +521,9 @@ impl<'a> World<'a> {
             args[2] = (self.now.wall.as_millis() + offset)
                 .to_string()
                 .into_bytes();
+        }
+        if door == Door::Resp && crate::exec_waiting::blocks(&args[0]) {
+            return self.issue_blocking(index, args);
         }
         let client = &mut self.clients[index];
         if args.first().is_some_and(|name| name == b"QUIT") {
@@ -591,6 +667,7 @@ impl<'a> World<'a> {
             self.coverage.timeouts += 1;
             self.trace.u64(6);
             self.drain()?;
+            self.check_deadlines()?;
             self.coverage.timer_replies += self.last_executed.len() as u64;
             if self
                 .last_executed

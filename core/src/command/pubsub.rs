@@ -109,10 +109,9 @@ pub(crate) fn sunsubscribe(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> C
 fn publish_to(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, shard: bool) -> CommandResult {
     let channel = args.next_bytes()?;
     let message = args.next_bytes()?;
-    let mut receivers = 0;
+    let mut receivers = Vec::new();
     let mut to_self = false;
     for receiver in ctx.state.pubsub.receivers(channel, shard) {
-        receivers += 1;
         if receiver.id == ctx.id {
             // As Redis 7.0 does, a subscriber publishing to itself gets its copies before the
             // reply, unless inside EXEC (where `may_block` is off), whose reply must stay whole:
@@ -124,12 +123,15 @@ fn publish_to(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, shard: bool) -> C
                 pubsub::write_message(out, resp3, shard, receiver.pattern, channel, message);
             }
         }
+        receivers.push((receiver.id, receiver.pattern.map(Box::from)));
     }
-    if receivers > 0 {
+    let count = receivers.len();
+    if count > 0 {
         let skip = to_self.then_some(ctx.id);
-        ctx.effects.publish(channel, message, shard, skip);
+        ctx.effects
+            .publish_to(channel, message, shard, skip, receivers);
     }
-    ctx.reply.integer(receivers as i64);
+    ctx.reply.integer(count as i64);
     Ok(())
 }
 

@@ -31,7 +31,12 @@ impl Server {
                 && class == OutputClass::Normal
                 && !connection.waiting()
                 && now.monotonic.millis_since(connection.last_interaction) > idle_timeout_ms;
-            let soft_ms = (self.state.config.output_limit(class).soft_secs).saturating_mul(1000);
+            let limit = self.state.config.output_limit(class);
+            let soft_ms = limit.soft_secs.saturating_mul(1000);
+            // The soft limit of the class the connection is in now (Redis measures it so): a
+            // subscriber that left every channel is held to a normal client's limits.
+            let over_soft =
+                limit.soft_bytes > 0 && connection.reply_pending_bytes() > limit.soft_bytes;
             if let Some(reason) = connection.closing {
                 // A client that asked to be closed after its reply (QUIT) and stopped reading
                 // would otherwise hold its socket forever: give up on the rest of the reply.
@@ -48,6 +53,10 @@ impl Server {
             }
             if idle {
                 self.close(id, CloseReason::IdleTimeout);
+            } else if !over_soft {
+                if let Some(connection) = self.connection_mut(id) {
+                    connection.soft_limit_since = None;
+                }
             } else if connection
                 .soft_limit_since
                 .is_some_and(|since| now.monotonic.millis_since(since) >= soft_ms)

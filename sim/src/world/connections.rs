@@ -33,7 +33,7 @@ impl World<'_> {
     pub(super) fn open(&mut self, owner: Owner) -> Result<Option<ConnectionId>, Failure> {
         let door = match owner {
             Owner::Client(index) => self.clients[index].door,
-            Owner::Storm => Door::Resp,
+            Owner::Storm | Owner::Probe => Door::Resp,
         };
         let result = match door {
             Door::Resp => self.server.connection_open(self.now, "10.0.0.1:40000"),
@@ -129,8 +129,10 @@ impl World<'_> {
                 client.closing = None;
                 client.done_sending = false;
                 client.checked = 0;
+                client.messages.clear();
             }
             Some(Owner::Storm) => self.storm.retain(|&storm| storm != id),
+            Some(Owner::Probe) => {}
             None => unreachable!("closing a connection nobody owns"),
         }
         self.drain()
@@ -165,7 +167,7 @@ impl World<'_> {
         }
         let timeout = self.server.poll_timeout();
         self.trace.u64(timeout.map_or(u64::MAX, Instant::as_millis));
-        Ok(())
+        self.check_waiting()
     }
 
     fn on_close(&mut self, id: ConnectionId, reason: CloseReason) -> Result<(), Failure> {
@@ -175,8 +177,9 @@ impl World<'_> {
         let o = &self.options;
         let client = match owner {
             Owner::Client(index) => Some(&self.clients[index]),
-            Owner::Storm => None,
+            Owner::Storm | Owner::Probe => None,
         };
+        let subscriber = matches!(owner, Owner::Client(index) if self.subscriber(index));
         let idle_ms = self
             .now
             .monotonic
@@ -190,7 +193,8 @@ impl World<'_> {
                     && (client.is_none() || idle_ms > o.idle_timeout_secs * 1000)
             }
             CloseReason::QueryBufferLimit => o.query_buffer_bytes_max < 1024 * 1024 * 1024,
-            CloseReason::OutputBufferLimit => o.output_buffer_hard_bytes > 0,
+            // A subscriber's limits are the pub/sub class's, which are never off.
+            CloseReason::OutputBufferLimit => o.output_buffer_hard_bytes > 0 || subscriber,
             _ => false,
         };
         if !acceptable {
@@ -202,6 +206,8 @@ impl World<'_> {
         self.coverage.closes[reason as usize] += 1;
         if let Owner::Client(index) = owner {
             self.clients[index].closing = Some(reason);
+            let client = self.clients[index].session.client;
+            self.model.mark_closing(client);
         }
         if !self.closing.contains(&id) {
             self.closing.push(id);
