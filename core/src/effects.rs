@@ -21,17 +21,16 @@ pub(crate) enum Effect {
     /// Something for the driver (a lazy free, DEBUG SLEEP's pause, SHUTDOWN).
     Output(Output),
     /// A message for the subscribers of `channel` (a shard channel's when `shard`), but
-    /// `skip`, which already has its copies. `receivers`, when given, are the subscribers at
-    /// the time of publishing (each with the pattern it matched): a PUBLISH inside EXEC reaches
-    /// those subscribed when it ran, as in Redis, not those the rest of the transaction
-    /// subscribes or unsubscribes. Without them (keyspace notifications), the subscribers when
-    /// the effect is delivered.
+    /// `skip`, which already has its copies. `receivers` are the subscribers at the time of
+    /// publishing (each with the pattern it matched): a PUBLISH or a keyspace notification
+    /// inside EXEC reaches those subscribed when it ran, as in Redis, not those the rest of the
+    /// transaction subscribes or unsubscribes.
     Publish {
         channel: Box<[u8]>,
         message: Box<[u8]>,
         shard: bool,
         skip: Option<ConnectionId>,
-        receivers: Option<Receivers>,
+        receivers: Receivers,
     },
     /// CLIENT UNBLOCK: the blocked connection answers now, as at its timeout or (`error`) with
     /// an UNBLOCKED error.
@@ -79,22 +78,6 @@ impl Effects {
         self.list.push(Effect::Close { id, reason });
     }
 
-    pub(crate) fn publish(
-        &mut self,
-        channel: &[u8],
-        message: &[u8],
-        shard: bool,
-        skip: Option<ConnectionId>,
-    ) {
-        self.list.push(Effect::Publish {
-            channel: channel.into(),
-            message: message.into(),
-            shard,
-            skip,
-            receivers: None,
-        });
-    }
-
     /// A message for `receivers`, the subscribers when it was published (see
     /// `Effect::Publish`).
     pub(crate) fn publish_to(
@@ -110,7 +93,7 @@ impl Effects {
             message: message.into(),
             shard,
             skip,
-            receivers: Some(receivers),
+            receivers,
         });
     }
 

@@ -5,7 +5,8 @@
 //! Commands name their events as Redis 7.0 does, through `Ctx::notify`; keys removed by expiry
 //! raise `expired` once they are actually gone (`Server::settle_keyspace`).
 
-use crate::effects::Effects;
+use crate::effects::{Effects, Receivers};
+use crate::pubsub::PubSub;
 
 /// One class of events, as a bit of the setting (Redis's `NOTIFY_*`).
 pub(crate) type Class = u16;
@@ -97,6 +98,7 @@ pub(crate) fn format(flags: Class) -> String {
 /// for it.
 pub(crate) fn publish(
     effects: &mut Effects,
+    pubsub: &PubSub,
     flags: Class,
     class: Class,
     db: usize,
@@ -109,11 +111,22 @@ pub(crate) fn publish(
     if flags & KEYSPACE != 0 {
         let mut channel = format!("__keyspace@{db}__:").into_bytes();
         channel.extend_from_slice(key);
-        effects.publish(&channel, event.as_bytes(), false, None);
+        publish_now(effects, pubsub, &channel, event.as_bytes());
     }
     if flags & KEYEVENT != 0 {
         let channel = format!("__keyevent@{db}__:{event}");
-        effects.publish(channel.as_bytes(), key, false, None);
+        publish_now(effects, pubsub, channel.as_bytes(), key);
+    }
+}
+
+/// A notification goes to the subscribers of its channel now (see `Effect::Publish`).
+fn publish_now(effects: &mut Effects, pubsub: &PubSub, channel: &[u8], message: &[u8]) {
+    let receivers: Receivers = pubsub
+        .receivers(channel, false)
+        .map(|receiver| (receiver.id, receiver.pattern.map(Box::from)))
+        .collect();
+    if !receivers.is_empty() {
+        effects.publish_to(channel, message, false, None, receivers);
     }
 }
 

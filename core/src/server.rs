@@ -513,6 +513,7 @@ impl Server {
         for (db, key) in self.keyspace.take_expired_events() {
             notify::publish(
                 &mut self.effects,
+                &self.state.pubsub,
                 flags,
                 notify::EXPIRED,
                 db,
@@ -571,16 +572,9 @@ impl Server {
         message: &[u8],
         shard: bool,
         skip: Option<ConnectionId>,
-        receivers: Option<Receivers>,
+        receivers: Receivers,
         current: &mut Option<(ConnectionId, &mut Vec<u8>)>,
     ) {
-        let receivers: Receivers = receivers.unwrap_or_else(|| {
-            self.state
-                .pubsub
-                .receivers(channel, shard)
-                .map(|receiver| (receiver.id, receiver.pattern.map(Box::from)))
-                .collect()
-        });
         for (id, pattern) in receivers {
             if Some(id) == skip {
                 continue;

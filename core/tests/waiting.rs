@@ -287,3 +287,26 @@ fn a_subscriber_past_its_soft_limit_that_unsubscribes_is_held_to_a_normal_client
         "a normal client has no soft limit by default"
     );
 }
+
+#[test]
+fn a_notification_inside_exec_reaches_those_subscribed_when_it_was_raised() {
+    let mut harness = Harness::new(Config::default());
+    let client = harness.open();
+    harness.command(client, "CONFIG SET notify-keyspace-events KEA");
+    for command in [
+        "MULTI",
+        "SET k 1",
+        "SUBSCRIBE __keyevent@0__:set",
+        "SET k 2",
+    ] {
+        harness.command(client, command);
+    }
+    let replies = harness.command(client, "EXEC");
+    // The first SET ran before the SUBSCRIBE: only the second one's event comes. Redis writes
+    // it between EXEC's elements; here it follows the whole reply.
+    assert_eq!(
+        replies,
+        "*3\r\n+OK\r\n*3\r\n$9\r\nsubscribe\r\n$18\r\n__keyevent@0__:set\r\n:1\r\n+OK\r\n\
+         *3\r\n$7\r\nmessage\r\n$18\r\n__keyevent@0__:set\r\n$1\r\nk\r\n"
+    );
+}

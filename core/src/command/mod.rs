@@ -172,7 +172,15 @@ impl Ctx<'_, '_> {
     pub(crate) fn notify_in(&mut self, db: usize, class: notify::Class, event: &str, key: &[u8]) {
         self.notify_new_keys();
         let flags = self.state.config.notify_keyspace_events;
-        notify::publish(self.effects, flags, class, db, event, key);
+        notify::publish(
+            self.effects,
+            &self.state.pubsub,
+            flags,
+            class,
+            db,
+            event,
+            key,
+        );
     }
 
     /// `new` for the keys created so far, which come before the event of the change that
@@ -184,7 +192,8 @@ impl Ctx<'_, '_> {
         }
         for (db, keyspace) in self.keyspace.dbs.iter_mut().enumerate() {
             for key in keyspace.take_new_keys() {
-                notify::publish(self.effects, flags, notify::NEW, db, "new", &key);
+                let pubsub = &self.state.pubsub;
+                notify::publish(self.effects, pubsub, flags, notify::NEW, db, "new", &key);
             }
         }
     }
