@@ -11,7 +11,7 @@
 # Usage: fuzz/continuous.sh [TOTAL] [TARGET...]
 #   TOTAL      how long to run: 90s, 30m, 2h, 1d, plain seconds, or "forever" (the default,
 #              also settable as FUZZ_TOTAL)
-#   TARGET...  only these targets (default: every target of `cargo fuzz list`)
+#   TARGET...  only these targets (default: every target of `cargo fuzz list` but `planted`)
 #
 # Environment:
 #   FUZZ_SLICE       seconds per target per round (default 300)
@@ -67,7 +67,7 @@ mapfile -t cargo_flags < <(fuzz_cargo_flags)
 if [ "$#" -gt 0 ]; then
     targets=("$@")
 else
-    mapfile -t targets < <(cargo +nightly fuzz list)
+    mapfile -t targets < <(fuzz_targets)
 fi
 
 # One build up front; the runner then starts the target binaries itself (what `cargo fuzz run`

@@ -33,7 +33,7 @@ coverage_dir="${FUZZ_TARGET_DIR:-$PWD/target/$host}/coverage"
 if [ "$#" -gt 0 ]; then
     targets=("$@")
 else
-    mapfile -t targets < <(cargo +nightly fuzz list)
+    mapfile -t targets < <(fuzz_targets)
 fi
 
 mkdir -p coverage

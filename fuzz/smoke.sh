@@ -24,7 +24,7 @@ fi
 if [ "$#" -gt 0 ]; then
     targets=("$@")
 else
-    mapfile -t targets < <(cargo +nightly fuzz list)
+    mapfile -t targets < <(fuzz_targets)
 fi
 
 mapfile -t cargo_flags < <(fuzz_cargo_flags)

@@ -1,6 +1,8 @@
 # Per-target libFuzzer settings, declared once and sourced by smoke.sh, continuous.sh and
 # coverage.sh (bash). After sourcing, from any directory:
 #
+#   fuzz_targets            prints the targets to fuzz, one a line: every one but `planted`,
+#                           the crash planted to check the runner
 #   fuzz_options TARGET     prints the target's libFuzzer flags, one a line (-max_len, -dict)
 #   fuzz_cargo_flags        prints the flags every `cargo fuzz` call takes, one a line: no
 #                           sanitizer, and `--target-dir $FUZZ_TARGET_DIR` when that is set
@@ -40,6 +42,10 @@ fuzz_dict() {
         # Raw bytes and patched lengths and counts inside frames.
         book_parser) echo "$fuzz_dir/dict/book.dict" ;;
     esac
+}
+
+fuzz_targets() {
+    (cd "$fuzz_dir" && cargo +nightly fuzz list) | { grep -vx planted || true; }
 }
 
 fuzz_options() {
