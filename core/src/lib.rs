@@ -16,6 +16,7 @@ mod notify;
 mod output;
 pub mod protocol;
 mod pubsub;
+mod script;
 pub mod reply;
 pub(crate) mod server;
 mod state;
