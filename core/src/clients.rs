@@ -127,6 +127,17 @@ impl Clients {
         ))
     }
 
+    /// Every connection, as the others of a command no connection runs (a script whose caller
+    /// is gone).
+    pub(crate) fn all(&self) -> Others<'_> {
+        Others {
+            before: &self.slots,
+            after: &[],
+            skipped: self.slots.len() as u32,
+            open: self.count,
+        }
+    }
+
     pub(crate) fn iter(&self) -> impl Iterator<Item = (ConnectionId, &Connection)> {
         (0..self.slots.len()).filter_map(|index| self.at_slot(index))
     }
@@ -143,6 +154,7 @@ impl Clients {
 }
 
 /// Every connection but the one running a command, read-only (CLIENT LIST, CLIENT KILL).
+#[derive(Clone, Copy)]
 pub(crate) struct Others<'a> {
     before: &'a [Slot],
     after: &'a [Slot],

@@ -61,6 +61,12 @@ pub struct Config {
     pub list_max_listpack_size: i64,
     /// `list-compress-depth`: accepted and reported; blocks are not compressed.
     pub list_compress_depth: i64,
+    /// `busy-reply-threshold` (alias `lua-time-limit`), in milliseconds as Redis names it, but
+    /// counted in Lua instructions (`script::INSTRUCTIONS_PER_MILLI` to the millisecond): past
+    /// it a script is suspended between slices and others get `-BUSY` until it ends.
+    pub busy_reply_threshold_ms: u64,
+    /// The Lua heap's limit in bytes: past it a script's allocation fails with an error.
+    pub script_memory_bytes_max: usize,
 }
 
 impl Default for Config {
@@ -100,6 +106,8 @@ impl Default for Config {
             zset_max_listpack_value: 64,
             list_max_listpack_size: -2,
             list_compress_depth: 0,
+            busy_reply_threshold_ms: 5000,
+            script_memory_bytes_max: 256 * 1024 * 1024,
         }
     }
 }

@@ -119,6 +119,9 @@ pub(crate) struct Connection {
     pub(crate) reply_mode: ReplyMode,
     /// A command held back by CLIENT PAUSE: it runs first once the pause ends.
     pub(crate) postponed: Option<Box<OwnedArgs>>,
+    /// Its script is suspended past the busy threshold: nothing more of it runs until the
+    /// script ends and answers.
+    pub(crate) running_script: bool,
     /// MONITOR: every command the server runs is written to this connection.
     pub(crate) monitor: bool,
     /// CLIENT NO-EVICT ON.
@@ -174,6 +177,7 @@ impl Connection {
             blocked: None,
             reply_mode: ReplyMode::On,
             postponed: None,
+            running_script: false,
             monitor: false,
             no_evict: false,
             tracking: None,

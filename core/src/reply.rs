@@ -187,6 +187,67 @@ impl<'a> Reply<'a> {
         }
     }
 
+    /// A status line of arbitrary bytes (a script's `{ok = ...}`); CR and LF become spaces.
+    pub fn status_bytes(&mut self, text: &[u8]) {
+        if self.book {
+            return book::write_str(self.out, text);
+        }
+        self.out.push(b'+');
+        self.out.extend(text.iter().map(|&byte| {
+            if byte == b'\r' || byte == b'\n' {
+                b' '
+            } else {
+                byte
+            }
+        }));
+        self.out.extend_from_slice(b"\r\n");
+    }
+
+    /// A boolean: `#t`/`#f` in RESP3, `:1`/`:0` in RESP2.
+    pub fn boolean(&mut self, value: bool) {
+        if self.resp3 && !self.book {
+            self.out
+                .extend_from_slice(if value { b"#t\r\n" } else { b"#f\r\n" });
+        } else {
+            self.integer(i64::from(value));
+        }
+    }
+
+    /// A big number's digits: `(` in RESP3, a bulk string in RESP2.
+    pub fn big_number(&mut self, digits: &[u8]) {
+        if self.resp3 && !self.book {
+            self.out.push(b'(');
+            self.out.extend(digits.iter().map(|&byte| {
+                if byte == b'\r' || byte == b'\n' {
+                    b' '
+                } else {
+                    byte
+                }
+            }));
+            self.out.extend_from_slice(b"\r\n");
+        } else {
+            self.bulk(digits);
+        }
+    }
+
+    /// A verbatim string of the given three-letter format in RESP3, bulk in RESP2.
+    pub fn verbatim_with(&mut self, format: &[u8], text: &[u8]) {
+        if !self.resp3 || self.book {
+            return self.bulk(text);
+        }
+        let mut tag = [b' '; 3];
+        for (slot, byte) in tag.iter_mut().zip(format) {
+            *slot = *byte;
+        }
+        self.out.push(b'=');
+        format_i64(text.len() as i64 + 4, self.out);
+        self.out.extend_from_slice(b"\r\n");
+        self.out.extend_from_slice(&tag);
+        self.out.push(b':');
+        self.out.extend_from_slice(text);
+        self.out.extend_from_slice(b"\r\n");
+    }
+
     /// Text meant for people (INFO, CLIENT LIST): a verbatim string in RESP3, bulk in RESP2.
     pub fn verbatim(&mut self, text: &[u8]) {
         if self.book {

@@ -124,6 +124,7 @@ impl Server {
                 pause: None,
                 monitors: Default::default(),
                 tracking: Default::default(),
+                scripts: crate::script::Scripts::new(config.script_memory_bytes_max),
                 config,
             },
         }
@@ -299,6 +300,9 @@ impl Server {
     /// Timers: the cron (idle timeouts, output limits, rehashing) and commands left waiting.
     pub fn handle_timeout(&mut self, now: Now) {
         self.observe(now);
+        if self.state.scripts.busy.is_some() {
+            self.resume_script();
+        }
         self.end_pause_if_over();
         for _ in 0..PENDING_CONNECTIONS_PER_CALL_MAX {
             let Some(id) = self.pending.pop_front() else {
@@ -325,7 +329,7 @@ impl Server {
 
     /// When to call `handle_timeout` next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if !self.pending.is_empty() {
+        if !self.pending.is_empty() || self.state.scripts.busy.is_some() {
             return Some(self.state.now.monotonic);
         }
         let next_deadline = self.deadlines.first().map(|&(deadline, _)| deadline);
@@ -470,6 +474,7 @@ impl Server {
             ready_key,
             block: None,
             postpone: false,
+            suspended: false,
         };
         match door {
             Door::Resp => command::dispatch(&mut ctx, args),
@@ -478,7 +483,88 @@ impl Server {
         if ctx.postpone {
             return Some(Wait::Unpause);
         }
+        if ctx.suspended {
+            return Some(Wait::Script);
+        }
         ctx.block.map(Wait::Key)
+    }
+
+    /// Runs the next slice of the suspended script. When it ends, its caller gets the reply
+    /// and runs what it sent after, as any connection after a command. A caller gone meanwhile
+    /// does not stop it: what it writes is written, the reply goes nowhere.
+    fn resume_script(&mut self) {
+        let Some(id) = self.state.scripts.suspended_caller() else {
+            self.state.scripts.busy = None;
+            return;
+        };
+        let now = self.state.now;
+        let caller_open = self.clients.get(id).is_some();
+        let mut buffer = self
+            .clients
+            .get_mut(id)
+            .map(|connection| std::mem::take(&mut connection.reply))
+            .unwrap_or_default();
+        let mut orphan = None;
+        let (session, others, resp3) = match self.clients.get(id).is_some() {
+            true => {
+                let (session, others) = self.clients.split(id).expect("checked open");
+                let resp3 = session.resp3;
+                (session, others, resp3)
+            }
+            false => {
+                let session = orphan.insert(Connection::new(
+                    0,
+                    String::new(),
+                    now.monotonic,
+                    true,
+                    Door::Resp,
+                ));
+                (session, self.clients.all(), false)
+            }
+        };
+        let mut reply = Reply::new(&mut buffer, resp3);
+        let db = session.db;
+        let mut ctx = Ctx {
+            keyspace: &mut self.keyspace,
+            state: &mut self.state,
+            session,
+            others,
+            effects: &mut self.effects,
+            id,
+            reply: &mut reply,
+            db,
+            now,
+            may_block: true,
+            ready_key: None,
+            block: None,
+            postpone: false,
+            suspended: false,
+        };
+        command::resume_script(&mut ctx);
+        let suspended = ctx.suspended;
+        if !caller_open {
+            self.deliver_effects(None);
+            if !suspended {
+                self.settle_keyspace();
+            }
+            return;
+        }
+        self.deliver_effects(Some((id, &mut buffer)));
+        if let Some(connection) = self.clients.get_mut(id) {
+            connection.reply = buffer;
+            connection.running_script = suspended;
+        }
+        if suspended {
+            return;
+        }
+        self.record_executed(id);
+        if self.keyspace.dbs.iter().any(|db| db.has_ready()) {
+            self.serve_blocked();
+        }
+        self.settle_keyspace();
+        self.check_output_limits(id);
+        self.outputs.push_back(Output::Wake { id });
+        self.run_commands(id);
     }
 
     /// Ends CLIENT PAUSE once its time is over (CLIENT UNPAUSE ends it at once): expiry
@@ -760,7 +846,8 @@ impl Server {
         };
         // A connection asked to close runs nothing more, whatever is still queued (Redis stops
         // processing a client flagged to close, too).
-        if connection.closing.is_some() || connection.blocked.is_some() {
+        if connection.closing.is_some() || connection.blocked.is_some() || connection.running_script
+        {
             return;
         }
         if connection.postponed.is_some() && paused {
@@ -864,6 +951,15 @@ impl Server {
                         postponed = Some(Box::new(OwnedArgs::new(args)));
                         break;
                     }
+                    Some(Wait::Script) => {
+                        // Its reply comes when the script ends (`resume_script`).
+                        executed += 1;
+                        self.deliver_effects(Some((id, &mut reply)));
+                        if let Some(connection) = self.connection_mut(id) {
+                            connection.running_script = true;
+                        }
+                        break;
+                    }
                 }
             }
             if self.keyspace.dbs.iter().any(|db| db.has_ready()) {
@@ -920,6 +1016,8 @@ pub(crate) enum Wait {
     Key(BlockOn),
     /// CLIENT PAUSE to end.
     Unpause,
+    /// Its script, suspended past the busy threshold, to be resumed and end.
+    Script,
 }
 
 /// What a book client gets when `maxclients` are connected: error 4, framed.

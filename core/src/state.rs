@@ -6,6 +6,7 @@ use crate::clients::ConnectionId;
 use crate::config::Config;
 use crate::protocol::resp::Limits;
 use crate::pubsub::PubSub;
+use crate::script::Scripts;
 use crate::stats::Stats;
 use crate::time::{Instant, Now};
 use crate::tracking::Tracking;
@@ -33,6 +34,8 @@ pub(crate) struct ServerState {
     pub(crate) monitors: BTreeSet<ConnectionId>,
     /// Client-side caching: who may hold which key.
     pub(crate) tracking: Tracking,
+    /// Lua scripts: the cache and the engine.
+    pub(crate) scripts: Scripts,
 }
 
 /// CLIENT PAUSE: until when (inclusive), and whether every command waits or only those that

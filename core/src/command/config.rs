@@ -277,6 +277,24 @@ static PARAMETERS: &[Parameter] = &[
         mutable: true,
     },
     Parameter {
+        name: "busy-reply-threshold",
+        get: |config| config.busy_reply_threshold_ms.to_string(),
+        set: |config, text| {
+            config.busy_reply_threshold_ms = parse_number(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "lua-time-limit",
+        get: |config| config.busy_reply_threshold_ms.to_string(),
+        set: |config, text| {
+            config.busy_reply_threshold_ms = parse_number(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
         name: "tracking-table-max-keys",
         get: |config| config.tracking_table_keys_max.to_string(),
         set: |config, text| {

@@ -17,6 +17,7 @@ mod lcs;
 mod list;
 mod pubsub;
 mod sample;
+mod scripting;
 mod server;
 mod set;
 mod sort;
@@ -45,6 +46,8 @@ use crate::value::Value;
 pub(crate) use args::ArgCursor;
 pub(crate) use blocking::BlockOn;
 pub(crate) use book::dispatch_book;
+pub(crate) use connection::REDIS_VERSION;
+pub(crate) use scripting::resume as resume_script;
 pub(crate) use table::{lookup, CommandSpec};
 pub(crate) use transaction::{
     forget as forget_transaction, forget_session, invalidate_watches, Transaction,
@@ -149,6 +152,8 @@ pub(crate) struct Ctx<'call, 'reply> {
     pub(crate) block: Option<BlockOn>,
     /// CLIENT PAUSE held the command back unrun: the server runs it again when the pause ends.
     pub(crate) postpone: bool,
+    /// A script went past the busy threshold and waits to be resumed: no reply yet.
+    pub(crate) suspended: bool,
 }
 
 impl Ctx<'_, '_> {
@@ -248,7 +253,7 @@ pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) {
 /// command of the RESP door (the book's door has `book::dispatch_book`).
 pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
     let start = ctx.reply.out.len();
-    let resolved = resolve(ctx.session, args);
+    let resolved = resolve(ctx.session, args).and_then(|spec| refuse_if_busy(ctx, spec, args));
     let spec = resolved.as_ref().ok().copied();
     if let Some(spec) = spec {
         if control::is_paused(ctx, spec) {
@@ -370,6 +375,30 @@ fn resolve(session: &Connection, args: Args<'_>) -> Result<&'static CommandSpec,
         )));
     }
     Ok(spec)
+}
+
+/// While a script is suspended past its busy threshold, only what may stop or survive it runs
+/// (SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE, AUTH and the like); the rest gets `-BUSY`.
+fn refuse_if_busy(
+    ctx: &Ctx<'_, '_>,
+    spec: &'static CommandSpec,
+    args: Args<'_>,
+) -> Result<&'static CommandSpec, CommandError> {
+    let Some(kind) = ctx.state.scripts.busy else {
+        return Ok(spec);
+    };
+    let allowed = spec.flags.contains(table::Flags::ALLOW_BUSY)
+        || args.get(1).is_some_and(|name| {
+            spec.subcommands.iter().any(|subcommand| {
+                subcommand.allow_busy && args::is_subcommand(name, subcommand.name)
+            })
+        });
+    if allowed {
+        return Ok(spec);
+    }
+    Err(match kind {
+        crate::script::Kind::Eval => scripting::BUSY_EVAL.into(),
+    })
 }
 
 /// Runs a resolved command. An error reply replaces whatever the command had written of its

@@ -84,7 +84,11 @@ pub(crate) fn time(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandR
 /// but ABORT stops the server at once. As Redis, a successful SHUTDOWN sends no reply.
 pub(crate) fn shutdown(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let mut abort = false;
+    let mut nosave = false;
     for option in args.rest() {
+        if is_option(option, "NOSAVE") {
+            nosave = true;
+        }
         if is_option(option, "ABORT") {
             abort = true;
         } else if !["NOSAVE", "SAVE", "NOW", "FORCE"]
@@ -96,6 +100,10 @@ pub(crate) fn shutdown(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
     }
     if abort {
         return Err("ERR No shutdown in progress.".into());
+    }
+    // A script that may have written cannot be stopped half-way: only NOSAVE leaves it so.
+    if ctx.state.scripts.busy.is_some() && !nosave {
+        return Err(super::scripting::BUSY_EVAL.into());
     }
     ctx.effects.output(Output::Shutdown);
     Ok(())

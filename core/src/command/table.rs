@@ -2,13 +2,13 @@
 
 use super::{
     bitfield, bits, blocking, config, connection, control, expire, hash, info, keys, lcs, list,
-    pubsub, server, set, sort, strings, transaction, zrange, zset, zsetops, ArgCursor,
+    pubsub, scripting, server, set, sort, strings, transaction, zrange, zset, zsetops, ArgCursor,
     CommandResult, Ctx,
 };
 
 /// Command flags, as COMMAND INFO reports them (a subset of Redis's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Flags(u16);
+pub(crate) struct Flags(u32);
 
 impl Flags {
     pub(crate) const WRITE: Flags = Flags(1);
@@ -38,8 +38,12 @@ impl Flags {
     /// Writes nothing to the keyspace but would go to replicas (PUBLISH): CLIENT PAUSE WRITE
     /// holds it back. Redis hides it from COMMAND INFO.
     pub(crate) const MAY_REPLICATE: Flags = Flags(1 << 14);
+    /// Refused to scripts (`redis.call`).
+    pub(crate) const NOSCRIPT: Flags = Flags(1 << 15);
+    /// Runs while a script is past its busy threshold; everything else gets `-BUSY`.
+    pub(crate) const ALLOW_BUSY: Flags = Flags(1 << 16);
 
-    const NAMES: [(Flags, &'static str); 12] = [
+    const NAMES: [(Flags, &'static str); 14] = [
         (Flags::WRITE, "write"),
         (Flags::READONLY, "readonly"),
         (Flags::DENYOOM, "denyoom"),
@@ -48,7 +52,9 @@ impl Flags {
         (Flags::LOADING, "loading"),
         (Flags::STALE, "stale"),
         (Flags::NO_MULTI, "no_multi"),
+        (Flags::ALLOW_BUSY, "allow_busy"),
         (Flags::PUBSUB, "pubsub"),
+        (Flags::NOSCRIPT, "noscript"),
         (Flags::BLOCKING, "blocking"),
         (Flags::FAST, "fast"),
         (Flags::MOVABLE_KEYS, "movablekeys"),
@@ -90,6 +96,10 @@ const ADMIN: Flags = Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE);
 /// MULTI, EXEC, DISCARD, WATCH, UNWATCH.
 const TRANSACTION: Flags = Flags::LOADING.or(Flags::STALE);
 const NOT_QUEUED: Flags = Flags::NOT_QUEUED;
+/// Refused to scripts.
+const NS: Flags = Flags::NOSCRIPT;
+/// Runs while a script is busy.
+const AB: Flags = Flags::ALLOW_BUSY;
 const BLOCKING: Flags = Flags::BLOCKING;
 /// PUBSUB.
 const PUBSUB_INFO: Flags = Flags::PUBSUB
@@ -157,11 +167,37 @@ impl CommandSpec {
 pub(crate) struct Subcommand {
     pub(crate) name: &'static str,
     pub(crate) arity: i32,
+    /// Runs while a script is busy (SCRIPT KILL, FUNCTION KILL and STATS).
+    pub(crate) allow_busy: bool,
 }
 
 const fn sub(name: &'static str, arity: i32) -> Subcommand {
-    Subcommand { name, arity }
+    Subcommand {
+        name,
+        arity,
+        allow_busy: false,
+    }
 }
+
+const fn busy_sub(name: &'static str, arity: i32) -> Subcommand {
+    Subcommand {
+        name,
+        arity,
+        allow_busy: true,
+    }
+}
+
+const SCRIPT_SUBCOMMANDS: &[Subcommand] = &[
+    sub("EXISTS", -3),
+    sub("FLUSH", -2),
+    sub("HELP", 2),
+    busy_sub("KILL", 2),
+    sub("LOAD", 3),
+];
+
+/// EVAL and friends: the script's own flags decide the rest.
+const EVAL: Flags = NS.or(Flags::STALE).or(Flags::MAY_REPLICATE);
+const EVAL_RO: Flags = NS.or(Flags::STALE).or(Flags::READONLY);
 
 const CLIENT_SUBCOMMANDS: &[Subcommand] = &[
     sub("CACHING", 3),
@@ -259,32 +295,32 @@ const STORE_NUMKEYS: (i32, i32, i32) = (1, 1, 1);
 /// Sorted by name (a test checks it) so that `lookup` can binary-search.
 pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("append", 3, WDF, KEY1, strings::append),
-    spec("auth", -2, CONN, NO_KEYS, connection::auth),
+    spec("auth", -2, CONN.or(NS).or(AB), NO_KEYS, connection::auth),
     spec("bitcount", -2, R, KEY1, bits::bitcount),
     spec("bitfield", -2, WD, KEY1, bitfield::bitfield),
     spec("bitfield_ro", -2, RF, KEY1, bitfield::bitfield_ro),
     spec("bitop", -4, WD, BITOP_KEYS, bits::bitop),
     spec("bitpos", -3, R, KEY1, bits::bitpos),
-    spec("blmove", 6, WD.or(BLOCKING), KEY12, blocking::blmove),
+    spec("blmove", 6, WD.or(BLOCKING).or(NS), KEY12, blocking::blmove),
     spec("blmpop", -5, W.or(BLOCKING), NUMKEYS, blocking::blmpop),
     spec(
         "blpop",
         -3,
-        W.or(BLOCKING),
+        W.or(BLOCKING).or(NS),
         KEYS_THEN_TIMEOUT,
         blocking::blpop,
     ),
     spec(
         "brpop",
         -3,
-        W.or(BLOCKING),
+        W.or(BLOCKING).or(NS),
         KEYS_THEN_TIMEOUT,
         blocking::brpop,
     ),
     spec(
         "brpoplpush",
         4,
-        WD.or(BLOCKING),
+        WD.or(BLOCKING).or(NS),
         KEY12,
         blocking::brpoplpush,
     ),
@@ -292,19 +328,19 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec(
         "bzpopmax",
         -3,
-        WF.or(BLOCKING),
+        WF.or(BLOCKING).or(NS),
         KEYS_THEN_TIMEOUT,
         blocking::bzpopmax,
     ),
     spec(
         "bzpopmin",
         -3,
-        WF.or(BLOCKING),
+        WF.or(BLOCKING).or(NS),
         KEYS_THEN_TIMEOUT,
         blocking::bzpopmin,
     ),
     container(
-        spec("client", -2, ADMIN, NO_KEYS, connection::client),
+        spec("client", -2, ADMIN.or(NS), NO_KEYS, connection::client),
         CLIENT_SUBCOMMANDS,
     ),
     container(
@@ -312,27 +348,43 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         COMMAND_SUBCOMMANDS,
     ),
     container(
-        spec("config", -2, ADMIN, NO_KEYS, config::config),
+        spec("config", -2, ADMIN.or(NS), NO_KEYS, config::config),
         CONFIG_SUBCOMMANDS,
     ),
     spec("copy", -3, WD, KEY12, keys::copy),
     spec("dbsize", 1, RF, NO_KEYS, server::dbsize),
-    spec("debug", -2, ADMIN, NO_KEYS, server::debug),
+    spec("debug", -2, ADMIN.or(NS), NO_KEYS, server::debug),
     spec("decr", 2, WDF, KEY1, strings::decr),
     spec("decrby", 3, WDF, KEY1, strings::decrby),
     spec("del", -2, W, ALL_KEYS, keys::del),
     spec(
         "discard",
         1,
-        TRANSACTION.or(F).or(NOT_QUEUED),
+        TRANSACTION.or(F).or(NOT_QUEUED).or(NS).or(AB),
         NO_KEYS,
         transaction::discard,
     ),
     spec("echo", 2, F, NO_KEYS, connection::echo),
+    movable(
+        spec("eval", -3, EVAL, NUMKEYS, scripting::eval),
+        scripting::eval_keys,
+    ),
+    movable(
+        spec("eval_ro", -3, EVAL_RO, NUMKEYS, scripting::eval_ro),
+        scripting::eval_keys,
+    ),
+    movable(
+        spec("evalsha", -3, EVAL, NUMKEYS, scripting::evalsha),
+        scripting::eval_keys,
+    ),
+    movable(
+        spec("evalsha_ro", -3, EVAL_RO, NUMKEYS, scripting::evalsha_ro),
+        scripting::eval_keys,
+    ),
     spec(
         "exec",
         1,
-        TRANSACTION.or(NOT_QUEUED),
+        TRANSACTION.or(NOT_QUEUED).or(NS),
         NO_KEYS,
         transaction::exec,
     ),
@@ -343,7 +395,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("flushall", -1, W, NO_KEYS, server::flushall),
     spec("flushdb", -1, W, NO_KEYS, server::flushdb),
     container(
-        spec("function", -2, W, NO_KEYS, server::function),
+        spec("function", -2, W.or(NS), NO_KEYS, server::function),
         FUNCTION_SUBCOMMANDS,
     ),
     spec("get", 2, RF, KEY1, strings::get),
@@ -353,7 +405,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("getrange", 4, R, KEY1, strings::getrange),
     spec("getset", 3, WDF, KEY1, strings::getset),
     spec("hdel", -3, WF, KEY1, hash::hdel),
-    spec("hello", -1, CONN, NO_KEYS, connection::hello),
+    spec("hello", -1, CONN.or(NS).or(AB), NO_KEYS, connection::hello),
     spec("hexists", 3, RF, KEY1, hash::hexists),
     spec("hget", 3, RF, KEY1, hash::hget),
     spec("hgetall", 2, R, KEY1, hash::hgetall),
@@ -399,14 +451,14 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         MEMORY_SUBCOMMANDS,
     ),
     spec("mget", -2, RF, ALL_KEYS, strings::mget),
-    spec("monitor", 1, ADMIN, NO_KEYS, control::monitor),
+    spec("monitor", 1, ADMIN.or(NS), NO_KEYS, control::monitor),
     spec("move", 3, WF, KEY1, keys::move_key),
     spec("mset", -3, WD, PAIRS, strings::mset),
     spec("msetnx", -3, WD, PAIRS, strings::msetnx),
     spec(
         "multi",
         1,
-        TRANSACTION.or(F).or(NOT_QUEUED),
+        TRANSACTION.or(F).or(NOT_QUEUED).or(NS).or(AB),
         NO_KEYS,
         transaction::multi,
     ),
@@ -426,7 +478,13 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         connection::ping,
     ),
     spec("psetex", 4, WD, KEY1, expire::psetex),
-    spec("psubscribe", -2, SUBSCRIBER, NO_KEYS, pubsub::psubscribe),
+    spec(
+        "psubscribe",
+        -2,
+        SUBSCRIBER.or(NS),
+        NO_KEYS,
+        pubsub::psubscribe,
+    ),
     spec("pttl", 2, RF, KEY1, expire::pttl),
     spec("publish", 3, PUBLISHER, NO_KEYS, pubsub::publish),
     container(
@@ -436,14 +494,14 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec(
         "punsubscribe",
         -1,
-        SUBSCRIBER,
+        SUBSCRIBER.or(NS),
         NO_KEYS,
         pubsub::punsubscribe,
     ),
     spec(
         "quit",
         -1,
-        CONN.or(NOT_QUEUED).or(Flags::PUBSUB_CONTEXT),
+        CONN.or(NOT_QUEUED).or(Flags::PUBSUB_CONTEXT).or(NS).or(AB),
         NO_KEYS,
         connection::quit,
     ),
@@ -453,7 +511,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec(
         "reset",
         1,
-        CONN.or(NOT_QUEUED).or(Flags::PUBSUB_CONTEXT),
+        CONN.or(NOT_QUEUED).or(Flags::PUBSUB_CONTEXT).or(NS).or(AB),
         NO_KEYS,
         connection::reset,
     ),
@@ -464,6 +522,10 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("sadd", -3, WDF, KEY1, set::sadd),
     spec("scan", -2, R, NO_KEYS, keys::scan),
     spec("scard", 2, RF, KEY1, set::scard),
+    container(
+        spec("script", -2, NS, NO_KEYS, scripting::script),
+        SCRIPT_SUBCOMMANDS,
+    ),
     spec("sdiff", -2, R, ALL_KEYS, set::sdiff),
     spec("sdiffstore", -3, WD, ALL_KEYS, set::sdiffstore),
     spec(
@@ -481,7 +543,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec(
         "shutdown",
         -1,
-        ADMIN.or(Flags::NO_MULTI),
+        ADMIN.or(Flags::NO_MULTI).or(NS).or(AB),
         NO_KEYS,
         server::shutdown,
     ),
@@ -507,12 +569,18 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("srandmember", -2, R, KEY1, set::srandmember),
     spec("srem", -3, WF, KEY1, set::srem),
     spec("sscan", -3, R, KEY1, set::sscan),
-    spec("ssubscribe", -2, SUBSCRIBER, ALL_KEYS, pubsub::ssubscribe),
+    spec(
+        "ssubscribe",
+        -2,
+        SUBSCRIBER.or(NS),
+        ALL_KEYS,
+        pubsub::ssubscribe,
+    ),
     spec("strlen", 2, RF, KEY1, strings::strlen),
     spec(
         "subscribe",
         -2,
-        SUBSCRIBER,
+        SUBSCRIBER.or(NS),
         NO_KEYS,
         pubsub::subscribe_channels,
     ),
@@ -522,7 +590,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec(
         "sunsubscribe",
         -1,
-        SUBSCRIBER,
+        SUBSCRIBER.or(NS),
         ALL_KEYS,
         pubsub::sunsubscribe,
     ),
@@ -541,21 +609,21 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec(
         "unsubscribe",
         -1,
-        SUBSCRIBER,
+        SUBSCRIBER.or(NS),
         NO_KEYS,
         pubsub::unsubscribe_channels,
     ),
     spec(
         "unwatch",
         1,
-        TRANSACTION.or(F),
+        TRANSACTION.or(F).or(NS).or(AB),
         NO_KEYS,
         transaction::unwatch,
     ),
     spec(
         "watch",
         -2,
-        TRANSACTION.or(F).or(NOT_QUEUED),
+        TRANSACTION.or(F).or(NOT_QUEUED).or(NS).or(AB),
         ALL_KEYS,
         transaction::watch,
     ),

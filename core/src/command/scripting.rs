@@ -1,0 +1,557 @@
+//! EVAL, EVALSHA, their `_RO` forms and SCRIPT: running Lua scripts against the keyspace.
+//!
+//! A script's commands run as the engine's own client, through the same dispatch as every
+//! command (`run`), so they write through the one write path; their replies are read back as
+//! Lua values. A script that runs past `busy-reply-threshold` (counted in Lua instructions)
+//! is suspended between slices: the command returns without a reply (`Ctx::suspended`), the
+//! server answers others `-BUSY` and resumes the script on its next timer call until it ends.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use mlua::{Lua, MultiValue, Value};
+
+use super::args::{is_option, is_subcommand};
+use super::{lookup, table, unknown_subcommand, ArgCursor, CommandError, CommandResult, Ctx};
+use crate::connection::Connection;
+use crate::protocol::resp::Args;
+use crate::reply::Reply;
+use crate::script::{
+    self, convert, Engine, Kind, RunState, Running, Sha, Step, INSTRUCTIONS_PER_MILLI,
+    INSTRUCTIONS_PER_SLICE,
+};
+
+const NOSCRIPT: &str = "NOSCRIPT No matching script. Please use EVAL.";
+pub(crate) const BUSY_EVAL: &str =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+const UNKILLABLE: &str = "UNKILLABLE Sorry the script already executed write commands against \
+     the dataset. You can either wait the script termination or kill the server in a hard way \
+     using the SHUTDOWN NOSAVE command.";
+
+pub(crate) fn eval(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    eval_generic(ctx, args, false, false)
+}
+
+pub(crate) fn eval_ro(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    eval_generic(ctx, args, false, true)
+}
+
+pub(crate) fn evalsha(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    eval_generic(ctx, args, true, false)
+}
+
+pub(crate) fn evalsha_ro(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    eval_generic(ctx, args, true, true)
+}
+
+/// Where EVAL's keys are: `numkeys` of them after it (COMMAND GETKEYS).
+pub(crate) fn eval_keys(request: &[&[u8]]) -> Vec<usize> {
+    let count = request
+        .get(2)
+        .and_then(|numkeys| std::str::from_utf8(numkeys).ok())
+        .and_then(|numkeys| numkeys.parse::<usize>().ok())
+        .unwrap_or(0);
+    (3..request.len().min(3 + count)).collect()
+}
+
+type KeysAndArgv<'a> = (Vec<&'a [u8]>, Vec<&'a [u8]>);
+
+/// The keys and the other arguments after `numkeys`, with Redis's errors.
+fn keys_and_argv<'a>(args: &mut ArgCursor<'a>) -> Result<KeysAndArgv<'a>, CommandError> {
+    let numkeys = args.next_i64()?;
+    if numkeys < 0 {
+        return Err("ERR Number of keys can't be negative".into());
+    }
+    if numkeys as usize > args.remaining() {
+        return Err("ERR Number of keys can't be greater than number of args".into());
+    }
+    let rest: Vec<&[u8]> = args.rest().collect();
+    let (keys, argv) = rest.split_at(numkeys as usize);
+    Ok((keys.to_vec(), argv.to_vec()))
+}
+
+fn eval_generic(
+    ctx: &mut Ctx<'_, '_>,
+    args: &mut ArgCursor<'_>,
+    by_sha: bool,
+    read_only: bool,
+) -> CommandResult {
+    let source = args.next_bytes()?;
+    let (keys, argv) = keys_and_argv(args)?;
+    let sha = if by_sha {
+        let sha = lower_sha(source).ok_or(CommandError::from(NOSCRIPT))?;
+        if !ctx.state.scripts.cache.contains_key(&sha) {
+            return Err(NOSCRIPT.into());
+        }
+        sha
+    } else {
+        let sha = script::sha1_hex(source);
+        if !ctx.state.scripts.cache.contains_key(&sha) {
+            load(ctx, sha, source, true)?;
+        }
+        sha
+    };
+    let flags = ctx.state.scripts.cache[&sha].flags;
+    if read_only && flags.declared && !flags.no_writes {
+        return Err("ERR Can not execute a script with write flag using *_ro command.".into());
+    }
+    let read_only = read_only || flags.no_writes;
+    start(ctx, sha, &keys, &argv, read_only)
+}
+
+/// A 40-character SHA1 in lower case, if `text` can be one.
+fn lower_sha(text: &[u8]) -> Option<Sha> {
+    let sha: [u8; 40] = text.try_into().ok()?;
+    Some(sha.map(|byte| byte.to_ascii_lowercase()))
+}
+
+/// Compiles `body` into the engine and the cache (SCRIPT LOAD, EVAL of a new script).
+fn load(ctx: &mut Ctx<'_, '_>, sha: Sha, body: &[u8], from_eval: bool) -> CommandResult {
+    let (flags, source) = script::parse_shebang(body).map_err(CommandError::owned)?;
+    let mut engine = take_engine(ctx)?;
+    let compiled = engine
+        .vm
+        .lua
+        .load(source.as_slice())
+        .set_name("@user_script")
+        .into_function();
+    let result = match compiled {
+        Ok(function) => {
+            engine.compiled.insert(sha, function);
+            Ok(())
+        }
+        Err(error) => Err(CommandError::owned(format!(
+            "ERR Error compiling script (new function): {}",
+            lua_message(&error)
+        ))),
+    };
+    ctx.state.scripts.put_engine(engine);
+    result?;
+    ctx.state
+        .scripts
+        .remember(sha, body.into(), flags, from_eval);
+    Ok(())
+}
+
+fn take_engine(ctx: &mut Ctx<'_, '_>) -> Result<Box<Engine>, CommandError> {
+    ctx.state
+        .scripts
+        .take_engine(0)
+        .map_err(|error| CommandError::owned(format!("ERR {}", lua_message(&error))))
+}
+
+/// Starts script `sha` (cached and compiled) with its keys and arguments.
+fn start(
+    ctx: &mut Ctx<'_, '_>,
+    sha: Sha,
+    keys: &[&[u8]],
+    argv: &[&[u8]],
+    read_only: bool,
+) -> CommandResult {
+    let mut engine = take_engine(ctx)?;
+    let prepared = prepare(&mut engine, ctx, sha, keys, argv, read_only);
+    match prepared {
+        Ok(()) => {
+            step(ctx, engine);
+            Ok(())
+        }
+        Err(error) => {
+            ctx.state.scripts.put_engine(engine);
+            Err(CommandError::owned(format!("ERR {}", lua_message(&error))))
+        }
+    }
+}
+
+fn prepare(
+    engine: &mut Engine,
+    ctx: &mut Ctx<'_, '_>,
+    sha: Sha,
+    keys: &[&[u8]],
+    argv: &[&[u8]],
+    read_only: bool,
+) -> mlua::Result<()> {
+    let lua = &engine.vm.lua;
+    let function = match engine.compiled.get(&sha) {
+        Some(function) => function.clone(),
+        None => {
+            // The engine was made anew (SCRIPT FLUSH keeps no bodies, so this is a cached
+            // body whose engine went): compile it again.
+            let body = Rc::clone(&ctx.state.scripts.cache[&sha].body);
+            let (_, source) = script::parse_shebang(&body).map_err(mlua::Error::runtime)?;
+            let function = lua
+                .load(source.as_slice())
+                .set_name("@user_script")
+                .into_function()?;
+            engine.compiled.insert(sha, function.clone());
+            function
+        }
+    };
+    let keys = lua.create_sequence_from(
+        keys.iter()
+            .map(|key| lua.create_string(key))
+            .collect::<mlua::Result<Vec<_>>>()?,
+    )?;
+    let argv = lua.create_sequence_from(
+        argv.iter()
+            .map(|arg| lua.create_string(arg))
+            .collect::<mlua::Result<Vec<_>>>()?,
+    )?;
+    let env: mlua::Table = engine.sandbox.make_env.call((keys, argv))?;
+    function.set_environment(env)?;
+    let last = &engine.sandbox.last_error;
+    last.raw_set("value", Value::Nil)?;
+    last.raw_set("line", Value::Nil)?;
+    last.raw_set("call", Value::Nil)?;
+    let threshold = ctx.state.config.busy_reply_threshold_ms;
+    let yield_after = if ctx.may_block {
+        threshold.saturating_mul(INSTRUCTIONS_PER_MILLI)
+    } else {
+        // Inside EXEC nothing can wait: the script runs to its end.
+        u64::MAX
+    };
+    let thread = engine.vm.start(function, yield_after)?;
+    engine.client.db = ctx.db;
+    engine.running = Some(Running {
+        thread,
+        caller: ctx.id,
+        kind: Kind::Eval,
+        name: format!("script: {}", String::from_utf8_lossy(&sha)),
+        state: RunState::new(),
+        read_only,
+        wrote: false,
+    });
+    Ok(())
+}
+
+/// Resumes the suspended script (the server calls this for its caller on a timer).
+pub(crate) fn resume(ctx: &mut Ctx<'_, '_>) {
+    match ctx.state.scripts.take_engine(0) {
+        Ok(engine) if engine.running.is_some() => step(ctx, engine),
+        Ok(engine) => ctx.state.scripts.put_engine(engine),
+        Err(_) => {}
+    }
+}
+
+/// Runs one slice of the engine's running script, then replies, or leaves it suspended.
+fn step(ctx: &mut Ctx<'_, '_>, mut engine: Box<Engine>) {
+    let Engine {
+        vm,
+        client,
+        running,
+        sandbox,
+        ..
+    } = &mut *engine;
+    let run = running.as_mut().expect("a script to step");
+    script::enter(&vm.lua, &run.state);
+    let outcome = {
+        let host = RefCell::new(Host {
+            ctx: &mut *ctx,
+            client,
+            state: Rc::clone(&run.state),
+            read_only: run.read_only,
+            wrote: &mut run.wrote,
+            vm,
+            scratch: Vec::new(),
+        });
+        let lua = &vm.lua;
+        let stepped = lua.scope(|scope| {
+            let function = scope
+                .create_function_mut(|lua, args: MultiValue| host.borrow_mut().call(lua, args))?;
+            sandbox.run_slot.raw_set("host", function)?;
+            Ok(vm.resume(&run.thread, MultiValue::new(), INSTRUCTIONS_PER_SLICE))
+        });
+        stepped.unwrap_or_else(|error| Step::Done(Err(error)))
+    };
+    let _ = sandbox.run_slot.raw_set("host", Value::Nil);
+    match outcome {
+        Step::Yielded => {
+            ctx.state.scripts.busy = Some(run.kind);
+            ctx.suspended = true;
+        }
+        Step::Done(result) => {
+            let resp3 = run.state.resp.get() == 3;
+            match result {
+                Ok(values) => {
+                    let value = values.into_iter().next().unwrap_or(Value::Nil);
+                    convert::lua_to_reply(&value, ctx.reply, resp3);
+                }
+                Err(error) => {
+                    let text = error_reply(vm, sandbox, &run.name, &error);
+                    ctx.reply.error(&text);
+                }
+            }
+            *running = None;
+            ctx.state.scripts.busy = None;
+            // A step of garbage collection after each script, as Redis does.
+            let _ = vm.lua.gc_step();
+        }
+    }
+    ctx.state.scripts.put_engine(engine);
+}
+
+/// What the scripts' commands run with.
+struct Host<'h, 'call, 'reply> {
+    ctx: &'h mut Ctx<'call, 'reply>,
+    client: &'h mut Connection,
+    state: Rc<RunState>,
+    read_only: bool,
+    wrote: &'h mut bool,
+    vm: &'h script::Vm,
+    scratch: Vec<u8>,
+}
+
+impl Host<'_, '_, '_> {
+    /// `redis.call` / `redis.pcall`: `true, reply` or `false, error text`.
+    fn call(&mut self, lua: &Lua, args: MultiValue) -> mlua::Result<MultiValue> {
+        let outcome = self.run(lua, args)?;
+        let mut values = MultiValue::new();
+        match outcome {
+            Ok(value) => {
+                values.push_back(Value::Boolean(true));
+                values.push_back(value);
+            }
+            Err(text) => {
+                values.push_back(Value::Boolean(false));
+                values.push_back(Value::String(lua.create_string(text)?));
+            }
+        }
+        Ok(values)
+    }
+
+    fn run(&mut self, lua: &Lua, args: MultiValue) -> mlua::Result<Result<Value, Vec<u8>>> {
+        if args.is_empty() {
+            return Ok(Err(
+                b"ERR Please specify at least one argument for this redis lib call".to_vec(),
+            ));
+        }
+        let mut bytes = Vec::new();
+        let mut ranges = Vec::with_capacity(args.len());
+        for arg in args {
+            let text = match arg {
+                Value::String(text) => text,
+                Value::Integer(_) | Value::Number(_) => match lua.coerce_string(arg)? {
+                    Some(text) => text,
+                    None => return Ok(Err(ARGUMENT_TYPES.to_vec())),
+                },
+                _ => return Ok(Err(ARGUMENT_TYPES.to_vec())),
+            };
+            let start = bytes.len();
+            bytes.extend_from_slice(&text.as_bytes());
+            ranges.push((start, bytes.len() - start));
+        }
+        let args = Args::from_ranges(&bytes, &ranges);
+        let spec = match script_spec(args, self.read_only) {
+            Ok(spec) => spec,
+            Err(error) => return Ok(Err(error.as_bytes().to_vec())),
+        };
+        if spec.flags.contains(table::Flags::WRITE) {
+            *self.wrote = true;
+            self.vm.note_write();
+        }
+        self.client.resp3 = self.state.resp.get() == 3;
+        self.scratch.clear();
+        let resp3 = self.client.resp3;
+        let ctx = &mut *self.ctx;
+        let mut reply = Reply::new(&mut self.scratch, resp3);
+        let mut nested = Ctx {
+            keyspace: &mut *ctx.keyspace,
+            state: &mut *ctx.state,
+            session: &mut *self.client,
+            others: ctx.others,
+            effects: &mut *ctx.effects,
+            id: ctx.id,
+            reply: &mut reply,
+            db: ctx.db,
+            now: ctx.now,
+            may_block: false,
+            ready_key: None,
+            block: None,
+            postpone: false,
+            suspended: false,
+        };
+        super::run(&mut nested, spec, args);
+        convert::reply_to_lua(lua, &self.scratch)
+    }
+}
+
+const ARGUMENT_TYPES: &[u8] = b"ERR Lua redis lib command arguments must be strings or integers";
+
+/// Finds a command a script called and checks that scripts may run it, with Redis's texts.
+fn script_spec(
+    args: Args<'_>,
+    read_only: bool,
+) -> Result<&'static table::CommandSpec, CommandError> {
+    let name = args.get(0).unwrap_or(b"");
+    let spec = lookup(name).ok_or(CommandError::from(
+        "ERR Unknown Redis command called from script",
+    ))?;
+    let count = args.len() as i32;
+    let arity_error =
+        || CommandError::from("ERR Wrong number of args calling Redis command from script");
+    if (spec.arity > 0 && count != spec.arity) || count < -spec.arity {
+        return Err(arity_error());
+    }
+    if let (false, Some(subcommand)) = (spec.subcommands.is_empty(), args.get(1)) {
+        let known = spec
+            .subcommands
+            .iter()
+            .find(|known| is_subcommand(subcommand, known.name))
+            .ok_or_else(|| unknown_subcommand(subcommand, &spec.name.to_ascii_uppercase()))?;
+        if (known.arity > 0 && count != known.arity) || count < -known.arity {
+            return Err(arity_error());
+        }
+    }
+    if spec.flags.contains(table::Flags::NOSCRIPT) {
+        return Err("ERR This Redis command is not allowed from script".into());
+    }
+    if read_only && spec.flags.contains(table::Flags::WRITE) {
+        return Err("ERR Write commands are not allowed from read-only scripts.".into());
+    }
+    Ok(spec)
+}
+
+/// The text of a Lua error, without the traceback the binding adds.
+fn lua_message(error: &mlua::Error) -> String {
+    let text = match error {
+        mlua::Error::RuntimeError(text) | mlua::Error::MemoryError(text) => text.clone(),
+        mlua::Error::SyntaxError { message, .. } => message.clone(),
+        mlua::Error::CallbackError { cause, .. } => return lua_message(cause),
+        other => other.to_string(),
+    };
+    match text.find("\nstack traceback:") {
+        Some(end) => text[..end].to_string(),
+        None => text,
+    }
+}
+
+/// The error reply of a failed script, as Redis words it: the error's text (with `ERR ` when
+/// Lua raised a plain string), then `script: <sha>, on @user_script:<line>.`
+fn error_reply(
+    vm: &script::Vm,
+    sandbox: &script::Sandbox,
+    name: &str,
+    error: &mlua::Error,
+) -> Vec<u8> {
+    let last = &sandbox.last_error;
+    let last_value: Value = last.raw_get("value").unwrap_or(Value::Nil);
+    let last_line: i64 = last.raw_get("line").unwrap_or(0);
+    let from_call: bool = last.raw_get("call").unwrap_or(false);
+    let message = lua_message(error);
+    let (text, line) = if vm.killed() {
+        (format!("ERR {message}").into_bytes(), vm.killed_line())
+    } else if let (true, Value::Table(table)) = (message.starts_with("table: "), &last_value) {
+        let text = match table.raw_get::<Value>("err") {
+            Ok(Value::String(text)) => text.as_bytes().to_vec(),
+            _ => b"ERR unknown error".to_vec(),
+        };
+        (text, last_line)
+    } else if let (true, Value::String(raised)) = (from_call, &last_value) {
+        if *raised.as_bytes() == *message.as_bytes() {
+            (message.into_bytes(), last_line)
+        } else {
+            plain_error(&message)
+        }
+    } else {
+        plain_error(&message)
+    };
+    let line = match (line, error) {
+        (0, mlua::Error::CallbackError { traceback, .. }) => traceback_line(traceback),
+        _ => line,
+    };
+    let mut reply = text;
+    reply.extend_from_slice(format!(" {name}, on @user_script:{line}.").as_bytes());
+    reply
+}
+
+/// The script's line in a traceback (its first `user_script:N:`), or 0.
+fn traceback_line(traceback: &str) -> i64 {
+    traceback
+        .split("user_script:")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|line| line.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A string Lua raised: `ERR ` before it, its line from its `user_script:N:` position.
+fn plain_error(message: &str) -> (Vec<u8>, i64) {
+    let line = message
+        .strip_prefix("user_script:")
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|line| line.parse().ok())
+        .unwrap_or(0);
+    (format!("ERR {message}").into_bytes(), line)
+}
+
+/// SCRIPT LOAD | EXISTS | FLUSH | KILL | HELP
+pub(crate) fn script(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let subcommand = args.next_bytes()?;
+    if is_subcommand(subcommand, "LOAD") {
+        let body = args.next_bytes()?;
+        let sha = script::sha1_hex(body);
+        let cached = ctx.state.scripts.cache.get(&sha);
+        if cached.is_none_or(|script| script.from_eval) {
+            load(ctx, sha, body, false)?;
+        }
+        ctx.reply.bulk(&sha);
+    } else if is_subcommand(subcommand, "EXISTS") {
+        let shas: Vec<&[u8]> = args.rest().collect();
+        ctx.reply.array(shas.len());
+        for sha in shas {
+            let known =
+                lower_sha(sha).is_some_and(|sha| ctx.state.scripts.cache.contains_key(&sha));
+            ctx.reply.integer(i64::from(known));
+        }
+    } else if is_subcommand(subcommand, "FLUSH") {
+        match args.rest().collect::<Vec<_>>()[..] {
+            [] => {}
+            [mode] if is_option(mode, "ASYNC") || is_option(mode, "SYNC") => {}
+            [_] => return Err("ERR SCRIPT FLUSH only support SYNC|ASYNC option".into()),
+            _ => return Err(super::wrong_arity("script|flush")),
+        }
+        ctx.state.scripts.flush();
+        ctx.reply.ok();
+    } else if is_subcommand(subcommand, "KILL") {
+        kill(ctx, Kind::Eval)?;
+    } else if is_subcommand(subcommand, "HELP") {
+        ctx.reply.help(&[
+            "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL",
+            "    Kill the currently executing Lua script.",
+            "LOAD <script>",
+            "    Load a script into the scripts cache without executing it.",
+            "HELP",
+            "    Print this help.",
+        ]);
+    } else {
+        return Err(unknown_subcommand(subcommand, "SCRIPT"));
+    }
+    Ok(())
+}
+
+/// SCRIPT KILL / FUNCTION KILL: stops the suspended script at its next look at its budget,
+/// unless it has written.
+pub(crate) fn kill(ctx: &mut Ctx<'_, '_>, by: Kind) -> CommandResult {
+    let Some(engine) = ctx.state.scripts.engine() else {
+        return Err("NOTBUSY No scripts in execution right now.".into());
+    };
+    let Some(running) = engine.running.as_ref() else {
+        return Err("NOTBUSY No scripts in execution right now.".into());
+    };
+    if running.wrote {
+        return Err(UNKILLABLE.into());
+    }
+    engine.vm.kill(match by {
+        Kind::Eval => "Script killed by user with SCRIPT KILL...",
+    });
+    ctx.reply.ok();
+    Ok(())
+}

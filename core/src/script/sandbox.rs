@@ -1,0 +1,411 @@
+//! What a script sees: Lua 5.1's base, table, string and math libraries, the libraries Redis
+//! adds, and the `redis` table; nothing that reaches files, the OS or the clock. Globals are
+//! read-only, a missing global is an error, and `math.random` is Redis's 48-bit generator
+//! from Redis's starting state, one sequence across every script since the engine was made, so
+//! that a run replays alike.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use mlua::{Function, Lua, MultiValue, StdLib, Table, Value};
+
+use super::libs;
+use super::vm::Vm;
+
+/// What one run of a script has of its own, shared with the `redis` functions it calls.
+pub(crate) struct RunState {
+    /// `redis.setresp`: the protocol the script's commands reply in.
+    pub(crate) resp: Cell<u8>,
+}
+
+impl RunState {
+    pub(crate) fn new() -> Rc<RunState> {
+        Rc::new(RunState { resp: Cell::new(2) })
+    }
+}
+
+/// `math.random`'s generator: `X(n+1) = (a X(n) + c) mod 2^48`, kept as Lua app data.
+struct Rand48(Cell<u64>);
+
+/// The generator's state before any seed, as Redis starts it.
+const RAND48_START: u64 = 0x1234_ABCD_330E;
+
+/// `srand48(seed)`: the seed in the high 32 bits, 0x330E below.
+fn seed48(seed: i32) -> u64 {
+    (u64::from(seed as u32) << 16) | 0x330E
+}
+
+const RAND48_MAX: u64 = i32::MAX as u64;
+
+/// The next `lrand48()`: the high 31 bits of the next state.
+fn lrand48(state: &Cell<u64>) -> u64 {
+    let next = (0x5_DEEC_E66D_u64
+        .wrapping_mul(state.get())
+        .wrapping_add(0xB))
+        & ((1 << 48) - 1);
+    state.set(next);
+    next >> 17
+}
+
+/// The Lua functions the engine keeps for itself.
+pub(crate) struct Sandbox {
+    /// Makes the environment a run's function sees: `make_env(keys, argv)`.
+    pub(crate) make_env: Function,
+    /// The table the `redis.call` wrappers find the host in (`host`), set for each slice.
+    pub(crate) run_slot: Table,
+    /// Where the last error raised by `error` or `redis.call` is noted (`value`, `line`,
+    /// `call`), so that the final reply can name the line as Redis does.
+    pub(crate) last_error: Table,
+}
+
+/// Our own Lua: the `redis.call` family around the host, `error` and `pcall` that treat
+/// Redis's error tables as Redis does, read-only library tables and the environment of a run.
+const PRELUDE: &str = r#"
+local H, last, raw_error, raw_pcall, getinfo, G, as_c_function = ...
+local type, setmetatable, tostring = type, setmetatable, tostring
+
+-- The line of the first Lua function above `level` (C frames, such as the one that makes
+-- redis.call a C function, are skipped).
+local function caller_line(level)
+  for l = level + 1, level + 4 do
+    local info = getinfo(l, 'Sl')
+    if not info then break end
+    if info.what ~= 'C' and info.currentline >= 0 then return info.currentline end
+  end
+  return 0
+end
+
+local function call(...)
+  local ok, reply = H.host(...)
+  if ok then return reply end
+  last.value = reply; last.line = caller_line(2); last.call = true
+  return raw_error(reply, 0)
+end
+
+local function pcall_command(...)
+  local ok, reply = H.host(...)
+  if ok then return reply end
+  return {err = reply}
+end
+
+G.error = function(value, level)
+  if type(value) == 'table' then
+    last.value = value; last.line = caller_line(2); last.call = false
+  end
+  level = level or 1
+  if level > 0 then level = level + 1 end
+  return raw_error(value, level)
+end
+
+local function errors_as_text(ok, ...)
+  if not ok then
+    local e = ...
+    if type(e) == 'table' and type(e.err) == 'string' then return false, e.err end
+  end
+  return ok, ...
+end
+G.pcall = function(...) return errors_as_text(raw_pcall(...)) end
+
+local function readonly()
+  raw_error('Attempt to modify a readonly table', 2)
+end
+local function protect(t)
+  return setmetatable({}, {__index = t, __newindex = readonly, __metatable = false})
+end
+
+G.redis.call = as_c_function(call)
+G.redis.pcall = pcall_command
+for _, name in ipairs({'redis', 'string', 'math', 'table', 'coroutine',
+                       'cjson', 'bit', 'struct', 'cmsgpack'}) do
+  if G[name] ~= nil then G[name] = protect(G[name]) end
+end
+G._G = protect(G)
+setmetatable(G, {
+  __index = function(_, name)
+    raw_error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+  end,
+  __newindex = readonly,
+  __metatable = false,
+})
+local env_meta = {__index = G, __newindex = readonly, __metatable = false}
+return function(keys, argv)
+  return setmetatable({KEYS = keys, ARGV = argv}, env_meta)
+end
+"#;
+
+/// A new Lua state with the sandbox set up, limited to `memory_max` bytes of heap.
+pub(crate) fn new_vm(memory_max: usize) -> mlua::Result<(Vm, Sandbox)> {
+    let lua = super::vm::new_lua(StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG);
+    lua.set_memory_limit(memory_max)?;
+    libs::open(&lua)?;
+    let globals = lua.globals();
+    for name in [
+        "print", "loadfile", "dofile", "setfenv", "getfenv", "newproxy", "module", "require",
+        "package", "os", "io",
+    ] {
+        globals.raw_remove(name)?;
+    }
+    install_random(&lua, &globals)?;
+    install_redis(&lua, &globals)?;
+    // `debug.getinfo` for the prelude alone: scripts do not get the debug library.
+    let debug: Table = globals.raw_get("debug")?;
+    let getinfo: Function = debug.raw_get("getinfo")?;
+    globals.raw_remove("debug")?;
+    let run_slot = lua.create_table()?;
+    let last_error = lua.create_table()?;
+    let raw_error: Function = globals.raw_get("error")?;
+    let raw_pcall: Function = globals.raw_get("pcall")?;
+    let make_env: Function = lua.load(PRELUDE).set_name("=prelude").call((
+        run_slot.clone(),
+        last_error.clone(),
+        raw_error,
+        raw_pcall,
+        getinfo,
+        globals,
+        lua.create_function(|lua, target: Function| super::vm::trampoline(lua, target))?,
+    ))?;
+    Ok((
+        Vm::new(lua),
+        Sandbox {
+            make_env,
+            run_slot,
+            last_error,
+        },
+    ))
+}
+
+/// Makes `state` the run the `redis` functions act for.
+pub(crate) fn enter(lua: &Lua, state: &Rc<RunState>) {
+    lua.set_app_data(Rc::clone(state));
+}
+
+fn run_state(lua: &Lua) -> mlua::Result<Rc<RunState>> {
+    lua.app_data_ref::<Rc<RunState>>()
+        .map(|state| Rc::clone(&state))
+        .ok_or_else(|| mlua::Error::runtime("no script is running"))
+}
+
+fn install_random(lua: &Lua, globals: &Table) -> mlua::Result<()> {
+    let math: Table = globals.raw_get("math")?;
+    lua.set_app_data(Rand48(Cell::new(RAND48_START)));
+    let random = lua.create_function(|lua, args: MultiValue| {
+        let draw = lua
+            .app_data_ref::<Rand48>()
+            .map_or(0, |state| lrand48(&state.0));
+        let r = (draw % RAND48_MAX) as f64 / RAND48_MAX as f64;
+        let bound = |value: &Value| -> mlua::Result<f64> {
+            match value {
+                Value::Integer(number) => Ok(*number as f64),
+                Value::Number(number) => Ok(*number),
+                Value::String(text) => text
+                    .to_str()
+                    .ok()
+                    .and_then(|text| text.trim().parse::<f64>().ok())
+                    .ok_or_else(|| {
+                        mlua::Error::runtime("bad argument to 'random' (number expected)")
+                    }),
+                _ => Err(mlua::Error::runtime(
+                    "bad argument #1 to 'random' (number expected)",
+                )),
+            }
+        };
+        match args.len() {
+            0 => Ok(r),
+            1 => {
+                let upper = bound(&args[0])?.trunc();
+                if upper < 1.0 {
+                    return Err(mlua::Error::runtime(
+                        "bad argument #1 to 'random' (interval is empty)",
+                    ));
+                }
+                Ok((r * upper).floor() + 1.0)
+            }
+            2 => {
+                let lower = bound(&args[0])?.trunc();
+                let upper = bound(&args[1])?.trunc();
+                if lower > upper {
+                    return Err(mlua::Error::runtime(
+                        "bad argument #2 to 'random' (interval is empty)",
+                    ));
+                }
+                Ok((r * (upper - lower + 1.0)).floor() + lower)
+            }
+            _ => Err(mlua::Error::runtime("wrong number of arguments")),
+        }
+    })?;
+    let randomseed = lua.create_function(|lua, seed: f64| {
+        if let Some(state) = lua.app_data_ref::<Rand48>() {
+            state.0.set(seed48(seed as i64 as i32));
+        }
+        Ok(())
+    })?;
+    math.raw_set("random", random)?;
+    math.raw_set("randomseed", randomseed)?;
+    Ok(())
+}
+
+/// `redis.error_reply`'s text: a leading `-` dropped, `ERR ` added when there is no code.
+pub(crate) fn error_text(message: &[u8]) -> Vec<u8> {
+    let message = message.strip_prefix(b"-").unwrap_or(message);
+    if message.contains(&b' ') {
+        message.to_vec()
+    } else {
+        [b"ERR ".as_slice(), message].concat()
+    }
+}
+
+fn install_redis(lua: &Lua, globals: &Table) -> mlua::Result<()> {
+    let redis = lua.create_table()?;
+    redis.raw_set(
+        "sha1hex",
+        lua.create_function(|lua, args: MultiValue| {
+            if args.len() != 1 {
+                return Err(mlua::Error::runtime("wrong number of arguments"));
+            }
+            let text = lua
+                .coerce_string(args[0].clone())?
+                .ok_or_else(|| mlua::Error::runtime("wrong number of arguments"))?;
+            lua.create_string(super::sha1_hex(&text.as_bytes()))
+        })?,
+    )?;
+    redis.raw_set(
+        "error_reply",
+        lua.create_function(|lua, args: MultiValue| {
+            let Some(Value::String(text)) = args.front().filter(|_| args.len() == 1) else {
+                return Err(mlua::Error::runtime("wrong number or type of arguments"));
+            };
+            let table = lua.create_table()?;
+            table.raw_set("err", lua.create_string(error_text(&text.as_bytes()))?)?;
+            Ok(table)
+        })?,
+    )?;
+    redis.raw_set(
+        "status_reply",
+        lua.create_function(|lua, args: MultiValue| {
+            let Some(Value::String(text)) = args.front().filter(|_| args.len() == 1) else {
+                return Err(mlua::Error::runtime("wrong number or type of arguments"));
+            };
+            let table = lua.create_table()?;
+            table.raw_set("ok", text.clone())?;
+            Ok(table)
+        })?,
+    )?;
+    redis.raw_set(
+        "log",
+        lua.create_function(|lua, args: MultiValue| {
+            if args.len() < 2 {
+                return Err(mlua::Error::runtime(
+                    "redis.log() requires two arguments or more.",
+                ));
+            }
+            let level = match &args[0] {
+                Value::Integer(level) => *level as f64,
+                Value::Number(level) => *level,
+                _ => {
+                    return Err(mlua::Error::runtime(
+                        "First argument must be a number (log level).",
+                    ))
+                }
+            };
+            if !(0.0..=3.0).contains(&level) {
+                return Err(mlua::Error::runtime("Invalid debug level."));
+            }
+            // Scripts' log lines have nowhere to go yet: the arguments are checked, as Redis
+            // checks them, and dropped.
+            for value in args.iter().skip(1) {
+                lua.coerce_string(value.clone())?;
+            }
+            Ok(())
+        })?,
+    )?;
+    redis.raw_set(
+        "setresp",
+        lua.create_function(|lua, args: MultiValue| {
+            if args.len() != 1 {
+                return Err(mlua::Error::runtime(
+                    "redis.setresp() requires one argument.",
+                ));
+            }
+            let resp = match &args[0] {
+                Value::Integer(resp) => *resp as f64,
+                Value::Number(resp) => *resp,
+                _ => -1.0,
+            };
+            if resp != 2.0 && resp != 3.0 {
+                return Err(mlua::Error::runtime("RESP version must be 2 or 3."));
+            }
+            run_state(lua)?.resp.set(resp as u8);
+            Ok(())
+        })?,
+    )?;
+    redis.raw_set(
+        "set_repl",
+        lua.create_function(|_, args: MultiValue| {
+            if args.len() != 1 {
+                return Err(mlua::Error::runtime(
+                    "redis.set_repl() requires one argument.",
+                ));
+            }
+            let flags = match &args[0] {
+                Value::Integer(flags) => *flags as f64,
+                Value::Number(flags) => *flags,
+                _ => -1.0,
+            };
+            if !(0.0..=3.0).contains(&flags) || flags.fract() != 0.0 {
+                return Err(mlua::Error::runtime(
+                    "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+                ));
+            }
+            Ok(())
+        })?,
+    )?;
+    redis.raw_set("replicate_commands", lua.create_function(|_, ()| Ok(true))?)?;
+    redis.raw_set("breakpoint", lua.create_function(|_, ()| Ok(false))?)?;
+    redis.raw_set("debug", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
+    for (name, value) in [
+        ("REPL_NONE", 0),
+        ("REPL_AOF", 1),
+        ("REPL_SLAVE", 2),
+        ("REPL_REPLICA", 2),
+        ("REPL_ALL", 3),
+        ("LOG_DEBUG", 0),
+        ("LOG_VERBOSE", 1),
+        ("LOG_NOTICE", 2),
+        ("LOG_WARNING", 3),
+    ] {
+        redis.raw_set(name, value)?;
+    }
+    let version = crate::command::REDIS_VERSION;
+    redis.raw_set("REDIS_VERSION", version)?;
+    let mut parts = version
+        .split('.')
+        .map(|part| part.parse::<i64>().unwrap_or(0));
+    let number = (parts.next().unwrap_or(0) << 16)
+        | (parts.next().unwrap_or(0) << 8)
+        | parts.next().unwrap_or(0);
+    redis.raw_set("REDIS_VERSION_NUM", number)?;
+    // The host function is the run slot's: set for each slice (see `command::scripting`).
+    globals.raw_set("redis", redis)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generator_is_drand48() {
+        // POSIX: srand48(0) then lrand48() twice.
+        let state = Cell::new(seed48(0));
+        assert_eq!(lrand48(&state), 366_850_414);
+        assert_eq!(lrand48(&state), 1_610_402_240);
+    }
+
+    #[test]
+    fn error_texts_get_a_code_when_they_have_none() {
+        assert_eq!(error_text(b"x"), b"ERR x");
+        assert_eq!(error_text(b"-x"), b"ERR x");
+        assert_eq!(error_text(b"-x y"), b"x y");
+        assert_eq!(error_text(b"my err"), b"my err");
+    }
+}

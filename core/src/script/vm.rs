@@ -1,0 +1,257 @@
+//! The Lua state scripts run in, and how one script runs in slices.
+//!
+//! A script runs as a Lua coroutine. A count hook looks at the script's budget every
+//! `HOOK_EVERY` instructions: past the busy threshold it yields the coroutine, so the server
+//! returns to its caller (the event loop, the simulator) with the script suspended and resumes
+//! it on its next call, answering others `-BUSY` meanwhile; once SCRIPT KILL asked, it raises
+//! an error at every look, so that no `pcall` can swallow it. Everything is counted in
+//! instructions, so a run replays the same way from the same inputs.
+//!
+//! Lua 5.1 lets a count hook yield (`lua_yield` from the hook, the VM then returns from
+//! `lua_resume`), which the binding does not offer: this module installs its own C hook.
+//! That is the only unsafe code of the crate.
+#![allow(unsafe_code)]
+
+use std::cell::Cell;
+use std::ffi::c_int;
+
+use mlua::{ffi, Function, Lua, MultiValue, Thread};
+
+/// Lua instructions between two looks at the budget.
+const HOOK_EVERY: c_int = 10_000;
+
+/// What the hook reads and writes, shared with it through the Lua registry (a light userdata
+/// under `BUDGET_KEY`). It lives in a `Box` owned by the `Vm`, so its address is stable.
+#[derive(Default)]
+pub(crate) struct Budget {
+    /// The running script's coroutine (`lua_State` address): the only thread the hook yields.
+    main: Cell<usize>,
+    /// Instructions run by the current script, counted `HOOK_EVERY` at a time.
+    executed: Cell<u64>,
+    /// Past this count the hook yields at its next chance.
+    yield_at: Cell<u64>,
+    /// SCRIPT KILL or FUNCTION KILL asked: every look raises `kill_message`.
+    kill: Cell<bool>,
+    /// The hook yielded (rather than the script calling `coroutine.yield`).
+    yielded: Cell<bool>,
+    /// The line the script was at when the hook stopped it.
+    line: Cell<i64>,
+    kill_message: Cell<&'static str>,
+    /// The script ran a write command (then nothing stops it but its end).
+    wrote: Cell<bool>,
+}
+
+/// A script past its yield point that cannot yield (it loops inside `pcall`, a metamethod or
+/// a sort comparator) for this many more instructions, and has not written, is stopped: no
+/// client could reach it with SCRIPT KILL while it cannot yield.
+const UNYIELDING_MAX: u64 = 100 * super::INSTRUCTIONS_PER_SLICE;
+
+const STUCK_MESSAGE: &str = "Script killed: it ran past busy-reply-threshold where it could not \
+     pause (inside pcall, a metamethod or a comparator)";
+
+/// The registry key of the budget: the address of this static.
+static BUDGET_KEY: u8 = 0;
+
+/// Whether any C function is on `state`'s call stack: Lua 5.1 cannot yield across one
+/// (`pcall`, `table.sort`'s comparator, a metamethod), so the hook waits for a later look.
+unsafe fn c_frame_on_stack(state: *mut ffi::lua_State) -> bool {
+    let mut level = 0;
+    let mut debug: ffi::lua_Debug = unsafe { std::mem::zeroed() };
+    while unsafe { ffi::lua_getstack(state, level, &mut debug) } != 0 {
+        unsafe { ffi::lua_getinfo(state, c"S".as_ptr(), &mut debug) };
+        if !debug.what.is_null() && unsafe { *debug.what } as u8 == b'C' {
+            return true;
+        }
+        level += 1;
+    }
+    false
+}
+
+/// What the hook decided; acted on once nothing that needs dropping is alive, since raising
+/// an error leaves the function by `longjmp`.
+enum Verdict {
+    Continue,
+    Yield,
+    Kill(&'static str),
+}
+
+unsafe extern "C-unwind" fn count_hook(state: *mut ffi::lua_State, debug: *mut ffi::lua_Debug) {
+    // SAFETY: the registry holds the address of the `Budget` the `Vm` owns for as long as its
+    // Lua state lives, and the hook runs only inside that state.
+    let budget = unsafe {
+        ffi::lua_pushlightuserdata(state, &BUDGET_KEY as *const u8 as *mut _);
+        ffi::lua_rawget(state, ffi::LUA_REGISTRYINDEX);
+        let budget = ffi::lua_touserdata(state, -1) as *const Budget;
+        ffi::lua_pop(state, 1);
+        &*budget
+    };
+    budget
+        .executed
+        .set(budget.executed.get() + HOOK_EVERY as u64);
+    let verdict = if budget.kill.get() {
+        // SAFETY: `debug` is the record the VM passed to this hook.
+        if unsafe { ffi::lua_getinfo(state, c"l".as_ptr(), debug) } != 0 {
+            budget.line.set(i64::from(unsafe { (*debug).currentline }));
+        }
+        Verdict::Kill(budget.kill_message.get())
+    } else if budget.executed.get() >= budget.yield_at.get() {
+        if state as usize == budget.main.get() && !unsafe { c_frame_on_stack(state) } {
+            budget.yielded.set(true);
+            Verdict::Yield
+        } else if budget.executed.get() >= budget.yield_at.get().saturating_add(UNYIELDING_MAX)
+            && !budget.wrote.get()
+        {
+            budget.kill_message.set(STUCK_MESSAGE);
+            budget.kill.set(true);
+            Verdict::Kill(STUCK_MESSAGE)
+        } else {
+            Verdict::Continue
+        }
+    } else {
+        Verdict::Continue
+    };
+    match verdict {
+        Verdict::Continue => {}
+        Verdict::Yield => {
+            // SAFETY: a count hook of Lua 5.1 may yield when no C call is in between (checked
+            // above); `lua_resume` then returns LUA_YIELD and a later resume continues.
+            unsafe { ffi::lua_yield(state, 0) };
+        }
+        Verdict::Kill(message) => unsafe {
+            ffi::lua_pushlstring(state, message.as_ptr().cast(), message.len());
+            ffi::lua_error(state);
+        },
+    }
+}
+
+/// A Lua state with `libs` (and the base library). The debug library is among them so that
+/// the sandbox can keep `debug.getinfo` for itself before it removes the library from what
+/// scripts see; the binding's safe constructor refuses to load it at all.
+pub(crate) fn new_lua(libs: mlua::StdLib) -> Lua {
+    // SAFETY: the debug library is taken out of the globals before any script runs
+    // (`sandbox::new_vm`); nothing else differs from the safe constructor.
+    unsafe { Lua::unsafe_new_with(libs, mlua::LuaOptions::default()) }
+}
+
+/// The registry key of the Lua function `call_trampoline` calls.
+const CALL_KEY: &str = "ferrodis.call";
+
+/// Calls the registry's `CALL_KEY` function with this call's arguments. Being a C function, a
+/// script's `return redis.call(...)` keeps the script's frame on the stack (Lua 5.1 turns a
+/// tail call to a C function into a plain call), so an error can name the script's line.
+unsafe extern "C-unwind" fn call_trampoline(state: *mut ffi::lua_State) -> c_int {
+    // SAFETY: a C function called by Lua owns its stack frame; one more slot is within the
+    // LUA_MINSTACK every C function is given.
+    unsafe {
+        let arguments = ffi::lua_gettop(state);
+        ffi::lua_pushlstring(state, CALL_KEY.as_ptr().cast(), CALL_KEY.len());
+        ffi::lua_rawget(state, ffi::LUA_REGISTRYINDEX);
+        ffi::lua_insert(state, 1);
+        ffi::lua_call(state, arguments, ffi::LUA_MULTRET);
+        ffi::lua_gettop(state)
+    }
+}
+
+/// A C function that calls `target` with its arguments (see `call_trampoline`; there is one
+/// such target per state).
+pub(crate) fn trampoline(lua: &Lua, target: Function) -> mlua::Result<Function> {
+    lua.set_named_registry_value(CALL_KEY, target)?;
+    // SAFETY: `call_trampoline` follows the Lua C API's calling convention.
+    unsafe { lua.create_c_function(call_trampoline) }
+}
+
+/// The Lua state, its budget, and the script now running, if one is suspended.
+pub(crate) struct Vm {
+    pub(crate) lua: Lua,
+    budget: Box<Budget>,
+}
+
+/// How a slice of a script ended.
+pub(crate) enum Step {
+    /// The script returned (its values) or failed (the Lua error).
+    Done(Result<MultiValue, mlua::Error>),
+    /// The hook yielded: the script waits to be resumed.
+    Yielded,
+}
+
+impl Vm {
+    pub(crate) fn new(lua: Lua) -> Vm {
+        let budget = Box::<Budget>::default();
+        let address = &*budget as *const Budget as *mut std::ffi::c_void;
+        // SAFETY: plain stack operations on the main state, which no script is running on.
+        unsafe {
+            lua.exec_raw::<()>((), |state| {
+                ffi::lua_pushlightuserdata(state, &BUDGET_KEY as *const u8 as *mut _);
+                ffi::lua_pushlightuserdata(state, address);
+                ffi::lua_rawset(state, ffi::LUA_REGISTRYINDEX);
+            })
+        }
+        .expect("the registry takes a light userdata");
+        Vm { lua, budget }
+    }
+
+    /// A coroutine that will run `function`, with the count hook set; `yield_after` is the
+    /// instruction count past which it may be suspended.
+    pub(crate) fn start(&self, function: Function, yield_after: u64) -> mlua::Result<Thread> {
+        let thread = self.lua.create_thread(function)?;
+        let budget = &self.budget;
+        budget.main.set(thread.state() as usize);
+        budget.executed.set(0);
+        budget.yield_at.set(yield_after);
+        budget.kill.set(false);
+        budget.yielded.set(false);
+        budget.line.set(0);
+        budget.wrote.set(false);
+        // SAFETY: the thread is new and not running; user coroutines it creates inherit the
+        // hook, so their instructions count too.
+        unsafe {
+            ffi::lua_sethook(
+                thread.state(),
+                Some(count_hook),
+                ffi::LUA_MASKCOUNT,
+                HOOK_EVERY,
+            )
+        };
+        Ok(thread)
+    }
+
+    /// Runs `thread` until it returns, fails or the hook yields. `next_yield` instructions
+    /// more may run before the next yield once resumed.
+    pub(crate) fn resume(&self, thread: &Thread, args: MultiValue, next_yield: u64) -> Step {
+        self.budget.yielded.set(false);
+        let result = thread.resume::<MultiValue>(args);
+        match result {
+            Ok(_) if self.budget.yielded.get() => {
+                let executed = self.budget.executed.get();
+                self.budget
+                    .yield_at
+                    .set(executed.saturating_add(next_yield));
+                Step::Yielded
+            }
+            Ok(_) if thread.status() == mlua::thread::ThreadStatus::Resumable => Step::Done(Err(
+                mlua::Error::runtime("attempt to yield from outside a coroutine"),
+            )),
+            other => Step::Done(other),
+        }
+    }
+
+    /// Asks the running script to stop with `message` at the hook's next look.
+    pub(crate) fn kill(&self, message: &'static str) {
+        self.budget.kill_message.set(message);
+        self.budget.kill.set(true);
+    }
+
+    /// The running script wrote: it may no longer be stopped.
+    pub(crate) fn note_write(&self) {
+        self.budget.wrote.set(true);
+    }
+
+    pub(crate) fn killed(&self) -> bool {
+        self.budget.kill.get()
+    }
+
+    /// The line a killed script was stopped at.
+    pub(crate) fn killed_line(&self) -> i64 {
+        self.budget.line.get()
+    }
+}
