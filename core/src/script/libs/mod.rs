@@ -182,9 +182,11 @@ pub(super) fn lua_type_name(value: &Value) -> &'static str {
     }
 }
 
-/// Lua's own C stack allows 8,000 slots (`LUAI_MAXCSTACK`); functions that return one result per
-/// item of their input stop below that with the error Redis gives, rather than at mlua's limit.
-pub(super) const LUA_RESULTS_MAX: usize = 7_990;
+/// The most values a library function returns. A C function's results share Lua's 8,000-slot
+/// C stack (`LUAI_MAXCSTACK`) with what mlua keeps there, which leaves room for 7,973; Redis's
+/// libraries stop a little later (`struct.unpack` after 7,997 values, `cmsgpack.unpack` after
+/// 7,999), with the errors we give here.
+pub(super) const LUA_RESULTS_MAX: usize = 7_960;
 
 #[cfg(test)]
 pub(super) mod test_support {
