@@ -215,12 +215,6 @@ pub(super) mod test_support {
             .eval::<String>()
             .expect("the script runs")
     }
-
-    /// Runs `script` and returns its result as bytes (for binary encodings).
-    pub(crate) fn eval_bytes(lua: &Lua, script: &str) -> Vec<u8> {
-        let value: mlua::LuaString = lua.load(script).eval().expect("the script runs");
-        value.as_bytes().to_vec()
-    }
 }
 
 #[cfg(test)]
