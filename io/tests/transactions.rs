@@ -32,6 +32,8 @@ mod random;
 #[allow(dead_code)]
 #[path = "differential/reply.rs"]
 mod reply;
+#[path = "transactions/scripting.rs"]
+mod scripting;
 #[path = "transactions/scripts.rs"]
 mod scripts;
 #[path = "transactions/waiting.rs"]

@@ -226,7 +226,9 @@ pub(crate) fn parse_shebang(body: &[u8]) -> Result<(ScriptFlags, Vec<u8>), Strin
     let mut parts = line.split(' ').filter(|part| !part.is_empty());
     let engine = parts.next().unwrap_or("");
     if !engine.eq_ignore_ascii_case("lua") {
-        return Err(format!("ERR Unexpected engine in script shebang: {engine}"));
+        return Err(format!(
+            "ERR Unexpected engine in script shebang: #!{engine}"
+        ));
     }
     let mut flags = ScriptFlags {
         declared: true,

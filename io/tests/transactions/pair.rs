@@ -269,19 +269,51 @@ impl Pair {
 
 /// `B SET k 1` as (1, ["SET", "k", "1"]).
 pub fn parse_line(line: &str) -> (usize, Vec<Vec<u8>>) {
-    let mut words = line.split(' ');
-    let name = words.next().unwrap_or_default().as_bytes();
-    let connection = match name {
+    let (name, rest) = line.split_once(' ').unwrap_or((line, ""));
+    let connection = match name.as_bytes() {
         [letter] => CONNECTION_NAMES.iter().position(|known| known == letter),
         _ => None,
     };
     let connection = connection.unwrap_or_else(|| panic!("no connection named in {line:?}"));
-    let args: Vec<Vec<u8>> = words
-        .map(|word| match word {
-            "\"\"" => Vec::new(),
-            word => word.as_bytes().to_vec(),
-        })
-        .collect();
+    let args = words(rest);
     assert!(!args.is_empty(), "no command in {line:?}");
     (connection, args)
+}
+
+/// Words split on spaces; a word in double quotes may hold spaces and the escapes `\n`, `\"`
+/// and `\\` (a script's source), and `""` is an empty word.
+fn words(text: &str) -> Vec<Vec<u8>> {
+    let mut words = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(&next) = chars.peek() {
+        if next == ' ' {
+            chars.next();
+            continue;
+        }
+        let mut word = String::new();
+        if next == '"' {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' => break,
+                    '\\' => match chars.next() {
+                        Some('n') => word.push('\n'),
+                        Some(other) => word.push(other),
+                        None => {}
+                    },
+                    c => word.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ' ' {
+                    break;
+                }
+                word.push(c);
+                chars.next();
+            }
+        }
+        words.push(word.into_bytes());
+    }
+    words
 }
