@@ -10,6 +10,7 @@ mod config;
 mod connection;
 mod control;
 mod expire;
+mod functions;
 mod hash;
 mod info;
 mod keys;
@@ -398,6 +399,7 @@ fn refuse_if_busy(
     }
     Err(match kind {
         crate::script::Kind::Eval => scripting::BUSY_EVAL.into(),
+        crate::script::Kind::Function => scripting::BUSY_FUNCTION.into(),
     })
 }
 

@@ -24,6 +24,8 @@ use crate::script::{
 const NOSCRIPT: &str = "NOSCRIPT No matching script. Please use EVAL.";
 pub(crate) const BUSY_EVAL: &str =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+pub(crate) const BUSY_FUNCTION: &str =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
 const UNKILLABLE: &str = "UNKILLABLE Sorry the script already executed write commands against \
      the dataset. You can either wait the script termination or kill the server in a hard way \
      using the SHUTDOWN NOSAVE command.";
@@ -54,10 +56,10 @@ pub(crate) fn eval_keys(request: &[&[u8]]) -> Vec<usize> {
     (3..request.len().min(3 + count)).collect()
 }
 
-type KeysAndArgv<'a> = (Vec<&'a [u8]>, Vec<&'a [u8]>);
+pub(super) type KeysAndArgv<'a> = (Vec<&'a [u8]>, Vec<&'a [u8]>);
 
 /// The keys and the other arguments after `numkeys`, with Redis's errors.
-fn keys_and_argv<'a>(args: &mut ArgCursor<'a>) -> Result<KeysAndArgv<'a>, CommandError> {
+pub(super) fn keys_and_argv<'a>(args: &mut ArgCursor<'a>) -> Result<KeysAndArgv<'a>, CommandError> {
     let numkeys = args.next_i64()?;
     if numkeys < 0 {
         return Err("ERR Number of keys can't be negative".into());
@@ -96,7 +98,21 @@ fn eval_generic(
         return Err("ERR Can not execute a script with write flag using *_ro command.".into());
     }
     let read_only = read_only || flags.no_writes;
-    start(ctx, sha, &keys, &argv, read_only)
+    let command = request(
+        if by_sha { "evalsha" } else { "eval" },
+        source,
+        &keys,
+        &argv,
+    );
+    start(ctx, Target::Script(sha), &keys, &argv, read_only, command)
+}
+
+/// The whole request, as FUNCTION STATS shows the running one.
+pub(super) fn request(name: &str, first: &[u8], keys: &[&[u8]], argv: &[&[u8]]) -> Vec<Vec<u8>> {
+    let mut request = vec![name.as_bytes().to_vec(), first.to_vec()];
+    request.push(keys.len().to_string().into_bytes());
+    request.extend(keys.iter().chain(argv).map(|arg| arg.to_vec()));
+    request
 }
 
 /// A 40-character SHA1 in lower case, if `text` can be one.
@@ -133,7 +149,7 @@ fn load(ctx: &mut Ctx<'_, '_>, sha: Sha, body: &[u8], from_eval: bool) -> Comman
     Ok(())
 }
 
-fn take_engine(ctx: &mut Ctx<'_, '_>) -> Result<Box<Engine>, CommandError> {
+pub(super) fn take_engine(ctx: &mut Ctx<'_, '_>) -> Result<Box<Engine>, CommandError> {
     ctx.state
         .scripts
         .take_engine(0)
@@ -141,15 +157,24 @@ fn take_engine(ctx: &mut Ctx<'_, '_>) -> Result<Box<Engine>, CommandError> {
 }
 
 /// Starts script `sha` (cached and compiled) with its keys and arguments.
-fn start(
+/// What to run: a cached script by its SHA1, or a registered function by its name.
+pub(super) enum Target {
+    Script(Sha),
+    Function(String),
+}
+
+/// Starts `target` with its keys and arguments and runs its first slice. `command` is what
+/// FUNCTION STATS shows of it.
+pub(super) fn start(
     ctx: &mut Ctx<'_, '_>,
-    sha: Sha,
+    target: Target,
     keys: &[&[u8]],
     argv: &[&[u8]],
     read_only: bool,
+    command: Vec<Vec<u8>>,
 ) -> CommandResult {
     let mut engine = take_engine(ctx)?;
-    let prepared = prepare(&mut engine, ctx, sha, keys, argv, read_only);
+    let prepared = prepare(&mut engine, ctx, target, keys, argv, read_only, command);
     match prepared {
         Ok(()) => {
             step(ctx, engine);
@@ -162,42 +187,61 @@ fn start(
     }
 }
 
+/// A Lua array of `items`.
+fn sequence(lua: &Lua, items: &[&[u8]]) -> mlua::Result<mlua::Table> {
+    lua.create_sequence_from(
+        items
+            .iter()
+            .map(|item| lua.create_string(item))
+            .collect::<mlua::Result<Vec<_>>>()?,
+    )
+}
+
 fn prepare(
     engine: &mut Engine,
     ctx: &mut Ctx<'_, '_>,
-    sha: Sha,
+    target: Target,
     keys: &[&[u8]],
     argv: &[&[u8]],
     read_only: bool,
+    command: Vec<Vec<u8>>,
 ) -> mlua::Result<()> {
     let lua = &engine.vm.lua;
-    let function = match engine.compiled.get(&sha) {
-        Some(function) => function.clone(),
-        None => {
-            // The engine was made anew (SCRIPT FLUSH keeps no bodies, so this is a cached
-            // body whose engine went): compile it again.
-            let body = Rc::clone(&ctx.state.scripts.cache[&sha].body);
-            let (_, source) = script::parse_shebang(&body).map_err(mlua::Error::runtime)?;
-            let function = lua
-                .load(source.as_slice())
-                .set_name("@user_script")
-                .into_function()?;
-            engine.compiled.insert(sha, function.clone());
-            function
+    let keys = sequence(lua, keys)?;
+    let argv = sequence(lua, argv)?;
+    let (function, kind, name, source, first_args) = match target {
+        Target::Script(sha) => {
+            let function = match engine.compiled.get(&sha) {
+                Some(function) => function.clone(),
+                None => {
+                    // SCRIPT FLUSH dropped the compiled form, not this cached body (it came
+                    // back by a later SCRIPT LOAD or EVAL): compile it again.
+                    let body = Rc::clone(&ctx.state.scripts.cache[&sha].body);
+                    let (_, source) = script::parse_shebang(&body).map_err(mlua::Error::runtime)?;
+                    let function = lua
+                        .load(source.as_slice())
+                        .set_name("@user_script")
+                        .into_function()?;
+                    engine.compiled.insert(sha, function.clone());
+                    function
+                }
+            };
+            let env: mlua::Table = engine.sandbox.make_env.call((keys, argv))?;
+            function.set_environment(env)?;
+            let name = format!("script: {}", String::from_utf8_lossy(&sha));
+            (function, Kind::Eval, name, "@user_script", None)
+        }
+        Target::Function(name) => {
+            let function = engine
+                .callbacks
+                .get(&name)
+                .cloned()
+                .ok_or_else(|| mlua::Error::runtime("Function not found"))?;
+            let args = MultiValue::from_vec(vec![Value::Table(keys), Value::Table(argv)]);
+            let name = format!("script: {name}");
+            (function, Kind::Function, name, "@user_function", Some(args))
         }
     };
-    let keys = lua.create_sequence_from(
-        keys.iter()
-            .map(|key| lua.create_string(key))
-            .collect::<mlua::Result<Vec<_>>>()?,
-    )?;
-    let argv = lua.create_sequence_from(
-        argv.iter()
-            .map(|arg| lua.create_string(arg))
-            .collect::<mlua::Result<Vec<_>>>()?,
-    )?;
-    let env: mlua::Table = engine.sandbox.make_env.call((keys, argv))?;
-    function.set_environment(env)?;
     let last = &engine.sandbox.last_error;
     last.raw_set("value", Value::Nil)?;
     last.raw_set("line", Value::Nil)?;
@@ -214,9 +258,13 @@ fn prepare(
     engine.running = Some(Running {
         thread,
         caller: ctx.id,
-        kind: Kind::Eval,
-        name: format!("script: {}", String::from_utf8_lossy(&sha)),
+        kind,
+        name,
         state: RunState::new(),
+        first_args,
+        source,
+        command,
+        started: ctx.now.monotonic,
         read_only,
         wrote: false,
     });
@@ -258,7 +306,8 @@ fn step(ctx: &mut Ctx<'_, '_>, mut engine: Box<Engine>) {
             let function = scope
                 .create_function_mut(|lua, args: MultiValue| host.borrow_mut().call(lua, args))?;
             sandbox.run_slot.raw_set("host", function)?;
-            Ok(vm.resume(&run.thread, MultiValue::new(), INSTRUCTIONS_PER_SLICE))
+            let args = run.first_args.take().unwrap_or_default();
+            Ok(vm.resume(&run.thread, args, INSTRUCTIONS_PER_SLICE))
         });
         stepped.unwrap_or_else(|error| Step::Done(Err(error)))
     };
@@ -276,7 +325,7 @@ fn step(ctx: &mut Ctx<'_, '_>, mut engine: Box<Engine>) {
                     convert::lua_to_reply(&value, ctx.reply, resp3);
                 }
                 Err(error) => {
-                    let text = error_reply(vm, sandbox, &run.name, &error);
+                    let text = error_reply(vm, sandbox, run, &error);
                     ctx.reply.error(&text);
                 }
             }
@@ -411,7 +460,7 @@ fn script_spec(
 }
 
 /// The text of a Lua error, without the traceback the binding adds.
-fn lua_message(error: &mlua::Error) -> String {
+pub(super) fn lua_message(error: &mlua::Error) -> String {
     let text = match error {
         mlua::Error::RuntimeError(text) | mlua::Error::MemoryError(text) => text.clone(),
         mlua::Error::SyntaxError { message, .. } => message.clone(),
@@ -429,9 +478,10 @@ fn lua_message(error: &mlua::Error) -> String {
 fn error_reply(
     vm: &script::Vm,
     sandbox: &script::Sandbox,
-    name: &str,
+    run: &Running,
     error: &mlua::Error,
 ) -> Vec<u8> {
+    let (name, source) = (&run.name, run.source);
     let last = &sandbox.last_error;
     let last_value: Value = last.raw_get("value").unwrap_or(Value::Nil);
     let last_line: i64 = last.raw_get("line").unwrap_or(0);
@@ -449,24 +499,25 @@ fn error_reply(
         if *raised.as_bytes() == *message.as_bytes() {
             (message.into_bytes(), last_line)
         } else {
-            plain_error(&message)
+            plain_error(&message, source)
         }
     } else {
-        plain_error(&message)
+        plain_error(&message, source)
     };
     let line = match (line, error) {
-        (0, mlua::Error::CallbackError { traceback, .. }) => traceback_line(traceback),
+        (0, mlua::Error::CallbackError { traceback, .. }) => traceback_line(traceback, source),
         _ => line,
     };
     let mut reply = text;
-    reply.extend_from_slice(format!(" {name}, on @user_script:{line}.").as_bytes());
+    reply.extend_from_slice(format!(" {name}, on {source}:{line}.").as_bytes());
     reply
 }
 
 /// The script's line in a traceback (its first `user_script:N:`), or 0.
-fn traceback_line(traceback: &str) -> i64 {
+fn traceback_line(traceback: &str, source: &str) -> i64 {
+    let prefix = format!("{}:", &source[1..]);
     traceback
-        .split("user_script:")
+        .split(prefix.as_str())
         .nth(1)
         .and_then(|rest| rest.split(':').next())
         .and_then(|line| line.parse().ok())
@@ -474,9 +525,10 @@ fn traceback_line(traceback: &str) -> i64 {
 }
 
 /// A string Lua raised: `ERR ` before it, its line from its `user_script:N:` position.
-fn plain_error(message: &str) -> (Vec<u8>, i64) {
+fn plain_error(message: &str, source: &str) -> (Vec<u8>, i64) {
     let line = message
-        .strip_prefix("user_script:")
+        .strip_prefix(&source[1..])
+        .and_then(|rest| rest.strip_prefix(':'))
         .and_then(|rest| rest.split(':').next())
         .and_then(|line| line.parse().ok())
         .unwrap_or(0);
@@ -551,6 +603,7 @@ pub(crate) fn kill(ctx: &mut Ctx<'_, '_>, by: Kind) -> CommandResult {
     }
     engine.vm.kill(match by {
         Kind::Eval => "Script killed by user with SCRIPT KILL...",
+        Kind::Function => "Script killed by user with FUNCTION KILL...",
     });
     ctx.reply.ok();
     Ok(())

@@ -54,21 +54,6 @@ pub(crate) fn flushall(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
     Ok(())
 }
 
-/// FUNCTION FLUSH [ASYNC | SYNC] | LIST: the function libraries. None can be loaded yet, so
-/// FLUSH has nothing to remove and LIST nothing to show; the other subcommands are unknown.
-pub(crate) fn function(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
-    let subcommand = args.next_bytes()?;
-    if is_subcommand(subcommand, "FLUSH") {
-        flush_mode(args)?;
-        ctx.reply.ok();
-    } else if is_subcommand(subcommand, "LIST") && args.remaining() == 0 {
-        ctx.reply.array(0);
-    } else {
-        return Err(unknown_subcommand(subcommand, "FUNCTION"));
-    }
-    Ok(())
-}
-
 /// TIME: the wall clock as [seconds, microseconds].
 pub(crate) fn time(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
     let millis = ctx.now.wall.as_millis();

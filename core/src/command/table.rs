@@ -1,9 +1,9 @@
 //! The command table: one row per command, sorted by name for binary search.
 
 use super::{
-    bitfield, bits, blocking, config, connection, control, expire, hash, info, keys, lcs, list,
-    pubsub, scripting, server, set, sort, strings, transaction, zrange, zset, zsetops, ArgCursor,
-    CommandResult, Ctx,
+    bitfield, bits, blocking, config, connection, control, expire, functions, hash, info, keys,
+    lcs, list, pubsub, scripting, server, set, sort, strings, transaction, zrange, zset, zsetops,
+    ArgCursor, CommandResult, Ctx,
 };
 
 /// Command flags, as COMMAND INFO reports them (a subset of Redis's).
@@ -233,7 +233,15 @@ const PUBSUB_SUBCOMMANDS: &[Subcommand] = &[
     sub("SHARDNUMSUB", -2),
 ];
 const CONFIG_SUBCOMMANDS: &[Subcommand] = &[sub("GET", -3), sub("RESETSTAT", 2), sub("SET", -4)];
-const FUNCTION_SUBCOMMANDS: &[Subcommand] = &[sub("FLUSH", -2), sub("LIST", -2)];
+const FUNCTION_SUBCOMMANDS: &[Subcommand] = &[
+    sub("DELETE", 3),
+    sub("FLUSH", -2),
+    sub("HELP", 2),
+    busy_sub("KILL", 2),
+    sub("LIST", -2),
+    sub("LOAD", -3),
+    busy_sub("STATS", 2),
+];
 const MEMORY_SUBCOMMANDS: &[Subcommand] = &[sub("HELP", 2), sub("USAGE", -3)];
 const OBJECT_SUBCOMMANDS: &[Subcommand] = &[
     sub("ENCODING", 3),
@@ -392,10 +400,18 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("expire", -3, WF, KEY1, expire::expire),
     spec("expireat", -3, WF, KEY1, expire::expireat),
     spec("expiretime", 2, RF, KEY1, expire::expiretime),
+    movable(
+        spec("fcall", -3, EVAL, NUMKEYS, functions::fcall),
+        scripting::eval_keys,
+    ),
+    movable(
+        spec("fcall_ro", -3, EVAL_RO, NUMKEYS, functions::fcall_ro),
+        scripting::eval_keys,
+    ),
     spec("flushall", -1, W, NO_KEYS, server::flushall),
     spec("flushdb", -1, W, NO_KEYS, server::flushdb),
     container(
-        spec("function", -2, W.or(NS), NO_KEYS, server::function),
+        spec("function", -2, W.or(NS), NO_KEYS, functions::function),
         FUNCTION_SUBCOMMANDS,
     ),
     spec("get", 2, RF, KEY1, strings::get),

@@ -13,7 +13,7 @@ mod vm;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
-use mlua::{Function, Thread};
+use mlua::{Function, MultiValue, Thread};
 
 pub(crate) use sandbox::{enter, RunState, Sandbox};
 pub(crate) use vm::{Step, Vm};
@@ -56,11 +56,24 @@ pub(crate) struct Script {
     pub(crate) from_eval: bool,
 }
 
-/// What kind of script is suspended (FCALL's functions will be the second kind: their BUSY
-/// and KILL texts differ).
+/// Whether the suspended script came from EVAL or FCALL (their BUSY and KILL texts differ).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Eval,
+    Function,
+}
+
+/// A library FUNCTION LOAD loaded: its code and the functions it registered.
+pub(crate) struct Library {
+    pub(crate) code: Rc<[u8]>,
+    pub(crate) functions: Vec<String>,
+}
+
+/// A registered function: its library, flags and description (FUNCTION LIST, FCALL).
+pub(crate) struct FunctionInfo {
+    pub(crate) library: String,
+    pub(crate) flags: ScriptFlags,
+    pub(crate) description: Option<Vec<u8>>,
 }
 
 /// A script suspended past the busy threshold.
@@ -71,6 +84,13 @@ pub(crate) struct Running {
     /// Its name in errors: `script: <sha>` or `function: <name>`.
     pub(crate) name: String,
     pub(crate) state: Rc<RunState>,
+    /// The arguments of the first resume (a function's keys and arguments), taken then.
+    pub(crate) first_args: Option<MultiValue>,
+    /// The chunk name its errors point into: `@user_script` or `@user_function`.
+    pub(crate) source: &'static str,
+    /// What FUNCTION STATS shows of it: the command and its arguments, and when it started.
+    pub(crate) command: Vec<Vec<u8>>,
+    pub(crate) started: crate::time::Instant,
     /// EVAL_RO, FCALL_RO or a `no-writes` script: write commands are refused.
     pub(crate) read_only: bool,
     /// It ran a write command: SCRIPT KILL can no longer stop it.
@@ -84,6 +104,8 @@ pub(crate) struct Engine {
     pub(crate) client: Box<Connection>,
     /// Compiled script bodies by SHA1.
     pub(crate) compiled: BTreeMap<Sha, Function>,
+    /// Registered functions' callbacks by name.
+    pub(crate) callbacks: BTreeMap<String, Function>,
     pub(crate) running: Option<Running>,
     pub(crate) sandbox: sandbox::Sandbox,
 }
@@ -91,6 +113,9 @@ pub(crate) struct Engine {
 #[derive(Default)]
 pub(crate) struct Scripts {
     pub(crate) cache: BTreeMap<Sha, Script>,
+    /// FUNCTION LOAD's libraries by name, and their functions by name.
+    pub(crate) libraries: BTreeMap<String, Library>,
+    pub(crate) functions: BTreeMap<String, FunctionInfo>,
     /// EVAL-born scripts, oldest first.
     eval_order: VecDeque<Sha>,
     /// The engine; `None` until the first script, and while a script runs (taken out so that
@@ -139,6 +164,7 @@ impl Scripts {
             vm,
             client,
             compiled: BTreeMap::new(),
+            callbacks: BTreeMap::new(),
             running: None,
             sandbox,
         }))
@@ -146,6 +172,10 @@ impl Scripts {
 
     pub(crate) fn put_engine(&mut self, engine: Box<Engine>) {
         self.engine = Some(engine);
+    }
+
+    pub(crate) fn engine_mut(&mut self) -> Option<&mut Engine> {
+        self.engine.as_deref_mut()
     }
 
     /// The engine as it is (for SCRIPT KILL while a script is suspended).
@@ -190,11 +220,25 @@ impl Scripts {
         }
     }
 
-    /// SCRIPT FLUSH: every script gone, and the Lua state with them (made anew on next use).
+    /// SCRIPT FLUSH: every EVAL script gone (functions stay).
     pub(crate) fn flush(&mut self) {
         self.cache.clear();
         self.eval_order.clear();
-        self.engine = None;
+        if let Some(engine) = self.engine.as_mut() {
+            engine.compiled.clear();
+        }
+    }
+
+    /// Forgets library `name` and its functions (FUNCTION DELETE, LOAD REPLACE).
+    pub(crate) fn remove_library(&mut self, name: &str) -> Option<Library> {
+        let library = self.libraries.remove(name)?;
+        for function in &library.functions {
+            self.functions.remove(function);
+            if let Some(engine) = self.engine.as_mut() {
+                engine.callbacks.remove(function);
+            }
+        }
+        Some(library)
     }
 }
 

@@ -51,6 +51,8 @@ fn lrand48(state: &Cell<u64>) -> u64 {
 pub(crate) struct Sandbox {
     /// Makes the environment a run's function sees: `make_env(keys, argv)`.
     pub(crate) make_env: Function,
+    /// Makes the `redis` table FUNCTION LOAD's code sees: `load_api(register_function)`.
+    pub(crate) load_api: Function,
     /// The table the `redis.call` wrappers find the host in (`host`), set for each slice.
     pub(crate) run_slot: Table,
     /// Where the last error raised by `error` or `redis.call` is noted (`value`, `line`,
@@ -128,9 +130,31 @@ setmetatable(G, {
   __metatable = false,
 })
 local env_meta = {__index = G, __newindex = readonly, __metatable = false}
-return function(keys, argv)
+local function make_env(keys, argv)
   return setmetatable({KEYS = keys, ARGV = argv}, env_meta)
 end
+
+-- What FUNCTION LOAD's code sees as `redis`: registering, logging and the constants only.
+local full_redis = G.redis
+local function load_api(register)
+  local api = {register_function = register}
+  for _, name in ipairs({'log', 'setresp', 'LOG_DEBUG', 'LOG_VERBOSE', 'LOG_NOTICE',
+                         'LOG_WARNING', 'REDIS_VERSION', 'REDIS_VERSION_NUM'}) do
+    api[name] = full_redis[name]
+  end
+  return setmetatable({}, {
+    __index = function(_, name)
+      local value = api[name]
+      if value == nil then
+        raw_error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+      end
+      return value
+    end,
+    __newindex = readonly,
+    __metatable = false,
+  })
+end
+return make_env, load_api
 "#;
 
 /// A new Lua state with the sandbox set up, limited to `memory_max` bytes of heap.
@@ -155,19 +179,21 @@ pub(crate) fn new_vm(memory_max: usize) -> mlua::Result<(Vm, Sandbox)> {
     let last_error = lua.create_table()?;
     let raw_error: Function = globals.raw_get("error")?;
     let raw_pcall: Function = globals.raw_get("pcall")?;
-    let make_env: Function = lua.load(PRELUDE).set_name("=prelude").call((
-        run_slot.clone(),
-        last_error.clone(),
-        raw_error,
-        raw_pcall,
-        getinfo,
-        globals,
-        lua.create_function(|lua, target: Function| super::vm::trampoline(lua, target))?,
-    ))?;
+    let (make_env, load_api): (Function, Function) =
+        lua.load(PRELUDE).set_name("=prelude").call((
+            run_slot.clone(),
+            last_error.clone(),
+            raw_error,
+            raw_pcall,
+            getinfo,
+            globals,
+            lua.create_function(|lua, target: Function| super::vm::trampoline(lua, target))?,
+        ))?;
     Ok((
         Vm::new(lua),
         Sandbox {
             make_env,
+            load_api,
             run_slot,
             last_error,
         },
