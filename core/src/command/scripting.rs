@@ -331,8 +331,13 @@ fn step(ctx: &mut Ctx<'_, '_>, mut engine: Box<Engine>) {
             }
             *running = None;
             ctx.state.scripts.busy = None;
-            // A step of garbage collection after each script, as Redis does.
-            let _ = vm.lua.gc_step();
+            // A step of garbage collection after each script, as Redis does; all of it after
+            // one that ran out of heap, so that the next one has its room.
+            if vm.lua.used_memory() > ctx.state.scripts.memory_max / 2 {
+                let _ = vm.lua.gc_collect();
+            } else {
+                let _ = vm.lua.gc_step();
+            }
         }
     }
     ctx.state.scripts.put_engine(engine);

@@ -63,7 +63,7 @@ pub(crate) struct Sandbox {
 /// Our own Lua: the `redis.call` family around the host, `error` and `pcall` that treat
 /// Redis's error tables as Redis does, read-only library tables and the environment of a run.
 const PRELUDE: &str = r#"
-local H, last, raw_error, raw_pcall, getinfo, G, as_c_function = ...
+local H, last, raw_error, raw_pcall, getinfo, G, as_c_function, hook_yielded, killed = ...
 local type, setmetatable, tostring = type, setmetatable, tostring
 
 -- The line of the first Lua function above `level` (C frames, such as the one that makes
@@ -106,7 +106,40 @@ local function errors_as_text(ok, ...)
   end
   return ok, ...
 end
-G.pcall = function(...) return errors_as_text(raw_pcall(...)) end
+-- pcall and xpcall run the function in a coroutine of its own, which the count hook may
+-- suspend (Lua 5.1 cannot yield across the C pcall): a suspension is passed up to the
+-- script's coroutine, and the function resumed where it was. A kill is raised again, so
+-- that no pcall can swallow it.
+local co_create, co_resume, co_status, co_yield =
+  coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
+local select, unpack = select, unpack
+local function pack(...) return {n = select('#', ...), ...} end
+local function protected(f, ...)
+  local co = co_create(function(...)
+    local results = pack(f(...))
+    return unpack(results, 1, results.n)
+  end)
+  local r = pack(co_resume(co, ...))
+  while co_status(co) == 'suspended' do
+    if hook_yielded() then
+      co_yield()
+      r = pack(co_resume(co))
+    else
+      r = pack(co_resume(co, co_yield(unpack(r, 2, r.n))))
+    end
+  end
+  if not r[1] and killed() then raw_error(r[2], 0) end
+  return r
+end
+G.pcall = function(f, ...)
+  local r = protected(f, ...)
+  return errors_as_text(unpack(r, 1, r.n))
+end
+G.xpcall = function(f, handler)
+  local r = protected(f)
+  if r[1] then return unpack(r, 1, r.n) end
+  return false, handler(r[2])
+end
 
 local function readonly()
   raw_error('Attempt to modify a readonly table', 2)
@@ -159,9 +192,12 @@ return make_env, load_api
 
 /// A new Lua state with the sandbox set up, limited to `memory_max` bytes of heap.
 pub(crate) fn new_vm(memory_max: usize) -> mlua::Result<(Vm, Sandbox)> {
-    let lua = super::vm::new_lua(StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG);
+    let vm = Vm::new(super::vm::new_lua(
+        StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG,
+    ));
+    let lua = &vm.lua;
     lua.set_memory_limit(memory_max)?;
-    libs::open(&lua)?;
+    libs::open(lua)?;
     let globals = lua.globals();
     for name in [
         "print", "loadfile", "dofile", "setfenv", "getfenv", "newproxy", "module", "require",
@@ -169,8 +205,9 @@ pub(crate) fn new_vm(memory_max: usize) -> mlua::Result<(Vm, Sandbox)> {
     ] {
         globals.raw_remove(name)?;
     }
-    install_random(&lua, &globals)?;
-    install_redis(&lua, &globals)?;
+    install_random(lua, &globals)?;
+    install_redis(lua, &globals)?;
+    let (hook_yielded, killed) = vm.status_functions()?;
     // `debug.getinfo` for the prelude alone: scripts do not get the debug library.
     let debug: Table = globals.raw_get("debug")?;
     let getinfo: Function = debug.raw_get("getinfo")?;
@@ -180,7 +217,7 @@ pub(crate) fn new_vm(memory_max: usize) -> mlua::Result<(Vm, Sandbox)> {
     let raw_error: Function = globals.raw_get("error")?;
     let raw_pcall: Function = globals.raw_get("pcall")?;
     let (make_env, load_api): (Function, Function) =
-        lua.load(PRELUDE).set_name("=prelude").call((
+        lua.load(PRELUDE).set_name(super::vm::PRELUDE_NAME).call((
             run_slot.clone(),
             last_error.clone(),
             raw_error,
@@ -188,9 +225,11 @@ pub(crate) fn new_vm(memory_max: usize) -> mlua::Result<(Vm, Sandbox)> {
             getinfo,
             globals,
             lua.create_function(|lua, target: Function| super::vm::trampoline(lua, target))?,
+            hook_yielded,
+            killed,
         ))?;
     Ok((
-        Vm::new(lua),
+        vm,
         Sandbox {
             make_env,
             load_api,

@@ -14,6 +14,7 @@
 
 use std::cell::Cell;
 use std::ffi::c_int;
+use std::rc::Rc;
 
 use mlua::{ffi, Function, Lua, MultiValue, Thread};
 
@@ -52,19 +53,31 @@ const STUCK_MESSAGE: &str = "Script killed: it ran past busy-reply-threshold whe
 /// The registry key of the budget: the address of this static.
 static BUDGET_KEY: u8 = 0;
 
-/// Whether any C function is on `state`'s call stack: Lua 5.1 cannot yield across one
-/// (`pcall`, `table.sort`'s comparator, a metamethod), so the hook waits for a later look.
-unsafe fn c_frame_on_stack(state: *mut ffi::lua_State) -> bool {
+/// The chunk name of the sandbox's own Lua code (`sandbox::PRELUDE`).
+pub(crate) const PRELUDE_NAME: &str = "=prelude";
+
+/// Whether the hook may yield `state`: the script's own coroutine (`main`) or one the
+/// sandbox's `pcall` runs a function in (its first frame is the prelude's), with no C function
+/// on its stack (Lua 5.1 cannot yield across one: a sort comparator, a metamethod), and not
+/// while the prelude's own code runs.
+unsafe fn may_yield(state: *mut ffi::lua_State, main: usize) -> bool {
     let mut level = 0;
+    let mut bottom_is_prelude = false;
     let mut debug: ffi::lua_Debug = unsafe { std::mem::zeroed() };
     while unsafe { ffi::lua_getstack(state, level, &mut debug) } != 0 {
         unsafe { ffi::lua_getinfo(state, c"S".as_ptr(), &mut debug) };
         if !debug.what.is_null() && unsafe { *debug.what } as u8 == b'C' {
-            return true;
+            return false;
+        }
+        // SAFETY: `source` is the NUL-terminated chunk name Lua keeps for the function.
+        let source = unsafe { std::ffi::CStr::from_ptr(debug.source) };
+        bottom_is_prelude = source.to_bytes() == PRELUDE_NAME.as_bytes();
+        if level == 0 && bottom_is_prelude {
+            return false;
         }
         level += 1;
     }
-    false
+    level > 0 && (state as usize == main || bottom_is_prelude)
 }
 
 /// What the hook decided; acted on once nothing that needs dropping is alive, since raising
@@ -95,7 +108,7 @@ unsafe extern "C-unwind" fn count_hook(state: *mut ffi::lua_State, debug: *mut f
         }
         Verdict::Kill(budget.kill_message.get())
     } else if budget.executed.get() >= budget.yield_at.get() {
-        if state as usize == budget.main.get() && !unsafe { c_frame_on_stack(state) } {
+        if unsafe { may_yield(state, budget.main.get()) } {
             budget.yielded.set(true);
             Verdict::Yield
         } else if budget.executed.get() >= budget.yield_at.get().saturating_add(UNYIELDING_MAX)
@@ -163,7 +176,7 @@ pub(crate) fn trampoline(lua: &Lua, target: Function) -> mlua::Result<Function> 
 /// The Lua state, its budget, and the script now running, if one is suspended.
 pub(crate) struct Vm {
     pub(crate) lua: Lua,
-    budget: Box<Budget>,
+    budget: Rc<Budget>,
 }
 
 /// How a slice of a script ended.
@@ -176,8 +189,8 @@ pub(crate) enum Step {
 
 impl Vm {
     pub(crate) fn new(lua: Lua) -> Vm {
-        let budget = Box::<Budget>::default();
-        let address = &*budget as *const Budget as *mut std::ffi::c_void;
+        let budget = Rc::new(Budget::default());
+        let address = Rc::as_ptr(&budget) as *mut std::ffi::c_void;
         // SAFETY: plain stack operations on the main state, which no script is running on.
         unsafe {
             lua.exec_raw::<()>((), |state| {
@@ -233,6 +246,20 @@ impl Vm {
             )),
             other => Step::Done(other),
         }
+    }
+
+    /// Lua functions telling the sandbox's `pcall` whether the hook just suspended the script
+    /// (to pass the yield up) and whether it was killed (an error no `pcall` may catch).
+    pub(crate) fn status_functions(&self) -> mlua::Result<(Function, Function)> {
+        let budget = Rc::clone(&self.budget);
+        let yielded = self
+            .lua
+            .create_function(move |_, ()| Ok(budget.yielded.get()))?;
+        let budget = Rc::clone(&self.budget);
+        let killed = self
+            .lua
+            .create_function(move |_, ()| Ok(budget.kill.get()))?;
+        Ok((yielded, killed))
     }
 
     /// Asks the running script to stop with `message` at the hook's next look.
