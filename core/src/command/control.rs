@@ -85,11 +85,13 @@ pub(super) fn no_evict(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
 /// Whether a pause holds `spec` back now, sent by `session`: every command under a pause of
 /// all, those that write or may (PUBLISH) under a pause of writes, and an EXEC that would run
 /// such a command.
-pub(super) fn is_paused(ctx: &Ctx<'_, '_>, spec: &CommandSpec) -> bool {
+pub(super) fn is_paused(ctx: &Ctx<'_, '_>, spec: &CommandSpec, args: Args<'_>) -> bool {
     if ctx.state.pause.is_none() || !ctx.may_block || ctx.ready_key.is_some() {
         return false;
     }
+    // A script or function that declares `no-writes` is no writer, as in Redis.
     let writes = spec.flags.intersects(Flags::WRITE.or(Flags::MAY_REPLICATE))
+        && !super::scripting::declares_no_writes(ctx, spec, args)
         || (spec.name == "exec"
             && ctx
                 .session

@@ -257,7 +257,7 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
     let resolved = resolve(ctx.session, args).and_then(|spec| refuse_if_busy(ctx, spec, args));
     let spec = resolved.as_ref().ok().copied();
     if let Some(spec) = spec {
-        if control::is_paused(ctx, spec) {
+        if control::is_paused(ctx, spec, args) {
             ctx.postpone = true;
             return;
         }

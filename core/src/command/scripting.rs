@@ -115,6 +115,33 @@ pub(super) fn request(name: &str, first: &[u8], keys: &[&[u8]], argv: &[&[u8]]) 
     request
 }
 
+/// Whether EVAL, EVALSHA or FCALL `args` runs a script or function that declares
+/// `no-writes` (CLIENT PAUSE WRITE lets those through).
+pub(super) fn declares_no_writes(
+    ctx: &Ctx<'_, '_>,
+    spec: &table::CommandSpec,
+    args: Args<'_>,
+) -> bool {
+    let scripts = &ctx.state.scripts;
+    let Some(first) = args.get(1) else {
+        return false;
+    };
+    match spec.name {
+        "eval" | "eval_ro" => match scripts.cache.get(&script::sha1_hex(first)) {
+            Some(cached) => cached.flags.no_writes,
+            None => script::parse_shebang(first).is_ok_and(|(flags, _)| flags.no_writes),
+        },
+        "evalsha" | "evalsha_ro" => lower_sha(first)
+            .and_then(|sha| scripts.cache.get(&sha))
+            .is_some_and(|cached| cached.flags.no_writes),
+        "fcall" | "fcall_ro" => scripts
+            .functions
+            .get(String::from_utf8_lossy(first).as_ref())
+            .is_some_and(|function| function.flags.no_writes),
+        _ => false,
+    }
+}
+
 /// A 40-character SHA1 in lower case, if `text` can be one.
 fn lower_sha(text: &[u8]) -> Option<Sha> {
     let sha: [u8; 40] = text.try_into().ok()?;
@@ -242,6 +269,7 @@ fn prepare(
             (function, Kind::Function, name, "@user_function", Some(args))
         }
     };
+    ctx.state.scripts.read_keys = false;
     let last = &engine.sandbox.last_error;
     last.raw_set("value", Value::Nil)?;
     last.raw_set("line", Value::Nil)?;
@@ -398,6 +426,9 @@ impl Host<'_, '_, '_> {
             Ok(spec) => spec,
             Err(error) => return Ok(Err(error.as_bytes().to_vec())),
         };
+        if spec.flags.contains(table::Flags::READONLY) {
+            self.ctx.state.scripts.read_keys = true;
+        }
         if spec.flags.contains(table::Flags::WRITE) {
             *self.wrote = true;
             self.vm.note_write();

@@ -256,7 +256,17 @@ pub(super) fn after_command(ctx: &mut Ctx<'_, '_>, spec: &CommandSpec, args: Arg
         .tracking
         .as_deref()
         .is_some_and(ClientTracking::records_reads);
-    if records && spec.flags.contains(Flags::READONLY) && !spec.flags.contains(Flags::PUBSUB) {
+    // A script tracks the keys it declared once it has called a read-only command.
+    let script = matches!(
+        spec.name,
+        "eval" | "eval_ro" | "evalsha" | "evalsha_ro" | "fcall" | "fcall_ro"
+    );
+    let reads = if script {
+        std::mem::take(&mut ctx.state.scripts.read_keys)
+    } else {
+        spec.flags.contains(Flags::READONLY) && !spec.flags.contains(Flags::PUBSUB)
+    };
+    if records && reads {
         let request: Vec<&[u8]> = args.iter().collect();
         let keys = spec.key_positions(&request);
         ctx.state

@@ -126,6 +126,9 @@ pub(crate) struct Scripts {
     pub(crate) busy: Option<Kind>,
     /// Lua heap bytes allowed, from the config when the engine is made.
     pub(crate) memory_max: usize,
+    /// The script now running called a read-only command: client-side caching then tracks
+    /// the keys the script declared, for its caller, as Redis does.
+    pub(crate) read_keys: bool,
 }
 
 impl Scripts {
