@@ -359,12 +359,10 @@ fn step(ctx: &mut Ctx<'_, '_>, mut engine: Box<Engine>) {
             }
             *running = None;
             ctx.state.scripts.busy = None;
-            // A step of garbage collection after each script, as Redis does; all of it after
-            // one that ran out of heap, so that the next one has its room.
+            // Lua's incremental collector paces itself; a script that filled half the heap gets
+            // a whole collection after it, so that the next one has its room.
             if vm.lua.used_memory() > ctx.state.scripts.memory_max / 2 {
                 let _ = vm.lua.gc_collect();
-            } else {
-                let _ = vm.lua.gc_step();
             }
         }
     }
@@ -489,7 +487,12 @@ fn script_spec(
     if spec.flags.contains(table::Flags::NOSCRIPT) {
         return Err("ERR This Redis command is not allowed from script".into());
     }
-    if read_only && spec.flags.contains(table::Flags::WRITE) {
+    // PUBLISH and the like go to replicas: a read-only script may not run them either.
+    if read_only
+        && spec
+            .flags
+            .intersects(table::Flags::WRITE.or(table::Flags::MAY_REPLICATE))
+    {
         return Err("ERR Write commands are not allowed from read-only scripts.".into());
     }
     Ok(spec)

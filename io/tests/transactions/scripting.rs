@@ -104,6 +104,9 @@ const SCRIPTS: &[&[&str]] = &[
     &[
         "A EVAL_RO \"return redis.call('set', 'k', 1)\" 1 k",
         "A EVAL_RO \"return redis.call('get', 'k')\" 1 k",
+        "A EVAL_RO \"return redis.call('publish', 'ch', 'msg')\" 0",
+        "A EVAL \"#!lua flags=no-writes\nreturn redis.call('publish', 'ch', 'msg')\" 0",
+        "A EVAL \"return redis.call('publish', 'ch', 'msg')\" 0",
         "A EVAL \"#!lua flags=no-writes\\nreturn redis.call('set', 'k', 1)\" 0",
         "A EVAL \"#!lua flags=no-writes\\nreturn redis.call('get', 'k')\" 0",
         "A EVAL_RO \"#!lua\\nreturn 1\" 0",
