@@ -505,22 +505,19 @@ impl Server {
             .map(|connection| std::mem::take(&mut connection.reply))
             .unwrap_or_default();
         let mut orphan = None;
-        let (session, others, resp3) = match self.clients.get(id).is_some() {
-            true => {
-                let (session, others) = self.clients.split(id).expect("checked open");
-                let resp3 = session.resp3;
-                (session, others, resp3)
-            }
-            false => {
-                let session = orphan.insert(Connection::new(
-                    0,
-                    String::new(),
-                    now.monotonic,
-                    true,
-                    Door::Resp,
-                ));
-                (session, self.clients.all(), false)
-            }
+        let (session, others, resp3) = if caller_open {
+            let (session, others) = self.clients.split(id).expect("checked open");
+            let resp3 = session.resp3;
+            (session, others, resp3)
+        } else {
+            let session = orphan.insert(Connection::new(
+                0,
+                String::new(),
+                now.monotonic,
+                true,
+                Door::Resp,
+            ));
+            (session, self.clients.all(), false)
         };
         let mut reply = Reply::new(&mut buffer, resp3);
         let db = session.db;

@@ -278,20 +278,15 @@ static PARAMETERS: &[Parameter] = &[
     },
     Parameter {
         name: "busy-reply-threshold",
-        get: |config| config.busy_reply_threshold_ms.to_string(),
-        set: |config, text| {
-            config.busy_reply_threshold_ms = parse_number(text)?;
-            Ok(())
-        },
+        get: busy_reply_threshold,
+        set: set_busy_reply_threshold,
         mutable: true,
     },
+    // Redis's older name for the same setting.
     Parameter {
         name: "lua-time-limit",
-        get: |config| config.busy_reply_threshold_ms.to_string(),
-        set: |config, text| {
-            config.busy_reply_threshold_ms = parse_number(text)?;
-            Ok(())
-        },
+        get: busy_reply_threshold,
+        set: set_busy_reply_threshold,
         mutable: true,
     },
     Parameter {
@@ -451,4 +446,13 @@ impl Config {
     pub fn parameter_names() -> impl Iterator<Item = &'static str> {
         parameters().map(|parameter| parameter.name)
     }
+}
+
+fn busy_reply_threshold(config: &Config) -> String {
+    config.busy_reply_threshold_ms.to_string()
+}
+
+fn set_busy_reply_threshold(config: &mut Config, text: &str) -> Result<(), &'static str> {
+    config.busy_reply_threshold_ms = parse_number(text)?;
+    Ok(())
 }

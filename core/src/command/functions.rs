@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use mlua::{Function, Lua, MultiValue, Value};
+use mlua::{Function, MultiValue, Value};
 
 use super::args::{is_option, is_subcommand};
 use super::scripting::{self, keys_and_argv, lua_message, take_engine, Target};
@@ -288,8 +288,8 @@ fn register(engine: &Engine, body: &[u8]) -> Result<Vec<Registered>, CommandErro
     };
     let collected = RefCell::new(Vec::new());
     let outcome = lua.scope(|scope| {
-        let register = scope.create_function(|lua, args: MultiValue| {
-            let function = registration(lua, args).map_err(mlua::Error::runtime)?;
+        let register = scope.create_function(|_, args: MultiValue| {
+            let function = registration(args).map_err(mlua::Error::runtime)?;
             let mut collected = collected.borrow_mut();
             if collected
                 .iter()
@@ -321,8 +321,7 @@ fn register(engine: &Engine, body: &[u8]) -> Result<Vec<Registered>, CommandErro
 
 /// Reads one `redis.register_function` call: `(name, callback)` or a table with
 /// `function_name`, `callback`, `flags` and `description`.
-fn registration(lua: &Lua, args: MultiValue) -> Result<Registered, &'static str> {
-    let _ = lua;
+fn registration(args: MultiValue) -> Result<Registered, &'static str> {
     let mut args = args.into_iter();
     let (first, second, extra) = (args.next(), args.next(), args.next());
     let (name, callback, flags, description) = match (first, second, extra) {
