@@ -67,6 +67,11 @@ pub struct Config {
     pub busy_reply_threshold_ms: u64,
     /// The Lua heap's limit in bytes: past it a script's allocation fails with an error.
     pub script_memory_bytes_max: usize,
+    /// `min-replicas-to-write` and `min-replicas-max-lag` (seconds): with both above 0, writes
+    /// need that many replicas; ferrodis has none, so writes are then refused with
+    /// `-NOREPLICAS`, as Redis refuses them when its replicas are gone.
+    pub min_replicas_to_write: u32,
+    pub min_replicas_max_lag_secs: u32,
 }
 
 impl Default for Config {
@@ -108,6 +113,8 @@ impl Default for Config {
             list_compress_depth: 0,
             busy_reply_threshold_ms: 5000,
             script_memory_bytes_max: 256 * 1024 * 1024,
+            min_replicas_to_write: 0,
+            min_replicas_max_lag_secs: 10,
         }
     }
 }
@@ -162,5 +169,12 @@ impl Config {
             OutputClass::Pubsub => self.pubsub_output_limit,
             OutputClass::Replica => self.replica_output_limit,
         }
+    }
+}
+
+impl Config {
+    /// Whether `min-replicas-to-write` refuses writes now (there are no replicas).
+    pub(crate) fn writes_need_replicas(&self) -> bool {
+        self.min_replicas_to_write > 0 && self.min_replicas_max_lag_secs > 0
     }
 }

@@ -122,6 +122,9 @@ pub(crate) struct Connection {
     /// Its script is suspended past the busy threshold: nothing more of it runs until the
     /// script ends and answers.
     pub(crate) running_script: bool,
+    /// The client scripts' commands run as: SORT then orders a set's elements even under BY
+    /// a constant, so that a script's result does not depend on a hash table's order.
+    pub(crate) script_client: bool,
     /// MONITOR: every command the server runs is written to this connection.
     pub(crate) monitor: bool,
     /// CLIENT NO-EVICT ON.
@@ -178,6 +181,7 @@ impl Connection {
             reply_mode: ReplyMode::On,
             postponed: None,
             running_script: false,
+            script_client: false,
             monitor: false,
             no_evict: false,
             tracking: None,

@@ -16,6 +16,7 @@ mod notify;
 mod output;
 pub mod protocol;
 mod pubsub;
+mod rdb;
 pub mod reply;
 mod script;
 pub(crate) mod server;

@@ -92,7 +92,7 @@ fn parse_int(text: &str) -> Result<i64, &'static str> {
     Ok(value)
 }
 
-/// A C `int` of at least 0, as Redis reads `list-compress-depth`.
+/// A C `int` of at least 0, as Redis reads `list-compress-depth` and `min-replicas-to-write`.
 fn parse_depth(text: &str) -> Result<i64, &'static str> {
     let value: i64 = parse_number(text)?;
     if !(0..=i64::from(i32::MAX)).contains(&value) {
@@ -287,6 +287,24 @@ static PARAMETERS: &[Parameter] = &[
         name: "lua-time-limit",
         get: busy_reply_threshold,
         set: set_busy_reply_threshold,
+        mutable: true,
+    },
+    Parameter {
+        name: "min-replicas-to-write",
+        get: |config| config.min_replicas_to_write.to_string(),
+        set: |config, text| {
+            config.min_replicas_to_write = parse_depth(text)? as u32;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "min-replicas-max-lag",
+        get: |config| config.min_replicas_max_lag_secs.to_string(),
+        set: |config, text| {
+            config.min_replicas_max_lag_secs = parse_depth(text)? as u32;
+            Ok(())
+        },
         mutable: true,
     },
     Parameter {

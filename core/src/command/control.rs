@@ -8,7 +8,7 @@
 
 use super::args::is_option;
 use super::table::{CommandSpec, Flags};
-use super::{c_string, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX};
+use super::{subcommand_syntax, ArgCursor, CommandResult, Ctx, SYNTAX};
 use crate::connection::Connection;
 use crate::protocol::resp::Args;
 use crate::state::Pause;
@@ -34,13 +34,7 @@ pub(super) fn pause(
                 return Err("ERR CLIENT PAUSE mode must be WRITE or ALL".into());
             }
         }
-        _ => {
-            return Err(CommandError::concat(&[
-                b"ERR unknown subcommand or wrong number of arguments for '",
-                c_string(subcommand),
-                b"'. Try CLIENT HELP.",
-            ]))
-        }
+        _ => return Err(subcommand_syntax(subcommand, "CLIENT")),
     };
     let millis = std::str::from_utf8(timeout)
         .ok()

@@ -12,9 +12,15 @@ use mlua::{Function, MultiValue, Value};
 
 use super::args::{is_option, is_subcommand};
 use super::scripting::{self, keys_and_argv, lua_message, take_engine, Target};
-use super::{unknown_subcommand, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX};
-use crate::script::{Engine, FunctionInfo, Kind, Library, ScriptFlags, Step};
+use super::{
+    c_string, subcommand_syntax, unknown_subcommand, ArgCursor, CommandError, CommandResult, Ctx,
+};
+use crate::rdb;
+use crate::script::{
+    function_key, Engine, FunctionInfo, Kind, Library, ScriptFlags, Scripts, Step,
+};
 use crate::util::glob::glob_match;
+use crate::util::split_args::split_args;
 
 /// FUNCTION LOAD's code may run this many Lua instructions (Redis gives it 500 ms).
 const LOAD_INSTRUCTIONS_MAX: u64 = 500 * crate::script::INSTRUCTIONS_PER_MILLI;
@@ -36,15 +42,21 @@ fn fcall_generic(
     read_only: bool,
 ) -> CommandResult {
     let name = args.next_bytes()?;
-    let (keys, argv) = keys_and_argv(args)?;
-    let function = String::from_utf8_lossy(name).into_owned();
-    let Some(info) = ctx.state.scripts.functions.get(&function) else {
+    let key = function_key(name);
+    let Some(info) = ctx.state.scripts.functions.get(&key) else {
         return Err("ERR Function not found".into());
     };
     let flags = info.flags;
+    let (keys, argv) = keys_and_argv(args, "ERR Bad number of keys provided")?;
     if read_only && !flags.no_writes {
         return Err("ERR Can not execute a script with write flag using *_ro command.".into());
     }
+    // A function always counts as declaring its flags (none means it may write).
+    let declared = ScriptFlags {
+        declared: true,
+        ..flags
+    };
+    scripting::refuse_without_replicas(ctx, declared)?;
     let command = scripting::request(
         if read_only { "fcall_ro" } else { "fcall" },
         name,
@@ -53,7 +65,7 @@ fn fcall_generic(
     );
     scripting::start(
         ctx,
-        Target::Function(function),
+        Target::Function(key),
         &keys,
         &argv,
         read_only || flags.no_writes,
@@ -78,14 +90,17 @@ pub(crate) fn function(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
         match args.rest().collect::<Vec<_>>()[..] {
             [] => {}
             [mode] if is_option(mode, "ASYNC") || is_option(mode, "SYNC") => {}
-            _ => return Err("ERR FUNCTION FLUSH only supports SYNC|ASYNC option".into()),
+            [_] => return Err("ERR FUNCTION FLUSH only supports SYNC|ASYNC option".into()),
+            _ => return Err(subcommand_syntax(subcommand, "FUNCTION")),
         }
-        let names: Vec<String> = ctx.state.scripts.libraries.keys().cloned().collect();
-        for name in names {
-            ctx.state.scripts.remove_library(&name);
-        }
+        ctx.state.scripts.remove_libraries();
         ctx.reply.ok();
         Ok(())
+    } else if is_subcommand(subcommand, "DUMP") {
+        ctx.reply.bulk(&dump(&ctx.state.scripts));
+        Ok(())
+    } else if is_subcommand(subcommand, "RESTORE") {
+        restore(ctx, subcommand, args)
     } else if is_subcommand(subcommand, "LIST") {
         list(ctx, args)
     } else if is_subcommand(subcommand, "STATS") {
@@ -118,6 +133,16 @@ pub(crate) fn function(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
             "    In addition, returns a list of available engines.",
             "KILL",
             "    Kill the current running function.",
+            "DUMP",
+            "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+            "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+            "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+            "    control how to handle existing libraries (default APPEND):",
+            "    * FLUSH: delete all existing libraries.",
+            "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+            "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+            "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+            "      in case of functions name collision with another library).",
             "FLUSH [ASYNC|SYNC]",
             "    Delete all the libraries.",
             "    When called without the optional mode argument, the behavior is determined by the",
@@ -142,7 +167,8 @@ fn valid_name(name: &str) -> bool {
 }
 
 /// The library's name from its `#!lua name=<name>` first line, and the code to compile (that
-/// line blanked so that line numbers stay).
+/// line blanked so that line numbers stay). The line is split into words as Redis splits
+/// config lines (quotes allowed); the engine is the first word after `#!`.
 fn parse_metadata(code: &[u8]) -> Result<(String, Vec<u8>), CommandError> {
     if !code.starts_with(b"#!") {
         return Err("ERR Missing library metadata".into());
@@ -150,29 +176,40 @@ fn parse_metadata(code: &[u8]) -> Result<(String, Vec<u8>), CommandError> {
     let end = code
         .iter()
         .position(|&byte| byte == b'\n')
-        .unwrap_or(code.len());
-    let line = String::from_utf8_lossy(&code[2..end]).into_owned();
-    let mut parts = line.split(' ').filter(|part| !part.is_empty());
-    let engine = parts.next().unwrap_or("");
-    if !engine.eq_ignore_ascii_case("lua") {
-        return Err(CommandError::owned(format!(
-            "ERR Engine '{engine}' not found"
-        )));
-    }
+        .ok_or(CommandError::from("ERR Invalid library metadata"))?;
+    let words = split_args(&code[..end])
+        .filter(|words| !words.is_empty())
+        .ok_or(CommandError::from("ERR Invalid library metadata"))?;
+    let engine = words[0].get(2..).unwrap_or_default();
     let mut name = None;
-    for part in parts {
-        match part.strip_prefix("name=") {
-            Some(value) => name = Some(value.to_string()),
-            None => {
-                return Err(CommandError::owned(format!(
-                    "ERR Invalid metadata value given: {part}"
-                )))
+    for word in &words[1..] {
+        match word.get(..5) {
+            Some(prefix) if prefix.eq_ignore_ascii_case(b"name=") => {
+                if name.is_some() {
+                    return Err(
+                        "ERR Invalid metadata value, name argument was given multiple times".into(),
+                    );
+                }
+                name = Some(String::from_utf8_lossy(&word[5..]).into_owned());
+            }
+            _ => {
+                return Err(CommandError::concat(&[
+                    b"ERR Invalid metadata value given: ",
+                    word,
+                ]))
             }
         }
     }
     let name = name.ok_or(CommandError::from("ERR Library name was not given"))?;
     if !valid_name(&name) {
         return Err(NAME_RULE.into());
+    }
+    if !engine.eq_ignore_ascii_case(b"lua") {
+        return Err(CommandError::concat(&[
+            b"ERR Engine '",
+            engine,
+            b"' not found",
+        ]));
     }
     Ok((name, code[end..].to_vec()))
 }
@@ -185,68 +222,104 @@ struct Registered {
     description: Option<Vec<u8>>,
 }
 
+/// A library whose code ran and registered its functions, not yet installed.
+struct NewLibrary {
+    name: String,
+    code: Rc<[u8]>,
+    functions: Vec<Registered>,
+}
+
+/// FUNCTION LOAD [REPLACE] code
 fn load(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
-    let rest: Vec<&[u8]> = args.rest().collect();
-    let (replace, code) = match rest[..] {
-        [code] => (false, code),
-        [option, code] if is_option(option, "REPLACE") => (true, code),
-        [option, _] => {
+    let mut replace = false;
+    while args.remaining() > 1 {
+        let option = args.next_bytes()?;
+        if !is_option(option, "REPLACE") {
             return Err(CommandError::concat(&[
                 b"ERR Unknown option given: ",
-                option,
-            ]))
+                c_string(option),
+            ]));
         }
-        _ => return Err(SYNTAX.into()),
-    };
-    let (library, body) = parse_metadata(code)?;
-    if !replace && ctx.state.scripts.libraries.contains_key(&library) {
+        replace = true;
+    }
+    let code = args.next_bytes()?;
+    let (name, body) = parse_metadata(code)?;
+    if !replace && ctx.state.scripts.libraries.contains_key(&name) {
         return Err(CommandError::owned(format!(
-            "ERR Library '{library}' already exists"
+            "ERR Library '{name}' already exists"
         )));
     }
+    let library = run_library(ctx, name, code, &body)?;
+    let replaced = replace.then(|| library.name.clone());
+    check_collisions(&ctx.state.scripts, &library, replaced.as_slice())?;
+    let name = library.name.clone();
+    let scripts = &mut ctx.state.scripts;
+    scripts.remove_library(&name);
+    install(scripts, library);
+    ctx.reply.bulk(name.as_bytes());
+    Ok(())
+}
+
+/// Runs a library's code in the engine; what it registered.
+fn run_library(
+    ctx: &mut Ctx<'_, '_>,
+    name: String,
+    code: &[u8],
+    body: &[u8],
+) -> Result<NewLibrary, CommandError> {
     let engine = take_engine(ctx)?;
-    let registered = register(&engine, &body);
-    let outcome = registered.and_then(|registered| {
-        let scripts = &ctx.state.scripts;
-        for function in &registered {
-            if let Some(info) = scripts.functions.get(&function.name) {
-                if info.library != library {
-                    return Err(CommandError::owned(format!(
-                        "ERR Function {} already exists",
-                        function.name
-                    )));
-                }
+    let registered = register(&engine, body);
+    ctx.state.scripts.put_engine(engine);
+    let functions = registered?;
+    if functions.is_empty() {
+        return Err("ERR No functions registered".into());
+    }
+    Ok(NewLibrary {
+        name,
+        code: Rc::from(code),
+        functions,
+    })
+}
+
+/// Refuses a library with a function another library has (but those in `replaced`, which go).
+fn check_collisions(
+    scripts: &Scripts,
+    library: &NewLibrary,
+    replaced: &[String],
+) -> Result<(), CommandError> {
+    for function in &library.functions {
+        if let Some(info) = scripts
+            .functions
+            .get(&function_key(function.name.as_bytes()))
+        {
+            if !replaced.contains(&info.library) {
+                return Err(CommandError::owned(format!(
+                    "ERR Function {} already exists",
+                    function.name
+                )));
             }
         }
-        if registered.is_empty() {
-            return Err("ERR No functions registered".into());
-        }
-        Ok(registered)
-    });
-    let registered = match outcome {
-        Ok(registered) => registered,
-        Err(error) => {
-            ctx.state.scripts.put_engine(engine);
-            return Err(error);
-        }
-    };
-    let scripts = &mut ctx.state.scripts;
-    scripts.put_engine(engine);
-    // LOAD REPLACE: the old library goes first, its callbacks with it.
-    scripts.remove_library(&library);
+    }
+    Ok(())
+}
+
+/// Makes a library's functions callable (its name is free, its functions' names too).
+fn install(scripts: &mut Scripts, library: NewLibrary) {
     if let Some(engine) = scripts.engine_mut() {
-        for function in &registered {
-            engine
-                .callbacks
-                .insert(function.name.clone(), function.callback.clone());
+        for function in &library.functions {
+            engine.callbacks.insert(
+                function_key(function.name.as_bytes()),
+                function.callback.clone(),
+            );
         }
     }
-    let mut names = Vec::with_capacity(registered.len());
-    for function in registered {
+    let mut names = Vec::with_capacity(library.functions.len());
+    for function in library.functions {
         scripts.functions.insert(
-            function.name.clone(),
+            function_key(function.name.as_bytes()),
             FunctionInfo {
-                library: library.clone(),
+                name: function.name.clone(),
+                library: library.name.clone(),
                 flags: function.flags,
                 description: function.description,
             },
@@ -254,13 +327,116 @@ fn load(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
         names.push(function.name);
     }
     scripts.libraries.insert(
-        library.clone(),
+        library.name,
         Library {
-            code: Rc::from(code),
+            code: library.code,
             functions: names,
         },
     );
-    ctx.reply.bulk(library.as_bytes());
+}
+
+/// FUNCTION DUMP's payload: each library's code after the function opcode, as an RDB file
+/// holds them, sealed with the RDB version and a checksum.
+fn dump(scripts: &Scripts) -> Vec<u8> {
+    let mut content = Vec::new();
+    for library in scripts.libraries.values() {
+        content.push(rdb::OPCODE_FUNCTION2);
+        rdb::encoding::write_string(&mut content, &library.code);
+    }
+    rdb::seal_payload(content)
+}
+
+/// What FUNCTION RESTORE does with libraries that exist already.
+#[derive(PartialEq)]
+enum RestorePolicy {
+    /// Every library goes first.
+    Flush,
+    /// A library that exists fails the restore.
+    Append,
+    /// A library that exists is replaced.
+    Replace,
+}
+
+/// FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE]: all of the payload's libraries, or none.
+fn restore(ctx: &mut Ctx<'_, '_>, subcommand: &[u8], args: &mut ArgCursor<'_>) -> CommandResult {
+    let payload = args.next_bytes()?;
+    let policy = match args.rest().collect::<Vec<_>>()[..] {
+        [] => RestorePolicy::Append,
+        [policy] if is_option(policy, "APPEND") => RestorePolicy::Append,
+        [policy] if is_option(policy, "REPLACE") => RestorePolicy::Replace,
+        [policy] if is_option(policy, "FLUSH") => RestorePolicy::Flush,
+        [_] => {
+            return Err(
+                "ERR Wrong restore policy given, value should be either FLUSH, APPEND \
+                 or REPLACE."
+                    .into(),
+            )
+        }
+        _ => return Err(subcommand_syntax(subcommand, "FUNCTION")),
+    };
+    let content = rdb::open_payload(payload).ok_or(CommandError::from(
+        "ERR DUMP payload version or checksum are wrong",
+    ))?;
+    let mut reader = rdb::encoding::Reader::new(content);
+    let mut restored: Vec<NewLibrary> = Vec::new();
+    while let Some(opcode) = reader.byte() {
+        if opcode != rdb::OPCODE_FUNCTION2 {
+            return Err("ERR given type is not a function".into());
+        }
+        let code = reader
+            .string()
+            .ok_or(CommandError::from("ERR Failed loading library payload"))?;
+        let (name, body) = parse_metadata(&code)?;
+        if restored.iter().any(|library| library.name == name) {
+            return Err(CommandError::owned(format!(
+                "ERR Library '{name}' already exists"
+            )));
+        }
+        let library = run_library(ctx, name, &code, &body)?;
+        for function in &library.functions {
+            let key = function_key(function.name.as_bytes());
+            let taken = restored.iter().flat_map(|other| &other.functions);
+            if taken
+                .map(|other| function_key(other.name.as_bytes()))
+                .any(|other| other == key)
+            {
+                return Err(CommandError::owned(format!(
+                    "ERR Function {} already exists",
+                    function.name
+                )));
+            }
+        }
+        restored.push(library);
+    }
+    let scripts = &mut ctx.state.scripts;
+    let replaced: Vec<String> = match policy {
+        RestorePolicy::Flush => scripts.libraries.keys().cloned().collect(),
+        RestorePolicy::Append | RestorePolicy::Replace => {
+            let mut replaced = Vec::new();
+            for library in &restored {
+                if scripts.libraries.contains_key(&library.name) {
+                    if policy == RestorePolicy::Append {
+                        return Err(CommandError::owned(format!(
+                            "ERR Library {} already exists",
+                            library.name
+                        )));
+                    }
+                    replaced.push(library.name.clone());
+                }
+            }
+            replaced
+        }
+    };
+    for library in &restored {
+        check_collisions(scripts, library, &replaced)?;
+    }
+    for name in &replaced {
+        scripts.remove_library(name);
+    }
+    for library in restored {
+        install(scripts, library);
+    }
+    ctx.reply.ok();
     Ok(())
 }
 
@@ -270,6 +446,7 @@ fn register(engine: &Engine, body: &[u8]) -> Result<Vec<Registered>, CommandErro
     let lua = &engine.vm.lua;
     let chunk = lua
         .load(body)
+        .set_mode(mlua::chunk::ChunkMode::Text)
         .set_name("@user_function")
         .into_function()
         .map_err(|error| {
@@ -302,14 +479,11 @@ fn register(engine: &Engine, body: &[u8]) -> Result<Vec<Registered>, CommandErro
             collected.push(function);
             Ok(())
         })?;
-        let env: mlua::Table = engine.sandbox.make_env.call((Value::Nil, Value::Nil))?;
-        let api: Value = engine.sandbox.load_api.call(register)?;
-        env.raw_set("redis", api)?;
-        chunk.set_environment(env.clone())?;
+        let (env, loaded): (mlua::Table, Function) = engine.sandbox.library_env.call(register)?;
+        chunk.set_environment(env)?;
         let thread = engine.vm.start(chunk.clone(), LOAD_INSTRUCTIONS_MAX)?;
         let step = engine.vm.resume(&thread, MultiValue::new(), 0);
-        // From now on the library's functions see the whole `redis` table.
-        env.raw_set("redis", Value::Nil)?;
+        loaded.call::<()>(())?;
         Ok(step)
     });
     match outcome {
@@ -322,10 +496,10 @@ fn register(engine: &Engine, body: &[u8]) -> Result<Vec<Registered>, CommandErro
 /// Reads one `redis.register_function` call: `(name, callback)` or a table with
 /// `function_name`, `callback`, `flags` and `description`.
 fn registration(args: MultiValue) -> Result<Registered, &'static str> {
+    let count = args.len();
     let mut args = args.into_iter();
-    let (first, second, extra) = (args.next(), args.next(), args.next());
-    let (name, callback, flags, description) = match (first, second, extra) {
-        (Some(Value::Table(table)), None, None) => {
+    let (name, callback, flags, description) = match (count, args.next(), args.next()) {
+        (1, Some(Value::Table(table)), None) => {
             let mut name = None;
             let mut callback = None;
             let mut flags = ScriptFlags::default();
@@ -365,7 +539,13 @@ fn registration(args: MultiValue) -> Result<Registered, &'static str> {
                 callback.ok_or("ERR redis.register_function must get a callback argument")?;
             (name, callback, flags, description)
         }
-        (Some(Value::String(name)), Some(callback), None) => {
+        (1, _, _) => {
+            return Err(
+                "ERR calling redis.register_function with a single argument is \
+             only applicable to Lua table (representing named arguments).",
+            )
+        }
+        (2, Some(Value::String(name)), Some(callback)) => {
             let Value::Function(callback) = callback else {
                 return Err("ERR second argument to redis.register_function must be a function");
             };
@@ -376,9 +556,7 @@ fn registration(args: MultiValue) -> Result<Registered, &'static str> {
                 None,
             )
         }
-        (Some(_), Some(_), None) => {
-            return Err("ERR first argument to redis.register_function must be a string")
-        }
+        (2, _, _) => return Err("ERR first argument to redis.register_function must be a string"),
         _ => return Err("ERR wrong number of arguments to redis.register_function"),
     };
     if !valid_name(&name) {
@@ -464,7 +642,7 @@ fn list(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
         reply.bulk(b"functions");
         reply.array(library.functions.len());
         for function in &library.functions {
-            let info = &scripts.functions[function];
+            let info = &scripts.functions[&function_key(function.as_bytes())];
             reply.map(3);
             reply.bulk(b"name");
             reply.bulk(function.as_bytes());

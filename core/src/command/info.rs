@@ -72,11 +72,24 @@ fn clients_section(ctx: &Ctx<'_, '_>, out: &mut String) {
 
 fn memory_section(ctx: &Ctx<'_, '_>, out: &mut String) {
     let used = ctx.state.used_memory_bytes;
+    let scripts = &ctx.state.scripts;
+    // One Lua state runs both scripts and functions; its heap is reported for each (it is
+    // unknown while a script runs, the state being taken out then).
+    let lua = scripts
+        .engine()
+        .map_or(0, |engine| engine.vm.lua.used_memory() as u64);
     let _ = write!(
         out,
-        "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nmaxmemory:0\r\n\
+        "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\n\
+         used_memory_lua:{lua}\r\nused_memory_vm_eval:{lua}\r\nused_memory_lua_human:{}\r\n\
+         number_of_cached_scripts:{}\r\nnumber_of_functions:{}\r\nnumber_of_libraries:{}\r\n\
+         used_memory_vm_total:{lua}\r\nmaxmemory:0\r\n\
          maxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nmem_allocator:libc\r\n",
         human_bytes(used),
+        human_bytes(lua),
+        scripts.cache.len(),
+        scripts.functions.len(),
+        scripts.libraries.len(),
     );
 }
 

@@ -114,6 +114,17 @@ pub(crate) fn unknown_subcommand(subcommand: &[u8], command: &str) -> CommandErr
 }
 
 /// What C's `%.{max}s` prints of `bytes`: at most `max` bytes, stopping at a NUL.
+/// Redis's reply when a subcommand that counts its own arguments gets too many.
+pub(crate) fn subcommand_syntax(subcommand: &[u8], command: &str) -> CommandError {
+    CommandError::concat(&[
+        b"ERR unknown subcommand or wrong number of arguments for '",
+        c_string(subcommand),
+        b"'. Try ",
+        command.as_bytes(),
+        b" HELP.",
+    ])
+}
+
 fn truncated(bytes: &[u8], max: usize) -> &[u8] {
     let c_text = c_string(bytes);
     &c_text[..c_text.len().min(max)]
@@ -254,7 +265,9 @@ pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) {
 /// command of the RESP door (the book's door has `book::dispatch_book`).
 pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
     let start = ctx.reply.out.len();
-    let resolved = resolve(ctx.session, args).and_then(|spec| refuse_if_busy(ctx, spec, args));
+    let resolved = resolve(ctx.session, args)
+        .and_then(|spec| refuse_without_replicas(&ctx.state.config, spec))
+        .and_then(|spec| refuse_if_busy(ctx, spec, args));
     let spec = resolved.as_ref().ok().copied();
     if let Some(spec) = spec {
         if control::is_paused(ctx, spec, args) {
@@ -374,6 +387,19 @@ fn resolve(session: &Connection, args: Args<'_>) -> Result<&'static CommandSpec,
              RESET are allowed in this context",
             spec.name
         )));
+    }
+    Ok(spec)
+}
+
+pub(crate) const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
+
+/// With `min-replicas-to-write` set, write commands are refused: there are no replicas.
+fn refuse_without_replicas(
+    config: &crate::config::Config,
+    spec: &'static CommandSpec,
+) -> Result<&'static CommandSpec, CommandError> {
+    if config.writes_need_replicas() && spec.flags.contains(table::Flags::WRITE) {
+        return Err(NOREPLICAS.into());
     }
     Ok(spec)
 }

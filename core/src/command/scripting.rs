@@ -12,14 +12,18 @@ use std::rc::Rc;
 use mlua::{Lua, MultiValue, Value};
 
 use super::args::{is_option, is_subcommand};
-use super::{lookup, table, unknown_subcommand, ArgCursor, CommandError, CommandResult, Ctx};
+use super::{
+    lookup, table, unknown_subcommand, ArgCursor, CommandError, CommandResult, Ctx, NOREPLICAS,
+    NOT_INTEGER,
+};
 use crate::connection::Connection;
 use crate::protocol::resp::Args;
 use crate::reply::Reply;
 use crate::script::{
-    self, convert, Engine, Kind, RunState, Running, Sha, Step, INSTRUCTIONS_PER_MILLI,
+    self, convert, Engine, Kind, RunState, Running, ScriptFlags, Sha, Step, INSTRUCTIONS_PER_MILLI,
     INSTRUCTIONS_PER_SLICE,
 };
+use crate::util::number::format_f64;
 
 const NOSCRIPT: &str = "NOSCRIPT No matching script. Please use EVAL.";
 pub(crate) const BUSY_EVAL: &str =
@@ -59,8 +63,15 @@ pub(crate) fn eval_keys(request: &[&[u8]]) -> Vec<usize> {
 pub(super) type KeysAndArgv<'a> = (Vec<&'a [u8]>, Vec<&'a [u8]>);
 
 /// The keys and the other arguments after `numkeys`, with Redis's errors.
-pub(super) fn keys_and_argv<'a>(args: &mut ArgCursor<'a>) -> Result<KeysAndArgv<'a>, CommandError> {
-    let numkeys = args.next_i64()?;
+/// `numkeys` and what follows it; `not_a_number` is the error for a count that is not an
+/// integer (EVAL and FCALL word it differently).
+pub(super) fn keys_and_argv<'a>(
+    args: &mut ArgCursor<'a>,
+    not_a_number: &'static str,
+) -> Result<KeysAndArgv<'a>, CommandError> {
+    let numkeys = args
+        .next_i64()
+        .map_err(|_| CommandError::from(not_a_number))?;
     if numkeys < 0 {
         return Err("ERR Number of keys can't be negative".into());
     }
@@ -79,7 +90,7 @@ fn eval_generic(
     read_only: bool,
 ) -> CommandResult {
     let source = args.next_bytes()?;
-    let (keys, argv) = keys_and_argv(args)?;
+    let (keys, argv) = keys_and_argv(args, NOT_INTEGER)?;
     let sha = if by_sha {
         let sha = lower_sha(source).ok_or(CommandError::from(NOSCRIPT))?;
         if !ctx.state.scripts.cache.contains_key(&sha) {
@@ -97,6 +108,7 @@ fn eval_generic(
     if read_only && flags.declared && !flags.no_writes {
         return Err("ERR Can not execute a script with write flag using *_ro command.".into());
     }
+    refuse_without_replicas(ctx, flags)?;
     let read_only = read_only || flags.no_writes;
     let command = request(
         if by_sha { "evalsha" } else { "eval" },
@@ -105,6 +117,15 @@ fn eval_generic(
         &argv,
     );
     start(ctx, Target::Script(sha), &keys, &argv, read_only, command)
+}
+
+/// A script that declared it may write (flags without `no-writes`) does not start while
+/// `min-replicas-to-write` refuses writes; one that declared nothing fails at its first write.
+pub(super) fn refuse_without_replicas(ctx: &Ctx<'_, '_>, flags: ScriptFlags) -> CommandResult {
+    if flags.declared && !flags.no_writes && ctx.state.config.writes_need_replicas() {
+        return Err(NOREPLICAS.into());
+    }
+    Ok(())
 }
 
 /// The whole request, as FUNCTION STATS shows the running one.
@@ -156,6 +177,7 @@ fn load(ctx: &mut Ctx<'_, '_>, sha: Sha, body: &[u8], from_eval: bool) -> Comman
         .vm
         .lua
         .load(source.as_slice())
+        .set_mode(mlua::chunk::ChunkMode::Text)
         .set_name("@user_script")
         .into_function();
     let result = match compiled {
@@ -187,6 +209,7 @@ pub(super) fn take_engine(ctx: &mut Ctx<'_, '_>) -> Result<Box<Engine>, CommandE
 /// What to run: a cached script by its SHA1, or a registered function by its name.
 pub(super) enum Target {
     Script(Sha),
+    /// A function, by its key (`script::function_key`).
     Function(String),
 }
 
@@ -247,6 +270,7 @@ fn prepare(
                     let (_, source) = script::parse_shebang(&body).map_err(mlua::Error::runtime)?;
                     let function = lua
                         .load(source.as_slice())
+                        .set_mode(mlua::chunk::ChunkMode::Text)
                         .set_name("@user_script")
                         .into_function()?;
                     engine.compiled.insert(sha, function.clone());
@@ -258,14 +282,14 @@ fn prepare(
             let name = format!("script: {}", String::from_utf8_lossy(&sha));
             (function, Kind::Eval, name, "@user_script", None)
         }
-        Target::Function(name) => {
+        Target::Function(key) => {
             let function = engine
                 .callbacks
-                .get(&name)
+                .get(&key)
                 .cloned()
                 .ok_or_else(|| mlua::Error::runtime("Function not found"))?;
             let args = MultiValue::from_vec(vec![Value::Table(keys), Value::Table(argv)]);
-            let name = format!("script: {name}");
+            let name = format!("script: {}", ctx.state.scripts.functions[&key].name);
             (function, Kind::Function, name, "@user_function", Some(args))
         }
     };
@@ -327,6 +351,7 @@ fn step(ctx: &mut Ctx<'_, '_>, mut engine: Box<Engine>) {
             read_only: run.read_only,
             wrote: &mut run.wrote,
             vm,
+            packed_marker: &sandbox.packed_marker,
             scratch: Vec::new(),
         });
         let lua = &vm.lua;
@@ -377,6 +402,7 @@ struct Host<'h, 'call, 'reply> {
     read_only: bool,
     wrote: &'h mut bool,
     vm: &'h script::Vm,
+    packed_marker: &'h mlua::Table,
     scratch: Vec<u8>,
 }
 
@@ -398,29 +424,41 @@ impl Host<'_, '_, '_> {
         Ok(values)
     }
 
+    /// The command's arguments, from the table they came packed in when there were many.
+    fn unpacked(&self, args: MultiValue) -> mlua::Result<MultiValue> {
+        let packed = match args.front() {
+            Some(Value::Table(marker)) if marker == self.packed_marker => args.get(1),
+            _ => return Ok(args),
+        };
+        let Some(Value::Table(packed)) = packed else {
+            return Ok(args);
+        };
+        let count: usize = packed.raw_get("n")?;
+        (1..=count).map(|index| packed.raw_get(index)).collect()
+    }
+
     fn run(&mut self, lua: &Lua, args: MultiValue) -> mlua::Result<Result<Value, Vec<u8>>> {
         if args.is_empty() {
             return Ok(Err(
                 b"ERR Please specify at least one argument for this redis lib call".to_vec(),
             ));
         }
+        let args = self.unpacked(args)?;
         let mut bytes = Vec::new();
         let mut ranges = Vec::with_capacity(args.len());
         for arg in args {
-            let text = match arg {
-                Value::String(text) => text,
-                Value::Integer(_) | Value::Number(_) => match lua.coerce_string(arg)? {
-                    Some(text) => text,
-                    None => return Ok(Err(ARGUMENT_TYPES.to_vec())),
-                },
-                _ => return Ok(Err(ARGUMENT_TYPES.to_vec())),
-            };
             let start = bytes.len();
-            bytes.extend_from_slice(&text.as_bytes());
+            match arg {
+                Value::String(text) => bytes.extend_from_slice(&text.as_bytes()),
+                // Redis writes a number with all 17 digits (Lua's own text keeps 14).
+                Value::Integer(number) => format_f64(number as f64, &mut bytes),
+                Value::Number(number) => format_f64(number, &mut bytes),
+                _ => return Ok(Err(ARGUMENT_TYPES.to_vec())),
+            }
             ranges.push((start, bytes.len() - start));
         }
         let args = Args::from_ranges(&bytes, &ranges);
-        let spec = match script_spec(args, self.read_only) {
+        let spec = match script_spec(args, self.read_only, &self.ctx.state.config) {
             Ok(spec) => spec,
             Err(error) => return Ok(Err(error.as_bytes().to_vec())),
         };
@@ -463,6 +501,7 @@ const ARGUMENT_TYPES: &[u8] = b"ERR Lua redis lib command arguments must be stri
 fn script_spec(
     args: Args<'_>,
     read_only: bool,
+    config: &crate::config::Config,
 ) -> Result<&'static table::CommandSpec, CommandError> {
     let name = args.get(0).unwrap_or(b"");
     let spec = lookup(name).ok_or(CommandError::from(
@@ -494,6 +533,9 @@ fn script_spec(
             .intersects(table::Flags::WRITE.or(table::Flags::MAY_REPLICATE))
     {
         return Err("ERR Write commands are not allowed from read-only scripts.".into());
+    }
+    if config.writes_need_replicas() && spec.flags.contains(table::Flags::WRITE) {
+        return Err(NOREPLICAS.into());
     }
     Ok(spec)
 }
@@ -639,6 +681,15 @@ pub(crate) fn kill(ctx: &mut Ctx<'_, '_>, by: Kind) -> CommandResult {
     };
     if running.wrote {
         return Err(UNKILLABLE.into());
+    }
+    // SCRIPT KILL stops only EVAL scripts and FUNCTION KILL only functions; the other gets the
+    // busy error that names the right one.
+    if running.kind != by {
+        return Err(match running.kind {
+            Kind::Eval => BUSY_EVAL,
+            Kind::Function => BUSY_FUNCTION,
+        }
+        .into());
     }
     engine.vm.kill(match by {
         Kind::Eval => "Script killed by user with SCRIPT KILL...",

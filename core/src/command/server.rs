@@ -125,6 +125,12 @@ pub(crate) fn debug(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
     Ok(())
 }
 
+/// CLUSTER <subcommand>: ferrodis runs without cluster support, as a Redis with
+/// `cluster-enabled no` does.
+pub(crate) fn cluster(_ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
+    Err("ERR This instance has cluster support disabled".into())
+}
+
 /// COMMAND [COUNT | LIST | INFO name... | DOCS name... | GETKEYS command arg... | HELP]
 pub(crate) fn command(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let Some(subcommand) = args.peek() else {

@@ -359,9 +359,10 @@ fn sort_generic(
     let value = db.get(now, key);
     let mut sorted = options.by != Some(Pattern::Constant);
     let is_set = value.is_some_and(|value| SetRef::of(value).is_some());
-    if !sorted && is_set && options.store.is_some() {
-        // Redis sorts a set's elements even under BY a constant when it stores them, so that
-        // what it stores (and propagates) does not depend on its hash table's order.
+    if !sorted && is_set && (options.store.is_some() || ctx.session.script_client) {
+        // Redis sorts a set's elements even under BY a constant when it stores them or answers
+        // a script, so that what it stores (and propagates) or a script sees does not depend
+        // on its hash table's order.
         sorted = true;
         options.alpha = true;
         options.by = None;

@@ -235,11 +235,13 @@ const PUBSUB_SUBCOMMANDS: &[Subcommand] = &[
 const CONFIG_SUBCOMMANDS: &[Subcommand] = &[sub("GET", -3), sub("RESETSTAT", 2), sub("SET", -4)];
 const FUNCTION_SUBCOMMANDS: &[Subcommand] = &[
     sub("DELETE", 3),
+    sub("DUMP", 2),
     sub("FLUSH", -2),
     sub("HELP", 2),
     busy_sub("KILL", 2),
     sub("LIST", -2),
     sub("LOAD", -3),
+    sub("RESTORE", -3),
     busy_sub("STATS", 2),
 ];
 const MEMORY_SUBCOMMANDS: &[Subcommand] = &[sub("HELP", 2), sub("USAGE", -3)];
@@ -351,6 +353,9 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         spec("client", -2, ADMIN.or(NS), NO_KEYS, connection::client),
         CLIENT_SUBCOMMANDS,
     ),
+    // Known, so that clients asking about a cluster get Redis's answer for a server without
+    // one, and scripts may not call it (CLUSTER RESET must never run from a script).
+    spec("cluster", -2, NS, NO_KEYS, server::cluster),
     container(
         spec("command", -1, ADMIN, NO_KEYS, server::command),
         COMMAND_SUBCOMMANDS,

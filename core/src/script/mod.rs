@@ -71,6 +71,8 @@ pub(crate) struct Library {
 
 /// A registered function: its library, flags and description (FUNCTION LIST, FCALL).
 pub(crate) struct FunctionInfo {
+    /// Its name as registered (the tables are keyed by its lower-case form).
+    pub(crate) name: String,
     pub(crate) library: String,
     pub(crate) flags: ScriptFlags,
     pub(crate) description: Option<Vec<u8>>,
@@ -104,7 +106,7 @@ pub(crate) struct Engine {
     pub(crate) client: Box<Connection>,
     /// Compiled script bodies by SHA1.
     pub(crate) compiled: BTreeMap<Sha, Function>,
-    /// Registered functions' callbacks by name.
+    /// Registered functions' callbacks by lower-case name.
     pub(crate) callbacks: BTreeMap<String, Function>,
     pub(crate) running: Option<Running>,
     pub(crate) sandbox: sandbox::Sandbox,
@@ -113,7 +115,7 @@ pub(crate) struct Engine {
 #[derive(Default)]
 pub(crate) struct Scripts {
     pub(crate) cache: BTreeMap<Sha, Script>,
-    /// FUNCTION LOAD's libraries by name, and their functions by name.
+    /// FUNCTION LOAD's libraries by name, and their functions by lower-case name.
     pub(crate) libraries: BTreeMap<String, Library>,
     pub(crate) functions: BTreeMap<String, FunctionInfo>,
     /// EVAL-born scripts, oldest first.
@@ -163,6 +165,7 @@ impl Scripts {
             crate::connection::Door::Resp,
         ));
         client.parser.set_authenticated(true);
+        client.script_client = true;
         Ok(Box::new(Engine {
             vm,
             client,
@@ -223,12 +226,14 @@ impl Scripts {
         }
     }
 
-    /// SCRIPT FLUSH: every EVAL script gone (functions stay).
+    /// SCRIPT FLUSH: every EVAL script gone (functions stay), and the heap collected, as
+    /// Redis's new Lua state starts empty.
     pub(crate) fn flush(&mut self) {
         self.cache.clear();
         self.eval_order.clear();
         if let Some(engine) = self.engine.as_mut() {
             engine.compiled.clear();
+            let _ = engine.vm.lua.gc_collect();
         }
     }
 
@@ -236,13 +241,29 @@ impl Scripts {
     pub(crate) fn remove_library(&mut self, name: &str) -> Option<Library> {
         let library = self.libraries.remove(name)?;
         for function in &library.functions {
-            self.functions.remove(function);
+            let key = function_key(function.as_bytes());
+            self.functions.remove(&key);
             if let Some(engine) = self.engine.as_mut() {
-                engine.callbacks.remove(function);
+                engine.callbacks.remove(&key);
             }
         }
         Some(library)
     }
+
+    /// FUNCTION FLUSH: every library gone.
+    pub(crate) fn remove_libraries(&mut self) {
+        self.libraries.clear();
+        self.functions.clear();
+        if let Some(engine) = self.engine.as_mut() {
+            engine.callbacks.clear();
+        }
+    }
+}
+
+/// Functions are found by name whatever its case, as in Redis: the key of the tables of
+/// functions.
+pub(crate) fn function_key(name: &[u8]) -> String {
+    String::from_utf8_lossy(name).to_ascii_lowercase()
 }
 
 /// The lower-case hex SHA1 of `bytes`.

@@ -51,10 +51,14 @@ fn lrand48(state: &Cell<u64>) -> u64 {
 pub(crate) struct Sandbox {
     /// Makes the environment a run's function sees: `make_env(keys, argv)`.
     pub(crate) make_env: Function,
-    /// Makes the `redis` table FUNCTION LOAD's code sees: `load_api(register_function)`.
-    pub(crate) load_api: Function,
+    /// Makes a library's environment: `library_env(register_function)` returns it and the
+    /// function to call once the library's code has run.
+    pub(crate) library_env: Function,
     /// The table the `redis.call` wrappers find the host in (`host`), set for each slice.
     pub(crate) run_slot: Table,
+    /// The first argument of a host call whose second is a table `{n = count, ...}` of the
+    /// command's arguments (there were too many to pass one by one).
+    pub(crate) packed_marker: Table,
     /// Where the last error raised by `error` or `redis.call` is noted (`value`, `line`,
     /// `call`), so that the final reply can name the line as Redis does.
     pub(crate) last_error: Table,
@@ -63,8 +67,9 @@ pub(crate) struct Sandbox {
 /// Our own Lua: the `redis.call` family around the host, `error` and `pcall` that treat
 /// Redis's error tables as Redis does, read-only library tables and the environment of a run.
 const PRELUDE: &str = r#"
-local H, last, raw_error, raw_pcall, getinfo, G, as_c_function, hook_yielded, killed = ...
-local type, setmetatable, tostring = type, setmetatable, tostring
+local H, PACKED, last, raw_error, raw_pcall, getinfo, raw_getmetatable, G, as_c_function,
+  hook_yielded, killed = ...
+local type, setmetatable, tostring, select = type, setmetatable, tostring, select
 
 -- The line of the first Lua function above `level` (C frames, such as the one that makes
 -- redis.call a C function, are skipped).
@@ -77,15 +82,24 @@ local function caller_line(level)
   return 0
 end
 
+-- A command's arguments reach the host as they are, or packed in a table when there are so
+-- many that they would not fit a C function's stack (Lua 5.1 gives one 8000 slots).
+local ARGUMENTS_INLINE_MAX = 1000
+local function host(...)
+  local count = select('#', ...)
+  if count <= ARGUMENTS_INLINE_MAX then return H.host(...) end
+  return H.host(PACKED, {n = count, ...})
+end
+
 local function call(...)
-  local ok, reply = H.host(...)
+  local ok, reply = host(...)
   if ok then return reply end
   last.value = reply; last.line = caller_line(2); last.call = true
   return raw_error(reply, 0)
 end
 
 local function pcall_command(...)
-  local ok, reply = H.host(...)
+  local ok, reply = host(...)
   if ok then return reply end
   return {err = reply}
 end
@@ -97,6 +111,13 @@ G.error = function(value, level)
   level = level or 1
   if level > 0 then level = level + 1 end
   return raw_error(value, level)
+end
+
+-- Raises an error reply as Redis's C functions do: the text names no line, the reply names
+-- the caller's.
+local function raise_error_reply(text)
+  last.value = {err = text}; last.line = caller_line(3); last.call = false
+  return raw_error(last.value, 0)
 end
 
 local function errors_as_text(ok, ...)
@@ -112,7 +133,7 @@ end
 -- that no pcall can swallow it.
 local co_create, co_resume, co_status, co_yield =
   coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
-local select, unpack = select, unpack
+local unpack = unpack
 local function pack(...) return {n = select('#', ...), ...} end
 local function protected(f, ...)
   local co = co_create(function(...)
@@ -144,8 +165,53 @@ end
 local function readonly()
   raw_error('Attempt to modify a readonly table', 2)
 end
+-- The metatables that make our tables read-only: scripts can neither replace nor change them.
+local ours = setmetatable({}, {__mode = 'k'})
+local function our_meta(meta)
+  ours[meta] = true
+  return meta
+end
 local function protect(t)
-  return setmetatable({}, {__index = t, __newindex = readonly, __metatable = false})
+  return setmetatable({}, our_meta({__index = t, __newindex = readonly, __metatable = false}))
+end
+local raw_setmetatable, raw_getmetatable_field = setmetatable, getmetatable
+G.setmetatable = function(t, meta)
+  if ours[raw_getmetatable(t)] then raise_error_reply('ERR Attempt to modify a readonly table') end
+  return raw_setmetatable(t, meta)
+end
+-- A read-only table's metatable shows as a read-only view whose tables are read-only too.
+G.getmetatable = function(value)
+  local meta = raw_getmetatable(value)
+  if not ours[meta] then return raw_getmetatable_field(value) end
+  return setmetatable({}, our_meta({
+    __index = function(_, name)
+      local field = meta[name]
+      if type(field) == 'table' then return protect(field) end
+      return field
+    end,
+    __newindex = readonly,
+    __metatable = false,
+  }))
+end
+
+-- Only source text loads: a precompiled chunk could break the virtual machine's invariants.
+local raw_loadstring, concat = loadstring, table.concat
+local function load_text(text, name)
+  if type(text) == 'string' and text:byte(1) == 27 then
+    return nil, 'loading precompiled chunks is not allowed'
+  end
+  return raw_loadstring(text, name)
+end
+G.loadstring = load_text
+G.load = function(reader, name)
+  local pieces = {}
+  while true do
+    local piece = reader()
+    if piece == nil or piece == '' then break end
+    if type(piece) ~= 'string' then return nil, 'reader function must return a string' end
+    pieces[#pieces + 1] = piece
+  end
+  return load_text(concat(pieces), name)
 end
 
 G.redis.call = as_c_function(call)
@@ -155,39 +221,56 @@ for _, name in ipairs({'redis', 'string', 'math', 'table', 'coroutine',
   if G[name] ~= nil then G[name] = protect(G[name]) end
 end
 G._G = protect(G)
-setmetatable(G, {
-  __index = function(_, name)
-    raw_error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
-  end,
+local function nonexistent_text(name)
+  return "Script attempted to access nonexistent global variable '" .. tostring(name) .. "'"
+end
+local function nonexistent(_, name)
+  raw_error(nonexistent_text(name), 2)
+end
+setmetatable(G, our_meta({
+  __index = nonexistent,
   __newindex = readonly,
   __metatable = false,
-})
-local env_meta = {__index = G, __newindex = readonly, __metatable = false}
+}))
+local env_meta = our_meta({__index = G, __newindex = readonly, __metatable = false})
 local function make_env(keys, argv)
   return setmetatable({KEYS = keys, ARGV = argv}, env_meta)
 end
 
--- What FUNCTION LOAD's code sees as `redis`: registering, logging and the constants only.
+-- A library's environment. While FUNCTION LOAD runs the library's code its one global is a
+-- `redis` table that registers functions, logs and holds the constants; once `loaded()` is
+-- called, the library's functions see the globals every script sees. Registering later is
+-- an error, as in Redis.
 local full_redis = G.redis
-local function load_api(register)
-  local api = {register_function = register}
-  for _, name in ipairs({'log', 'setresp', 'LOG_DEBUG', 'LOG_VERBOSE', 'LOG_NOTICE',
-                         'LOG_WARNING', 'REDIS_VERSION', 'REDIS_VERSION_NUM'}) do
+local function library_env(register)
+  local loading = true
+  local api = {register_function = function(...)
+    if loading then return register(...) end
+    raise_error_reply('ERR redis.register_function can only be called on FUNCTION LOAD command')
+  end}
+  for _, name in ipairs({'log', 'LOG_DEBUG', 'LOG_VERBOSE', 'LOG_NOTICE', 'LOG_WARNING',
+                         'REDIS_VERSION', 'REDIS_VERSION_NUM'}) do
     api[name] = full_redis[name]
   end
-  return setmetatable({}, {
+  local redis_api = setmetatable({}, our_meta({
     __index = function(_, name)
       local value = api[name]
-      if value == nil then
-        raw_error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
-      end
+      if value == nil then raw_error(nonexistent_text(name), 2) end
       return value
     end,
     __newindex = readonly,
     __metatable = false,
-  })
+  }))
+  local load_globals = setmetatable({redis = redis_api},
+    our_meta({__index = nonexistent, __newindex = readonly, __metatable = false}))
+  local meta = our_meta({__index = load_globals, __newindex = readonly, __metatable = false})
+  local function loaded()
+    loading = false
+    meta.__index = G
+  end
+  return setmetatable({}, meta), loaded
 end
-return make_env, load_api
+return make_env, library_env
 "#;
 
 /// A new Lua state with the sandbox set up, limited to `memory_max` bytes of heap.
@@ -211,18 +294,22 @@ pub(crate) fn new_vm(memory_max: usize) -> mlua::Result<(Vm, Sandbox)> {
     // `debug.getinfo` for the prelude alone: scripts do not get the debug library.
     let debug: Table = globals.raw_get("debug")?;
     let getinfo: Function = debug.raw_get("getinfo")?;
+    let raw_getmetatable: Function = debug.raw_get("getmetatable")?;
     globals.raw_remove("debug")?;
     let run_slot = lua.create_table()?;
+    let packed_marker = lua.create_table()?;
     let last_error = lua.create_table()?;
     let raw_error: Function = globals.raw_get("error")?;
     let raw_pcall: Function = globals.raw_get("pcall")?;
-    let (make_env, load_api): (Function, Function) =
+    let (make_env, library_env): (Function, Function) =
         lua.load(PRELUDE).set_name(super::vm::PRELUDE_NAME).call((
             run_slot.clone(),
+            packed_marker.clone(),
             last_error.clone(),
             raw_error,
             raw_pcall,
             getinfo,
+            raw_getmetatable,
             globals,
             lua.create_function(|lua, target: Function| super::vm::trampoline(lua, target))?,
             hook_yielded,
@@ -232,8 +319,9 @@ pub(crate) fn new_vm(memory_max: usize) -> mlua::Result<(Vm, Sandbox)> {
         vm,
         Sandbox {
             make_env,
-            load_api,
+            library_env,
             run_slot,
+            packed_marker,
             last_error,
         },
     ))

@@ -155,6 +155,61 @@ const SCRIPTS: &[&[&str]] = &[
         "A FUNCTION FLUSH",
         "A FUNCTION LIST",
     ],
+    // Functions: names whatever their case, the `#!` line split as Redis splits it, what a
+    // library's code sees while it loads, and the arguments FCALL and FUNCTION check.
+    &[
+        "A FUNCTION LOAD \"#!lua name=lib\nredis.register_function('Hello', function() return 'hi' end)\"",
+        "A FCALL hello 0",
+        "A FCALL HELLO 0",
+        "A FCALL hello notanumber",
+        "A FUNCTION LOAD \"#!lua name=lib2\nredis.register_function('HELLO', function() return 1 end)\"",
+        "A FUNCTION LOAD foo \"#!lua name=x\nreturn 1\"",
+        "A FUNCTION LOAD REPLACE REPLACE \"#!lua name=lib\nredis.register_function('h2', function() return 2 end)\"",
+        "A FUNCTION LOAD \"#!lua name=\\\"quoted\\\"\nredis.register_function('q', function() return 1 end)\"",
+        "A FUNCTION LOAD \"#!lua name=a name=b\nredis.register_function('m', function() return 1 end)\"",
+        "A FUNCTION LOAD \"#! name=e\nredis.register_function('e', function() return 1 end)\"",
+        "A FUNCTION LOAD \"#!lua name=\\\"open\nredis.register_function('o', function() return 1 end)\"",
+        "A FUNCTION LOAD \"#!lua name=nonewline\"",
+        "A FUNCTION LOAD \"#!lua name=one\nredis.register_function('f1')\"",
+        "A FUNCTION LOAD \"#!lua name=math\nreturn math.random()\"",
+        "A FUNCTION LOAD \"#!lua name=resp\nreturn redis.setresp(3)\"",
+        "A FUNCTION LOAD \"#!lua name=meta\nlocal m = getmetatable(_G)\"",
+        "A FUNCTION LOAD \"#!lua name=later\nlocal lib = redis\nlib.register_function('late', function() lib.register_function('x', function() end) end)\nlib.register_function('poke', function() lib.x = 1 end)\"",
+        "A FCALL late 0",
+        "A FCALL poke 0",
+        "A FUNCTION FLUSH SYNC extra",
+        "A FUNCTION FLUSH bad",
+        "A FUNCTION RESTORE",
+        "A FUNCTION RESTORE bad",
+        "A FUNCTION RESTORE bad FLUSH extra",
+        "A FUNCTION RESTORE bad NOSUCH",
+        "A FUNCTION LIST LIBRARYNAME lib",
+        "A FUNCTION FLUSH",
+    ],
+    // The sandbox holds against tricks, numbers keep their 17 digits, and big calls fit.
+    &[
+        "A EVAL \"setmetatable(_G, {})\" 0",
+        "A EVAL \"local g = getmetatable(_G) g.__index = {}\" 0",
+        "A EVAL \"return type(getmetatable(setmetatable({}, {__metatable = 'mine'})))\" 0",
+        "A EVAL \"return loadstring(string.dump(function() return 1 end))\" 0",
+        "A EVAL \"return loadstring('return 7')()\" 0",
+        "A EVAL \"local value = 9007199254740991 redis.call('set', 'n', value) return redis.call('get', 'n')\" 0",
+        "A EVAL \"redis.call('set', 'f', 0.1) return redis.call('get', 'f')\" 0",
+        "A EVAL \"local a = {} for i = 1, 7999 do a[i] = 1 end return redis.call('lpush', 'l', unpack(a))\" 0",
+        "A EVAL \"local t = {} for i = 1, 20000 do t[tostring(i)] = i end return #cmsgpack.pack(t)\" 0",
+        "A EVAL \"local t = {} for i = 1, 20000 do t['k' .. i] = i end return cmsgpack.unpack(cmsgpack.pack(t))['k777']\" 0",
+        "A SADD s a b c d e f g h i l m n o p q r s t u v z aa aaa azz",
+        "A EVAL \"return redis.call('sort', KEYS[1], 'by', '_')\" 1 s",
+        "A EVAL \"return redis.call('cluster', 'reset', 'hard')\" 0",
+        "A CLUSTER INFO",
+        "A CONFIG SET min-replicas-to-write 1",
+        "A SET k v",
+        "A EVAL \"return redis.call('get', 'k')\" 0",
+        "A EVAL \"return redis.call('set', 'k', 'w')\" 0",
+        "A EVAL \"#!lua\nreturn redis.call('get', 'k')\" 0",
+        "A EVAL \"#!lua flags=no-writes\nreturn redis.call('get', 'k')\" 0",
+        "A CONFIG SET min-replicas-to-write 0",
+    ],
     // The bundled libraries.
     &[
         "A EVAL \"return cjson.encode({1, 2, {a = 'b'}})\" 0",
@@ -174,6 +229,55 @@ fn scripts_match_redis() {
 }
 
 /// `math.random` draws Redis's sequence from a fresh server's first script on.
+/// FUNCTION DUMP's payload crosses both ways: Redis's (its code LZF-compressed) restores here,
+/// ours restores into Redis, and both sides then call the same functions.
+#[test]
+fn function_payloads_cross_between_servers() {
+    let servers = Servers::start(&[]);
+    let mut redis = servers.redis.connect();
+    let mut ferrodis = servers.ferrodis.connect();
+    let library = "#!lua name=crossing\nredis.register_function('twice', function(keys, args) \
+                   return 2 * tonumber(args[1]) end)";
+    for stream in [&mut redis, &mut ferrodis] {
+        common::call(stream, &["FUNCTION", "FLUSH"]);
+    }
+    assert_eq!(
+        common::call(&mut redis, &["FUNCTION", "LOAD", library]),
+        b"$8\r\ncrossing\r\n"
+    );
+    let payload = bulk(&common::call(&mut redis, &["FUNCTION", "DUMP"]));
+    let restore = |stream: &mut std::net::TcpStream, payload: &[u8]| {
+        let request: [&[u8]; 3] = [b"FUNCTION", b"RESTORE", payload];
+        stream.write_all(&common::encode(&request)).unwrap();
+        common::read_reply(stream)
+    };
+    assert_eq!(restore(&mut ferrodis, &payload), b"+OK\r\n");
+    assert_eq!(
+        common::call(&mut ferrodis, &["FCALL", "twice", "0", "21"]),
+        b":42\r\n"
+    );
+    // A second restore collides; REPLACE takes it; a flipped byte is refused.
+    assert!(String::from_utf8_lossy(&restore(&mut ferrodis, &payload)).contains("already exists"));
+    let mut broken = payload.clone();
+    broken[3] ^= 1;
+    assert!(String::from_utf8_lossy(&restore(&mut ferrodis, &broken))
+        .contains("payload version or checksum are wrong"));
+    let ours = bulk(&common::call(&mut ferrodis, &["FUNCTION", "DUMP"]));
+    common::call(&mut redis, &["FUNCTION", "FLUSH"]);
+    assert_eq!(restore(&mut redis, &ours), b"+OK\r\n");
+    assert_eq!(
+        common::call(&mut redis, &["FCALL", "twice", "0", "5"]),
+        b":10\r\n"
+    );
+}
+
+/// The bytes of a bulk reply.
+fn bulk(reply: &[u8]) -> Vec<u8> {
+    let header_end = reply.windows(2).position(|pair| pair == b"\r\n").unwrap();
+    assert_eq!(reply[0], b'$', "{}", String::from_utf8_lossy(reply));
+    reply[header_end + 2..reply.len() - 2].to_vec()
+}
+
 #[test]
 fn random_numbers_follow_redis() {
     let servers = Servers::start(&[]);
@@ -242,6 +346,13 @@ fn a_runaway_script_is_busy_then_killed() {
     assert!(
         busy.starts_with("-BUSY Redis is busy running a script. You can only call SCRIPT KILL"),
         "{busy}"
+    );
+    // FUNCTION KILL stops functions only; it names the command that would work.
+    let wrong_kill = common::call_text(&mut admin, &["FUNCTION", "KILL"]);
+    assert!(
+        wrong_kill
+            .starts_with("-BUSY Redis is busy running a script. You can only call SCRIPT KILL"),
+        "{wrong_kill}"
     );
     assert_eq!(common::call(&mut admin, &["SCRIPT", "KILL"]), b"+OK\r\n");
     let killed = String::from_utf8_lossy(&common::read_reply(&mut runner)).into_owned();

@@ -9,7 +9,7 @@
 //! Both directions walk with an explicit stack; unpacking bounds nesting where Redis's Lua
 //! stack gives out.
 
-use mlua::{Lua, Table, Value};
+use mlua::{Function, Lua, Table, Value};
 
 use super::{function, raise, Args, Outcome, LUA_RESULTS_MAX};
 
@@ -31,7 +31,13 @@ pub(super) fn module(lua: &Lua) -> mlua::Result<Table> {
     table.raw_set("_VERSION", "lua-cmsgpack 0.4.0")?;
     table.raw_set("_COPYRIGHT", "Copyright (C) 2012, Salvatore Sanfilippo")?;
     table.raw_set("_DESCRIPTION", "MessagePack C implementation for Lua")?;
-    table.raw_set("pack", function(lua, "pack", |lua, args| pack(lua, &args))?)?;
+    // Maps are walked with Lua's own `next`, one pair at a time: holding every key and value
+    // of a big table at once would take more references than the Lua stack has room for.
+    let next: Function = lua.globals().raw_get("next")?;
+    table.raw_set(
+        "pack",
+        function(lua, "pack", move |lua, args| pack(lua, &args, &next))?,
+    )?;
     let unpack_all = |lua: &Lua, args: Args| unpack(lua, &args, 0, 0);
     table.raw_set("unpack", function(lua, "unpack", unpack_all)?)?;
     let unpack_one = |lua: &Lua, args: Args| {
@@ -58,25 +64,28 @@ enum OpenTable {
         next_index: usize,
         length: usize,
     },
+    /// The key last walked (`nil` before the first), and its value while it waits its turn.
     Map {
-        entries: std::vec::IntoIter<Value>,
+        table: Table,
+        key: Value,
+        value: Option<Value>,
     },
 }
 
 /// `cmsgpack.pack(values...)`: the values' encodings, one after another.
-fn pack(lua: &Lua, args: &Args) -> Outcome<Vec<Value>> {
+fn pack(lua: &Lua, args: &Args, next: &Function) -> Outcome<Vec<Value>> {
     if args.count() == 0 {
         return Err(args.bad_argument(0, "MessagePack pack needs input."));
     }
     let mut out = Vec::new();
     for position in 1..=args.count() {
         let value = args.get(position).cloned().unwrap_or(Value::Nil);
-        pack_value(value, &mut out)?;
+        pack_value(value, next, &mut out)?;
     }
     Ok(vec![Value::String(lua.create_string(out)?)])
 }
 
-fn pack_value(root: Value, out: &mut Vec<u8>) -> Outcome<()> {
+fn pack_value(root: Value, next: &Function, out: &mut Vec<u8>) -> Outcome<()> {
     let mut open: Vec<OpenTable> = Vec::new();
     let mut pending = Some(root);
     loop {
@@ -109,7 +118,20 @@ fn pack_value(root: Value, out: &mut Vec<u8>) -> Outcome<()> {
                     Some(table.raw_get(*next_index - 1)?)
                 }
             }
-            OpenTable::Map { entries } => entries.next(),
+            OpenTable::Map { table, key, value } => match value.take() {
+                Some(value) => Some(value),
+                None => {
+                    let (next_key, next_value): (Value, Value) =
+                        next.call((table.clone(), key.clone()))?;
+                    if next_key.is_nil() {
+                        None
+                    } else {
+                        *key = next_key.clone();
+                        *value = Some(next_value);
+                        Some(next_key)
+                    }
+                }
+            },
         };
         if pending.is_none() {
             open.pop();
@@ -120,11 +142,11 @@ fn pack_value(root: Value, out: &mut Vec<u8>) -> Outcome<()> {
 /// Writes a table's header and returns how to walk its contents. Keys exactly 1..n (none
 /// included) make an array, anything else a map.
 fn open_table(table: Table, out: &mut Vec<u8>) -> Outcome<OpenTable> {
-    let mut entries = Vec::new();
+    let mut count = 0usize;
     let mut largest_index = 0.0_f64;
     let mut all_positive_integers = true;
     for pair in table.pairs::<Value, Value>() {
-        let (key, value) = pair?;
+        let (key, _) = pair?;
         let index = match key {
             Value::Integer(integer) => integer as f64,
             Value::Number(float) => float,
@@ -135,10 +157,8 @@ fn open_table(table: Table, out: &mut Vec<u8>) -> Outcome<OpenTable> {
         } else {
             all_positive_integers = false;
         }
-        entries.push(key);
-        entries.push(value);
+        count += 1;
     }
-    let count = entries.len() / 2;
     if all_positive_integers && largest_index == count as f64 {
         write_header(out, count, 0x90, 0xdc);
         return Ok(OpenTable::Array {
@@ -149,7 +169,9 @@ fn open_table(table: Table, out: &mut Vec<u8>) -> Outcome<OpenTable> {
     }
     write_header(out, count, 0x80, 0xde);
     Ok(OpenTable::Map {
-        entries: entries.into_iter(),
+        table,
+        key: Value::Nil,
+        value: None,
     })
 }
 
