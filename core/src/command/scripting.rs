@@ -6,7 +6,6 @@
 //! is suspended between slices: the command returns without a reply (`Ctx::suspended`), the
 //! server answers others `-BUSY` and resumes the script on its next timer call until it ends.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use mlua::{Lua, MultiValue, Value};
@@ -169,18 +168,26 @@ fn lower_sha(text: &[u8]) -> Option<Sha> {
     Some(sha.map(|byte| byte.to_ascii_lowercase()))
 }
 
+/// A script's source (its shebang line blanked) compiled, with the environment every run of
+/// it sees: the sandbox's globals, and its KEYS and ARGV set anew for each run.
+fn compile(engine: &Engine, source: &[u8]) -> mlua::Result<mlua::Function> {
+    let function = engine
+        .vm
+        .lua
+        .load(source)
+        .set_mode(mlua::chunk::ChunkMode::Text)
+        .set_name("@user_script")
+        .into_function()?;
+    let env: mlua::Table = engine.sandbox.make_env.call(())?;
+    function.set_environment(env)?;
+    Ok(function)
+}
+
 /// Compiles `body` into the engine and the cache (SCRIPT LOAD, EVAL of a new script).
 fn load(ctx: &mut Ctx<'_, '_>, sha: Sha, body: &[u8], from_eval: bool) -> CommandResult {
     let (flags, source) = script::parse_shebang(body).map_err(CommandError::owned)?;
     let mut engine = take_engine(ctx)?;
-    let compiled = engine
-        .vm
-        .lua
-        .load(source.as_slice())
-        .set_mode(mlua::chunk::ChunkMode::Text)
-        .set_name("@user_script")
-        .into_function();
-    let result = match compiled {
+    let result = match compile(&engine, &source) {
         Ok(function) => {
             engine.compiled.insert(sha, function);
             Ok(())
@@ -237,16 +244,6 @@ pub(super) fn start(
     }
 }
 
-/// A Lua array of `items`.
-fn sequence(lua: &Lua, items: &[&[u8]]) -> mlua::Result<mlua::Table> {
-    lua.create_sequence_from(
-        items
-            .iter()
-            .map(|item| lua.create_string(item))
-            .collect::<mlua::Result<Vec<_>>>()?,
-    )
-}
-
 fn prepare(
     engine: &mut Engine,
     ctx: &mut Ctx<'_, '_>,
@@ -256,10 +253,7 @@ fn prepare(
     read_only: bool,
     command: Vec<Vec<u8>>,
 ) -> mlua::Result<()> {
-    let lua = &engine.vm.lua;
-    let keys = sequence(lua, keys)?;
-    let argv = sequence(lua, argv)?;
-    let (function, kind, name, source, first_args) = match target {
+    let (function, kind, name, source) = match target {
         Target::Script(sha) => {
             let function = match engine.compiled.get(&sha) {
                 Some(function) => function.clone(),
@@ -268,19 +262,13 @@ fn prepare(
                     // back by a later SCRIPT LOAD or EVAL): compile it again.
                     let body = Rc::clone(&ctx.state.scripts.cache[&sha].body);
                     let (_, source) = script::parse_shebang(&body).map_err(mlua::Error::runtime)?;
-                    let function = lua
-                        .load(source.as_slice())
-                        .set_mode(mlua::chunk::ChunkMode::Text)
-                        .set_name("@user_script")
-                        .into_function()?;
+                    let function = compile(engine, &source)?;
                     engine.compiled.insert(sha, function.clone());
                     function
                 }
             };
-            let env: mlua::Table = engine.sandbox.make_env.call((keys, argv))?;
-            function.set_environment(env)?;
             let name = format!("script: {}", String::from_utf8_lossy(&sha));
-            (function, Kind::Eval, name, "@user_script", None)
+            (function, Kind::Eval, name, "@user_script")
         }
         Target::Function(key) => {
             let function = engine
@@ -288,16 +276,20 @@ fn prepare(
                 .get(&key)
                 .cloned()
                 .ok_or_else(|| mlua::Error::runtime("Function not found"))?;
-            let args = MultiValue::from_vec(vec![Value::Table(keys), Value::Table(argv)]);
             let name = format!("script: {}", ctx.state.scripts.functions[&key].name);
-            (function, Kind::Function, name, "@user_function", Some(args))
+            (function, Kind::Function, name, "@user_function")
         }
     };
+    let (keys, argv) = engine.vm.run_arguments(
+        &function,
+        kind == Kind::Eval,
+        &engine.sandbox.last_error,
+        keys,
+        argv,
+    )?;
+    let first_args = (kind == Kind::Function)
+        .then(|| MultiValue::from_vec(vec![Value::Table(keys), Value::Table(argv)]));
     ctx.state.scripts.read_keys = false;
-    let last = &engine.sandbox.last_error;
-    last.raw_set("value", Value::Nil)?;
-    last.raw_set("line", Value::Nil)?;
-    last.raw_set("call", Value::Nil)?;
     let threshold = ctx.state.config.busy_reply_threshold_ms;
     let yield_after = if ctx.may_block {
         threshold.saturating_mul(INSTRUCTIONS_PER_MILLI)
@@ -344,7 +336,7 @@ fn step(ctx: &mut Ctx<'_, '_>, mut engine: Box<Engine>) {
     let run = running.as_mut().expect("a script to step");
     script::enter(&vm.lua, &run.state);
     let outcome = {
-        let host = RefCell::new(Host {
+        let mut host = Host {
             ctx: &mut *ctx,
             client,
             state: Rc::clone(&run.state),
@@ -353,18 +345,12 @@ fn step(ctx: &mut Ctx<'_, '_>, mut engine: Box<Engine>) {
             vm,
             packed_marker: &sandbox.packed_marker,
             scratch: Vec::new(),
-        });
-        let lua = &vm.lua;
-        let stepped = lua.scope(|scope| {
-            let function = scope
-                .create_function_mut(|lua, args: MultiValue| host.borrow_mut().call(lua, args))?;
-            sandbox.run_slot.raw_set("host", function)?;
-            let args = run.first_args.take().unwrap_or_default();
-            Ok(vm.resume(&run.thread, args, INSTRUCTIONS_PER_SLICE))
-        });
-        stepped.unwrap_or_else(|error| Step::Done(Err(error)))
+        };
+        let args = run.first_args.take().unwrap_or_default();
+        vm.with_host(&mut |lua, args| host.call(lua, args), || {
+            vm.resume(&run.thread, args, INSTRUCTIONS_PER_SLICE)
+        })
     };
-    let _ = sandbox.run_slot.raw_set("host", Value::Nil);
     match outcome {
         Step::Yielded => {
             ctx.state.scripts.busy = Some(run.kind);
@@ -382,7 +368,9 @@ fn step(ctx: &mut Ctx<'_, '_>, mut engine: Box<Engine>) {
                     ctx.reply.error(&text);
                 }
             }
-            *running = None;
+            if let Some(finished) = running.take() {
+                vm.recycle(finished.thread);
+            }
             ctx.state.scripts.busy = None;
             // Lua's incremental collector paces itself; a script that filled half the heap gets
             // a whole collection after it, so that the next one has its room.

@@ -49,13 +49,11 @@ fn lrand48(state: &Cell<u64>) -> u64 {
 
 /// The Lua functions the engine keeps for itself.
 pub(crate) struct Sandbox {
-    /// Makes the environment a run's function sees: `make_env(keys, argv)`.
+    /// Makes the environment a script sees (its KEYS and ARGV are set in it for each run).
     pub(crate) make_env: Function,
     /// Makes a library's environment: `library_env(register_function)` returns it and the
     /// function to call once the library's code has run.
     pub(crate) library_env: Function,
-    /// The table the `redis.call` wrappers find the host in (`host`), set for each slice.
-    pub(crate) run_slot: Table,
     /// The first argument of a host call whose second is a table `{n = count, ...}` of the
     /// command's arguments (there were too many to pass one by one).
     pub(crate) packed_marker: Table,
@@ -67,7 +65,7 @@ pub(crate) struct Sandbox {
 /// Our own Lua: the `redis.call` family around the host, `error` and `pcall` that treat
 /// Redis's error tables as Redis does, read-only library tables and the environment of a run.
 const PRELUDE: &str = r#"
-local H, PACKED, last, raw_error, raw_pcall, getinfo, raw_getmetatable, G, as_c_function,
+local host_call, PACKED, last, raw_error, raw_pcall, getinfo, raw_getmetatable, G, as_c_function,
   hook_yielded, killed = ...
 local type, setmetatable, tostring, select = type, setmetatable, tostring, select
 
@@ -87,8 +85,8 @@ end
 local ARGUMENTS_INLINE_MAX = 1000
 local function host(...)
   local count = select('#', ...)
-  if count <= ARGUMENTS_INLINE_MAX then return H.host(...) end
-  return H.host(PACKED, {n = count, ...})
+  if count <= ARGUMENTS_INLINE_MAX then return host_call(...) end
+  return host_call(PACKED, {n = count, ...})
 end
 
 local function call(...)
@@ -233,8 +231,8 @@ setmetatable(G, our_meta({
   __metatable = false,
 }))
 local env_meta = our_meta({__index = G, __newindex = readonly, __metatable = false})
-local function make_env(keys, argv)
-  return setmetatable({KEYS = keys, ARGV = argv}, env_meta)
+local function make_env()
+  return setmetatable({}, env_meta)
 end
 
 -- A library's environment. While FUNCTION LOAD runs the library's code its one global is a
@@ -296,14 +294,13 @@ pub(crate) fn new_vm(memory_max: usize) -> mlua::Result<(Vm, Sandbox)> {
     let getinfo: Function = debug.raw_get("getinfo")?;
     let raw_getmetatable: Function = debug.raw_get("getmetatable")?;
     globals.raw_remove("debug")?;
-    let run_slot = lua.create_table()?;
     let packed_marker = lua.create_table()?;
     let last_error = lua.create_table()?;
     let raw_error: Function = globals.raw_get("error")?;
     let raw_pcall: Function = globals.raw_get("pcall")?;
     let (make_env, library_env): (Function, Function) =
         lua.load(PRELUDE).set_name(super::vm::PRELUDE_NAME).call((
-            run_slot.clone(),
+            vm.host_function()?,
             packed_marker.clone(),
             last_error.clone(),
             raw_error,
@@ -320,7 +317,6 @@ pub(crate) fn new_vm(memory_max: usize) -> mlua::Result<(Vm, Sandbox)> {
         Sandbox {
             make_env,
             library_env,
-            run_slot,
             packed_marker,
             last_error,
         },

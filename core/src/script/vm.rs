@@ -12,14 +12,28 @@
 //! That is the only unsafe code of the crate.
 #![allow(unsafe_code)]
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ffi::c_int;
+use std::ptr::NonNull;
 use std::rc::Rc;
 
-use mlua::{ffi, Function, Lua, MultiValue, Thread};
+use mlua::{ffi, Function, Lua, MultiValue, Table, Thread};
 
 /// Lua instructions between two looks at the budget.
 const HOOK_EVERY: c_int = 10_000;
+
+/// Lua instructions between two looks while a script past its yield point is somewhere it
+/// cannot yield (a prime, so that no loop keeps it there).
+const RETRY_EVERY: c_int = 97;
+
+/// Sets the count hook of `state` to look every `period` instructions.
+///
+/// # Safety
+/// `state` is a valid Lua thread of the state the hook belongs to.
+unsafe fn set_hook(state: *mut ffi::lua_State, period: c_int) {
+    // SAFETY: see the function's contract.
+    unsafe { ffi::lua_sethook(state, Some(count_hook), ffi::LUA_MASKCOUNT, period) };
+}
 
 /// What the hook reads and writes, shared with it through the Lua registry (a light userdata
 /// under `BUDGET_KEY`). It lives in a `Box` owned by the `Vm`, so its address is stable.
@@ -98,9 +112,11 @@ unsafe extern "C-unwind" fn count_hook(state: *mut ffi::lua_State, debug: *mut f
         ffi::lua_pop(state, 1);
         &*budget
     };
+    // SAFETY: `state` is the running thread the hook was called for.
+    let period = unsafe { ffi::lua_gethookcount(state) };
     budget
         .executed
-        .set(budget.executed.get() + HOOK_EVERY as u64);
+        .set(budget.executed.get() + period.max(1) as u64);
     let verdict = if budget.kill.get() {
         // SAFETY: `debug` is the record the VM passed to this hook.
         if unsafe { ffi::lua_getinfo(state, c"l".as_ptr(), debug) } != 0 {
@@ -110,6 +126,8 @@ unsafe extern "C-unwind" fn count_hook(state: *mut ffi::lua_State, debug: *mut f
     } else if budget.executed.get() >= budget.yield_at.get() {
         if unsafe { may_yield(state, budget.main.get()) } {
             budget.yielded.set(true);
+            // SAFETY: a hook may set the hook of its own thread.
+            unsafe { set_hook(state, HOOK_EVERY) };
             Verdict::Yield
         } else if budget.executed.get() >= budget.yield_at.get().saturating_add(UNYIELDING_MAX)
             && !budget.wrote.get()
@@ -118,6 +136,12 @@ unsafe extern "C-unwind" fn count_hook(state: *mut ffi::lua_State, debug: *mut f
             budget.kill.set(true);
             Verdict::Kill(STUCK_MESSAGE)
         } else {
+            // Look again soon, at an odd count: a loop whose length divides `HOOK_EVERY`
+            // would otherwise be looked at in the same (unyielding) place every time.
+            if period != RETRY_EVERY {
+                // SAFETY: a hook may set the hook of its own thread.
+                unsafe { set_hook(state, RETRY_EVERY) };
+            }
             Verdict::Continue
         }
     } else {
@@ -177,6 +201,34 @@ pub(crate) fn trampoline(lua: &Lua, target: Function) -> mlua::Result<Function> 
 pub(crate) struct Vm {
     pub(crate) lua: Lua,
     budget: Rc<Budget>,
+    host: Rc<HostSlot>,
+    /// A coroutine whose script returned, kept to run the next one (making one costs more
+    /// than the rest of a short script's run).
+    spare: RefCell<Option<Thread>>,
+}
+
+/// What a script's `redis.call` reaches: the command runner of the slice now running.
+pub(crate) type HostCall<'a> = dyn FnMut(&Lua, MultiValue) -> mlua::Result<MultiValue> + 'a;
+
+/// The host of the slice now running, if any. One Lua function made with the state calls it,
+/// so that no slice has to make (and the collector free) a function of its own.
+#[derive(Default)]
+struct HostSlot {
+    current: Cell<Option<NonNull<HostCall<'static>>>>,
+}
+
+impl HostSlot {
+    fn call(&self, lua: &Lua, args: MultiValue) -> mlua::Result<MultiValue> {
+        // Taken while it runs: a call back in (which no command makes) finds no host.
+        let Some(host) = self.current.take() else {
+            return Err(mlua::Error::runtime("no script is running"));
+        };
+        // SAFETY: `Vm::with_host` set this pointer from a live `&mut` and clears it before
+        // that borrow ends; it was taken out of the slot, so no other reference exists now.
+        let outcome = unsafe { (*host.as_ptr())(lua, args) };
+        self.current.set(Some(host));
+        outcome
+    }
 }
 
 /// How a slice of a script ended.
@@ -200,13 +252,106 @@ impl Vm {
             })
         }
         .expect("the registry takes a light userdata");
-        Vm { lua, budget }
+        Vm {
+            lua,
+            budget,
+            host: Rc::default(),
+            spare: RefCell::default(),
+        }
+    }
+
+    /// The Lua function that calls the host of the running slice (see `with_host`).
+    pub(crate) fn host_function(&self) -> mlua::Result<Function> {
+        let slot = Rc::clone(&self.host);
+        self.lua
+            .create_function(move |lua, args: MultiValue| slot.call(lua, args))
+    }
+
+    /// Runs `body` (which resumes a script) with `host` answering the script's commands.
+    pub(crate) fn with_host<R>(&self, host: &mut HostCall<'_>, body: impl FnOnce() -> R) -> R {
+        /// Clears the slot when `body` returns or unwinds.
+        struct Clear<'slot>(&'slot HostSlot);
+        impl Drop for Clear<'_> {
+            fn drop(&mut self) {
+                self.0.current.set(None);
+            }
+        }
+        let pointer = NonNull::from(host);
+        // SAFETY: only the lifetime is erased. The slot holds the pointer while `body` runs
+        // and `Clear` empties it before `host`'s borrow ends, so it is never used after.
+        let erased: NonNull<HostCall<'static>> = unsafe { std::mem::transmute(pointer) };
+        self.host.current.set(Some(erased));
+        let _clear = Clear(&self.host);
+        body()
+    }
+
+    /// A run's arguments, made in one protected call (on Lua 5.1 every call through the
+    /// binding costs an allocation): KEYS and ARGV as Lua arrays, also set in `function`'s
+    /// environment when `in_environment` (a script's; a function takes them as arguments),
+    /// and the last-error record cleared.
+    pub(crate) fn run_arguments(
+        &self,
+        function: &Function,
+        in_environment: bool,
+        last_error: &Table,
+        keys: &[&[u8]],
+        argv: &[&[u8]],
+    ) -> mlua::Result<(Table, Table)> {
+        /// Pushes an array of `items`; a few stack slots whatever their number.
+        unsafe fn push_array(state: *mut ffi::lua_State, items: &[&[u8]]) {
+            // SAFETY (for the caller): inside a protected call with 3 free slots.
+            unsafe {
+                ffi::lua_createtable(state, c_int::try_from(items.len()).unwrap_or(0), 0);
+                for (index, item) in items.iter().enumerate() {
+                    ffi::lua_pushlstring(state, item.as_ptr().cast(), item.len());
+                    ffi::lua_rawseti(state, -2, index as ffi::lua_Integer + 1);
+                }
+            }
+        }
+        unsafe fn set_field(state: *mut ffi::lua_State, table: c_int, name: &str, value: c_int) {
+            // SAFETY (for the caller): `table` and `value` are valid absolute indices.
+            unsafe {
+                ffi::lua_pushlstring(state, name.as_ptr().cast(), name.len());
+                if value == 0 {
+                    ffi::lua_pushnil(state);
+                } else {
+                    ffi::lua_pushvalue(state, value);
+                }
+                ffi::lua_rawset(state, table);
+            }
+        }
+        // SAFETY: the closure runs in a protected call with the function at 1 and the error
+        // record at 2; it uses at most three slots beyond the ones it leaves (KEYS, ARGV).
+        unsafe {
+            self.lua.exec_raw((function, last_error), |state| {
+                for name in ["value", "line", "call"] {
+                    set_field(state, 2, name, 0);
+                }
+                push_array(state, keys);
+                push_array(state, argv);
+                if in_environment {
+                    ffi::lua_getfenv(state, 1);
+                    set_field(state, 5, "KEYS", 3);
+                    set_field(state, 5, "ARGV", 4);
+                    ffi::lua_pop(state, 1);
+                }
+                ffi::lua_remove(state, 1);
+                ffi::lua_remove(state, 1);
+            })
+        }
     }
 
     /// A coroutine that will run `function`, with the count hook set; `yield_after` is the
     /// instruction count past which it may be suspended.
     pub(crate) fn start(&self, function: Function, yield_after: u64) -> mlua::Result<Thread> {
-        let thread = self.lua.create_thread(function)?;
+        let spare = self.spare.borrow_mut().take();
+        let thread = match spare {
+            Some(thread) => {
+                thread.reset(function)?;
+                thread
+            }
+            None => self.lua.create_thread(function)?,
+        };
         let budget = &self.budget;
         budget.main.set(thread.state() as usize);
         budget.executed.set(0);
@@ -217,14 +362,7 @@ impl Vm {
         budget.wrote.set(false);
         // SAFETY: the thread is new and not running; user coroutines it creates inherit the
         // hook, so their instructions count too.
-        unsafe {
-            ffi::lua_sethook(
-                thread.state(),
-                Some(count_hook),
-                ffi::LUA_MASKCOUNT,
-                HOOK_EVERY,
-            )
-        };
+        unsafe { set_hook(thread.state(), HOOK_EVERY) };
         Ok(thread)
     }
 
@@ -245,6 +383,13 @@ impl Vm {
                 mlua::Error::runtime("attempt to yield from outside a coroutine"),
             )),
             other => Step::Done(other),
+        }
+    }
+
+    /// Keeps `thread`, whose script returned, for the next script.
+    pub(crate) fn recycle(&self, thread: Thread) {
+        if thread.status() == mlua::thread::ThreadStatus::Finished {
+            *self.spare.borrow_mut() = Some(thread);
         }
     }
 
