@@ -61,6 +61,9 @@ pub struct Config {
     pub list_max_listpack_size: i64,
     /// `list-compress-depth`: accepted and reported; blocks are not compressed.
     pub list_compress_depth: i64,
+    /// `hll-sparse-max-bytes`: a sparse HyperLogLog (header included) that would grow past
+    /// this turns dense.
+    pub hll_sparse_bytes_max: usize,
     /// `busy-reply-threshold` (alias `lua-time-limit`), in milliseconds as Redis names it, but
     /// counted in Lua instructions (`script::INSTRUCTIONS_PER_MILLI` to the millisecond): past
     /// it a script is suspended between slices and others get `-BUSY` until it ends.
@@ -111,6 +114,7 @@ impl Default for Config {
             zset_max_listpack_value: 64,
             list_max_listpack_size: -2,
             list_compress_depth: 0,
+            hll_sparse_bytes_max: 3000,
             busy_reply_threshold_ms: 5000,
             script_memory_bytes_max: 256 * 1024 * 1024,
             min_replicas_to_write: 0,

@@ -24,15 +24,20 @@ impl Draw {
 }
 
 /// One random command of the families that change data, with relative times, floats,
-/// transactions, moves between databases and flushes among them, and bit writes that often
-/// change nothing.
+/// transactions, moves between databases and flushes among them, bit writes that often change
+/// nothing, and HyperLogLogs (PFCOUNT writes its cache into the key).
 fn command(draw: &mut Draw) -> String {
     let (key, other) = (draw.key(), draw.key());
     let number = draw.below(300) + 1;
     let (hash, set) = (format!("h{}", draw.below(2)), format!("s{}", draw.below(3)));
     let (field, member) = (format!("f{}", draw.below(4)), draw.below(6).to_string());
     let list = format!("l{}", draw.below(2));
-    match draw.below(50) {
+    let hll = format!("p{}", draw.below(3));
+    match draw.below(55) {
+        50 | 51 => format!("PFADD {hll} {member} x{number}"),
+        52 => format!("PFCOUNT {hll}"),
+        53 => "PFMERGE p2 p0 p1".to_string(),
+        54 => format!("PFDEBUG TODENSE {hll}"),
         42 => format!("RPUSH {list} {member} x{number} {member}"),
         43 => format!("LPUSH {list} {number}"),
         44 => format!("LPOP {list} {}", draw.below(3)),

@@ -71,9 +71,10 @@ macro_rules! field_parameters {
     };
 }
 
-/// When small collections leave their packed encodings: Redis's names and units, with the
-/// older `ziplist` names as aliases (clients and Redis's own tests still use them).
-static ENCODING_PARAMETERS: [Parameter; 12] = field_parameters![
+/// When small collections leave their packed encodings (and a HyperLogLog its sparse one):
+/// Redis's names and units, with the older `ziplist` names as aliases (clients and Redis's own
+/// tests still use them).
+static ENCODING_PARAMETERS: [Parameter; 13] = field_parameters![
     hash_max_listpack_entries, parse_size, ["hash-max-listpack-entries", "hash-max-ziplist-entries"];
     hash_max_listpack_value, parse_memory, ["hash-max-listpack-value", "hash-max-ziplist-value"];
     set_max_intset_entries, parse_size, ["set-max-intset-entries"];
@@ -81,7 +82,17 @@ static ENCODING_PARAMETERS: [Parameter; 12] = field_parameters![
     zset_max_listpack_value, parse_memory, ["zset-max-listpack-value", "zset-max-ziplist-value"];
     list_max_listpack_size, parse_int, ["list-max-listpack-size", "list-max-ziplist-size"];
     list_compress_depth, parse_depth, ["list-compress-depth"];
+    hll_sparse_bytes_max, parse_memory_long, ["hll-sparse-max-bytes"];
 ];
+
+/// A memory value Redis keeps in a `size_t` bounded by `LONG_MAX` (`hll-sparse-max-bytes`).
+fn parse_memory_long(text: &str) -> Result<usize, &'static str> {
+    let bytes = parse_memory(text)?;
+    if bytes > i64::MAX as usize {
+        return Err("argument must be between 0 and 9223372036854775807 inclusive");
+    }
+    Ok(bytes)
+}
 
 /// A C `int`, as Redis reads `list-max-listpack-size`.
 fn parse_int(text: &str) -> Result<i64, &'static str> {

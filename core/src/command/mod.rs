@@ -12,6 +12,7 @@ mod control;
 mod expire;
 mod functions;
 mod hash;
+mod hyperloglog;
 mod info;
 mod keys;
 mod lcs;

@@ -1,9 +1,9 @@
 //! The command table: one row per command, sorted by name for binary search.
 
 use super::{
-    bitfield, bits, blocking, config, connection, control, expire, functions, hash, info, keys,
-    lcs, list, pubsub, scripting, server, set, sort, strings, transaction, zrange, zset, zsetops,
-    ArgCursor, CommandResult, Ctx,
+    bitfield, bits, blocking, config, connection, control, expire, functions, hash, hyperloglog,
+    info, keys, lcs, list, pubsub, scripting, server, set, sort, strings, transaction, zrange,
+    zset, zsetops, ArgCursor, CommandResult, Ctx,
 };
 
 /// Command flags, as COMMAND INFO reports them (a subset of Redis's).
@@ -301,6 +301,8 @@ const NUMKEYS: (i32, i32, i32) = (0, 0, 0);
 /// BLPOP and friends: every argument but the name and the last (the timeout).
 const KEYS_THEN_TIMEOUT: (i32, i32, i32) = (1, -2, 1);
 const STORE_NUMKEYS: (i32, i32, i32) = (1, 1, 1);
+/// PFDEBUG's key follows its subcommand.
+const SECOND_KEY: (i32, i32, i32) = (2, 2, 1);
 
 /// Sorted by name (a test checks it) so that `lookup` can binary-search.
 pub(crate) static COMMANDS: &[CommandSpec] = &[
@@ -491,6 +493,31 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("pexpire", -3, WF, KEY1, expire::pexpire),
     spec("pexpireat", -3, WF, KEY1, expire::pexpireat),
     spec("pexpiretime", 2, RF, KEY1, expire::pexpiretime),
+    spec("pfadd", -2, WDF, KEY1, hyperloglog::pfadd),
+    // PFCOUNT writes the cardinality it computed into the key's header, and Redis sends that
+    // to replicas: CLIENT PAUSE WRITE holds it back.
+    spec(
+        "pfcount",
+        -2,
+        R.or(Flags::MAY_REPLICATE),
+        ALL_KEYS,
+        hyperloglog::pfcount,
+    ),
+    spec(
+        "pfdebug",
+        3,
+        WD.or(Flags::ADMIN),
+        SECOND_KEY,
+        hyperloglog::pfdebug,
+    ),
+    spec("pfmerge", -2, WD, ALL_KEYS, hyperloglog::pfmerge),
+    spec(
+        "pfselftest",
+        1,
+        Flags::ADMIN,
+        NO_KEYS,
+        hyperloglog::pfselftest,
+    ),
     spec(
         "ping",
         -1,

@@ -6,6 +6,7 @@ pub mod db;
 pub mod hash;
 pub mod hashtable;
 pub mod heap;
+pub mod hyperloglog;
 pub mod intset;
 pub mod list;
 pub mod list_block;

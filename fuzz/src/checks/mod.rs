@@ -7,6 +7,7 @@ pub mod bitfield;
 pub mod book_parser;
 pub mod glob;
 pub mod hashtable;
+pub mod hyperloglog;
 pub mod input;
 pub mod intset;
 pub mod list;
@@ -45,4 +46,5 @@ pub const TARGETS: &[(&str, Run)] = &[
     ("book_parser", book_parser::run),
     ("bitfield", bitfield::run),
     ("glob", glob::run),
+    ("hyperloglog", hyperloglog::run),
 ];

@@ -138,6 +138,14 @@ const WORDS: &[&str] = &[
     "notify-keyspace-events",
     "KEA",
     "tracking-table-max-keys",
+    "hll-sparse-max-bytes",
+    "GETREG",
+    "DECODE",
+    "TODENSE",
+    // A sparse HyperLogLog's header, without its runs and with one long zero run started, for
+    // APPEND and SETRANGE to complete or corrupt.
+    "HYLL\x01\0\0\0\0\0\0\0\0\0\0\0",
+    "HYLL\x01\0\0\0\0\0\0\0\0\0\0\0\x7f",
     "__redis__:invalidate",
     "__key*",
 ];
