@@ -271,6 +271,13 @@ end
 return make_env, library_env
 "#;
 
+/// Lua's collector pause: the heap may grow to this percentage of what the last collection
+/// left before the next starts.
+const GC_PAUSE_PERCENT: std::ffi::c_int = 100;
+
+/// How fast the collector works relative to allocation (Lua's default is 200).
+const GC_STEP_MULTIPLIER: std::ffi::c_int = 1000;
+
 /// A new Lua state with the sandbox set up, limited to `memory_max` bytes of heap.
 pub(crate) fn new_vm(memory_max: usize) -> mlua::Result<(Vm, Sandbox)> {
     let vm = Vm::new(super::vm::new_lua(
@@ -278,6 +285,14 @@ pub(crate) fn new_vm(memory_max: usize) -> mlua::Result<(Vm, Sandbox)> {
     ));
     let lua = &vm.lua;
     lua.set_memory_limit(memory_max)?;
+    // Scripts leave short-lived garbage behind every run. A new collection starts as soon as
+    // one ends (Lua's default waits for the heap to double) and runs ahead of allocation, so
+    // that the heap stays near what is live.
+    lua.gc_set_mode(mlua::state::GcMode::Incremental(
+        mlua::state::GcIncParams::default()
+            .pause(GC_PAUSE_PERCENT)
+            .step_multiplier(GC_STEP_MULTIPLIER),
+    ));
     libs::open(lua)?;
     let globals = lua.globals();
     for name in [
