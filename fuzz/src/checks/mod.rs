@@ -14,6 +14,7 @@ pub mod list;
 pub mod listpack;
 pub mod resp_parser;
 pub mod resp_reply;
+pub mod scripts;
 pub mod server_commands;
 pub mod ttl_heap;
 pub mod zset;
@@ -47,4 +48,5 @@ pub const TARGETS: &[(&str, Run)] = &[
     ("bitfield", bitfield::run),
     ("glob", glob::run),
     ("hyperloglog", hyperloglog::run),
+    ("scripts", scripts::run),
 ];

@@ -15,6 +15,8 @@ use super::resp_reply::complete_replies;
 
 const STEPS_MAX: usize = 64;
 const CONNECTIONS: usize = 4;
+/// The slot past the steps' connections, from which scripts that run on are killed.
+const KILLER: usize = CONNECTIONS;
 const DATABASES: usize = 2;
 const ARGS_MAX: usize = 8;
 /// Raw argument and garbage sizes stay small, so that no number the fuzzer writes asks for a
@@ -25,6 +27,11 @@ const GARBAGE_BYTES_MAX: usize = 16;
 const PAUSE_MILLIS_MAX: u64 = 10_000;
 /// `handle_timeout` calls per settle, so that a run always ends.
 const TIMER_CALLS_MAX: usize = 64;
+/// The Lua heap a script may fill.
+const SCRIPT_MEMORY_BYTES_MAX: usize = 8 << 20;
+/// Settles given to a script that runs on after SCRIPT KILL (it wrote): its loops are bounded,
+/// and so is this.
+const RUNAWAY_SETTLES_MAX: usize = 4;
 
 /// Every command in the server's table, transactions included (derived, so that a new command
 /// is fuzzed from the day it is added).
@@ -288,7 +295,7 @@ impl Driver {
                     );
                 }
             }
-            for slot in 0..CONNECTIONS {
+            for slot in 0..self.clients.len() {
                 if !self.clients[slot].slow {
                     self.write(slot, usize::MAX);
                 }
@@ -311,6 +318,34 @@ impl Driver {
         );
     }
 
+    /// A script still running after a settle (past its threshold, answering others BUSY) is
+    /// asked to stop with SCRIPT KILL, then given its slices until it ends; one that wrote
+    /// cannot be stopped and runs out its (bounded) work.
+    fn stop_runaway(&mut self) {
+        if !self.script_running() {
+            return;
+        }
+        // A connection of its own: the script's caller would queue the request behind it.
+        let Some(id) = self.connection(KILLER) else {
+            return;
+        };
+        self.server
+            .connection_receive(self.now, id, b"*2\r\n$6\r\nSCRIPT\r\n$4\r\nKILL\r\n");
+        for _ in 0..RUNAWAY_SETTLES_MAX {
+            self.settle();
+            if !self.script_running() {
+                break;
+            }
+        }
+    }
+
+    /// A suspended script makes the server ask to be called again at once.
+    fn script_running(&self) -> bool {
+        self.server
+            .poll_timeout()
+            .is_some_and(|deadline| deadline <= self.now.monotonic)
+    }
+
     fn connection(&mut self, slot: usize) -> Option<ConnectionId> {
         if self.clients[slot].id.is_none() {
             let id = self
@@ -324,12 +359,29 @@ impl Driver {
 }
 
 pub fn run(bytes: &[u8]) {
+    run_mix(bytes, Mix::Commands);
+}
+
+/// What the steps that send a request send.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Mix {
+    /// Commands from the table (a script now and then).
+    Commands,
+    /// Mostly scripts and functions (`super::scripts`), with SCRIPT KILL for the ones that run
+    /// on, under small script limits.
+    Scripts,
+}
+
+pub fn run_mix(bytes: &[u8], mix: Mix) {
     let mut input = Input::new(bytes);
     let setup = input.u8();
     let config = Config {
         seed: u64::from(input.u8()),
         databases: DATABASES,
-        clients_max: if setup & 1 == 0 { CONNECTIONS } else { 2 },
+        clients_max: match (mix, setup & 1) {
+            (Mix::Scripts, _) | (Mix::Commands, 0) => CONNECTIONS + 1,
+            (Mix::Commands, _) => 2,
+        },
         idle_timeout_secs: if setup & 2 == 0 { 0 } else { 1 },
         requirepass: (setup & 4 != 0).then(|| b"pw".to_vec()),
         bulk_bytes_max: 4096,
@@ -337,6 +389,9 @@ pub fn run(bytes: &[u8]) {
         output_buffer_hard_bytes: if setup & 16 == 0 { 0 } else { 256 },
         output_buffer_soft_bytes: if setup & 16 == 0 { 0 } else { 64 },
         output_buffer_soft_secs: if setup & 16 == 0 { 0 } else { 1 },
+        // Scripts pause after 100,000 instructions and may hold 8 MiB of Lua heap.
+        busy_reply_threshold_ms: 1,
+        script_memory_bytes_max: SCRIPT_MEMORY_BYTES_MAX,
         ..Config::default()
     };
     let now = Now::new(
@@ -346,7 +401,7 @@ pub fn run(bytes: &[u8]) {
     let mut driver = Driver {
         server: Server::new(config, now),
         now,
-        clients: (0..CONNECTIONS).map(|_| Client::default()).collect(),
+        clients: (0..=CONNECTIONS).map(|_| Client::default()).collect(),
         shut_down: false,
         propagating: setup & 32 != 0,
     };
@@ -358,7 +413,15 @@ pub fn run(bytes: &[u8]) {
         let slot = input.below(CONNECTIONS);
         match input.below(16) {
             0..=8 => {
-                let request = command(&mut input);
+                let script = match mix {
+                    Mix::Commands => input.u8() < 8,
+                    Mix::Scripts => input.u8() < 200,
+                };
+                let request = if script {
+                    super::scripts::request(&mut input)
+                } else {
+                    command(&mut input)
+                };
                 if let Some(id) = driver.connection(slot) {
                     // Sent in two pieces, split where the fuzzer says.
                     let split = input.u8() as usize % (request.len() + 1);
@@ -407,5 +470,8 @@ pub fn run(bytes: &[u8]) {
             }
         }
         driver.settle();
+        if mix == Mix::Scripts {
+            driver.stop_runaway();
+        }
     }
 }
