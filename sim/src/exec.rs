@@ -32,7 +32,11 @@ fn arity(name: &str) -> Option<i32> {
         "zadd" | "zrange" | "zrangebyscore" | "hset" | "hmset" => -4,
         "flushdb" | "ping" | "quit" => -1,
         "multi" | "exec" | "discard" | "unwatch" => 1,
-        _ => return crate::exec_lists::arity(name).or_else(|| crate::exec_waiting::arity(name)),
+        _ => {
+            return crate::exec_lists::arity(name)
+                .or_else(|| crate::exec_waiting::arity(name))
+                .or_else(|| crate::exec_scripts::arity(name))
+        }
     })
 }
 
@@ -250,6 +254,18 @@ const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-l
 
 type Result<T> = std::result::Result<T, &'static str>;
 
+/// Runs one command on the model (not queued): what EXEC and scripts run.
+pub(crate) fn run_command(
+    model: &mut Model,
+    session: &mut Session,
+    name: &str,
+    args: &[Vec<u8>],
+    wall: i64,
+    out: &mut Out<'_>,
+) -> Result<Expect> {
+    run(model, session, name, args, wall, out)
+}
+
 fn run(
     model: &mut Model,
     session: &mut Session,
@@ -263,6 +279,9 @@ fn run(
     Ok(match name {
         "multi" | "exec" | "discard" | "watch" | "unwatch" => {
             return transaction(model, session, name, args, wall, out);
+        }
+        "eval" | "evalsha" | "script" => {
+            return crate::exec_scripts::run(model, session, name, args, wall, out);
         }
         "ping"
             if args.len() <= 2 && model.subscriptions(session.client).is_some_and(|s| s.any()) =>

@@ -104,6 +104,7 @@ pub fn command(rng: &mut Rng<'_>, options: &Options) -> Args {
         f.lists,
         f.bits,
         f.waiting,
+        f.scripts,
     ]);
     let k = key(rng, options);
     match family {
@@ -118,7 +119,28 @@ pub fn command(rng: &mut Rng<'_>, options: &Options) -> Args {
         8 => sets(rng, options, k),
         9 => lists(rng, options, k),
         10 => bits(rng, options, k),
-        _ => waiting(rng, options),
+        11 => waiting(rng, options),
+        _ => scripts(rng, options, k),
+    }
+}
+
+/// EVAL of the simulator's scripts (`exec_scripts::SCRIPTS`), EVALSHA of them (NOSCRIPT until
+/// cached), and SCRIPT LOAD, EXISTS and FLUSH.
+fn scripts(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
+    let body = pick(rng, crate::exec_scripts::SCRIPTS);
+    let sha = crate::exec_scripts::sha(&body).into_bytes();
+    let first = match rng.below(3) {
+        0 => small_int(rng, -5, 20),
+        1 => pick(rng, &["a", "b", "1.5", "x"]),
+        _ => member(rng),
+    };
+    let second = member(rng);
+    match rng.below(12) {
+        0..=5 => args(&[b"EVAL", &body, b"1", &k, &first, &second]),
+        6..=8 => args(&[b"EVALSHA", &sha, b"1", &k, &first, &second]),
+        9 => args(&[b"SCRIPT", b"LOAD", &body]),
+        10 => args(&[b"SCRIPT", b"EXISTS", &sha, &key(rng, options)]),
+        _ => args(&[b"SCRIPT", b"FLUSH"]),
     }
 }
 

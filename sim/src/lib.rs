@@ -14,6 +14,7 @@ mod exec_hashes;
 mod exec_keys;
 mod exec_lists;
 mod exec_pubsub;
+mod exec_scripts;
 mod exec_sets;
 pub mod exec_waiting;
 mod generate;

@@ -195,6 +195,8 @@ pub struct Model {
     /// Forget pattern subscribers' messages: a wrong model, to prove that the message oracle
     /// can fail.
     pub wrong_pubsub: bool,
+    /// The digests of the scripts the server has cached (EVAL, SCRIPT LOAD; SCRIPT FLUSH).
+    pub scripts: BTreeSet<String>,
 }
 
 pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -300,6 +302,7 @@ impl Model {
             in_exec: false,
             wrong_waiting: false,
             wrong_pubsub: false,
+            scripts: BTreeSet::new(),
         }
     }
 

@@ -51,6 +51,8 @@ pub struct Families {
     /// Blocking pops with timeouts and the pushes that serve them; SUBSCRIBE, PSUBSCRIBE,
     /// SSUBSCRIBE and their UNSUBSCRIBEs, PUBLISH, SPUBLISH, PUBSUB.
     pub waiting: u64,
+    /// EVAL and EVALSHA of a fixed set of scripts, SCRIPT LOAD, EXISTS and FLUSH.
+    pub scripts: u64,
 }
 
 /// Fault kinds, each a probability per step (NEVER when the seed left it out).
@@ -119,6 +121,9 @@ pub struct Options {
     pub limits: Limits,
     /// `client-output-buffer-limit pubsub`: hard bytes, soft bytes, soft seconds.
     pub pubsub_limit: (u64, u64, u64),
+    /// Before any client connects, an endless script runs past its busy threshold and is
+    /// stopped with SCRIPT KILL (`World::runaway_script`).
+    pub runaway_script: bool,
 }
 
 impl Options {
@@ -163,6 +168,7 @@ impl Options {
             errors: family(rng),
             transactions: family(rng),
             waiting: 0,
+            scripts: 0,
         };
         let fault = |rng: &mut Rng<'_>, denominator: u64| {
             if rng.bool() {
@@ -276,6 +282,9 @@ impl Options {
         } else {
             (32 * 1024 * 1024, 8 * 1024 * 1024, 60)
         };
+        // Drawn after everything else, so that the draws above stay what they were before.
+        families.scripts = family(rng);
+        let runaway_script = rng.below(8) == 0;
         Options {
             seed,
             overrides: overrides.clone(),
@@ -298,6 +307,7 @@ impl Options {
             faults,
             limits,
             pubsub_limit,
+            runaway_script,
         }
     }
 
@@ -360,7 +370,7 @@ impl fmt::Display for Options {
         writeln!(
             f,
             "  families: strings={} keys={} expiry={} zsets={} hashes={} sets={} lists={} bits={} \
-             connection={} errors={} transactions={} waiting={}",
+             connection={} errors={} transactions={} waiting={} scripts={}",
             m.strings,
             m.keys,
             m.expiry,
@@ -372,17 +382,20 @@ impl fmt::Display for Options {
             m.connection,
             m.errors,
             m.transactions,
-            m.waiting
+            m.waiting,
+            m.scripts
         )?;
         writeln!(
             f,
             "  limits: hash-max-listpack-entries={} hash-max-listpack-value={} \
-             set-max-intset-entries={} list-max-listpack-size={} pubsub-output-limit={:?}",
+             set-max-intset-entries={} list-max-listpack-size={} pubsub-output-limit={:?} \
+             runaway-script={}",
             self.limits.hash_entries,
             self.limits.hash_value_bytes,
             self.limits.intset_entries,
             self.limits.list_fill,
-            self.pubsub_limit
+            self.pubsub_limit,
+            self.runaway_script
         )?;
         let x = &self.faults;
         write!(

@@ -97,6 +97,9 @@ pub fn check_determinism(seed: u64, overrides: &Overrides) -> Outcome {
 }
 
 fn simulate(world: &mut World<'_>) -> Result<(), Failure> {
+    if world.options.runaway_script {
+        world.runaway_script()?;
+    }
     let clients = world.clients.len();
     for step in 0..world.options.steps {
         // Fuzzer bytes used up: the steps left would all make the first choice (one client

@@ -26,6 +26,7 @@ use crate::trace::Trace;
 use crate::Failure;
 
 mod connections;
+mod runaway;
 mod waiting;
 
 pub struct Client {
@@ -111,6 +112,8 @@ pub struct Coverage {
     pub timed_out: u64,
     pub messages: u64,
     pub cleanup_checks: u64,
+    /// Endless scripts stopped with SCRIPT KILL.
+    pub runaway_scripts: u64,
 }
 
 impl std::fmt::Display for Coverage {
@@ -124,7 +127,8 @@ impl std::fmt::Display for Coverage {
              timer_replies={} execs={} exec_watch_failures={} interleaved_timer_calls={} \
              hash_commands={} set_commands={} list_commands={} bit_commands={} conversions={} \
              encoding_checks={} stale_events={} blocking_commands={} pubsub_commands={} \
-             blocked={} served={} contended_serves={} timed_out={} messages={} cleanup_checks={}",
+             blocked={} served={} contended_serves={} timed_out={} messages={} cleanup_checks={} \
+             runaway_scripts={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -151,7 +155,8 @@ impl std::fmt::Display for Coverage {
             self.collections.contended_serves,
             self.timed_out,
             self.messages,
-            self.cleanup_checks
+            self.cleanup_checks,
+            self.runaway_scripts
         )
     }
 }

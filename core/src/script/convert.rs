@@ -183,10 +183,13 @@ fn write_value(value: &Value, reply: &mut Reply<'_>, resp3: bool, depth: usize) 
     }
 }
 
-/// C's cast of a double to `long long`, saturating where C would be undefined.
+/// C's cast of a double to `long long` as Redis runs it on x86-64: toward zero, and NaN or a
+/// value out of range (2^63 and beyond, as an integer reply past `i64::MAX` rounds to) gives
+/// the "integer indefinite" value, `i64::MIN`.
 fn truncate(number: f64) -> i64 {
-    if number.is_nan() {
-        0
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
+    if number.is_nan() || !(-LIMIT..LIMIT).contains(&number) {
+        i64::MIN
     } else {
         number as i64
     }
