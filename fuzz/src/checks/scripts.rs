@@ -85,10 +85,9 @@ fn argument(input: &mut Input) -> String {
 fn call(input: &mut Input) -> String {
     let names = names();
     let function = if input.bool() { "call" } else { "pcall" };
-    let mut text = format!(
-        "redis.{function}({}",
-        literal(names[input.below(names.len())].as_bytes())
-    );
+    // More commands than `below` can pick from: two bytes choose.
+    let name = names[usize::from(input.u16()) % names.len()];
+    let mut text = format!("redis.{function}({}", literal(name.as_bytes()));
     for _ in 0..input.below(5) {
         text.push_str(", ");
         text.push_str(&argument(input));
@@ -170,7 +169,7 @@ fn statement(input: &mut Input, place: Place, out: &mut String) {
         0..=3 => out.push_str(&call(input)),
         4 if once => out.push_str(&format!("local v = {}", expression(input))),
         5 if nested => {
-            let count = input.below(ITERATIONS_MAX / iterations + 1);
+            let count = usize::from(input.u16()) % (ITERATIONS_MAX / iterations + 1);
             out.push_str(&format!("for i = 1, {count} do\n"));
             let place = Place {
                 iterations: iterations * count.max(1),
