@@ -1,7 +1,16 @@
-//! Counters shown by INFO stats; CONFIG RESETSTAT zeroes them.
+//! Counters shown by INFO stats and errorstats; CONFIG RESETSTAT zeroes them.
+
+use std::collections::BTreeMap;
+
+/// Distinct error codes INFO errorstats counts, as Redis: a code first seen past this many is
+/// counted in the total only.
+const ERROR_CODES_MAX: usize = 128;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Stats {
+    /// Error replies sent, in all and by code (the error's first word).
+    pub(crate) total_error_replies: u64,
+    pub(crate) error_codes: BTreeMap<Vec<u8>, u64>,
     pub(crate) connections_received: u64,
     pub(crate) rejected_connections: u64,
     pub(crate) commands_processed: u64,
@@ -13,6 +22,21 @@ pub(crate) struct Stats {
 }
 
 impl Stats {
+    /// An error reply went out; `text` follows its `-`.
+    pub(crate) fn record_error(&mut self, text: &[u8]) {
+        self.total_error_replies += 1;
+        let end = text
+            .iter()
+            .position(|&byte| byte == b' ' || byte == b'\r')
+            .unwrap_or(text.len());
+        let code = &text[..end];
+        if let Some(count) = self.error_codes.get_mut(code) {
+            *count += 1;
+        } else if self.error_codes.len() < ERROR_CODES_MAX {
+            self.error_codes.insert(code.to_vec(), 1);
+        }
+    }
+
     /// A read command found (hit) or missed its key.
     pub(crate) fn record_lookup(&mut self, found: bool) {
         if found {

@@ -8,13 +8,14 @@ use crate::pubsub::Kind;
 type Section = fn(&Ctx<'_, '_>, &mut String);
 
 /// In the order Redis prints them; `default` and `all` print every one of these.
-const SECTIONS: [(&str, Section); 7] = [
+const SECTIONS: [(&str, Section); 8] = [
     ("server", server_section),
     ("clients", clients_section),
     ("memory", memory_section),
     ("persistence", persistence_section),
     ("stats", stats_section),
     ("replication", replication_section),
+    ("errorstats", errorstats_section),
     ("keyspace", keyspace_section),
 ];
 
@@ -93,6 +94,17 @@ fn memory_section(ctx: &Ctx<'_, '_>, out: &mut String) {
     );
 }
 
+fn errorstats_section(ctx: &Ctx<'_, '_>, out: &mut String) {
+    out.push_str("# Errorstats\r\n");
+    for (code, count) in &ctx.state.stats.error_codes {
+        let _ = write!(
+            out,
+            "errorstat_{}:count={count}\r\n",
+            String::from_utf8_lossy(code)
+        );
+    }
+}
+
 fn persistence_section(ctx: &Ctx<'_, '_>, out: &mut String) {
     // Nothing is saved yet, so every change since the start counts.
     let _ = write!(
@@ -111,7 +123,8 @@ fn stats_section(ctx: &Ctx<'_, '_>, out: &mut String) {
          total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\n\
          expired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n\
          pubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\n\
-         tracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\n",
+         tracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\n\
+         total_error_replies:{}\r\n",
         stats.connections_received,
         stats.commands_processed,
         stats.net_input_bytes,
@@ -126,6 +139,7 @@ fn stats_section(ctx: &Ctx<'_, '_>, out: &mut String) {
         ctx.state.tracking.keys(),
         ctx.state.tracking.items(),
         ctx.state.tracking.prefix_count(),
+        stats.total_error_replies,
     );
 }
 

@@ -281,6 +281,14 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
             .contains(table::Flags::PUBSUB.or(table::Flags::PUBSUB_CONTEXT))
     });
     dispatch_resolved(ctx, args, resolved);
+    if let Some(error) = ctx
+        .reply
+        .out
+        .get(start..)
+        .and_then(|reply| reply.strip_prefix(b"-"))
+    {
+        ctx.state.stats.record_error(error);
+    }
     if let Some(spec) = spec {
         tracking::end_caching(ctx, spec);
     }

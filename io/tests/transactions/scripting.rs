@@ -215,6 +215,12 @@ const SCRIPTS: &[&[&str]] = &[
         "A EVAL \"#!lua\nreturn redis.call('get', 'k')\" 0",
         "A EVAL \"#!lua flags=no-writes\nreturn redis.call('get', 'k')\" 0",
         "A CONFIG SET min-replicas-to-write 0",
+        "A CONFIG RESETSTAT",
+        "A EVAL \"return redis.error_reply('MY_ERR_CODE custom msg')\" 0",
+        "A EVAL \"return redis.error_reply('')\" 0",
+        "A EVAL \"return redis.status_reply('NOT_AN_ERROR')\" 0",
+        "A GET",
+        "A INFO errorstats",
     ],
     // The bundled libraries.
     &[
