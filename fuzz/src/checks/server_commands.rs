@@ -365,7 +365,7 @@ pub fn run(bytes: &[u8]) {
 /// What the steps that send a request send.
 #[derive(Clone, Copy, PartialEq)]
 pub enum Mix {
-    /// Commands from the table (a script now and then).
+    /// Commands from the table.
     Commands,
     /// Mostly scripts and functions (`super::scripts`), with SCRIPT KILL for the ones that run
     /// on, under small script limits.
@@ -413,10 +413,9 @@ pub fn run_mix(bytes: &[u8], mix: Mix) {
         let slot = input.below(CONNECTIONS);
         match input.below(16) {
             0..=8 => {
-                let script = match mix {
-                    Mix::Commands => input.u8() < 8,
-                    Mix::Scripts => input.u8() < 200,
-                };
+                // Scripts stay out of the commands mix: the first one in a run makes the Lua
+                // state, which costs more than the rest of a run.
+                let script = mix == Mix::Scripts && input.u8() < 200;
                 let request = if script {
                     super::scripts::request(&mut input)
                 } else {
