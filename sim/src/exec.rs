@@ -255,18 +255,7 @@ const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-l
 type Result<T> = std::result::Result<T, &'static str>;
 
 /// Runs one command on the model (not queued): what EXEC and scripts run.
-pub(crate) fn run_command(
-    model: &mut Model,
-    session: &mut Session,
-    name: &str,
-    args: &[Vec<u8>],
-    wall: i64,
-    out: &mut Out<'_>,
-) -> Result<Expect> {
-    run(model, session, name, args, wall, out)
-}
-
-fn run(
+pub(crate) fn run(
     model: &mut Model,
     session: &mut Session,
     name: &str,

@@ -7,7 +7,7 @@
 
 use sha1::{Digest, Sha1};
 
-use crate::exec::run_command;
+use crate::exec;
 use crate::model::{Model, Session};
 use crate::reply::{Expect, Out};
 
@@ -196,8 +196,7 @@ impl Script<'_> {
         let name = String::from_utf8_lossy(&args[0]).into_owned();
         let mut bytes = Vec::new();
         let mut out = Out(&mut bytes);
-        let expect = match run_command(self.model, self.session, &name, &args, self.wall, &mut out)
-        {
+        let expect = match exec::run(self.model, self.session, &name, &args, self.wall, &mut out) {
             Ok(expect) => expect,
             Err(error) => out.error(error),
         };

@@ -15,7 +15,6 @@ use super::scripting::{self, keys_and_argv, lua_message, take_engine, Target};
 use super::{
     c_string, subcommand_syntax, unknown_subcommand, ArgCursor, CommandError, CommandResult, Ctx,
 };
-use crate::rdb;
 use crate::script::{
     function_key, Engine, FunctionInfo, Kind, Library, ScriptFlags, Scripts, Step,
 };
@@ -97,10 +96,11 @@ pub(crate) fn function(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
         ctx.reply.ok();
         Ok(())
     } else if is_subcommand(subcommand, "DUMP") {
-        ctx.reply.bulk(&dump(&ctx.state.scripts));
+        ctx.reply
+            .bulk(&super::function_payload::dump(&ctx.state.scripts));
         Ok(())
     } else if is_subcommand(subcommand, "RESTORE") {
-        restore(ctx, subcommand, args)
+        super::function_payload::restore(ctx, subcommand, args)
     } else if is_subcommand(subcommand, "LIST") {
         list(ctx, args)
     } else if is_subcommand(subcommand, "STATS") {
@@ -169,7 +169,7 @@ fn valid_name(name: &str) -> bool {
 /// The library's name from its `#!lua name=<name>` first line, and the code to compile (that
 /// line blanked so that line numbers stay). The line is split into words as Redis splits
 /// config lines (quotes allowed); the engine is the first word after `#!`.
-fn parse_metadata(code: &[u8]) -> Result<(String, Vec<u8>), CommandError> {
+pub(super) fn parse_metadata(code: &[u8]) -> Result<(String, Vec<u8>), CommandError> {
     if !code.starts_with(b"#!") {
         return Err("ERR Missing library metadata".into());
     }
@@ -215,18 +215,18 @@ fn parse_metadata(code: &[u8]) -> Result<(String, Vec<u8>), CommandError> {
 }
 
 /// One `redis.register_function` call.
-struct Registered {
-    name: String,
+pub(super) struct Registered {
+    pub(super) name: String,
     callback: Function,
     flags: ScriptFlags,
     description: Option<Vec<u8>>,
 }
 
 /// A library whose code ran and registered its functions, not yet installed.
-struct NewLibrary {
-    name: String,
+pub(super) struct NewLibrary {
+    pub(super) name: String,
     code: Rc<[u8]>,
-    functions: Vec<Registered>,
+    pub(super) functions: Vec<Registered>,
 }
 
 /// FUNCTION LOAD [REPLACE] code
@@ -261,7 +261,7 @@ fn load(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
 }
 
 /// Runs a library's code in the engine; what it registered.
-fn run_library(
+pub(super) fn run_library(
     ctx: &mut Ctx<'_, '_>,
     name: String,
     code: &[u8],
@@ -282,7 +282,7 @@ fn run_library(
 }
 
 /// Refuses a library with a function another library has (but those in `replaced`, which go).
-fn check_collisions(
+pub(super) fn check_collisions(
     scripts: &Scripts,
     library: &NewLibrary,
     replaced: &[String],
@@ -304,7 +304,7 @@ fn check_collisions(
 }
 
 /// Makes a library's functions callable (its name is free, its functions' names too).
-fn install(scripts: &mut Scripts, library: NewLibrary) {
+pub(super) fn install(scripts: &mut Scripts, library: NewLibrary) {
     if let Some(engine) = scripts.engine_mut() {
         for function in &library.functions {
             engine.callbacks.insert(
@@ -333,111 +333,6 @@ fn install(scripts: &mut Scripts, library: NewLibrary) {
             functions: names,
         },
     );
-}
-
-/// FUNCTION DUMP's payload: each library's code after the function opcode, as an RDB file
-/// holds them, sealed with the RDB version and a checksum.
-fn dump(scripts: &Scripts) -> Vec<u8> {
-    let mut content = Vec::new();
-    for library in scripts.libraries.values() {
-        content.push(rdb::OPCODE_FUNCTION2);
-        rdb::encoding::write_string(&mut content, &library.code);
-    }
-    rdb::seal_payload(content)
-}
-
-/// What FUNCTION RESTORE does with libraries that exist already.
-#[derive(PartialEq)]
-enum RestorePolicy {
-    /// Every library goes first.
-    Flush,
-    /// A library that exists fails the restore.
-    Append,
-    /// A library that exists is replaced.
-    Replace,
-}
-
-/// FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE]: all of the payload's libraries, or none.
-fn restore(ctx: &mut Ctx<'_, '_>, subcommand: &[u8], args: &mut ArgCursor<'_>) -> CommandResult {
-    let payload = args.next_bytes()?;
-    let policy = match args.rest().collect::<Vec<_>>()[..] {
-        [] => RestorePolicy::Append,
-        [policy] if is_option(policy, "APPEND") => RestorePolicy::Append,
-        [policy] if is_option(policy, "REPLACE") => RestorePolicy::Replace,
-        [policy] if is_option(policy, "FLUSH") => RestorePolicy::Flush,
-        [_] => {
-            return Err(
-                "ERR Wrong restore policy given, value should be either FLUSH, APPEND \
-                 or REPLACE."
-                    .into(),
-            )
-        }
-        _ => return Err(subcommand_syntax(subcommand, "FUNCTION")),
-    };
-    let content = rdb::open_payload(payload).ok_or(CommandError::from(
-        "ERR DUMP payload version or checksum are wrong",
-    ))?;
-    let mut reader = rdb::encoding::Reader::new(content);
-    let mut restored: Vec<NewLibrary> = Vec::new();
-    while let Some(opcode) = reader.byte() {
-        if opcode != rdb::OPCODE_FUNCTION2 {
-            return Err("ERR given type is not a function".into());
-        }
-        let code = reader
-            .string()
-            .ok_or(CommandError::from("ERR Failed loading library payload"))?;
-        let (name, body) = parse_metadata(&code)?;
-        if restored.iter().any(|library| library.name == name) {
-            return Err(CommandError::owned(format!(
-                "ERR Library '{name}' already exists"
-            )));
-        }
-        let library = run_library(ctx, name, &code, &body)?;
-        for function in &library.functions {
-            let key = function_key(function.name.as_bytes());
-            let taken = restored.iter().flat_map(|other| &other.functions);
-            if taken
-                .map(|other| function_key(other.name.as_bytes()))
-                .any(|other| other == key)
-            {
-                return Err(CommandError::owned(format!(
-                    "ERR Function {} already exists",
-                    function.name
-                )));
-            }
-        }
-        restored.push(library);
-    }
-    let scripts = &mut ctx.state.scripts;
-    let replaced: Vec<String> = match policy {
-        RestorePolicy::Flush => scripts.libraries.keys().cloned().collect(),
-        RestorePolicy::Append | RestorePolicy::Replace => {
-            let mut replaced = Vec::new();
-            for library in &restored {
-                if scripts.libraries.contains_key(&library.name) {
-                    if policy == RestorePolicy::Append {
-                        return Err(CommandError::owned(format!(
-                            "ERR Library {} already exists",
-                            library.name
-                        )));
-                    }
-                    replaced.push(library.name.clone());
-                }
-            }
-            replaced
-        }
-    };
-    for library in &restored {
-        check_collisions(scripts, library, &replaced)?;
-    }
-    for name in &replaced {
-        scripts.remove_library(name);
-    }
-    for library in restored {
-        install(scripts, library);
-    }
-    ctx.reply.ok();
-    Ok(())
 }
 
 /// Runs a library's code with `redis.register_function`, within its instruction budget; the

@@ -10,6 +10,7 @@ mod config;
 mod connection;
 mod control;
 mod expire;
+mod function_payload;
 mod functions;
 mod hash;
 mod hyperloglog;

@@ -248,6 +248,29 @@ pub fn set_cached_cardinality(bytes: &mut [u8], cardinality: u64) {
     bytes[CARDINALITY_AT..HEADER_BYTES].copy_from_slice(&cardinality.to_le_bytes());
 }
 
+/// Walks a sparse HyperLogLog's runs, zero runs included: `run(first register, length,
+/// value)`. `Corrupt` when a run passes the last register or the runs do not cover exactly
+/// every register.
+fn sparse_runs(bytes: &[u8], mut run: impl FnMut(usize, usize, u8)) -> Result<(), Corrupt> {
+    let mut index = 0usize;
+    for (op, _) in ops(bytes) {
+        let (value, len) = match op {
+            Op::Zeros(len) => (0, len),
+            Op::Value { value, len } => (value, len),
+        };
+        if index + len > REGISTERS {
+            return Err(Corrupt);
+        }
+        run(index, len, value);
+        index += len;
+    }
+    if index == REGISTERS {
+        Ok(())
+    } else {
+        Err(Corrupt)
+    }
+}
+
 /// Rewrites a sparse HyperLogLog (of a known encoding) as dense, the header kept but for the
 /// encoding; a dense one is left as it is. `Corrupt` when the runs do not cover exactly every
 /// register.
@@ -259,24 +282,13 @@ pub fn to_dense(bytes: &mut Vec<u8>) -> Result<(), Corrupt> {
     dense[..HEADER_BYTES].copy_from_slice(&bytes[..HEADER_BYTES]);
     dense[ENCODING_AT] = DENSE;
     let registers = &mut dense[HEADER_BYTES..];
-    let mut index = 0usize;
-    for (op, _) in ops(bytes) {
-        match op {
-            Op::Zeros(len) => index += len,
-            Op::Value { value, len } => {
-                if index + len > REGISTERS {
-                    return Err(Corrupt);
-                }
-                for register in index..index + len {
-                    dense_set(registers, register, value);
-                }
-                index += len;
+    sparse_runs(bytes, |first, len, value| {
+        if value != 0 {
+            for register in first..first + len {
+                dense_set(registers, register, value);
             }
         }
-    }
-    if index != REGISTERS {
-        return Err(Corrupt);
-    }
+    })?;
     *bytes = dense;
     Ok(())
 }
@@ -439,26 +451,11 @@ pub fn merge_into(max: &mut [u8; REGISTERS], bytes: &[u8]) -> Result<(), Corrupt
         }
         return Ok(());
     }
-    let mut index = 0usize;
-    for (op, _) in ops(bytes) {
-        match op {
-            Op::Zeros(len) => index += len,
-            Op::Value { value, len } => {
-                if index + len > REGISTERS {
-                    return Err(Corrupt);
-                }
-                for slot in &mut max[index..index + len] {
-                    *slot = (*slot).max(value);
-                }
-                index += len;
-            }
+    sparse_runs(bytes, |first, len, value| {
+        for slot in &mut max[first..first + len] {
+            *slot = (*slot).max(value);
         }
-    }
-    if index == REGISTERS {
-        Ok(())
-    } else {
-        Err(Corrupt)
-    }
+    })
 }
 
 /// The estimated cardinality of a HyperLogLog (of a known encoding). `Corrupt` for a sparse
@@ -471,18 +468,9 @@ pub fn count(bytes: &[u8]) -> Result<u64, Corrupt> {
             histogram[usize::from(dense_get(registers, index))] += 1;
         }
     } else {
-        let mut index = 0u64;
-        for (op, _) in ops(bytes) {
-            let (value, len) = match op {
-                Op::Zeros(len) => (0, len as u64),
-                Op::Value { value, len } => (usize::from(value), len as u64),
-            };
-            histogram[value] += len;
-            index += len;
-        }
-        if index != REGISTERS as u64 {
-            return Err(Corrupt);
-        }
+        sparse_runs(bytes, |_, len, value| {
+            histogram[usize::from(value)] += len as u64;
+        })?;
     }
     Ok(estimate(&histogram))
 }
