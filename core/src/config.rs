@@ -56,6 +56,21 @@ pub struct Config {
     /// member, leaves its packed encoding.
     pub zset_max_listpack_entries: usize,
     pub zset_max_listpack_value: usize,
+    /// `rdbcompression`: strings in RDB files and DUMP payloads are LZF-compressed where that
+    /// saves room.
+    pub rdb_compression: bool,
+    /// `rdbchecksum`: RDB files end with a CRC64 of their contents (zero when off, which
+    /// loading then does not check).
+    pub rdb_checksum: bool,
+    /// `dir`: where RDB files are written and read.
+    pub dir: String,
+    /// `dbfilename`: the RDB file's name in `dir`.
+    pub dbfilename: String,
+    /// `save`: when to save in the background; none saves only when asked.
+    pub save_points: Vec<crate::persistence::SavePoint>,
+    /// `stop-writes-on-bgsave-error`: refuse writes (MISCONF) while the last save failed and
+    /// save points are set.
+    pub stop_writes_on_bgsave_error: bool,
     /// `list-max-listpack-size`: how big a list's blocks grow; positive is a number of
     /// elements, -1 to -5 a size of 4 to 64 KiB (see `store::list::BlockLimit`).
     pub list_max_listpack_size: i64,
@@ -112,6 +127,12 @@ impl Default for Config {
             set_max_intset_entries: 512,
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
+            rdb_compression: true,
+            rdb_checksum: true,
+            dir: ".".to_string(),
+            dbfilename: "dump.rdb".to_string(),
+            save_points: crate::persistence::DEFAULT_SAVE_POINTS.to_vec(),
+            stop_writes_on_bgsave_error: true,
             list_max_listpack_size: -2,
             list_compress_depth: 0,
             hll_sparse_bytes_max: 3000,

@@ -122,6 +122,8 @@ pub(crate) struct Connection {
     /// Its script is suspended past the busy threshold: nothing more of it runs until the
     /// script ends and answers.
     pub(crate) running_script: bool,
+    /// SAVE or SHUTDOWN waits for its file: nothing more of it runs until it is answered.
+    pub(crate) awaiting_save: bool,
     /// The client scripts' commands run as: SORT then orders a set's elements even under BY
     /// a constant, so that a script's result does not depend on a hash table's order.
     pub(crate) script_client: bool,
@@ -181,6 +183,7 @@ impl Connection {
             reply_mode: ReplyMode::On,
             postponed: None,
             running_script: false,
+            awaiting_save: false,
             script_client: false,
             monitor: false,
             no_evict: false,

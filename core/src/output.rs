@@ -3,6 +3,7 @@
 use crate::clients::ConnectionId;
 use crate::connection::CloseReason;
 use crate::garbage::Garbage;
+use crate::persistence::{DiskRequest, DiskToken};
 
 /// What the core asks of its driver, read with `poll_output`.
 #[derive(Debug)]
@@ -24,4 +25,21 @@ pub enum Output {
     Pause { millis: u64 },
     /// SHUTDOWN: stop serving and exit.
     Shutdown,
+    /// Do this with a file, then call `disk_done(token, result)`. Requests come one at a time
+    /// per save; do them in the order given.
+    Disk {
+        token: DiskToken,
+        request: DiskRequest,
+    },
+    /// A line for the server's log.
+    Log { level: LogLevel, message: String },
+}
+
+/// How much a log line matters, as Redis's `loglevel` ranks them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Debug,
+    Verbose,
+    Notice,
+    Warning,
 }

@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 pub(crate) mod blocking;
 mod cron;
+pub(crate) mod persistence;
 
 use crate::clients::Clients;
 pub use crate::clients::ConnectionId;
@@ -125,6 +126,7 @@ impl Server {
                 monitors: Default::default(),
                 tracking: Default::default(),
                 scripts: crate::script::Scripts::new(config.script_memory_bytes_max),
+                persistence: crate::persistence::Persistence::new(now.wall),
                 config,
             },
         }
@@ -475,6 +477,7 @@ impl Server {
             block: None,
             postpone: false,
             suspended: false,
+            wait_for_save: false,
         };
         match door {
             Door::Resp => command::dispatch(&mut ctx, args),
@@ -485,6 +488,9 @@ impl Server {
         }
         if ctx.suspended {
             return Some(Wait::Script);
+        }
+        if ctx.wait_for_save {
+            return Some(Wait::Save);
         }
         ctx.block.map(Wait::Key)
     }
@@ -536,6 +542,7 @@ impl Server {
             block: None,
             postpone: false,
             suspended: false,
+            wait_for_save: false,
         };
         command::resume_script(&mut ctx);
         let suspended = ctx.suspended;
@@ -843,7 +850,10 @@ impl Server {
         };
         // A connection asked to close runs nothing more, whatever is still queued (Redis stops
         // processing a client flagged to close, too).
-        if connection.closing.is_some() || connection.blocked.is_some() || connection.running_script
+        if connection.closing.is_some()
+            || connection.blocked.is_some()
+            || connection.running_script
+            || connection.awaiting_save
         {
             return;
         }
@@ -957,6 +967,15 @@ impl Server {
                         }
                         break;
                     }
+                    Some(Wait::Save) => {
+                        // Its reply comes when the file is written (`disk_done`).
+                        executed += 1;
+                        self.deliver_effects(Some((id, &mut reply)));
+                        if let Some(connection) = self.connection_mut(id) {
+                            connection.awaiting_save = true;
+                        }
+                        break;
+                    }
                 }
             }
             if self.keyspace.dbs.iter().any(|db| db.has_ready()) {
@@ -1015,6 +1034,8 @@ pub(crate) enum Wait {
     Unpause,
     /// Its script, suspended past the busy threshold, to be resumed and end.
     Script,
+    /// SAVE or SHUTDOWN: the file it asked for to be written (or to fail).
+    Save,
 }
 
 /// What a book client gets when `maxclients` are connected: error 4, framed.

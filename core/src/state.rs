@@ -36,6 +36,8 @@ pub(crate) struct ServerState {
     pub(crate) tracking: Tracking,
     /// Lua scripts: the cache and the engine.
     pub(crate) scripts: Scripts,
+    /// RDB saves: the one running, the last one's outcome.
+    pub(crate) persistence: crate::persistence::Persistence,
 }
 
 /// CLIENT PAUSE: until when (inclusive), and whether every command waits or only those that

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant as StdInstant, SystemTime, UNIX_EPOCH};
 
 use ferrodis_core::{ConnectionId, Door, Instant, Interest, Now, Output, Server, UnixMillis};
 
+use crate::disk::Disk;
 use crate::lazy_free::LazyFreePool;
 use crate::log::Level;
 use crate::log_at;
@@ -24,7 +25,9 @@ const LISTENER_KEY: usize = 0;
 const SIGNAL_KEY: usize = 1;
 /// Poller key of the book's protocol listener (`book-port`), when there is one.
 const BOOK_LISTENER_KEY: usize = 2;
-const FIRST_CONNECTION_KEY: usize = 3;
+/// Poller key of the disk thread's wake-up socket.
+const DISK_KEY: usize = 3;
+const FIRST_CONNECTION_KEY: usize = 4;
 
 /// Bytes read per `read` call. Reads repeat until the socket would block.
 const READ_CHUNK_BYTES: usize = 64 * 1024;
@@ -56,6 +59,9 @@ pub struct EventLoop {
     signals: UnixStream,
     clients: Vec<Option<Client>>,
     lazy_free: LazyFreePool,
+    disk: Disk,
+    /// A signal asked to stop: the core saves first if it should; a second signal stops at once.
+    stop_requested: bool,
     origin: StdInstant,
     now: Now,
     /// Connections whose replies or interest changed this turn, flushed at its end.
@@ -77,6 +83,7 @@ impl EventLoop {
         busy_poll: Duration,
     ) -> io::Result<EventLoop> {
         let mut poller = Poller::new()?;
+        let disk = Disk::new()?;
         listener.set_nonblocking(true)?;
         signals.set_nonblocking(true)?;
         let readable = Interest {
@@ -89,6 +96,7 @@ impl EventLoop {
         unsafe {
             poller.add(&listener, LISTENER_KEY, readable)?;
             poller.add(&signals, SIGNAL_KEY, readable)?;
+            poller.add(&disk.wake, DISK_KEY, readable)?;
             if let Some(book_listener) = &book_listener {
                 book_listener.set_nonblocking(true)?;
                 poller.add(book_listener, BOOK_LISTENER_KEY, readable)?;
@@ -102,6 +110,8 @@ impl EventLoop {
             signals,
             clients: Vec::new(),
             lazy_free: LazyFreePool::new(LAZY_FREE_THREADS),
+            disk,
+            stop_requested: false,
             origin: StdInstant::now(),
             now: Now::default(),
             woken: Vec::new(),
@@ -144,7 +154,13 @@ impl EventLoop {
                 match event.key {
                     LISTENER_KEY => self.accept(Door::Resp)?,
                     BOOK_LISTENER_KEY => self.accept(Door::Book)?,
-                    SIGNAL_KEY => stop = true,
+                    SIGNAL_KEY => stop |= self.signalled(),
+                    DISK_KEY => {
+                        let now = self.now();
+                        for (token, result) in self.disk.take_results() {
+                            self.server.disk_done(now, token, result);
+                        }
+                    }
                     key => self.readable_or_writable(key - FIRST_CONNECTION_KEY, event),
                 }
                 if self.drain_outputs() {
@@ -317,6 +333,20 @@ impl EventLoop {
         }
     }
 
+    /// A signal came: the first asks the core to stop (it may save first), a second stops at
+    /// once. True when the loop must stop now.
+    fn signalled(&mut self) -> bool {
+        let mut drained = [0u8; 64];
+        while matches!(self.signals.read(&mut drained), Ok(n) if n > 0) {}
+        if self.stop_requested {
+            return true;
+        }
+        self.stop_requested = true;
+        let now = self.now();
+        self.server.request_shutdown(now);
+        false
+    }
+
     /// Acts on every pending output; true when the server must stop.
     fn drain_outputs(&mut self) -> bool {
         let mut stop = false;
@@ -350,6 +380,8 @@ impl EventLoop {
                     self.tick();
                 }
                 Output::Shutdown => stop = true,
+                Output::Disk { token, request } => self.disk.submit(token, request),
+                Output::Log { level, message } => log_at!(Level::of(level), "{message}"),
             }
         }
         stop
@@ -460,7 +492,7 @@ impl Drop for EventLoop {
     }
 }
 
-fn now_of(origin: StdInstant) -> Now {
+pub fn now_of(origin: StdInstant) -> Now {
     let monotonic = Instant::from_millis(origin.elapsed().as_millis() as u64);
     let wall = SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -14,6 +14,16 @@ pub enum Level {
 }
 
 impl Level {
+    /// The level of a line the core logs.
+    pub fn of(level: ferrodis_core::LogLevel) -> Level {
+        match level {
+            ferrodis_core::LogLevel::Debug => Level::Debug,
+            ferrodis_core::LogLevel::Verbose => Level::Verbose,
+            ferrodis_core::LogLevel::Notice => Level::Notice,
+            ferrodis_core::LogLevel::Warning => Level::Warning,
+        }
+    }
+
     pub fn parse(name: &str) -> Level {
         match name {
             "debug" => Level::Debug,

@@ -1,6 +1,7 @@
 //! `ferrodis-server`: the real server around the core.
 
 mod alloc;
+mod disk;
 mod event_loop;
 mod lazy_free;
 mod log;
@@ -82,7 +83,8 @@ fn run(mut settings: Settings) -> Result<(), String> {
             Some(book_listener)
         }
     };
-    let server = Server::new(settings.core.clone(), Default::default());
+    let mut server = Server::new(settings.core.clone(), Default::default());
+    load_rdb(&mut server, &settings)?;
     let mut event_loop = event_loop::EventLoop::new(
         server,
         listener,
@@ -107,6 +109,41 @@ fn run(mut settings: Settings) -> Result<(), String> {
     }
     event_loop.run().map_err(|error| error.to_string())?;
     log_at!(Level::Warning, "ferrodis is now ready to exit, bye bye...");
+    Ok(())
+}
+
+/// Loads the RDB file named by `dir` and `dbfilename`, if there is one. A file that cannot be
+/// read or is corrupt stops the start, as in Redis: serving without the data would lose it at
+/// the next save.
+fn load_rdb(server: &mut Server, settings: &Settings) -> Result<(), String> {
+    let path = std::path::Path::new(&settings.core.dir).join(&settings.core.dbfilename);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => {
+            return Err(format!(
+                "Fatal error loading the DB {}: {error}. Exiting.",
+                path.display()
+            ))
+        }
+    };
+    let started = std::time::Instant::now();
+    let now = event_loop::now_of(started);
+    let loaded = server.load_rdb(now, &bytes).map_err(|error| {
+        format!(
+            "Fatal error loading the DB {}: {} (at byte {}). Exiting.",
+            path.display(),
+            error.message,
+            error.offset
+        )
+    })?;
+    log_at!(
+        Level::Notice,
+        "DB loaded from disk: {:.3} seconds ({} keys, {} expired keys skipped)",
+        started.elapsed().as_secs_f64(),
+        loaded.keys,
+        loaded.expired
+    );
     Ok(())
 }
 

@@ -44,7 +44,9 @@ const BOOK_SESSION: &[(&[&str], &str)] = &[
 
 /// A ferrodis with its book door on a free port; returns the server and the book port.
 fn start_with_book_door(extra: &[&str]) -> (ServerProcess, u16) {
+    let dir = common::scratch_dir();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ferrodis-server"))
+        .current_dir(&dir)
         .args(["--port", "0", "--book-port", "0"])
         .args(extra)
         .stdout(Stdio::piped())
@@ -77,6 +79,7 @@ fn start_with_book_door(extra: &[&str]) -> (ServerProcess, u16) {
     let server = ServerProcess {
         child,
         port: resp_port.unwrap(),
+        dir: Some(dir),
     };
     (server, book_port.unwrap())
 }

@@ -16,7 +16,9 @@ use redis::Commands;
 /// every log line through a channel. The port is read from the "Ready" line, so `args` must make
 /// the server bind port 0.
 fn spawn_ferrodis(args: &[&str]) -> (ServerProcess, Receiver<String>) {
+    let dir = common::scratch_dir();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ferrodis-server"))
+        .current_dir(&dir)
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -45,7 +47,14 @@ fn spawn_ferrodis(args: &[&str]) -> (ServerProcess, Receiver<String>) {
             let _ = sender.send(line);
         }
     });
-    (ServerProcess { child, port }, receiver)
+    (
+        ServerProcess {
+            child,
+            port,
+            dir: Some(dir),
+        },
+        receiver,
+    )
 }
 
 /// Waits (bounded) for the process to exit and returns its exit code.

@@ -210,6 +210,8 @@ impl<'a> World<'a> {
                 soft_bytes: options.pubsub_limit.1 as usize,
                 soft_secs: options.pubsub_limit.2,
             },
+            // Nothing drawn saves yet: no save points.
+            save_points: Vec::new(),
             ..Config::default()
         };
         let now = Now::new(Instant::ZERO, UnixMillis::from_millis(1_700_000_000_000));

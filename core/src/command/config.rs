@@ -4,6 +4,7 @@ use super::args::is_subcommand;
 use super::{unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx};
 use crate::config::{Config, OutputLimit};
 use crate::notify;
+use crate::persistence::SavePoint;
 use crate::stats::Stats;
 use crate::util::glob::glob_match;
 
@@ -47,8 +48,36 @@ fn parse_memory(text: &str) -> Result<usize, &'static str> {
     Err("argument must be a memory value")
 }
 
+fn yes_no(on: bool) -> String {
+    if on { "yes" } else { "no" }.to_string()
+}
+
+fn parse_yes_no(text: &str) -> Result<bool, &'static str> {
+    match text.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("argument must be 'yes' or 'no'"),
+    }
+}
+
+/// `save`: `<seconds> <changes>` pairs, or nothing (no save points).
+pub(crate) fn parse_save_points(text: &str) -> Result<Vec<SavePoint>, &'static str> {
+    let numbers: Vec<&str> = text.split_whitespace().collect();
+    if !numbers.len().is_multiple_of(2) {
+        return Err("Invalid save parameters");
+    }
+    numbers
+        .chunks(2)
+        .map(|pair| {
+            let secs = pair[0].parse().map_err(|_| "Invalid save parameters")?;
+            let changes = pair[1].parse().map_err(|_| "Invalid save parameters")?;
+            Ok(SavePoint { secs, changes })
+        })
+        .collect()
+}
+
 /// Parameters that exist only to answer clients and tools that ask (redis-benchmark reads
-/// `save` and `appendonly`): their values are fixed.
+/// `appendonly`): their values are fixed.
 fn fixed(value: &'static str) -> String {
     value.to_string()
 }
@@ -350,6 +379,49 @@ static PARAMETERS: &[Parameter] = &[
         mutable: true,
     },
     Parameter {
+        name: "dbfilename",
+        get: |config| config.dbfilename.clone(),
+        set: |config, text| {
+            if text.contains('/') {
+                return Err("dbfilename can't be a path, just a filename");
+            }
+            config.dbfilename = text.to_string();
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "dir",
+        get: |config| config.dir.clone(),
+        set: |config, text| {
+            if text.is_empty() {
+                return Err("No such file or directory");
+            }
+            config.dir = text.to_string();
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "rdbchecksum",
+        get: |config| yes_no(config.rdb_checksum),
+        set: |config, text| {
+            config.rdb_checksum = parse_yes_no(text)?;
+            Ok(())
+        },
+        // Redis sets it only at start.
+        mutable: false,
+    },
+    Parameter {
+        name: "rdbcompression",
+        get: |config| yes_no(config.rdb_compression),
+        set: |config, text| {
+            config.rdb_compression = parse_yes_no(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
         name: "requirepass",
         get: |config| {
             config
@@ -366,9 +438,27 @@ static PARAMETERS: &[Parameter] = &[
     },
     Parameter {
         name: "save",
-        get: |_| fixed(""),
-        // Accepted and ignored: there is no snapshotting to schedule.
-        set: |_, _| Ok(()),
+        get: |config| {
+            let points: Vec<String> = config
+                .save_points
+                .iter()
+                .map(|point| format!("{} {}", point.secs, point.changes))
+                .collect();
+            points.join(" ")
+        },
+        set: |config, text| {
+            config.save_points = parse_save_points(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "stop-writes-on-bgsave-error",
+        get: |config| yes_no(config.stop_writes_on_bgsave_error),
+        set: |config, text| {
+            config.stop_writes_on_bgsave_error = parse_yes_no(text)?;
+            Ok(())
+        },
         mutable: true,
     },
     Parameter {

@@ -106,12 +106,38 @@ fn errorstats_section(ctx: &Ctx<'_, '_>, out: &mut String) {
 }
 
 fn persistence_section(ctx: &Ctx<'_, '_>, out: &mut String) {
-    // Nothing is saved yet, so every change since the start counts.
+    let persistence = &ctx.state.persistence;
+    let now = ctx.now.wall.as_millis();
+    let (in_progress, current_secs) = match &persistence.job {
+        Some(job) => (1, (now - job.started.as_millis()) / 1000),
+        None => (0, -1),
+    };
+    let status = if persistence.last_save_ok {
+        "ok"
+    } else {
+        "err"
+    };
+    let loaded = &persistence.loaded;
     let _ = write!(
         out,
-        "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\n\
-         rdb_bgsave_in_progress:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n",
-        ctx.keyspace.changes(),
+        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\n\
+         current_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n\
+         current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n\
+         rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{in_progress}\r\n\
+         rdb_last_save_time:{}\r\nrdb_last_bgsave_status:{status}\r\n\
+         rdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current_secs}\r\n\
+         rdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\n\
+         rdb_last_load_keys_loaded:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n\
+         aof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\n\
+         aof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n\
+         aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\n\
+         aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+        ctx.keyspace.changes() - persistence.changes_at_last_save,
+        persistence.last_save.as_millis().div_euclid(1000),
+        persistence.last_duration_secs,
+        persistence.saves,
+        loaded.expired,
+        loaded.keys,
     );
 }
 

@@ -9,6 +9,7 @@ mod book;
 mod config;
 mod connection;
 mod control;
+mod dump;
 mod expire;
 mod function_payload;
 mod functions;
@@ -168,6 +169,9 @@ pub(crate) struct Ctx<'call, 'reply> {
     pub(crate) postpone: bool,
     /// A script went past the busy threshold and waits to be resumed: no reply yet.
     pub(crate) suspended: bool,
+    /// SAVE or SHUTDOWN asked for a save (`state.persistence.requested`) and answers when it
+    /// is written: no reply yet.
+    pub(crate) wait_for_save: bool,
 }
 
 impl Ctx<'_, '_> {
@@ -269,6 +273,7 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
     let start = ctx.reply.out.len();
     let resolved = resolve(ctx.session, args)
         .and_then(|spec| refuse_without_replicas(&ctx.state.config, spec))
+        .and_then(|spec| refuse_after_failed_save(ctx.state, spec))
         .and_then(|spec| refuse_if_busy(ctx, spec, args));
     let spec = resolved.as_ref().ok().copied();
     if let Some(spec) = spec {
@@ -402,6 +407,30 @@ fn resolve(session: &Connection, args: Args<'_>) -> Result<&'static CommandSpec,
 }
 
 pub(crate) const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
+
+/// Redis's refusal of writes while the data cannot be saved.
+pub(crate) const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's \
+     currently unable to persist to disk. Commands that may modify the data set are disabled, \
+     because this instance is configured to report errors during writes if RDB snapshotting \
+     fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about \
+     the RDB error.";
+
+/// While the last save failed, with save points set and `stop-writes-on-bgsave-error`, write
+/// commands (and PING, as in Redis) are refused until a save succeeds.
+fn refuse_after_failed_save(
+    state: &crate::state::ServerState,
+    spec: &'static CommandSpec,
+) -> Result<&'static CommandSpec, CommandError> {
+    let config = &state.config;
+    let refusing = config.stop_writes_on_bgsave_error
+        && !config.save_points.is_empty()
+        && !state.persistence.last_save_ok;
+    let refused = spec.flags.contains(table::Flags::WRITE) || spec.name == "ping";
+    if refusing && refused {
+        return Err(MISCONF.into());
+    }
+    Ok(spec)
+}
 
 /// With `min-replicas-to-write` set, write commands are refused: there are no replicas.
 fn refuse_without_replicas(

@@ -477,6 +477,7 @@ impl Host<'_, '_, '_> {
             block: None,
             postpone: false,
             suspended: false,
+            wait_for_save: false,
         };
         super::run(&mut nested, spec, args);
         convert::reply_to_lua(lua, &self.scratch)

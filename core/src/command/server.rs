@@ -5,7 +5,9 @@ use super::table::{CommandSpec, COMMANDS};
 use super::{
     lookup, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX,
 };
-use crate::output::Output;
+use crate::output::{LogLevel, Output};
+use crate::persistence::SaveKind;
+use crate::server::persistence::begin_save;
 use crate::util::number::{parse_f64, parse_i64};
 
 /// DBSIZE
@@ -65,32 +67,109 @@ pub(crate) fn time(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandR
     Ok(())
 }
 
-/// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]: nothing is persisted yet, so every form
-/// but ABORT stops the server at once. As Redis, a successful SHUTDOWN sends no reply.
+/// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]: with SAVE, or with save points set and no
+/// NOSAVE, the data is saved first and the server stops once the file is written; if the save
+/// fails, the caller gets Redis's error and the server goes on (FORCE stops it anyway). As
+/// Redis, a successful SHUTDOWN sends no reply.
 pub(crate) fn shutdown(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
-    let mut abort = false;
-    let mut nosave = false;
+    let (mut abort, mut nosave, mut save, mut force) = (false, false, false, false);
     for option in args.rest() {
         if is_option(option, "NOSAVE") {
             nosave = true;
-        }
-        if is_option(option, "ABORT") {
+        } else if is_option(option, "SAVE") {
+            save = true;
+        } else if is_option(option, "ABORT") {
             abort = true;
-        } else if !["NOSAVE", "SAVE", "NOW", "FORCE"]
-            .iter()
-            .any(|name| is_option(option, name))
-        {
+        } else if is_option(option, "FORCE") {
+            force = true;
+        } else if !is_option(option, "NOW") {
             return Err(SYNTAX.into());
         }
     }
     if abort {
         return Err("ERR No shutdown in progress.".into());
     }
+    if save && nosave {
+        return Err(SYNTAX.into());
+    }
     // A script that may have written cannot be stopped half-way: only NOSAVE leaves it so.
     if ctx.state.scripts.busy.is_some() && !nosave {
         return Err(super::scripting::BUSY_EVAL.into());
     }
-    ctx.effects.output(Output::Shutdown);
+    let saves = save || (!nosave && !ctx.state.config.save_points.is_empty());
+    if !saves {
+        ctx.effects.output(Output::Shutdown);
+        return Ok(());
+    }
+    let client = ctx.may_block.then_some(ctx.id);
+    ctx.effects.output(Output::Log {
+        level: LogLevel::Notice,
+        message: "Saving the final RDB snapshot before exiting.".to_string(),
+    });
+    let outputs = begin_save(
+        ctx.keyspace,
+        ctx.state,
+        SaveKind::Shutdown { client, force },
+    );
+    outputs
+        .into_iter()
+        .for_each(|output| ctx.effects.output(output));
+    ctx.wait_for_save = client.is_some();
+    Ok(())
+}
+
+const SAVE_RUNNING: &str = "ERR Background save already in progress";
+
+/// SAVE: writes the data to the RDB file and answers once it is durable (or failed). Other
+/// clients are served meanwhile: the image is the data as it was when SAVE ran. Inside
+/// MULTI/EXEC the image is taken at that point of the transaction and OK means it is being
+/// written (its outcome shows in LASTSAVE and INFO persistence), since a transaction's replies
+/// cannot wait.
+pub(crate) fn save(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
+    if ctx.state.persistence.saving() {
+        return Err(SAVE_RUNNING.into());
+    }
+    let client = ctx.may_block.then_some(ctx.id);
+    let outputs = begin_save(ctx.keyspace, ctx.state, SaveKind::Foreground { client });
+    outputs
+        .into_iter()
+        .for_each(|output| ctx.effects.output(output));
+    if client.is_some() {
+        ctx.wait_for_save = true;
+    } else {
+        ctx.reply.ok();
+    }
+    Ok(())
+}
+
+/// BGSAVE [SCHEDULE]: starts a save and answers at once; with SCHEDULE while one runs, another
+/// follows it.
+pub(crate) fn bgsave(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let schedule = match args.remaining() {
+        0 => false,
+        1 if is_option(args.next_bytes()?, "SCHEDULE") => true,
+        _ => return Err(SYNTAX.into()),
+    };
+    if ctx.state.persistence.saving() {
+        if !schedule {
+            return Err(SAVE_RUNNING.into());
+        }
+        ctx.state.persistence.scheduled = true;
+        ctx.reply.simple("Background saving scheduled");
+        return Ok(());
+    }
+    let outputs = begin_save(ctx.keyspace, ctx.state, SaveKind::Background);
+    outputs
+        .into_iter()
+        .for_each(|output| ctx.effects.output(output));
+    ctx.reply.simple("Background saving started");
+    Ok(())
+}
+
+/// LASTSAVE: when the last successful save began, in Unix seconds.
+pub(crate) fn lastsave(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
+    let millis = ctx.state.persistence.last_save.as_millis();
+    ctx.reply.integer(millis.div_euclid(1000));
     Ok(())
 }
 

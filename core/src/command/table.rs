@@ -1,9 +1,9 @@
 //! The command table: one row per command, sorted by name for binary search.
 
 use super::{
-    bitfield, bits, blocking, config, connection, control, expire, functions, hash, hyperloglog,
-    info, keys, lcs, list, pubsub, scripting, server, set, sort, strings, transaction, zrange,
-    zset, zsetops, ArgCursor, CommandResult, Ctx,
+    bitfield, bits, blocking, config, connection, control, dump, expire, functions, hash,
+    hyperloglog, info, keys, lcs, list, pubsub, scripting, server, set, sort, strings, transaction,
+    zrange, zset, zsetops, ArgCursor, CommandResult, Ctx,
 };
 
 /// Command flags, as COMMAND INFO reports them (a subset of Redis's).
@@ -308,6 +308,7 @@ const SECOND_KEY: (i32, i32, i32) = (2, 2, 1);
 pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("append", 3, WDF, KEY1, strings::append),
     spec("auth", -2, CONN.or(NS).or(AB), NO_KEYS, connection::auth),
+    spec("bgsave", -1, ADMIN.or(NS), NO_KEYS, server::bgsave),
     spec("bitcount", -2, R, KEY1, bits::bitcount),
     spec("bitfield", -2, WD, KEY1, bitfield::bitfield),
     spec("bitfield_ro", -2, RF, KEY1, bitfield::bitfield_ro),
@@ -379,6 +380,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         NO_KEYS,
         transaction::discard,
     ),
+    spec("dump", 2, R, KEY1, dump::dump),
     spec("echo", 2, F, NO_KEYS, connection::echo),
     movable(
         spec("eval", -3, EVAL, NUMKEYS, scripting::eval),
@@ -455,6 +457,13 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         info::info,
     ),
     spec("keys", 2, R, NO_KEYS, keys::keys),
+    spec(
+        "lastsave",
+        1,
+        Flags::LOADING.or(Flags::STALE).or(F),
+        NO_KEYS,
+        server::lastsave,
+    ),
     spec("lcs", -3, R, KEY12, lcs::lcs),
     spec("lindex", 3, R, KEY1, list::lindex),
     spec("linsert", 5, WD, KEY1, list::linsert),
@@ -563,11 +572,13 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         NO_KEYS,
         connection::reset,
     ),
+    spec("restore", -4, WD, KEY1, dump::restore),
     spec("rpop", -2, WF, KEY1, list::rpop),
     spec("rpoplpush", 3, WD, KEY12, list::rpoplpush),
     spec("rpush", -3, WDF, KEY1, list::rpush),
     spec("rpushx", -3, WDF, KEY1, list::rpushx),
     spec("sadd", -3, WDF, KEY1, set::sadd),
+    spec("save", 1, ADMIN.or(NS), NO_KEYS, server::save),
     spec("scan", -2, R, NO_KEYS, keys::scan),
     spec("scard", 2, RF, KEY1, set::scard),
     container(

@@ -6,6 +6,7 @@
 //! its decimal text, or an LZF-compressed string (compressed length, length, block).
 
 use super::lzf;
+use crate::util::number::parse_i64;
 
 /// The longest string a reader accepts, so that a corrupt length cannot ask for more memory
 /// than Redis's `proto-max-bulk-len` ceiling.
@@ -32,7 +33,12 @@ impl<'a> Reader<'a> {
         Some(first)
     }
 
-    fn take(&mut self, count: u64) -> Option<&'a [u8]> {
+    /// Bytes not read yet.
+    pub(crate) fn remaining(&self) -> usize {
+        self.input.len()
+    }
+
+    pub(crate) fn take(&mut self, count: u64) -> Option<&'a [u8]> {
         let count = usize::try_from(count).ok()?;
         if count > self.input.len() {
             return None;
@@ -42,7 +48,7 @@ impl<'a> Reader<'a> {
         Some(taken)
     }
 
-    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+    pub(crate) fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
         self.take(N as u64)?.try_into().ok()
     }
 
@@ -111,6 +117,53 @@ pub(crate) fn write_string(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
+/// Strings of at most this many bytes are tried as integers, as Redis tries them.
+const INTEGER_TEXT_BYTES_MAX: usize = 11;
+/// Strings longer than this are tried compressed when compression is on, as Redis tries them.
+const COMPRESS_BYTES_MIN: usize = 21;
+
+/// Appends `bytes` in the smallest form Redis writes: as an integer when it is one of at most
+/// 32 bits in canonical form, LZF-compressed when `compress` is on and that saves at least
+/// four bytes, plain otherwise.
+pub(crate) fn write_string_compact(out: &mut Vec<u8>, bytes: &[u8], compress: bool) {
+    if bytes.len() <= INTEGER_TEXT_BYTES_MAX {
+        if let Some(number) = parse_i64(bytes).and_then(|number| i32::try_from(number).ok()) {
+            write_small_integer(out, number);
+            return;
+        }
+    }
+    if compress && bytes.len() >= COMPRESS_BYTES_MIN {
+        if let Some(block) = lzf::compress(bytes, bytes.len() - 4) {
+            out.push(0xc3);
+            write_length(out, block.len() as u64);
+            write_length(out, bytes.len() as u64);
+            out.extend_from_slice(&block);
+            return;
+        }
+    }
+    write_string(out, bytes);
+}
+
+/// Appends an integer's decimal text in the smallest form.
+pub(crate) fn write_integer(out: &mut Vec<u8>, number: i64) {
+    match i32::try_from(number) {
+        Ok(small) => write_small_integer(out, small),
+        Err(_) => write_string(out, number.to_string().as_bytes()),
+    }
+}
+
+fn write_small_integer(out: &mut Vec<u8>, number: i32) {
+    if let Ok(byte) = i8::try_from(number) {
+        out.extend_from_slice(&[0xc0, byte as u8]);
+    } else if let Ok(short) = i16::try_from(number) {
+        out.push(0xc1);
+        out.extend_from_slice(&short.to_le_bytes());
+    } else {
+        out.push(0xc2);
+        out.extend_from_slice(&number.to_le_bytes());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,7 +203,44 @@ mod tests {
         assert_eq!(Reader::new(&bytes).string().unwrap(), vec![b'a'; 10]);
     }
 
+    #[test]
+    fn integers_and_repetitive_strings_take_their_short_forms() {
+        let mut out = Vec::new();
+        write_string_compact(&mut out, b"-129", true);
+        assert_eq!(out, [0xc1, 0x7f, 0xff]);
+        out.clear();
+        write_string_compact(&mut out, b"0123", true);
+        assert_eq!(out, [4, b'0', b'1', b'2', b'3'], "not canonical: plain");
+        out.clear();
+        write_integer(&mut out, 1 << 40);
+        assert_eq!(Reader::new(&out).string().unwrap(), b"1099511627776");
+        let long = vec![b'x'; 1000];
+        out.clear();
+        write_string_compact(&mut out, &long, true);
+        assert_eq!(out[0], 0xc3);
+        assert!(out.len() < 100);
+        assert_eq!(Reader::new(&out).string().unwrap(), long);
+        out.clear();
+        write_string_compact(&mut out, &long, false);
+        assert_eq!(out.len(), 1002);
+    }
+
     proptest! {
+        #[test]
+        fn compact_strings_round_trip(
+            bytes in prop_oneof![
+                any::<i64>().prop_map(|n| n.to_string().into_bytes()),
+                proptest::collection::vec(0u8..4, 0..3000),
+            ],
+            compress in any::<bool>(),
+        ) {
+            let mut out = Vec::new();
+            write_string_compact(&mut out, &bytes, compress);
+            let mut reader = Reader::new(&out);
+            prop_assert_eq!(reader.string(), Some(bytes));
+            prop_assert_eq!(reader.byte(), None);
+        }
+
         #[test]
         fn strings_round_trip(bytes in proptest::collection::vec(any::<u8>(), 0..20000)) {
             let mut out = Vec::new();

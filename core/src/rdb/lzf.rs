@@ -1,13 +1,83 @@
-//! LZF decompression, for the strings Redis compresses in RDB files and DUMP payloads.
+//! LZF, for the strings Redis compresses in RDB files and DUMP payloads.
 //!
 //! A compressed block is a sequence of runs. A control byte below 32 starts a literal run of
 //! `control + 1` bytes; otherwise its top three bits are a length (7 means "add the next
 //! byte") and its low five bits, with the next byte, an offset back into the output, and
 //! `length + 2` bytes are copied from there (the copy may overlap what it writes).
 
+/// The most bytes one input byte can stand for: a 3-byte back reference copies 264.
+const EXPANSION_MAX: usize = 88;
+
+/// Back references reach at most this far (13 bits of distance).
+const DISTANCE_MAX: usize = 1 << 13;
+/// A back reference copies at most this many bytes (a length byte of 255, plus 9).
+const COPY_MAX: usize = 264;
+/// A literal run holds at most this many bytes (a control byte below 32).
+const LITERAL_MAX: usize = 32;
+/// Positions are found by a hash of their next three bytes in a table of this many slots.
+const HASH_SLOTS_LOG: u32 = 14;
+
+/// `input` compressed, when that takes at most `limit` bytes; `None` otherwise (Redis then
+/// writes the string as it is).
+pub(crate) fn compress(input: &[u8], limit: usize) -> Option<Vec<u8>> {
+    let mut output = Vec::with_capacity(limit);
+    let mut last_seen = vec![usize::MAX; 1 << HASH_SLOTS_LOG];
+    let mut literal_start = 0;
+    let mut position = 0;
+    while position + 2 < input.len() {
+        let three = &input[position..position + 3];
+        let slot = (u32::from_le_bytes([three[0], three[1], three[2], 0]).wrapping_mul(2654435761)
+            >> (32 - HASH_SLOTS_LOG)) as usize;
+        let candidate = std::mem::replace(&mut last_seen[slot], position);
+        let found = candidate < position
+            && position - candidate <= DISTANCE_MAX
+            && input[candidate..candidate + 3] == *three;
+        if !found {
+            position += 1;
+            continue;
+        }
+        let mut length = 3;
+        while length < COPY_MAX
+            && position + length < input.len()
+            && input[candidate + length] == input[position + length]
+        {
+            length += 1;
+        }
+        push_literals(&mut output, &input[literal_start..position]);
+        let offset = position - candidate - 1;
+        let encoded = length - 2;
+        if encoded < 7 {
+            output.push((encoded << 5 | offset >> 8) as u8);
+        } else {
+            output.push((7 << 5 | offset >> 8) as u8);
+            output.push((encoded - 7) as u8);
+        }
+        output.push(offset as u8);
+        position += length;
+        literal_start = position;
+        if output.len() > limit {
+            return None;
+        }
+    }
+    push_literals(&mut output, &input[literal_start..]);
+    (output.len() <= limit).then_some(output)
+}
+
+/// Appends `bytes` as literal runs.
+fn push_literals(output: &mut Vec<u8>, bytes: &[u8]) {
+    for run in bytes.chunks(LITERAL_MAX) {
+        output.push((run.len() - 1) as u8);
+        output.extend_from_slice(run);
+    }
+}
+
 /// `input` decompressed, when it decompresses to exactly `expected_len` bytes; `None` for
-/// anything else (a run past either end, a reference before the start, a wrong length).
+/// anything else (a run past either end, a reference before the start, a wrong length, or a
+/// length no block of this size could reach, so that a lying length allocates nothing).
 pub(crate) fn decompress(input: &[u8], expected_len: usize) -> Option<Vec<u8>> {
+    if expected_len > input.len().saturating_mul(EXPANSION_MAX) {
+        return None;
+    }
     let mut output = Vec::with_capacity(expected_len);
     let mut position = 0;
     while position < input.len() {
@@ -44,7 +114,41 @@ pub(crate) fn decompress(input: &[u8], expected_len: usize) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
-    use super::decompress;
+    use super::{compress, decompress};
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn compressed_bytes_decompress_to_the_input(
+            input in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..3000),
+                proptest::collection::vec(0u8..3, 0..30000),
+            ]
+        ) {
+            if let Some(block) = compress(&input, input.len()) {
+                prop_assert!(block.len() <= input.len());
+                prop_assert_eq!(decompress(&block, input.len()), Some(input));
+            }
+        }
+    }
+
+    #[test]
+    fn repetitive_input_shrinks() {
+        let input: Vec<u8> = b"0123456789"
+            .iter()
+            .copied()
+            .cycle()
+            .take(100_000)
+            .collect();
+        let block = compress(&input, input.len()).unwrap();
+        assert!(block.len() < input.len() / 50, "{} bytes", block.len());
+        assert_eq!(decompress(&block, input.len()).unwrap(), input);
+    }
+
+    #[test]
+    fn a_length_past_what_the_block_can_hold_is_refused_before_allocating() {
+        assert_eq!(decompress(&[0, b'a'], usize::MAX / 2), None);
+    }
 
     #[test]
     fn literals_and_back_references() {

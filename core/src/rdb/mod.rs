@@ -1,5 +1,5 @@
-//! Redis's RDB format, the parts shared by every user of it: the CRC64 that seals a file or a
-//! DUMP payload, LZF, and the length and string encodings.
+//! Redis's RDB format: the CRC64 that seals a file or a DUMP payload, LZF, the length and
+//! string encodings, Redis's packed layouts, and values in their object encodings.
 //!
 //! A DUMP-style payload (DUMP, FUNCTION DUMP) is RDB-encoded content followed by the RDB
 //! version as two little-endian bytes and the CRC64 of everything before the checksum, as
@@ -8,7 +8,12 @@
 
 pub(crate) mod crc64;
 pub(crate) mod encoding;
+pub(crate) mod file;
 pub(crate) mod lzf;
+pub(crate) mod packed;
+pub(crate) mod value;
+#[cfg(test)]
+mod value_tests;
 
 /// The RDB version Redis 7.0 writes, and the newest this reads.
 pub(crate) const RDB_VERSION: u16 = 10;

@@ -86,7 +86,7 @@ impl Server {
     }
 
     /// `id` got its answer: its reply goes out, and commands it sent meanwhile run next.
-    fn resume(&mut self, id: ConnectionId) {
+    pub(super) fn resume(&mut self, id: ConnectionId) {
         self.record_executed(id);
         self.outputs.push_back(Output::Wake { id });
         if let Some(connection) = self.clients.get_mut(id) {

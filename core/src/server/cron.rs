@@ -72,5 +72,6 @@ impl Server {
             }
         }
         self.settle_keyspace();
+        self.check_save_points();
     }
 }

@@ -42,6 +42,12 @@ impl List {
         self.blocks.len()
     }
 
+    /// How many elements each block holds, front to back (an RDB file writes a list block by
+    /// block, as Redis writes its quicklist's nodes).
+    pub fn block_lens(&self) -> impl Iterator<Item = usize> + '_ {
+        self.blocks.iter().map(Block::len)
+    }
+
     /// The blocks, to be dropped one at a time (lazy free).
     pub fn into_blocks(self) -> impl Iterator<Item = Block> + Send {
         self.blocks.into_iter()

@@ -260,9 +260,12 @@ impl Driver {
     /// Acts on every output, runs due timers, writes to the clients that read.
     fn settle(&mut self) {
         for _ in 0..TIMER_CALLS_MAX {
+            let mut disk = Vec::new();
             while let Some(output) = self.server.poll_output() {
                 match output {
-                    Output::Wake { .. } | Output::Free { .. } => {}
+                    Output::Wake { .. } | Output::Free { .. } | Output::Log { .. } => {}
+                    // Every file request succeeds at once (no file is written).
+                    Output::Disk { token, .. } => disk.push(token),
                     Output::Close { id, reason } => {
                         let Some(slot) = self.slot_of(id) else {
                             continue;
@@ -280,6 +283,9 @@ impl Driver {
                     Output::Pause { millis } => self.advance(millis.min(PAUSE_MILLIS_MAX), 0),
                     Output::Shutdown => self.shut_down = true,
                 }
+            }
+            for token in disk {
+                self.server.disk_done(self.now, token, Ok(()));
             }
             self.server.check_invariants();
             if self.propagating {
@@ -392,6 +398,8 @@ pub fn run_mix(bytes: &[u8], mix: Mix) {
         // Scripts pause after 100,000 instructions and may hold 8 MiB of Lua heap.
         busy_reply_threshold_ms: 1,
         script_memory_bytes_max: SCRIPT_MEMORY_BYTES_MAX,
+        // Saves only when a command asks (SAVE, BGSAVE, SHUTDOWN SAVE).
+        save_points: Vec::new(),
         ..Config::default()
     };
     let now = Now::new(

@@ -103,6 +103,8 @@ pub fn start_ferrodis() -> Running {
         .with_file_name("ferrodis-server");
     let child = Command::new(&binary)
         .args(["--port", &port.to_string(), "--loglevel", "warning"])
+        // As Redis is started: no save points (a benchmark measures serving, not saving).
+        .args(["--save", ""])
         .args(FERRODIS_ARGS.get().into_iter().flatten())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -3,23 +3,44 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long a test waits for a server to start or a reply to come before failing.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
-/// A server process, killed when dropped.
+/// A server process, killed when dropped (and its working directory, if it has one of its
+/// own, removed).
 pub struct ServerProcess {
     pub child: Child,
     pub port: u16,
+    /// Where a ferrodis-server runs: the `dir` its RDB files go to.
+    pub dir: Option<PathBuf>,
 }
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
+}
+
+/// A new empty directory for one server, so that no test sees another's RDB files.
+pub fn scratch_dir() -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "ferrodis-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a scratch directory");
+    dir
 }
 
 impl ServerProcess {
@@ -54,7 +75,13 @@ pub fn connect(port: u16) -> TcpStream {
 
 /// Starts `ferrodis-server` on a free port (`--port 0`) and waits until it is ready.
 pub fn start_ferrodis(extra: &[&str]) -> ServerProcess {
+    start_ferrodis_in(scratch_dir(), extra)
+}
+
+/// `start_ferrodis` running in `dir` (where its RDB file is read and written).
+pub fn start_ferrodis_in(dir: PathBuf, extra: &[&str]) -> ServerProcess {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ferrodis-server"))
+        .current_dir(&dir)
         .args(["--port", "0"])
         .args(extra)
         .stdout(Stdio::piped())
@@ -76,7 +103,11 @@ pub fn start_ferrodis(extra: &[&str]) -> ServerProcess {
     };
     // Keep draining the log so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    ServerProcess { child, port }
+    ServerProcess {
+        child,
+        port,
+        dir: Some(dir),
+    }
 }
 
 /// A port that was free a moment ago (for servers that cannot bind port 0 themselves).
@@ -101,7 +132,11 @@ pub fn start_redis(extra: &[&str]) -> ServerProcess {
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server must be installed (apt-get install redis-server)");
-        let mut server = ServerProcess { child, port };
+        let mut server = ServerProcess {
+            child,
+            port,
+            dir: None,
+        };
         let started = Instant::now();
         while started.elapsed() < PATIENCE {
             if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {

@@ -1,0 +1,157 @@
+//! Persistence as the core sees it: what it asks of the driver's disk (`Output::Disk`, one
+//! request at a time per save, each answered by `Server::disk_done`), and what it keeps about
+//! saving: the save in progress, the last one's time and status, the changes since.
+//!
+//! A save writes a temporary file in the target's directory, fsyncs and closes it, renames it
+//! over the target and fsyncs the directory: the old file stays whole until the new one is
+//! durable under its name. The core waits for each step's answer before asking the next, so a
+//! failure stops the save where it happened (the temporary file is then removed) and a save's
+//! bytes wait in the core, never piling up in the driver.
+
+use std::collections::VecDeque;
+
+use crate::clients::ConnectionId;
+use crate::time::UnixMillis;
+
+/// One thing to do with a file. Paths are as the core built them from `dir`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiskRequest {
+    /// Create the file, or truncate it, and keep it open for writing.
+    Create { path: String },
+    /// Append to the file `Create` opened.
+    Write { path: String, bytes: Vec<u8> },
+    /// fsync the file.
+    Sync { path: String },
+    /// Close the file.
+    Close { path: String },
+    /// Rename `from` to `to`, replacing `to` atomically.
+    Rename { from: String, to: String },
+    /// fsync a directory, so that a rename in it survives a crash.
+    SyncDir { path: String },
+    /// Delete the file (a failed save's temporary file).
+    Remove { path: String },
+}
+
+/// Names a disk request; the driver hands it back with the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DiskToken(pub u64);
+
+/// A `save <seconds> <changes>` point: save when at least `changes` changes are at least
+/// `secs` seconds old.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SavePoint {
+    pub secs: u64,
+    pub changes: u64,
+}
+
+/// Redis 7.0's save points when no `save` is configured.
+pub const DEFAULT_SAVE_POINTS: [SavePoint; 3] = [
+    SavePoint {
+        secs: 3600,
+        changes: 1,
+    },
+    SavePoint {
+        secs: 300,
+        changes: 100,
+    },
+    SavePoint {
+        secs: 60,
+        changes: 10000,
+    },
+];
+
+/// A failed background save is tried again by the save points only after this long (Redis's
+/// `CONFIG_BGSAVE_RETRY_DELAY`).
+pub(crate) const RETRY_DELAY_MILLIS: i64 = 5000;
+
+/// Who waits for a save, and what happens after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SaveKind {
+    /// SAVE: `client` gets OK or an error when the file is durable or has failed.
+    Foreground { client: Option<ConnectionId> },
+    /// SHUTDOWN, or the driver's stop (SIGTERM): stop once saved; on failure `client` gets
+    /// Redis's error and the server goes on, unless `force`.
+    Shutdown {
+        client: Option<ConnectionId>,
+        force: bool,
+    },
+    /// BGSAVE or a save point: nobody waits.
+    Background,
+}
+
+/// The step a save waits on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    Create,
+    Write,
+    Sync,
+    Close,
+    Rename,
+    SyncDir,
+}
+
+/// A save under way.
+pub(crate) struct SaveJob {
+    pub(crate) kind: SaveKind,
+    pub(crate) temp: String,
+    pub(crate) target: String,
+    pub(crate) dir: String,
+    pub(crate) step: Step,
+    /// The request answered next.
+    pub(crate) waiting_on: DiskToken,
+    /// The image, in pieces still to write.
+    pub(crate) chunks: VecDeque<Vec<u8>>,
+    pub(crate) bytes: u64,
+    /// The change count the image holds: what `changes_at_last_save` becomes on success.
+    pub(crate) changes: u64,
+    pub(crate) started: UnixMillis,
+}
+
+/// What the server keeps about saving.
+pub(crate) struct Persistence {
+    pub(crate) job: Option<SaveJob>,
+    next_token: u64,
+    /// LASTSAVE: when the last successful save began (Redis counts from the start too).
+    pub(crate) last_save: UnixMillis,
+    pub(crate) last_save_ok: bool,
+    /// When the last save that failed was tried.
+    pub(crate) last_failure: Option<UnixMillis>,
+    /// The change count at the last successful save (or at load).
+    pub(crate) changes_at_last_save: u64,
+    /// BGSAVE SCHEDULE while a save was running: one more when it ends.
+    pub(crate) scheduled: bool,
+    /// Seconds the last save took, for INFO.
+    pub(crate) last_duration_secs: i64,
+    pub(crate) last_bytes: u64,
+    pub(crate) saves: u64,
+    /// What the last load found.
+    pub(crate) loaded: crate::server::persistence::Loaded,
+}
+
+impl Persistence {
+    pub(crate) fn new(now: UnixMillis) -> Persistence {
+        Persistence {
+            job: None,
+            next_token: 1,
+            last_save: now,
+            last_save_ok: true,
+            last_failure: None,
+            changes_at_last_save: 0,
+            scheduled: false,
+            last_duration_secs: -1,
+            last_bytes: 0,
+            saves: 0,
+            loaded: Default::default(),
+        }
+    }
+
+    pub(crate) fn token(&mut self) -> DiskToken {
+        let token = DiskToken(self.next_token);
+        self.next_token += 1;
+        token
+    }
+
+    pub(crate) fn saving(&self) -> bool {
+        self.job.is_some()
+    }
+}

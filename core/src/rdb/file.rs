@@ -1,0 +1,253 @@
+//! A whole RDB file: `REDIS` and a four-digit version, auxiliary fields, the function
+//! libraries, then each database (SELECTDB, RESIZEDB, its keys with their deadlines), EOF and
+//! a CRC64 of everything before it (zero when `rdbchecksum` is off).
+//!
+//! `FileWriter` writes one in pieces, so that an image can be handed out a chunk at a time;
+//! `read_file` reads one whole, checking everything (see `value` for the values).
+
+use super::crc64::crc64;
+use super::encoding::{write_length, write_string, write_string_compact, Reader};
+use super::value::{is_known_type, read_value, type_of, write_value, Invalid, Shape};
+use super::{OPCODE_FUNCTION2, RDB_VERSION};
+use crate::time::UnixMillis;
+use crate::value::Value;
+
+const OPCODE_MODULE_AUX: u8 = 247;
+const OPCODE_IDLE: u8 = 248;
+const OPCODE_FREQ: u8 = 249;
+const OPCODE_AUX: u8 = 250;
+const OPCODE_RESIZEDB: u8 = 251;
+const OPCODE_EXPIRETIME_MS: u8 = 252;
+const OPCODE_EXPIRETIME: u8 = 253;
+const OPCODE_SELECTDB: u8 = 254;
+const OPCODE_EOF: u8 = 255;
+
+/// The oldest RDB version this reads (Redis 2.6's files are version 6; older ones had other
+/// expiry and length forms we do not keep).
+const RDB_VERSION_MIN: u16 = 1;
+
+/// Writes an RDB file piece by piece; `take` hands out what is written so far.
+pub(crate) struct FileWriter {
+    out: Vec<u8>,
+    crc: u64,
+    checksum: bool,
+    compress: bool,
+}
+
+impl FileWriter {
+    /// Starts a file with its header and `aux` fields.
+    pub(crate) fn new(aux: &[(&str, String)], compress: bool, checksum: bool) -> FileWriter {
+        let mut writer = FileWriter {
+            out: format!("REDIS{RDB_VERSION:04}").into_bytes(),
+            crc: 0,
+            checksum,
+            compress,
+        };
+        for (name, value) in aux {
+            writer.out.push(OPCODE_AUX);
+            write_string(&mut writer.out, name.as_bytes());
+            write_string_compact(&mut writer.out, value.as_bytes(), false);
+        }
+        writer
+    }
+
+    /// A function library's code.
+    pub(crate) fn library(&mut self, code: &[u8]) {
+        self.out.push(OPCODE_FUNCTION2);
+        write_string(&mut self.out, code);
+    }
+
+    /// Starts database `index`, which holds `keys` keys of which `expiring` have a deadline.
+    pub(crate) fn select_db(&mut self, index: usize, keys: usize, expiring: usize) {
+        self.out.push(OPCODE_SELECTDB);
+        write_length(&mut self.out, index as u64);
+        self.out.push(OPCODE_RESIZEDB);
+        write_length(&mut self.out, keys as u64);
+        write_length(&mut self.out, expiring as u64);
+    }
+
+    /// One key of the current database.
+    pub(crate) fn entry(&mut self, key: &[u8], value: &Value, deadline: Option<UnixMillis>) {
+        if let Some(deadline) = deadline {
+            self.out.push(OPCODE_EXPIRETIME_MS);
+            self.out
+                .extend_from_slice(&deadline.as_millis().to_le_bytes());
+        }
+        self.out.push(type_of(value));
+        write_string_compact(&mut self.out, key, self.compress);
+        write_value(&mut self.out, value, self.compress);
+    }
+
+    /// Bytes written and not taken yet.
+    pub(crate) fn pending(&self) -> usize {
+        self.out.len()
+    }
+
+    /// What was written since the last `take`.
+    pub(crate) fn take(&mut self) -> Vec<u8> {
+        self.crc = crc64(self.crc, &self.out);
+        std::mem::take(&mut self.out)
+    }
+
+    /// The end of the file: EOF and the checksum.
+    pub(crate) fn finish(mut self) -> Vec<u8> {
+        self.out.push(OPCODE_EOF);
+        let crc = crc64(self.crc, &self.out);
+        let checksum = if self.checksum { crc } else { 0 };
+        self.out.extend_from_slice(&checksum.to_le_bytes());
+        self.out
+    }
+}
+
+/// Why a file could not be read, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileError {
+    pub(crate) offset: usize,
+    pub(crate) message: String,
+}
+
+/// What a file holds, as `read_file` hands it over.
+pub(crate) enum Item {
+    /// An auxiliary field.
+    Aux(Vec<u8>, Vec<u8>),
+    /// A function library's code.
+    Library(Vec<u8>),
+    /// A key of database `db`; `None` for an empty collection (skipped, as Redis skips it).
+    Key {
+        db: u64,
+        key: Vec<u8>,
+        value: Option<Value>,
+        deadline: Option<UnixMillis>,
+    },
+}
+
+/// Reads a whole RDB file, handing each item to `visit` in order. Checks the magic, the
+/// version, every opcode and value, and the checksum (unless the file says it has none); an
+/// error names the offset it was found at. What follows the checksum is not read (an AOF's
+/// commands follow its RDB preamble): the summary says where the file ended. `visit` may refuse an item (a key for a database
+/// that does not exist): its error stops the read.
+pub(crate) fn read_file(
+    bytes: &[u8],
+    shape: &Shape,
+    mut visit: impl FnMut(Item) -> Result<(), String>,
+) -> Result<FileSummary, FileError> {
+    let error = |reader: &Reader<'_>, message: String| FileError {
+        offset: bytes.len() - reader.remaining(),
+        message,
+    };
+    if bytes.len() < 9 || &bytes[..5] != b"REDIS" {
+        return Err(FileError {
+            offset: 0,
+            message: "Wrong signature trying to load DB from file".to_string(),
+        });
+    }
+    let version = std::str::from_utf8(&bytes[5..9])
+        .ok()
+        .and_then(|digits| digits.parse::<u16>().ok())
+        .filter(|version| (RDB_VERSION_MIN..=RDB_VERSION).contains(version))
+        .ok_or_else(|| FileError {
+            offset: 5,
+            message: format!(
+                "Can't handle RDB format version {}",
+                String::from_utf8_lossy(&bytes[5..9])
+            ),
+        })?;
+    let mut reader = Reader::new(&bytes[9..]);
+    let truncated = |reader: &Reader<'_>| error(reader, "Unexpected EOF reading RDB file".into());
+    let mut db = 0u64;
+    let mut deadline = None;
+    let mut summary = FileSummary::default();
+    loop {
+        let at_item = Reader::new(&bytes[bytes.len() - reader.remaining()..]);
+        let opcode = reader.byte().ok_or_else(|| truncated(&reader))?;
+        match opcode {
+            OPCODE_EOF => break,
+            OPCODE_AUX => {
+                let name = reader.string().ok_or_else(|| truncated(&reader))?;
+                let value = reader.string().ok_or_else(|| truncated(&reader))?;
+                visit(Item::Aux(name, value)).map_err(|message| error(&at_item, message))?;
+            }
+            OPCODE_FUNCTION2 => {
+                let code = reader.string().ok_or_else(|| truncated(&reader))?;
+                visit(Item::Library(code)).map_err(|message| error(&at_item, message))?;
+            }
+            OPCODE_SELECTDB => db = reader.length().ok_or_else(|| truncated(&reader))?,
+            OPCODE_RESIZEDB => {
+                reader.length().ok_or_else(|| truncated(&reader))?;
+                reader.length().ok_or_else(|| truncated(&reader))?;
+            }
+            OPCODE_EXPIRETIME_MS => {
+                let millis = i64::from_le_bytes(reader.array().ok_or_else(|| truncated(&reader))?);
+                deadline = Some(UnixMillis::from_millis(millis));
+            }
+            OPCODE_EXPIRETIME => {
+                let secs = i32::from_le_bytes(reader.array().ok_or_else(|| truncated(&reader))?);
+                deadline = Some(UnixMillis::from_millis(i64::from(secs) * 1000));
+            }
+            OPCODE_IDLE => {
+                reader.length().ok_or_else(|| truncated(&reader))?;
+            }
+            OPCODE_FREQ => {
+                reader.byte().ok_or_else(|| truncated(&reader))?;
+            }
+            OPCODE_MODULE_AUX => {
+                return Err(error(
+                    &at_item,
+                    "The RDB file contains module AUX data, but no module is loaded".into(),
+                ))
+            }
+            kind if is_known_type(kind) => {
+                let key = reader.string().ok_or_else(|| truncated(&reader))?;
+                let value = read_value(&mut reader, kind, shape).map_err(|invalid| {
+                    let what = match invalid {
+                        Invalid::UnknownType(_) => invalid.message(),
+                        Invalid::Corrupt(_) => format!(
+                            "{} (key '{}')",
+                            invalid.message(),
+                            String::from_utf8_lossy(&key)
+                        ),
+                    };
+                    error(&at_item, what)
+                })?;
+                summary.keys += 1;
+                visit(Item::Key {
+                    db,
+                    key,
+                    value,
+                    deadline: deadline.take(),
+                })
+                .map_err(|message| error(&at_item, message))?;
+            }
+            other => {
+                return Err(error(
+                    &at_item,
+                    format!("Unknown RDB encoding type {other}"),
+                ))
+            }
+        }
+    }
+    summary.version = version;
+    if version >= 5 {
+        let end = bytes.len() - reader.remaining();
+        let stored = u64::from_le_bytes(reader.array().ok_or_else(|| truncated(&reader))?);
+        if stored != 0 && stored != crc64(0, &bytes[..end]) {
+            return Err(FileError {
+                offset: end,
+                message: "Wrong RDB checksum".to_string(),
+            });
+        }
+        summary.checksum_checked = stored != 0;
+    }
+    summary.bytes = bytes.len() - reader.remaining();
+    Ok(summary)
+}
+
+/// What reading a file found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileSummary {
+    pub(crate) version: u16,
+    pub(crate) keys: u64,
+    pub(crate) checksum_checked: bool,
+    /// Bytes the RDB file took, checksum included.
+    pub(crate) bytes: usize,
+}

@@ -1,0 +1,467 @@
+//! Values in RDB's object encodings, as Redis 7.0 writes them (RDB version 10) and as every
+//! Redis since 2.8 wrote them (read).
+//!
+//! Written: strings (integer-encoded or LZF-compressed where Redis would), small hashes and
+//! small sorted sets as listpacks, big ones as plain tables (sorted sets with binary scores),
+//! integer sets as intsets, other sets as plain member lists, and lists as quicklist 2 (one
+//! listpack per block).
+//!
+//! Read, besides those: plain lists and sorted sets with text scores, and the ziplist forms of
+//! lists, hashes and sorted sets older versions wrote. Zipmaps, streams and module values are
+//! refused (ferrodis has no streams and no modules). A value read is stored in the encoding the
+//! server's limits give it, as Redis converts on load. Nothing read is trusted: a collection's
+//! count is never used to reserve memory, duplicates and NaN scores are refused, and an empty
+//! collection is reported as such (a file skips it, RESTORE refuses it).
+
+use super::encoding::{write_integer, write_length, write_string_compact, Reader};
+use super::packed::{self, Item, ListpackWriter, Malformed};
+use crate::config::Config;
+use crate::store::hash::{HashMut, HashRef, PackedLimits};
+use crate::store::intset::IntSet;
+use crate::store::list::{BlockLimit, End, List};
+use crate::store::listpack::{Entry, Listpack};
+use crate::store::set::{empty_for, SetMut};
+use crate::store::zset::ZSet;
+use crate::store::zset_value;
+use crate::util::number::{format_f64, parse_f64};
+use crate::value::Value;
+
+pub(crate) const TYPE_STRING: u8 = 0;
+const TYPE_LIST: u8 = 1;
+const TYPE_SET: u8 = 2;
+const TYPE_ZSET: u8 = 3;
+const TYPE_HASH: u8 = 4;
+const TYPE_ZSET_2: u8 = 5;
+const TYPE_LIST_ZIPLIST: u8 = 10;
+const TYPE_SET_INTSET: u8 = 11;
+const TYPE_ZSET_ZIPLIST: u8 = 12;
+const TYPE_HASH_ZIPLIST: u8 = 13;
+const TYPE_LIST_QUICKLIST: u8 = 14;
+const TYPE_HASH_LISTPACK: u8 = 16;
+const TYPE_ZSET_LISTPACK: u8 = 17;
+const TYPE_LIST_QUICKLIST_2: u8 = 18;
+
+/// A quicklist 2 node holding one element as it is (Redis's plain node, for huge elements).
+const NODE_PLAIN: u64 = 1;
+/// A quicklist 2 node holding a listpack.
+const NODE_PACKED: u64 = 2;
+
+/// Why a value could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Invalid {
+    /// The bytes end early or say something impossible.
+    Corrupt(&'static str),
+    /// A type this server does not keep (streams, modules, zipmaps, or none at all).
+    UnknownType(u8),
+}
+
+impl Invalid {
+    pub(crate) fn message(&self) -> String {
+        match self {
+            Invalid::Corrupt(what) => what.to_string(),
+            Invalid::UnknownType(kind) => format!("unknown value type {kind}"),
+        }
+    }
+}
+
+const TRUNCATED: Invalid = Invalid::Corrupt("value cut short");
+
+impl From<Malformed> for Invalid {
+    fn from(_: Malformed) -> Invalid {
+        Invalid::Corrupt("malformed packed encoding")
+    }
+}
+
+/// What the server's limits say about how a value read is stored.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shape {
+    hash: PackedLimits,
+    zset: PackedLimits,
+    intset_entries_max: usize,
+    list: BlockLimit,
+    seed: u64,
+}
+
+impl Shape {
+    pub(crate) fn of(config: &Config) -> Shape {
+        Shape {
+            hash: config.hash_limits(),
+            zset: config.zset_limits(),
+            intset_entries_max: config.set_max_intset_entries,
+            list: BlockLimit::from_config(config.list_max_listpack_size),
+            seed: config.seed,
+        }
+    }
+}
+
+/// The type byte RDB writes before `value`.
+pub(crate) fn type_of(value: &Value) -> u8 {
+    match value {
+        Value::Int(_) | Value::Str(_) | Value::RawStr(_) => TYPE_STRING,
+        Value::PackedHash(_) => TYPE_HASH_LISTPACK,
+        Value::Hash(_) => TYPE_HASH,
+        Value::PackedZSet(_) => TYPE_ZSET_LISTPACK,
+        Value::ZSet(_) => TYPE_ZSET_2,
+        Value::IntSet(_) => TYPE_SET_INTSET,
+        Value::Set(_) => TYPE_SET,
+        Value::List(_) => TYPE_LIST_QUICKLIST_2,
+    }
+}
+
+/// Whether `byte` is a value type this reads (as opposed to a file's opcodes).
+pub(crate) fn is_known_type(byte: u8) -> bool {
+    matches!(byte, 0..=5 | 10..=14 | 16..=18)
+}
+
+/// Appends `value` in the encoding `type_of(value)` names.
+pub(crate) fn write_value(out: &mut Vec<u8>, value: &Value, compress: bool) {
+    match value {
+        Value::Int(number) => write_integer(out, *number),
+        Value::Str(_) | Value::RawStr(_) => {
+            let bytes = value.string_bytes().expect("a string");
+            write_string_compact(out, bytes, compress);
+        }
+        Value::PackedHash(packed) | Value::PackedZSet(packed) => {
+            let mut writer = ListpackWriter::new();
+            let mut text = Vec::new();
+            for entry in packed.iter() {
+                push_entry(&mut writer, entry, &mut text);
+            }
+            write_string_compact(out, &writer.finish(), compress);
+        }
+        Value::Hash(table) => {
+            write_length(out, table.len() as u64);
+            for (field, value) in table.iter() {
+                write_string_compact(out, field, compress);
+                write_string_compact(out, value, compress);
+            }
+        }
+        Value::ZSet(zset) => {
+            // From the highest down, as Redis writes it: its loader then inserts at the head.
+            write_length(out, zset.len() as u64);
+            let mut node = zset.last();
+            while let Some(at) = node {
+                let item = zset.item(at);
+                write_string_compact(out, &item.member, compress);
+                out.extend_from_slice(&item.score.to_le_bytes());
+                node = zset.prev(at);
+            }
+        }
+        Value::IntSet(ints) => {
+            let blob = packed::intset_blob(ints.width(), ints.iter());
+            write_string_compact(out, &blob, compress);
+        }
+        Value::Set(table) => {
+            write_length(out, table.len() as u64);
+            for (member, ()) in table.iter() {
+                write_string_compact(out, member, compress);
+            }
+        }
+        Value::List(list) => {
+            write_length(out, list.blocks() as u64);
+            let mut elements = list.iter();
+            for len in list.block_lens() {
+                write_length(out, NODE_PACKED);
+                let mut writer = ListpackWriter::new();
+                let mut text = Vec::new();
+                for entry in elements.by_ref().take(len) {
+                    push_entry(&mut writer, entry, &mut text);
+                }
+                write_string_compact(out, &writer.finish(), compress);
+            }
+        }
+    }
+}
+
+/// Appends one of our packed entries to a Redis listpack (a float score as Redis's text).
+fn push_entry(writer: &mut ListpackWriter, entry: Entry<'_>, text: &mut Vec<u8>) {
+    match entry {
+        Entry::Int(number) => writer.push_int(number),
+        Entry::Bytes(bytes) => writer.push_bytes(bytes),
+        Entry::Float(score) => {
+            text.clear();
+            format_f64(score, text);
+            writer.push_bytes(text);
+        }
+    }
+}
+
+/// Reads a value of type `kind`; `None` when it is an empty collection.
+pub(crate) fn read_value(
+    reader: &mut Reader<'_>,
+    kind: u8,
+    shape: &Shape,
+) -> Result<Option<Value>, Invalid> {
+    let value = match kind {
+        TYPE_STRING => Some(Value::from_bytes(&string(reader)?)),
+        TYPE_LIST => {
+            let mut list = ListBuilder::new(shape);
+            for _ in 0..length(reader)? {
+                list.push(&string(reader)?);
+            }
+            list.finish()
+        }
+        TYPE_LIST_QUICKLIST | TYPE_LIST_QUICKLIST_2 => read_quicklist(reader, kind, shape)?,
+        TYPE_LIST_ZIPLIST => {
+            let mut list = ListBuilder::new(shape);
+            for item in packed::ziplist_items(&string(reader)?)? {
+                list.push(&item.to_vec());
+            }
+            list.finish()
+        }
+        TYPE_SET => {
+            let mut set = SetBuilder::new(shape);
+            for _ in 0..length(reader)? {
+                set.add(&string(reader)?)?;
+            }
+            set.finish()
+        }
+        TYPE_SET_INTSET => read_intset(&string(reader)?, shape)?,
+        TYPE_HASH => {
+            let mut hash = HashBuilder::new(shape);
+            for _ in 0..length(reader)? {
+                hash.set(&string(reader)?, &string(reader)?)?;
+            }
+            hash.finish()
+        }
+        TYPE_HASH_ZIPLIST | TYPE_HASH_LISTPACK => {
+            let blob = string(reader)?;
+            let items = packed_items(&blob, kind == TYPE_HASH_ZIPLIST)?;
+            let mut hash = HashBuilder::new(shape);
+            for pair in pairs(&items)? {
+                hash.set(&pair[0].to_vec(), &pair[1].to_vec())?;
+            }
+            hash.finish()
+        }
+        TYPE_ZSET | TYPE_ZSET_2 => {
+            let mut zset = ZSetBuilder::new(shape);
+            for _ in 0..length(reader)? {
+                let member = string(reader)?;
+                let score = if kind == TYPE_ZSET_2 {
+                    f64::from_le_bytes(reader.array().ok_or(TRUNCATED)?)
+                } else {
+                    text_score(reader)?
+                };
+                zset.insert(&member, score)?;
+            }
+            zset.finish()
+        }
+        TYPE_ZSET_ZIPLIST | TYPE_ZSET_LISTPACK => {
+            let blob = string(reader)?;
+            let items = packed_items(&blob, kind == TYPE_ZSET_ZIPLIST)?;
+            let mut zset = ZSetBuilder::new(shape);
+            for pair in pairs(&items)? {
+                let score = match pair[1] {
+                    Item::Int(number) => number as f64,
+                    Item::Bytes(text) => {
+                        parse_f64(text).ok_or(Invalid::Corrupt("a score that is no number"))?
+                    }
+                };
+                zset.insert(&pair[0].to_vec(), score)?;
+            }
+            zset.finish()
+        }
+        other => return Err(Invalid::UnknownType(other)),
+    };
+    Ok(value)
+}
+
+fn string(reader: &mut Reader<'_>) -> Result<Vec<u8>, Invalid> {
+    reader.string().ok_or(TRUNCATED)
+}
+
+fn length(reader: &mut Reader<'_>) -> Result<u64, Invalid> {
+    reader.length().ok_or(TRUNCATED)
+}
+
+fn packed_items(blob: &[u8], ziplist: bool) -> Result<Vec<Item<'_>>, Invalid> {
+    let items = if ziplist {
+        packed::ziplist_items(blob)?
+    } else {
+        packed::listpack_items(blob)?
+    };
+    Ok(items)
+}
+
+/// Entries taken two by two (field and value, member and score).
+fn pairs<'i, 'a>(items: &'i [Item<'a>]) -> Result<std::slice::ChunksExact<'i, Item<'a>>, Invalid> {
+    if !items.len().is_multiple_of(2) {
+        return Err(Invalid::Corrupt(
+            "a packed value with an odd number of entries",
+        ));
+    }
+    Ok(items.chunks_exact(2))
+}
+
+/// A score in the old text form: a length byte, or 253 NaN, 254 +inf, 255 -inf.
+fn text_score(reader: &mut Reader<'_>) -> Result<f64, Invalid> {
+    let len = reader.byte().ok_or(TRUNCATED)?;
+    match len {
+        253 => Ok(f64::NAN),
+        254 => Ok(f64::INFINITY),
+        255 => Ok(f64::NEG_INFINITY),
+        _ => {
+            let text = reader.take(u64::from(len)).ok_or(TRUNCATED)?;
+            parse_f64(text).ok_or(Invalid::Corrupt("a score that is no number"))
+        }
+    }
+}
+
+fn read_quicklist(
+    reader: &mut Reader<'_>,
+    kind: u8,
+    shape: &Shape,
+) -> Result<Option<Value>, Invalid> {
+    let mut list = ListBuilder::new(shape);
+    for _ in 0..length(reader)? {
+        let container = match kind {
+            TYPE_LIST_QUICKLIST_2 => length(reader)?,
+            _ => NODE_PACKED,
+        };
+        let blob = string(reader)?;
+        match container {
+            NODE_PLAIN => list.push(&blob),
+            NODE_PACKED => {
+                let items = packed_items(&blob, kind == TYPE_LIST_QUICKLIST)?;
+                if items.is_empty() {
+                    return Err(Invalid::Corrupt("an empty list node"));
+                }
+                for item in items {
+                    list.push(&item.to_vec());
+                }
+            }
+            _ => return Err(Invalid::Corrupt("an unknown list node kind")),
+        }
+    }
+    Ok(list.finish())
+}
+
+fn read_intset(blob: &[u8], shape: &Shape) -> Result<Option<Value>, Invalid> {
+    let (width, values) = packed::intset_values(blob)?;
+    if values.is_empty() {
+        return Ok(None);
+    }
+    if values.len() > shape.intset_entries_max {
+        let mut set = SetBuilder::new(shape);
+        for value in values {
+            set.add(value.to_string().as_bytes())?;
+        }
+        return Ok(set.finish());
+    }
+    // Values read at a width fit in it: our layout is that width, then the same values.
+    let mut bytes = Vec::with_capacity(1 + width * values.len());
+    bytes.push(width as u8);
+    for value in &values {
+        bytes.extend_from_slice(&value.to_le_bytes()[..width]);
+    }
+    let ints =
+        IntSet::from_bytes(&bytes).map_err(|_| Invalid::Corrupt("an intset out of order"))?;
+    Ok(Some(Value::IntSet(ints)))
+}
+
+/// What a value being read is put into, until `finish` stores it: the empty marker until the
+/// first element arrives.
+struct ListBuilder<'s> {
+    list: List,
+    shape: &'s Shape,
+}
+
+impl ListBuilder<'_> {
+    fn new(shape: &Shape) -> ListBuilder<'_> {
+        ListBuilder {
+            list: List::new(),
+            shape,
+        }
+    }
+
+    fn push(&mut self, element: &[u8]) {
+        self.list.push(End::Back, element, self.shape.list);
+    }
+
+    fn finish(self) -> Option<Value> {
+        (!self.list.is_empty()).then(|| Value::List(Box::new(self.list)))
+    }
+}
+
+struct SetBuilder<'s> {
+    set: Option<Value>,
+    shape: &'s Shape,
+}
+
+impl SetBuilder<'_> {
+    fn new(shape: &Shape) -> SetBuilder<'_> {
+        SetBuilder { set: None, shape }
+    }
+
+    fn add(&mut self, member: &[u8]) -> Result<(), Invalid> {
+        let shape = self.shape;
+        let set = self
+            .set
+            .get_or_insert_with(|| empty_for(member, shape.seed));
+        let mut set = SetMut::of(set).expect("a set");
+        if !set.add(member, shape.intset_entries_max, shape.seed) {
+            return Err(Invalid::Corrupt("a set member twice"));
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Option<Value> {
+        self.set
+    }
+}
+
+struct HashBuilder<'s> {
+    hash: Value,
+    shape: &'s Shape,
+}
+
+impl HashBuilder<'_> {
+    /// Starts small: the first field too many or too long converts it, as for HSET.
+    fn new(shape: &Shape) -> HashBuilder<'_> {
+        HashBuilder {
+            hash: Value::PackedHash(Listpack::new()),
+            shape,
+        }
+    }
+
+    fn set(&mut self, field: &[u8], value: &[u8]) -> Result<(), Invalid> {
+        let mut hash = HashMut::of(&mut self.hash).expect("a hash");
+        if !hash.set(field, value, self.shape.hash, self.shape.seed) {
+            return Err(Invalid::Corrupt("a hash field twice"));
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Option<Value> {
+        (!HashRef::of(&self.hash).expect("a hash").is_empty()).then_some(self.hash)
+    }
+}
+
+/// A sorted set is built as the tree and stored as `zset_value::stored` decides.
+struct ZSetBuilder<'s> {
+    zset: ZSet,
+    shape: &'s Shape,
+}
+
+impl ZSetBuilder<'_> {
+    fn new(shape: &Shape) -> ZSetBuilder<'_> {
+        ZSetBuilder {
+            zset: ZSet::new(shape.seed),
+            shape,
+        }
+    }
+
+    fn insert(&mut self, member: &[u8], score: f64) -> Result<(), Invalid> {
+        if score.is_nan() {
+            return Err(Invalid::Corrupt("a NaN score"));
+        }
+        if !self.zset.has_room(1) || self.zset.insert(member, score).is_some() {
+            return Err(Invalid::Corrupt("a sorted set member twice"));
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Option<Value> {
+        (!self.zset.is_empty()).then(|| zset_value::stored(self.zset, self.shape.zset))
+    }
+}

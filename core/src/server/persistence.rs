@@ -1,0 +1,464 @@
+//! Saving and loading RDB files: the save's steps through the driver's disk, the save points,
+//! the save before stopping, and loading a file at start.
+
+use std::collections::VecDeque;
+
+use super::{Output, Server};
+use crate::clients::ConnectionId;
+use crate::command::REDIS_VERSION;
+use crate::keyspace::Keyspace;
+use crate::output::LogLevel;
+use crate::persistence::{DiskRequest, DiskToken, SaveJob, SaveKind, Step, RETRY_DELAY_MILLIS};
+use crate::rdb::file::{read_file, FileWriter, Item};
+use crate::rdb::value::Shape;
+use crate::reply::Reply;
+use crate::state::ServerState;
+use crate::time::Now;
+
+/// An image is handed to the disk in writes of about this many bytes.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// What loading a file found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Loaded {
+    pub keys: u64,
+    /// Keys whose deadline had passed: not loaded.
+    pub expired: u64,
+    /// Empty collections: not loaded (Redis skips them too).
+    pub empty: u64,
+}
+
+/// Why a file could not be loaded: what was wrong, and the byte offset it was found at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub offset: usize,
+    pub message: String,
+}
+
+/// Takes the image now and starts writing it: the outputs to hand the driver. A shutdown's
+/// save takes over from a save that runs (whose temporary file is removed); other callers
+/// check that none runs.
+pub(crate) fn begin_save(
+    keyspace: &Keyspace,
+    state: &mut ServerState,
+    kind: SaveKind,
+) -> Vec<Output> {
+    let mut outputs = Vec::new();
+    if let Some(job) = state.persistence.job.take() {
+        debug_assert!(matches!(kind, SaveKind::Shutdown { .. }));
+        for request in [
+            DiskRequest::Close {
+                path: job.temp.clone(),
+            },
+            DiskRequest::Remove { path: job.temp },
+        ] {
+            let token = state.persistence.token();
+            outputs.push(Output::Disk { token, request });
+        }
+    }
+    let now = state.now.wall;
+    let dir = state.config.dir.clone();
+    let target = join(&dir, &state.config.dbfilename);
+    let temp = join(&dir, &format!("temp-{}.rdb", state.config.process_id));
+    let chunks = image(keyspace, state);
+    let persistence = &mut state.persistence;
+    let waiting_on = persistence.token();
+    persistence.job = Some(SaveJob {
+        kind,
+        temp: temp.clone(),
+        target,
+        dir,
+        step: Step::Create,
+        waiting_on,
+        bytes: chunks.iter().map(|chunk| chunk.len() as u64).sum(),
+        chunks,
+        changes: keyspace.changes(),
+        started: now,
+    });
+    if kind == SaveKind::Background {
+        outputs.push(Output::Log {
+            level: LogLevel::Notice,
+            message: "Background saving started".to_string(),
+        });
+    }
+    outputs.push(Output::Disk {
+        token: waiting_on,
+        request: DiskRequest::Create { path: temp },
+    });
+    outputs
+}
+
+/// The whole keyspace as an RDB file, in chunks.
+fn image(keyspace: &Keyspace, state: &ServerState) -> VecDeque<Vec<u8>> {
+    let now = state.now.wall;
+    let config = &state.config;
+    let aux = [
+        ("redis-ver", REDIS_VERSION.to_string()),
+        ("redis-bits", "64".to_string()),
+        ("ctime", (now.as_millis() / 1000).to_string()),
+        ("used-mem", state.used_memory_bytes.to_string()),
+        ("aof-base", "0".to_string()),
+    ];
+    let mut writer = FileWriter::new(&aux, config.rdb_compression, config.rdb_checksum);
+    let mut chunks = VecDeque::new();
+    for library in state.scripts.libraries.values() {
+        writer.library(&library.code);
+    }
+    for (index, db) in keyspace.dbs.iter().enumerate() {
+        if db.is_empty() {
+            continue;
+        }
+        writer.select_db(index, db.len(), db.expires_count());
+        for (key, value) in db.iter(now) {
+            writer.entry(key, value, db.expiry(key));
+            if writer.pending() >= CHUNK_BYTES {
+                chunks.push_back(writer.take());
+            }
+        }
+    }
+    chunks.push_back(writer.take());
+    chunks.push_back(writer.finish());
+    chunks
+}
+
+impl Server {
+    fn start_save(&mut self, kind: SaveKind) {
+        let outputs = begin_save(&self.keyspace, &mut self.state, kind);
+        self.outputs.extend(outputs);
+    }
+
+    /// The driver finished disk request `token`, with `result`.
+    pub fn disk_done(&mut self, now: Now, token: DiskToken, result: Result<(), String>) {
+        self.observe(now);
+        let Some(job) = self.state.persistence.job.as_mut() else {
+            return;
+        };
+        if job.waiting_on != token {
+            // The cleanup after a failure: nobody waits for it.
+            return;
+        }
+        if let Err(error) = result {
+            let (temp, step) = (job.temp.clone(), job.step);
+            // The file may still be open: close it, then remove it.
+            if matches!(step, Step::Write | Step::Sync | Step::Close) {
+                self.disk_unwaited(DiskRequest::Close { path: temp.clone() });
+            }
+            if step != Step::SyncDir {
+                self.disk_unwaited(DiskRequest::Remove { path: temp });
+            }
+            self.finish_save(Err(error));
+            return;
+        }
+        let request = match job.step {
+            Step::Create | Step::Write => match job.chunks.pop_front() {
+                Some(bytes) => {
+                    job.step = Step::Write;
+                    DiskRequest::Write {
+                        path: job.temp.clone(),
+                        bytes,
+                    }
+                }
+                None => {
+                    job.step = Step::Sync;
+                    DiskRequest::Sync {
+                        path: job.temp.clone(),
+                    }
+                }
+            },
+            Step::Sync => {
+                job.step = Step::Close;
+                DiskRequest::Close {
+                    path: job.temp.clone(),
+                }
+            }
+            Step::Close => {
+                job.step = Step::Rename;
+                DiskRequest::Rename {
+                    from: job.temp.clone(),
+                    to: job.target.clone(),
+                }
+            }
+            Step::Rename => {
+                job.step = Step::SyncDir;
+                DiskRequest::SyncDir {
+                    path: job.dir.clone(),
+                }
+            }
+            Step::SyncDir => {
+                self.finish_save(Ok(()));
+                return;
+            }
+        };
+        let token = self.state.persistence.token();
+        self.state
+            .persistence
+            .job
+            .as_mut()
+            .expect("checked above")
+            .waiting_on = token;
+        self.outputs.push_back(Output::Disk { token, request });
+    }
+
+    /// A request whose answer nobody waits for.
+    fn disk_unwaited(&mut self, request: DiskRequest) {
+        let token = self.state.persistence.token();
+        self.outputs.push_back(Output::Disk { token, request });
+    }
+
+    fn finish_save(&mut self, result: Result<(), String>) {
+        let now = self.state.now.wall;
+        let persistence = &mut self.state.persistence;
+        let job = persistence.job.take().expect("a save runs");
+        persistence.last_duration_secs = (now.as_millis() - job.started.as_millis()) / 1000;
+        match &result {
+            Ok(()) => {
+                persistence.last_save = job.started;
+                persistence.last_save_ok = true;
+                persistence.last_failure = None;
+                persistence.changes_at_last_save = job.changes;
+                persistence.last_bytes = job.bytes;
+                persistence.saves += 1;
+            }
+            // As in Redis, only a background save's failure marks the status (and refuses
+            // writes under `stop-writes-on-bgsave-error`): SAVE's caller hears of its own.
+            Err(_) if job.kind == SaveKind::Background => {
+                persistence.last_save_ok = false;
+                persistence.last_failure = Some(now);
+            }
+            Err(_) => {}
+        }
+        let message = match (&result, job.kind) {
+            (Ok(()), SaveKind::Background) => {
+                "Background saving terminated with success".to_string()
+            }
+            (Ok(()), _) => "DB saved on disk".to_string(),
+            (Err(error), SaveKind::Background) => format!("Background saving error: {error}"),
+            (Err(error), _) => format!("Failed saving the DB: {error}"),
+        };
+        let level = if result.is_ok() {
+            LogLevel::Notice
+        } else {
+            LogLevel::Warning
+        };
+        self.log(level, message);
+        match job.kind {
+            SaveKind::Foreground { client } => {
+                let answer = match &result {
+                    Ok(()) => Ok(()),
+                    Err(_) => Err(&b"ERR"[..]),
+                };
+                self.answer_saver(client, answer);
+            }
+            SaveKind::Shutdown { client, force } => {
+                if result.is_ok() || force {
+                    self.outputs.push_back(Output::Shutdown);
+                } else {
+                    self.log(
+                        LogLevel::Warning,
+                        "Error trying to save the DB, can't exit.".to_string(),
+                    );
+                    self.answer_saver(client, Err(b"ERR Errors trying to SHUTDOWN. Check logs."));
+                }
+            }
+            SaveKind::Background => {}
+        }
+        if std::mem::take(&mut self.state.persistence.scheduled) {
+            self.start_save(SaveKind::Background);
+        }
+    }
+
+    /// The reply of a client that waited for a save, then its next commands.
+    fn answer_saver(&mut self, client: Option<ConnectionId>, answer: Result<(), &[u8]>) {
+        let Some(id) = client else {
+            return;
+        };
+        let Some(connection) = self.clients.get_mut(id) else {
+            return;
+        };
+        connection.awaiting_save = false;
+        let mut reply = Reply::new(&mut connection.reply, connection.resp3);
+        match answer {
+            Ok(()) => reply.ok(),
+            Err(b"ERR") => reply.error(b"ERR Failed saving the DB, check the logs"),
+            Err(text) => reply.error(text),
+        }
+        self.resume(id);
+    }
+
+    /// The save points: a background save when enough changes are old enough (and a failed
+    /// save is not too recent), from the cron.
+    pub(super) fn check_save_points(&mut self) {
+        let persistence = &self.state.persistence;
+        if persistence.saving() || self.state.config.save_points.is_empty() {
+            return;
+        }
+        let now = self.state.now.wall;
+        let changes = self.keyspace.changes() - persistence.changes_at_last_save;
+        let since_save = (now.as_millis() - persistence.last_save.as_millis()) / 1000;
+        let may_retry = persistence
+            .last_failure
+            .is_none_or(|at| now.as_millis() - at.as_millis() > RETRY_DELAY_MILLIS);
+        let due =
+            self.state.config.save_points.iter().find(|point| {
+                changes >= point.changes && since_save >= point.secs as i64 && may_retry
+            });
+        if let Some(point) = due {
+            let message = format!(
+                "{} changes in {} seconds. Saving...",
+                point.changes, point.secs
+            );
+            self.log(LogLevel::Notice, message);
+            self.start_save(SaveKind::Background);
+        }
+    }
+
+    /// The driver wants to stop (SIGTERM, SIGINT): with save points set, the data is saved
+    /// first and `Output::Shutdown` follows; if that save fails, the server goes on.
+    pub fn request_shutdown(&mut self, now: Now) {
+        self.observe(now);
+        self.log(
+            LogLevel::Warning,
+            "Received a request to stop, scheduling shutdown...".to_string(),
+        );
+        if self.state.config.save_points.is_empty() {
+            self.outputs.push_back(Output::Shutdown);
+            return;
+        }
+        self.shutdown_with_save(None);
+    }
+
+    /// Saves, then stops (a save already running is abandoned for this one).
+    fn shutdown_with_save(&mut self, client: Option<ConnectionId>) {
+        self.log(
+            LogLevel::Notice,
+            "Saving the final RDB snapshot before exiting.".to_string(),
+        );
+        self.start_save(SaveKind::Shutdown {
+            client,
+            force: false,
+        });
+    }
+
+    pub(crate) fn log(&mut self, level: LogLevel, message: String) {
+        self.outputs.push_back(Output::Log { level, message });
+    }
+
+    /// Loads an RDB file into the keyspace (at start, before any client): every key, with
+    /// its deadline, but those whose deadline has passed; the function libraries. The file is
+    /// checked whole as it is read; on an error, what was read before it stays loaded, and
+    /// the caller is expected to stop (Redis refuses to start on a corrupt file).
+    pub fn load_rdb(&mut self, now: Now, bytes: &[u8]) -> Result<Loaded, LoadError> {
+        self.observe(now);
+        let shape = Shape::of(&self.state.config);
+        let mut loaded = Loaded::default();
+        let mut libraries = Vec::new();
+        let mut producer = None;
+        let databases = self.keyspace.dbs.len();
+        let keyspace = &mut self.keyspace;
+        let wall = now.wall;
+        let result = read_file(bytes, &shape, |item| {
+            match item {
+                Item::Aux(name, value) => {
+                    if name == b"redis-ver" {
+                        producer = Some(String::from_utf8_lossy(&value).into_owned());
+                    }
+                }
+                Item::Library(code) => libraries.push(code),
+                Item::Key {
+                    db,
+                    key,
+                    value,
+                    deadline,
+                } => {
+                    let db = usize::try_from(db)
+                        .ok()
+                        .filter(|&db| db < databases)
+                        .ok_or(format!(
+                            "The file holds database {db}, past the {databases} databases \
+                             configured"
+                        ))?;
+                    let Some(value) = value else {
+                        loaded.empty += 1;
+                        return Ok(());
+                    };
+                    if deadline.is_some_and(|at| at < wall) {
+                        loaded.expired += 1;
+                        return Ok(());
+                    }
+                    let db = &mut keyspace.dbs[db];
+                    if db.peek(wall, &key).is_some() {
+                        return Err(format!(
+                            "Duplicate key '{}' found in the file",
+                            String::from_utf8_lossy(&key)
+                        ));
+                    }
+                    db.set_with_expiry(wall, &key, value, deadline);
+                    loaded.keys += 1;
+                }
+            }
+            Ok(())
+        });
+        if let Some(version) = producer {
+            self.log(
+                LogLevel::Notice,
+                format!("Loading RDB produced by version {version}"),
+            );
+        }
+        if let Err(error) = result {
+            return Err(LoadError {
+                offset: error.offset,
+                message: error.message,
+            });
+        }
+        if !libraries.is_empty() {
+            self.load_libraries(now, &libraries)?;
+        }
+        self.state.persistence.changes_at_last_save = self.keyspace.changes();
+        self.state.persistence.loaded = loaded;
+        Ok(loaded)
+    }
+
+    /// Loads function libraries through FUNCTION RESTORE on a connection of its own, so that
+    /// they are checked and registered exactly as a client's would be.
+    fn load_libraries(&mut self, now: Now, libraries: &[Vec<u8>]) -> Result<(), LoadError> {
+        let mut content = Vec::new();
+        for code in libraries {
+            content.push(crate::rdb::OPCODE_FUNCTION2);
+            crate::rdb::encoding::write_string(&mut content, code);
+        }
+        let payload = crate::rdb::seal_payload(content);
+        let args: [&[u8]; 4] = [b"FUNCTION", b"RESTORE", &payload, b"REPLACE"];
+        let mut request = format!("*{}\r\n", args.len()).into_bytes();
+        for arg in args {
+            request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+            request.extend_from_slice(arg);
+            request.extend_from_slice(b"\r\n");
+        }
+        let failed = |message: String| LoadError { offset: 0, message };
+        let id = self
+            .connection_open(now, "loading")
+            .map_err(|_| failed("no connection to load the functions with".to_string()))?;
+        let before = self.outputs.len();
+        self.connection_receive(now, id, &request);
+        let reply = self.send_buffer(id).to_vec();
+        self.connection_closed(now, id);
+        // What the loading connection caused concerns nobody else.
+        self.outputs.truncate(before);
+        if reply != b"+OK\r\n" {
+            return Err(failed(format!(
+                "The file's functions did not load: {}",
+                String::from_utf8_lossy(&reply).trim_end()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// `name` in directory `dir`.
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() || dir.ends_with('/') {
+        format!("{dir}{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
+}

@@ -1,0 +1,107 @@
+//! The core's disk requests, done on a thread of their own so that a slow write or fsync never
+//! stalls the event loop. Requests run in the order given; each result goes back through a
+//! channel, and a byte on a socket pair wakes the loop to collect it.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::thread::JoinHandle;
+
+use ferrodis_core::{DiskRequest, DiskToken};
+
+pub struct Disk {
+    requests: Option<Sender<(DiskToken, DiskRequest)>>,
+    results: Receiver<(DiskToken, Result<(), String>)>,
+    /// Readable when results wait; the event loop polls it.
+    pub wake: UnixStream,
+    worker: Option<JoinHandle<()>>,
+}
+
+impl Disk {
+    pub fn new() -> std::io::Result<Disk> {
+        let (wake, wake_writer) = UnixStream::pair()?;
+        wake.set_nonblocking(true)?;
+        let (requests, inbox) = mpsc::channel::<(DiskToken, DiskRequest)>();
+        let (outbox, results) = mpsc::channel();
+        let worker = std::thread::Builder::new()
+            .name("disk".to_string())
+            .spawn(move || {
+                let mut open = HashMap::new();
+                for (token, request) in inbox {
+                    let result = perform(&mut open, request).map_err(|error| error.to_string());
+                    if outbox.send((token, result)).is_err() {
+                        break;
+                    }
+                    let _ = (&wake_writer).write_all(&[1]);
+                }
+            })?;
+        Ok(Disk {
+            requests: Some(requests),
+            results,
+            wake,
+            worker: Some(worker),
+        })
+    }
+
+    pub fn submit(&self, token: DiskToken, request: DiskRequest) {
+        if let Some(requests) = &self.requests {
+            let _ = requests.send((token, request));
+        }
+    }
+
+    /// The results that came in, after emptying the wake-up socket.
+    pub fn take_results(&mut self) -> Vec<(DiskToken, Result<(), String>)> {
+        let mut drained = [0u8; 256];
+        while matches!(std::io::Read::read(&mut self.wake, &mut drained), Ok(n) if n > 0) {}
+        let mut results = Vec::new();
+        loop {
+            match self.results.try_recv() {
+                Ok(result) => results.push(result),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => return results,
+            }
+        }
+    }
+
+    /// Waits for every request given so far (at exit, so that a save's last steps are done).
+    pub fn finish(&mut self) {
+        self.requests = None;
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}
+
+impl Drop for Disk {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+fn perform(open: &mut HashMap<String, File>, request: DiskRequest) -> std::io::Result<()> {
+    let not_open = || std::io::Error::other("the file is not open");
+    match request {
+        DiskRequest::Create { path } => {
+            let file = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&path)?;
+            open.insert(path, file);
+        }
+        DiskRequest::Write { path, bytes } => {
+            open.get_mut(&path)
+                .ok_or_else(not_open)?
+                .write_all(&bytes)?;
+        }
+        DiskRequest::Sync { path } => open.get(&path).ok_or_else(not_open)?.sync_all()?,
+        DiskRequest::Close { path } => {
+            open.remove(&path).ok_or_else(not_open)?;
+        }
+        DiskRequest::Rename { from, to } => std::fs::rename(from, to)?,
+        DiskRequest::SyncDir { path } => File::open(path)?.sync_all()?,
+        DiskRequest::Remove { path } => std::fs::remove_file(path)?,
+    }
+    Ok(())
+}

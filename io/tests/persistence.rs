@@ -1,0 +1,246 @@
+//! Values crossing between ferrodis and a real `redis-server` (7.0.x) in Redis's own formats:
+//! DUMP payloads both ways, for every type in every encoding Redis 7.0 writes, with their
+//! contents compared key by key, and RESTORE's answers to bad input compared with Redis's.
+
+mod common;
+
+use common::{redis_client, start_ferrodis, start_redis};
+use redis::{Connection, Value};
+
+/// Fills `connection` with one key per type and encoding Redis 7.0 has for it.
+fn fill(connection: &mut Connection) {
+    let mut pipe = redis::pipe();
+    pipe.cmd("SET").arg("embstr").arg("hello");
+    pipe.cmd("SET").arg("int").arg(-1234567);
+    pipe.cmd("SET").arg("bigint").arg(1i64 << 40);
+    pipe.cmd("SET").arg("raw").arg("x".repeat(300));
+    pipe.cmd("SET")
+        .arg("binary")
+        .arg((0..=255u8).collect::<Vec<u8>>());
+    pipe.cmd("RPUSH")
+        .arg("list")
+        .arg(&["a", "1", "300", "-5", "70000", "1099511627776", "text"]);
+    let many: Vec<String> = (0..5000).map(|i| format!("element-{i}")).collect();
+    pipe.cmd("RPUSH").arg("biglist").arg(&many);
+    pipe.cmd("SADD").arg("intset").arg(&[1i64, -70000, 1 << 40]);
+    pipe.cmd("SADD").arg("set").arg(&["a", "b", "c"]);
+    pipe.cmd("SADD")
+        .arg("bigintset")
+        .arg((0..1000).collect::<Vec<i32>>());
+    pipe.cmd("HSET").arg("hash").arg(&["f", "v", "n", "12"]);
+    let fields: Vec<String> = (0..600).map(|i| format!("f{i}")).collect();
+    let mut pairs = Vec::new();
+    for field in &fields {
+        pairs.push(field.clone());
+        pairs.push(format!("value of {field}"));
+    }
+    pipe.cmd("HSET").arg("bighash").arg(&pairs);
+    pipe.cmd("HSET")
+        .arg("longhash")
+        .arg("f")
+        .arg("v".repeat(100));
+    pipe.cmd("ZADD")
+        .arg("zset")
+        .arg(&["1", "a", "2.5", "b", "-inf", "c", "1e300", "d"]);
+    let mut items = Vec::new();
+    for i in 0..300 {
+        items.push(format!("{}", i as f64 / 7.0));
+        items.push(format!("member-{i}"));
+    }
+    pipe.cmd("ZADD").arg("bigzset").arg(&items);
+    pipe.cmd("SET")
+        .arg("expiring")
+        .arg("v")
+        .arg("PX")
+        .arg(1_000_000);
+    pipe.query::<()>(connection).unwrap();
+}
+
+const KEYS: [&str; 17] = [
+    "embstr",
+    "int",
+    "bigint",
+    "raw",
+    "binary",
+    "list",
+    "biglist",
+    "intset",
+    "set",
+    "bigintset",
+    "hash",
+    "bighash",
+    "longhash",
+    "zset",
+    "bigzset",
+    "expiring",
+    "missing",
+];
+
+/// A key's contents in one comparable form: its type, encoding and elements (sorted where
+/// the type has no order).
+fn contents(connection: &mut Connection, key: &str) -> (String, Value, Vec<Vec<u8>>) {
+    let kind: String = redis::cmd("TYPE").arg(key).query(connection).unwrap();
+    let encoding: Value = redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg(key)
+        .query(connection)
+        .unwrap();
+    let mut elements: Vec<Vec<u8>> = match kind.as_str() {
+        "string" => vec![redis::cmd("GET").arg(key).query(connection).unwrap()],
+        "list" => redis::cmd("LRANGE")
+            .arg(key)
+            .arg(0)
+            .arg(-1)
+            .query(connection)
+            .unwrap(),
+        "set" => redis::cmd("SMEMBERS").arg(key).query(connection).unwrap(),
+        "hash" => redis::cmd("HGETALL").arg(key).query(connection).unwrap(),
+        "zset" => redis::cmd("ZRANGE")
+            .arg(key)
+            .arg(0)
+            .arg(-1)
+            .arg("WITHSCORES")
+            .query(connection)
+            .unwrap(),
+        _ => Vec::new(),
+    };
+    if kind == "set" {
+        elements.sort();
+    }
+    if kind == "hash" {
+        let mut pairs: Vec<Vec<Vec<u8>>> = elements.chunks(2).map(<[_]>::to_vec).collect();
+        pairs.sort();
+        elements = pairs.concat();
+    }
+    (kind, encoding, elements)
+}
+
+fn dump(connection: &mut Connection, key: &str) -> Option<Vec<u8>> {
+    redis::cmd("DUMP").arg(key).query(connection).unwrap()
+}
+
+fn restore(connection: &mut Connection, key: &str, ttl: i64, payload: &[u8]) -> Value {
+    redis::cmd("RESTORE")
+        .arg(key)
+        .arg(ttl)
+        .arg(payload)
+        .arg("REPLACE")
+        .query(connection)
+        .unwrap_or_else(|error| Value::SimpleString(format!("error: {error}")))
+}
+
+fn pttl(connection: &mut Connection, key: &str) -> i64 {
+    redis::cmd("PTTL").arg(key).query(connection).unwrap()
+}
+
+#[test]
+fn dump_payloads_cross_both_ways_for_every_type_and_encoding() {
+    let redis_server = start_redis(&[]);
+    let ferrodis_server = start_ferrodis(&[]);
+    let mut redis = redis_client(&redis_server, "0");
+    let mut ferrodis = redis_client(&ferrodis_server, "0");
+    fill(&mut redis);
+    for key in KEYS {
+        let theirs = dump(&mut redis, key);
+        assert_eq!(dump(&mut ferrodis, key), None, "{key} is not there yet");
+        let Some(payload) = theirs else {
+            assert_eq!(key, "missing");
+            continue;
+        };
+        let ttl = pttl(&mut redis, key).max(0);
+        assert_eq!(
+            restore(&mut ferrodis, key, ttl, &payload),
+            Value::Okay,
+            "{key}"
+        );
+        let expected = contents(&mut redis, key);
+        assert_eq!(contents(&mut ferrodis, key), expected, "{key} from Redis");
+        let ours = dump(&mut ferrodis, key).unwrap();
+        let copy = format!("{key}:back");
+        assert_eq!(restore(&mut redis, &copy, ttl, &ours), Value::Okay, "{key}");
+        assert_eq!(
+            contents(&mut redis, &copy),
+            expected,
+            "{key} back into Redis"
+        );
+        if ttl > 0 {
+            for (connection, name) in [(&mut ferrodis, key), (&mut redis, copy.as_str())] {
+                let left = pttl(connection, name);
+                assert!(
+                    left > ttl - 60_000 && left <= ttl,
+                    "{name}: {left} of {ttl}"
+                );
+            }
+        }
+    }
+}
+
+/// The raw reply of a command, errors included, for comparing two servers' answers.
+fn answer(connection: &mut Connection, args: &[&[u8]]) -> String {
+    let mut command = redis::cmd(std::str::from_utf8(args[0]).unwrap());
+    for arg in &args[1..] {
+        command.arg(*arg);
+    }
+    match command.query::<Value>(connection) {
+        Ok(value) => format!("{value:?}"),
+        Err(error) => format!("error {:?} {:?}", error.code(), error.detail()),
+    }
+}
+
+#[test]
+fn restore_answers_bad_input_as_redis_does() {
+    let redis_server = start_redis(&[]);
+    let ferrodis_server = start_ferrodis(&[]);
+    let mut redis = redis_client(&redis_server, "0");
+    let mut ferrodis = redis_client(&ferrodis_server, "0");
+    let mut connections = [&mut redis, &mut ferrodis];
+    for connection in connections.iter_mut() {
+        redis::cmd("SET")
+            .arg("k")
+            .arg("v")
+            .query::<()>(connection)
+            .unwrap();
+    }
+    let payload = dump(connections[0], "k").unwrap();
+    let mut flipped = payload.clone();
+    flipped[1] ^= 1;
+    let cases: Vec<Vec<&[u8]>> = vec![
+        vec![b"RESTORE", b"k", b"0", &payload],
+        vec![b"RESTORE", b"k", b"-1", b"x"],
+        vec![b"RESTORE", b"new", b"-1", &payload],
+        vec![b"RESTORE", b"new", b"abc", &payload],
+        vec![b"RESTORE", b"new", b"0", b"garbage"],
+        vec![b"RESTORE", b"new", b"0", &flipped],
+        vec![
+            b"RESTORE",
+            b"new",
+            b"0",
+            &payload,
+            b"IDLETIME",
+            b"1",
+            b"FREQ",
+            b"2",
+        ],
+        vec![b"RESTORE", b"new", b"0", &payload, b"IDLETIME", b"-1"],
+        vec![b"RESTORE", b"new", b"0", &payload, b"FREQ", b"256"],
+        vec![b"RESTORE", b"new", b"0", &payload, b"BOGUS"],
+        vec![b"RESTORE", b"new", b"0", &payload, b"IDLETIME", b"10"],
+        vec![b"RESTORE", b"new", b"1", &payload, b"ABSTTL", b"REPLACE"],
+        vec![b"EXISTS", b"new"],
+        vec![b"RESTORE", b"k", b"1", &payload, b"ABSTTL", b"REPLACE"],
+        vec![b"EXISTS", b"k"],
+        vec![b"RESTORE", b"k", b"0", &payload, b"FREQ", b"5", b"REPLACE"],
+        vec![b"GET", b"k"],
+        vec![b"RESTORE", b"k"],
+        vec![b"DUMP"],
+    ];
+    for case in cases {
+        let theirs = answer(connections[0], &case);
+        let ours = answer(connections[1], &case);
+        let shown: Vec<String> = case
+            .iter()
+            .map(|arg| String::from_utf8_lossy(&arg[..arg.len().min(12)]).into_owned())
+            .collect();
+        assert_eq!(ours, theirs, "{shown:?}");
+    }
+}
