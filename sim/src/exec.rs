@@ -20,10 +20,13 @@ fn arity(name: &str) -> Option<i32> {
         "bitcount" | "bitfield" | "bitfield_ro" => -2,
         "bitpos" => -3,
         "bitop" => -4,
-        "setnx" | "getset" | "incrby" | "decrby" | "append" | "rename" | "renamenx" | "zscore"
-        | "zrank" | "move" | "hget" | "hstrlen" | "hexists" | "sismember" => 3,
+        "setnx" | "getset" | "incrby" | "incrbyfloat" | "decrby" | "append" | "rename"
+        | "renamenx" | "zscore" | "zrank" | "move" | "hget" | "hstrlen" | "hexists"
+        | "sismember" => 3,
         "getrange" | "setrange" | "zincrby" | "zcount" | "hsetnx" | "hincrby" | "smove" => 4,
         "dbsize" => 1,
+        "scan" => -2,
+        "zscan" => -3,
         "set" | "mset" | "copy" | "expire" | "pexpire" | "pexpireat" | "zrem" | "hmget"
         | "hdel" | "sadd" | "srem" | "smismember" | "sintercard" | "sinterstore"
         | "sunionstore" | "sdiffstore" => -3,
@@ -370,6 +373,8 @@ pub(crate) fn run(
             model.touch(db, key);
             out.int(next)
         }
+        "incrbyfloat" => crate::exec_floats::incrbyfloat(model, db, args, wall, out)?,
+        "scan" | "zscan" => crate::exec_scan::run(model, session, name, args, wall, out),
         "append" => {
             let current = model.string(db, key, wall).map_err(|_| WRONGTYPE)?;
             if current.map_or(0, |v| v.len()) + args[2].len() > model.bulk_bytes_max {

@@ -157,7 +157,7 @@ fn transactions(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
 }
 
 fn strings(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
-    match rng.below(16) {
+    match rng.below(17) {
         0 => args(&[b"GET", &k]),
         1 => {
             let mut a = args(&[b"SET", &k, &value(rng, options)]);
@@ -210,13 +210,18 @@ fn strings(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
             &small_int(rng, 0, 40),
             &value(rng, options),
         ]),
+        15 => args(&[
+            b"INCRBYFLOAT",
+            &k,
+            &pick(rng, crate::exec_floats::INCREMENTS),
+        ]),
         _ => args(&[b"SET", &k, &value(rng, options)]),
     }
 }
 
 fn keys(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
     let other = key(rng, options);
-    match rng.below(12) {
+    match rng.below(14) {
         0 => args(&[b"DEL", &k, &other]),
         1 => args(&[b"UNLINK", &k]),
         2 => args(&[b"EXISTS", &k, &other, &k]),
@@ -229,8 +234,22 @@ fn keys(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
         9 => args(&[b"SELECT", &small_int(rng, 0, options.databases as i64)]),
         10 if rng.below(20) == 0 => args(&[b"FLUSHDB"]),
         10 if rng.bool() => args(&[b"MOVE", &k, &small_int(rng, 0, options.databases as i64)]),
+        12 | 13 => scan(rng, args(&[b"SCAN", b"0"])),
         _ => args(&[b"KEYS", b"*"]),
     }
+}
+
+/// A scan's first call (cursor 0), with a small COUNT so that it takes many calls, and now and
+/// then a MATCH of a prefix; the world sends the rest of it with the server's cursors.
+fn scan(rng: &mut Rng<'_>, mut command: Args) -> Args {
+    if rng.below(4) == 0 {
+        let prefix = if command[0] == b"SCAN" { "k1" } else { "m1" };
+        command.extend(args(&[b"MATCH", format!("{prefix}*").as_bytes()]));
+    }
+    if rng.below(4) != 0 {
+        command.extend(args(&[b"COUNT", &small_int(rng, 1, 10)]));
+    }
+    command
 }
 
 fn expiry(rng: &mut Rng<'_>, k: Vec<u8>) -> Args {
@@ -306,6 +325,7 @@ fn zsets(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
         9 if rng.bool() => args(&[b"ZPOPMIN", &k]),
         9 => args(&[b"ZPOPMIN", &k, &small_int(rng, 0, 4)]),
         10 => args(&[b"ZCOUNT", &k, &pick(rng, BOUNDS), &pick(rng, BOUNDS)]),
+        11 if rng.bool() => scan(rng, args(&[b"ZSCAN", &k, b"0"])),
         _ => args(&[b"ZADD", &k, &pick(rng, SCORES), &member(rng)]),
     }
 }

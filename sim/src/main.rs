@@ -47,6 +47,9 @@ struct Cli {
     /// fail).
     #[arg(long)]
     wrong_pubsub: bool,
+    /// Make the model miss a key in every scan (proves that the scan oracle can fail).
+    #[arg(long)]
+    wrong_scan: bool,
     /// Print only failures and the summary in sweeps.
     #[arg(long)]
     quiet: bool,
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         wrong_exec: cli.wrong_exec,
         wrong_waiting: cli.wrong_waiting,
         wrong_pubsub: cli.wrong_pubsub,
+        wrong_scan: cli.wrong_scan,
     };
     let deadline = match cli.duration.as_deref().map(parse_duration) {
         Some(Some(duration)) => Some(Instant::now() + duration),

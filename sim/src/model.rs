@@ -113,6 +113,11 @@ pub struct Counts {
     /// Blocked clients served while another client still waited on the same key: the
     /// first-blocked-first-served check had a choice to make.
     pub contended_serves: u64,
+    /// SCANs and ZSCANs that ran to cursor 0, and how many of those took several calls.
+    pub scans_completed: u64,
+    pub scans_several_calls: u64,
+    /// INCRBYFLOAT sums the model printed itself (17th-digit ties included).
+    pub float_sums_exact: u64,
 }
 
 pub struct Entry {
@@ -133,6 +138,8 @@ pub struct Session {
     pub client: u64,
     /// Between MULTI and EXEC.
     pub transaction: Option<Transaction>,
+    /// A SCAN or ZSCAN in progress (see `exec_scan`).
+    pub scan: Option<crate::exec_scan::Scan>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -195,6 +202,9 @@ pub struct Model {
     /// Forget pattern subscribers' messages: a wrong model, to prove that the message oracle
     /// can fail.
     pub wrong_pubsub: bool,
+    /// Believe the first element of every scan is not there: a wrong model, to prove that the
+    /// scan oracle can fail.
+    pub wrong_scan: bool,
     /// The digests of the scripts the server has cached (EVAL, SCRIPT LOAD; SCRIPT FLUSH).
     pub scripts: BTreeSet<String>,
 }
@@ -302,6 +312,7 @@ impl Model {
             in_exec: false,
             wrong_waiting: false,
             wrong_pubsub: false,
+            wrong_scan: false,
             scripts: BTreeSet::new(),
         }
     }

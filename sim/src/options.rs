@@ -26,6 +26,9 @@ pub struct Overrides {
     /// Make the model forget pattern subscribers' messages, to prove that the message oracle
     /// can fail.
     pub wrong_pubsub: bool,
+    /// Make the model believe the first key or member of every scan is not there, to prove
+    /// that the scan oracle can fail.
+    pub wrong_scan: bool,
 }
 
 /// Command families a seed may send; each has a weight, 0 = never.
@@ -124,6 +127,9 @@ pub struct Options {
     /// Before any client connects, an endless script runs past its busy threshold and is
     /// stopped with SCRIPT KILL (`World::runaway_script`).
     pub runaway_script: bool,
+    /// `zset-max-listpack-entries`: small for some seeds, so that sorted sets leave their
+    /// listpack (ZSCAN then walks a hash table across calls).
+    pub zset_listpack_entries: u64,
 }
 
 impl Options {
@@ -285,6 +291,8 @@ impl Options {
         // Drawn after everything else, so that the draws above stay what they were before.
         families.scripts = family(rng);
         let runaway_script = rng.below(8) == 0;
+        // Drawn after everything else, so that the draws above stay what they were before.
+        let zset_listpack_entries = if rng.bool() { 128 } else { rng.range(0, 8) };
         Options {
             seed,
             overrides: overrides.clone(),
@@ -308,6 +316,7 @@ impl Options {
             limits,
             pubsub_limit,
             runaway_script,
+            zset_listpack_entries,
         }
     }
 
@@ -331,6 +340,9 @@ impl Options {
         }
         if self.overrides.wrong_pubsub {
             line.push_str(" --wrong-pubsub");
+        }
+        if self.overrides.wrong_scan {
+            line.push_str(" --wrong-scan");
         }
         line
     }
@@ -389,13 +401,14 @@ impl fmt::Display for Options {
             f,
             "  limits: hash-max-listpack-entries={} hash-max-listpack-value={} \
              set-max-intset-entries={} list-max-listpack-size={} pubsub-output-limit={:?} \
-             runaway-script={}",
+             runaway-script={} zset-max-listpack-entries={}",
             self.limits.hash_entries,
             self.limits.hash_value_bytes,
             self.limits.intset_entries,
             self.limits.list_fill,
             self.pubsub_limit,
-            self.runaway_script
+            self.runaway_script,
+            self.zset_listpack_entries
         )?;
         let x = &self.faults;
         write!(

@@ -128,7 +128,7 @@ impl std::fmt::Display for Coverage {
              hash_commands={} set_commands={} list_commands={} bit_commands={} conversions={} \
              encoding_checks={} stale_events={} blocking_commands={} pubsub_commands={} \
              blocked={} served={} contended_serves={} timed_out={} messages={} cleanup_checks={} \
-             runaway_scripts={}",
+             runaway_scripts={} scans_completed={} scans_several_calls={} float_sums_exact={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -156,7 +156,10 @@ impl std::fmt::Display for Coverage {
             self.timed_out,
             self.messages,
             self.cleanup_checks,
-            self.runaway_scripts
+            self.runaway_scripts,
+            self.collections.scans_completed,
+            self.collections.scans_several_calls,
+            self.collections.float_sums_exact
         )
     }
 }
@@ -205,6 +208,7 @@ impl<'a> World<'a> {
             hash_max_listpack_value: options.limits.hash_value_bytes,
             set_max_intset_entries: options.limits.intset_entries,
             list_max_listpack_size: options.limits.list_fill,
+            zset_max_listpack_entries: options.zset_listpack_entries as usize,
             pubsub_output_limit: OutputLimit {
                 hard_bytes: options.pubsub_limit.0 as usize,
                 soft_bytes: options.pubsub_limit.1 as usize,
@@ -222,6 +226,7 @@ impl<'a> World<'a> {
         model.wrong_exec = options.overrides.wrong_exec;
         model.wrong_waiting = options.overrides.wrong_waiting;
         model.wrong_pubsub = options.overrides.wrong_pubsub;
+        model.wrong_scan = options.overrides.wrong_scan;
         model.limits = options.limits;
         let clients = (0..options.clients)
             .map(|index| {
@@ -356,13 +361,16 @@ impl<'a> World<'a> {
             )));
         };
         self.exact.clear();
-        // SPOP's effect is random: the model learns it from the reply (`Model::observed`).
+        // SPOP's effect is random, a scan's order is the server's and an inexact INCRBYFLOAT
+        // is the server's to round: the model learns from the reply (`Model::observed`).
         let observed = client.door == Door::Resp
             && request
                 .as_ref()
                 .and_then(|args| args.first())
                 .is_some_and(|name| {
-                    name.eq_ignore_ascii_case(b"SPOP") || name.eq_ignore_ascii_case(b"EXEC")
+                    [&b"SPOP"[..], b"EXEC", b"SCAN", b"ZSCAN", b"INCRBYFLOAT"]
+                        .iter()
+                        .any(|known| name.eq_ignore_ascii_case(known))
                 });
         // An EXEC that ran an (UN)SUBSCRIBE may reply more frames than it has elements: the
         // model takes what it needs of the rest (see `reply::span`).
@@ -511,7 +519,11 @@ impl<'a> World<'a> {
             return Ok(());
         }
         let door = client.door;
-        let mut args = if self.rng.chance(self.options.faults.quit) {
+        // A scan in progress goes on as soon as its last cursor is known, half the time.
+        let scanning = client.session.scan.is_some() && client.inflight.is_empty();
+        let mut args = if scanning && self.rng.bool() {
+            vec![b"SCAN".to_vec()]
+        } else if self.rng.chance(self.options.faults.quit) {
             vec![b"QUIT".to_vec()]
         } else if door == Door::Book {
             book::command(&mut self.rng, &self.options)
@@ -528,6 +540,16 @@ impl<'a> World<'a> {
             args[2] = (self.now.wall.as_millis() + offset)
                 .to_string()
                 .into_bytes();
+        }
+        if door == Door::Resp && (args[0] == b"SCAN" || args[0] == b"ZSCAN") {
+            // One scan at a time per client, each call sent once the last one's cursor is
+            // known, and not inside MULTI (see exec_scan.rs).
+            if !client.inflight.is_empty() || client.session.transaction.is_some() {
+                return Ok(());
+            }
+            if let Some(scan) = &client.session.scan {
+                args = scan.next_args();
+            }
         }
         if door == Door::Resp && crate::exec_waiting::blocks(&args[0]) {
             return self.issue_blocking(index, args);

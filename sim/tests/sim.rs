@@ -60,6 +60,9 @@ fn a_few_hundred_seeds_pass() {
         collections.pubsub_commands += coverage.collections.pubsub_commands;
         collections.conversions += coverage.collections.conversions;
         collections.encoding_checks += coverage.collections.encoding_checks;
+        collections.scans_completed += coverage.collections.scans_completed;
+        collections.scans_several_calls += coverage.collections.scans_several_calls;
+        collections.float_sums_exact += coverage.collections.float_sums_exact;
     }
     // The book's door, pipelines past the per-call budget and transactions were exercised.
     assert!(book > 10_000, "{book} book replies");
@@ -110,6 +113,19 @@ fn a_few_hundred_seeds_pass() {
         c.pubsub_commands
     );
     assert_eq!(cleanups, 300, "every run checks the cleanup");
+    // Scans ran to their end, many over several calls while the keyspace changed under them,
+    // and INCRBYFLOAT printed sums the model computed itself (17th-digit ties among them).
+    assert!(c.scans_completed > 200, "{} scans", c.scans_completed);
+    assert!(
+        c.scans_several_calls > 40,
+        "{} scans of several calls",
+        c.scans_several_calls
+    );
+    assert!(
+        c.float_sums_exact > 500,
+        "{} exact INCRBYFLOAT sums",
+        c.float_sums_exact
+    );
     // Several connections' commands ran in one call, checked in the order the core recorded.
     assert!(
         interleaved > 10,
@@ -221,6 +237,29 @@ fn a_model_that_forgets_pattern_messages_is_caught() {
         failed >= 5,
         "only {failed} of 40 seeds caught a lost message"
     );
+}
+
+#[test]
+fn a_model_that_misses_a_key_in_every_scan_is_caught() {
+    let overrides = Overrides {
+        wrong_scan: true,
+        ..short()
+    };
+    let failed = (0..40)
+        .filter(|&seed| match &run_seed(seed, &overrides, false).result {
+            Ok(()) => false,
+            Err(failure) => {
+                assert!(matches!(failure, Failure::WrongReply(_)), "{failure:?}");
+                assert!(
+                    failure.message().contains("the scan oracle"),
+                    "{}",
+                    failure.message()
+                );
+                true
+            }
+        })
+        .count();
+    assert!(failed >= 5, "only {failed} of 40 seeds caught a wrong scan");
 }
 
 #[test]
