@@ -35,7 +35,7 @@
 //! Slots: entry `i` of the slab is in slot `i`, for `0 <= i < len`. A slot changes hands only when
 //! `remove_entry` moves the last entry into the removed one's slot, `swap_slots` exchanges two, or an
 //! insert appends at `len`; rehashing never moves an entry. A keyspace snapshot walks the slots in
-//! order and relies on exactly this (see `store::snapshot`).
+//! order and relies on exactly this (see store/snapshot.rs).
 //!
 //! Limit: at most `LEN_MAX` entries, because links are `u32`; `insert` panics beyond it.
 use core::fmt;
