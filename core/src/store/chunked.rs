@@ -89,6 +89,26 @@ impl<T> ChunkedVec<T> {
         }
     }
 
+    /// Exchanges elements `a` and `b`.
+    pub fn swap(&mut self, a: usize, b: usize) {
+        assert!(
+            a < self.len && b < self.len,
+            "swap of {a} and {b} out of {}",
+            self.len
+        );
+        let (low, high) = (a.min(b), a.max(b));
+        let (low_chunk, high_chunk) = (low / CHUNK_LEN, high / CHUNK_LEN);
+        if low_chunk == high_chunk {
+            self.chunks[low_chunk].swap(low % CHUNK_LEN, high % CHUNK_LEN);
+        } else {
+            let (before, from_high) = self.chunks.split_at_mut(high_chunk);
+            std::mem::swap(
+                &mut before[low_chunk][low % CHUNK_LEN],
+                &mut from_high[0][high % CHUNK_LEN],
+            );
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         self.chunks.iter().flat_map(|chunk| chunk.iter())
     }
@@ -138,7 +158,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn behaves_like_a_vec(ops in proptest::collection::vec((0u8..4, any::<u32>()), 0..20_000)) {
+        fn behaves_like_a_vec(ops in proptest::collection::vec((0u8..5, any::<u32>()), 0..20_000)) {
             let mut chunked = ChunkedVec::default();
             let mut model = Vec::new();
             for (kind, value) in ops {
@@ -148,6 +168,13 @@ mod tests {
                         model.push(value);
                     }
                     2 => prop_assert_eq!(chunked.pop(), model.pop()),
+                    3 if !model.is_empty() => {
+                        // Far apart often enough to cross chunks.
+                        let a = value as usize % model.len();
+                        let b = (value as usize).wrapping_mul(7919) % model.len();
+                        chunked.swap(a, b);
+                        model.swap(a, b);
+                    }
                     _ if !model.is_empty() => {
                         let index = value as usize % model.len();
                         prop_assert_eq!(chunked.swap_remove(index), model.swap_remove(index));

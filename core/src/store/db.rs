@@ -19,6 +19,10 @@
 //! without the signal. Commands that take write access and then change nothing (a ZADD whose
 //! members already have their scores) check first with read access, as Redis signals only real
 //! changes.
+//!
+//! Before a key changes (its value, its deadline, or its removal), the write path calls
+//! `snapshot_before_write` or `snapshot_before_remove`, which keep the entry's image for a
+//! running snapshot that has yet to visit it (store/snapshot.rs).
 
 use std::collections::VecDeque;
 
@@ -27,6 +31,9 @@ use crate::store::hashtable::HashTable;
 use crate::store::heap::{HeapItem, TtlHeap};
 use crate::time::UnixMillis;
 use crate::value::Value;
+
+#[path = "snapshot.rs"]
+mod snapshot;
 
 /// Buckets moved per cron tick while a keyspace's table is resizing, on top of the bounded work
 /// every operation already does.
@@ -61,6 +68,9 @@ pub struct Db {
     /// Keys changed since the last `take_changed_keys`, while someone asked (client-side
     /// caching's invalidations).
     changed_keys: Option<Vec<Box<[u8]>>>,
+    /// A point-in-time snapshot being handed out, which travels with the contents (SWAPDB,
+    /// FLUSHDB): see store/snapshot.rs.
+    snapshot: Option<Box<snapshot::Snapshot>>,
 }
 
 #[derive(Default)]
@@ -114,6 +124,7 @@ impl Db {
             new_keys: None,
             expiry_paused: false,
             changed_keys: None,
+            snapshot: None,
         }
     }
 
@@ -325,6 +336,7 @@ impl Db {
 
     /// Empties the keyspace and returns what it held (watchers stay). Watchers of keys that
     /// existed are invalidated, as FLUSHDB touches every watched key it deletes.
+    /// A running snapshot goes with the contents: the caller steps it on the returned keyspace.
     pub fn flush(&mut self, now: UnixMillis) -> Db {
         let mut old = Db::new(self.keys.seed());
         self.swap_contents(&mut old, now);
@@ -333,7 +345,8 @@ impl Db {
 
     /// SWAPDB: the two keyspaces exchange their keys, values and deadlines; each keeps its
     /// watchers, and a watcher is invalidated when its key exists on either side (Redis 7.0's
-    /// `touchAllWatchedKeysInDb`, with its rules for keys that were already expired).
+    /// `touchAllWatchedKeysInDb`, with its rules for keys that were already expired). Running
+    /// snapshots are exchanged too: each follows the contents it was taken of.
     pub fn swap_contents(&mut self, other: &mut Db, now: UnixMillis) {
         self.invalidate_for_swap(other, now);
         other.invalidate_for_swap(self, now);
@@ -341,6 +354,7 @@ impl Db {
         std::mem::swap(&mut self.expires, &mut other.expires);
         std::mem::swap(&mut self.ttls, &mut other.ttls);
         std::mem::swap(&mut self.garbage, &mut other.garbage);
+        std::mem::swap(&mut self.snapshot, &mut other.snapshot);
         let changes = (self.len() + other.len()) as u64;
         self.changes += changes;
         self.all_blocked_ready();
@@ -396,6 +410,10 @@ impl Db {
     /// Everything the keyspace owns, for dropping a big one a piece at a time: the values, the
     /// big values removed by expiry and not handed out yet, the expiry table and the TTL heap.
     pub fn into_parts(self) -> (HashTable<Value>, Vec<Value>, HashTable<u32>, TtlHeap) {
+        assert!(
+            self.snapshot.is_none(),
+            "a snapshot is stepped to its end or aborted before its keyspace is dropped"
+        );
         (self.keys, self.garbage, self.expires, self.ttls)
     }
 
@@ -456,6 +474,7 @@ impl Db {
     /// Write access to a live key's value. The key counts as changed: take it only to change it.
     pub fn modify(&mut self, now: UnixMillis, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(now, key);
+        self.snapshot_before_write(key);
         let value = self.keys.get_mut(key)?;
         if let Some(changed) = self.changed_keys.as_mut() {
             changed.push(key.into());
@@ -472,7 +491,8 @@ impl Db {
 
     /// Write access to a live key's value for a change of its encoding only, which Redis does
     /// not signal (SORT turns a small sorted set into a tree): no change is counted and WATCH
-    /// does not see it. The caller must leave the contents as they were.
+    /// does not see it, nor a running snapshot, which may visit the value in its new encoding.
+    /// The caller must leave the contents as they were.
     pub fn reencode(&mut self, now: UnixMillis, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(now, key);
         self.keys.get_mut(key)
@@ -492,6 +512,7 @@ impl Db {
         keep_ttl: bool,
     ) -> Option<Value> {
         self.expire_if_needed(now, key);
+        self.snapshot_before_write(key);
         let old = self.keys.insert(key, value);
         if old.is_some() && !keep_ttl {
             self.remove_deadline(key);
@@ -512,6 +533,7 @@ impl Db {
     }
 
     fn delete(&mut self, key: &[u8]) -> Option<Value> {
+        self.snapshot_before_remove(key);
         let value = self.keys.remove(key)?;
         self.remove_deadline(key);
         self.touched(key);
@@ -531,6 +553,7 @@ impl Db {
         if !self.keys.contains_key(key) {
             return false;
         }
+        self.snapshot_before_write(key);
         self.put_deadline(key, at);
         self.touched(key);
         true
@@ -546,6 +569,7 @@ impl Db {
         at: UnixMillis,
     ) -> Option<Value> {
         self.expire_if_needed(now, key);
+        self.snapshot_before_write(key);
         let old = self.keys.insert(key, value);
         self.put_deadline(key, at);
         if old.is_none() {
@@ -589,6 +613,9 @@ impl Db {
 
     /// Removes the key's TTL; true if it had one.
     pub fn clear_expiry(&mut self, key: &[u8]) -> bool {
+        if self.snapshot.is_some() && self.expires.contains_key(key) {
+            self.snapshot_before_write(key);
+        }
         let removed = self.remove_deadline(key);
         if removed {
             self.touched(key);
@@ -714,6 +741,7 @@ impl Db {
         }
         self.expires.check_invariants();
         self.ttls.check_invariants();
+        self.check_snapshot();
         assert_eq!(self.expires.len(), self.ttls.len());
         for (position, item) in self.ttls.items().iter().enumerate() {
             assert!(

@@ -32,6 +32,11 @@
 //! many), so that a client cannot aim many keys at one chain without knowing the seed, and a given
 //! seed gives the same behaviour on every run (the core is deterministic).
 //!
+//! Slots: entry `i` of the slab is in slot `i`, for `0 <= i < len`. A slot changes hands only when
+//! `remove_entry` moves the last entry into the removed one's slot, `swap_slots` exchanges two, or an
+//! insert appends at `len`; rehashing never moves an entry. A keyspace snapshot walks the slots in
+//! order and relies on exactly this (see store/snapshot.rs).
+//!
 //! Limit: at most `LEN_MAX` entries, because links are `u32`; `insert` panics beyond it.
 use core::fmt;
 use core::hash::Hasher;
@@ -274,6 +279,37 @@ impl<V> HashTable<V> {
         Some((node.key.as_bytes(), &node.value))
     }
 
+    /// The slot holding `key`. Unlike the writes, this moves no rehash step.
+    pub fn slot_of(&self, key: &[u8]) -> Option<usize> {
+        self.find(key, self.hash(key)).map(|found| found.slot)
+    }
+
+    /// The entry in `slot` (below `len`).
+    pub fn entry_in_slot(&self, slot: usize) -> (&[u8], &V) {
+        let node = &self.nodes[slot];
+        (node.key.as_bytes(), &node.value)
+    }
+
+    /// Exchanges the entries in slots `a` and `b` (both below `len`); each stays in its bucket. Two
+    /// chain walks, like two lookups.
+    pub fn swap_slots(&mut self, a: usize, b: usize) {
+        assert!(
+            a < self.len() && b < self.len(),
+            "slots {a} and {b} out of {}",
+            self.len()
+        );
+        if a == b {
+            return;
+        }
+        // Unlink both (b's link site is looked up after a's unlinking, which may have been it),
+        // exchange the nodes, and link each again at the head of the chain it left.
+        let unlinked_a = self.unlink_slot(a);
+        let unlinked_b = self.unlink_slot(b);
+        self.nodes.swap(a, b);
+        self.link_at_head(unlinked_a, b);
+        self.link_at_head(unlinked_b, a);
+    }
+
     /// Removes every entry, returning the values (the server may hand big ones to another thread to drop).
     pub fn drain_values(&mut self) -> Vec<V> {
         self.take()
@@ -401,6 +437,23 @@ impl<V> HashTable<V> {
             }
         }
         None
+    }
+
+    /// Takes the node in `slot` out of its chain (the table's count is left as it is: the node is
+    /// linked again at once); returns the table and bucket it was in.
+    fn unlink_slot(&mut self, slot: usize) -> (usize, usize) {
+        let hash = self.hash(self.nodes[slot].key.as_bytes());
+        let found = self
+            .find_node(hash, |candidate| candidate == slot)
+            .expect("every node is linked from its bucket chain");
+        let next = self.nodes[slot].next;
+        self.set_link(found.site, next);
+        (found.table, bucket_index(hash, &self.tables[found.table]))
+    }
+
+    fn link_at_head(&mut self, (table, index): (usize, usize), slot: usize) {
+        self.nodes[slot].next = self.tables[table][index];
+        self.tables[table][index] = link_to(slot);
     }
 
     fn set_link(&mut self, site: LinkSite, link: Link) {

@@ -39,6 +39,8 @@ enum Op {
     GetMut(u32, u64),
     GetOrInsert(u32, u64),
     RehashStep(usize),
+    /// Exchanges the slots of two entries (`index % len` each).
+    SwapSlots(usize, usize),
 }
 
 fn op(key_space: u32, insert_weight: u32, remove_weight: u32) -> impl Strategy<Value = Op> {
@@ -51,6 +53,7 @@ fn op(key_space: u32, insert_weight: u32, remove_weight: u32) -> impl Strategy<V
         2 => (k(), any::<u64>()).prop_map(|(k, v)| Op::GetMut(k, v)),
         insert_weight => (k(), any::<u64>()).prop_map(|(k, v)| Op::GetOrInsert(k, v)),
         1 => (0..4usize).prop_map(Op::RehashStep),
+        2 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Op::SwapSlots(a, b)),
     ]
 }
 
@@ -100,6 +103,24 @@ fn run_against_model(seed: u64, phases: Vec<Vec<Op>>) {
             }
             Op::RehashStep(buckets) => {
                 assert_eq!(table.rehash_step(buckets), table.is_rehashing());
+            }
+            Op::SwapSlots(a, b) => {
+                if table.is_empty() {
+                    continue;
+                }
+                let (a, b) = (a % table.len(), b % table.len());
+                let (key_a, key_b) = (
+                    table.entry_in_slot(a).0.to_vec(),
+                    table.entry_in_slot(b).0.to_vec(),
+                );
+                assert_eq!(table.slot_of(&key_a), Some(a));
+                table.swap_slots(a, b);
+                assert_eq!(table.slot_of(&key_a), Some(b));
+                assert_eq!(table.slot_of(&key_b), Some(a));
+                assert_eq!(
+                    table.entry_in_slot(b),
+                    (&key_a[..], model.get(&key_a).unwrap())
+                );
             }
         }
         table.check_invariants();
