@@ -14,6 +14,9 @@ use crate::time::UnixMillis;
 
 pub(crate) struct Keyspace {
     pub(crate) dbs: Vec<Db>,
+    /// Contents FLUSHDB or FLUSHALL removed while a background save still had to write them:
+    /// kept (nothing changes them) until their snapshot is written or dropped.
+    pub(crate) detached: Vec<Db>,
     /// The changes as they propagate, while a consumer asked for them (`Server::propagate`).
     propagation: Option<Propagation>,
     /// Keys expiry removed, kept for `expired` notifications while they are on.
@@ -48,6 +51,7 @@ impl Keyspace {
             dbs: (0..databases)
                 .map(|index| Db::new(seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)))
                 .collect(),
+            detached: Vec::new(),
             propagation: None,
             expired_events: None,
             expiry_paused: false,
@@ -241,8 +245,44 @@ impl Keyspace {
         effects: &mut Effects,
     ) {
         let old = self.dbs[index].flush(now);
+        if old.snapshot_running() {
+            // A background save still needs the flushed contents as they were.
+            self.detached.push(old);
+            return;
+        }
         if lazy || old.len() > LAZY_FREE_EFFORT_MIN {
             effects.free(Garbage::keyspace(old));
+        }
+    }
+
+    /// The keyspace (a database's contents, wherever SWAPDB or FLUSHDB moved them) whose
+    /// running snapshot was begun for database `origin`.
+    pub(crate) fn snapshot_of(&mut self, origin: usize) -> Option<&mut Db> {
+        self.dbs
+            .iter_mut()
+            .chain(self.detached.iter_mut())
+            .find(|db| db.snapshot_origin() == Some(origin))
+    }
+
+    /// Drops every running snapshot, and the flushed contents kept for them.
+    pub(crate) fn abort_snapshots(&mut self, effects: &mut Effects) {
+        for db in &mut self.dbs {
+            db.snapshot_abort();
+        }
+        self.release_detached(effects, true);
+    }
+
+    /// Frees the flushed contents whose snapshot is written (all of them when `all`).
+    pub(crate) fn release_detached(&mut self, effects: &mut Effects, all: bool) {
+        let mut index = 0;
+        while index < self.detached.len() {
+            if all || !self.detached[index].snapshot_running() {
+                let mut old = self.detached.swap_remove(index);
+                old.snapshot_abort();
+                effects.free(Garbage::keyspace(old));
+            } else {
+                index += 1;
+            }
         }
     }
 

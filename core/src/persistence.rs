@@ -11,6 +11,7 @@
 use std::collections::VecDeque;
 
 use crate::clients::ConnectionId;
+use crate::rdb::file::FileWriter;
 use crate::time::UnixMillis;
 
 /// One thing to do with a file. Paths are as the core built them from `dir`.
@@ -101,10 +102,21 @@ pub(crate) struct SaveJob {
     pub(crate) waiting_on: DiskToken,
     /// The image, in pieces still to write.
     pub(crate) chunks: VecDeque<Vec<u8>>,
+    /// A background save's source of further pieces; `None` once the last is written.
+    pub(crate) producer: Option<Producer>,
     pub(crate) bytes: u64,
     /// The change count the image holds: what `changes_at_last_save` becomes on success.
     pub(crate) changes: u64,
     pub(crate) started: UnixMillis,
+}
+
+/// A background save's writer: the databases whose snapshots remain to write, first the one
+/// being written, each with its key and deadline counts for RESIZEDB.
+pub(crate) struct Producer {
+    pub(crate) writer: FileWriter,
+    pub(crate) dbs: VecDeque<(usize, usize, usize)>,
+    /// The first database's SELECTDB is written.
+    pub(crate) selected: bool,
 }
 
 /// What the server keeps about saving.

@@ -106,14 +106,12 @@ pub(crate) fn shutdown(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
         level: LogLevel::Notice,
         message: "Saving the final RDB snapshot before exiting.".to_string(),
     });
-    let outputs = begin_save(
+    begin_save(
         ctx.keyspace,
         ctx.state,
+        ctx.effects,
         SaveKind::Shutdown { client, force },
     );
-    outputs
-        .into_iter()
-        .for_each(|output| ctx.effects.output(output));
     ctx.wait_for_save = client.is_some();
     Ok(())
 }
@@ -130,10 +128,12 @@ pub(crate) fn save(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandR
         return Err(SAVE_RUNNING.into());
     }
     let client = ctx.may_block.then_some(ctx.id);
-    let outputs = begin_save(ctx.keyspace, ctx.state, SaveKind::Foreground { client });
-    outputs
-        .into_iter()
-        .for_each(|output| ctx.effects.output(output));
+    begin_save(
+        ctx.keyspace,
+        ctx.state,
+        ctx.effects,
+        SaveKind::Foreground { client },
+    );
     if client.is_some() {
         ctx.wait_for_save = true;
     } else {
@@ -158,10 +158,7 @@ pub(crate) fn bgsave(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         ctx.reply.simple("Background saving scheduled");
         return Ok(());
     }
-    let outputs = begin_save(ctx.keyspace, ctx.state, SaveKind::Background);
-    outputs
-        .into_iter()
-        .for_each(|output| ctx.effects.output(output));
+    begin_save(ctx.keyspace, ctx.state, ctx.effects, SaveKind::Background);
     ctx.reply.simple("Background saving started");
     Ok(())
 }

@@ -6,17 +6,27 @@ use std::collections::VecDeque;
 use super::{Output, Server};
 use crate::clients::ConnectionId;
 use crate::command::REDIS_VERSION;
+use crate::effects::Effects;
 use crate::keyspace::Keyspace;
 use crate::output::LogLevel;
-use crate::persistence::{DiskRequest, DiskToken, SaveJob, SaveKind, Step, RETRY_DELAY_MILLIS};
+use crate::persistence::{
+    DiskRequest, DiskToken, Producer, SaveJob, SaveKind, Step, RETRY_DELAY_MILLIS,
+};
 use crate::rdb::file::{read_file, FileWriter, Item};
 use crate::rdb::value::Shape;
 use crate::reply::Reply;
 use crate::state::ServerState;
-use crate::time::Now;
+use crate::time::{Now, UnixMillis};
 
-/// An image is handed to the disk in writes of about this many bytes.
+/// SAVE's image is handed to the disk in writes of about this many bytes.
 const CHUNK_BYTES: usize = 1 << 20;
+/// A background save writes this much per step of the event loop (each disk write that
+/// completes asks for the next): small enough that serializing it stays well under a
+/// millisecond, big enough that a save of millions of keys is not thousands of round trips
+/// more than it needs.
+const BACKGROUND_CHUNK_BYTES: usize = 128 << 10;
+/// Work units (keys and elements) per snapshot step.
+const SNAPSHOT_STEP_WORK: usize = 1024;
 
 /// What loading a file found.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -35,17 +45,20 @@ pub struct LoadError {
     pub message: String,
 }
 
-/// Takes the image now and starts writing it: the outputs to hand the driver. A shutdown's
-/// save takes over from a save that runs (whose temporary file is removed); other callers
-/// check that none runs.
+/// Starts a save: the outputs it needs go out through `effects`. SAVE and SHUTDOWN take the
+/// whole image at once (Redis blocks for them too); a background save begins a snapshot of
+/// every database and writes it a bounded chunk at a time (`next_chunk`), while commands go on.
+/// A shutdown's save takes over from a save that runs (its temporary file is removed); other
+/// callers check that none runs.
 pub(crate) fn begin_save(
-    keyspace: &Keyspace,
+    keyspace: &mut Keyspace,
     state: &mut ServerState,
+    effects: &mut Effects,
     kind: SaveKind,
-) -> Vec<Output> {
-    let mut outputs = Vec::new();
+) {
     if let Some(job) = state.persistence.job.take() {
         debug_assert!(matches!(kind, SaveKind::Shutdown { .. }));
+        keyspace.abort_snapshots(effects);
         for request in [
             DiskRequest::Close {
                 path: job.temp.clone(),
@@ -53,14 +66,36 @@ pub(crate) fn begin_save(
             DiskRequest::Remove { path: job.temp },
         ] {
             let token = state.persistence.token();
-            outputs.push(Output::Disk { token, request });
+            effects.output(Output::Disk { token, request });
         }
     }
     let now = state.now.wall;
     let dir = state.config.dir.clone();
     let target = join(&dir, &state.config.dbfilename);
     let temp = join(&dir, &format!("temp-{}.rdb", state.config.process_id));
-    let chunks = image(keyspace, state);
+    let mut writer = file_writer(state);
+    for library in state.scripts.libraries.values() {
+        writer.library(&library.code);
+    }
+    let mut chunks = VecDeque::new();
+    let producer = if kind == SaveKind::Background {
+        let mut dbs = VecDeque::new();
+        for (index, db) in keyspace.dbs.iter_mut().enumerate() {
+            if !db.is_empty() {
+                dbs.push_back((index, db.len(), db.expires_count()));
+                db.snapshot_begin(index);
+            }
+        }
+        chunks.push_back(writer.take());
+        Some(Producer {
+            writer,
+            dbs,
+            selected: false,
+        })
+    } else {
+        whole_image(keyspace, now, writer, &mut chunks);
+        None
+    };
     let persistence = &mut state.persistence;
     let waiting_on = persistence.token();
     persistence.job = Some(SaveJob {
@@ -70,40 +105,44 @@ pub(crate) fn begin_save(
         dir,
         step: Step::Create,
         waiting_on,
-        bytes: chunks.iter().map(|chunk| chunk.len() as u64).sum(),
+        bytes: 0,
         chunks,
+        producer,
         changes: keyspace.changes(),
         started: now,
     });
     if kind == SaveKind::Background {
-        outputs.push(Output::Log {
+        effects.output(Output::Log {
             level: LogLevel::Notice,
             message: "Background saving started".to_string(),
         });
     }
-    outputs.push(Output::Disk {
+    effects.output(Output::Disk {
         token: waiting_on,
         request: DiskRequest::Create { path: temp },
     });
-    outputs
 }
 
-/// The whole keyspace as an RDB file, in chunks.
-fn image(keyspace: &Keyspace, state: &ServerState) -> VecDeque<Vec<u8>> {
-    let now = state.now.wall;
+/// A file's start: its header and auxiliary fields.
+fn file_writer(state: &ServerState) -> FileWriter {
     let config = &state.config;
     let aux = [
         ("redis-ver", REDIS_VERSION.to_string()),
         ("redis-bits", "64".to_string()),
-        ("ctime", (now.as_millis() / 1000).to_string()),
+        ("ctime", (state.now.wall.as_millis() / 1000).to_string()),
         ("used-mem", state.used_memory_bytes.to_string()),
         ("aof-base", "0".to_string()),
     ];
-    let mut writer = FileWriter::new(&aux, config.rdb_compression, config.rdb_checksum);
-    let mut chunks = VecDeque::new();
-    for library in state.scripts.libraries.values() {
-        writer.library(&library.code);
-    }
+    FileWriter::new(&aux, config.rdb_compression, config.rdb_checksum)
+}
+
+/// Every database written at once after what `writer` holds, in chunks.
+fn whole_image(
+    keyspace: &Keyspace,
+    now: UnixMillis,
+    mut writer: FileWriter,
+    chunks: &mut VecDeque<Vec<u8>>,
+) {
     for (index, db) in keyspace.dbs.iter().enumerate() {
         if db.is_empty() {
             continue;
@@ -118,13 +157,42 @@ fn image(keyspace: &Keyspace, state: &ServerState) -> VecDeque<Vec<u8>> {
     }
     chunks.push_back(writer.take());
     chunks.push_back(writer.finish());
-    chunks
+}
+
+/// The next piece of a background save: snapshot steps until a chunk's worth is written or
+/// every database is done (then the file's end). `None` once the end was handed out.
+fn next_chunk(keyspace: &mut Keyspace, producer: &mut Option<Producer>) -> Option<Vec<u8>> {
+    let state = producer.as_mut()?;
+    loop {
+        if state.writer.pending() >= BACKGROUND_CHUNK_BYTES {
+            return Some(state.writer.take());
+        }
+        let Some(&(origin, keys, expiring)) = state.dbs.front() else {
+            let done = producer.take().expect("checked above");
+            return Some(done.writer.finish());
+        };
+        if !state.selected {
+            state.writer.select_db(origin, keys, expiring);
+            state.selected = true;
+        }
+        let writer = &mut state.writer;
+        let complete = match keyspace.snapshot_of(origin) {
+            Some(db) => db.snapshot_step(SNAPSHOT_STEP_WORK, |key, value, deadline| {
+                writer.entry(key, value, deadline)
+            }),
+            None => true,
+        };
+        if complete {
+            state.dbs.pop_front();
+            state.selected = false;
+        }
+    }
 }
 
 impl Server {
     fn start_save(&mut self, kind: SaveKind) {
-        let outputs = begin_save(&self.keyspace, &mut self.state, kind);
-        self.outputs.extend(outputs);
+        begin_save(&mut self.keyspace, &mut self.state, &mut self.effects, kind);
+        self.deliver_effects(None);
     }
 
     /// The driver finished disk request `token`, with `result`.
@@ -139,6 +207,7 @@ impl Server {
         }
         if let Err(error) = result {
             let (temp, step) = (job.temp.clone(), job.step);
+            self.keyspace.abort_snapshots(&mut self.effects);
             // The file may still be open: close it, then remove it.
             if matches!(step, Step::Write | Step::Sync | Step::Close) {
                 self.disk_unwaited(DiskRequest::Close { path: temp.clone() });
@@ -149,9 +218,16 @@ impl Server {
             self.finish_save(Err(error));
             return;
         }
+        if job.chunks.is_empty() {
+            if let Some(chunk) = next_chunk(&mut self.keyspace, &mut job.producer) {
+                job.chunks.push_back(chunk);
+            }
+            self.keyspace.release_detached(&mut self.effects, false);
+        }
         let request = match job.step {
             Step::Create | Step::Write => match job.chunks.pop_front() {
                 Some(bytes) => {
+                    job.bytes += bytes.len() as u64;
                     job.step = Step::Write;
                     DiskRequest::Write {
                         path: job.temp.clone(),
@@ -197,6 +273,7 @@ impl Server {
             .expect("checked above")
             .waiting_on = token;
         self.outputs.push_back(Output::Disk { token, request });
+        self.deliver_effects(None);
     }
 
     /// A request whose answer nobody waits for.
