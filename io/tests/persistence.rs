@@ -244,3 +244,72 @@ fn restore_answers_bad_input_as_redis_does() {
         assert_eq!(ours, theirs, "{shown:?}");
     }
 }
+
+/// Every key `fill` writes, with its contents, from `connection`.
+fn all_contents(connection: &mut Connection) -> Vec<(String, (String, Value, Vec<Vec<u8>>))> {
+    KEYS.iter()
+        .filter(|key| **key != "missing")
+        .map(|key| (key.to_string(), contents(connection, key)))
+        .collect()
+}
+
+#[test]
+fn rdb_files_cross_both_ways_and_pass_redis_check_rdb() {
+    // Redis writes a file; ferrodis starts in its directory and loads it.
+    let redis_dir = common::scratch_dir();
+    let redis_server = start_redis(&["--dir", redis_dir.to_str().unwrap()]);
+    let mut redis = redis_client(&redis_server, "0");
+    fill(&mut redis);
+    let expected = all_contents(&mut redis);
+    let _: () = redis::cmd("SAVE").query(&mut redis).unwrap();
+    let ferrodis_server = common::start_ferrodis_in(redis_dir.clone(), &[]);
+    let mut ferrodis = redis_client(&ferrodis_server, "0");
+    assert_eq!(all_contents(&mut ferrodis), expected);
+    let left = pttl(&mut ferrodis, "expiring");
+    assert!(left > 900_000 && left <= 1_000_000, "{left}");
+
+    // ferrodis writes one; Redis's checker passes it and Redis loads it.
+    let ours = common::scratch_dir();
+    let path = ours.to_str().unwrap().to_string();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("dir")
+        .arg(&path)
+        .query(&mut ferrodis)
+        .unwrap();
+    let _: () = redis::cmd("SAVE").query(&mut ferrodis).unwrap();
+    let file = ours.join("dump.rdb");
+    let check = std::process::Command::new("redis-check-rdb")
+        .arg(&file)
+        .output()
+        .expect("redis-check-rdb runs (CI installs redis-tools)");
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success() && report.contains("RDB looks OK"),
+        "{report}"
+    );
+    let again = start_redis(&["--dir", &path]);
+    let mut redis_again = redis_client(&again, "0");
+    assert_eq!(all_contents(&mut redis_again), expected);
+    let left = pttl(&mut redis_again, "expiring");
+    assert!(left > 900_000 && left <= 1_000_000, "{left}");
+    let _ = std::fs::remove_dir_all(&ours);
+}
+
+#[test]
+fn a_corrupt_rdb_file_stops_the_start_with_its_offset() {
+    let dir = common::scratch_dir();
+    let mut file = b"REDIS0010".to_vec();
+    file.extend_from_slice(&[0xFE, 0x00, 0x00, 0x01, b'k', 0x05, b'a']);
+    std::fs::write(dir.join("dump.rdb"), &file).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ferrodis-server"))
+        .current_dir(&dir)
+        .args(["--port", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let log = String::from_utf8_lossy(&output.stdout);
+    assert!(log.contains("Fatal error loading the DB"), "{log}");
+    assert!(log.contains("(key 'k') (at byte 11)"), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
