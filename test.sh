@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need when it is missing, then runs every test of the
 # workspace (arguments go to `cargo test`). The differential tests compare replies with a real
-# Redis 7.0 and the tool tests run redis-cli and redis-benchmark: on Debian they come from the
-# packages redis-server and redis-tools, installed here with apt-get (as root, or through sudo).
+# Redis 7.0 and the tool tests run redis-cli, redis-benchmark and redis-check-rdb: on Debian
+# they come from the packages redis-server and redis-tools, installed here with apt-get (as
+# root, or through sudo).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 missing=()
-for tool in redis-server redis-cli redis-benchmark; do
+for tool in redis-server redis-cli redis-benchmark redis-check-rdb; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -19,7 +20,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     "${sudo[@]}" apt-get update -qq
     "${sudo[@]}" apt-get install -y -qq redis-server redis-tools >/dev/null
-    for tool in redis-server redis-cli redis-benchmark; do
+    for tool in redis-server redis-cli redis-benchmark redis-check-rdb; do
         command -v "$tool" >/dev/null || { echo "test.sh: $tool is still missing" >&2; exit 1; }
     done
 fi

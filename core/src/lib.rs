@@ -34,10 +34,16 @@ pub use connection::{CloseReason, Door, Interest, REPLY_PAUSE_BYTES};
 pub use keyspace::Propagated;
 pub use output::LogLevel;
 pub use persistence::{DiskRequest, DiskToken, SavePoint, DEFAULT_SAVE_POINTS};
-pub use server::persistence::{LoadError, Loaded};
+pub use server::persistence::{check_rdb, LoadError, Loaded, RdbReport};
 pub use server::{ConnectionId, Executed, Garbage, Output, Refused, Server, COMMANDS_PER_CALL_MAX};
 pub use time::{Instant, Now, UnixMillis};
 pub use value::Value;
+
+/// `content` (an RDB type byte and value) sealed as a DUMP payload: the RDB version and the
+/// CRC64 appended, so that RESTORE reads it (for tools, tests and fuzzing).
+pub fn seal_dump_payload(content: &[u8]) -> Vec<u8> {
+    rdb::seal_payload(content.to_vec())
+}
 
 /// The name of every command the server knows, lower case, in the command table's order.
 pub fn command_names() -> impl Iterator<Item = &'static str> {

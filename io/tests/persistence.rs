@@ -76,9 +76,12 @@ const KEYS: [&str; 17] = [
     "missing",
 ];
 
+/// A key's type, encoding and elements.
+type Contents = (String, Value, Vec<Vec<u8>>);
+
 /// A key's contents in one comparable form: its type, encoding and elements (sorted where
 /// the type has no order).
-fn contents(connection: &mut Connection, key: &str) -> (String, Value, Vec<Vec<u8>>) {
+fn contents(connection: &mut Connection, key: &str) -> Contents {
     let kind: String = redis::cmd("TYPE").arg(key).query(connection).unwrap();
     let encoding: Value = redis::cmd("OBJECT")
         .arg("ENCODING")
@@ -246,7 +249,7 @@ fn restore_answers_bad_input_as_redis_does() {
 }
 
 /// Every key `fill` writes, with its contents, from `connection`.
-fn all_contents(connection: &mut Connection) -> Vec<(String, (String, Value, Vec<Vec<u8>>))> {
+fn all_contents(connection: &mut Connection) -> Vec<(String, Contents)> {
     KEYS.iter()
         .filter(|key| **key != "missing")
         .map(|key| (key.to_string(), contents(connection, key)))
@@ -311,5 +314,59 @@ fn a_corrupt_rdb_file_stops_the_start_with_its_offset() {
     let log = String::from_utf8_lossy(&output.stdout);
     assert!(log.contains("Fatal error loading the DB"), "{log}");
     assert!(log.contains("(key 'k') (at byte 11)"), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn redis_cli_rdb_saves_the_data_and_both_checkers_pass_it() {
+    let ferrodis_server = start_ferrodis(&[]);
+    let mut ferrodis = redis_client(&ferrodis_server, "0");
+    fill(&mut ferrodis);
+    let expected = all_contents(&mut ferrodis);
+    let dir = common::scratch_dir();
+    let file = dir.join("dump.rdb");
+    let output = std::process::Command::new("redis-cli")
+        .args(["-p", &ferrodis_server.port.to_string(), "--rdb"])
+        .arg(&file)
+        .output()
+        .expect("redis-cli runs (CI installs redis-tools)");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let ours = std::process::Command::new(env!("CARGO_BIN_EXE_ferrodis-check-rdb"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&ours.stdout);
+    assert!(ours.status.success(), "{report}");
+    assert!(report.contains("[info] 16 keys read"), "{report}");
+    let theirs = std::process::Command::new("redis-check-rdb")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        theirs.status.success(),
+        "{}",
+        String::from_utf8_lossy(&theirs.stdout)
+    );
+    let redis_server = start_redis(&["--dir", dir.to_str().unwrap()]);
+    let mut redis = redis_client(&redis_server, "0");
+    assert_eq!(all_contents(&mut redis), expected);
+    // A broken copy is refused with the offset of what broke.
+    let mut bytes = std::fs::read(&file).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&file, &bytes).unwrap();
+    let broken = std::process::Command::new(env!("CARGO_BIN_EXE_ferrodis-check-rdb"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&broken.stdout);
+    assert_eq!(broken.status.code(), Some(1), "{report}");
+    assert!(report.contains("Wrong RDB checksum"), "{report}");
+    drop(redis_server);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::output::{LogLevel, Output};
 use crate::persistence::SaveKind;
-use crate::server::persistence::begin_save;
+use crate::server::persistence::{begin_save, whole_file};
 use crate::util::number::{parse_f64, parse_i64};
 
 /// DBSIZE
@@ -113,6 +113,45 @@ pub(crate) fn shutdown(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
         SaveKind::Shutdown { client, force },
     );
     ctx.wait_for_save = client.is_some();
+    Ok(())
+}
+
+/// The replication id a full synchronization announces: fixed per server (from its seed), as
+/// there is no replication history to tell apart.
+fn replication_id(seed: u64) -> String {
+    format!(
+        "{seed:016x}{:016x}{:08x}",
+        seed.rotate_left(29) ^ 0x5bd1_e995,
+        seed as u32
+    )
+}
+
+/// SYNC | PSYNC replicationid offset: the first part of a full synchronization, as a primary
+/// sends it to a new replica: for PSYNC, `+FULLRESYNC <id> 0`; then the data as an RDB file,
+/// `$<length>` and the bytes with no line end after them. That is what `redis-cli --rdb`
+/// saves. The stream of commands a replica would then follow is not sent: ferrodis has no
+/// replication.
+pub(crate) fn sync(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    if args.remaining() == 2 {
+        args.next_bytes()?;
+        args.next_bytes()?;
+        let id = replication_id(ctx.state.config.seed);
+        ctx.reply
+            .out
+            .extend_from_slice(format!("+FULLRESYNC {id} 0\r\n").as_bytes());
+    }
+    let file = whole_file(ctx.keyspace, ctx.state);
+    ctx.reply
+        .out
+        .extend_from_slice(format!("${}\r\n", file.len()).as_bytes());
+    ctx.reply.out.extend_from_slice(&file);
+    Ok(())
+}
+
+/// REPLCONF option value ...: what a replica tells its primary (`redis-cli --rdb` says
+/// `rdb-only 1`); accepted, since SYNC sends only the data anyway.
+pub(crate) fn replconf(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
+    ctx.reply.ok();
     Ok(())
 }
 

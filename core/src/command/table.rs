@@ -542,6 +542,13 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         NO_KEYS,
         pubsub::psubscribe,
     ),
+    spec(
+        "psync",
+        -3,
+        ADMIN.or(Flags::NO_MULTI).or(NS),
+        NO_KEYS,
+        server::sync,
+    ),
     spec("pttl", 2, RF, KEY1, expire::pttl),
     spec("publish", 3, PUBLISHER, NO_KEYS, pubsub::publish),
     container(
@@ -565,6 +572,13 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("randomkey", 1, R, NO_KEYS, keys::randomkey),
     spec("rename", 3, W, KEY12, keys::rename),
     spec("renamenx", 3, WF, KEY12, keys::renamenx),
+    spec(
+        "replconf",
+        -1,
+        ADMIN.or(NS).or(AB),
+        NO_KEYS,
+        server::replconf,
+    ),
     spec(
         "reset",
         1,
@@ -654,6 +668,13 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         pubsub::sunsubscribe,
     ),
     spec("swapdb", 3, WF, NO_KEYS, keys::swapdb),
+    spec(
+        "sync",
+        1,
+        ADMIN.or(Flags::NO_MULTI).or(NS),
+        NO_KEYS,
+        server::sync,
+    ),
     spec(
         "time",
         1,

@@ -1,7 +1,7 @@
 //! Saving and loading RDB files: the save's steps through the driver's disk, the save points,
 //! the save before stopping, and loading a file at start.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use super::{Output, Server};
 use crate::clients::ConnectionId;
@@ -121,6 +121,17 @@ pub(crate) fn begin_save(
         token: waiting_on,
         request: DiskRequest::Create { path: temp },
     });
+}
+
+/// The whole data as an RDB file, now (SYNC's payload).
+pub(crate) fn whole_file(keyspace: &Keyspace, state: &ServerState) -> Vec<u8> {
+    let mut writer = file_writer(state);
+    for library in state.scripts.libraries.values() {
+        writer.library(&library.code);
+    }
+    let mut chunks = VecDeque::new();
+    whole_image(keyspace, state.now.wall, writer, &mut chunks);
+    chunks.into_iter().flatten().collect()
 }
 
 /// A file's start: its header and auxiliary fields.
@@ -529,6 +540,60 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// What an RDB file holds, as `check_rdb` reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RdbReport {
+    pub version: u16,
+    /// The auxiliary fields, in order.
+    pub aux: Vec<(String, String)>,
+    pub libraries: u64,
+    /// Keys per database number, in order of the numbers.
+    pub keys: BTreeMap<u64, u64>,
+    pub expires: u64,
+    /// Keys whose deadline is before `now`.
+    pub already_expired: u64,
+    /// Empty collections (a loader skips them).
+    pub empty: u64,
+    pub checksum_checked: bool,
+}
+
+/// Reads a whole RDB file as loading would, without keeping anything: what it holds, or the
+/// first error and its offset (`ferrodis-check-rdb`).
+pub fn check_rdb(bytes: &[u8], now: UnixMillis) -> Result<RdbReport, LoadError> {
+    let shape = Shape::of(&crate::config::Config::default());
+    let mut report = RdbReport::default();
+    let summary = read_file(bytes, &shape, |item| {
+        match item {
+            Item::Aux(name, value) => report.aux.push((
+                String::from_utf8_lossy(&name).into_owned(),
+                String::from_utf8_lossy(&value).into_owned(),
+            )),
+            Item::Library(_) => report.libraries += 1,
+            Item::Key {
+                db,
+                value,
+                deadline,
+                ..
+            } => {
+                *report.keys.entry(db).or_default() += 1;
+                report.empty += u64::from(value.is_none());
+                if let Some(at) = deadline {
+                    report.expires += 1;
+                    report.already_expired += u64::from(at < now);
+                }
+            }
+        }
+        Ok(())
+    })
+    .map_err(|error| LoadError {
+        offset: error.offset,
+        message: error.message,
+    })?;
+    report.version = summary.version;
+    report.checksum_checked = summary.checksum_checked;
+    Ok(report)
 }
 
 /// `name` in directory `dir`.

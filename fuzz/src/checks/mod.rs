@@ -12,6 +12,7 @@ pub mod input;
 pub mod intset;
 pub mod list;
 pub mod listpack;
+pub mod rdb;
 pub mod resp_parser;
 pub mod resp_reply;
 pub mod scripts;
@@ -49,4 +50,5 @@ pub const TARGETS: &[(&str, Run)] = &[
     ("glob", glob::run),
     ("hyperloglog", hyperloglog::run),
     ("scripts", scripts::run),
+    ("rdb", rdb::run),
 ];
