@@ -48,7 +48,8 @@ pub fn run(
         let mut world = World::new(options, rng, record_steps);
         let result = simulate(&mut world)
             .and_then(|()| liveness(&mut world))
-            .and_then(|()| world.check_cleanup());
+            .and_then(|()| world.check_cleanup())
+            .and_then(|()| world.check_restart());
         outcome.trace_hash = world.trace.hash();
         outcome.step_hashes = world.trace.steps.take().unwrap_or_default();
         outcome.commands = world.commands;

@@ -26,6 +26,7 @@ use crate::trace::Trace;
 use crate::Failure;
 
 mod connections;
+mod restart;
 mod runaway;
 mod waiting;
 
@@ -114,6 +115,10 @@ pub struct Coverage {
     pub cleanup_checks: u64,
     /// Endless scripts stopped with SCRIPT KILL.
     pub runaway_scripts: u64,
+    /// Restart checks passed (SAVE, load into a new server, same data), and the keys they
+    /// compared.
+    pub restarts: u64,
+    pub restarted_keys: u64,
 }
 
 impl std::fmt::Display for Coverage {
@@ -128,7 +133,8 @@ impl std::fmt::Display for Coverage {
              hash_commands={} set_commands={} list_commands={} bit_commands={} conversions={} \
              encoding_checks={} stale_events={} blocking_commands={} pubsub_commands={} \
              blocked={} served={} contended_serves={} timed_out={} messages={} cleanup_checks={} \
-             runaway_scripts={} scans_completed={} scans_several_calls={} float_sums_exact={}",
+             runaway_scripts={} scans_completed={} scans_several_calls={} float_sums_exact={} \
+             restarts={} restarted_keys={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -159,7 +165,9 @@ impl std::fmt::Display for Coverage {
             self.runaway_scripts,
             self.collections.scans_completed,
             self.collections.scans_several_calls,
-            self.collections.float_sums_exact
+            self.collections.float_sums_exact,
+            self.restarts,
+            self.restarted_keys
         )
     }
 }

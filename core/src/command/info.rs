@@ -150,7 +150,7 @@ fn stats_section(ctx: &Ctx<'_, '_>, out: &mut String) {
          expired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n\
          pubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\n\
          tracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\n\
-         total_error_replies:{}\r\n",
+         total_error_replies:{}\r\nmigrate_cached_sockets:0\r\n",
         stats.connections_received,
         stats.commands_processed,
         stats.net_input_bytes,

@@ -158,26 +158,20 @@ pub(crate) fn replconf(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> Comm
 const SAVE_RUNNING: &str = "ERR Background save already in progress";
 
 /// SAVE: writes the data to the RDB file and answers once it is durable (or failed). Other
-/// clients are served meanwhile: the image is the data as it was when SAVE ran. Inside
-/// MULTI/EXEC the image is taken at that point of the transaction and OK means it is being
-/// written (its outcome shows in LASTSAVE and INFO persistence), since a transaction's replies
-/// cannot wait.
+/// clients are served meanwhile: the image is the data as it was when SAVE ran. (Not in
+/// MULTI, as in Redis, nor in scripts: its reply always waits.)
 pub(crate) fn save(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
     if ctx.state.persistence.saving() {
         return Err(SAVE_RUNNING.into());
     }
-    let client = ctx.may_block.then_some(ctx.id);
+    let client = Some(ctx.id);
     begin_save(
         ctx.keyspace,
         ctx.state,
         ctx.effects,
         SaveKind::Foreground { client },
     );
-    if client.is_some() {
-        ctx.wait_for_save = true;
-    } else {
-        ctx.reply.ok();
-    }
+    ctx.wait_for_save = true;
     Ok(())
 }
 

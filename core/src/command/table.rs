@@ -592,7 +592,13 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("rpush", -3, WDF, KEY1, list::rpush),
     spec("rpushx", -3, WDF, KEY1, list::rpushx),
     spec("sadd", -3, WDF, KEY1, set::sadd),
-    spec("save", 1, ADMIN.or(NS), NO_KEYS, server::save),
+    spec(
+        "save",
+        1,
+        ADMIN.or(Flags::NO_MULTI).or(NS),
+        NO_KEYS,
+        server::save,
+    ),
     spec("scan", -2, R, NO_KEYS, keys::scan),
     spec("scard", 2, RF, KEY1, set::scard),
     container(
