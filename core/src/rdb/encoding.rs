@@ -5,6 +5,8 @@
 //! string encoding in the low six bits: an 8, 16 or 32-bit little-endian integer written as
 //! its decimal text, or an LZF-compressed string (compressed length, length, block).
 
+use std::borrow::Cow;
+
 use super::lzf;
 use crate::util::number::parse_i64;
 
@@ -74,14 +76,19 @@ impl<'a> Reader<'a> {
 
     /// A string in any of the encodings Redis writes.
     pub(crate) fn string(&mut self) -> Option<Vec<u8>> {
-        match self.length_or_special()? {
+        self.string_ref().map(Cow::into_owned)
+    }
+
+    /// `string`, borrowing a plain string from the input instead of copying it.
+    pub(crate) fn string_ref(&mut self) -> Option<Cow<'a, [u8]>> {
+        let owned = match self.length_or_special()? {
             Length::Plain(length) if length <= STRING_BYTES_MAX => {
-                self.take(length).map(<[u8]>::to_vec)
+                return self.take(length).map(Cow::Borrowed);
             }
-            Length::Plain(_) => None,
-            Length::Special(0) => Some(i8::from_le_bytes(self.array()?).to_string().into_bytes()),
-            Length::Special(1) => Some(i16::from_le_bytes(self.array()?).to_string().into_bytes()),
-            Length::Special(2) => Some(i32::from_le_bytes(self.array()?).to_string().into_bytes()),
+            Length::Plain(_) => return None,
+            Length::Special(0) => i8::from_le_bytes(self.array()?).to_string().into_bytes(),
+            Length::Special(1) => i16::from_le_bytes(self.array()?).to_string().into_bytes(),
+            Length::Special(2) => i32::from_le_bytes(self.array()?).to_string().into_bytes(),
             Length::Special(3) => {
                 let compressed_len = self.length()?;
                 let len = self.length()?;
@@ -89,10 +96,11 @@ impl<'a> Reader<'a> {
                     return None;
                 }
                 let block = self.take(compressed_len)?;
-                lzf::decompress(block, usize::try_from(len).ok()?)
+                lzf::decompress(block, usize::try_from(len).ok()?)?
             }
-            Length::Special(_) => None,
-        }
+            Length::Special(_) => return None,
+        };
+        Some(Cow::Owned(owned))
     }
 }
 

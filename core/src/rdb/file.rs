@@ -107,7 +107,7 @@ pub(crate) struct FileError {
 }
 
 /// What a file holds, as `read_file` hands it over.
-pub(crate) enum Item {
+pub(crate) enum Item<'a> {
     /// An auxiliary field.
     Aux(Vec<u8>, Vec<u8>),
     /// A function library's code.
@@ -115,7 +115,7 @@ pub(crate) enum Item {
     /// A key of database `db`; `None` for an empty collection (skipped, as Redis skips it).
     Key {
         db: u64,
-        key: Vec<u8>,
+        key: std::borrow::Cow<'a, [u8]>,
         value: Option<Value>,
         deadline: Option<UnixMillis>,
     },
@@ -129,7 +129,7 @@ pub(crate) enum Item {
 pub(crate) fn read_file(
     bytes: &[u8],
     shape: &Shape,
-    mut visit: impl FnMut(Item) -> Result<(), String>,
+    mut visit: impl FnMut(Item<'_>) -> Result<(), String>,
 ) -> Result<FileSummary, FileError> {
     let error = |reader: &Reader<'_>, message: String| FileError {
         offset: bytes.len() - reader.remaining(),
@@ -197,7 +197,7 @@ pub(crate) fn read_file(
                 ))
             }
             kind if is_known_type(kind) => {
-                let key = reader.string().ok_or_else(|| truncated(&reader))?;
+                let key = reader.string_ref().ok_or_else(|| truncated(&reader))?;
                 let value = read_value(&mut reader, kind, shape).map_err(|invalid| {
                     let what = match invalid {
                         Invalid::UnknownType(_) => invalid.message(),

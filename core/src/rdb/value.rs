@@ -193,7 +193,7 @@ pub(crate) fn read_value(
     shape: &Shape,
 ) -> Result<Option<Value>, Invalid> {
     let value = match kind {
-        TYPE_STRING => Some(Value::from_bytes(&string(reader)?)),
+        TYPE_STRING => Some(Value::from_bytes(&reader.string_ref().ok_or(TRUNCATED)?)),
         TYPE_LIST => {
             let mut list = ListBuilder::new(shape);
             for _ in 0..length(reader)? {

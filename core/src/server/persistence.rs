@@ -474,13 +474,12 @@ impl Server {
                         return Ok(());
                     }
                     let db = &mut keyspace.dbs[db];
-                    if db.peek(wall, &key).is_some() {
+                    if db.set_with_expiry(wall, &key, value, deadline).is_some() {
                         return Err(format!(
                             "Duplicate key '{}' found in the file",
                             String::from_utf8_lossy(&key)
                         ));
                     }
-                    db.set_with_expiry(wall, &key, value, deadline);
                     loaded.keys += 1;
                 }
             }
