@@ -708,6 +708,19 @@ fn split_inline(
     }
 }
 
+/// `args` as a RESP multibulk request, as a client sends it (for the server's own loading
+/// connection, tests, fuzzers and the simulator).
+pub fn encode_request<A: AsRef<[u8]>>(args: &[A]) -> Vec<u8> {
+    let mut request = format!("*{}\r\n", args.len()).into_bytes();
+    for arg in args {
+        let arg = arg.as_ref();
+        request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        request.extend_from_slice(arg);
+        request.extend_from_slice(b"\r\n");
+    }
+    request
+}
+
 #[cfg(test)]
 #[path = "resp_tests.rs"]
 mod tests;

@@ -515,12 +515,7 @@ impl Server {
         }
         let payload = crate::rdb::seal_payload(content);
         let args: [&[u8]; 4] = [b"FUNCTION", b"RESTORE", &payload, b"REPLACE"];
-        let mut request = format!("*{}\r\n", args.len()).into_bytes();
-        for arg in args {
-            request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-            request.extend_from_slice(arg);
-            request.extend_from_slice(b"\r\n");
-        }
+        let request = crate::protocol::resp::encode_request(&args);
         let failed = |message: String| LoadError { offset: 0, message };
         let id = self
             .connection_open(now, "loading")

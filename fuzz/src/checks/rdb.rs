@@ -8,6 +8,7 @@
 //! whose last eight bytes are zero has its checksum unchecked (as Redis reads such a file), so
 //! mutations reach the decoder there too.
 
+use ferrodis_core::protocol::resp::encode_request;
 use ferrodis_core::{
     seal_dump_payload, Config, ConnectionId, DiskRequest, Instant, Now, Output, Server, UnixMillis,
 };
@@ -26,18 +27,8 @@ fn server() -> Server {
     )
 }
 
-fn request(args: &[&[u8]]) -> Vec<u8> {
-    let mut request = format!("*{}\r\n", args.len()).into_bytes();
-    for arg in args {
-        request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-        request.extend_from_slice(arg);
-        request.extend_from_slice(b"\r\n");
-    }
-    request
-}
-
 fn call(server: &mut Server, id: ConnectionId, args: &[&[u8]]) -> Vec<u8> {
-    server.connection_receive(now(), id, &request(args));
+    server.connection_receive(now(), id, &encode_request(args));
     let reply = server.send_buffer(id).to_vec();
     server.connection_sent(now(), id, reply.len());
     reply
@@ -45,7 +36,7 @@ fn call(server: &mut Server, id: ConnectionId, args: &[&[u8]]) -> Vec<u8> {
 
 /// SAVE's file, with every disk request answered at once.
 fn save(server: &mut Server, id: ConnectionId) -> Vec<u8> {
-    server.connection_receive(now(), id, &request(&[b"SAVE"]));
+    server.connection_receive(now(), id, &encode_request(&[b"SAVE"]));
     let mut files = std::collections::BTreeMap::<String, Vec<u8>>::new();
     for _ in 0..1_000_000 {
         let Some(output) = server.poll_output() else {

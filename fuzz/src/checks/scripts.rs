@@ -222,13 +222,7 @@ fn body(input: &mut Input) -> String {
 }
 
 fn encode(args: &[&[u8]]) -> Vec<u8> {
-    let mut request = format!("*{}\r\n", args.len()).into_bytes();
-    for arg in args {
-        request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-        request.extend_from_slice(arg);
-        request.extend_from_slice(b"\r\n");
-    }
-    request
+    ferrodis_core::protocol::resp::encode_request(args)
 }
 
 /// One request that runs a generated script: EVAL and its read-only and by-digest forms,

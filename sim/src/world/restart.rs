@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use ferrodis_core::protocol::resp::encode_request;
 use ferrodis_core::{ConnectionId, DiskRequest, Now, Output, Server};
 
 use super::World;
@@ -14,12 +15,27 @@ use crate::Failure;
 impl World<'_> {
     pub fn check_restart(&mut self) -> Result<(), Failure> {
         let now = self.now;
-        let config = self.server.config().clone();
-        let databases = config.databases;
         let wrong = |what: String| Err(Failure::WrongReply(format!("restart check: {what}")));
         let Ok(id) = self.server.connection_open(now, "10.0.0.3:40000") else {
             return wrong("no connection for SAVE".into());
         };
+        // A CLIENT PAUSE the run left in force would hold the check's commands back, and the
+        // seed's output limit would close the connection on a big reply.
+        let unlimited: &[&[u8]] = &[
+            b"CONFIG",
+            b"SET",
+            b"client-output-buffer-limit",
+            b"normal 0 0 0",
+        ];
+        for setting in [&[&b"CLIENT"[..], b"UNPAUSE"][..], unlimited] {
+            let reply = ask(&mut self.server, now, id, setting);
+            if reply != b"+OK\r\n" {
+                return wrong(format!("{setting:?} replied {}", reply.escape_ascii()));
+            }
+        }
+        self.server.handle_timeout(now);
+        let config = self.server.config().clone();
+        let databases = config.databases;
         let before = contents(&mut self.server, now, id, databases);
         let file = match save(&mut self.server, now, id) {
             Ok(file) => file,
@@ -56,13 +72,7 @@ impl World<'_> {
 
 /// Sends one command and takes its whole reply.
 fn ask(server: &mut Server, now: Now, id: ConnectionId, args: &[&[u8]]) -> Vec<u8> {
-    let mut request = format!("*{}\r\n", args.len()).into_bytes();
-    for arg in args {
-        request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-        request.extend_from_slice(arg);
-        request.extend_from_slice(b"\r\n");
-    }
-    server.connection_receive(now, id, &request);
+    server.connection_receive(now, id, &encode_request(args));
     let reply = server.send_buffer(id).to_vec();
     server.connection_sent(now, id, reply.len());
     reply
@@ -132,9 +142,7 @@ fn contents(server: &mut Server, now: Now, id: ConnectionId, databases: usize) -
 
 /// SAVE's file, every disk request answered from memory.
 fn save(server: &mut Server, now: Now, id: ConnectionId) -> Result<Vec<u8>, String> {
-    let mut request = b"*1\r\n$4\r\nSAVE\r\n".to_vec();
-    server.connection_receive(now, id, &request);
-    request.clear();
+    server.connection_receive(now, id, &encode_request(&[b"SAVE"]));
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut target = None;
     for _ in 0..10_000_000 {
