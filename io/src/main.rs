@@ -83,7 +83,11 @@ fn run(mut settings: Settings) -> Result<(), String> {
             Some(book_listener)
         }
     };
-    let mut server = Server::new(settings.core.clone(), Default::default());
+    // The wall clock from the start: LASTSAVE and the save points count from here.
+    let mut server = Server::new(
+        settings.core.clone(),
+        event_loop::now_of(std::time::Instant::now()),
+    );
     load_rdb(&mut server, &settings)?;
     let mut event_loop = event_loop::EventLoop::new(
         server,

@@ -370,3 +370,37 @@ fn redis_cli_rdb_saves_the_data_and_both_checkers_pass_it() {
     drop(redis_server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_default_save_points_wait_and_shutdown_saves_for_the_next_start() {
+    let dir = common::scratch_dir();
+    let mut first = common::start_ferrodis_in(dir.clone(), &[]);
+    let mut connection = redis_client(&first, "0");
+    let _: () = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query(&mut connection)
+        .unwrap();
+    // One change is an hour away from the first save point: nothing is written yet.
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    assert!(!dir.join("dump.rdb").exists());
+    let lastsave: i64 = redis::cmd("LASTSAVE").query(&mut connection).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(
+        (now - lastsave).abs() < 120,
+        "LASTSAVE {lastsave}, now {now}"
+    );
+    let _ = redis::cmd("SHUTDOWN").query::<()>(&mut connection);
+    let status = first.child.wait().unwrap();
+    assert!(status.success());
+    assert!(dir.join("dump.rdb").exists(), "SHUTDOWN saved");
+    // The next start in the same directory has the data.
+    first.dir = None;
+    let second = common::start_ferrodis_in(dir, &[]);
+    let mut connection = redis_client(&second, "0");
+    let value: String = redis::cmd("GET").arg("k").query(&mut connection).unwrap();
+    assert_eq!(value, "v");
+}
