@@ -132,6 +132,9 @@ pub(crate) struct Persistence {
     pub(crate) changes_at_last_save: u64,
     /// BGSAVE SCHEDULE while a save was running: one more when it ends.
     pub(crate) scheduled: bool,
+    /// The driver asked to stop while a save somebody waits for was writing: the shutdown's
+    /// save follows it.
+    pub(crate) shutdown_requested: bool,
     /// Seconds the last save took, for INFO.
     pub(crate) last_duration_secs: i64,
     pub(crate) last_bytes: u64,
@@ -150,6 +153,7 @@ impl Persistence {
             last_failure: None,
             changes_at_last_save: 0,
             scheduled: false,
+            shutdown_requested: false,
             last_duration_secs: -1,
             last_bytes: 0,
             saves: 0,
@@ -165,5 +169,12 @@ impl Persistence {
 
     pub(crate) fn saving(&self) -> bool {
         self.job.is_some()
+    }
+
+    /// A save runs that a client (or the server's stop) waits for: SAVE or SHUTDOWN's.
+    pub(crate) fn waited_on(&self) -> bool {
+        self.job
+            .as_ref()
+            .is_some_and(|job| job.kind != SaveKind::Background)
     }
 }

@@ -374,3 +374,36 @@ fn shutdown_saves_first_and_stops_only_once_the_file_is_written() {
         "-ERR Errors trying to SHUTDOWN. Check logs.\r\n"
     );
 }
+
+#[test]
+fn a_stop_asked_during_save_waits_for_it_then_saves_and_stops() {
+    let mut harness = Harness::new(Config {
+        save_points: ferrodis_core::DEFAULT_SAVE_POINTS.to_vec(),
+        ..config()
+    });
+    let saver = harness.open();
+    let other = harness.open();
+    call(&mut harness, saver, &["SET", "k", "v"]);
+    harness.send(saver, &request(&[b"SAVE"]));
+    assert_eq!(
+        call(&mut harness, other, &["SHUTDOWN"]),
+        "-ERR Background save already in progress\r\n"
+    );
+    harness.server.request_shutdown(harness.now);
+    harness.drain();
+    let mut disk = Disk::default();
+    run_save(&mut harness, &mut disk, |_, _| {});
+    assert_eq!(harness.take_replies(saver), "+OK\r\n");
+    // The stop's own save ran after SAVE's, then the server stopped, once.
+    let renames = disk
+        .requests
+        .iter()
+        .filter(|request| matches!(request, DiskRequest::Rename { .. }))
+        .count();
+    assert_eq!(renames, 2);
+    let stops = harness
+        .outputs
+        .iter()
+        .filter(|o| matches!(o, Output::Shutdown));
+    assert_eq!(stops.count(), 1);
+}

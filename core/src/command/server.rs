@@ -97,6 +97,11 @@ pub(crate) fn shutdown(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
         return Err(super::scripting::BUSY_EVAL.into());
     }
     let saves = save || (!nosave && !ctx.state.config.save_points.is_empty());
+    if saves && ctx.state.persistence.waited_on() {
+        // Another client's SAVE or SHUTDOWN is writing the file (Redis, blocked by SAVE,
+        // never sees this): try again once it is done.
+        return Err(SAVE_RUNNING.into());
+    }
     if !saves {
         ctx.effects.output(Output::Shutdown);
         return Ok(());

@@ -57,7 +57,9 @@ pub(crate) fn begin_save(
     kind: SaveKind,
 ) {
     if let Some(job) = state.persistence.job.take() {
-        debug_assert!(matches!(kind, SaveKind::Shutdown { .. }));
+        debug_assert!(
+            matches!(kind, SaveKind::Shutdown { .. }) && job.kind == SaveKind::Background
+        );
         keyspace.abort_snapshots(effects);
         for request in [
             DiskRequest::Close {
@@ -350,7 +352,9 @@ impl Server {
             }
             SaveKind::Background => {}
         }
-        if std::mem::take(&mut self.state.persistence.scheduled) {
+        if std::mem::take(&mut self.state.persistence.shutdown_requested) {
+            self.shutdown_with_save(None);
+        } else if std::mem::take(&mut self.state.persistence.scheduled) {
             self.start_save(SaveKind::Background);
         }
     }
@@ -410,6 +414,11 @@ impl Server {
         );
         if self.state.config.save_points.is_empty() {
             self.outputs.push_back(Output::Shutdown);
+            return;
+        }
+        if self.state.persistence.waited_on() {
+            // SAVE or a SHUTDOWN's save is writing: stop once it is done.
+            self.state.persistence.shutdown_requested = true;
             return;
         }
         self.shutdown_with_save(None);
