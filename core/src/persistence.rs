@@ -104,7 +104,6 @@ pub(crate) struct SaveJob {
     pub(crate) chunks: VecDeque<Vec<u8>>,
     /// A background save's source of further pieces; `None` once the last is written.
     pub(crate) producer: Option<Producer>,
-    pub(crate) bytes: u64,
     /// The change count the image holds: what `changes_at_last_save` becomes on success.
     pub(crate) changes: u64,
     pub(crate) started: UnixMillis,
@@ -137,7 +136,6 @@ pub(crate) struct Persistence {
     pub(crate) shutdown_requested: bool,
     /// Seconds the last save took, for INFO.
     pub(crate) last_duration_secs: i64,
-    pub(crate) last_bytes: u64,
     pub(crate) saves: u64,
     /// What the last load found.
     pub(crate) loaded: crate::server::persistence::Loaded,
@@ -155,7 +153,6 @@ impl Persistence {
             scheduled: false,
             shutdown_requested: false,
             last_duration_secs: -1,
-            last_bytes: 0,
             saves: 0,
             loaded: Default::default(),
         }

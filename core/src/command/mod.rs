@@ -425,8 +425,7 @@ fn refuse_after_failed_save(
     let refusing = config.stop_writes_on_bgsave_error
         && !config.save_points.is_empty()
         && !state.persistence.last_save_ok;
-    let refused = spec.flags.contains(table::Flags::WRITE) || spec.name == "ping";
-    if refusing && refused {
+    if refusing && (spec.flags.contains(table::Flags::WRITE) || spec.name == "ping") {
         return Err(MISCONF.into());
     }
     Ok(spec)

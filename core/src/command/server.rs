@@ -5,7 +5,7 @@ use super::table::{CommandSpec, COMMANDS};
 use super::{
     lookup, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX,
 };
-use crate::output::{LogLevel, Output};
+use crate::output::Output;
 use crate::persistence::SaveKind;
 use crate::server::persistence::{begin_save, whole_file};
 use crate::util::number::{parse_f64, parse_i64};
@@ -107,10 +107,6 @@ pub(crate) fn shutdown(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
         return Ok(());
     }
     let client = ctx.may_block.then_some(ctx.id);
-    ctx.effects.output(Output::Log {
-        level: LogLevel::Notice,
-        message: "Saving the final RDB snapshot before exiting.".to_string(),
-    });
     begin_save(
         ctx.keyspace,
         ctx.state,

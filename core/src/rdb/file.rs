@@ -124,7 +124,7 @@ pub(crate) enum Item<'a> {
 /// Reads a whole RDB file, handing each item to `visit` in order. Checks the magic, the
 /// version, every opcode and value, and the checksum (unless the file says it has none); an
 /// error names the offset it was found at. What follows the checksum is not read (an AOF's
-/// commands follow its RDB preamble): the summary says where the file ended. `visit` may refuse an item (a key for a database
+/// commands follow its RDB preamble). `visit` may refuse an item (a key for a database
 /// that does not exist): its error stops the read.
 pub(crate) fn read_file(
     bytes: &[u8],
@@ -209,7 +209,6 @@ pub(crate) fn read_file(
                     };
                     error(&at_item, what)
                 })?;
-                summary.keys += 1;
                 visit(Item::Key {
                     db,
                     key,
@@ -238,7 +237,6 @@ pub(crate) fn read_file(
         }
         summary.checksum_checked = stored != 0;
     }
-    summary.bytes = bytes.len() - reader.remaining();
     Ok(summary)
 }
 
@@ -246,8 +244,5 @@ pub(crate) fn read_file(
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FileSummary {
     pub(crate) version: u16,
-    pub(crate) keys: u64,
     pub(crate) checksum_checked: bool,
-    /// Bytes the RDB file took, checksum included.
-    pub(crate) bytes: usize,
 }

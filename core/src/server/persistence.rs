@@ -107,16 +107,20 @@ pub(crate) fn begin_save(
         dir,
         step: Step::Create,
         waiting_on,
-        bytes: 0,
         chunks,
         producer,
         changes: keyspace.changes(),
         started: now,
     });
-    if kind == SaveKind::Background {
+    let message = match kind {
+        SaveKind::Background => Some("Background saving started"),
+        SaveKind::Shutdown { .. } => Some("Saving the final RDB snapshot before exiting."),
+        SaveKind::Foreground { .. } => None,
+    };
+    if let Some(message) = message {
         effects.output(Output::Log {
             level: LogLevel::Notice,
-            message: "Background saving started".to_string(),
+            message: message.to_string(),
         });
     }
     effects.output(Output::Disk {
@@ -240,7 +244,6 @@ impl Server {
         let request = match job.step {
             Step::Create | Step::Write => match job.chunks.pop_front() {
                 Some(bytes) => {
-                    job.bytes += bytes.len() as u64;
                     job.step = Step::Write;
                     DiskRequest::Write {
                         path: job.temp.clone(),
@@ -306,7 +309,6 @@ impl Server {
                 persistence.last_save_ok = true;
                 persistence.last_failure = None;
                 persistence.changes_at_last_save = job.changes;
-                persistence.last_bytes = job.bytes;
                 persistence.saves += 1;
             }
             // As in Redis, only a background save's failure marks the status (and refuses
@@ -426,10 +428,6 @@ impl Server {
 
     /// Saves, then stops (a save already running is abandoned for this one).
     fn shutdown_with_save(&mut self, client: Option<ConnectionId>) {
-        self.log(
-            LogLevel::Notice,
-            "Saving the final RDB snapshot before exiting.".to_string(),
-        );
         self.start_save(SaveKind::Shutdown {
             client,
             force: false,
