@@ -38,20 +38,28 @@ pub enum CloseReason {
     Killed,
     /// The server is shutting down.
     Shutdown,
+    /// SYNC or PSYNC, after the data: no command stream follows (there is no replication), and
+    /// the connection's stream is no longer RESP (the payload has no line end).
+    Synced,
 }
 
 impl CloseReason {
     /// True when the client must receive everything already in its reply buffer before the close,
     /// as Redis does for QUIT and protocol errors (CLIENT_CLOSE_AFTER_REPLY): the replies to the
-    /// commands before them were asked for. The other reasons drop the rest (CLIENT_CLOSE_ASAP).
+    /// commands before them were asked for, and so was a full sync's data. The other reasons drop
+    /// the rest (CLIENT_CLOSE_ASAP).
     pub fn after_reply(self) -> bool {
-        matches!(self, CloseReason::Quit | CloseReason::ProtocolError)
+        matches!(
+            self,
+            CloseReason::Quit | CloseReason::ProtocolError | CloseReason::Synced
+        )
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
             CloseReason::Quit => "quit",
             CloseReason::ProtocolError => "protocol error",
+            CloseReason::Synced => "full sync sent",
             CloseReason::IdleTimeout => "idle timeout",
             CloseReason::QueryBufferLimit => "query buffer limit",
             CloseReason::OutputBufferLimit => "output buffer limit",

@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{request, Harness};
-use ferrodis_core::{Config, ConnectionId, DiskRequest, Output, Server};
+use ferrodis_core::{CloseReason, Config, ConnectionId, DiskRequest, Output, Server};
 
 /// A disk in memory: files by path, the open ones being written.
 #[derive(Default)]
@@ -293,6 +293,36 @@ fn save_waits_for_the_file_and_the_file_loads_back() {
     broken[at] ^= 0x40;
     let mut fresh = Server::new(config(), loaded.now);
     assert!(fresh.load_rdb(loaded.now, &broken).is_err());
+}
+
+#[test]
+fn a_full_sync_sends_the_data_then_closes_without_running_what_follows() {
+    let mut harness = Harness::new(config());
+    let id = harness.open();
+    fill(&mut harness, id);
+    let expected = everything(&mut harness, id);
+    let mut pipeline = request(&[b"PSYNC", b"?", b"-1"]);
+    pipeline.extend(request(&[b"SET", b"after", b"sync"]));
+    harness.send(id, &pipeline);
+    let bytes = harness.server.send_buffer(id).to_vec();
+    assert_eq!(harness.closes(), vec![(id, CloseReason::Synced)]);
+    let header_end = bytes.windows(2).position(|w| w == b"\r\n").unwrap();
+    assert!(bytes.starts_with(b"+FULLRESYNC "));
+    let rest = &bytes[header_end + 2..];
+    let length_end = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+    let length: usize = std::str::from_utf8(&rest[1..length_end])
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The file is the last thing sent, with no line end after it.
+    let file = &rest[length_end + 2..];
+    assert_eq!(file.len(), length);
+    let mut loaded = Harness::new(config());
+    loaded.server.load_rdb(loaded.now, file).unwrap();
+    let reader = loaded.open();
+    assert_eq!(everything(&mut loaded, reader), expected);
+    let other = harness.open();
+    assert_eq!(call(&mut harness, other, &["EXISTS", "after"]), ":0\r\n");
 }
 
 #[test]

@@ -5,6 +5,7 @@ use super::table::{CommandSpec, COMMANDS};
 use super::{
     lookup, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX,
 };
+use crate::connection::CloseReason;
 use crate::output::Output;
 use crate::persistence::SaveKind;
 use crate::server::persistence::{begin_save, whole_file};
@@ -131,7 +132,7 @@ fn replication_id(seed: u64) -> String {
 /// sends it to a new replica: for PSYNC, `+FULLRESYNC <id> 0`; then the data as an RDB file,
 /// `$<length>` and the bytes with no line end after them. That is what `redis-cli --rdb`
 /// saves. The stream of commands a replica would then follow is not sent: ferrodis has no
-/// replication.
+/// replication, so the connection closes once the data is out.
 pub(crate) fn sync(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     if args.remaining() == 2 {
         args.next_bytes()?;
@@ -146,6 +147,7 @@ pub(crate) fn sync(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
         .out
         .extend_from_slice(format!("${}\r\n", file.len()).as_bytes());
     ctx.reply.out.extend_from_slice(&file);
+    ctx.effects.close(ctx.id, CloseReason::Synced);
     Ok(())
 }
 

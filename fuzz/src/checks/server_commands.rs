@@ -220,6 +220,22 @@ struct Driver {
     propagating: bool,
 }
 
+/// True when `bytes` is exactly what SYNC and PSYNC end a connection with: `$<length>\r\n`
+/// and an RDB file of that length, with no line end after it.
+fn is_sync_payload(bytes: &[u8]) -> bool {
+    let Some(rest) = bytes.strip_prefix(b"$") else {
+        return false;
+    };
+    let Some(end) = rest.windows(2).position(|pair| pair == b"\r\n") else {
+        return false;
+    };
+    let length = std::str::from_utf8(&rest[..end])
+        .ok()
+        .and_then(|digits| digits.parse::<usize>().ok());
+    let file = &rest[end + 2..];
+    length == Some(file.len()) && file.starts_with(b"REDIS")
+}
+
 impl Driver {
     /// Writes up to `bytes_max` of the client's pending reply.
     fn write(&mut self, slot: usize, bytes_max: usize) {
@@ -235,6 +251,9 @@ impl Driver {
         self.server.connection_sent(self.now, id, written);
         if self.server.send_buffer(id).is_empty() {
             let client = &mut self.clients[slot];
+            if client.closing_after_reply && is_sync_payload(&client.received) {
+                client.received.clear();
+            }
             assert!(
                 client.received.is_empty(),
                 "a client was sent all its replies but the last is cut: {:?}",
