@@ -9,6 +9,7 @@ mod clients;
 mod command;
 mod config;
 mod connection;
+mod digest;
 mod effects;
 mod garbage;
 mod keyspace;

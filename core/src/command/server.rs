@@ -6,6 +6,7 @@ use super::{
     lookup, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX,
 };
 use crate::connection::CloseReason;
+use crate::digest;
 use crate::output::Output;
 use crate::persistence::SaveKind;
 use crate::server::persistence::{begin_save, whole_file};
@@ -220,9 +221,25 @@ pub(crate) fn debug(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
             parse_i64(args.next_bytes()?).ok_or(CommandError::from(super::NOT_INTEGER))?;
         ctx.state.active_expire_enabled = enabled != 0;
         ctx.reply.ok();
+    } else if is_option(subcommand, "DIGEST") && args.remaining() == 0 {
+        let digest = digest::dataset(ctx.keyspace, ctx.now.wall);
+        ctx.reply.simple(&digest::hex(&digest));
+    } else if is_option(subcommand, "DIGEST-VALUE") {
+        ctx.reply.array(args.remaining());
+        let db = &ctx.keyspace.dbs[ctx.db];
+        for key in args.rest() {
+            let digest = db.peek(ctx.now.wall, key).map_or([0; 20], |value| {
+                digest::value(value, db.expiry(key).is_some())
+            });
+            ctx.reply.simple(&digest::hex(&digest));
+        }
     } else if is_option(subcommand, "HELP") {
         let lines = [
             "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "DIGEST",
+            "    Output a hex signature representing the current DB content.",
+            "DIGEST-VALUE <key> [<key> ...]",
+            "    Output a hex signature of the values of all the specified keys.",
             "SET-ACTIVE-EXPIRE <0|1>",
             "    Setting it to 0 disables expiring keys in background when they are not",
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",

@@ -438,6 +438,13 @@ impl Server {
         self.outputs.push_back(Output::Log { level, message });
     }
 
+    /// DEBUG DIGEST's digest of the data live at `now` (40 hex digits): equal for equal data,
+    /// whatever the encodings, so a save can be checked against the data it began from.
+    pub fn digest(&mut self, now: Now) -> String {
+        self.observe(now);
+        crate::digest::hex(&crate::digest::dataset(&self.keyspace, now.wall))
+    }
+
     /// Loads an RDB file into the keyspace (at start, before any client): every key, with
     /// its deadline, but those whose deadline has passed; the function libraries. The file is
     /// checked whole as it is read; on an error, what was read before it stays loaded, and
