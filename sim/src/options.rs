@@ -88,6 +88,10 @@ pub struct Faults {
     /// The driver reports an event (bytes, a write, a hang-up) for a connection id that was
     /// closed, whose slot may hold a new connection by now.
     pub stale_events: Ratio,
+    /// A step of a background save fails (no space left).
+    pub disk_error: Ratio,
+    /// Before a disk request, what a crash would leave is checked.
+    pub crash: Ratio,
 }
 
 /// Everything that decides a run.
@@ -130,6 +134,10 @@ pub struct Options {
     /// `zset-max-listpack-entries`: small for some seeds, so that sorted sets leave their
     /// listpack (ZSCAN then walks a hash table across calls).
     pub zset_listpack_entries: u64,
+    /// A step sends BGSAVE (`World::background_save`); the disk answers up to this many
+    /// requests per step.
+    pub background_saves: Ratio,
+    pub disk_requests_per_step: u64,
 }
 
 impl Options {
@@ -197,6 +205,8 @@ impl Options {
             free_now: fault(rng, 4),
             quit: fault(rng, 1_000),
             stale_events: Ratio::NEVER,
+            disk_error: Ratio::NEVER,
+            crash: Ratio::NEVER,
         };
         let databases = rng.range(1, 4);
         let clients_max = if rng.below(4) == 0 {
@@ -293,6 +303,11 @@ impl Options {
         let runaway_script = rng.below(8) == 0;
         // Drawn after everything else, so that the draws above stay what they were before.
         let zset_listpack_entries = if rng.bool() { 128 } else { rng.range(0, 8) };
+        // Drawn after everything else, so that the draws above stay what they were before.
+        let background_saves = fault(rng, 2_000);
+        let disk_requests_per_step = rng.range(1, 4);
+        faults.disk_error = fault(rng, 20);
+        faults.crash = fault(rng, 8);
         Options {
             seed,
             overrides: overrides.clone(),
@@ -317,6 +332,8 @@ impl Options {
             pubsub_limit,
             runaway_script,
             zset_listpack_entries,
+            background_saves,
+            disk_requests_per_step,
         }
     }
 
@@ -401,21 +418,24 @@ impl fmt::Display for Options {
             f,
             "  limits: hash-max-listpack-entries={} hash-max-listpack-value={} \
              set-max-intset-entries={} list-max-listpack-size={} pubsub-output-limit={:?} \
-             runaway-script={} zset-max-listpack-entries={}",
+             runaway-script={} zset-max-listpack-entries={} background_saves={} \
+             disk_requests_per_step={}",
             self.limits.hash_entries,
             self.limits.hash_value_bytes,
             self.limits.intset_entries,
             self.limits.list_fill,
             self.pubsub_limit,
             self.runaway_script,
-            self.zset_listpack_entries
+            self.zset_listpack_entries,
+            self.background_saves,
+            self.disk_requests_per_step
         )?;
         let x = &self.faults;
         write!(
             f,
             "  faults: split_requests={} split_replies={} stop_reading={} disconnect={} storm={} \
              garbage={} huge={} wall_jump={} spurious_timeout={} late_timeout={} free_now={} quit={} \
-             stale_events={}",
+             stale_events={} disk_error={} crash={}",
             x.split_requests,
             x.split_replies,
             x.stop_reading,
@@ -428,7 +448,9 @@ impl fmt::Display for Options {
             x.late_timeout,
             x.free_now,
             x.quit,
-            x.stale_events
+            x.stale_events,
+            x.disk_error,
+            x.crash
         )
     }
 }

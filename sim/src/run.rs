@@ -180,6 +180,14 @@ fn simulate(world: &mut World<'_>) -> Result<(), Failure> {
         if world.rng.below(16) == 0 {
             world.drop_some_garbage();
         }
+        if world.rng.chance(world.options.background_saves) {
+            world.background_save()?;
+        }
+        // Drawn only while a request waits, so that seeds that never save run as before.
+        if world.disk_waiting() {
+            let disk = world.rng.below(world.options.disk_requests_per_step + 1);
+            world.serve_disk(disk as usize, true)?;
+        }
         if step % world.options.invariants_every == 0 {
             world.server.check_invariants();
         }
@@ -203,6 +211,7 @@ fn liveness(world: &mut World<'_>) -> Result<(), Failure> {
         world.advance(1, 0);
         world.timers(false)?;
         world.trace.end_step();
+        world.finish_disk()?;
         if round > 0 && stuck(world).is_none() {
             world.server.check_invariants();
             world.garbage.clear();

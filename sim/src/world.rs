@@ -28,6 +28,7 @@ use crate::Failure;
 mod connections;
 mod restart;
 mod runaway;
+mod saving;
 mod waiting;
 
 pub struct Client {
@@ -119,6 +120,12 @@ pub struct Coverage {
     /// compared.
     pub restarts: u64,
     pub restarted_keys: u64,
+    /// Background saves begun, failed (a disk error), and checked against the data at their
+    /// start; crash views checked.
+    pub saves: u64,
+    pub save_failures: u64,
+    pub saves_checked: u64,
+    pub crash_checks: u64,
 }
 
 impl std::fmt::Display for Coverage {
@@ -134,7 +141,8 @@ impl std::fmt::Display for Coverage {
              encoding_checks={} stale_events={} blocking_commands={} pubsub_commands={} \
              blocked={} served={} contended_serves={} timed_out={} messages={} cleanup_checks={} \
              runaway_scripts={} scans_completed={} scans_several_calls={} float_sums_exact={} \
-             restarts={} restarted_keys={}",
+             restarts={} restarted_keys={} saves={} save_failures={} saves_checked={} \
+             crash_checks={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -167,7 +175,11 @@ impl std::fmt::Display for Coverage {
             self.collections.scans_several_calls,
             self.collections.float_sums_exact,
             self.restarts,
-            self.restarted_keys
+            self.restarted_keys,
+            self.saves,
+            self.save_failures,
+            self.saves_checked,
+            self.crash_checks
         )
     }
 }
@@ -199,6 +211,8 @@ pub struct World<'a> {
     last_executed: Vec<usize>,
     /// Faults are on until the liveness phase.
     pub faults: bool,
+    /// The disk the server's saves write to.
+    pub disk: saving::Disk,
 }
 
 impl<'a> World<'a> {
@@ -222,8 +236,10 @@ impl<'a> World<'a> {
                 soft_bytes: options.pubsub_limit.1 as usize,
                 soft_secs: options.pubsub_limit.2,
             },
-            // Nothing drawn saves yet: no save points.
+            // Saves come from BGSAVE only (`saving`); a failed one must not refuse the writes
+            // the model expects to succeed.
             save_points: Vec::new(),
+            stop_writes_on_bgsave_error: false,
             ..Config::default()
         };
         let now = Now::new(Instant::ZERO, UnixMillis::from_millis(1_700_000_000_000));
@@ -264,6 +280,7 @@ impl<'a> World<'a> {
             step: 0,
             last_executed: Vec::new(),
             faults: true,
+            disk: saving::Disk::default(),
             options,
             rng,
         }

@@ -37,6 +37,7 @@ fn assert_passes(seed: u64, overrides: &Overrides) -> ferrodis_sim::Outcome {
 fn a_few_hundred_seeds_pass() {
     let (mut book, mut timer, mut execs, mut watch_failures, mut interleaved) = (0, 0, 0, 0, 0);
     let mut stale_events = 0;
+    let (mut saves, mut save_failures, mut saves_checked, mut crash_checks) = (0, 0, 0, 0);
     let (mut blocked, mut served, mut timed_out, mut messages, mut cleanups) = (0, 0, 0, 0, 0);
     let mut collections = ferrodis_sim::model::Counts::default();
     for seed in 0..300 {
@@ -51,6 +52,10 @@ fn a_few_hundred_seeds_pass() {
         collections.bit_commands += coverage.collections.bit_commands;
         collections.list_commands += coverage.collections.list_commands;
         stale_events += coverage.stale_events;
+        saves += coverage.saves;
+        save_failures += coverage.save_failures;
+        saves_checked += coverage.saves_checked;
+        crash_checks += coverage.crash_checks;
         blocked += coverage.blocked;
         served += coverage.served;
         timed_out += coverage.timed_out;
@@ -126,6 +131,12 @@ fn a_few_hundred_seeds_pass() {
         "{} exact INCRBYFLOAT sums",
         c.float_sums_exact
     );
+    // Background saves ran while clients wrote; some failed on the disk; those that ended
+    // were checked against the data at their start, and crashes against what was durable.
+    assert!(saves > 100, "{saves} background saves");
+    assert!(save_failures > 20, "{save_failures} failed saves");
+    assert!(saves_checked > 80, "{saves_checked} saves checked");
+    assert!(crash_checks > 100, "{crash_checks} crash views checked");
     // Several connections' commands ran in one call, checked in the order the core recorded.
     assert!(
         interleaved > 10,

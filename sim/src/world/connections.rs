@@ -160,6 +160,8 @@ impl World<'_> {
                         self.garbage.push(garbage);
                     }
                 }
+                Output::Disk { token, request } => self.disk.request(token, request),
+                Output::Log { .. } => {}
                 other => {
                     return Err(Failure::WrongReply(format!("unexpected output {other:?}")));
                 }

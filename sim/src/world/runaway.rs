@@ -76,7 +76,7 @@ impl World<'_> {
         self.close(admin)
     }
 
-    fn send(&mut self, id: ConnectionId, args: &[&[u8]]) -> Result<(), Failure> {
+    pub(super) fn send(&mut self, id: ConnectionId, args: &[&[u8]]) -> Result<(), Failure> {
         let bytes = request(args);
         self.trace.bytes(&bytes);
         let taken = self.server.connection_receive(self.now, id, &bytes);
@@ -100,7 +100,7 @@ impl World<'_> {
     }
 
     /// The first complete reply in `id`'s send buffer, taken out (empty if there is none).
-    fn take_reply(&mut self, id: ConnectionId) -> Vec<u8> {
+    pub(super) fn take_reply(&mut self, id: ConnectionId) -> Vec<u8> {
         let buffer = self.server.send_buffer(id);
         let Some(len) = reply_len(buffer) else {
             return Vec::new();

@@ -1,0 +1,280 @@
+//! Background saves while clients write, on a disk that fails and crashes.
+//!
+//! In a seed that draws them, a probe connection now and then sends BGSAVE; just before, the
+//! world takes the data's digest (DEBUG DIGEST's). The server's disk requests go to a disk in
+//! memory that answers them a few per step, some with an error. Checks:
+//! - a save that ends well left at its target a file that loads into a new server with the
+//!   digest its data had when BGSAVE ran, whatever the clients wrote meanwhile;
+//! - at random moments the disk crashes: it keeps only what was fsynced, and the directory as
+//!   of its last fsync or as it is now (either may happen). What a restart would then find
+//!   at the target is a file that a save finished (or renamed into place), whole; never a
+//!   torn one, and never nothing once a save was durable;
+//! - a failed save leaves no temporary file behind.
+//!
+//! The crashes are views: the run goes on with the disk as it was.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use ferrodis_core::{DiskRequest, DiskToken, Now, Server};
+
+use super::{Failure, Owner, World};
+
+const STARTED: &[u8] = b"+Background saving started\r\n";
+const ALREADY: &[u8] = b"-ERR Background save already in progress\r\n";
+const NO_SPACE: &str = "No space left on device";
+
+/// A file's bytes, and how many of them an fsync made durable.
+#[derive(Default, Clone)]
+struct File {
+    bytes: Vec<u8>,
+    synced: usize,
+}
+
+/// The data a file should hold: its digest at the instant BGSAVE ran.
+#[derive(Clone)]
+struct Expected {
+    digest: String,
+    now: Now,
+}
+
+#[derive(Default)]
+pub struct Disk {
+    /// Files by number; the directories name them.
+    files: Vec<File>,
+    /// The directory as the running server sees it.
+    names: BTreeMap<String, usize>,
+    /// The directory as of its last fsync: what a crash is sure to keep.
+    durable_names: BTreeMap<String, usize>,
+    /// Requests the server made, not answered yet, in order.
+    pending: VecDeque<(DiskToken, DiskRequest)>,
+    /// The save that runs (None when it began unseen, from a save point).
+    running: Option<Expected>,
+    /// The file the last durable save left at `target`, and its data.
+    durable: Option<(Vec<u8>, Expected)>,
+    /// A save whose rename was done but not made durable: a crash may keep it.
+    renamed: Option<Expected>,
+    target: Option<String>,
+}
+
+impl Disk {
+    pub fn request(&mut self, token: DiskToken, request: DiskRequest) {
+        self.pending.push_back((token, request));
+    }
+
+    /// Does what `request` asks; false when it refers to a file that is not there.
+    fn apply(&mut self, request: &DiskRequest) -> bool {
+        match request {
+            DiskRequest::Create { path } => {
+                self.files.push(File::default());
+                self.names.insert(path.clone(), self.files.len() - 1);
+            }
+            DiskRequest::Write { path, bytes } => match self.names.get(path) {
+                Some(&file) => self.files[file].bytes.extend_from_slice(bytes),
+                None => return false,
+            },
+            DiskRequest::Sync { path } => match self.names.get(path) {
+                Some(&file) => self.files[file].synced = self.files[file].bytes.len(),
+                None => return false,
+            },
+            DiskRequest::Close { path } => return self.names.contains_key(path),
+            DiskRequest::Rename { from, to } => match self.names.remove(from) {
+                Some(file) => {
+                    self.names.insert(to.clone(), file);
+                }
+                None => return false,
+            },
+            DiskRequest::SyncDir { .. } => self.durable_names = self.names.clone(),
+            DiskRequest::Remove { path } => {
+                self.names.remove(path);
+            }
+        }
+        true
+    }
+}
+
+impl World<'_> {
+    pub fn disk_waiting(&self) -> bool {
+        !self.disk.pending.is_empty()
+    }
+
+    /// Sends BGSAVE from a probe connection, noting the data's digest as it runs.
+    pub fn background_save(&mut self) -> Result<(), Failure> {
+        let Some(id) = self.open(Owner::Probe)? else {
+            return Ok(());
+        };
+        let expected = Expected {
+            digest: self.server.digest(self.now),
+            now: self.now,
+        };
+        let running = self.disk.running.is_some();
+        self.send(id, &[b"BGSAVE"])?;
+        let reply = self.take_reply(id);
+        self.close(id)?;
+        match reply.as_slice() {
+            STARTED => {
+                self.coverage.saves += 1;
+                self.disk.running = Some(expected);
+            }
+            // Held back by a CLIENT PAUSE: the close dropped it.
+            b"" => {}
+            ALREADY if running => {}
+            other => {
+                return Err(Failure::WrongReply(format!(
+                    "BGSAVE replied {}",
+                    other.escape_ascii()
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// Answers up to `count` of the server's disk requests, in order; with `faults`, some
+    /// fail and some are preceded by a crash.
+    pub fn serve_disk(&mut self, count: usize, faults: bool) -> Result<(), Failure> {
+        for _ in 0..count {
+            let Some((token, request)) = self.disk.pending.pop_front() else {
+                break;
+            };
+            if faults && self.rng.chance(self.options.faults.crash) {
+                self.check_crash()?;
+            }
+            // Only a save's own steps fail: the cleanup after a failure does not.
+            let fails = faults
+                && self.disk.running.is_some()
+                && self.rng.chance(self.options.faults.disk_error);
+            let result = if fails {
+                self.coverage.save_failures += 1;
+                self.disk.running = None;
+                Err(NO_SPACE.to_string())
+            } else if self.disk.apply(&request) {
+                Ok(())
+            } else {
+                return Err(Failure::WrongReply(format!(
+                    "a disk request for a file that is not there: {request:?}"
+                )));
+            };
+            self.trace.u64(7);
+            self.trace.u64(u64::from(result.is_ok()));
+            if result.is_ok() {
+                self.saved(&request)?;
+            }
+            self.server.disk_done(self.now, token, result);
+            self.drain()?;
+        }
+        Ok(())
+    }
+
+    /// Notes what a request that succeeded did to the save that runs.
+    fn saved(&mut self, request: &DiskRequest) -> Result<(), Failure> {
+        match request {
+            DiskRequest::Rename { to, .. } => {
+                self.disk.target = Some(to.clone());
+                self.disk.renamed = self.disk.running.clone();
+            }
+            DiskRequest::SyncDir { .. } => {
+                let target = self.disk.target.clone().unwrap_or_default();
+                let file = self
+                    .disk
+                    .names
+                    .get(&target)
+                    .map(|&file| &self.disk.files[file]);
+                let bytes = file.map(|file| file.bytes.clone()).unwrap_or_default();
+                if let Some(expected) = self.disk.running.take() {
+                    self.check_file(&bytes, &expected)
+                        .map_err(|what| wrong(format!("a finished save: {what}")))?;
+                    self.coverage.saves_checked += 1;
+                    self.disk.durable = Some((bytes, expected));
+                    self.disk.renamed = None;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The file a restart would find if the machine crashed now.
+    fn check_crash(&mut self) -> Result<(), Failure> {
+        self.coverage.crash_checks += 1;
+        let Some(target) = self.disk.target.clone() else {
+            return Ok(());
+        };
+        let names = if self.rng.bool() {
+            &self.disk.durable_names
+        } else {
+            &self.disk.names
+        };
+        let Some(&number) = names.get(&target) else {
+            return match self.disk.durable {
+                Some(_) => Err(wrong("a durable save's file is gone after a crash".into())),
+                None => Ok(()),
+            };
+        };
+        let file = self.disk.files[number].clone();
+        let unsynced = (file.bytes.len() - file.synced) as u64;
+        let kept = file.synced + self.rng.below(unsynced + 1) as usize;
+        let bytes = &file.bytes[..kept];
+        if matches!(&self.disk.durable, Some((durable, _)) if durable == bytes) {
+            return Ok(());
+        }
+        let candidates = [
+            self.disk.durable.as_ref().map(|d| &d.1),
+            self.disk.renamed.as_ref(),
+        ];
+        let mut problems = Vec::new();
+        for expected in candidates.into_iter().flatten() {
+            match self.check_file(bytes, expected) {
+                Ok(()) => return Ok(()),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        Err(wrong(format!(
+            "after a crash the file at {target} is none a save wrote: {problems:?}"
+        )))
+    }
+
+    /// Loads `bytes` into a new server at the instant the save began and compares digests.
+    fn check_file(&self, bytes: &[u8], expected: &Expected) -> Result<(), String> {
+        let mut server = Server::new(self.server.config().clone(), expected.now);
+        if let Err(error) = server.load_rdb(expected.now, bytes) {
+            return Err(format!(
+                "does not load: {} at byte {}",
+                error.message, error.offset
+            ));
+        }
+        let digest = server.digest(expected.now);
+        if digest != expected.digest {
+            return Err(format!(
+                "holds data with digest {digest}, not the {} it began from",
+                expected.digest
+            ));
+        }
+        Ok(())
+    }
+
+    /// At the end: every request answered, and no file left but the target.
+    pub fn finish_disk(&mut self) -> Result<(), Failure> {
+        for _ in 0..100_000 {
+            if self.disk.pending.is_empty() {
+                break;
+            }
+            self.serve_disk(1, false)?;
+        }
+        if !self.disk.pending.is_empty() {
+            return Err(Failure::Liveness("a save never ends".into()));
+        }
+        let target = self.disk.target.clone();
+        if let Some(left) = self
+            .disk
+            .names
+            .keys()
+            .find(|name| Some(*name) != target.as_ref())
+        {
+            return Err(wrong(format!("{left} is left on the disk")));
+        }
+        Ok(())
+    }
+}
+
+fn wrong(what: String) -> Failure {
+    Failure::WrongReply(format!("saving: {what}"))
+}
