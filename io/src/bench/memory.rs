@@ -169,7 +169,7 @@ fn measure(server: &Running, what: &str, load: impl Fn(&mut Client) -> usize) ->
 
 /// What one measurement loads.
 #[derive(Clone, Copy)]
-enum Load {
+pub(crate) enum Load {
     /// `count` string keys.
     Strings,
     /// One collection of `count` elements.
@@ -180,7 +180,7 @@ enum Load {
 
 impl Load {
     /// Writes this load at size `count`; how many elements it wrote.
-    fn fill(self, client: &mut Client, count: usize) -> usize {
+    pub(crate) fn fill(self, client: &mut Client, count: usize) -> usize {
         match self {
             Load::Strings => load_strings(client, count),
             Load::Big(kind) => load_collection(client, kind, "big", count),
@@ -195,11 +195,27 @@ impl Load {
             Load::Small(_, members) => count / 10 * members,
         }
     }
+
+    /// The data this load writes at size `count`, for a table's row.
+    pub(crate) fn describe(self, count: usize) -> String {
+        match self {
+            Load::Strings => format!("{count} strings"),
+            Load::Big(kind) => format!("1 {} of {count}", kind.name()),
+            Load::Small(kind, members) => {
+                let plural = match kind {
+                    Kind::Hash => "hashes".to_string(),
+                    Kind::IntSet => "int sets".to_string(),
+                    _ => format!("{}s", kind.name()),
+                };
+                format!("{} {plural} of {members}", count / 10)
+            }
+        }
+    }
 }
 
 /// The memory part's cases, each with its row's name: string keys, then one big collection
 /// and many small ones of each kind.
-const CASES: [(&str, Load); 9] = [
+pub(crate) const CASES: [(&str, Load); 9] = [
     ("per string key", Load::Strings),
     ("per zset member", Load::Big(Kind::ZSet)),
     ("per hash field", Load::Big(Kind::Hash)),

@@ -25,10 +25,20 @@ impl Program {
 pub struct Running {
     pub name: &'static str,
     pub port: u16,
+    /// When the process was spawned: a start's time counts from here.
+    pub spawned: Instant,
+    program: Program,
+    /// The arguments given on top of the usual ones, for `start_another`.
+    extra: Vec<String>,
     child: Child,
 }
 
 impl Running {
+    /// A new server of the same program with the same extra arguments, on a port of its own.
+    pub fn start_another(&self) -> Running {
+        start(self.program, &self.extra)
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -71,7 +81,8 @@ fn wait_until_up(port: u16) {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        // Short, so that a start's measured time (the persistence part's) is not rounded up.
+        std::thread::sleep(Duration::from_millis(2));
     }
     panic!("server on port {port} did not start");
 }
@@ -105,6 +116,7 @@ pub fn start(program: Program, extra: &[String]) -> Running {
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    let spawned = Instant::now();
     let child = command.spawn().unwrap_or_else(|error| {
         panic!(
             "start {}: {error} ({hint})",
@@ -115,6 +127,9 @@ pub fn start(program: Program, extra: &[String]) -> Running {
     Running {
         name: program.name(),
         port,
+        spawned,
+        program,
+        extra: extra.to_vec(),
         child,
     }
 }
