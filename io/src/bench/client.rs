@@ -66,8 +66,15 @@ impl Client {
     }
 
     /// Sends one command and returns its reply's first line (enough for INFO fields too, by
-    /// reading the bulk body).
+    /// reading the bulk body); panics on an error reply.
     pub fn call(&mut self, args: &[&str]) -> String {
+        self.try_call(args)
+            .unwrap_or_else(|error| panic!("server replied with an error: {error}"))
+    }
+
+    /// As `call`, with an error reply returned rather than a panic (a server that is still
+    /// loading its file answers `-LOADING`).
+    pub fn try_call(&mut self, args: &[&str]) -> Result<String, String> {
         let mut request = Vec::new();
         let args: Vec<&[u8]> = args.iter().map(|arg| arg.as_bytes()).collect();
         Client::encode(&mut request, &args);
@@ -80,17 +87,16 @@ impl Client {
         if let Some(len) = first.strip_prefix('$') {
             let len: i64 = len.parse().expect("bulk length");
             if len < 0 {
-                return String::new();
+                return Ok(String::new());
             }
             let mut body = vec![0; len as usize + 2];
             self.reader.read_exact(&mut body).expect("bulk body");
-            return String::from_utf8_lossy(&body[..len as usize]).to_string();
+            return Ok(String::from_utf8_lossy(&body[..len as usize]).to_string());
         }
-        assert!(
-            !first.starts_with('-'),
-            "server replied with an error: {first}"
-        );
-        first
+        if first.starts_with('-') {
+            return Err(first);
+        }
+        Ok(first)
     }
 
     /// A numeric field of INFO.

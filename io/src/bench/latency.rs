@@ -10,7 +10,7 @@ use crate::memory::{load_collection, Kind};
 use crate::servers::{start_ferrodis, start_redis, Running};
 
 /// Probes `command` on its own connection until `stop`, returning the worst round trip.
-fn probe(
+pub(crate) fn probe(
     port: u16,
     command: &'static [&'static str],
     stop: Arc<AtomicBool>,

@@ -4,17 +4,21 @@
 //! one) on free loopback ports, then measures both the same way and prints ratios:
 //! - `throughput`: rounds of `redis-benchmark` at -P 1 and -P 16, each test back to back on
 //!   both servers (who goes first alternates);
-//! - `memory`: bytes per key for 1,000,000 small string keys and per member of one
-//!   1,000,000-member sorted set (INFO used_memory and process RSS);
+//! - `memory`: bytes per key for 1,000,000 small string keys and per element of one
+//!   1,000,000-element collection of each kind and of many small ones (INFO used_memory and
+//!   process RSS);
 //! - `transactions`: pipelined MULTI/SET/INCR/EXEC from our own client (redis-benchmark has no
 //!   multi-command requests), transactions per second on both;
 //! - `waiting`: pub/sub fan-out (one publisher, 50 subscribers, messages delivered per second)
 //!   and the blocking-pop round trip (one producer's LPUSH to 50 clients in BRPOP);
 //! - `latency`: the worst SET latency while growing to 5,000,000 keys, and the worst PING
 //!   latency seen by a second client while a 1,000,000-member sorted set is deleted with DEL
-//!   and with UNLINK.
+//!   and with UNLINK;
+//! - `persistence`: SAVE's time, the file's size and the load at start (from spawn to +PONG,
+//!   beside the same start with no file) for the memory part's data, and the worst PING seen by
+//!   a second client during BGSAVE of 5,000,000 string keys.
 //!
-//! `ferrodis-bench [all|throughput|transactions|waiting|memory|latency] [--scale N] [--ferrodis-args "..."]` (scale
+//! `ferrodis-bench [all|throughput|transactions|waiting|memory|latency|persistence] [--scale N] [--ferrodis-args "..."]` (scale
 //! divides every size, for a quick look; the quoted arguments go to every ferrodis-server, e.g.
 //! `--ferrodis-args "--busy-poll-us 0"`). Numbers drift on a shared machine; the ratios are what
 //! to read.
@@ -22,6 +26,7 @@
 mod client;
 mod latency;
 mod memory;
+mod persistence;
 mod servers;
 mod throughput;
 mod transactions;
@@ -55,9 +60,8 @@ fn main() -> ExitCode {
                     .unwrap_or_else(|_| usage("--ferrodis-args given twice"));
             }
             "-h" | "--help" => usage(""),
-            name @ ("all" | "throughput" | "transactions" | "waiting" | "memory" | "latency") => {
-                what = name.to_string()
-            }
+            name @ ("all" | "throughput" | "transactions" | "waiting" | "memory" | "latency"
+            | "persistence") => what = name.to_string(),
             other => usage(&format!("unknown argument '{other}'")),
         }
         index += 1;
@@ -79,6 +83,9 @@ fn main() -> ExitCode {
     if what == "all" || what == "latency" {
         latency::run(scale);
     }
+    if what == "all" || what == "persistence" {
+        persistence::run(scale);
+    }
     println!("\nfinished in {:.0} s", started.elapsed().as_secs_f64());
     ExitCode::SUCCESS
 }
@@ -88,8 +95,8 @@ fn usage(problem: &str) -> ! {
         eprintln!("ferrodis-bench: {problem}");
     }
     eprintln!(
-        "usage: ferrodis-bench [all|throughput|transactions|waiting|memory|latency] [--scale N] \
-         [--ferrodis-args \"...\"]"
+        "usage: ferrodis-bench [all|throughput|transactions|waiting|memory|latency|persistence] \
+         [--scale N] [--ferrodis-args \"...\"]"
     );
     std::process::exit(if problem.is_empty() { 0 } else { 2 });
 }

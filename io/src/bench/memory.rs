@@ -145,11 +145,12 @@ fn load_small(client: &mut Client, kind: Kind, keys: usize, members: usize) {
     send_all(client, commands);
 }
 
-fn measure(server: &Running, what: &str, count: usize, load: impl Fn(&mut Client)) -> (f64, f64) {
+/// Bytes per element (used_memory, RSS) that `load` adds; it returns how many elements it wrote.
+fn measure(server: &Running, what: &str, load: impl Fn(&mut Client) -> usize) -> (f64, f64) {
     let mut client = Client::connect(server.port);
     client.call(&["FLUSHALL"]);
     let before = usage(server, &mut client);
-    load(&mut client);
+    let count = load(&mut client);
     let after = usage(server, &mut client);
     let per_used = after.used_memory.saturating_sub(before.used_memory) as f64 / count as f64;
     let per_rss = after.rss.saturating_sub(before.rss) as f64 / count as f64;
@@ -168,7 +169,7 @@ fn measure(server: &Running, what: &str, count: usize, load: impl Fn(&mut Client
 
 /// What one measurement loads.
 #[derive(Clone, Copy)]
-enum Load {
+pub(crate) enum Load {
     /// `count` string keys.
     Strings,
     /// One collection of `count` elements.
@@ -176,6 +177,55 @@ enum Load {
     /// `count / 10` collections of `members` elements each.
     Small(Kind, usize),
 }
+
+impl Load {
+    /// Writes this load at size `count`; how many elements it wrote.
+    pub(crate) fn fill(self, client: &mut Client, count: usize) -> usize {
+        match self {
+            Load::Strings => load_strings(client, count),
+            Load::Big(kind) => load_collection(client, kind, "big", count),
+            Load::Small(kind, members) => load_small(client, kind, count / 10, members),
+        }
+        self.elements(count)
+    }
+
+    fn elements(self, count: usize) -> usize {
+        match self {
+            Load::Strings | Load::Big(_) => count,
+            Load::Small(_, members) => count / 10 * members,
+        }
+    }
+
+    /// The data this load writes at size `count`, for a table's row.
+    pub(crate) fn describe(self, count: usize) -> String {
+        match self {
+            Load::Strings => format!("{count} strings"),
+            Load::Big(kind) => format!("1 {} of {count}", kind.name()),
+            Load::Small(kind, members) => {
+                let plural = match kind {
+                    Kind::Hash => "hashes".to_string(),
+                    Kind::IntSet => "int sets".to_string(),
+                    _ => format!("{}s", kind.name()),
+                };
+                format!("{} {plural} of {members}", count / 10)
+            }
+        }
+    }
+}
+
+/// The memory part's cases, each with its row's name: string keys, then one big collection
+/// and many small ones of each kind.
+pub(crate) const CASES: [(&str, Load); 9] = [
+    ("per string key", Load::Strings),
+    ("per zset member", Load::Big(Kind::ZSet)),
+    ("per hash field", Load::Big(Kind::Hash)),
+    ("per set member", Load::Big(Kind::Set)),
+    ("per list elem", Load::Big(Kind::List)),
+    ("small hash field", Load::Small(Kind::Hash, 10)),
+    ("small set member", Load::Small(Kind::Set, 10)),
+    ("small intset int", Load::Small(Kind::IntSet, 10)),
+    ("small list elem", Load::Small(Kind::List, 100)),
+];
 
 pub fn run(scale: usize) {
     let count = 1_000_000 / scale;
@@ -186,36 +236,14 @@ pub fn run(scale: usize) {
         count / 10,
         count / 10
     );
-    let cases: [(&str, Load); 9] = [
-        ("per string key", Load::Strings),
-        ("per zset member", Load::Big(Kind::ZSet)),
-        ("per hash field", Load::Big(Kind::Hash)),
-        ("per set member", Load::Big(Kind::Set)),
-        ("per list elem", Load::Big(Kind::List)),
-        ("small hash field", Load::Small(Kind::Hash, 10)),
-        ("small set member", Load::Small(Kind::Set, 10)),
-        ("small intset int", Load::Small(Kind::IntSet, 10)),
-        ("small list elem", Load::Small(Kind::List, 100)),
-    ];
     let mut rows = Vec::new();
-    for (what, load) in cases {
+    for (what, load) in CASES {
         // A fresh pair of servers per measurement, so one load's freed pages don't skew RSS.
         let redis = start_redis();
         let ferrodis = start_ferrodis();
         let mut pair = Vec::new();
         for server in [&redis, &ferrodis] {
-            let result = match load {
-                Load::Strings => measure(server, what, count, |client| load_strings(client, count)),
-                Load::Small(kind, members) => {
-                    measure(server, what, count / 10 * members, |client| {
-                        load_small(client, kind, count / 10, members)
-                    })
-                }
-                Load::Big(kind) => measure(server, what, count, |client| {
-                    load_collection(client, kind, "big", count)
-                }),
-            };
-            pair.push(result);
+            pair.push(measure(server, what, |client| load.fill(client, count)));
         }
         rows.push((what, load, pair[0], pair[1]));
     }

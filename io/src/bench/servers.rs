@@ -5,14 +5,40 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The two programs under test.
+#[derive(Clone, Copy)]
+pub enum Program {
+    Redis,
+    Ferrodis,
+}
+
+impl Program {
+    pub fn name(self) -> &'static str {
+        match self {
+            Program::Redis => "redis",
+            Program::Ferrodis => "ferrodis",
+        }
+    }
+}
+
 /// One running server, killed on drop.
 pub struct Running {
     pub name: &'static str,
     pub port: u16,
+    /// When the process was spawned: a start's time counts from here.
+    pub spawned: Instant,
+    program: Program,
+    /// The arguments given on top of the usual ones, for `start_another`.
+    extra: Vec<String>,
     child: Child,
 }
 
 impl Running {
+    /// A new server of the same program with the same extra arguments, on a port of its own.
+    pub fn start_another(&self) -> Running {
+        start(self.program, &self.extra)
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -55,15 +81,62 @@ fn wait_until_up(port: u16) {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        // Short, so that a start's measured time (the persistence part's) is not rounded up.
+        std::thread::sleep(Duration::from_millis(2));
     }
     panic!("server on port {port} did not start");
 }
 
 /// Debian's redis-server with persistence off, as both servers are compared without it.
 pub fn start_redis() -> Running {
+    start(Program::Redis, &[])
+}
+
+/// The release `ferrodis-server` next to this binary, with persistence off.
+pub fn start_ferrodis() -> Running {
+    start(Program::Ferrodis, &[])
+}
+
+/// Extra arguments for every `ferrodis-server` started (`--ferrodis-args`), set once by main.
+pub static FERRODIS_ARGS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+/// Starts `program` on a free port with persistence off, then `extra` (a later argument wins
+/// over an earlier one in both programs, so `extra` may also override), and waits until it
+/// accepts connections.
+pub fn start(program: Program, extra: &[String]) -> Running {
     let port = free_port();
-    let child = Command::new("redis-server")
+    let (mut command, hint) = match program {
+        Program::Redis => (
+            redis_command(port),
+            "redis-server must be installed: apt-get install redis-server",
+        ),
+        Program::Ferrodis => (ferrodis_command(port), "cargo build --release first"),
+    };
+    command
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let spawned = Instant::now();
+    let child = command.spawn().unwrap_or_else(|error| {
+        panic!(
+            "start {}: {error} ({hint})",
+            command.get_program().to_string_lossy()
+        )
+    });
+    wait_until_up(port);
+    Running {
+        name: program.name(),
+        port,
+        spawned,
+        program,
+        extra: extra.to_vec(),
+        child,
+    }
+}
+
+fn redis_command(port: u16) -> Command {
+    let mut command = Command::new("redis-server");
+    command
         .args([
             "--port",
             &port.to_string(),
@@ -79,48 +152,21 @@ pub fn start_redis() -> Running {
             "no",
             "--loglevel",
             "warning",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server must be installed (apt-get install redis-server)");
-    wait_until_up(port);
-    Running {
-        name: "redis",
-        port,
-        child,
-    }
+        ]);
+    command
 }
 
-/// The release `ferrodis-server` next to this binary.
-/// Extra arguments for every `ferrodis-server` started (`--ferrodis-args`), set once by main.
-pub static FERRODIS_ARGS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-
-pub fn start_ferrodis() -> Running {
-    let port = free_port();
+fn ferrodis_command(port: u16) -> Command {
     let binary: PathBuf = std::env::current_exe()
         .expect("own path")
         .with_file_name("ferrodis-server");
-    let child = Command::new(&binary)
+    let mut command = Command::new(binary);
+    command
         .args(["--port", &port.to_string(), "--loglevel", "warning"])
         // As Redis is started: no save points (a benchmark measures serving, not saving).
         .args(["--save", ""])
-        .args(FERRODIS_ARGS.get().into_iter().flatten())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|error| {
-            panic!(
-                "start {}: {error} (cargo build --release first)",
-                binary.display()
-            )
-        });
-    wait_until_up(port);
-    Running {
-        name: "ferrodis",
-        port,
-        child,
-    }
+        .args(FERRODIS_ARGS.get().into_iter().flatten());
+    command
 }
 
 pub fn machine_description() -> String {
@@ -142,26 +188,38 @@ pub fn machine_description() -> String {
 }
 
 /// Runs `measure` on both servers for `rounds` rounds, back to back, who goes first
-/// alternating; the medians (Redis's, ferrodis's).
-pub fn side_by_side(
+/// alternating; every result, Redis's then ferrodis's.
+pub fn samples<T, M>(
     rounds: usize,
-    redis: &Running,
-    ferrodis: &Running,
-    mut measure: impl FnMut(&Running) -> f64,
-) -> (f64, f64) {
-    let mut rates: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    redis: &T,
+    ferrodis: &T,
+    mut measure: impl FnMut(&T) -> M,
+) -> [Vec<M>; 2] {
+    let mut results = [Vec::new(), Vec::new()];
     for round in 0..rounds {
         let mut servers = [(0, redis), (1, ferrodis)];
         if round % 2 == 1 {
             servers.reverse();
         }
         for (slot, server) in servers {
-            rates[slot].push(measure(server));
+            results[slot].push(measure(server));
         }
     }
-    let median = |values: &mut Vec<f64>| {
-        values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
-    };
-    (median(&mut rates[0]), median(&mut rates[1]))
+    results
+}
+
+/// As `samples`, the medians (Redis's, ferrodis's).
+pub fn side_by_side<T>(
+    rounds: usize,
+    redis: &T,
+    ferrodis: &T,
+    measure: impl FnMut(&T) -> f64,
+) -> (f64, f64) {
+    let [redis, ferrodis] = samples(rounds, redis, ferrodis, measure);
+    (median(redis), median(ferrodis))
+}
+
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
