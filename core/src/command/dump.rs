@@ -6,7 +6,7 @@ use super::args::is_option;
 use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_INTEGER, SYNTAX};
 use crate::notify;
 use crate::rdb;
-use crate::rdb::encoding::Reader;
+use crate::rdb::encoding::{Compression, Reader};
 use crate::rdb::value::{read_value, type_of, write_value, Shape};
 use crate::reply::integer_text;
 use crate::time::UnixMillis;
@@ -20,7 +20,7 @@ const BAD_DATA: &str = "ERR Bad data format";
 /// The payload DUMP gives for `value`.
 pub(crate) fn payload(value: &Value, compress: bool) -> Vec<u8> {
     let mut content = vec![type_of(value)];
-    write_value(&mut content, value, compress);
+    write_value(&mut content, value, &mut Compression::new(compress));
     rdb::seal_payload(content)
 }
 

@@ -127,21 +127,39 @@ pub(crate) fn write_string(out: &mut Vec<u8>, bytes: &[u8]) {
 
 /// Strings of at most this many bytes are tried as integers, as Redis tries them.
 const INTEGER_TEXT_BYTES_MAX: usize = 11;
-/// Strings longer than this are tried compressed when compression is on, as Redis tries them.
+/// Strings of at least this many bytes are tried compressed when compression is on, as Redis
+/// tries them.
 const COMPRESS_BYTES_MIN: usize = 21;
 
+/// Whether strings are written LZF-compressed (`rdbcompression`), with the compressor kept
+/// from one string to the next.
+pub(crate) enum Compression {
+    Off,
+    On(lzf::Lzf),
+}
+
+impl Compression {
+    pub(crate) fn new(on: bool) -> Compression {
+        if on {
+            Compression::On(lzf::Lzf::new())
+        } else {
+            Compression::Off
+        }
+    }
+}
+
 /// Appends `bytes` in the smallest form Redis writes: as an integer when it is one of at most
-/// 32 bits in canonical form, LZF-compressed when `compress` is on and that saves at least
+/// 32 bits in canonical form, LZF-compressed when compression is on and that saves at least
 /// four bytes, plain otherwise.
-pub(crate) fn write_string_compact(out: &mut Vec<u8>, bytes: &[u8], compress: bool) {
+pub(crate) fn write_string_compact(out: &mut Vec<u8>, bytes: &[u8], compression: &mut Compression) {
     if bytes.len() <= INTEGER_TEXT_BYTES_MAX {
         if let Some(number) = parse_i64(bytes).and_then(|number| i32::try_from(number).ok()) {
             write_small_integer(out, number);
             return;
         }
     }
-    if compress && bytes.len() >= COMPRESS_BYTES_MIN {
-        if let Some(block) = lzf::compress(bytes, bytes.len() - 4) {
+    if let (Compression::On(lzf), COMPRESS_BYTES_MIN..) = (compression, bytes.len()) {
+        if let Some(block) = lzf.compress(bytes, bytes.len() - 4) {
             out.push(0xc3);
             write_length(out, block.len() as u64);
             write_length(out, bytes.len() as u64);
@@ -214,22 +232,22 @@ mod tests {
     #[test]
     fn integers_and_repetitive_strings_take_their_short_forms() {
         let mut out = Vec::new();
-        write_string_compact(&mut out, b"-129", true);
+        write_string_compact(&mut out, b"-129", &mut Compression::new(true));
         assert_eq!(out, [0xc1, 0x7f, 0xff]);
         out.clear();
-        write_string_compact(&mut out, b"0123", true);
+        write_string_compact(&mut out, b"0123", &mut Compression::new(true));
         assert_eq!(out, [4, b'0', b'1', b'2', b'3'], "not canonical: plain");
         out.clear();
         write_integer(&mut out, 1 << 40);
         assert_eq!(Reader::new(&out).string().unwrap(), b"1099511627776");
         let long = vec![b'x'; 1000];
         out.clear();
-        write_string_compact(&mut out, &long, true);
+        write_string_compact(&mut out, &long, &mut Compression::new(true));
         assert_eq!(out[0], 0xc3);
         assert!(out.len() < 100);
         assert_eq!(Reader::new(&out).string().unwrap(), long);
         out.clear();
-        write_string_compact(&mut out, &long, false);
+        write_string_compact(&mut out, &long, &mut Compression::new(false));
         assert_eq!(out.len(), 1002);
     }
 
@@ -243,7 +261,7 @@ mod tests {
             compress in any::<bool>(),
         ) {
             let mut out = Vec::new();
-            write_string_compact(&mut out, &bytes, compress);
+            write_string_compact(&mut out, &bytes, &mut Compression::new(compress));
             let mut reader = Reader::new(&out);
             prop_assert_eq!(reader.string(), Some(bytes));
             prop_assert_eq!(reader.byte(), None);

@@ -6,7 +6,7 @@
 //! `read_file` reads one whole, checking everything (see `value` for the values).
 
 use super::crc64::crc64;
-use super::encoding::{write_length, write_string, write_string_compact, Reader};
+use super::encoding::{write_length, write_string, write_string_compact, Compression, Reader};
 use super::value::{is_known_type, read_value, type_of, write_value, Invalid, Shape};
 use super::{OPCODE_FUNCTION2, RDB_VERSION};
 use crate::time::UnixMillis;
@@ -31,7 +31,7 @@ pub(crate) struct FileWriter {
     out: Vec<u8>,
     crc: u64,
     checksum: bool,
-    compress: bool,
+    compression: Compression,
 }
 
 impl FileWriter {
@@ -41,12 +41,12 @@ impl FileWriter {
             out: format!("REDIS{RDB_VERSION:04}").into_bytes(),
             crc: 0,
             checksum,
-            compress,
+            compression: Compression::new(compress),
         };
         for (name, value) in aux {
             writer.out.push(OPCODE_AUX);
             write_string(&mut writer.out, name.as_bytes());
-            write_string_compact(&mut writer.out, value.as_bytes(), false);
+            write_string_compact(&mut writer.out, value.as_bytes(), &mut Compression::Off);
         }
         writer
     }
@@ -74,8 +74,8 @@ impl FileWriter {
                 .extend_from_slice(&deadline.as_millis().to_le_bytes());
         }
         self.out.push(type_of(value));
-        write_string_compact(&mut self.out, key, self.compress);
-        write_value(&mut self.out, value, self.compress);
+        write_string_compact(&mut self.out, key, &mut self.compression);
+        write_value(&mut self.out, value, &mut self.compression);
     }
 
     /// Bytes written and not taken yet.

@@ -119,23 +119,8 @@ impl ListpackWriter {
 
     /// Writes the back length of the entry that starts at `start`.
     fn end_entry(&mut self, start: usize) {
-        let mut len = self.bytes.len() - start;
-        let mut groups = [0u8; 5];
-        let mut used = 0;
-        loop {
-            groups[used] = (len & 0x7F) as u8;
-            used += 1;
-            len >>= 7;
-            if len == 0 {
-                break;
-            }
-        }
-        // The most significant group first; every group but the most significant is flagged,
-        // so that a reader walking backwards knows when to stop.
-        for index in (0..used).rev() {
-            let flag = if index == used - 1 { 0 } else { 0x80 };
-            self.bytes.push(groups[index] | flag);
-        }
+        let (bytes, used) = back_length(self.bytes.len() - start);
+        self.bytes.extend_from_slice(&bytes[..used]);
         self.count += 1;
     }
 
@@ -229,16 +214,32 @@ pub(crate) fn listpack_items(blob: &[u8]) -> Result<Vec<Item<'_>>, Malformed> {
     Ok(items)
 }
 
+/// The back length of an entry of `len` bytes, in its first `used` bytes: seven bits a byte,
+/// the most significant group first; every group but the most significant is flagged, so that
+/// a reader walking backwards knows when to stop.
+fn back_length(mut len: usize) -> ([u8; 5], usize) {
+    let mut groups = [0u8; 5];
+    let mut used = 0;
+    loop {
+        groups[used] = (len & 0x7F) as u8;
+        used += 1;
+        len >>= 7;
+        if len == 0 || used == groups.len() {
+            break;
+        }
+    }
+    let mut bytes = [0u8; 5];
+    for (at, index) in (0..used).rev().enumerate() {
+        let flag = if index == used - 1 { 0 } else { 0x80 };
+        bytes[at] = groups[index] | flag;
+    }
+    (bytes, used)
+}
+
 /// Reads the back length after an entry of `len` bytes and checks that it says `len`.
 fn check_back_length(cursor: &mut Cursor<'_>, len: usize) -> Result<(), Malformed> {
-    let mut expected = ListpackWriter {
-        bytes: Vec::with_capacity(5),
-        count: 0,
-    };
-    expected.bytes.resize(len, 0);
-    expected.end_entry(0);
-    let written = &expected.bytes[len..];
-    if cursor.take(written.len())? != written {
+    let (expected, used) = back_length(len);
+    if cursor.take(used)? != &expected[..used] {
         return Err(Malformed);
     }
     Ok(())

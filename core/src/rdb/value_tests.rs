@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 
-use super::encoding::{write_length, write_string, Reader};
+use super::encoding::{write_length, write_string, Compression, Reader};
 use super::value::{read_value, type_of, write_value, Invalid, Shape, TYPE_STRING};
 use crate::config::Config;
 use crate::value::Value;
@@ -174,7 +174,7 @@ proptest! {
         prop_assert!(same_model(&model_of(&value), &model), "{:?}", model);
 
         let mut out = Vec::new();
-        write_value(&mut out, &value, compress);
+        write_value(&mut out, &value, &mut Compression::new(compress));
         let again = read_all(type_of(&value), &out, &shape).unwrap().expect("not empty");
         again.check_invariants();
         prop_assert!(same_model(&model_of(&value), &model_of(&again)));
@@ -190,7 +190,7 @@ proptest! {
         let (kind, bytes) = plain(&model);
         let value = read_all(kind, &bytes, &shape).unwrap().unwrap();
         let mut out = Vec::new();
-        write_value(&mut out, &value, true);
+        write_value(&mut out, &value, &mut Compression::new(true));
         let kind = type_of(&value);
         let short = &out[..cut.index(out.len())];
         prop_assert!(read_value(&mut Reader::new(short), kind, &shape).is_err());
