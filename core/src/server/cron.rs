@@ -59,8 +59,10 @@ impl Server {
                 }
             } else if connection
                 .soft_limit_since
-                .is_some_and(|since| now.monotonic.millis_since(since) >= soft_ms)
+                .is_some_and(|since| now.monotonic.millis_since(since) > soft_ms)
             {
+                // Past the soft limit for more than its seconds (Redis keeps a client whose
+                // time over it is at most the limit's seconds).
                 self.close(id, CloseReason::OutputBufferLimit);
             }
         }
