@@ -45,8 +45,9 @@ pub struct Disk {
     names: BTreeMap<String, usize>,
     /// The directory as of its last fsync: what a crash is sure to keep.
     durable_names: BTreeMap<String, usize>,
-    /// Requests the server made, not answered yet, in order.
-    pending: VecDeque<(DiskToken, DiskRequest)>,
+    /// Requests the server made, not answered yet, in order, each marked with whether it is a
+    /// step of the save that runs (rather than the cleanup after one that failed).
+    pending: VecDeque<(DiskToken, DiskRequest, bool)>,
     /// The save that runs (None when it began unseen, from a save point).
     running: Option<Expected>,
     /// The file the last durable save left at `target`, and its data.
@@ -58,7 +59,8 @@ pub struct Disk {
 
 impl Disk {
     pub fn request(&mut self, token: DiskToken, request: DiskRequest) {
-        self.pending.push_back((token, request));
+        let of_running = self.running.is_some();
+        self.pending.push_back((token, request, of_running));
     }
 
     /// Does what `request` asks; false when it refers to a file that is not there.
@@ -107,6 +109,7 @@ impl World<'_> {
             now: self.now,
         };
         let running = self.disk.running.is_some();
+        let queued = self.disk.pending.len();
         self.send(id, &[b"BGSAVE"])?;
         let reply = self.take_reply(id);
         self.close(id)?;
@@ -114,6 +117,10 @@ impl World<'_> {
             STARTED => {
                 self.coverage.saves += 1;
                 self.disk.running = Some(expected);
+                // Its first request came with the reply.
+                for (_, _, of_running) in self.disk.pending.iter_mut().skip(queued) {
+                    *of_running = true;
+                }
             }
             // Held back by a CLIENT PAUSE: the close dropped it.
             b"" => {}
@@ -132,14 +139,16 @@ impl World<'_> {
     /// fail and some are preceded by a crash.
     pub fn serve_disk(&mut self, count: usize, faults: bool) -> Result<(), Failure> {
         for _ in 0..count {
-            let Some((token, request)) = self.disk.pending.pop_front() else {
+            let Some((token, request, of_running)) = self.disk.pending.pop_front() else {
                 break;
             };
             if faults && self.rng.chance(self.options.faults.crash) {
                 self.check_crash()?;
             }
-            // Only a save's own steps fail: the cleanup after a failure does not.
+            // Only the running save's own steps fail: the cleanup after a failure does not
+            // (it may still wait while the next save begins).
             let fails = faults
+                && of_running
                 && self.disk.running.is_some()
                 && self.rng.chance(self.options.faults.disk_error);
             let result = if fails {
