@@ -6,8 +6,9 @@ use ferrodis_sim::{check_determinism, run, run_seed, BytesEntropy, Failure, Over
 /// Every seed that once found a bug stays here.
 /// Seeds that once failed, run in full. 1170, 1333: commands ran after an output-buffer close.
 /// 8, 13: a PUBLISH inside EXEC reached the subscribers of the transaction's end. 419, 448: a
-/// subscriber past its soft output limit was closed at once after it unsubscribed.
-const REGRESSION_SEEDS: &[u64] = &[1170, 1333, 8, 13, 419, 448];
+/// subscriber past its soft output limit was closed at once after it unsubscribed. 1621: a failed
+/// save's cleanup, still queued when the next BGSAVE began, was taken for a step of the new save.
+const REGRESSION_SEEDS: &[u64] = &[1170, 1333, 8, 13, 419, 448, 1621];
 
 /// Debug builds are slow: short runs keep a few hundred seeds under a minute.
 fn short() -> Overrides {
