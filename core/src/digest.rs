@@ -149,8 +149,3 @@ fn xor_pair(digest: &mut Sha, first: Entry<'_>, second: Entry<'_>, text: &mut Ve
     mix_entry(&mut pair, second, text);
     xor_in(digest, &pair);
 }
-
-/// The digest as Redis prints it: 40 hex digits.
-pub(crate) fn hex(digest: &Sha) -> String {
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
-}

@@ -9,6 +9,7 @@ use crate::connection::CloseReason;
 use crate::digest;
 use crate::output::Output;
 use crate::persistence::SaveKind;
+use crate::script;
 use crate::server::persistence::{begin_save, whole_file};
 use crate::util::number::{parse_f64, parse_i64};
 
@@ -223,7 +224,7 @@ pub(crate) fn debug(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
         ctx.reply.ok();
     } else if is_option(subcommand, "DIGEST") && args.remaining() == 0 {
         let digest = digest::dataset(ctx.keyspace, ctx.now.wall);
-        ctx.reply.simple(&digest::hex(&digest));
+        ctx.reply.status_bytes(&script::hex_of(&digest));
     } else if is_option(subcommand, "DIGEST-VALUE") {
         ctx.reply.array(args.remaining());
         let db = &ctx.keyspace.dbs[ctx.db];
@@ -231,7 +232,7 @@ pub(crate) fn debug(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
             let digest = db.peek(ctx.now.wall, key).map_or([0; 20], |value| {
                 digest::value(value, db.expiry(key).is_some())
             });
-            ctx.reply.simple(&digest::hex(&digest));
+            ctx.reply.status_bytes(&script::hex_of(&digest));
         }
     } else if is_option(subcommand, "HELP") {
         let lines = [

@@ -269,7 +269,11 @@ pub(crate) fn function_key(name: &[u8]) -> String {
 /// The lower-case hex SHA1 of `bytes`.
 pub(crate) fn sha1_hex(bytes: &[u8]) -> Sha {
     use sha1::Digest;
-    let digest = sha1::Sha1::digest(bytes);
+    hex_of(&sha1::Sha1::digest(bytes).into())
+}
+
+/// A SHA1 digest in lower-case hex, as Redis prints one.
+pub(crate) fn hex_of(digest: &[u8; 20]) -> Sha {
     let mut hex = [0u8; 40];
     for (index, byte) in digest.iter().enumerate() {
         hex[index * 2] = HEX[usize::from(byte >> 4)];

@@ -442,7 +442,8 @@ impl Server {
     /// whatever the encodings, so a save can be checked against the data it began from.
     pub fn digest(&mut self, now: Now) -> String {
         self.observe(now);
-        crate::digest::hex(&crate::digest::dataset(&self.keyspace, now.wall))
+        let hex = crate::script::hex_of(&crate::digest::dataset(&self.keyspace, now.wall));
+        String::from_utf8_lossy(&hex).into_owned()
     }
 
     /// Loads an RDB file into the keyspace (at start, before any client): every key, with
