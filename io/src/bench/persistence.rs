@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 use crate::client::Client;
 use crate::latency::probe;
 use crate::memory::{Load, CASES};
-use crate::servers::{median, samples, side_by_side, start, Program, Running};
+use crate::servers::{median, samples, side_by_side, start, wait_until, Program, Running};
+
+/// The longest a load or a BGSAVE may take before the run gives up on it.
+const WAIT_MAX: Duration = Duration::from_secs(600);
 
 /// Rounds of every measurement, who goes first alternating; medians are reported.
 const ROUNDS: usize = 3;
@@ -82,9 +85,9 @@ fn save_seconds(saving: &Saving) -> f64 {
 fn seconds_to_pong(saving: &Saving) -> f64 {
     let fresh = saving.server.start_another();
     let mut client = Client::connect(fresh.port);
-    while client.try_call(&["PING"]).as_deref() != Ok("+PONG") {
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    wait_until("a loading server's +PONG", WAIT_MAX, || {
+        client.try_call(&["PING"]).as_deref() == Ok("+PONG")
+    });
     fresh.spawned.elapsed().as_secs_f64()
 }
 
@@ -107,9 +110,9 @@ fn bgsave(saving: &Saving) -> Bgsave {
     std::thread::sleep(Duration::from_millis(20));
     let started = Instant::now();
     client.call(&["BGSAVE"]);
-    while client.info_field("persistence", "rdb_bgsave_in_progress") == 1 {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until("BGSAVE to end", WAIT_MAX, || {
+        client.info_field("persistence", "rdb_bgsave_in_progress") == 0
+    });
     let seconds = started.elapsed().as_secs_f64();
     stop.store(true, Ordering::Relaxed);
     let worst = prober.join().expect("prober");

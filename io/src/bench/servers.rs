@@ -76,15 +76,22 @@ fn free_port() -> u16 {
 }
 
 fn wait_until_up(port: u16) {
+    wait_until(
+        &format!("server on port {port} to start"),
+        Duration::from_secs(20),
+        || TcpStream::connect(("127.0.0.1", port)).is_ok(),
+    );
+}
+
+/// Polls `done` until it holds; panics naming `what` after `limit`, so that no wait of a
+/// benchmark is endless. Polls every 2 ms: short, so that a start's or a save's measured time
+/// is not rounded up.
+pub fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(20) {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        // Short, so that a start's measured time (the persistence part's) is not rounded up.
+    while !done() {
+        assert!(started.elapsed() < limit, "gave up waiting for {what}");
         std::thread::sleep(Duration::from_millis(2));
     }
-    panic!("server on port {port} did not start");
 }
 
 /// Debian's redis-server with persistence off, as both servers are compared without it.
