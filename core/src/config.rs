@@ -162,14 +162,27 @@ impl Config {
     }
 }
 
-/// One class of `client-output-buffer-limit`: a connection whose pending replies pass
-/// `hard_bytes`, or stay past `soft_bytes` for `soft_secs` seconds, is closed; 0 turns a limit
-/// off.
+/// One class of `client-output-buffer-limit`: a connection whose pending replies reach
+/// `hard_bytes`, or stay at `soft_bytes` or more for over `soft_secs` seconds, is closed; 0
+/// turns a limit off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutputLimit {
     pub hard_bytes: usize,
     pub soft_bytes: usize,
     pub soft_secs: u64,
+}
+
+impl OutputLimit {
+    /// `pending` bytes of replies reach the hard limit: Redis closes a client whose output
+    /// uses as much as the limit, not only more.
+    pub fn hard_reached(&self, pending: usize) -> bool {
+        self.hard_bytes > 0 && pending >= self.hard_bytes
+    }
+
+    /// `pending` bytes of replies reach the soft limit (the same edge as the hard one).
+    pub fn soft_reached(&self, pending: usize) -> bool {
+        self.soft_bytes > 0 && pending >= self.soft_bytes
+    }
 }
 
 /// Which class of `client-output-buffer-limit` holds a connection.

@@ -5,8 +5,11 @@ use crate::store::db::Db;
 use crate::store::zset::ZSet;
 use crate::value::Value;
 
-/// Items dropped per `free_step`: one chunk of a big structure's nodes.
-const ITEMS_PER_STEP: usize = 4096;
+/// The effort (about one allocation each: see `Value::free_effort`) one `free_step` spends at
+/// least, unless the garbage ends first. A step stops once it has spent this much, so it spends
+/// less than twice as much: the last item it drops is at most this big (a bigger one becomes a
+/// piece of its own).
+pub const FREE_STEP_EFFORT: usize = 4096;
 
 /// Memory that is safe to drop anywhere: the real server drops it on a worker thread so that
 /// freeing a big value never stalls the event loop. Dropping a `Garbage` frees all of it at
@@ -37,8 +40,8 @@ impl Garbage {
         }
     }
 
-    /// Drops one bounded piece (a small value, or up to 4096 items of a big value or keyspace)
-    /// and says whether anything is left. A driver freeing on a worker thread calls this in a
+    /// Drops one bounded piece (a small value, or items of a big value or keyspace worth about
+    /// `FREE_STEP_EFFORT` allocations) and says whether anything is left. A driver freeing on a worker thread calls this in a
     /// loop and yields between calls, so that the scheduler can hand the core back to the event
     /// loop between pieces rather than only at its next tick.
     pub fn free_step(&mut self) -> bool {
@@ -53,16 +56,19 @@ impl Garbage {
             Some(Piece::Stream(mut stream)) => {
                 let mut big = Vec::new();
                 let mut exhausted = false;
-                for _ in 0..ITEMS_PER_STEP {
+                let mut effort = 0;
+                while effort < FREE_STEP_EFFORT {
                     match stream.next() {
                         None => {
                             exhausted = true;
                             break;
                         }
                         Some(Some(value)) if is_big(value.free_effort()) => {
+                            effort += 1;
                             big.push(Piece::Value(value));
                         }
-                        Some(_) => {}
+                        Some(Some(value)) => effort += value.free_effort(),
+                        Some(None) => effort += 1,
                     }
                 }
                 if !exhausted {
@@ -105,7 +111,7 @@ fn value_stream(value: Value) -> Option<Stream> {
 
 /// A value that takes more than one step to drop (its `free_effort`, or a sorted set's length).
 fn is_big(items: usize) -> bool {
-    items > ITEMS_PER_STEP
+    items > FREE_STEP_EFFORT
 }
 
 fn zset_stream(zset: ZSet) -> Stream {

@@ -32,6 +32,7 @@ mod value;
 
 pub use config::{Config, OutputLimit};
 pub use connection::{CloseReason, Door, Interest, REPLY_PAUSE_BYTES};
+pub use garbage::FREE_STEP_EFFORT;
 pub use keyspace::Propagated;
 pub use output::LogLevel;
 pub use persistence::{DiskRequest, DiskToken, SavePoint, DEFAULT_SAVE_POINTS};

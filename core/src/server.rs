@@ -254,14 +254,16 @@ impl Server {
         let Some(connection) = self.clients.get_mut(id) else {
             return;
         };
-        let soft = config.output_limit(connection.output_class()).soft_bytes;
+        let limit = config.output_limit(connection.output_class());
         let was_paused = connection.paused_by_replies();
         connection.mark_sent(written);
         if written > 0 {
             // A client downloading a big reply is busy, not idle: Redis counts writes too.
             connection.last_interaction = now.monotonic;
         }
-        if connection.soft_limit_since.is_some() && connection.reply_pending_bytes() <= soft {
+        if connection.soft_limit_since.is_some()
+            && !limit.soft_reached(connection.reply_pending_bytes())
+        {
             connection.soft_limit_since = None;
         }
         self.state.stats.net_output_bytes += written as u64;
@@ -822,8 +824,8 @@ impl Server {
     }
 
     /// Applies `id`'s output limits (a subscriber's or a normal client's) to its pending
-    /// replies: past the hard limit it is closed; past the soft one the time is noted, and the
-    /// cron closes it if it stays there for the limit's seconds.
+    /// replies: at the hard limit it is closed; at the soft one the time is noted, and the cron
+    /// closes it if it stays there for more than the limit's seconds.
     pub(crate) fn check_output_limits(&mut self, id: ConnectionId) {
         let now = self.state.now.monotonic;
         let Some(connection) = self.clients.get_mut(id) else {
@@ -831,12 +833,9 @@ impl Server {
         };
         let limit = self.state.config.output_limit(connection.output_class());
         let pending = connection.reply_pending_bytes();
-        if limit.hard_bytes > 0 && pending > limit.hard_bytes {
+        if limit.hard_reached(pending) {
             self.close(id, CloseReason::OutputBufferLimit);
-        } else if limit.soft_bytes > 0
-            && pending > limit.soft_bytes
-            && connection.soft_limit_since.is_none()
-        {
+        } else if limit.soft_reached(pending) && connection.soft_limit_since.is_none() {
             connection.soft_limit_since = Some(now);
         }
     }

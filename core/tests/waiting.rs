@@ -189,6 +189,74 @@ fn a_subscriber_that_cannot_keep_up_is_closed_and_the_publisher_is_not() {
 }
 
 #[test]
+fn a_reply_that_reaches_the_hard_output_limit_exactly_closes_and_one_byte_less_does_not() {
+    // Redis closes a client whose output uses as much as the hard limit (`>=`), not only more.
+    let value = "v".repeat(1000);
+    let reply_len = format!("${}\r\n{value}\r\n", value.len()).len();
+    for (hard_bytes, closed) in [(reply_len + 1, false), (reply_len, true)] {
+        let config = Config {
+            output_buffer_hard_bytes: hard_bytes,
+            ..Config::default()
+        };
+        let mut harness = Harness::new(config);
+        let client = harness.open();
+        assert_eq!(
+            harness.command(client, &format!("SET k {value}")),
+            "+OK\r\n"
+        );
+        // The reply stays unread: it is all pending.
+        harness.send(client, &common::request(&[b"GET", b"k"]));
+        assert_eq!(harness.server.send_buffer(client).len(), reply_len);
+        let expected = if closed {
+            vec![(client, CloseReason::OutputBufferLimit)]
+        } else {
+            vec![]
+        };
+        assert_eq!(harness.closes(), expected, "hard limit {hard_bytes}");
+    }
+}
+
+#[test]
+fn a_late_reply_is_held_to_the_output_limit_too() {
+    // A blocked client's timeout reply, CLIENT UNBLOCK's error: output added outside the
+    // command that asked for it still closes a client that reaches its hard limit.
+    let message = "m".repeat(1000);
+    let echo_len = format!("${}\r\n{message}\r\n", message.len()).len();
+    for unblock in [false, true] {
+        let config = Config {
+            output_buffer_hard_bytes: echo_len + 1,
+            ..Config::default()
+        };
+        let mut harness = Harness::new(config);
+        let waiter = harness.open();
+        let admin = harness.open();
+        let id = client_id(&mut harness, waiter);
+        harness.send(waiter, &common::request(&[b"ECHO", message.as_bytes()]));
+        harness.send(waiter, &common::request(&[b"BLPOP", b"q", b"1"]));
+        assert!(harness.closes().is_empty(), "one byte under the limit");
+        if unblock {
+            assert_eq!(
+                harness.command(admin, &format!("CLIENT UNBLOCK {id} ERROR")),
+                ":1\r\n"
+            );
+        } else {
+            harness.advance(1_001);
+            harness.run_timers();
+        }
+        assert_eq!(
+            harness.closes(),
+            vec![(waiter, CloseReason::OutputBufferLimit)],
+            "unblocked by {}",
+            if unblock {
+                "CLIENT UNBLOCK"
+            } else {
+                "its timeout"
+            }
+        );
+    }
+}
+
+#[test]
 fn a_blocking_pop_propagates_as_the_pop_it_did() {
     let mut harness = Harness::new(Config::default());
     harness.server.record_propagation(true);

@@ -283,12 +283,14 @@ fn zsets(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
                     a.push(flag.to_vec());
                 }
             }
-            let pairs = if rng.chance(options.faults.huge) {
-                rng.range(100, 3000)
+            // Huge adds name members from one of four ranges, so that a sorted set can grow
+            // past what one lazy-free step drops.
+            let (pairs, first) = if rng.chance(options.faults.huge) {
+                (rng.range(100, 3000), rng.below(4) * 3000)
             } else {
-                rng.range(1, 3)
+                (rng.range(1, 3), 0)
             };
-            for index in 0..pairs {
+            for index in first..first + pairs {
                 a.push(pick(rng, SCORES));
                 a.push(if pairs > 3 {
                     format!("big{index}").into_bytes()
@@ -455,12 +457,12 @@ fn hashes(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
     match rng.below(22) {
         0..=2 => {
             let mut a = args(&[if rng.below(4) == 0 { b"HMSET" } else { b"HSET" }, &k]);
-            let pairs = if rng.chance(options.faults.huge) {
-                rng.range(100, 1000)
+            let (pairs, first) = if rng.chance(options.faults.huge) {
+                (rng.range(100, 1000), rng.below(8) * 1000)
             } else {
-                rng.range(1, 3)
+                (rng.range(1, 3), 0)
             };
-            for index in 0..pairs {
+            for index in first..first + pairs {
                 a.push(if pairs > 3 {
                     format!("big{index}").into_bytes()
                 } else {
@@ -515,7 +517,8 @@ fn sets(rng: &mut Rng<'_>, options: &Options, k: Vec<u8>) -> Args {
             let mut a = args(&[b"SADD", &k]);
             if rng.chance(options.faults.huge) {
                 let big = rng.bool();
-                for index in 0..rng.range(100, 2000) {
+                let first = rng.below(4) * 2000;
+                for index in first..first + rng.range(100, 2000) {
                     a.push(if big {
                         format!("big{index}").into_bytes()
                     } else {

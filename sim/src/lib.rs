@@ -5,6 +5,7 @@
 //! virtual connections and clocks, and checks every reply against a reference model, the core's
 //! invariants, liveness once faults stop, and (run twice) determinism.
 
+mod alloc;
 mod book;
 pub mod entropy;
 mod exec;
@@ -30,6 +31,9 @@ pub mod world;
 pub use entropy::{BytesEntropy, Entropy, Ratio, Rng, SeedEntropy};
 pub use options::{Options, Overrides};
 pub use run::{check_determinism, run, run_seed, Outcome};
+
+#[global_allocator]
+static ALLOCATOR: alloc::CountingAllocator = alloc::CountingAllocator;
 
 /// Why a run failed; each kind has its own exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -92,6 +92,11 @@ pub struct Faults {
     pub disk_error: Ratio,
     /// Before a disk request, what a crash would leave is checked.
     pub crash: Ratio,
+    /// A command sized to take the query buffer or the replies to a limit's exact edge
+    /// (`World::edge_command`).
+    pub edges: Ratio,
+    /// A probe builds a big value and unlinks it (`World::big_free`).
+    pub big_frees: Ratio,
 }
 
 /// Everything that decides a run.
@@ -207,6 +212,8 @@ impl Options {
             stale_events: Ratio::NEVER,
             disk_error: Ratio::NEVER,
             crash: Ratio::NEVER,
+            edges: Ratio::NEVER,
+            big_frees: Ratio::NEVER,
         };
         let databases = rng.range(1, 4);
         let clients_max = if rng.below(4) == 0 {
@@ -308,6 +315,9 @@ impl Options {
         let disk_requests_per_step = rng.range(1, 4);
         faults.disk_error = fault(rng, 20);
         faults.crash = fault(rng, 8);
+        // Drawn after everything else, so that the draws above stay what they were before.
+        faults.edges = fault(rng, 50);
+        faults.big_frees = fault(rng, 5_000);
         Options {
             seed,
             overrides: overrides.clone(),
@@ -435,7 +445,7 @@ impl fmt::Display for Options {
             f,
             "  faults: split_requests={} split_replies={} stop_reading={} disconnect={} storm={} \
              garbage={} huge={} wall_jump={} spurious_timeout={} late_timeout={} free_now={} quit={} \
-             stale_events={} disk_error={} crash={}",
+             stale_events={} disk_error={} crash={} edges={} big_frees={}",
             x.split_requests,
             x.split_replies,
             x.stop_reading,
@@ -450,7 +460,9 @@ impl fmt::Display for Options {
             x.quit,
             x.stale_events,
             x.disk_error,
-            x.crash
+            x.crash,
+            x.edges,
+            x.big_frees
         )
     }
 }

@@ -178,7 +178,10 @@ fn simulate(world: &mut World<'_>) -> Result<(), Failure> {
             world.storm()?;
         }
         if world.rng.below(16) == 0 {
-            world.drop_some_garbage();
+            world.drop_some_garbage()?;
+        }
+        if world.rng.chance(world.options.faults.big_frees) {
+            world.big_free()?;
         }
         if world.rng.chance(world.options.background_saves) {
             world.background_save()?;
@@ -188,6 +191,7 @@ fn simulate(world: &mut World<'_>) -> Result<(), Failure> {
             let disk = world.rng.below(world.options.disk_requests_per_step + 1);
             world.serve_disk(disk as usize, true)?;
         }
+        world.check_output_limits()?;
         if step % world.options.invariants_every == 0 {
             world.server.check_invariants();
         }
@@ -214,7 +218,7 @@ fn liveness(world: &mut World<'_>) -> Result<(), Failure> {
         world.finish_disk()?;
         if round > 0 && stuck(world).is_none() {
             world.server.check_invariants();
-            world.garbage.clear();
+            world.free_all_garbage()?;
             return Ok(());
         }
     }

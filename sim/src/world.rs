@@ -16,6 +16,7 @@ use ferrodis_core::{
     UnixMillis, REPLY_PAUSE_BYTES,
 };
 
+use crate::alloc;
 use crate::book;
 use crate::entropy::Rng;
 use crate::generate::{self, Args};
@@ -26,6 +27,8 @@ use crate::trace::Trace;
 use crate::Failure;
 
 mod connections;
+mod edges;
+mod freeing;
 mod restart;
 mod runaway;
 mod saving;
@@ -38,9 +41,13 @@ pub struct Client {
     /// Request bytes not yet delivered: `out[out_sent..]`.
     pub out: Vec<u8>,
     pub out_sent: usize,
-    /// Commands sent and not yet run, oldest first; None is garbage: RESP answers it with a
-    /// protocol error, the book's door closes without a reply.
-    pub inflight: VecDeque<Option<Args>>,
+    /// Commands sent and not yet run, oldest first.
+    pub inflight: VecDeque<Request>,
+    /// Request bytes delivered that the server still holds in its query buffer: those of
+    /// commands it has not run (nor blocked on) yet.
+    pub held: usize,
+    /// The last delivery took the held bytes past `client-query-buffer-limit`.
+    pub query_over: bool,
     pub session: Session,
     /// The client reads nothing until this step.
     pub reading_from_step: u64,
@@ -63,6 +70,8 @@ impl Client {
             out: Vec::new(),
             out_sent: 0,
             inflight: VecDeque::new(),
+            held: 0,
+            query_over: false,
             session,
             reading_from_step: 0,
             closing: None,
@@ -72,6 +81,15 @@ impl Client {
             messages: VecDeque::new(),
         }
     }
+}
+
+/// A command in flight.
+pub struct Request {
+    /// None is garbage: RESP answers it with a protocol error, the book's door closes without
+    /// a reply.
+    pub args: Option<Args>,
+    /// Its bytes the server holds until it runs the command (0 once it blocked on it).
+    pub bytes: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -126,6 +144,19 @@ pub struct Coverage {
     pub save_failures: u64,
     pub saves_checked: u64,
     pub crash_checks: u64,
+    /// Deliveries that took a client's held request bytes to exactly the query buffer limit
+    /// (kept), and to one byte past it (closed).
+    pub query_edges_kept: u64,
+    pub query_edges_closed: u64,
+    /// Connections closed by an output limit with exactly its bytes pending, and left open
+    /// one byte under it.
+    pub output_edges_closed: u64,
+    pub output_edges_kept: u64,
+    /// Big values built and unlinked from a probe (`World::big_free`).
+    pub big_frees: u64,
+    /// Lazy-free steps measured, and the most deallocations one made.
+    pub free_steps: u64,
+    pub free_step_most: u64,
 }
 
 impl std::fmt::Display for Coverage {
@@ -142,7 +173,8 @@ impl std::fmt::Display for Coverage {
              blocked={} served={} contended_serves={} timed_out={} messages={} cleanup_checks={} \
              runaway_scripts={} scans_completed={} scans_several_calls={} float_sums_exact={} \
              restarts={} restarted_keys={} saves={} save_failures={} saves_checked={} \
-             crash_checks={}",
+             crash_checks={} query_edges_kept={} query_edges_closed={} output_edges_closed={} \
+             output_edges_kept={} big_frees={} free_steps={} free_step_most={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -179,7 +211,14 @@ impl std::fmt::Display for Coverage {
             self.saves,
             self.save_failures,
             self.saves_checked,
-            self.crash_checks
+            self.crash_checks,
+            self.query_edges_kept,
+            self.query_edges_closed,
+            self.output_edges_closed,
+            self.output_edges_kept,
+            self.big_frees,
+            self.free_steps,
+            self.free_step_most
         )
     }
 }
@@ -213,6 +252,8 @@ pub struct World<'a> {
     pub faults: bool,
     /// The disk the server's saves write to.
     pub disk: saving::Disk,
+    /// Deallocations are counted (`alloc::counting`): lazy-free steps are measured.
+    pub(super) counting_frees: bool,
 }
 
 impl<'a> World<'a> {
@@ -281,6 +322,7 @@ impl<'a> World<'a> {
             last_executed: Vec::new(),
             faults: true,
             disk: saving::Disk::default(),
+            counting_frees: alloc::counting(),
             options,
             rng,
         }
@@ -379,11 +421,22 @@ impl<'a> World<'a> {
             )));
         };
         let reply = &rest[..len];
-        let Some(request) = client.inflight.pop_front() else {
+        let Some(Request {
+            args: request,
+            bytes,
+        }) = client.inflight.pop_front()
+        else {
             return Err(Failure::WrongReply(format!(
                 "{id}: reply with no command: {:?}",
                 String::from_utf8_lossy(&reply[..reply.len().min(200)])
             )));
+        };
+        // The server ran it: its bytes have left the query buffer.
+        client.held = match request {
+            Some(_) => client.held - bytes,
+            // Garbage is refused once the server sees it is garbage, maybe before all of it
+            // came (a bulk length past the limit); the connection closes then.
+            None => client.held.saturating_sub(bytes),
         };
         self.exact.clear();
         // SPOP's effect is random, a scan's order is the server's and an inexact INCRBYFLOAT
@@ -539,14 +592,25 @@ impl<'a> World<'a> {
             };
             let client = &mut self.clients[index];
             client.out.extend_from_slice(&garbage);
-            client.inflight.push_back(None);
+            client.inflight.push_back(Request {
+                args: None,
+                bytes: garbage.len(),
+            });
             client.done_sending = true;
             return Ok(());
         }
         let door = client.door;
         // A scan in progress goes on as soon as its last cursor is known, half the time.
         let scanning = client.session.scan.is_some() && client.inflight.is_empty();
-        let mut args = if scanning && self.rng.bool() {
+        let edge = if door == Door::Resp && self.rng.chance(self.options.faults.edges) {
+            self.edge_command(index)
+        } else {
+            None
+        };
+        let client = &self.clients[index];
+        let mut args = if let Some(args) = edge {
+            args
+        } else if scanning && self.rng.bool() {
             vec![b"SCAN".to_vec()]
         } else if self.rng.chance(self.options.faults.quit) {
             vec![b"QUIT".to_vec()]
@@ -583,10 +647,12 @@ impl<'a> World<'a> {
         if args.first().is_some_and(|name| name == b"QUIT") {
             client.done_sending = true;
         }
+        let before = client.out.len();
         match door {
             Door::Resp => encode(&args, &mut client.out),
             Door::Book => encode_request(&args, &mut client.out),
         }
+        let bytes = client.out.len() - before;
         // An argument one byte past `proto-max-bulk-len` is a protocol error, which closes the
         // connection; one of exactly that length is served.
         let oversized = door == Door::Resp
@@ -594,11 +660,14 @@ impl<'a> World<'a> {
                 .iter()
                 .any(|arg| arg.len() as u64 > self.options.bulk_bytes_max);
         if oversized {
-            client.inflight.push_back(None);
+            client.inflight.push_back(Request { args: None, bytes });
             client.done_sending = true;
             return Ok(());
         }
-        client.inflight.push_back(Some(args));
+        client.inflight.push_back(Request {
+            args: Some(args),
+            bytes,
+        });
         Ok(())
     }
 
@@ -640,6 +709,16 @@ impl<'a> World<'a> {
             self.rng.range(1, remaining as u64) as usize
         };
         let client = &mut self.clients[index];
+        // `client-query-buffer-limit`: bytes that would take the query buffer past it close
+        // the connection instead; as many as the limit are taken.
+        let limit = self.options.query_buffer_bytes_max as usize;
+        let held = client.held + len;
+        client.query_over = held > limit;
+        if held == limit {
+            self.coverage.query_edges_kept += 1;
+        } else if held == limit + 1 {
+            self.coverage.query_edges_closed += 1;
+        }
         let piece = &client.out[client.out_sent..client.out_sent + len];
         self.trace.bytes(piece);
         let taken = self.server.connection_receive(self.now, id, piece);
@@ -648,6 +727,7 @@ impl<'a> World<'a> {
                 "{id}: took {taken} of {len} bytes"
             )));
         }
+        client.held = held;
         client.out_sent += len;
         client.last_active = self.now.monotonic;
         if client.out_sent == client.out.len() {
@@ -655,6 +735,13 @@ impl<'a> World<'a> {
             client.out_sent = 0;
         }
         self.drain()?;
+        let client = &self.clients[index];
+        if client.query_over && client.closing != Some(CloseReason::QueryBufferLimit) {
+            return Err(Failure::WrongReply(format!(
+                "{id}: holds {held} request bytes, past the query buffer limit of {limit}, \
+                 and is not closed"
+            )));
+        }
         self.check_buffer(index)
     }
 
@@ -748,24 +835,6 @@ impl<'a> World<'a> {
         );
         self.trace.u64(self.now.monotonic.as_millis());
         self.trace.u64(wall as u64);
-    }
-
-    /// Frees some of the garbage handed out: a few pieces of a random one at a time (as the real
-    /// server's workers do), or all of it at once.
-    pub fn drop_some_garbage(&mut self) {
-        while !self.garbage.is_empty() && self.rng.bool() {
-            let index = self.rng.index(self.garbage.len());
-            if self.rng.bool() {
-                drop(self.garbage.swap_remove(index));
-                continue;
-            }
-            for _ in 0..self.rng.range(1, 8) {
-                if !self.garbage[index].free_step() {
-                    drop(self.garbage.swap_remove(index));
-                    break;
-                }
-            }
-        }
     }
 }
 

@@ -39,6 +39,8 @@ fn a_few_hundred_seeds_pass() {
     let (mut book, mut timer, mut execs, mut watch_failures, mut interleaved) = (0, 0, 0, 0, 0);
     let mut stale_events = 0;
     let (mut saves, mut save_failures, mut saves_checked, mut crash_checks) = (0, 0, 0, 0);
+    let mut edges = [0; 4];
+    let (mut big_frees, mut free_steps, mut free_step_most) = (0, 0, 0);
     let (mut blocked, mut served, mut timed_out, mut messages, mut cleanups) = (0, 0, 0, 0, 0);
     let mut collections = ferrodis_sim::model::Counts::default();
     for seed in 0..300 {
@@ -57,6 +59,13 @@ fn a_few_hundred_seeds_pass() {
         save_failures += coverage.save_failures;
         saves_checked += coverage.saves_checked;
         crash_checks += coverage.crash_checks;
+        edges[0] += coverage.query_edges_kept;
+        edges[1] += coverage.query_edges_closed;
+        edges[2] += coverage.output_edges_kept;
+        edges[3] += coverage.output_edges_closed;
+        big_frees += coverage.big_frees;
+        free_steps += coverage.free_steps;
+        free_step_most = free_step_most.max(coverage.free_step_most);
         blocked += coverage.blocked;
         served += coverage.served;
         timed_out += coverage.timed_out;
@@ -138,6 +147,31 @@ fn a_few_hundred_seeds_pass() {
     assert!(save_failures > 20, "{save_failures} failed saves");
     assert!(saves_checked > 80, "{saves_checked} saves checked");
     assert!(crash_checks > 100, "{crash_checks} crash views checked");
+    // Limits were met at their exact edges: the query buffer filled to its limit and kept,
+    // and one byte past it and closed; replies one byte under the hard output limit kept, and
+    // exactly at it closed.
+    let [query_kept, query_closed, output_kept, output_closed] = edges;
+    assert!(query_kept > 5, "{query_kept} query buffers at the limit");
+    assert!(
+        query_closed > 5,
+        "{query_closed} query buffers one byte past it"
+    );
+    assert!(
+        output_kept > 10,
+        "{output_kept} replies one byte under the limit"
+    );
+    assert!(
+        output_closed > 2,
+        "{output_closed} replies exactly at the limit"
+    );
+    // Big values were freed a measured step at a time, some steps dropping thousands of
+    // allocations (each within the bound `World::free_step` checks).
+    assert!(big_frees > 20, "{big_frees} big values unlinked");
+    assert!(free_steps > 200, "{free_steps} lazy-free steps measured");
+    assert!(
+        free_step_most > 2_000,
+        "the biggest lazy-free step freed {free_step_most} allocations"
+    );
     // Several connections' commands ran in one call, checked in the order the core recorded.
     assert!(
         interleaved > 10,

@@ -88,6 +88,8 @@ impl Server {
     /// `id` got its answer: its reply goes out, and commands it sent meanwhile run next.
     pub(super) fn resume(&mut self, id: ConnectionId) {
         self.record_executed(id);
+        // The late reply is output like any other: held to the connection's limits.
+        self.check_output_limits(id);
         self.outputs.push_back(Output::Wake { id });
         if let Some(connection) = self.clients.get_mut(id) {
             if !connection.query.is_empty() && !connection.pending_commands {
@@ -150,7 +152,6 @@ impl Server {
         }
         self.forget_block(id);
         self.deliver_effects(None);
-        self.check_output_limits(id);
         self.resume(id);
     }
 

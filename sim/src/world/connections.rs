@@ -124,6 +124,8 @@ impl World<'_> {
                 client.out.clear();
                 client.out_sent = 0;
                 client.inflight.clear();
+                client.held = 0;
+                client.query_over = false;
                 self.model.end_session(&client.session);
                 client.session = self.model.new_session();
                 client.closing = None;
@@ -176,12 +178,14 @@ impl World<'_> {
         let Some(owner) = self.owner(id) else {
             return Err(Failure::WrongReply(format!("Close for unknown {id}")));
         };
+        let subscriber = matches!(owner, Owner::Client(index) if self.subscriber(index));
+        let output_reached =
+            reason == CloseReason::OutputBufferLimit && self.output_close_allowed(id, subscriber);
         let o = &self.options;
         let client = match owner {
             Owner::Client(index) => Some(&self.clients[index]),
             Owner::Storm | Owner::Probe => None,
         };
-        let subscriber = matches!(owner, Owner::Client(index) if self.subscriber(index));
         let idle_ms = self
             .now
             .monotonic
@@ -194,9 +198,8 @@ impl World<'_> {
                 o.idle_timeout_secs > 0
                     && (client.is_none() || idle_ms > o.idle_timeout_secs * 1000)
             }
-            CloseReason::QueryBufferLimit => o.query_buffer_bytes_max < 1024 * 1024 * 1024,
-            // A subscriber's limits are the pub/sub class's, which are never off.
-            CloseReason::OutputBufferLimit => o.output_buffer_hard_bytes > 0 || subscriber,
+            CloseReason::QueryBufferLimit => client.is_some_and(|c| c.query_over),
+            CloseReason::OutputBufferLimit => output_reached,
             _ => false,
         };
         if !acceptable {
@@ -238,7 +241,7 @@ impl World<'_> {
                 let client = &self.clients[index];
                 let answered = match (client.door, reason) {
                     (Door::Book, CloseReason::ProtocolError) => {
-                        client.inflight.len() == 1 && client.inflight[0].is_none()
+                        client.inflight.len() == 1 && client.inflight[0].args.is_none()
                     }
                     _ => client.inflight.is_empty(),
                 };

@@ -53,7 +53,10 @@ impl World<'_> {
         }
         let client = &mut self.clients[index];
         super::encode(&args, &mut client.out);
-        client.inflight.push_back(Some(args));
+        client.inflight.push_back(super::Request {
+            bytes: client.out.len(),
+            args: Some(args),
+        });
         let blocked_at = self.now;
         self.deliver(index, true)?;
         let client = &self.clients[index];
@@ -64,7 +67,7 @@ impl World<'_> {
             client.out.is_empty(),
             "a blocking command is delivered whole"
         );
-        let args = client.inflight[0].clone().expect("not garbage");
+        let args = client.inflight[0].args.clone().expect("not garbage");
         let session = client.session.clone();
         self.model
             .block(
@@ -77,6 +80,10 @@ impl World<'_> {
         if client.closing.is_some() {
             self.model.mark_closing(session.client);
         }
+        // It left the query buffer when it blocked.
+        let client = &mut self.clients[index];
+        client.held -= client.inflight[0].bytes;
+        client.inflight[0].bytes = 0;
         self.coverage.blocked += 1;
         Ok(())
     }
