@@ -77,6 +77,13 @@ pub fn refused_reply() -> Vec<u8> {
 
 /// Draws one book request.
 pub fn command(rng: &mut Rng<'_>, options: &Options) -> Args {
+    // A frame of exactly the most arguments the book takes is served (a `get` with that many
+    // arguments is unknown); one more is refused (`garbage`).
+    if rng.chance(options.faults.edges) && rng.below(1024) == 0 {
+        let mut parts = vec![b"get".to_vec()];
+        parts.resize(ARGS_MAX as usize, Vec::new());
+        return parts;
+    }
     if rng.chance(options.book_table) {
         return table_command(rng, options);
     }

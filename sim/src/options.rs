@@ -231,12 +231,12 @@ impl Options {
         } else {
             512 * 1024 * 1024
         };
-        let query_buffer_bytes_max = if rng.below(4) == 0 {
+        let mut query_buffer_bytes_max = if rng.below(4) == 0 {
             rng.range(64 * 1024, 4 * 1024 * 1024)
         } else {
             1024 * 1024 * 1024
         };
-        let output_buffer_hard_bytes = if rng.below(4) == 0 {
+        let mut output_buffer_hard_bytes = if rng.below(4) == 0 {
             rng.range(16 * 1024, 4 * 1024 * 1024)
         } else {
             0
@@ -318,6 +318,16 @@ impl Options {
         // Drawn after everything else, so that the draws above stay what they were before.
         faults.edges = fault(rng, 50);
         faults.big_frees = fault(rng, 5_000);
+        // Commands at a limit's edge are as big as the limit: limits of at most 512 KiB keep
+        // them quick.
+        if faults.edges != Ratio::NEVER {
+            if query_buffer_bytes_max < 1024 * 1024 * 1024 {
+                query_buffer_bytes_max = rng.range(64 * 1024, 512 * 1024);
+            }
+            if output_buffer_hard_bytes > 0 {
+                output_buffer_hard_bytes = rng.range(16 * 1024, 512 * 1024);
+            }
+        }
         Options {
             seed,
             overrides: overrides.clone(),
