@@ -1,6 +1,8 @@
 //! Counts the deallocations each thread makes, so that the simulator can measure what one
-//! lazy-free step drops (`World::free_step`). It is the global allocator of everything that
-//! links the simulator; `counting` says whether it is (a build may choose another).
+//! lazy-free step drops (`World::free_step`). The simulator's binary, its sweep test and the
+//! simulation fuzz target install it with `#[global_allocator]` (a library cannot: a program
+//! has one global allocator, and other fuzz targets bring their own); `counting` says whether
+//! it is installed, and the lazy-free checks run only then.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -5,7 +5,7 @@
 //! virtual connections and clocks, and checks every reply against a reference model, the core's
 //! invariants, liveness once faults stop, and (run twice) determinism.
 
-mod alloc;
+pub mod alloc;
 mod book;
 pub mod entropy;
 mod exec;
@@ -28,12 +28,10 @@ mod run;
 pub mod trace;
 pub mod world;
 
+pub use alloc::CountingAllocator;
 pub use entropy::{BytesEntropy, Entropy, Ratio, Rng, SeedEntropy};
 pub use options::{Options, Overrides};
 pub use run::{check_determinism, run, run_seed, Outcome};
-
-#[global_allocator]
-static ALLOCATOR: alloc::CountingAllocator = alloc::CountingAllocator;
 
 /// Why a run failed; each kind has its own exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,11 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use ferrodis_sim::{check_determinism, run_seed, Outcome, Overrides};
+use ferrodis_sim::{check_determinism, run_seed, CountingAllocator, Outcome, Overrides};
+
+/// Counts deallocations, so that runs measure each lazy-free step.
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// The ferrodis deterministic simulator.
 ///

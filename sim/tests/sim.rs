@@ -1,7 +1,13 @@
 //! Seeds through the whole simulator: a sweep, the regression list, determinism, and proof that
 //! a wrong model makes a run fail.
 
-use ferrodis_sim::{check_determinism, run, run_seed, BytesEntropy, Failure, Overrides};
+use ferrodis_sim::{
+    check_determinism, run, run_seed, BytesEntropy, CountingAllocator, Failure, Overrides,
+};
+
+/// Counts deallocations, so that the sweep measures each lazy-free step.
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// Every seed that once found a bug stays here.
 /// Seeds that once failed, run in full. 1170, 1333: commands ran after an output-buffer close.
