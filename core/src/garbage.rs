@@ -41,9 +41,9 @@ impl Garbage {
     }
 
     /// Drops one bounded piece (a small value, or items of a big value or keyspace worth about
-    /// `FREE_STEP_EFFORT` allocations) and says whether anything is left. A driver freeing on a worker thread calls this in a
-    /// loop and yields between calls, so that the scheduler can hand the core back to the event
-    /// loop between pieces rather than only at its next tick.
+    /// `FREE_STEP_EFFORT` allocations) and says whether anything is left. A driver freeing on a
+    /// worker thread calls this in a loop and yields between calls, so that the scheduler can
+    /// hand the core back to the event loop between pieces rather than only at its next tick.
     pub fn free_step(&mut self) -> bool {
         match self.pieces.pop() {
             None => {}

@@ -54,6 +54,9 @@ struct Cli {
     /// Make the model miss a key in every scan (proves that the scan oracle can fail).
     #[arg(long)]
     wrong_scan: bool,
+    /// Expect a query-buffer close one byte early (proves that the limit oracle can fail).
+    #[arg(long)]
+    wrong_limits: bool,
     /// Print only failures and the summary in sweeps.
     #[arg(long)]
     quiet: bool,
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         wrong_waiting: cli.wrong_waiting,
         wrong_pubsub: cli.wrong_pubsub,
         wrong_scan: cli.wrong_scan,
+        wrong_limits: cli.wrong_limits,
     };
     let deadline = match cli.duration.as_deref().map(parse_duration) {
         Some(Some(duration)) => Some(Instant::now() + duration),

@@ -29,6 +29,9 @@ pub struct Overrides {
     /// Make the model believe the first key or member of every scan is not there, to prove
     /// that the scan oracle can fail.
     pub wrong_scan: bool,
+    /// Expect a close for `client-query-buffer-limit` once a client's held bytes reach the
+    /// limit rather than pass it, to prove that the limit oracle can fail.
+    pub wrong_limits: bool,
 }
 
 /// Command families a seed may send; each has a weight, 0 = never.
@@ -380,6 +383,9 @@ impl Options {
         }
         if self.overrides.wrong_scan {
             line.push_str(" --wrong-scan");
+        }
+        if self.overrides.wrong_limits {
+            line.push_str(" --wrong-limits");
         }
         line
     }

@@ -713,7 +713,11 @@ impl<'a> World<'a> {
         // the connection instead; as many as the limit are taken.
         let limit = self.options.query_buffer_bytes_max as usize;
         let held = client.held + len;
-        client.query_over = held > limit;
+        client.query_over = if self.options.overrides.wrong_limits {
+            held >= limit
+        } else {
+            held > limit
+        };
         if held == limit {
             self.coverage.query_edges_kept += 1;
         } else if held == limit + 1 {

@@ -315,6 +315,32 @@ fn a_model_that_misses_a_key_in_every_scan_is_caught() {
 }
 
 #[test]
+fn a_query_limit_expected_one_byte_early_is_caught() {
+    let overrides = Overrides {
+        wrong_limits: true,
+        ..short()
+    };
+    let failed = (0..60)
+        .filter(|&seed| match &run_seed(seed, &overrides, false).result {
+            Ok(()) => false,
+            Err(failure) => {
+                assert!(matches!(failure, Failure::WrongReply(_)), "{failure:?}");
+                assert!(
+                    failure.message().contains("past the query buffer limit"),
+                    "{}",
+                    failure.message()
+                );
+                true
+            }
+        })
+        .count();
+    assert!(
+        failed >= 2,
+        "only {failed} of 60 seeds caught a query limit expected one byte early"
+    );
+}
+
+#[test]
 fn fuzzer_bytes_drive_a_run() {
     let bytes: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
