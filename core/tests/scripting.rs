@@ -189,6 +189,21 @@ fn heap_and_stack_exhaustion_are_errors() {
 }
 
 #[test]
+fn pcall_and_xpcall_hand_back_every_result_of_a_function_that_returns_many() {
+    let mut harness = Harness::new(config());
+    let client = harness.open();
+    let script = "local t = {} for i = 1, 5000 do t[i] = i end \
+                  local a = select('#', pcall(unpack, t)) \
+                  local b = select('#', xpcall(function() return unpack(t) end, tostring)) \
+                  local c = select('#', pcall(cmsgpack.unpack, string.rep('\\1', 300))) \
+                  return {a, b, c}";
+    assert_eq!(
+        eval(&mut harness, client, script),
+        "*3\r\n:5001\r\n:5001\r\n:301\r\n"
+    );
+}
+
+#[test]
 fn a_script_inside_exec_runs_to_its_end() {
     let mut harness = Harness::new(config());
     let client = harness.open();

@@ -65,7 +65,7 @@ pub(crate) struct Sandbox {
 /// Our own Lua: the `redis.call` family around the host, `error` and `pcall` that treat
 /// Redis's error tables as Redis does, read-only library tables and the environment of a run.
 const PRELUDE: &str = r#"
-local host_call, PACKED, last, raw_error, raw_pcall, getinfo, raw_getmetatable, G, as_c_function,
+local host_call, PACKED, last, raw_error, getinfo, raw_getmetatable, G, as_c_function,
   hook_yielded, killed = ...
 local type, setmetatable, tostring, select = type, setmetatable, tostring, select
 
@@ -312,14 +312,12 @@ pub(crate) fn new_vm(memory_max: usize) -> mlua::Result<(Vm, Sandbox)> {
     let packed_marker = lua.create_table()?;
     let last_error = lua.create_table()?;
     let raw_error: Function = globals.raw_get("error")?;
-    let raw_pcall: Function = globals.raw_get("pcall")?;
     let (make_env, library_env): (Function, Function) =
         lua.load(PRELUDE).set_name(super::vm::PRELUDE_NAME).call((
             vm.host_function()?,
             packed_marker.clone(),
             last_error.clone(),
             raw_error,
-            raw_pcall,
             getinfo,
             raw_getmetatable,
             globals,

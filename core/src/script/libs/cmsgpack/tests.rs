@@ -222,7 +222,10 @@ proptest! {
     fn unpack_never_fails_other_than_with_a_message(bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
         let escaped: String = bytes.iter().map(|byte| format!("\\{byte}")).collect();
         let script = format!(
-            "local ok, result = pcall(cmsgpack.unpack, '{escaped}') \
+            // The unpacked values are counted inside the protected function: Lua 5.1's own
+            // `pcall` pushes its status past the stack it checked when a function returns
+            // more than about 20 values (scripts get our `pcall`, which does not).
+            "local ok, result = pcall(function() return select('#', cmsgpack.unpack('{escaped}')) end) \
              return ok or type(result) == 'string'"
         );
         prop_assert_eq!(eval(&lua(), &script), "true");
