@@ -90,6 +90,61 @@ pub struct Config {
     /// `-NOREPLICAS`, as Redis refuses them when its replicas are gone.
     pub min_replicas_to_write: u32,
     pub min_replicas_max_lag_secs: u32,
+    /// The most clients the driver's open-files limit leaves room for: CONFIG SET
+    /// `maxclients` refuses more (the driver sets it at start).
+    pub clients_max_ceiling: usize,
+    /// `tcp-backlog`: the listening sockets' backlog (the driver listens).
+    pub tcp_backlog: u32,
+    /// `protected-mode`: with no password set, only clients on the loopback interface are
+    /// served; others get `-DENIED` and are closed.
+    pub protected_mode: bool,
+    /// `enable-debug-command`: who may run DEBUG.
+    pub enable_debug_command: Allowed,
+    /// `enable-protected-configs`: who may CONFIG SET `dir` and `dbfilename`.
+    pub enable_protected_configs: Allowed,
+}
+
+/// Who may take a protected action (`enable-debug-command`, `enable-protected-configs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allowed {
+    No,
+    /// Clients on the loopback interface.
+    Local,
+    Yes,
+}
+
+impl Allowed {
+    pub(crate) fn allows(self, local: bool) -> bool {
+        match self {
+            Allowed::No => false,
+            Allowed::Local => local,
+            Allowed::Yes => true,
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Allowed::No => "no",
+            Allowed::Local => "local",
+            Allowed::Yes => "yes",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<Allowed> {
+        [Allowed::No, Allowed::Yes, Allowed::Local]
+            .into_iter()
+            .find(|allowed| text.eq_ignore_ascii_case(allowed.name()))
+    }
+}
+
+/// Whether a client's address (`ip:port`, as the driver reports it) is the loopback
+/// interface's, as Redis judges it: exactly 127.0.0.1 or ::1.
+pub(crate) fn is_local_peer(peer: &str) -> bool {
+    let ip = match peer.rsplit_once(':') {
+        Some((ip, _port)) => ip,
+        None => peer,
+    };
+    matches!(ip, "127.0.0.1" | "[::1]")
 }
 
 impl Default for Config {
@@ -140,6 +195,11 @@ impl Default for Config {
             script_memory_bytes_max: 256 * 1024 * 1024,
             min_replicas_to_write: 0,
             min_replicas_max_lag_secs: 10,
+            clients_max_ceiling: usize::MAX,
+            tcp_backlog: 511,
+            protected_mode: true,
+            enable_debug_command: Allowed::No,
+            enable_protected_configs: Allowed::No,
         }
     }
 }

@@ -91,6 +91,8 @@ pub(crate) struct Connection {
     /// CLIENT ID: unique for the server's life, starting at 1.
     pub(crate) client_id: u64,
     pub(crate) peer: String,
+    /// The socket's file descriptor as the driver reports it (CLIENT LIST's `fd`); -1 if none.
+    pub(crate) fd: i64,
     pub(crate) name: Option<Vec<u8>>,
     pub(crate) db: usize,
     pub(crate) resp3: bool,
@@ -168,6 +170,7 @@ impl Connection {
             door,
             client_id,
             peer,
+            fd: -1,
             name: None,
             db: 0,
             resp3: false,

@@ -30,7 +30,7 @@ mod tracking;
 pub mod util;
 mod value;
 
-pub use config::{Config, OutputLimit};
+pub use config::{Allowed, Config, OutputLimit};
 pub use connection::{CloseReason, Door, Interest, REPLY_PAUSE_BYTES};
 pub use garbage::FREE_STEP_EFFORT;
 pub use keyspace::Propagated;

@@ -199,6 +199,19 @@ impl Server {
         door: Door,
     ) -> Result<ConnectionId, Refused> {
         self.observe(now);
+        let config = &self.state.config;
+        if config.protected_mode
+            && config.requirepass.is_none()
+            && !crate::config::is_local_peer(peer)
+        {
+            self.state.stats.rejected_connections += 1;
+            return Err(Refused {
+                reply: match door {
+                    Door::Resp => DENIED_REPLY,
+                    Door::Book => BOOK_DENIED_REPLY,
+                },
+            });
+        }
         if self.clients.len() >= self.state.config.clients_max {
             self.state.stats.rejected_connections += 1;
             return Err(Refused {
@@ -208,6 +221,12 @@ impl Server {
                 },
             });
         }
+        Ok(self.admit(now, peer, door))
+    }
+
+    /// Opens a connection without the checks a client from the network goes through (the
+    /// server's own, such as the one that loads functions from a file).
+    pub(crate) fn admit(&mut self, now: Now, peer: &str, door: Door) -> ConnectionId {
         let authenticated = self.state.config.requirepass.is_none();
         let connection = Box::new(Connection::new(
             self.next_client_id,
@@ -222,7 +241,14 @@ impl Server {
         self.with_connection(id, |connection| {
             connection.parser.set_authenticated(authenticated)
         });
-        Ok(id)
+        id
+    }
+
+    /// The driver's file descriptor for `id`'s socket, shown by CLIENT LIST.
+    pub fn connection_fd(&mut self, id: ConnectionId, fd: i64) {
+        if let Some(connection) = self.connection_mut(id) {
+            connection.fd = fd;
+        }
     }
 
     /// Bytes arrived from the client. Returns how many were taken: all of them, unless the
@@ -1037,6 +1063,26 @@ pub(crate) enum Wait {
     Save,
 }
 
+/// What a RESP client from outside the loopback interface gets in protected mode (Redis's
+/// text, which tools recognise).
+const DENIED_REPLY: &[u8] = b"-DENIED Redis is running in protected mode because protected \
+mode is enabled and no password is set for the default user. In this mode connections are only \
+accepted from the loopback interface. If you want to connect from external computers to Redis \
+you may adopt one of the following solutions: 1) Just disable protected mode sending the command \
+'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same \
+host the server is running, however MAKE SURE Redis is not publicly accessible from internet if \
+you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just \
+disable the protected mode by editing the Redis configuration file, and setting the protected \
+mode option to 'no', and then restarting the server. 3) If you started the server manually just \
+for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication \
+password for the default user. NOTE: You only need to do one of the above things in order for \
+the server to start accepting connections from the outside.\r\n";
+
+/// What a book client from outside the loopback interface gets in protected mode: error 4,
+/// framed.
+const BOOK_DENIED_REPLY: &[u8] =
+    b"\x2e\x00\x00\x00\x01\x04\x00\x00\x00\x25\x00\x00\x00protected mode: loopback clients only";
+
 /// What a book client gets when `maxclients` are connected: error 4, framed.
 const BOOK_MAX_CLIENTS_REPLY: &[u8] =
     b"\x26\x00\x00\x00\x01\x04\x00\x00\x00\x1d\x00\x00\x00max number of clients reached";
@@ -1046,15 +1092,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_book_refusal_is_a_framed_error_4() {
-        let mut expected = Vec::new();
-        let start = book::begin_frame(&mut expected);
-        book::write_err(
-            &mut expected,
-            book::ERR_ARG,
-            b"max number of clients reached",
-        );
-        book::end_frame(&mut expected, start);
-        assert_eq!(BOOK_MAX_CLIENTS_REPLY, &expected[..]);
+    fn the_book_refusals_are_framed_errors_4() {
+        for (refusal, text) in [
+            (
+                BOOK_MAX_CLIENTS_REPLY,
+                &b"max number of clients reached"[..],
+            ),
+            (BOOK_DENIED_REPLY, b"protected mode: loopback clients only"),
+        ] {
+            let mut expected = Vec::new();
+            let start = book::begin_frame(&mut expected);
+            book::write_err(&mut expected, book::ERR_ARG, text);
+            book::end_frame(&mut expected, start);
+            assert_eq!(refusal, &expected[..]);
+        }
     }
 }

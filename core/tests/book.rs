@@ -27,11 +27,15 @@ impl Harness {
     }
 
     fn open_book(&mut self) -> ConnectionId {
-        self.server.connection_open_book(self.now, "book").unwrap()
+        self.server
+            .connection_open_book(self.now, "127.0.0.1:2")
+            .unwrap()
     }
 
     fn open_resp(&mut self) -> ConnectionId {
-        self.server.connection_open(self.now, "resp").unwrap()
+        self.server
+            .connection_open(self.now, "127.0.0.1:3")
+            .unwrap()
     }
 
     fn drain(&mut self) {
@@ -307,7 +311,7 @@ fn book_clients_time_out_and_count_against_maxclients() {
     let id = harness.open_book();
     let refused = harness
         .server
-        .connection_open_book(harness.now, "second")
+        .connection_open_book(harness.now, "127.0.0.1:4")
         .unwrap_err();
     assert_eq!(
         refused.reply,

@@ -281,6 +281,12 @@ fn save_waits_for_the_file_and_the_file_loads_back() {
     let file = disk.files.get("data/dump.rdb").unwrap().clone();
     let mut loaded = Harness::new(config());
     loaded.server.load_rdb(loaded.now, &file).unwrap();
+    // Functions load whatever a client would have to do first (a password, protected mode).
+    let mut guarded = Harness::new(Config {
+        requirepass: Some(b"pw".to_vec()),
+        ..config()
+    });
+    guarded.server.load_rdb(guarded.now, &file).unwrap();
     let reader = loaded.open();
     assert_eq!(everything(&mut loaded, reader), expected);
     assert_eq!(

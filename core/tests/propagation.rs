@@ -5,7 +5,7 @@
 mod common;
 
 use common::{request, Harness};
-use ferrodis_core::{Config, ConnectionId, Now, Propagated};
+use ferrodis_core::{Allowed, Config, ConnectionId, Now, Propagated};
 
 /// A small seeded generator (xorshift), so that every run draws the same workload.
 struct Draw(u64);
@@ -169,6 +169,7 @@ fn replay(stream: &[Propagated], at: Now) -> Vec<String> {
     // Another seed: random choices (SPOP) must reach the stream as what they chose.
     let mut h = Harness::new(Config {
         seed: 0x5eed,
+        enable_debug_command: Allowed::Yes,
         ..Config::default()
     });
     let id = h.open();

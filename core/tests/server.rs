@@ -3,7 +3,7 @@
 mod common;
 
 use common::Harness;
-use ferrodis_core::{CloseReason, Config, Output, UnixMillis};
+use ferrodis_core::{Allowed, CloseReason, Config, Output, UnixMillis};
 
 #[test]
 fn pipelined_commands_reply_in_order() {
@@ -231,7 +231,10 @@ fn output_buffer_hard_limit_closes() {
 
 #[test]
 fn keys_expire_lazily_and_actively_on_wall_time() {
-    let mut harness = Harness::new(Config::default());
+    let mut harness = Harness::new(Config {
+        enable_debug_command: Allowed::Yes,
+        ..Config::default()
+    });
     let id = harness.open();
     assert_eq!(harness.command(id, "SET a 1 PX 1500"), "+OK\r\n");
     assert_eq!(harness.command(id, "SET b 1 PX 1500"), "+OK\r\n");

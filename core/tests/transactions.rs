@@ -4,13 +4,16 @@
 mod common;
 
 use common::{request, Harness};
-use ferrodis_core::{Config, ConnectionId, COMMANDS_PER_CALL_MAX};
+use ferrodis_core::{Allowed, Config, ConnectionId, COMMANDS_PER_CALL_MAX};
 
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 const EXECABORT: &str = "-EXECABORT Transaction discarded because of previous errors.\r\n";
 
 fn harness() -> (Harness, ConnectionId, ConnectionId) {
-    let mut harness = Harness::new(Config::default());
+    let mut harness = Harness::new(Config {
+        enable_debug_command: Allowed::Yes,
+        ..Config::default()
+    });
     let first = harness.open();
     let second = harness.open();
     (harness, first, second)

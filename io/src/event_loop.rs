@@ -8,6 +8,7 @@
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant as StdInstant, SystemTime, UNIX_EPOCH};
 
@@ -35,9 +36,19 @@ const READ_CHUNK_BYTES: usize = 64 * 1024;
 /// Connections accepted per turn, so a connection storm cannot starve the clients already in.
 const ACCEPTS_PER_TURN_MAX: usize = 1000;
 
+/// How long the listeners rest after accepting failed (out of file descriptors, say).
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+
 /// Reads per connection per turn before moving on to the others (level-triggered polling brings
-/// us back next turn if more is waiting).
-const READS_PER_CONNECTION_PER_TURN: usize = 16;
+/// us back next turn if more is waiting). One: a client that pipelines without pause gets a
+/// read's worth of commands run per turn, like every other client, so that a turn stays short
+/// however many such clients there are.
+const READS_PER_CONNECTION_PER_TURN: usize = 1;
+
+/// Reply bytes written to one connection per turn (Redis writes 64 KiB per event too): filling
+/// the socket buffers of many clients that do not read would otherwise take one turn's time
+/// from everyone. What is left goes out on the next turns (the socket stays armed for writing).
+const WRITE_BYTES_PER_CONNECTION_PER_TURN: usize = 64 * 1024;
 
 /// Worker threads that drop big values (the book uses 4; this machine class has 2 cores).
 const LAZY_FREE_THREADS: usize = 2;
@@ -69,6 +80,9 @@ pub struct EventLoop {
     read_buffer: Vec<u8>,
     /// After a turn that found work, poll without sleeping for up to this long first.
     busy_poll: Duration,
+    /// While the listeners are not polled (accepting failed for want of descriptors): when
+    /// to poll them again.
+    accepting_again_at: Option<StdInstant>,
     /// Whether busy polling has been paying off: it stops after a spin that found nothing and
     /// starts again once a blocking wait ends within `busy_poll` (a spin would have caught it).
     spin_pays: bool,
@@ -117,6 +131,7 @@ impl EventLoop {
             woken: Vec::new(),
             read_buffer: vec![0; READ_CHUNK_BYTES],
             busy_poll,
+            accepting_again_at: None,
             spin_pays: true,
         })
     }
@@ -136,12 +151,17 @@ impl EventLoop {
         let mut events = Events::new();
         let mut found_work = false;
         loop {
+            self.resume_accepting();
             self.tick();
             let now = self.now();
-            let timeout = self
+            let mut timeout = self
                 .server
                 .poll_timeout()
                 .map(|deadline| Duration::from_millis(deadline.millis_since(now.monotonic)));
+            if let Some(again) = self.accepting_again_at {
+                let left = again.saturating_duration_since(StdInstant::now());
+                timeout = Some(timeout.map_or(left, |timeout| timeout.min(left)));
+            }
             match self.wait(&mut events, timeout, found_work) {
                 Ok(()) => {}
                 Err(error) if error.kind() == ErrorKind::Interrupted => {}
@@ -152,8 +172,8 @@ impl EventLoop {
             let mut stop = false;
             for event in events.iter() {
                 match event.key {
-                    LISTENER_KEY => self.accept(Door::Resp)?,
-                    BOOK_LISTENER_KEY => self.accept(Door::Book)?,
+                    LISTENER_KEY => self.accept(Door::Resp),
+                    BOOK_LISTENER_KEY => self.accept(Door::Book),
                     SIGNAL_KEY => stop |= self.signalled(),
                     DISK_KEY => {
                         let now = self.now();
@@ -233,63 +253,125 @@ impl EventLoop {
         result
     }
 
-    fn accept(&mut self, door: Door) -> io::Result<()> {
-        let listener = match door {
-            Door::Resp => &self.listener,
-            Door::Book => match &self.book_listener {
-                Some(book_listener) => book_listener,
-                None => return Ok(()),
-            },
-        };
+    fn accept(&mut self, door: Door) {
         for _ in 0..ACCEPTS_PER_TURN_MAX {
-            let (mut stream, peer) = match listener.accept() {
+            let listener = match door {
+                Door::Resp => &self.listener,
+                Door::Book => match &self.book_listener {
+                    Some(book_listener) => book_listener,
+                    None => return,
+                },
+            };
+            let (stream, peer) = match listener.accept() {
                 Ok(accepted) => accepted,
-                Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(()),
-                Err(error) if error.kind() == ErrorKind::Interrupted => continue,
+                Err(error) if error.kind() == ErrorKind::WouldBlock => return,
+                Err(error)
+                    if matches!(
+                        error.kind(),
+                        ErrorKind::Interrupted | ErrorKind::ConnectionAborted
+                    ) =>
+                {
+                    continue
+                }
                 Err(error) => {
-                    // Out of file descriptors and the like: log, keep serving the others.
+                    // Out of file descriptors or memory: the connection stays in the backlog
+                    // and the listener readable, so stop listening for a while rather than
+                    // failing again on every turn (the clients already in are served).
                     log_at!(
                         Level::Warning,
-                        "Error accepting a client connection: {error}"
+                        "Error accepting a client connection: {error} (not accepting for {} ms)",
+                        ACCEPT_PAUSE.as_millis()
                     );
-                    return Ok(());
+                    self.pause_accepting();
+                    return;
                 }
             };
-            let now = self.now();
-            let opened = match door {
-                Door::Resp => self.server.connection_open(now, &peer.to_string()),
-                Door::Book => self.server.connection_open_book(now, &peer.to_string()),
-            };
-            let id = match opened {
-                Ok(id) => id,
-                Err(refused) => {
-                    let _ = stream.write(refused.reply);
-                    continue;
-                }
-            };
-            stream.set_nonblocking(true)?;
-            stream.set_nodelay(true)?;
-            let slot = id.index() as usize;
-            if self.clients.len() <= slot {
-                self.clients.resize_with(slot + 1, || None);
+            self.admit(door, stream, &peer.to_string());
+        }
+    }
+
+    /// Hands an accepted socket to the core. A socket the core refuses gets its reply; one that
+    /// cannot be set up is dropped alone.
+    fn admit(&mut self, door: Door, mut stream: TcpStream, peer: &str) {
+        let now = self.now();
+        let opened = match door {
+            Door::Resp => self.server.connection_open(now, peer),
+            Door::Book => self.server.connection_open_book(now, peer),
+        };
+        let id = match opened {
+            Ok(id) => id,
+            Err(refused) => {
+                let _ = stream.write(refused.reply);
+                return;
             }
-            let interest = self.server.interest(id);
+        };
+        let slot = id.index() as usize;
+        let interest = self.server.interest(id);
+        let set_up = stream
+            .set_nonblocking(true)
+            .and_then(|()| stream.set_nodelay(true))
             // SAFETY: the stream is owned by `self.clients[slot]` and deleted from the poller
             // in `drop_client` before it is closed.
-            #[allow(unsafe_code)]
-            unsafe {
-                self.poller
-                    .add(&stream, slot + FIRST_CONNECTION_KEY, interest)?;
-            }
-            log_at!(Level::Verbose, "Accepted {peer} ({door:?})");
-            self.clients[slot] = Some(Client {
-                stream,
-                id,
-                armed: interest,
-                close_after_reply: false,
+            .and_then(|()| {
+                #[allow(unsafe_code)]
+                unsafe {
+                    self.poller
+                        .add(&stream, slot + FIRST_CONNECTION_KEY, interest)
+                }
             });
+        if let Err(error) = set_up {
+            log_at!(
+                Level::Warning,
+                "Error setting up the connection of {peer}: {error}"
+            );
+            self.server.connection_closed(now, id);
+            return;
         }
-        Ok(())
+        self.server.connection_fd(id, i64::from(stream.as_raw_fd()));
+        if self.clients.len() <= slot {
+            self.clients.resize_with(slot + 1, || None);
+        }
+        log_at!(Level::Verbose, "Accepted {peer} ({door:?})");
+        self.clients[slot] = Some(Client {
+            stream,
+            id,
+            armed: interest,
+            close_after_reply: false,
+        });
+    }
+
+    /// Stops polling the listeners for `ACCEPT_PAUSE`.
+    fn pause_accepting(&mut self) {
+        let none = Interest {
+            read: false,
+            write: false,
+        };
+        let _ = self.poller.modify(&self.listener, LISTENER_KEY, none);
+        if let Some(book_listener) = &self.book_listener {
+            let _ = self.poller.modify(book_listener, BOOK_LISTENER_KEY, none);
+        }
+        self.accepting_again_at = Some(StdInstant::now() + ACCEPT_PAUSE);
+    }
+
+    /// Polls the listeners again once their pause is over.
+    fn resume_accepting(&mut self) {
+        if self
+            .accepting_again_at
+            .is_none_or(|again| StdInstant::now() < again)
+        {
+            return;
+        }
+        self.accepting_again_at = None;
+        let readable = Interest {
+            read: true,
+            write: false,
+        };
+        let _ = self.poller.modify(&self.listener, LISTENER_KEY, readable);
+        if let Some(book_listener) = &self.book_listener {
+            let _ = self
+                .poller
+                .modify(book_listener, BOOK_LISTENER_KEY, readable);
+        }
     }
 
     fn readable_or_writable(&mut self, slot: usize, event: Ready) {
@@ -419,7 +501,8 @@ impl EventLoop {
             .is_some_and(|client| client.id == id)
     }
 
-    /// Writes the core's pending reply bytes until done or the socket would block, then re-arms
+    /// Writes the core's pending reply bytes until done, the socket would block or the turn's
+    /// `WRITE_BYTES_PER_CONNECTION_PER_TURN` are written, then re-arms
     /// the poller if the interest changed. Drops the client when the write fails (the peer is
     /// gone) or when it was closing after its reply and the reply is all out.
     fn flush(&mut self, slot: usize) {
@@ -427,15 +510,18 @@ impl EventLoop {
             return;
         };
         let id = client.id;
-        loop {
+        let mut budget = WRITE_BYTES_PER_CONNECTION_PER_TURN;
+        while budget > 0 {
             let pending = self.server.send_buffer(id);
             if pending.is_empty() {
                 break;
             }
+            let pending = &pending[..pending.len().min(budget)];
             match client.stream.write(pending) {
                 Ok(written) => {
                     let now = self.now;
                     self.server.connection_sent(now, id, written);
+                    budget -= written;
                     if written == 0 {
                         break;
                     }

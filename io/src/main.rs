@@ -4,6 +4,7 @@ mod alloc;
 mod disk;
 mod event_loop;
 mod lazy_free;
+mod limits;
 mod log;
 mod poller;
 mod settings;
@@ -40,9 +41,8 @@ fn main() -> ExitCode {
 }
 
 fn run(mut settings: Settings) -> Result<(), String> {
-    let address = format!("{}:{}", settings.core.bind, settings.core.port);
-    let listener = TcpListener::bind(&address)
-        .map_err(|error| format!("Failed listening on {address}: {error}"))?;
+    limits::fit_open_files(&mut settings.core)?;
+    let listener = listen(&settings, settings.core.port)?;
     // `--port 0` asks the OS for a free port; report and use the real one.
     let port = listener
         .local_addr()
@@ -72,9 +72,7 @@ fn run(mut settings: Settings) -> Result<(), String> {
     let book_listener = match settings.book_port {
         None => None,
         Some(book_port) => {
-            let address = format!("{}:{book_port}", settings.core.bind);
-            let book_listener = TcpListener::bind(&address)
-                .map_err(|error| format!("Failed listening on {address}: {error}"))?;
+            let book_listener = listen(&settings, book_port)?;
             let book_port = book_listener
                 .local_addr()
                 .map_err(|error| error.to_string())?
@@ -114,6 +112,16 @@ fn run(mut settings: Settings) -> Result<(), String> {
     event_loop.run().map_err(|error| error.to_string())?;
     log_at!(Level::Warning, "ferrodis is now ready to exit, bye bye...");
     Ok(())
+}
+
+/// A listener on `bind` and `port`, with `tcp-backlog`.
+fn listen(settings: &Settings, port: u16) -> Result<TcpListener, String> {
+    let address = format!("{}:{port}", settings.core.bind);
+    let listener = TcpListener::bind(&address)
+        .map_err(|error| format!("Failed listening on {address}: {error}"))?;
+    limits::set_backlog(&listener, settings.core.tcp_backlog)
+        .map_err(|error| format!("Failed setting the backlog of {address}: {error}"))?;
+    Ok(listener)
 }
 
 /// Loads the RDB file named by `dir` and `dbfilename`, if there is one. A file that cannot be

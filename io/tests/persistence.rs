@@ -266,7 +266,8 @@ fn rdb_files_cross_both_ways_and_pass_redis_check_rdb() {
     fill(&mut redis);
     let expected = all_contents(&mut redis);
     let _: () = redis::cmd("SAVE").query(&mut redis).unwrap();
-    let ferrodis_server = common::start_ferrodis_in(redis_dir.clone(), &[]);
+    let ferrodis_server =
+        common::start_ferrodis_in(redis_dir.clone(), &["--enable-protected-configs", "yes"]);
     let mut ferrodis = redis_client(&ferrodis_server, "0");
     assert_eq!(all_contents(&mut ferrodis), expected);
     let left = pttl(&mut ferrodis, "expiring");
@@ -420,7 +421,7 @@ fn digests(connection: &mut Connection) -> (String, Vec<String>) {
 #[test]
 fn debug_digest_matches_redis_for_every_type_and_encoding() {
     let redis_server = start_redis(&["--enable-debug-command", "yes"]);
-    let ferrodis_server = start_ferrodis(&[]);
+    let ferrodis_server = start_ferrodis(&["--enable-debug-command", "yes"]);
     let mut expected = Vec::new();
     for server in [&redis_server, &ferrodis_server] {
         let mut connection = redis_client(server, "0");

@@ -53,10 +53,10 @@ struct Servers {
 
 impl Servers {
     /// Fails the test when `redis-server` is missing: a skipped comparison would prove nothing.
-    fn start(redis_extra: &[&str]) -> Servers {
+    fn start(extra: &[&str]) -> Servers {
         Servers {
-            redis: start_redis(redis_extra),
-            ferrodis: start_ferrodis(&[]),
+            redis: start_redis(extra),
+            ferrodis: start_ferrodis(extra),
         }
     }
 

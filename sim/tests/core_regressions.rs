@@ -15,7 +15,7 @@ fn no_commands_run_after_an_output_buffer_close() {
     };
     let now = Now::new(Instant::ZERO, UnixMillis::from_millis(1_700_000_000_000));
     let mut server = Server::new(config, now);
-    let id = server.connection_open(now, "10.0.0.1:1").unwrap();
+    let id = server.connection_open(now, "127.0.0.1:1").unwrap();
     let mut request = Vec::new();
     // 1024 replies of ~100 bytes pass the 16 KiB hard limit; the INCRs wait past the budget.
     for _ in 0..ferrodis_core::COMMANDS_PER_CALL_MAX {
@@ -38,7 +38,7 @@ fn no_commands_run_after_an_output_buffer_close() {
     // The driver has not closed the socket yet when the timer fires.
     server.handle_timeout(now);
     while server.poll_output().is_some() {}
-    let other = server.connection_open(now, "10.0.0.1:2").unwrap();
+    let other = server.connection_open(now, "127.0.0.1:2").unwrap();
     server.connection_receive(now, other, b"*2\r\n$3\r\nGET\r\n$1\r\nc\r\n");
     assert_eq!(
         server.send_buffer(other),
@@ -55,7 +55,7 @@ fn no_commands_run_after_an_output_buffer_close() {
 fn a_hash_past_a_lowered_limit_converts_on_update() {
     let now = Now::new(Instant::ZERO, UnixMillis::from_millis(1_700_000_000_000));
     let mut server = Server::new(Config::default(), now);
-    let id = server.connection_open(now, "10.0.0.1:1").unwrap();
+    let id = server.connection_open(now, "127.0.0.1:1").unwrap();
     let mut request = Vec::new();
     for command in [
         &["HSET", "h", "a", "1", "b", "2", "c", "3"][..],

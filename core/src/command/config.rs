@@ -2,7 +2,7 @@
 
 use super::args::is_subcommand;
 use super::{unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx};
-use crate::config::{Config, OutputLimit};
+use crate::config::{Allowed, Config, OutputLimit};
 use crate::notify;
 use crate::persistence::SavePoint;
 use crate::stats::Stats;
@@ -50,6 +50,10 @@ fn parse_memory(text: &str) -> Result<usize, &'static str> {
 
 fn yes_no(on: bool) -> String {
     if on { "yes" } else { "no" }.to_string()
+}
+
+fn parse_allowed(text: &str) -> Result<Allowed, &'static str> {
+    Allowed::parse(text).ok_or("argument(s) must be one of the following: no, yes, local")
 }
 
 fn parse_yes_no(text: &str) -> Result<bool, &'static str> {
@@ -139,6 +143,16 @@ fn parse_depth(text: &str) -> Result<i64, &'static str> {
         return Err("argument must be between 0 and 2147483647 inclusive");
     }
     Ok(value)
+}
+
+/// A memory value of at least a megabyte (`proto-max-bulk-len`, `client-query-buffer-limit`:
+/// less would refuse ordinary requests or close every client).
+fn parse_memory_from_1mb(text: &str) -> Result<usize, &'static str> {
+    let bytes = parse_memory(text)?;
+    if !(1024 * 1024..=i64::MAX as usize).contains(&bytes) {
+        return Err("argument must be between 1048576 and 9223372036854775807 inclusive");
+    }
+    Ok(bytes)
 }
 
 /// A count Redis reads as a `long` of at least 0.
@@ -233,7 +247,7 @@ static PARAMETERS: &[Parameter] = &[
         name: "client-query-buffer-limit",
         get: |config| config.query_buffer_bytes_max.to_string(),
         set: |config, text| {
-            config.query_buffer_bytes_max = parse_memory(text)?;
+            config.query_buffer_bytes_max = parse_memory_from_1mb(text)?;
             Ok(())
         },
         mutable: true,
@@ -255,9 +269,8 @@ static PARAMETERS: &[Parameter] = &[
         name: "hz",
         get: |config| config.hz.to_string(),
         set: |config, text| {
-            let hz: u32 = parse_number(text)?;
-            // Redis clamps hz into 1..=500.
-            config.hz = hz.clamp(1, 500);
+            // Redis takes 0 to INT_MAX and clamps it into 1..=500.
+            config.hz = (parse_depth(text)? as u32).clamp(1, 500);
             Ok(())
         },
         mutable: true,
@@ -267,8 +280,10 @@ static PARAMETERS: &[Parameter] = &[
         get: |config| config.loglevel.clone(),
         set: |config, text| {
             let level = text.to_ascii_lowercase();
-            if !["debug", "verbose", "notice", "warning", "nothing"].contains(&level.as_str()) {
-                return Err("argument(s) must be one of the following: debug, verbose, notice, warning, nothing");
+            if !["debug", "verbose", "notice", "warning"].contains(&level.as_str()) {
+                return Err(
+                    "argument(s) must be one of the following: debug, verbose, notice, warning",
+                );
             }
             config.loglevel = level;
             Ok(())
@@ -279,11 +294,11 @@ static PARAMETERS: &[Parameter] = &[
         name: "maxclients",
         get: |config| config.clients_max.to_string(),
         set: |config, text| {
-            let clients: usize = parse_number(text)?;
-            if clients < 1 {
+            let clients: i64 = parse_number(text)?;
+            if !(1..=i64::from(u32::MAX)).contains(&clients) {
                 return Err("argument must be between 1 and 4294967295 inclusive");
             }
-            config.clients_max = clients;
+            config.clients_max = clients as usize;
             Ok(())
         },
         mutable: true,
@@ -351,7 +366,7 @@ static PARAMETERS: &[Parameter] = &[
         name: "tracking-table-max-keys",
         get: |config| config.tracking_table_keys_max.to_string(),
         set: |config, text| {
-            config.tracking_table_keys_max = parse_number(text)?;
+            config.tracking_table_keys_max = parse_size(text)?;
             Ok(())
         },
         mutable: true,
@@ -360,7 +375,9 @@ static PARAMETERS: &[Parameter] = &[
         name: "port",
         get: |config| config.port.to_string(),
         set: |config, text| {
-            config.port = parse_number(text)?;
+            let port: i64 = parse_number(text)?;
+            config.port = u16::try_from(port)
+                .map_err(|_| "argument must be between 0 and 65535 inclusive")?;
             Ok(())
         },
         mutable: false,
@@ -369,11 +386,7 @@ static PARAMETERS: &[Parameter] = &[
         name: "proto-max-bulk-len",
         get: |config| config.bulk_bytes_max.to_string(),
         set: |config, text| {
-            let bytes = parse_memory(text)?;
-            if bytes < 1024 * 1024 {
-                return Err("argument must be between 1048576 and 9223372036854775807 inclusive");
-            }
-            config.bulk_bytes_max = bytes;
+            config.bulk_bytes_max = parse_memory_from_1mb(text)?;
             Ok(())
         },
         mutable: true,
@@ -462,10 +475,46 @@ static PARAMETERS: &[Parameter] = &[
         mutable: true,
     },
     Parameter {
+        name: "tcp-backlog",
+        get: |config| config.tcp_backlog.to_string(),
+        set: |config, text| {
+            config.tcp_backlog = parse_depth(text)? as u32;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Parameter {
+        name: "protected-mode",
+        get: |config| yes_no(config.protected_mode),
+        set: |config, text| {
+            config.protected_mode = parse_yes_no(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "enable-debug-command",
+        get: |config| config.enable_debug_command.name().to_string(),
+        set: |config, text| {
+            config.enable_debug_command = parse_allowed(text)?;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Parameter {
+        name: "enable-protected-configs",
+        get: |config| config.enable_protected_configs.name().to_string(),
+        set: |config, text| {
+            config.enable_protected_configs = parse_allowed(text)?;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Parameter {
         name: "timeout",
         get: |config| config.idle_timeout_secs.to_string(),
         set: |config, text| {
-            config.idle_timeout_secs = parse_number(text)?;
+            config.idle_timeout_secs = parse_depth(text)? as u64;
             Ok(())
         },
         mutable: true,
@@ -522,6 +571,10 @@ pub(crate) fn config(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     Ok(())
 }
 
+/// Parameters CONFIG SET changes only as `enable-protected-configs` allows: where files are
+/// written.
+const PROTECTED_PARAMETERS: [&str; 2] = ["dir", "dbfilename"];
+
 /// Applies every pair or none of them, as Redis 7 does.
 fn config_set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let mut changed = ctx.state.config.clone();
@@ -538,11 +591,26 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult 
                 "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
             )));
         }
+        let local = crate::config::is_local_peer(&ctx.session.peer);
+        if PROTECTED_PARAMETERS.contains(&parameter.name)
+            && !ctx.state.config.enable_protected_configs.allows(local)
+        {
+            return Err(CommandError::owned(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set protected config"
+            )));
+        }
         (parameter.set)(&mut changed, &value).map_err(|reason| {
             CommandError::owned(format!(
                 "ERR CONFIG SET failed (possibly related to argument '{name}') - {reason}"
             ))
         })?;
+    }
+    if changed.clients_max > changed.clients_max_ceiling {
+        return Err(CommandError::owned(format!(
+            "ERR CONFIG SET failed (possibly related to argument 'maxclients') - The operating \
+             system is not able to handle the specified number of clients, try with {}",
+            changed.clients_max_ceiling
+        )));
     }
     ctx.keyspace
         .set_notifications(changed.notify_keyspace_events);
@@ -572,6 +640,6 @@ fn busy_reply_threshold(config: &Config) -> String {
 }
 
 fn set_busy_reply_threshold(config: &mut Config, text: &str) -> Result<(), &'static str> {
-    config.busy_reply_threshold_ms = parse_number(text)?;
+    config.busy_reply_threshold_ms = parse_size(text)? as u64;
     Ok(())
 }

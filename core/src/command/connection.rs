@@ -81,7 +81,19 @@ fn check_password(ctx: &Ctx<'_, '_>, user: &[u8], password: &[u8]) -> bool {
             .config
             .requirepass
             .as_deref()
-            .is_none_or(|required| required == password)
+            .is_none_or(|required| same_secret(required, password))
+}
+
+/// Compares two secrets in a time that says nothing of where they differ or how long either
+/// is: their digests are compared, every byte of them.
+fn same_secret(required: &[u8], given: &[u8]) -> bool {
+    use sha1::{Digest, Sha1};
+    let (required, given) = (Sha1::digest(required), Sha1::digest(given));
+    required
+        .iter()
+        .zip(given.iter())
+        .fold(0u8, |differences, (a, b)| differences | (a ^ b))
+        == 0
 }
 
 /// AUTH [username] password
@@ -446,13 +458,14 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection,
         });
     let _ = writeln!(
         out,
-        "id={} addr={} laddr={}:{} fd=-1 name={} age={} idle={} flags={} db={} sub={} psub={} \
+        "id={} addr={} laddr={}:{} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
          ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp={} obl=0 oll=0 \
          omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}",
         connection.client_id,
         connection.peer,
         ctx.state.config.bind,
         ctx.state.config.port,
+        connection.fd,
         name,
         age,
         idle,

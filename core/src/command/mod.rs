@@ -271,7 +271,7 @@ pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) {
 /// command of the RESP door (the book's door has `book::dispatch_book`).
 pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
     let start = ctx.reply.out.len();
-    let resolved = resolve(ctx.session, args)
+    let resolved = resolve(ctx.session, &ctx.state.config, args)
         .and_then(|spec| refuse_without_replicas(&ctx.state.config, spec))
         .and_then(|spec| refuse_after_failed_save(ctx.state, spec))
         .and_then(|spec| refuse_if_busy(ctx, spec, args));
@@ -358,8 +358,13 @@ fn dispatch_resolved(
 }
 
 /// Finds the command and checks it may run as Redis's `processCommand` does, in its order:
-/// the name, the arity, authentication, then what a transaction forbids.
-fn resolve(session: &Connection, args: Args<'_>) -> Result<&'static CommandSpec, CommandError> {
+/// the name, the arity, whether a protected command is enabled, authentication, then what a
+/// transaction forbids.
+fn resolve(
+    session: &Connection,
+    config: &crate::config::Config,
+    args: Args<'_>,
+) -> Result<&'static CommandSpec, CommandError> {
     let name = args.get(0).unwrap_or(b"");
     let spec = lookup(name).ok_or_else(|| unknown_command(args))?;
     let count = args.len() as i32;
@@ -377,6 +382,13 @@ fn resolve(session: &Connection, args: Args<'_>) -> Result<&'static CommandSpec,
             let full_name = format!("{}|{}", spec.name, subcommand.name.to_ascii_lowercase());
             return Err(wrong_arity(&full_name));
         }
+    }
+    if spec.flags.contains(table::Flags::PROTECTED)
+        && !config
+            .enable_debug_command
+            .allows(crate::config::is_local_peer(&session.peer))
+    {
+        return Err(DEBUG_NOT_ALLOWED.into());
     }
     if !session.authenticated && !spec.flags.contains(table::Flags::NO_AUTH) {
         return Err("NOAUTH Authentication required.".into());
@@ -405,6 +417,11 @@ fn resolve(session: &Connection, args: Args<'_>) -> Result<&'static CommandSpec,
     }
     Ok(spec)
 }
+
+/// Redis's refusal of DEBUG when `enable-debug-command` does not allow it.
+const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command \
+     option is set to \"local\", you can run it from a local connection, otherwise you need to \
+     set this option in the configuration file, and then restart the server.";
 
 pub(crate) const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
 

@@ -42,6 +42,9 @@ impl Flags {
     pub(crate) const NOSCRIPT: Flags = Flags(1 << 15);
     /// Runs while a script is past its busy threshold; everything else gets `-BUSY`.
     pub(crate) const ALLOW_BUSY: Flags = Flags(1 << 16);
+    /// Runs only as `enable-debug-command` allows (DEBUG). Redis does not list it in COMMAND
+    /// INFO.
+    pub(crate) const PROTECTED: Flags = Flags(1 << 17);
 
     const NAMES: [(Flags, &'static str); 14] = [
         (Flags::WRITE, "write"),
@@ -369,7 +372,13 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     ),
     spec("copy", -3, WD, KEY12, keys::copy),
     spec("dbsize", 1, RF, NO_KEYS, server::dbsize),
-    spec("debug", -2, ADMIN.or(NS), NO_KEYS, server::debug),
+    spec(
+        "debug",
+        -2,
+        ADMIN.or(NS).or(Flags::PROTECTED),
+        NO_KEYS,
+        server::debug,
+    ),
     spec("decr", 2, WDF, KEY1, strings::decr),
     spec("decrby", 3, WDF, KEY1, strings::decrby),
     spec("del", -2, W, ALL_KEYS, keys::del),

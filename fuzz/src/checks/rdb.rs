@@ -73,18 +73,18 @@ pub fn run(data: &[u8]) {
             return;
         };
         first.check_invariants();
-        let id = first.connection_open(now(), "fuzz").unwrap();
+        let id = first.connection_open(now(), "127.0.0.1:1").unwrap();
         let keys = call(&mut first, id, &[b"DBSIZE"]);
         let file = save(&mut first, id);
         let mut second = server();
         let again = second.load_rdb(now(), &file).expect("a saved file loads");
         assert_eq!(again.keys, loaded.keys, "the same keys load again");
         second.check_invariants();
-        let id = second.connection_open(now(), "fuzz").unwrap();
+        let id = second.connection_open(now(), "127.0.0.1:1").unwrap();
         assert_eq!(call(&mut second, id, &[b"DBSIZE"]), keys);
     } else {
         let mut server = server();
-        let id = server.connection_open(now(), "fuzz").unwrap();
+        let id = server.connection_open(now(), "127.0.0.1:1").unwrap();
         let payload = seal_dump_payload(bytes);
         let reply = call(&mut server, id, &[b"RESTORE", b"k", b"0", &payload]);
         server.check_invariants();

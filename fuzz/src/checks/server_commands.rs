@@ -8,7 +8,7 @@
 //! Still to come: comparing replies with the simulator's model once it exists.
 use std::sync::OnceLock;
 
-use ferrodis_core::{Config, ConnectionId, Instant, Now, Output, Server, UnixMillis};
+use ferrodis_core::{Allowed, Config, ConnectionId, Instant, Now, Output, Server, UnixMillis};
 
 use super::input::Input;
 use super::resp_reply::complete_replies;
@@ -403,6 +403,7 @@ pub fn run_mix(bytes: &[u8], mix: Mix) {
     let config = Config {
         seed: u64::from(input.u8()),
         databases: DATABASES,
+        enable_debug_command: Allowed::Yes,
         clients_max: match (mix, setup & 1) {
             (Mix::Scripts, _) | (Mix::Commands, 0) => CONNECTIONS + 1,
             (Mix::Commands, _) => 2,

@@ -80,16 +80,69 @@ pub fn start_ferrodis(extra: &[&str]) -> ServerProcess {
 
 /// `start_ferrodis` running in `dir` (where its RDB file is read and written).
 pub fn start_ferrodis_in(dir: PathBuf, extra: &[&str]) -> ServerProcess {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ferrodis-server"))
+    launch_ferrodis(dir, extra, |_| {}).0
+}
+
+/// `start_ferrodis` under an open-files limit of `files` (soft and hard, as `ulimit -n` sets
+/// them); also the log lines written before it was ready.
+pub fn start_ferrodis_with_files_limit(files: u64, extra: &[&str]) -> (ServerProcess, Vec<String>) {
+    launch_ferrodis(scratch_dir(), extra, |command| {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setrlimit is async-signal-safe, as a pre-exec hook must be.
+        #[allow(unsafe_code)]
+        unsafe {
+            command.pre_exec(move || {
+                let limit = libc::rlimit {
+                    rlim_cur: files,
+                    rlim_max: files,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+    })
+}
+
+/// Raises this process's open-files limit to its hard limit (tests that open many sockets);
+/// the limit there is afterwards.
+pub fn raise_own_files_limit() -> u64 {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain calls on a valid rlimit.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+        limit.rlim_cur = limit.rlim_max;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+    }
+    limit.rlim_cur
+}
+
+/// Starts ferrodis-server in `dir` with `extra` flags (after `configure` had its say on the
+/// command) and waits for its "Ready" line; the log lines up to it.
+fn launch_ferrodis(
+    dir: PathBuf,
+    extra: &[&str],
+    configure: impl FnOnce(&mut Command),
+) -> (ServerProcess, Vec<String>) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ferrodis-server"));
+    command
         .current_dir(&dir)
         .args(["--port", "0"])
         .args(extra)
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start ferrodis-server");
+        .stderr(Stdio::inherit());
+    configure(&mut command);
+    let mut child = command.spawn().expect("start ferrodis-server");
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
+    let mut before_ready = Vec::new();
     let port = loop {
         let line = lines
             .next()
@@ -100,14 +153,16 @@ pub fn start_ferrodis_in(dir: PathBuf, extra: &[&str]) -> ServerProcess {
             let port = address.rsplit(':').next().unwrap().trim();
             break port.parse().unwrap();
         }
+        before_ready.push(line);
     };
     // Keep draining the log so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    ServerProcess {
+    let server = ServerProcess {
         child,
         port,
         dir: Some(dir),
-    }
+    };
+    (server, before_ready)
 }
 
 /// A port that was free a moment ago (for servers that cannot bind port 0 themselves).

@@ -36,8 +36,10 @@ impl World<'_> {
             Owner::Storm | Owner::Probe => Door::Resp,
         };
         let result = match door {
-            Door::Resp => self.server.connection_open(self.now, "10.0.0.1:40000"),
-            Door::Book => self.server.connection_open_book(self.now, "10.0.0.2:40000"),
+            Door::Resp => self.server.connection_open(self.now, "127.0.0.1:40001"),
+            Door::Book => self
+                .server
+                .connection_open_book(self.now, "127.0.0.1:40002"),
         };
         self.trace.u64(1);
         match result {

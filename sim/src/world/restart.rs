@@ -16,7 +16,7 @@ impl World<'_> {
     pub fn check_restart(&mut self) -> Result<(), Failure> {
         let now = self.now;
         let wrong = |what: String| Err(Failure::WrongReply(format!("restart check: {what}")));
-        let Ok(id) = self.server.connection_open(now, "10.0.0.3:40000") else {
+        let Ok(id) = self.server.connection_open(now, "127.0.0.1:40003") else {
             return wrong("no connection for SAVE".into());
         };
         // A CLIENT PAUSE the run left in force would hold the check's commands back, and the
@@ -51,7 +51,7 @@ impl World<'_> {
             ));
         }
         restarted.check_invariants();
-        let Ok(id) = restarted.connection_open(now, "10.0.0.3:40000") else {
+        let Ok(id) = restarted.connection_open(now, "127.0.0.1:40003") else {
             return wrong("no connection to the restarted server".into());
         };
         let after = contents(&mut restarted, now, id, databases);
