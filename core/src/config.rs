@@ -102,6 +102,8 @@ pub struct Config {
     pub enable_debug_command: Allowed,
     /// `enable-protected-configs`: who may CONFIG SET `dir` and `dbfilename`.
     pub enable_protected_configs: Allowed,
+    /// `acllog-max-len`: ACL LOG keeps at most this many entries.
+    pub acllog_max_len: usize,
 }
 
 /// Who may take a protected action (`enable-debug-command`, `enable-protected-configs`).
@@ -200,6 +202,7 @@ impl Default for Config {
             protected_mode: true,
             enable_debug_command: Allowed::No,
             enable_protected_configs: Allowed::No,
+            acllog_max_len: 128,
         }
     }
 }

@@ -15,6 +15,17 @@ use crate::tracking::ClientTracking;
 /// which are off for normal clients by default.)
 pub const REPLY_PAUSE_BYTES: usize = 1024 * 1024;
 
+/// The first bytes of a client's pending replies, which its output limits do not count: Redis
+/// keeps them in a client's own 16 KiB buffer and counts only what overflows it, so that a limit
+/// smaller than that (`client-output-buffer-limit normal 1 1 0`) still lets ordinary replies
+/// through and closes only clients that leave replies unread.
+pub const REPLY_BUFFER_BYTES: usize = 16 * 1024;
+
+/// What a client that has not authenticated (with a password required) may leave unread past
+/// `REPLY_BUFFER_BYTES` before it is closed, as patched Redis 7.0 does: error replies to a
+/// pipeline that never reads cannot grow without bound.
+pub(crate) const UNAUTHENTICATED_OUTPUT_BYTES_MAX: usize = 1024;
+
 /// An idle reply buffer keeps at most this much capacity, so one big reply does not pin memory.
 const REPLY_IDLE_CAPACITY_MAX: usize = 64 * 1024;
 
@@ -208,6 +219,13 @@ impl Connection {
 
     pub(crate) fn reply_pending_bytes(&self) -> usize {
         self.reply.len() - self.reply_sent
+    }
+
+    /// The pending reply bytes its output limits count (see `REPLY_BUFFER_BYTES`); CLIENT
+    /// LIST's `omem`.
+    pub(crate) fn output_limit_bytes(&self) -> usize {
+        self.reply_pending_bytes()
+            .saturating_sub(REPLY_BUFFER_BYTES)
     }
 
     /// True while replies are paused until the client reads (see REPLY_PAUSE_BYTES).

@@ -5,6 +5,7 @@
 //! wants done. Nothing here reads a clock, a socket, a file or the OS random source, or starts a
 //! thread: the same calls with the same times give the same bytes, on every machine.
 
+mod acl_log;
 mod clients;
 mod command;
 mod config;
@@ -31,7 +32,7 @@ pub mod util;
 mod value;
 
 pub use config::{Allowed, Config, OutputLimit};
-pub use connection::{CloseReason, Door, Interest, REPLY_PAUSE_BYTES};
+pub use connection::{CloseReason, Door, Interest, REPLY_BUFFER_BYTES, REPLY_PAUSE_BYTES};
 pub use garbage::FREE_STEP_EFFORT;
 pub use keyspace::Propagated;
 pub use output::LogLevel;

@@ -127,6 +127,7 @@ impl Server {
                 tracking: Default::default(),
                 scripts: crate::script::Scripts::new(config.script_memory_bytes_max),
                 persistence: crate::persistence::Persistence::new(now.wall),
+                acl_log: Default::default(),
                 config,
             },
         }
@@ -288,7 +289,7 @@ impl Server {
             connection.last_interaction = now.monotonic;
         }
         if connection.soft_limit_since.is_some()
-            && !limit.soft_reached(connection.reply_pending_bytes())
+            && !limit.soft_reached(connection.output_limit_bytes())
         {
             connection.soft_limit_since = None;
         }
@@ -858,8 +859,10 @@ impl Server {
             return;
         };
         let limit = self.state.config.output_limit(connection.output_class());
-        let pending = connection.reply_pending_bytes();
-        if limit.hard_reached(pending) {
+        let pending = connection.output_limit_bytes();
+        let unauthenticated = !connection.authenticated
+            && pending > crate::connection::UNAUTHENTICATED_OUTPUT_BYTES_MAX;
+        if limit.hard_reached(pending) || unauthenticated {
             self.close(id, CloseReason::OutputBufferLimit);
         } else if limit.soft_reached(pending) && connection.soft_limit_since.is_none() {
             connection.soft_limit_since = Some(now);

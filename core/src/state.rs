@@ -38,6 +38,8 @@ pub(crate) struct ServerState {
     pub(crate) scripts: Scripts,
     /// RDB saves: the one running, the last one's outcome.
     pub(crate) persistence: crate::persistence::Persistence,
+    /// ACL LOG: failed authentications.
+    pub(crate) acl_log: crate::acl_log::AclLog,
 }
 
 /// CLIENT PAUSE: until when (inclusive), and whether every command waits or only those that

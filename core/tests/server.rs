@@ -3,7 +3,7 @@
 mod common;
 
 use common::Harness;
-use ferrodis_core::{Allowed, CloseReason, Config, Output, UnixMillis};
+use ferrodis_core::{Allowed, CloseReason, Config, Output, UnixMillis, REPLY_BUFFER_BYTES};
 
 #[test]
 fn pipelined_commands_reply_in_order() {
@@ -224,8 +224,32 @@ fn output_buffer_hard_limit_closes() {
         ..Config::default()
     });
     let id = harness.open();
-    harness.command(id, &format!("SET big {}", "x".repeat(20_000)));
+    harness.command(id, &format!("SET big {}", "x".repeat(40_000)));
     harness.send(id, b"GET big\r\n");
+    assert_eq!(harness.closes(), vec![(id, CloseReason::OutputBufferLimit)]);
+}
+
+#[test]
+fn a_tiny_output_limit_lets_ordinary_replies_through() {
+    // `client-output-buffer-limit normal 1 1 0`: Redis counts only what overflows a client's
+    // 16 KiB reply buffer, so clients that read their replies carry on.
+    let mut harness = Harness::new(Config {
+        output_buffer_hard_bytes: 1,
+        output_buffer_soft_bytes: 1,
+        ..Config::default()
+    });
+    let id = harness.open();
+    let value = "x".repeat(REPLY_BUFFER_BYTES - 100);
+    assert_eq!(harness.command(id, &format!("SET k {value}")), "+OK\r\n");
+    assert_eq!(
+        harness.command(id, "GET k"),
+        format!("${}\r\n{value}\r\n", value.len())
+    );
+    assert!(harness.closes().is_empty());
+    // A reply that overflows the buffer by a byte closes it.
+    let value = "x".repeat(REPLY_BUFFER_BYTES);
+    harness.command(id, &format!("SET k {value}"));
+    harness.send(id, b"GET k\r\n");
     assert_eq!(harness.closes(), vec![(id, CloseReason::OutputBufferLimit)]);
 }
 
@@ -331,4 +355,32 @@ fn a_key_is_served_during_the_millisecond_of_its_deadline() {
     let now = h.now.wall.as_millis().to_string();
     assert_eq!(h.command(id, &format!("PEXPIREAT i {now}")), ":1\r\n");
     assert_eq!(h.command(id, "EXISTS i"), ":0\r\n");
+}
+
+#[test]
+fn a_client_that_has_not_authenticated_may_leave_little_unread() {
+    // As patched Redis 7.0: past its 16 KiB reply buffer, 1 KiB of replies left unread closes
+    // a client that has not authenticated; once authenticated, the normal limits hold (none).
+    let mut harness = Harness::new(Config {
+        requirepass: Some(b"pw".to_vec()),
+        ..Config::default()
+    });
+    let noauth = "-NOAUTH Authentication required.\r\n".len();
+    let under = (REPLY_BUFFER_BYTES + 1024) / noauth;
+    let stranger = harness.open();
+    harness.send(stranger, &b"PING\r\n".repeat(under));
+    assert_eq!(harness.closes(), vec![]);
+    harness.send(stranger, &b"PING\r\n".repeat(2));
+    assert_eq!(
+        harness.closes(),
+        vec![(stranger, CloseReason::OutputBufferLimit)]
+    );
+    let member = harness.open();
+    assert_eq!(harness.command(member, "AUTH pw"), "+OK\r\n");
+    harness.send(member, &b"PING\r\n".repeat(10 * under));
+    assert_eq!(
+        harness.closes(),
+        vec![(stranger, CloseReason::OutputBufferLimit)],
+        "the stranger alone is closed"
+    );
 }

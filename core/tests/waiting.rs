@@ -6,7 +6,7 @@
 mod common;
 
 use common::Harness;
-use ferrodis_core::{CloseReason, Config, OutputLimit};
+use ferrodis_core::{CloseReason, Config, OutputLimit, REPLY_BUFFER_BYTES};
 
 fn client_id(harness: &mut Harness, id: ferrodis_core::ConnectionId) -> String {
     let reply = harness.command(id, "CLIENT ID");
@@ -147,8 +147,9 @@ fn a_subscriber_that_cannot_keep_up_is_closed_and_the_publisher_is_not() {
     harness.command(slow, "SUBSCRIBE c");
     harness.command(soft, "SUBSCRIBE d");
     let message = "x".repeat(1000);
-    // Past the soft limit, under the hard one: closed once it stays there for 2 s.
-    for _ in 0..20 {
+    // Past the soft limit (counted past the first 16 KiB pending, as Redis counts what
+    // overflows its reply buffer), under the hard one: closed once it stays there for 2 s.
+    for _ in 0..40 {
         assert_eq!(
             harness.command(publisher, &format!("PUBLISH d {message}")),
             ":1\r\n"
@@ -168,7 +169,7 @@ fn a_subscriber_that_cannot_keep_up_is_closed_and_the_publisher_is_not() {
         vec![(soft, CloseReason::OutputBufferLimit)]
     );
     // Past the hard limit: closed at once.
-    for _ in 0..70 {
+    for _ in 0..100 {
         harness.command(publisher, &format!("PUBLISH c {message}"));
     }
     assert!(harness
@@ -190,10 +191,12 @@ fn a_subscriber_that_cannot_keep_up_is_closed_and_the_publisher_is_not() {
 
 #[test]
 fn a_reply_that_reaches_the_hard_output_limit_exactly_closes_and_one_byte_less_does_not() {
-    // Redis closes a client whose output uses as much as the hard limit (`>=`), not only more.
-    let value = "v".repeat(1000);
+    // Redis closes a client whose output uses as much as the hard limit (`>=`), not only more;
+    // what it counts is what overflows its 16 KiB reply buffer.
+    let value = "v".repeat(REPLY_BUFFER_BYTES + 1000);
     let reply_len = format!("${}\r\n{value}\r\n", value.len()).len();
-    for (hard_bytes, closed) in [(reply_len + 1, false), (reply_len, true)] {
+    let counted = reply_len - REPLY_BUFFER_BYTES;
+    for (hard_bytes, closed) in [(counted + 1, false), (counted, true)] {
         let config = Config {
             output_buffer_hard_bytes: hard_bytes,
             ..Config::default()
@@ -220,11 +223,11 @@ fn a_reply_that_reaches_the_hard_output_limit_exactly_closes_and_one_byte_less_d
 fn a_late_reply_is_held_to_the_output_limit_too() {
     // A blocked client's timeout reply, CLIENT UNBLOCK's error: output added outside the
     // command that asked for it still closes a client that reaches its hard limit.
-    let message = "m".repeat(1000);
+    let message = "m".repeat(REPLY_BUFFER_BYTES + 1000);
     let echo_len = format!("${}\r\n{message}\r\n", message.len()).len();
     for unblock in [false, true] {
         let config = Config {
-            output_buffer_hard_bytes: echo_len + 1,
+            output_buffer_hard_bytes: echo_len - REPLY_BUFFER_BYTES + 1,
             ..Config::default()
         };
         let mut harness = Harness::new(config);

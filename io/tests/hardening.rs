@@ -304,3 +304,66 @@ fn clients_that_pipeline_without_reading_do_not_hold_up_the_others() {
     // Before that bound a turn ran up to 16 reads of each: over 3,000,000.
     assert!(median <= 400_000, "median {median}");
 }
+
+/// ACL LOG's entries as `field -> value` texts, without the age and the client's line (which
+/// differ between servers), and whether every entry had both.
+fn acl_log(connection: &mut redis::Connection) -> Vec<Vec<(String, String)>> {
+    let entries: Vec<std::collections::HashMap<String, redis::Value>> =
+        redis::cmd("ACL").arg("LOG").query(connection).unwrap();
+    entries
+        .into_iter()
+        .map(|entry| {
+            let age: f64 = redis::from_redis_value(entry["age-seconds"].clone()).unwrap();
+            assert!((0.0..60.0).contains(&age), "{age}");
+            let info: String = redis::from_redis_value(entry["client-info"].clone()).unwrap();
+            assert!(info.starts_with("id=") && info.contains(" cmd="), "{info}");
+            let mut fields: Vec<(String, String)> = entry
+                .into_iter()
+                .filter(|(name, _)| name != "age-seconds" && name != "client-info")
+                .map(|(name, value)| (name, format!("{value:?}")))
+                .collect();
+            fields.sort();
+            fields
+        })
+        .collect()
+}
+
+#[test]
+fn failed_authentications_are_logged_as_redis_logs_them() {
+    let servers = [start_redis(&[]), start_ferrodis(&[])];
+    let logs: Vec<_> = servers
+        .iter()
+        .map(|server| {
+            let mut setup = server.connect();
+            assert_eq!(
+                call_text(&mut setup, &["CONFIG", "SET", "requirepass", "pw"]),
+                "+OK\r\n"
+            );
+            let mut stranger = server.connect();
+            for command in [
+                &["AUTH", "guess"][..],
+                &["AUTH", "guess again"],
+                &["auth", "default", "x"],
+                &["HELLO", "3", "AUTH", "nobody", "x"],
+            ] {
+                assert!(call_text(&mut stranger, command).starts_with("-WRONGPASS"));
+            }
+            let mut admin = common::redis_client(server, "0");
+            let _: () = redis::cmd("AUTH").arg("pw").query(&mut admin).unwrap();
+            let log = acl_log(&mut admin);
+            let whoami: String = redis::cmd("ACL").arg("WHOAMI").query(&mut admin).unwrap();
+            assert_eq!(whoami, "default");
+            let users: Vec<String> = redis::cmd("ACL").arg("USERS").query(&mut admin).unwrap();
+            assert_eq!(users, vec!["default"]);
+            let _: () = redis::cmd("ACL")
+                .arg("LOG")
+                .arg("RESET")
+                .query(&mut admin)
+                .unwrap();
+            assert!(acl_log(&mut admin).is_empty());
+            log
+        })
+        .collect();
+    assert_eq!(logs[0].len(), 3, "{:#?}", logs[0]);
+    assert_eq!(logs[1], logs[0]);
+}

@@ -27,6 +27,11 @@ impl<'a> ArgCursor<'a> {
         Ok(arg)
     }
 
+    /// The command's name as the client typed it.
+    pub(crate) fn command_name(&self) -> &'a [u8] {
+        self.args.get(0).unwrap_or(b"")
+    }
+
     pub(crate) fn peek(&self) -> Option<&'a [u8]> {
         self.args.get(self.next)
     }

@@ -475,6 +475,15 @@ static PARAMETERS: &[Parameter] = &[
         mutable: true,
     },
     Parameter {
+        name: "acllog-max-len",
+        get: |config| config.acllog_max_len.to_string(),
+        set: |config, text| {
+            config.acllog_max_len = parse_size(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
         name: "tcp-backlog",
         get: |config| config.tcp_backlog.to_string(),
         set: |config, text| {

@@ -5,8 +5,9 @@ use super::keys::parse_db_index;
 use super::{
     c_string, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX,
 };
+use crate::acl_log;
 use crate::clients::ConnectionId;
-use crate::connection::{CloseReason, Connection, ReplyMode};
+use crate::connection::{CloseReason, Connection, ReplyMode, REPLY_BUFFER_BYTES};
 use crate::pubsub::Kind;
 use crate::util::number::parse_i64;
 
@@ -84,6 +85,24 @@ fn check_password(ctx: &Ctx<'_, '_>, user: &[u8], password: &[u8]) -> bool {
             .is_none_or(|required| same_secret(required, password))
 }
 
+/// Notes a failed authentication in ACL LOG (as Redis does); the error to answer with.
+fn deny_authentication(ctx: &mut Ctx<'_, '_>, command: &[u8], user: &[u8]) -> CommandError {
+    let mut client_info = String::new();
+    describe_client(ctx, ctx.id, ctx.session, &mut client_info);
+    client_info.truncate(client_info.trim_end().len());
+    let event = acl_log::Entry {
+        count: 1,
+        reason: acl_log::Reason::Auth,
+        object: command.to_vec(),
+        username: user.to_vec(),
+        at: ctx.now.wall,
+        client_info,
+    };
+    let max_len = ctx.state.config.acllog_max_len;
+    ctx.state.acl_log.add(event, max_len);
+    WRONGPASS.into()
+}
+
 /// Compares two secrets in a time that says nothing of where they differ or how long either
 /// is: their digests are compared, every byte of them.
 fn same_secret(required: &[u8], given: &[u8]) -> bool {
@@ -109,7 +128,7 @@ pub(crate) fn auth(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
         _ => return Err(SYNTAX.into()),
     };
     if !check_password(ctx, user, password) {
-        return Err(WRONGPASS.into());
+        return Err(deny_authentication(ctx, args.command_name(), user));
     }
     ctx.session.authenticated = true;
     ctx.reply.ok();
@@ -157,7 +176,7 @@ pub(crate) fn hello(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
     }
     if let Some((user, password)) = credentials {
         if !check_password(ctx, user, password) {
-            return Err(WRONGPASS.into());
+            return Err(deny_authentication(ctx, args.command_name(), user));
         }
         ctx.session.authenticated = true;
     }
@@ -421,6 +440,9 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection,
             events,
         )
     };
+    // Redis's output buffer: its first 16 KiB (`obl`), then a list of 16 KiB blocks (`oll`)
+    // holding `omem` bytes, which the output limits count.
+    let overflow = reply_pending.saturating_sub(REPLY_BUFFER_BYTES);
     // Redis's flags, in its order: O monitor, P subscribed, x inside MULTI, b blocked (on keys
     // or by a pause), t tracking (R its redirect is gone, B broadcasting), d once a watched
     // key changed, e no-evict, N for none.
@@ -459,7 +481,7 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection,
     let _ = writeln!(
         out,
         "id={} addr={} laddr={}:{} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
-         ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp={} obl=0 oll=0 \
+         ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp={} obl={} oll={} \
          omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}",
         connection.client_id,
         connection.peer,
@@ -480,7 +502,9 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection,
         multi_bytes,
         reply_capacity,
         reply_pending,
-        reply_pending,
+        reply_pending.min(REPLY_BUFFER_BYTES),
+        overflow.div_ceil(REPLY_BUFFER_BYTES),
+        overflow,
         connection.buffer_bytes() + reply_capacity - connection.reply.capacity(),
         events,
         command,

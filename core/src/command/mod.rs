@@ -1,6 +1,7 @@
 //! The command table and dispatch: look the name up without allocating, check arity and
 //! authentication as Redis does (in that order), run the handler, reply with its error if any.
 
+mod acl;
 mod args;
 mod bitfield;
 mod bits;

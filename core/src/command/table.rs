@@ -1,7 +1,7 @@
 //! The command table: one row per command, sorted by name for binary search.
 
 use super::{
-    bitfield, bits, blocking, config, connection, control, dump, expire, functions, hash,
+    acl, bitfield, bits, blocking, config, connection, control, dump, expire, functions, hash,
     hyperloglog, info, keys, lcs, list, pubsub, scripting, server, set, sort, strings, transaction,
     zrange, zset, zsetops, ArgCursor, CommandResult, Ctx,
 };
@@ -202,6 +202,12 @@ const SCRIPT_SUBCOMMANDS: &[Subcommand] = &[
 const EVAL: Flags = NS.or(Flags::STALE).or(Flags::MAY_REPLICATE);
 const EVAL_RO: Flags = NS.or(Flags::STALE).or(Flags::READONLY);
 
+const ACL_SUBCOMMANDS: &[Subcommand] = &[
+    sub("HELP", 2),
+    sub("LOG", -2),
+    sub("USERS", 2),
+    sub("WHOAMI", 2),
+];
 const CLIENT_SUBCOMMANDS: &[Subcommand] = &[
     sub("CACHING", 3),
     sub("GETNAME", 2),
@@ -309,6 +315,10 @@ const SECOND_KEY: (i32, i32, i32) = (2, 2, 1);
 
 /// Sorted by name (a test checks it) so that `lookup` can binary-search.
 pub(crate) static COMMANDS: &[CommandSpec] = &[
+    container(
+        spec("acl", -2, ADMIN.or(NS), NO_KEYS, acl::acl),
+        ACL_SUBCOMMANDS,
+    ),
     spec("append", 3, WDF, KEY1, strings::append),
     spec("auth", -2, CONN.or(NS).or(AB), NO_KEYS, connection::auth),
     spec("bgsave", -1, ADMIN.or(NS), NO_KEYS, server::bgsave),

@@ -35,7 +35,7 @@ impl Server {
             let soft_ms = limit.soft_secs.saturating_mul(1000);
             // The soft limit of the class the connection is in now (Redis measures it so): a
             // subscriber that left every channel is held to a normal client's limits.
-            let over_soft = limit.soft_reached(connection.reply_pending_bytes());
+            let over_soft = limit.soft_reached(connection.output_limit_bytes());
             if let Some(reason) = connection.closing {
                 // A client that asked to be closed after its reply (QUIT) and stopped reading
                 // would otherwise hold its socket forever: give up on the rest of the reply.

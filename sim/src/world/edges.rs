@@ -1,9 +1,11 @@
 //! Configured limits at their exact edges: commands sized to take a client's query buffer to
 //! `client-query-buffer-limit` or one byte either side, and replies sized to reach the hard
 //! output limit or fall one byte either side; and the checks that the server closes a
-//! connection exactly when a limit is reached, never before.
+//! connection exactly when a limit is reached, never before. Output limits count what is
+//! pending past the first `REPLY_BUFFER_BYTES`, as Redis counts what overflows its 16 KiB
+//! buffer.
 
-use ferrodis_core::ConnectionId;
+use ferrodis_core::{ConnectionId, REPLY_BUFFER_BYTES};
 
 use super::{Failure, World};
 use crate::generate::{self, Args};
@@ -24,7 +26,8 @@ impl World<'_> {
         let quiet = self.server.send_buffer(id).is_empty() && !self.subscriber(index);
         if self.rng.bool() && output_limit > 0 && quiet {
             // ECHO's reply is `$<len>\r\n<message>\r\n`.
-            let len = bulk_len_for((output_limit + delta).checked_sub(1)?, 0)?;
+            let total = output_limit + REPLY_BUFFER_BYTES + delta;
+            let len = bulk_len_for(total.checked_sub(1)?, 0)?;
             return Some(vec![b"ECHO".to_vec(), vec![b'e'; len]]);
         }
         if query_limit >= (1 << 30) {
@@ -40,7 +43,7 @@ impl World<'_> {
     /// Checks a close for an output limit: the connection's pending replies reach the hard
     /// limit of its class, or its soft one (which the cron enforces after its seconds).
     pub(super) fn output_close_allowed(&mut self, id: ConnectionId, subscriber: bool) -> bool {
-        let pending = self.server.send_buffer(id).len();
+        let pending = counted(self.server.send_buffer(id).len());
         let (hard, soft) = self.output_limits(subscriber);
         if pending == hard {
             self.coverage.output_edges_closed += 1;
@@ -60,7 +63,7 @@ impl World<'_> {
                 continue;
             }
             let (hard, _) = self.output_limits(self.subscriber(index));
-            let pending = self.server.send_buffer(id).len();
+            let pending = counted(self.server.send_buffer(id).len());
             if hard > 0 && pending >= hard {
                 return Err(Failure::WrongReply(format!(
                     "{id}: {pending} bytes of replies pending, at or past the hard output \
@@ -83,6 +86,11 @@ impl World<'_> {
             (self.options.output_buffer_hard_bytes as usize, 0)
         }
     }
+}
+
+/// What output limits count of `pending` reply bytes.
+fn counted(pending: usize) -> usize {
+    pending.saturating_sub(REPLY_BUFFER_BYTES)
 }
 
 /// The length of a bulk string whose encoding (`$<len>\r\n<bytes>\r\n`) after `head` bytes
