@@ -22,7 +22,7 @@ const BUSY_POLL_MICROS_DEFAULT: u64 = 50;
 const BUSY_POLL_MICROS_MAX: u64 = 1000;
 
 /// Directives that matter only to the real server, not to the core.
-const DRIVER_DIRECTIVES: [&str; 3] = ["book-port", "busy-poll-us", "daemonize"];
+const DRIVER_DIRECTIVES: [&str; 2] = ["book-port", "busy-poll-us"];
 
 impl Settings {
     /// The busy poll to use: as set, else the default on a machine with more than one core,
@@ -113,8 +113,6 @@ impl Settings {
                 self.busy_poll_micros = Some(micros);
                 Ok(())
             }
-            "daemonize" if value.eq_ignore_ascii_case("no") => Ok(()),
-            "daemonize" => Err("'daemonize': only 'no' is supported".to_string()),
             _ => self.core.set_parameter(name, value),
         }
     }

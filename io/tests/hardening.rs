@@ -207,6 +207,7 @@ fn config_set_refuses_what_redis_refuses_with_redis_s_reasons() {
         ["tcp-backlog", "100"],
         ["enable-debug-command", "yes"],
         ["enable-protected-configs", "yes"],
+        ["daemonize", "yes"],
         ["protected-mode", "maybe"],
         ["loglevel", "loud"],
         ["client-output-buffer-limit", "normal 1 1"],

@@ -178,6 +178,15 @@ static PARAMETERS: &[Parameter] = &[
         mutable: false,
     },
     Parameter {
+        name: "daemonize",
+        get: |_| fixed("no"),
+        set: |_, text| match text.to_ascii_lowercase().as_str() {
+            "no" => Ok(()),
+            _ => Err("argument must be 'no': ferrodis runs in the foreground"),
+        },
+        mutable: false,
+    },
+    Parameter {
         name: "bind",
         get: |config| config.bind.clone(),
         set: |config, text| {
