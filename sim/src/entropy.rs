@@ -116,8 +116,11 @@ impl<'a> Rng<'a> {
         low.wrapping_add(self.below(high.wrapping_sub(low) as u64 + 1) as i64)
     }
 
+    /// True with probability `ratio`. Never once fuzzer bytes are used up: zeros would make
+    /// every rare choice (a fault, a frame of 200,000 arguments) happen on every draw, and a
+    /// run past its bytes is meant to wind down.
     pub fn chance(&mut self, ratio: Ratio) -> bool {
-        ratio.numerator > 0 && self.below(ratio.denominator) < ratio.numerator
+        ratio.numerator > 0 && !self.exhausted() && self.below(ratio.denominator) < ratio.numerator
     }
 
     pub fn bool(&mut self) -> bool {
