@@ -307,7 +307,7 @@ fn clients_that_pipeline_without_reading_do_not_hold_up_the_others() {
 }
 
 /// ACL LOG's entries as `field -> value` texts, without the age and the client's line (which
-/// differ between servers), and whether every entry had both.
+/// differ between servers; each entry must have both, in a plausible form).
 fn acl_log(connection: &mut redis::Connection) -> Vec<Vec<(String, String)>> {
     let entries: Vec<std::collections::HashMap<String, redis::Value>> =
         redis::cmd("ACL").arg("LOG").query(connection).unwrap();
