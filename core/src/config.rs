@@ -104,6 +104,103 @@ pub struct Config {
     pub enable_protected_configs: Allowed,
     /// `acllog-max-len`: ACL LOG keeps at most this many entries.
     pub acllog_max_len: usize,
+    /// `maxmemory`: past this many bytes of used memory (as the driver measures it), keys are
+    /// evicted as `maxmemory_policy` says, or writes refused; 0 is no limit.
+    pub maxmemory_bytes: u64,
+    /// `maxmemory-policy`: which keys go when memory is over the limit.
+    pub maxmemory_policy: EvictionPolicy,
+    /// `maxmemory-samples`: keys drawn from each database per eviction round.
+    pub maxmemory_samples: u32,
+    /// `maxmemory-eviction-tenacity` (0..=100): how much eviction one command may do before it
+    /// lets the command run and leaves the rest to the timer, counted in keys (see
+    /// `eviction::keys_per_call`); 100 is no bound.
+    pub maxmemory_eviction_tenacity: u32,
+    /// `lfu-log-factor` and `lfu-decay-time` (minutes): see store/access.rs.
+    pub lfu_log_factor: u32,
+    pub lfu_decay_time_mins: u32,
+    /// `lazyfree-lazy-eviction`: every evicted value is freed off the event loop (otherwise
+    /// only the big ones are, as every removal does).
+    pub lazyfree_lazy_eviction: bool,
+}
+
+/// `maxmemory-policy`: Redis 7.0's eight policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvictionPolicy {
+    VolatileLru,
+    VolatileLfu,
+    VolatileRandom,
+    VolatileTtl,
+    AllkeysLru,
+    AllkeysLfu,
+    AllkeysRandom,
+    NoEviction,
+}
+
+/// How a policy ranks the keys it may evict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ranking {
+    /// Least recently used first.
+    Lru,
+    /// Least frequently used first.
+    Lfu,
+    /// Any, drawn at random.
+    Random,
+    /// Nearest deadline first.
+    Ttl,
+}
+
+impl EvictionPolicy {
+    pub const ALL: [EvictionPolicy; 8] = [
+        EvictionPolicy::VolatileLru,
+        EvictionPolicy::VolatileLfu,
+        EvictionPolicy::VolatileRandom,
+        EvictionPolicy::VolatileTtl,
+        EvictionPolicy::AllkeysLru,
+        EvictionPolicy::AllkeysLfu,
+        EvictionPolicy::AllkeysRandom,
+        EvictionPolicy::NoEviction,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            EvictionPolicy::VolatileLru => "volatile-lru",
+            EvictionPolicy::VolatileLfu => "volatile-lfu",
+            EvictionPolicy::VolatileRandom => "volatile-random",
+            EvictionPolicy::VolatileTtl => "volatile-ttl",
+            EvictionPolicy::AllkeysLru => "allkeys-lru",
+            EvictionPolicy::AllkeysLfu => "allkeys-lfu",
+            EvictionPolicy::AllkeysRandom => "allkeys-random",
+            EvictionPolicy::NoEviction => "noeviction",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EvictionPolicy> {
+        EvictionPolicy::ALL
+            .into_iter()
+            .find(|policy| text.eq_ignore_ascii_case(policy.name()))
+    }
+
+    /// Only keys with a TTL may be evicted.
+    pub fn volatile(self) -> bool {
+        matches!(
+            self,
+            EvictionPolicy::VolatileLru
+                | EvictionPolicy::VolatileLfu
+                | EvictionPolicy::VolatileRandom
+                | EvictionPolicy::VolatileTtl
+        )
+    }
+
+    /// How victims are chosen; None for `noeviction`.
+    pub fn ranking(self) -> Option<Ranking> {
+        match self {
+            EvictionPolicy::VolatileLru | EvictionPolicy::AllkeysLru => Some(Ranking::Lru),
+            EvictionPolicy::VolatileLfu | EvictionPolicy::AllkeysLfu => Some(Ranking::Lfu),
+            EvictionPolicy::VolatileRandom | EvictionPolicy::AllkeysRandom => Some(Ranking::Random),
+            EvictionPolicy::VolatileTtl => Some(Ranking::Ttl),
+            EvictionPolicy::NoEviction => None,
+        }
+    }
 }
 
 /// Who may take a protected action (`enable-debug-command`, `enable-protected-configs`).
@@ -203,11 +300,29 @@ impl Default for Config {
             enable_debug_command: Allowed::No,
             enable_protected_configs: Allowed::No,
             acllog_max_len: 128,
+            maxmemory_bytes: 0,
+            maxmemory_policy: EvictionPolicy::NoEviction,
+            maxmemory_samples: 5,
+            maxmemory_eviction_tenacity: 10,
+            lfu_log_factor: 10,
+            lfu_decay_time_mins: 1,
+            lazyfree_lazy_eviction: false,
         }
     }
 }
 
 impl Config {
+    /// How keys' access clocks are kept under the memory policy (store/access.rs).
+    pub fn access_mode(&self) -> crate::store::access::Mode {
+        match self.maxmemory_policy.ranking() {
+            Some(Ranking::Lfu) => crate::store::access::Mode::Lfu {
+                log_factor: self.lfu_log_factor,
+                decay_minutes: self.lfu_decay_time_mins,
+            },
+            _ => crate::store::access::Mode::Lru,
+        }
+    }
+
     /// When a small hash leaves its packed encoding.
     pub fn hash_limits(&self) -> crate::store::hash::PackedLimits {
         crate::store::hash::PackedLimits {

@@ -37,9 +37,9 @@ pub struct Propagated {
 
 struct Propagation {
     stream: Vec<Propagated>,
-    /// Keys expiry removed, recorded as DEL so far: a command's own change is what remains of
-    /// the change count once these are taken out.
-    expired_recorded: u64,
+    /// Keys the server removed itself (expiry, eviction), recorded as DEL so far: a command's
+    /// own change is what remains of the change count once these are taken out.
+    removed_recorded: u64,
     /// The running command recorded its change itself (a rewrite): it is not recorded again
     /// as it was sent.
     recorded_by_command: bool,
@@ -88,7 +88,17 @@ impl Keyspace {
         }
     }
 
-    pub(crate) fn set_notifications(&mut self, flags: notify::Class) {
+    /// What the keyspace keeps depends on: the notifications asked for and how access clocks
+    /// are kept.
+    pub(crate) fn apply_config(&mut self, config: &crate::config::Config) {
+        self.set_notifications(config.notify_keyspace_events);
+        let mode = config.access_mode();
+        for db in &mut self.dbs {
+            db.set_access_mode(mode);
+        }
+    }
+
+    fn set_notifications(&mut self, flags: notify::Class) {
         let expired = flags & notify::EXPIRED != 0;
         if expired != self.expired_events.is_some() {
             self.expired_events = expired.then(Vec::new);
@@ -118,7 +128,7 @@ impl Keyspace {
     pub(crate) fn set_propagation(&mut self, on: bool) {
         self.propagation = on.then(|| Propagation {
             stream: Vec::new(),
-            expired_recorded: 0,
+            removed_recorded: 0,
             recorded_by_command: false,
         });
         self.record_expired_keys();
@@ -163,7 +173,7 @@ impl Keyspace {
                     events.push((index, key.clone()));
                 }
                 if let Some(propagation) = self.propagation.as_mut() {
-                    propagation.expired_recorded += 1;
+                    propagation.removed_recorded += 1;
                     propagation.stream.push(Propagated {
                         db: index,
                         args: vec![b"DEL".to_vec(), key.into_vec()],
@@ -173,10 +183,25 @@ impl Keyspace {
         }
     }
 
+    /// Records a key eviction removed as a DEL (after the expired keys before it). Like expiry's,
+    /// it is not the running command's own change.
+    pub(crate) fn propagate_evicted(&mut self, db: usize, key: &[u8]) {
+        if self.propagation.is_none() {
+            return;
+        }
+        self.propagate_expired();
+        let propagation = self.propagation.as_mut().expect("checked above");
+        propagation.removed_recorded += 1;
+        propagation.stream.push(Propagated {
+            db,
+            args: vec![b"DEL".to_vec(), key.to_vec()],
+        });
+    }
+
     /// Where a command starts: the change count and the expired keys recorded so far.
     pub(crate) fn propagation_mark(&self) -> Option<(u64, u64)> {
         let propagation = self.propagation.as_ref()?;
-        Some((self.changes(), propagation.expired_recorded))
+        Some((self.changes(), propagation.removed_recorded))
     }
 
     /// After a command ran: unless it recorded its change itself, a write command that changed
@@ -193,7 +218,7 @@ impl Keyspace {
         let Some(propagation) = self.propagation.as_mut() else {
             return;
         };
-        let changed = changes > propagation.expired_recorded - expired_before;
+        let changed = changes > propagation.removed_recorded - expired_before;
         if !std::mem::take(&mut propagation.recorded_by_command) && write && changed {
             propagation.stream.push(Propagated {
                 db,

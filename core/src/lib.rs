@@ -12,6 +12,7 @@ mod config;
 mod connection;
 mod digest;
 mod effects;
+mod eviction;
 mod garbage;
 mod keyspace;
 mod notify;
@@ -31,7 +32,7 @@ mod tracking;
 pub mod util;
 mod value;
 
-pub use config::{Allowed, Config, OutputLimit};
+pub use config::{Allowed, Config, EvictionPolicy, OutputLimit};
 pub use connection::{CloseReason, Door, Interest, REPLY_BUFFER_BYTES, REPLY_PAUSE_BYTES};
 pub use garbage::FREE_STEP_EFFORT;
 pub use keyspace::Propagated;

@@ -30,7 +30,7 @@ pub(crate) const ZSET: Class = 1 << 7;
 /// `x`: keys removed by expiry.
 pub(crate) const EXPIRED: Class = 1 << 8;
 /// `e`: keys removed by eviction.
-const EVICTED: Class = 1 << 9;
+pub(crate) const EVICTED: Class = 1 << 9;
 /// `t`: streams.
 const STREAM: Class = 1 << 10;
 /// `m`: reads of a missing key.

@@ -95,7 +95,7 @@ impl Server {
             "hz must be within 1..=500"
         );
         let mut keyspace = Keyspace::new(config.databases, config.seed);
-        keyspace.set_notifications(config.notify_keyspace_events);
+        keyspace.apply_config(&config);
         let limits = Limits {
             bulk_bytes_max: config.bulk_bytes_max,
             ..Limits::default()
@@ -120,6 +120,7 @@ impl Server {
                 now,
                 started: now,
                 used_memory_bytes: 0,
+                resident_memory_bytes: 0,
                 active_expire_enabled: true,
                 pubsub: Default::default(),
                 pause: None,
@@ -128,6 +129,7 @@ impl Server {
                 scripts: crate::script::Scripts::new(config.script_memory_bytes_max),
                 persistence: crate::persistence::Persistence::new(now.wall),
                 acl_log: Default::default(),
+                eviction: Default::default(),
                 config,
             },
         }
@@ -142,8 +144,16 @@ impl Server {
     }
 
     /// The driver's measure of allocated bytes, reported by INFO memory.
+    /// Also what `maxmemory` is held to: the driver measures before it hands in input.
     pub fn set_used_memory(&mut self, bytes: u64) {
         self.state.used_memory_bytes = bytes;
+        self.state.eviction.measured();
+    }
+
+    /// The driver's measure of the process's resident memory (INFO's used_memory_rss and
+    /// mem_fragmentation_ratio); it need not measure often.
+    pub fn set_resident_memory(&mut self, bytes: u64) {
+        self.state.resident_memory_bytes = bytes;
     }
 
     /// Starts (or stops) recording every change to the keyspace as the commands that
@@ -346,6 +356,9 @@ impl Server {
             }
         }
         self.expire_blocked(now.monotonic);
+        if self.state.eviction.running {
+            self.evict();
+        }
         if now.monotonic >= self.next_cron {
             self.cron(now);
             self.next_cron = now
@@ -360,7 +373,10 @@ impl Server {
 
     /// When to call `handle_timeout` next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if !self.pending.is_empty() || self.state.scripts.busy.is_some() {
+        if !self.pending.is_empty()
+            || self.state.scripts.busy.is_some()
+            || self.state.eviction.running
+        {
             return Some(self.state.now.monotonic);
         }
         let next_deadline = self.deadlines.first().map(|&(deadline, _)| deadline);
@@ -598,6 +614,16 @@ impl Server {
         self.check_output_limits(id);
         self.outputs.push_back(Output::Wake { id });
         self.run_commands(id);
+    }
+
+    /// Eviction outside a command: the rest of a call that stopped at its bound, and the cron's
+    /// check (memory may be over the limit with no command coming: CONFIG SET maxmemory).
+    pub(crate) fn evict(&mut self) {
+        if self.state.config.maxmemory_bytes == 0 || self.state.scripts.busy.is_some() {
+            return;
+        }
+        crate::eviction::evict(&mut self.keyspace, &mut self.state, &mut self.effects);
+        self.settle_keyspace();
     }
 
     /// Ends CLIENT PAUSE once its time is over (CLIENT UNPAUSE ends it at once): expiry

@@ -24,6 +24,8 @@ pub(crate) struct ServerState {
     pub(crate) started: Now,
     /// Bytes the process has allocated, as the driver measured it (INFO used_memory).
     pub(crate) used_memory_bytes: u64,
+    /// The process's resident memory, as the driver measured it (INFO used_memory_rss).
+    pub(crate) resident_memory_bytes: u64,
     /// DEBUG SET-ACTIVE-EXPIRE: when false only lookups expire keys.
     pub(crate) active_expire_enabled: bool,
     /// Every subscription of every connection.
@@ -40,6 +42,8 @@ pub(crate) struct ServerState {
     pub(crate) persistence: crate::persistence::Persistence,
     /// ACL LOG: failed authentications.
     pub(crate) acl_log: crate::acl_log::AclLog,
+    /// `maxmemory`: the eviction pool and where eviction stands.
+    pub(crate) eviction: crate::eviction::Eviction,
 }
 
 /// CLIENT PAUSE: until when (inclusive), and whether every command waits or only those that

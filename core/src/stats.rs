@@ -19,6 +19,7 @@ pub(crate) struct Stats {
     pub(crate) keyspace_hits: u64,
     pub(crate) keyspace_misses: u64,
     pub(crate) expired_keys: u64,
+    pub(crate) evicted_keys: u64,
 }
 
 impl Stats {

@@ -13,6 +13,21 @@ pub fn allocated_bytes() -> u64 {
     ALLOCATED_BYTES.load(Ordering::Relaxed)
 }
 
+/// The process's resident memory (the second field of /proc/self/statm, in pages); 0 where
+/// that cannot be read.
+pub fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|field| field.parse().ok())
+        .unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    #[allow(unsafe_code)]
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    pages * u64::try_from(page).unwrap_or(4096)
+}
+
 // SAFETY: every method forwards to the system allocator with the caller's arguments unchanged;
 // the counter is only arithmetic on the side.
 #[allow(unsafe_code)]

@@ -39,6 +39,9 @@ const ACCEPTS_PER_TURN_MAX: usize = 1000;
 /// How long the listeners rest after accepting failed (out of file descriptors, say).
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
+/// How often INFO's resident memory is measured (Redis measures it in its cron).
+const RESIDENT_MEMORY_EVERY: Duration = Duration::from_millis(100);
+
 /// Reads per connection per turn before moving on to the others (level-triggered polling brings
 /// us back next turn if more is waiting). One: a client that pipelines without pause gets a
 /// read's worth of commands run per turn, like every other client, so that a turn stays short
@@ -83,6 +86,8 @@ pub struct EventLoop {
     /// While the listeners are not polled (accepting failed for want of descriptors): when
     /// to poll them again.
     accepting_again_at: Option<StdInstant>,
+    /// When resident memory was last measured.
+    resident_measured_at: Option<StdInstant>,
     /// Whether busy polling has been paying off: it stops after a spin that found nothing and
     /// starts again once a blocking wait ends within `busy_poll` (a spin would have caught it).
     spin_pays: bool,
@@ -132,6 +137,7 @@ impl EventLoop {
             read_buffer: vec![0; READ_CHUNK_BYTES],
             busy_poll,
             accepting_again_at: None,
+            resident_measured_at: None,
             spin_pays: true,
         })
     }
@@ -140,6 +146,20 @@ impl EventLoop {
     /// millisecond timers do not need more, and the clock reads showed up in profiles.
     fn now(&self) -> Now {
         self.now
+    }
+
+    /// Hands the core the process's resident memory, at most every `RESIDENT_MEMORY_EVERY`
+    /// (reading /proc costs a few system calls).
+    fn measure_resident_memory(&mut self) {
+        if self
+            .resident_measured_at
+            .is_some_and(|at| at.elapsed() < RESIDENT_MEMORY_EVERY)
+        {
+            return;
+        }
+        self.resident_measured_at = Some(StdInstant::now());
+        self.server
+            .set_resident_memory(crate::alloc::resident_bytes());
     }
 
     fn tick(&mut self) {
@@ -203,6 +223,7 @@ impl EventLoop {
                 self.server.handle_timeout(now);
             }
             self.server.set_used_memory(crate::alloc::allocated_bytes());
+            self.measure_resident_memory();
             let stop_now = self.drain_outputs() | self.flush_woken();
             if stop_now || stop {
                 log_at!(Level::Warning, "Received shutdown request, exiting now.");
@@ -399,6 +420,9 @@ impl EventLoop {
                 }
                 Ok(read) => {
                     let now = self.now();
+                    // `maxmemory` is held to a fresh measure: one read's commands at most
+                    // run past it before eviction sees what they added.
+                    self.server.set_used_memory(crate::alloc::allocated_bytes());
                     self.server
                         .connection_receive(now, id, &self.read_buffer[..read]);
                     if read < self.read_buffer.len() {

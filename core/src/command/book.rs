@@ -66,6 +66,13 @@ pub(crate) fn dispatch_book(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
         return;
     }
     ctx.session.last_command = command_name;
+    // `maxmemory` holds on this door too: eviction first, and with nothing left to evict the
+    // commands that add data are refused with Redis's text.
+    let out_of_memory = crate::eviction::before_command(ctx.keyspace, ctx.state, ctx.effects);
+    if out_of_memory && matches!(command_name, "set" | "zadd") {
+        write_err(ctx.reply.out, ERR_UNKNOWN, crate::eviction::OOM.as_bytes());
+        return;
+    }
     let mark = ctx.keyspace.propagation_mark();
     if let Err((code, text)) = handler(ctx, args) {
         write_err(ctx.reply.out, code, text.as_bytes());

@@ -2,7 +2,7 @@
 
 use super::args::is_subcommand;
 use super::{unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx};
-use crate::config::{Allowed, Config, OutputLimit};
+use crate::config::{Allowed, Config, EvictionPolicy, OutputLimit};
 use crate::notify;
 use crate::persistence::SavePoint;
 use crate::stats::Stats;
@@ -314,21 +314,78 @@ static PARAMETERS: &[Parameter] = &[
     },
     Parameter {
         name: "maxmemory",
-        get: |_| fixed("0"),
-        set: |_, text| match parse_memory(text)? {
-            0 => Ok(()),
-            _ => Err("argument must be 0: ferrodis has no maxmemory eviction yet"),
+        get: |config| config.maxmemory_bytes.to_string(),
+        set: |config, text| {
+            config.maxmemory_bytes = parse_memory(text)? as u64;
+            Ok(())
         },
-        mutable: false,
+        mutable: true,
     },
     Parameter {
         name: "maxmemory-policy",
-        get: |_| fixed("noeviction"),
-        set: |_, text| match text.to_ascii_lowercase().as_str() {
-            "noeviction" => Ok(()),
-            _ => Err("argument must be 'noeviction': ferrodis has no eviction yet"),
+        get: |config| config.maxmemory_policy.name().to_string(),
+        set: |config, text| {
+            config.maxmemory_policy = EvictionPolicy::parse(text).ok_or(
+                "argument(s) must be one of the following: volatile-lru, volatile-lfu, \
+                 volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, \
+                 noeviction",
+            )?;
+            Ok(())
         },
-        mutable: false,
+        mutable: true,
+    },
+    Parameter {
+        name: "maxmemory-samples",
+        get: |config| config.maxmemory_samples.to_string(),
+        set: |config, text| {
+            let samples: i64 = parse_number(text)?;
+            if !(1..=i64::from(i32::MAX)).contains(&samples) {
+                return Err("argument must be between 1 and 2147483647 inclusive");
+            }
+            config.maxmemory_samples = samples as u32;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "maxmemory-eviction-tenacity",
+        get: |config| config.maxmemory_eviction_tenacity.to_string(),
+        set: |config, text| {
+            let tenacity: i64 = parse_number(text)?;
+            if !(0..=100).contains(&tenacity) {
+                return Err("argument must be between 0 and 100 inclusive");
+            }
+            config.maxmemory_eviction_tenacity = tenacity as u32;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "lfu-log-factor",
+        get: |config| config.lfu_log_factor.to_string(),
+        set: |config, text| {
+            config.lfu_log_factor = parse_depth(text)? as u32;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "lfu-decay-time",
+        get: |config| config.lfu_decay_time_mins.to_string(),
+        set: |config, text| {
+            config.lfu_decay_time_mins = parse_depth(text)? as u32;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "lazyfree-lazy-eviction",
+        get: |config| yes_no(config.lazyfree_lazy_eviction),
+        set: |config, text| {
+            config.lazyfree_lazy_eviction = parse_yes_no(text)?;
+            Ok(())
+        },
+        mutable: true,
     },
     Parameter {
         name: "notify-keyspace-events",
@@ -630,8 +687,7 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult 
             changed.clients_max_ceiling
         )));
     }
-    ctx.keyspace
-        .set_notifications(changed.notify_keyspace_events);
+    ctx.keyspace.apply_config(&changed);
     ctx.state.apply_config(changed);
     Ok(())
 }

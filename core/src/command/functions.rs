@@ -55,7 +55,7 @@ fn fcall_generic(
         declared: true,
         ..flags
     };
-    scripting::refuse_without_replicas(ctx, declared)?;
+    scripting::refuse_before_start(ctx, declared)?;
     let command = scripting::request(
         if read_only { "fcall_ro" } else { "fcall" },
         name,
@@ -67,7 +67,10 @@ fn fcall_generic(
         Target::Function(key),
         &keys,
         &argv,
-        read_only || flags.no_writes,
+        scripting::Rules {
+            read_only: read_only || flags.no_writes,
+            allow_oom: flags.allow_oom,
+        },
         command,
     )
 }

@@ -73,6 +73,14 @@ fn clients_section(ctx: &Ctx<'_, '_>, out: &mut String) {
 
 fn memory_section(ctx: &Ctx<'_, '_>, out: &mut String) {
     let used = ctx.state.used_memory_bytes;
+    let rss = ctx.state.resident_memory_bytes;
+    let config = &ctx.state.config;
+    let maxmemory = config.maxmemory_bytes;
+    let fragmentation = if used == 0 {
+        0.0
+    } else {
+        rss as f64 / used as f64
+    };
     let scripts = &ctx.state.scripts;
     // One Lua state runs both scripts and functions; its heap is reported for each (it is
     // unknown while a script runs, the state being taken out then).
@@ -82,15 +90,22 @@ fn memory_section(ctx: &Ctx<'_, '_>, out: &mut String) {
     let _ = write!(
         out,
         "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\n\
+         used_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\n\
          used_memory_lua:{lua}\r\nused_memory_vm_eval:{lua}\r\nused_memory_lua_human:{}\r\n\
          number_of_cached_scripts:{}\r\nnumber_of_functions:{}\r\nnumber_of_libraries:{}\r\n\
-         used_memory_vm_total:{lua}\r\nmaxmemory:0\r\n\
-         maxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nmem_allocator:libc\r\n",
+         used_memory_vm_total:{lua}\r\nmaxmemory:{maxmemory}\r\n\
+         maxmemory_human:{}\r\nmaxmemory_policy:{}\r\n\
+         mem_fragmentation_ratio:{fragmentation:.2}\r\nmem_fragmentation_bytes:{}\r\n\
+         mem_allocator:libc\r\n",
         human_bytes(used),
+        human_bytes(rss),
         human_bytes(lua),
         scripts.cache.len(),
         scripts.functions.len(),
         scripts.libraries.len(),
+        human_bytes(maxmemory),
+        config.maxmemory_policy.name(),
+        rss as i64 - used as i64,
     );
 }
 
@@ -147,7 +162,7 @@ fn stats_section(ctx: &Ctx<'_, '_>, out: &mut String) {
         out,
         "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n\
          total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\n\
-         expired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n\
+         expired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n\
          pubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\n\
          tracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\n\
          total_error_replies:{}\r\nmigrate_cached_sockets:0\r\n",
@@ -157,6 +172,7 @@ fn stats_section(ctx: &Ctx<'_, '_>, out: &mut String) {
         stats.net_output_bytes,
         stats.rejected_connections,
         stats.expired_keys,
+        stats.evicted_keys,
         stats.keyspace_hits,
         stats.keyspace_misses,
         ctx.state.pubsub.names(Kind::Channel, None).count(),

@@ -8,6 +8,7 @@ use super::{
 use crate::garbage::Garbage;
 use crate::notify;
 use crate::reply::Reply;
+use crate::store::access::{idle_millis, lfu_counter, Mode};
 use crate::util::glob::glob_match;
 use crate::util::number::parse_i64;
 
@@ -47,8 +48,20 @@ fn remove_keys(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>, lazy: bool) -> C
     Ok(())
 }
 
-/// EXISTS key [key ...]: a key named twice counts twice.
+/// EXISTS key [key ...]: a key named twice counts twice. Looking does not count as an access.
 pub(crate) fn exists(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    let now = ctx.now.wall;
+    let db = &mut ctx.keyspace.dbs[ctx.db];
+    let count = args
+        .rest()
+        .filter(|key| db.get_untouched(now, key).is_some())
+        .count();
+    ctx.reply.integer(count as i64);
+    Ok(())
+}
+
+/// TOUCH key [key ...]: EXISTS that counts as an access of each key.
+pub(crate) fn touch(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let now = ctx.now.wall;
     let db = &mut ctx.keyspace.dbs[ctx.db];
     let count = args.rest().filter(|key| db.contains(now, key)).count();
@@ -56,17 +69,12 @@ pub(crate) fn exists(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     Ok(())
 }
 
-/// TOUCH key [key ...]
-pub(crate) fn touch(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
-    exists(ctx, args)
-}
-
 /// TYPE key
 pub(crate) fn type_of(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let now = ctx.now.wall;
     let name = ctx.keyspace.dbs[ctx.db]
-        .get(now, key)
+        .get_untouched(now, key)
         .map_or("none", |value| value.type_name());
     ctx.reply.simple(name);
     Ok(())
@@ -393,6 +401,10 @@ pub(crate) fn swapdb(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     Ok(())
 }
 
+/// Redis's note on OBJECT IDLETIME and FREQ under the other kind of policy.
+const SWITCHING: &str = "Please note that when switching between policies at runtime LRU and \
+     LFU data will take some time to adjust.";
+
 /// OBJECT ENCODING|REFCOUNT|IDLETIME|FREQ|HELP key
 pub(crate) fn object(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let subcommand = args.next_bytes()?;
@@ -433,20 +445,35 @@ pub(crate) fn object(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     }
     let key = args.next_bytes()?;
     let now = ctx.now.wall;
-    let Some(value) = ctx.keyspace.dbs[ctx.db].get(now, key) else {
+    let db = &mut ctx.keyspace.dbs[ctx.db];
+    let Some(value) = db.get_untouched(now, key) else {
         ctx.reply.null();
         return Ok(());
     };
-    match name {
-        "object|encoding" => {
-            let encoding = value.encoding_name();
-            ctx.reply.bulk(encoding.as_bytes());
+    let encoding = value.encoding_name();
+    let clock = db.access_clock(now, key).unwrap_or_default();
+    let lfu = match ctx.state.config.access_mode() {
+        Mode::Lfu { decay_minutes, .. } => Some(decay_minutes),
+        Mode::Lru => None,
+    };
+    match (name, lfu) {
+        ("object|encoding", _) => ctx.reply.bulk(encoding.as_bytes()),
+        ("object|refcount", _) => ctx.reply.integer(1),
+        ("object|idletime", None) => ctx.reply.integer((idle_millis(clock, now) / 1000) as i64),
+        ("object|idletime", Some(_)) => {
+            return Err(CommandError::owned(format!(
+                "ERR An LFU maxmemory policy is selected, idle time not tracked. {SWITCHING}"
+            )))
         }
-        "object|refcount" => ctx.reply.integer(1),
-        // No access clock is kept per key (no maxmemory policy yet), so a key is never idle.
-        "object|idletime" => ctx.reply.integer(0),
-        _ => {
-            return Err("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into())
+        (_, Some(decay_minutes)) => {
+            ctx.reply
+                .integer(i64::from(lfu_counter(clock, now, decay_minutes)))
+        }
+        (_, None) => {
+            return Err(CommandError::owned(format!(
+                "ERR An LFU maxmemory policy is not selected, access frequency not tracked. \
+                 {SWITCHING}"
+            )))
         }
     }
     Ok(())
@@ -481,18 +508,11 @@ pub(crate) fn memory(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         _ => return Err(SYNTAX.into()),
     }
     let now = ctx.now.wall;
-    let Some(value) = ctx.keyspace.dbs[ctx.db].get(now, key) else {
+    let Some(value) = ctx.keyspace.dbs[ctx.db].get_untouched(now, key) else {
         ctx.reply.null();
         return Ok(());
     };
-    /// A keyspace node: the key inline, the value, a link; plus a bucket head.
-    const NODE_BYTES: usize = 56;
-    let key_bytes = if key.len() > crate::store::bytes::INLINE_BYTES_MAX {
-        key.len()
-    } else {
-        0
-    };
     ctx.reply
-        .integer((NODE_BYTES + key_bytes + value.heap_bytes()) as i64);
+        .integer(crate::store::db::entry_bytes(key, value) as i64);
     Ok(())
 }

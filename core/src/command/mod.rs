@@ -273,6 +273,7 @@ pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) {
 pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
     let start = ctx.reply.out.len();
     let resolved = resolve(ctx.session, &ctx.state.config, args)
+        .and_then(|spec| refuse_if_out_of_memory(ctx, spec))
         .and_then(|spec| refuse_without_replicas(&ctx.state.config, spec))
         .and_then(|spec| refuse_after_failed_save(ctx.state, spec))
         .and_then(|spec| refuse_if_busy(ctx, spec, args));
@@ -432,6 +433,31 @@ pub(crate) const MISCONF: &str = "MISCONF Redis is configured to save RDB snapsh
      because this instance is configured to report errors during writes if RDB snapshotting \
      fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about \
      the RDB error.";
+
+/// With `maxmemory` set, every command first evicts what the policy allows (unless a script is
+/// suspended). If memory is still over the limit with nothing left to evict, commands that may
+/// add data are refused, and so is everything queued in a transaction but EXEC, DISCARD, QUIT
+/// and RESET, as Redis's `processCommand` refuses them; an EXEC that would run such a command is
+/// refused too.
+fn refuse_if_out_of_memory(
+    ctx: &mut Ctx<'_, '_>,
+    spec: &'static CommandSpec,
+) -> Result<&'static CommandSpec, CommandError> {
+    if !crate::eviction::before_command(ctx.keyspace, ctx.state, ctx.effects) {
+        return Ok(spec);
+    }
+    let transaction = ctx.session.transaction.as_deref();
+    let refused = spec.flags.contains(table::Flags::DENYOOM)
+        || match spec.name {
+            "exec" => transaction.is_some_and(transaction::Transaction::may_add_data),
+            "discard" | "quit" | "reset" => false,
+            _ => transaction.is_some(),
+        };
+    if refused {
+        return Err(crate::eviction::OOM.into());
+    }
+    Ok(spec)
+}
 
 /// While the last save failed, with save points set and `stop-writes-on-bgsave-error`, write
 /// commands (and PING, as in Redis) are refused until a save succeeds.

@@ -107,22 +107,43 @@ fn eval_generic(
     if read_only && flags.declared && !flags.no_writes {
         return Err("ERR Can not execute a script with write flag using *_ro command.".into());
     }
-    refuse_without_replicas(ctx, flags)?;
-    let read_only = read_only || flags.no_writes;
+    refuse_before_start(ctx, flags)?;
+    let rules = Rules {
+        read_only: read_only || flags.no_writes,
+        allow_oom: flags.declared && flags.allow_oom,
+    };
     let command = request(
         if by_sha { "evalsha" } else { "eval" },
         source,
         &keys,
         &argv,
     );
-    start(ctx, Target::Script(sha), &keys, &argv, read_only, command)
+    start(ctx, Target::Script(sha), &keys, &argv, rules, command)
+}
+
+/// What a running script may do.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Rules {
+    /// EVAL_RO, FCALL_RO or a `no-writes` script: write commands are refused.
+    pub(super) read_only: bool,
+    /// The script declared `allow-oom`: its commands run even while memory is over the limit.
+    pub(super) allow_oom: bool,
 }
 
 /// A script that declared it may write (flags without `no-writes`) does not start while
-/// `min-replicas-to-write` refuses writes; one that declared nothing fails at its first write.
-pub(super) fn refuse_without_replicas(ctx: &Ctx<'_, '_>, flags: ScriptFlags) -> CommandResult {
+/// `min-replicas-to-write` refuses writes, nor (without `allow-oom`) while memory is over
+/// `maxmemory` with nothing to evict; one that declared nothing fails at its first such command.
+pub(super) fn refuse_before_start(ctx: &Ctx<'_, '_>, flags: ScriptFlags) -> CommandResult {
     if flags.declared && !flags.no_writes && ctx.state.config.writes_need_replicas() {
         return Err(NOREPLICAS.into());
+    }
+    if flags.declared
+        && !flags.no_writes
+        && !flags.allow_oom
+        && ctx.state.eviction.out_of_memory
+        && ctx.state.config.maxmemory_bytes > 0
+    {
+        return Err(crate::eviction::OOM.into());
     }
     Ok(())
 }
@@ -227,11 +248,11 @@ pub(super) fn start(
     target: Target,
     keys: &[&[u8]],
     argv: &[&[u8]],
-    read_only: bool,
+    rules: Rules,
     command: Vec<Vec<u8>>,
 ) -> CommandResult {
     let mut engine = take_engine(ctx)?;
-    let prepared = prepare(&mut engine, ctx, target, keys, argv, read_only, command);
+    let prepared = prepare(&mut engine, ctx, target, keys, argv, rules, command);
     match prepared {
         Ok(()) => {
             step(ctx, engine);
@@ -250,7 +271,7 @@ fn prepare(
     target: Target,
     keys: &[&[u8]],
     argv: &[&[u8]],
-    read_only: bool,
+    rules: Rules,
     command: Vec<Vec<u8>>,
 ) -> mlua::Result<()> {
     let (function, kind, name, source) = match target {
@@ -309,7 +330,8 @@ fn prepare(
         source,
         command,
         started: ctx.now.monotonic,
-        read_only,
+        read_only: rules.read_only,
+        allow_oom: rules.allow_oom,
         wrote: false,
     });
     Ok(())
@@ -341,6 +363,7 @@ fn step(ctx: &mut Ctx<'_, '_>, mut engine: Box<Engine>) {
             client,
             state: Rc::clone(&run.state),
             read_only: run.read_only,
+            allow_oom: run.allow_oom,
             wrote: &mut run.wrote,
             vm,
             packed_marker: &sandbox.packed_marker,
@@ -388,6 +411,7 @@ struct Host<'h, 'call, 'reply> {
     client: &'h mut Connection,
     state: Rc<RunState>,
     read_only: bool,
+    allow_oom: bool,
     wrote: &'h mut bool,
     vm: &'h script::Vm,
     packed_marker: &'h mlua::Table,
@@ -450,6 +474,16 @@ impl Host<'_, '_, '_> {
             Ok(spec) => spec,
             Err(error) => return Ok(Err(error.as_bytes().to_vec())),
         };
+        // Memory was over the limit when the script started: a command that may add data is
+        // refused unless the script already wrote (it cannot stop halfway), as in Redis.
+        if spec.flags.contains(table::Flags::DENYOOM)
+            && !self.allow_oom
+            && !*self.wrote
+            && self.ctx.state.eviction.out_of_memory
+            && self.ctx.state.config.maxmemory_bytes > 0
+        {
+            return Ok(Err(crate::eviction::OOM.as_bytes().to_vec()));
+        }
         if spec.flags.contains(table::Flags::READONLY) {
             self.ctx.state.scripts.read_keys = true;
         }

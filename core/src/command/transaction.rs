@@ -38,6 +38,14 @@ impl Transaction {
         self.commands.len()
     }
 
+    /// Whether a queued command may add data (is flagged `denyoom`): EXEC is refused while
+    /// memory is over `maxmemory` with nothing to evict.
+    pub(crate) fn may_add_data(&self) -> bool {
+        self.commands
+            .iter()
+            .any(|(spec, _, _)| spec.flags.contains(super::table::Flags::DENYOOM))
+    }
+
     /// Whether a queued command writes, or may (PUBLISH): CLIENT PAUSE WRITE holds EXEC back.
     pub(crate) fn writes(&self) -> bool {
         self.commands.iter().any(|(spec, _, _)| {

@@ -95,6 +95,8 @@ pub(crate) struct Running {
     pub(crate) started: crate::time::Instant,
     /// EVAL_RO, FCALL_RO or a `no-writes` script: write commands are refused.
     pub(crate) read_only: bool,
+    /// It declared `allow-oom`: no command of it is refused for memory.
+    pub(crate) allow_oom: bool,
     /// It ran a write command: SCRIPT KILL can no longer stop it.
     pub(crate) wrote: bool,
 }

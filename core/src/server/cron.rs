@@ -73,6 +73,7 @@ impl Server {
             }
         }
         self.settle_keyspace();
+        self.evict();
         self.check_save_points();
     }
 }

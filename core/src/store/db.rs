@@ -27,6 +27,7 @@
 use std::collections::VecDeque;
 
 use crate::clients::ConnectionId;
+use crate::store::access::{AccessClock, Mode};
 use crate::store::hashtable::HashTable;
 use crate::store::heap::{HeapItem, TtlHeap};
 use crate::time::UnixMillis;
@@ -40,7 +41,11 @@ mod snapshot;
 pub const REHASH_BUCKETS_PER_TICK: usize = 1000;
 
 pub struct Db {
-    keys: HashTable<Value>,
+    /// Each key with its value and its access clock (see store/access.rs).
+    keys: HashTable<Value, u32>,
+    /// Stamps the access clocks: reads and writes through `get`, `modify` and `set` count as
+    /// accesses; `get_untouched`, `peek` and the scans do not.
+    access: AccessClock,
     /// Key -> position of its deadline in `ttls`, for the keys that have a TTL.
     expires: HashTable<u32>,
     ttls: TtlHeap,
@@ -105,7 +110,8 @@ struct Watches {
 impl Db {
     pub fn new(seed: u64) -> Db {
         Db {
-            keys: HashTable::new(seed),
+            keys: HashTable::with_meta(seed),
+            access: AccessClock::new(seed.rotate_left(53)),
             expires: HashTable::new(seed.rotate_left(17)),
             ttls: TtlHeap::default(),
             expired_since_last_count: 0,
@@ -409,7 +415,7 @@ impl Db {
 
     /// Everything the keyspace owns, for dropping a big one a piece at a time: the values, the
     /// big values removed by expiry and not handed out yet, the expiry table and the TTL heap.
-    pub fn into_parts(self) -> (HashTable<Value>, Vec<Value>, HashTable<u32>, TtlHeap) {
+    pub fn into_parts(self) -> (HashTable<Value, u32>, Vec<Value>, HashTable<u32>, TtlHeap) {
         assert!(
             self.snapshot.is_none(),
             "a snapshot is stepped to its end or aborted before its keyspace is dropped"
@@ -449,12 +455,42 @@ impl Db {
         }
     }
 
+    /// A live key's value; the read counts as an access of the key.
     pub fn get(&mut self, now: UnixMillis, key: &[u8]) -> Option<&Value> {
+        if self.expiry_paused {
+            if self.is_expired(key, now) {
+                return None;
+            }
+        } else {
+            self.expire_if_needed(now, key);
+        }
+        let (value, clock) = self.keys.get_marking(key)?;
+        *clock = self.access.touched(*clock, now);
+        Some(value)
+    }
+
+    /// A live key's value, leaving its access clock as it was (TYPE, EXISTS, the TTL family and
+    /// OBJECT look without touching, as in Redis).
+    pub fn get_untouched(&mut self, now: UnixMillis, key: &[u8]) -> Option<&Value> {
         if self.expiry_paused {
             return self.peek(now, key);
         }
         self.expire_if_needed(now, key);
         self.keys.get(key)
+    }
+
+    /// The access clock of a live key (see store/access.rs).
+    pub fn access_clock(&self, now: UnixMillis, key: &[u8]) -> Option<u32> {
+        if self.is_expired(key, now) {
+            return None;
+        }
+        self.keys.meta(key)
+    }
+
+    /// How access clocks are kept from now on (the keys keep their clocks: under a new mode
+    /// they read oddly until accessed again, as in Redis).
+    pub fn set_access_mode(&mut self, mode: Mode) {
+        self.access.set_mode(mode);
     }
 
     /// While paused (CLIENT PAUSE), reads leave expired keys in place and the cron removes none;
@@ -475,7 +511,8 @@ impl Db {
     pub fn modify(&mut self, now: UnixMillis, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(now, key);
         self.snapshot_before_write(key);
-        let value = self.keys.get_mut(key)?;
+        let (value, clock) = self.keys.get_mut_marking(key)?;
+        *clock = self.access.touched(*clock, now);
         if let Some(changed) = self.changed_keys.as_mut() {
             changed.push(key.into());
         }
@@ -513,7 +550,7 @@ impl Db {
     ) -> Option<Value> {
         self.expire_if_needed(now, key);
         self.snapshot_before_write(key);
-        let old = self.keys.insert(key, value);
+        let old = self.insert(now, key, value);
         if old.is_some() && !keep_ttl {
             self.remove_deadline(key);
         }
@@ -522,6 +559,16 @@ impl Db {
         }
         self.touched(key);
         old
+    }
+
+    /// Stores a value: a new key's clock starts fresh; an overwritten key's counts an access
+    /// (the LFU counter survives a new value, as in Redis).
+    fn insert(&mut self, now: UnixMillis, key: &[u8], value: Value) -> Option<Value> {
+        let access = &mut self.access;
+        self.keys.insert_with_meta(key, value, |old| match old {
+            Some(clock) => access.touched(clock, now),
+            None => access.fresh(now),
+        })
     }
 
     /// Removes a live key; an expired one is deleted too but counts as missing.
@@ -570,7 +617,7 @@ impl Db {
     ) -> Option<Value> {
         self.expire_if_needed(now, key);
         self.snapshot_before_write(key);
-        let old = self.keys.insert(key, value);
+        let old = self.insert(now, key, value);
         self.put_deadline(key, at);
         if old.is_none() {
             self.created(key);
@@ -670,6 +717,44 @@ impl Db {
         true
     }
 
+    /// Entry number `index % count` of the keys (or, when `volatile`, of the keys with a TTL), for
+    /// eviction's sampling: O(1) and uniform (both tables are dense slabs).
+    pub fn sample(&self, volatile: bool, index: usize) -> Option<Sample<'_>> {
+        if !volatile {
+            let (key, value, clock) = self.keys.entry_with_meta_at(index)?;
+            let deadline = self.expiry(key).map(UnixMillis::as_millis);
+            return Some(Sample {
+                key,
+                value,
+                clock,
+                deadline,
+            });
+        }
+        let (key, &position) = self.expires.entry_at(index)?;
+        let (key, value) = self.keys.get_key_value(key)?;
+        Some(Sample {
+            key,
+            value,
+            clock: self.keys.meta(key).unwrap_or_default(),
+            deadline: Some(self.ttls.get(position as usize).deadline),
+        })
+    }
+
+    /// Whether `key` is stored (with a TTL, when `volatile`), expired or not: an eviction
+    /// candidate is still there to evict.
+    pub fn holds(&self, key: &[u8], volatile: bool) -> bool {
+        if volatile {
+            self.expires.contains_key(key)
+        } else {
+            self.keys.contains_key(key)
+        }
+    }
+
+    /// Removes `key` to free memory, through the write path as a DEL does, expired or not.
+    pub fn evict(&mut self, key: &[u8]) -> Option<Value> {
+        self.delete(key)
+    }
+
     pub fn has_garbage(&self) -> bool {
         !self.garbage.is_empty()
     }
@@ -760,6 +845,30 @@ impl Db {
 /// The write path's bookkeeping for a change to `key` (`exists`: it is stored now): count it,
 /// and invalidate its watchers, but for the deletion of a key that was already expired when
 /// watched, which is no logical change.
+/// One key drawn for eviction (`Db::sample`).
+pub struct Sample<'a> {
+    pub key: &'a [u8],
+    pub value: &'a Value,
+    /// Its access clock (store/access.rs).
+    pub clock: u32,
+    /// Its deadline in wall-clock milliseconds, if it has a TTL.
+    pub deadline: Option<i64>,
+}
+
+/// Bytes a key and its value take, roughly (MEMORY USAGE, and what evicting the key frees): the
+/// keyspace node with a short key inline and the value's 24 bytes, a long key's own block, and
+/// what the value holds.
+pub fn entry_bytes(key: &[u8], value: &Value) -> usize {
+    /// A keyspace node: the key inline, the value, a link, the access clock.
+    const NODE_BYTES: usize = 56;
+    let key_bytes = if key.len() > crate::store::bytes::INLINE_BYTES_MAX {
+        key.len()
+    } else {
+        0
+    };
+    NODE_BYTES + key_bytes + value.heap_bytes()
+}
+
 fn record_change(
     changes: &mut u64,
     watches: &mut Watches,

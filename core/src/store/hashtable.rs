@@ -82,11 +82,14 @@ fn bucket_index(hash: u32, heads: &[Link]) -> usize {
     hash as usize & (heads.len() - 1)
 }
 
-struct Node<V> {
+struct Node<V, M> {
     key: SmallBytes,
     value: V,
     /// The next node in the same bucket chain.
     next: Link,
+    /// What the owner keeps beside the entry (the keyspace: its access clock); `()` costs nothing,
+    /// and a `u32` fits in the padding a 24-byte value leaves.
+    meta: M,
 }
 
 /// Where a link to a node is stored: a bucket head or the previous node in the chain.
@@ -104,9 +107,10 @@ struct Found {
 }
 
 /// A map from byte strings to `V` with progressive rehashing and a resize-proof SCAN cursor; see the
-/// module documentation for the layout and its limits.
-pub struct HashTable<V> {
-    nodes: ChunkedVec<Node<V>>,
+/// module documentation for the layout and its limits. `M` is a small value kept beside each entry
+/// (the keyspace's access clock); a new entry starts with `M::default()`.
+pub struct HashTable<V, M = ()> {
+    nodes: ChunkedVec<Node<V, M>>,
     /// Bucket heads. Both are powers of two of at least `BUCKETS_MIN` while rehashing; `tables[1]` is
     /// empty otherwise.
     tables: [Vec<Link>; 2],
@@ -119,12 +123,20 @@ pub struct HashTable<V> {
 }
 
 impl<V> HashTable<V> {
+    /// An empty table keyed by `seed`, with nothing beside its entries.
+    pub fn new(seed: u64) -> Self {
+        HashTable::with_meta(seed)
+    }
+}
+
+impl<V, M: Copy + Default> HashTable<V, M> {
     /// The seed this table was made with.
     pub fn seed(&self) -> u64 {
         self.seed
     }
 
-    pub fn new(seed: u64) -> Self {
+    /// An empty table keyed by `seed`, keeping an `M` beside each entry.
+    pub fn with_meta(seed: u64) -> Self {
         HashTable {
             nodes: ChunkedVec::default(),
             tables: [vec![END; BUCKETS_MIN], Vec::new()],
@@ -163,15 +175,51 @@ impl<V> HashTable<V> {
         Some(&mut self.nodes[found.slot].value)
     }
 
-    /// Inserts or replaces; returns the old value if the key existed (the stored key bytes are kept).
+    /// Inserts or replaces; returns the old value if the key existed (the stored key bytes and the
+    /// entry's meta are kept).
     pub fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
+        self.insert_with_meta(key, value, |old| old.unwrap_or_default())
+    }
+
+    /// `insert`, setting the entry's meta to `meta(the old meta, if the key existed)`.
+    pub fn insert_with_meta(
+        &mut self,
+        key: &[u8],
+        value: V,
+        meta: impl FnOnce(Option<M>) -> M,
+    ) -> Option<V> {
         self.advance_rehash(REHASH_BUCKETS_PER_OPERATION);
         let hash = self.hash(key);
         if let Some(found) = self.find(key, hash) {
-            return Some(mem::replace(&mut self.nodes[found.slot].value, value));
+            let node = &mut self.nodes[found.slot];
+            node.meta = meta(Some(node.meta));
+            return Some(mem::replace(&mut node.value, value));
         }
-        self.push_node(key, value, hash);
+        let slot = self.push_node(key, value, hash);
+        self.nodes[slot].meta = meta(None);
         None
+    }
+
+    /// The value with write access to its meta (a read that leaves a mark, such as the keyspace's
+    /// access clock). Like `get`, this moves no rehash step.
+    pub fn get_marking(&mut self, key: &[u8]) -> Option<(&V, &mut M)> {
+        let found = self.find(key, self.hash(key))?;
+        let node = &mut self.nodes[found.slot];
+        Some((&node.value, &mut node.meta))
+    }
+
+    /// `get_mut` with write access to the entry's meta too.
+    pub fn get_mut_marking(&mut self, key: &[u8]) -> Option<(&mut V, &mut M)> {
+        self.advance_rehash(REHASH_BUCKETS_PER_OPERATION);
+        let found = self.find(key, self.hash(key))?;
+        let node = &mut self.nodes[found.slot];
+        Some((&mut node.value, &mut node.meta))
+    }
+
+    /// The entry's meta.
+    pub fn meta(&self, key: &[u8]) -> Option<M> {
+        let found = self.find(key, self.hash(key))?;
+        Some(self.nodes[found.slot].meta)
     }
 
     /// Returns the value for key, inserting `make()` first if absent; bool = inserted.
@@ -279,6 +327,15 @@ impl<V> HashTable<V> {
         Some((node.key.as_bytes(), &node.value))
     }
 
+    /// `entry_at` with the entry's meta.
+    pub fn entry_with_meta_at(&self, index: usize) -> Option<(&[u8], &V, M)> {
+        if self.is_empty() {
+            return None;
+        }
+        let node = &self.nodes[index % self.nodes.len()];
+        Some((node.key.as_bytes(), &node.value, node.meta))
+    }
+
     /// The slot holding `key`. Unlike the writes, this moves no rehash step.
     pub fn slot_of(&self, key: &[u8]) -> Option<usize> {
         self.find(key, self.hash(key)).map(|found| found.slot)
@@ -327,14 +384,15 @@ impl<V> HashTable<V> {
 
     /// Returns the full table and leaves an empty one with the same seed. Cheaper than `drain_values`
     /// for handing a whole keyspace to another thread: nothing is walked here.
-    pub fn take(&mut self) -> HashTable<V> {
-        mem::replace(self, HashTable::new(self.seed))
+    pub fn take(&mut self) -> HashTable<V, M> {
+        mem::replace(self, HashTable::with_meta(self.seed))
     }
 
     /// Bytes held by nodes and bucket heads (not the heap blocks of long keys): what MEMORY
     /// USAGE reports for a table, cheaply.
     pub fn memory_bytes(&self) -> usize {
-        self.nodes.len() * mem::size_of::<Node<V>>() + self.bucket_count() * mem::size_of::<Link>()
+        self.nodes.len() * mem::size_of::<Node<V, M>>()
+            + self.bucket_count() * mem::size_of::<Link>()
     }
 
     /// Buckets of both tables.
@@ -478,6 +536,7 @@ impl<V> HashTable<V> {
             key: SmallBytes::new(key),
             value,
             next,
+            meta: M::default(),
         });
         self.tables[table][index] = link_to(slot);
         self.table_lens[table] += 1;
@@ -579,18 +638,18 @@ fn next_cursor(cursor: u64, mask: u64) -> u64 {
         .reverse_bits()
 }
 
-impl<V: Clone> Clone for HashTable<V> {
+impl<V: Clone, M: Copy + Default> Clone for HashTable<V, M> {
     /// An equal table with the same seed, built by inserting every entry (COPY of a hash or set).
     fn clone(&self) -> Self {
-        let mut copy = HashTable::new(self.seed);
-        for (key, value) in self.iter() {
-            copy.insert(key, value.clone());
+        let mut copy = HashTable::with_meta(self.seed);
+        for node in self.nodes.iter() {
+            copy.insert_with_meta(node.key.as_bytes(), node.value.clone(), |_| node.meta);
         }
         copy
     }
 }
 
-impl<V: PartialEq> PartialEq for HashTable<V> {
+impl<V: PartialEq, M: Copy + Default> PartialEq for HashTable<V, M> {
     /// The same entries, whatever their order.
     fn eq(&self, other: &Self) -> bool {
         self.len() == other.len()
@@ -600,7 +659,7 @@ impl<V: PartialEq> PartialEq for HashTable<V> {
     }
 }
 
-impl<V: fmt::Debug> fmt::Debug for HashTable<V> {
+impl<V: fmt::Debug, M: Copy + Default> fmt::Debug for HashTable<V, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map()
             .entries(

@@ -41,6 +41,10 @@ enum Op {
     RehashStep(usize),
     /// Exchanges the slots of two entries (`index % len` each).
     SwapSlots(usize, usize),
+    /// `insert_with_meta`: a new entry's meta is the number, a replaced one's adds it.
+    InsertMarked(u32, u64, u32),
+    /// `get_marking`: sets the entry's meta.
+    Mark(u32, u32),
 }
 
 fn op(key_space: u32, insert_weight: u32, remove_weight: u32) -> impl Strategy<Value = Op> {
@@ -54,6 +58,8 @@ fn op(key_space: u32, insert_weight: u32, remove_weight: u32) -> impl Strategy<V
         insert_weight => (k(), any::<u64>()).prop_map(|(k, v)| Op::GetOrInsert(k, v)),
         1 => (0..4usize).prop_map(Op::RehashStep),
         2 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Op::SwapSlots(a, b)),
+        insert_weight => (k(), any::<u64>(), any::<u32>()).prop_map(|(k, v, m)| Op::InsertMarked(k, v, m)),
+        2 => (k(), any::<u32>()).prop_map(|(k, m)| Op::Mark(k, m)),
     ]
 }
 
@@ -65,18 +71,47 @@ fn phases(key_space: u32) -> impl Strategy<Value = Vec<Vec<Op>>> {
 }
 
 fn run_against_model(seed: u64, phases: Vec<Vec<Op>>) {
-    let mut table = HashTable::new(seed);
+    let mut table: HashTable<u64, u32> = HashTable::with_meta(seed);
     let mut model: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+    // Each entry's meta; absent is the default, 0.
+    let mut metas: BTreeMap<Vec<u8>, u32> = BTreeMap::new();
     for op in phases.into_iter().flatten() {
         match op {
             Op::Insert(k, v) => assert_eq!(table.insert(&key(k), v), model.insert(key(k), v)),
-            Op::Remove(k) => assert_eq!(table.remove(&key(k)), model.remove(&key(k))),
+            Op::Remove(k) => {
+                metas.remove(&key(k));
+                assert_eq!(table.remove(&key(k)), model.remove(&key(k)));
+            }
+            Op::InsertMarked(k, v, m) => {
+                let old = table.insert_with_meta(&key(k), v, |old| match old {
+                    Some(old) => old.wrapping_add(m),
+                    None => m,
+                });
+                let meta = metas.entry(key(k)).or_default();
+                *meta = if model.contains_key(&key(k)) {
+                    meta.wrapping_add(m)
+                } else {
+                    m
+                };
+                assert_eq!(old, model.insert(key(k), v));
+            }
+            Op::Mark(k, m) => {
+                let marked = table.get_marking(&key(k)).map(|(value, meta)| {
+                    *meta = m;
+                    *value
+                });
+                assert_eq!(marked.as_ref(), model.get(&key(k)));
+                if marked.is_some() {
+                    metas.insert(key(k), m);
+                }
+            }
             Op::RemoveAt(index) => {
                 let Some((k, _)) = table.entry_at(index) else {
                     assert!(model.is_empty());
                     continue;
                 };
                 let k = k.to_vec();
+                metas.remove(&k);
                 let (removed_key, value) = table.remove_entry(&k).unwrap();
                 assert_eq!(&*removed_key, &k[..]);
                 assert_eq!(Some(value), model.remove(&k));
@@ -128,6 +163,12 @@ fn run_against_model(seed: u64, phases: Vec<Vec<Op>>) {
     }
     let entries: BTreeMap<Vec<u8>, u64> = table.iter().map(|(k, v)| (k.to_vec(), *v)).collect();
     assert_eq!(entries, model);
+    for index in 0..table.len() {
+        let (k, value, meta) = table.entry_with_meta_at(index).unwrap();
+        assert_eq!(Some(value), model.get(k));
+        assert_eq!(meta, metas.get(k).copied().unwrap_or_default());
+        assert_eq!(table.meta(k), Some(meta));
+    }
 }
 
 proptest! {
@@ -295,9 +336,11 @@ fn resizes_progressively_in_both_directions() {
 
 #[test]
 fn node_of_a_small_key_and_16_byte_value_is_48_bytes() {
-    assert_eq!(mem::size_of::<Node<[u64; 2]>>(), 48);
+    assert_eq!(mem::size_of::<Node<[u64; 2], ()>>(), 48);
     // The sorted set's member table: key and a u32 node id.
-    assert_eq!(mem::size_of::<Node<u32>>(), 32);
+    assert_eq!(mem::size_of::<Node<u32, ()>>(), 32);
+    // The keyspace: key, value and its access clock.
+    assert_eq!(mem::size_of::<Node<crate::value::Value, u32>>(), 56);
 }
 
 #[test]

@@ -1,4 +1,5 @@
 //! The keyspace's data structures.
+pub mod access;
 pub mod avl;
 pub mod bytes;
 pub mod chunked;
