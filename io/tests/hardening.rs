@@ -214,6 +214,14 @@ fn config_set_refuses_what_redis_refuses_with_redis_s_reasons() {
         ["client-output-buffer-limit", "tenant 1 1 1"],
         ["save", "100"],
         ["no-such-parameter", "1"],
+        ["maxmemory", "-1"],
+        ["maxmemory", "lots"],
+        ["maxmemory-policy", "allkeys-oldest"],
+        ["maxmemory-samples", "0"],
+        ["maxmemory-eviction-tenacity", "101"],
+        ["lfu-log-factor", "-1"],
+        ["lfu-decay-time", "-1"],
+        ["lazyfree-lazy-eviction", "maybe"],
     ] {
         let command = ["CONFIG", "SET", pair[0], pair[1]];
         let expected = call_text(&mut redis, &command);

@@ -80,7 +80,7 @@ fn expire_generic(
         millis
     };
     let db = &mut ctx.keyspace.dbs[ctx.db];
-    if db.get_untouched(now, key).is_none() {
+    if db.get(now, key).is_none() {
         ctx.reply.integer(0);
         return Ok(());
     }
@@ -124,7 +124,7 @@ fn ttl_generic(
     let key = args.next_bytes()?;
     let now = ctx.now.wall;
     let db = &mut ctx.keyspace.dbs[ctx.db];
-    if db.get(now, key).is_none() {
+    if db.get_untouched(now, key).is_none() {
         ctx.reply.integer(-2);
         return Ok(());
     }
