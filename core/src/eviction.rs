@@ -52,6 +52,9 @@ pub(crate) struct Eviction {
     /// The last check before a command found memory over the limit with nothing left to evict
     /// (Redis's `pre_command_oom_state`, which scripts consult for the commands they call).
     pub(crate) out_of_memory: bool,
+    /// The keys evicted, by database, while the server records what it does
+    /// (`Server::record_execution`).
+    recorded: Option<Vec<(usize, Box<[u8]>)>>,
 }
 
 #[derive(Debug)]
@@ -77,6 +80,18 @@ impl Eviction {
     /// The driver measured `bytes` of used memory (the victims before it are counted in it).
     pub(crate) fn measured(&mut self) {
         self.freed_since_measured = 0;
+    }
+
+    pub(crate) fn record(&mut self, on: bool) {
+        self.recorded = on.then(Vec::new);
+    }
+
+    /// The evictions recorded since the last call.
+    pub(crate) fn take_recorded(&mut self) -> Vec<(usize, Box<[u8]>)> {
+        self.recorded
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// Offers a sampled key to the pool.
@@ -180,6 +195,9 @@ pub(crate) fn evict(
         state.eviction.freed_since_measured += entry_bytes(&key, &value) as u64;
         state.stats.evicted_keys += 1;
         evicted += 1;
+        if let Some(recorded) = state.eviction.recorded.as_mut() {
+            recorded.push((db, key.clone()));
+        }
         keyspace.propagate_evicted(db, &key);
         notify::publish(
             effects,

@@ -49,6 +49,12 @@ pub fn seal_dump_payload(content: &[u8]) -> Vec<u8> {
     rdb::seal_payload(content.to_vec())
 }
 
+/// Whether the command `name` may add data (its table entry is flagged `denyoom`): refused while
+/// memory is over `maxmemory` with nothing left to evict.
+pub fn command_adds_data(name: &[u8]) -> bool {
+    command::adds_data(name)
+}
+
 /// The name of every command the server knows, lower case, in the command table's order.
 pub fn command_names() -> impl Iterator<Item = &'static str> {
     command::command_names()

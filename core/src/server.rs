@@ -77,14 +77,17 @@ pub struct Server {
     postponed: VecDeque<ConnectionId>,
 }
 
-/// One reply the core produced: to a request of connection `id` (a command, or a malformed
-/// request's protocol error), at wall-clock time `wall`. A driver that checks replies follows
-/// this order, which no single connection's view can tell once several connections' commands
-/// run in one call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Executed {
-    pub id: ConnectionId,
-    pub wall: UnixMillis,
+/// What the core did, in order, while asked to record it (`record_execution`). A driver that
+/// checks replies follows this order, which no single connection's view can tell once several
+/// connections' commands run in one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Executed {
+    /// A reply to a request of connection `id` (a command, or a malformed request's protocol
+    /// error), produced at wall-clock time `wall`.
+    Reply { id: ConnectionId, wall: UnixMillis },
+    /// Key `key` of database `db` was evicted for memory (`maxmemory`): before the reply that
+    /// follows it, if any.
+    Evicted { db: usize, key: Box<[u8]> },
 }
 
 impl Server {
@@ -169,14 +172,16 @@ impl Server {
         self.keyspace.take_propagated()
     }
 
-    /// Starts (or stops) recording every reply the core produces, in order: which connection's
-    /// request it answered and at what wall-clock time (see `Executed`), for `take_executed`.
+    /// Starts (or stops) recording every reply the core produces and every key it evicts, in
+    /// order (see `Executed`), for `take_executed`.
     pub fn record_execution(&mut self, on: bool) {
         self.executed = on.then(Vec::new);
+        self.state.eviction.record(on);
     }
 
-    /// The replies produced since the last call, in the order the core produced them.
+    /// The replies produced and keys evicted since the last call, in the order they happened.
     pub fn take_executed(&mut self) -> Vec<Executed> {
+        self.take_evictions();
         self.executed
             .as_mut()
             .map(std::mem::take)
@@ -184,11 +189,24 @@ impl Server {
     }
 
     fn record_executed(&mut self, id: ConnectionId) {
+        self.take_evictions();
         if let Some(executed) = self.executed.as_mut() {
-            executed.push(Executed {
+            executed.push(Executed::Reply {
                 id,
                 wall: self.state.now.wall,
             });
+        }
+    }
+
+    /// Moves the evictions recorded since the last reply into the record.
+    fn take_evictions(&mut self) {
+        if let Some(executed) = self.executed.as_mut() {
+            let evicted = self.state.eviction.take_recorded();
+            executed.extend(
+                evicted
+                    .into_iter()
+                    .map(|(db, key)| Executed::Evicted { db, key }),
+            );
         }
     }
 

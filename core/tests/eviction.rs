@@ -357,3 +357,45 @@ fn the_access_counter_climbs_with_use_and_decays_with_time() {
     let decayed = integer(&harness.command(client, "OBJECT FREQ k"));
     assert!(decayed <= used - 9, "{used} then {decayed}");
 }
+
+#[test]
+fn restore_sets_the_access_clock_the_policy_reads() {
+    let mut harness = Harness::new(Config::default());
+    let client = harness.open();
+    assert_eq!(harness.command(client, "SET k v"), "+OK\r\n");
+    harness.send(client, &request(&[b"DUMP", b"k"]));
+    // The payload is binary: read the bulk by its length.
+    let dumped = harness.server.send_buffer(client).to_vec();
+    harness
+        .server
+        .connection_sent(harness.now, client, dumped.len());
+    let header = dumped.iter().position(|&byte| byte == b'\r').unwrap();
+    let len: usize = std::str::from_utf8(&dumped[1..header])
+        .unwrap()
+        .parse()
+        .unwrap();
+    let payload = dumped[header + 2..header + 2 + len].to_vec();
+    let restore = |harness: &mut Harness, key: &[u8], option: &[u8], number: &[u8]| {
+        harness.send(
+            client,
+            &request(&[b"RESTORE", key, b"0", &payload, option, number]),
+        );
+        harness.take_replies(client)
+    };
+    assert_eq!(
+        restore(&mut harness, b"idle", b"IDLETIME", b"1000"),
+        "+OK\r\n"
+    );
+    assert_eq!(harness.command(client, "OBJECT IDLETIME idle"), ":1000\r\n");
+    // Under LRU a FREQ is ignored: the key is fresh.
+    assert_eq!(restore(&mut harness, b"counted", b"FREQ", b"42"), "+OK\r\n");
+    assert_eq!(harness.command(client, "OBJECT IDLETIME counted"), ":0\r\n");
+    assert_eq!(
+        harness.command(client, "CONFIG SET maxmemory-policy volatile-lfu"),
+        "+OK\r\n"
+    );
+    assert_eq!(restore(&mut harness, b"often", b"FREQ", b"42"), "+OK\r\n");
+    assert_eq!(harness.command(client, "OBJECT FREQ often"), ":42\r\n");
+    assert_eq!(restore(&mut harness, b"new", b"IDLETIME", b"7"), "+OK\r\n");
+    assert_eq!(harness.command(client, "OBJECT FREQ new"), ":5\r\n");
+}

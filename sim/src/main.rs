@@ -57,6 +57,9 @@ struct Cli {
     /// Expect a query-buffer close one byte early (proves that the limit oracle can fail).
     #[arg(long)]
     wrong_limits: bool,
+    /// Take every memory policy for a volatile one (proves that the eviction oracle can fail).
+    #[arg(long)]
+    wrong_eviction: bool,
     /// Print only failures and the summary in sweeps.
     #[arg(long)]
     quiet: bool,
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
         wrong_pubsub: cli.wrong_pubsub,
         wrong_scan: cli.wrong_scan,
         wrong_limits: cli.wrong_limits,
+        wrong_eviction: cli.wrong_eviction,
     };
     let deadline = match cli.duration.as_deref().map(parse_duration) {
         Some(Some(duration)) => Some(Instant::now() + duration),

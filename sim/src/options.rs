@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use ferrodis_core::COMMANDS_PER_CALL_MAX;
+use ferrodis_core::{EvictionPolicy, COMMANDS_PER_CALL_MAX};
 
 use crate::entropy::{Ratio, Rng};
 use crate::model::Limits;
@@ -32,6 +32,19 @@ pub struct Overrides {
     /// Expect a close for `client-query-buffer-limit` once a client's held bytes reach the
     /// limit rather than pass it, to prove that the limit oracle can fail.
     pub wrong_limits: bool,
+    /// Make the model take every memory policy for a `volatile-*` one, to prove that the
+    /// eviction oracle can fail.
+    pub wrong_eviction: bool,
+}
+
+/// `maxmemory` for a seed under memory pressure: the limit is on the simulator's model of used
+/// memory (`World::modelled_memory`), which it hands the server as the driver's measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Memory {
+    pub maxmemory: u64,
+    pub policy: EvictionPolicy,
+    pub samples: u32,
+    pub tenacity: u32,
 }
 
 /// Command families a seed may send; each has a weight, 0 = never.
@@ -146,6 +159,8 @@ pub struct Options {
     /// requests per step.
     pub background_saves: Ratio,
     pub disk_requests_per_step: u64,
+    /// Memory pressure, for some seeds.
+    pub memory: Option<Memory>,
 }
 
 impl Options {
@@ -331,6 +346,18 @@ impl Options {
                 output_buffer_hard_bytes = rng.range(16 * 1024, 512 * 1024);
             }
         }
+        // Drawn after everything else, so that the draws above stay what they were before.
+        // A limit of a few keys' worth to a few hundred's.
+        let memory = (rng.below(4) == 0).then(|| Memory {
+            maxmemory: rng.range(500, 40_000),
+            policy: EvictionPolicy::ALL[rng.index(EvictionPolicy::ALL.len())],
+            samples: rng.range(1, 12) as u32,
+            tenacity: [0, 1, 10, 100][rng.index(4)],
+        });
+        if memory.is_some() {
+            // The probe's big values are not the model's: they would be evicted or refused.
+            faults.big_frees = Ratio::NEVER;
+        }
         Options {
             seed,
             overrides: overrides.clone(),
@@ -357,6 +384,7 @@ impl Options {
             zset_listpack_entries,
             background_saves,
             disk_requests_per_step,
+            memory,
         }
     }
 
@@ -386,6 +414,9 @@ impl Options {
         }
         if self.overrides.wrong_limits {
             line.push_str(" --wrong-limits");
+        }
+        if self.overrides.wrong_eviction {
+            line.push_str(" --wrong-eviction");
         }
         line
     }
@@ -456,6 +487,17 @@ impl fmt::Display for Options {
             self.background_saves,
             self.disk_requests_per_step
         )?;
+        if let Some(memory) = &self.memory {
+            writeln!(
+                f,
+                "  memory: maxmemory={} maxmemory-policy={} maxmemory-samples={} \
+                 maxmemory-eviction-tenacity={}",
+                memory.maxmemory,
+                memory.policy.name(),
+                memory.samples,
+                memory.tenacity
+            )?;
+        }
         let x = &self.faults;
         write!(
             f,

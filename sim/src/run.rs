@@ -48,6 +48,7 @@ pub fn run(
         let mut world = World::new(options, rng, record_steps);
         let result = simulate(&mut world)
             .and_then(|()| liveness(&mut world))
+            .and_then(|()| world.check_memory_settles())
             .and_then(|()| world.check_cleanup())
             .and_then(|()| world.check_restart());
         outcome.trace_hash = world.trace.hash();

@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 
 use ferrodis_core::protocol::book::encode_request;
 use ferrodis_core::{
-    CloseReason, Config, ConnectionId, Door, Garbage, Instant, Now, OutputLimit, Server,
+    CloseReason, Config, ConnectionId, Door, Executed, Garbage, Instant, Now, OutputLimit, Server,
     UnixMillis, REPLY_PAUSE_BYTES,
 };
 
@@ -29,6 +29,7 @@ use crate::Failure;
 mod connections;
 mod edges;
 mod freeing;
+mod memory;
 mod restart;
 mod runaway;
 mod saving;
@@ -157,6 +158,11 @@ pub struct Coverage {
     /// Lazy-free steps measured, and the most deallocations one made.
     pub free_steps: u64,
     pub free_step_most: u64,
+    /// Keys evicted for memory, commands refused for it, and runs whose memory came back
+    /// within the limit after evictions (`World::check_memory_settles`).
+    pub evictions: u64,
+    pub oom_refusals: u64,
+    pub memory_settled: u64,
 }
 
 impl std::fmt::Display for Coverage {
@@ -174,7 +180,8 @@ impl std::fmt::Display for Coverage {
              runaway_scripts={} scans_completed={} scans_several_calls={} float_sums_exact={} \
              restarts={} restarted_keys={} saves={} save_failures={} saves_checked={} \
              crash_checks={} query_edges_kept={} query_edges_closed={} output_edges_closed={} \
-             output_edges_kept={} big_frees={} free_steps={} free_step_most={}",
+             output_edges_kept={} big_frees={} free_steps={} free_step_most={} evictions={} \
+             oom_refusals={} memory_settled={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -218,7 +225,10 @@ impl std::fmt::Display for Coverage {
             self.output_edges_kept,
             self.big_frees,
             self.free_steps,
-            self.free_step_most
+            self.free_step_most,
+            self.evictions,
+            self.oom_refusals,
+            self.memory_settled
         )
     }
 }
@@ -254,6 +264,8 @@ pub struct World<'a> {
     pub disk: saving::Disk,
     /// Deallocations are counted (`alloc::counting`): lazy-free steps are measured.
     pub(super) counting_frees: bool,
+    /// The used memory last handed to the server (`World::feed_memory`).
+    memory_fed: u64,
 }
 
 impl<'a> World<'a> {
@@ -282,6 +294,16 @@ impl<'a> World<'a> {
             save_points: Vec::new(),
             stop_writes_on_bgsave_error: false,
             ..Config::default()
+        };
+        let config = match options.memory {
+            Some(memory) => Config {
+                maxmemory_bytes: memory.maxmemory,
+                maxmemory_policy: memory.policy,
+                maxmemory_samples: memory.samples,
+                maxmemory_eviction_tenacity: memory.tenacity,
+                ..config
+            },
+            None => config,
         };
         let now = Now::new(Instant::ZERO, UnixMillis::from_millis(1_700_000_000_000));
         let mut server = Server::new(config, now);
@@ -323,6 +345,7 @@ impl<'a> World<'a> {
             faults: true,
             disk: saving::Disk::default(),
             counting_frees: alloc::counting(),
+            memory_fed: 0,
             options,
             rng,
         }
@@ -370,13 +393,19 @@ impl<'a> World<'a> {
     pub fn check_executed(&mut self) -> Result<(), Failure> {
         self.last_executed.clear();
         for executed in self.server.take_executed() {
-            let index = match self.owner(executed.id) {
+            let (id, wall) = match executed {
+                Executed::Reply { id, wall } => (id, wall),
+                Executed::Evicted { db, key } => {
+                    self.evicted(db, &key)?;
+                    continue;
+                }
+            };
+            let index = match self.owner(id) {
                 Some(Owner::Client(index)) => index,
                 Some(Owner::Probe) => continue,
                 _ => {
                     return Err(Failure::WrongReply(format!(
-                        "{}: a reply for a connection no client owns",
-                        executed.id
+                        "{id}: a reply for a connection no client owns"
                     )))
                 }
             };
@@ -386,12 +415,11 @@ impl<'a> World<'a> {
                 // Redis stops processing the input of a client it flagged for closing (a
                 // blocked one may still time out, as in Redis).
                 return Err(Failure::WrongReply(format!(
-                    "{}: a command ran after the server asked to close it ({})",
-                    executed.id,
+                    "{id}: a command ran after the server asked to close it ({})",
                     reason.as_str()
                 )));
             }
-            self.check_reply(index, executed.wall.as_millis())?;
+            self.check_reply(index, wall.as_millis())?;
             self.last_executed.push(index);
         }
         Ok(())
@@ -439,6 +467,21 @@ impl<'a> World<'a> {
             None => client.held.saturating_sub(bytes),
         };
         self.exact.clear();
+        let waiting = self.model.waiter(client.session.client).is_some();
+        if let (true, Some(args), false) = (self.options.memory.is_some(), &request, waiting) {
+            if let Some(refused) = memory::refusal(reply, client.door) {
+                self.refused_for_memory(index, args, refused)?;
+                self.commands += 1;
+                self.coverage.error_replies += 1;
+                self.clients[index].checked += len;
+                self.post_deliveries();
+                return Ok(());
+            }
+            if reply.first() != Some(&b'-') {
+                self.check_not_refused(index, args)?;
+            }
+        }
+        let client = &mut self.clients[index];
         // SPOP's effect is random, a scan's order is the server's and an inexact INCRBYFLOAT
         // is the server's to round: the model learns from the reply (`Model::observed`).
         let observed = client.door == Door::Resp
@@ -465,7 +508,6 @@ impl<'a> World<'a> {
         let observed_bytes = if frames { rest } else { reply };
         self.model.observed = observed.then(|| observed_bytes.to_vec());
         let watched = self.model.watch_snapshot(wall);
-        let waiting = self.model.waiter(client.session.client).is_some();
         let expect = match (&request, client.door) {
             _ if waiting => {
                 let session = client.session.client;
@@ -723,6 +765,8 @@ impl<'a> World<'a> {
         } else if held == limit + 1 {
             self.coverage.query_edges_closed += 1;
         }
+        self.feed_memory();
+        let client = &mut self.clients[index];
         let piece = &client.out[client.out_sent..client.out_sent + len];
         self.trace.bytes(piece);
         let taken = self.server.connection_receive(self.now, id, piece);
@@ -808,6 +852,7 @@ impl<'a> World<'a> {
             .poll_timeout()
             .is_some_and(|t| t <= self.now.monotonic);
         if due || spurious {
+            self.feed_memory();
             self.server.handle_timeout(self.now);
             self.coverage.timeouts += 1;
             self.trace.u64(6);

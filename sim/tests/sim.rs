@@ -47,6 +47,7 @@ fn a_few_hundred_seeds_pass() {
     let (mut saves, mut save_failures, mut saves_checked, mut crash_checks) = (0, 0, 0, 0);
     let mut edges = [0; 4];
     let (mut big_frees, mut free_steps, mut free_step_most) = (0, 0, 0);
+    let (mut evictions, mut oom_refusals, mut memory_settled) = (0, 0, 0);
     let (mut blocked, mut served, mut timed_out, mut messages, mut cleanups) = (0, 0, 0, 0, 0);
     let mut collections = ferrodis_sim::model::Counts::default();
     for seed in 0..300 {
@@ -72,6 +73,9 @@ fn a_few_hundred_seeds_pass() {
         big_frees += coverage.big_frees;
         free_steps += coverage.free_steps;
         free_step_most = free_step_most.max(coverage.free_step_most);
+        evictions += coverage.evictions;
+        oom_refusals += coverage.oom_refusals;
+        memory_settled += coverage.memory_settled;
         blocked += coverage.blocked;
         served += coverage.served;
         timed_out += coverage.timed_out;
@@ -146,6 +150,14 @@ fn a_few_hundred_seeds_pass() {
         c.float_sums_exact > 500,
         "{} exact INCRBYFLOAT sums",
         c.float_sums_exact
+    );
+    // Seeds under memory pressure evicted keys (each checked against the policy), refused
+    // commands for memory (each checked to be refusable then), and came back within the limit.
+    assert!(evictions > 2_000, "{evictions} keys evicted");
+    assert!(oom_refusals > 1_000, "{oom_refusals} refusals for memory");
+    assert!(
+        memory_settled > 10,
+        "{memory_settled} runs settled after evicting"
     );
     // Background saves ran while clients wrote; some failed on the disk; those that ended
     // were checked against the data at their start, and crashes against what was durable.
@@ -312,6 +324,32 @@ fn a_model_that_misses_a_key_in_every_scan_is_caught() {
         })
         .count();
     assert!(failed >= 5, "only {failed} of 40 seeds caught a wrong scan");
+}
+
+#[test]
+fn an_eviction_the_policy_does_not_allow_is_caught() {
+    let overrides = Overrides {
+        wrong_eviction: true,
+        ..short()
+    };
+    let failed = (0..200)
+        .filter(|&seed| match &run_seed(seed, &overrides, false).result {
+            Ok(()) => false,
+            Err(failure) => {
+                assert!(matches!(failure, Failure::WrongReply(_)), "{failure:?}");
+                assert!(
+                    failure.message().contains("the eviction oracle"),
+                    "{}",
+                    failure.message()
+                );
+                true
+            }
+        })
+        .count();
+    assert!(
+        failed >= 3,
+        "only {failed} of 200 seeds caught an eviction of a key without a TTL"
+    );
 }
 
 #[test]

@@ -44,11 +44,14 @@ pub(crate) fn dump(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
 struct RestoreOptions {
     replace: bool,
     absolute: bool,
+    /// IDLETIME seconds and FREQ count: the restored key's access clock, as the policy reads
+    /// it (IDLETIME under the LRU and other policies, FREQ under the LFU ones; the other is
+    /// ignored, as in Redis).
+    idle_secs: Option<u64>,
+    frequency: Option<u8>,
 }
 
-/// RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]. IDLETIME
-/// and FREQ are checked as Redis checks them and otherwise ignored: ferrodis keeps no access
-/// times or frequencies (there is no eviction policy to use them).
+/// RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
 pub(crate) fn restore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let ttl_text = args.next_bytes()?;
@@ -93,6 +96,7 @@ pub(crate) fn restore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
     }
     let db = &mut ctx.keyspace.dbs[ctx.db];
     db.set_with_expiry(now, key, value, deadline);
+    db.restore_access(now, key, options.idle_secs, options.frequency);
     if let (Some(at), false) = (deadline, options.absolute) {
         // Propagated with its deadline, so that a replay later gives the same one.
         let mut digits = [0u8; 20];
@@ -111,8 +115,8 @@ pub(crate) fn restore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
 
 fn restore_options(args: &mut ArgCursor<'_>) -> Result<RestoreOptions, CommandError> {
     let mut options = RestoreOptions::default();
-    let (mut idle, mut frequency) = (false, false);
     while args.remaining() > 0 {
+        let (idle, frequency) = (options.idle_secs.is_some(), options.frequency.is_some());
         let option = args.next_bytes()?;
         if is_option(option, "REPLACE") {
             options.replace = true;
@@ -123,13 +127,13 @@ fn restore_options(args: &mut ArgCursor<'_>) -> Result<RestoreOptions, CommandEr
             if seconds < 0 {
                 return Err("ERR Invalid IDLETIME value, must be >= 0".into());
             }
-            idle = true;
+            options.idle_secs = Some(seconds as u64);
         } else if is_option(option, "FREQ") && args.remaining() > 0 && !idle {
             let count = args.next_i64()?;
             if !(0..=255).contains(&count) {
                 return Err("ERR Invalid FREQ value, must be >= 0 and <= 255".into());
             }
-            frequency = true;
+            options.frequency = Some(count as u8);
         } else {
             return Err(SYNTAX.into());
         }

@@ -62,6 +62,11 @@ pub(crate) fn command_names() -> impl Iterator<Item = &'static str> {
     table::COMMANDS.iter().map(|spec| spec.name)
 }
 
+/// Whether the command `name` is flagged `denyoom`.
+pub(crate) fn adds_data(name: &[u8]) -> bool {
+    lookup(name).is_some_and(|spec| spec.flags.contains(table::Flags::DENYOOM))
+}
+
 /// A command's failure, sent as an error reply. The text carries its code (`ERR`, `WRONGTYPE`).
 /// Bytes, not `str`: Redis quotes arguments into errors as they are, invalid UTF-8 included.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -438,12 +443,15 @@ pub(crate) const MISCONF: &str = "MISCONF Redis is configured to save RDB snapsh
 /// suspended). If memory is still over the limit with nothing left to evict, commands that may
 /// add data are refused, and so is everything queued in a transaction but EXEC, DISCARD, QUIT
 /// and RESET, as Redis's `processCommand` refuses them; an EXEC that would run such a command is
-/// refused too.
+/// refused too. A blocked client's command served because its key changed is not checked
+/// again: it was let in when it came, as in Redis.
 fn refuse_if_out_of_memory(
     ctx: &mut Ctx<'_, '_>,
     spec: &'static CommandSpec,
 ) -> Result<&'static CommandSpec, CommandError> {
-    if !crate::eviction::before_command(ctx.keyspace, ctx.state, ctx.effects) {
+    if ctx.ready_key.is_some()
+        || !crate::eviction::before_command(ctx.keyspace, ctx.state, ctx.effects)
+    {
         return Ok(spec);
     }
     let transaction = ctx.session.transaction.as_deref();

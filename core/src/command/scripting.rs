@@ -99,15 +99,20 @@ fn eval_generic(
     } else {
         let sha = script::sha1_hex(source);
         if !ctx.state.scripts.cache.contains_key(&sha) {
+            // What the shebang declares is judged before the script is cached, as Redis
+            // judges it before running the command at all.
+            if let Ok((flags, _)) = script::parse_shebang(source) {
+                refuse_before_start(ctx, flags)?;
+            }
             load(ctx, sha, source, true)?;
         }
         sha
     };
     let flags = ctx.state.scripts.cache[&sha].flags;
+    refuse_before_start(ctx, flags)?;
     if read_only && flags.declared && !flags.no_writes {
         return Err("ERR Can not execute a script with write flag using *_ro command.".into());
     }
-    refuse_before_start(ctx, flags)?;
     let rules = Rules {
         read_only: read_only || flags.no_writes,
         allow_oom: flags.declared && flags.allow_oom,

@@ -81,6 +81,24 @@ impl AccessClock {
         }
     }
 
+    /// The clock of a key restored with IDLETIME `idle_secs` or FREQ `frequency` (RESTORE):
+    /// the one this mode reads, if given.
+    pub fn restored(
+        &self,
+        now: UnixMillis,
+        idle_secs: Option<u64>,
+        frequency: Option<u8>,
+    ) -> Option<u32> {
+        match self.mode {
+            Mode::Lru => {
+                let period = u64::from(LRU_CLOCK_MAX) + 1;
+                let idle = idle_secs? % period;
+                Some(((u64::from(lru_clock(now)) + period - idle) % period) as u32)
+            }
+            Mode::Lfu { .. } => Some(lfu_minutes(now) << 8 | u32::from(frequency?)),
+        }
+    }
+
     /// A number in [0, 1).
     fn draw(&mut self) -> f64 {
         self.random = self.random.wrapping_add(0x9e37_79b9_7f4a_7c15);

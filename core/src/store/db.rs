@@ -487,6 +487,22 @@ impl Db {
         self.keys.meta(key)
     }
 
+    /// Sets a key's access clock as RESTORE's IDLETIME or FREQ says (see
+    /// `AccessClock::restored`); nothing changes when the option the mode reads is absent.
+    pub fn restore_access(
+        &mut self,
+        now: UnixMillis,
+        key: &[u8],
+        idle_secs: Option<u64>,
+        frequency: Option<u8>,
+    ) {
+        if let Some(clock) = self.access.restored(now, idle_secs, frequency) {
+            if let Some((_, stored)) = self.keys.get_marking(key) {
+                *stored = clock;
+            }
+        }
+    }
+
     /// How access clocks are kept from now on (the keys keep their clocks: under a new mode
     /// they read oddly until accessed again, as in Redis).
     pub fn set_access_mode(&mut self, mode: Mode) {

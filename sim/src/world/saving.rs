@@ -104,13 +104,15 @@ impl World<'_> {
         let Some(id) = self.open(Owner::Probe)? else {
             return Ok(());
         };
+        let running = self.disk.running.is_some();
+        let queued = self.disk.pending.len();
+        self.send(id, &[b"BGSAVE"])?;
+        // The data as the save began: after BGSAVE ran, which may first have evicted keys
+        // (nothing else ran in between).
         let expected = Expected {
             digest: self.server.digest(self.now),
             now: self.now,
         };
-        let running = self.disk.running.is_some();
-        let queued = self.disk.pending.len();
-        self.send(id, &[b"BGSAVE"])?;
         let reply = self.take_reply(id);
         self.close(id)?;
         match reply.as_slice() {
