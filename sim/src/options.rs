@@ -342,14 +342,18 @@ impl Options {
             if query_buffer_bytes_max < 1024 * 1024 * 1024 {
                 query_buffer_bytes_max = rng.range(64 * 1024, 512 * 1024);
             }
-            if output_buffer_hard_bytes > 0 {
+            // Half of the seeds without an output limit get one here, so that replies meet
+            // its edge in more seeds.
+            if output_buffer_hard_bytes > 0 || rng.bool() {
                 output_buffer_hard_bytes = rng.range(16 * 1024, 512 * 1024);
             }
         }
         // Drawn after everything else, so that the draws above stay what they were before.
-        // A limit of a few keys' worth to a few hundred's.
-        let memory = (rng.below(4) == 0).then(|| Memory {
-            maxmemory: rng.range(500, 40_000),
+        // A limit of a few keys' worth to a few hundred's; not with commands at a limit's edge,
+        // whose values are as big as the limit.
+        let pressure = rng.below(3) == 0 && faults.edges == Ratio::NEVER;
+        let memory = pressure.then(|| Memory {
+            maxmemory: rng.range(300, 20_000),
             policy: EvictionPolicy::ALL[rng.index(EvictionPolicy::ALL.len())],
             samples: rng.range(1, 12) as u32,
             tenacity: [0, 1, 10, 100][rng.index(4)],
