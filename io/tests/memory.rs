@@ -17,6 +17,17 @@ use common::{call_text, encode, read_reply, start_ferrodis, start_redis};
 const SLACK_BYTES: u64 = 1 << 20;
 /// The limit is set this far above the memory the server uses empty.
 const HEADROOM_BYTES: u64 = 8 << 20;
+/// Redis 7.0's memory policies.
+const POLICIES: [&str; 8] = [
+    "noeviction",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+];
 
 fn info_number(stream: &mut TcpStream, field: &str) -> u64 {
     let info = call_text(stream, &["INFO"]);
@@ -91,16 +102,7 @@ fn limited_server(policy: &str) -> (common::ServerProcess, TcpStream, u64) {
 
 #[test]
 fn under_every_policy_a_write_load_stays_within_the_limit() {
-    for policy in [
-        "noeviction",
-        "allkeys-lru",
-        "allkeys-lfu",
-        "allkeys-random",
-        "volatile-lru",
-        "volatile-lfu",
-        "volatile-random",
-        "volatile-ttl",
-    ] {
+    for policy in POLICIES {
         let (_server, mut stream, maxmemory) = limited_server(policy);
         // About 30 MB of keys into 8 MB, nine in ten with a TTL.
         let refused = write_load(&mut stream, "k", 100_000, true);
@@ -183,16 +185,7 @@ fn lru_and_lfu_keep_the_keys_in_use() {
 fn at_a_limit_every_server_is_over_ferrodis_answers_as_redis() {
     let redis = start_redis(&[]);
     let ferrodis = start_ferrodis(&[]);
-    for policy in [
-        "noeviction",
-        "allkeys-lru",
-        "allkeys-lfu",
-        "allkeys-random",
-        "volatile-lru",
-        "volatile-lfu",
-        "volatile-random",
-        "volatile-ttl",
-    ] {
+    for policy in POLICIES {
         let mut redis = redis.connect();
         let mut ferrodis = ferrodis.connect();
         let script = "return redis.call('set','s','1')";
@@ -231,6 +224,10 @@ fn at_a_limit_every_server_is_over_ferrodis_answers_as_redis() {
             vec!["CONFIG", "GET", "lfu-log-factor"],
             vec!["CONFIG", "GET", "lfu-decay-time"],
             vec!["CONFIG", "GET", "lazyfree-lazy-eviction"],
+            // Every name is checked before any value, and nothing is set unless all are.
+            vec!["CONFIG", "SET", "maxmemory", "bad", "maxmemory", "5"],
+            vec!["CONFIG", "SET", "maxmemory", "7", "maxmemory-policy", "bad"],
+            vec!["CONFIG", "GET", "maxmemory"],
             vec!["CONFIG", "SET", "maxmemory", "0"],
             vec!["SET", "new", "v"],
             vec!["DBSIZE"],

@@ -40,6 +40,21 @@ fn assert_passes(seed: u64, overrides: &Overrides) -> ferrodis_sim::Outcome {
     outcome
 }
 
+/// How many of `seeds` fail with a wrong reply whose message contains `needle` (each failure
+/// must be such).
+fn caught(overrides: &Overrides, seeds: std::ops::Range<u64>, needle: &str) -> usize {
+    seeds
+        .filter(|&seed| match &run_seed(seed, overrides, false).result {
+            Ok(()) => false,
+            Err(failure) => {
+                assert!(matches!(failure, Failure::WrongReply(_)), "{failure:?}");
+                assert!(failure.message().contains(needle), "{}", failure.message());
+                true
+            }
+        })
+        .count()
+}
+
 #[test]
 fn a_few_hundred_seeds_pass() {
     let (mut book, mut timer, mut execs, mut watch_failures, mut interleaved) = (0, 0, 0, 0, 0);
@@ -262,20 +277,7 @@ fn serving_the_last_blocked_client_first_is_caught() {
         ..short()
     };
     // Seeds where two clients wait on one key when it is pushed to.
-    let failed = (0..100)
-        .filter(|&seed| match &run_seed(seed, &overrides, false).result {
-            Ok(()) => false,
-            Err(failure) => {
-                assert!(matches!(failure, Failure::WrongReply(_)), "{failure:?}");
-                assert!(
-                    failure.message().contains("first blocked, first served"),
-                    "{}",
-                    failure.message()
-                );
-                true
-            }
-        })
-        .count();
+    let failed = caught(&overrides, 0..100, "first blocked, first served");
     assert!(
         failed >= 3,
         "only {failed} of 100 seeds caught a wrong order"
@@ -288,15 +290,7 @@ fn a_model_that_forgets_pattern_messages_is_caught() {
         wrong_pubsub: true,
         ..short()
     };
-    let failed = (0..40)
-        .filter(|&seed| match &run_seed(seed, &overrides, false).result {
-            Ok(()) => false,
-            Err(failure) => {
-                assert!(matches!(failure, Failure::WrongReply(_)), "{failure:?}");
-                true
-            }
-        })
-        .count();
+    let failed = caught(&overrides, 0..40, "");
     assert!(
         failed >= 5,
         "only {failed} of 40 seeds caught a lost message"
@@ -309,20 +303,7 @@ fn a_model_that_misses_a_key_in_every_scan_is_caught() {
         wrong_scan: true,
         ..short()
     };
-    let failed = (0..40)
-        .filter(|&seed| match &run_seed(seed, &overrides, false).result {
-            Ok(()) => false,
-            Err(failure) => {
-                assert!(matches!(failure, Failure::WrongReply(_)), "{failure:?}");
-                assert!(
-                    failure.message().contains("the scan oracle"),
-                    "{}",
-                    failure.message()
-                );
-                true
-            }
-        })
-        .count();
+    let failed = caught(&overrides, 0..40, "the scan oracle");
     assert!(failed >= 5, "only {failed} of 40 seeds caught a wrong scan");
 }
 
@@ -332,20 +313,7 @@ fn an_eviction_the_policy_does_not_allow_is_caught() {
         wrong_eviction: true,
         ..short()
     };
-    let failed = (0..300)
-        .filter(|&seed| match &run_seed(seed, &overrides, false).result {
-            Ok(()) => false,
-            Err(failure) => {
-                assert!(matches!(failure, Failure::WrongReply(_)), "{failure:?}");
-                assert!(
-                    failure.message().contains("the eviction oracle"),
-                    "{}",
-                    failure.message()
-                );
-                true
-            }
-        })
-        .count();
+    let failed = caught(&overrides, 0..300, "the eviction oracle");
     assert!(
         failed >= 3,
         "only {failed} of 300 seeds caught an eviction of a key without a TTL"
@@ -358,20 +326,7 @@ fn a_query_limit_expected_one_byte_early_is_caught() {
         wrong_limits: true,
         ..short()
     };
-    let failed = (0..60)
-        .filter(|&seed| match &run_seed(seed, &overrides, false).result {
-            Ok(()) => false,
-            Err(failure) => {
-                assert!(matches!(failure, Failure::WrongReply(_)), "{failure:?}");
-                assert!(
-                    failure.message().contains("past the query buffer limit"),
-                    "{}",
-                    failure.message()
-                );
-                true
-            }
-        })
-        .count();
+    let failed = caught(&overrides, 0..60, "past the query buffer limit");
     assert!(
         failed >= 2,
         "only {failed} of 60 seeds caught a query limit expected one byte early"

@@ -650,9 +650,17 @@ pub(crate) fn config(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
 /// written.
 const PROTECTED_PARAMETERS: [&str; 2] = ["dir", "dbfilename"];
 
-/// Applies every pair or none of them, as Redis 7 does.
+/// Applies every pair or none of them, as Redis 7 does: every name is checked first (known,
+/// mutable, not protected, not given twice; a name and its alias count as two, as in Redis
+/// 7.0), then every value.
 fn config_set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
-    let mut changed = ctx.state.config.clone();
+    let failed = |name: &str, reason: &str| {
+        CommandError::owned(format!(
+            "ERR CONFIG SET failed (possibly related to argument '{name}') - {reason}"
+        ))
+    };
+    let local = crate::config::is_local_peer(&ctx.session.peer);
+    let mut pairs: Vec<(&'static Parameter, String, String)> = Vec::new();
     while args.remaining() > 0 {
         let name = String::from_utf8_lossy(args.next_bytes()?).to_ascii_lowercase();
         let value = String::from_utf8_lossy(args.next_bytes()?).into_owned();
@@ -662,23 +670,21 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult 
             )));
         };
         if !parameter.mutable {
-            return Err(CommandError::owned(format!(
-                "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
-            )));
+            return Err(failed(&name, "can't set immutable config"));
         }
-        let local = crate::config::is_local_peer(&ctx.session.peer);
         if PROTECTED_PARAMETERS.contains(&parameter.name)
             && !ctx.state.config.enable_protected_configs.allows(local)
         {
-            return Err(CommandError::owned(format!(
-                "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set protected config"
-            )));
+            return Err(failed(&name, "can't set protected config"));
         }
-        (parameter.set)(&mut changed, &value).map_err(|reason| {
-            CommandError::owned(format!(
-                "ERR CONFIG SET failed (possibly related to argument '{name}') - {reason}"
-            ))
-        })?;
+        if pairs.iter().any(|(_, earlier, _)| *earlier == name) {
+            return Err(failed(&name, "duplicate parameter"));
+        }
+        pairs.push((parameter, name, value));
+    }
+    let mut changed = ctx.state.config.clone();
+    for (parameter, name, value) in &pairs {
+        (parameter.set)(&mut changed, value).map_err(|reason| failed(name, reason))?;
     }
     if changed.clients_max > changed.clients_max_ceiling {
         return Err(CommandError::owned(format!(

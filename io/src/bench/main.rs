@@ -16,14 +16,17 @@
 //!   and with UNLINK;
 //! - `persistence`: SAVE's time, the file's size and the load at start (from spawn to +PONG,
 //!   beside the same start with no file) for the memory part's data, and the worst PING seen by
-//!   a second client during BGSAVE of 5,000,000 string keys.
+//!   a second client during BGSAVE of 5,000,000 string keys;
+//! - `eviction`: writes per second into a `maxmemory` limit under each `allkeys-*` policy, used
+//!   memory against the limit afterwards, and how many keys read throughout survive.
 //!
-//! `ferrodis-bench [all|throughput|transactions|waiting|memory|latency|persistence] [--scale N] [--ferrodis-args "..."]` (scale
+//! `ferrodis-bench [all|throughput|transactions|waiting|memory|latency|persistence|eviction] [--scale N] [--ferrodis-args "..."]` (scale
 //! divides every size, for a quick look; the quoted arguments go to every ferrodis-server, e.g.
 //! `--ferrodis-args "--busy-poll-us 0"`). Numbers drift on a shared machine; the ratios are what
 //! to read.
 
 mod client;
+mod eviction;
 mod latency;
 mod memory;
 mod persistence;
@@ -61,7 +64,7 @@ fn main() -> ExitCode {
             }
             "-h" | "--help" => usage(""),
             name @ ("all" | "throughput" | "transactions" | "waiting" | "memory" | "latency"
-            | "persistence") => what = name.to_string(),
+            | "persistence" | "eviction") => what = name.to_string(),
             other => usage(&format!("unknown argument '{other}'")),
         }
         index += 1;
@@ -86,6 +89,9 @@ fn main() -> ExitCode {
     if what == "all" || what == "persistence" {
         persistence::run(scale);
     }
+    if what == "all" || what == "eviction" {
+        eviction::run(scale);
+    }
     println!("\nfinished in {:.0} s", started.elapsed().as_secs_f64());
     ExitCode::SUCCESS
 }
@@ -95,7 +101,8 @@ fn usage(problem: &str) -> ! {
         eprintln!("ferrodis-bench: {problem}");
     }
     eprintln!(
-        "usage: ferrodis-bench [all|throughput|transactions|waiting|memory|latency|persistence] \
+        "usage: ferrodis-bench \
+         [all|throughput|transactions|waiting|memory|latency|persistence|eviction] \
          [--scale N] [--ferrodis-args \"...\"]"
     );
     std::process::exit(if problem.is_empty() { 0 } else { 2 });
