@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use crate::client::Client;
-use crate::servers::{median, samples, start_ferrodis, start_redis, Running};
+use crate::servers::{median, start_ferrodis, start_redis, Running};
 
 const ROUNDS: usize = 3;
 /// Client threads writing; the machine has two cores.
@@ -29,8 +29,6 @@ struct Sample {
 
 fn drive(server: &Running, policy: &str, writes: usize) -> Sample {
     let mut admin = Client::connect(server.port);
-    admin.call(&["FLUSHALL"]);
-    admin.call(&["CONFIG", "SET", "maxmemory", "0"]);
     let empty = admin.info_field("memory", "used_memory");
     let maxmemory = empty + HEADROOM_BYTES;
     let limit = maxmemory.to_string();
@@ -101,36 +99,47 @@ fn drive(server: &Running, policy: &str, writes: usize) -> Sample {
 
 pub fn run(scale: usize) {
     let writes = (1_000_000 / scale).max(CONNECTIONS * PIPELINE);
-    let redis = start_redis();
-    let ferrodis = start_ferrodis();
     println!(
         "\n## eviction: {writes} SETs of 100-byte values (4 connections, pipelined {PIPELINE} \
          deep, one GET of {HOT_KEYS} hot keys per batch) into used memory + 32 MiB, {ROUNDS} \
-         rounds, medians"
+         rounds on servers started for each, medians"
     );
     println!(
         "policy            redis w/s ferrodis w/s   ratio  redis used/max ferrodis used/max  \
          redis hot kept ferrodis hot kept"
     );
     for policy in POLICIES {
-        let [redis_samples, ferrodis_samples] = samples(ROUNDS, &redis, &ferrodis, |server| {
-            drive(server, policy, writes)
-        });
+        let [redis, ferrodis] = measure(policy, writes);
         let field = |samples: &[Sample], pick: fn(&Sample) -> f64| {
             median(samples.iter().map(pick).collect())
         };
-        let redis_rate = field(&redis_samples, |sample| sample.writes_per_sec);
-        let ferrodis_rate = field(&ferrodis_samples, |sample| sample.writes_per_sec);
+        let redis_rate = field(&redis, |sample| sample.writes_per_sec);
+        let ferrodis_rate = field(&ferrodis, |sample| sample.writes_per_sec);
         println!(
             "{:<16} {:>10.0} {:>12.0} {:>7.2} {:>15.3} {:>18.3} {:>15.3} {:>17.3}",
             policy,
             redis_rate,
             ferrodis_rate,
             ferrodis_rate / redis_rate,
-            field(&redis_samples, |sample| sample.used_share),
-            field(&ferrodis_samples, |sample| sample.used_share),
-            field(&redis_samples, |sample| sample.hot_kept),
-            field(&ferrodis_samples, |sample| sample.hot_kept),
+            field(&redis, |sample| sample.used_share),
+            field(&ferrodis, |sample| sample.used_share),
+            field(&redis, |sample| sample.hot_kept),
+            field(&ferrodis, |sample| sample.hot_kept),
         );
     }
+}
+
+/// `ROUNDS` rounds, each on a pair of servers started for it (memory a flush leaves to be
+/// freed in the background would set the next round's limit too high), who goes first
+/// alternating.
+fn measure(policy: &str, writes: usize) -> [Vec<Sample>; 2] {
+    let mut all = [Vec::new(), Vec::new()];
+    for round in 0..ROUNDS {
+        let servers = [start_redis(), start_ferrodis()];
+        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+        for slot in order {
+            all[slot].push(drive(&servers[slot], policy, writes));
+        }
+    }
+    all
 }
