@@ -249,15 +249,12 @@ fn pick(
         return None;
     }
     let now = state.now.wall;
+    // Each round offers at least one key still stored, so the pool then yields a victim; a
+    // round that offers none (nothing to evict) ends the search.
     loop {
-        let mut total = 0;
+        let mut offered = 0;
         for (index, db) in keyspace.dbs.iter().enumerate() {
-            let keys = count(db);
-            if keys == 0 {
-                continue;
-            }
-            total += keys;
-            let draws = (state.config.maxmemory_samples as usize).min(keys);
+            let draws = (state.config.maxmemory_samples as usize).min(count(db));
             for _ in 0..draws {
                 let drawn = state.random.next_u64() as usize;
                 let Some(sample) = db.sample(volatile, drawn) else {
@@ -265,9 +262,10 @@ fn pick(
                 };
                 let score = score(&sample, ranking, now, state.config.lfu_decay_time_mins);
                 state.eviction.offer(score, index, sample.key);
+                offered += 1;
             }
         }
-        if total == 0 {
+        if offered == 0 {
             return None;
         }
         while let Some(best) = state.eviction.pool.pop() {

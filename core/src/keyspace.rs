@@ -211,14 +211,14 @@ impl Keyspace {
         db: usize,
         args: crate::protocol::resp::Args<'_>,
         write: bool,
-        (changes_before, expired_before): (u64, u64),
+        (changes_before, removed_before): (u64, u64),
     ) {
         self.propagate_expired();
         let changes = self.changes() - changes_before;
         let Some(propagation) = self.propagation.as_mut() else {
             return;
         };
-        let changed = changes > propagation.removed_recorded - expired_before;
+        let changed = changes > propagation.removed_recorded - removed_before;
         if !std::mem::take(&mut propagation.recorded_by_command) && write && changed {
             propagation.stream.push(Propagated {
                 db,

@@ -376,6 +376,7 @@ impl Server {
         self.expire_blocked(now.monotonic);
         if self.state.eviction.running {
             self.evict();
+            self.settle_keyspace();
         }
         if now.monotonic >= self.next_cron {
             self.cron(now);
@@ -635,13 +636,12 @@ impl Server {
     }
 
     /// Eviction outside a command: the rest of a call that stopped at its bound, and the cron's
-    /// check (memory may be over the limit with no command coming: CONFIG SET maxmemory).
+    /// check (memory may be over the limit with no command coming: CONFIG SET maxmemory). The
+    /// caller settles the keyspace after it.
     pub(crate) fn evict(&mut self) {
-        if self.state.config.maxmemory_bytes == 0 || self.state.scripts.busy.is_some() {
-            return;
+        if self.state.scripts.busy.is_none() {
+            crate::eviction::evict(&mut self.keyspace, &mut self.state, &mut self.effects);
         }
-        crate::eviction::evict(&mut self.keyspace, &mut self.state, &mut self.effects);
-        self.settle_keyspace();
     }
 
     /// Ends CLIENT PAUSE once its time is over (CLIENT UNPAUSE ends it at once): expiry

@@ -39,8 +39,9 @@ const ACCEPTS_PER_TURN_MAX: usize = 1000;
 /// How long the listeners rest after accepting failed (out of file descriptors, say).
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
-/// How often INFO's resident memory is measured (Redis measures it in its cron).
-const RESIDENT_MEMORY_EVERY: Duration = Duration::from_millis(100);
+/// How often INFO's resident memory is measured, in milliseconds (Redis measures it in its
+/// cron).
+const RESIDENT_MEMORY_EVERY_MS: u64 = 100;
 
 /// Reads per connection per turn before moving on to the others (level-triggered polling brings
 /// us back next turn if more is waiting). One: a client that pipelines without pause gets a
@@ -87,7 +88,7 @@ pub struct EventLoop {
     /// to poll them again.
     accepting_again_at: Option<StdInstant>,
     /// When resident memory was last measured.
-    resident_measured_at: Option<StdInstant>,
+    resident_measured_at: Option<Instant>,
     /// Whether busy polling has been paying off: it stops after a spin that found nothing and
     /// starts again once a blocking wait ends within `busy_poll` (a spin would have caught it).
     spin_pays: bool,
@@ -148,16 +149,17 @@ impl EventLoop {
         self.now
     }
 
-    /// Hands the core the process's resident memory, at most every `RESIDENT_MEMORY_EVERY`
-    /// (reading /proc costs a few system calls).
+    /// Hands the core the process's resident memory, at most every `RESIDENT_MEMORY_EVERY_MS`
+    /// by the turn's clock (reading /proc costs a few system calls).
     fn measure_resident_memory(&mut self) {
+        let now = self.now().monotonic;
         if self
             .resident_measured_at
-            .is_some_and(|at| at.elapsed() < RESIDENT_MEMORY_EVERY)
+            .is_some_and(|at| now.millis_since(at) < RESIDENT_MEMORY_EVERY_MS)
         {
             return;
         }
-        self.resident_measured_at = Some(StdInstant::now());
+        self.resident_measured_at = Some(now);
         self.server
             .set_resident_memory(crate::alloc::resident_bytes());
     }

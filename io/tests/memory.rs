@@ -52,6 +52,18 @@ fn pipeline(stream: &mut TcpStream, commands: &[Vec<String>]) -> Vec<String> {
         .collect()
 }
 
+/// How many of `keys` exist, asked in one pipeline.
+fn existing(stream: &mut TcpStream, keys: &[String]) -> usize {
+    let commands: Vec<Vec<String>> = keys
+        .iter()
+        .map(|key| vec!["EXISTS".to_string(), key.clone()])
+        .collect();
+    pipeline(stream, &commands)
+        .iter()
+        .filter(|reply| *reply == ":1\r\n")
+        .count()
+}
+
 fn set(key: String, ttl: bool) -> Vec<String> {
     let mut command = vec!["SET".to_string(), key, "v".repeat(200)];
     if ttl {
@@ -117,14 +129,11 @@ fn under_every_policy_a_write_load_stays_within_the_limit() {
             used <= maxmemory + SLACK_BYTES,
             "{policy}: used {used} over {maxmemory}"
         );
-        let plain: Vec<Vec<String>> = (0..100_000)
+        let plain: Vec<String> = (0..100_000)
             .step_by(10)
-            .map(|index| vec!["EXISTS".to_string(), format!("k:{index}")])
+            .map(|index| format!("k:{index}"))
             .collect();
-        let plain_left = pipeline(&mut stream, &plain)
-            .iter()
-            .filter(|reply| *reply == ":1\r\n")
-            .count();
+        let plain_left = existing(&mut stream, &plain);
         if policy == "noeviction" {
             assert_eq!(evicted, 0);
             assert!(refused > 50_000, "{policy}: only {refused} refused");
@@ -165,13 +174,8 @@ fn lru_and_lfu_keep_the_keys_in_use() {
         write_load(&mut stream, "new", 15_000, false);
         let evicted = info_number(&mut stream, "evicted_keys");
         assert!((2_000..20_000).contains(&evicted), "{policy}: {evicted}");
-        let exists: Vec<Vec<String>> = (0..1000)
-            .map(|index| vec!["EXISTS".to_string(), format!("hot:{index}")])
-            .collect();
-        let survivors = pipeline(&mut stream, &exists)
-            .iter()
-            .filter(|reply| *reply == ":1\r\n")
-            .count();
+        let hot: Vec<String> = (0..1000).map(|index| format!("hot:{index}")).collect();
+        let survivors = existing(&mut stream, &hot);
         assert!(
             survivors >= 990,
             "{policy}: {survivors} of 1000 keys in use survived"

@@ -72,8 +72,8 @@ impl Server {
                 db.expire_step(now.wall, EXPIRED_KEYS_PER_TICK);
             }
         }
-        self.settle_keyspace();
         self.evict();
+        self.settle_keyspace();
         self.check_save_points();
     }
 }

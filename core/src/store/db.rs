@@ -737,21 +737,17 @@ impl Db {
     /// eviction's sampling: O(1) and uniform (both tables are dense slabs).
     pub fn sample(&self, volatile: bool, index: usize) -> Option<Sample<'_>> {
         if !volatile {
-            let (key, value, clock) = self.keys.entry_with_meta_at(index)?;
-            let deadline = self.expiry(key).map(UnixMillis::as_millis);
+            let (key, _, clock) = self.keys.entry_with_meta_at(index)?;
             return Some(Sample {
                 key,
-                value,
                 clock,
-                deadline,
+                deadline: None,
             });
         }
         let (key, &position) = self.expires.entry_at(index)?;
-        let (key, value) = self.keys.get_key_value(key)?;
         Some(Sample {
             key,
-            value,
-            clock: self.keys.meta(key).unwrap_or_default(),
+            clock: self.keys.meta(key)?,
             deadline: Some(self.ttls.get(position as usize).deadline),
         })
     }
@@ -858,16 +854,13 @@ impl Db {
     }
 }
 
-/// The write path's bookkeeping for a change to `key` (`exists`: it is stored now): count it,
-/// and invalidate its watchers, but for the deletion of a key that was already expired when
-/// watched, which is no logical change.
 /// One key drawn for eviction (`Db::sample`).
 pub struct Sample<'a> {
     pub key: &'a [u8],
-    pub value: &'a Value,
     /// Its access clock (store/access.rs).
     pub clock: u32,
-    /// Its deadline in wall-clock milliseconds, if it has a TTL.
+    /// Its deadline in wall-clock milliseconds: drawn from the keys with a TTL only (what
+    /// `volatile-ttl` ranks by), None otherwise.
     pub deadline: Option<i64>,
 }
 
@@ -885,6 +878,9 @@ pub fn entry_bytes(key: &[u8], value: &Value) -> usize {
     NODE_BYTES + key_bytes + value.heap_bytes()
 }
 
+/// The write path's bookkeeping for a change to `key` (`exists`: it is stored now): count it,
+/// and invalidate its watchers, but for the deletion of a key that was already expired when
+/// watched, which is no logical change.
 fn record_change(
     changes: &mut u64,
     watches: &mut Watches,
