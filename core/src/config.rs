@@ -13,6 +13,15 @@ pub struct Config {
     pub idle_timeout_secs: u64,
     /// `requirepass`: when set, clients must AUTH before anything but AUTH, HELLO, QUIT and RESET.
     pub requirepass: Option<Vec<u8>>,
+    /// `user` lines: each a user name and its ACL rules, applied at start after
+    /// `requirepass`.
+    pub users: Vec<String>,
+    /// `aclfile`: where ACL LOAD and ACL SAVE read and write users (and where they are loaded
+    /// from at start).
+    pub aclfile: Option<String>,
+    /// `acl-pubsub-default`: whether new users may use every channel (`allchannels`) or none
+    /// (`resetchannels`, the default).
+    pub acl_pubsub_default_all: bool,
     /// `databases`: number of keyspaces (SELECT 0..n-1).
     pub databases: usize,
     /// `proto-max-bulk-len`: longest bulk string a request may carry, and longest string value.
@@ -253,6 +262,9 @@ impl Default for Config {
             clients_max: 10_000,
             idle_timeout_secs: 0,
             requirepass: None,
+            users: Vec::new(),
+            aclfile: None,
+            acl_pubsub_default_all: false,
             databases: 16,
             bulk_bytes_max: 512 * 1024 * 1024,
             query_buffer_bytes_max: 1024 * 1024 * 1024,
@@ -312,6 +324,17 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Where the ACL file is: `aclfile` as given when absolute, else under `dir` (Redis runs
+    /// in `dir`).
+    pub fn acl_file_path(&self) -> Option<String> {
+        let file = self.aclfile.as_deref()?;
+        if file.starts_with('/') || self.dir.is_empty() {
+            return Some(file.to_string());
+        }
+        let separator = if self.dir.ends_with('/') { "" } else { "/" };
+        Some(format!("{}{separator}{file}", self.dir))
+    }
+
     /// How keys' access clocks are kept under the memory policy (store/access.rs).
     pub fn access_mode(&self) -> crate::store::access::Mode {
         match self.maxmemory_policy.ranking() {

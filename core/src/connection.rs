@@ -108,6 +108,8 @@ pub(crate) struct Connection {
     pub(crate) db: usize,
     pub(crate) resp3: bool,
     pub(crate) authenticated: bool,
+    /// The ACL user its commands run as (`default` until AUTH says otherwise).
+    pub(crate) user: Vec<u8>,
     pub(crate) created: Instant,
     pub(crate) last_interaction: Instant,
     /// Bytes received and not yet executed, from the front.
@@ -128,6 +130,8 @@ pub(crate) struct Connection {
     pub(crate) last_command: &'static str,
     /// Between MULTI and EXEC/DISCARD: the queued commands.
     pub(crate) transaction: Option<Box<Transaction>>,
+    /// EXEC is running its queued commands.
+    pub(crate) in_exec: bool,
     /// The keys this connection WATCHes, as (database, key).
     pub(crate) watched: Vec<(usize, Box<[u8]>)>,
     /// A watched key changed since WATCH: the next EXEC fails (Redis's CLIENT_DIRTY_CAS).
@@ -186,6 +190,7 @@ impl Connection {
             db: 0,
             resp3: false,
             authenticated,
+            user: crate::acl::DEFAULT_USER.to_vec(),
             created: now,
             last_interaction: now,
             query: Vec::new(),
@@ -198,6 +203,7 @@ impl Connection {
             pending_commands: false,
             last_command: "NULL",
             transaction: None,
+            in_exec: false,
             watched: Vec::new(),
             watch_invalidated: false,
             subscriptions: Subscriptions::default(),

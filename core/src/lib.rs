@@ -5,7 +5,7 @@
 //! wants done. Nothing here reads a clock, a socket, a file or the OS random source, or starts a
 //! thread: the same calls with the same times give the same bytes, on every machine.
 
-mod acl_log;
+mod acl;
 mod clients;
 mod command;
 mod config;

@@ -31,6 +31,11 @@ pub enum DiskRequest {
     SyncDir { path: String },
     /// Delete the file (a failed save's temporary file).
     Remove { path: String },
+    /// Read the whole file (ACL LOAD); its bytes come back through `Server::disk_read_done`.
+    Read { path: String },
+    /// Replace the file with `bytes` at once (ACL SAVE): write a temporary file beside it,
+    /// fsync it, rename it over the file, fsync the directory.
+    Replace { path: String, bytes: Vec<u8> },
 }
 
 /// Names a disk request; the driver hands it back with the result.

@@ -131,7 +131,8 @@ impl Server {
                 tracking: Default::default(),
                 scripts: crate::script::Scripts::new(config.script_memory_bytes_max),
                 persistence: crate::persistence::Persistence::new(now.wall),
-                acl_log: Default::default(),
+                acl: crate::acl::Acl::with_config(&config),
+                acl_file: Default::default(),
                 eviction: Default::default(),
                 config,
             },
@@ -230,7 +231,7 @@ impl Server {
         self.observe(now);
         let config = &self.state.config;
         if config.protected_mode
-            && config.requirepass.is_none()
+            && self.state.acl.default_needs_no_password()
             && !crate::config::is_local_peer(peer)
         {
             self.state.stats.rejected_connections += 1;
@@ -256,7 +257,7 @@ impl Server {
     /// Opens a connection without the checks a client from the network goes through (the
     /// server's own, such as the one that loads functions from a file).
     pub(crate) fn admit(&mut self, now: Now, peer: &str, door: Door) -> ConnectionId {
-        let authenticated = self.state.config.requirepass.is_none();
+        let authenticated = self.state.acl.default_needs_no_password();
         let connection = Box::new(Connection::new(
             self.next_client_id,
             peer.to_string(),

@@ -40,8 +40,10 @@ pub(crate) struct ServerState {
     pub(crate) scripts: Scripts,
     /// RDB saves: the one running, the last one's outcome.
     pub(crate) persistence: crate::persistence::Persistence,
-    /// ACL LOG: failed authentications.
-    pub(crate) acl_log: crate::acl_log::AclLog,
+    /// Users and permissions, and the ACL LOG.
+    pub(crate) acl: crate::acl::Acl,
+    /// ACL LOAD and ACL SAVE waiting for the disk.
+    pub(crate) acl_file: crate::acl::AclFile,
     /// `maxmemory`: the eviction pool and where eviction stands.
     pub(crate) eviction: crate::eviction::Eviction,
 }
@@ -58,6 +60,9 @@ impl ServerState {
     /// CONFIG SET: the new settings take effect from the next command on.
     pub(crate) fn apply_config(&mut self, config: Config) {
         self.limits.bulk_bytes_max = config.bulk_bytes_max;
+        if config.requirepass != self.config.requirepass {
+            self.acl.set_default_password(config.requirepass.as_deref());
+        }
         self.config = config;
     }
 

@@ -11,9 +11,12 @@ use std::thread::JoinHandle;
 
 use ferrodis_core::{DiskRequest, DiskToken};
 
+/// What a request came to: a read's bytes, nothing for the others, or the error's text.
+pub type Outcome = Result<Option<Vec<u8>>, String>;
+
 pub struct Disk {
     requests: Option<Sender<(DiskToken, DiskRequest)>>,
-    results: Receiver<(DiskToken, Result<(), String>)>,
+    results: Receiver<(DiskToken, Outcome)>,
     /// Readable when results wait; the event loop polls it.
     pub wake: UnixStream,
     worker: Option<JoinHandle<()>>,
@@ -30,7 +33,7 @@ impl Disk {
             .spawn(move || {
                 let mut open = HashMap::new();
                 for (token, request) in inbox {
-                    let result = perform(&mut open, request).map_err(|error| error.to_string());
+                    let result = perform(&mut open, request).map_err(|error| error_text(&error));
                     if outbox.send((token, result)).is_err() {
                         break;
                     }
@@ -52,7 +55,7 @@ impl Disk {
     }
 
     /// The results that came in, after emptying the wake-up socket.
-    pub fn take_results(&mut self) -> Vec<(DiskToken, Result<(), String>)> {
+    pub fn take_results(&mut self) -> Vec<(DiskToken, Outcome)> {
         let mut drained = [0u8; 256];
         while matches!(std::io::Read::read(&mut self.wake, &mut drained), Ok(n) if n > 0) {}
         let mut results = Vec::new();
@@ -79,7 +82,21 @@ impl Drop for Disk {
     }
 }
 
-fn perform(open: &mut HashMap<String, File>, request: DiskRequest) -> std::io::Result<()> {
+/// An I/O error as C's `strerror` words it, as Redis reports it (without Rust's
+/// ` (os error N)`).
+pub fn error_text(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error ") {
+        Some(end) => text[..end].to_string(),
+        None => text,
+    }
+}
+
+/// Does one request; a read's bytes come back.
+fn perform(
+    open: &mut HashMap<String, File>,
+    request: DiskRequest,
+) -> std::io::Result<Option<Vec<u8>>> {
     let not_open = || std::io::Error::other("the file is not open");
     match request {
         DiskRequest::Create { path } => {
@@ -102,6 +119,29 @@ fn perform(open: &mut HashMap<String, File>, request: DiskRequest) -> std::io::R
         DiskRequest::Rename { from, to } => std::fs::rename(from, to)?,
         DiskRequest::SyncDir { path } => File::open(path)?.sync_all()?,
         DiskRequest::Remove { path } => std::fs::remove_file(path)?,
+        DiskRequest::Read { path } => return std::fs::read(path).map(Some),
+        DiskRequest::Replace { path, bytes } => replace(&path, &bytes)?,
     }
-    Ok(())
+    Ok(None)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, fsyncs it, renames it over `path` and
+/// fsyncs the directory: `path` holds either all the old bytes or all the new ones.
+fn replace(path: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let temp = format!("{path}.tmp-{}", std::process::id());
+    let written = (|| {
+        let mut file = File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written?;
+    let dir = match std::path::Path::new(path).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    File::open(dir)?.sync_all()
 }

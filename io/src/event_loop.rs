@@ -200,7 +200,13 @@ impl EventLoop {
                     DISK_KEY => {
                         let now = self.now();
                         for (token, result) in self.disk.take_results() {
-                            self.server.disk_done(now, token, result);
+                            match result {
+                                Ok(Some(bytes)) => {
+                                    self.server.disk_read_done(now, token, Ok(bytes))
+                                }
+                                Ok(None) => self.server.disk_done(now, token, Ok(())),
+                                Err(error) => self.server.disk_done(now, token, Err(error)),
+                            }
                         }
                     }
                     key => self.readable_or_writable(key - FIRST_CONNECTION_KEY, event),

@@ -86,6 +86,7 @@ fn run(mut settings: Settings) -> Result<(), String> {
         settings.core.clone(),
         event_loop::now_of(std::time::Instant::now()),
     );
+    load_acl_file(&mut server, &settings)?;
     load_rdb(&mut server, &settings)?;
     let mut event_loop = event_loop::EventLoop::new(
         server,
@@ -122,6 +123,23 @@ fn listen(settings: &Settings, port: u16) -> Result<TcpListener, String> {
     limits::set_backlog(&listener, settings.core.tcp_backlog)
         .map_err(|error| format!("Failed setting the backlog of {address}: {error}"))?;
     Ok(listener)
+}
+
+/// Loads the users of `aclfile`, if one is set: a file that cannot be read or holds an
+/// error stops the start, as in Redis.
+fn load_acl_file(server: &mut Server, settings: &Settings) -> Result<(), String> {
+    let Some(path) = settings.core.acl_file_path() else {
+        return Ok(());
+    };
+    let bytes = std::fs::read(&path).map_err(|error| {
+        let error = disk::error_text(&error);
+        let file = settings.core.aclfile.as_deref().unwrap_or_default();
+        format!(
+            "Aborting Redis startup because of ACL errors: Error loading ACLs, opening file \
+             '{file}': {error}"
+        )
+    })?;
+    server.load_acl_file(&bytes)
 }
 
 /// Loads the RDB file named by `dir` and `dbfilename`, if there is one. A file that cannot be

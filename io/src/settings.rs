@@ -83,6 +83,13 @@ impl Settings {
                 continue;
             }
             let (name, value) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+            if name.eq_ignore_ascii_case("user") {
+                // Its quotes belong to its rules (`"(~a +get)"`).
+                self.core
+                    .add_user_line(value.trim())
+                    .map_err(|error| format!("config file line {}: {error}", number + 1))?;
+                continue;
+            }
             let value = unquote(value.trim());
             self.apply(name, &value)
                 .map_err(|error| format!("config file line {}: {error}", number + 1))?;
@@ -113,6 +120,7 @@ impl Settings {
                 self.busy_poll_micros = Some(micros);
                 Ok(())
             }
+            "user" => self.core.add_user_line(value),
             _ => self.core.set_parameter(name, value),
         }
     }

@@ -27,6 +27,11 @@ impl<'a> ArgCursor<'a> {
         Ok(arg)
     }
 
+    /// The whole request, the command's name first.
+    pub(crate) fn whole(&self) -> Args<'a> {
+        self.args
+    }
+
     /// The command's name as the client typed it.
     pub(crate) fn command_name(&self) -> &'a [u8] {
         self.args.get(0).unwrap_or(b"")

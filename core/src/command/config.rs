@@ -501,6 +501,39 @@ static PARAMETERS: &[Parameter] = &[
         mutable: true,
     },
     Parameter {
+        name: "aclfile",
+        get: |config| config.aclfile.clone().unwrap_or_default(),
+        set: |config, text| {
+            config.aclfile = (!text.is_empty()).then(|| text.to_string());
+            Ok(())
+        },
+        mutable: false,
+    },
+    Parameter {
+        name: "acl-pubsub-default",
+        get: |config| {
+            let name = if config.acl_pubsub_default_all {
+                "allchannels"
+            } else {
+                "resetchannels"
+            };
+            name.to_string()
+        },
+        set: |config, text| {
+            config.acl_pubsub_default_all = match text.to_ascii_lowercase().as_str() {
+                "allchannels" => true,
+                "resetchannels" => false,
+                _ => {
+                    return Err(
+                        "argument(s) must be one of the following: allchannels, resetchannels",
+                    )
+                }
+            };
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
         name: "requirepass",
         get: |config| {
             config
@@ -707,6 +740,23 @@ impl Config {
             .find(|parameter| parameter.name == name)
             .ok_or_else(|| format!("Bad directive or wrong number of arguments: '{name}'"))?;
         (parameter.set)(self, value).map_err(|reason| format!("'{name}': {reason}"))
+    }
+
+    /// A `user` line of a config file (its name and rules, without `user`), checked as Redis
+    /// checks it; applied when the server starts.
+    pub fn add_user_line(&mut self, line: &str) -> Result<(), String> {
+        let (name, _) = crate::acl::parse_user_line(line)?;
+        let duplicate = self
+            .users
+            .iter()
+            .any(|known| crate::acl::parse_user_line(known).is_ok_and(|(known, _)| known == name));
+        if duplicate {
+            return Err(
+                "Duplicate user found. A user can only be defined once in config files".to_string(),
+            );
+        }
+        self.users.push(line.to_string());
+        Ok(())
     }
 
     /// Every parameter's redis.conf name.

@@ -5,7 +5,7 @@ use super::keys::parse_db_index;
 use super::{
     c_string, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX,
 };
-use crate::acl_log;
+use crate::acl::log as acl_log;
 use crate::clients::ConnectionId;
 use crate::connection::{CloseReason, Connection, ReplyMode, REPLY_BUFFER_BYTES};
 use crate::pubsub::Kind;
@@ -52,10 +52,10 @@ pub(crate) fn quit(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandR
     Ok(())
 }
 
-/// RESET: back to a fresh connection's state (db 0, RESP2, no name, unauthenticated if a
-/// password is required).
+/// RESET: back to a fresh connection's state (db 0, RESP2, no name, the default user, and
+/// unauthenticated if that user needs a password).
 pub(crate) fn reset(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
-    let authenticated = ctx.state.config.requirepass.is_none();
+    let authenticated = ctx.state.acl.default_needs_no_password();
     super::forget_session(ctx.keyspace, ctx.session, ctx.id);
     ctx.state
         .pubsub
@@ -68,69 +68,50 @@ pub(crate) fn reset(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> Command
     connection.reply_mode = ReplyMode::On;
     connection.name = None;
     connection.authenticated = authenticated;
+    connection.user = crate::acl::DEFAULT_USER.to_vec();
     ctx.db = 0;
     ctx.reply.resp3 = false;
     ctx.reply.simple("RESET");
     Ok(())
 }
 
-/// Checks a user name and password against `requirepass` (the only user is `default`).
-fn check_password(ctx: &Ctx<'_, '_>, user: &[u8], password: &[u8]) -> bool {
-    user == b"default"
-        && ctx
-            .state
-            .config
-            .requirepass
-            .as_deref()
-            .is_none_or(|required| same_secret(required, password))
-}
-
-/// Notes a failed authentication in ACL LOG (as Redis does); the error to answer with.
-fn deny_authentication(ctx: &mut Ctx<'_, '_>, command: &[u8], user: &[u8]) -> CommandError {
-    let mut client_info = String::new();
-    describe_client(ctx, ctx.id, ctx.session, &mut client_info);
-    client_info.truncate(client_info.trim_end().len());
-    let event = acl_log::Entry {
-        count: 1,
-        reason: acl_log::Reason::Auth,
-        object: command.to_vec(),
-        username: user.to_vec(),
-        at: ctx.now.wall,
-        client_info,
+/// Logs the connection in as `user` if `password` is one of its passwords (or it has
+/// `nopass`) and it is on. A failure is noted in ACL LOG (as Redis does, in the context of a
+/// transaction when queued in one); its error is returned.
+fn log_in(ctx: &mut Ctx<'_, '_>, command: &[u8], user: &[u8], password: &[u8]) -> CommandResult {
+    if ctx.state.acl.authenticate(user, password) {
+        ctx.session.authenticated = true;
+        ctx.session.user = user.to_vec();
+        return Ok(());
+    }
+    let command = command.to_vec();
+    let context = if ctx.session.in_exec {
+        acl_log::Context::Multi
+    } else {
+        acl_log::Context::Toplevel
     };
-    let max_len = ctx.state.config.acllog_max_len;
-    ctx.state.acl_log.add(event, max_len);
-    WRONGPASS.into()
-}
-
-/// Compares two secrets in a time that says nothing of where they differ or how long either
-/// is: their digests are compared, every byte of them.
-fn same_secret(required: &[u8], given: &[u8]) -> bool {
-    use sha1::{Digest, Sha1};
-    let (required, given) = (Sha1::digest(required), Sha1::digest(given));
-    required
-        .iter()
-        .zip(given.iter())
-        .fold(0u8, |differences, (a, b)| differences | (a ^ b))
-        == 0
+    super::acl::record(ctx, acl_log::Reason::Auth, context, command, user.to_vec());
+    Err(WRONGPASS.into())
 }
 
 /// AUTH [username] password
 pub(crate) fn auth(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let (user, password) = match args.remaining() {
         1 => {
-            if ctx.state.config.requirepass.is_none() {
+            let nopass = ctx
+                .state
+                .acl
+                .get(crate::acl::DEFAULT_USER)
+                .is_some_and(|user| user.nopass);
+            if nopass {
                 return Err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?".into());
             }
-            (&b"default"[..], args.next_bytes()?)
+            (crate::acl::DEFAULT_USER, args.next_bytes()?)
         }
         2 => (args.next_bytes()?, args.next_bytes()?),
         _ => return Err(SYNTAX.into()),
     };
-    if !check_password(ctx, user, password) {
-        return Err(deny_authentication(ctx, args.command_name(), user));
-    }
-    ctx.session.authenticated = true;
+    log_in(ctx, args.command_name(), user, password)?;
     ctx.reply.ok();
     Ok(())
 }
@@ -175,10 +156,7 @@ pub(crate) fn hello(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
         }
     }
     if let Some((user, password)) = credentials {
-        if !check_password(ctx, user, password) {
-            return Err(deny_authentication(ctx, args.command_name(), user));
-        }
-        ctx.session.authenticated = true;
+        log_in(ctx, args.command_name(), user, password)?;
     }
     if !ctx.session.authenticated {
         return Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into());
@@ -405,7 +383,12 @@ fn client_list(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult
 }
 
 /// One CLIENT LIST line, in Redis 7.0's field order.
-fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection, out: &mut String) {
+pub(super) fn describe_client(
+    ctx: &Ctx<'_, '_>,
+    id: ConnectionId,
+    connection: &Connection,
+    out: &mut String,
+) {
     use std::fmt::Write;
     let now = ctx.now.monotonic;
     let age = now.millis_since(connection.created) / 1000;
@@ -482,7 +465,7 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection,
         out,
         "id={} addr={} laddr={}:{} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
          ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp={} obl={} oll={} \
-         omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}",
+         omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}",
         connection.client_id,
         connection.peer,
         ctx.state.config.bind,
@@ -508,6 +491,7 @@ fn describe_client(ctx: &Ctx<'_, '_>, id: ConnectionId, connection: &Connection,
         connection.buffer_bytes() + reply_capacity - connection.reply.capacity(),
         events,
         command,
+        String::from_utf8_lossy(&connection.user),
         super::tracking::redirect_id(connection.tracking.as_deref()),
         if connection.resp3 { 3 } else { 2 },
     );

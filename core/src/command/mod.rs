@@ -53,7 +53,7 @@ pub(crate) use blocking::BlockOn;
 pub(crate) use book::dispatch_book;
 pub(crate) use connection::REDIS_VERSION;
 pub(crate) use scripting::resume as resume_script;
-pub(crate) use table::{lookup, CommandSpec};
+pub(crate) use table::{lookup, Channels, CommandSpec, Flags, COMMANDS};
 pub(crate) use transaction::{
     forget as forget_transaction, forget_session, invalidate_watches, Transaction,
 };
@@ -278,6 +278,7 @@ pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) {
 pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
     let start = ctx.reply.out.len();
     let resolved = resolve(ctx.session, &ctx.state.config, args)
+        .and_then(|spec| refuse_without_permission(ctx, spec, args))
         .and_then(|spec| refuse_if_out_of_memory(ctx, spec))
         .and_then(|spec| refuse_without_replicas(&ctx.state.config, spec))
         .and_then(|spec| refuse_after_failed_save(ctx.state, spec))
@@ -422,6 +423,21 @@ fn resolve(
             spec.name
         )));
     }
+    Ok(spec)
+}
+
+/// The connection's user must be allowed the command, its keys and its channels (ACL).
+fn refuse_without_permission(
+    ctx: &mut Ctx<'_, '_>,
+    spec: &'static CommandSpec,
+    args: Args<'_>,
+) -> Result<&'static CommandSpec, CommandError> {
+    let context = if ctx.session.transaction.is_some() {
+        crate::acl::log::Context::Multi
+    } else {
+        crate::acl::log::Context::Toplevel
+    };
+    acl::check_permission(ctx, spec, args, context)?;
     Ok(spec)
 }
 

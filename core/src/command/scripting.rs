@@ -49,16 +49,6 @@ pub(crate) fn evalsha_ro(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Com
     eval_generic(ctx, args, true, true)
 }
 
-/// Where EVAL's keys are: `numkeys` of them after it (COMMAND GETKEYS).
-pub(crate) fn eval_keys(request: &[&[u8]]) -> Vec<usize> {
-    let count = request
-        .get(2)
-        .and_then(|numkeys| std::str::from_utf8(numkeys).ok())
-        .and_then(|numkeys| numkeys.parse::<usize>().ok())
-        .unwrap_or(0);
-    (3..request.len().min(3 + count)).collect()
-}
-
 pub(super) type KeysAndArgv<'a> = (Vec<&'a [u8]>, Vec<&'a [u8]>);
 
 /// The keys and the other arguments after `numkeys`, with Redis's errors.
@@ -479,6 +469,10 @@ impl Host<'_, '_, '_> {
             Ok(spec) => spec,
             Err(error) => return Ok(Err(error.as_bytes().to_vec())),
         };
+        let context = crate::acl::log::Context::Lua;
+        if let Err(error) = super::acl::check_permission(self.ctx, spec, args, context) {
+            return Ok(Err(error.as_bytes().to_vec()));
+        }
         // Memory was over the limit when the script started: a command that may add data is
         // refused unless the script already wrote (it cannot stop halfway), as in Redis.
         if spec.flags.contains(table::Flags::DENYOOM)
@@ -497,6 +491,10 @@ impl Host<'_, '_, '_> {
             self.vm.note_write();
         }
         self.client.resp3 = self.state.resp.get() == 3;
+        // Its commands run as the caller's user (SORT ... BY asks who that is).
+        if self.client.user != self.ctx.session.user {
+            self.client.user.clone_from(&self.ctx.session.user);
+        }
         self.scratch.clear();
         let resp3 = self.client.resp3;
         let ctx = &mut *self.ctx;

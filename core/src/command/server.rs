@@ -355,7 +355,11 @@ fn command_info(ctx: &mut Ctx<'_, '_>, spec: &CommandSpec) {
     ctx.reply.integer(i64::from(spec.keys.0));
     ctx.reply.integer(i64::from(spec.keys.1));
     ctx.reply.integer(i64::from(spec.keys.2));
-    ctx.reply.set(0);
+    let categories: Vec<&str> = spec.categories().names().collect();
+    ctx.reply.set(categories.len());
+    for name in categories {
+        ctx.reply.simple(&format!("@{name}"));
+    }
     ctx.reply.set(0);
     ctx.reply.array(0);
     ctx.reply.array(0);

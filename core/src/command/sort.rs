@@ -149,9 +149,12 @@ struct SortOptions<'a> {
 }
 
 impl<'a> SortOptions<'a> {
+    /// The options; BY with a pattern and GET need a user who may read every key
+    /// (`reads_every_key`), as they read keys the command does not name.
     fn parse(
         args: &mut ArgCursor<'a>,
         store_allowed: bool,
+        reads_every_key: bool,
     ) -> Result<SortOptions<'a>, CommandError> {
         let mut options = SortOptions {
             by: None,
@@ -179,8 +182,19 @@ impl<'a> SortOptions<'a> {
             } else if store_allowed && is_option(option, "STORE") && following >= 1 {
                 options.store = Some(args.next_bytes()?);
             } else if is_option(option, "BY") && following >= 1 {
-                options.by = Some(Pattern::parse(args.next_bytes()?));
+                let pattern = args.next_bytes()?;
+                if pattern.contains(&b'*') && !reads_every_key {
+                    return Err(
+                        "ERR BY option of SORT denied due to insufficient ACL permissions.".into(),
+                    );
+                }
+                options.by = Some(Pattern::parse(pattern));
             } else if is_option(option, "GET") && following >= 1 {
+                if !reads_every_key {
+                    return Err(
+                        "ERR GET option of SORT denied due to insufficient ACL permissions.".into(),
+                    );
+                }
                 options.gets.push(Pattern::parse(args.next_bytes()?));
             } else {
                 return Err(SYNTAX.into());
@@ -341,8 +355,14 @@ fn sort_generic(
     args: &mut ArgCursor<'_>,
     store_allowed: bool,
 ) -> CommandResult {
+    let request: Vec<&[u8]> = args.whole().iter().collect();
+    let spec = super::lookup(request[0]).expect("a known command");
+    let reads_every_key = ctx
+        .state
+        .acl
+        .reads_every_key(&ctx.session.user, spec, &request);
     let key = args.next_bytes()?;
-    let mut options = SortOptions::parse(args, store_allowed)?;
+    let mut options = SortOptions::parse(args, store_allowed, reads_every_key)?;
     let limit = BlockLimit::from_config(ctx.state.config.list_max_listpack_size);
     let now = ctx.now.wall;
     let db = &mut ctx.keyspace.dbs[ctx.db];

@@ -6,6 +6,9 @@ use super::{
     zrange, zset, zsetops, ArgCursor, CommandResult, Ctx,
 };
 
+use crate::acl::category::{self as cat, Categories};
+use crate::acl::KeyAccess;
+
 /// Command flags, as COMMAND INFO reports them (a subset of Redis's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Flags(u32);
@@ -123,6 +126,10 @@ pub(crate) type Handler = fn(&mut Ctx<'_, '_>, &mut ArgCursor<'_>) -> CommandRes
 /// a whole request, the name at 0 (COMMAND GETKEYS).
 pub(crate) type KeyFinder = fn(&[&[u8]]) -> Vec<usize>;
 
+/// For a command whose access to its keys depends on its options: that access, from a whole
+/// request.
+pub(crate) type AccessFinder = fn(&[&[u8]]) -> KeyAccess;
+
 pub(crate) struct CommandSpec {
     /// Lower case, as Redis names commands in errors and COMMAND replies.
     pub(crate) name: &'static str,
@@ -134,6 +141,15 @@ pub(crate) struct CommandSpec {
     pub(crate) flags: Flags,
     /// Key positions for COMMAND INFO: first, last (-1 = to the end), step. 0 = no keys.
     pub(crate) keys: (i32, i32, i32),
+    /// What the command does to its first key and to the others, for ACL key patterns.
+    pub(crate) key_access: (KeyAccess, KeyAccess),
+    /// Its own ACL categories; `categories()` adds those its flags imply.
+    pub(crate) own_categories: Categories,
+    /// For a command whose access depends on its options (SET ... GET reads): what it does
+    /// to its keys, in place of `key_access`.
+    pub(crate) varying_access: Option<AccessFinder>,
+    /// Which arguments are pub/sub channels, for ACL channel patterns.
+    pub(crate) channels: Channels,
     pub(crate) handler: Handler,
     /// For a container command (CLIENT, CONFIG, ...): its subcommands, each checked for name
     /// and arity before the command runs or is queued, as Redis checks them.
@@ -143,6 +159,44 @@ pub(crate) struct CommandSpec {
 }
 
 impl CommandSpec {
+    /// Its ACL categories: its own and those its flags imply, as Redis's
+    /// `setImplicitACLCategories` derives them. A container (CLIENT, CONFIG) is only `@slow`
+    /// and its own: its subcommands carry theirs.
+    pub(crate) fn categories(&self) -> Categories {
+        if !self.subcommands.is_empty() {
+            return self.own_categories.or(cat::SLOW);
+        }
+        let flags = self.flags;
+        let mut categories = self.own_categories;
+        let implied = [
+            (Flags::WRITE, cat::WRITE),
+            (Flags::ADMIN, cat::ADMIN.or(cat::DANGEROUS)),
+            (Flags::PUBSUB, cat::PUBSUB),
+            (Flags::FAST, cat::FAST),
+            (Flags::BLOCKING, cat::BLOCKING),
+        ];
+        for (flag, implies) in implied {
+            if flags.contains(flag) {
+                categories = categories.or(implies);
+            }
+        }
+        if flags.contains(Flags::READONLY) && !categories.intersects(cat::SCRIPTING) {
+            categories = categories.or(cat::READ);
+        }
+        if !flags.contains(Flags::FAST) {
+            categories = categories.or(cat::SLOW);
+        }
+        categories
+    }
+
+    /// The subcommand `request[1]` names, for a container command.
+    pub(crate) fn subcommand(&self, request: &[&[u8]]) -> Option<&'static Subcommand> {
+        let name = request.get(1)?;
+        self.subcommands
+            .iter()
+            .find(|subcommand| super::args::is_subcommand(name, subcommand.name))
+    }
+
     /// Where the keys are in `request` (a whole command of this kind, its name first, of a
     /// valid arity).
     pub(crate) fn key_positions(&self, request: &[&[u8]]) -> Vec<usize> {
@@ -172,30 +226,109 @@ pub(crate) struct Subcommand {
     pub(crate) arity: i32,
     /// Runs while a script is busy (SCRIPT KILL, FUNCTION KILL and STATS).
     pub(crate) allow_busy: bool,
+    /// Its ACL categories, all of them.
+    pub(crate) categories: Categories,
+    /// Whether its third argument is a key (OBJECT ENCODING key, MEMORY USAGE key).
+    pub(crate) keyed: bool,
 }
 
-const fn sub(name: &'static str, arity: i32) -> Subcommand {
+const fn sub(name: &'static str, arity: i32, categories: Categories) -> Subcommand {
     Subcommand {
         name,
         arity,
         allow_busy: false,
+        categories,
+        keyed: false,
     }
 }
 
-const fn busy_sub(name: &'static str, arity: i32) -> Subcommand {
+const fn busy_sub(name: &'static str, arity: i32, categories: Categories) -> Subcommand {
     Subcommand {
-        name,
-        arity,
         allow_busy: true,
+        ..sub(name, arity, categories)
+    }
+}
+
+/// A subcommand whose argument after its name is a key.
+const fn keyed_sub(name: &'static str, arity: i32, categories: Categories) -> Subcommand {
+    Subcommand {
+        keyed: true,
+        ..sub(name, arity, categories)
+    }
+}
+
+/// Which arguments of a command are pub/sub channels that ACL channel patterns govern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Channels {
+    None,
+    /// PUBLISH, SPUBLISH: the first argument.
+    First,
+    /// SUBSCRIBE, SSUBSCRIBE: every argument.
+    All,
+    /// PSUBSCRIBE: every argument, each a pattern (matched literally against ACL patterns).
+    AllPatterns,
+}
+
+/// Where a command's keys are (first, last with -1 = to the end, step; 0 = no keys) and what
+/// it does to them, for ACL key patterns (`%R~`, `%W~`): what the first key needs and what the
+/// others need. `.r()`, `.w()` and `.rw()` set both; `.rest_*()` then the others'.
+#[derive(Clone, Copy)]
+pub(crate) struct Keys {
+    range: (i32, i32, i32),
+    first: KeyAccess,
+    rest: KeyAccess,
+}
+
+impl Keys {
+    const fn at(first: i32, last: i32, step: i32) -> Keys {
+        Keys {
+            range: (first, last, step),
+            first: KeyAccess::NONE,
+            rest: KeyAccess::NONE,
+        }
+    }
+
+    const fn with(self, access: KeyAccess) -> Keys {
+        Keys {
+            first: access,
+            rest: access,
+            ..self
+        }
+    }
+
+    const fn r(self) -> Keys {
+        self.with(KeyAccess::READ)
+    }
+
+    const fn w(self) -> Keys {
+        self.with(KeyAccess::WRITE)
+    }
+
+    const fn rw(self) -> Keys {
+        self.with(KeyAccess::READ_WRITE)
+    }
+
+    const fn rest_r(self) -> Keys {
+        Keys {
+            rest: KeyAccess::READ,
+            ..self
+        }
+    }
+
+    const fn rest_w(self) -> Keys {
+        Keys {
+            rest: KeyAccess::WRITE,
+            ..self
+        }
     }
 }
 
 const SCRIPT_SUBCOMMANDS: &[Subcommand] = &[
-    sub("EXISTS", -3),
-    sub("FLUSH", -2),
-    sub("HELP", 2),
-    busy_sub("KILL", 2),
-    sub("LOAD", 3),
+    sub("EXISTS", -3, cat::SLOW.or(cat::SCRIPTING)),
+    sub("FLUSH", -2, cat::SLOW.or(cat::SCRIPTING)),
+    sub("HELP", 2, cat::SLOW.or(cat::SCRIPTING)),
+    busy_sub("KILL", 2, cat::SLOW.or(cat::SCRIPTING)),
+    sub("LOAD", 3, cat::SLOW.or(cat::SCRIPTING)),
 ];
 
 /// EVAL and friends: the script's own flags decide the rest.
@@ -203,63 +336,121 @@ const EVAL: Flags = NS.or(Flags::STALE).or(Flags::MAY_REPLICATE);
 const EVAL_RO: Flags = NS.or(Flags::STALE).or(Flags::READONLY);
 
 const ACL_SUBCOMMANDS: &[Subcommand] = &[
-    sub("HELP", 2),
-    sub("LOG", -2),
-    sub("USERS", 2),
-    sub("WHOAMI", 2),
+    sub("CAT", -2, cat::SLOW),
+    sub("DELUSER", -3, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
+    sub("DRYRUN", -4, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
+    sub("GENPASS", -2, cat::SLOW),
+    sub("GETUSER", 3, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
+    sub("HELP", 2, cat::SLOW),
+    sub("LIST", 2, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
+    sub("LOAD", 2, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
+    sub("LOG", -2, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
+    sub("SAVE", 2, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
+    sub("SETUSER", -3, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
+    sub("USERS", 2, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
+    sub("WHOAMI", 2, cat::SLOW),
 ];
 const CLIENT_SUBCOMMANDS: &[Subcommand] = &[
-    sub("CACHING", 3),
-    sub("GETNAME", 2),
-    sub("GETREDIR", 2),
-    sub("HELP", 2),
-    sub("ID", 2),
-    sub("INFO", 2),
-    sub("KILL", -3),
-    sub("LIST", -2),
-    sub("NO-EVICT", 3),
-    sub("PAUSE", -3),
-    sub("REPLY", 3),
-    sub("SETNAME", 3),
-    sub("TRACKING", -3),
-    sub("TRACKINGINFO", 2),
-    sub("UNBLOCK", -3),
-    sub("UNPAUSE", 2),
+    sub("CACHING", 3, cat::SLOW.or(cat::CONNECTION)),
+    sub("GETNAME", 2, cat::SLOW.or(cat::CONNECTION)),
+    sub("GETREDIR", 2, cat::SLOW.or(cat::CONNECTION)),
+    sub("HELP", 2, cat::SLOW.or(cat::CONNECTION)),
+    sub("ID", 2, cat::SLOW.or(cat::CONNECTION)),
+    sub("INFO", 2, cat::SLOW.or(cat::CONNECTION)),
+    sub(
+        "KILL",
+        -3,
+        cat::ADMIN
+            .or(cat::SLOW)
+            .or(cat::DANGEROUS)
+            .or(cat::CONNECTION),
+    ),
+    sub(
+        "LIST",
+        -2,
+        cat::ADMIN
+            .or(cat::SLOW)
+            .or(cat::DANGEROUS)
+            .or(cat::CONNECTION),
+    ),
+    sub(
+        "NO-EVICT",
+        3,
+        cat::ADMIN
+            .or(cat::SLOW)
+            .or(cat::DANGEROUS)
+            .or(cat::CONNECTION),
+    ),
+    sub(
+        "PAUSE",
+        -3,
+        cat::ADMIN
+            .or(cat::SLOW)
+            .or(cat::DANGEROUS)
+            .or(cat::CONNECTION),
+    ),
+    sub("REPLY", 3, cat::SLOW.or(cat::CONNECTION)),
+    sub("SETNAME", 3, cat::SLOW.or(cat::CONNECTION)),
+    sub("TRACKING", -3, cat::SLOW.or(cat::CONNECTION)),
+    sub("TRACKINGINFO", 2, cat::SLOW.or(cat::CONNECTION)),
+    sub(
+        "UNBLOCK",
+        -3,
+        cat::ADMIN
+            .or(cat::SLOW)
+            .or(cat::DANGEROUS)
+            .or(cat::CONNECTION),
+    ),
+    sub(
+        "UNPAUSE",
+        2,
+        cat::ADMIN
+            .or(cat::SLOW)
+            .or(cat::DANGEROUS)
+            .or(cat::CONNECTION),
+    ),
 ];
 const COMMAND_SUBCOMMANDS: &[Subcommand] = &[
-    sub("COUNT", 2),
-    sub("DOCS", -2),
-    sub("GETKEYS", -4),
-    sub("INFO", -2),
-    sub("LIST", -2),
+    sub("COUNT", 2, cat::SLOW.or(cat::CONNECTION)),
+    sub("DOCS", -2, cat::SLOW.or(cat::CONNECTION)),
+    sub("GETKEYS", -4, cat::SLOW.or(cat::CONNECTION)),
+    sub("INFO", -2, cat::SLOW.or(cat::CONNECTION)),
+    sub("LIST", -2, cat::SLOW.or(cat::CONNECTION)),
 ];
 const PUBSUB_SUBCOMMANDS: &[Subcommand] = &[
-    sub("CHANNELS", -2),
-    sub("HELP", 2),
-    sub("NUMPAT", 2),
-    sub("NUMSUB", -2),
-    sub("SHARDCHANNELS", -2),
-    sub("SHARDNUMSUB", -2),
+    sub("CHANNELS", -2, cat::PUBSUB.or(cat::SLOW)),
+    sub("HELP", 2, cat::SLOW),
+    sub("NUMPAT", 2, cat::PUBSUB.or(cat::SLOW)),
+    sub("NUMSUB", -2, cat::PUBSUB.or(cat::SLOW)),
+    sub("SHARDCHANNELS", -2, cat::PUBSUB.or(cat::SLOW)),
+    sub("SHARDNUMSUB", -2, cat::PUBSUB.or(cat::SLOW)),
 ];
-const CONFIG_SUBCOMMANDS: &[Subcommand] = &[sub("GET", -3), sub("RESETSTAT", 2), sub("SET", -4)];
+const CONFIG_SUBCOMMANDS: &[Subcommand] = &[
+    sub("GET", -3, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
+    sub("RESETSTAT", 2, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
+    sub("SET", -4, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
+];
 const FUNCTION_SUBCOMMANDS: &[Subcommand] = &[
-    sub("DELETE", 3),
-    sub("DUMP", 2),
-    sub("FLUSH", -2),
-    sub("HELP", 2),
-    busy_sub("KILL", 2),
-    sub("LIST", -2),
-    sub("LOAD", -3),
-    sub("RESTORE", -3),
-    busy_sub("STATS", 2),
+    sub("DELETE", 3, cat::WRITE.or(cat::SLOW).or(cat::SCRIPTING)),
+    sub("DUMP", 2, cat::SLOW.or(cat::SCRIPTING)),
+    sub("FLUSH", -2, cat::WRITE.or(cat::SLOW).or(cat::SCRIPTING)),
+    sub("HELP", 2, cat::SLOW.or(cat::SCRIPTING)),
+    busy_sub("KILL", 2, cat::SLOW.or(cat::SCRIPTING)),
+    sub("LIST", -2, cat::SLOW.or(cat::SCRIPTING)),
+    sub("LOAD", -3, cat::WRITE.or(cat::SLOW).or(cat::SCRIPTING)),
+    sub("RESTORE", -3, cat::WRITE.or(cat::SLOW).or(cat::SCRIPTING)),
+    busy_sub("STATS", 2, cat::SLOW.or(cat::SCRIPTING)),
 ];
-const MEMORY_SUBCOMMANDS: &[Subcommand] = &[sub("HELP", 2), sub("USAGE", -3)];
+const MEMORY_SUBCOMMANDS: &[Subcommand] = &[
+    sub("HELP", 2, cat::SLOW),
+    keyed_sub("USAGE", -3, cat::READ.or(cat::SLOW)),
+];
 const OBJECT_SUBCOMMANDS: &[Subcommand] = &[
-    sub("ENCODING", 3),
-    sub("FREQ", 3),
-    sub("HELP", 2),
-    sub("IDLETIME", 3),
-    sub("REFCOUNT", 3),
+    keyed_sub("ENCODING", 3, cat::KEYSPACE.or(cat::READ).or(cat::SLOW)),
+    keyed_sub("FREQ", 3, cat::KEYSPACE.or(cat::READ).or(cat::SLOW)),
+    sub("HELP", 2, cat::KEYSPACE.or(cat::SLOW)),
+    keyed_sub("IDLETIME", 3, cat::KEYSPACE.or(cat::READ).or(cat::SLOW)),
+    keyed_sub("REFCOUNT", 3, cat::KEYSPACE.or(cat::READ).or(cat::SLOW)),
 ];
 
 const fn container(spec: CommandSpec, subcommands: &'static [Subcommand]) -> CommandSpec {
@@ -279,11 +470,51 @@ const fn movable(spec: CommandSpec, key_finder: KeyFinder) -> CommandSpec {
     }
 }
 
+/// A command whose access to its keys depends on its options.
+const fn varying(spec: CommandSpec, access: AccessFinder) -> CommandSpec {
+    CommandSpec {
+        varying_access: Some(access),
+        ..spec
+    }
+}
+
+/// SET writes its key, and reads it too with GET.
+fn set_access(request: &[&[u8]]) -> KeyAccess {
+    let reads = request
+        .iter()
+        .skip(3)
+        .any(|arg| arg.eq_ignore_ascii_case(b"GET"));
+    if reads {
+        KeyAccess::READ_WRITE
+    } else {
+        KeyAccess::WRITE
+    }
+}
+
+/// BITFIELD only reads its key when every operation is a GET.
+fn bitfield_access(request: &[&[u8]]) -> KeyAccess {
+    let writes = request
+        .iter()
+        .skip(2)
+        .any(|arg| arg.eq_ignore_ascii_case(b"SET") || arg.eq_ignore_ascii_case(b"INCRBY"));
+    if writes {
+        KeyAccess::READ_WRITE
+    } else {
+        KeyAccess::READ
+    }
+}
+
+/// A command whose arguments name pub/sub channels.
+const fn with_channels(spec: CommandSpec, channels: Channels) -> CommandSpec {
+    CommandSpec { channels, ..spec }
+}
+
 const fn spec(
     name: &'static str,
     arity: i32,
     flags: Flags,
-    keys: (i32, i32, i32),
+    keys: Keys,
+    own_categories: Categories,
     handler: Handler,
 ) -> CommandSpec {
     CommandSpec {
@@ -291,259 +522,542 @@ const fn spec(
         packed: pack_name(name.as_bytes()),
         arity,
         flags,
-        keys,
+        keys: keys.range,
+        key_access: (keys.first, keys.rest),
+        own_categories,
+        varying_access: None,
+        channels: Channels::None,
         handler,
         subcommands: &[],
         key_finder: None,
     }
 }
 
-const NO_KEYS: (i32, i32, i32) = (0, 0, 0);
-const KEY1: (i32, i32, i32) = (1, 1, 1);
-const KEY12: (i32, i32, i32) = (1, 2, 1);
-const ALL_KEYS: (i32, i32, i32) = (1, -1, 1);
-const PAIRS: (i32, i32, i32) = (1, -1, 2);
+const NO_KEYS: Keys = Keys::at(0, 0, 0);
+const KEY1: Keys = Keys::at(1, 1, 1);
+const KEY12: Keys = Keys::at(1, 2, 1);
+const ALL_KEYS: Keys = Keys::at(1, -1, 1);
+const PAIRS: Keys = Keys::at(1, -1, 2);
 /// BITOP's destination and sources follow the operation's name.
-const BITOP_KEYS: (i32, i32, i32) = (2, -1, 1);
+const BITOP_KEYS: Keys = Keys::at(2, -1, 1);
 /// ZUNION and friends: the keys' positions depend on numkeys; COMMAND INFO reports none.
-const NUMKEYS: (i32, i32, i32) = (0, 0, 0);
+const NUMKEYS: Keys = Keys::at(0, 0, 0);
 /// BLPOP and friends: every argument but the name and the last (the timeout).
-const KEYS_THEN_TIMEOUT: (i32, i32, i32) = (1, -2, 1);
-const STORE_NUMKEYS: (i32, i32, i32) = (1, 1, 1);
+const KEYS_THEN_TIMEOUT: Keys = Keys::at(1, -2, 1);
+const STORE_NUMKEYS: Keys = Keys::at(1, 1, 1);
 /// PFDEBUG's key follows its subcommand.
-const SECOND_KEY: (i32, i32, i32) = (2, 2, 1);
+const SECOND_KEY: Keys = Keys::at(2, 2, 1);
+
+/// The keys after a count at `at` (ZUNION numkeys key..., BLMPOP timeout numkeys key...),
+/// clamped to the arguments there are.
+fn keys_after_count(request: &[&[u8]], at: usize) -> Vec<usize> {
+    let count = request
+        .get(at)
+        .and_then(|count| std::str::from_utf8(count).ok())
+        .and_then(|count| count.parse::<usize>().ok())
+        .unwrap_or(0);
+    let first = at + 1;
+    (first..request.len().min(first.saturating_add(count))).collect()
+}
+
+/// ZUNION, LMPOP and friends: `numkeys key...`.
+fn keys_after_count_at_1(request: &[&[u8]]) -> Vec<usize> {
+    keys_after_count(request, 1)
+}
+
+/// EVAL, FCALL, BLMPOP and BZMPOP: `script-or-timeout numkeys key...`.
+pub(crate) fn keys_after_count_at_2(request: &[&[u8]]) -> Vec<usize> {
+    keys_after_count(request, 2)
+}
+
+/// ZUNIONSTORE and friends: `destination numkeys key...`.
+fn destination_then_keys(request: &[&[u8]]) -> Vec<usize> {
+    std::iter::once(1)
+        .chain(keys_after_count(request, 2))
+        .collect()
+}
 
 /// Sorted by name (a test checks it) so that `lookup` can binary-search.
 pub(crate) static COMMANDS: &[CommandSpec] = &[
     container(
-        spec("acl", -2, ADMIN.or(NS), NO_KEYS, acl::acl),
+        spec("acl", -2, ADMIN.or(NS), NO_KEYS, cat::NONE, acl::acl),
         ACL_SUBCOMMANDS,
     ),
-    spec("append", 3, WDF, KEY1, strings::append),
-    spec("auth", -2, CONN.or(NS).or(AB), NO_KEYS, connection::auth),
-    spec("bgsave", -1, ADMIN.or(NS), NO_KEYS, server::bgsave),
-    spec("bitcount", -2, R, KEY1, bits::bitcount),
-    spec("bitfield", -2, WD, KEY1, bitfield::bitfield),
-    spec("bitfield_ro", -2, RF, KEY1, bitfield::bitfield_ro),
-    spec("bitop", -4, WD, BITOP_KEYS, bits::bitop),
-    spec("bitpos", -3, R, KEY1, bits::bitpos),
-    spec("blmove", 6, WD.or(BLOCKING).or(NS), KEY12, blocking::blmove),
-    spec("blmpop", -5, W.or(BLOCKING), NUMKEYS, blocking::blmpop),
+    spec("append", 3, WDF, KEY1.w(), cat::STRING, strings::append),
+    spec(
+        "auth",
+        -2,
+        CONN.or(NS).or(AB),
+        NO_KEYS,
+        cat::CONNECTION,
+        connection::auth,
+    ),
+    spec(
+        "bgsave",
+        -1,
+        ADMIN.or(NS),
+        NO_KEYS,
+        cat::NONE,
+        server::bgsave,
+    ),
+    spec("bitcount", -2, R, KEY1.r(), cat::BITMAP, bits::bitcount),
+    varying(
+        spec(
+            "bitfield",
+            -2,
+            WD,
+            KEY1.rw(),
+            cat::BITMAP,
+            bitfield::bitfield,
+        ),
+        bitfield_access,
+    ),
+    spec(
+        "bitfield_ro",
+        -2,
+        RF,
+        KEY1.r(),
+        cat::BITMAP,
+        bitfield::bitfield_ro,
+    ),
+    spec(
+        "bitop",
+        -4,
+        WD,
+        BITOP_KEYS.w().rest_r(),
+        cat::BITMAP,
+        bits::bitop,
+    ),
+    spec("bitpos", -3, R, KEY1.r(), cat::BITMAP, bits::bitpos),
+    spec(
+        "blmove",
+        6,
+        WD.or(BLOCKING).or(NS),
+        KEY12.rw().rest_w(),
+        cat::LIST,
+        blocking::blmove,
+    ),
+    movable(
+        spec(
+            "blmpop",
+            -5,
+            W.or(BLOCKING),
+            NUMKEYS.rw(),
+            cat::LIST,
+            blocking::blmpop,
+        ),
+        keys_after_count_at_2,
+    ),
     spec(
         "blpop",
         -3,
         W.or(BLOCKING).or(NS),
-        KEYS_THEN_TIMEOUT,
+        KEYS_THEN_TIMEOUT.rw(),
+        cat::LIST,
         blocking::blpop,
     ),
     spec(
         "brpop",
         -3,
         W.or(BLOCKING).or(NS),
-        KEYS_THEN_TIMEOUT,
+        KEYS_THEN_TIMEOUT.rw(),
+        cat::LIST,
         blocking::brpop,
     ),
     spec(
         "brpoplpush",
         4,
         WD.or(BLOCKING).or(NS),
-        KEY12,
+        KEY12.rw().rest_w(),
+        cat::LIST,
         blocking::brpoplpush,
     ),
-    spec("bzmpop", -5, W.or(BLOCKING), NUMKEYS, blocking::bzmpop),
+    movable(
+        spec(
+            "bzmpop",
+            -5,
+            W.or(BLOCKING),
+            NUMKEYS.rw(),
+            cat::SORTEDSET,
+            blocking::bzmpop,
+        ),
+        keys_after_count_at_2,
+    ),
     spec(
         "bzpopmax",
         -3,
         WF.or(BLOCKING).or(NS),
-        KEYS_THEN_TIMEOUT,
+        KEYS_THEN_TIMEOUT.rw(),
+        cat::SORTEDSET,
         blocking::bzpopmax,
     ),
     spec(
         "bzpopmin",
         -3,
         WF.or(BLOCKING).or(NS),
-        KEYS_THEN_TIMEOUT,
+        KEYS_THEN_TIMEOUT.rw(),
+        cat::SORTEDSET,
         blocking::bzpopmin,
     ),
     container(
-        spec("client", -2, ADMIN.or(NS), NO_KEYS, connection::client),
+        spec(
+            "client",
+            -2,
+            ADMIN.or(NS),
+            NO_KEYS,
+            cat::NONE,
+            connection::client,
+        ),
         CLIENT_SUBCOMMANDS,
     ),
     // Known, so that clients asking about a cluster get Redis's answer for a server without
     // one, and scripts may not call it (CLUSTER RESET must never run from a script).
-    spec("cluster", -2, NS, NO_KEYS, server::cluster),
+    spec("cluster", -2, NS, NO_KEYS, cat::NONE, server::cluster),
     container(
-        spec("command", -1, ADMIN, NO_KEYS, server::command),
+        spec(
+            "command",
+            -1,
+            ADMIN,
+            NO_KEYS,
+            cat::CONNECTION,
+            server::command,
+        ),
         COMMAND_SUBCOMMANDS,
     ),
     container(
-        spec("config", -2, ADMIN.or(NS), NO_KEYS, config::config),
+        spec(
+            "config",
+            -2,
+            ADMIN.or(NS),
+            NO_KEYS,
+            cat::NONE,
+            config::config,
+        ),
         CONFIG_SUBCOMMANDS,
     ),
-    spec("copy", -3, WD, KEY12, keys::copy),
-    spec("dbsize", 1, RF, NO_KEYS, server::dbsize),
+    spec(
+        "copy",
+        -3,
+        WD,
+        KEY12.r().rest_w(),
+        cat::KEYSPACE,
+        keys::copy,
+    ),
+    spec("dbsize", 1, RF, NO_KEYS, cat::KEYSPACE, server::dbsize),
     spec(
         "debug",
         -2,
         ADMIN.or(NS).or(Flags::PROTECTED),
         NO_KEYS,
+        cat::NONE,
         server::debug,
     ),
-    spec("decr", 2, WDF, KEY1, strings::decr),
-    spec("decrby", 3, WDF, KEY1, strings::decrby),
-    spec("del", -2, W, ALL_KEYS, keys::del),
+    spec("decr", 2, WDF, KEY1.rw(), cat::STRING, strings::decr),
+    spec("decrby", 3, WDF, KEY1.rw(), cat::STRING, strings::decrby),
+    spec("del", -2, W, ALL_KEYS.w(), cat::KEYSPACE, keys::del),
     spec(
         "discard",
         1,
         TRANSACTION.or(F).or(NOT_QUEUED).or(NS).or(AB),
         NO_KEYS,
+        cat::TRANSACTION,
         transaction::discard,
     ),
-    spec("dump", 2, R, KEY1, dump::dump),
-    spec("echo", 2, F, NO_KEYS, connection::echo),
+    spec("dump", 2, R, KEY1.r(), cat::KEYSPACE, dump::dump),
+    spec("echo", 2, F, NO_KEYS, cat::CONNECTION, connection::echo),
     movable(
-        spec("eval", -3, EVAL, NUMKEYS, scripting::eval),
-        scripting::eval_keys,
+        spec(
+            "eval",
+            -3,
+            EVAL,
+            NUMKEYS.rw(),
+            cat::SCRIPTING,
+            scripting::eval,
+        ),
+        keys_after_count_at_2,
     ),
     movable(
-        spec("eval_ro", -3, EVAL_RO, NUMKEYS, scripting::eval_ro),
-        scripting::eval_keys,
+        spec(
+            "eval_ro",
+            -3,
+            EVAL_RO,
+            NUMKEYS.r(),
+            cat::SCRIPTING,
+            scripting::eval_ro,
+        ),
+        keys_after_count_at_2,
     ),
     movable(
-        spec("evalsha", -3, EVAL, NUMKEYS, scripting::evalsha),
-        scripting::eval_keys,
+        spec(
+            "evalsha",
+            -3,
+            EVAL,
+            NUMKEYS.rw(),
+            cat::SCRIPTING,
+            scripting::evalsha,
+        ),
+        keys_after_count_at_2,
     ),
     movable(
-        spec("evalsha_ro", -3, EVAL_RO, NUMKEYS, scripting::evalsha_ro),
-        scripting::eval_keys,
+        spec(
+            "evalsha_ro",
+            -3,
+            EVAL_RO,
+            NUMKEYS.r(),
+            cat::SCRIPTING,
+            scripting::evalsha_ro,
+        ),
+        keys_after_count_at_2,
     ),
     spec(
         "exec",
         1,
         TRANSACTION.or(NOT_QUEUED).or(NS),
         NO_KEYS,
+        cat::TRANSACTION,
         transaction::exec,
     ),
-    spec("exists", -2, RF, ALL_KEYS, keys::exists),
-    spec("expire", -3, WF, KEY1, expire::expire),
-    spec("expireat", -3, WF, KEY1, expire::expireat),
-    spec("expiretime", 2, RF, KEY1, expire::expiretime),
-    movable(
-        spec("fcall", -3, EVAL, NUMKEYS, functions::fcall),
-        scripting::eval_keys,
+    spec("exists", -2, RF, ALL_KEYS, cat::KEYSPACE, keys::exists),
+    spec("expire", -3, WF, KEY1.w(), cat::KEYSPACE, expire::expire),
+    spec(
+        "expireat",
+        -3,
+        WF,
+        KEY1.w(),
+        cat::KEYSPACE,
+        expire::expireat,
+    ),
+    spec(
+        "expiretime",
+        2,
+        RF,
+        KEY1.r(),
+        cat::KEYSPACE,
+        expire::expiretime,
     ),
     movable(
-        spec("fcall_ro", -3, EVAL_RO, NUMKEYS, functions::fcall_ro),
-        scripting::eval_keys,
+        spec(
+            "fcall",
+            -3,
+            EVAL,
+            NUMKEYS.rw(),
+            cat::SCRIPTING,
+            functions::fcall,
+        ),
+        keys_after_count_at_2,
     ),
-    spec("flushall", -1, W, NO_KEYS, server::flushall),
-    spec("flushdb", -1, W, NO_KEYS, server::flushdb),
+    movable(
+        spec(
+            "fcall_ro",
+            -3,
+            EVAL_RO,
+            NUMKEYS.r(),
+            cat::SCRIPTING,
+            functions::fcall_ro,
+        ),
+        keys_after_count_at_2,
+    ),
+    spec(
+        "flushall",
+        -1,
+        W,
+        NO_KEYS,
+        cat::KEYSPACE.or(cat::DANGEROUS),
+        server::flushall,
+    ),
+    spec(
+        "flushdb",
+        -1,
+        W,
+        NO_KEYS,
+        cat::KEYSPACE.or(cat::DANGEROUS),
+        server::flushdb,
+    ),
     container(
-        spec("function", -2, W.or(NS), NO_KEYS, functions::function),
+        spec(
+            "function",
+            -2,
+            W.or(NS),
+            NO_KEYS,
+            cat::NONE,
+            functions::function,
+        ),
         FUNCTION_SUBCOMMANDS,
     ),
-    spec("get", 2, RF, KEY1, strings::get),
-    spec("getbit", 3, RF, KEY1, bits::getbit),
-    spec("getdel", 2, WF, KEY1, strings::getdel),
-    spec("getex", -2, WF, KEY1, expire::getex),
-    spec("getrange", 4, R, KEY1, strings::getrange),
-    spec("getset", 3, WDF, KEY1, strings::getset),
-    spec("hdel", -3, WF, KEY1, hash::hdel),
-    spec("hello", -1, CONN.or(NS).or(AB), NO_KEYS, connection::hello),
-    spec("hexists", 3, RF, KEY1, hash::hexists),
-    spec("hget", 3, RF, KEY1, hash::hget),
-    spec("hgetall", 2, R, KEY1, hash::hgetall),
-    spec("hincrby", 4, WDF, KEY1, hash::hincrby),
-    spec("hincrbyfloat", 4, WDF, KEY1, hash::hincrbyfloat),
-    spec("hkeys", 2, R, KEY1, hash::hkeys),
-    spec("hlen", 2, RF, KEY1, hash::hlen),
-    spec("hmget", -3, RF, KEY1, hash::hmget),
-    spec("hmset", -4, WDF, KEY1, hash::hmset),
-    spec("hrandfield", -2, R, KEY1, hash::hrandfield),
-    spec("hscan", -3, R, KEY1, hash::hscan),
-    spec("hset", -4, WDF, KEY1, hash::hset),
-    spec("hsetnx", 4, WDF, KEY1, hash::hsetnx),
-    spec("hstrlen", 3, RF, KEY1, hash::hstrlen),
-    spec("hvals", 2, R, KEY1, hash::hvals),
-    spec("incr", 2, WDF, KEY1, strings::incr),
-    spec("incrby", 3, WDF, KEY1, strings::incrby),
-    spec("incrbyfloat", 3, WDF, KEY1, strings::incrbyfloat),
+    spec("get", 2, RF, KEY1.r(), cat::STRING, strings::get),
+    spec("getbit", 3, RF, KEY1.r(), cat::BITMAP, bits::getbit),
+    spec("getdel", 2, WF, KEY1.rw(), cat::STRING, strings::getdel),
+    spec("getex", -2, WF, KEY1.rw(), cat::STRING, expire::getex),
+    spec("getrange", 4, R, KEY1.r(), cat::STRING, strings::getrange),
+    spec("getset", 3, WDF, KEY1.rw(), cat::STRING, strings::getset),
+    spec("hdel", -3, WF, KEY1.w(), cat::HASH, hash::hdel),
+    spec(
+        "hello",
+        -1,
+        CONN.or(NS).or(AB),
+        NO_KEYS,
+        cat::CONNECTION,
+        connection::hello,
+    ),
+    spec("hexists", 3, RF, KEY1, cat::HASH, hash::hexists),
+    spec("hget", 3, RF, KEY1.r(), cat::HASH, hash::hget),
+    spec("hgetall", 2, R, KEY1.r(), cat::HASH, hash::hgetall),
+    spec("hincrby", 4, WDF, KEY1.rw(), cat::HASH, hash::hincrby),
+    spec(
+        "hincrbyfloat",
+        4,
+        WDF,
+        KEY1.rw(),
+        cat::HASH,
+        hash::hincrbyfloat,
+    ),
+    spec("hkeys", 2, R, KEY1.r(), cat::HASH, hash::hkeys),
+    spec("hlen", 2, RF, KEY1, cat::HASH, hash::hlen),
+    spec("hmget", -3, RF, KEY1.r(), cat::HASH, hash::hmget),
+    spec("hmset", -4, WDF, KEY1.w(), cat::HASH, hash::hmset),
+    spec("hrandfield", -2, R, KEY1.r(), cat::HASH, hash::hrandfield),
+    spec("hscan", -3, R, KEY1.r(), cat::HASH, hash::hscan),
+    spec("hset", -4, WDF, KEY1.w(), cat::HASH, hash::hset),
+    spec("hsetnx", 4, WDF, KEY1.w(), cat::HASH, hash::hsetnx),
+    spec("hstrlen", 3, RF, KEY1, cat::HASH, hash::hstrlen),
+    spec("hvals", 2, R, KEY1.r(), cat::HASH, hash::hvals),
+    spec("incr", 2, WDF, KEY1.rw(), cat::STRING, strings::incr),
+    spec("incrby", 3, WDF, KEY1.rw(), cat::STRING, strings::incrby),
+    spec(
+        "incrbyfloat",
+        3,
+        WDF,
+        KEY1.rw(),
+        cat::STRING,
+        strings::incrbyfloat,
+    ),
     spec(
         "info",
         -1,
         Flags::LOADING.or(Flags::STALE),
         NO_KEYS,
+        cat::DANGEROUS,
         info::info,
     ),
-    spec("keys", 2, R, NO_KEYS, keys::keys),
+    spec(
+        "keys",
+        2,
+        R,
+        NO_KEYS,
+        cat::KEYSPACE.or(cat::DANGEROUS),
+        keys::keys,
+    ),
     spec(
         "lastsave",
         1,
         Flags::LOADING.or(Flags::STALE).or(F),
         NO_KEYS,
+        cat::ADMIN.or(cat::DANGEROUS),
         server::lastsave,
     ),
-    spec("lcs", -3, R, KEY12, lcs::lcs),
-    spec("lindex", 3, R, KEY1, list::lindex),
-    spec("linsert", 5, WD, KEY1, list::linsert),
-    spec("llen", 2, RF, KEY1, list::llen),
-    spec("lmove", 5, WD, KEY12, list::lmove),
-    spec("lmpop", -4, W, NUMKEYS, list::lmpop),
-    spec("lpop", -2, WF, KEY1, list::lpop),
-    spec("lpos", -3, R, KEY1, list::lpos),
-    spec("lpush", -3, WDF, KEY1, list::lpush),
-    spec("lpushx", -3, WDF, KEY1, list::lpushx),
-    spec("lrange", 4, R, KEY1, list::lrange),
-    spec("lrem", 4, W, KEY1, list::lrem),
-    spec("lset", 4, WD, KEY1, list::lset),
-    spec("ltrim", 4, W, KEY1, list::ltrim),
+    spec("lcs", -3, R, KEY12.r(), cat::STRING, lcs::lcs),
+    spec("lindex", 3, R, KEY1.r(), cat::LIST, list::lindex),
+    spec("linsert", 5, WD, KEY1.w(), cat::LIST, list::linsert),
+    spec("llen", 2, RF, KEY1, cat::LIST, list::llen),
+    spec("lmove", 5, WD, KEY12.rw().rest_w(), cat::LIST, list::lmove),
+    movable(
+        spec("lmpop", -4, W, NUMKEYS.rw(), cat::LIST, list::lmpop),
+        keys_after_count_at_1,
+    ),
+    spec("lpop", -2, WF, KEY1.rw(), cat::LIST, list::lpop),
+    spec("lpos", -3, R, KEY1.r(), cat::LIST, list::lpos),
+    spec("lpush", -3, WDF, KEY1.w(), cat::LIST, list::lpush),
+    spec("lpushx", -3, WDF, KEY1.w(), cat::LIST, list::lpushx),
+    spec("lrange", 4, R, KEY1.r(), cat::LIST, list::lrange),
+    spec("lrem", 4, W, KEY1.w(), cat::LIST, list::lrem),
+    spec("lset", 4, WD, KEY1.w(), cat::LIST, list::lset),
+    spec("ltrim", 4, W, KEY1.w(), cat::LIST, list::ltrim),
     container(
-        spec("memory", -2, R, NO_KEYS, keys::memory),
+        spec("memory", -2, R, NO_KEYS, cat::NONE, keys::memory),
         MEMORY_SUBCOMMANDS,
     ),
-    spec("mget", -2, RF, ALL_KEYS, strings::mget),
-    spec("monitor", 1, ADMIN.or(NS), NO_KEYS, control::monitor),
-    spec("move", 3, WF, KEY1, keys::move_key),
-    spec("mset", -3, WD, PAIRS, strings::mset),
-    spec("msetnx", -3, WD, PAIRS, strings::msetnx),
+    spec("mget", -2, RF, ALL_KEYS.r(), cat::STRING, strings::mget),
+    spec(
+        "monitor",
+        1,
+        ADMIN.or(NS),
+        NO_KEYS,
+        cat::NONE,
+        control::monitor,
+    ),
+    spec("move", 3, WF, KEY1.rw(), cat::KEYSPACE, keys::move_key),
+    spec("mset", -3, WD, PAIRS.w(), cat::STRING, strings::mset),
+    spec("msetnx", -3, WD, PAIRS.w(), cat::STRING, strings::msetnx),
     spec(
         "multi",
         1,
         TRANSACTION.or(F).or(NOT_QUEUED).or(NS).or(AB),
         NO_KEYS,
+        cat::TRANSACTION,
         transaction::multi,
     ),
     container(
-        spec("object", -2, R, NO_KEYS, keys::object),
+        spec("object", -2, R, NO_KEYS, cat::NONE, keys::object),
         OBJECT_SUBCOMMANDS,
     ),
-    spec("persist", 2, WF, KEY1, expire::persist),
-    spec("pexpire", -3, WF, KEY1, expire::pexpire),
-    spec("pexpireat", -3, WF, KEY1, expire::pexpireat),
-    spec("pexpiretime", 2, RF, KEY1, expire::pexpiretime),
-    spec("pfadd", -2, WDF, KEY1, hyperloglog::pfadd),
+    spec("persist", 2, WF, KEY1.w(), cat::KEYSPACE, expire::persist),
+    spec("pexpire", -3, WF, KEY1.w(), cat::KEYSPACE, expire::pexpire),
+    spec(
+        "pexpireat",
+        -3,
+        WF,
+        KEY1.w(),
+        cat::KEYSPACE,
+        expire::pexpireat,
+    ),
+    spec(
+        "pexpiretime",
+        2,
+        RF,
+        KEY1.r(),
+        cat::KEYSPACE,
+        expire::pexpiretime,
+    ),
+    spec(
+        "pfadd",
+        -2,
+        WDF,
+        KEY1.w(),
+        cat::HYPERLOGLOG,
+        hyperloglog::pfadd,
+    ),
     // PFCOUNT writes the cardinality it computed into the key's header, and Redis sends that
     // to replicas: CLIENT PAUSE WRITE holds it back.
     spec(
         "pfcount",
         -2,
         R.or(Flags::MAY_REPLICATE),
-        ALL_KEYS,
+        ALL_KEYS.r(),
+        cat::HYPERLOGLOG,
         hyperloglog::pfcount,
     ),
     spec(
         "pfdebug",
         3,
         WD.or(Flags::ADMIN),
-        SECOND_KEY,
+        SECOND_KEY.r(),
+        cat::HYPERLOGLOG,
         hyperloglog::pfdebug,
     ),
-    spec("pfmerge", -2, WD, ALL_KEYS, hyperloglog::pfmerge),
+    spec(
+        "pfmerge",
+        -2,
+        WD,
+        ALL_KEYS.rw().rest_r(),
+        cat::HYPERLOGLOG,
+        hyperloglog::pfmerge,
+    ),
     spec(
         "pfselftest",
         1,
         Flags::ADMIN,
         NO_KEYS,
+        cat::HYPERLOGLOG,
         hyperloglog::pfselftest,
     ),
     spec(
@@ -551,27 +1065,43 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         -1,
         F.or(Flags::PUBSUB_CONTEXT),
         NO_KEYS,
+        cat::CONNECTION,
         connection::ping,
     ),
-    spec("psetex", 4, WD, KEY1, expire::psetex),
-    spec(
-        "psubscribe",
-        -2,
-        SUBSCRIBER.or(NS),
-        NO_KEYS,
-        pubsub::psubscribe,
+    spec("psetex", 4, WD, KEY1.w(), cat::STRING, expire::psetex),
+    with_channels(
+        spec(
+            "psubscribe",
+            -2,
+            SUBSCRIBER.or(NS),
+            NO_KEYS,
+            cat::NONE,
+            pubsub::psubscribe,
+        ),
+        Channels::AllPatterns,
     ),
     spec(
         "psync",
         -3,
         ADMIN.or(Flags::NO_MULTI).or(NS),
         NO_KEYS,
+        cat::NONE,
         server::sync,
     ),
-    spec("pttl", 2, RF, KEY1, expire::pttl),
-    spec("publish", 3, PUBLISHER, NO_KEYS, pubsub::publish),
+    spec("pttl", 2, RF, KEY1.r(), cat::KEYSPACE, expire::pttl),
+    with_channels(
+        spec("publish", 3, PUBLISHER, NO_KEYS, cat::NONE, pubsub::publish),
+        Channels::First,
+    ),
     container(
-        spec("pubsub", -2, PUBSUB_INFO, NO_KEYS, pubsub::pubsub),
+        spec(
+            "pubsub",
+            -2,
+            PUBSUB_INFO,
+            NO_KEYS,
+            cat::NONE,
+            pubsub::pubsub,
+        ),
         PUBSUB_SUBCOMMANDS,
     ),
     spec(
@@ -579,6 +1109,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         -1,
         SUBSCRIBER.or(NS),
         NO_KEYS,
+        cat::NONE,
         pubsub::punsubscribe,
     ),
     spec(
@@ -586,16 +1117,32 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         -1,
         CONN.or(NOT_QUEUED).or(Flags::PUBSUB_CONTEXT).or(NS).or(AB),
         NO_KEYS,
+        cat::CONNECTION,
         connection::quit,
     ),
-    spec("randomkey", 1, R, NO_KEYS, keys::randomkey),
-    spec("rename", 3, W, KEY12, keys::rename),
-    spec("renamenx", 3, WF, KEY12, keys::renamenx),
+    spec("randomkey", 1, R, NO_KEYS, cat::KEYSPACE, keys::randomkey),
+    spec(
+        "rename",
+        3,
+        W,
+        KEY12.rw().rest_w(),
+        cat::KEYSPACE,
+        keys::rename,
+    ),
+    spec(
+        "renamenx",
+        3,
+        WF,
+        KEY12.rw().rest_w(),
+        cat::KEYSPACE,
+        keys::renamenx,
+    ),
     spec(
         "replconf",
         -1,
         ADMIN.or(NS).or(AB),
         NO_KEYS,
+        cat::NONE,
         server::replconf,
     ),
     spec(
@@ -603,101 +1150,177 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         1,
         CONN.or(NOT_QUEUED).or(Flags::PUBSUB_CONTEXT).or(NS).or(AB),
         NO_KEYS,
+        cat::CONNECTION,
         connection::reset,
     ),
-    spec("restore", -4, WD, KEY1, dump::restore),
-    spec("rpop", -2, WF, KEY1, list::rpop),
-    spec("rpoplpush", 3, WD, KEY12, list::rpoplpush),
-    spec("rpush", -3, WDF, KEY1, list::rpush),
-    spec("rpushx", -3, WDF, KEY1, list::rpushx),
-    spec("sadd", -3, WDF, KEY1, set::sadd),
+    spec(
+        "restore",
+        -4,
+        WD,
+        KEY1.w(),
+        cat::KEYSPACE.or(cat::DANGEROUS),
+        dump::restore,
+    ),
+    spec("rpop", -2, WF, KEY1.rw(), cat::LIST, list::rpop),
+    spec(
+        "rpoplpush",
+        3,
+        WD,
+        KEY12.rw().rest_w(),
+        cat::LIST,
+        list::rpoplpush,
+    ),
+    spec("rpush", -3, WDF, KEY1.w(), cat::LIST, list::rpush),
+    spec("rpushx", -3, WDF, KEY1.w(), cat::LIST, list::rpushx),
+    spec("sadd", -3, WDF, KEY1.w(), cat::SET, set::sadd),
     spec(
         "save",
         1,
         ADMIN.or(Flags::NO_MULTI).or(NS),
         NO_KEYS,
+        cat::NONE,
         server::save,
     ),
-    spec("scan", -2, R, NO_KEYS, keys::scan),
-    spec("scard", 2, RF, KEY1, set::scard),
+    spec("scan", -2, R, NO_KEYS, cat::KEYSPACE, keys::scan),
+    spec("scard", 2, RF, KEY1, cat::SET, set::scard),
     container(
-        spec("script", -2, NS, NO_KEYS, scripting::script),
+        spec("script", -2, NS, NO_KEYS, cat::NONE, scripting::script),
         SCRIPT_SUBCOMMANDS,
     ),
-    spec("sdiff", -2, R, ALL_KEYS, set::sdiff),
-    spec("sdiffstore", -3, WD, ALL_KEYS, set::sdiffstore),
+    spec("sdiff", -2, R, ALL_KEYS.r(), cat::SET, set::sdiff),
+    spec(
+        "sdiffstore",
+        -3,
+        WD,
+        ALL_KEYS.w().rest_r(),
+        cat::SET,
+        set::sdiffstore,
+    ),
     spec(
         "select",
         2,
         F.or(Flags::LOADING).or(Flags::STALE),
         NO_KEYS,
+        cat::CONNECTION,
         connection::select,
     ),
-    spec("set", -3, WD, KEY1, strings::set),
-    spec("setbit", 4, WD, KEY1, bits::setbit),
-    spec("setex", 4, WD, KEY1, expire::setex),
-    spec("setnx", 3, WDF, KEY1, strings::setnx),
-    spec("setrange", 4, WD, KEY1, strings::setrange),
+    varying(
+        spec("set", -3, WD, KEY1.w(), cat::STRING, strings::set),
+        set_access,
+    ),
+    spec("setbit", 4, WD, KEY1.rw(), cat::BITMAP, bits::setbit),
+    spec("setex", 4, WD, KEY1.w(), cat::STRING, expire::setex),
+    spec("setnx", 3, WDF, KEY1.w(), cat::STRING, strings::setnx),
+    spec("setrange", 4, WD, KEY1.w(), cat::STRING, strings::setrange),
     spec(
         "shutdown",
         -1,
         ADMIN.or(Flags::NO_MULTI).or(NS).or(AB),
         NO_KEYS,
+        cat::NONE,
         server::shutdown,
     ),
-    spec("sinter", -2, R, ALL_KEYS, set::sinter),
-    spec("sintercard", -3, R, NUMKEYS, set::sintercard),
-    spec("sinterstore", -3, WD, ALL_KEYS, set::sinterstore),
-    spec("sismember", 3, RF, KEY1, set::sismember),
-    spec("smembers", 2, R, KEY1, set::smembers),
-    spec("smismember", -3, RF, KEY1, set::smismember),
-    spec("smove", 4, WF, KEY12, set::smove),
-    movable(spec("sort", -2, WD, KEY1, sort::sort), sort::keys),
+    spec("sinter", -2, R, ALL_KEYS.r(), cat::SET, set::sinter),
+    movable(
+        spec("sintercard", -3, R, NUMKEYS.r(), cat::SET, set::sintercard),
+        keys_after_count_at_1,
+    ),
+    spec(
+        "sinterstore",
+        -3,
+        WD,
+        ALL_KEYS.w().rest_r(),
+        cat::SET,
+        set::sinterstore,
+    ),
+    spec("sismember", 3, RF, KEY1, cat::SET, set::sismember),
+    spec("smembers", 2, R, KEY1.r(), cat::SET, set::smembers),
+    spec("smismember", -3, RF, KEY1.r(), cat::SET, set::smismember),
+    spec("smove", 4, WF, KEY12.rw().rest_w(), cat::SET, set::smove),
+    movable(
+        spec(
+            "sort",
+            -2,
+            WD,
+            KEY1.r().rest_w(),
+            cat::SET.or(cat::SORTEDSET).or(cat::LIST).or(cat::DANGEROUS),
+            sort::sort,
+        ),
+        sort::keys,
+    ),
     // SORT_RO stores nothing, so its one key is at a fixed place; Redis flags it `movablekeys`
     // all the same.
     spec(
         "sort_ro",
         -2,
         R.or(Flags::MOVABLE_KEYS),
-        KEY1,
+        KEY1.r(),
+        cat::SET.or(cat::SORTEDSET).or(cat::LIST).or(cat::DANGEROUS),
         sort::sort_ro,
     ),
-    spec("spop", -2, WF, KEY1, set::spop),
-    spec("spublish", 3, PUBLISHER, KEY1, pubsub::spublish),
-    spec("srandmember", -2, R, KEY1, set::srandmember),
-    spec("srem", -3, WF, KEY1, set::srem),
-    spec("sscan", -3, R, KEY1, set::sscan),
-    spec(
-        "ssubscribe",
-        -2,
-        SUBSCRIBER.or(NS),
-        ALL_KEYS,
-        pubsub::ssubscribe,
+    spec("spop", -2, WF, KEY1.rw(), cat::SET, set::spop),
+    with_channels(
+        spec("spublish", 3, PUBLISHER, KEY1, cat::NONE, pubsub::spublish),
+        Channels::First,
     ),
-    spec("strlen", 2, RF, KEY1, strings::strlen),
-    spec(
-        "subscribe",
-        -2,
-        SUBSCRIBER.or(NS),
-        NO_KEYS,
-        pubsub::subscribe_channels,
+    spec("srandmember", -2, R, KEY1.r(), cat::SET, set::srandmember),
+    spec("srem", -3, WF, KEY1.w(), cat::SET, set::srem),
+    spec("sscan", -3, R, KEY1.r(), cat::SET, set::sscan),
+    with_channels(
+        spec(
+            "ssubscribe",
+            -2,
+            SUBSCRIBER.or(NS),
+            ALL_KEYS,
+            cat::NONE,
+            pubsub::ssubscribe,
+        ),
+        Channels::All,
     ),
-    spec("substr", 4, R, KEY1, strings::getrange),
-    spec("sunion", -2, R, ALL_KEYS, set::sunion),
-    spec("sunionstore", -3, WD, ALL_KEYS, set::sunionstore),
+    spec("strlen", 2, RF, KEY1, cat::STRING, strings::strlen),
+    with_channels(
+        spec(
+            "subscribe",
+            -2,
+            SUBSCRIBER.or(NS),
+            NO_KEYS,
+            cat::NONE,
+            pubsub::subscribe_channels,
+        ),
+        Channels::All,
+    ),
+    spec("substr", 4, R, KEY1.r(), cat::STRING, strings::getrange),
+    spec("sunion", -2, R, ALL_KEYS.r(), cat::SET, set::sunion),
+    spec(
+        "sunionstore",
+        -3,
+        WD,
+        ALL_KEYS.w().rest_r(),
+        cat::SET,
+        set::sunionstore,
+    ),
     spec(
         "sunsubscribe",
         -1,
         SUBSCRIBER.or(NS),
         ALL_KEYS,
+        cat::NONE,
         pubsub::sunsubscribe,
     ),
-    spec("swapdb", 3, WF, NO_KEYS, keys::swapdb),
+    spec(
+        "swapdb",
+        3,
+        WF,
+        NO_KEYS,
+        cat::KEYSPACE.or(cat::DANGEROUS),
+        keys::swapdb,
+    ),
     spec(
         "sync",
         1,
         ADMIN.or(Flags::NO_MULTI).or(NS),
         NO_KEYS,
+        cat::NONE,
         server::sync,
     ),
     spec(
@@ -705,17 +1328,19 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         1,
         F.or(Flags::LOADING).or(Flags::STALE),
         NO_KEYS,
+        cat::NONE,
         server::time,
     ),
-    spec("touch", -2, RF, ALL_KEYS, keys::touch),
-    spec("ttl", 2, RF, KEY1, expire::ttl),
-    spec("type", 2, RF, KEY1, keys::type_of),
-    spec("unlink", -2, WF, ALL_KEYS, keys::unlink),
+    spec("touch", -2, RF, ALL_KEYS, cat::KEYSPACE, keys::touch),
+    spec("ttl", 2, RF, KEY1.r(), cat::KEYSPACE, expire::ttl),
+    spec("type", 2, RF, KEY1, cat::KEYSPACE, keys::type_of),
+    spec("unlink", -2, WF, ALL_KEYS.w(), cat::KEYSPACE, keys::unlink),
     spec(
         "unsubscribe",
         -1,
         SUBSCRIBER.or(NS),
         NO_KEYS,
+        cat::NONE,
         pubsub::unsubscribe_channels,
     ),
     spec(
@@ -723,6 +1348,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         1,
         TRANSACTION.or(F).or(NS).or(AB),
         NO_KEYS,
+        cat::TRANSACTION,
         transaction::unwatch,
     ),
     spec(
@@ -730,41 +1356,185 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         -2,
         TRANSACTION.or(F).or(NOT_QUEUED).or(NS).or(AB),
         ALL_KEYS,
+        cat::TRANSACTION,
         transaction::watch,
     ),
-    spec("zadd", -4, WDF, KEY1, zset::zadd),
-    spec("zcard", 2, RF, KEY1, zset::zcard),
-    spec("zcount", 4, RF, KEY1, zrange::zcount),
-    spec("zdiff", -3, R, NUMKEYS, zsetops::zdiff),
-    spec("zdiffstore", -4, WD, STORE_NUMKEYS, zsetops::zdiffstore),
-    spec("zincrby", 4, WDF, KEY1, zset::zincrby),
-    spec("zinter", -3, R, NUMKEYS, zsetops::zinter),
-    spec("zintercard", -3, R, NUMKEYS, zsetops::zintercard),
-    spec("zinterstore", -4, WD, STORE_NUMKEYS, zsetops::zinterstore),
-    spec("zlexcount", 4, RF, KEY1, zrange::zlexcount),
-    spec("zmpop", -4, W, NUMKEYS, zset::zmpop),
-    spec("zmscore", -3, RF, KEY1, zset::zmscore),
-    spec("zpopmax", -2, WF, KEY1, zset::zpopmax),
-    spec("zpopmin", -2, WF, KEY1, zset::zpopmin),
-    spec("zquery", 6, R, KEY1, zset::zquery),
-    spec("zrandmember", -2, R, KEY1, zset::zrandmember),
-    spec("zrange", -4, R, KEY1, zrange::zrange),
-    spec("zrangebylex", -4, R, KEY1, zrange::zrangebylex),
-    spec("zrangebyscore", -4, R, KEY1, zrange::zrangebyscore),
-    spec("zrangestore", -5, WD, KEY12, zrange::zrangestore),
-    spec("zrank", 3, RF, KEY1, zset::zrank),
-    spec("zrem", -3, WF, KEY1, zset::zrem),
-    spec("zremrangebylex", 4, W, KEY1, zrange::zremrangebylex),
-    spec("zremrangebyrank", 4, W, KEY1, zrange::zremrangebyrank),
-    spec("zremrangebyscore", 4, W, KEY1, zrange::zremrangebyscore),
-    spec("zrevrange", -4, R, KEY1, zrange::zrevrange),
-    spec("zrevrangebylex", -4, R, KEY1, zrange::zrevrangebylex),
-    spec("zrevrangebyscore", -4, R, KEY1, zrange::zrevrangebyscore),
-    spec("zrevrank", 3, RF, KEY1, zset::zrevrank),
-    spec("zscan", -3, R, KEY1, zset::zscan),
-    spec("zscore", 3, RF, KEY1, zset::zscore),
-    spec("zunion", -3, R, NUMKEYS, zsetops::zunion),
-    spec("zunionstore", -4, WD, STORE_NUMKEYS, zsetops::zunionstore),
+    spec("zadd", -4, WDF, KEY1.w(), cat::SORTEDSET, zset::zadd),
+    spec("zcard", 2, RF, KEY1, cat::SORTEDSET, zset::zcard),
+    spec("zcount", 4, RF, KEY1.r(), cat::SORTEDSET, zrange::zcount),
+    movable(
+        spec("zdiff", -3, R, NUMKEYS.r(), cat::SORTEDSET, zsetops::zdiff),
+        keys_after_count_at_1,
+    ),
+    movable(
+        spec(
+            "zdiffstore",
+            -4,
+            WD,
+            STORE_NUMKEYS.w().rest_r(),
+            cat::SORTEDSET,
+            zsetops::zdiffstore,
+        ),
+        destination_then_keys,
+    ),
+    spec("zincrby", 4, WDF, KEY1.rw(), cat::SORTEDSET, zset::zincrby),
+    movable(
+        spec(
+            "zinter",
+            -3,
+            R,
+            NUMKEYS.r(),
+            cat::SORTEDSET,
+            zsetops::zinter,
+        ),
+        keys_after_count_at_1,
+    ),
+    movable(
+        spec(
+            "zintercard",
+            -3,
+            R,
+            NUMKEYS.r(),
+            cat::SORTEDSET,
+            zsetops::zintercard,
+        ),
+        keys_after_count_at_1,
+    ),
+    movable(
+        spec(
+            "zinterstore",
+            -4,
+            WD,
+            STORE_NUMKEYS.w().rest_r(),
+            cat::SORTEDSET,
+            zsetops::zinterstore,
+        ),
+        destination_then_keys,
+    ),
+    spec(
+        "zlexcount",
+        4,
+        RF,
+        KEY1.r(),
+        cat::SORTEDSET,
+        zrange::zlexcount,
+    ),
+    movable(
+        spec("zmpop", -4, W, NUMKEYS.rw(), cat::SORTEDSET, zset::zmpop),
+        keys_after_count_at_1,
+    ),
+    spec("zmscore", -3, RF, KEY1.r(), cat::SORTEDSET, zset::zmscore),
+    spec("zpopmax", -2, WF, KEY1.rw(), cat::SORTEDSET, zset::zpopmax),
+    spec("zpopmin", -2, WF, KEY1.rw(), cat::SORTEDSET, zset::zpopmin),
+    spec("zquery", 6, R, KEY1, cat::NONE, zset::zquery),
+    spec(
+        "zrandmember",
+        -2,
+        R,
+        KEY1.r(),
+        cat::SORTEDSET,
+        zset::zrandmember,
+    ),
+    spec("zrange", -4, R, KEY1.r(), cat::SORTEDSET, zrange::zrange),
+    spec(
+        "zrangebylex",
+        -4,
+        R,
+        KEY1.r(),
+        cat::SORTEDSET,
+        zrange::zrangebylex,
+    ),
+    spec(
+        "zrangebyscore",
+        -4,
+        R,
+        KEY1.r(),
+        cat::SORTEDSET,
+        zrange::zrangebyscore,
+    ),
+    spec(
+        "zrangestore",
+        -5,
+        WD,
+        KEY12.w().rest_r(),
+        cat::SORTEDSET,
+        zrange::zrangestore,
+    ),
+    spec("zrank", 3, RF, KEY1.r(), cat::SORTEDSET, zset::zrank),
+    spec("zrem", -3, WF, KEY1.w(), cat::SORTEDSET, zset::zrem),
+    spec(
+        "zremrangebylex",
+        4,
+        W,
+        KEY1.w(),
+        cat::SORTEDSET,
+        zrange::zremrangebylex,
+    ),
+    spec(
+        "zremrangebyrank",
+        4,
+        W,
+        KEY1.w(),
+        cat::SORTEDSET,
+        zrange::zremrangebyrank,
+    ),
+    spec(
+        "zremrangebyscore",
+        4,
+        W,
+        KEY1.w(),
+        cat::SORTEDSET,
+        zrange::zremrangebyscore,
+    ),
+    spec(
+        "zrevrange",
+        -4,
+        R,
+        KEY1.r(),
+        cat::SORTEDSET,
+        zrange::zrevrange,
+    ),
+    spec(
+        "zrevrangebylex",
+        -4,
+        R,
+        KEY1.r(),
+        cat::SORTEDSET,
+        zrange::zrevrangebylex,
+    ),
+    spec(
+        "zrevrangebyscore",
+        -4,
+        R,
+        KEY1.r(),
+        cat::SORTEDSET,
+        zrange::zrevrangebyscore,
+    ),
+    spec("zrevrank", 3, RF, KEY1.r(), cat::SORTEDSET, zset::zrevrank),
+    spec("zscan", -3, R, KEY1.r(), cat::SORTEDSET, zset::zscan),
+    spec("zscore", 3, RF, KEY1.r(), cat::SORTEDSET, zset::zscore),
+    movable(
+        spec(
+            "zunion",
+            -3,
+            R,
+            NUMKEYS.r(),
+            cat::SORTEDSET,
+            zsetops::zunion,
+        ),
+        keys_after_count_at_1,
+    ),
+    movable(
+        spec(
+            "zunionstore",
+            -4,
+            WD,
+            STORE_NUMKEYS.w().rest_r(),
+            cat::SORTEDSET,
+            zsetops::zunionstore,
+        ),
+        destination_then_keys,
+    ),
 ];
 
 /// Longest command name in the table; longer names cannot match.

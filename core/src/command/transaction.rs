@@ -138,10 +138,15 @@ pub(crate) fn exec(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandR
     let propagated_start = ctx.keyspace.propagated_len();
     // Nothing waits inside a transaction: a blocking command answers at once.
     let may_block = std::mem::replace(&mut ctx.may_block, false);
+    ctx.session.in_exec = true;
     for index in 0..transaction.len() {
         let (spec, args) = transaction.command(index);
-        super::run(ctx, spec, args);
+        match super::acl::check_at_exec(ctx, spec, args) {
+            Ok(()) => super::run(ctx, spec, args),
+            Err(error) => ctx.reply.error(error.as_bytes()),
+        }
     }
+    ctx.session.in_exec = false;
     ctx.may_block = may_block;
     ctx.keyspace.wrap_in_transaction(propagated_start);
     Ok(())

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::{Output, Server};
+use crate::acl::FileOp;
 use crate::clients::ConnectionId;
 use crate::command::REDIS_VERSION;
 use crate::effects::Effects;
@@ -215,6 +216,10 @@ impl Server {
     /// The driver finished disk request `token`, with `result`.
     pub fn disk_done(&mut self, now: Now, token: DiskToken, result: Result<(), String>) {
         self.observe(now);
+        if let Some((client, op)) = self.state.acl_file.answered(token) {
+            self.acl_file_done(client, op, result.map(|()| Vec::new()));
+            return;
+        }
         let Some(job) = self.state.persistence.job.as_mut() else {
             return;
         };
@@ -359,6 +364,88 @@ impl Server {
         } else if std::mem::take(&mut self.state.persistence.scheduled) {
             self.start_save(SaveKind::Background);
         }
+    }
+
+    /// The users of the ACL file (`aclfile`), read by the driver at start: all of them, or
+    /// none and what is wrong, worded as Redis stops its start. `user` lines in the
+    /// configuration may not come with a file.
+    pub fn load_acl_file(&mut self, bytes: &[u8]) -> Result<(), String> {
+        if !self.state.config.users.is_empty() {
+            return Err(
+                "Configuring Redis with users defined in redis.conf and at the same \
+                        setting an ACL file path is invalid. This setup is very likely to lead \
+                        to configuration errors and security holes, please define either an \
+                        ACL file or declare users directly in your redis.conf, but not both."
+                    .to_string(),
+            );
+        }
+        let file = self.state.config.aclfile.clone().unwrap_or_default();
+        let all_channels = self.state.config.acl_pubsub_default_all;
+        self.state
+            .acl
+            .load_file(bytes, &file, all_channels)
+            .map_err(|errors| format!("Aborting Redis startup because of ACL errors: {errors}"))
+    }
+
+    /// The driver read the file of request `token` (a `DiskRequest::Read`): its bytes, or why
+    /// it could not.
+    pub fn disk_read_done(&mut self, now: Now, token: DiskToken, result: Result<Vec<u8>, String>) {
+        self.observe(now);
+        if let Some((client, op)) = self.state.acl_file.answered(token) {
+            self.acl_file_done(client, op, result);
+        }
+    }
+
+    /// ACL LOAD or ACL SAVE heard back from the disk. A load replaces every user, and the
+    /// connections of any but the default user are disconnected, as in Redis.
+    fn acl_file_done(&mut self, client: ConnectionId, op: FileOp, result: Result<Vec<u8>, String>) {
+        let file = self.state.config.aclfile.clone().unwrap_or_default();
+        let answer = match (op, result) {
+            (FileOp::Save, Ok(_)) => Ok(()),
+            (FileOp::Save, Err(error)) => {
+                self.log(
+                    LogLevel::Warning,
+                    format!("Writing ACL file for ACL SAVE: {error}"),
+                );
+                Err(
+                    "ERR There was an error trying to save the ACLs. Please check the server \
+                     logs for more information"
+                        .to_string(),
+                )
+            }
+            (FileOp::Load, Err(error)) => Err(format!(
+                "ERR Error loading ACLs, opening file '{file}': {error}"
+            )),
+            (FileOp::Load, Ok(bytes)) => {
+                let all_channels = self.state.config.acl_pubsub_default_all;
+                match self.state.acl.load_file(&bytes, &file, all_channels) {
+                    Ok(()) => {
+                        self.disconnect_all_but_default_users();
+                        Ok(())
+                    }
+                    Err(errors) => Err(format!("ERR {errors}")),
+                }
+            }
+        };
+        match answer {
+            Ok(()) => self.answer_saver(Some(client), Ok(())),
+            Err(text) => self.answer_saver(Some(client), Err(text.as_bytes())),
+        }
+    }
+
+    /// Every connection logged in as a user other than the default one is closed.
+    fn disconnect_all_but_default_users(&mut self) {
+        let ids: Vec<ConnectionId> = self
+            .clients
+            .iter()
+            .filter(|(_, connection)| connection.user != crate::acl::DEFAULT_USER)
+            .map(|(id, _)| id)
+            .collect();
+        for id in ids {
+            self.effects
+                .close(id, crate::connection::CloseReason::Killed);
+        }
+        self.deliver_effects(None);
     }
 
     /// The reply of a client that waited for a save, then its next commands.

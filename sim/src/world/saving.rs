@@ -89,8 +89,26 @@ impl Disk {
             DiskRequest::Remove { path } => {
                 self.names.remove(path);
             }
+            DiskRequest::Read { path } => return self.names.contains_key(path),
+            // Written, synced and renamed into place, the directory synced: durable at once.
+            DiskRequest::Replace { path, bytes } => {
+                self.files.push(File {
+                    bytes: bytes.clone(),
+                    synced: bytes.len(),
+                });
+                self.names.insert(path.clone(), self.files.len() - 1);
+                self.durable_names = self.names.clone();
+            }
         }
         true
+    }
+
+    /// The bytes of the file at `path` (empty when there is none).
+    fn read(&self, path: &str) -> Vec<u8> {
+        self.names
+            .get(path)
+            .map(|&file| self.files[file].bytes.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -169,7 +187,13 @@ impl World<'_> {
             if result.is_ok() {
                 self.saved(&request)?;
             }
-            self.server.disk_done(self.now, token, result);
+            match (&request, result) {
+                (DiskRequest::Read { path }, Ok(())) => {
+                    let bytes = self.disk.read(path);
+                    self.server.disk_read_done(self.now, token, Ok(bytes));
+                }
+                (_, result) => self.server.disk_done(self.now, token, result),
+            }
             self.drain()?;
         }
         Ok(())

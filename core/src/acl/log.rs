@@ -1,5 +1,5 @@
-//! ACL LOG: the security events Redis records (today: failed authentications), newest first,
-//! bounded by `acllog-max-len`. A repeat of a recent event bumps its count instead of adding one.
+//! ACL LOG: the security events Redis records (failed authentications, denied commands, keys
+//! and channels), newest first, bounded by `acllog-max-len`. A repeat of a recent event bumps its count instead of adding one.
 
 use std::collections::VecDeque;
 
@@ -15,12 +15,36 @@ const GROUPING_SCAN: usize = 10;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reason {
     Auth,
+    Command,
+    Key,
+    Channel,
 }
 
 impl Reason {
     fn name(self) -> &'static str {
         match self {
             Reason::Auth => "auth",
+            Reason::Command => "command",
+            Reason::Key => "key",
+            Reason::Channel => "channel",
+        }
+    }
+}
+
+/// Where the denied command ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Context {
+    Toplevel,
+    Multi,
+    Lua,
+}
+
+impl Context {
+    fn name(self) -> &'static str {
+        match self {
+            Context::Toplevel => "toplevel",
+            Context::Multi => "multi",
+            Context::Lua => "lua",
         }
     }
 }
@@ -30,7 +54,9 @@ impl Reason {
 pub(crate) struct Entry {
     pub(crate) count: u64,
     pub(crate) reason: Reason,
-    /// The command as typed (`auth`, `HELLO`).
+    pub(crate) context: Context,
+    /// What was denied: the command as typed for a failed login (`auth`, `HELLO`), else the
+    /// command's name (`client|kill`), the key or the channel.
     pub(crate) object: Vec<u8>,
     pub(crate) username: Vec<u8>,
     pub(crate) at: UnixMillis,
@@ -48,6 +74,7 @@ impl AclLog {
     pub(crate) fn add(&mut self, event: Entry, max_len: usize) {
         let alike = self.entries.iter().take(GROUPING_SCAN).position(|entry| {
             entry.reason == event.reason
+                && entry.context == event.context
                 && entry.at.as_millis().abs_diff(event.at.as_millis()) <= GROUPING_MILLIS_MAX
                 && entry.object == event.object
                 && entry.username == event.username
@@ -81,14 +108,13 @@ impl AclLog {
 }
 
 impl Entry {
-    /// The fields ACL LOG shows, in Redis's order, as the context of a command run at the top
-    /// level (ferrodis does not tell an AUTH run by EXEC apart).
+    /// The fields ACL LOG shows, in Redis's order.
     pub(crate) fn fields(&self, now: UnixMillis) -> [(&'static str, Field<'_>); 7] {
         let age_millis = (now.as_millis() - self.at.as_millis()).max(0);
         [
             ("count", Field::Integer(self.count as i64)),
             ("reason", Field::Text(self.reason.name().as_bytes())),
-            ("context", Field::Text(b"toplevel")),
+            ("context", Field::Text(self.context.name().as_bytes())),
             ("object", Field::Text(&self.object)),
             ("username", Field::Text(&self.username)),
             ("age-seconds", Field::Double(age_millis as f64 / 1000.0)),
@@ -112,6 +138,7 @@ mod tests {
         Entry {
             count: 1,
             reason: Reason::Auth,
+            context: Context::Toplevel,
             object: b"AUTH".to_vec(),
             username: username.to_vec(),
             at: UnixMillis::from_millis(at),
