@@ -461,8 +461,22 @@ fn dry_run(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
             b"' not found",
         ]));
     };
+    // A container's subcommand must be one of its own, and its arity is the subcommand's.
+    let arity = match (spec.subcommands.is_empty(), request.len()) {
+        (false, 2..) => match spec.subcommand(&request) {
+            Some(subcommand) => subcommand.arity,
+            None => {
+                return Err(CommandError::concat(&[
+                    b"ERR Command '",
+                    super::c_string(request[0]),
+                    b"' not found",
+                ]))
+            }
+        },
+        _ => spec.arity,
+    };
     let count = request.len() as i32;
-    if (spec.arity > 0 && count != spec.arity) || count < -spec.arity {
+    if (arity > 0 && count != arity) || count < -arity {
         return Err(CommandError::owned(format!(
             "ERR wrong number of arguments for '{}' command",
             commands::request_name(spec, &request)

@@ -282,6 +282,7 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
         .and_then(|spec| refuse_if_out_of_memory(ctx, spec))
         .and_then(|spec| refuse_without_replicas(&ctx.state.config, spec))
         .and_then(|spec| refuse_after_failed_save(ctx.state, spec))
+        .and_then(|spec| refuse_out_of_context(ctx.session, spec))
         .and_then(|spec| refuse_if_busy(ctx, spec, args));
     let spec = resolved.as_ref().ok().copied();
     if let Some(spec) = spec {
@@ -367,7 +368,7 @@ fn dispatch_resolved(
 
 /// Finds the command and checks it may run as Redis's `processCommand` does, in its order:
 /// the name, the arity, whether a protected command is enabled, authentication, then what a
-/// transaction forbids.
+/// transaction forbids. The other checks follow (`dispatch`).
 fn resolve(
     session: &Connection,
     config: &crate::config::Config,
@@ -404,6 +405,15 @@ fn resolve(
     if session.transaction.is_some() && spec.flags.contains(table::Flags::NO_MULTI) {
         return Err("ERR Command not allowed inside a transaction".into());
     }
+    Ok(spec)
+}
+
+/// A MONITOR connection may not touch the keyspace, and a RESP2 subscriber runs only the
+/// pub/sub context's commands (checked after permissions and memory, as Redis does).
+fn refuse_out_of_context(
+    session: &Connection,
+    spec: &'static CommandSpec,
+) -> Result<&'static CommandSpec, CommandError> {
     if session.monitor
         && spec.flags.intersects(
             table::Flags::WRITE

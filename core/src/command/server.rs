@@ -293,7 +293,7 @@ pub(crate) fn command(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
             for name in names {
                 match lookup(name) {
                     Some(spec) => command_info(ctx, spec),
-                    None => ctx.reply.null_array(),
+                    None => ctx.reply.null(),
                 }
             }
         }
