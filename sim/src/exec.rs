@@ -34,6 +34,7 @@ fn arity(name: &str) -> Option<i32> {
         | "hrandfield" | "spop" | "srandmember" | "sinter" | "sunion" | "sdiff" => -2,
         "zadd" | "zrange" | "zrangebyscore" | "hset" | "hmset" => -4,
         "flushdb" | "ping" | "quit" => -1,
+        "auth" | "acl" => -2,
         "multi" | "exec" | "discard" | "unwatch" => 1,
         _ => {
             return crate::exec_lists::arity(name)
@@ -63,7 +64,9 @@ pub fn execute(
 ) -> Expect {
     let mut out = Out(out);
     let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
-    let checked = check(&name, args).and_then(|()| subscriber_check(model, session, &name));
+    let checked = check(&name, args)
+        .and_then(|()| permission_check(model, session, &name))
+        .and_then(|()| subscriber_check(model, session, &name));
     if let (Err(error), "exec") = (&checked, name.as_str()) {
         // A refused EXEC ends the transaction, if any (Redis's execCommandAbort).
         session.transaction = None;
@@ -132,6 +135,60 @@ fn check(name: &str, args: &[Vec<u8>]) -> std::result::Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Whether the connection's user may not run `name`: the restricted user `limited` is denied
+/// the commands in `Model::denied` (unless the model is told to forget them).
+pub(crate) fn denied(model: &Model, session: &Session, name: &str) -> bool {
+    session.limited && !model.wrong_acl && model.denied.contains(name)
+}
+
+/// Redis's ACL check, after the arity and before the pub/sub context.
+fn permission_check(
+    model: &mut Model,
+    session: &Session,
+    name: &str,
+) -> std::result::Result<(), String> {
+    if denied(model, session, name) {
+        model.counts.acl_denials += 1;
+        return Err(format!(
+            "NOPERM this user has no permissions to run the '{name}' command"
+        ));
+    }
+    Ok(())
+}
+
+/// AUTH user password (both users have `nopass`), ACL SETUSER limited +name|-name, ACL
+/// WHOAMI.
+fn acl(
+    model: &mut Model,
+    session: &mut Session,
+    name: &str,
+    args: &[Vec<u8>],
+    out: &mut Out<'_>,
+) -> Result<Expect> {
+    let word = |index: usize| String::from_utf8_lossy(&args[index]).to_ascii_lowercase();
+    Ok(match (name, args.len()) {
+        ("auth", 3) => {
+            session.limited = word(1) == "limited";
+            out.ok()
+        }
+        ("acl", 2) if word(1) == "whoami" => out.bulk(if session.limited {
+            b"limited"
+        } else {
+            b"default"
+        }),
+        ("acl", 4) if word(1) == "setuser" => {
+            let rule = word(3);
+            match rule.split_at(1) {
+                ("+", command) => model.denied.remove(command),
+                (_, command) => model.denied.insert(command.to_string()),
+            };
+            model.counts.acl_changes += 1;
+            out.ok()
+        }
+        _ => return Err("ERR the simulator sends AUTH user pass, ACL WHOAMI and ACL SETUSER"),
+    })
 }
 
 /// A RESP2 connection subscribed to anything runs only the pub/sub context's commands.
@@ -225,9 +282,20 @@ fn transaction(
                 // Watches are settled after every command: one may change a key and a later
                 // one put it back, and that is still a change.
                 let watched = model.watch_snapshot(wall);
-                let expect = match run(model, session, &name, queued, wall, &mut item) {
-                    Ok(expect) => expect,
-                    Err(error) => item.error(error),
+                let expect = if denied(model, session, &name) {
+                    // The rules changed since it was queued: EXEC checks again.
+                    model.counts.acl_denials += 1;
+                    item.error(
+                        "NOPERM ACLs rules changed between the moment the transaction was \
+                         accumulated and the EXEC call. This command is no longer allowed for \
+                         the following reason: no permission to execute the command or \
+                         subcommand",
+                    )
+                } else {
+                    match run(model, session, &name, queued, wall, &mut item) {
+                        Ok(expect) => expect,
+                        Err(error) => item.error(error),
+                    }
                 };
                 model.settle_watches(watched, wall);
                 cursor = cursor.and_then(|(count, at)| {
@@ -275,6 +343,7 @@ pub(crate) fn run(
         "eval" | "evalsha" | "script" => {
             return crate::exec_scripts::run(model, session, name, args, wall, out);
         }
+        "auth" | "acl" => return acl(model, session, name, args, out),
         "ping"
             if args.len() <= 2 && model.subscriptions(session.client).is_some_and(|s| s.any()) =>
         {

@@ -101,6 +101,10 @@ pub fn run(
             .call(&[b"del", &key])
             .and_then(|_| script.call(&[b"rpush", &key, &arg(0), &arg(1)])),
         4 => Ok(through_lua(script.pcall(&[b"incr", &key]))),
+        // The GET goes through the call when it fails (wrong type, or not permitted).
+        5 if crate::exec::denied(script.model, script.session, "get") => {
+            script.call(&[b"get", &key])
+        }
         5 => {
             let db = script.session.db;
             let held = script
@@ -196,6 +200,11 @@ impl Script<'_> {
         let name = String::from_utf8_lossy(&args[0]).into_owned();
         let mut bytes = Vec::new();
         let mut out = Out(&mut bytes);
+        if exec::denied(self.model, self.session, &name) {
+            self.model.counts.acl_denials += 1;
+            out.error("ERR The user executing the script can't run this command or subcommand");
+            return bytes;
+        }
         let expect = match exec::run(self.model, self.session, &name, &args, self.wall, &mut out) {
             Ok(expect) => expect,
             Err(error) => out.error(error),

@@ -105,6 +105,7 @@ pub fn command(rng: &mut Rng<'_>, options: &Options) -> Args {
         f.bits,
         f.waiting,
         f.scripts,
+        f.acl,
     ]);
     let k = key(rng, options);
     match family {
@@ -120,7 +121,23 @@ pub fn command(rng: &mut Rng<'_>, options: &Options) -> Args {
         9 => lists(rng, options, k),
         10 => bits(rng, options, k),
         11 => waiting(rng, options),
-        _ => scripts(rng, options, k),
+        12 => scripts(rng, options, k),
+        _ => acl(rng),
+    }
+}
+
+/// Logging in as the restricted user or the default one (both `nopass`), changing what the
+/// restricted one may run, asking who one is.
+fn acl(rng: &mut Rng<'_>) -> Args {
+    let command = pick(rng, crate::options::DENIABLE);
+    match rng.below(10) {
+        0..=3 => args(&[b"AUTH", b"limited", b"any"]),
+        4..=6 => args(&[b"AUTH", b"default", b"any"]),
+        7 | 8 => {
+            let sign: &[u8] = if rng.bool() { b"+" } else { b"-" };
+            args(&[b"ACL", b"SETUSER", b"limited", &[sign, &command].concat()])
+        }
+        _ => args(&[b"ACL", b"WHOAMI"]),
     }
 }
 

@@ -60,6 +60,10 @@ struct Cli {
     /// Take every memory policy for a volatile one (proves that the eviction oracle can fail).
     #[arg(long)]
     wrong_eviction: bool,
+    /// Forget the restricted user's denied commands (proves that the permission oracle can
+    /// fail).
+    #[arg(long)]
+    wrong_acl: bool,
     /// Print only failures and the summary in sweeps.
     #[arg(long)]
     quiet: bool,
@@ -93,6 +97,7 @@ fn main() -> ExitCode {
         wrong_scan: cli.wrong_scan,
         wrong_limits: cli.wrong_limits,
         wrong_eviction: cli.wrong_eviction,
+        wrong_acl: cli.wrong_acl,
     };
     let deadline = match cli.duration.as_deref().map(parse_duration) {
         Some(Some(duration)) => Some(Instant::now() + duration),

@@ -118,6 +118,10 @@ pub struct Counts {
     pub scans_several_calls: u64,
     /// INCRBYFLOAT sums the model printed itself (17th-digit ties included).
     pub float_sums_exact: u64,
+    /// Commands the model expected `limited` to be denied (at the top level, in MULTI, at
+    /// EXEC or from a script), and ACL SETUSER changes of its rules.
+    pub acl_denials: u64,
+    pub acl_changes: u64,
 }
 
 pub struct Entry {
@@ -140,6 +144,8 @@ pub struct Session {
     pub transaction: Option<Transaction>,
     /// A SCAN or ZSCAN in progress (see `exec_scan`).
     pub scan: Option<crate::exec_scan::Scan>,
+    /// Logged in as `limited` (see `Options::acl`) rather than `default`.
+    pub limited: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -205,6 +211,10 @@ pub struct Model {
     /// Believe the first element of every scan is not there: a wrong model, to prove that the
     /// scan oracle can fail.
     pub wrong_scan: bool,
+    /// See `Overrides::wrong_acl`.
+    pub wrong_acl: bool,
+    /// The commands the user `limited` may not run (seeds with users).
+    pub denied: std::collections::BTreeSet<String>,
     /// The digests of the scripts the server has cached (EVAL, SCRIPT LOAD; SCRIPT FLUSH).
     pub scripts: BTreeSet<String>,
 }
@@ -313,6 +323,8 @@ impl Model {
             wrong_waiting: false,
             wrong_pubsub: false,
             wrong_scan: false,
+            wrong_acl: false,
+            denied: Default::default(),
             scripts: BTreeSet::new(),
         }
     }

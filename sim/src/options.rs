@@ -35,6 +35,26 @@ pub struct Overrides {
     /// Make the model take every memory policy for a `volatile-*` one, to prove that the
     /// eviction oracle can fail.
     pub wrong_eviction: bool,
+    /// Make the model forget the restricted user's denied commands, to prove that the
+    /// permission oracle can fail.
+    pub wrong_acl: bool,
+}
+
+/// Commands the restricted user may be denied: data commands of every family (never those
+/// that control the connection, a transaction or the rules themselves).
+pub const DENIABLE: &[&str] = &[
+    "get", "set", "incr", "del", "exists", "expire", "ttl", "mget", "mset", "append", "type",
+    "rename", "copy", "zadd", "zrange", "zscore", "hset", "hget", "hgetall", "sadd", "smembers",
+    "sinter", "lpush", "rpop", "lrange", "setbit", "bitcount", "publish", "eval", "evalsha",
+    "flushdb",
+];
+
+/// A seed with users: clients log in as `limited` (`on nopass ~* &* +@all` less the commands
+/// denied) or as `default` and back, and change `limited`'s rules as they go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acl {
+    /// The commands `limited` starts without.
+    pub denied: Vec<&'static str>,
 }
 
 /// `maxmemory` for a seed under memory pressure: the limit is on the simulator's model of used
@@ -72,6 +92,9 @@ pub struct Families {
     pub waiting: u64,
     /// EVAL and EVALSHA of a fixed set of scripts, SCRIPT LOAD, EXISTS and FLUSH.
     pub scripts: u64,
+    /// AUTH as `limited` or `default`, ACL SETUSER of `limited`'s commands, ACL WHOAMI (only
+    /// in seeds with users).
+    pub acl: u64,
 }
 
 /// Fault kinds, each a probability per step (NEVER when the seed left it out).
@@ -161,6 +184,8 @@ pub struct Options {
     pub disk_requests_per_step: u64,
     /// Memory pressure, for some seeds.
     pub memory: Option<Memory>,
+    /// Users and permissions, for some seeds.
+    pub acl: Option<Acl>,
 }
 
 impl Options {
@@ -206,6 +231,7 @@ impl Options {
             transactions: family(rng),
             waiting: 0,
             scripts: 0,
+            acl: 0,
         };
         let fault = |rng: &mut Rng<'_>, denominator: u64| {
             if rng.bool() {
@@ -362,6 +388,17 @@ impl Options {
             // The probe's big values are not the model's: they would be evicted or refused.
             faults.big_frees = Ratio::NEVER;
         }
+        // Drawn after everything else, so that the draws above stay what they were before.
+        let acl = (rng.below(4) == 0).then(|| Acl {
+            denied: DENIABLE
+                .iter()
+                .copied()
+                .filter(|_| rng.below(4) == 0)
+                .collect(),
+        });
+        if acl.is_some() {
+            families.acl = rng.range(1, 4);
+        }
         Options {
             seed,
             overrides: overrides.clone(),
@@ -389,6 +426,7 @@ impl Options {
             background_saves,
             disk_requests_per_step,
             memory,
+            acl,
         }
     }
 
@@ -415,6 +453,9 @@ impl Options {
         }
         if self.overrides.wrong_scan {
             line.push_str(" --wrong-scan");
+        }
+        if self.overrides.wrong_acl {
+            line.push_str(" --wrong-acl");
         }
         if self.overrides.wrong_limits {
             line.push_str(" --wrong-limits");
@@ -460,7 +501,7 @@ impl fmt::Display for Options {
         writeln!(
             f,
             "  families: strings={} keys={} expiry={} zsets={} hashes={} sets={} lists={} bits={} \
-             connection={} errors={} transactions={} waiting={} scripts={}",
+             connection={} errors={} transactions={} waiting={} scripts={} acl={}",
             m.strings,
             m.keys,
             m.expiry,
@@ -473,7 +514,8 @@ impl fmt::Display for Options {
             m.errors,
             m.transactions,
             m.waiting,
-            m.scripts
+            m.scripts,
+            m.acl
         )?;
         writeln!(
             f,
@@ -491,6 +533,9 @@ impl fmt::Display for Options {
             self.background_saves,
             self.disk_requests_per_step
         )?;
+        if let Some(acl) = &self.acl {
+            writeln!(f, "  acl: limited denied {}", acl.denied.join(" "))?;
+        }
         if let Some(memory) = &self.memory {
             writeln!(
                 f,

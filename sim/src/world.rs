@@ -181,7 +181,7 @@ impl std::fmt::Display for Coverage {
              restarts={} restarted_keys={} saves={} save_failures={} saves_checked={} \
              crash_checks={} query_edges_kept={} query_edges_closed={} output_edges_closed={} \
              output_edges_kept={} big_frees={} free_steps={} free_step_most={} evictions={} \
-             oom_refusals={} memory_settled={}",
+             oom_refusals={} memory_settled={} acl_denials={} acl_changes={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -228,7 +228,9 @@ impl std::fmt::Display for Coverage {
             self.free_step_most,
             self.evictions,
             self.oom_refusals,
-            self.memory_settled
+            self.memory_settled,
+            self.collections.acl_denials,
+            self.collections.acl_changes
         )
     }
 }
@@ -305,6 +307,19 @@ impl<'a> World<'a> {
             },
             None => config,
         };
+        let config = match &options.acl {
+            Some(acl) => {
+                let mut line = "limited on nopass ~* &* +@all".to_string();
+                for name in &acl.denied {
+                    line.push_str(&format!(" -{name}"));
+                }
+                Config {
+                    users: vec![line],
+                    ..config
+                }
+            }
+            None => config,
+        };
         let now = Now::new(Instant::ZERO, UnixMillis::from_millis(1_700_000_000_000));
         let mut server = Server::new(config, now);
         server.record_execution(true);
@@ -314,6 +329,10 @@ impl<'a> World<'a> {
         model.wrong_waiting = options.overrides.wrong_waiting;
         model.wrong_pubsub = options.overrides.wrong_pubsub;
         model.wrong_scan = options.overrides.wrong_scan;
+        model.wrong_acl = options.overrides.wrong_acl;
+        if let Some(acl) = &options.acl {
+            model.denied = acl.denied.iter().map(|name| name.to_string()).collect();
+        }
         model.limits = options.limits;
         let clients = (0..options.clients)
             .map(|index| {

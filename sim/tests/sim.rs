@@ -103,7 +103,10 @@ fn a_few_hundred_seeds_pass() {
         collections.scans_completed += coverage.collections.scans_completed;
         collections.scans_several_calls += coverage.collections.scans_several_calls;
         collections.float_sums_exact += coverage.collections.float_sums_exact;
+        collections.acl_denials += coverage.collections.acl_denials;
+        collections.acl_changes += coverage.collections.acl_changes;
     }
+
     // The book's door, pipelines past the per-call budget and transactions were exercised.
     assert!(book > 10_000, "{book} book replies");
     assert!(timer > 1_000, "{timer} replies from handle_timeout");
@@ -166,6 +169,10 @@ fn a_few_hundred_seeds_pass() {
         "{} exact INCRBYFLOAT sums",
         c.float_sums_exact
     );
+    // Seeds with users denied the restricted one commands (at the top level, in MULTI, at
+    // EXEC, from scripts) and changed its rules mid-run.
+    assert!(c.acl_denials > 5_000, "{} denials", c.acl_denials);
+    assert!(c.acl_changes > 1_000, "{} rule changes", c.acl_changes);
     // Seeds under memory pressure evicted keys (each checked against the policy), refused
     // commands for memory (each checked to be refusable then), and came back within the limit.
     assert!(evictions > 2_000, "{evictions} keys evicted");
@@ -282,6 +289,19 @@ fn serving_the_last_blocked_client_first_is_caught() {
         failed >= 3,
         "only {failed} of 100 seeds caught a wrong order"
     );
+}
+
+#[test]
+fn a_model_that_forgets_denied_commands_is_caught() {
+    let overrides = Overrides {
+        wrong_acl: true,
+        ..short()
+    };
+    // Seeds with users, where the restricted user sends a command it may not run (at the top
+    // level, in MULTI, at EXEC or from a script: the denial's text varies). Seeds 0..40 pass
+    // without the override (`a_few_hundred_seeds_pass`).
+    let failed = caught(&overrides, 0..40, "");
+    assert!(failed >= 5, "only {failed} of 40 seeds caught a permission");
 }
 
 #[test]
