@@ -251,3 +251,20 @@ fn functions_are_loaded_called_and_suspended_like_scripts() {
         "-ERR Error registering functions: ERR FUNCTION LOAD timeout\r\n"
     );
 }
+
+/// A NUL byte in a library's first line: Redis reads the line as a C string, which then has
+/// no end; a config-style line split stops at the NUL (it once looped there for ever).
+#[test]
+fn a_nul_byte_in_a_library_first_line_is_invalid_metadata() {
+    let mut harness = Harness::new(config());
+    let client = harness.open();
+    let library = b"#!lua name=nul\0junk\nredis.register_function('f', function() return 1 end)";
+    harness.send(client, &request(&[b"FUNCTION", b"LOAD", library]));
+    assert_eq!(
+        harness.take_replies(client),
+        "-ERR Invalid library metadata\r\n"
+    );
+    let library = b"#!lua name=ok\nredis.register_function('f', function() return 1 end)";
+    harness.send(client, &request(&[b"FUNCTION", b"LOAD", library]));
+    assert_eq!(harness.take_replies(client), "$2\r\nok\r\n");
+}

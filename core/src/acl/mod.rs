@@ -228,15 +228,11 @@ impl Acl {
         Ok(())
     }
 
-    /// Every user as an ACL file line (ACL SAVE, ACL LIST).
-    pub(crate) fn lines(&self) -> impl Iterator<Item = String> + '_ {
-        self.users.values().map(|user| {
-            format!(
-                "user {} {}",
-                String::from_utf8_lossy(&user.name),
-                user.describe()
-            )
-        })
+    /// Every user as an ACL file line (ACL SAVE, ACL LIST), bytes as given.
+    pub(crate) fn lines(&self) -> impl Iterator<Item = Vec<u8>> + '_ {
+        self.users
+            .values()
+            .map(|user| [&b"user "[..], &user.name, b" ", &user.describe()].concat())
     }
 }
 
@@ -254,9 +250,10 @@ fn split_line(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     let is_blank = |byte: &u8| matches!(byte, b' ' | b'\t' | b'\r' | b'\n');
     let start = line.iter().position(|byte| !is_blank(byte))?;
     let end = line.iter().rposition(|byte| !is_blank(byte))? + 1;
+    // Split at every space, as Redis does: two spaces make an empty word (an empty user name,
+    // or a rule that does nothing).
     let words = line[start..end]
         .split(|&byte| byte == b' ')
-        .filter(|word| !word.is_empty())
         .map(|word| {
             let start = word.iter().position(|byte| !is_blank(byte)).unwrap_or(0);
             let end = word

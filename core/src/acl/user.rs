@@ -179,7 +179,8 @@ impl Selector {
                     Some(b'W') if !access.covers(KeyAccess::WRITE) => {
                         access = access.or(KeyAccess::WRITE)
                     }
-                    Some(b'~') => break,
+                    // `%~` grants nothing: refused (Redis 7.0 takes it, then cannot describe it).
+                    Some(b'~') if access != KeyAccess::NONE => break,
                     _ => return Err(RuleError::Syntax),
                 }
                 offset += 1;
@@ -213,7 +214,8 @@ impl Selector {
         if commands::is_subcommand(id) {
             return Err(RuleError::FirstArgOfSubcommand);
         }
-        if first_arg.is_empty() {
+        // Refused with spaces too (Redis takes them, and then writes a file it cannot load).
+        if first_arg.is_empty() || has_spaces(first_arg) {
             return Err(RuleError::Syntax);
         }
         if commands::has_subcommands(id) {
@@ -311,48 +313,48 @@ impl Selector {
         self.all_keys && self.all_channels && self.commands == CommandBits::all()
     }
 
-    /// The key patterns as ACL GETUSER shows them (`~*`, `%R~a* ~b`).
-    pub(crate) fn describe_keys(&self) -> String {
+    /// The key patterns as ACL GETUSER shows them (`~*`, `%R~a* ~b`), bytes as given.
+    pub(crate) fn describe_keys(&self) -> Vec<u8> {
         if self.all_keys {
-            return "~*".to_string();
+            return b"~*".to_vec();
         }
-        let patterns: Vec<String> = self
+        let patterns: Vec<Vec<u8>> = self
             .keys
             .iter()
             .map(|pattern| {
-                let prefix = match pattern.access {
-                    KeyAccess::READ => "%R~",
-                    KeyAccess::WRITE => "%W~",
-                    _ => "~",
+                let prefix: &[u8] = match pattern.access {
+                    KeyAccess::READ => b"%R~",
+                    KeyAccess::WRITE => b"%W~",
+                    _ => b"~",
                 };
-                format!("{prefix}{}", String::from_utf8_lossy(&pattern.pattern))
+                [prefix, &pattern.pattern].concat()
             })
             .collect();
-        patterns.join(" ")
+        patterns.join(&b' ')
     }
 
     /// The channel patterns as ACL GETUSER shows them (`&*`, `&a &b`).
-    pub(crate) fn describe_channels(&self) -> String {
+    pub(crate) fn describe_channels(&self) -> Vec<u8> {
         if self.all_channels {
-            return "&*".to_string();
+            return b"&*".to_vec();
         }
-        let patterns: Vec<String> = self
+        let patterns: Vec<Vec<u8>> = self
             .channels
             .iter()
-            .map(|pattern| format!("&{}", String::from_utf8_lossy(pattern)))
+            .map(|pattern| [&b"&"[..], pattern].concat())
             .collect();
-        patterns.join(" ")
+        patterns.join(&b' ')
     }
 
     /// The command rules that rebuild this selector's commands, as Redis words them: `+@all`
     /// or `-@all`, then the categories that fit best, then single commands, then first
     /// arguments.
-    pub(crate) fn describe_commands(&self) -> String {
-        let mut rules = Vec::new();
+    pub(crate) fn describe_commands(&self) -> Vec<u8> {
+        let mut rules: Vec<Vec<u8>> = Vec::new();
         let mut rebuilt = Selector::default();
         let additive = !self.all_future;
         let start: &[u8] = if additive { b"-@all" } else { b"+@all" };
-        rules.push(String::from_utf8_lossy(start).into_owned());
+        rules.push(start.to_vec());
         rebuilt.apply(start).expect("a valid rule");
         let mut remaining = self.commands;
         let mut applied = [false; super::category::ALL.len()];
@@ -385,7 +387,7 @@ impl Selector {
             };
             let (category, name) = super::category::ALL[index];
             let sign = if additive { '+' } else { '-' };
-            rules.push(format!("{sign}@{name}"));
+            rules.push(format!("{sign}@{name}").into_bytes());
             for id in commands::in_category(category) {
                 rebuilt.change(id, additive);
                 remaining.set(id, !additive);
@@ -396,7 +398,7 @@ impl Selector {
             let wanted = self.commands.get(id);
             if rebuilt.commands.get(id) != wanted {
                 let sign = if wanted { '+' } else { '-' };
-                rules.push(format!("{sign}{}", commands::full_name(id)));
+                rules.push(format!("{sign}{}", commands::full_name(id)).into_bytes());
                 rebuilt.change(id, wanted);
             }
             if wanted {
@@ -404,32 +406,28 @@ impl Selector {
             }
             if let Some((_, allowed)) = self.first_args.iter().find(|(known, _)| *known == id) {
                 for arg in allowed {
-                    let arg = String::from_utf8_lossy(arg);
-                    rules.push(format!("+{}|{arg}", commands::full_name(id)));
+                    let name = format!("+{}|", commands::full_name(id));
+                    rules.push([name.as_bytes(), arg].concat());
                 }
             }
         }
-        rules.join(" ")
+        rules.join(&b' ')
     }
 
     /// Everything of the selector as rules: keys, channels, commands (ACL LIST's order).
-    fn describe(&self) -> String {
+    fn describe(&self) -> Vec<u8> {
         let mut parts = Vec::new();
-        if self.all_keys {
-            parts.push("~*".to_string());
-        } else if !self.keys.is_empty() {
+        if self.all_keys || !self.keys.is_empty() {
             parts.push(self.describe_keys());
         }
-        if self.all_channels {
-            parts.push("&*".to_string());
-        } else {
-            parts.push("resetchannels".to_string());
-            if !self.channels.is_empty() {
-                parts.push(self.describe_channels());
-            }
+        if !self.all_channels {
+            parts.push(b"resetchannels".to_vec());
+        }
+        if self.all_channels || !self.channels.is_empty() {
+            parts.push(self.describe_channels());
         }
         parts.push(self.describe_commands());
-        parts.join(" ")
+        parts.join(&b' ')
     }
 }
 
@@ -550,6 +548,11 @@ impl User {
                 let inner = &rule[1..rule.len() - 1];
                 let words = crate::util::split_args::split_args(inner).ok_or(RuleError::Syntax)?;
                 for word in words {
+                    // A word ending in `)` would end the selector early where its description
+                    // is read back (ACL LIST, the ACL file): refused.
+                    if word.ends_with(b")") {
+                        return Err(RuleError::Syntax);
+                    }
                     selector.apply(&word)?;
                 }
                 self.selectors.push(selector);
@@ -643,15 +646,22 @@ impl User {
     }
 
     /// The user as rules (ACL LIST and the ACL file, after `user <name> `).
-    pub(crate) fn describe(&self) -> String {
-        let mut parts: Vec<String> = self.flags().iter().map(|flag| flag.to_string()).collect();
-        parts.extend(self.passwords.iter().map(|hash| format!("#{hash}")));
+    pub(crate) fn describe(&self) -> Vec<u8> {
+        let mut parts: Vec<Vec<u8>> = self
+            .flags()
+            .iter()
+            .map(|flag| flag.as_bytes().to_vec())
+            .collect();
+        parts.extend(
+            self.passwords
+                .iter()
+                .map(|hash| format!("#{hash}").into_bytes()),
+        );
         parts.push(self.root.describe());
-        let mut text = parts.join(" ");
         for selector in &self.selectors {
-            text.push_str(&format!(" ({})", selector.describe()));
+            parts.push([&b"("[..], &selector.describe(), b")"].concat());
         }
-        text
+        parts.join(&b' ')
     }
 }
 
@@ -768,9 +778,10 @@ mod tests {
             // What the selector says of itself rebuilds it.
             let described = selector.describe_commands();
             let mut rebuilt = Selector::default();
-            for word in described.split(' ') {
-                rebuilt.apply(word.as_bytes()).unwrap();
+            for word in described.split(|&byte| byte == b' ') {
+                rebuilt.apply(word).unwrap();
             }
+            let described = String::from_utf8_lossy(&described);
             prop_assert_eq!(rebuilt.commands, selector.commands, "{}", described);
             prop_assert_eq!(rebuilt.all_future, selector.all_future);
         }

@@ -217,11 +217,12 @@ fn request_file(ctx: &mut Ctx<'_, '_>, op: FileOp) {
     let request = match op {
         FileOp::Load => DiskRequest::Read { path },
         FileOp::Save => {
-            let text: String = ctx.state.acl.lines().map(|line| line + "\n").collect();
-            DiskRequest::Replace {
-                path,
-                bytes: text.into_bytes(),
+            let mut bytes = Vec::new();
+            for line in ctx.state.acl.lines() {
+                bytes.extend_from_slice(&line);
+                bytes.push(b'\n');
             }
+            DiskRequest::Replace { path, bytes }
         }
     };
     let token = ctx.state.persistence.token();
@@ -339,11 +340,11 @@ fn get_user(ctx: &mut Ctx<'_, '_>, name: &[u8]) {
 
 fn describe_selector(reply: &mut crate::reply::Reply<'_>, selector: &crate::acl::user::Selector) {
     reply.bulk(b"commands");
-    reply.bulk(selector.describe_commands().as_bytes());
+    reply.bulk(&selector.describe_commands());
     reply.bulk(b"keys");
-    reply.bulk(selector.describe_keys().as_bytes());
+    reply.bulk(&selector.describe_keys());
     reply.bulk(b"channels");
-    reply.bulk(selector.describe_channels().as_bytes());
+    reply.bulk(&selector.describe_channels());
 }
 
 /// ACL LIST (every user as a rule line) or ACL USERS (their names).
@@ -358,10 +359,10 @@ fn list(ctx: &mut Ctx<'_, '_>, names_only: bool) {
         }
         return;
     }
-    let lines: Vec<String> = acl.lines().collect();
+    let lines: Vec<Vec<u8>> = acl.lines().collect();
     reply.array(lines.len());
     for line in lines {
-        reply.bulk(line.as_bytes());
+        reply.bulk(&line);
     }
 }
 

@@ -171,14 +171,16 @@ fn valid_name(name: &str) -> bool {
 
 /// The library's name from its `#!lua name=<name>` first line, and the code to compile (that
 /// line blanked so that line numbers stay). The line is split into words as Redis splits
-/// config lines (quotes allowed); the engine is the first word after `#!`.
+/// config lines (quotes allowed); the engine is the first word after `#!`. As Redis reads the
+/// line as a C string, a NUL byte before the line's end leaves it without one.
 pub(super) fn parse_metadata(code: &[u8]) -> Result<(String, Vec<u8>), CommandError> {
     if !code.starts_with(b"#!") {
         return Err("ERR Missing library metadata".into());
     }
     let end = code
         .iter()
-        .position(|&byte| byte == b'\n')
+        .position(|&byte| byte == b'\n' || byte == 0)
+        .filter(|&end| code[end] == b'\n')
         .ok_or(CommandError::from("ERR Invalid library metadata"))?;
     let words = split_args(&code[..end])
         .filter(|words| !words.is_empty())

@@ -4,10 +4,15 @@
 //! quote must end its word; an unbalanced quote makes the whole line invalid.
 
 /// The words of `line`, or `None` when its quotes are unbalanced or a closing quote is
-/// followed by something other than white space.
+/// followed by something other than white space. Like Redis, which reads the line as a C
+/// string, it stops at a NUL byte.
 pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     let mut words = Vec::new();
-    let mut rest = line;
+    let end = line
+        .iter()
+        .position(|&byte| byte == 0)
+        .unwrap_or(line.len());
+    let mut rest = &line[..end];
     loop {
         rest = skip_space(rest);
         if rest.is_empty() {
@@ -49,7 +54,7 @@ fn word(bytes: &[u8]) -> Option<(Vec<u8>, &[u8])> {
             return matches!(quote, Quote::None).then_some((word, &bytes[index..]));
         };
         match quote {
-            Quote::None if is_space(byte) || byte == 0 => return Some((word, &bytes[index..])),
+            Quote::None if is_space(byte) => return Some((word, &bytes[index..])),
             Quote::None if byte == b'"' => quote = Quote::Double,
             Quote::None if byte == b'\'' => quote = Quote::Single,
             Quote::None => word.push(byte),
@@ -130,6 +135,13 @@ mod tests {
             words(r#"'it\'s' "a\x41\n""#),
             Some(vec!["it's".into(), "aA\n".into()])
         );
+    }
+
+    #[test]
+    fn a_nul_byte_ends_the_line() {
+        assert_eq!(words("a b\0c d"), Some(vec!["a".into(), "b".into()]));
+        assert_eq!(words("\0a"), Some(vec![]));
+        assert_eq!(words("'a\0b'"), None);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //!
 //! Shared with `core/tests/fuzz_regressions.rs` through `#[path]`: depend on nothing but
 //! `ferrodis_core` and std, and name sibling modules through `super::`.
+pub mod acl;
 pub mod avl;
 pub mod bitfield;
 pub mod book_parser;
@@ -51,4 +52,5 @@ pub const TARGETS: &[(&str, Run)] = &[
     ("hyperloglog", hyperloglog::run),
     ("scripts", scripts::run),
     ("rdb", rdb::run),
+    ("acl", acl::run),
 ];
