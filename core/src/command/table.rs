@@ -323,6 +323,11 @@ impl Keys {
     }
 }
 
+/// Subcommands' categories that many share.
+const SLOW_CONNECTION: Categories = cat::SLOW.or(cat::CONNECTION);
+const SLOW_ADMIN: Categories = cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS);
+const SLOW_ADMIN_CONNECTION: Categories = SLOW_ADMIN.or(cat::CONNECTION);
+
 const SCRIPT_SUBCOMMANDS: &[Subcommand] = &[
     sub("EXISTS", -3, cat::SLOW.or(cat::SCRIPTING)),
     sub("FLUSH", -2, cat::SLOW.or(cat::SCRIPTING)),
@@ -337,85 +342,43 @@ const EVAL_RO: Flags = NS.or(Flags::STALE).or(Flags::READONLY);
 
 const ACL_SUBCOMMANDS: &[Subcommand] = &[
     sub("CAT", -2, cat::SLOW),
-    sub("DELUSER", -3, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
-    sub("DRYRUN", -4, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
+    sub("DELUSER", -3, SLOW_ADMIN),
+    sub("DRYRUN", -4, SLOW_ADMIN),
     sub("GENPASS", -2, cat::SLOW),
-    sub("GETUSER", 3, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
+    sub("GETUSER", 3, SLOW_ADMIN),
     sub("HELP", 2, cat::SLOW),
-    sub("LIST", 2, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
-    sub("LOAD", 2, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
-    sub("LOG", -2, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
-    sub("SAVE", 2, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
-    sub("SETUSER", -3, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
-    sub("USERS", 2, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
+    sub("LIST", 2, SLOW_ADMIN),
+    sub("LOAD", 2, SLOW_ADMIN),
+    sub("LOG", -2, SLOW_ADMIN),
+    sub("SAVE", 2, SLOW_ADMIN),
+    sub("SETUSER", -3, SLOW_ADMIN),
+    sub("USERS", 2, SLOW_ADMIN),
     sub("WHOAMI", 2, cat::SLOW),
 ];
 const CLIENT_SUBCOMMANDS: &[Subcommand] = &[
-    sub("CACHING", 3, cat::SLOW.or(cat::CONNECTION)),
-    sub("GETNAME", 2, cat::SLOW.or(cat::CONNECTION)),
-    sub("GETREDIR", 2, cat::SLOW.or(cat::CONNECTION)),
-    sub("HELP", 2, cat::SLOW.or(cat::CONNECTION)),
-    sub("ID", 2, cat::SLOW.or(cat::CONNECTION)),
-    sub("INFO", 2, cat::SLOW.or(cat::CONNECTION)),
-    sub(
-        "KILL",
-        -3,
-        cat::ADMIN
-            .or(cat::SLOW)
-            .or(cat::DANGEROUS)
-            .or(cat::CONNECTION),
-    ),
-    sub(
-        "LIST",
-        -2,
-        cat::ADMIN
-            .or(cat::SLOW)
-            .or(cat::DANGEROUS)
-            .or(cat::CONNECTION),
-    ),
-    sub(
-        "NO-EVICT",
-        3,
-        cat::ADMIN
-            .or(cat::SLOW)
-            .or(cat::DANGEROUS)
-            .or(cat::CONNECTION),
-    ),
-    sub(
-        "PAUSE",
-        -3,
-        cat::ADMIN
-            .or(cat::SLOW)
-            .or(cat::DANGEROUS)
-            .or(cat::CONNECTION),
-    ),
-    sub("REPLY", 3, cat::SLOW.or(cat::CONNECTION)),
-    sub("SETNAME", 3, cat::SLOW.or(cat::CONNECTION)),
-    sub("TRACKING", -3, cat::SLOW.or(cat::CONNECTION)),
-    sub("TRACKINGINFO", 2, cat::SLOW.or(cat::CONNECTION)),
-    sub(
-        "UNBLOCK",
-        -3,
-        cat::ADMIN
-            .or(cat::SLOW)
-            .or(cat::DANGEROUS)
-            .or(cat::CONNECTION),
-    ),
-    sub(
-        "UNPAUSE",
-        2,
-        cat::ADMIN
-            .or(cat::SLOW)
-            .or(cat::DANGEROUS)
-            .or(cat::CONNECTION),
-    ),
+    sub("CACHING", 3, SLOW_CONNECTION),
+    sub("GETNAME", 2, SLOW_CONNECTION),
+    sub("GETREDIR", 2, SLOW_CONNECTION),
+    sub("HELP", 2, SLOW_CONNECTION),
+    sub("ID", 2, SLOW_CONNECTION),
+    sub("INFO", 2, SLOW_CONNECTION),
+    sub("KILL", -3, SLOW_ADMIN_CONNECTION),
+    sub("LIST", -2, SLOW_ADMIN_CONNECTION),
+    sub("NO-EVICT", 3, SLOW_ADMIN_CONNECTION),
+    sub("PAUSE", -3, SLOW_ADMIN_CONNECTION),
+    sub("REPLY", 3, SLOW_CONNECTION),
+    sub("SETNAME", 3, SLOW_CONNECTION),
+    sub("TRACKING", -3, SLOW_CONNECTION),
+    sub("TRACKINGINFO", 2, SLOW_CONNECTION),
+    sub("UNBLOCK", -3, SLOW_ADMIN_CONNECTION),
+    sub("UNPAUSE", 2, SLOW_ADMIN_CONNECTION),
 ];
 const COMMAND_SUBCOMMANDS: &[Subcommand] = &[
-    sub("COUNT", 2, cat::SLOW.or(cat::CONNECTION)),
-    sub("DOCS", -2, cat::SLOW.or(cat::CONNECTION)),
-    sub("GETKEYS", -4, cat::SLOW.or(cat::CONNECTION)),
-    sub("INFO", -2, cat::SLOW.or(cat::CONNECTION)),
-    sub("LIST", -2, cat::SLOW.or(cat::CONNECTION)),
+    sub("COUNT", 2, SLOW_CONNECTION),
+    sub("DOCS", -2, SLOW_CONNECTION),
+    sub("GETKEYS", -4, SLOW_CONNECTION),
+    sub("INFO", -2, SLOW_CONNECTION),
+    sub("LIST", -2, SLOW_CONNECTION),
 ];
 const PUBSUB_SUBCOMMANDS: &[Subcommand] = &[
     sub("CHANNELS", -2, cat::PUBSUB.or(cat::SLOW)),
@@ -426,9 +389,9 @@ const PUBSUB_SUBCOMMANDS: &[Subcommand] = &[
     sub("SHARDNUMSUB", -2, cat::PUBSUB.or(cat::SLOW)),
 ];
 const CONFIG_SUBCOMMANDS: &[Subcommand] = &[
-    sub("GET", -3, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
-    sub("RESETSTAT", 2, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
-    sub("SET", -4, cat::ADMIN.or(cat::SLOW).or(cat::DANGEROUS)),
+    sub("GET", -3, SLOW_ADMIN),
+    sub("RESETSTAT", 2, SLOW_ADMIN),
+    sub("SET", -4, SLOW_ADMIN),
 ];
 const FUNCTION_SUBCOMMANDS: &[Subcommand] = &[
     sub("DELETE", 3, cat::WRITE.or(cat::SLOW).or(cat::SCRIPTING)),
