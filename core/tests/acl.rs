@@ -186,3 +186,25 @@ fn generated_passwords_come_from_the_seeded_source() {
     assert_ne!(first[0], first[1]);
     assert!(first[0].starts_with("$64\r\n"), "{}", first[0]);
 }
+
+/// `redis.acl_check_cmd` answers for the script's user, and refuses a command there is not.
+#[test]
+fn scripts_ask_whether_their_user_may_run_a_command() {
+    let mut harness = Harness::new(Config::default());
+    let client = harness.open();
+    harness.command(client, "ACL SETUSER bob on >123 +@scripting +set ~x*");
+    assert_eq!(harness.command(client, "AUTH bob 123"), "+OK\r\n");
+    let check = |harness: &mut Harness, body: &str| {
+        let body = format!("return redis.acl_check_cmd({body})");
+        harness.send(client, &common::request(&[b"EVAL", body.as_bytes(), b"0"]));
+        harness.take_replies(client)
+    };
+    assert_eq!(check(&mut harness, "'set', 'xx', 1"), ":1\r\n");
+    assert_eq!(check(&mut harness, "'hset', 'xx', 'f', 1"), "$-1\r\n");
+    assert_eq!(check(&mut harness, "'set', 'yy', 1"), "$-1\r\n");
+    let invalid = check(&mut harness, "'invalid-cmd', 'arg'");
+    assert!(
+        invalid.starts_with("-ERR Invalid command passed to redis.acl_check_cmd() script: "),
+        "{invalid}"
+    );
+}

@@ -362,6 +362,7 @@ fn step(ctx: &mut Ctx<'_, '_>, mut engine: Box<Engine>) {
             wrote: &mut run.wrote,
             vm,
             packed_marker: &sandbox.packed_marker,
+            acl_marker: &sandbox.acl_marker,
             scratch: Vec::new(),
         };
         let args = run.first_args.take().unwrap_or_default();
@@ -410,6 +411,7 @@ struct Host<'h, 'call, 'reply> {
     wrote: &'h mut bool,
     vm: &'h script::Vm,
     packed_marker: &'h mlua::Table,
+    acl_marker: &'h mlua::Table,
     scratch: Vec<u8>,
 }
 
@@ -431,6 +433,20 @@ impl Host<'_, '_, '_> {
         Ok(values)
     }
 
+    /// `redis.acl_check_cmd`: whether the script's user may run `args` (a command, with or
+    /// without all its arguments); an error for a command there is not.
+    fn acl_check(&self, args: Args<'_>) -> Result<bool, Vec<u8>> {
+        let request: Vec<&[u8]> = args.iter().collect();
+        let invalid = || b"ERR Invalid command passed to redis.acl_check_cmd()".to_vec();
+        let spec = lookup(request[0]).ok_or_else(invalid)?;
+        if !spec.subcommands.is_empty() && request.len() > 1 && spec.subcommand(&request).is_none()
+        {
+            return Err(invalid());
+        }
+        let user = &self.ctx.session.user;
+        Ok(self.ctx.state.acl.check(user, spec, &request).is_ok())
+    }
+
     /// The command's arguments, from the table they came packed in when there were many.
     fn unpacked(&self, args: MultiValue) -> mlua::Result<MultiValue> {
         let packed = match args.front() {
@@ -450,7 +466,17 @@ impl Host<'_, '_, '_> {
                 b"ERR Please specify at least one argument for this redis lib call".to_vec(),
             ));
         }
-        let args = self.unpacked(args)?;
+        let mut args = self.unpacked(args)?;
+        let acl_check =
+            matches!(args.front(), Some(Value::Table(marker)) if marker == self.acl_marker);
+        if acl_check {
+            args.pop_front();
+            if args.is_empty() {
+                return Ok(Err(
+                    b"ERR Please specify at least one argument for this redis lib call".to_vec(),
+                ));
+            }
+        }
         let mut bytes = Vec::new();
         let mut ranges = Vec::with_capacity(args.len());
         for arg in args {
@@ -465,6 +491,9 @@ impl Host<'_, '_, '_> {
             ranges.push((start, bytes.len() - start));
         }
         let args = Args::from_ranges(&bytes, &ranges);
+        if acl_check {
+            return Ok(self.acl_check(args).map(Value::Boolean));
+        }
         let spec = match script_spec(args, self.read_only, &self.ctx.state.config) {
             Ok(spec) => spec,
             Err(error) => return Ok(Err(error.as_bytes().to_vec())),

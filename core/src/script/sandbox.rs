@@ -57,6 +57,8 @@ pub(crate) struct Sandbox {
     /// The first argument of a host call whose second is a table `{n = count, ...}` of the
     /// command's arguments (there were too many to pass one by one).
     pub(crate) packed_marker: Table,
+    /// The first argument of a host call that is `redis.acl_check_cmd`'s.
+    pub(crate) acl_marker: Table,
     /// Where the last error raised by `error` or `redis.call` is noted (`value`, `line`,
     /// `call`), so that the final reply can name the line as Redis does.
     pub(crate) last_error: Table,
@@ -66,7 +68,7 @@ pub(crate) struct Sandbox {
 /// Redis's error tables as Redis does, read-only library tables and the environment of a run.
 const PRELUDE: &str = r#"
 local host_call, PACKED, last, raw_error, getinfo, raw_getmetatable, G, as_c_function,
-  hook_yielded, killed = ...
+  hook_yielded, killed, ACL_CHECK = ...
 local type, setmetatable, tostring, select = type, setmetatable, tostring, select
 
 -- The line of the first Lua function above `level` (C frames, such as the one that makes
@@ -214,6 +216,12 @@ end
 
 G.redis.call = as_c_function(call)
 G.redis.pcall = pcall_command
+-- Whether the script's user may run the command with these arguments.
+G.redis.acl_check_cmd = function(...)
+  local ok, reply = host(ACL_CHECK, ...)
+  if ok then return reply end
+  return raise_error_reply(reply)
+end
 for _, name in ipairs({'redis', 'string', 'math', 'table', 'coroutine',
                        'cjson', 'bit', 'struct', 'cmsgpack'}) do
   if G[name] ~= nil then G[name] = protect(G[name]) end
@@ -310,6 +318,7 @@ pub(crate) fn new_vm(memory_max: usize) -> mlua::Result<(Vm, Sandbox)> {
     let raw_getmetatable: Function = debug.raw_get("getmetatable")?;
     globals.raw_remove("debug")?;
     let packed_marker = lua.create_table()?;
+    let acl_marker = lua.create_table()?;
     let last_error = lua.create_table()?;
     let raw_error: Function = globals.raw_get("error")?;
     let (make_env, library_env): (Function, Function) =
@@ -324,6 +333,7 @@ pub(crate) fn new_vm(memory_max: usize) -> mlua::Result<(Vm, Sandbox)> {
             lua.create_function(|lua, target: Function| super::vm::trampoline(lua, target))?,
             hook_yielded,
             killed,
+            acl_marker.clone(),
         ))?;
     Ok((
         vm,
@@ -331,6 +341,7 @@ pub(crate) fn new_vm(memory_max: usize) -> mlua::Result<(Vm, Sandbox)> {
             make_env,
             library_env,
             packed_marker,
+            acl_marker,
             last_error,
         },
     ))
