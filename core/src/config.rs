@@ -22,6 +22,8 @@ pub struct Config {
     /// `acl-pubsub-default`: whether new users may use every channel (`allchannels`) or none
     /// (`resetchannels`, the default).
     pub acl_pubsub_default_all: bool,
+    /// `repl-backlog-size`: a setting only (there is no replication).
+    pub repl_backlog_bytes: usize,
     /// `databases`: number of keyspaces (SELECT 0..n-1).
     pub databases: usize,
     /// `proto-max-bulk-len`: longest bulk string a request may carry, and longest string value.
@@ -265,6 +267,7 @@ impl Default for Config {
             users: Vec::new(),
             aclfile: None,
             acl_pubsub_default_all: false,
+            repl_backlog_bytes: 1 << 20,
             databases: 16,
             bulk_bytes_max: 512 * 1024 * 1024,
             query_buffer_bytes_max: 1024 * 1024 * 1024,

@@ -222,6 +222,12 @@ fn config_set_refuses_what_redis_refuses_with_redis_s_reasons() {
         ["lfu-log-factor", "-1"],
         ["lfu-decay-time", "-1"],
         ["lazyfree-lazy-eviction", "maybe"],
+        ["repl-backlog-size", "0"],
+        ["repl-backlog-size", "-1"],
+        ["replicaof", "127.0.0.1 1"],
+        ["slaveof", "no one"],
+        ["acl-pubsub-default", "somechannels"],
+        ["aclfile", "users.acl"],
     ] {
         let command = ["CONFIG", "SET", pair[0], pair[1]];
         let expected = call_text(&mut redis, &command);
@@ -233,14 +239,28 @@ fn config_set_refuses_what_redis_refuses_with_redis_s_reasons() {
         ["client-query-buffer-limit", "1mb"],
         ["timeout", "0"],
         ["hz", "100000"],
+        ["repl-backlog-size", "10mb"],
+        ["acl-pubsub-default", "allchannels"],
     ] {
         let command = ["CONFIG", "SET", pair[0], pair[1]];
         assert_eq!(call_text(&mut redis, &command), "+OK\r\n", "{pair:?}");
         assert_eq!(call_text(&mut ferrodis, &command), "+OK\r\n", "{pair:?}");
         assert_eq!(call_text(&mut ferrodis, &["PING"]), "+PONG\r\n");
     }
-    let get = ["CONFIG", "GET", "hz"];
-    assert_eq!(call_text(&mut ferrodis, &get), call_text(&mut redis, &get));
+    for name in [
+        "hz",
+        "repl-backlog-size",
+        "replicaof",
+        "acl-pubsub-default",
+        "aclfile",
+    ] {
+        let get = ["CONFIG", "GET", name];
+        assert_eq!(
+            call_text(&mut ferrodis, &get),
+            call_text(&mut redis, &get),
+            "{name}"
+        );
+    }
 }
 
 /// While `flooders` clients pipeline PINGs without ever reading their replies, one client asks

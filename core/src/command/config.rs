@@ -457,6 +457,33 @@ static PARAMETERS: &[Parameter] = &[
         },
         mutable: true,
     },
+    // There is no replication: the backlog a primary would keep for its replicas is a setting
+    // only (Redis's range), and this server is never a replica.
+    Parameter {
+        name: "repl-backlog-size",
+        get: |config| config.repl_backlog_bytes.to_string(),
+        set: |config, text| {
+            let bytes = parse_memory_long(text)?;
+            if bytes == 0 {
+                return Err("argument must be between 1 and 9223372036854775807 inclusive");
+            }
+            config.repl_backlog_bytes = bytes;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "replicaof",
+        get: |_| String::new(),
+        set: |_, _| Err("ferrodis has no replication"),
+        mutable: false,
+    },
+    Parameter {
+        name: "slaveof",
+        get: |_| String::new(),
+        set: |_, _| Err("ferrodis has no replication"),
+        mutable: false,
+    },
     Parameter {
         name: "dbfilename",
         get: |config| config.dbfilename.clone(),
