@@ -18,13 +18,16 @@
 //!   beside the same start with no file) for the memory part's data, and the worst PING seen by
 //!   a second client during BGSAVE of 5,000,000 string keys;
 //! - `eviction`: writes per second into a `maxmemory` limit under each `allkeys-*` policy, used
-//!   memory against the limit afterwards, and how many keys read throughout survive.
+//!   memory against the limit afterwards, and how many keys read throughout survive;
+//! - `acl`: redis-benchmark as the default user and as one held to key patterns and
+//!   categories, on both servers.
 //!
-//! `ferrodis-bench [all|throughput|transactions|waiting|memory|latency|persistence|eviction] [--scale N] [--ferrodis-args "..."]` (scale
+//! `ferrodis-bench [all|throughput|transactions|waiting|memory|latency|persistence|eviction|acl] [--scale N] [--ferrodis-args "..."]` (scale
 //! divides every size, for a quick look; the quoted arguments go to every ferrodis-server, e.g.
 //! `--ferrodis-args "--busy-poll-us 0"`). Numbers drift on a shared machine; the ratios are what
 //! to read.
 
+mod acl;
 mod client;
 mod eviction;
 mod latency;
@@ -64,7 +67,7 @@ fn main() -> ExitCode {
             }
             "-h" | "--help" => usage(""),
             name @ ("all" | "throughput" | "transactions" | "waiting" | "memory" | "latency"
-            | "persistence" | "eviction") => what = name.to_string(),
+            | "persistence" | "eviction" | "acl") => what = name.to_string(),
             other => usage(&format!("unknown argument '{other}'")),
         }
         index += 1;
@@ -92,6 +95,9 @@ fn main() -> ExitCode {
     if what == "all" || what == "eviction" {
         eviction::run(scale);
     }
+    if what == "all" || what == "acl" {
+        acl::run(scale);
+    }
     println!("\nfinished in {:.0} s", started.elapsed().as_secs_f64());
     ExitCode::SUCCESS
 }
@@ -102,7 +108,7 @@ fn usage(problem: &str) -> ! {
     }
     eprintln!(
         "usage: ferrodis-bench \
-         [all|throughput|transactions|waiting|memory|latency|persistence|eviction] \
+         [all|throughput|transactions|waiting|memory|latency|persistence|eviction|acl] \
          [--scale N] [--ferrodis-args \"...\"]"
     );
     std::process::exit(if problem.is_empty() { 0 } else { 2 });

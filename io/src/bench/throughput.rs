@@ -67,18 +67,20 @@ fn prepare(server: &Running) {
 
 /// One test's result in one round.
 #[derive(Clone, Copy)]
-struct Sample {
-    requests_per_second: f64,
+pub struct Sample {
+    pub requests_per_second: f64,
     p50_ms: f64,
     p99_ms: f64,
 }
 
-/// Runs one test against one server: its name as redis-benchmark prints it, and the sample.
-fn redis_benchmark(
+/// Runs one test against one server (with `extra` arguments to redis-benchmark, such as a
+/// user): its name as redis-benchmark prints it, and the sample.
+pub fn redis_benchmark(
     server: &Running,
     pipeline: usize,
     requests: usize,
     test: &str,
+    extra: &[&str],
 ) -> (String, Sample) {
     let custom = custom_command(test);
     let mut command = Command::new("redis-benchmark");
@@ -94,6 +96,7 @@ fn redis_benchmark(
         "3",
     ]);
     command.args(["-P", &pipeline.to_string(), "--csv"]);
+    command.args(extra);
     if let Some(custom) = custom {
         command.args(custom);
     } else {
@@ -163,7 +166,7 @@ pub fn run(scale: usize) {
                     servers.reverse();
                 }
                 for (slot, server) in servers {
-                    let (name, sample) = redis_benchmark(server, pipeline, requests, test);
+                    let (name, sample) = redis_benchmark(server, pipeline, requests, test, &[]);
                     if !order.contains(&name) {
                         order.push(name.clone());
                     }
