@@ -83,6 +83,14 @@ pub fn run(
             .expect("only the simulator's scripts are cached");
         (index, sha)
     };
+    // Inside EXEC, out of memory, a script is refused at its first write (having written
+    // nothing before it): the server's item says so, and nothing changed.
+    if let (true, true, Some(item)) = (model.in_exec, model.oom_refusable, &model.observed) {
+        if item.starts_with(b"-OOM command not allowed when used memory > 'maxmemory'.") {
+            out.0.extend_from_slice(item);
+            return Ok(Expect::Exact);
+        }
+    }
     let keys = &args[3..3 + numkeys as usize];
     let argv = &args[3 + numkeys as usize..];
     let key = keys.first().cloned().unwrap_or_default();

@@ -211,6 +211,9 @@ pub struct Model {
     /// Believe the first element of every scan is not there: a wrong model, to prove that the
     /// scan oracle can fail.
     pub wrong_scan: bool,
+    /// The server may refuse for memory now (`World::memory_refusable`): a script run by EXEC
+    /// may then be refused at its first write.
+    pub oom_refusable: bool,
     /// See `Overrides::wrong_acl`.
     pub wrong_acl: bool,
     /// The commands the user `limited` may not run (seeds with users).
@@ -324,6 +327,7 @@ impl Model {
             wrong_pubsub: false,
             wrong_scan: false,
             wrong_acl: false,
+            oom_refusable: false,
             denied: Default::default(),
             scripts: BTreeSet::new(),
         }

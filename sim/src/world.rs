@@ -486,6 +486,10 @@ impl<'a> World<'a> {
             None => client.held.saturating_sub(bytes),
         };
         self.exact.clear();
+        // A script queued in MULTI may meet its first write out of memory inside EXEC.
+        let refusable = self.memory_refusable();
+        self.model.oom_refusable = refusable;
+        let client = &mut self.clients[index];
         let waiting = self.model.waiter(client.session.client).is_some();
         if let (true, Some(args), false) = (self.options.memory.is_some(), &request, waiting) {
             if let Some(refused) = memory::refusal(reply, client.door) {

@@ -5,6 +5,11 @@ pub(crate) mod commands;
 pub(crate) mod log;
 pub(crate) mod user;
 
+use std::collections::BTreeMap;
+
+use crate::command::CommandSpec;
+use user::{Denied, RuleError, User};
+
 /// What a command does to a key, or what a key pattern allows (`%R~`, `%W~`, `~`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct KeyAccess(u8);
@@ -23,11 +28,6 @@ impl KeyAccess {
         KeyAccess(self.0 | other.0)
     }
 }
-
-use std::collections::BTreeMap;
-
-use crate::command::CommandSpec;
-use user::{Denied, RuleError, User};
 
 /// The default user's name.
 pub(crate) const DEFAULT_USER: &[u8] = b"default";
@@ -123,8 +123,11 @@ impl Acl {
 
     /// Deletes a user (never the default one); whether it existed.
     pub(crate) fn delete(&mut self, name: &[u8]) -> bool {
+        if name == DEFAULT_USER {
+            return false;
+        }
         self.unrestricted.remove(name);
-        name != DEFAULT_USER && self.users.remove(name).is_some()
+        self.users.remove(name).is_some()
     }
 
     /// Checks that `user` may run `request` (a whole command of `spec`, its arity checked).
@@ -234,6 +237,48 @@ impl Acl {
             .values()
             .map(|user| [&b"user "[..], &user.name, b" ", &user.describe()].concat())
     }
+
+    /// The users a configuration asks for: the default user with `requirepass`, then the
+    /// `user` lines (checked when they were set).
+    pub(crate) fn with_config(config: &crate::config::Config) -> Acl {
+        let mut acl = Acl::new();
+        acl.set_default_password(config.requirepass.as_deref());
+        for line in &config.users {
+            acl.apply_user_line(line, config.acl_pubsub_default_all)
+                .expect("user lines are checked as they are set");
+        }
+        acl
+    }
+
+    /// A `user <name> rules...` config line (without `user`): the user is created, or the
+    /// default user reset, then the rules applied.
+    fn apply_user_line(&mut self, line: &str, all_channels_by_default: bool) -> Result<(), String> {
+        let (name, rules) = parse_user_line(line)?;
+        if name == DEFAULT_USER {
+            self.set_user(DEFAULT_USER, &[b"reset"], all_channels_by_default)?;
+        }
+        let rules: Vec<&[u8]> = rules.iter().map(Vec::as_slice).collect();
+        self.set_user(&name, &rules, all_channels_by_default)
+    }
+
+    /// Whether `user` may run `request` and read any key with it (SORT ... BY).
+    pub(crate) fn reads_every_key(
+        &self,
+        user: &[u8],
+        spec: &CommandSpec,
+        request: &[&[u8]],
+    ) -> bool {
+        self.is_unrestricted(user)
+            || self
+                .users
+                .get(user)
+                .is_some_and(|found| found.reads_every_key(spec, request))
+    }
+
+    /// Whether `user` may run anything, so that its commands skip the checks.
+    pub(crate) fn is_unrestricted(&self, user: &[u8]) -> bool {
+        self.unrestricted.get(user).copied().unwrap_or(false)
+    }
 }
 
 /// The default user as it starts.
@@ -295,31 +340,6 @@ pub(crate) fn merge_selectors(rules: &[&[u8]]) -> Result<Vec<Vec<u8>>, String> {
     }
 }
 
-impl Acl {
-    /// The users a configuration asks for: the default user with `requirepass`, then the
-    /// `user` lines (checked when they were set).
-    pub(crate) fn with_config(config: &crate::config::Config) -> Acl {
-        let mut acl = Acl::new();
-        acl.set_default_password(config.requirepass.as_deref());
-        for line in &config.users {
-            acl.apply_user_line(line, config.acl_pubsub_default_all)
-                .expect("user lines are checked as they are set");
-        }
-        acl
-    }
-
-    /// A `user <name> rules...` config line (without `user`): the user is created, or the
-    /// default user reset, then the rules applied.
-    fn apply_user_line(&mut self, line: &str, all_channels_by_default: bool) -> Result<(), String> {
-        let (name, rules) = parse_user_line(line)?;
-        if name == DEFAULT_USER {
-            self.set_user(DEFAULT_USER, &[b"reset"], all_channels_by_default)?;
-        }
-        let rules: Vec<&[u8]> = rules.iter().map(Vec::as_slice).collect();
-        self.set_user(&name, &rules, all_channels_by_default)
-    }
-}
-
 /// Checks a `user` config line (its name and rules, without `user`) as Redis does when it
 /// reads one: the name without spaces, the selectors balanced, each rule valid.
 pub(crate) fn parse_user_line(line: &str) -> Result<(Vec<u8>, Vec<Vec<u8>>), String> {
@@ -341,27 +361,6 @@ pub(crate) fn parse_user_line(line: &str) -> Result<(Vec<u8>, Vec<Vec<u8>>), Str
         })?;
     }
     Ok((name.clone(), rules))
-}
-
-impl Acl {
-    /// Whether `user` may run `request` and read any key with it (SORT ... BY).
-    pub(crate) fn reads_every_key(
-        &self,
-        user: &[u8],
-        spec: &CommandSpec,
-        request: &[&[u8]],
-    ) -> bool {
-        self.is_unrestricted(user)
-            || self
-                .users
-                .get(user)
-                .is_some_and(|found| found.reads_every_key(spec, request))
-    }
-
-    /// Whether `user` may run anything, so that its commands skip the checks.
-    pub(crate) fn is_unrestricted(&self, user: &[u8]) -> bool {
-        self.unrestricted.get(user).copied().unwrap_or(false)
-    }
 }
 
 /// What an ACL LOAD or ACL SAVE waits for.
@@ -386,11 +385,11 @@ impl AclFile {
     /// Asks for the file: read it (LOAD) or replace it with `bytes` (SAVE).
     pub(crate) fn request(
         &mut self,
-        state_token: crate::persistence::DiskToken,
+        token: crate::persistence::DiskToken,
         client: crate::clients::ConnectionId,
         op: FileOp,
     ) {
-        self.waiting.push((state_token, client, op));
+        self.waiting.push((token, client, op));
     }
 
     /// The request `token` names, if it is one of ours: its client and what it asked.

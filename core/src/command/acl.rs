@@ -27,15 +27,29 @@ pub(crate) fn check_permission(
     args: Args<'_>,
     context: Context,
 ) -> Result<(), CommandError> {
+    match denial(ctx, spec, args, context) {
+        Some(denied) => {
+            let request: Vec<&[u8]> = args.iter().collect();
+            Err(denial_error(denied, context, spec, &request))
+        }
+        None => Ok(()),
+    }
+}
+
+/// Why the connection's user may not run `args`, if it may not; the denial is logged.
+fn denial(
+    ctx: &mut Ctx<'_, '_>,
+    spec: &'static CommandSpec,
+    args: Args<'_>,
+    context: Context,
+) -> Option<Denied> {
     let acl = &ctx.state.acl;
     let user = ctx.session.user.as_slice();
     if acl.is_unrestricted(user) {
-        return Ok(());
+        return None;
     }
     let request: Vec<&[u8]> = args.iter().collect();
-    let Err(denied) = acl.check(user, spec, &request) else {
-        return Ok(());
-    };
+    let denied = acl.check(user, spec, &request).err()?;
     let (reason, object) = match denied {
         Denied::Command => (
             Reason::Command,
@@ -46,7 +60,7 @@ pub(crate) fn check_permission(
     };
     let username = ctx.session.user.clone();
     record(ctx, reason, context, object, username);
-    Err(denial_error(denied, context, spec, &request))
+    Some(denied)
 }
 
 fn denial_error(
@@ -85,16 +99,11 @@ pub(crate) fn check_at_exec(
     spec: &'static CommandSpec,
     args: Args<'_>,
 ) -> Result<(), CommandError> {
-    let Err(error) = check_permission(ctx, spec, args, Context::Multi) else {
-        return Ok(());
-    };
-    let text = error.as_bytes();
-    let reason = if text.ends_with(b"command") {
-        "no permission to execute the command or subcommand"
-    } else if text.ends_with(b"keys used as arguments") {
-        "no permission to touch the specified keys"
-    } else {
-        "no permission to access one of the channels used as arguments"
+    let reason = match denial(ctx, spec, args, Context::Multi) {
+        None => return Ok(()),
+        Some(Denied::Command) => "no permission to execute the command or subcommand",
+        Some(Denied::Key(_)) => "no permission to touch the specified keys",
+        Some(Denied::Channel(_)) => "no permission to access one of the channels used as arguments",
     };
     Err(CommandError::owned(format!(
         "NOPERM ACLs rules changed between the moment the transaction was accumulated and the \

@@ -102,6 +102,14 @@ impl World<'_> {
         Some((memory.maxmemory, memory.policy, volatile))
     }
 
+    /// Whether the server may refuse a command for memory now: the measure is over the limit
+    /// and nothing the policy may evict is alive.
+    pub(super) fn memory_refusable(&self) -> bool {
+        self.policy()
+            .is_some_and(|(maxmemory, _, _)| self.memory_fed > maxmemory)
+            && self.evictable().is_none()
+    }
+
     /// A live key the policy may evict, if the model holds one.
     fn evictable(&self) -> Option<(usize, &[u8])> {
         let (_, policy, volatile) = self.policy()?;
