@@ -151,6 +151,17 @@ fn user_lines_and_requirepass_decide_who_a_new_connection_is() {
         harness.command(client, "GET job:1"),
         "-NOPERM this user has no permissions to run the 'get' command\r\n"
     );
+    // CLIENT KILL USER closes the user's connections.
+    let admin = harness.open();
+    assert_eq!(harness.command(admin, "AUTH pw"), "+OK\r\n");
+    harness.outputs.clear();
+    assert_eq!(harness.command(admin, "CLIENT KILL USER worker"), ":1\r\n");
+    assert_eq!(
+        harness.closes(),
+        vec![(client, ferrodis_core::CloseReason::Killed)]
+    );
+    let client = harness.open();
+    assert_eq!(harness.command(client, "AUTH worker w"), "+OK\r\n");
     // RESET goes back to the default user, who needs its password.
     assert_eq!(harness.command(client, "RESET"), "+RESET\r\n");
     assert_eq!(

@@ -328,6 +328,9 @@ fn sessions_get_the_replies_redis_gives() {
         assert!(password.bytes().all(|byte| byte.is_ascii_hexdigit()));
     }
 
+    // CLIENT KILL USER names an existing user.
+    pair.admin(&["CLIENT", "KILL", "USER", "nosuchuser"]);
+    pair.admin(&["CLIENT", "KILL", "USER", "default", "SKIPME", "yes"]);
     // Deleting the user disconnects its session.
     pair.admin(&["ACL", "DELUSER", "reader", "nosuchuser"]);
     for side in [&mut pair.ferrodis, &mut pair.redis] {

@@ -555,6 +555,7 @@ fn client_kill(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult
     let mut by_id = None;
     let mut by_address: Option<&[u8]> = None;
     let mut by_local_address: Option<&[u8]> = None;
+    let mut by_user: Option<&[u8]> = None;
     let mut only_type = None;
     let mut skip_me = true;
     while args.remaining() > 0 {
@@ -573,13 +574,14 @@ fn client_kill(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult
         } else if is_option(option, "LADDR") {
             by_local_address = Some(value);
         } else if is_option(option, "USER") {
-            if value != b"default" {
+            if ctx.state.acl.get(value).is_none() {
                 return Err(CommandError::concat(&[
                     b"ERR No such user '",
                     c_string(value),
                     b"'",
                 ]));
             }
+            by_user = Some(value);
         } else if is_option(option, "TYPE") {
             only_type = Some(ClientType::parse(value)?);
         } else if is_option(option, "SKIPME") {
@@ -602,6 +604,7 @@ fn client_kill(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult
             && by_id.is_none_or(|wanted| wanted == connection.client_id)
             && by_address.is_none_or(|wanted| wanted == connection.peer.as_bytes())
             && by_local_address.is_none_or(|wanted| wanted == local_address.as_bytes())
+            && by_user.is_none_or(|wanted| wanted == connection.user.as_slice())
             && !(skip_me && id == ctx.id)
             && connection.closing.is_none();
         if matches {
