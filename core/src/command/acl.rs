@@ -63,6 +63,8 @@ fn denial(
     Some(denied)
 }
 
+/// The error of a denial, in the words Redis uses at the top level and in MULTI, or in a
+/// script.
 fn denial_error(
     denied: Denied,
     context: Context,

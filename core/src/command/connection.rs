@@ -76,8 +76,8 @@ pub(crate) fn reset(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> Command
 }
 
 /// Logs the connection in as `user` if `password` is one of its passwords (or it has
-/// `nopass`) and it is on. A failure is noted in ACL LOG (as Redis does, in the context of a
-/// transaction when queued in one); its error is returned.
+/// `nopass`) and it is on. A failure is noted in ACL LOG (as Redis does, in the `multi`
+/// context when EXEC runs it); its error is returned.
 fn log_in(ctx: &mut Ctx<'_, '_>, command: &[u8], user: &[u8], password: &[u8]) -> CommandResult {
     if ctx.state.acl.authenticate(user, password) {
         ctx.session.authenticated = true;
