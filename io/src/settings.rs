@@ -139,6 +139,8 @@ fn unquote(value: &str) -> String {
 pub fn usage() -> String {
     let mut names: Vec<&str> = Config::parameter_names().collect();
     names.extend(DRIVER_DIRECTIVES);
+    // A user and its ACL rules; it may come more than once.
+    names.push("user");
     names.sort_unstable();
     format!(
         "Usage: ferrodis-server [/path/to/ferrodis.conf] [--name value ...]\n\
@@ -154,6 +156,27 @@ mod tests {
 
     fn args(text: &str) -> Vec<String> {
         text.split(' ').map(String::from).collect()
+    }
+
+    #[test]
+    fn user_lines_keep_their_quotes_and_are_checked() {
+        let mut settings = Settings::default();
+        settings
+            .apply_file("user worker on >pw \"(~a* +get)\" ~job:* +@list\nport 7001\n")
+            .unwrap();
+        assert_eq!(
+            settings.core.users,
+            vec!["worker on >pw \"(~a* +get)\" ~job:* +@list".to_string()]
+        );
+        let refused = settings.apply_file("user worker off\n").unwrap_err();
+        assert!(refused.contains("Duplicate user"), "{refused}");
+        let refused = Settings::from_args(&args("--user x +nosuchcommand")).unwrap_err();
+        assert!(refused.contains("Unknown command"), "{refused}");
+        let settings = Settings::from_args(&args("--user y on nopass ~* +@all")).unwrap();
+        assert_eq!(
+            settings.core.users,
+            vec!["y on nopass ~* +@all".to_string()]
+        );
     }
 
     #[test]

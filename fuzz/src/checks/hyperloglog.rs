@@ -3,7 +3,10 @@
 //! decoding and converting it never panic. When its runs cover every register, the input then
 //! drives raises and adds against a model of one byte per register: each reports a change
 //! exactly when the model's register rose, the registers read back as the model's (in whatever
-//! encoding it has become), and the count agrees with the model's registers.
+//! encoding it has become), and the count agrees with the model's registers. A body whose last
+//! `XZERO` lacks its second byte reads that byte as 0 (as Redis reads the string's NUL), so
+//! its runs may cover every register, but a change there drops a byte as Redis's does: such a
+//! body only has to take changes without a panic.
 use ferrodis_core::store::hyperloglog::{self as hll, Encoding, REGISTERS};
 
 use super::input::Input;
@@ -11,6 +14,15 @@ use super::input::Input;
 const STEPS_MAX: usize = 64;
 /// Sparse bodies the input writes directly; longer ones come from raises.
 const BODY_BYTES_MAX: usize = 256;
+
+/// Whether a sparse body's last opcode is an `XZERO` whose second byte is missing.
+fn ends_in_a_cut_xzero(body: &[u8]) -> bool {
+    let mut position = 0;
+    while position < body.len() {
+        position += if body[position] >> 6 == 0b01 { 2 } else { 1 };
+    }
+    position > body.len()
+}
 
 pub fn run(data: &[u8]) {
     let mut input = Input::new(data);
@@ -45,7 +57,8 @@ pub fn run(data: &[u8]) {
         assert_eq!(hll::encoding(&converted), Some(Encoding::Dense));
         assert_eq!(hll::registers(&converted).ok(), registers.clone().ok());
     }
-    let Ok(mut model) = registers else {
+    let whole = dense || !ends_in_a_cut_xzero(&bytes[hll::HEADER_BYTES..]);
+    let (Ok(mut model), true) = (registers, whole) else {
         // A broken one: changes must fail or succeed without a panic.
         for _ in 0..4 {
             let index = usize::from(input.u16()) % REGISTERS;
