@@ -84,10 +84,10 @@ fn entry(id: CommandId) -> &'static Entry {
     &NUMBERING.entries[usize::from(id.0)]
 }
 
+/// A command's id: the table is sorted by name, so a binary search finds its index.
 fn id_of_spec(spec: &CommandSpec) -> CommandId {
     let index = COMMANDS
-        .iter()
-        .position(|known| std::ptr::eq(known, spec))
+        .binary_search_by(|known| known.name.cmp(spec.name))
         .expect("a command of the table");
     CommandId(NUMBERING.first[index])
 }
