@@ -132,6 +132,28 @@ pub struct Config {
     /// `lazyfree-lazy-eviction`: every evicted value is freed off the event loop (otherwise
     /// only the big ones are, as every removal does).
     pub lazyfree_lazy_eviction: bool,
+    /// `appendonly`: every change is appended to the files under `appenddirname` (see aof/).
+    pub appendonly: bool,
+    /// `appendfsync`: when appended bytes are made durable.
+    pub appendfsync: crate::aof::Fsync,
+    /// `appendfilename`: the prefix of the append-only files' names.
+    pub appendfilename: String,
+    /// `appenddirname`: the directory under `dir` that holds them.
+    pub appenddirname: String,
+    /// `aof-load-truncated`: a last command cut off at the end of the last file is dropped
+    /// with a warning (otherwise the start stops).
+    pub aof_load_truncated: bool,
+    /// `aof-use-rdb-preamble`: the base file is an RDB file (else commands).
+    pub aof_use_rdb_preamble: bool,
+    /// `auto-aof-rewrite-percentage` and `-min-size`: rewrite once the files grew by this much
+    /// over the last base and are at least this big.
+    pub auto_aof_rewrite_percentage: u64,
+    pub auto_aof_rewrite_min_size: u64,
+    /// `no-appendfsync-on-rewrite`, `aof-rewrite-incremental-fsync`, `aof-timestamp-enabled`:
+    /// accepted and reported.
+    pub no_appendfsync_on_rewrite: bool,
+    pub aof_rewrite_incremental_fsync: bool,
+    pub aof_timestamp_enabled: bool,
 }
 
 /// `maxmemory-policy`: Redis 7.0's eight policies.
@@ -322,11 +344,27 @@ impl Default for Config {
             lfu_log_factor: 10,
             lfu_decay_time_mins: 1,
             lazyfree_lazy_eviction: false,
+            appendonly: false,
+            appendfsync: crate::aof::Fsync::EverySec,
+            appendfilename: "appendonly.aof".to_string(),
+            appenddirname: "appendonlydir".to_string(),
+            aof_load_truncated: true,
+            aof_use_rdb_preamble: true,
+            auto_aof_rewrite_percentage: 100,
+            auto_aof_rewrite_min_size: 64 * 1024 * 1024,
+            no_appendfsync_on_rewrite: false,
+            aof_rewrite_incremental_fsync: true,
+            aof_timestamp_enabled: false,
         }
     }
 }
 
 impl Config {
+    /// The directory of the append-only files: `appenddirname` under `dir`.
+    pub fn aof_dir(&self) -> String {
+        crate::persistence::join(&self.dir, &self.appenddirname)
+    }
+
     /// Where the ACL file is: `aclfile` as given when absolute, else under `dir` (Redis runs
     /// in `dir`).
     pub fn acl_file_path(&self) -> Option<String> {

@@ -149,6 +149,12 @@ pub(crate) struct Connection {
     pub(crate) running_script: bool,
     /// SAVE or SHUTDOWN waits for its file: nothing more of it runs until it is answered.
     pub(crate) awaiting_save: bool,
+    /// Its replies wait until the append-only file is durable up to this offset (see aof/):
+    /// none of its reply bytes goes out meanwhile.
+    pub(crate) held_until: Option<u64>,
+    /// The server's own connection replaying the append-only file: no permission, memory or
+    /// disk-error refusals apply.
+    pub(crate) replaying: bool,
     /// The client scripts' commands run as: SORT then orders a set's elements even under BY
     /// a constant, so that a script's result does not depend on a hash table's order.
     pub(crate) script_client: bool,
@@ -212,6 +218,8 @@ impl Connection {
             postponed: None,
             running_script: false,
             awaiting_save: false,
+            held_until: None,
+            replaying: false,
             script_client: false,
             monitor: false,
             no_evict: false,
@@ -259,7 +267,16 @@ impl Connection {
     pub(crate) fn interest(&self) -> Interest {
         Interest {
             read: self.closing.is_none() && !self.paused_by_replies(),
-            write: self.reply_pending_bytes() > 0,
+            write: self.reply_pending_bytes() > 0 && self.held_until.is_none(),
+        }
+    }
+
+    /// The reply bytes the driver may write now: none while they wait for the append-only
+    /// file.
+    pub(crate) fn reply_sendable(&self) -> &[u8] {
+        match self.held_until {
+            Some(_) => &[],
+            None => self.reply_pending(),
         }
     }
 

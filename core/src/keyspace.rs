@@ -124,6 +124,13 @@ impl Keyspace {
         }
     }
 
+    /// Loading the append-only file: no key counts as expired meanwhile.
+    pub(crate) fn set_loading(&mut self, loading: bool) {
+        for db in &mut self.dbs {
+            db.set_loading(loading);
+        }
+    }
+
     /// Starts (or stops) recording changes for propagation.
     pub(crate) fn set_propagation(&mut self, on: bool) {
         self.propagation = on.then(|| Propagation {

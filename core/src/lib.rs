@@ -6,6 +6,7 @@
 //! thread: the same calls with the same times give the same bytes, on every machine.
 
 mod acl;
+pub mod aof;
 mod clients;
 mod command;
 mod config;

@@ -33,9 +33,17 @@ pub enum DiskRequest {
     Remove { path: String },
     /// Read the whole file (ACL LOAD); its bytes come back through `Server::disk_read_done`.
     Read { path: String },
-    /// Replace the file with `bytes` at once (ACL SAVE): write a temporary file beside it,
-    /// fsync it, rename it over the file, fsync the directory.
+    /// Replace the file with `bytes` at once (ACL SAVE, the AOF manifest): write a temporary
+    /// file beside it, fsync it, rename it over the file, fsync the directory.
     Replace { path: String, bytes: Vec<u8> },
+    /// Append to the end of the file, creating it if missing (the append-only file). The
+    /// driver may do this at once on its loop, before requests given earlier (the core never
+    /// gives one while a request on the same file is unanswered).
+    Append { path: String, bytes: Vec<u8> },
+    /// fsync the file, open or not (the append-only file's fsync, done off the loop).
+    SyncFile { path: String },
+    /// Create the directory (and its parents) unless it exists.
+    CreateDir { path: String },
 }
 
 /// Names a disk request; the driver hands it back with the result.
@@ -83,6 +91,16 @@ pub(crate) enum SaveKind {
     },
     /// BGSAVE or a save point: nobody waits.
     Background,
+    /// An append-only file rewrite's base (see aof/): written like a background save, then
+    /// named by a new manifest.
+    AofRewrite,
+}
+
+impl SaveKind {
+    /// Written from a snapshot a step at a time while commands go on.
+    pub(crate) fn in_background(self) -> bool {
+        matches!(self, SaveKind::Background | SaveKind::AofRewrite)
+    }
 }
 
 /// The step a save waits on.
@@ -112,6 +130,8 @@ pub(crate) struct SaveJob {
     /// The change count the image holds: what `changes_at_last_save` becomes on success.
     pub(crate) changes: u64,
     pub(crate) started: UnixMillis,
+    /// Bytes handed to the disk so far.
+    pub(crate) bytes: u64,
 }
 
 /// A background save's writer: the databases whose snapshots remain to write, first the one
@@ -169,7 +189,15 @@ impl Persistence {
         token
     }
 
+    /// An RDB save runs (not an append-only file's rewrite).
     pub(crate) fn saving(&self) -> bool {
+        self.job
+            .as_ref()
+            .is_some_and(|job| job.kind != SaveKind::AofRewrite)
+    }
+
+    /// The save machinery is busy (a save or a rewrite's base).
+    pub(crate) fn busy(&self) -> bool {
         self.job.is_some()
     }
 
@@ -177,6 +205,15 @@ impl Persistence {
     pub(crate) fn waited_on(&self) -> bool {
         self.job
             .as_ref()
-            .is_some_and(|job| job.kind != SaveKind::Background)
+            .is_some_and(|job| !job.kind.in_background())
+    }
+}
+
+/// `name` in directory `dir`.
+pub(crate) fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() || dir.ends_with('/') {
+        format!("{dir}{name}")
+    } else {
+        format!("{dir}/{name}")
     }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
+pub(crate) mod aof;
 pub(crate) mod blocking;
 mod cron;
 pub(crate) mod persistence;
@@ -75,6 +76,10 @@ pub struct Server {
     deadlines: BTreeSet<(Instant, ConnectionId)>,
     /// Connections whose command waits for CLIENT PAUSE to end, in the order they came.
     postponed: VecDeque<ConnectionId>,
+    /// The propagation stream, while someone asked for it (`record_propagation`).
+    observed: Option<Vec<Propagated>>,
+    /// The append-only file being loaded at start.
+    loading: Option<Box<aof::Loading>>,
 }
 
 /// What the core did, in order, while asked to record it (`record_execution`). A driver that
@@ -116,6 +121,8 @@ impl Server {
             executed: None,
             deadlines: BTreeSet::new(),
             postponed: VecDeque::new(),
+            observed: None,
+            loading: None,
             state: ServerState {
                 stats: Stats::default(),
                 limits,
@@ -134,6 +141,7 @@ impl Server {
                 acl: crate::acl::Acl::with_config(&config),
                 acl_file: Default::default(),
                 eviction: Default::default(),
+                aof: crate::aof::Aof::new(now.monotonic),
                 config,
             },
         }
@@ -163,14 +171,19 @@ impl Server {
     /// Starts (or stops) recording every change to the keyspace as the commands that
     /// reproduce it (see `Propagated`), for `take_propagated`.
     pub fn record_propagation(&mut self, on: bool) {
-        self.keyspace.set_propagation(on);
+        self.drain_propagation();
+        self.observed = on.then(Vec::new);
+        self.update_propagation();
     }
 
     /// The changes recorded since the last call, in the order they happened. Run on a server
     /// with the same data at the start, in order, they rebuild the same data.
     pub fn take_propagated(&mut self) -> Vec<Propagated> {
-        self.keyspace.propagate_expired();
-        self.keyspace.take_propagated()
+        self.drain_propagation();
+        self.observed
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// Starts (or stops) recording every reply the core produces and every key it evicts, in
@@ -190,6 +203,12 @@ impl Server {
     }
 
     fn record_executed(&mut self, id: ConnectionId) {
+        if self.keyspace.propagating()
+            || self.state.config.appendonly != self.state.aof.on
+            || self.state.aof.rewrite_requested
+        {
+            self.after_reply_to(id);
+        }
         self.take_evictions();
         if let Some(executed) = self.executed.as_mut() {
             executed.push(Executed::Reply {
@@ -388,7 +407,12 @@ impl Server {
     }
 
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.outputs.pop_front()
+        let output = self.outputs.pop_front()?;
+        if matches!(output, Output::Shutdown) && self.stop_waits_for_aof() {
+            // It comes again once the append-only file is durable.
+            return self.poll_output();
+        }
+        Some(output)
     }
 
     /// When to call `handle_timeout` next.
@@ -413,7 +437,14 @@ impl Server {
     /// Reply bytes waiting to be written to `id`.
     pub fn send_buffer(&self, id: ConnectionId) -> &[u8] {
         self.connection(id)
-            .map_or(&[], |connection| connection.reply_pending())
+            .map_or(&[], |connection| connection.reply_sendable())
+    }
+
+    /// `id`'s replies wait for the append-only file: `send_buffer` is empty meanwhile, and a
+    /// `Wake` comes when they may go.
+    pub fn reply_held(&self, id: ConnectionId) -> bool {
+        self.connection(id)
+            .is_some_and(|connection| connection.held_until.is_some())
     }
 
     pub fn interest(&self, id: ConnectionId) -> Interest {

@@ -46,6 +46,8 @@ pub(crate) struct ServerState {
     pub(crate) acl_file: crate::acl::AclFile,
     /// `maxmemory`: the eviction pool and where eviction stands.
     pub(crate) eviction: crate::eviction::Eviction,
+    /// The append-only file: what is buffered, written, durable; the rewrite.
+    pub(crate) aof: crate::aof::Aof,
 }
 
 /// CLIENT PAUSE: until when (inclusive), and whether every command waits or only those that

@@ -47,10 +47,13 @@ impl Disk {
             DiskRequest::Remove { path } => {
                 self.files.remove(&path);
             }
-            // ACL LOAD and SAVE (tests/acl.rs): no save asks for them.
-            DiskRequest::Read { .. } | DiskRequest::Replace { .. } => {
-                return Err("not a request of a save".to_string())
-            }
+            // ACL LOAD and SAVE (tests/acl.rs), the append-only file (tests/aof.rs): no save
+            // asks for them.
+            DiskRequest::Read { .. }
+            | DiskRequest::Replace { .. }
+            | DiskRequest::Append { .. }
+            | DiskRequest::SyncFile { .. }
+            | DiskRequest::CreateDir { .. } => return Err("not a request of a save".to_string()),
         }
         Ok(())
     }

@@ -121,8 +121,44 @@ fn perform(
         DiskRequest::Remove { path } => std::fs::remove_file(path)?,
         DiskRequest::Read { path } => return std::fs::read(path).map(Some),
         DiskRequest::Replace { path, bytes } => replace(&path, &bytes)?,
+        DiskRequest::Append { path, bytes } => append_to(&path, &bytes)?,
+        DiskRequest::SyncFile { path } => OpenOptions::new().append(true).open(path)?.sync_all()?,
+        DiskRequest::CreateDir { path } => std::fs::create_dir_all(path)?,
     }
     Ok(None)
+}
+
+/// Appends `bytes` to the file at `path`, creating it if missing.
+pub fn append_to(path: &str, bytes: &[u8]) -> std::io::Result<()> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?
+        .write_all(bytes)
+}
+
+/// The append-only file's writes, done at once on the event loop (a write to the page cache
+/// takes microseconds; its fsync goes to the disk thread). The last file written stays open.
+#[derive(Default)]
+pub struct Appender {
+    open: Option<(String, File)>,
+}
+
+impl Appender {
+    pub fn append(&mut self, path: &str, bytes: &[u8]) -> Result<(), String> {
+        let file = match &mut self.open {
+            Some((open, file)) if open == path => file,
+            _ => {
+                let file = OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|error| error_text(&error))?;
+                &mut self.open.insert((path.to_string(), file)).1
+            }
+        };
+        file.write_all(bytes).map_err(|error| error_text(&error))
+    }
 }
 
 /// Writes `bytes` to a temporary file beside `path`, fsyncs it, renames it over `path` and

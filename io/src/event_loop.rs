@@ -12,9 +12,11 @@ use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant as StdInstant, SystemTime, UNIX_EPOCH};
 
-use ferrodis_core::{ConnectionId, Door, Instant, Interest, Now, Output, Server, UnixMillis};
+use ferrodis_core::{
+    ConnectionId, DiskRequest, Door, Instant, Interest, Now, Output, Server, UnixMillis,
+};
 
-use crate::disk::Disk;
+use crate::disk::{Appender, Disk};
 use crate::lazy_free::LazyFreePool;
 use crate::log::Level;
 use crate::log_at;
@@ -75,6 +77,7 @@ pub struct EventLoop {
     clients: Vec<Option<Client>>,
     lazy_free: LazyFreePool,
     disk: Disk,
+    appender: Appender,
     /// A signal asked to stop: the core saves first if it should; a second signal stops at once.
     stop_requested: bool,
     origin: StdInstant,
@@ -131,6 +134,7 @@ impl EventLoop {
             clients: Vec::new(),
             lazy_free: LazyFreePool::new(LAZY_FREE_THREADS),
             disk,
+            appender: Appender::default(),
             stop_requested: false,
             origin: StdInstant::now(),
             now: Now::default(),
@@ -215,6 +219,13 @@ impl EventLoop {
                     stop = true;
                 }
             }
+            // What the turn changed goes to the append-only file in one write, before the
+            // replies that wait for it.
+            let now = self.now();
+            self.server.before_sleep(now);
+            if self.drain_outputs() {
+                stop = true;
+            }
             // Replies go out in this same turn, after every readable socket was read: the writes
             // come back to back (as Redis's beforeSleep does them), which on loopback costs fewer
             // wake-ups of the clients than interleaving each write with the next read.
@@ -232,6 +243,8 @@ impl EventLoop {
             }
             self.server.set_used_memory(crate::alloc::allocated_bytes());
             self.measure_resident_memory();
+            let now = self.now();
+            self.server.before_sleep(now);
             let stop_now = self.drain_outputs() | self.flush_woken();
             if stop_now || stop {
                 log_at!(Level::Warning, "Received shutdown request, exiting now.");
@@ -494,6 +507,14 @@ impl EventLoop {
                     self.tick();
                 }
                 Output::Shutdown => stop = true,
+                Output::Disk {
+                    token,
+                    request: DiskRequest::Append { path, bytes },
+                } => {
+                    let result = self.appender.append(&path, &bytes);
+                    let now = self.now();
+                    self.server.disk_done(now, token, result);
+                }
                 Output::Disk { token, request } => self.disk.submit(token, request),
                 Output::Log { level, message } => log_at!(Level::of(level), "{message}"),
             }
@@ -569,7 +590,10 @@ impl EventLoop {
                 }
             }
         }
-        if client.close_after_reply && self.server.send_buffer(id).is_empty() {
+        if client.close_after_reply
+            && self.server.send_buffer(id).is_empty()
+            && !self.server.reply_held(id)
+        {
             self.drop_client(slot);
             return;
         }

@@ -162,6 +162,17 @@ fn parse_size(text: &str) -> Result<usize, &'static str> {
         .map_err(|_| "argument must be between 0 and 9223372036854775807 inclusive")
 }
 
+/// A file's name, not a path (Redis's `isValidAOFfilename` and `isValidAOFdirname`).
+fn file_name(text: &str, what: &str) -> Result<String, &'static str> {
+    if text.is_empty() || text.contains('/') || text == "." || text == ".." {
+        return Err(match what {
+            "appenddirname" => "appenddirname can't be a path, just a dirname",
+            _ => "appendfilename can't be a path, just a filename",
+        });
+    }
+    Ok(text.to_string())
+}
+
 /// Every parameter.
 fn parameters() -> impl Iterator<Item = &'static Parameter> {
     PARAMETERS.iter().chain(ENCODING_PARAMETERS.iter())
@@ -170,12 +181,60 @@ fn parameters() -> impl Iterator<Item = &'static Parameter> {
 static PARAMETERS: &[Parameter] = &[
     Parameter {
         name: "appendonly",
-        get: |_| fixed("no"),
-        set: |_, text| match text.to_ascii_lowercase().as_str() {
-            "no" => Ok(()),
-            _ => Err("argument must be 'no': ferrodis has no append-only file yet"),
+        get: |config| yes_no(config.appendonly),
+        set: |config, text| {
+            config.appendonly = parse_yes_no(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "appendfsync",
+        get: |config| config.appendfsync.name().to_string(),
+        set: |config, text| {
+            config.appendfsync = crate::aof::Fsync::parse(text)
+                .ok_or("argument(s) must be one of the following: always, everysec, no")?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "appendfilename",
+        get: |config| config.appendfilename.clone(),
+        set: |config, text| {
+            config.appendfilename = file_name(text, "appendfilename")?;
+            Ok(())
         },
         mutable: false,
+    },
+    Parameter {
+        name: "appenddirname",
+        get: |config| config.appenddirname.clone(),
+        set: |config, text| {
+            config.appenddirname = file_name(text, "appenddirname")?;
+            Ok(())
+        },
+        mutable: false,
+    },
+    Parameter {
+        name: "auto-aof-rewrite-percentage",
+        get: |config| config.auto_aof_rewrite_percentage.to_string(),
+        set: |config, text| {
+            let value: i64 = parse_number(text)?;
+            config.auto_aof_rewrite_percentage = u64::try_from(value)
+                .map_err(|_| "argument must be between 0 and 2147483647 inclusive")?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "auto-aof-rewrite-min-size",
+        get: |config| config.auto_aof_rewrite_min_size.to_string(),
+        set: |config, text| {
+            config.auto_aof_rewrite_min_size = parse_memory_long(text)? as u64;
+            Ok(())
+        },
+        mutable: true,
     },
     Parameter {
         name: "daemonize",
@@ -517,6 +576,51 @@ static PARAMETERS: &[Parameter] = &[
         },
         // Redis sets it only at start.
         mutable: false,
+    },
+    Parameter {
+        name: "aof-load-truncated",
+        get: |config| yes_no(config.aof_load_truncated),
+        set: |config, text| {
+            config.aof_load_truncated = parse_yes_no(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "aof-use-rdb-preamble",
+        get: |config| yes_no(config.aof_use_rdb_preamble),
+        set: |config, text| {
+            config.aof_use_rdb_preamble = parse_yes_no(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "no-appendfsync-on-rewrite",
+        get: |config| yes_no(config.no_appendfsync_on_rewrite),
+        set: |config, text| {
+            config.no_appendfsync_on_rewrite = parse_yes_no(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "aof-rewrite-incremental-fsync",
+        get: |config| yes_no(config.aof_rewrite_incremental_fsync),
+        set: |config, text| {
+            config.aof_rewrite_incremental_fsync = parse_yes_no(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "aof-timestamp-enabled",
+        get: |config| yes_no(config.aof_timestamp_enabled),
+        set: |config, text| {
+            config.aof_timestamp_enabled = parse_yes_no(text)?;
+            Ok(())
+        },
+        mutable: true,
     },
     Parameter {
         name: "rdbcompression",

@@ -12,6 +12,7 @@ use super::{subcommand_syntax, ArgCursor, CommandResult, Ctx, SYNTAX};
 use crate::connection::Connection;
 use crate::protocol::resp::Args;
 use crate::state::Pause;
+use crate::util::split_args::quote;
 
 /// CLIENT PAUSE timeout [WRITE|ALL]: the timeout in milliseconds; a longer or stricter pause
 /// in force stays (Redis keeps the later end and the stricter kind).
@@ -160,24 +161,6 @@ fn redacted_positions(args: Args<'_>) -> Vec<usize> {
         }
     }
     Vec::new()
-}
-
-/// Appends `bytes` in double quotes, escaped as Redis's `sdscatrepr`.
-fn quote(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.push(b'"');
-    for &byte in bytes {
-        match byte {
-            b'\\' | b'"' => out.extend_from_slice(&[b'\\', byte]),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0x07 => out.extend_from_slice(b"\\a"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            0x20..=0x7e => out.push(byte),
-            _ => out.extend_from_slice(format!("\\x{byte:02x}").as_bytes()),
-        }
-    }
-    out.push(b'"');
 }
 
 #[cfg(test)]

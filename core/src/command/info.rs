@@ -142,11 +142,7 @@ fn persistence_section(ctx: &Ctx<'_, '_>, out: &mut String) {
          rdb_last_save_time:{}\r\nrdb_last_bgsave_status:{status}\r\n\
          rdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current_secs}\r\n\
          rdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\n\
-         rdb_last_load_keys_loaded:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n\
-         aof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\n\
-         aof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n\
-         aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\n\
-         aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+         rdb_last_load_keys_loaded:{}\r\n",
         ctx.keyspace.changes() - persistence.changes_at_last_save,
         persistence.last_save.as_millis().div_euclid(1000),
         persistence.last_duration_secs,
@@ -154,6 +150,46 @@ fn persistence_section(ctx: &Ctx<'_, '_>, out: &mut String) {
         loaded.expired,
         loaded.keys,
     );
+    aof_fields(ctx, out);
+}
+
+fn aof_fields(ctx: &Ctx<'_, '_>, out: &mut String) {
+    let aof = &ctx.state.aof;
+    let now = ctx.now.wall.as_millis();
+    let ok = |good: bool| if good { "ok" } else { "err" };
+    let current_secs = aof
+        .rewrite
+        .as_ref()
+        .map_or(-1, |rewrite| (now - rewrite.started.as_millis()) / 1000);
+    let _ = write!(
+        out,
+        "aof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\n\
+         aof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{current_secs}\r\n\
+         aof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\n\
+         aof_rewrites_consecutive_failures:{}\r\naof_last_write_status:{}\r\n\
+         aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+        u8::from(aof.on),
+        u8::from(aof.rewriting()),
+        u8::from(aof.rewrite_scheduled),
+        aof.last_rewrite_secs,
+        ok(aof.last_rewrite_ok),
+        aof.rewrites,
+        aof.consecutive_failures,
+        ok(aof.last_write_ok && aof.broken.is_none()),
+    );
+    if aof.on {
+        let _ = write!(
+            out,
+            "aof_current_size:{}\r\naof_base_size:{}\r\naof_pending_rewrite:{}\r\n\
+             aof_buffer_length:{}\r\naof_pending_bio_fsync:{}\r\naof_delayed_fsync:{}\r\n",
+            aof.current_bytes,
+            aof.base_bytes,
+            u8::from(aof.rewrite_scheduled),
+            aof.appended - aof.written.min(aof.appended),
+            u8::from(aof.syncing.is_some()),
+            aof.delayed_fsyncs,
+        );
+    }
 }
 
 fn stats_section(ctx: &Ctx<'_, '_>, out: &mut String) {

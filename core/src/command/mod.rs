@@ -277,7 +277,12 @@ pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_, '_>, key: &[u8]) {
 /// command of the RESP door (the book's door has `book::dispatch_book`).
 pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
     let start = ctx.reply.out.len();
-    let resolved = resolve(ctx.session, &ctx.state.config, args)
+    let resolved = resolve(ctx.session, &ctx.state.config, args);
+    if ctx.session.replaying {
+        // The append-only file's commands ran once already: nothing refuses them now.
+        return dispatch_resolved(ctx, args, resolved);
+    }
+    let resolved = resolved
         .and_then(|spec| refuse_without_permission(ctx, spec, args))
         .and_then(|spec| refuse_if_out_of_memory(ctx, spec))
         .and_then(|spec| refuse_without_replicas(&ctx.state.config, spec))
@@ -506,7 +511,21 @@ fn refuse_after_failed_save(
     if refusing && (spec.flags.contains(table::Flags::WRITE) || spec.name == "ping") {
         return Err(MISCONF.into());
     }
-    Ok(spec)
+    refuse_while_aof_broken(state, spec)
+}
+
+/// While the append-only file is broken (a write or fsync failed), write commands are refused
+/// until a rewrite repairs it, as Redis refuses them after an AOF write error.
+pub(crate) fn refuse_while_aof_broken(
+    state: &crate::state::ServerState,
+    spec: &'static CommandSpec,
+) -> Result<&'static CommandSpec, CommandError> {
+    match &state.aof.broken {
+        Some(error) if spec.flags.contains(table::Flags::WRITE) || spec.name == "ping" => Err(
+            CommandError::owned(format!("MISCONF Errors writing to the AOF file: {error}")),
+        ),
+        _ => Ok(spec),
+    }
 }
 
 /// With `min-replicas-to-write` set, write commands are refused: there are no replicas.

@@ -494,7 +494,9 @@ impl Host<'_, '_, '_> {
         if acl_check {
             return Ok(self.acl_check(args).map(Value::Boolean));
         }
-        let spec = match script_spec(args, self.read_only, &self.ctx.state.config) {
+        let spec = match script_spec(args, self.read_only, &self.ctx.state.config)
+            .and_then(|spec| super::refuse_while_aof_broken(self.ctx.state, spec))
+        {
             Ok(spec) => spec,
             Err(error) => return Ok(Err(error.as_bytes().to_vec())),
         };

@@ -169,6 +169,13 @@ pub(crate) fn save(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandR
     if ctx.state.persistence.saving() {
         return Err(SAVE_RUNNING.into());
     }
+    if ctx.state.persistence.busy() {
+        return Err(
+            "ERR Background append only file rewriting in progress: SAVE waits for it \
+                    to end"
+                .into(),
+        );
+    }
     let client = Some(ctx.id);
     begin_save(
         ctx.keyspace,
@@ -188,9 +195,16 @@ pub(crate) fn bgsave(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         1 if is_option(args.next_bytes()?, "SCHEDULE") => true,
         _ => return Err(SYNTAX.into()),
     };
-    if ctx.state.persistence.saving() {
-        if !schedule {
+    if ctx.state.persistence.busy() {
+        if !schedule && ctx.state.persistence.saving() {
             return Err(SAVE_RUNNING.into());
+        }
+        if !schedule {
+            return Err(
+                "ERR Another child process is active (AOF?): can't BGSAVE right now. \
+                        Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
+                    .into(),
+            );
         }
         ctx.state.persistence.scheduled = true;
         ctx.reply.simple("Background saving scheduled");
@@ -198,6 +212,25 @@ pub(crate) fn bgsave(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
     }
     begin_save(ctx.keyspace, ctx.state, ctx.effects, SaveKind::Background);
     ctx.reply.simple("Background saving started");
+    Ok(())
+}
+
+/// BGREWRITEAOF: rewrites the append-only file (a new base with the data now), right after
+/// this command; while a save runs, once it ends.
+pub(crate) fn bgrewriteaof(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
+    let aof = &mut ctx.state.aof;
+    if aof.rewriting() {
+        return Err(crate::server::aof::REWRITE_RUNNING.into());
+    }
+    if ctx.state.persistence.busy() {
+        aof.rewrite_scheduled = true;
+        ctx.reply
+            .simple("Background append only file rewriting scheduled");
+        return Ok(());
+    }
+    aof.rewrite_requested = true;
+    ctx.reply
+        .simple("Background append only file rewriting started");
     Ok(())
 }
 

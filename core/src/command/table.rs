@@ -556,6 +556,14 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         connection::auth,
     ),
     spec(
+        "bgrewriteaof",
+        1,
+        ADMIN.or(NS),
+        NO_KEYS,
+        cat::NONE,
+        server::bgrewriteaof,
+    ),
+    spec(
         "bgsave",
         -1,
         ADMIN.or(NS),

@@ -75,5 +75,6 @@ impl Server {
         self.evict();
         self.settle_keyspace();
         self.check_save_points();
+        self.aof_cron();
     }
 }

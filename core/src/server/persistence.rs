@@ -11,7 +11,7 @@ use crate::effects::Effects;
 use crate::keyspace::Keyspace;
 use crate::output::LogLevel;
 use crate::persistence::{
-    DiskRequest, DiskToken, Producer, SaveJob, SaveKind, Step, RETRY_DELAY_MILLIS,
+    join, DiskRequest, DiskToken, Producer, SaveJob, SaveKind, Step, RETRY_DELAY_MILLIS,
 };
 use crate::rdb::file::{read_file, FileWriter, Item};
 use crate::rdb::value::Shape;
@@ -58,30 +58,34 @@ pub(crate) fn begin_save(
     kind: SaveKind,
 ) {
     if let Some(job) = state.persistence.job.take() {
-        debug_assert!(
-            matches!(kind, SaveKind::Shutdown { .. }) && job.kind == SaveKind::Background
-        );
-        keyspace.abort_snapshots(effects);
-        for request in [
-            DiskRequest::Close {
-                path: job.temp.clone(),
-            },
-            DiskRequest::Remove { path: job.temp },
-        ] {
-            let token = state.persistence.token();
-            effects.output(Output::Disk { token, request });
-        }
+        debug_assert!(matches!(kind, SaveKind::Shutdown { .. }) && job.kind.in_background());
+        abandon(keyspace, state, effects, job);
     }
     let now = state.now.wall;
-    let dir = state.config.dir.clone();
-    let target = join(&dir, &state.config.dbfilename);
-    let temp = join(&dir, &format!("temp-{}.rdb", state.config.process_id));
-    let mut writer = file_writer(state);
+    let pid = state.config.process_id;
+    let (target, temp, dir) = match &state.aof.rewrite {
+        Some(rewrite) if kind == SaveKind::AofRewrite => {
+            let aof_dir = state.config.aof_dir();
+            let base = rewrite
+                .manifest
+                .base
+                .as_ref()
+                .expect("a rewrite makes a base");
+            let temp = join(&state.config.dir, &format!("temp-rewriteaof-bg-{pid}.aof"));
+            (join(&aof_dir, &base.name), temp, aof_dir)
+        }
+        _ => {
+            let dir = state.config.dir.clone();
+            let target = join(&dir, &state.config.dbfilename);
+            (target, join(&dir, &format!("temp-{pid}.rdb")), dir)
+        }
+    };
+    let mut writer = file_writer(state, kind == SaveKind::AofRewrite);
     for library in state.scripts.libraries.values() {
         writer.library(&library.code);
     }
     let mut chunks = VecDeque::new();
-    let producer = if kind == SaveKind::Background {
+    let producer = if kind.in_background() {
         let mut dbs = VecDeque::new();
         for (index, db) in keyspace.dbs.iter_mut().enumerate() {
             if !db.is_empty() {
@@ -112,9 +116,11 @@ pub(crate) fn begin_save(
         producer,
         changes: keyspace.changes(),
         started: now,
+        bytes: 0,
     });
     let message = match kind {
         SaveKind::Background => Some("Background saving started"),
+        SaveKind::AofRewrite => Some("Background append only file rewriting started"),
         SaveKind::Shutdown { .. } => Some("Saving the final RDB snapshot before exiting."),
         SaveKind::Foreground { .. } => None,
     };
@@ -130,9 +136,24 @@ pub(crate) fn begin_save(
     });
 }
 
+/// Drops a background save or rewrite under way: its snapshots end, its temporary file is
+/// closed and removed.
+fn abandon(keyspace: &mut Keyspace, state: &mut ServerState, effects: &mut Effects, job: SaveJob) {
+    keyspace.abort_snapshots(effects);
+    for request in [
+        DiskRequest::Close {
+            path: job.temp.clone(),
+        },
+        DiskRequest::Remove { path: job.temp },
+    ] {
+        let token = state.persistence.token();
+        effects.output(Output::Disk { token, request });
+    }
+}
+
 /// The whole data as an RDB file, now (SYNC's payload).
 pub(crate) fn whole_file(keyspace: &Keyspace, state: &ServerState) -> Vec<u8> {
-    let mut writer = file_writer(state);
+    let mut writer = file_writer(state, false);
     for library in state.scripts.libraries.values() {
         writer.library(&library.code);
     }
@@ -141,15 +162,16 @@ pub(crate) fn whole_file(keyspace: &Keyspace, state: &ServerState) -> Vec<u8> {
     chunks.into_iter().flatten().collect()
 }
 
-/// A file's start: its header and auxiliary fields.
-fn file_writer(state: &ServerState) -> FileWriter {
+/// A file's start: its header and auxiliary fields (`aof_base` for an append-only file's
+/// base).
+fn file_writer(state: &ServerState, aof_base: bool) -> FileWriter {
     let config = &state.config;
     let aux = [
         ("redis-ver", REDIS_VERSION.to_string()),
         ("redis-bits", "64".to_string()),
         ("ctime", (state.now.wall.as_millis() / 1000).to_string()),
         ("used-mem", state.used_memory_bytes.to_string()),
-        ("aof-base", "0".to_string()),
+        ("aof-base", u8::from(aof_base).to_string()),
     ];
     FileWriter::new(&aux, config.rdb_compression, config.rdb_checksum)
 }
@@ -208,7 +230,7 @@ fn next_chunk(keyspace: &mut Keyspace, producer: &mut Option<Producer>) -> Optio
 }
 
 impl Server {
-    fn start_save(&mut self, kind: SaveKind) {
+    pub(crate) fn start_save(&mut self, kind: SaveKind) {
         begin_save(&mut self.keyspace, &mut self.state, &mut self.effects, kind);
         self.deliver_effects(None);
     }
@@ -216,6 +238,10 @@ impl Server {
     /// The driver finished disk request `token`, with `result`.
     pub fn disk_done(&mut self, now: Now, token: DiskToken, result: Result<(), String>) {
         self.observe(now);
+        if self.aof_disk_done(token, &result) {
+            self.deliver_effects(None);
+            return;
+        }
         if let Some((client, op)) = self.state.acl_file.answered(token) {
             self.acl_file_done(client, op, result.map(|()| Vec::new()));
             return;
@@ -250,6 +276,7 @@ impl Server {
             Step::Create | Step::Write => match job.chunks.pop_front() {
                 Some(bytes) => {
                     job.step = Step::Write;
+                    job.bytes += bytes.len() as u64;
                     DiskRequest::Write {
                         path: job.temp.clone(),
                         bytes,
@@ -303,10 +330,23 @@ impl Server {
         self.outputs.push_back(Output::Disk { token, request });
     }
 
+    /// The running background save or rewrite is dropped (its temporary file removed).
+    pub(crate) fn abandon_save(&mut self) {
+        if let Some(job) = self.state.persistence.job.take() {
+            abandon(&mut self.keyspace, &mut self.state, &mut self.effects, job);
+            self.deliver_effects(None);
+        }
+    }
+
     fn finish_save(&mut self, result: Result<(), String>) {
         let now = self.state.now.wall;
         let persistence = &mut self.state.persistence;
         let job = persistence.job.take().expect("a save runs");
+        if job.kind == SaveKind::AofRewrite {
+            self.rewrite_base_written(result.map(|()| job.bytes));
+            self.after_save_ends();
+            return;
+        }
         persistence.last_duration_secs = (now.as_millis() - job.started.as_millis()) / 1000;
         match &result {
             Ok(()) => {
@@ -330,6 +370,7 @@ impl Server {
             }
             (Ok(()), _) => "DB saved on disk".to_string(),
             (Err(error), SaveKind::Background) => format!("Background saving error: {error}"),
+            (_, SaveKind::AofRewrite) => unreachable!("handled above"),
             (Err(error), _) => format!("Failed saving the DB: {error}"),
         };
         let level = if result.is_ok() {
@@ -357,10 +398,17 @@ impl Server {
                     self.answer_saver(client, Err(b"ERR Errors trying to SHUTDOWN. Check logs."));
                 }
             }
-            SaveKind::Background => {}
+            SaveKind::Background | SaveKind::AofRewrite => {}
         }
+        self.after_save_ends();
+    }
+
+    /// What waited for the save machinery: a stop's save, a scheduled save or rewrite.
+    fn after_save_ends(&mut self) {
         if std::mem::take(&mut self.state.persistence.shutdown_requested) {
             self.shutdown_with_save(None);
+        } else if std::mem::take(&mut self.state.aof.rewrite_scheduled) {
+            self.begin_rewrite();
         } else if std::mem::take(&mut self.state.persistence.scheduled) {
             self.start_save(SaveKind::Background);
         }
@@ -470,7 +518,7 @@ impl Server {
     /// save is not too recent), from the cron.
     pub(super) fn check_save_points(&mut self) {
         let persistence = &self.state.persistence;
-        if persistence.saving() || self.state.config.save_points.is_empty() {
+        if persistence.busy() || self.state.config.save_points.is_empty() {
             return;
         }
         let now = self.state.now.wall;
@@ -692,13 +740,4 @@ pub fn check_rdb(bytes: &[u8], now: UnixMillis) -> Result<RdbReport, LoadError> 
     report.version = summary.version;
     report.checksum_checked = summary.checksum_checked;
     Ok(report)
-}
-
-/// `name` in directory `dir`.
-fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() || dir.ends_with('/') {
-        format!("{dir}{name}")
-    } else {
-        format!("{dir}/{name}")
-    }
 }

@@ -70,6 +70,9 @@ pub struct Db {
     new_keys: Option<Vec<Box<[u8]>>>,
     /// CLIENT PAUSE: a read finds an expired key missing but leaves it in place.
     expiry_paused: bool,
+    /// Replaying the append-only file: no key counts as expired (as Redis loads it), so that
+    /// every command finds the data it found when it ran.
+    loading: bool,
     /// Keys changed since the last `take_changed_keys`, while someone asked (client-side
     /// caching's invalidations).
     changed_keys: Option<Vec<Box<[u8]>>>,
@@ -129,6 +132,7 @@ impl Db {
             },
             new_keys: None,
             expiry_paused: false,
+            loading: false,
             changed_keys: None,
             snapshot: None,
         }
@@ -438,7 +442,7 @@ impl Db {
     }
 
     fn is_expired(&self, key: &[u8], now: UnixMillis) -> bool {
-        if self.expires.is_empty() {
+        if self.expires.is_empty() || self.loading {
             return false;
         }
         self.expires
@@ -513,6 +517,11 @@ impl Db {
     /// a write still removes the expired key it replaces.
     pub fn pause_expiry(&mut self, paused: bool) {
         self.expiry_paused = paused;
+    }
+
+    /// While loading, no key counts as expired (see `loading`).
+    pub fn set_loading(&mut self, loading: bool) {
+        self.loading = loading;
     }
 
     /// Looks without deleting (for read-only callers that cannot take `&mut`).

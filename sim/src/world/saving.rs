@@ -90,6 +90,22 @@ impl Disk {
                 self.names.remove(path);
             }
             DiskRequest::Read { path } => return self.names.contains_key(path),
+            DiskRequest::Append { path, bytes } => {
+                let file = match self.names.get(path) {
+                    Some(&file) => file,
+                    None => {
+                        self.files.push(File::default());
+                        self.names.insert(path.clone(), self.files.len() - 1);
+                        self.files.len() - 1
+                    }
+                };
+                self.files[file].bytes.extend_from_slice(bytes);
+            }
+            DiskRequest::SyncFile { path } => match self.names.get(path) {
+                Some(&file) => self.files[file].synced = self.files[file].bytes.len(),
+                None => return false,
+            },
+            DiskRequest::CreateDir { .. } => {}
             // Written, synced and renamed into place, the directory synced: durable at once.
             DiskRequest::Replace { path, bytes } => {
                 self.files.push(File {

@@ -1,0 +1,272 @@
+//! The append-only file, as the core sees it: Redis 7.0's multi-part layout (a directory with
+//! a manifest, one base file and incremental files), what is written to it and when it is
+//! durable.
+//!
+//! Every change reaches the file through the propagation stream (keyspace.rs): after each
+//! command the stream is encoded as RESP into `buffer` (with a SELECT where the database
+//! changes). At the end of an event-loop turn (`Server::before_sleep`), and whenever the disk
+//! answers, the buffer is handed to the driver as one `DiskRequest::Append`; under `always` an
+//! fsync follows. One request is in flight at a time, so whatever piles up meanwhile goes out
+//! in the next one: a group commit. A reply produced while changes are not yet durable is held
+//! (`Connection::held_until`) until they are: written under `everysec` and `no`, fsynced under
+//! `always`.
+//!
+//! A rewrite (BGREWRITEAOF, turning the file on, the automatic rewrite, or the repair after a
+//! failure) opens a new incremental file at its instant and writes a new base, the data at that
+//! instant, with the background save's snapshot machinery; the manifest then names the new
+//! base and the new incremental file, and the old files are removed.
+
+pub mod manifest;
+pub mod reader;
+
+use std::collections::VecDeque;
+
+use crate::clients::ConnectionId;
+use crate::keyspace::Propagated;
+use crate::persistence::{DiskRequest, DiskToken};
+use crate::time::{Instant, UnixMillis};
+use manifest::Manifest;
+
+/// `appendfsync`: when written bytes are made durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fsync {
+    Always,
+    EverySec,
+    No,
+}
+
+impl Fsync {
+    pub fn name(self) -> &'static str {
+        match self {
+            Fsync::Always => "always",
+            Fsync::EverySec => "everysec",
+            Fsync::No => "no",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Fsync> {
+        match text.to_ascii_lowercase().as_str() {
+            "always" => Some(Fsync::Always),
+            "everysec" => Some(Fsync::EverySec),
+            "no" => Some(Fsync::No),
+            _ => None,
+        }
+    }
+}
+
+/// Under `everysec`, a write waits at most this long for an fsync still running (Redis
+/// postpones its write up to 2 seconds, then writes anyway).
+pub(crate) const POSTPONE_MILLIS_MAX: u64 = 2000;
+
+/// What a queued request is for, once the disk answers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Then {
+    /// The buffer's bytes up to this offset are written.
+    Written(u64),
+    /// The bytes up to this offset are fsynced.
+    Synced(u64),
+    /// The manifest naming a new incremental file (this sequence number) is durable.
+    IncrOpened(u64),
+    /// The manifest naming the rewrite's base is durable: the rewrite is done.
+    Rewritten,
+    /// Nothing to do (removing old files).
+    Nothing,
+}
+
+/// A request to hand to the driver, in turn.
+#[derive(Debug)]
+pub(crate) struct Job {
+    pub(crate) request: DiskRequest,
+    pub(crate) then: Then,
+}
+
+/// A rewrite under way: its base is written by the save machinery (`SaveKind::AofRewrite`).
+#[derive(Debug, Clone)]
+pub(crate) struct Rewrite {
+    pub(crate) started: UnixMillis,
+    /// The offset at its instant: everything before is in the new base.
+    pub(crate) offset: u64,
+    /// The manifest once the rewrite is done.
+    pub(crate) manifest: Manifest,
+    /// The manifest while it runs: the old files and the new incremental one.
+    pub(crate) opened: Manifest,
+    /// The new base's size, once written.
+    pub(crate) base_bytes: u64,
+}
+
+pub(crate) struct Aof {
+    /// `appendonly` is in force: changes are appended.
+    pub(crate) on: bool,
+    /// Turned on, and the first rewrite is not done: nothing is promised yet (as Redis's
+    /// `AOF_WAIT_REWRITE`), so replies are not held.
+    pub(crate) status_starting: bool,
+    /// Commands encoded, not yet handed to the driver.
+    buffer: Vec<u8>,
+    /// The database the file's last SELECT named.
+    selected: Option<usize>,
+    /// Offsets in the stream of all bytes ever appended (across files): appended to the
+    /// buffer, written by the driver, fsynced.
+    pub(crate) appended: u64,
+    pub(crate) written: u64,
+    pub(crate) synced: u64,
+    /// Requests in order; the first is with the driver while `in_flight` names it.
+    pub(crate) queue: VecDeque<Job>,
+    pub(crate) in_flight: Option<DiskToken>,
+    /// `everysec`'s fsync, which runs beside the queue: its token, what it covers, when it
+    /// began.
+    pub(crate) syncing: Option<(DiskToken, u64, Instant)>,
+    pub(crate) last_sync: Instant,
+    /// The incremental file appends go to.
+    pub(crate) incr_path: String,
+    /// The files as the manifest on disk names them.
+    pub(crate) manifest: Manifest,
+    /// A write or fsync failed: what the disk said. The files are not trusted (the page cache
+    /// may have dropped what an fsync failed to write) until a rewrite replaces them; writes
+    /// are refused meanwhile, and held replies wait for it.
+    pub(crate) broken: Option<String>,
+    pub(crate) last_write_ok: bool,
+    pub(crate) rewrite: Option<Rewrite>,
+    pub(crate) rewrite_scheduled: bool,
+    /// BGREWRITEAOF asked for a rewrite: it begins right after the command.
+    pub(crate) rewrite_requested: bool,
+    /// Connections whose replies wait for the file.
+    pub(crate) held: Vec<ConnectionId>,
+    pub(crate) rewrites: u64,
+    pub(crate) last_rewrite_ok: bool,
+    pub(crate) consecutive_failures: u32,
+    pub(crate) last_rewrite_secs: i64,
+    pub(crate) last_failed_rewrite: Option<UnixMillis>,
+    pub(crate) delayed_fsyncs: u64,
+    /// Bytes in the files: the base at the last rewrite, and in all now (for
+    /// `auto-aof-rewrite-percentage`).
+    pub(crate) base_bytes: u64,
+    pub(crate) current_bytes: u64,
+    /// Where a write while `everysec`'s fsync runs began to wait.
+    pub(crate) postponed_since: Option<Instant>,
+    /// The driver's stop waits for the last bytes to be durable.
+    pub(crate) stop_when_synced: bool,
+}
+
+impl Aof {
+    pub(crate) fn new(now: Instant) -> Aof {
+        Aof {
+            on: false,
+            status_starting: false,
+            buffer: Vec::new(),
+            selected: None,
+            appended: 0,
+            written: 0,
+            synced: 0,
+            queue: VecDeque::new(),
+            in_flight: None,
+            syncing: None,
+            last_sync: now,
+            incr_path: String::new(),
+            manifest: Manifest::default(),
+            broken: None,
+            last_write_ok: true,
+            rewrite: None,
+            rewrite_scheduled: false,
+            rewrite_requested: false,
+            held: Vec::new(),
+            rewrites: 0,
+            last_rewrite_ok: true,
+            consecutive_failures: 0,
+            last_rewrite_secs: -1,
+            last_failed_rewrite: None,
+            delayed_fsyncs: 0,
+            base_bytes: 0,
+            current_bytes: 0,
+            postponed_since: None,
+            stop_when_synced: false,
+        }
+    }
+
+    /// Encodes changes into the buffer.
+    pub(crate) fn feed(&mut self, changes: &[Propagated]) {
+        let before = self.buffer.len();
+        for change in changes {
+            if self.selected != Some(change.db) {
+                let db = change.db.to_string();
+                encode(&mut self.buffer, &[b"SELECT", db.as_bytes()]);
+                self.selected = Some(change.db);
+            }
+            let args: Vec<&[u8]> = change.args.iter().map(Vec::as_slice).collect();
+            encode(&mut self.buffer, &args);
+        }
+        self.appended += (self.buffer.len() - before) as u64;
+    }
+
+    /// What replies wait for: the offset up to which the policy calls the file durable.
+    pub(crate) fn durable(&self, policy: Fsync) -> u64 {
+        match policy {
+            Fsync::Always => self.synced,
+            Fsync::EverySec | Fsync::No => self.written,
+        }
+    }
+
+    pub(crate) fn has_unwritten(&self) -> bool {
+        !self.buffer.is_empty()
+    }
+
+    /// The buffer's bytes, for one append (the next SELECT is written again in a new file).
+    pub(crate) fn take_buffer(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.buffer)
+    }
+
+    /// The buffer's changes are in the base being written (a rewrite that repairs broken
+    /// files): they are dropped, and count as durable once the rewrite is.
+    pub(crate) fn drop_buffer(&mut self) {
+        self.buffer.clear();
+        self.selected = None;
+    }
+
+    /// A new file begins: its first change is preceded by a SELECT.
+    pub(crate) fn new_file(&mut self) {
+        self.selected = None;
+    }
+
+    pub(crate) fn push(&mut self, request: DiskRequest, then: Then) {
+        self.queue.push_back(Job { request, then });
+    }
+
+    pub(crate) fn starting(&self) -> bool {
+        self.status_starting
+    }
+
+    /// A rewrite runs or is waiting for its manifest.
+    pub(crate) fn rewriting(&self) -> bool {
+        self.rewrite.is_some()
+    }
+}
+
+/// One command as RESP, as it is written to the file.
+pub(crate) fn encode(out: &mut Vec<u8>, args: &[&[u8]]) {
+    let mut digits = itoa_buffer();
+    out.push(b'*');
+    out.extend_from_slice(number(&mut digits, args.len()));
+    out.extend_from_slice(b"\r\n");
+    for arg in args {
+        out.push(b'$');
+        out.extend_from_slice(number(&mut digits, arg.len()));
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+fn itoa_buffer() -> [u8; 20] {
+    [0; 20]
+}
+
+fn number(digits: &mut [u8; 20], mut value: usize) -> &[u8] {
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            return &digits[at..];
+        }
+    }
+}
