@@ -154,6 +154,10 @@ pub struct Config {
     pub no_appendfsync_on_rewrite: bool,
     pub aof_rewrite_incremental_fsync: bool,
     pub aof_timestamp_enabled: bool,
+    /// A fault planted on purpose, set by no parameter: under `always`, replies go out once
+    /// their changes are written, before the fsync. The simulator's self-check sets it and
+    /// must then find writes lost in a crash.
+    pub aof_release_before_fsync: bool,
 }
 
 /// `maxmemory-policy`: Redis 7.0's eight policies.
@@ -355,6 +359,7 @@ impl Default for Config {
             no_appendfsync_on_rewrite: false,
             aof_rewrite_incremental_fsync: true,
             aof_timestamp_enabled: false,
+            aof_release_before_fsync: false,
         }
     }
 }

@@ -78,6 +78,8 @@ pub struct Server {
     postponed: VecDeque<ConnectionId>,
     /// The propagation stream, while someone asked for it (`record_propagation`).
     observed: Option<Vec<Propagated>>,
+    /// How many changes were propagated so far.
+    effects_propagated: u64,
     /// The append-only file being loaded at start.
     loading: Option<Box<aof::Loading>>,
 }
@@ -89,7 +91,13 @@ pub struct Server {
 pub enum Executed {
     /// A reply to a request of connection `id` (a command, or a malformed request's protocol
     /// error), produced at wall-clock time `wall`.
-    Reply { id: ConnectionId, wall: UnixMillis },
+    /// `effects` counts the changes propagated so far (see `record_propagation`), this
+    /// command's included: the reply depends on no later one.
+    Reply {
+        id: ConnectionId,
+        wall: UnixMillis,
+        effects: u64,
+    },
     /// Key `key` of database `db` was evicted for memory (`maxmemory`): before the reply that
     /// follows it, if any.
     Evicted { db: usize, key: Box<[u8]> },
@@ -122,6 +130,7 @@ impl Server {
             deadlines: BTreeSet::new(),
             postponed: VecDeque::new(),
             observed: None,
+            effects_propagated: 0,
             loading: None,
             state: ServerState {
                 stats: Stats::default(),
@@ -214,6 +223,7 @@ impl Server {
             executed.push(Executed::Reply {
                 id,
                 wall: self.state.now.wall,
+                effects: self.effects_propagated,
             });
         }
     }
@@ -438,6 +448,13 @@ impl Server {
     pub fn send_buffer(&self, id: ConnectionId) -> &[u8] {
         self.connection(id)
             .map_or(&[], |connection| connection.reply_sendable())
+    }
+
+    /// Every reply byte not yet written to `id`, those held for the append-only file included
+    /// (for checkers that match replies as they are produced).
+    pub fn reply_pending(&self, id: ConnectionId) -> &[u8] {
+        self.connection(id)
+            .map_or(&[], |connection| connection.reply_pending())
     }
 
     /// `id`'s replies wait for the append-only file: `send_buffer` is empty meanwhile, and a

@@ -104,6 +104,7 @@ impl EventLoop {
         book_listener: Option<TcpListener>,
         signals: UnixStream,
         busy_poll: Duration,
+        origin: StdInstant,
     ) -> io::Result<EventLoop> {
         let mut poller = Poller::new()?;
         let disk = Disk::new()?;
@@ -136,7 +137,7 @@ impl EventLoop {
             disk,
             appender: Appender::default(),
             stop_requested: false,
-            origin: StdInstant::now(),
+            origin,
             now: Now::default(),
             woken: Vec::new(),
             read_buffer: vec![0; READ_CHUNK_BYTES],

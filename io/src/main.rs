@@ -82,24 +82,24 @@ fn run(mut settings: Settings) -> Result<(), String> {
         }
     };
     // The wall clock from the start: LASTSAVE and the save points count from here.
-    let mut server = Server::new(
-        settings.core.clone(),
-        event_loop::now_of(std::time::Instant::now()),
-    );
+    let origin = std::time::Instant::now();
+    let mut server = Server::new(settings.core.clone(), event_loop::now_of(origin));
     load_acl_file(&mut server, &settings)?;
     // With the append-only file on, it holds the data and the RDB file is not read (as in
     // Redis).
-    load_aof(&mut server, &settings)?;
+    load_aof(&mut server, &settings, origin)?;
     if !settings.core.appendonly {
-        load_rdb(&mut server, &settings)?;
+        load_rdb(&mut server, &settings, origin)?;
     }
-    server.aof_start(event_loop::now_of(std::time::Instant::now()));
+    print_logs(&mut server);
+    server.aof_start(event_loop::now_of(origin));
     let mut event_loop = event_loop::EventLoop::new(
         server,
         listener,
         book_listener,
         signal_reader,
         settings.busy_poll(),
+        origin,
     )
     .map_err(|error| error.to_string())?;
     log_at!(Level::Notice, "Server initialized");
@@ -151,7 +151,11 @@ fn load_acl_file(server: &mut Server, settings: &Settings) -> Result<(), String>
 /// Loads the RDB file named by `dir` and `dbfilename`, if there is one. A file that cannot be
 /// read or is corrupt stops the start, as in Redis: serving without the data would lose it at
 /// the next save.
-fn load_rdb(server: &mut Server, settings: &Settings) -> Result<(), String> {
+fn load_rdb(
+    server: &mut Server,
+    settings: &Settings,
+    origin: std::time::Instant,
+) -> Result<(), String> {
     let path = std::path::Path::new(&settings.core.dir).join(&settings.core.dbfilename);
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
@@ -164,7 +168,7 @@ fn load_rdb(server: &mut Server, settings: &Settings) -> Result<(), String> {
         }
     };
     let started = std::time::Instant::now();
-    let now = event_loop::now_of(started);
+    let now = event_loop::now_of(origin);
     let loaded = server.load_rdb(now, &bytes).map_err(|error| {
         format!(
             "Fatal error loading the DB {}: {} (at byte {}). Exiting.",
@@ -187,7 +191,11 @@ fn load_rdb(server: &mut Server, settings: &Settings) -> Result<(), String> {
 /// the files it names in order, a chunk at a time. A last command cut off at the end is
 /// dropped (the file truncated) as `aof-load-truncated` allows; anything else wrong stops the
 /// start with the file and offset.
-fn load_aof(server: &mut Server, settings: &Settings) -> Result<(), String> {
+fn load_aof(
+    server: &mut Server,
+    settings: &Settings,
+    origin: std::time::Instant,
+) -> Result<(), String> {
     use std::io::Read;
     let dir = std::path::PathBuf::from(settings.core.aof_dir());
     let manifest = dir.join(ferrodis_core::aof::manifest::manifest_name(
@@ -225,7 +233,7 @@ fn load_aof(server: &mut Server, settings: &Settings) -> Result<(), String> {
                 disk::error_text(&error)
             )
         })?;
-        let now = event_loop::now_of(started);
+        let now = event_loop::now_of(origin);
         server.aof_load_begin(now, path);
         let located = |error: ferrodis_core::LoadError| {
             format!("{} (file {path}, at byte {})", error.message, error.offset)
@@ -238,13 +246,13 @@ fn load_aof(server: &mut Server, settings: &Settings) -> Result<(), String> {
                 break;
             }
             server
-                .aof_load_chunk(event_loop::now_of(started), &chunk[..read])
+                .aof_load_chunk(event_loop::now_of(origin), &chunk[..read])
                 .map_err(located)?;
         }
         let last = index + 1 == files.len();
-        let tail = server
-            .aof_load_end(event_loop::now_of(started), last)
-            .map_err(located)?;
+        let tail = server.aof_load_end(event_loop::now_of(origin), last);
+        print_logs(server);
+        let tail = tail.map_err(located)?;
         if let ferrodis_core::aof::reader::Tail::Truncated { valid } = tail {
             let file = std::fs::OpenOptions::new()
                 .write(true)
@@ -267,6 +275,16 @@ fn load_aof(server: &mut Server, settings: &Settings) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// The core's log lines so far, in order (while loading, before the event loop runs; what
+/// else loading output, values to free, is dropped here).
+fn print_logs(server: &mut Server) {
+    while let Some(output) = server.poll_output() {
+        if let ferrodis_core::Output::Log { level, message } = output {
+            log_at!(Level::of(level), "{message}");
+        }
+    }
 }
 
 /// A hash seed from the OS: the time and the process id mixed through the standard library's

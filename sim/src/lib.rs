@@ -44,6 +44,8 @@ pub enum Failure {
     Liveness(String),
     /// The same seed gave a different trace.
     Nondeterminism(String),
+    /// After a crash the data the disk kept breaks the fsync policy's promise.
+    Durability(String),
 }
 
 impl Failure {
@@ -53,6 +55,7 @@ impl Failure {
             Failure::WrongReply(_) => 3,
             Failure::Liveness(_) => 4,
             Failure::Nondeterminism(_) => 5,
+            Failure::Durability(_) => 6,
         }
     }
 
@@ -62,6 +65,7 @@ impl Failure {
             Failure::WrongReply(_) => "wrong reply",
             Failure::Liveness(_) => "liveness",
             Failure::Nondeterminism(_) => "non-determinism",
+            Failure::Durability(_) => "durability",
         }
     }
 
@@ -70,7 +74,8 @@ impl Failure {
             Failure::Panic(m)
             | Failure::WrongReply(m)
             | Failure::Liveness(m)
-            | Failure::Nondeterminism(m) => m,
+            | Failure::Nondeterminism(m)
+            | Failure::Durability(m) => m,
         }
     }
 }

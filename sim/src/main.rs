@@ -14,7 +14,8 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 /// The ferrodis deterministic simulator.
 ///
 /// Exit codes: 0 all runs passed, 1 bad usage, 2 panic or assertion, 3 wrong reply,
-/// 4 liveness (work left undone after faults stop), 5 non-determinism.
+/// 4 liveness (work left undone after faults stop), 5 non-determinism, 6 durability (after a
+/// crash the files hold less than the fsync policy promised).
 #[derive(Parser, Debug)]
 #[command(name = "ferrodis-sim", version)]
 struct Cli {
@@ -64,6 +65,10 @@ struct Cli {
     /// fail).
     #[arg(long)]
     wrong_acl: bool,
+    /// Release replies before their fsync under `appendfsync always`, a fault planted in the
+    /// server (proves that the durability oracle can fail).
+    #[arg(long)]
+    wrong_durability: bool,
     /// Print only failures and the summary in sweeps.
     #[arg(long)]
     quiet: bool,
@@ -98,6 +103,7 @@ fn main() -> ExitCode {
         wrong_limits: cli.wrong_limits,
         wrong_eviction: cli.wrong_eviction,
         wrong_acl: cli.wrong_acl,
+        wrong_durability: cli.wrong_durability,
     };
     let deadline = match cli.duration.as_deref().map(parse_duration) {
         Some(Some(duration)) => Some(Instant::now() + duration),

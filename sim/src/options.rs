@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use ferrodis_core::aof::Fsync;
 use ferrodis_core::{EvictionPolicy, COMMANDS_PER_CALL_MAX};
 
 use crate::entropy::{Ratio, Rng};
@@ -38,6 +39,9 @@ pub struct Overrides {
     /// Make the model forget the restricted user's denied commands, to prove that the
     /// permission oracle can fail.
     pub wrong_acl: bool,
+    /// Plant a fault in the server: under `appendfsync always`, replies go out before their
+    /// fsync (proves that the durability oracle can fail).
+    pub wrong_durability: bool,
 }
 
 /// Commands the restricted user may be denied: data commands of every family (never those
@@ -186,6 +190,8 @@ pub struct Options {
     pub memory: Option<Memory>,
     /// Users and permissions, for some seeds.
     pub acl: Option<Acl>,
+    /// The append-only file is on, with this fsync policy (see world/durability.rs).
+    pub aof: Option<Fsync>,
 }
 
 impl Options {
@@ -355,7 +361,7 @@ impl Options {
         // Drawn after everything else, so that the draws above stay what they were before.
         let zset_listpack_entries = if rng.bool() { 128 } else { rng.range(0, 8) };
         // Drawn after everything else, so that the draws above stay what they were before.
-        let background_saves = fault(rng, 2_000);
+        let mut background_saves = fault(rng, 2_000);
         let disk_requests_per_step = rng.range(1, 4);
         faults.disk_error = fault(rng, 20);
         faults.crash = fault(rng, 8);
@@ -399,6 +405,17 @@ impl Options {
         if acl.is_some() {
             families.acl = rng.range(1, 4);
         }
+        // Drawn after everything else, so that the draws above stay what they were before.
+        // Background saves and rewrites share the save machinery: not both in one seed.
+        let aof = (rng.below(4) == 0 || overrides.wrong_durability).then(|| {
+            if overrides.wrong_durability {
+                return Fsync::Always;
+            }
+            [Fsync::Always, Fsync::EverySec, Fsync::No][rng.index(3)]
+        });
+        if aof.is_some() {
+            background_saves = Ratio::NEVER;
+        }
         Options {
             seed,
             overrides: overrides.clone(),
@@ -427,6 +444,7 @@ impl Options {
             disk_requests_per_step,
             memory,
             acl,
+            aof,
         }
     }
 
@@ -462,6 +480,9 @@ impl Options {
         }
         if self.overrides.wrong_eviction {
             line.push_str(" --wrong-eviction");
+        }
+        if self.overrides.wrong_durability {
+            line.push_str(" --wrong-durability");
         }
         line
     }
@@ -535,6 +556,9 @@ impl fmt::Display for Options {
         )?;
         if let Some(acl) = &self.acl {
             writeln!(f, "  acl: limited denied {}", acl.denied.join(" "))?;
+        }
+        if let Some(policy) = self.aof {
+            writeln!(f, "  appendonly yes, appendfsync {}", policy.name())?;
         }
         if let Some(memory) = &self.memory {
             writeln!(

@@ -46,7 +46,9 @@ pub fn run(
         let options = Options::draw(seed, overrides, &mut rng);
         outcome.options = Some(options.clone());
         let mut world = World::new(options, rng, record_steps);
-        let result = simulate(&mut world)
+        let result = world
+            .start_aof()
+            .and_then(|()| simulate(&mut world))
             .and_then(|()| liveness(&mut world))
             .and_then(|()| world.check_memory_settles())
             .and_then(|()| world.check_cleanup())
@@ -187,6 +189,7 @@ fn simulate(world: &mut World<'_>) -> Result<(), Failure> {
         if world.rng.chance(world.options.background_saves) {
             world.background_save()?;
         }
+        world.end_turn()?;
         // Drawn only while a request waits, so that seeds that never save run as before.
         if world.disk_waiting() {
             let disk = world.rng.below(world.options.disk_requests_per_step + 1);
@@ -215,6 +218,7 @@ fn liveness(world: &mut World<'_>) -> Result<(), Failure> {
         }
         world.advance(1, 0);
         world.timers(false)?;
+        world.end_turn()?;
         world.trace.end_step();
         world.finish_disk()?;
         if round > 0 && stuck(world).is_none() {
@@ -233,7 +237,7 @@ fn stuck(world: &World<'_>) -> Option<String> {
             continue;
         };
         let interest = world.server.interest(id);
-        let pending = world.server.send_buffer(id).len();
+        let pending = world.server.reply_pending(id).len();
         // A client blocked without a timeout waits for ever, rightly: nothing serves it.
         let waiting_for_ever = world
             .model

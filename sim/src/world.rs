@@ -27,6 +27,7 @@ use crate::trace::Trace;
 use crate::Failure;
 
 mod connections;
+mod durability;
 mod edges;
 mod freeing;
 mod memory;
@@ -61,6 +62,9 @@ pub struct Client {
     /// Messages published to this connection and not yet matched in its send buffer: each
     /// publish's frames (see world/waiting.rs).
     pub messages: VecDeque<Vec<Vec<u8>>>,
+    /// Replies matched and not yet read, with the append-only file on: where each ends in the
+    /// send buffer and the changes made before it.
+    pub acks: VecDeque<(usize, u64)>,
 }
 
 impl Client {
@@ -78,6 +82,7 @@ impl Client {
             closing: None,
             done_sending: false,
             checked: 0,
+            acks: VecDeque::new(),
             last_active: Instant::ZERO,
             messages: VecDeque::new(),
         }
@@ -163,6 +168,10 @@ pub struct Coverage {
     pub evictions: u64,
     pub oom_refusals: u64,
     pub memory_settled: u64,
+    /// Crash views of the append-only file checked (world/durability.rs), and replies read
+    /// that the file had to make durable first.
+    pub crash_views: u64,
+    pub aof_acks: u64,
 }
 
 impl std::fmt::Display for Coverage {
@@ -181,7 +190,8 @@ impl std::fmt::Display for Coverage {
              restarts={} restarted_keys={} saves={} save_failures={} saves_checked={} \
              crash_checks={} query_edges_kept={} query_edges_closed={} output_edges_closed={} \
              output_edges_kept={} big_frees={} free_steps={} free_step_most={} evictions={} \
-             oom_refusals={} memory_settled={} acl_denials={} acl_changes={}",
+             oom_refusals={} memory_settled={} acl_denials={} acl_changes={} crash_views={} \
+             aof_acks={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -230,7 +240,9 @@ impl std::fmt::Display for Coverage {
             self.oom_refusals,
             self.memory_settled,
             self.collections.acl_denials,
-            self.collections.acl_changes
+            self.collections.acl_changes,
+            self.crash_views,
+            self.aof_acks
         )
     }
 }
@@ -264,6 +276,8 @@ pub struct World<'a> {
     pub faults: bool,
     /// The disk the server's saves write to.
     pub disk: saving::Disk,
+    /// The changes the server made and those clients were told of (world/durability.rs).
+    pub durability: durability::Durability,
     /// Deallocations are counted (`alloc::counting`): lazy-free steps are measured.
     pub(super) counting_frees: bool,
     /// The used memory last handed to the server (`World::feed_memory`).
@@ -295,6 +309,9 @@ impl<'a> World<'a> {
             // the model expects to succeed.
             save_points: Vec::new(),
             stop_writes_on_bgsave_error: false,
+            appendonly: options.aof.is_some(),
+            appendfsync: options.aof.unwrap_or(ferrodis_core::aof::Fsync::EverySec),
+            aof_release_before_fsync: options.overrides.wrong_durability,
             ..Config::default()
         };
         let config = match options.memory {
@@ -363,6 +380,7 @@ impl<'a> World<'a> {
             last_executed: Vec::new(),
             faults: true,
             disk: saving::Disk::default(),
+            durability: durability::Durability::default(),
             counting_frees: alloc::counting(),
             memory_fed: 0,
             options,
@@ -378,12 +396,19 @@ impl<'a> World<'a> {
             return Ok(());
         };
         let interest = self.server.interest(id);
-        let buffer = self.server.send_buffer(id);
+        let sendable = self.server.send_buffer(id).len();
+        // Every reply byte, those held for the append-only file too.
+        let buffer = self.server.reply_pending(id);
         let client = &mut self.clients[index];
-        if interest.write == buffer.is_empty() {
+        if interest.write == (sendable == 0) {
             return Err(Failure::WrongReply(format!(
-                "{id}: interest.write={} with {} bytes pending",
+                "{id}: interest.write={} with {sendable} bytes to send",
                 interest.write,
+            )));
+        }
+        if sendable != 0 && sendable != buffer.len() {
+            return Err(Failure::WrongReply(format!(
+                "{id}: {sendable} of {} pending bytes may be sent",
                 buffer.len()
             )));
         }
@@ -412,8 +437,8 @@ impl<'a> World<'a> {
     pub fn check_executed(&mut self) -> Result<(), Failure> {
         self.last_executed.clear();
         for executed in self.server.take_executed() {
-            let (id, wall) = match executed {
-                Executed::Reply { id, wall } => (id, wall),
+            let (id, wall, effects) = match executed {
+                Executed::Reply { id, wall, effects } => (id, wall, effects),
                 Executed::Evicted { db, key } => {
                     self.evicted(db, &key)?;
                     continue;
@@ -439,6 +464,10 @@ impl<'a> World<'a> {
                 )));
             }
             self.check_reply(index, wall.as_millis())?;
+            if self.options.aof.is_some() {
+                let client = &mut self.clients[index];
+                client.acks.push_back((client.checked, effects));
+            }
             self.last_executed.push(index);
         }
         Ok(())
@@ -454,7 +483,7 @@ impl<'a> World<'a> {
                 "client {index}: a reply recorded for a connection it no longer has"
             )));
         };
-        let buffer = self.server.send_buffer(id);
+        let buffer = self.server.reply_pending(id);
         let client = &mut self.clients[index];
         let rest = &buffer[client.checked..];
         let len = match client.door {
@@ -838,6 +867,20 @@ impl<'a> World<'a> {
         self.server.connection_sent(self.now, id, written);
         let client = &mut self.clients[index];
         client.checked -= written;
+        // Replies read whole: the client was told of the changes before them.
+        let read_at = self.now.monotonic.millis_since(Instant::ZERO) as i64;
+        while let Some(&(end, effects)) = client.acks.front() {
+            if end > written {
+                break;
+            }
+            client.acks.pop_front();
+            self.coverage.aof_acks += 1;
+            self.durability.acknowledged(effects, read_at);
+        }
+        let client = &mut self.clients[index];
+        for ack in &mut client.acks {
+            ack.0 -= written;
+        }
         if written > 0 {
             client.last_active = self.now.monotonic;
         }

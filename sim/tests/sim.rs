@@ -60,6 +60,7 @@ fn a_few_hundred_seeds_pass() {
     let (mut book, mut timer, mut execs, mut watch_failures, mut interleaved) = (0, 0, 0, 0, 0);
     let mut stale_events = 0;
     let (mut saves, mut save_failures, mut saves_checked, mut crash_checks) = (0, 0, 0, 0);
+    let (mut crash_views, mut aof_acks) = (0, 0);
     let mut edges = [0; 4];
     let (mut big_frees, mut free_steps, mut free_step_most) = (0, 0, 0);
     let (mut evictions, mut oom_refusals, mut memory_settled) = (0, 0, 0);
@@ -81,6 +82,8 @@ fn a_few_hundred_seeds_pass() {
         save_failures += coverage.save_failures;
         saves_checked += coverage.saves_checked;
         crash_checks += coverage.crash_checks;
+        crash_views += coverage.crash_views;
+        aof_acks += coverage.aof_acks;
         edges[0] += coverage.query_edges_kept;
         edges[1] += coverage.query_edges_closed;
         edges[2] += coverage.output_edges_kept;
@@ -187,6 +190,16 @@ fn a_few_hundred_seeds_pass() {
     assert!(save_failures > 20, "{save_failures} failed saves");
     assert!(saves_checked > 80, "{saves_checked} saves checked");
     assert!(crash_checks > 100, "{crash_checks} crash views checked");
+    // With the append-only file on, clients read replies that waited for it, and crash views
+    // of its files were loaded and held what was promised.
+    assert!(
+        crash_views > 500,
+        "{crash_views} crash views of the append-only file"
+    );
+    assert!(
+        aof_acks > 100_000,
+        "{aof_acks} replies read with the file on"
+    );
     // Limits were met at their exact edges: the query buffer filled to its limit and kept,
     // and one byte past it and closed; replies one byte under the hard output limit kept, and
     // exactly at it closed.
@@ -302,6 +315,27 @@ fn a_model_that_forgets_denied_commands_is_caught() {
     // without the override (`a_few_hundred_seeds_pass`).
     let failed = caught(&overrides, 0..40, "");
     assert!(failed >= 5, "only {failed} of 40 seeds caught a permission");
+}
+
+#[test]
+fn replies_released_before_their_fsync_are_caught() {
+    let overrides = Overrides {
+        wrong_durability: true,
+        ..short()
+    };
+    // The server releases replies once written under `always`: a crash that keeps less than
+    // what was written loses writes clients were told of.
+    let failed = (0..40)
+        .filter(|&seed| match &run_seed(seed, &overrides, false).result {
+            Ok(()) => false,
+            Err(failure) => {
+                assert!(matches!(failure, Failure::Durability(_)), "{failure:?}");
+                assert_eq!(failure.exit_code(), 6);
+                true
+            }
+        })
+        .count();
+    assert!(failed >= 3, "only {failed} of 40 seeds caught a lost write");
 }
 
 #[test]

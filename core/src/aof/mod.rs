@@ -100,6 +100,9 @@ pub(crate) struct Aof {
     /// Turned on, and the first rewrite is not done: nothing is promised yet (as Redis's
     /// `AOF_WAIT_REWRITE`), so replies are not held.
     pub(crate) status_starting: bool,
+    /// The server started with the file on and no files: replies wait for the first rewrite
+    /// (Redis makes its base before it serves).
+    pub(crate) hold_while_starting: bool,
     /// Commands encoded, not yet handed to the driver.
     buffer: Vec<u8>,
     /// The database the file's last SELECT named.
@@ -152,6 +155,7 @@ impl Aof {
         Aof {
             on: false,
             status_starting: false,
+            hold_while_starting: false,
             buffer: Vec::new(),
             selected: None,
             appended: 0,
@@ -198,10 +202,14 @@ impl Aof {
     }
 
     /// What replies wait for: the offset up to which the policy calls the file durable.
-    pub(crate) fn durable(&self, policy: Fsync) -> u64 {
-        match policy {
-            Fsync::Always => self.synced,
-            Fsync::EverySec | Fsync::No => self.written,
+    pub(crate) fn durable(&self, config: &crate::config::Config) -> u64 {
+        if self.status_starting {
+            // No manifest names the files yet.
+            return 0;
+        }
+        match config.appendfsync {
+            Fsync::Always if !config.aof_release_before_fsync => self.synced,
+            _ => self.written,
         }
     }
 

@@ -27,6 +27,8 @@ pub struct Reader {
     offset: u64,
     /// Zeros began here where a command should have: the rest must be zeros too.
     zeros_from: Option<u64>,
+    /// Where a MULTI without its EXEC yet began.
+    multi_from: Option<u64>,
     ranges: Vec<(usize, usize)>,
 }
 
@@ -36,11 +38,11 @@ impl Reader {
     }
 
     /// Takes the next chunk; `run` gets each whole command (its arguments as ranges into the
-    /// bytes given) in order.
+    /// bytes given, and its offset in the file) in order.
     pub fn feed(
         &mut self,
         chunk: &[u8],
-        mut run: impl FnMut(&[u8], &[(usize, usize)]),
+        mut run: impl FnMut(&[u8], &[(usize, usize)], u64),
     ) -> Result<(), BadFormat> {
         if let Some(from) = self.zeros_from {
             return match chunk.iter().all(|&byte| byte == 0) {
@@ -48,23 +50,30 @@ impl Reader {
                 false => Err(BadFormat { offset: from }),
             };
         }
-        let owned;
-        let bytes: &[u8] = if self.pending.is_empty() {
-            chunk
-        } else {
-            self.pending.extend_from_slice(chunk);
-            owned = std::mem::take(&mut self.pending);
-            &owned
-        };
+        // A command cut between chunks is completed in `pending`; otherwise the chunk is read
+        // where it is. Only the unfinished end is kept (never copied again while it grows).
+        let mut buffer = std::mem::take(&mut self.pending);
+        let in_place = buffer.is_empty();
+        if !in_place {
+            buffer.extend_from_slice(chunk);
+        }
+        let bytes: &[u8] = if in_place { chunk } else { &buffer };
         let mut at = 0;
         loop {
             match next_command(&bytes[at..], &mut self.ranges) {
                 Ok(Some(used)) => {
-                    if !self.ranges.is_empty() {
+                    let offset = self.offset + at as u64;
+                    if let Some(&(start, length)) = self.ranges.first() {
+                        let name = &bytes[at + start..at + start + length];
+                        if name.eq_ignore_ascii_case(b"MULTI") {
+                            self.multi_from = Some(offset);
+                        } else if name.eq_ignore_ascii_case(b"EXEC") {
+                            self.multi_from = None;
+                        }
                         for range in &mut self.ranges {
                             range.0 += at;
                         }
-                        run(bytes, &self.ranges);
+                        run(bytes, &self.ranges, offset);
                     }
                     at += used;
                 }
@@ -82,16 +91,23 @@ impl Reader {
             }
         }
         self.offset += at as u64;
-        self.pending = bytes[at..].to_vec();
+        if in_place {
+            self.pending = chunk[at..].to_vec();
+        } else {
+            buffer.drain(..at);
+            self.pending = buffer;
+        }
         Ok(())
     }
 
-    /// The file ended: was it whole?
+    /// The file ended: was it whole? A transaction left open at the end counts as cut there,
+    /// as Redis reverts it.
     pub fn finish(&self) -> Tail {
-        if self.pending.is_empty() && self.zeros_from.is_none() {
-            Tail::Whole
-        } else {
-            Tail::Truncated { valid: self.offset }
+        let cut = !self.pending.is_empty() || self.zeros_from.is_some();
+        match (self.multi_from, cut) {
+            (Some(from), _) => Tail::Truncated { valid: from },
+            (None, true) => Tail::Truncated { valid: self.offset },
+            (None, false) => Tail::Whole,
         }
     }
 }
@@ -108,7 +124,10 @@ fn zero_filled_from(bytes: &[u8], ranges: &mut Vec<(usize, usize)>) -> bool {
 /// The next command in `bytes`: how many bytes it takes (its arguments' ranges in `ranges`,
 /// none for an annotation line), `None` when it is not whole yet, an error when the bytes are
 /// not a command.
-pub(crate) fn next_command(bytes: &[u8], ranges: &mut Vec<(usize, usize)>) -> Result<Option<usize>, ()> {
+pub(crate) fn next_command(
+    bytes: &[u8],
+    ranges: &mut Vec<(usize, usize)>,
+) -> Result<Option<usize>, ()> {
     ranges.clear();
     let Some(&first) = bytes.first() else {
         return Ok(None);
@@ -177,7 +196,7 @@ mod tests {
         let mut reader = Reader::new();
         let mut seen = Vec::new();
         for chunk in chunks {
-            let fed = reader.feed(chunk, |bytes, ranges| {
+            let fed = reader.feed(chunk, |bytes, ranges, _| {
                 seen.push(
                     ranges
                         .iter()

@@ -84,7 +84,7 @@ pub(crate) fn restore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
         _ if options.absolute => Some(UnixMillis::from_millis(ttl)),
         _ => Some(UnixMillis::from_millis(now.as_millis().saturating_add(ttl))),
     };
-    if deadline.is_some_and(|at| at <= now) {
+    if deadline.is_some_and(|at| at <= now) && !ctx.session.replaying {
         // Dead on arrival: nothing is stored, and a replaced key is deleted, as in Redis.
         ctx.effects.discard(value);
         if deleted {

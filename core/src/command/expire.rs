@@ -261,10 +261,12 @@ pub(crate) fn getex(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
 
 /// Gives the live `key` the deadline `at`, or deletes it when `at` has passed already (Redis
 /// deletes rather than keep a key that is dead on arrival). Propagates as PEXPIREAT or DEL.
+/// Replaying the append-only file no deadline has passed (as Redis's `checkAlreadyExpired`
+/// while loading): the command ran when it had not.
 fn set_or_delete(ctx: &mut Ctx<'_, '_>, key: &[u8], at: UnixMillis) {
     let now = ctx.now.wall;
     let db = &mut ctx.keyspace.dbs[ctx.db];
-    if at <= now {
+    if at <= now && !ctx.session.replaying {
         if let Some(value) = db.remove(now, key) {
             ctx.effects.discard(value);
         }

@@ -36,7 +36,8 @@ pub(crate) struct Loading {
     rdb: Option<Vec<u8>>,
     /// Reply bytes of the replayed commands, dropped after each.
     scratch: Vec<u8>,
-    error: Option<String>,
+    /// An unknown command, and where it is.
+    error: Option<(u64, String)>,
 }
 
 impl Server {
@@ -51,6 +52,7 @@ impl Server {
         if changes.is_empty() {
             return;
         }
+        self.effects_propagated += changes.len() as u64;
         if self.state.aof.on {
             self.state.aof.feed(&changes);
         }
@@ -82,11 +84,11 @@ impl Server {
     fn hold_reply(&mut self, id: ConnectionId) {
         self.drain_propagation();
         let aof = &self.state.aof;
-        if !aof.on || aof.broken.is_some() || aof.starting() {
+        if !aof.on || aof.broken.is_some() || (aof.starting() && !aof.hold_while_starting) {
             return;
         }
         let upto = aof.appended;
-        if upto <= aof.durable(self.state.config.appendfsync) {
+        if upto <= aof.durable(&self.state.config) {
             return;
         }
         if let Some(connection) = self.clients.get_mut(id) {
@@ -99,7 +101,7 @@ impl Server {
 
     /// Replies whose changes are durable now go out.
     fn release_replies(&mut self) {
-        let durable = self.state.aof.durable(self.state.config.appendfsync);
+        let durable = self.state.aof.durable(&self.state.config);
         let mut index = 0;
         while index < self.state.aof.held.len() {
             let id = self.state.aof.held[index];
@@ -126,6 +128,7 @@ impl Server {
         self.observe(now);
         self.drain_propagation();
         self.flush_aof();
+        self.sync_every_second();
     }
 
     /// Hands the buffer to the disk when nothing is in flight (one write, and under `always`
@@ -182,13 +185,20 @@ impl Server {
         self.outputs.push_back(Output::Disk { token, request });
     }
 
-    /// `everysec`: an fsync once a second, beside the queue (from the cron).
+    /// The cron's part: what is buffered goes out, `everysec`'s fsync, a rewrite when due.
     pub(crate) fn aof_cron(&mut self) {
         let aof = &self.state.aof;
         if aof.on || !aof.queue.is_empty() {
             self.drain_propagation();
             self.flush_aof();
         }
+        self.sync_every_second();
+        self.maybe_rewrite();
+    }
+
+    /// `everysec`: an fsync once a second, beside the queue (checked at every turn's end, as
+    /// Redis does, so that it does not wait for the cron).
+    fn sync_every_second(&mut self) {
         let now = self.state.now;
         let policy = self.state.config.appendfsync;
         let aof = &mut self.state.aof;
@@ -207,7 +217,6 @@ impl Server {
                 request: DiskRequest::SyncFile { path },
             });
         }
-        self.maybe_rewrite();
     }
 
     /// The automatic rewrite (`auto-aof-rewrite-percentage`), and the repair of broken files,
@@ -404,27 +413,28 @@ impl Server {
         self.drain_propagation();
         let config = &self.state.config;
         let prefix = config.appendfilename.clone();
-        let policy = config.appendfsync;
         let now = self.state.now.wall;
         let aof = &mut self.state.aof;
         // What came before this instant is in the current incremental file, or in the new base
         // when the files are broken or there is no such file yet.
         if aof.broken.is_some() || aof.incr_path.is_empty() {
             aof.drop_buffer();
-        } else if aof.has_unwritten() {
+        } else {
+            // The current file is complete and durable before the manifest names a next one:
+            // only the last file may be found cut after a crash.
             let upto = aof.appended;
             let path = aof.incr_path.clone();
-            let bytes = aof.take_buffer();
-            aof.push(
-                DiskRequest::Append {
-                    path: path.clone(),
-                    bytes,
-                },
-                Then::Written(upto),
-            );
-            if policy == Fsync::Always {
-                aof.push(DiskRequest::SyncFile { path }, Then::Synced(upto));
+            if aof.has_unwritten() {
+                let bytes = aof.take_buffer();
+                aof.push(
+                    DiskRequest::Append {
+                        path: path.clone(),
+                        bytes,
+                    },
+                    Then::Written(upto),
+                );
             }
+            aof.push(DiskRequest::SyncFile { path }, Then::Synced(upto));
         }
         let publish = !aof.starting();
         let (incr, opened) = self.open_incr(publish);
@@ -555,6 +565,7 @@ impl Server {
         aof.synced = aof.synced.max(rewrite.offset);
         let repaired = aof.broken.take().is_some();
         let was_starting = std::mem::replace(&mut aof.status_starting, false);
+        aof.hold_while_starting = false;
         self.log(
             LogLevel::Notice,
             "Background AOF rewrite finished successfully".to_string(),
@@ -603,6 +614,7 @@ impl Server {
         }
         aof.on = false;
         aof.status_starting = false;
+        aof.hold_while_starting = false;
         aof.rewrite_scheduled = false;
         aof.incr_path.clear();
         self.update_propagation();
@@ -705,15 +717,18 @@ impl Server {
             error,
             ..
         } = &mut *loading;
-        let fed = reader.feed(chunk, |bytes, ranges| {
+        let fed = reader.feed(chunk, |bytes, ranges, offset| {
             if error.is_some() {
                 return;
             }
             let args = Args::from_ranges(bytes, ranges);
             if crate::command::lookup(args.get(0).unwrap_or_default()).is_none() {
-                *error = Some(format!(
-                    "Unknown command '{}' reading the append only file",
-                    String::from_utf8_lossy(args.get(0).unwrap_or_default())
+                *error = Some((
+                    offset,
+                    format!(
+                        "Unknown command '{}' reading the append only file",
+                        String::from_utf8_lossy(args.get(0).unwrap_or_default())
+                    ),
                 ));
                 return;
             }
@@ -727,7 +742,10 @@ impl Server {
             scratch.clear();
         });
         let result = match (fed, loading.error.take()) {
-            (_, Some(message)) => Err(LoadError { offset: 0, message }),
+            (_, Some((offset, message))) => Err(LoadError {
+                offset: offset as usize,
+                message,
+            }),
             (Err(bad), None) => Err(LoadError {
                 offset: bad.offset as usize,
                 message: format!(
@@ -763,7 +781,7 @@ impl Server {
             if is_base {
                 self.state.aof.base_bytes = bytes.len() as u64;
             }
-            self.load_rdb(now, &bytes)?;
+            self.load_rdb_file(now, &bytes, true)?;
             return Ok(Tail::Whole);
         }
         let tail = loading.reader.finish();
@@ -819,6 +837,7 @@ impl Server {
             // No files: a first rewrite makes a base and an incremental file, as Redis does;
             // until its manifest is durable nothing is promised.
             self.state.aof.status_starting = true;
+            self.state.aof.hold_while_starting = true;
             self.begin_rewrite();
         } else if let Some(last) = manifest.incrs.last() {
             self.state.aof.incr_path = join(&dir, &last.name);

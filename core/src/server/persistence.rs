@@ -577,7 +577,11 @@ impl Server {
     /// whatever the encodings, so a save can be checked against the data it began from.
     pub fn digest(&mut self, now: Now) -> String {
         self.observe(now);
+        // Even halfway through loading the append-only file: what is live at `now`.
+        let loading = self.loading.is_some();
+        self.keyspace.set_loading(false);
         let hex = crate::script::hex_of(&crate::digest::dataset(&self.keyspace, now.wall));
+        self.keyspace.set_loading(loading);
         String::from_utf8_lossy(&hex).into_owned()
     }
 
@@ -586,6 +590,17 @@ impl Server {
     /// checked whole as it is read; on an error, what was read before it stays loaded, and
     /// the caller is expected to stop (Redis refuses to start on a corrupt file).
     pub fn load_rdb(&mut self, now: Now, bytes: &[u8]) -> Result<Loaded, LoadError> {
+        self.load_rdb_file(now, bytes, false)
+    }
+
+    /// Loads an RDB file; an append-only file's base keeps the keys whose deadline has passed
+    /// (as Redis loads its preamble), since the commands after it were run while they lived.
+    pub(crate) fn load_rdb_file(
+        &mut self,
+        now: Now,
+        bytes: &[u8],
+        aof_base: bool,
+    ) -> Result<Loaded, LoadError> {
         self.observe(now);
         let shape = Shape::of(&self.state.config);
         let mut loaded = Loaded::default();
@@ -619,7 +634,7 @@ impl Server {
                         loaded.empty += 1;
                         return Ok(());
                     };
-                    if deadline.is_some_and(|at| at < wall) {
+                    if !aof_base && deadline.is_some_and(|at| at < wall) {
                         loaded.expired += 1;
                         return Ok(());
                     }

@@ -1,7 +1,7 @@
 //! Connection plumbing: opening (and maxclients refusals), the driver's hang-ups, draining
 //! `poll_output`, and closing what the server asked to close.
 
-use ferrodis_core::{CloseReason, ConnectionId, Door, Instant, Output};
+use ferrodis_core::{CloseReason, ConnectionId, DiskRequest, Door, Instant, Output};
 
 use super::{Owner, World};
 use crate::book;
@@ -164,7 +164,13 @@ impl World<'_> {
                         self.garbage.push(garbage);
                     }
                 }
-                Output::Disk { token, request } => self.disk.request(token, request),
+                Output::Disk { token, request } => {
+                    if matches!(request, DiskRequest::SyncFile { .. }) {
+                        let asked = self.now.monotonic.millis_since(Instant::ZERO) as i64;
+                        self.durability.sync_asked(token, asked);
+                    }
+                    self.disk.request(token, request)
+                }
                 Output::Log { .. } => {}
                 other => {
                     return Err(Failure::WrongReply(format!("unexpected output {other:?}")));
@@ -232,7 +238,8 @@ impl World<'_> {
                 Some(Owner::Client(index)) => self.clients[index].closing.expect("closing"),
                 _ => CloseReason::Shutdown,
             };
-            let pending = self.server.send_buffer(id).len();
+            // Replies held for the append-only file are still to go out.
+            let pending = self.server.reply_pending(id).len();
             if reason.after_reply() && pending > 0 {
                 at += 1;
                 continue;
@@ -255,9 +262,10 @@ impl World<'_> {
                     )));
                 }
             }
-            if pending > 0 && self.rng.bool() {
+            let sendable = self.server.send_buffer(id).len();
+            if sendable > 0 && self.rng.bool() {
                 // What the socket takes without waiting.
-                let written = self.rng.below(pending as u64 + 1) as usize;
+                let written = self.rng.below(sendable as u64 + 1) as usize;
                 self.server.connection_sent(self.now, id, written);
                 self.trace.u64(written as u64);
                 self.drain()?;

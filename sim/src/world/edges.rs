@@ -23,7 +23,7 @@ impl World<'_> {
         let delta = self.rng.below(3) as usize;
         let query_limit = self.options.query_buffer_bytes_max as usize;
         let output_limit = self.options.output_buffer_hard_bytes as usize;
-        let quiet = self.server.send_buffer(id).is_empty() && !self.subscriber(index);
+        let quiet = self.server.reply_pending(id).is_empty() && !self.subscriber(index);
         if self.rng.bool() && output_limit > 0 && quiet {
             // ECHO's reply is `$<len>\r\n<message>\r\n`.
             let total = output_limit + REPLY_BUFFER_BYTES + delta;
@@ -43,7 +43,7 @@ impl World<'_> {
     /// Checks a close for an output limit: the connection's pending replies reach the hard
     /// limit of its class, or its soft one (which the cron enforces after its seconds).
     pub(super) fn output_close_allowed(&mut self, id: ConnectionId, subscriber: bool) -> bool {
-        let pending = counted(self.server.send_buffer(id).len());
+        let pending = counted(self.server.reply_pending(id).len());
         let (hard, soft) = self.output_limits(subscriber);
         if pending == hard {
             self.coverage.output_edges_closed += 1;
@@ -63,7 +63,7 @@ impl World<'_> {
                 continue;
             }
             let (hard, _) = self.output_limits(self.subscriber(index));
-            let pending = counted(self.server.send_buffer(id).len());
+            let pending = counted(self.server.reply_pending(id).len());
             if hard > 0 && pending >= hard {
                 return Err(Failure::WrongReply(format!(
                     "{id}: {pending} bytes of replies pending, at or past the hard output \

@@ -46,14 +46,14 @@ impl World<'_> {
             self.advance(1, 0);
             self.timers(false)?;
         }
-        if !self.server.send_buffer(runner).is_empty() {
+        if !self.server.reply_pending(runner).is_empty() {
             return Err(Failure::WrongReply(
                 "an endless script answered before SCRIPT KILL".into(),
             ));
         }
         self.ask(admin, &[b"SCRIPT", b"KILL"], b"+OK\r\n")?;
         for _ in 0..KILL_TIMER_CALLS_MAX {
-            if !self.server.send_buffer(runner).is_empty() {
+            if !self.server.reply_pending(runner).is_empty() {
                 break;
             }
             self.timers(false)?;
@@ -101,6 +101,9 @@ impl World<'_> {
 
     /// The first complete reply in `id`'s send buffer, taken out (empty if there is none).
     pub(super) fn take_reply(&mut self, id: ConnectionId) -> Vec<u8> {
+        if self.release_held(id).is_err() {
+            return Vec::new();
+        }
         let buffer = self.server.send_buffer(id);
         let Some(len) = reply_len(buffer) else {
             return Vec::new();

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, VecDeque};
 use ferrodis_core::{DiskRequest, DiskToken, Now, Server};
 
 use super::{Failure, Owner, World};
+use crate::entropy::Rng;
 
 const STARTED: &[u8] = b"+Background saving started\r\n";
 const ALREADY: &[u8] = b"-ERR Background save already in progress\r\n";
@@ -119,6 +120,49 @@ impl Disk {
         true
     }
 
+    /// What a restart would find if the machine crashed now (see world/durability.rs): the
+    /// directory as of its last fsync or as it is, each file with its durable bytes and any
+    /// part of the rest, that part maybe torn at a sector (zeros after) or all zeros.
+    pub fn crash_view(&self, rng: &mut Rng<'_>) -> super::durability::View {
+        let names = if rng.bool() {
+            &self.durable_names
+        } else {
+            &self.names
+        };
+        let mut view = super::durability::View::new();
+        for (name, &number) in names {
+            let file = &self.files[number];
+            let unsynced = file.bytes.len() - file.synced;
+            let kept = file.synced + rng.below(unsynced as u64 + 1) as usize;
+            let mut bytes = file.bytes[..kept].to_vec();
+            match rng.below(4) {
+                0 => bytes[file.synced..].fill(0),
+                1 => {
+                    const SECTOR: usize = 512;
+                    let torn = file.synced + rng.below((kept - file.synced) as u64 + 1) as usize;
+                    // The prefix ends in a sector that was half written: zeros to its end.
+                    let sector_end = ((torn / SECTOR + 1) * SECTOR).min(kept);
+                    bytes.truncate(sector_end);
+                    bytes[torn..].fill(0);
+                }
+                _ => {}
+            }
+            view.insert(name.clone(), bytes);
+        }
+        view
+    }
+
+    /// Every name in the directory, as the running server sees it.
+    pub fn names(&self) -> Vec<String> {
+        self.names.keys().cloned().collect()
+    }
+
+    pub fn bytes_of(&self, path: &str) -> Option<Vec<u8>> {
+        self.names
+            .get(path)
+            .map(|&file| self.files[file].bytes.clone())
+    }
+
     /// The bytes of the file at `path` (empty when there is none).
     fn read(&self, path: &str) -> Vec<u8> {
         self.names
@@ -178,8 +222,11 @@ impl World<'_> {
             let Some((token, request, of_running)) = self.disk.pending.pop_front() else {
                 break;
             };
-            if faults && self.rng.chance(self.options.faults.crash) {
+            if faults && self.options.aof.is_none() && self.rng.chance(self.options.faults.crash) {
                 self.check_crash()?;
+            }
+            if faults && self.aof_crash_due() {
+                self.check_aof_crash()?;
             }
             // Only the running save's own steps fail: the cleanup after a failure does not
             // (it may still wait while the next save begins).
@@ -202,6 +249,9 @@ impl World<'_> {
             self.trace.u64(u64::from(result.is_ok()));
             if result.is_ok() {
                 self.saved(&request)?;
+                if matches!(request, DiskRequest::SyncFile { .. }) {
+                    self.durability.sync_done(token);
+                }
             }
             match (&request, result) {
                 (DiskRequest::Read { path }, Ok(())) => {
@@ -218,6 +268,9 @@ impl World<'_> {
     /// Notes what a request that succeeded did to the save that runs.
     fn saved(&mut self, request: &DiskRequest) -> Result<(), Failure> {
         match request {
+            // A rewrite's base is renamed into place too: that is the append-only file's
+            // (world/durability.rs).
+            DiskRequest::Rename { .. } if self.options.aof.is_some() => {}
             DiskRequest::Rename { to, .. } => {
                 self.disk.target = Some(to.clone());
                 self.disk.renamed = self.disk.running.clone();
@@ -312,6 +365,9 @@ impl World<'_> {
         }
         if !self.disk.pending.is_empty() {
             return Err(Failure::Liveness("a save never ends".into()));
+        }
+        if self.options.aof.is_some() {
+            return self.check_aof_files();
         }
         let target = self.disk.target.clone();
         if let Some(left) = self

@@ -114,7 +114,7 @@ impl World<'_> {
             return Ok(());
         };
         while let Some(group) = self.clients[index].messages.pop_front() {
-            let buffer = self.server.send_buffer(id);
+            let buffer = self.server.reply_pending(id);
             let client = &mut self.clients[index];
             let mut got = Vec::with_capacity(group.len());
             let mut at = client.checked;
@@ -170,7 +170,7 @@ impl World<'_> {
             let Some(id) = client.connection else {
                 continue;
             };
-            let buffer = self.server.send_buffer(id);
+            let buffer = self.server.reply_pending(id);
             if client.door == Door::Resp && buffer.len() > client.checked {
                 return Err(Failure::WrongReply(format!(
                     "{id}: bytes nobody expected in its send buffer: {}",
@@ -262,6 +262,7 @@ impl World<'_> {
         let taken = self.server.connection_receive(self.now, id, &request);
         assert_eq!(taken, request.len());
         self.drain()?;
+        self.release_held(id)?;
         let buffer = self.server.send_buffer(id).to_vec();
         self.trace.bytes(&buffer);
         self.server.connection_sent(self.now, id, buffer.len());
