@@ -167,6 +167,17 @@ impl Server {
                 }
             }
         }
+        // Written but not fsynced (the policy became `always`): replies wait for an fsync.
+        let aof = &mut self.state.aof;
+        let unsynced = aof.synced < aof.written
+            && aof.queue.is_empty()
+            && aof.syncing.is_none()
+            && aof.broken.is_none()
+            && !aof.incr_path.is_empty();
+        if policy == Fsync::Always && unsynced {
+            let (path, upto) = (aof.incr_path.clone(), aof.written);
+            aof.push(DiskRequest::SyncFile { path }, Then::Synced(upto));
+        }
         self.next_aof_request();
     }
 

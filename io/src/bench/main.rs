@@ -20,14 +20,17 @@
 //! - `eviction`: writes per second into a `maxmemory` limit under each `allkeys-*` policy, used
 //!   memory against the limit afterwards, and how many keys read throughout survive;
 //! - `acl`: redis-benchmark as the default user and as one held to key patterns and
-//!   categories, on both servers.
+//!   categories, on both servers;
+//! - `aof`: SET's rate with the append-only file off, under `everysec` and under `always`; the
+//!   start on a file of 1,000,000 SETs; the worst PING during BGREWRITEAOF of 5,000,000 keys.
 //!
-//! `ferrodis-bench [all|throughput|transactions|waiting|memory|latency|persistence|eviction|acl] [--scale N] [--ferrodis-args "..."]` (scale
+//! `ferrodis-bench [all|throughput|transactions|waiting|memory|latency|persistence|eviction|acl|aof] [--scale N] [--ferrodis-args "..."]` (scale
 //! divides every size, for a quick look; the quoted arguments go to every ferrodis-server, e.g.
 //! `--ferrodis-args "--busy-poll-us 0"`). Numbers drift on a shared machine; the ratios are what
 //! to read.
 
 mod acl;
+mod aof;
 mod client;
 mod eviction;
 mod latency;
@@ -67,7 +70,7 @@ fn main() -> ExitCode {
             }
             "-h" | "--help" => usage(""),
             name @ ("all" | "throughput" | "transactions" | "waiting" | "memory" | "latency"
-            | "persistence" | "eviction" | "acl") => what = name.to_string(),
+            | "persistence" | "eviction" | "acl" | "aof") => what = name.to_string(),
             other => usage(&format!("unknown argument '{other}'")),
         }
         index += 1;
@@ -95,6 +98,9 @@ fn main() -> ExitCode {
     if what == "all" || what == "eviction" {
         eviction::run(scale);
     }
+    if what == "all" || what == "aof" {
+        aof::run(scale);
+    }
     if what == "all" || what == "acl" {
         acl::run(scale);
     }
@@ -108,7 +114,7 @@ fn usage(problem: &str) -> ! {
     }
     eprintln!(
         "usage: ferrodis-bench \
-         [all|throughput|transactions|waiting|memory|latency|persistence|eviction|acl] \
+         [all|throughput|transactions|waiting|memory|latency|persistence|eviction|acl|aof] \
          [--scale N] [--ferrodis-args \"...\"]"
     );
     std::process::exit(if problem.is_empty() { 0 } else { 2 });
