@@ -869,6 +869,7 @@ impl<'a> World<'a> {
         client.checked -= written;
         // Replies read whole: the client was told of the changes before them.
         let read_at = self.now.monotonic.millis_since(Instant::ZERO) as i64;
+        // They end in the order they were produced (a connection's are dropped when it closes).
         while let Some(&(end, effects)) = client.acks.front() {
             if end > written {
                 break;

@@ -134,6 +134,8 @@ impl World<'_> {
                 client.done_sending = false;
                 client.checked = 0;
                 client.messages.clear();
+                // Replies never read: the client was told of nothing more.
+                client.acks.clear();
             }
             Some(Owner::Storm) => self.storm.retain(|&storm| storm != id),
             Some(Owner::Probe) => {}
