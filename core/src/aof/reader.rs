@@ -100,11 +100,17 @@ impl Reader {
         Ok(())
     }
 
-    /// The file ended: was it whole? A transaction left open at the end counts as cut there,
-    /// as Redis reverts it.
+    /// The file ended: was it whole? A transaction left open at the end (by the names of the
+    /// commands: a MULTI not followed by an EXEC) counts as cut there, as Redis reverts it.
     pub fn finish(&self) -> Tail {
+        self.finish_with(self.multi_from)
+    }
+
+    /// As `finish`, with where the open transaction began as the caller knows it (the server
+    /// knows which MULTI it took: one with an argument, or inside a transaction, it refused).
+    pub fn finish_with(&self, open_transaction: Option<u64>) -> Tail {
         let cut = !self.pending.is_empty() || self.zeros_from.is_some();
-        match (self.multi_from, cut) {
+        match (open_transaction, cut) {
             (Some(from), _) => Tail::Truncated { valid: from },
             (None, true) => Tail::Truncated { valid: self.offset },
             (None, false) => Tail::Whole,

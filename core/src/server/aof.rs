@@ -38,6 +38,8 @@ pub(crate) struct Loading {
     scratch: Vec<u8>,
     /// An unknown command, and where it is.
     error: Option<(u64, String)>,
+    /// Where the transaction the loading connection is in began.
+    transaction_from: Option<u64>,
 }
 
 impl Server {
@@ -706,6 +708,7 @@ impl Server {
             rdb,
             scratch: Vec::new(),
             error: None,
+            transaction_from: None,
         }));
     }
 
@@ -726,6 +729,7 @@ impl Server {
             reader,
             scratch,
             error,
+            transaction_from,
             ..
         } = &mut *loading;
         let fed = reader.feed(chunk, |bytes, ranges, offset| {
@@ -751,6 +755,16 @@ impl Server {
             self.execute(*id, args, &mut out, crate::Door::Resp, None);
             self.deliver_effects(Some((*id, scratch)));
             scratch.clear();
+            // Where the transaction the connection is in began, if it is in one now.
+            let open = self
+                .clients
+                .get(*id)
+                .is_some_and(|connection| connection.transaction.is_some());
+            match (open, *transaction_from) {
+                (true, None) => *transaction_from = Some(offset),
+                (false, Some(_)) => *transaction_from = None,
+                _ => {}
+            }
         });
         let result = match (fed, loading.error.take()) {
             (_, Some((offset, message))) => Err(LoadError {
@@ -795,7 +809,7 @@ impl Server {
             self.load_rdb_file(now, &bytes, true)?;
             return Ok(Tail::Whole);
         }
-        let tail = loading.reader.finish();
+        let tail = loading.reader.finish_with(loading.transaction_from);
         if let Tail::Truncated { valid } = tail {
             let name = &loading.name;
             if !last {

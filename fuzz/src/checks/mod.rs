@@ -3,6 +3,7 @@
 //! Shared with `core/tests/fuzz_regressions.rs` through `#[path]`: depend on nothing but
 //! `ferrodis_core` and std, and name sibling modules through `super::`.
 pub mod acl;
+pub mod aof;
 pub mod avl;
 pub mod bitfield;
 pub mod book_parser;
@@ -53,4 +54,5 @@ pub const TARGETS: &[(&str, Run)] = &[
     ("scripts", scripts::run),
     ("rdb", rdb::run),
     ("acl", acl::run),
+    ("aof", aof::run),
 ];
