@@ -17,13 +17,6 @@ use crate::time::Now;
 /// The longest wait between retries of a failed rewrite, in seconds.
 const RETRY_SECS_MAX: i64 = 60;
 
-/// Whether a rewrite began or waits for a save to end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RewriteStart {
-    Started,
-    Scheduled,
-}
-
 pub(crate) const REWRITE_RUNNING: &str =
     "ERR Background append only file rewriting already in progress";
 
@@ -417,10 +410,11 @@ impl Server {
 
     /// Starts a rewrite (BGREWRITEAOF, turning the file on, automatic, or repairing): a new
     /// incremental file from this instant, and a base with the data now.
-    pub(crate) fn begin_rewrite(&mut self) -> RewriteStart {
+    /// While a save runs, the rewrite is scheduled for when it ends.
+    pub(crate) fn begin_rewrite(&mut self) {
         if self.state.persistence.busy() {
             self.state.aof.rewrite_scheduled = true;
-            return RewriteStart::Scheduled;
+            return;
         }
         self.state.aof.rewrite_scheduled = false;
         self.drain_propagation();
@@ -476,7 +470,6 @@ impl Server {
         );
         self.deliver_effects(None);
         self.flush_aof();
-        RewriteStart::Started
     }
 
     /// The base is written (or failed): the manifest names it, then the old files go.
