@@ -119,12 +119,14 @@ impl Reader {
 }
 
 /// True when `bytes` are the start of a command (maybe none of it) followed by nothing but
-/// zeros, at least one.
+/// zeros, at least one. The zeros are the trailing run: a value may hold zero bytes of its own
+/// before the tear.
 fn zero_filled_from(bytes: &[u8], ranges: &mut Vec<(usize, usize)>) -> bool {
-    let Some(zero) = bytes.iter().position(|&byte| byte == 0) else {
-        return false;
-    };
-    bytes[zero..].iter().all(|&byte| byte == 0) && next_command(&bytes[..zero], ranges) == Ok(None)
+    let end = bytes
+        .iter()
+        .rposition(|&byte| byte != 0)
+        .map_or(0, |last| last + 1);
+    end < bytes.len() && next_command(&bytes[..end], ranges) == Ok(None)
 }
 
 /// The next command in `bytes`: how many bytes it takes (its arguments' ranges in `ranges`,
@@ -244,6 +246,12 @@ mod tests {
         let zeros = [command.as_slice(), &[0; 100]].concat();
         let torn = [command.as_slice(), b"*1\r\n$4\r\nPI", &[0; 10]].concat();
         assert_eq!(commands(&[&torn]).1, Ok(Tail::Truncated { valid: 14 }));
+        // A value with zero bytes of its own, torn after them.
+        let zeros_inside = [command.as_slice(), b"*1\r\n$4\r\n\0\x01", &[0; 10]].concat();
+        assert_eq!(
+            commands(&[&zeros_inside]).1,
+            Ok(Tail::Truncated { valid: 14 })
+        );
         assert_eq!(
             commands(&[&zeros, &[0; 10]]).1,
             Ok(Tail::Truncated { valid: 14 })
