@@ -14,7 +14,8 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 /// 8, 13: a PUBLISH inside EXEC reached the subscribers of the transaction's end. 419, 448: a
 /// subscriber past its soft output limit was closed at once after it unsubscribed. 1621: a failed
 /// save's cleanup, still queued when the next BGSAVE began, was taken for a step of the new save.
-const REGRESSION_SEEDS: &[u64] = &[1170, 1333, 8, 13, 419, 448, 1621];
+/// 1577: an append-only file torn after a value's own zero bytes was taken for a corrupt one.
+const REGRESSION_SEEDS: &[u64] = &[1170, 1333, 8, 13, 419, 448, 1621, 1577];
 
 /// Debug builds are slow: short runs keep a few hundred seeds under a minute.
 fn short() -> Overrides {
