@@ -24,6 +24,7 @@ use std::collections::VecDeque;
 use crate::clients::ConnectionId;
 use crate::keyspace::Propagated;
 use crate::persistence::{DiskRequest, DiskToken};
+use crate::protocol::resp::encode_request_into;
 use crate::time::{Instant, UnixMillis};
 use manifest::Manifest;
 
@@ -192,11 +193,10 @@ impl Aof {
         for change in changes {
             if self.selected != Some(change.db) {
                 let db = change.db.to_string();
-                encode(&mut self.buffer, &[b"SELECT", db.as_bytes()]);
+                encode_request_into(&mut self.buffer, &[&b"SELECT"[..], db.as_bytes()]);
                 self.selected = Some(change.db);
             }
-            let args: Vec<&[u8]> = change.args.iter().map(Vec::as_slice).collect();
-            encode(&mut self.buffer, &args);
+            encode_request_into(&mut self.buffer, &change.args);
         }
         self.appended += (self.buffer.len() - before) as u64;
     }
@@ -245,36 +245,5 @@ impl Aof {
     /// A rewrite runs or is waiting for its manifest.
     pub(crate) fn rewriting(&self) -> bool {
         self.rewrite.is_some()
-    }
-}
-
-/// One command as RESP, as it is written to the file.
-pub(crate) fn encode(out: &mut Vec<u8>, args: &[&[u8]]) {
-    let mut digits = itoa_buffer();
-    out.push(b'*');
-    out.extend_from_slice(number(&mut digits, args.len()));
-    out.extend_from_slice(b"\r\n");
-    for arg in args {
-        out.push(b'$');
-        out.extend_from_slice(number(&mut digits, arg.len()));
-        out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(arg);
-        out.extend_from_slice(b"\r\n");
-    }
-}
-
-fn itoa_buffer() -> [u8; 20] {
-    [0; 20]
-}
-
-fn number(digits: &mut [u8; 20], mut value: usize) -> &[u8] {
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            return &digits[at..];
-        }
     }
 }

@@ -711,14 +711,38 @@ fn split_inline(
 /// `args` as a RESP multibulk request, as a client sends it (for the server's own loading
 /// connection, tests, fuzzers and the simulator).
 pub fn encode_request<A: AsRef<[u8]>>(args: &[A]) -> Vec<u8> {
-    let mut request = format!("*{}\r\n", args.len()).into_bytes();
+    let mut request = Vec::new();
+    encode_request_into(&mut request, args);
+    request
+}
+
+/// Appends `args` as a RESP array of bulk strings (the append-only file's records too).
+pub fn encode_request_into<A: AsRef<[u8]>>(out: &mut Vec<u8>, args: &[A]) {
+    let mut digits = [0u8; 20];
+    out.push(b'*');
+    out.extend_from_slice(decimal(&mut digits, args.len()));
+    out.extend_from_slice(b"\r\n");
     for arg in args {
         let arg = arg.as_ref();
-        request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-        request.extend_from_slice(arg);
-        request.extend_from_slice(b"\r\n");
+        out.push(b'$');
+        out.extend_from_slice(decimal(&mut digits, arg.len()));
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
     }
-    request
+}
+
+/// `value` in decimal, written at the end of `digits`.
+fn decimal(digits: &mut [u8; 20], mut value: usize) -> &[u8] {
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            return &digits[at..];
+        }
+    }
 }
 
 #[cfg(test)]
