@@ -41,6 +41,8 @@ pub fn run(
             for key in &args[1..] {
                 if model.exists(db, key, wall) {
                     model.dbs[db].remove(&key[..]);
+                    // A script may put back what it deleted: the key was touched all the same.
+                    model.touch(db, key);
                     removed += 1;
                 }
             }

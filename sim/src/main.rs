@@ -72,6 +72,10 @@ struct Cli {
     /// Print only failures and the summary in sweeps.
     #[arg(long)]
     quiet: bool,
+    /// Print every command the model checked and the reply it got, on standard error (for
+    /// reading what led up to a failure).
+    #[arg(long)]
+    replies: bool,
 }
 
 fn parse_duration(text: &str) -> Option<Duration> {
@@ -104,6 +108,7 @@ fn main() -> ExitCode {
         wrong_eviction: cli.wrong_eviction,
         wrong_acl: cli.wrong_acl,
         wrong_durability: cli.wrong_durability,
+        print_replies: cli.replies,
     };
     let deadline = match cli.duration.as_deref().map(parse_duration) {
         Some(Some(duration)) => Some(Instant::now() + duration),

@@ -42,6 +42,8 @@ pub struct Overrides {
     /// Plant a fault in the server: under `appendfsync always`, replies go out before their
     /// fsync (proves that the durability oracle can fail).
     pub wrong_durability: bool,
+    /// Print every checked command and its reply on standard error.
+    pub print_replies: bool,
 }
 
 /// Commands the restricted user may be denied: data commands of every family (never those

@@ -607,6 +607,13 @@ impl<'a> World<'a> {
             len = crate::reply::span(&expect, &self.exact, rest).unwrap_or(len);
         }
         let reply = &rest[..len];
+        if self.options.overrides.print_replies {
+            eprintln!(
+                "{id} {:?} -> {}",
+                shown(request.as_deref()),
+                reply[..reply.len().min(300)].escape_ascii()
+            );
+        }
         self.commands += 1;
         // The first exact reply from the tenth command on: the comparison itself must catch it.
         if self.options.overrides.model_fault && self.commands >= 10 && expect == Expect::Exact {
@@ -617,10 +624,7 @@ impl<'a> World<'a> {
                 "{id} at {} {}: command {:?}\n  got      \"{}\"\n  expected \"{}\" {}",
                 self.now.monotonic,
                 self.now.wall,
-                request.as_ref().map(|args| args
-                    .iter()
-                    .map(|a| String::from_utf8_lossy(&a[..a.len().min(60)]).into_owned())
-                    .collect::<Vec<_>>()),
+                shown(request.as_deref()),
                 reply[..reply.len().min(300)].escape_ascii(),
                 match &expect {
                     Expect::Exact => self.exact[..self.exact.len().min(300)]
@@ -966,4 +970,13 @@ fn encode(args: &Args, out: &mut Vec<u8>) {
         out.extend_from_slice(arg);
         out.extend_from_slice(b"\r\n");
     }
+}
+
+/// A request as failures and `--replies` print it: each argument cut at 60 bytes.
+fn shown(request: Option<&[Vec<u8>]>) -> Option<Vec<String>> {
+    request.map(|args| {
+        args.iter()
+            .map(|arg| String::from_utf8_lossy(&arg[..arg.len().min(60)]).into_owned())
+            .collect()
+    })
 }

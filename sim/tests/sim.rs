@@ -15,7 +15,8 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 /// subscriber past its soft output limit was closed at once after it unsubscribed. 1621: a failed
 /// save's cleanup, still queued when the next BGSAVE began, was taken for a step of the new save.
 /// 1577: an append-only file torn after a value's own zero bytes was taken for a corrupt one.
-const REGRESSION_SEEDS: &[u64] = &[1170, 1333, 8, 13, 419, 448, 1621, 1577];
+/// 2772: the model missed a script's DEL of a watched key that the script put back as it was.
+const REGRESSION_SEEDS: &[u64] = &[1170, 1333, 8, 13, 419, 448, 1621, 1577, 2772];
 
 /// Debug builds are slow: short runs keep a few hundred seeds under a minute.
 fn short() -> Overrides {
