@@ -43,6 +43,9 @@ struct Propagation {
     /// The running command recorded its change itself (a rewrite): it is not recorded again
     /// as it was sent.
     recorded_by_command: bool,
+    /// Where the changes of a script still running begin: they leave together, wrapped as a
+    /// transaction, once it ends (see `begin_script`).
+    script_from: Option<usize>,
 }
 
 impl Keyspace {
@@ -137,6 +140,7 @@ impl Keyspace {
             stream: Vec::new(),
             removed_recorded: 0,
             recorded_by_command: false,
+            script_from: None,
         });
         self.record_expired_keys();
     }
@@ -145,12 +149,39 @@ impl Keyspace {
         self.propagation.is_some()
     }
 
-    /// The changes recorded since the last call.
+    /// The changes recorded since the last call, but those of a script still running.
     pub(crate) fn take_propagated(&mut self) -> Vec<Propagated> {
-        self.propagation
-            .as_mut()
-            .map(|propagation| std::mem::take(&mut propagation.stream))
-            .unwrap_or_default()
+        let Some(propagation) = self.propagation.as_mut() else {
+            return Vec::new();
+        };
+        match propagation.script_from.as_mut() {
+            Some(from) => propagation.stream.drain(..std::mem::take(from)).collect(),
+            None => std::mem::take(&mut propagation.stream),
+        }
+    }
+
+    /// A script starts: what it changes is kept back until `end_script`, so that no reader of
+    /// the stream (the append-only file) gets part of it, even while the script is suspended
+    /// between slices.
+    pub(crate) fn begin_script(&mut self) {
+        if let Some(propagation) = self.propagation.as_mut() {
+            propagation.script_from = Some(propagation.stream.len());
+        }
+    }
+
+    /// The script ended: two changes or more are wrapped in MULTI ... EXEC (one is atomic as
+    /// it is), as Redis 7 propagates a script's effects, unless the script ran inside EXEC,
+    /// whose own wrapping covers it.
+    pub(crate) fn end_script(&mut self, in_exec: bool) {
+        let Some(propagation) = self.propagation.as_mut() else {
+            return;
+        };
+        let Some(start) = propagation.script_from.take() else {
+            return;
+        };
+        if !in_exec && propagation.stream.len() - start > 1 {
+            self.wrap_in_transaction(start);
+        }
     }
 
     /// Records a change as the command `args` run on database `db` (a command's rewrite of

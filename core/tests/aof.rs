@@ -787,10 +787,14 @@ fn the_reload_check_fails_when_a_write_is_missing() {
 fn a_failed_write_refuses_writes_until_a_rewrite_repairs_the_files() {
     let config = config(Fsync::EverySec);
     let mut node = Node::start(config.clone());
-    let (writer, other) = (node.open(), node.open());
+    let (writer, other, queuing) = (node.open(), node.open(), node.open());
     for i in 0..50 {
         node.call(writer, &format!("SET k{i} v{i}"));
     }
+    node.call(queuing, "MULTI");
+    node.call(queuing, "SET q 1");
+    let manifest_path = format!("{AOF_DIR}/appendonly.aof.manifest");
+    let manifest = node.disk.file(&manifest_path).unwrap().bytes.clone();
     node.send(writer, "SET x 1");
     node.turn();
     assert_eq!(node.pending_kinds(), ["Append"]);
@@ -809,6 +813,46 @@ fn a_failed_write_refuses_writes_until_a_rewrite_repairs_the_files() {
     assert_eq!(node.h.take_replies(other), misconf);
     node.send(other, "GET k7");
     assert_eq!(node.h.take_replies(other), "$2\r\nv7\r\n");
+    // A transaction queued before the failure does not run its write after it, nor does a
+    // script write (its PING is not refused), nor the book's door.
+    node.send(queuing, "EXEC");
+    assert_eq!(
+        node.h.take_replies(queuing),
+        format!(
+            "-EXECABORT Transaction discarded because of: {}",
+            &misconf[1..]
+        )
+    );
+    node.h.send(
+        other,
+        &request(&[
+            b"EVAL",
+            b"redis.call('ping') return redis.call('set', 'e', 1)",
+            b"0",
+        ]),
+    );
+    let refused = node.h.take_replies(other);
+    assert!(
+        refused.starts_with(&misconf[..misconf.len() - 2]),
+        "{refused}"
+    );
+    let book = node
+        .h
+        .server
+        .connection_open_book(node.h.now, "127.0.0.1:9")
+        .unwrap();
+    let mut frame = 3u32.to_le_bytes().to_vec();
+    for arg in [&b"set"[..], b"b", b"1"] {
+        frame.extend_from_slice(&(arg.len() as u32).to_le_bytes());
+        frame.extend_from_slice(arg);
+    }
+    let framed = [&(frame.len() as u32).to_le_bytes()[..], &frame].concat();
+    node.h.send(book, &framed);
+    let refused = node.h.take_replies(book);
+    assert!(
+        refused.contains("MISCONF Errors writing to the AOF file"),
+        "{refused:?}"
+    );
     node.send(other, "INFO persistence");
     let info = node.h.take_replies(other);
     assert!(info.contains("aof_last_write_status:err"), "{info}");
@@ -824,6 +868,9 @@ fn a_failed_write_refuses_writes_until_a_rewrite_repairs_the_files() {
     );
     node.settle();
     assert!(node.h.server.reply_held(writer));
+    // The repair did not name a new file after the old ones: the last old file may end in
+    // what the failed write left, which only the last file of a manifest may.
+    assert_eq!(node.disk.file(&manifest_path).unwrap().bytes, manifest);
     node.advance(1000);
     assert_eq!(node.pending_kinds(), Vec::<&str>::new(), "no retry at once");
     node.send(other, "SET y 2");
@@ -842,8 +889,8 @@ fn a_failed_write_refuses_writes_until_a_rewrite_repairs_the_files() {
     let (mut loaded, _) = Node::restart(config, &node.disk, node.h.now, 4096).unwrap();
     let id = loaded.open();
     assert_eq!(
-        loaded.call(id, "MGET x y k49"),
-        "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$3\r\nv49\r\n"
+        loaded.call(id, "MGET x y k49 q e b"),
+        "*6\r\n$1\r\n1\r\n$1\r\n2\r\n$3\r\nv49\r\n$-1\r\n$-1\r\n$-1\r\n"
     );
 }
 

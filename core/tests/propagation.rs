@@ -210,6 +210,22 @@ fn replaying_the_stream_rebuilds_the_same_data() {
     }
 }
 
+/// The stream recorded since the last call, one `db: command` line per change.
+fn lines(h: &mut Harness) -> Vec<String> {
+    h.server
+        .take_propagated()
+        .iter()
+        .map(|entry| {
+            let args: Vec<String> = entry
+                .args
+                .iter()
+                .map(|arg| String::from_utf8_lossy(arg).into_owned())
+                .collect();
+            format!("{}: {}", entry.db, args.join(" "))
+        })
+        .collect()
+}
+
 #[test]
 fn the_stream_says_what_changed_in_a_form_that_replays_alike() {
     let mut h = Harness::new(Config::default());
@@ -235,21 +251,8 @@ fn the_stream_says_what_changed_in_a_form_that_replays_alike() {
     // Expiry removes a key: that is a change, propagated as DEL.
     h.advance(600);
     h.command(id, "GET f");
-    let stream: Vec<String> = h
-        .server
-        .take_propagated()
-        .iter()
-        .map(|entry| {
-            let args: Vec<String> = entry
-                .args
-                .iter()
-                .map(|arg| String::from_utf8_lossy(arg).into_owned())
-                .collect();
-            format!("{}: {}", entry.db, args.join(" "))
-        })
-        .collect();
     assert_eq!(
-        stream,
+        lines(&mut h),
         [
             format!("0: SET a 1 PXAT {}", wall + 10_000),
             "0: SET f 1.5 KEEPTTL".to_string(),
@@ -277,4 +280,59 @@ fn the_replay_check_fails_when_the_stream_is_wrong() {
         b"50".to_vec(),
     ];
     assert_ne!(replay(&stream, at), seen);
+}
+
+#[test]
+fn a_script_that_changes_more_than_once_propagates_as_one_transaction() {
+    let mut h = Harness::new(Config {
+        busy_reply_threshold_ms: 1,
+        ..Config::default()
+    });
+    h.server.record_propagation(true);
+    let id = h.open();
+    let eval = |h: &mut Harness, body: &str| {
+        h.send(id, &request(&[b"EVAL", body.as_bytes(), b"0"]));
+        h.take_replies(id)
+    };
+    eval(&mut h, "redis.call('set', 'a', 1) redis.call('incr', 'a')");
+    eval(&mut h, "redis.call('set', 'b', 1) redis.call('get', 'b')");
+    eval(&mut h, "return redis.call('get', 'b')");
+    assert_eq!(
+        lines(&mut h),
+        [
+            "0: MULTI",
+            "0: set a 1",
+            "0: incr a",
+            "0: EXEC",
+            "0: set b 1"
+        ]
+    );
+    // A script suspended between slices has written, but none of it leaves before its end.
+    let body = "redis.call('set', 'c', 1) local n = 0 \
+                for i = 1, 3000000 do n = n + 1 end redis.call('set', 'd', n)";
+    assert_eq!(eval(&mut h, body), "", "suspended");
+    let mut resumed = 0;
+    loop {
+        assert!(lines(&mut h).is_empty(), "part of a running script left");
+        h.server.handle_timeout(h.now);
+        h.drain();
+        resumed += 1;
+        if !h.take_replies(id).is_empty() {
+            break;
+        }
+        assert!(resumed < 1000, "the script ends");
+    }
+    assert!(resumed > 1, "the script ran in several slices");
+    assert_eq!(
+        lines(&mut h),
+        ["0: MULTI", "0: set c 1", "0: set d 3000000", "0: EXEC"]
+    );
+    // Inside EXEC, the transaction's own wrapping covers the script.
+    h.command(id, "MULTI");
+    eval(&mut h, "redis.call('del', 'a') redis.call('del', 'b')");
+    h.command(id, "EXEC");
+    assert_eq!(
+        lines(&mut h),
+        ["0: MULTI", "0: del a", "0: del b", "0: EXEC"]
+    );
 }

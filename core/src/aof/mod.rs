@@ -91,6 +91,10 @@ pub(crate) struct Rewrite {
     pub(crate) manifest: Manifest,
     /// The manifest while it runs: the old files and the new incremental one.
     pub(crate) opened: Manifest,
+    /// `opened` was made durable at the start. Not when the files are broken: the last old
+    /// file may end in what a failed write or fsync left, which only the last file of a
+    /// manifest may, and nothing is appended meanwhile (writes are refused).
+    pub(crate) published: bool,
     /// The new base's size, once written.
     pub(crate) base_bytes: u64,
 }

@@ -73,12 +73,17 @@ pub(crate) fn dispatch_book(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
         write_err(ctx.reply.out, ERR_UNKNOWN, crate::eviction::OOM.as_bytes());
         return;
     }
+    let write = matches!(command_name, "set" | "del" | "pexpire" | "zadd" | "zrem");
+    // Nor does a write go on while the data cannot be persisted (MISCONF).
+    if let Some(error) = super::disk_error(ctx.state).filter(|_| write) {
+        write_err(ctx.reply.out, ERR_UNKNOWN, error.as_bytes());
+        return;
+    }
     let mark = ctx.keyspace.propagation_mark();
     if let Err((code, text)) = handler(ctx, args) {
         write_err(ctx.reply.out, code, text.as_bytes());
     }
     if let Some(mark) = mark {
-        let write = matches!(command_name, "set" | "del" | "pexpire" | "zadd" | "zrem");
         ctx.keyspace.propagate_command(ctx.db, args, write, mark);
     }
 }

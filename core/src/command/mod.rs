@@ -286,7 +286,7 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
         .and_then(|spec| refuse_without_permission(ctx, spec, args))
         .and_then(|spec| refuse_if_out_of_memory(ctx, spec))
         .and_then(|spec| refuse_without_replicas(&ctx.state.config, spec))
-        .and_then(|spec| refuse_after_failed_save(ctx.state, spec))
+        .and_then(|spec| refuse_on_disk_error(ctx.state, ctx.session, spec))
         .and_then(|spec| refuse_out_of_context(ctx.session, spec))
         .and_then(|spec| refuse_if_busy(ctx, spec, args));
     let spec = resolved.as_ref().ok().copied();
@@ -498,34 +498,44 @@ fn refuse_if_out_of_memory(
     Ok(spec)
 }
 
-/// While the last save failed, with save points set and `stop-writes-on-bgsave-error`, write
-/// commands (and PING, as in Redis) are refused until a save succeeds.
-fn refuse_after_failed_save(
+/// While the last save failed (with save points set and `stop-writes-on-bgsave-error`) or the
+/// append-only file is broken, write commands (and PING, as in Redis) are refused until a save
+/// or a rewrite succeeds.
+fn refuse_on_disk_error(
     state: &crate::state::ServerState,
+    session: &Connection,
     spec: &'static CommandSpec,
 ) -> Result<&'static CommandSpec, CommandError> {
-    let config = &state.config;
-    let refusing = config.stop_writes_on_bgsave_error
-        && !config.save_points.is_empty()
-        && !state.persistence.last_save_ok;
-    if refusing && (spec.flags.contains(table::Flags::WRITE) || spec.name == "ping") {
-        return Err(MISCONF.into());
-    }
-    refuse_while_aof_broken(state, spec)
-}
-
-/// While the append-only file is broken (a write or fsync failed), write commands are refused
-/// until a rewrite repairs it, as Redis refuses them after an AOF write error.
-pub(crate) fn refuse_while_aof_broken(
-    state: &crate::state::ServerState,
-    spec: &'static CommandSpec,
-) -> Result<&'static CommandSpec, CommandError> {
-    match &state.aof.broken {
-        Some(error) if spec.flags.contains(table::Flags::WRITE) || spec.name == "ping" => Err(
-            CommandError::owned(format!("MISCONF Errors writing to the AOF file: {error}")),
-        ),
+    match disk_error(state) {
+        Some(error) if writes_or_pings(session, spec) => Err(error),
         _ => Ok(spec),
     }
+}
+
+/// The error a write gets while the data cannot be persisted, if it cannot.
+pub(crate) fn disk_error(state: &crate::state::ServerState) -> Option<CommandError> {
+    let config = &state.config;
+    let save_failed = config.stop_writes_on_bgsave_error
+        && !config.save_points.is_empty()
+        && !state.persistence.last_save_ok;
+    if save_failed {
+        return Some(MISCONF.into());
+    }
+    let error = state.aof.broken.as_ref()?;
+    Some(CommandError::owned(format!(
+        "MISCONF Errors writing to the AOF file: {error}"
+    )))
+}
+
+/// What a disk error refuses, as Redis judges it: a write command, an EXEC of a transaction
+/// that queued one, and PING.
+fn writes_or_pings(session: &Connection, spec: &'static CommandSpec) -> bool {
+    let exec_writes = spec.name == "exec"
+        && session
+            .transaction
+            .as_deref()
+            .is_some_and(|transaction| transaction.any_flagged(table::Flags::WRITE));
+    spec.flags.contains(table::Flags::WRITE) || spec.name == "ping" || exec_writes
 }
 
 /// With `min-replicas-to-write` set, write commands are refused: there are no replicas.

@@ -250,6 +250,7 @@ pub(super) fn start(
     let prepared = prepare(&mut engine, ctx, target, keys, argv, rules, command);
     match prepared {
         Ok(()) => {
+            ctx.keyspace.begin_script();
             step(ctx, engine);
             Ok(())
         }
@@ -390,6 +391,7 @@ fn step(ctx: &mut Ctx<'_, '_>, mut engine: Box<Engine>) {
             if let Some(finished) = running.take() {
                 vm.recycle(finished.thread);
             }
+            ctx.keyspace.end_script(ctx.session.in_exec);
             ctx.state.scripts.busy = None;
             // Lua's incremental collector paces itself; a script that filled half the heap gets
             // a whole collection after it, so that the next one has its room.
@@ -494,12 +496,17 @@ impl Host<'_, '_, '_> {
         if acl_check {
             return Ok(self.acl_check(args).map(Value::Boolean));
         }
-        let spec = match script_spec(args, self.read_only, &self.ctx.state.config)
-            .and_then(|spec| super::refuse_while_aof_broken(self.ctx.state, spec))
-        {
-            Ok(spec) => spec,
-            Err(error) => return Ok(Err(error.as_bytes().to_vec())),
-        };
+        // A script's write (not its PING) is refused while the data cannot be persisted.
+        let spec =
+            match script_spec(args, self.read_only, &self.ctx.state.config).and_then(|spec| {
+                match super::disk_error(self.ctx.state) {
+                    Some(error) if spec.flags.contains(super::table::Flags::WRITE) => Err(error),
+                    _ => Ok(spec),
+                }
+            }) {
+                Ok(spec) => spec,
+                Err(error) => return Ok(Err(error.as_bytes().to_vec())),
+            };
         let context = crate::acl::log::Context::Lua;
         if let Err(error) = super::acl::check_permission(self.ctx, spec, args, context) {
             return Ok(Err(error.as_bytes().to_vec()));

@@ -41,17 +41,19 @@ impl Transaction {
     /// Whether a queued command may add data (is flagged `denyoom`): EXEC is refused while
     /// memory is over `maxmemory` with nothing to evict.
     pub(crate) fn may_add_data(&self) -> bool {
-        self.commands
-            .iter()
-            .any(|(spec, _, _)| spec.flags.contains(super::table::Flags::DENYOOM))
+        self.any_flagged(super::table::Flags::DENYOOM)
     }
 
     /// Whether a queued command writes, or may (PUBLISH): CLIENT PAUSE WRITE holds EXEC back.
     pub(crate) fn writes(&self) -> bool {
-        self.commands.iter().any(|(spec, _, _)| {
-            spec.flags
-                .intersects(super::table::Flags::WRITE.or(super::table::Flags::MAY_REPLICATE))
-        })
+        self.any_flagged(super::table::Flags::WRITE.or(super::table::Flags::MAY_REPLICATE))
+    }
+
+    /// Whether a queued command has any of `flags`.
+    pub(crate) fn any_flagged(&self, flags: super::table::Flags) -> bool {
+        self.commands
+            .iter()
+            .any(|(spec, _, _)| spec.flags.intersects(flags))
     }
 
     pub(crate) fn memory_bytes(&self) -> usize {

@@ -443,7 +443,7 @@ impl Server {
             }
             aof.push(DiskRequest::SyncFile { path }, Then::Synced(upto));
         }
-        let publish = !aof.starting();
+        let publish = !aof.starting() && aof.broken.is_none();
         let (incr, opened) = self.open_incr(publish);
         let aof = &mut self.state.aof;
         let base_seq = aof.manifest.base_seq() + 1;
@@ -460,6 +460,7 @@ impl Server {
             offset: aof.appended,
             manifest: rewritten,
             opened,
+            published: publish,
             base_bytes: 0,
         });
         begin_save(
@@ -513,7 +514,7 @@ impl Server {
         aof.consecutive_failures += 1;
         aof.last_failed_rewrite = Some(now);
         aof.last_rewrite_secs = (now.as_millis() - rewrite.started.as_millis()) / 1000;
-        if aof.starting() {
+        if !rewrite.published {
             // The new file was never named: the next attempt opens another.
             let path = std::mem::take(&mut aof.incr_path);
             aof.push(DiskRequest::Remove { path }, Then::Nothing);
