@@ -158,6 +158,9 @@ pub struct Config {
     /// their changes are written, before the fsync. The simulator's self-check sets it and
     /// must then find writes lost in a crash.
     pub aof_release_before_fsync: bool,
+    /// Another planted fault: an fsync of the append-only file that fails is taken as done
+    /// (the page cache is trusted), so that the simulator's disk oracle can be seen to fail.
+    pub aof_trust_failed_fsync: bool,
 }
 
 /// `maxmemory-policy`: Redis 7.0's eight policies.
@@ -360,6 +363,7 @@ impl Default for Config {
             aof_rewrite_incremental_fsync: true,
             aof_timestamp_enabled: false,
             aof_release_before_fsync: false,
+            aof_trust_failed_fsync: false,
         }
     }
 }

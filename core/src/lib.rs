@@ -56,6 +56,12 @@ pub fn command_adds_data(name: &[u8]) -> bool {
     command::adds_data(name)
 }
 
+/// Whether the command `name` writes (its table entry is flagged `write`): refused while the
+/// data cannot be persisted (MISCONF).
+pub fn command_writes(name: &[u8]) -> bool {
+    command::writes(name)
+}
+
 /// The name of every command the server knows, lower case, in the command table's order.
 pub fn command_names() -> impl Iterator<Item = &'static str> {
     command::command_names()

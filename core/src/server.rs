@@ -464,6 +464,12 @@ impl Server {
             .is_some_and(|connection| connection.held_until.is_some())
     }
 
+    /// A write or fsync of the append-only file failed and no rewrite has repaired it yet:
+    /// writes are refused (MISCONF) and nothing more is made durable meanwhile.
+    pub fn aof_broken(&self) -> bool {
+        self.state.aof.broken.is_some()
+    }
+
     pub fn interest(&self, id: ConnectionId) -> Interest {
         self.connection(id)
             .map_or(Interest::default(), |connection| connection.interest())

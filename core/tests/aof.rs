@@ -727,6 +727,12 @@ fn workload_reloads_alike(seed: u64, fsync: Fsync) {
         rewrite_reply.contains("+Background append only file rewriting started\r\n"),
         "seed {seed}: {rewrite_reply:?}"
     );
+    // Nothing failed on the way (everysec's fsync once went to a file not made yet).
+    assert!(
+        !node.logs.iter().any(|line| line.contains("Error")),
+        "seed {seed}: {:?}",
+        node.logs
+    );
     // The rewrite is done: its base and new incremental file are all that is left.
     let manifest = String::from_utf8_lossy(node.disk.bytes(MANIFEST)).into_owned();
     assert_eq!(

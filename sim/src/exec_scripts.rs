@@ -83,10 +83,15 @@ pub fn run(
             .expect("only the simulator's scripts are cached");
         (index, sha)
     };
-    // Inside EXEC, out of memory, a script is refused at its first write (having written
-    // nothing before it): the server's item says so, and nothing changed.
-    if let (true, true, Some(item)) = (model.in_exec, model.oom_refusable, &model.observed) {
-        if item.starts_with(b"-OOM command not allowed when used memory > 'maxmemory'.") {
+    // Inside EXEC, out of memory or with the append-only file broken, a script is refused at
+    // its first write (having written nothing before it): the server's item says so, and
+    // nothing changed.
+    if let (true, Some(item)) = (model.in_exec, &model.observed) {
+        let refused = (model.oom_refusable
+            && item.starts_with(b"-OOM command not allowed when used memory > 'maxmemory'."))
+            || (model.misconf_refusable
+                && item.starts_with(b"-MISCONF Errors writing to the AOF file: "));
+        if refused {
             out.0.extend_from_slice(item);
             return Ok(Expect::Exact);
         }

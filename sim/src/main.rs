@@ -69,6 +69,10 @@ struct Cli {
     /// server (proves that the durability oracle can fail).
     #[arg(long)]
     wrong_durability: bool,
+    /// Take an fsync that failed for done, a fault planted in the server (proves that the disk
+    /// oracle can fail).
+    #[arg(long)]
+    wrong_fsync: bool,
     /// Print only failures and the summary in sweeps.
     #[arg(long)]
     quiet: bool,
@@ -108,6 +112,7 @@ fn main() -> ExitCode {
         wrong_eviction: cli.wrong_eviction,
         wrong_acl: cli.wrong_acl,
         wrong_durability: cli.wrong_durability,
+        wrong_fsync: cli.wrong_fsync,
         print_replies: cli.replies,
     };
     let deadline = match cli.duration.as_deref().map(parse_duration) {

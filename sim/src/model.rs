@@ -214,6 +214,9 @@ pub struct Model {
     /// The server may refuse for memory now (`World::memory_refusable`): a script run by EXEC
     /// may then be refused at its first write.
     pub oom_refusable: bool,
+    /// The disk failed a write or fsync of the append-only file: a script run by EXEC may be
+    /// refused at its first write (MISCONF) while the files are broken.
+    pub misconf_refusable: bool,
     /// See `Overrides::wrong_acl`.
     pub wrong_acl: bool,
     /// The commands the user `limited` may not run (seeds with users).
@@ -328,6 +331,7 @@ impl Model {
             wrong_scan: false,
             wrong_acl: false,
             oom_refusable: false,
+            misconf_refusable: false,
             denied: Default::default(),
             scripts: BTreeSet::new(),
         }

@@ -42,6 +42,9 @@ pub struct Overrides {
     /// Plant a fault in the server: under `appendfsync always`, replies go out before their
     /// fsync (proves that the durability oracle can fail).
     pub wrong_durability: bool,
+    /// Plant a fault in the server: an fsync that failed is taken as done (proves that the
+    /// disk oracle can fail).
+    pub wrong_fsync: bool,
     /// Print every checked command and its reply on standard error.
     pub print_replies: bool,
 }
@@ -409,14 +412,18 @@ impl Options {
         }
         // Drawn after everything else, so that the draws above stay what they were before.
         // Background saves and rewrites share the save machinery: not both in one seed.
-        let aof = (rng.below(4) == 0 || overrides.wrong_durability).then(|| {
-            if overrides.wrong_durability {
+        let planted = overrides.wrong_durability || overrides.wrong_fsync;
+        let aof = (rng.below(4) == 0 || planted).then(|| {
+            if planted {
                 return Fsync::Always;
             }
             [Fsync::Always, Fsync::EverySec, Fsync::No][rng.index(3)]
         });
         if aof.is_some() {
             background_saves = Ratio::NEVER;
+        }
+        if overrides.wrong_fsync {
+            faults.disk_error = Ratio::new(1, 8);
         }
         Options {
             seed,
@@ -485,6 +492,9 @@ impl Options {
         }
         if self.overrides.wrong_durability {
             line.push_str(" --wrong-durability");
+        }
+        if self.overrides.wrong_fsync {
+            line.push_str(" --wrong-fsync");
         }
         line
     }

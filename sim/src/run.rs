@@ -216,7 +216,10 @@ fn liveness(world: &mut World<'_>) -> Result<(), Failure> {
             world.deliver(index, true)?;
             world.read(index, true)?;
         }
-        world.advance(1, 0);
+        // Broken append-only files are repaired by a rewrite the cron retries with a delay
+        // of up to a minute: time goes faster meanwhile.
+        let millis = if world.server.aof_broken() { 100 } else { 1 };
+        world.advance(millis, 0);
         world.timers(false)?;
         world.end_turn()?;
         world.trace.end_step();

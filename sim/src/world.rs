@@ -172,6 +172,10 @@ pub struct Coverage {
     /// that the file had to make durable first.
     pub crash_views: u64,
     pub aof_acks: u64,
+    /// Writes and fsyncs of the append-only file the disk failed, and commands refused for it
+    /// (MISCONF) until a rewrite repaired the files.
+    pub aof_failures: u64,
+    pub misconf_refusals: u64,
 }
 
 impl std::fmt::Display for Coverage {
@@ -191,7 +195,7 @@ impl std::fmt::Display for Coverage {
              crash_checks={} query_edges_kept={} query_edges_closed={} output_edges_closed={} \
              output_edges_kept={} big_frees={} free_steps={} free_step_most={} evictions={} \
              oom_refusals={} memory_settled={} acl_denials={} acl_changes={} crash_views={} \
-             aof_acks={}",
+             aof_acks={} aof_failures={} misconf_refusals={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -242,7 +246,9 @@ impl std::fmt::Display for Coverage {
             self.collections.acl_denials,
             self.collections.acl_changes,
             self.crash_views,
-            self.aof_acks
+            self.aof_acks,
+            self.aof_failures,
+            self.misconf_refusals
         )
     }
 }
@@ -312,6 +318,7 @@ impl<'a> World<'a> {
             appendonly: options.aof.is_some(),
             appendfsync: options.aof.unwrap_or(ferrodis_core::aof::Fsync::EverySec),
             aof_release_before_fsync: options.overrides.wrong_durability,
+            aof_trust_failed_fsync: options.overrides.wrong_fsync,
             ..Config::default()
         };
         let config = match options.memory {
@@ -464,7 +471,9 @@ impl<'a> World<'a> {
                 )));
             }
             self.check_reply(index, wall.as_millis())?;
-            if self.options.aof.is_some() {
+            // While the files are broken, reads go on and may show what is not durable (the
+            // server says so: writes are refused); only replies from sound files are promises.
+            if self.options.aof.is_some() && !self.server.aof_broken() {
                 let client = &mut self.clients[index];
                 client.acks.push_back((client.checked, effects));
             }
@@ -518,6 +527,7 @@ impl<'a> World<'a> {
         // A script queued in MULTI may meet its first write out of memory inside EXEC.
         let refusable = self.memory_refusable();
         self.model.oom_refusable = refusable;
+        self.model.misconf_refusable = self.coverage.aof_failures > 0;
         let client = &mut self.clients[index];
         let waiting = self.model.waiter(client.session.client).is_some();
         if let (true, Some(args), false) = (self.options.memory.is_some(), &request, waiting) {
@@ -531,6 +541,17 @@ impl<'a> World<'a> {
             }
             if reply.first() != Some(&b'-') {
                 self.check_not_refused(index, args)?;
+            }
+        }
+        let client = &self.clients[index];
+        if let (true, Some(args), false) = (self.options.aof.is_some(), &request, waiting) {
+            if let Some(refused) = durability::misconf(reply, client.door) {
+                self.refused_for_disk(index, args, refused)?;
+                self.commands += 1;
+                self.coverage.error_replies += 1;
+                self.clients[index].checked += len;
+                self.post_deliveries();
+                return Ok(());
             }
         }
         let client = &mut self.clients[index];

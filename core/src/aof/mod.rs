@@ -72,6 +72,9 @@ pub(crate) enum Then {
     Rewritten,
     /// Nothing to do (removing old files).
     Nothing,
+    /// A write or fsync that was with the driver when the files broke: whatever it says,
+    /// nothing is promised from it.
+    Dropped,
 }
 
 /// A request to hand to the driver, in turn.
@@ -91,12 +94,16 @@ pub(crate) struct Rewrite {
     pub(crate) manifest: Manifest,
     /// The manifest while it runs: the old files and the new incremental one.
     pub(crate) opened: Manifest,
+    /// A repair: the files were broken when it began, and are sound once it is done.
+    pub(crate) repairs: bool,
     /// `opened` was made durable at the start. Not when the files are broken: the last old
     /// file may end in what a failed write or fsync left, which only the last file of a
     /// manifest may, and nothing is appended meanwhile (writes are refused).
     pub(crate) published: bool,
     /// The new base's size, once written.
     pub(crate) base_bytes: u64,
+    /// The new base is written and renamed into the directory (a failure after removes it).
+    pub(crate) base_in_place: bool,
 }
 
 pub(crate) struct Aof {
@@ -126,6 +133,14 @@ pub(crate) struct Aof {
     pub(crate) last_sync: Instant,
     /// The incremental file appends go to.
     pub(crate) incr_path: String,
+    /// The file the last write that completed went to: what `everysec` fsyncs (the file
+    /// appends go to may not exist yet, while the requests that make it wait in the queue).
+    pub(crate) written_path: String,
+    /// The highest sequence number an incremental file was given: a new file never takes the
+    /// name of one a failure left unnamed (it may hold appends).
+    pub(crate) incr_seq_opened: u64,
+    /// The same for bases: a failed rewrite's base, removed later, is never a new one.
+    pub(crate) base_seq_opened: u64,
     /// The files as the manifest on disk names them.
     pub(crate) manifest: Manifest,
     /// A write or fsync failed: what the disk said. The files are not trusted (the page cache
@@ -171,6 +186,9 @@ impl Aof {
             syncing: None,
             last_sync: now,
             incr_path: String::new(),
+            written_path: String::new(),
+            incr_seq_opened: 0,
+            base_seq_opened: 0,
             manifest: Manifest::default(),
             broken: None,
             last_write_ok: true,

@@ -67,6 +67,10 @@ pub(crate) fn adds_data(name: &[u8]) -> bool {
     lookup(name).is_some_and(|spec| spec.flags.contains(table::Flags::DENYOOM))
 }
 
+pub(crate) fn writes(name: &[u8]) -> bool {
+    lookup(name).is_some_and(|spec| spec.flags.contains(table::Flags::WRITE))
+}
+
 /// A command's failure, sent as an error reply. The text carries its code (`ERR`, `WRONGTYPE`).
 /// Bytes, not `str`: Redis quotes arguments into errors as they are, invalid UTF-8 included.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -217,7 +217,7 @@ impl Server {
             let token = self.state.persistence.token();
             let aof = &mut self.state.aof;
             aof.syncing = Some((token, aof.written, now.monotonic));
-            let path = aof.incr_path.clone();
+            let path = aof.written_path.clone();
             self.outputs.push_back(Output::Disk {
                 token,
                 request: DiskRequest::SyncFile { path },
@@ -270,6 +270,20 @@ impl Server {
 
     /// A disk answer for the append-only file: true when `token` was one of its requests.
     pub(crate) fn aof_disk_done(&mut self, token: DiskToken, result: &Result<(), String>) -> bool {
+        let trusted = Ok(());
+        let is_sync = |then: Option<&Then>| matches!(then, Some(Then::Synced(_)));
+        let syncing = self
+            .state
+            .aof
+            .syncing
+            .is_some_and(|(syncing, _, _)| syncing == token);
+        let synced = syncing
+            || (self.state.aof.in_flight == Some(token)
+                && is_sync(self.state.aof.queue.front().map(|job| &job.then)));
+        let result = match self.state.config.aof_trust_failed_fsync && synced {
+            true => &trusted,
+            false => result,
+        };
         if let Some((syncing, upto, _)) = self.state.aof.syncing {
             if syncing == token {
                 self.state.aof.syncing = None;
@@ -294,6 +308,9 @@ impl Server {
         match (result, job.then) {
             (Ok(()), Then::Written(upto)) => {
                 let aof = &mut self.state.aof;
+                if let DiskRequest::Append { path, .. } = job.request {
+                    aof.written_path = path;
+                }
                 aof.current_bytes += upto.saturating_sub(aof.written);
                 aof.written = aof.written.max(upto);
                 aof.last_write_ok = true;
@@ -318,7 +335,7 @@ impl Server {
                 }
             }
             (Ok(()), Then::Rewritten) => self.rewrite_done(),
-            (Ok(()), Then::Nothing) => {}
+            (Ok(()), Then::Nothing) | (_, Then::Dropped) => {}
             (Err(error), Then::Written(_)) => self.aof_failed("write", error),
             (Err(error), Then::Synced(_)) => self.aof_failed("fsync", error),
             (Err(error), Then::IncrOpened(_) | Then::Rewritten) => {
@@ -356,12 +373,44 @@ impl Server {
                  writes are accepted again."
             ),
         );
+        let dir = self.state.config.aof_dir();
         let aof = &mut self.state.aof;
         aof.last_write_ok = false;
         aof.broken = Some(error.to_string());
-        aof.queue
-            .retain(|job| matches!(job.then, Then::Nothing | Then::Rewritten));
-        if aof.rewrite.is_some() {
+        // The request with the driver stays first in the queue, for its answer; a write or
+        // fsync among it promises nothing now. A rewrite's manifest on its way completes the
+        // rewrite (which leaves the files broken unless it was a repair).
+        let mut with_driver = aof.in_flight.is_some();
+        let mut unnamed = None;
+        aof.queue.retain_mut(|job| {
+            let first = std::mem::take(&mut with_driver);
+            match job.then {
+                Then::Nothing | Then::Dropped => true,
+                Then::Rewritten | Then::IncrOpened(_) if first => true,
+                Then::Written(_) | Then::Synced(_) if first => {
+                    job.then = Then::Dropped;
+                    true
+                }
+                Then::IncrOpened(seq) => {
+                    unnamed = Some(seq);
+                    false
+                }
+                Then::Written(_) | Then::Synced(_) | Then::Rewritten => false,
+            }
+        });
+        let manifest_on_its_way = aof.in_flight.is_some()
+            && aof
+                .queue
+                .front()
+                .is_some_and(|job| matches!(job.then, Then::Rewritten));
+        if let Some(seq) = unnamed {
+            // An incremental file no manifest will name: it goes.
+            let path = join(&dir, &incr_name(&self.state.config.appendfilename, seq));
+            self.state
+                .aof
+                .push(DiskRequest::Remove { path }, Then::Nothing);
+        }
+        if self.state.aof.rewrite.is_some() && !manifest_on_its_way {
             self.abort_rewrite();
         }
         if self.state.aof.stop_when_synced {
@@ -379,7 +428,8 @@ impl Server {
         let prefix = self.state.config.appendfilename.clone();
         let aof = &mut self.state.aof;
         aof.push(DiskRequest::CreateDir { path: dir.clone() }, Then::Nothing);
-        let seq = aof.manifest.incr_seq() + 1;
+        let seq = aof.manifest.incr_seq().max(aof.incr_seq_opened) + 1;
+        aof.incr_seq_opened = seq;
         let incr = FileInfo {
             name: incr_name(&prefix, seq),
             seq,
@@ -446,7 +496,8 @@ impl Server {
         let publish = !aof.starting() && aof.broken.is_none();
         let (incr, opened) = self.open_incr(publish);
         let aof = &mut self.state.aof;
-        let base_seq = aof.manifest.base_seq() + 1;
+        let base_seq = aof.manifest.base_seq().max(aof.base_seq_opened) + 1;
+        aof.base_seq_opened = base_seq;
         let rewritten = Manifest {
             base: Some(FileInfo {
                 name: base_name(&prefix, base_seq, true),
@@ -455,13 +506,16 @@ impl Server {
             incrs: vec![incr],
             history: Vec::new(),
         };
+        let repairs = aof.broken.is_some();
         aof.rewrite = Some(Rewrite {
+            repairs,
             started: now,
             offset: aof.appended,
             manifest: rewritten,
             opened,
             published: publish,
             base_bytes: 0,
+            base_in_place: false,
         });
         begin_save(
             &mut self.keyspace,
@@ -483,6 +537,7 @@ impl Server {
         match result {
             Ok(bytes) => {
                 rewrite.base_bytes = bytes;
+                rewrite.base_in_place = true;
                 let manifest = rewrite.manifest.to_bytes();
                 let aof = &mut self.state.aof;
                 aof.push(
@@ -506,6 +561,7 @@ impl Server {
 
     fn rewrite_failed(&mut self) {
         let now = self.state.now.wall;
+        let dir = self.state.config.aof_dir();
         let aof = &mut self.state.aof;
         let Some(rewrite) = aof.rewrite.take() else {
             return;
@@ -514,6 +570,11 @@ impl Server {
         aof.consecutive_failures += 1;
         aof.last_failed_rewrite = Some(now);
         aof.last_rewrite_secs = (now.as_millis() - rewrite.started.as_millis()) / 1000;
+        if let (true, Some(base)) = (rewrite.base_in_place, &rewrite.manifest.base) {
+            // No manifest names the new base.
+            let path = join(&dir, &base.name);
+            aof.push(DiskRequest::Remove { path }, Then::Nothing);
+        }
         if !rewrite.published {
             // The new file was never named: the next attempt opens another.
             let path = std::mem::take(&mut aof.incr_path);
@@ -570,7 +631,9 @@ impl Server {
         // Everything before the rewrite's instant is in the base.
         aof.written = aof.written.max(rewrite.offset);
         aof.synced = aof.synced.max(rewrite.offset);
-        let repaired = aof.broken.take().is_some();
+        // A failure since the rewrite began may concern its new incremental file: only a
+        // repair makes the files sound.
+        let repaired = rewrite.repairs && aof.broken.take().is_some();
         let was_starting = std::mem::replace(&mut aof.status_starting, false);
         aof.hold_while_starting = false;
         self.log(

@@ -4,7 +4,11 @@
 //! its file requests go to the world's disk in memory (saving.rs), which serves a few per step,
 //! makes some fail (a full disk on a write; an fsync that fails and loses what it should have
 //! made durable) and now and then "crashes": a view of what a restart would find, the run going
-//! on with the disk as it was. In the view the directory is as of its last fsync or as it is
+//! on with the disk as it was. (A failed write may have written part of its bytes; a failed
+//! fsync leaves zeros where the bytes it should have written were. The server then refuses
+//! writes with MISCONF until a rewrite repairs the files: the model accepts such a refusal for
+//! what Redis refuses so, once a failure happened, and replies produced meanwhile are no
+//! promise.) In the view the directory is as of its last fsync or as it is
 //! now, and each file keeps what an fsync made durable plus any part of the rest: cut, torn at
 //! a sector with zeros after, or its unsynced bytes all zeros.
 //!
@@ -23,8 +27,45 @@ use ferrodis_core::aof::Fsync;
 use ferrodis_core::protocol::resp::encode_request;
 use ferrodis_core::{DiskToken, Now, Propagated, Server};
 
+use ferrodis_core::{command_writes, Door};
+
+use super::memory::Refusal;
 use super::World;
 use crate::Failure;
+
+/// What the disk says when it fails a write, and an fsync.
+pub const NO_SPACE: &str = "No space left on device";
+pub const IO_ERROR: &str = "Input/output error";
+const MISCONF: &[u8] = b"MISCONF Errors writing to the AOF file: ";
+const EXEC_MISCONF: &[u8] =
+    b"-EXECABORT Transaction discarded because of: MISCONF Errors writing to the AOF file: ";
+
+/// Whether `reply` (one whole reply on `door`) refuses its command because the append-only
+/// file is broken.
+pub(super) fn misconf(reply: &[u8], door: Door) -> Option<Refusal> {
+    match door {
+        Door::Resp if reply.starts_with(EXEC_MISCONF) => Some(Refusal::Exec),
+        Door::Resp
+            if reply
+                .strip_prefix(b"-")
+                .is_some_and(|t| t.starts_with(MISCONF)) =>
+        {
+            Some(Refusal::Command)
+        }
+        Door::Book
+            if reply.get(4) == Some(&1)
+                && reply.windows(MISCONF.len()).any(|window| window == MISCONF) =>
+        {
+            Some(Refusal::Command)
+        }
+        _ => None,
+    }
+}
+
+/// What a broken file refuses: write commands and PING.
+fn misconf_refusable(name: &[u8]) -> bool {
+    command_writes(name) || name.eq_ignore_ascii_case(b"ping")
+}
 
 /// At most this many crash views per run.
 const CRASH_VIEWS_MAX: u64 = 40;
@@ -81,6 +122,26 @@ impl Durability {
 }
 
 impl World<'_> {
+    /// Client `index`'s `request` was refused because the file is broken: the disk must have
+    /// failed one of its writes or fsyncs, and the refusal does to the model what it does.
+    pub(super) fn refused_for_disk(
+        &mut self,
+        index: usize,
+        request: &[Vec<u8>],
+        refusal: Refusal,
+    ) -> Result<(), Failure> {
+        let shown = String::from_utf8_lossy(&request[0]).into_owned();
+        let wrong = |what: String| {
+            Failure::WrongReply(format!("the disk oracle: {shown:?} refused: {what}"))
+        };
+        if self.coverage.aof_failures == 0 {
+            return Err(wrong("no write or fsync of the file failed".into()));
+        }
+        self.coverage.misconf_refusals += 1;
+        self.refused(index, request, refusal, misconf_refusable, false)
+            .map_err(wrong)
+    }
+
     /// The server starts with the file on: its first rewrite makes the files before any
     /// client connects (until then it promises nothing, as Redis).
     pub fn start_aof(&mut self) -> Result<(), Failure> {

@@ -77,6 +77,10 @@ impl World<'_> {
     /// From a probe connection, builds a collection that takes several lazy-free steps to drop
     /// and unlinks it, all before any client runs a command: the clients never see the key.
     pub fn big_free(&mut self) -> Result<(), Failure> {
+        if self.server.aof_broken() {
+            // Writes are refused until the files are repaired.
+            return Ok(());
+        }
         let Some(id) = self.open(Owner::Probe)? else {
             return Ok(());
         };

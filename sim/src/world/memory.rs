@@ -176,36 +176,54 @@ impl World<'_> {
             .unwrap_or_default();
         let shown = String::from_utf8_lossy(&name).into_owned();
         let wrong = |what: String| {
-            Err(Failure::WrongReply(format!(
-                "the memory oracle: {shown:?} refused: {what}"
-            )))
+            Failure::WrongReply(format!("the memory oracle: {shown:?} refused: {what}"))
         };
         let Some((maxmemory, _, _)) = self.policy() else {
-            return wrong("maxmemory is not set".into());
+            return Err(wrong("maxmemory is not set".into()));
         };
         self.coverage.oom_refusals += 1;
         if self.memory_fed <= maxmemory {
-            return wrong(format!(
+            return Err(wrong(format!(
                 "memory was measured at {} of {maxmemory}",
                 self.memory_fed
-            ));
+            )));
         }
         if let Some((db, key)) = self.evictable() {
-            return wrong(format!(
+            return Err(wrong(format!(
                 "key {:?} of db {db} could have been evicted",
                 String::from_utf8_lossy(key)
-            ));
+            )));
         }
+        self.refused(index, request, refusal, command_adds_data, true)
+            .map_err(wrong)
+    }
+
+    /// What a refused command leaves in the model (memory's refusals and disk errors'):
+    /// nothing changed, but an EXEC refused drops its transaction, a command refused while
+    /// queuing aborts it, and EVAL's script is cached first. `refusable` names the commands
+    /// such a refusal may hit (`queued_all`: any queued command may be).
+    pub(super) fn refused(
+        &mut self,
+        index: usize,
+        request: &[Vec<u8>],
+        refusal: Refusal,
+        refusable: fn(&[u8]) -> bool,
+        queued_all: bool,
+    ) -> Result<(), String> {
+        let name = request
+            .first()
+            .map(|name| name.to_ascii_lowercase())
+            .unwrap_or_default();
         let client = &mut self.clients[index];
         let session = &mut client.session;
         match (refusal, session.transaction.as_mut()) {
             (Refusal::Exec, Some(transaction)) if name == b"exec" => {
-                let adds = transaction
+                let hit = transaction
                     .queued
                     .iter()
-                    .any(|queued| command_adds_data(&queued[0]));
-                if !adds {
-                    return wrong("EXEC of commands that add no data".into());
+                    .any(|queued| refusable(&queued[0]));
+                if !hit {
+                    return Err("EXEC of commands it does not refuse".into());
                 }
                 let session_client = session.client;
                 session.transaction = None;
@@ -213,14 +231,17 @@ impl World<'_> {
             }
             (Refusal::Command, Some(transaction)) => {
                 if [&b"exec"[..], b"discard", b"quit", b"reset"].contains(&name.as_slice()) {
-                    return wrong("inside a transaction".into());
+                    return Err("inside a transaction".into());
+                }
+                if !queued_all && !refusable(&name) {
+                    return Err("a command it does not refuse, queued".into());
                 }
                 transaction.aborted = true;
             }
             (Refusal::Command, None) => {
                 let script = [&b"eval"[..], b"evalsha", b"fcall"].contains(&name.as_slice());
-                if !command_adds_data(&name) && !script {
-                    return wrong("a command that adds no data".into());
+                if !refusable(&name) && !script {
+                    return Err("a command it does not refuse".into());
                 }
                 // A script without a shebang is cached, then refused at its first write; one
                 // that declares it may write is refused before it is cached.
@@ -230,7 +251,7 @@ impl World<'_> {
                     }
                 }
             }
-            (Refusal::Exec, _) => return wrong("not an EXEC of a transaction".into()),
+            (Refusal::Exec, _) => return Err("not an EXEC of a transaction".into()),
         }
         Ok(())
     }

@@ -26,6 +26,10 @@ fn request(args: &[&[u8]]) -> Vec<u8> {
 
 impl World<'_> {
     pub fn runaway_script(&mut self) -> Result<(), Failure> {
+        if self.server.aof_broken() {
+            // PING would be refused (MISCONF) rather than answered BUSY.
+            return Ok(());
+        }
         let Some(admin) = self.open(Owner::Probe)? else {
             return Ok(());
         };

@@ -22,7 +22,7 @@ use crate::entropy::Rng;
 
 const STARTED: &[u8] = b"+Background saving started\r\n";
 const ALREADY: &[u8] = b"-ERR Background save already in progress\r\n";
-const NO_SPACE: &str = "No space left on device";
+use super::durability::{IO_ERROR, NO_SPACE};
 
 /// A file's bytes, and how many of them an fsync made durable.
 #[derive(Default, Clone)]
@@ -118,6 +118,49 @@ impl Disk {
             }
         }
         true
+    }
+
+    /// Whether the disk may fail `request` in an append-only file's seed: a write (not the
+    /// empty one that makes a file), an fsync, a manifest, a step of a rewrite's base. An fsync
+    /// only with no write to its file waiting behind it: the real driver writes on the event
+    /// loop at once, so a write never lands after an fsync that failed before it.
+    fn may_fail_for_aof(&self, request: &DiskRequest) -> bool {
+        match request {
+            DiskRequest::Append { bytes, .. } => !bytes.is_empty(),
+            DiskRequest::SyncFile { path } => !self.pending.iter().any(|(_, waiting, _)| {
+                matches!(waiting, DiskRequest::Append { path: to, .. } if to == path)
+            }),
+            DiskRequest::Replace { .. }
+            | DiskRequest::Create { .. }
+            | DiskRequest::Write { .. }
+            | DiskRequest::Sync { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Fails `request`, doing what a failing disk may have done meanwhile: a write may have
+    /// written part of its bytes (no space for the rest); an fsync that fails has lost what it
+    /// should have written (the page cache dropped it: zeros where it was). The error.
+    fn fail(&mut self, request: &DiskRequest, rng: &mut Rng<'_>) -> &'static str {
+        match request {
+            DiskRequest::Append { path, bytes } => {
+                let part = rng.below(bytes.len() as u64) as usize;
+                self.apply(&DiskRequest::Append {
+                    path: path.clone(),
+                    bytes: bytes[..part].to_vec(),
+                });
+                NO_SPACE
+            }
+            DiskRequest::SyncFile { path } => {
+                if let Some(&number) = self.names.get(path) {
+                    let file = &mut self.files[number];
+                    let synced = file.synced;
+                    file.bytes[synced..].fill(0);
+                }
+                IO_ERROR
+            }
+            _ => NO_SPACE,
+        }
     }
 
     /// What a restart would find if the machine crashed now (see world/durability.rs): the
@@ -234,10 +277,18 @@ impl World<'_> {
                 && of_running
                 && self.disk.running.is_some()
                 && self.rng.chance(self.options.faults.disk_error);
+            let aof_fails = faults
+                && !fails
+                && self.options.aof.is_some()
+                && self.disk.may_fail_for_aof(&request)
+                && self.rng.chance(self.options.faults.disk_error);
             let result = if fails {
                 self.coverage.save_failures += 1;
                 self.disk.running = None;
                 Err(NO_SPACE.to_string())
+            } else if aof_fails {
+                self.coverage.aof_failures += 1;
+                Err(self.disk.fail(&request, &mut self.rng).to_string())
             } else if self.disk.apply(&request) {
                 Ok(())
             } else {
