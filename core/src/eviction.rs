@@ -158,6 +158,7 @@ pub(crate) fn before_command(
 ) -> bool {
     let out_of_memory = state.config.maxmemory_bytes > 0
         && state.scripts.busy.is_none()
+        && !state.loading_dataset
         && evict(keyspace, state, effects) == Outcome::Failed;
     state.eviction.out_of_memory = out_of_memory;
     out_of_memory

@@ -141,6 +141,7 @@ impl Server {
                 used_memory_bytes: 0,
                 resident_memory_bytes: 0,
                 active_expire_enabled: true,
+                loading_dataset: false,
                 pubsub: Default::default(),
                 pause: None,
                 monitors: Default::default(),
@@ -464,6 +465,16 @@ impl Server {
             .is_some_and(|connection| connection.held_until.is_some())
     }
 
+    /// The driver loads the dataset (the append-only file's files) while its event loop
+    /// serves, from before the first `aof_load_begin` to `aof_start`: clients get `-LOADING`
+    /// for all but what Redis serves meanwhile (INFO, CONFIG, AUTH, HELLO and the like), no
+    /// key expires and nothing is evicted.
+    pub fn set_loading_dataset(&mut self, now: Now, loading: bool) {
+        self.observe(now);
+        self.state.loading_dataset = loading;
+        self.keyspace.set_loading(loading);
+    }
+
     /// A write or fsync of the append-only file failed and no rewrite has repaired it yet:
     /// writes are refused (MISCONF) and nothing more is made durable meanwhile.
     pub fn aof_broken(&self) -> bool {
@@ -694,7 +705,7 @@ impl Server {
     /// check (memory may be over the limit with no command coming: CONFIG SET maxmemory). The
     /// caller settles the keyspace after it.
     pub(crate) fn evict(&mut self) {
-        if self.state.scripts.busy.is_none() {
+        if self.state.scripts.busy.is_none() && !self.state.loading_dataset {
             crate::eviction::evict(&mut self.keyspace, &mut self.state, &mut self.effects);
         }
     }

@@ -28,6 +28,8 @@ pub(crate) struct ServerState {
     pub(crate) resident_memory_bytes: u64,
     /// DEBUG SET-ACTIVE-EXPIRE: when false only lookups expire keys.
     pub(crate) active_expire_enabled: bool,
+    /// The driver loads the dataset while it serves (`Server::set_loading_dataset`).
+    pub(crate) loading_dataset: bool,
     /// Every subscription of every connection.
     pub(crate) pubsub: PubSub,
     /// CLIENT PAUSE in force, if any.

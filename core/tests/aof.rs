@@ -1192,3 +1192,44 @@ fn turning_the_file_on_writes_the_data_and_turning_it_off_stops_appending() {
     let reader = loaded.open();
     assert_eq!(loaded.call(reader, "EXISTS last after-off0"), ":1\r\n");
 }
+
+#[test]
+fn while_the_dataset_loads_clients_get_loading_and_nothing_expires() {
+    let config = config(Fsync::EverySec);
+    let mut node = Node::new(config, Disk::new());
+    let mut loading = Vec::new();
+    for line in ["SET a 1", "PEXPIRE a 50", "SET b 2"] {
+        loading.extend_from_slice(&command_bytes(line));
+    }
+    node.h.server.set_loading_dataset(node.h.now, true);
+    node.h
+        .server
+        .aof_load_begin(node.h.now, "data/appendonlydir/appendonly.aof.1.incr.aof");
+    node.h.server.aof_load_chunk(node.h.now, &loading).unwrap();
+    let id = node.open();
+    let refused = "-LOADING Redis is loading the dataset in memory\r\n";
+    for line in ["PING", "GET b", "SET c 3", "BGSAVE", "BGREWRITEAOF"] {
+        node.send(id, line);
+        assert_eq!(node.h.take_replies(id), refused, "{line}");
+    }
+    node.send(id, "INFO persistence");
+    assert!(node.h.take_replies(id).contains("loading:1\r\n"));
+    // Past the deadline, between files and on the timers, the key stays: the files still to
+    // come may refer to it.
+    node.h.server.aof_load_end(node.h.now, false).unwrap();
+    node.advance(200);
+    node.h
+        .server
+        .aof_load_begin(node.h.now, "data/appendonlydir/appendonly.aof.2.incr.aof");
+    node.h
+        .server
+        .aof_load_chunk(node.h.now, &command_bytes("APPEND a 1"))
+        .unwrap();
+    node.h.server.aof_load_end(node.h.now, true).unwrap();
+    node.h.server.aof_start(node.h.now);
+    node.collect();
+    assert_eq!(node.call(id, "PING"), "+PONG\r\n");
+    assert_eq!(node.call(id, "MGET a b"), "*2\r\n$-1\r\n$1\r\n2\r\n");
+    node.send(id, "INFO persistence");
+    assert!(node.h.take_replies(id).contains("loading:0\r\n"));
+}

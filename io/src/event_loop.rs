@@ -18,6 +18,7 @@ use ferrodis_core::{
 
 use crate::disk::{Appender, Disk};
 use crate::lazy_free::LazyFreePool;
+use crate::loading::AofLoader;
 use crate::log::Level;
 use crate::log_at;
 use crate::poller::{Events, Poller, Ready};
@@ -59,6 +60,10 @@ const WRITE_BYTES_PER_CONNECTION_PER_TURN: usize = 64 * 1024;
 /// Worker threads that drop big values (the book uses 4; this machine class has 2 cores).
 const LAZY_FREE_THREADS: usize = 2;
 
+/// Loading the append-only file takes at most this long per loop turn (Redis serves events
+/// every 2 MB loaded).
+const LOADING_SLICE: Duration = Duration::from_millis(10);
+
 struct Client {
     stream: TcpStream,
     id: ConnectionId,
@@ -95,6 +100,9 @@ pub struct EventLoop {
     /// Whether busy polling has been paying off: it stops after a spin that found nothing and
     /// starts again once a blocking wait ends within `busy_poll` (a spin would have caught it).
     spin_pays: bool,
+    /// The append-only file still loading, and what to do once it is loaded.
+    loader: Option<AofLoader>,
+    ready: Option<Box<dyn FnOnce()>>,
 }
 
 impl EventLoop {
@@ -145,7 +153,47 @@ impl EventLoop {
             accepting_again_at: None,
             resident_measured_at: None,
             spin_pays: true,
+            loader: None,
+            ready: None,
         })
+    }
+
+    /// Loading (if any) goes on in the loop's turns; `ready` runs once the data is loaded.
+    pub fn start(&mut self, loader: Option<AofLoader>, ready: Box<dyn FnOnce()>) {
+        self.loader = loader;
+        self.ready = Some(ready);
+        if self.loader.is_none() {
+            self.loaded();
+        }
+    }
+
+    /// Everything is loaded: the core starts the append-only file, and the server is ready.
+    fn loaded(&mut self) {
+        self.tick();
+        self.server.aof_start(self.now());
+        if let Some(ready) = self.ready.take() {
+            ready();
+        }
+    }
+
+    /// A turn's share of loading: steps for at most `LOADING_SLICE`, so that clients that
+    /// connected meanwhile get their answers (-LOADING) between slices.
+    fn load_some(&mut self) -> io::Result<()> {
+        let Some(loader) = self.loader.as_mut() else {
+            return Ok(());
+        };
+        let began = StdInstant::now();
+        while began.elapsed() < LOADING_SLICE {
+            let more = loader
+                .step(&mut self.server, now_of(self.origin))
+                .map_err(io::Error::other)?;
+            if !more {
+                self.loader = None;
+                self.loaded();
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// The time of this loop turn. Read once per turn (two clock reads), not per socket call:
@@ -178,6 +226,7 @@ impl EventLoop {
         let mut events = Events::new();
         let mut found_work = false;
         loop {
+            self.load_some()?;
             self.resume_accepting();
             self.tick();
             let now = self.now();
@@ -185,6 +234,9 @@ impl EventLoop {
                 .server
                 .poll_timeout()
                 .map(|deadline| Duration::from_millis(deadline.millis_since(now.monotonic)));
+            if self.loader.is_some() {
+                timeout = Some(Duration::ZERO);
+            }
             if let Some(again) = self.accepting_again_at {
                 let left = again.saturating_duration_since(StdInstant::now());
                 timeout = Some(timeout.map_or(left, |timeout| timeout.min(left)));

@@ -5,6 +5,7 @@ mod disk;
 mod event_loop;
 mod lazy_free;
 mod limits;
+mod loading;
 mod log;
 mod poller;
 mod settings;
@@ -86,13 +87,28 @@ fn run(mut settings: Settings) -> Result<(), String> {
     let mut server = Server::new(settings.core.clone(), event_loop::now_of(origin));
     load_acl_file(&mut server, &settings)?;
     // With the append-only file on, it holds the data and the RDB file is not read (as in
-    // Redis).
-    load_aof(&mut server, &settings, origin)?;
+    // Redis). Its files load while the event loop serves (clients get -LOADING meanwhile).
+    let now = event_loop::now_of(origin);
+    let loader = loading::AofLoader::begin(&mut server, now, &settings.core)?;
     if !settings.core.appendonly {
         load_rdb(&mut server, &settings, origin)?;
     }
     print_logs(&mut server);
-    server.aof_start(event_loop::now_of(origin));
+    // Logged once the data is loaded, as Redis does.
+    let (bind, book_port) = (settings.core.bind.clone(), settings.book_port);
+    let ready = move || {
+        log_at!(
+            Level::Notice,
+            "Ready to accept connections tcp on {bind}:{port}"
+        );
+        if let Some(book_port) = book_port {
+            // Worded so that it never matches the RESP "Ready" line that scripts look for.
+            log_at!(
+                Level::Notice,
+                "Ready to accept book protocol connections tcp on {bind}:{book_port}"
+            );
+        }
+    };
     let mut event_loop = event_loop::EventLoop::new(
         server,
         listener,
@@ -103,19 +119,7 @@ fn run(mut settings: Settings) -> Result<(), String> {
     )
     .map_err(|error| error.to_string())?;
     log_at!(Level::Notice, "Server initialized");
-    log_at!(
-        Level::Notice,
-        "Ready to accept connections tcp on {}:{port}",
-        settings.core.bind
-    );
-    if let Some(book_port) = settings.book_port {
-        // Worded so that it never matches the RESP "Ready" line that scripts look for.
-        log_at!(
-            Level::Notice,
-            "Ready to accept book protocol connections tcp on {}:{book_port}",
-            settings.core.bind
-        );
-    }
+    event_loop.start(loader, Box::new(ready));
     event_loop.run().map_err(|error| error.to_string())?;
     log_at!(Level::Warning, "ferrodis is now ready to exit, bye bye...");
     Ok(())
@@ -184,96 +188,6 @@ fn load_rdb(
         loaded.keys,
         loaded.expired
     );
-    Ok(())
-}
-
-/// Reads the append-only file's manifest, if there is one, and with `appendonly` on loads
-/// the files it names in order, a chunk at a time. A last command cut off at the end is
-/// dropped (the file truncated) as `aof-load-truncated` allows; anything else wrong stops the
-/// start with the file and offset.
-fn load_aof(
-    server: &mut Server,
-    settings: &Settings,
-    origin: std::time::Instant,
-) -> Result<(), String> {
-    use std::io::Read;
-    let dir = std::path::PathBuf::from(settings.core.aof_dir());
-    let manifest = dir.join(ferrodis_core::aof::manifest::manifest_name(
-        &settings.core.appendfilename,
-    ));
-    let bytes = match std::fs::read(&manifest) {
-        Ok(bytes) => Some(bytes),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
-        Err(error) => {
-            return Err(format!(
-                "Fatal error: can't open the AOF manifest {} for reading: {}",
-                manifest.display(),
-                disk::error_text(&error)
-            ))
-        }
-    };
-    let files = server
-        .aof_manifest(bytes.as_deref())
-        .map_err(|error| format!("*** FATAL AOF MANIFEST FILE ERROR *** {error}"))?;
-    if settings.core.appendonly {
-        std::fs::create_dir_all(&dir).map_err(|error| {
-            format!(
-                "Can't open or create append-only dir {}: {}",
-                dir.display(),
-                disk::error_text(&error)
-            )
-        })?;
-    }
-    let started = std::time::Instant::now();
-    let mut chunk = vec![0u8; 1 << 20];
-    for (index, path) in files.iter().enumerate() {
-        let mut file = std::fs::File::open(path).map_err(|error| {
-            format!(
-                "Fatal error: can't open the append only file {path} for reading: {}",
-                disk::error_text(&error)
-            )
-        })?;
-        let now = event_loop::now_of(origin);
-        server.aof_load_begin(now, path);
-        let located = |error: ferrodis_core::LoadError| {
-            format!("{} (file {path}, at byte {})", error.message, error.offset)
-        };
-        loop {
-            let read = file
-                .read(&mut chunk)
-                .map_err(|error| format!("Error reading {path}: {}", disk::error_text(&error)))?;
-            if read == 0 {
-                break;
-            }
-            server
-                .aof_load_chunk(event_loop::now_of(origin), &chunk[..read])
-                .map_err(located)?;
-        }
-        let last = index + 1 == files.len();
-        let tail = server.aof_load_end(event_loop::now_of(origin), last);
-        print_logs(server);
-        let tail = tail.map_err(located)?;
-        if let ferrodis_core::aof::reader::Tail::Truncated { valid } = tail {
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)
-                .and_then(|file| file.set_len(valid).map(|()| file))
-                .and_then(|file| file.sync_all());
-            file.map_err(|error| {
-                format!(
-                    "Error truncating the AOF file {path}: {}",
-                    disk::error_text(&error)
-                )
-            })?;
-        }
-    }
-    if !files.is_empty() {
-        log_at!(
-            Level::Notice,
-            "DB loaded from append only file: {:.3} seconds",
-            started.elapsed().as_secs_f64()
-        );
-    }
     Ok(())
 }
 

@@ -878,3 +878,69 @@ fn config_set_appendonly_yes_at_runtime_makes_the_data_durable() {
         "after CONFIG SET appendonly yes",
     );
 }
+
+#[test]
+fn clients_get_loading_while_the_file_loads_and_the_data_after() {
+    // An incremental file of 400,000 SETs, named by a manifest of its own.
+    let scratch = Scratch::new();
+    let dir = scratch.0.join("appendonlydir");
+    std::fs::create_dir_all(&dir).unwrap();
+    const KEYS: usize = 400_000;
+    let mut bytes = Vec::with_capacity(KEYS * 40);
+    for index in 0..KEYS {
+        let key = format!("key:{index}");
+        bytes.extend_from_slice(&common::encode(&[b"SET", key.as_bytes(), b"v"]));
+    }
+    std::fs::write(dir.join("appendonly.aof.1.incr.aof"), &bytes).unwrap();
+    std::fs::write(
+        dir.join("appendonly.aof.manifest"),
+        "file appendonly.aof.1.incr.aof seq 1 type i\n",
+    )
+    .unwrap();
+    let port = common::free_port();
+    let (child, log) = spawn_ferrodis(
+        &scratch.0,
+        &["--port", &port.to_string(), "--appendonly", "yes"],
+    );
+    let server = ServerProcess {
+        child,
+        port,
+        dir: None,
+    };
+    // Connect as soon as the port takes connections, before "Ready" (which comes after loading).
+    let started = Instant::now();
+    let mut stream = loop {
+        if let Ok(stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            break stream;
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "the port never took a connection"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let first = common::call_text(&mut stream, &["PING"]);
+    assert_eq!(first, "-LOADING Redis is loading the dataset in memory\r\n");
+    let info = common::call_text(&mut stream, &["INFO", "persistence"]);
+    assert!(info.contains("loading:1\r\n"), "{info}");
+    let mut loading_replies = 1;
+    loop {
+        match common::call_text(&mut stream, &["DBSIZE"]).as_str() {
+            "-LOADING Redis is loading the dataset in memory\r\n" => loading_replies += 1,
+            reply => {
+                assert_eq!(reply, format!(":{KEYS}\r\n"));
+                break;
+            }
+        }
+        assert!(started.elapsed() < PATIENCE * 3, "still loading");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let info = common::call_text(&mut stream, &["INFO", "persistence"]);
+    assert!(info.contains("loading:0\r\n"), "{info}");
+    let text = wait_for_log(&log, "Ready to accept connections");
+    assert!(text.contains("DB loaded from append only file"), "{text}");
+    eprintln!("{loading_replies} replies were -LOADING");
+    drop(stream);
+    shutdown(server);
+}

@@ -66,6 +66,10 @@ pub(crate) fn dispatch_book(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
         return;
     }
     ctx.session.last_command = command_name;
+    if ctx.state.loading_dataset {
+        write_err(ctx.reply.out, ERR_UNKNOWN, super::LOADING.as_bytes());
+        return;
+    }
     // `maxmemory` holds on this door too: eviction first, and with nothing left to evict the
     // commands that add data are refused with Redis's text.
     let out_of_memory = crate::eviction::before_command(ctx.keyspace, ctx.state, ctx.effects);

@@ -135,7 +135,7 @@ fn persistence_section(ctx: &Ctx<'_, '_>, out: &mut String) {
     let loaded = &persistence.loaded;
     let _ = write!(
         out,
-        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\n\
+        "# Persistence\r\nloading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\n\
          current_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n\
          current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n\
          rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{in_progress}\r\n\
@@ -143,6 +143,7 @@ fn persistence_section(ctx: &Ctx<'_, '_>, out: &mut String) {
          rdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current_secs}\r\n\
          rdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\n\
          rdb_last_load_keys_loaded:{}\r\n",
+        u8::from(ctx.state.loading_dataset),
         ctx.keyspace.changes() - persistence.changes_at_last_save,
         persistence.last_save.as_millis().div_euclid(1000),
         persistence.last_duration_secs,

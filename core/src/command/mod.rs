@@ -292,6 +292,7 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
         .and_then(|spec| refuse_without_replicas(&ctx.state.config, spec))
         .and_then(|spec| refuse_on_disk_error(ctx.state, ctx.session, spec))
         .and_then(|spec| refuse_out_of_context(ctx.session, spec))
+        .and_then(|spec| refuse_while_loading(ctx.state, spec))
         .and_then(|spec| refuse_if_busy(ctx, spec, args));
     let spec = resolved.as_ref().ok().copied();
     if let Some(spec) = spec {
@@ -529,6 +530,21 @@ pub(crate) fn disk_error(state: &crate::state::ServerState) -> Option<CommandErr
     Some(CommandError::owned(format!(
         "MISCONF Errors writing to the AOF file: {error}"
     )))
+}
+
+/// Redis's answer while the dataset loads.
+pub(crate) const LOADING: &str = "LOADING Redis is loading the dataset in memory";
+
+/// While the dataset loads, only commands flagged `loading` run (INFO, CONFIG, AUTH, HELLO,
+/// ...).
+fn refuse_while_loading(
+    state: &crate::state::ServerState,
+    spec: &'static CommandSpec,
+) -> Result<&'static CommandSpec, CommandError> {
+    if state.loading_dataset && !spec.flags.contains(table::Flags::LOADING) {
+        return Err(LOADING.into());
+    }
+    Ok(spec)
 }
 
 /// What a disk error refuses, as Redis judges it: a write command, an EXEC of a transaction

@@ -558,7 +558,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec(
         "bgrewriteaof",
         1,
-        ADMIN.or(NS),
+        Flags::ADMIN.or(NS),
         NO_KEYS,
         cat::NONE,
         server::bgrewriteaof,
@@ -566,7 +566,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec(
         "bgsave",
         -1,
-        ADMIN.or(NS),
+        Flags::ADMIN.or(NS),
         NO_KEYS,
         cat::NONE,
         server::bgsave,
@@ -1054,7 +1054,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec(
         "psync",
         -3,
-        ADMIN.or(Flags::NO_MULTI).or(NS),
+        Flags::ADMIN.or(Flags::NO_MULTI).or(NS),
         NO_KEYS,
         cat::NONE,
         server::sync,
@@ -1147,7 +1147,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec(
         "save",
         1,
-        ADMIN.or(Flags::NO_MULTI).or(NS),
+        Flags::ADMIN.or(Flags::NO_MULTI).or(NS),
         NO_KEYS,
         cat::NONE,
         server::save,
@@ -1289,7 +1289,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec(
         "sync",
         1,
-        ADMIN.or(Flags::NO_MULTI).or(NS),
+        Flags::ADMIN.or(Flags::NO_MULTI).or(NS),
         NO_KEYS,
         cat::NONE,
         server::sync,

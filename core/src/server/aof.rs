@@ -67,7 +67,8 @@ impl Server {
     /// After a reply to `id`: CONFIG SET appendonly and BGREWRITEAOF take effect, and the
     /// reply waits while changes made before it are not durable.
     pub(crate) fn after_reply_to(&mut self, id: ConnectionId) {
-        if self.loading.is_none() && self.state.config.appendonly != self.state.aof.on {
+        let loading = self.loading.is_some() || self.state.loading_dataset;
+        if !loading && self.state.config.appendonly != self.state.aof.on {
             self.set_appendonly(self.state.config.appendonly);
         }
         if std::mem::take(&mut self.state.aof.rewrite_requested) {
@@ -851,7 +852,7 @@ impl Server {
             return Ok(Tail::Whole);
         };
         self.connection_closed(now, loading.id);
-        self.keyspace.set_loading(false);
+        self.keyspace.set_loading(self.state.loading_dataset);
         let is_base = self
             .state
             .aof
@@ -904,7 +905,7 @@ impl Server {
     /// After loading (or with nothing to load): appends go to the last incremental file, or,
     /// with no files yet, a first rewrite makes them.
     pub fn aof_start(&mut self, now: Now) {
-        self.observe(now);
+        self.set_loading_dataset(now, false);
         self.state.persistence.changes_at_last_save = self.keyspace.changes();
         if !self.state.config.appendonly {
             return;

@@ -578,7 +578,7 @@ impl Server {
     pub fn digest(&mut self, now: Now) -> String {
         self.observe(now);
         // Even halfway through loading the append-only file: what is live at `now`.
-        let loading = self.loading.is_some();
+        let loading = self.loading.is_some() || self.state.loading_dataset;
         self.keyspace.set_loading(false);
         let hex = crate::script::hex_of(&crate::digest::dataset(&self.keyspace, now.wall));
         self.keyspace.set_loading(loading);

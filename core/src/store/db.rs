@@ -710,8 +710,11 @@ impl Db {
     }
 
     /// Active expiry: deletes at most `keys_max` keys whose deadline has passed, returning how
-    /// many it deleted.
+    /// many it deleted (none while loading).
     pub fn expire_step(&mut self, now: UnixMillis, keys_max: usize) -> usize {
+        if self.loading {
+            return 0;
+        }
         let mut expired = 0;
         while expired < keys_max {
             let Some(first) = self.ttls.peek() else {

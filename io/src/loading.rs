@@ -1,0 +1,134 @@
+//! Loading the append-only file while the event loop serves: the loop hands the core one
+//! chunk per turn (`AofLoader::step`), so that clients that connect meanwhile get `-LOADING`
+//! (and INFO, CONFIG and the like their answers) as Redis gives them, rather than no answer.
+
+use std::io::Read;
+use std::time::Instant as StdInstant;
+
+use ferrodis_core::aof::reader::Tail;
+use ferrodis_core::{LoadError, Now, Server};
+
+use crate::disk;
+use crate::log::Level;
+use crate::log_at;
+
+/// Bytes handed to the core per step.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// The files the manifest named, and how far loading is.
+pub struct AofLoader {
+    files: Vec<String>,
+    /// The next file to open once `file` is done.
+    next: usize,
+    file: Option<std::fs::File>,
+    chunk: Vec<u8>,
+    started: StdInstant,
+}
+
+impl AofLoader {
+    /// Reads the manifest under `dir` and gives the core what it names; `None` when there is
+    /// nothing to load (the server is ready at once). The core is told the dataset loads.
+    pub fn begin(
+        server: &mut Server,
+        now: Now,
+        settings: &ferrodis_core::Config,
+    ) -> Result<Option<AofLoader>, String> {
+        let dir = std::path::PathBuf::from(settings.aof_dir());
+        let manifest = dir.join(ferrodis_core::aof::manifest::manifest_name(
+            &settings.appendfilename,
+        ));
+        let bytes = match std::fs::read(&manifest) {
+            Ok(bytes) => Some(bytes),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+            Err(error) => {
+                return Err(format!(
+                    "Fatal error: can't open the AOF manifest {} for reading: {}",
+                    manifest.display(),
+                    disk::error_text(&error)
+                ))
+            }
+        };
+        let files = server
+            .aof_manifest(bytes.as_deref())
+            .map_err(|error| format!("*** FATAL AOF MANIFEST FILE ERROR *** {error}"))?;
+        if settings.appendonly {
+            std::fs::create_dir_all(&dir).map_err(|error| {
+                format!(
+                    "Can't open or create append-only dir {}: {}",
+                    dir.display(),
+                    disk::error_text(&error)
+                )
+            })?;
+        }
+        if files.is_empty() {
+            return Ok(None);
+        }
+        server.set_loading_dataset(now, true);
+        Ok(Some(AofLoader {
+            files,
+            next: 0,
+            file: None,
+            chunk: vec![0; CHUNK_BYTES],
+            started: StdInstant::now(),
+        }))
+    }
+
+    /// One step: opens the next file, or hands the core one chunk of the open one, or ends
+    /// it (truncating a cut tail the core dropped). False once every file is loaded.
+    pub fn step(&mut self, server: &mut Server, now: Now) -> Result<bool, String> {
+        let Some(file) = self.file.as_mut() else {
+            let Some(path) = self.files.get(self.next) else {
+                log_at!(
+                    Level::Notice,
+                    "DB loaded from append only file: {:.3} seconds",
+                    self.started.elapsed().as_secs_f64()
+                );
+                return Ok(false);
+            };
+            let file = std::fs::File::open(path).map_err(|error| {
+                format!(
+                    "Fatal error: can't open the append only file {path} for reading: {}",
+                    disk::error_text(&error)
+                )
+            })?;
+            server.aof_load_begin(now, path);
+            self.file = Some(file);
+            self.next += 1;
+            return Ok(true);
+        };
+        let path = &self.files[self.next - 1];
+        let located =
+            |error: LoadError| format!("{} (file {path}, at byte {})", error.message, error.offset);
+        let read = file
+            .read(&mut self.chunk)
+            .map_err(|error| format!("Error reading {path}: {}", disk::error_text(&error)))?;
+        if read > 0 {
+            server
+                .aof_load_chunk(now, &self.chunk[..read])
+                .map_err(located)?;
+            return Ok(true);
+        }
+        self.file = None;
+        let last = self.next == self.files.len();
+        let tail = server.aof_load_end(now, last).map_err(located)?;
+        if let Tail::Truncated { valid } = tail {
+            truncate(path, valid)?;
+        }
+        Ok(true)
+    }
+}
+
+/// Cuts `path` to `valid` bytes and makes that durable.
+fn truncate(path: &str, valid: u64) -> Result<(), String> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|file| file.set_len(valid).map(|()| file))
+        .and_then(|file| file.sync_all())
+        .map_err(|error| {
+            format!(
+                "Error truncating the AOF file {path}: {}",
+                disk::error_text(&error)
+            )
+        })
+}
