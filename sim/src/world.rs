@@ -533,11 +533,7 @@ impl<'a> World<'a> {
         if let (true, Some(args), false) = (self.options.memory.is_some(), &request, waiting) {
             if let Some(refused) = memory::refusal(reply, client.door) {
                 self.refused_for_memory(index, args, refused)?;
-                self.commands += 1;
-                self.coverage.error_replies += 1;
-                self.clients[index].checked += len;
-                self.post_deliveries();
-                return Ok(());
+                return self.refusal_checked(index, len);
             }
             if reply.first() != Some(&b'-') {
                 self.check_not_refused(index, args)?;
@@ -547,11 +543,7 @@ impl<'a> World<'a> {
         if let (true, Some(args), false) = (self.options.aof.is_some(), &request, waiting) {
             if let Some(refused) = durability::misconf(reply, client.door) {
                 self.refused_for_disk(index, args, refused)?;
-                self.commands += 1;
-                self.coverage.error_replies += 1;
-                self.clients[index].checked += len;
-                self.post_deliveries();
-                return Ok(());
+                return self.refusal_checked(index, len);
             }
         }
         let client = &mut self.clients[index];
@@ -674,6 +666,15 @@ impl<'a> World<'a> {
             self.coverage.execs += 1;
         }
         client.checked += len;
+        self.post_deliveries();
+        Ok(())
+    }
+
+    /// A refusal (for memory, for a disk error) of `len` bytes was checked on `index`.
+    fn refusal_checked(&mut self, index: usize, len: usize) -> Result<(), Failure> {
+        self.commands += 1;
+        self.coverage.error_replies += 1;
+        self.clients[index].checked += len;
         self.post_deliveries();
         Ok(())
     }

@@ -329,6 +329,21 @@ fn a_model_that_forgets_denied_commands_is_caught() {
     assert!(failed >= 5, "only {failed} of 40 seeds caught a permission");
 }
 
+/// How many of `seeds` fail with a durability failure (exit code 6) under `overrides`; any
+/// other failure fails the test.
+fn durability_failures(overrides: &Overrides, seeds: std::ops::Range<u64>) -> usize {
+    seeds
+        .filter(|&seed| match &run_seed(seed, overrides, false).result {
+            Ok(()) => false,
+            Err(failure) => {
+                assert!(matches!(failure, Failure::Durability(_)), "{failure:?}");
+                assert_eq!(failure.exit_code(), 6);
+                true
+            }
+        })
+        .count()
+}
+
 #[test]
 fn replies_released_before_their_fsync_are_caught() {
     let overrides = Overrides {
@@ -337,16 +352,7 @@ fn replies_released_before_their_fsync_are_caught() {
     };
     // The server releases replies once written under `always`: a crash that keeps less than
     // what was written loses writes clients were told of.
-    let failed = (0..40)
-        .filter(|&seed| match &run_seed(seed, &overrides, false).result {
-            Ok(()) => false,
-            Err(failure) => {
-                assert!(matches!(failure, Failure::Durability(_)), "{failure:?}");
-                assert_eq!(failure.exit_code(), 6);
-                true
-            }
-        })
-        .count();
+    let failed = durability_failures(&overrides, 0..40);
     assert!(failed >= 3, "only {failed} of 40 seeds caught a lost write");
 }
 
@@ -359,15 +365,7 @@ fn a_server_that_trusts_a_failed_fsync_is_caught() {
     // The disk fails fsyncs and drops what they should have written; a server that takes a
     // failed fsync for done keeps appending after the hole and tells clients their writes are
     // durable.
-    let failed = (0..20)
-        .filter(|&seed| match &run_seed(seed, &overrides, false).result {
-            Ok(()) => false,
-            Err(failure) => {
-                assert!(matches!(failure, Failure::Durability(_)), "{failure:?}");
-                true
-            }
-        })
-        .count();
+    let failed = durability_failures(&overrides, 0..20);
     assert!(
         failed >= 3,
         "only {failed} of 20 seeds caught a trusted failed fsync"

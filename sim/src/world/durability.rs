@@ -43,23 +43,7 @@ const EXEC_MISCONF: &[u8] =
 /// Whether `reply` (one whole reply on `door`) refuses its command because the append-only
 /// file is broken.
 pub(super) fn misconf(reply: &[u8], door: Door) -> Option<Refusal> {
-    match door {
-        Door::Resp if reply.starts_with(EXEC_MISCONF) => Some(Refusal::Exec),
-        Door::Resp
-            if reply
-                .strip_prefix(b"-")
-                .is_some_and(|t| t.starts_with(MISCONF)) =>
-        {
-            Some(Refusal::Command)
-        }
-        Door::Book
-            if reply.get(4) == Some(&1)
-                && reply.windows(MISCONF.len()).any(|window| window == MISCONF) =>
-        {
-            Some(Refusal::Command)
-        }
-        _ => None,
-    }
+    super::memory::refusal_with(reply, door, MISCONF, EXEC_MISCONF)
 }
 
 /// What a broken file refuses: write commands and PING.

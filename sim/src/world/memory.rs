@@ -40,16 +40,32 @@ pub(super) enum Refusal {
 
 /// Whether `reply` (one whole reply on `door`) refuses its command for memory.
 pub(super) fn refusal(reply: &[u8], door: Door) -> Option<Refusal> {
+    refusal_with(reply, door, OOM, EXEC_OOM)
+}
+
+/// Whether `reply` (one whole reply on `door`) is the error that begins with `error`, or
+/// EXEC's refusal that begins with `exec_error`.
+pub(super) fn refusal_with(
+    reply: &[u8],
+    door: Door,
+    error: &[u8],
+    exec_error: &[u8],
+) -> Option<Refusal> {
     match door {
-        Door::Resp if reply.starts_with(EXEC_OOM) => Some(Refusal::Exec),
+        Door::Resp if reply.starts_with(exec_error) => Some(Refusal::Exec),
         Door::Resp
             if reply
                 .strip_prefix(b"-")
-                .is_some_and(|text| text.starts_with(OOM)) =>
+                .is_some_and(|text| text.starts_with(error)) =>
         {
             Some(Refusal::Command)
         }
-        Door::Book if reply.get(4) == Some(&1) && reply.ends_with(OOM) => Some(Refusal::Command),
+        Door::Book
+            if reply.get(4) == Some(&1)
+                && reply.windows(error.len()).any(|window| window == error) =>
+        {
+            Some(Refusal::Command)
+        }
         _ => None,
     }
 }
@@ -170,11 +186,7 @@ impl World<'_> {
         request: &[Vec<u8>],
         refusal: Refusal,
     ) -> Result<(), Failure> {
-        let name = request
-            .first()
-            .map(|name| name.to_ascii_lowercase())
-            .unwrap_or_default();
-        let shown = String::from_utf8_lossy(&name).into_owned();
+        let shown = String::from_utf8_lossy(&request[0]).into_owned();
         let wrong = |what: String| {
             Failure::WrongReply(format!("the memory oracle: {shown:?} refused: {what}"))
         };
