@@ -37,6 +37,9 @@ impl AofLoader {
         let manifest = dir.join(ferrodis_core::aof::manifest::manifest_name(
             &settings.appendfilename,
         ));
+        if settings.appendonly {
+            upgrade_single_file(settings, &dir, &manifest)?;
+        }
         let bytes = match std::fs::read(&manifest) {
             Ok(bytes) => Some(bytes),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
@@ -131,4 +134,58 @@ fn truncate(path: &str, valid: u64) -> Result<(), String> {
                 disk::error_text(&error)
             )
         })
+}
+
+/// Redis 6 kept one file, `appendfilename` under `dir`: with no manifest, it becomes the base
+/// of the directory's files (loaded as an RDB preamble and commands, or commands), as Redis
+/// 7.0 takes it. The manifest naming it is made durable first, then the file moves: a crash
+/// between the two leaves the manifest naming a file still beside the directory, which the
+/// next start moves in.
+fn upgrade_single_file(
+    settings: &ferrodis_core::Config,
+    dir: &std::path::Path,
+    manifest: &std::path::Path,
+) -> Result<(), String> {
+    let name = &settings.appendfilename;
+    let old = std::path::Path::new(&settings.dir).join(name);
+    let moved = dir.join(name);
+    let failed = |what: &str, error: std::io::Error| {
+        format!(
+            "Can't move the old-style append only file {} into {}: {what}: {}",
+            old.display(),
+            dir.display(),
+            disk::error_text(&error)
+        )
+    };
+    if !old.is_file() {
+        return Ok(());
+    }
+    let manifest_exists = manifest.exists();
+    if manifest_exists && moved.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).map_err(|error| failed("the directory", error))?;
+    if !manifest_exists {
+        let text = format!("file {name} seq 1 type b\n");
+        let temp = dir.join(format!("temp-{name}.manifest"));
+        std::fs::write(&temp, text)
+            .and_then(|()| std::fs::File::open(&temp)?.sync_all())
+            .and_then(|()| std::fs::rename(&temp, manifest))
+            .map_err(|error| failed("the manifest", error))?;
+    } else {
+        // A manifest from an upgrade a crash cut short names the file: only if it names it.
+        let text = std::fs::read_to_string(manifest).unwrap_or_default();
+        if !text.contains(&format!("file {name} seq 1 type b")) {
+            return Ok(());
+        }
+    }
+    std::fs::rename(&old, &moved).map_err(|error| failed("the file", error))?;
+    std::fs::File::open(dir)
+        .and_then(|dir| dir.sync_all())
+        .map_err(|error| failed("the directory's fsync", error))?;
+    log_at!(
+        Level::Notice,
+        "Successfully migrated an old-style AOF into the AOF directory"
+    );
+    Ok(())
 }

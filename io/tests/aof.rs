@@ -944,3 +944,61 @@ fn clients_get_loading_while_the_file_loads_and_the_data_after() {
     drop(stream);
     shutdown(server);
 }
+
+#[test]
+fn redis_6s_single_file_becomes_the_base_as_redis_7_takes_it() {
+    // An RDB preamble from Redis (keys with and without deadlines), then commands.
+    let scratch = Scratch::new();
+    let source = scratch.0.join("source");
+    std::fs::create_dir_all(&source).unwrap();
+    let redis = start_redis_in(&source, &[]);
+    let mut connection = redis_client(&redis, "0");
+    fill_small(&mut connection);
+    ok(&mut connection, &mut redis::cmd("SAVE"));
+    shutdown(redis);
+    let mut preamble = std::fs::read(source.join("dump.rdb")).unwrap();
+    let commands: [&[&[u8]]; 3] = [
+        &[b"SET", b"after-the-preamble", b"1"],
+        &[b"SELECT", b"2"],
+        &[b"RPUSH", b"list-in-2", b"a", b"b"],
+    ];
+    for command in commands {
+        preamble.extend_from_slice(&common::encode(command));
+    }
+    let commands_only: Vec<u8> = commands
+        .iter()
+        .flat_map(|command| common::encode(command))
+        .collect();
+    for (what, file) in [("preamble", preamble), ("commands", commands_only)] {
+        let (ours, theirs) = (
+            scratch.0.join(format!("ours-{what}")),
+            scratch.0.join(format!("theirs-{what}")),
+        );
+        for dir in [&ours, &theirs] {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join("appendonly.aof"), &file).unwrap();
+        }
+        let redis = start_redis_in(&theirs, &["--appendonly", "yes"]);
+        let expected = snapshot(&redis);
+        shutdown(redis);
+        assert!(expected.contains_key(&(2, b"list-in-2".to_vec())), "{what}");
+        let (server, log) = start(&ours, &["--appendonly", "yes"]);
+        assert_same(&snapshot(&server), &expected, what);
+        assert!(
+            read_log(&log).contains("migrated an old-style AOF"),
+            "{what}"
+        );
+        assert!(!ours.join("appendonly.aof").exists(), "{what}: moved");
+        let manifest =
+            std::fs::read_to_string(ours.join("appendonlydir/appendonly.aof.manifest")).unwrap();
+        assert!(
+            manifest.starts_with("file appendonly.aof seq 1 type b\n"),
+            "{what}: {manifest}"
+        );
+        shutdown(server);
+        // It stays the base at the next start.
+        let (server, _) = start(&ours, &["--appendonly", "yes"]);
+        assert_same(&snapshot(&server), &expected, what);
+        shutdown(server);
+    }
+}

@@ -37,6 +37,15 @@ impl Reader {
         Reader::default()
     }
 
+    /// A reader of what follows the first `offset` bytes of a file (an RDB preamble): offsets
+    /// are the file's.
+    pub fn starting_at(offset: u64) -> Reader {
+        Reader {
+            offset,
+            ..Reader::default()
+        }
+    }
+
     /// Takes the next chunk; `run` gets each whole command (its arguments as ranges into the
     /// bytes given, and its offset in the file) in order.
     pub fn feed(

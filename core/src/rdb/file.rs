@@ -237,6 +237,7 @@ pub(crate) fn read_file(
         }
         summary.checksum_checked = stored != 0;
     }
+    summary.length = bytes.len() - reader.remaining();
     Ok(summary)
 }
 
@@ -245,4 +246,7 @@ pub(crate) fn read_file(
 pub(crate) struct FileSummary {
     pub(crate) version: u16,
     pub(crate) checksum_checked: bool,
+    /// The file's bytes up to its end (EOF and checksum): what follows is not RDB (an
+    /// old-style append-only file's commands after its RDB preamble).
+    pub(crate) length: usize,
 }

@@ -758,7 +758,16 @@ impl Server {
         });
         self.keyspace.set_loading(true);
         let name = path.rsplit('/').next().unwrap_or(path).to_string();
-        let rdb = name.ends_with(".rdb").then(Vec::new);
+        // A base is read whole: an RDB file, commands, or (Redis 6's single file, taken as
+        // the base) an RDB preamble and commands after it.
+        let is_base = self
+            .state
+            .aof
+            .manifest
+            .base
+            .as_ref()
+            .is_some_and(|base| base.name == name);
+        let rdb = (is_base || name.ends_with(".rdb")).then(Vec::new);
         self.loading = Some(Box::new(Loading {
             id,
             name,
@@ -782,6 +791,17 @@ impl Server {
             self.loading = Some(loading);
             return Ok(());
         }
+        let result = self.run_loaded_commands(&mut loading, chunk);
+        self.loading = Some(loading);
+        result
+    }
+
+    /// Runs the whole commands in the next bytes of the file being loaded.
+    fn run_loaded_commands(
+        &mut self,
+        loading: &mut Loading,
+        chunk: &[u8],
+    ) -> Result<(), LoadError> {
         let Loading {
             id,
             reader,
@@ -789,7 +809,7 @@ impl Server {
             error,
             transaction_from,
             ..
-        } = &mut *loading;
+        } = loading;
         let fed = reader.feed(chunk, |bytes, ranges, offset| {
             if error.is_some() {
                 return;
@@ -839,8 +859,32 @@ impl Server {
             }),
             (Ok(()), None) => Ok(()),
         };
-        self.loading = Some(loading);
         result
+    }
+
+    /// A file read whole: an RDB file, commands, or an RDB preamble and commands after it
+    /// (Redis 6's single file). True when it held no commands.
+    fn load_base(
+        &mut self,
+        now: Now,
+        loading: &mut Loading,
+        bytes: &[u8],
+        is_base: bool,
+    ) -> Result<bool, LoadError> {
+        if is_base {
+            self.state.aof.base_bytes = bytes.len() as u64;
+        }
+        let rdb = loading.name.ends_with(".rdb") || bytes.starts_with(b"REDIS");
+        let length = match rdb {
+            true => self.load_rdb_file(now, bytes, true)?.length,
+            false => 0,
+        };
+        if length == bytes.len() {
+            return Ok(true);
+        }
+        loading.reader = Reader::starting_at(length as u64);
+        self.run_loaded_commands(loading, &bytes[length..])?;
+        Ok(false)
     }
 
     /// The file ended. A last command cut off (or zeros where one should be) at the end of the
@@ -848,11 +892,9 @@ impl Server {
     /// file to `Tail::Truncated`'s length. Anywhere else it stops the start.
     pub fn aof_load_end(&mut self, now: Now, last: bool) -> Result<Tail, LoadError> {
         self.observe(now);
-        let Some(loading) = self.loading.take() else {
+        let Some(mut loading) = self.loading.take() else {
             return Ok(Tail::Whole);
         };
-        self.connection_closed(now, loading.id);
-        self.keyspace.set_loading(self.state.loading_dataset);
         let is_base = self
             .state
             .aof
@@ -860,11 +902,13 @@ impl Server {
             .base
             .as_ref()
             .is_some_and(|base| base.name == loading.name);
-        if let Some(bytes) = loading.rdb {
-            if is_base {
-                self.state.aof.base_bytes = bytes.len() as u64;
-            }
-            self.load_rdb_file(now, &bytes, true)?;
+        let rdb_only = match loading.rdb.take() {
+            Some(bytes) => self.load_base(now, &mut loading, &bytes, is_base),
+            None => Ok(false),
+        };
+        self.connection_closed(now, loading.id);
+        self.keyspace.set_loading(self.state.loading_dataset);
+        if rdb_only? {
             return Ok(Tail::Whole);
         }
         let tail = loading.reader.finish_with(loading.transaction_from);

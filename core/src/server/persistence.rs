@@ -37,6 +37,8 @@ pub struct Loaded {
     pub expired: u64,
     /// Empty collections: not loaded (Redis skips them too).
     pub empty: u64,
+    /// The bytes the RDB took, up to its checksum.
+    pub length: usize,
 }
 
 /// Why a file could not be loaded: what was wrong, and the byte offset it was found at.
@@ -656,11 +658,14 @@ impl Server {
                 format!("Loading RDB produced by version {version}"),
             );
         }
-        if let Err(error) = result {
-            return Err(LoadError {
-                offset: error.offset,
-                message: error.message,
-            });
+        match result {
+            Ok(summary) => loaded.length = summary.length,
+            Err(error) => {
+                return Err(LoadError {
+                    offset: error.offset,
+                    message: error.message,
+                })
+            }
         }
         if !libraries.is_empty() {
             self.load_libraries(now, &libraries)?;
