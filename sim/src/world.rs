@@ -176,6 +176,8 @@ pub struct Coverage {
     /// (MISCONF) until a rewrite repaired the files.
     pub aof_failures: u64,
     pub misconf_refusals: u64,
+    /// Writes of the file served while an fsync before them was still running.
+    pub slow_fsyncs: u64,
 }
 
 impl std::fmt::Display for Coverage {
@@ -195,7 +197,7 @@ impl std::fmt::Display for Coverage {
              crash_checks={} query_edges_kept={} query_edges_closed={} output_edges_closed={} \
              output_edges_kept={} big_frees={} free_steps={} free_step_most={} evictions={} \
              oom_refusals={} memory_settled={} acl_denials={} acl_changes={} crash_views={} \
-             aof_acks={} aof_failures={} misconf_refusals={}",
+             aof_acks={} aof_failures={} misconf_refusals={} slow_fsyncs={}",
             self.refused,
             self.paused,
             self.disconnects,
@@ -248,7 +250,8 @@ impl std::fmt::Display for Coverage {
             self.crash_views,
             self.aof_acks,
             self.aof_failures,
-            self.misconf_refusals
+            self.misconf_refusals,
+            self.slow_fsyncs
         )
     }
 }

@@ -63,6 +63,7 @@ fn a_few_hundred_seeds_pass() {
     let mut stale_events = 0;
     let (mut saves, mut save_failures, mut saves_checked, mut crash_checks) = (0, 0, 0, 0);
     let (mut crash_views, mut aof_acks, mut aof_failures, mut misconf) = (0, 0, 0, 0);
+    let mut slow_fsyncs = 0;
     let mut edges = [0; 4];
     let (mut big_frees, mut free_steps, mut free_step_most) = (0, 0, 0);
     let (mut evictions, mut oom_refusals, mut memory_settled) = (0, 0, 0);
@@ -88,6 +89,7 @@ fn a_few_hundred_seeds_pass() {
         aof_acks += coverage.aof_acks;
         aof_failures += coverage.aof_failures;
         misconf += coverage.misconf_refusals;
+        slow_fsyncs += coverage.slow_fsyncs;
         edges[0] += coverage.query_edges_kept;
         edges[1] += coverage.query_edges_closed;
         edges[2] += coverage.output_edges_kept;
@@ -212,6 +214,8 @@ fn a_few_hundred_seeds_pass() {
         "{aof_failures} failed writes and fsyncs"
     );
     assert!(misconf > 1_000, "{misconf} MISCONF refusals");
+    // Slow fsyncs: writes postponed for two seconds went past them.
+    assert!(slow_fsyncs > 50, "{slow_fsyncs} writes past a slow fsync");
     // Limits were met at their exact edges: the query buffer filled to its limit and kept,
     // and one byte past it and closed; replies one byte under the hard output limit kept, and
     // exactly at it closed.

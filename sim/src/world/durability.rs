@@ -8,7 +8,9 @@
 //! fsync leaves zeros where the bytes it should have written were. The server then refuses
 //! writes with MISCONF until a rewrite repairs the files: the model accepts such a refusal for
 //! what Redis refuses so, once a failure happened, and replies produced meanwhile are no
-//! promise.) In the view the directory is as of its last fsync or as it is
+//! promise.) A quarter of the fsyncs are slow (up to 4 s): `everysec` postpones its writes
+//! meanwhile, then lets them go past the fsync after 2 s, as Redis does. In the view the
+//! directory is as of its last fsync or as it is
 //! now, and each file keeps what an fsync made durable plus any part of the rest: cut, torn at
 //! a sector with zeros after, or its unsynced bytes all zeros.
 //!

@@ -56,6 +56,9 @@ pub struct Disk {
     /// A save whose rename was done but not made durable: a crash may keep it.
     renamed: Option<Expected>,
     target: Option<String>,
+    /// The fsync of the file that came first in line last, and until when (monotonic millis)
+    /// it runs.
+    slow: Option<(DiskToken, u64)>,
 }
 
 impl Disk {
@@ -118,6 +121,19 @@ impl Disk {
             }
         }
         true
+    }
+
+    /// A slow fsync: with an fsync first in line and a write waiting behind it, the write's
+    /// position (the real driver writes on the loop at once, while the fsync runs on its
+    /// thread, so a write overtakes a slow fsync).
+    fn overtaking_write(&self) -> Option<usize> {
+        let (_, first, _) = self.pending.front()?;
+        if !matches!(first, DiskRequest::SyncFile { .. }) {
+            return None;
+        }
+        self.pending
+            .iter()
+            .position(|(_, request, _)| matches!(request, DiskRequest::Append { .. }))
     }
 
     /// Whether the disk may fail `request` in an append-only file's seed: a write (not the
@@ -262,7 +278,21 @@ impl World<'_> {
     /// fail and some are preceded by a crash.
     pub fn serve_disk(&mut self, count: usize, faults: bool) -> Result<(), Failure> {
         for _ in 0..count {
-            let Some((token, request, of_running)) = self.disk.pending.pop_front() else {
+            let next = match faults && self.options.aof.is_some() {
+                true => match self.slow_fsync() {
+                    // The fsync first in line still runs: a write may go past it, nothing else.
+                    true => match self.disk.overtaking_write() {
+                        Some(position) => position,
+                        None => break,
+                    },
+                    false => 0,
+                },
+                false => 0,
+            };
+            if next > 0 {
+                self.coverage.slow_fsyncs += 1;
+            }
+            let Some((token, request, of_running)) = self.disk.pending.remove(next) else {
                 break;
             };
             if faults && self.options.aof.is_none() && self.rng.chance(self.options.faults.crash) {
@@ -314,6 +344,31 @@ impl World<'_> {
             self.drain()?;
         }
         Ok(())
+    }
+
+    /// Whether the fsync first in line is still running: a quarter of the file's fsyncs take
+    /// up to 4 s (the time is drawn when one first comes to the front).
+    fn slow_fsync(&mut self) -> bool {
+        let Some((token, DiskRequest::SyncFile { .. }, _)) = self.disk.pending.front() else {
+            return false;
+        };
+        let token = *token;
+        let now = self
+            .now
+            .monotonic
+            .millis_since(ferrodis_core::Instant::ZERO);
+        let until = match self.disk.slow {
+            Some((slow, until)) if slow == token => until,
+            _ => {
+                let takes = match self.rng.below(4) {
+                    0 => self.rng.below(4_000),
+                    _ => 0,
+                };
+                self.disk.slow = Some((token, now + takes));
+                now + takes
+            }
+        };
+        now < until
     }
 
     /// Notes what a request that succeeded did to the save that runs.
