@@ -1233,3 +1233,59 @@ fn while_the_dataset_loads_clients_get_loading_and_nothing_expires() {
     node.send(id, "INFO persistence");
     assert!(node.h.take_replies(id).contains("loading:0\r\n"));
 }
+
+#[test]
+fn a_failed_manifest_write_keeps_the_files_it_may_have_named_until_a_repair() {
+    let config = config(Fsync::EverySec);
+    let mut node = Node::start(config.clone());
+    let id = node.open();
+    node.call(id, "SET a 1");
+    node.send(id, "BGREWRITEAOF");
+    node.turn();
+    // Everything up to the manifest naming the new base goes well; that manifest's write
+    // fails (after its rename, for all the server knows).
+    for _ in 0..10_000 {
+        let names_base = matches!(
+            node.pending.front(),
+            Some((_, DiskRequest::Replace { bytes, .. }))
+                if String::from_utf8_lossy(bytes).contains("appendonly.aof.2.base.rdb")
+        );
+        if names_base {
+            break;
+        }
+        if node.pending.is_empty() {
+            node.turn();
+            node.advance(1);
+        } else {
+            node.answer_one();
+        }
+    }
+    node.answer_with(Err(NO_SPACE.to_string()));
+    node.settle();
+    assert!(
+        node.disk
+            .aof_files()
+            .contains(&"appendonly.aof.2.base.rdb".to_string()),
+        "{:?}",
+        node.disk.aof_files()
+    );
+    // The repair's manifest names other files: then those go.
+    for _ in 0..20 {
+        node.advance(1000);
+        node.settle();
+    }
+    let manifest = String::from_utf8_lossy(node.disk.bytes(MANIFEST)).into_owned();
+    assert!(manifest.contains("appendonly.aof.3.base.rdb"), "{manifest}");
+    let mut named: Vec<String> = manifest
+        .lines()
+        .map(|line| line.split(' ').nth(1).unwrap().to_string())
+        .collect();
+    named.push("appendonly.aof.manifest".to_string());
+    named.sort();
+    let mut files = node.disk.aof_files();
+    files.sort();
+    assert_eq!(files, named);
+    node.h.take_replies(id);
+    assert_eq!(node.call(id, "SET b 2"), "+OK\r\n");
+    assert_reloads_alike(&mut node, &config, "after the repair");
+}

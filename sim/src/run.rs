@@ -224,13 +224,16 @@ fn liveness(world: &mut World<'_>) -> Result<(), Failure> {
         world.end_turn()?;
         world.trace.end_step();
         world.finish_disk()?;
-        if round > 0 && stuck(world).is_none() {
+        // Broken append-only files must be repaired too.
+        if round > 0 && stuck(world).is_none() && !world.server.aof_broken() {
             world.server.check_invariants();
             world.free_all_garbage()?;
             return Ok(());
         }
     }
-    Err(Failure::Liveness(stuck(world).unwrap_or_default()))
+    Err(Failure::Liveness(stuck(world).unwrap_or_else(|| {
+        "the append-only file is never repaired".to_string()
+    })))
 }
 
 /// A description of the first client with work left, if any.

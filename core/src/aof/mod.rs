@@ -141,6 +141,10 @@ pub(crate) struct Aof {
     pub(crate) incr_seq_opened: u64,
     /// The same for bases: a failed rewrite's base, removed later, is never a new one.
     pub(crate) base_seq_opened: u64,
+    /// Files a manifest whose write failed would have named: the manifest on disk may name
+    /// them (the failure may have come after its rename), so they stay until a rewrite's
+    /// manifest, which does not name them, is durable.
+    pub(crate) maybe_named: Vec<manifest::FileInfo>,
     /// The files as the manifest on disk names them.
     pub(crate) manifest: Manifest,
     /// A write or fsync failed: what the disk said. The files are not trusted (the page cache
@@ -189,6 +193,7 @@ impl Aof {
             written_path: String::new(),
             incr_seq_opened: 0,
             base_seq_opened: 0,
+            maybe_named: Vec::new(),
             manifest: Manifest::default(),
             broken: None,
             last_write_ok: true,

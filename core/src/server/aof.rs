@@ -340,6 +340,17 @@ impl Server {
             (Err(error), Then::Written(_)) => self.aof_failed("write", error),
             (Err(error), Then::Synced(_)) => self.aof_failed("fsync", error),
             (Err(error), Then::IncrOpened(_) | Then::Rewritten) => {
+                // The manifest on disk may name the new files all the same: they stay.
+                let aof = &mut self.state.aof;
+                if let Some(rewrite) = aof.rewrite.as_mut() {
+                    let named = match job.then {
+                        Then::Rewritten => &rewrite.manifest,
+                        _ => &rewrite.opened,
+                    };
+                    aof.maybe_named.extend(named.load_order().cloned());
+                    rewrite.base_in_place = false;
+                    rewrite.published = true;
+                }
                 self.aof_failed("manifest write", error)
             }
             (Err(error), Then::Nothing) => self.log(
@@ -609,12 +620,25 @@ impl Server {
             return;
         };
         let old = std::mem::replace(&mut aof.manifest, rewrite.manifest.clone());
-        for info in old.load_order().chain(old.history.iter()).filter(|info| {
-            rewrite
-                .manifest
-                .load_order()
-                .all(|kept| kept.name != info.name)
-        }) {
+        let maybe_named = std::mem::take(&mut aof.maybe_named);
+        let mut gone: Vec<FileInfo> = Vec::new();
+        for info in old
+            .load_order()
+            .chain(old.history.iter())
+            .chain(maybe_named.iter())
+            .filter(|info| {
+                rewrite
+                    .manifest
+                    .load_order()
+                    .all(|kept| kept.name != info.name)
+            })
+        {
+            if gone.iter().any(|done| done.name == info.name) {
+                continue;
+            }
+            gone.push(info.clone());
+        }
+        for info in gone {
             aof.push(
                 DiskRequest::Remove {
                     path: join(&prefix_dir, &info.name),
