@@ -82,7 +82,9 @@ impl Disk {
                 Some(&file) => self.files[file].synced = self.files[file].bytes.len(),
                 None => return false,
             },
-            DiskRequest::Close { path } => return self.names.contains_key(path),
+            // An abandoned save closes and removes its file even when its Create failed (the
+            // server cannot know yet): like Remove, a Close of no file is no error.
+            DiskRequest::Close { .. } => {}
             DiskRequest::Rename { from, to } => match self.names.remove(from) {
                 Some(file) => {
                     self.names.insert(to.clone(), file);
