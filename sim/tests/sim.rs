@@ -16,7 +16,8 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 /// save's cleanup, still queued when the next BGSAVE began, was taken for a step of the new save.
 /// 1577: an append-only file torn after a value's own zero bytes was taken for a corrupt one.
 /// 2772: the model missed a script's DEL of a watched key that the script put back as it was.
-const REGRESSION_SEEDS: &[u64] = &[1170, 1333, 8, 13, 419, 448, 1621, 1577, 2772];
+/// 1047: an abandoned rewrite closed its temporary file after the disk failed its Create.
+const REGRESSION_SEEDS: &[u64] = &[1170, 1333, 8, 13, 419, 448, 1621, 1577, 2772, 1047];
 
 /// Debug builds are slow: short runs keep a few hundred seeds under a minute.
 fn short() -> Overrides {
