@@ -784,13 +784,7 @@ impl Server {
         let name = path.rsplit('/').next().unwrap_or(path).to_string();
         // A base is read whole: an RDB file, commands, or (Redis 6's single file, taken as
         // the base) an RDB preamble and commands after it.
-        let is_base = self
-            .state
-            .aof
-            .manifest
-            .base
-            .as_ref()
-            .is_some_and(|base| base.name == name);
+        let is_base = self.is_aof_base(&name);
         let rdb = (is_base || name.ends_with(".rdb")).then(Vec::new);
         self.loading = Some(Box::new(Loading {
             id,
@@ -886,6 +880,12 @@ impl Server {
         result
     }
 
+    /// Whether the manifest names `name` as the base.
+    fn is_aof_base(&self, name: &str) -> bool {
+        let base = self.state.aof.manifest.base.as_ref();
+        base.is_some_and(|base| base.name == name)
+    }
+
     /// A file read whole: an RDB file, commands, or an RDB preamble and commands after it
     /// (Redis 6's single file). True when it held no commands.
     fn load_base(
@@ -919,13 +919,7 @@ impl Server {
         let Some(mut loading) = self.loading.take() else {
             return Ok(Tail::Whole);
         };
-        let is_base = self
-            .state
-            .aof
-            .manifest
-            .base
-            .as_ref()
-            .is_some_and(|base| base.name == loading.name);
+        let is_base = self.is_aof_base(&loading.name);
         let rdb_only = match loading.rdb.take() {
             Some(bytes) => self.load_base(now, &mut loading, &bytes, is_base),
             None => Ok(false),
