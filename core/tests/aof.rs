@@ -1218,6 +1218,7 @@ fn while_the_dataset_loads_clients_get_loading_and_nothing_expires() {
     // come may refer to it.
     node.h.server.aof_load_end(node.h.now, false).unwrap();
     node.advance(200);
+    assert!(node.pending.is_empty(), "no save nor rewrite while loading");
     node.h
         .server
         .aof_load_begin(node.h.now, "data/appendonlydir/appendonly.aof.2.incr.aof");

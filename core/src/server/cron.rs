@@ -74,7 +74,10 @@ impl Server {
         }
         self.evict();
         self.settle_keyspace();
-        self.check_save_points();
-        self.aof_cron();
+        if !self.state.loading_dataset {
+            // Half the data is no snapshot worth saving, and the file is not on yet.
+            self.check_save_points();
+            self.aof_cron();
+        }
     }
 }
