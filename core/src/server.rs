@@ -3,6 +3,7 @@
 use std::collections::{BTreeSet, VecDeque};
 
 pub(crate) mod aof;
+pub(crate) mod aof_load;
 pub(crate) mod blocking;
 mod cron;
 pub(crate) mod persistence;
@@ -81,7 +82,7 @@ pub struct Server {
     /// How many changes were propagated so far.
     effects_propagated: u64,
     /// The append-only file being loaded at start.
-    loading: Option<Box<aof::Loading>>,
+    loading: Option<Box<aof_load::Loading>>,
 }
 
 /// What the core did, in order, while asked to record it (`record_execution`). A driver that
