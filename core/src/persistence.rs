@@ -10,9 +10,11 @@
 
 use std::collections::VecDeque;
 
+use crate::aof::base::CommandWriter;
 use crate::clients::ConnectionId;
 use crate::rdb::file::FileWriter;
 use crate::time::UnixMillis;
+use crate::value::Value;
 
 /// One thing to do with a file. Paths are as the core built them from `dir`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,10 +139,67 @@ pub(crate) struct SaveJob {
 /// A background save's writer: the databases whose snapshots remain to write, first the one
 /// being written, each with its key and deadline counts for RESIZEDB.
 pub(crate) struct Producer {
-    pub(crate) writer: FileWriter,
+    pub(crate) writer: ImageWriter,
     pub(crate) dbs: VecDeque<(usize, usize, usize)>,
     /// The first database's SELECTDB is written.
     pub(crate) selected: bool,
+}
+
+/// What an image is written as: an RDB file, or commands (an append-only file's base under
+/// `aof-use-rdb-preamble no`).
+pub(crate) enum ImageWriter {
+    Rdb(FileWriter),
+    Commands(CommandWriter),
+}
+
+impl ImageWriter {
+    /// A function library's code.
+    pub(crate) fn library(&mut self, code: &[u8]) {
+        match self {
+            ImageWriter::Rdb(writer) => writer.library(code),
+            ImageWriter::Commands(writer) => writer.library(code),
+        }
+    }
+
+    /// Starts database `index`, which holds `keys` keys of which `expiring` have a deadline.
+    pub(crate) fn select_db(&mut self, index: usize, keys: usize, expiring: usize) {
+        match self {
+            ImageWriter::Rdb(writer) => writer.select_db(index, keys, expiring),
+            ImageWriter::Commands(writer) => writer.select_db(index),
+        }
+    }
+
+    /// One key of the current database.
+    pub(crate) fn entry(&mut self, key: &[u8], value: &Value, deadline: Option<UnixMillis>) {
+        match self {
+            ImageWriter::Rdb(writer) => writer.entry(key, value, deadline),
+            ImageWriter::Commands(writer) => writer.entry(key, value, deadline),
+        }
+    }
+
+    /// Bytes written and not taken yet.
+    pub(crate) fn pending(&self) -> usize {
+        match self {
+            ImageWriter::Rdb(writer) => writer.pending(),
+            ImageWriter::Commands(writer) => writer.pending(),
+        }
+    }
+
+    /// What was written since the last `take`.
+    pub(crate) fn take(&mut self) -> Vec<u8> {
+        match self {
+            ImageWriter::Rdb(writer) => writer.take(),
+            ImageWriter::Commands(writer) => writer.take(),
+        }
+    }
+
+    /// The end of the image (an RDB file's EOF and checksum).
+    pub(crate) fn finish(self) -> Vec<u8> {
+        match self {
+            ImageWriter::Rdb(writer) => writer.finish(),
+            ImageWriter::Commands(mut writer) => writer.take(),
+        }
+    }
 }
 
 /// What the server keeps about saving.

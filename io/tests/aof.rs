@@ -664,8 +664,22 @@ fn a_corrupt_middle_stops_the_start_and_check_aof_fixes_only_a_cut_off_tail() {
 
 /// Writes keys of every type into several databases, with TTLs, in Redis's encodings small
 /// and big.
+/// A function library the files must keep: its function answers 42.
+const LIBRARY: &str =
+    "#!lua name=aoflib\nredis.register_function('aofnum', function() return 42 end)";
+
+/// What the library's function answers on `server` (an error when the library is missing).
+fn library_answer(server: &ServerProcess) -> redis::RedisResult<i64> {
+    let mut connection = redis_client(server, "0");
+    redis::cmd("FCALL")
+        .arg("aofnum")
+        .arg(0)
+        .query(&mut connection)
+}
+
 fn write_before_rewrite(connection: &mut Connection) {
     let mut pipe = redis::pipe();
+    pipe.cmd("FUNCTION").arg("LOAD").arg(LIBRARY);
     pipe.cmd("SET").arg("str").arg("hello");
     pipe.cmd("SET").arg("int").arg(12345);
     pipe.cmd("SET").arg("big").arg("x".repeat(500));
@@ -791,6 +805,7 @@ fn redis_loads_ferrodis_files_and_ferrodis_loads_redis_files() {
             &expected,
             &format!("ferrodis loading Redis's files (preamble {preamble})"),
         );
+        assert_eq!(library_answer(&ferrodis_server).ok(), Some(42));
         drop(ferrodis_server);
 
         // ferrodis writes (a rewrite, then more writes), Redis loads a copy.
@@ -811,7 +826,11 @@ fn redis_loads_ferrodis_files_and_ferrodis_loads_redis_files() {
             "ferrodis and Redis hold the same",
         );
         shutdown(ferrodis_server);
-        let (_, incrs) = aof_files(&dir.0);
+        let (base, incrs) = aof_files(&dir.0);
+        let base_name = base.file_name().unwrap().to_str().unwrap();
+        assert!(base_name.ends_with(&format!(".base.{rdb}")), "{base_name}");
+        let starts_as_rdb = std::fs::read(&base).unwrap().starts_with(b"REDIS");
+        assert_eq!(starts_as_rdb, preamble == "yes", "{base_name}");
         assert!(file_len(&incrs[0]) > 0, "ferrodis wrote after its rewrite");
 
         let theirs = Scratch::new();
@@ -836,6 +855,7 @@ fn redis_loads_ferrodis_files_and_ferrodis_loads_redis_files() {
             &expected_ours,
             &format!("Redis loading ferrodis's files (preamble {preamble})"),
         );
+        assert_eq!(library_answer(&redis_server).ok(), Some(42));
     }
 }
 
@@ -1001,4 +1021,49 @@ fn redis_6s_single_file_becomes_the_base_as_redis_7_takes_it() {
         assert_same(&snapshot(&server), &expected, what);
         shutdown(server);
     }
+}
+
+#[test]
+fn check_aof_checks_the_commands_after_an_rdb_preamble() {
+    let scratch = Scratch::new();
+    let (server, _) = start(&scratch.0, &[]);
+    let mut connection = redis_client(&server, "0");
+    fill_small(&mut connection);
+    ok(&mut connection, &mut redis::cmd("SAVE"));
+    shutdown(server);
+    let mut file = std::fs::read(scratch.0.join("dump.rdb")).unwrap();
+    let preamble = file.len() as u64;
+    file.extend_from_slice(&common::encode(&[b"SET", b"after", b"1"]));
+    let whole = file.len() as u64;
+    let path = scratch.0.join("single.aof");
+    let path_text = path.to_str().unwrap();
+
+    std::fs::write(&path, &file).unwrap();
+    let (valid, report) = check_aof(&[path_text], "");
+    assert!(valid, "{report}");
+    assert!(report.contains(&format!("byte {preamble}")), "{report}");
+
+    // A command cut off after the preamble: found, and cut away by --fix.
+    let mut cut = file.clone();
+    cut.extend_from_slice(b"*3\r\n$3\r\nSET\r\n$1\r\nk");
+    std::fs::write(&path, &cut).unwrap();
+    let (valid, report) = check_aof(&[path_text], "");
+    assert!(!valid, "{report}");
+    assert!(report.contains(&format!("ok_up_to={whole}")), "{report}");
+    let (valid, report) = check_aof(&["--fix", path_text], "y\n");
+    assert!(valid, "{report}");
+    assert_eq!(file_len(&path), whole);
+
+    // Garbage after the preamble's commands: not fixable by truncating.
+    let mut corrupt = file.clone();
+    corrupt.extend_from_slice(b"garbage\r\n");
+    corrupt.extend_from_slice(&common::encode(&[b"SET", b"later", b"2"]));
+    std::fs::write(&path, &corrupt).unwrap();
+    let (valid, report) = check_aof(&["--fix", path_text], "y\n");
+    assert!(!valid, "{report}");
+    assert!(
+        report.contains(&format!("not valid at byte {whole}")),
+        "{report}"
+    );
+    assert_eq!(file_len(&path), corrupt.len() as u64);
 }

@@ -197,6 +197,8 @@ pub struct Options {
     pub acl: Option<Acl>,
     /// The append-only file is on, with this fsync policy (see world/durability.rs).
     pub aof: Option<Fsync>,
+    /// The append-only file's base is an RDB file (`aof-use-rdb-preamble yes`), else commands.
+    pub aof_rdb_base: bool,
 }
 
 impl Options {
@@ -425,6 +427,9 @@ impl Options {
         if overrides.wrong_fsync {
             faults.disk_error = Ratio::new(1, 8);
         }
+        // Taken from the seed rather than drawn, so that every draw (and so every run) stays
+        // what it was before bases of commands were written.
+        let aof_rdb_base = seed.is_multiple_of(2);
         Options {
             seed,
             overrides: overrides.clone(),
@@ -454,6 +459,7 @@ impl Options {
             memory,
             acl,
             aof,
+            aof_rdb_base,
         }
     }
 
@@ -570,7 +576,12 @@ impl fmt::Display for Options {
             writeln!(f, "  acl: limited denied {}", acl.denied.join(" "))?;
         }
         if let Some(policy) = self.aof {
-            writeln!(f, "  appendonly yes, appendfsync {}", policy.name())?;
+            let base = if self.aof_rdb_base { "yes" } else { "no" };
+            writeln!(
+                f,
+                "  appendonly yes, appendfsync {}, aof-use-rdb-preamble {base}",
+                policy.name()
+            )?;
         }
         if let Some(memory) = &self.memory {
             writeln!(

@@ -320,6 +320,7 @@ impl<'a> World<'a> {
             stop_writes_on_bgsave_error: false,
             appendonly: options.aof.is_some(),
             appendfsync: options.aof.unwrap_or(ferrodis_core::aof::Fsync::EverySec),
+            aof_use_rdb_preamble: options.aof_rdb_base,
             aof_release_before_fsync: options.overrides.wrong_durability,
             aof_trust_failed_fsync: options.overrides.wrong_fsync,
             ..Config::default()

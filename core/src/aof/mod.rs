@@ -16,6 +16,7 @@
 //! instant, with the background save's snapshot machinery; the manifest then names the new
 //! base and the new incremental file, and the old files are removed.
 
+pub(crate) mod base;
 pub mod manifest;
 pub mod reader;
 

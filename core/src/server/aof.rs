@@ -464,6 +464,7 @@ impl Server {
         self.drain_propagation();
         let config = &self.state.config;
         let prefix = config.appendfilename.clone();
+        let rdb = config.aof_use_rdb_preamble;
         let now = self.state.now.wall;
         let aof = &mut self.state.aof;
         // What came before this instant is in the current incremental file, or in the new base
@@ -494,7 +495,7 @@ impl Server {
         aof.base_seq_opened = base_seq;
         let rewritten = Manifest {
             base: Some(FileInfo {
-                name: base_name(&prefix, base_seq, true),
+                name: base_name(&prefix, base_seq, rdb),
                 seq: base_seq,
             }),
             incrs: vec![incr],

@@ -5,13 +5,15 @@ use std::collections::{BTreeMap, VecDeque};
 
 use super::{Output, Server};
 use crate::acl::FileOp;
+use crate::aof::base::CommandWriter;
 use crate::clients::ConnectionId;
 use crate::command::REDIS_VERSION;
 use crate::effects::Effects;
 use crate::keyspace::Keyspace;
 use crate::output::LogLevel;
 use crate::persistence::{
-    join, DiskRequest, DiskToken, Producer, SaveJob, SaveKind, Step, RETRY_DELAY_MILLIS,
+    join, DiskRequest, DiskToken, ImageWriter, Producer, SaveJob, SaveKind, Step,
+    RETRY_DELAY_MILLIS,
 };
 use crate::rdb::file::{read_file, FileWriter, Item};
 use crate::rdb::value::Shape;
@@ -82,7 +84,7 @@ pub(crate) fn begin_save(
             (target, join(&dir, &format!("temp-{pid}.rdb")), dir)
         }
     };
-    let mut writer = file_writer(state, kind == SaveKind::AofRewrite);
+    let mut writer = image_writer(state, kind == SaveKind::AofRewrite);
     for library in state.scripts.libraries.values() {
         writer.library(&library.code);
     }
@@ -155,7 +157,7 @@ fn abandon(keyspace: &mut Keyspace, state: &mut ServerState, effects: &mut Effec
 
 /// The whole data as an RDB file, now (SYNC's payload).
 pub(crate) fn whole_file(keyspace: &Keyspace, state: &ServerState) -> Vec<u8> {
-    let mut writer = file_writer(state, false);
+    let mut writer = image_writer(state, false);
     for library in state.scripts.libraries.values() {
         writer.library(&library.code);
     }
@@ -164,10 +166,13 @@ pub(crate) fn whole_file(keyspace: &Keyspace, state: &ServerState) -> Vec<u8> {
     chunks.into_iter().flatten().collect()
 }
 
-/// A file's start: its header and auxiliary fields (`aof_base` for an append-only file's
-/// base).
-fn file_writer(state: &ServerState, aof_base: bool) -> FileWriter {
+/// An image's writer: an RDB file with its header and auxiliary fields written, or, for an
+/// append-only file's base (`aof_base`) under `aof-use-rdb-preamble no`, commands.
+fn image_writer(state: &ServerState, aof_base: bool) -> ImageWriter {
     let config = &state.config;
+    if aof_base && !config.aof_use_rdb_preamble {
+        return ImageWriter::Commands(CommandWriter::default());
+    }
     let aux = [
         ("redis-ver", REDIS_VERSION.to_string()),
         ("redis-bits", "64".to_string()),
@@ -175,14 +180,18 @@ fn file_writer(state: &ServerState, aof_base: bool) -> FileWriter {
         ("used-mem", state.used_memory_bytes.to_string()),
         ("aof-base", u8::from(aof_base).to_string()),
     ];
-    FileWriter::new(&aux, config.rdb_compression, config.rdb_checksum)
+    ImageWriter::Rdb(FileWriter::new(
+        &aux,
+        config.rdb_compression,
+        config.rdb_checksum,
+    ))
 }
 
 /// Every database written at once after what `writer` holds, in chunks.
 fn whole_image(
     keyspace: &Keyspace,
     now: UnixMillis,
-    mut writer: FileWriter,
+    mut writer: ImageWriter,
     chunks: &mut VecDeque<Vec<u8>>,
 ) {
     for (index, db) in keyspace.dbs.iter().enumerate() {
@@ -691,6 +700,8 @@ impl Server {
         self.with_connection(id, |connection| {
             connection.authenticated = true;
             connection.parser.set_authenticated(true);
+            // Nothing refuses what the file holds (not the `-LOADING` of its own load).
+            connection.replaying = true;
         });
         let before = self.outputs.len();
         self.connection_receive(now, id, &request);
@@ -723,6 +734,9 @@ pub struct RdbReport {
     /// Empty collections (a loader skips them).
     pub empty: u64,
     pub checksum_checked: bool,
+    /// The bytes the RDB took, up to its checksum: what follows is not RDB (the commands after
+    /// an append-only file's RDB preamble).
+    pub length: usize,
 }
 
 /// Reads a whole RDB file as loading would, without keeping anything: what it holds, or the
@@ -759,5 +773,6 @@ pub fn check_rdb(bytes: &[u8], now: UnixMillis) -> Result<RdbReport, LoadError> 
     })?;
     report.version = summary.version;
     report.checksum_checked = summary.checksum_checked;
+    report.length = summary.length;
     Ok(report)
 }

@@ -13,7 +13,7 @@
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -142,14 +142,17 @@ fn check_manifest(path: &Path, fix: bool) -> Result<(), Stop> {
         let last = total == 1;
         if kind_of(&file).is_ok_and(|kind| kind == Kind::Rdb) {
             println!("Start to check BASE AOF (RDB format).");
-            if check_rdb_file(&file, &base.name).is_err() {
+            let Ok(length) = check_rdb_file(&file, &base.name) else {
                 println!("BASE AOF (RDB format) {} is invalid, aborting.", base.name);
                 return Err(Stop);
+            };
+            if let Some(verdict) = check_after_preamble(&file, &base.name, length, last, fix)? {
+                report("BASE AOF", &base.name, &verdict);
             }
             println!("BASE AOF (RDB format) {} is valid", base.name);
         } else {
             println!("Start to check BASE AOF (RESP format).");
-            let verdict = check_commands(&file, &base.name, last, fix, &known)?;
+            let verdict = check_commands(&file, &base.name, 0, last, fix, &known)?;
             report("BASE AOF", &base.name, &verdict);
         }
     }
@@ -158,7 +161,7 @@ fn check_manifest(path: &Path, fix: bool) -> Result<(), Stop> {
         for (index, incr) in manifest.incrs.iter().enumerate() {
             let file = dir.join(&incr.name);
             let last = index + 1 == manifest.incrs.len();
-            let verdict = check_commands(&file, &incr.name, last, fix, &known)?;
+            let verdict = check_commands(&file, &incr.name, 0, last, fix, &known)?;
             report("INCR AOF", &incr.name, &verdict);
         }
     }
@@ -171,16 +174,36 @@ fn check_single(path: &Path, kind: Kind, fix: bool) -> Result<(), Stop> {
     let name = path.display().to_string();
     println!("Start checking a single AOF file");
     if kind == Kind::Rdb {
-        if check_rdb_file(path, &name).is_err() {
+        let Ok(length) = check_rdb_file(path, &name) else {
             println!("AOF {name} (RDB format) is not valid");
             return Err(Stop);
+        };
+        if let Some(verdict) = check_after_preamble(path, &name, length, true, fix)? {
+            report("AOF", &name, &verdict);
         }
         println!("AOF {name} is valid");
         return Ok(());
     }
-    let verdict = check_commands(path, &name, true, fix, &known_commands())?;
+    let verdict = check_commands(path, &name, 0, true, fix, &known_commands())?;
     report("AOF", &name, &verdict);
     Ok(())
+}
+
+/// The commands after an RDB preamble of `length` bytes, when the file goes on after it (as
+/// Redis 6's single file and its bases with a preamble do).
+fn check_after_preamble(
+    path: &Path,
+    name: &str,
+    length: u64,
+    last: bool,
+    fix: bool,
+) -> Result<Option<Verdict>, Stop> {
+    let size = std::fs::metadata(path).map_or(0, |metadata| metadata.len());
+    if length >= size {
+        return Ok(None);
+    }
+    println!("RDB preamble is OK, proceeding with the commands after it at byte {length}");
+    check_commands(path, name, length, last, fix, &known_commands()).map(Some)
 }
 
 fn report(what: &str, name: &str, verdict: &Verdict) {
@@ -191,8 +214,9 @@ fn report(what: &str, name: &str, verdict: &Verdict) {
     }
 }
 
-/// Reads an RDB file whole (as loading does) and prints what `ferrodis-check-rdb` prints.
-fn check_rdb_file(path: &Path, name: &str) -> Result<(), Stop> {
+/// Reads an RDB file whole (as loading does) and prints what `ferrodis-check-rdb` prints:
+/// the bytes the RDB took (commands may follow).
+fn check_rdb_file(path: &Path, name: &str) -> Result<u64, Stop> {
     println!("[offset 0] Checking RDB file {name}");
     let bytes = std::fs::read(path).map_err(|error| {
         println!("--- RDB ERROR DETECTED ---");
@@ -212,17 +236,17 @@ fn check_rdb_file(path: &Path, name: &str) -> Result<(), Stop> {
                 println!("[info] database {db}: {keys} keys");
             }
             if report.checksum_checked {
-                println!("[offset {}] Checksum OK", bytes.len());
+                println!("[offset {}] Checksum OK", report.length);
             } else {
                 println!("[info] RDB file was saved with checksum disabled: no check performed.");
             }
-            println!("[offset {}] \\o/ RDB looks OK! \\o/", bytes.len());
+            println!("[offset {}] \\o/ RDB looks OK! \\o/", report.length);
             let keys: u64 = report.keys.values().sum();
             println!("[info] {keys} keys read");
             println!("[info] {} expires", report.expires);
             println!("[info] {} already expired", report.already_expired);
             println!("[info] {} functions libraries", report.libraries);
-            Ok(())
+            Ok(report.length as u64)
         }
         Err(error) => {
             println!("--- RDB ERROR DETECTED ---");
@@ -256,16 +280,17 @@ struct Scan {
     problem: Option<Problem>,
 }
 
-/// Checks a file of commands; with `fix`, truncates a lost end when `last` (the file is the
-/// last one loaded) and standard input says yes.
+/// Checks a file of commands from byte `start` on; with `fix`, truncates a lost end when
+/// `last` (the file is the last one loaded) and standard input says yes.
 fn check_commands(
     path: &Path,
     name: &str,
+    start: u64,
     last: bool,
     fix: bool,
     known: &HashSet<&'static str>,
 ) -> Result<Verdict, Stop> {
-    let scan = scan_commands(path, name, known)?;
+    let scan = scan_commands(path, name, start, known)?;
     if scan.size == 0 {
         return Ok(Verdict::Empty);
     }
@@ -330,9 +355,14 @@ fn check_commands(
     }
 }
 
-/// Reads a file of commands a chunk at a time, as loading does, and says where it stops being
-/// good.
-fn scan_commands(path: &Path, name: &str, known: &HashSet<&'static str>) -> Result<Scan, Stop> {
+/// Reads a file of commands from byte `start` on, a chunk at a time, as loading does, and
+/// says where it stops being good.
+fn scan_commands(
+    path: &Path,
+    name: &str,
+    start: u64,
+    known: &HashSet<&'static str>,
+) -> Result<Scan, Stop> {
     let cannot = |error: std::io::Error| {
         println!(
             "Cannot open file: {name}: {}, aborting...",
@@ -342,10 +372,11 @@ fn scan_commands(path: &Path, name: &str, known: &HashSet<&'static str>) -> Resu
     };
     let mut file = File::open(path).map_err(cannot)?;
     let size = file.metadata().map_err(cannot)?.len();
-    let mut reader = Reader::new();
+    file.seek(SeekFrom::Start(start)).map_err(cannot)?;
+    let mut reader = Reader::starting_at(start);
     let mut chunk = vec![0u8; CHUNK_BYTES];
     // The offset of the end of the bytes fed so far.
-    let mut fed: u64 = 0;
+    let mut fed: u64 = start;
     let mut lines: u64 = 1;
     // A MULTI not yet closed by its EXEC: where it begins, and the lines before it.
     let mut open_multi: Option<(u64, u64)> = None;
