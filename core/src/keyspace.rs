@@ -5,11 +5,13 @@
 //! change is counted and signalled); this type owns the databases and collects what those
 //! changes left for the server to act on.
 
+use std::sync::Arc;
+
 use crate::clients::ConnectionId;
 use crate::effects::Effects;
 use crate::garbage::{Garbage, LAZY_FREE_EFFORT_MIN};
 use crate::notify;
-use crate::store::db::Db;
+use crate::store::db::{Db, Tally};
 use crate::time::UnixMillis;
 
 pub(crate) struct Keyspace {
@@ -23,6 +25,8 @@ pub(crate) struct Keyspace {
     expired_events: Option<Vec<(usize, Box<[u8]>)>>,
     /// CLIENT PAUSE stopped expiry (see `Db::pause_expiry`).
     expiry_paused: bool,
+    /// The change count and the expiry log of every database in `dbs`.
+    tally: Arc<Tally>,
 }
 
 /// One change as it propagates: a command that, run on database `db`, makes the same change
@@ -35,8 +39,100 @@ pub struct Propagated {
     pub args: Vec<Vec<u8>>,
 }
 
+/// Changes in the order they were recorded: each one's command encoded as RESP, back to back
+/// in one buffer (so that recording a change allocates nothing of its own, and the
+/// append-only file takes the bytes as they are), with its database.
+#[derive(Debug, Default)]
+pub(crate) struct Changes {
+    /// Per change: its database and where its bytes end.
+    ends: Vec<(usize, usize)>,
+    bytes: Vec<u8>,
+}
+
+impl Changes {
+    fn push<'a>(&mut self, db: usize, args: impl ExactSizeIterator<Item = &'a [u8]>) {
+        crate::protocol::resp::encode_args_into(&mut self.bytes, args);
+        self.ends.push((db, self.bytes.len()));
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn start_of(&self, index: usize) -> usize {
+        index.checked_sub(1).map_or(0, |before| self.ends[before].1)
+    }
+
+    /// Each change's database and its command as RESP, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, &[u8])> + '_ {
+        self.ends
+            .iter()
+            .enumerate()
+            .map(|(index, &(db, end))| (db, &self.bytes[self.start_of(index)..end]))
+    }
+
+    /// Takes out the first `count` changes.
+    fn take_front(&mut self, count: usize) -> Changes {
+        let split = self.start_of(count);
+        let bytes = self.bytes.drain(..split).collect();
+        let ends = self.ends.drain(..count).collect();
+        for (_, end) in &mut self.ends {
+            *end -= split;
+        }
+        Changes { ends, bytes }
+    }
+
+    /// Inserts a change of `args` on `db` before the change at `index`.
+    fn insert(&mut self, index: usize, db: usize, args: &[&[u8]]) {
+        let at = self.start_of(index);
+        let mut encoded = Vec::new();
+        crate::protocol::resp::encode_request_into(&mut encoded, args);
+        self.bytes.splice(at..at, encoded.iter().copied());
+        for (_, end) in &mut self.ends[index..] {
+            *end += encoded.len();
+        }
+        self.ends.insert(index, (db, at + encoded.len()));
+    }
+
+    /// Each change with its arguments apart (for whoever observes the stream).
+    pub(crate) fn to_propagated(&self) -> Vec<Propagated> {
+        self.iter()
+            .map(|(db, bytes)| Propagated {
+                db,
+                args: decode_request(bytes),
+            })
+            .collect()
+    }
+}
+
+/// The arguments of a request `encode_request_into` wrote.
+fn decode_request(bytes: &[u8]) -> Vec<Vec<u8>> {
+    // A decimal up to the CRLF at `at`, and the offset after that CRLF.
+    fn number(bytes: &[u8], at: usize) -> (usize, usize) {
+        let end = at
+            + bytes[at..]
+                .iter()
+                .position(|&byte| byte == b'\r')
+                .expect("CRLF");
+        let text = std::str::from_utf8(&bytes[at..end]).expect("digits");
+        (text.parse().expect("a length"), end + 2)
+    }
+    let (count, mut at) = number(bytes, 1);
+    let mut args = Vec::with_capacity(count);
+    for _ in 0..count {
+        let (length, start) = number(bytes, at + 1);
+        args.push(bytes[start..start + length].to_vec());
+        at = start + length + 2;
+    }
+    args
+}
+
 struct Propagation {
-    stream: Vec<Propagated>,
+    stream: Changes,
     /// Keys the server removed itself (expiry, eviction), recorded as DEL so far: a command's
     /// own change is what remains of the change count once these are taken out.
     removed_recorded: u64,
@@ -50,14 +146,20 @@ struct Propagation {
 
 impl Keyspace {
     pub(crate) fn new(databases: usize, seed: u64) -> Keyspace {
+        let tally = Arc::new(Tally::default());
         Keyspace {
             dbs: (0..databases)
-                .map(|index| Db::new(seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+                .map(|index| {
+                    let mut db = Db::new(seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                    db.share_tally(&tally);
+                    db
+                })
                 .collect(),
             detached: Vec::new(),
             propagation: None,
             expired_events: None,
             expiry_paused: false,
+            tally,
         }
     }
 
@@ -137,7 +239,7 @@ impl Keyspace {
     /// Starts (or stops) recording changes for propagation.
     pub(crate) fn set_propagation(&mut self, on: bool) {
         self.propagation = on.then(|| Propagation {
-            stream: Vec::new(),
+            stream: Changes::default(),
             removed_recorded: 0,
             recorded_by_command: false,
             script_from: None,
@@ -150,13 +252,28 @@ impl Keyspace {
     }
 
     /// The changes recorded since the last call, but those of a script still running.
-    pub(crate) fn take_propagated(&mut self) -> Vec<Propagated> {
+    pub(crate) fn take_propagated(&mut self) -> Changes {
         let Some(propagation) = self.propagation.as_mut() else {
-            return Vec::new();
+            return Changes::default();
         };
         match propagation.script_from.as_mut() {
-            Some(from) => propagation.stream.drain(..std::mem::take(from)).collect(),
+            Some(from) => propagation.stream.take_front(std::mem::take(from)),
             None => std::mem::take(&mut propagation.stream),
+        }
+    }
+
+    /// Changes taken and read: their buffers serve the next ones (a busy server then records
+    /// without growing them again every turn).
+    pub(crate) fn recycle_propagated(&mut self, mut changes: Changes) {
+        let Some(propagation) = self.propagation.as_mut() else {
+            return;
+        };
+        if propagation.stream.is_empty()
+            && changes.bytes.capacity() > propagation.stream.bytes.capacity()
+        {
+            changes.ends.clear();
+            changes.bytes.clear();
+            propagation.stream = changes;
         }
     }
 
@@ -193,15 +310,15 @@ impl Keyspace {
         self.propagate_expired();
         let propagation = self.propagation.as_mut().expect("checked above");
         propagation.recorded_by_command = true;
-        propagation.stream.push(Propagated {
-            db,
-            args: args.iter().map(|arg| arg.to_vec()).collect(),
-        });
+        propagation.stream.push(db, args.iter().copied());
     }
 
     /// Records the keys expiry removed as DELs.
     /// (And keeps them for notifications, when asked to.)
     pub(crate) fn propagate_expired(&mut self) {
+        if !self.tally.take_expired_logged() {
+            return;
+        }
         for (index, db) in self.dbs.iter_mut().enumerate() {
             if !db.has_expired_keys() {
                 continue;
@@ -212,10 +329,9 @@ impl Keyspace {
                 }
                 if let Some(propagation) = self.propagation.as_mut() {
                     propagation.removed_recorded += 1;
-                    propagation.stream.push(Propagated {
-                        db: index,
-                        args: vec![b"DEL".to_vec(), key.into_vec()],
-                    });
+                    propagation
+                        .stream
+                        .push(index, [&b"DEL"[..], &key].into_iter());
                 }
             }
         }
@@ -230,10 +346,7 @@ impl Keyspace {
         self.propagate_expired();
         let propagation = self.propagation.as_mut().expect("checked above");
         propagation.removed_recorded += 1;
-        propagation.stream.push(Propagated {
-            db,
-            args: vec![b"DEL".to_vec(), key.to_vec()],
-        });
+        propagation.stream.push(db, [&b"DEL"[..], key].into_iter());
     }
 
     /// Where a command starts: the change count and the expired keys recorded so far.
@@ -258,10 +371,7 @@ impl Keyspace {
         };
         let changed = changes > propagation.removed_recorded - removed_before;
         if !std::mem::take(&mut propagation.recorded_by_command) && write && changed {
-            propagation.stream.push(Propagated {
-                db,
-                args: args.iter().map(<[u8]>::to_vec).collect(),
-            });
+            propagation.stream.push(db, args.iter());
         }
     }
 
@@ -280,23 +390,14 @@ impl Keyspace {
         if propagation.stream.len() == start {
             return;
         }
-        let db = propagation.stream[start].db;
-        propagation.stream.insert(
-            start,
-            Propagated {
-                db,
-                args: vec![b"MULTI".to_vec()],
-            },
-        );
-        propagation.stream.push(Propagated {
-            db,
-            args: vec![b"EXEC".to_vec()],
-        });
+        let db = propagation.stream.ends[start].0;
+        propagation.stream.insert(start, db, &[b"MULTI"]);
+        propagation.stream.push(db, [&b"EXEC"[..]].into_iter());
     }
 
     /// Changes made to every database so far (Redis's dirty counter).
     pub(crate) fn changes(&self) -> u64 {
-        self.dbs.iter().map(Db::changes).sum()
+        self.tally.changes()
     }
 
     /// Empties database `index`; its contents leave through `effects` when `lazy` or big.
@@ -401,5 +502,38 @@ impl Keyspace {
         for db in &self.dbs {
             db.check_invariants();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(db: usize, args: &[&str]) -> Propagated {
+        Propagated {
+            db,
+            args: args.iter().map(|arg| arg.as_bytes().to_vec()).collect(),
+        }
+    }
+
+    #[test]
+    fn changes_keep_their_order_through_an_insert_and_a_split() {
+        let mut changes = Changes::default();
+        changes.push(0, [&b"SET"[..], b"k", b""].into_iter());
+        changes.push(3, [&b"DEL"[..], b"a\r\nb"].into_iter());
+        changes.push(3, [&b"INCR"[..], b"n"].into_iter());
+        changes.insert(1, 3, &[b"MULTI"]);
+        let front = changes.take_front(2);
+        assert_eq!(
+            front.to_propagated(),
+            [change(0, &["SET", "k", ""]), change(3, &["MULTI"])]
+        );
+        assert_eq!(
+            changes.to_propagated(),
+            [change(3, &["DEL", "a\r\nb"]), change(3, &["INCR", "n"])]
+        );
+        let mut expected = Vec::new();
+        crate::protocol::resp::encode_request_into(&mut expected, &[&b"INCR"[..], b"n"]);
+        assert_eq!(changes.iter().nth(1), Some((3, &expected[..])));
     }
 }

@@ -20,6 +20,8 @@ pub struct Disk {
     /// Readable when results wait; the event loop polls it.
     pub wake: UnixStream,
     worker: Option<JoinHandle<()>>,
+    /// Requests given whose results were not taken yet.
+    outstanding: usize,
 }
 
 impl Disk {
@@ -45,13 +47,21 @@ impl Disk {
             results,
             wake,
             worker: Some(worker),
+            outstanding: 0,
         })
     }
 
-    pub fn submit(&self, token: DiskToken, request: DiskRequest) {
+    pub fn submit(&mut self, token: DiskToken, request: DiskRequest) {
         if let Some(requests) = &self.requests {
-            let _ = requests.send((token, request));
+            if requests.send((token, request)).is_ok() {
+                self.outstanding += 1;
+            }
         }
+    }
+
+    /// No request is waiting for its result (an fsync that replies wait on is one).
+    pub fn is_idle(&self) -> bool {
+        self.outstanding == 0
     }
 
     /// The results that came in, after emptying the wake-up socket.
@@ -61,7 +71,10 @@ impl Disk {
         let mut results = Vec::new();
         loop {
             match self.results.try_recv() {
-                Ok(result) => results.push(result),
+                Ok(result) => {
+                    self.outstanding = self.outstanding.saturating_sub(1);
+                    results.push(result);
+                }
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => return results,
             }
         }

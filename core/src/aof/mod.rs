@@ -23,7 +23,7 @@ pub mod reader;
 use std::collections::VecDeque;
 
 use crate::clients::ConnectionId;
-use crate::keyspace::Propagated;
+use crate::keyspace::Changes;
 use crate::persistence::{DiskRequest, DiskToken};
 use crate::protocol::resp::encode_request_into;
 use crate::time::{Instant, UnixMillis};
@@ -216,15 +216,15 @@ impl Aof {
     }
 
     /// Encodes changes into the buffer.
-    pub(crate) fn feed(&mut self, changes: &[Propagated]) {
+    pub(crate) fn feed(&mut self, changes: &Changes) {
         let before = self.buffer.len();
-        for change in changes {
-            if self.selected != Some(change.db) {
-                let db = change.db.to_string();
-                encode_request_into(&mut self.buffer, &[&b"SELECT"[..], db.as_bytes()]);
-                self.selected = Some(change.db);
+        for (db, bytes) in changes.iter() {
+            if self.selected != Some(db) {
+                let text = db.to_string();
+                encode_request_into(&mut self.buffer, &[&b"SELECT"[..], text.as_bytes()]);
+                self.selected = Some(db);
             }
-            encode_request_into(&mut self.buffer, &change.args);
+            self.buffer.extend_from_slice(bytes);
         }
         self.appended += (self.buffer.len() - before) as u64;
     }
@@ -247,7 +247,10 @@ impl Aof {
 
     /// The buffer's bytes, for one append (the next SELECT is written again in a new file).
     pub(crate) fn take_buffer(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.buffer)
+        // The next turn's changes are likely as many: room for them spares growing anew (up
+        // to a bound, so that one huge turn does not make every later one allocate as much).
+        let room = self.buffer.len().min(1 << 20);
+        std::mem::replace(&mut self.buffer, Vec::with_capacity(room))
     }
 
     /// The buffer's changes are in the base being written (a rewrite that repairs broken

@@ -575,7 +575,7 @@ impl<'a> Args<'a> {
         Some(&self.bytes[start..start + length])
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + Clone + 'a {
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &'a [u8]> + Clone + 'a {
         let bytes = self.bytes;
         self.ranges
             .iter()
@@ -718,12 +718,16 @@ pub fn encode_request<A: AsRef<[u8]>>(args: &[A]) -> Vec<u8> {
 
 /// Appends `args` as a RESP array of bulk strings (the append-only file's records too).
 pub fn encode_request_into<A: AsRef<[u8]>>(out: &mut Vec<u8>, args: &[A]) {
+    encode_args_into(out, args.iter().map(AsRef::as_ref));
+}
+
+/// The same as `encode_request_into`, for arguments an iterator hands out.
+pub fn encode_args_into<'a>(out: &mut Vec<u8>, args: impl ExactSizeIterator<Item = &'a [u8]>) {
     let mut digits = [0u8; 20];
     out.push(b'*');
     out.extend_from_slice(decimal(&mut digits, args.len()));
     out.extend_from_slice(b"\r\n");
     for arg in args {
-        let arg = arg.as_ref();
         out.push(b'$');
         out.extend_from_slice(decimal(&mut digits, arg.len()));
         out.extend_from_slice(b"\r\n");

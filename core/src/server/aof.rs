@@ -34,8 +34,9 @@ impl Server {
             self.state.aof.feed(&changes);
         }
         if let Some(observed) = self.observed.as_mut() {
-            observed.extend(changes);
+            observed.extend(changes.to_propagated());
         }
+        self.keyspace.recycle_propagated(changes);
     }
 
     /// Propagation runs while the file is on or someone observes it.

@@ -25,6 +25,8 @@
 //! running snapshot that has yet to visit it (store/snapshot.rs).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::clients::ConnectionId;
 use crate::store::access::{AccessClock, Mode};
@@ -57,6 +59,8 @@ pub struct Db {
     garbage: Vec<Value>,
     /// Changes since the server was started (Redis's dirty counter, for this keyspace).
     changes: u64,
+    /// Shared with the keyspace's other databases.
+    tally: Arc<Tally>,
     /// Keys removed by expiry, in order, while `record_expired` is on: each propagates as DEL.
     expired_keys_log: Vec<Box<[u8]>>,
     record_expired: bool,
@@ -103,6 +107,34 @@ struct Watcher {
     expired: bool,
 }
 
+/// What propagation asks after every command about all of a keyspace's databases, kept in
+/// one place they share (`Db::share_tally`), so that one look answers instead of one per
+/// database. Atomic only because a database may be freed on another thread; one thread
+/// changes it, so plain loads and stores suffice.
+#[derive(Debug, Default)]
+pub struct Tally {
+    changes: AtomicU64,
+    expired_logged: AtomicBool,
+}
+
+impl Tally {
+    /// Changes made to the databases that share it.
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Relaxed)
+    }
+
+    fn add_changes(&self, count: u64) {
+        self.changes
+            .store(self.changes() + count, Ordering::Relaxed);
+    }
+
+    /// Whether a database that shares it logged a key removed by expiry since the last
+    /// `take_expired_logged` (it may have been taken already).
+    pub fn take_expired_logged(&self) -> bool {
+        self.expired_logged.swap(false, Ordering::Relaxed)
+    }
+}
+
 struct Watches {
     by_key: HashTable<Vec<Watcher>>,
     /// Clients whose watched key changed since the server last collected them (a client may
@@ -120,6 +152,7 @@ impl Db {
             expired_since_last_count: 0,
             garbage: Vec::new(),
             changes: 0,
+            tally: Arc::default(),
             expired_keys_log: Vec::new(),
             record_expired: false,
             watches: Watches {
@@ -143,7 +176,7 @@ impl Db {
         self.log_change(key);
         let exists = !self.watches.by_key.is_empty() && self.keys.contains_key(key);
         record_change(
-            &mut self.changes,
+            (&mut self.changes, &self.tally),
             &mut self.watches,
             &mut self.blockers,
             key,
@@ -269,6 +302,13 @@ impl Db {
         self.changes
     }
 
+    /// Counts this database's changes and expiries in `tally` from now on (with those of the
+    /// other databases given the same one).
+    pub fn share_tally(&mut self, tally: &Arc<Tally>) {
+        tally.add_changes(self.changes);
+        self.tally = Arc::clone(tally);
+    }
+
     /// WATCH: `client` watches `key`; false if it already did.
     pub fn watch(&mut self, now: UnixMillis, key: &[u8], client: ConnectionId) -> bool {
         let expired = self.keys.contains_key(key) && self.is_expired(key, now);
@@ -367,6 +407,7 @@ impl Db {
         std::mem::swap(&mut self.snapshot, &mut other.snapshot);
         let changes = (self.len() + other.len()) as u64;
         self.changes += changes;
+        self.tally.add_changes(changes);
         self.all_blocked_ready();
         other.all_blocked_ready();
     }
@@ -542,7 +583,7 @@ impl Db {
             changed.push(key.into());
         }
         record_change(
-            &mut self.changes,
+            (&mut self.changes, &self.tally),
             &mut self.watches,
             &mut self.blockers,
             key,
@@ -737,6 +778,7 @@ impl Db {
         };
         if self.record_expired {
             self.expired_keys_log.push(key.into());
+            self.tally.expired_logged.store(true, Ordering::Relaxed);
         }
         self.expired_since_last_count += 1;
         if value.free_effort() > crate::garbage::LAZY_FREE_EFFORT_MIN {
@@ -894,13 +936,14 @@ pub fn entry_bytes(key: &[u8], value: &Value) -> usize {
 /// and invalidate its watchers, but for the deletion of a key that was already expired when
 /// watched, which is no logical change.
 fn record_change(
-    changes: &mut u64,
+    (changes, tally): (&mut u64, &Tally),
     watches: &mut Watches,
     blockers: &mut Blockers,
     key: &[u8],
     exists: bool,
 ) {
     *changes += 1;
+    tally.add_changes(1);
     if !blockers.by_key.is_empty() {
         if let Some(waiting) = blockers.by_key.get_mut(key) {
             if !waiting.ready {
