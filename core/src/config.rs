@@ -73,6 +73,10 @@ pub struct Config {
     /// `rdbchecksum`: RDB files end with a CRC64 of their contents (zero when off, which
     /// loading then does not check).
     pub rdb_checksum: bool,
+    /// `rdb-save-incremental-fsync` (and `aof-rewrite-incremental-fsync` for the append-only
+    /// file's base): a background save fsyncs its file every few megabytes as it writes, so
+    /// that no one fsync at the end has the whole file to write out.
+    pub rdb_save_incremental_fsync: bool,
     /// `dir`: where RDB files are written and read.
     pub dir: String,
     /// `dbfilename`: the RDB file's name in `dir`.
@@ -149,10 +153,10 @@ pub struct Config {
     /// over the last base and are at least this big.
     pub auto_aof_rewrite_percentage: u64,
     pub auto_aof_rewrite_min_size: u64,
-    /// `no-appendfsync-on-rewrite`, `aof-rewrite-incremental-fsync`, `aof-timestamp-enabled`:
-    /// accepted and reported.
-    pub no_appendfsync_on_rewrite: bool,
+    /// `aof-rewrite-incremental-fsync`: see `rdb_save_incremental_fsync`.
     pub aof_rewrite_incremental_fsync: bool,
+    /// `no-appendfsync-on-rewrite`, `aof-timestamp-enabled`: accepted and reported.
+    pub no_appendfsync_on_rewrite: bool,
     pub aof_timestamp_enabled: bool,
     /// A fault planted on purpose, set by no parameter: under `always`, replies go out once
     /// their changes are written, before the fsync. The simulator's self-check sets it and
@@ -327,6 +331,7 @@ impl Default for Config {
             zset_max_listpack_value: 64,
             rdb_compression: true,
             rdb_checksum: true,
+            rdb_save_incremental_fsync: true,
             dir: ".".to_string(),
             dbfilename: "dump.rdb".to_string(),
             save_points: crate::persistence::DEFAULT_SAVE_POINTS.to_vec(),

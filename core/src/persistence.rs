@@ -80,6 +80,10 @@ pub const DEFAULT_SAVE_POINTS: [SavePoint; 3] = [
 /// `CONFIG_BGSAVE_RETRY_DELAY`).
 pub(crate) const RETRY_DELAY_MILLIS: i64 = 5000;
 
+/// A background save with incremental fsync on fsyncs its file each time this much more was
+/// written (Redis's `REDIS_AUTOSYNC_BYTES`).
+pub(crate) const INCREMENTAL_FSYNC_BYTES: u64 = 4 << 20;
+
 /// Who waits for a save, and what happens after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SaveKind {
@@ -132,8 +136,10 @@ pub(crate) struct SaveJob {
     /// The change count the image holds: what `changes_at_last_save` becomes on success.
     pub(crate) changes: u64,
     pub(crate) started: UnixMillis,
-    /// Bytes handed to the disk so far.
+    /// Bytes handed to the disk so far, and since the last fsync (see
+    /// `INCREMENTAL_FSYNC_BYTES`).
     pub(crate) bytes: u64,
+    pub(crate) unsynced: u64,
 }
 
 /// A background save's writer: the databases whose snapshots remain to write, first the one

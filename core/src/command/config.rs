@@ -605,6 +605,15 @@ static PARAMETERS: &[Parameter] = &[
         mutable: true,
     },
     Parameter {
+        name: "rdb-save-incremental-fsync",
+        get: |config| yes_no(config.rdb_save_incremental_fsync),
+        set: |config, text| {
+            config.rdb_save_incremental_fsync = parse_yes_no(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
         name: "aof-rewrite-incremental-fsync",
         get: |config| yes_no(config.aof_rewrite_incremental_fsync),
         set: |config, text| {

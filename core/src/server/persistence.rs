@@ -13,7 +13,7 @@ use crate::keyspace::Keyspace;
 use crate::output::LogLevel;
 use crate::persistence::{
     join, DiskRequest, DiskToken, ImageWriter, Producer, SaveJob, SaveKind, Step,
-    RETRY_DELAY_MILLIS,
+    INCREMENTAL_FSYNC_BYTES, RETRY_DELAY_MILLIS,
 };
 use crate::rdb::file::{read_file, FileWriter, Item};
 use crate::rdb::value::Shape;
@@ -121,6 +121,7 @@ pub(crate) fn begin_save(
         changes: keyspace.changes(),
         started: now,
         bytes: 0,
+        unsynced: 0,
     });
     let message = match kind {
         SaveKind::Background => Some("Background saving started"),
@@ -283,11 +284,25 @@ impl Server {
             }
             self.keyspace.release_detached(&mut self.effects, false);
         }
+        let config = &self.state.config;
+        let incremental = match job.kind {
+            SaveKind::Background => config.rdb_save_incremental_fsync,
+            SaveKind::AofRewrite => config.aof_rewrite_incremental_fsync,
+            SaveKind::Foreground { .. } | SaveKind::Shutdown { .. } => false,
+        };
         let request = match job.step {
+            Step::Write if incremental && job.unsynced >= INCREMENTAL_FSYNC_BYTES => {
+                // The answer comes back to `Step::Write`: the writes go on after it.
+                job.unsynced = 0;
+                DiskRequest::Sync {
+                    path: job.temp.clone(),
+                }
+            }
             Step::Create | Step::Write => match job.chunks.pop_front() {
                 Some(bytes) => {
                     job.step = Step::Write;
                     job.bytes += bytes.len() as u64;
+                    job.unsynced += bytes.len() as u64;
                     DiskRequest::Write {
                         path: job.temp.clone(),
                         bytes,
