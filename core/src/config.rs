@@ -165,6 +165,9 @@ pub struct Config {
     /// Another planted fault: an fsync of the append-only file that fails is taken as done
     /// (the page cache is trusted), so that the simulator's disk oracle can be seen to fail.
     pub aof_trust_failed_fsync: bool,
+    /// Another: `everysec` fsyncs every 2.5 s instead of every second, so that the
+    /// simulator's cadence check can be seen to fail.
+    pub aof_late_everysec: bool,
 }
 
 /// `maxmemory-policy`: Redis 7.0's eight policies.
@@ -369,6 +372,7 @@ impl Default for Config {
             aof_timestamp_enabled: false,
             aof_release_before_fsync: false,
             aof_trust_failed_fsync: false,
+            aof_late_everysec: false,
         }
     }
 }

@@ -73,6 +73,10 @@ struct Cli {
     /// oracle can fail).
     #[arg(long)]
     wrong_fsync: bool,
+    /// Fsync every 2.5 s under `appendfsync everysec`, a fault planted in the server (proves
+    /// that the cadence check can fail).
+    #[arg(long)]
+    late_fsync: bool,
     /// Print only failures and the summary in sweeps.
     #[arg(long)]
     quiet: bool,
@@ -113,6 +117,7 @@ fn main() -> ExitCode {
         wrong_acl: cli.wrong_acl,
         wrong_durability: cli.wrong_durability,
         wrong_fsync: cli.wrong_fsync,
+        late_fsync: cli.late_fsync,
         print_replies: cli.replies,
     };
     let deadline = match cli.duration.as_deref().map(parse_duration) {

@@ -45,6 +45,9 @@ pub struct Overrides {
     /// Plant a fault in the server: an fsync that failed is taken as done (proves that the
     /// disk oracle can fail).
     pub wrong_fsync: bool,
+    /// Plant a fault in the server: `everysec` fsyncs every 2.5 s (proves that the cadence
+    /// check can fail).
+    pub late_fsync: bool,
     /// Print every checked command and its reply on standard error.
     pub print_replies: bool,
 }
@@ -415,9 +418,12 @@ impl Options {
         // Drawn after everything else, so that the draws above stay what they were before.
         // Background saves and rewrites share the save machinery: not both in one seed.
         let planted = overrides.wrong_durability || overrides.wrong_fsync;
-        let aof = (rng.below(4) == 0 || planted).then(|| {
+        let aof = (rng.below(4) == 0 || planted || overrides.late_fsync).then(|| {
             if planted {
                 return Fsync::Always;
+            }
+            if overrides.late_fsync {
+                return Fsync::EverySec;
             }
             [Fsync::Always, Fsync::EverySec, Fsync::No][rng.index(3)]
         });
@@ -498,6 +504,9 @@ impl Options {
         }
         if self.overrides.wrong_durability {
             line.push_str(" --wrong-durability");
+        }
+        if self.overrides.late_fsync {
+            line.push_str(" --late-fsync");
         }
         if self.overrides.wrong_fsync {
             line.push_str(" --wrong-fsync");

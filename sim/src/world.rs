@@ -323,6 +323,7 @@ impl<'a> World<'a> {
             aof_use_rdb_preamble: options.aof_rdb_base,
             aof_release_before_fsync: options.overrides.wrong_durability,
             aof_trust_failed_fsync: options.overrides.wrong_fsync,
+            aof_late_everysec: options.overrides.late_fsync,
             ..Config::default()
         };
         let config = match options.memory {

@@ -378,6 +378,17 @@ fn a_server_that_trusts_a_failed_fsync_is_caught() {
 }
 
 #[test]
+fn an_everysec_fsync_that_comes_late_is_caught() {
+    let overrides = Overrides {
+        late_fsync: true,
+        ..short()
+    };
+    // The server fsyncs every 2.5 s under `everysec`: written bytes wait past the second.
+    let failed = durability_failures(&overrides, 0..20);
+    assert!(failed >= 5, "only {failed} of 20 seeds caught a late fsync");
+}
+
+#[test]
 fn a_model_that_forgets_pattern_messages_is_caught() {
     let overrides = Overrides {
         wrong_pubsub: true,

@@ -191,12 +191,16 @@ impl Server {
     fn sync_every_second(&mut self) {
         let now = self.state.now;
         let policy = self.state.config.appendfsync;
+        let interval = match self.state.config.aof_late_everysec {
+            true => 2500,
+            false => 1000,
+        };
         let aof = &mut self.state.aof;
         let due = policy == Fsync::EverySec
             && aof.syncing.is_none()
             && aof.broken.is_none()
             && aof.written > aof.synced
-            && now.monotonic.millis_since(aof.last_sync) >= 1000;
+            && now.monotonic.millis_since(aof.last_sync) >= interval;
         if due {
             let token = self.state.persistence.token();
             let aof = &mut self.state.aof;

@@ -16,7 +16,7 @@
 //!   and with UNLINK;
 //! - `persistence`: SAVE's time, the file's size and the load at start (from spawn to +PONG,
 //!   beside the same start with no file) for the memory part's data, and the worst PING seen by
-//!   a second client during BGSAVE of 5,000,000 string keys;
+//!   a second client during BGSAVE of 5,000,000 string keys; then the `aof` part;
 //! - `eviction`: writes per second into a `maxmemory` limit under each `allkeys-*` policy, used
 //!   memory against the limit afterwards, and how many keys read throughout survive;
 //! - `acl`: redis-benchmark as the default user and as one held to key patterns and
@@ -98,7 +98,8 @@ fn main() -> ExitCode {
     if what == "all" || what == "eviction" {
         eviction::run(scale);
     }
-    if what == "all" || what == "aof" {
+    // `persistence` covers both files: RDB snapshots and the append-only file.
+    if what == "all" || what == "aof" || what == "persistence" {
         aof::run(scale);
     }
     if what == "all" || what == "acl" {

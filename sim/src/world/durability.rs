@@ -20,14 +20,15 @@
 //! told of: under `always`, every change whose reply the client read; under `everysec` and
 //! `no`, every change whose reply was read before an fsync of the file that the disk then
 //! completed (a reply goes out once its change is written, so the fsync covers it). Digests
-//! (DEBUG DIGEST's) compare the data.
+//! (DEBUG DIGEST's) compare the data. Under `everysec` the fsyncs also keep their cadence:
+//! written bytes get one asked for a second after the last one ended.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use ferrodis_core::aof::manifest::manifest_name;
 use ferrodis_core::aof::Fsync;
 use ferrodis_core::protocol::resp::encode_request;
-use ferrodis_core::{DiskToken, Now, Propagated, Server};
+use ferrodis_core::{DiskToken, Instant, Now, Propagated, Server};
 
 use ferrodis_core::{command_writes, Door};
 
@@ -73,7 +74,15 @@ pub struct Durability {
     syncs_asked: BTreeMap<DiskToken, i64>,
     /// Replies read before this instant are covered by an fsync the disk completed.
     synced_before: i64,
+    /// `everysec`'s cadence: since when (monotonic millis) bytes the disk wrote to the file
+    /// wait for an fsync nobody asked for yet, and when the last fsync of the file ended.
+    unsynced_since: Option<i64>,
+    last_sync_done: i64,
 }
+
+/// Under `everysec` the server asks for an fsync at the first turn's end a second after the
+/// last one ended, once written bytes wait for one and none runs.
+const EVERYSEC_MILLIS: i64 = 1000;
 
 impl Durability {
     /// A client read a reply produced after `effects` changes, at monotonic `millis`.
@@ -87,13 +96,25 @@ impl Durability {
     /// The server asked for an fsync of the file (`token`) at monotonic `millis`.
     pub fn sync_asked(&mut self, token: DiskToken, millis: i64) {
         self.syncs_asked.insert(token, millis);
+        self.unsynced_since = None;
     }
 
-    /// The disk completed the fsync `token`.
-    pub fn sync_done(&mut self, token: DiskToken) {
+    /// The disk completed the fsync `token` at monotonic `millis`.
+    pub fn sync_done(&mut self, token: DiskToken, millis: i64) {
         if let Some(asked) = self.syncs_asked.remove(&token) {
             self.synced_before = self.synced_before.max(asked);
         }
+        self.last_sync_done = millis;
+    }
+
+    /// The fsync `token` failed: it covers nothing (the files are broken until repaired).
+    pub fn sync_failed(&mut self, token: DiskToken) {
+        self.syncs_asked.remove(&token);
+    }
+
+    /// The disk wrote bytes to the file at monotonic `millis`: an fsync must follow.
+    pub fn written(&mut self, millis: i64) {
+        self.unsynced_since.get_or_insert(millis);
     }
 
     /// The changes clients read replies for before monotonic `millis` (not at it: within one
@@ -158,6 +179,33 @@ impl World<'_> {
         self.server.before_sleep(self.now);
         self.drain()?;
         self.record_stream();
+        self.check_everysec_cadence()
+    }
+
+    /// Under `everysec`, written bytes get their fsync asked for a second after the last one
+    /// ended (while the files are sound and no fsync runs): the turn's end just past is when
+    /// the server had to ask.
+    fn check_everysec_cadence(&mut self) -> Result<(), Failure> {
+        let durability = &mut self.durability;
+        if self.options.aof != Some(Fsync::EverySec) || self.server.aof_broken() {
+            durability.unsynced_since = None;
+            return Ok(());
+        }
+        let Some(since) = durability.unsynced_since else {
+            return Ok(());
+        };
+        if !durability.syncs_asked.is_empty() {
+            return Ok(());
+        }
+        let now = self.now.monotonic.millis_since(Instant::ZERO) as i64;
+        let due = since.max(durability.last_sync_done + EVERYSEC_MILLIS);
+        if now > due {
+            return Err(Failure::Durability(format!(
+                "under appendfsync everysec, bytes written at {since} ms wait at {now} ms for an \
+                 fsync (due at {due} ms; the last one ended at {} ms)",
+                durability.last_sync_done
+            )));
+        }
         Ok(())
     }
 

@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use ferrodis_core::{DiskRequest, DiskToken, Now, Server};
+use ferrodis_core::{DiskRequest, DiskToken, Instant, Now, Server};
 
 use super::{Failure, Owner, World};
 use crate::entropy::Rng;
@@ -332,9 +332,16 @@ impl World<'_> {
             self.trace.u64(u64::from(result.is_ok()));
             if result.is_ok() {
                 self.saved(&request)?;
-                if matches!(request, DiskRequest::SyncFile { .. }) {
-                    self.durability.sync_done(token);
+                let millis = self.now.monotonic.millis_since(Instant::ZERO) as i64;
+                match &request {
+                    DiskRequest::SyncFile { .. } => self.durability.sync_done(token, millis),
+                    DiskRequest::Append { bytes, .. } if !bytes.is_empty() => {
+                        self.durability.written(millis);
+                    }
+                    _ => {}
                 }
+            } else if matches!(request, DiskRequest::SyncFile { .. }) {
+                self.durability.sync_failed(token);
             }
             match (&request, result) {
                 (DiskRequest::Read { path }, Ok(())) => {
