@@ -103,6 +103,8 @@ pub struct EventLoop {
     /// The append-only file still loading, and what to do once it is loaded.
     loader: Option<AofLoader>,
     ready: Option<Box<dyn FnOnce()>>,
+    /// The `loglevel` in force (CONFIG SET may change it at any command).
+    log_level: String,
 }
 
 impl EventLoop {
@@ -134,6 +136,7 @@ impl EventLoop {
                 poller.add(book_listener, BOOK_LISTENER_KEY, readable)?;
             }
         }
+        let log_level = server.config().loglevel.clone();
         Ok(EventLoop {
             server,
             poller,
@@ -155,7 +158,17 @@ impl EventLoop {
             spin_pays: true,
             loader: None,
             ready: None,
+            log_level,
         })
+    }
+
+    /// `CONFIG SET loglevel` takes effect at once: the level is read back after every turn.
+    fn follow_log_level(&mut self) {
+        let level = &self.server.config().loglevel;
+        if *level != self.log_level {
+            self.log_level = level.clone();
+            crate::log::set_level(Level::parse(level));
+        }
     }
 
     /// Loading (if any) goes on in the loop's turns; `ready` runs once the data is loaded.
@@ -299,6 +312,7 @@ impl EventLoop {
             let now = self.now();
             self.server.before_sleep(now);
             let stop_now = self.drain_outputs() | self.flush_woken();
+            self.follow_log_level();
             if stop_now || stop {
                 log_at!(Level::Warning, "Received shutdown request, exiting now.");
                 return Ok(());

@@ -9,7 +9,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use common::{call, call_text, read_reply, read_to_close, start_ferrodis, ServerProcess, PATIENCE};
+use common::{
+    call, call_text, read_reply, read_to_close, start_ferrodis, start_ferrodis_logged,
+    ServerProcess, PATIENCE,
+};
 use redis::Commands;
 
 /// Starts `ferrodis-server` with exactly `args` (so a config file can come first) and returns
@@ -688,4 +691,49 @@ fn info_server_reports_the_process_id_and_the_real_port() {
         info.contains(&format!("\r\ntcp_port:{}\r\n", server.port)),
         "{info}"
     );
+}
+
+#[test]
+fn config_set_loglevel_takes_effect_at_once() {
+    let (server, log) = start_ferrodis_logged(&["--loglevel", "notice"]);
+    let mut control = server.connect();
+    let accepted = || {
+        let lines = log.lock().unwrap();
+        lines
+            .iter()
+            .filter(|line| line.contains("Accepted"))
+            .count()
+    };
+    // Waits until `count` connections were logged as accepted (a verbose line).
+    let wait_for = |count: usize| {
+        let started = Instant::now();
+        while accepted() < count && started.elapsed() < PATIENCE {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(accepted(), count, "{:?}", log.lock().unwrap());
+    };
+    let connect_once = || {
+        let mut client = server.connect();
+        assert_eq!(call(&mut client, &["PING"]), b"+PONG\r\n");
+    };
+    // At notice, a connection is not logged; once verbose is set, the next one is (and the
+    // log keeps its order, so the first would show before it).
+    connect_once();
+    assert_eq!(
+        call(&mut control, &["CONFIG", "SET", "loglevel", "verbose"]),
+        b"+OK\r\n"
+    );
+    connect_once();
+    wait_for(1);
+    assert_eq!(
+        call(&mut control, &["CONFIG", "SET", "loglevel", "notice"]),
+        b"+OK\r\n"
+    );
+    connect_once();
+    assert_eq!(
+        call(&mut control, &["CONFIG", "SET", "loglevel", "verbose"]),
+        b"+OK\r\n"
+    );
+    connect_once();
+    wait_for(2);
 }

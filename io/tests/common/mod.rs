@@ -80,30 +80,45 @@ pub fn start_ferrodis(extra: &[&str]) -> ServerProcess {
 
 /// `start_ferrodis` running in `dir` (where its RDB file is read and written).
 pub fn start_ferrodis_in(dir: PathBuf, extra: &[&str]) -> ServerProcess {
-    launch_ferrodis(dir, extra, |_| {}).0
+    launch_ferrodis(dir, extra, |_| {}, None).0
+}
+
+/// The lines a server logs once it is ready, as they come.
+pub type LogLines = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// `start_ferrodis`, keeping what it logs once ready.
+pub fn start_ferrodis_logged(extra: &[&str]) -> (ServerProcess, LogLines) {
+    let lines = LogLines::default();
+    let server = launch_ferrodis(scratch_dir(), extra, |_| {}, Some(lines.clone())).0;
+    (server, lines)
 }
 
 /// `start_ferrodis` under an open-files limit of `files` (soft and hard, as `ulimit -n` sets
 /// them); also the log lines written before it was ready.
 pub fn start_ferrodis_with_files_limit(files: u64, extra: &[&str]) -> (ServerProcess, Vec<String>) {
-    launch_ferrodis(scratch_dir(), extra, |command| {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: setrlimit is async-signal-safe, as a pre-exec hook must be.
-        #[allow(unsafe_code)]
-        unsafe {
-            command.pre_exec(move || {
-                let limit = libc::rlimit {
-                    rlim_cur: files,
-                    rlim_max: files,
-                };
-                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
-                    Ok(())
-                } else {
-                    Err(std::io::Error::last_os_error())
-                }
-            });
-        }
-    })
+    launch_ferrodis(
+        scratch_dir(),
+        extra,
+        |command| {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit is async-signal-safe, as a pre-exec hook must be.
+            #[allow(unsafe_code)]
+            unsafe {
+                command.pre_exec(move || {
+                    let limit = libc::rlimit {
+                        rlim_cur: files,
+                        rlim_max: files,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                });
+            }
+        },
+        None,
+    )
 }
 
 /// Raises this process's open-files limit to its hard limit (tests that open many sockets);
@@ -130,6 +145,7 @@ fn launch_ferrodis(
     dir: PathBuf,
     extra: &[&str],
     configure: impl FnOnce(&mut Command),
+    keep: Option<LogLines>,
 ) -> (ServerProcess, Vec<String>) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ferrodis-server"));
     command
@@ -156,7 +172,13 @@ fn launch_ferrodis(
         before_ready.push(line);
     };
     // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if let Some(keep) = &keep {
+                keep.lock().unwrap().push(line);
+            }
+        }
+    });
     let server = ServerProcess {
         child,
         port,
