@@ -3,7 +3,7 @@
 //! each database, then per key SET, RPUSH, SADD, ZADD or HMSET (at most 64 elements a command,
 //! so that no command is huge) and PEXPIREAT for a deadline.
 
-use crate::protocol::resp::encode_request_into;
+use crate::protocol::resp::{encode_bulk_into, encode_request_into};
 use crate::store::listpack::Entry;
 use crate::time::UnixMillis;
 use crate::util::number::format_i64;
@@ -136,7 +136,7 @@ impl<'a> Batch<'a> {
         for entry in item {
             self.text.clear();
             entry.write_text(&mut self.text);
-            bulk(&mut self.items, &self.text);
+            encode_bulk_into(&mut self.items, &self.text);
         }
         self.arguments += item.len();
         self.count += 1;
@@ -153,8 +153,8 @@ impl<'a> Batch<'a> {
         self.out
             .extend_from_slice((2 + self.arguments).to_string().as_bytes());
         self.out.extend_from_slice(b"\r\n");
-        bulk(self.out, self.command);
-        bulk(self.out, self.key);
+        encode_bulk_into(self.out, self.command);
+        encode_bulk_into(self.out, self.key);
         self.out.append(&mut self.items);
         self.arguments = 0;
         self.count = 0;
@@ -165,15 +165,6 @@ impl Drop for Batch<'_> {
     fn drop(&mut self) {
         self.flush();
     }
-}
-
-/// `bytes` as a RESP bulk string.
-fn bulk(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.push(b'$');
-    out.extend_from_slice(bytes.len().to_string().as_bytes());
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(bytes);
-    out.extend_from_slice(b"\r\n");
 }
 
 #[cfg(test)]

@@ -728,12 +728,18 @@ pub fn encode_args_into<'a>(out: &mut Vec<u8>, args: impl ExactSizeIterator<Item
     out.extend_from_slice(decimal(&mut digits, args.len()));
     out.extend_from_slice(b"\r\n");
     for arg in args {
-        out.push(b'$');
-        out.extend_from_slice(decimal(&mut digits, arg.len()));
-        out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(arg);
-        out.extend_from_slice(b"\r\n");
+        encode_bulk_into(out, arg);
     }
+}
+
+/// Appends `bytes` as a RESP bulk string.
+pub fn encode_bulk_into(out: &mut Vec<u8>, bytes: &[u8]) {
+    let mut digits = [0u8; 20];
+    out.push(b'$');
+    out.extend_from_slice(decimal(&mut digits, bytes.len()));
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(b"\r\n");
 }
 
 /// `value` in decimal, written at the end of `digits`.

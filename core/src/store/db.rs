@@ -14,7 +14,7 @@
 //! # The write path
 //! Every change to a key passes `touched` (or, for whole keyspaces, `flush` and `swap_contents`):
 //! `set`, `remove`, `modify`, `set_expiry`, `clear_expiry` and expiry itself. It counts the
-//! change (`changes`, Redis's dirty counter) and invalidates the clients watching the key
+//! change (in the `Tally`, Redis's dirty counter) and invalidates the clients watching the key
 //! (WATCH). Nothing else hands out a value for writing, so a new command cannot change a key
 //! without the signal. Commands that take write access and then change nothing (a ZADD whose
 //! members already have their scores) check first with read access, as Redis signals only real
@@ -57,9 +57,8 @@ pub struct Db {
     /// Big values removed by expiry, waiting for the server to hand them out to be freed off
     /// the event loop (see `take_garbage`).
     garbage: Vec<Value>,
-    /// Changes since the server was started (Redis's dirty counter, for this keyspace).
-    changes: u64,
-    /// Shared with the keyspace's other databases.
+    /// The change count (Redis's dirty counter) and the expiry flag, shared with the
+    /// keyspace's other databases.
     tally: Arc<Tally>,
     /// Keys removed by expiry, in order, while `record_expired` is on: each propagates as DEL.
     expired_keys_log: Vec<Box<[u8]>>,
@@ -151,7 +150,6 @@ impl Db {
             ttls: TtlHeap::default(),
             expired_since_last_count: 0,
             garbage: Vec::new(),
-            changes: 0,
             tally: Arc::default(),
             expired_keys_log: Vec::new(),
             record_expired: false,
@@ -176,7 +174,7 @@ impl Db {
         self.log_change(key);
         let exists = !self.watches.by_key.is_empty() && self.keys.contains_key(key);
         record_change(
-            (&mut self.changes, &self.tally),
+            &self.tally,
             &mut self.watches,
             &mut self.blockers,
             key,
@@ -297,15 +295,9 @@ impl Db {
         }
     }
 
-    /// Changes made to this keyspace since it was created (flushes count one per key).
-    pub fn changes(&self) -> u64 {
-        self.changes
-    }
-
-    /// Counts this database's changes and expiries in `tally` from now on (with those of the
-    /// other databases given the same one).
+    /// Counts this database's changes (flushes count one per key) and expiries in `tally` from
+    /// now on, with those of the other databases given the same one.
     pub fn share_tally(&mut self, tally: &Arc<Tally>) {
-        tally.add_changes(self.changes);
         self.tally = Arc::clone(tally);
     }
 
@@ -405,9 +397,7 @@ impl Db {
         std::mem::swap(&mut self.ttls, &mut other.ttls);
         std::mem::swap(&mut self.garbage, &mut other.garbage);
         std::mem::swap(&mut self.snapshot, &mut other.snapshot);
-        let changes = (self.len() + other.len()) as u64;
-        self.changes += changes;
-        self.tally.add_changes(changes);
+        self.tally.add_changes((self.len() + other.len()) as u64);
         self.all_blocked_ready();
         other.all_blocked_ready();
     }
@@ -583,7 +573,7 @@ impl Db {
             changed.push(key.into());
         }
         record_change(
-            (&mut self.changes, &self.tally),
+            &self.tally,
             &mut self.watches,
             &mut self.blockers,
             key,
@@ -936,13 +926,12 @@ pub fn entry_bytes(key: &[u8], value: &Value) -> usize {
 /// and invalidate its watchers, but for the deletion of a key that was already expired when
 /// watched, which is no logical change.
 fn record_change(
-    (changes, tally): (&mut u64, &Tally),
+    tally: &Tally,
     watches: &mut Watches,
     blockers: &mut Blockers,
     key: &[u8],
     exists: bool,
 ) {
-    *changes += 1;
     tally.add_changes(1);
     if !blockers.by_key.is_empty() {
         if let Some(waiting) = blockers.by_key.get_mut(key) {

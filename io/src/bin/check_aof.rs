@@ -146,7 +146,8 @@ fn check_manifest(path: &Path, fix: bool) -> Result<(), Stop> {
                 println!("BASE AOF (RDB format) {} is invalid, aborting.", base.name);
                 return Err(Stop);
             };
-            if let Some(verdict) = check_after_preamble(&file, &base.name, length, last, fix)? {
+            let after = check_after_preamble(&file, &base.name, length, (last, fix), &known)?;
+            if let Some(verdict) = after {
                 report("BASE AOF", &base.name, &verdict);
             }
             println!("BASE AOF (RDB format) {} is valid", base.name);
@@ -178,7 +179,8 @@ fn check_single(path: &Path, kind: Kind, fix: bool) -> Result<(), Stop> {
             println!("AOF {name} (RDB format) is not valid");
             return Err(Stop);
         };
-        if let Some(verdict) = check_after_preamble(path, &name, length, true, fix)? {
+        let known = known_commands();
+        if let Some(verdict) = check_after_preamble(path, &name, length, (true, fix), &known)? {
             report("AOF", &name, &verdict);
         }
         println!("AOF {name} is valid");
@@ -195,15 +197,15 @@ fn check_after_preamble(
     path: &Path,
     name: &str,
     length: u64,
-    last: bool,
-    fix: bool,
+    (last, fix): (bool, bool),
+    known: &HashSet<&'static str>,
 ) -> Result<Option<Verdict>, Stop> {
     let size = std::fs::metadata(path).map_or(0, |metadata| metadata.len());
     if length >= size {
         return Ok(None);
     }
     println!("RDB preamble is OK, proceeding with the commands after it at byte {length}");
-    check_commands(path, name, length, last, fix, &known_commands()).map(Some)
+    check_commands(path, name, length, last, fix, known).map(Some)
 }
 
 fn report(what: &str, name: &str, verdict: &Verdict) {
