@@ -53,6 +53,8 @@ pub struct Config {
     pub port: u16,
     /// The server process's id, reported by INFO (the driver knows it; the simulator says 0).
     pub process_id: u32,
+    /// What INFO server reports of the machine and the process, as the driver knows it.
+    pub host: Host,
     /// `bind`, reported by CONFIG GET bind.
     pub bind: String,
     /// `loglevel`, reported by CONFIG GET loglevel (the driver does the logging).
@@ -98,6 +100,19 @@ pub struct Config {
     /// counted in Lua instructions (`script::INSTRUCTIONS_PER_MILLI` to the millisecond): past
     /// it a script is suspended between slices and others get `-BUSY` until it ends.
     pub busy_reply_threshold_ms: u64,
+    /// `slowlog-log-slower-than`: commands that take at least this many microseconds go to
+    /// the slow log; negative logs nothing, 0 logs everything.
+    pub slowlog_log_slower_than: i64,
+    /// `slowlog-max-len`: the slow log keeps this many entries, the newest.
+    pub slowlog_max_len: usize,
+    /// `latency-monitor-threshold`: events that take at least this many milliseconds are
+    /// sampled for LATENCY; 0 samples nothing.
+    pub latency_monitor_threshold_ms: u64,
+    /// `latency-tracking`: each command's durations are kept for INFO latencystats and
+    /// LATENCY HISTOGRAM.
+    pub latency_tracking: bool,
+    /// `latency-tracking-info-percentiles`: which percentiles INFO latencystats shows.
+    pub latency_tracking_percentiles: Vec<f64>,
     /// The Lua heap's limit in bytes: past it a script's allocation fails with an error.
     pub script_memory_bytes_max: usize,
     /// `min-replicas-to-write` and `min-replicas-max-lag` (seconds): with both above 0, writes
@@ -325,6 +340,7 @@ impl Default for Config {
             hz: 10,
             port: 6379,
             process_id: 0,
+            host: Host::default(),
             bind: "127.0.0.1".to_string(),
             loglevel: "notice".to_string(),
             hash_max_listpack_entries: 512,
@@ -343,6 +359,11 @@ impl Default for Config {
             list_compress_depth: 0,
             hll_sparse_bytes_max: 3000,
             busy_reply_threshold_ms: 5000,
+            slowlog_log_slower_than: 10_000,
+            slowlog_max_len: 128,
+            latency_monitor_threshold_ms: 0,
+            latency_tracking: true,
+            latency_tracking_percentiles: vec![50.0, 99.0, 99.9],
             script_memory_bytes_max: 256 * 1024 * 1024,
             min_replicas_to_write: 0,
             min_replicas_max_lag_secs: 10,
@@ -475,4 +496,18 @@ impl Config {
     pub(crate) fn writes_need_replicas(&self) -> bool {
         self.min_replicas_to_write > 0 && self.min_replicas_max_lag_secs > 0
     }
+}
+
+/// The machine and the process as the driver sees them, for INFO server and memory (the
+/// simulator leaves them empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Host {
+    /// `Linux 6.1.0 x86_64`.
+    pub os: String,
+    /// The server's binary, as started.
+    pub executable: String,
+    /// The config file given at start, absolute; empty without one.
+    pub config_file: String,
+    /// The machine's memory in bytes.
+    pub total_memory_bytes: u64,
 }

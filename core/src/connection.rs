@@ -126,12 +126,17 @@ pub(crate) struct Connection {
     pub(crate) closing: Option<CloseReason>,
     /// Complete commands are waiting in the query buffer (the per-call budget ran out).
     pub(crate) pending_commands: bool,
-    /// Name of the last command, for CLIENT LIST's `cmd=`.
+    /// Name of the last command, for CLIENT LIST's `cmd=`, and its subcommand's (upper case).
     pub(crate) last_command: &'static str,
+    pub(crate) last_subcommand: Option<&'static str>,
     /// Between MULTI and EXEC/DISCARD: the queued commands.
     pub(crate) transaction: Option<Box<Transaction>>,
     /// EXEC is running its queued commands.
     pub(crate) in_exec: bool,
+    /// The query buffer as CLIENT LIST shows it while this connection's command runs (the
+    /// buffer itself is out being parsed then): bytes from the running command on, room left,
+    /// and the running command's argument bytes.
+    pub(crate) in_flight: InFlight,
     /// The keys this connection WATCHes, as (database, key).
     pub(crate) watched: Vec<(usize, Box<[u8]>)>,
     /// A watched key changed since WATCH: the next EXEC fails (Redis's CLIENT_DIRTY_CAS).
@@ -208,8 +213,10 @@ impl Connection {
             closing: None,
             pending_commands: false,
             last_command: "NULL",
+            last_subcommand: None,
             transaction: None,
             in_exec: false,
+            in_flight: InFlight::default(),
             watched: Vec::new(),
             watch_invalidated: false,
             subscriptions: Subscriptions::default(),
@@ -333,4 +340,12 @@ impl Connection {
                 .as_ref()
                 .map_or(0, |transaction| transaction.memory_bytes())
     }
+}
+
+/// See `Connection::in_flight`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct InFlight {
+    pub(crate) query_bytes: usize,
+    pub(crate) query_free: usize,
+    pub(crate) argv_bytes: usize,
 }

@@ -153,6 +153,7 @@ impl Server {
                 acl_file: Default::default(),
                 eviction: Default::default(),
                 aof: crate::aof::Aof::new(now.monotonic),
+                introspect: Default::default(),
                 config,
             },
         }
@@ -171,10 +172,27 @@ impl Server {
     pub fn set_used_memory(&mut self, bytes: u64) {
         self.state.used_memory_bytes = bytes;
         self.state.eviction.measured();
+        let introspect = &mut self.state.introspect;
+        introspect.memory_peak_bytes = introspect.memory_peak_bytes.max(bytes);
+        if introspect.memory_startup_bytes == 0 {
+            introspect.memory_startup_bytes = bytes;
+        }
     }
 
     /// The driver's measure of the process's resident memory (INFO's used_memory_rss and
     /// mem_fragmentation_ratio); it need not measure often.
+    /// Hands in the driver's stopwatch: a reading of its monotonic clock in microseconds,
+    /// taken before and after each command (INFO commandstats, SLOWLOG, LATENCY). Without one
+    /// every command takes 0 microseconds.
+    pub fn set_stopwatch(&mut self, read: Box<dyn FnMut() -> u64>) {
+        self.state.introspect.stopwatch = crate::introspect::Stopwatch::new(read);
+    }
+
+    /// The CPU time the process has used, as the driver measured it (INFO cpu).
+    pub fn set_cpu_times(&mut self, cpu: crate::introspect::CpuTimes) {
+        self.state.introspect.cpu = cpu;
+    }
+
     pub fn set_resident_memory(&mut self, bytes: u64) {
         self.state.resident_memory_bytes = bytes;
     }
@@ -330,6 +348,7 @@ impl Server {
         }
         connection.query.extend_from_slice(bytes);
         self.state.stats.net_input_bytes += bytes.len() as u64;
+        self.state.stats.reads_processed += 1;
         self.run_commands(id);
         bytes.len()
     }
@@ -354,6 +373,7 @@ impl Server {
             connection.soft_limit_since = None;
         }
         self.state.stats.net_output_bytes += written as u64;
+        self.state.stats.writes_processed += 1;
         let Some(connection) = self.connection(id) else {
             return;
         };
@@ -491,6 +511,7 @@ impl Server {
     pub fn check_invariants(&self) {
         self.keyspace.check_invariants();
         self.clients.check_invariants();
+        self.state.introspect.check_invariants();
         self.check_blocked_invariants();
         self.state.tracking.check_invariants(
             self.clients
@@ -1051,6 +1072,7 @@ impl Server {
                 }
             } else {
                 let replayed = replay.take();
+                let before = parser.consumed();
                 let args = match &replayed {
                     Some(command) => command.args(),
                     None => match parser.parse(&query, &self.state.limits) {
@@ -1076,6 +1098,13 @@ impl Server {
                     resp3,
                     book: false,
                 };
+                if let Some(connection) = self.clients.get_mut(id) {
+                    connection.in_flight = crate::connection::InFlight {
+                        query_bytes: query.len().saturating_sub(before),
+                        query_free: query.capacity() - query.len(),
+                        argv_bytes: args.iter().map(<[u8]>::len).sum(),
+                    };
+                }
                 let wait = self.execute(id, args, &mut out, Door::Resp, None);
                 resp3 = out.resp3;
                 match wait {

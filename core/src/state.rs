@@ -50,6 +50,8 @@ pub(crate) struct ServerState {
     pub(crate) eviction: crate::eviction::Eviction,
     /// The append-only file: what is buffered, written, durable; the rewrite.
     pub(crate) aof: crate::aof::Aof,
+    /// Command counters and durations, the slow log, the latency monitor, CPU time.
+    pub(crate) introspect: crate::introspect::Introspect,
 }
 
 /// CLIENT PAUSE: until when (inclusive), and whether every command waits or only those that

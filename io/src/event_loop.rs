@@ -228,6 +228,7 @@ impl EventLoop {
         self.resident_measured_at = Some(now);
         self.server
             .set_resident_memory(crate::alloc::resident_bytes());
+        self.server.set_cpu_times(crate::host::cpu_times());
     }
 
     fn tick(&mut self) {

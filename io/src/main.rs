@@ -3,6 +3,7 @@
 mod alloc;
 mod disk;
 mod event_loop;
+mod host;
 mod lazy_free;
 mod limits;
 mod loading;
@@ -51,6 +52,7 @@ fn run(mut settings: Settings) -> Result<(), String> {
         .port();
     settings.core.port = port;
     settings.core.process_id = std::process::id();
+    settings.core.host = host::describe(&settings.core.host.config_file);
     if settings.core.seed == 0 {
         // Hash flooding needs an unpredictable seed in production; the simulator passes its own.
         settings.core.seed = random_seed();
@@ -85,6 +87,7 @@ fn run(mut settings: Settings) -> Result<(), String> {
     // The wall clock from the start: LASTSAVE and the save points count from here.
     let origin = std::time::Instant::now();
     let mut server = Server::new(settings.core.clone(), event_loop::now_of(origin));
+    server.set_stopwatch(Box::new(move || origin.elapsed().as_micros() as u64));
     load_acl_file(&mut server, &settings)?;
     // With the append-only file on, it holds the data and the RDB file is not read (as in
     // Redis). Its files load while the event loop serves (clients get -LOADING meanwhile).

@@ -51,6 +51,7 @@ impl Settings {
                 let text = std::fs::read_to_string(first)
                     .map_err(|error| format!("can't open config file '{first}': {error}"))?;
                 settings.apply_file(&text)?;
+                settings.core.host.config_file = first.clone();
                 rest = &rest[1..];
             }
         }

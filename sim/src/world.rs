@@ -324,6 +324,10 @@ impl<'a> World<'a> {
             aof_release_before_fsync: options.overrides.wrong_durability,
             aof_trust_failed_fsync: options.overrides.wrong_fsync,
             aof_late_everysec: options.overrides.late_fsync,
+            // The stopwatch's readings are 1 to 64 virtual microseconds apart: a threshold in
+            // that range logs some commands and not others, and a short log wraps.
+            slowlog_log_slower_than: 48,
+            slowlog_max_len: 16,
             ..Config::default()
         };
         let config = match options.memory {
@@ -351,6 +355,7 @@ impl<'a> World<'a> {
         };
         let now = Now::new(Instant::ZERO, UnixMillis::from_millis(1_700_000_000_000));
         let mut server = Server::new(config, now);
+        server.set_stopwatch(stopwatch(options.seed));
         server.record_execution(true);
         let mut model = Model::new(options.databases as usize, options.bulk_bytes_max as usize);
         model.query_buffer_bytes_max = options.query_buffer_bytes_max as usize;
@@ -1005,5 +1010,18 @@ fn shown(request: Option<&[Vec<u8>]>) -> Option<Vec<String>> {
         args.iter()
             .map(|arg| String::from_utf8_lossy(&arg[..arg.len().min(60)]).into_owned())
             .collect()
+    })
+}
+
+/// The server's stopwatch in a run: virtual microseconds, each reading 1 to 64 after the one
+/// before, from a random source of its own seeded by the run's seed. Durations vary (the slow
+/// log and the command counters see real work), a run replays, and no other draw changes.
+pub(crate) fn stopwatch(seed: u64) -> Box<dyn FnMut() -> u64> {
+    use rand_core::Rng as _;
+    let mut random = rand_pcg::Pcg64Mcg::new((u128::from(seed) << 64) | 0x5157_0a7c);
+    let mut elapsed = 0u64;
+    Box::new(move || {
+        elapsed += 1 + random.next_u64() % 64;
+        elapsed
     })
 }

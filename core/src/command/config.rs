@@ -48,6 +48,18 @@ fn parse_memory(text: &str) -> Result<usize, &'static str> {
     Err("argument must be a memory value")
 }
 
+/// `latency-tracking-info-percentiles`: numbers from 0 to 100, apart by spaces.
+fn parse_percentiles(text: &str) -> Result<Vec<f64>, &'static str> {
+    text.split_whitespace()
+        .map(|word| {
+            word.parse::<f64>()
+                .ok()
+                .filter(|percentile| (0.0..=100.0).contains(percentile))
+                .ok_or("latency-tracking-info-percentiles should be a list of numbers between 0 and 100")
+        })
+        .collect()
+}
+
 fn yes_no(on: bool) -> String {
     if on { "yes" } else { "no" }.to_string()
 }
@@ -457,6 +469,58 @@ static PARAMETERS: &[Parameter] = &[
         mutable: true,
     },
     Parameter {
+        name: "slowlog-log-slower-than",
+        get: |config| config.slowlog_log_slower_than.to_string(),
+        set: |config, text| {
+            config.slowlog_log_slower_than = parse_number(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "slowlog-max-len",
+        get: |config| config.slowlog_max_len.to_string(),
+        set: |config, text| {
+            config.slowlog_max_len = parse_size(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "latency-monitor-threshold",
+        get: |config| config.latency_monitor_threshold_ms.to_string(),
+        set: |config, text| {
+            config.latency_monitor_threshold_ms = parse_size(text)? as u64;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "latency-tracking",
+        get: |config| yes_no(config.latency_tracking),
+        set: |config, text| {
+            config.latency_tracking = parse_yes_no(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
+        name: "latency-tracking-info-percentiles",
+        get: |config| {
+            let shown: Vec<String> = config
+                .latency_tracking_percentiles
+                .iter()
+                .map(|percentile| percentile.to_string())
+                .collect();
+            shown.join(" ")
+        },
+        set: |config, text| {
+            config.latency_tracking_percentiles = parse_percentiles(text)?;
+            Ok(())
+        },
+        mutable: true,
+    },
+    Parameter {
         name: "busy-reply-threshold",
         get: busy_reply_threshold,
         set: set_busy_reply_threshold,
@@ -812,6 +876,7 @@ pub(crate) fn config(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
             return Err(wrong_arity("config|resetstat"));
         }
         ctx.state.stats = Stats::default();
+        ctx.state.introspect.commands.reset();
         ctx.reply.ok();
     } else {
         return Err(unknown_subcommand(subcommand, "CONFIG"));

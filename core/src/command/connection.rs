@@ -398,13 +398,25 @@ pub(super) fn describe_client(
         .as_deref()
         .map(String::from_utf8_lossy)
         .unwrap_or_default();
-    let command = if id == ctx.id {
-        current_command_name(connection)
-    } else {
-        connection.last_command.to_string()
+    let command = match connection.last_subcommand {
+        Some(subcommand) => format!(
+            "{}|{}",
+            connection.last_command,
+            subcommand.to_ascii_lowercase()
+        ),
+        None => connection.last_command.to_string(),
     };
-    let query_bytes = connection.query.len();
-    let query_free = connection.query.capacity() - query_bytes;
+    let (query_bytes, query_free, argv_bytes) = if id == ctx.id {
+        let in_flight = connection.in_flight;
+        (
+            in_flight.query_bytes,
+            in_flight.query_free,
+            in_flight.argv_bytes,
+        )
+    } else {
+        let query = &connection.query;
+        (query.len(), query.capacity() - query.len(), 0)
+    };
     // While its command runs, the caller's reply buffer is the one being written (`ctx.reply`),
     // and its socket is being read.
     let (reply_capacity, reply_pending, events) = if id == ctx.id {
@@ -464,7 +476,7 @@ pub(super) fn describe_client(
     let _ = writeln!(
         out,
         "id={} addr={} laddr={}:{} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
-         ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs={} rbp={} obl={} oll={} \
+         ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} \
          omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}",
         connection.client_id,
         connection.peer,
@@ -482,6 +494,7 @@ pub(super) fn describe_client(
         multi,
         query_bytes,
         query_free,
+        argv_bytes,
         multi_bytes,
         reply_capacity,
         reply_pending,
@@ -522,16 +535,6 @@ fn client_unblock(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRes
         None => ctx.reply.integer(0),
     }
     Ok(())
-}
-
-/// The running command's name as CLIENT LIST shows it (`client|list`).
-fn current_command_name(connection: &Connection) -> String {
-    let name = connection.last_command;
-    if name == "client" {
-        "client|list".to_string()
-    } else {
-        name.to_string()
-    }
 }
 
 /// CLIENT KILL ip:port | CLIENT KILL [ID id] [ADDR ip:port] [LADDR ip:port] [TYPE type]

@@ -130,15 +130,21 @@ pub(super) fn feed_monitors(ctx: &mut Ctx<'_, '_>, spec: &CommandSpec, args: Arg
 }
 
 /// `+<seconds>.<microseconds> [<db> <address>] "arg" ...\r\n`, each argument quoted as Redis's
-/// `sdscatrepr`, passwords redacted as Redis does (AUTH, HELLO ... AUTH).
+/// `sdscatrepr`, secrets redacted as Redis does (`introspection::secret_arguments`).
 fn monitor_line(wall_millis: i64, db: usize, connection: &Connection, args: Args<'_>) -> Vec<u8> {
     let seconds = wall_millis.div_euclid(1000);
     let micros = wall_millis.rem_euclid(1000) * 1000;
-    let mut line = format!("+{seconds}.{micros:06} [{db} {}]", connection.peer).into_bytes();
-    let redacted = redacted_positions(args);
+    // A script's commands come from "lua", as Redis shows them.
+    let source = if connection.script_client {
+        "lua"
+    } else {
+        &connection.peer
+    };
+    let mut line = format!("+{seconds}.{micros:06} [{db} {source}]").into_bytes();
+    let secret = super::introspection::secret_arguments(args);
     for (index, arg) in args.iter().enumerate() {
         line.push(b' ');
-        if redacted.contains(&index) {
+        if secret(index) {
             line.extend_from_slice(b"\"(redacted)\"");
         } else {
             quote(&mut line, arg);
@@ -146,21 +152,6 @@ fn monitor_line(wall_millis: i64, db: usize, connection: &Connection, args: Args
     }
     line.extend_from_slice(b"\r\n");
     line
-}
-
-/// Which arguments MONITOR must not show: AUTH's, and the user and password after HELLO's
-/// AUTH.
-fn redacted_positions(args: Args<'_>) -> Vec<usize> {
-    let name = args.get(0).unwrap_or(b"");
-    if is_option(name, "AUTH") {
-        return (1..args.len()).collect();
-    }
-    if is_option(name, "HELLO") {
-        if let Some(auth) = args.iter().position(|arg| is_option(arg, "AUTH")) {
-            return (auth + 1..(auth + 3).min(args.len())).collect();
-        }
-    }
-    Vec::new()
 }
 
 #[cfg(test)]
@@ -172,25 +163,5 @@ mod tests {
         let mut out = Vec::new();
         quote(&mut out, b"a\"b\\c\n\r\t\x07\x08\x00\xff ~");
         assert_eq!(out, b"\"a\\\"b\\\\c\\n\\r\\t\\a\\b\\x00\\xff ~\"".to_vec());
-    }
-
-    #[test]
-    fn passwords_are_redacted() {
-        let ranges = |args: &[&[u8]]| -> Vec<usize> {
-            let bytes: Vec<u8> = args.concat();
-            let mut ranges = Vec::new();
-            let mut start = 0;
-            for arg in args {
-                ranges.push((start, arg.len()));
-                start += arg.len();
-            }
-            redacted_positions(Args::from_ranges(&bytes, &ranges))
-        };
-        assert_eq!(ranges(&[b"auth", b"user", b"pass"]), vec![1, 2]);
-        assert_eq!(
-            ranges(&[b"HELLO", b"3", b"AUTH", b"u", b"p", b"SETNAME", b"n"]),
-            vec![3, 4]
-        );
-        assert_eq!(ranges(&[b"get", b"auth"]), Vec::<usize>::new());
     }
 }

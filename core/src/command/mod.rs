@@ -17,6 +17,7 @@ mod functions;
 mod hash;
 mod hyperloglog;
 mod info;
+mod introspection;
 mod keys;
 mod lcs;
 mod list;
@@ -294,6 +295,11 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
         .and_then(|spec| refuse_out_of_context(ctx.session, spec))
         .and_then(|spec| refuse_while_loading(ctx.state, spec))
         .and_then(|spec| refuse_if_busy(ctx, spec, args));
+    if resolved.is_err() {
+        if let Some(spec) = lookup(args.get(0).unwrap_or(b"")) {
+            introspection::command_rejected(ctx, spec, args);
+        }
+    }
     let spec = resolved.as_ref().ok().copied();
     if let Some(spec) = spec {
         if control::is_paused(ctx, spec, args) {
@@ -373,6 +379,9 @@ fn dispatch_resolved(
         }
     }
     ctx.session.last_command = spec.name;
+    ctx.session.last_subcommand = spec
+        .subcommand_named(args)
+        .map(|subcommand| subcommand.name);
     ctx.reply.simple("QUEUED");
 }
 
@@ -598,17 +607,39 @@ fn refuse_if_busy(
 /// reply before it failed, so a reply is always whole (this matters inside EXEC's array).
 pub(crate) fn run(ctx: &mut Ctx<'_, '_>, spec: &'static CommandSpec, args: Args<'_>) {
     ctx.session.last_command = spec.name;
+    ctx.session.last_subcommand = spec
+        .subcommand_named(args)
+        .map(|subcommand| subcommand.name);
     ctx.db = ctx.session.db;
     let db = ctx.db;
     let mark = ctx.keyspace.propagation_mark();
     let reply_start = ctx.reply.out.len();
     let mut cursor = ArgCursor::new(args, 1);
+    let monitor_first = spec.flags.contains(table::Flags::SKIP_MONITOR);
+    if monitor_first {
+        control::feed_monitors(ctx, spec, args);
+    }
+    let started = ctx.state.introspect.stopwatch.micros();
     if let Err(error) = (spec.handler)(ctx, &mut cursor) {
         ctx.reply.out.truncate(reply_start);
         ctx.reply.error(error.as_bytes());
     }
+    let micros = ctx
+        .state
+        .introspect
+        .stopwatch
+        .micros()
+        .saturating_sub(started);
+    // A command that waits for a key is counted when it answers; the file's commands at
+    // load are not counted at all, as in Redis.
+    if ctx.block.is_none() && !ctx.session.replaying {
+        let failed = ctx.reply.out.get(reply_start) == Some(&b'-');
+        introspection::command_ran(ctx, spec, args, micros, failed);
+    }
     ctx.notify_new_keys();
-    control::feed_monitors(ctx, spec, args);
+    if !monitor_first {
+        control::feed_monitors(ctx, spec, args);
+    }
     tracking::after_command(ctx, spec, args);
     if let Some(mark) = mark {
         let write = spec.flags.contains(table::Flags::WRITE);

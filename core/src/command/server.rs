@@ -1,7 +1,7 @@
 //! Server commands: COMMAND, CONFIG, INFO, DBSIZE, FLUSHDB, FLUSHALL, TIME, SHUTDOWN, DEBUG.
 
 use super::args::{is_option, is_subcommand};
-use super::table::{CommandSpec, COMMANDS};
+use super::table::{CommandSpec, Subcommand, COMMANDS};
 use super::{
     lookup, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX,
 };
@@ -310,9 +310,11 @@ pub(crate) fn command(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
         }
         ctx.reply.integer(COMMANDS.len() as i64);
     } else if is_subcommand(subcommand, "LIST") {
-        ctx.reply.array(COMMANDS.len());
-        for spec in COMMANDS {
-            ctx.reply.bulk(spec.name.as_bytes());
+        let filter = list_filter(args)?;
+        let names: Vec<String> = every_command_name().filter(|name| filter(name)).collect();
+        ctx.reply.array(names.len());
+        for name in names {
+            ctx.reply.bulk(name.as_bytes());
         }
     } else if is_subcommand(subcommand, "INFO") {
         let names: Vec<&[u8]> = args.rest().collect();
@@ -324,8 +326,9 @@ pub(crate) fn command(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
         } else {
             ctx.reply.array(names.len());
             for name in names {
-                match lookup(name) {
-                    Some(spec) => command_info(ctx, spec),
+                match lookup_full_name(name) {
+                    Some((spec, None)) => command_info(ctx, spec),
+                    Some((spec, Some(subcommand))) => subcommand_info(ctx, spec, subcommand),
                     None => ctx.reply.null(),
                 }
             }
@@ -361,10 +364,83 @@ pub(crate) fn command(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
     Ok(())
 }
 
+/// Every command's name, and each subcommand's as `command|subcommand` after its command's.
+fn every_command_name() -> impl Iterator<Item = String> {
+    COMMANDS.iter().flat_map(|spec| {
+        std::iter::once(spec.name.to_string()).chain(
+            spec.subcommands
+                .iter()
+                .map(|subcommand| full_name(spec, subcommand)),
+        )
+    })
+}
+
+fn full_name(spec: &CommandSpec, subcommand: &Subcommand) -> String {
+    format!("{}|{}", spec.name, subcommand.name.to_ascii_lowercase())
+}
+
+/// A command by name, or a subcommand by `command|subcommand`.
+fn lookup_full_name(name: &[u8]) -> Option<(&'static CommandSpec, Option<&'static Subcommand>)> {
+    let mut parts = name.splitn(2, |&byte| byte == b'|');
+    let spec = lookup(parts.next()?)?;
+    let Some(wanted) = parts.next() else {
+        return Some((spec, None));
+    };
+    let subcommand = spec
+        .subcommands
+        .iter()
+        .find(|subcommand| subcommand.name.as_bytes().eq_ignore_ascii_case(wanted))?;
+    Some((spec, Some(subcommand)))
+}
+
+/// Which names COMMAND LIST shows.
+type ListFilter = Box<dyn Fn(&str) -> bool>;
+
+/// COMMAND LIST's filter: none, or FILTERBY MODULE name | ACLCAT category | PATTERN glob.
+fn list_filter(args: &mut ArgCursor<'_>) -> Result<ListFilter, CommandError> {
+    if args.remaining() == 0 {
+        return Ok(Box::new(|_| true));
+    }
+    if args.remaining() != 3 || !is_option(args.next_bytes()?, "FILTERBY") {
+        return Err(SYNTAX.into());
+    }
+    let kind = args.next_bytes()?;
+    let value = args.next_bytes()?.to_vec();
+    if is_option(kind, "MODULE") {
+        // No modules: nothing comes from one.
+        Ok(Box::new(|_| false))
+    } else if is_option(kind, "ACLCAT") {
+        let Some(category) = crate::acl::category::Categories::by_name(&value) else {
+            return Ok(Box::new(|_| false));
+        };
+        Ok(Box::new(move |name| {
+            lookup_full_name(name.as_bytes()).is_some_and(|(spec, subcommand)| {
+                let categories = subcommand.map_or_else(|| spec.categories(), |sub| sub.categories);
+                categories.intersects(category)
+            })
+        }))
+    } else if is_option(kind, "PATTERN") {
+        Ok(Box::new(move |name| {
+            crate::util::glob::glob_match(&value, name.as_bytes(), true)
+        }))
+    } else {
+        Err(SYNTAX.into())
+    }
+}
+
 /// Where the keys are in `request` (a whole command, its name first), with Redis's errors for
 /// a command that is unknown, has no keys, or has the wrong number of arguments.
 fn key_positions(request: &[&[u8]]) -> Result<Vec<usize>, CommandError> {
     let spec = lookup(request[0]).ok_or("ERR Invalid command specified")?;
+    if spec
+        .subcommand(request)
+        .is_some_and(|subcommand| subcommand.keyed)
+    {
+        if request.len() < 3 {
+            return Err("ERR Invalid number of arguments specified for command".into());
+        }
+        return Ok(vec![2]);
+    }
     if spec.keys == (0, 0, 0) && spec.key_finder.is_none() {
         return Err("ERR The command has no key arguments".into());
     }
@@ -389,6 +465,34 @@ fn command_info(ctx: &mut Ctx<'_, '_>, spec: &CommandSpec) {
     ctx.reply.integer(i64::from(spec.keys.1));
     ctx.reply.integer(i64::from(spec.keys.2));
     let categories: Vec<&str> = spec.categories().names().collect();
+    ctx.reply.set(categories.len());
+    for name in categories {
+        ctx.reply.simple(&format!("@{name}"));
+    }
+    ctx.reply.set(0);
+    ctx.reply.array(0);
+    ctx.reply.array(spec.subcommands.len());
+    for subcommand in spec.subcommands {
+        subcommand_info(ctx, spec, subcommand);
+    }
+}
+
+/// A subcommand's COMMAND INFO entry: its own name, arity and categories, its command's
+/// flags, and its key if it takes one.
+fn subcommand_info(ctx: &mut Ctx<'_, '_>, spec: &CommandSpec, subcommand: &Subcommand) {
+    ctx.reply.array(10);
+    ctx.reply.bulk(full_name(spec, subcommand).as_bytes());
+    ctx.reply.integer(i64::from(subcommand.arity));
+    let flags: Vec<&str> = spec.flags.names().collect();
+    ctx.reply.set(flags.len());
+    for flag in flags {
+        ctx.reply.simple(flag);
+    }
+    let key = i64::from(subcommand.keyed) * 2;
+    ctx.reply.integer(key);
+    ctx.reply.integer(key);
+    ctx.reply.integer(i64::from(subcommand.keyed));
+    let categories: Vec<&str> = subcommand.categories.names().collect();
     ctx.reply.set(categories.len());
     for name in categories {
         ctx.reply.simple(&format!("@{name}"));

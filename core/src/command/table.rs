@@ -2,12 +2,13 @@
 
 use super::{
     acl, bitfield, bits, blocking, config, connection, control, dump, expire, functions, hash,
-    hyperloglog, info, keys, lcs, list, pubsub, scripting, server, set, sort, strings, transaction,
-    zrange, zset, zsetops, ArgCursor, CommandResult, Ctx,
+    hyperloglog, info, introspection, keys, lcs, list, pubsub, scripting, server, set, sort,
+    strings, transaction, zrange, zset, zsetops, ArgCursor, CommandResult, Ctx,
 };
 
 use crate::acl::category::{self as cat, Categories};
 use crate::acl::KeyAccess;
+use crate::protocol::resp::Args;
 
 /// Command flags, as COMMAND INFO reports them (a subset of Redis's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,8 +49,13 @@ impl Flags {
     /// Runs only as `enable-debug-command` allows (DEBUG). Redis does not list it in COMMAND
     /// INFO.
     pub(crate) const PROTECTED: Flags = Flags(1 << 17);
+    /// Not logged to the slow log (EXEC: the commands it runs are).
+    pub(crate) const SKIP_SLOWLOG: Flags = Flags(1 << 18);
+    /// Shown to MONITOR before it runs rather than after (EVAL, FCALL: before the commands
+    /// the script runs).
+    pub(crate) const SKIP_MONITOR: Flags = Flags(1 << 19);
 
-    const NAMES: [(Flags, &'static str); 14] = [
+    const NAMES: [(Flags, &'static str); 16] = [
         (Flags::WRITE, "write"),
         (Flags::READONLY, "readonly"),
         (Flags::DENYOOM, "denyoom"),
@@ -57,6 +63,8 @@ impl Flags {
         (Flags::NO_AUTH, "no_auth"),
         (Flags::LOADING, "loading"),
         (Flags::STALE, "stale"),
+        (Flags::SKIP_MONITOR, "skip_monitor"),
+        (Flags::SKIP_SLOWLOG, "skip_slowlog"),
         (Flags::NO_MULTI, "no_multi"),
         (Flags::ALLOW_BUSY, "allow_busy"),
         (Flags::PUBSUB, "pubsub"),
@@ -191,6 +199,17 @@ impl CommandSpec {
 
     /// The subcommand `request[1]` names, for a container command.
     pub(crate) fn subcommand(&self, request: &[&[u8]]) -> Option<&'static Subcommand> {
+        let name = request.get(1)?;
+        self.subcommands
+            .iter()
+            .find(|subcommand| super::args::is_subcommand(name, subcommand.name))
+    }
+
+    /// The subcommand `request`'s second argument names, for a container command.
+    pub(crate) fn subcommand_named(&self, request: Args<'_>) -> Option<&'static Subcommand> {
+        if self.subcommands.is_empty() {
+            return None;
+        }
         let name = request.get(1)?;
         self.subcommands
             .iter()
@@ -337,8 +356,14 @@ const SCRIPT_SUBCOMMANDS: &[Subcommand] = &[
 ];
 
 /// EVAL and friends: the script's own flags decide the rest.
-const EVAL: Flags = NS.or(Flags::STALE).or(Flags::MAY_REPLICATE);
-const EVAL_RO: Flags = NS.or(Flags::STALE).or(Flags::READONLY);
+const EVAL: Flags = NS
+    .or(Flags::STALE)
+    .or(Flags::MAY_REPLICATE)
+    .or(Flags::SKIP_MONITOR);
+const EVAL_RO: Flags = NS
+    .or(Flags::STALE)
+    .or(Flags::READONLY)
+    .or(Flags::SKIP_MONITOR);
 
 const ACL_SUBCOMMANDS: &[Subcommand] = &[
     sub("CAT", -2, cat::SLOW),
@@ -403,6 +428,20 @@ const FUNCTION_SUBCOMMANDS: &[Subcommand] = &[
     sub("LOAD", -3, cat::WRITE.or(cat::SLOW).or(cat::SCRIPTING)),
     sub("RESTORE", -3, cat::WRITE.or(cat::SLOW).or(cat::SCRIPTING)),
     busy_sub("STATS", 2, cat::SLOW.or(cat::SCRIPTING)),
+];
+const LATENCY_SUBCOMMANDS: &[Subcommand] = &[
+    sub("DOCTOR", 2, SLOW_ADMIN),
+    sub("HELP", 2, cat::SLOW),
+    sub("HISTOGRAM", -2, SLOW_ADMIN),
+    sub("HISTORY", 3, SLOW_ADMIN),
+    sub("LATEST", 2, SLOW_ADMIN),
+    sub("RESET", -2, SLOW_ADMIN),
+];
+const SLOWLOG_SUBCOMMANDS: &[Subcommand] = &[
+    sub("GET", -2, SLOW_ADMIN),
+    sub("HELP", 2, cat::SLOW),
+    sub("LEN", 2, SLOW_ADMIN),
+    sub("RESET", 2, SLOW_ADMIN),
 ];
 const MEMORY_SUBCOMMANDS: &[Subcommand] = &[
     sub("HELP", 2, cat::SLOW),
@@ -538,6 +577,35 @@ fn destination_then_keys(request: &[&[u8]]) -> Vec<usize> {
     std::iter::once(1)
         .chain(keys_after_count(request, 2))
         .collect()
+}
+
+/// Where `spec` and the subcommand `request` names keep their counters (INFO
+/// commandstats): its place in `COMMANDS`, and 1 + the subcommand's place among its
+/// subcommands (0 for none).
+pub(crate) fn stat_slot(spec: &'static CommandSpec, request: Args<'_>) -> (usize, usize) {
+    let offset = spec as *const CommandSpec as usize - COMMANDS.as_ptr() as usize;
+    let command = offset / std::mem::size_of::<CommandSpec>();
+    let subcommand = spec.subcommand_named(request).map_or(0, |found| {
+        let at = spec
+            .subcommands
+            .iter()
+            .position(|subcommand| std::ptr::eq(subcommand, found));
+        at.map_or(0, |at| at + 1)
+    });
+    (command, subcommand)
+}
+
+/// The name a `stat_slot` is reported under: `get`, `config|set`.
+pub(crate) fn stat_name(command: usize, subcommand: usize) -> String {
+    let spec = &COMMANDS[command];
+    match subcommand.checked_sub(1) {
+        Some(at) => format!(
+            "{}|{}",
+            spec.name,
+            spec.subcommands[at].name.to_ascii_lowercase()
+        ),
+        None => spec.name.to_string(),
+    }
 }
 
 /// Sorted by name (a test checks it) so that `lookup` can binary-search.
@@ -783,7 +851,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec(
         "exec",
         1,
-        TRANSACTION.or(NOT_QUEUED).or(NS),
+        TRANSACTION.or(NOT_QUEUED).or(NS).or(Flags::SKIP_SLOWLOG),
         NO_KEYS,
         cat::TRANSACTION,
         transaction::exec,
@@ -925,6 +993,17 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         NO_KEYS,
         cat::ADMIN.or(cat::DANGEROUS),
         server::lastsave,
+    ),
+    container(
+        spec(
+            "latency",
+            -2,
+            ADMIN,
+            NO_KEYS,
+            cat::NONE,
+            introspection::latency,
+        ),
+        LATENCY_SUBCOMMANDS,
     ),
     spec("lcs", -3, R, KEY12.r(), cat::STRING, lcs::lcs),
     spec("lindex", 3, R, KEY1.r(), cat::LIST, list::lindex),
@@ -1205,6 +1284,17 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         set::sinterstore,
     ),
     spec("sismember", 3, RF, KEY1, cat::SET, set::sismember),
+    container(
+        spec(
+            "slowlog",
+            -2,
+            ADMIN,
+            NO_KEYS,
+            cat::NONE,
+            introspection::slowlog,
+        ),
+        SLOWLOG_SUBCOMMANDS,
+    ),
     spec("smembers", 2, R, KEY1.r(), cat::SET, set::smembers),
     spec("smismember", -3, RF, KEY1.r(), cat::SET, set::smismember),
     spec("smove", 4, WF, KEY12.rw().rest_w(), cat::SET, set::smove),

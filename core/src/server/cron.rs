@@ -72,6 +72,13 @@ impl Server {
                 db.expire_step(now.wall, EXPIRED_KEYS_PER_TICK);
             }
         }
+        let stats = &self.state.stats;
+        let counters = [
+            stats.commands_processed,
+            stats.net_input_bytes,
+            stats.net_output_bytes,
+        ];
+        self.state.introspect.rates.sample(now.monotonic, counters);
         self.evict();
         self.settle_keyspace();
         if !self.state.loading_dataset {

@@ -255,6 +255,7 @@ impl World<'_> {
             manifest_name(&config.appendfilename)
         );
         let mut restarted = Server::new(config.clone(), now);
+        restarted.set_stopwatch(super::stopwatch(config.seed));
         let files = restarted
             .aof_manifest(view.get(&manifest_path).map(Vec::as_slice))
             .map_err(|error| lost(format!("the manifest does not read: {error}")))?;

@@ -43,7 +43,9 @@ impl World<'_> {
         };
         self.server.connection_closed(now, id);
         while self.server.poll_output().is_some() {}
+        let seed = config.seed;
         let mut restarted = Server::new(config, now);
+        restarted.set_stopwatch(super::stopwatch(seed));
         if let Err(error) = restarted.load_rdb(now, &file) {
             return wrong(format!(
                 "the saved file does not load: {} at byte {}",

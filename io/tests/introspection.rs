@@ -1,0 +1,324 @@
+//! What operators and tools read about the server, compared with a real `redis-server` run
+//! through the same commands: INFO's sections and fields, INFO commandstats, the slow log,
+//! COMMAND LIST's filters, CLIENT INFO's buffers, LATENCY HISTOGRAM.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::{redis_client, start_ferrodis, start_redis};
+use redis::{Connection, Value};
+
+/// INFO fields of Redis that mean nothing here: its allocator's own figures (jemalloc), and
+/// the compiler and atomics it was built with.
+const NOT_OURS: [&str; 10] = [
+    "atomicvar_api",
+    "gcc_version",
+    "allocator_allocated",
+    "allocator_active",
+    "allocator_resident",
+    "allocator_frag_ratio",
+    "allocator_frag_bytes",
+    "allocator_rss_ratio",
+    "allocator_rss_bytes",
+    "rss_overhead_ratio",
+];
+
+/// `rss_overhead_bytes` goes with `rss_overhead_ratio`.
+fn ours(field: &str) -> bool {
+    !NOT_OURS.contains(&field) && field != "rss_overhead_bytes"
+}
+
+/// Each `# Section` of an INFO reply with its field names, in order.
+fn sections(info: &str) -> Vec<(String, Vec<String>)> {
+    let mut sections: Vec<(String, Vec<String>)> = Vec::new();
+    for line in info.lines() {
+        if let Some(title) = line.strip_prefix("# ") {
+            sections.push((title.to_string(), Vec::new()));
+        } else if let Some((field, _)) = line.split_once(':') {
+            let (_, fields) = sections.last_mut().expect("a field before any section");
+            fields.push(field.to_string());
+        }
+    }
+    sections
+}
+
+fn info(connection: &mut Connection, args: &[&str]) -> String {
+    redis::cmd("INFO").arg(args).query(connection).unwrap()
+}
+
+/// The same commands on both servers: some succeed, one fails as it runs, one is refused.
+fn exercise(connection: &mut Connection) {
+    let _: () = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query(connection)
+        .unwrap();
+    let _: String = redis::cmd("GET").arg("k").query(connection).unwrap();
+    let failed: redis::RedisResult<i64> = redis::cmd("INCR").arg("k").query(connection);
+    assert!(failed.is_err(), "INCR of a word fails");
+    let refused: redis::RedisResult<String> = redis::cmd("GET").query(connection);
+    assert!(refused.is_err(), "GET without a key is refused");
+    let _: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("maxmemory")
+        .query(connection)
+        .unwrap();
+}
+
+#[test]
+fn info_has_the_sections_and_fields_redis_has() {
+    let ferrodis = start_ferrodis(&[]);
+    let redis = start_redis(&[]);
+    let mut ours_connection = redis_client(&ferrodis, "0");
+    let mut theirs_connection = redis_client(&redis, "0");
+    exercise(&mut ours_connection);
+    exercise(&mut theirs_connection);
+    for args in [
+        &[][..],
+        &["everything"],
+        &["all"],
+        &["default"],
+        &["cpu", "all"],
+    ] {
+        let ours_sections = sections(&info(&mut ours_connection, args));
+        let theirs_sections = sections(&info(&mut theirs_connection, args));
+        let titles = |sections: &[(String, Vec<String>)]| -> Vec<String> {
+            sections.iter().map(|(title, _)| title.clone()).collect()
+        };
+        assert_eq!(
+            titles(&ours_sections),
+            titles(&theirs_sections),
+            "INFO {args:?}: the sections, in order"
+        );
+        for ((title, ours_fields), (_, theirs_fields)) in ours_sections.iter().zip(&theirs_sections)
+        {
+            let have: BTreeSet<&String> = ours_fields.iter().collect();
+            let missing: Vec<&String> = theirs_fields
+                .iter()
+                .filter(|field| ours(field) && !have.contains(field))
+                .collect();
+            assert!(
+                missing.is_empty(),
+                "INFO {args:?}, section {title}: missing {missing:?}"
+            );
+        }
+    }
+    let cpu = info(&mut ours_connection, &["CPU"]);
+    let user: f64 = field(&cpu, "used_cpu_user").parse().unwrap();
+    let system: f64 = field(&cpu, "used_cpu_sys").parse().unwrap();
+    assert!(user + system > 0.0, "the process used some CPU: {cpu}");
+}
+
+/// A field's value in an INFO reply.
+fn field(info: &str, name: &str) -> String {
+    info.lines()
+        .find_map(|line| line.strip_prefix(&format!("{name}:")))
+        .unwrap_or_else(|| panic!("no {name} in {info}"))
+        .to_string()
+}
+
+/// INFO commandstats as `name -> calls, rejected, failed` (times differ between servers).
+fn command_counts(connection: &mut Connection) -> BTreeMap<String, String> {
+    let text = info(connection, &["commandstats"]);
+    text.lines()
+        .filter_map(|line| line.strip_prefix("cmdstat_"))
+        .map(|line| {
+            let (name, fields) = line.split_once(':').unwrap();
+            let kept: Vec<&str> = fields
+                .split(',')
+                .filter(|field| !field.starts_with("usec"))
+                .collect();
+            (name.to_string(), kept.join(","))
+        })
+        .collect()
+}
+
+#[test]
+fn commandstats_count_calls_failures_and_refusals_as_redis() {
+    let ferrodis = start_ferrodis(&[]);
+    let redis = start_redis(&[]);
+    let mut ours_connection = redis_client(&ferrodis, "0");
+    let mut theirs_connection = redis_client(&redis, "0");
+    for connection in [&mut ours_connection, &mut theirs_connection] {
+        let _: () = redis::cmd("CONFIG")
+            .arg("RESETSTAT")
+            .query(connection)
+            .unwrap();
+        exercise(connection);
+    }
+    let ours_counts = command_counts(&mut ours_connection);
+    assert_eq!(ours_counts, command_counts(&mut theirs_connection));
+    assert_eq!(
+        ours_counts["incr"], "calls=1,rejected_calls=0,failed_calls=1",
+        "{ours_counts:?}"
+    );
+    let latencies = info(&mut ours_connection, &["latencystats"]);
+    let set = field(&latencies, "latency_percentiles_usec_set");
+    assert!(
+        set.starts_with("p50=") && set.contains(",p99=") && set.contains(",p99.9="),
+        "{set}"
+    );
+}
+
+/// A slow log entry as both servers show it: the arguments and the client's name (ids, times
+/// and addresses differ).
+fn slowlog(connection: &mut Connection) -> Vec<(Vec<String>, String)> {
+    let entries: Vec<Value> = redis::cmd("SLOWLOG")
+        .arg("GET")
+        .arg("-1")
+        .query(connection)
+        .unwrap();
+    entries
+        .into_iter()
+        .map(|entry| {
+            let Value::Array(fields) = entry else {
+                panic!("an entry is an array: {entry:?}");
+            };
+            assert_eq!(fields.len(), 6);
+            let args: Vec<String> = redis::from_redis_value(fields[3].clone()).unwrap();
+            let name: String = redis::from_redis_value(fields[5].clone()).unwrap();
+            (args, name)
+        })
+        .collect()
+}
+
+#[test]
+fn the_slow_log_keeps_what_redis_keeps() {
+    let ferrodis = start_ferrodis(&[]);
+    let redis = start_redis(&[]);
+    let mut logs = Vec::new();
+    for server in [&ferrodis, &redis] {
+        let mut connection = redis_client(server, "0");
+        let long = "x".repeat(200);
+        let many: Vec<String> = (0..40).map(|n| n.to_string()).collect();
+        let mut sadd = vec!["SADD", "s"];
+        sadd.extend(many.iter().map(String::as_str));
+        let steps: Vec<Vec<&str>> = vec![
+            vec!["CONFIG", "SET", "slowlog-log-slower-than", "0"],
+            vec!["CONFIG", "SET", "slowlog-max-len", "6"],
+            vec!["SLOWLOG", "RESET"],
+            vec!["CLIENT", "SETNAME", "watcher"],
+            vec!["SET", "k", &long],
+            vec!["AUTH", "nobody", "secret"],
+            vec!["MULTI"],
+            vec!["INCR", "n"],
+            vec!["EXEC"],
+            sadd,
+            vec!["CONFIG", "SET", "slowlog-log-slower-than", "-1"],
+        ];
+        for step in steps {
+            let _: redis::RedisResult<Value> =
+                redis::cmd(step[0]).arg(&step[1..]).query(&mut connection);
+        }
+        logs.push(slowlog(&mut connection));
+    }
+    assert_eq!(logs[0], logs[1]);
+    let commands: Vec<&str> = logs[0].iter().map(|(args, _)| args[0].as_str()).collect();
+    assert_eq!(commands, ["SADD", "INCR", "MULTI", "AUTH", "SET", "CLIENT"]);
+    let (sadd, _) = &logs[0][0];
+    assert_eq!(sadd.len(), 32);
+    assert_eq!(sadd[31], "... (11 more arguments)");
+    let (auth, name) = &logs[0][3];
+    assert_eq!(auth, &["AUTH", "(redacted)", "(redacted)"]);
+    assert_eq!(name, "watcher");
+    let (set, _) = &logs[0][4];
+    assert!(set[2].ends_with("... (72 more bytes)"), "{set:?}");
+}
+
+#[test]
+fn command_list_filters_as_redis() {
+    let ferrodis = start_ferrodis(&[]);
+    let redis = start_redis(&[]);
+    let mut ours_connection = redis_client(&ferrodis, "0");
+    let mut theirs_connection = redis_client(&redis, "0");
+    let list = |connection: &mut Connection, filter: &[&str]| -> BTreeSet<String> {
+        redis::cmd("COMMAND")
+            .arg("LIST")
+            .arg(filter)
+            .query(connection)
+            .unwrap()
+    };
+    let known = list(&mut ours_connection, &[]);
+    assert!(known.contains("set") && known.contains("client|list"));
+    for filter in [
+        &["FILTERBY", "ACLCAT", "scripting"][..],
+        &["FILTERBY", "ACLCAT", "no-such-category"],
+        &["FILTERBY", "PATTERN", "config*"],
+        &["FILTERBY", "PATTERN", "client|*"],
+        &["FILTERBY", "MODULE", "none"],
+    ] {
+        let ours_names = list(&mut ours_connection, filter);
+        let theirs_names: BTreeSet<String> = list(&mut theirs_connection, filter)
+            .into_iter()
+            .filter(|name| known.contains(name))
+            .collect();
+        assert_eq!(ours_names, theirs_names, "COMMAND LIST {filter:?}");
+    }
+    let refused: redis::RedisResult<Value> = redis::cmd("COMMAND")
+        .arg("LIST")
+        .arg("FILTERBY")
+        .arg("nothing")
+        .query(&mut ours_connection);
+    assert!(refused.unwrap_err().to_string().contains("syntax error"));
+}
+
+/// CLIENT INFO's fields as `name -> value`.
+fn client_info(connection: &mut Connection) -> BTreeMap<String, String> {
+    let line: String = redis::cmd("CLIENT").arg("INFO").query(connection).unwrap();
+    line.split_whitespace()
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect()
+}
+
+#[test]
+fn client_info_shows_the_running_command_and_its_buffers() {
+    let ferrodis = start_ferrodis(&[]);
+    let redis = start_redis(&[]);
+    let ours_fields = client_info(&mut redis_client(&ferrodis, "0"));
+    let theirs_fields = client_info(&mut redis_client(&redis, "0"));
+    for name in [
+        "qbuf", "argv-mem", "cmd", "flags", "events", "multi", "resp",
+    ] {
+        assert_eq!(ours_fields[name], theirs_fields[name], "CLIENT INFO {name}");
+    }
+    let names: BTreeSet<&String> = ours_fields.keys().collect();
+    let theirs_names: BTreeSet<&String> = theirs_fields.keys().collect();
+    assert_eq!(names, theirs_names);
+}
+
+#[test]
+fn latency_histogram_counts_every_call() {
+    let ferrodis = start_ferrodis(&[]);
+    let mut connection = redis_client(&ferrodis, "0");
+    for n in 0..25 {
+        let _: () = redis::cmd("SET")
+            .arg("k")
+            .arg(n)
+            .query(&mut connection)
+            .unwrap();
+    }
+    let histogram: Value = redis::cmd("LATENCY")
+        .arg("HISTOGRAM")
+        .arg("set")
+        .query(&mut connection)
+        .unwrap();
+    let histogram: BTreeMap<String, BTreeMap<String, Value>> =
+        redis::from_redis_value(histogram).unwrap();
+    let set = &histogram["set"];
+    let calls: i64 = redis::from_redis_value(set["calls"].clone()).unwrap();
+    assert_eq!(calls, 25);
+    let buckets: BTreeMap<i64, i64> =
+        redis::from_redis_value(set["histogram_usec"].clone()).unwrap();
+    let counts: Vec<i64> = buckets.values().copied().collect();
+    assert!(
+        counts.windows(2).all(|pair| pair[0] < pair[1]),
+        "cumulative: {buckets:?}"
+    );
+    assert_eq!(counts.last(), Some(&25), "{buckets:?}");
+    assert!(
+        buckets.keys().all(|bound| bound.count_ones() == 1),
+        "powers of two: {buckets:?}"
+    );
+}
