@@ -322,3 +322,204 @@ fn latency_histogram_counts_every_call() {
         "powers of two: {buckets:?}"
     );
 }
+
+/// A COMMAND DOCS reply as text, without what is in each server's own words (summaries,
+/// complexities, histories, what replaces a deprecated command), maps sorted by key.
+fn docs_shape(value: &Value) -> String {
+    const OWN_WORDS: [&str; 4] = ["summary", "complexity", "history", "replaced_by"];
+    match value {
+        Value::Map(pairs) => {
+            let mut shown: Vec<String> = pairs
+                .iter()
+                .filter(|(name, _)| !OWN_WORDS.iter().any(|own| docs_shape(name) == *own))
+                .map(|(name, value)| format!("{}={}", docs_shape(name), docs_shape(value)))
+                .collect();
+            shown.sort();
+            format!("{{{}}}", shown.join(","))
+        }
+        Value::Array(items) => {
+            let shown: Vec<String> = items.iter().map(docs_shape).collect();
+            format!("[{}]", shown.join(","))
+        }
+        Value::Set(items) => {
+            let mut shown: Vec<String> = items.iter().map(docs_shape).collect();
+            shown.sort();
+            format!("({})", shown.join(","))
+        }
+        Value::BulkString(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        Value::SimpleString(text) => text.clone(),
+        Value::Int(number) => number.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn command_docs_have_redis_arguments_and_our_own_summaries() {
+    let ferrodis = start_ferrodis(&[]);
+    let redis = start_redis(&[]);
+    let mut ours_connection = redis_client(&ferrodis, "?protocol=resp3");
+    let mut theirs_connection = redis_client(&redis, "?protocol=resp3");
+    let names: Vec<String> = redis::cmd("COMMAND")
+        .arg("LIST")
+        .query(&mut ours_connection)
+        .unwrap();
+    let docs = |connection: &mut Connection, name: &str| -> Value {
+        redis::cmd("COMMAND")
+            .arg("DOCS")
+            .arg(name)
+            .query(connection)
+            .unwrap()
+    };
+    let mut compared = 0;
+    for name in names.iter().filter(|name| name.as_str() != "zquery") {
+        let ours_docs = docs(&mut ours_connection, name);
+        let theirs_docs = docs(&mut theirs_connection, name);
+        let Value::Map(theirs_pairs) = &theirs_docs else {
+            panic!("COMMAND DOCS {name} is a map: {theirs_docs:?}");
+        };
+        if name.contains('|') {
+            assert_eq!(docs_shape(&ours_docs), docs_shape(&theirs_docs), "{name}");
+        } else {
+            // A container's subcommands ferrodis lacks are not in its docs: compare those it has.
+            let (_, theirs) = &theirs_pairs[0];
+            let Value::Map(ours_pairs) = &ours_docs else {
+                panic!("COMMAND DOCS {name} is a map: {ours_docs:?}");
+            };
+            let (_, ours) = &ours_pairs[0];
+            let without_subcommands = |doc: &Value| -> String {
+                let Value::Map(fields) = doc else {
+                    panic!("a doc is a map: {doc:?}")
+                };
+                let kept: Vec<(Value, Value)> = fields
+                    .iter()
+                    .filter(|(field, _)| docs_shape(field) != "subcommands")
+                    .cloned()
+                    .collect();
+                docs_shape(&Value::Map(kept))
+            };
+            assert_eq!(
+                without_subcommands(ours),
+                without_subcommands(theirs),
+                "{name}"
+            );
+        }
+        compared += 1;
+    }
+    assert!(compared > 250, "only {compared} commands compared");
+    // The summaries are ferrodis's own words, not Redis's.
+    let summary = |connection: &mut Connection| -> String {
+        let Value::Map(pairs) = docs(connection, "set") else {
+            panic!("a map");
+        };
+        let Value::Map(fields) = &pairs[0].1 else {
+            panic!("a map");
+        };
+        fields
+            .iter()
+            .find(|(field, _)| docs_shape(field) == "summary")
+            .map(|(_, value)| docs_shape(value))
+            .unwrap()
+    };
+    assert_ne!(
+        summary(&mut ours_connection),
+        summary(&mut theirs_connection)
+    );
+}
+
+/// What `redis-cli help` prints for a command, but its summary line.
+fn cli_help(port: u16, command: &[&str]) -> Vec<String> {
+    let output = std::process::Command::new("redis-cli")
+        .args(["-p", &port.to_string(), "help"])
+        .args(command)
+        .output()
+        .expect("redis-cli must be installed (apt-get install redis-tools)");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|line| !line.contains("summary:"))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn redis_cli_help_shows_the_same_usage_as_for_redis() {
+    let ferrodis = start_ferrodis(&[]);
+    let redis = start_redis(&[]);
+    for command in [
+        &["set"][..],
+        &["zadd"],
+        &["client", "kill"],
+        &["georadius"],
+        &["acl", "setuser"],
+    ] {
+        let ours_help = cli_help(ferrodis.port, command);
+        if command == ["georadius"] {
+            // A command ferrodis does not have: no help, no usage.
+            assert!(
+                ours_help.iter().all(|line| line.trim().is_empty()),
+                "{ours_help:?}"
+            );
+            continue;
+        }
+        assert!(ours_help.len() >= 3, "{command:?}: {ours_help:?}");
+        assert_eq!(ours_help, cli_help(redis.port, command), "{command:?}");
+    }
+}
+
+/// What a tmux pane running `redis-cli -p port` shows after typing `typed`.
+fn typed_into_redis_cli(port: u16, typed: &str) -> String {
+    let session = format!("ferrodis-hints-{port}");
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(args)
+            .output()
+            .expect("tmux must be installed (apt-get install tmux)")
+    };
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "250",
+        "-y",
+        "5",
+        &format!("redis-cli -p {port}"),
+    ]);
+    assert!(started.status.success(), "{started:?}");
+    let mut shown = String::new();
+    // Bounded: redis-cli shows its prompt within a few hundred milliseconds.
+    for _ in 0..50 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let pane = tmux(&["capture-pane", "-t", &session, "-p"]);
+        shown = String::from_utf8_lossy(&pane.stdout).into_owned();
+        if shown.contains('>') {
+            break;
+        }
+    }
+    tmux(&["send-keys", "-t", &session, typed]);
+    for _ in 0..50 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let pane = tmux(&["capture-pane", "-t", &session, "-p"]);
+        shown = String::from_utf8_lossy(&pane.stdout).into_owned();
+        if shown.contains(typed.trim_end())
+            && shown
+                .lines()
+                .next()
+                .is_some_and(|line| line.len() > typed.len() + 20)
+        {
+            break;
+        }
+    }
+    tmux(&["kill-session", "-t", &session]);
+    shown.lines().next().unwrap_or_default().to_string()
+}
+
+#[test]
+fn redis_cli_shows_hints_while_a_command_is_typed() {
+    let ferrodis = start_ferrodis(&[]);
+    let line = typed_into_redis_cli(ferrodis.port, "set ");
+    assert!(
+        line.ends_with("> set key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]"),
+        "{line:?}"
+    );
+}

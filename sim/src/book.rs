@@ -4,7 +4,8 @@
 //! Book clients share the RESP clients' keyspace. The book's ten commands (names matched
 //! exactly, lowercase) have the book's semantics: `set` keeps a TTL, `zadd` answers 0 for any
 //! update, `del` removes any type, a negative `pexpire` removes the TTL, a wrong argument count is
-//! error 1 "unknown command.". Any other name the RESP table knows runs with Redis's semantics
+//! error 1 "unknown command.", and so is one of their names in another case (`GET`). Any other
+//! name the RESP table knows runs with Redis's semantics
 //! (the model's RESP2 reply, turned into the nearest tags); any other name is error 1.
 //!
 //! The model writes its own tags here rather than calling the core's writers, so that it stays
@@ -145,13 +146,14 @@ fn table_command(rng: &mut Rng<'_>, options: &Options) -> Args {
     let k = generate::key(rng, options);
     let other = generate::key(rng, options);
     let parts: Vec<&[u8]> = match rng.below(24) {
+        // A book name in upper case: unknown on this door.
         0 => vec![b"GET", &k],
-        1 => vec![b"SET", &k, b"t"],
+        1 => vec![b"GETSET", &k, b"t"],
         2 => {
-            let px = generate::small_int(rng, 1, 3000);
-            return vec![b"SET".to_vec(), k, b"t".to_vec(), b"PX".to_vec(), px];
+            let secs = generate::small_int(rng, 1, 3);
+            return vec![b"EXPIRE".to_vec(), k, secs];
         }
-        3 => vec![b"DEL", &k, &other],
+        3 => vec![b"UNLINK", &k, &other],
         4 => vec![b"EXISTS", &k, &other],
         5 => vec![b"TYPE", &k],
         6 => vec![b"incr", &k],
@@ -320,6 +322,13 @@ fn body(
     {
         Some(&(_, count)) if args.len() != count => err(out, ERR_UNKNOWN, b"unknown command."),
         Some(&(command, _)) => return book_command(model, session.db, command, args, wall, out),
+        // One of the book's names in another case is no command there.
+        None if COMMANDS
+            .iter()
+            .any(|(command, _)| command.as_bytes().eq_ignore_ascii_case(name)) =>
+        {
+            err(out, ERR_UNKNOWN, b"unknown command.")
+        }
         None if !name.is_empty() && exec::known(name) => {
             let mut resp = Vec::new();
             let expect = exec::execute(model, session, args, wall, &mut resp);

@@ -5,7 +5,7 @@
 //! Where the book differs from Redis, the book wins here: `set` keeps an existing TTL, `zadd`
 //! replies 0 for any update, a negative `pexpire` removes the TTL, `del` takes one key, `keys`
 //! takes no pattern, and a wrong argument count is "unknown command.". Names are matched
-//! exactly, as the book does: `GET` is Redis's GET from the table.
+//! exactly, as the book does: `GET`, one of its names in another case, is an unknown command.
 
 use super::delete_if_empty;
 use super::zset::zset_or_create;
@@ -54,7 +54,11 @@ pub(crate) fn dispatch_book(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
     // With requirepass set, the table's check answers NOAUTH for everything but AUTH and the like.
     let Some(&(command_name, count, handler)) = command.filter(|_| ctx.session.authenticated)
     else {
-        if lookup(name).is_none() {
+        // The book's server knows its names in lower case only: `GET` is no command there.
+        let book_name_in_other_case = COMMANDS
+            .iter()
+            .any(|(command, _, _)| command.as_bytes().eq_ignore_ascii_case(name));
+        if book_name_in_other_case || lookup(name).is_none() {
             write_err(ctx.reply.out, ERR_UNKNOWN, UNKNOWN);
         } else {
             dispatch(ctx, args);

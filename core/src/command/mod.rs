@@ -10,6 +10,7 @@ mod book;
 mod config;
 mod connection;
 mod control;
+mod docs;
 mod dump;
 mod expire;
 mod function_payload;

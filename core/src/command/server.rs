@@ -1,6 +1,7 @@
 //! Server commands: COMMAND, CONFIG, INFO, DBSIZE, FLUSHDB, FLUSHALL, TIME, SHUTDOWN, DEBUG.
 
 use super::args::{is_option, is_subcommand};
+use super::docs;
 use super::table::{CommandSpec, Subcommand, COMMANDS};
 use super::{
     lookup, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX,
@@ -342,26 +343,45 @@ pub(crate) fn command(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
         }
     } else if is_subcommand(subcommand, "DOCS") {
         let names: Vec<&[u8]> = args.rest().collect();
-        let specs: Vec<&CommandSpec> = if names.is_empty() {
-            COMMANDS.iter().collect()
+        let found: Vec<_> = if names.is_empty() {
+            COMMANDS.iter().map(|spec| (spec, None)).collect()
         } else {
-            names.iter().filter_map(|name| lookup(name)).collect()
+            names
+                .iter()
+                .filter_map(|name| lookup_full_name(name))
+                .collect()
         };
-        ctx.reply.map(specs.len());
-        for spec in specs {
-            ctx.reply.bulk(spec.name.as_bytes());
-            ctx.reply.map(3);
-            ctx.reply.bulk(b"summary");
-            ctx.reply.bulk(spec.name.to_ascii_uppercase().as_bytes());
-            ctx.reply.bulk(b"since");
-            ctx.reply.bulk(b"1.0.0");
-            ctx.reply.bulk(b"group");
-            ctx.reply.bulk(b"generic");
-        }
+        command_docs(ctx, &found);
     } else {
         return Err(unknown_subcommand(subcommand, "COMMAND"));
     }
     Ok(())
+}
+
+/// COMMAND DOCS: each command's doc (its subcommands' with it), or a subcommand's alone.
+fn command_docs(
+    ctx: &mut Ctx<'_, '_>,
+    found: &[(&'static CommandSpec, Option<&'static Subcommand>)],
+) {
+    let docs: Vec<(&docs::Doc, Vec<&docs::Doc>)> = found
+        .iter()
+        .filter_map(|(spec, subcommand)| match subcommand {
+            Some(subcommand) => Some((docs::find(&full_name(spec, subcommand))?, Vec::new())),
+            None => {
+                let subcommands = spec
+                    .subcommands
+                    .iter()
+                    .filter_map(|subcommand| docs::find(&full_name(spec, subcommand)))
+                    .collect();
+                Some((docs::find(spec.name)?, subcommands))
+            }
+        })
+        .collect();
+    ctx.reply.map(docs.len());
+    for (doc, subcommands) in docs {
+        ctx.reply.bulk(doc.name.as_bytes());
+        doc.write(ctx.reply, &subcommands);
+    }
 }
 
 /// Every command's name, and each subcommand's as `command|subcommand` after its command's.
