@@ -523,3 +523,70 @@ fn redis_cli_shows_hints_while_a_command_is_typed() {
         "{line:?}"
     );
 }
+
+/// MEMORY STATS's field names (`db.N` as `db`).
+fn memory_stats_names(connection: &mut Connection) -> BTreeSet<String> {
+    let stats: Value = redis::cmd("MEMORY").arg("STATS").query(connection).unwrap();
+    let Value::Map(pairs) = stats else {
+        panic!("MEMORY STATS is a map: {stats:?}");
+    };
+    pairs
+        .iter()
+        .map(|(name, _)| {
+            let name: String = redis::from_redis_value(name.clone()).unwrap();
+            if name.starts_with("db.") {
+                "db".to_string()
+            } else {
+                name
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn memory_stats_has_redis_figures_and_usage_grows_with_the_value() {
+    let ferrodis = start_ferrodis(&[]);
+    let redis = start_redis(&[]);
+    let mut ours_connection = redis_client(&ferrodis, "?protocol=resp3");
+    let mut theirs_connection = redis_client(&redis, "?protocol=resp3");
+    for connection in [&mut ours_connection, &mut theirs_connection] {
+        let _: () = redis::cmd("SET")
+            .arg("k")
+            .arg("v")
+            .query(connection)
+            .unwrap();
+    }
+    let ours_names = memory_stats_names(&mut ours_connection);
+    let missing: Vec<String> = memory_stats_names(&mut theirs_connection)
+        .into_iter()
+        .filter(|name| !name.starts_with("allocator") && !name.starts_with("rss-overhead"))
+        .filter(|name| !ours_names.contains(name))
+        .collect();
+    assert!(missing.is_empty(), "MEMORY STATS lacks {missing:?}");
+    let usage = |connection: &mut Connection| -> i64 {
+        redis::cmd("MEMORY")
+            .arg("USAGE")
+            .arg("big")
+            .query(connection)
+            .unwrap()
+    };
+    let _: () = redis::cmd("RPUSH")
+        .arg("big")
+        .arg(&["x"; 10])
+        .query(&mut ours_connection)
+        .unwrap();
+    let small = usage(&mut ours_connection);
+    let values: Vec<String> = (0..1000).map(|n| format!("value-{n}")).collect();
+    let _: () = redis::cmd("RPUSH")
+        .arg("big")
+        .arg(&values)
+        .query(&mut ours_connection)
+        .unwrap();
+    let large = usage(&mut ours_connection);
+    assert!(large > small + 8000, "{small} then {large}");
+    let doctor: String = redis::cmd("MEMORY")
+        .arg("DOCTOR")
+        .query(&mut ours_connection)
+        .unwrap();
+    assert!(doctor.contains("too little data"), "{doctor}");
+}

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::connection::REDIS_VERSION;
+use super::memory::MemoryFigures;
 use super::{introspection, table, ArgCursor, CommandResult, Ctx};
 use crate::pubsub::Kind;
 type Section = fn(&Ctx<'_, '_>, &mut String);
@@ -131,52 +132,26 @@ fn clients_section(ctx: &Ctx<'_, '_>, out: &mut String) {
 }
 
 fn memory_section(ctx: &Ctx<'_, '_>, out: &mut String) {
-    let used = ctx.state.used_memory_bytes;
-    let rss = ctx.state.resident_memory_bytes;
-    let introspect = &ctx.state.introspect;
-    let peak = introspect.memory_peak_bytes.max(used);
-    let startup = introspect.memory_startup_bytes.min(used);
+    let figures = MemoryFigures::of(ctx);
+    let MemoryFigures {
+        used,
+        rss,
+        peak,
+        startup,
+        clients,
+        aof_buffer,
+        overhead,
+        dataset,
+        lua,
+        scripts_eval,
+        functions,
+        ..
+    } = figures;
+    let percent = super::memory::percent;
     let config = &ctx.state.config;
     let maxmemory = config.maxmemory_bytes;
-    let fragmentation = if used == 0 {
-        0.0
-    } else {
-        rss as f64 / used as f64
-    };
-    let clients: u64 = ctx
-        .connections()
-        .iter()
-        .map(|(_, connection)| {
-            (connection.query.capacity() + connection.reply_pending_bytes()) as u64
-        })
-        .sum();
-    let aof = &ctx.state.aof;
-    let aof_buffer = aof.appended.saturating_sub(aof.written);
-    let overhead = startup + clients + aof_buffer;
-    let dataset = used.saturating_sub(overhead);
-    let percent = |part: u64, whole: u64| {
-        if whole == 0 {
-            0.0
-        } else {
-            part as f64 * 100.0 / whole as f64
-        }
-    };
+    let fragmentation = figures.fragmentation();
     let scripts = &ctx.state.scripts;
-    // One Lua state runs both scripts and functions; its heap is reported for each (it is
-    // unknown while a script runs, the state being taken out then).
-    let lua = scripts
-        .engine()
-        .map_or(0, |engine| engine.vm.lua.used_memory() as u64);
-    let scripts_eval: u64 = scripts
-        .cache
-        .values()
-        .map(|script| script.body.len() as u64 + 40)
-        .sum();
-    let functions: u64 = scripts
-        .libraries
-        .iter()
-        .map(|(name, library)| (name.len() + library.code.len()) as u64)
-        .sum();
     let total_memory = config.host.total_memory_bytes;
     let _ = write!(
         out,
@@ -443,7 +418,7 @@ fn keyspace_section(ctx: &Ctx<'_, '_>, out: &mut String) {
 }
 
 /// As Redis's bytesToHuman: `1.50K`, `12.00M`.
-fn human_bytes(bytes: u64) -> String {
+pub(super) fn human_bytes(bytes: u64) -> String {
     let value = bytes as f64;
     let units = [
         (1u64 << 40, "T"),

@@ -22,6 +22,7 @@ mod introspection;
 mod keys;
 mod lcs;
 mod list;
+mod memory;
 mod pubsub;
 mod sample;
 mod scripting;

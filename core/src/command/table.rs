@@ -2,8 +2,8 @@
 
 use super::{
     acl, bitfield, bits, blocking, config, connection, control, dump, expire, functions, hash,
-    hyperloglog, info, introspection, keys, lcs, list, pubsub, scripting, server, set, sort,
-    strings, transaction, zrange, zset, zsetops, ArgCursor, CommandResult, Ctx,
+    hyperloglog, info, introspection, keys, lcs, list, memory, pubsub, scripting, server, set,
+    sort, strings, transaction, zrange, zset, zsetops, ArgCursor, CommandResult, Ctx,
 };
 
 use crate::acl::category::{self as cat, Categories};
@@ -444,7 +444,11 @@ const SLOWLOG_SUBCOMMANDS: &[Subcommand] = &[
     sub("RESET", 2, SLOW_ADMIN),
 ];
 const MEMORY_SUBCOMMANDS: &[Subcommand] = &[
+    sub("DOCTOR", 2, cat::SLOW),
     sub("HELP", 2, cat::SLOW),
+    sub("MALLOC-STATS", 2, cat::SLOW),
+    sub("PURGE", 2, cat::SLOW),
+    sub("STATS", 2, cat::SLOW),
     keyed_sub("USAGE", -3, cat::READ.or(cat::SLOW)),
 ];
 const OBJECT_SUBCOMMANDS: &[Subcommand] = &[
@@ -1023,7 +1027,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec("lset", 4, WD, KEY1.w(), cat::LIST, list::lset),
     spec("ltrim", 4, W, KEY1.w(), cat::LIST, list::ltrim),
     container(
-        spec("memory", -2, R, NO_KEYS, cat::NONE, keys::memory),
+        spec("memory", -2, R, NO_KEYS, cat::NONE, memory::memory),
         MEMORY_SUBCOMMANDS,
     ),
     spec("mget", -2, RF, ALL_KEYS.r(), cat::STRING, strings::mget),

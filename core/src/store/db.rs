@@ -468,6 +468,14 @@ impl Db {
     }
 
     /// Keys with a TTL (INFO keyspace's `expires=`).
+    /// Bytes of bookkeeping (MEMORY STATS): the key table's nodes and buckets (not what the
+    /// values hold), and the expiry table's and heap's.
+    pub fn overhead_bytes(&self) -> (usize, usize) {
+        let main = self.keys.memory_bytes();
+        let expires = self.expires.memory_bytes() + self.ttls.memory_bytes();
+        (main, expires)
+    }
+
     pub fn expires_count(&self) -> usize {
         self.ttls.len()
     }

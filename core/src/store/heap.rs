@@ -26,6 +26,11 @@ impl TtlHeap {
         self.items.len()
     }
 
+    /// Bytes of its array (not of the keys' own blocks: counting them would visit every item).
+    pub fn memory_bytes(&self) -> usize {
+        self.items.capacity() * std::mem::size_of::<HeapItem>()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }

@@ -360,10 +360,42 @@ pub(super) static DOCS: &[Doc] = &[
     )
     .complexity("Depends on the subcommand"),
     doc(
+        "memory|doctor",
+        "server",
+        "4.0.0",
+        "Reports what the memory figures suggest may be wrong, in plain words",
+        &[],
+    )
+    .complexity("O(1)"),
+    doc(
         "memory|help",
         "server",
         "4.0.0",
         "Describes the available MEMORY subcommands",
+        &[],
+    )
+    .complexity("O(1)"),
+    doc(
+        "memory|malloc-stats",
+        "server",
+        "4.0.0",
+        "Shows the memory allocator's own statistics, where it has any",
+        &[],
+    )
+    .complexity("O(1)"),
+    doc(
+        "memory|purge",
+        "server",
+        "4.0.0",
+        "Asks the memory allocator to hand unused pages back to the system",
+        &[],
+    )
+    .complexity("O(N) where N is the number of pages held"),
+    doc(
+        "memory|stats",
+        "server",
+        "4.0.0",
+        "Reports how the server's memory divides between data and bookkeeping",
         &[],
     )
     .complexity("O(1)"),
