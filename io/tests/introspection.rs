@@ -590,3 +590,84 @@ fn memory_stats_has_redis_figures_and_usage_grows_with_the_value() {
         .unwrap();
     assert!(doctor.contains("too little data"), "{doctor}");
 }
+
+/// COMMAND INFO's key specs of `name` as text, without their notes (Redis's own words).
+fn key_specs(connection: &mut Connection, name: &str) -> String {
+    let info: Value = redis::cmd("COMMAND")
+        .arg("INFO")
+        .arg(name)
+        .query(connection)
+        .unwrap();
+    let Value::Array(entries) = info else {
+        panic!("COMMAND INFO is an array: {info:?}");
+    };
+    let Value::Array(fields) = &entries[0] else {
+        panic!("COMMAND INFO {name} is an array: {entries:?}");
+    };
+    let Value::Set(specs) = &fields[8] else {
+        panic!("key specs are a set: {fields:?}");
+    };
+    let without_notes: Vec<Value> = specs
+        .iter()
+        .map(|spec| match spec {
+            Value::Map(pairs) => Value::Map(
+                pairs
+                    .iter()
+                    .filter(|(field, _)| docs_shape(field) != "notes")
+                    .cloned()
+                    .collect(),
+            ),
+            other => other.clone(),
+        })
+        .collect();
+    docs_shape(&Value::Set(without_notes))
+}
+
+#[test]
+fn key_specs_and_key_flags_are_redis_ones() {
+    let ferrodis = start_ferrodis(&[]);
+    let redis = start_redis(&[]);
+    let mut ours_connection = redis_client(&ferrodis, "?protocol=resp3");
+    let mut theirs_connection = redis_client(&redis, "?protocol=resp3");
+    let names: Vec<String> = redis::cmd("COMMAND")
+        .arg("LIST")
+        .query(&mut ours_connection)
+        .unwrap();
+    let mut with_keys = 0;
+    for name in names.iter().filter(|name| name.as_str() != "zquery") {
+        let ours_specs = key_specs(&mut ours_connection, name);
+        assert_eq!(
+            ours_specs,
+            key_specs(&mut theirs_connection, name),
+            "{name}"
+        );
+        with_keys += usize::from(ours_specs != "()");
+    }
+    assert!(with_keys > 150, "only {with_keys} commands have keys");
+    let requests: [&[&str]; 9] = [
+        &["set", "k1", "v1"],
+        &["set", "k1", "v1", "GET"],
+        &["mset", "k1", "v1", "k2", "v2"],
+        &["LMOVE", "k1", "k2", "left", "right"],
+        &["sort", "k1", "store", "k2"],
+        &["bitfield", "k", "get", "u8", "0"],
+        &["zunionstore", "d", "2", "a", "b", "WEIGHTS", "1", "2"],
+        &["eval", "return 1", "2", "a", "b", "c"],
+        &["memory", "usage", "k"],
+    ];
+    for request in requests {
+        let flags = |connection: &mut Connection| -> String {
+            let reply: Value = redis::cmd("COMMAND")
+                .arg("GETKEYSANDFLAGS")
+                .arg(request)
+                .query(connection)
+                .unwrap();
+            docs_shape(&reply)
+        };
+        assert_eq!(
+            flags(&mut ours_connection),
+            flags(&mut theirs_connection),
+            "{request:?}"
+        );
+    }
+}

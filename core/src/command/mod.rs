@@ -20,6 +20,7 @@ mod hyperloglog;
 mod info;
 mod introspection;
 mod keys;
+mod keyspecs;
 mod lcs;
 mod list;
 mod memory;

@@ -1,8 +1,8 @@
 //! Server commands: COMMAND, CONFIG, INFO, DBSIZE, FLUSHDB, FLUSHALL, TIME, SHUTDOWN, DEBUG.
 
 use super::args::{is_option, is_subcommand};
-use super::docs;
 use super::table::{CommandSpec, Subcommand, COMMANDS};
+use super::{docs, keyspecs};
 use super::{
     lookup, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX,
 };
@@ -295,7 +295,8 @@ pub(crate) fn cluster(_ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> Comm
     Err("ERR This instance has cluster support disabled".into())
 }
 
-/// COMMAND [COUNT | LIST | INFO name... | DOCS name... | GETKEYS command arg... | HELP]
+/// COMMAND [COUNT | LIST | INFO name... | DOCS name... | GETKEYS command arg... |
+/// GETKEYSANDFLAGS command arg... | HELP]
 pub(crate) fn command(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let Some(subcommand) = args.peek() else {
         ctx.reply.array(COMMANDS.len());
@@ -340,6 +341,25 @@ pub(crate) fn command(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
         ctx.reply.array(positions.len());
         for position in positions {
             ctx.reply.bulk(request[position]);
+        }
+    } else if is_subcommand(subcommand, "GETKEYSANDFLAGS") {
+        let request: Vec<&[u8]> = args.rest().collect();
+        let positions = key_positions(&request)?;
+        let spec = lookup(request[0]).ok_or("ERR Invalid command specified")?;
+        let name = match spec.subcommand(&request) {
+            Some(subcommand) => full_name(spec, subcommand),
+            None => spec.name.to_string(),
+        };
+        let specs = keyspecs::of(&name);
+        ctx.reply.array(positions.len());
+        for position in positions {
+            ctx.reply.array(2);
+            ctx.reply.bulk(request[position]);
+            let flags = keyspecs::key_flags(spec, specs, &request, position);
+            ctx.reply.set(flags.len());
+            for flag in flags {
+                ctx.reply.simple(flag);
+            }
         }
     } else if is_subcommand(subcommand, "DOCS") {
         let names: Vec<&[u8]> = args.rest().collect();
@@ -490,8 +510,13 @@ fn command_info(ctx: &mut Ctx<'_, '_>, spec: &CommandSpec) {
         ctx.reply.simple(&format!("@{name}"));
     }
     ctx.reply.set(0);
-    ctx.reply.array(0);
-    ctx.reply.array(spec.subcommands.len());
+    keyspecs::write(ctx.reply, keyspecs::of(spec.name));
+    // No subcommands is an empty set in RESP3, as Redis sends it.
+    if spec.subcommands.is_empty() {
+        ctx.reply.set(0);
+    } else {
+        ctx.reply.array(spec.subcommands.len());
+    }
     for subcommand in spec.subcommands {
         subcommand_info(ctx, spec, subcommand);
     }
@@ -518,6 +543,6 @@ fn subcommand_info(ctx: &mut Ctx<'_, '_>, spec: &CommandSpec, subcommand: &Subco
         ctx.reply.simple(&format!("@{name}"));
     }
     ctx.reply.set(0);
-    ctx.reply.array(0);
-    ctx.reply.array(0);
+    keyspecs::write(ctx.reply, keyspecs::of(&full_name(spec, subcommand)));
+    ctx.reply.set(0);
 }

@@ -402,6 +402,7 @@ const COMMAND_SUBCOMMANDS: &[Subcommand] = &[
     sub("COUNT", 2, SLOW_CONNECTION),
     sub("DOCS", -2, SLOW_CONNECTION),
     sub("GETKEYS", -4, SLOW_CONNECTION),
+    sub("GETKEYSANDFLAGS", -4, SLOW_CONNECTION),
     sub("INFO", -2, SLOW_CONNECTION),
     sub("LIST", -2, SLOW_CONNECTION),
 ];

@@ -176,6 +176,14 @@ pub(super) static DOCS: &[Doc] = &[
     )
     .complexity("O(N) where N is the number of arguments"),
     doc(
+        "command|getkeysandflags",
+        "server",
+        "7.0.0",
+        "Lists the keys a full command line would touch, each with how it is accessed",
+        &[],
+    )
+    .complexity("O(N) where N is the number of arguments"),
+    doc(
         "command|info",
         "server",
         "2.8.13",
