@@ -384,3 +384,28 @@ fn a_client_that_has_not_authenticated_may_leave_little_unread() {
         "the stranger alone is closed"
     );
 }
+
+#[test]
+fn config_set_takes_the_listener_it_has_and_refuses_to_move_it() {
+    let mut harness = Harness::new(Config::default());
+    let client = harness.open();
+    assert_eq!(harness.command(client, "CONFIG SET port 6379"), "+OK\r\n");
+    assert_eq!(
+        harness.command(client, "CONFIG SET bind 127.0.0.1"),
+        "+OK\r\n"
+    );
+    let moved = harness.command(client, "CONFIG SET maxmemory 10mb port 6380");
+    assert!(
+        moved.starts_with(
+            "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen"
+        ),
+        "{moved}"
+    );
+    assert_eq!(
+        harness.command(client, "CONFIG GET maxmemory"),
+        "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n",
+        "nothing of a refused CONFIG SET is applied"
+    );
+    let rebound = harness.command(client, "CONFIG SET bind 0.0.0.0");
+    assert!(rebound.contains("Failed to bind"), "{rebound}");
+}

@@ -13,8 +13,19 @@ struct Parameter {
     name: &'static str,
     get: fn(&Config) -> String,
     set: fn(&mut Config, &str) -> Result<(), &'static str>,
-    /// False for settings only the config file and flags may give (CONFIG SET refuses them).
-    mutable: bool,
+    /// Whether CONFIG SET may change it.
+    change: Change,
+}
+
+/// What CONFIG SET may do to a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Runtime,
+    /// Only the config file and flags give it.
+    Never,
+    /// Where the server listens (`bind`, `port`): Redis moves its listener; the driver here
+    /// listens where it started, so CONFIG SET takes the value it has and refuses others.
+    Listener,
 }
 
 fn parse_number<T: std::str::FromStr>(text: &str) -> Result<T, &'static str> {
@@ -110,7 +121,7 @@ macro_rules! field_parameters {
                     config.$field = $parse(text)?;
                     Ok(())
                 },
-                mutable: true,
+                change: Change::Runtime,
             },
         )+)*]
     };
@@ -198,7 +209,7 @@ static PARAMETERS: &[Parameter] = &[
             config.appendonly = parse_yes_no(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "appendfsync",
@@ -208,7 +219,7 @@ static PARAMETERS: &[Parameter] = &[
                 .ok_or("argument(s) must be one of the following: always, everysec, no")?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "appendfilename",
@@ -217,7 +228,7 @@ static PARAMETERS: &[Parameter] = &[
             config.appendfilename = file_name(text, "appendfilename")?;
             Ok(())
         },
-        mutable: false,
+        change: Change::Never,
     },
     Parameter {
         name: "appenddirname",
@@ -226,7 +237,7 @@ static PARAMETERS: &[Parameter] = &[
             config.appenddirname = file_name(text, "appenddirname")?;
             Ok(())
         },
-        mutable: false,
+        change: Change::Never,
     },
     Parameter {
         name: "auto-aof-rewrite-percentage",
@@ -237,7 +248,7 @@ static PARAMETERS: &[Parameter] = &[
                 .map_err(|_| "argument must be between 0 and 2147483647 inclusive")?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "auto-aof-rewrite-min-size",
@@ -246,7 +257,7 @@ static PARAMETERS: &[Parameter] = &[
             config.auto_aof_rewrite_min_size = parse_memory_long(text)? as u64;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "daemonize",
@@ -255,7 +266,7 @@ static PARAMETERS: &[Parameter] = &[
             "no" => Ok(()),
             _ => Err("argument must be 'no': ferrodis runs in the foreground"),
         },
-        mutable: false,
+        change: Change::Never,
     },
     Parameter {
         name: "bind",
@@ -269,7 +280,7 @@ static PARAMETERS: &[Parameter] = &[
             config.bind = first.to_string();
             Ok(())
         },
-        mutable: false,
+        change: Change::Listener,
     },
     Parameter {
         name: "client-output-buffer-limit",
@@ -321,7 +332,7 @@ static PARAMETERS: &[Parameter] = &[
             }
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "client-query-buffer-limit",
@@ -330,7 +341,7 @@ static PARAMETERS: &[Parameter] = &[
             config.query_buffer_bytes_max = parse_memory_from_1mb(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "databases",
@@ -343,7 +354,7 @@ static PARAMETERS: &[Parameter] = &[
             config.databases = databases;
             Ok(())
         },
-        mutable: false,
+        change: Change::Never,
     },
     Parameter {
         name: "hz",
@@ -353,7 +364,7 @@ static PARAMETERS: &[Parameter] = &[
             config.hz = (parse_depth(text)? as u32).clamp(1, 500);
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "loglevel",
@@ -368,7 +379,7 @@ static PARAMETERS: &[Parameter] = &[
             config.loglevel = level;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "maxclients",
@@ -381,7 +392,7 @@ static PARAMETERS: &[Parameter] = &[
             config.clients_max = clients as usize;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "maxmemory",
@@ -390,7 +401,7 @@ static PARAMETERS: &[Parameter] = &[
             config.maxmemory_bytes = parse_memory(text)? as u64;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "maxmemory-policy",
@@ -403,7 +414,7 @@ static PARAMETERS: &[Parameter] = &[
             )?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "maxmemory-samples",
@@ -416,7 +427,7 @@ static PARAMETERS: &[Parameter] = &[
             config.maxmemory_samples = samples as u32;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "maxmemory-eviction-tenacity",
@@ -429,7 +440,7 @@ static PARAMETERS: &[Parameter] = &[
             config.maxmemory_eviction_tenacity = tenacity as u32;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "lfu-log-factor",
@@ -438,7 +449,7 @@ static PARAMETERS: &[Parameter] = &[
             config.lfu_log_factor = parse_depth(text)? as u32;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "lfu-decay-time",
@@ -447,7 +458,7 @@ static PARAMETERS: &[Parameter] = &[
             config.lfu_decay_time_mins = parse_depth(text)? as u32;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "lazyfree-lazy-eviction",
@@ -456,7 +467,7 @@ static PARAMETERS: &[Parameter] = &[
             config.lazyfree_lazy_eviction = parse_yes_no(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "notify-keyspace-events",
@@ -466,7 +477,7 @@ static PARAMETERS: &[Parameter] = &[
                 .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "slowlog-log-slower-than",
@@ -475,7 +486,7 @@ static PARAMETERS: &[Parameter] = &[
             config.slowlog_log_slower_than = parse_number(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "slowlog-max-len",
@@ -484,7 +495,7 @@ static PARAMETERS: &[Parameter] = &[
             config.slowlog_max_len = parse_size(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "latency-monitor-threshold",
@@ -493,7 +504,7 @@ static PARAMETERS: &[Parameter] = &[
             config.latency_monitor_threshold_ms = parse_size(text)? as u64;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "latency-tracking",
@@ -502,7 +513,7 @@ static PARAMETERS: &[Parameter] = &[
             config.latency_tracking = parse_yes_no(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "latency-tracking-info-percentiles",
@@ -518,20 +529,20 @@ static PARAMETERS: &[Parameter] = &[
             config.latency_tracking_percentiles = parse_percentiles(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "busy-reply-threshold",
         get: busy_reply_threshold,
         set: set_busy_reply_threshold,
-        mutable: true,
+        change: Change::Runtime,
     },
     // Redis's older name for the same setting.
     Parameter {
         name: "lua-time-limit",
         get: busy_reply_threshold,
         set: set_busy_reply_threshold,
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "min-replicas-to-write",
@@ -540,7 +551,7 @@ static PARAMETERS: &[Parameter] = &[
             config.min_replicas_to_write = parse_depth(text)? as u32;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "min-replicas-max-lag",
@@ -549,7 +560,7 @@ static PARAMETERS: &[Parameter] = &[
             config.min_replicas_max_lag_secs = parse_depth(text)? as u32;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "tracking-table-max-keys",
@@ -558,7 +569,7 @@ static PARAMETERS: &[Parameter] = &[
             config.tracking_table_keys_max = parse_size(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "port",
@@ -569,7 +580,7 @@ static PARAMETERS: &[Parameter] = &[
                 .map_err(|_| "argument must be between 0 and 65535 inclusive")?;
             Ok(())
         },
-        mutable: false,
+        change: Change::Listener,
     },
     Parameter {
         name: "proto-max-bulk-len",
@@ -578,7 +589,7 @@ static PARAMETERS: &[Parameter] = &[
             config.bulk_bytes_max = parse_memory_from_1mb(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     // There is no replication: the backlog a primary would keep for its replicas is a setting
     // only (Redis's range), and this server is never a replica.
@@ -593,19 +604,19 @@ static PARAMETERS: &[Parameter] = &[
             config.repl_backlog_bytes = bytes;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "replicaof",
         get: |_| String::new(),
         set: |_, _| Err("ferrodis has no replication"),
-        mutable: false,
+        change: Change::Never,
     },
     Parameter {
         name: "slaveof",
         get: |_| String::new(),
         set: |_, _| Err("ferrodis has no replication"),
-        mutable: false,
+        change: Change::Never,
     },
     Parameter {
         name: "dbfilename",
@@ -617,7 +628,7 @@ static PARAMETERS: &[Parameter] = &[
             config.dbfilename = text.to_string();
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "dir",
@@ -629,7 +640,7 @@ static PARAMETERS: &[Parameter] = &[
             config.dir = text.to_string();
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "rdbchecksum",
@@ -639,7 +650,7 @@ static PARAMETERS: &[Parameter] = &[
             Ok(())
         },
         // Redis sets it only at start.
-        mutable: false,
+        change: Change::Never,
     },
     Parameter {
         name: "aof-load-truncated",
@@ -648,7 +659,7 @@ static PARAMETERS: &[Parameter] = &[
             config.aof_load_truncated = parse_yes_no(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "aof-use-rdb-preamble",
@@ -657,7 +668,7 @@ static PARAMETERS: &[Parameter] = &[
             config.aof_use_rdb_preamble = parse_yes_no(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "no-appendfsync-on-rewrite",
@@ -666,7 +677,7 @@ static PARAMETERS: &[Parameter] = &[
             config.no_appendfsync_on_rewrite = parse_yes_no(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "rdb-save-incremental-fsync",
@@ -675,7 +686,7 @@ static PARAMETERS: &[Parameter] = &[
             config.rdb_save_incremental_fsync = parse_yes_no(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "aof-rewrite-incremental-fsync",
@@ -684,7 +695,7 @@ static PARAMETERS: &[Parameter] = &[
             config.aof_rewrite_incremental_fsync = parse_yes_no(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "aof-timestamp-enabled",
@@ -693,7 +704,7 @@ static PARAMETERS: &[Parameter] = &[
             config.aof_timestamp_enabled = parse_yes_no(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "rdbcompression",
@@ -702,7 +713,7 @@ static PARAMETERS: &[Parameter] = &[
             config.rdb_compression = parse_yes_no(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "aclfile",
@@ -711,7 +722,7 @@ static PARAMETERS: &[Parameter] = &[
             config.aclfile = (!text.is_empty()).then(|| text.to_string());
             Ok(())
         },
-        mutable: false,
+        change: Change::Never,
     },
     Parameter {
         name: "acl-pubsub-default",
@@ -735,7 +746,7 @@ static PARAMETERS: &[Parameter] = &[
             };
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "requirepass",
@@ -750,7 +761,7 @@ static PARAMETERS: &[Parameter] = &[
             config.requirepass = (!text.is_empty()).then(|| text.as_bytes().to_vec());
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "save",
@@ -766,7 +777,7 @@ static PARAMETERS: &[Parameter] = &[
             config.save_points = parse_save_points(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "stop-writes-on-bgsave-error",
@@ -775,7 +786,7 @@ static PARAMETERS: &[Parameter] = &[
             config.stop_writes_on_bgsave_error = parse_yes_no(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "acllog-max-len",
@@ -784,7 +795,7 @@ static PARAMETERS: &[Parameter] = &[
             config.acllog_max_len = parse_size(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "tcp-backlog",
@@ -793,7 +804,7 @@ static PARAMETERS: &[Parameter] = &[
             config.tcp_backlog = parse_depth(text)? as u32;
             Ok(())
         },
-        mutable: false,
+        change: Change::Never,
     },
     Parameter {
         name: "protected-mode",
@@ -802,7 +813,7 @@ static PARAMETERS: &[Parameter] = &[
             config.protected_mode = parse_yes_no(text)?;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
     Parameter {
         name: "enable-debug-command",
@@ -811,7 +822,7 @@ static PARAMETERS: &[Parameter] = &[
             config.enable_debug_command = parse_allowed(text)?;
             Ok(())
         },
-        mutable: false,
+        change: Change::Never,
     },
     Parameter {
         name: "enable-protected-configs",
@@ -820,7 +831,7 @@ static PARAMETERS: &[Parameter] = &[
             config.enable_protected_configs = parse_allowed(text)?;
             Ok(())
         },
-        mutable: false,
+        change: Change::Never,
     },
     Parameter {
         name: "timeout",
@@ -829,7 +840,7 @@ static PARAMETERS: &[Parameter] = &[
             config.idle_timeout_secs = parse_depth(text)? as u64;
             Ok(())
         },
-        mutable: true,
+        change: Change::Runtime,
     },
 ];
 
@@ -907,8 +918,23 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult 
                 "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
             )));
         };
-        if !parameter.mutable {
-            return Err(failed(&name, "can't set immutable config"));
+        match parameter.change {
+            Change::Runtime => {}
+            Change::Never => return Err(failed(&name, "can't set immutable config")),
+            Change::Listener => {
+                let mut moved = ctx.state.config.clone();
+                (parameter.set)(&mut moved, &value).map_err(|reason| failed(&name, reason))?;
+                if (parameter.get)(&moved) != (parameter.get)(&ctx.state.config) {
+                    let reason = if name == "port" {
+                        "Unable to listen on this port: the server listens where it started \
+                         until it restarts"
+                    } else {
+                        "Failed to bind to specified addresses: the server listens where it \
+                         started until it restarts"
+                    };
+                    return Err(failed(&name, reason));
+                }
+            }
         }
         if PROTECTED_PARAMETERS.contains(&parameter.name)
             && !ctx.state.config.enable_protected_configs.allows(local)
