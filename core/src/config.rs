@@ -399,6 +399,18 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Whether lines of `level` reach the log under `loglevel`.
+    pub(crate) fn loglevel_at_most(&self, level: crate::output::LogLevel) -> bool {
+        use crate::output::LogLevel;
+        let configured = match self.loglevel.as_str() {
+            "debug" => LogLevel::Debug,
+            "verbose" => LogLevel::Verbose,
+            "notice" => LogLevel::Notice,
+            _ => LogLevel::Warning,
+        };
+        configured <= level
+    }
+
     /// The directory of the append-only files: `appenddirname` under `dir`.
     pub fn aof_dir(&self) -> String {
         crate::persistence::join(&self.dir, &self.appenddirname)

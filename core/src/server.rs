@@ -17,6 +17,7 @@ use crate::effects::{Effect, Effects, Receivers};
 pub use crate::garbage::Garbage;
 use crate::keyspace::{Keyspace, Propagated};
 use crate::notify;
+use crate::output::LogLevel;
 pub use crate::output::Output;
 use crate::protocol::book;
 use crate::protocol::resp::{Args, Limits, OwnedArgs, Parse};
@@ -284,6 +285,13 @@ impl Server {
             && !crate::config::is_local_peer(peer)
         {
             self.state.stats.rejected_connections += 1;
+            self.log(
+                LogLevel::Warning,
+                format!(
+                    "Refused a connection from {peer}: protected mode admits only loopback \
+                     clients while the default user has no password"
+                ),
+            );
             return Err(Refused {
                 reply: match door {
                     Door::Resp => DENIED_REPLY,

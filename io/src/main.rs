@@ -71,6 +71,7 @@ fn run(mut settings: Settings) -> Result<(), String> {
         env!("CARGO_PKG_VERSION"),
         std::process::id()
     );
+    log_configuration(&settings.core);
     // The book's door: same keyspace, same loop. `--book-port 0` picks a free port.
     let book_listener = match settings.book_port {
         None => None,
@@ -217,4 +218,46 @@ fn random_seed() -> u64 {
     );
     hasher.write_u32(std::process::id());
     hasher.finish() | 1
+}
+
+/// Where the configuration came from, and what of it shapes the server, as the log's first
+/// lines (Redis's "Configuration loaded" and "Running mode").
+fn log_configuration(config: &ferrodis_core::Config) {
+    if config.host.config_file.is_empty() {
+        log_at!(
+            Level::Warning,
+            "Warning: no config file specified, using the default config. In order to specify \
+             a config file use ferrodis-server /path/to/ferrodis.conf"
+        );
+    } else {
+        log_at!(
+            Level::Notice,
+            "Configuration loaded from {}",
+            config.host.config_file
+        );
+    }
+    log_at!(
+        Level::Notice,
+        "Running mode=standalone, port={}.",
+        config.port
+    );
+    let shown = [
+        "bind",
+        "dir",
+        "dbfilename",
+        "save",
+        "appendonly",
+        "appendfsync",
+        "maxmemory",
+        "maxmemory-policy",
+        "maxclients",
+        "timeout",
+        "databases",
+        "protected-mode",
+    ];
+    let summary: Vec<String> = shown
+        .iter()
+        .filter_map(|name| Some(format!("{name}='{}'", config.parameter(name)?)))
+        .collect();
+    log_at!(Level::Notice, "Config: {}", summary.join(" "));
 }

@@ -737,3 +737,46 @@ fn config_set_loglevel_takes_effect_at_once() {
     connect_once();
     wait_for(2);
 }
+
+#[test]
+fn the_log_tells_the_configuration_and_slow_commands() {
+    let (server, log) = start_ferrodis_logged(&["--loglevel", "verbose", "--maxmemory", "5mb"]);
+    let mut client = server.connect();
+    let lines = || log.lock().unwrap().clone();
+    let running = format!("Running mode=standalone, port={}.", server.port);
+    assert!(
+        lines().iter().any(|line| line.ends_with(&running)),
+        "{:?}",
+        lines()
+    );
+    assert!(
+        lines()
+            .iter()
+            .any(|line| line.contains("Config: ") && line.contains("maxmemory='5242880'")),
+        "{:?}",
+        lines()
+    );
+    assert!(
+        lines()
+            .iter()
+            .any(|line| line.contains("no config file specified")),
+        "{:?}",
+        lines()
+    );
+    for setting in [["slowlog-log-slower-than", "0"], ["loglevel", "verbose"]] {
+        let mut args = vec!["CONFIG", "SET"];
+        args.extend(setting);
+        assert_eq!(call(&mut client, &args), b"+OK\r\n");
+    }
+    assert_eq!(call(&mut client, &["SET", "slow-key", "v"]), b"+OK\r\n");
+    let started = Instant::now();
+    let logged = || {
+        lines()
+            .iter()
+            .any(|line| line.contains("Slow command from") && line.ends_with("SET slow-key v"))
+    };
+    while !logged() && started.elapsed() < PATIENCE {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(logged(), "{:?}", lines());
+}

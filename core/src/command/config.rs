@@ -965,6 +965,13 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult 
 impl Config {
     /// Sets a parameter by its redis.conf name, as the config file and command-line flags do
     /// (immutable parameters included). The error says why the value was refused.
+    /// A parameter's value as CONFIG GET shows it, by its redis.conf name.
+    pub fn parameter(&self, name: &str) -> Option<String> {
+        parameters()
+            .find(|parameter| parameter.name == name)
+            .map(|parameter| (parameter.get)(self))
+    }
+
     pub fn set_parameter(&mut self, name: &str, value: &str) -> Result<(), String> {
         let name = name.to_ascii_lowercase();
         let parameter = parameters()

@@ -7,6 +7,7 @@ use super::args::{is_option, is_subcommand};
 use super::table::{self, CommandSpec, Flags};
 use super::{unknown_subcommand, wrong_arity, ArgCursor, CommandResult, Ctx};
 use crate::introspect::slowlog::Entry;
+use crate::output::{LogLevel, Output};
 use crate::protocol::resp::Args;
 
 /// What a slow log entry shows in place of a secret.
@@ -62,7 +63,32 @@ pub(crate) fn command_ran(
             .enumerate()
             .map(|(at, arg)| if secret(at) { REDACTED } else { arg });
         introspect.slowlog.push(shown, entry, slowlog_max);
+        if ctx.state.config.loglevel_at_most(LogLevel::Verbose) {
+            log_slow_command(ctx, micros);
+        }
     }
+}
+
+/// With `loglevel verbose` (or `debug`), a slow command gets a log line too: the slow log's
+/// newest entry, as text.
+fn log_slow_command(ctx: &mut Ctx<'_, '_>, micros: u64) {
+    let Some(entry) = ctx.state.introspect.slowlog.entries().next() else {
+        return;
+    };
+    let words: Vec<String> = entry
+        .args
+        .iter()
+        .map(|arg| String::from_utf8_lossy(arg).into_owned())
+        .collect();
+    let message = format!(
+        "Slow command from {} ({micros} us): {}",
+        entry.peer,
+        words.join(" ")
+    );
+    ctx.effects.output(Output::Log {
+        level: LogLevel::Verbose,
+        message,
+    });
 }
 
 /// A known command was refused before it ran.

@@ -83,13 +83,15 @@ pub fn start_ferrodis_in(dir: PathBuf, extra: &[&str]) -> ServerProcess {
     launch_ferrodis(dir, extra, |_| {}, None).0
 }
 
-/// The lines a server logs once it is ready, as they come.
+/// The lines a server logs, as they come.
 pub type LogLines = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 
-/// `start_ferrodis`, keeping what it logs once ready.
+/// `start_ferrodis`, keeping what it logs: the lines before it was ready, then the others as
+/// they come.
 pub fn start_ferrodis_logged(extra: &[&str]) -> (ServerProcess, LogLines) {
     let lines = LogLines::default();
-    let server = launch_ferrodis(scratch_dir(), extra, |_| {}, Some(lines.clone())).0;
+    let (server, early) = launch_ferrodis(scratch_dir(), extra, |_| {}, Some(lines.clone()));
+    lines.lock().unwrap().splice(0..0, early);
     (server, lines)
 }
 
