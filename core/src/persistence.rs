@@ -282,3 +282,44 @@ pub(crate) fn join(dir: &str, name: &str) -> String {
         format!("{dir}/{name}")
     }
 }
+
+/// What a client waits on a whole-file request for: ACL LOAD and ACL SAVE read or replace the
+/// ACL file; CONFIG REWRITE reads the config file, then replaces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileOp {
+    AclLoad,
+    AclSave,
+    ConfigRead,
+    ConfigWrite,
+}
+
+/// Whole-file requests in flight: each asked the driver's disk to read or replace a file, and
+/// its client waits for the answer.
+#[derive(Debug, Default)]
+pub(crate) struct FileRequests {
+    waiting: Vec<(DiskToken, crate::clients::ConnectionId, FileOp)>,
+}
+
+impl FileRequests {
+    pub(crate) fn request(
+        &mut self,
+        token: DiskToken,
+        client: crate::clients::ConnectionId,
+        op: FileOp,
+    ) {
+        self.waiting.push((token, client, op));
+    }
+
+    /// The request `token` names, if it is one of these: its client and what it asked.
+    pub(crate) fn answered(
+        &mut self,
+        token: DiskToken,
+    ) -> Option<(crate::clients::ConnectionId, FileOp)> {
+        let index = self
+            .waiting
+            .iter()
+            .position(|(known, ..)| *known == token)?;
+        let (_, client, op) = self.waiting.remove(index);
+        Some((client, op))
+    }
+}

@@ -151,7 +151,7 @@ impl Server {
                 scripts: crate::script::Scripts::new(config.script_memory_bytes_max),
                 persistence: crate::persistence::Persistence::new(now.wall),
                 acl: crate::acl::Acl::with_config(&config),
-                acl_file: Default::default(),
+                files: Default::default(),
                 eviction: Default::default(),
                 aof: crate::aof::Aof::new(now.monotonic),
                 introspect: Default::default(),

@@ -45,7 +45,7 @@ pub(crate) struct ServerState {
     /// Users and permissions, and the ACL LOG.
     pub(crate) acl: crate::acl::Acl,
     /// ACL LOAD and ACL SAVE waiting for the disk.
-    pub(crate) acl_file: crate::acl::AclFile,
+    pub(crate) files: crate::persistence::FileRequests,
     /// `maxmemory`: the eviction pool and where eviction stands.
     pub(crate) eviction: crate::eviction::Eviction,
     /// The append-only file: what is buffered, written, durable; the rewrite.

@@ -780,3 +780,44 @@ fn the_log_tells_the_configuration_and_slow_commands() {
     }
     assert!(logged(), "{:?}", lines());
 }
+
+#[test]
+fn config_rewrite_writes_the_settings_in_force_into_the_config_file() {
+    // The file lives apart from the servers' directories, which go when they stop.
+    let file = common::scratch_dir().join("ferrodis.conf");
+    std::fs::write(
+        &file,
+        "# kept as it is\nmaxmemory 1mb\nsave \"\"\nappendonly no\n",
+    )
+    .unwrap();
+    let path = file.display().to_string();
+    let server = common::start_ferrodis_in(common::scratch_dir(), &[&path]);
+    let mut client = server.connect();
+    for setting in [["maxmemory", "20mb"], ["slowlog-max-len", "9"]] {
+        let mut args = vec!["CONFIG", "SET"];
+        args.extend(setting);
+        assert_eq!(call(&mut client, &args), b"+OK\r\n");
+    }
+    assert_eq!(call(&mut client, &["CONFIG", "REWRITE"]), b"+OK\r\n");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with("# kept as it is\nmaxmemory 20971520\n"),
+        "{text}"
+    );
+    assert!(text.contains("\nslowlog-max-len 9\n"), "{text}");
+    drop(client);
+    drop(server);
+    // The rewritten file starts a server with the same settings.
+    let restarted = common::start_ferrodis_in(common::scratch_dir(), &[&path]);
+    let mut client = restarted.connect();
+    assert_eq!(
+        call_text(&mut client, &["CONFIG", "GET", "maxmemory"]),
+        "*2\r\n$9\r\nmaxmemory\r\n$8\r\n20971520\r\n"
+    );
+    let without_file = start_ferrodis(&[]);
+    let refused = call_text(&mut without_file.connect(), &["CONFIG", "REWRITE"]);
+    assert_eq!(
+        refused,
+        "-ERR The server is running without a config file\r\n"
+    );
+}

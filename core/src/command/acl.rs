@@ -7,11 +7,12 @@ use super::{subcommand_syntax, ArgCursor, CommandError, CommandResult, Ctx};
 use crate::acl::category::{self, Categories};
 use crate::acl::log::{Context, Entry, Field, Reason};
 use crate::acl::user::{Denied, User};
-use crate::acl::{commands, FileOp, DEFAULT_USER};
+use crate::acl::{commands, DEFAULT_USER};
 use crate::command::CommandSpec;
 use crate::connection::CloseReason;
 use crate::output::Output;
 use crate::persistence::DiskRequest;
+use crate::persistence::FileOp;
 use crate::protocol::resp::Args;
 use crate::pubsub::Kind;
 use crate::util::number::parse_i64;
@@ -164,10 +165,10 @@ pub(crate) fn acl(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRes
                 .into(),
         )
     } else if is("LOAD") && count == 0 {
-        request_file(ctx, FileOp::Load);
+        request_file(ctx, FileOp::AclLoad);
         Ok(())
     } else if is("SAVE") && count == 0 {
-        request_file(ctx, FileOp::Save);
+        request_file(ctx, FileOp::AclSave);
         Ok(())
     } else if is("CAT") && count <= 1 {
         cat(ctx, args)
@@ -225,20 +226,19 @@ fn request_file(ctx: &mut Ctx<'_, '_>, op: FileOp) {
         .config
         .acl_file_path()
         .expect("an ACL file is set");
-    let request = match op {
-        FileOp::Load => DiskRequest::Read { path },
-        FileOp::Save => {
-            let mut bytes = Vec::new();
-            for line in ctx.state.acl.lines() {
-                bytes.extend_from_slice(&line);
-                bytes.push(b'\n');
-            }
-            DiskRequest::Replace { path, bytes }
+    let request = if op == FileOp::AclLoad {
+        DiskRequest::Read { path }
+    } else {
+        let mut bytes = Vec::new();
+        for line in ctx.state.acl.lines() {
+            bytes.extend_from_slice(&line);
+            bytes.push(b'\n');
         }
+        DiskRequest::Replace { path, bytes }
     };
     let token = ctx.state.persistence.token();
     ctx.effects.output(Output::Disk { token, request });
-    ctx.state.acl_file.request(token, ctx.id, op);
+    ctx.state.files.request(token, ctx.id, op);
     ctx.wait_for_save = true;
 }
 

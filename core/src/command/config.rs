@@ -4,7 +4,8 @@ use super::args::is_subcommand;
 use super::{unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx};
 use crate::config::{Allowed, Config, EvictionPolicy, OutputLimit};
 use crate::notify;
-use crate::persistence::SavePoint;
+use crate::output::Output;
+use crate::persistence::{DiskRequest, FileOp, SavePoint};
 use crate::stats::Stats;
 use crate::util::glob::glob_match;
 
@@ -845,6 +846,7 @@ static PARAMETERS: &[Parameter] = &[
 ];
 
 /// CONFIG GET parameter [parameter ...] | SET parameter value [parameter value ...] | RESETSTAT
+/// | REWRITE
 pub(crate) fn config(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
     let subcommand = args.next_bytes()?;
     if is_subcommand(subcommand, "GET") {
@@ -882,6 +884,21 @@ pub(crate) fn config(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         }
         config_set(ctx, args)?;
         ctx.reply.ok();
+    } else if is_subcommand(subcommand, "REWRITE") {
+        if args.remaining() != 0 {
+            return Err(wrong_arity("config|rewrite"));
+        }
+        let path = ctx.state.config.host.config_file.clone();
+        if path.is_empty() {
+            return Err("ERR The server is running without a config file".into());
+        }
+        let token = ctx.state.persistence.token();
+        ctx.effects.output(Output::Disk {
+            token,
+            request: DiskRequest::Read { path },
+        });
+        ctx.state.files.request(token, ctx.id, FileOp::ConfigRead);
+        ctx.wait_for_save = true;
     } else if is_subcommand(subcommand, "RESETSTAT") {
         if args.remaining() != 0 {
             return Err(wrong_arity("config|resetstat"));

@@ -417,6 +417,7 @@ const PUBSUB_SUBCOMMANDS: &[Subcommand] = &[
 const CONFIG_SUBCOMMANDS: &[Subcommand] = &[
     sub("GET", -3, SLOW_ADMIN),
     sub("RESETSTAT", 2, SLOW_ADMIN),
+    sub("REWRITE", 2, SLOW_ADMIN),
     sub("SET", -4, SLOW_ADMIN),
 ];
 const FUNCTION_SUBCOMMANDS: &[Subcommand] = &[

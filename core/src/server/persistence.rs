@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::{Output, Server};
-use crate::acl::FileOp;
 use crate::aof::base::CommandWriter;
 use crate::clients::ConnectionId;
 use crate::command::REDIS_VERSION;
@@ -12,7 +11,7 @@ use crate::effects::Effects;
 use crate::keyspace::Keyspace;
 use crate::output::LogLevel;
 use crate::persistence::{
-    join, DiskRequest, DiskToken, ImageWriter, Producer, SaveJob, SaveKind, Step,
+    join, DiskRequest, DiskToken, FileOp, ImageWriter, Producer, SaveJob, SaveKind, Step,
     INCREMENTAL_FSYNC_BYTES, RETRY_DELAY_MILLIS,
 };
 use crate::rdb::file::{read_file, FileWriter, Item};
@@ -254,8 +253,8 @@ impl Server {
             self.deliver_effects(None);
             return;
         }
-        if let Some((client, op)) = self.state.acl_file.answered(token) {
-            self.acl_file_done(client, op, result.map(|()| Vec::new()));
+        if let Some((client, op)) = self.state.files.answered(token) {
+            self.file_done(client, op, result.map(|()| Vec::new()));
             return;
         }
         let Some(job) = self.state.persistence.job.as_mut() else {
@@ -465,18 +464,44 @@ impl Server {
     /// it could not.
     pub fn disk_read_done(&mut self, now: Now, token: DiskToken, result: Result<Vec<u8>, String>) {
         self.observe(now);
-        if let Some((client, op)) = self.state.acl_file.answered(token) {
-            self.acl_file_done(client, op, result);
+        if let Some((client, op)) = self.state.files.answered(token) {
+            self.file_done(client, op, result);
         }
     }
 
-    /// ACL LOAD or ACL SAVE heard back from the disk. A load replaces every user, and the
-    /// connections of any but the default user are disconnected, as in Redis.
-    fn acl_file_done(&mut self, client: ConnectionId, op: FileOp, result: Result<Vec<u8>, String>) {
+    /// ACL LOAD, ACL SAVE or CONFIG REWRITE heard back from the disk. An ACL load replaces
+    /// every user, and the connections of any but the default user are disconnected, as in
+    /// Redis. CONFIG REWRITE, having read the config file, replaces it with the rewritten one.
+    fn file_done(&mut self, client: ConnectionId, op: FileOp, result: Result<Vec<u8>, String>) {
         let file = self.state.config.aclfile.clone().unwrap_or_default();
         let answer = match (op, result) {
-            (FileOp::Save, Ok(_)) => Ok(()),
-            (FileOp::Save, Err(error)) => {
+            (FileOp::ConfigRead, Ok(bytes)) => {
+                let text = crate::command::rewrite_config(&self.state.config, &bytes);
+                let path = self.state.config.host.config_file.clone();
+                let token = self.state.persistence.token();
+                self.outputs.push_back(Output::Disk {
+                    token,
+                    request: DiskRequest::Replace {
+                        path,
+                        bytes: text.into_bytes(),
+                    },
+                });
+                self.state.files.request(token, client, FileOp::ConfigWrite);
+                return;
+            }
+            (FileOp::ConfigRead | FileOp::ConfigWrite, Err(error)) => {
+                self.log(LogLevel::Warning, format!("CONFIG REWRITE failed: {error}"));
+                Err(format!("ERR Rewriting config file: {error}"))
+            }
+            (FileOp::ConfigWrite, Ok(_)) => {
+                self.log(
+                    LogLevel::Notice,
+                    "CONFIG REWRITE executed with success.".to_string(),
+                );
+                Ok(())
+            }
+            (FileOp::AclSave, Ok(_)) => Ok(()),
+            (FileOp::AclSave, Err(error)) => {
                 self.log(
                     LogLevel::Warning,
                     format!("Writing ACL file for ACL SAVE: {error}"),
@@ -487,10 +512,10 @@ impl Server {
                         .to_string(),
                 )
             }
-            (FileOp::Load, Err(error)) => Err(format!(
+            (FileOp::AclLoad, Err(error)) => Err(format!(
                 "ERR Error loading ACLs, opening file '{file}': {error}"
             )),
-            (FileOp::Load, Ok(bytes)) => {
+            (FileOp::AclLoad, Ok(bytes)) => {
                 let all_channels = self.state.config.acl_pubsub_default_all;
                 match self.state.acl.load_file(&bytes, &file, all_channels) {
                     Ok(()) => {

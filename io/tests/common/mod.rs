@@ -150,8 +150,14 @@ fn launch_ferrodis(
     keep: Option<LogLines>,
 ) -> (ServerProcess, Vec<String>) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ferrodis-server"));
+    // A config file comes first, before any flag.
+    let (file, extra) = match extra.split_first() {
+        Some((first, rest)) if !first.starts_with("--") => (Some(first), rest),
+        _ => (None, extra),
+    };
     command
         .current_dir(&dir)
+        .args(file)
         .args(["--port", "0"])
         .args(extra)
         .stdout(Stdio::piped())

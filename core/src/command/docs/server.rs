@@ -233,6 +233,14 @@ pub(super) static DOCS: &[Doc] = &[
     )
     .complexity("O(1)"),
     doc(
+        "config|rewrite",
+        "server",
+        "2.8.0",
+        "Writes the settings in force back into the config file the server started from",
+        &[],
+    )
+    .complexity("O(1)"),
+    doc(
         "config|set",
         "server",
         "2.0.0",
