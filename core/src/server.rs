@@ -663,6 +663,7 @@ impl Server {
             self.state.scripts.busy = None;
             return;
         };
+        self.state.introspect.stopwatch.mark();
         let now = self.state.now;
         let caller_open = self.clients.get(id).is_some();
         let mut buffer = self
@@ -1030,6 +1031,7 @@ impl Server {
         }
         // A command held back by a pause that is over runs first.
         let mut replay = connection.postponed.take();
+        self.state.introspect.stopwatch.mark();
         let door = connection.door;
         let db = connection.db;
         let query = std::mem::take(&mut connection.query);

@@ -624,7 +624,7 @@ pub(crate) fn run(ctx: &mut Ctx<'_, '_>, spec: &'static CommandSpec, args: Args<
     if monitor_first {
         control::feed_monitors(ctx, spec, args);
     }
-    let started = ctx.state.introspect.stopwatch.micros();
+    let started = ctx.state.introspect.stopwatch.last();
     if let Err(error) = (spec.handler)(ctx, &mut cursor) {
         ctx.reply.out.truncate(reply_start);
         ctx.reply.error(error.as_bytes());
@@ -633,7 +633,7 @@ pub(crate) fn run(ctx: &mut Ctx<'_, '_>, spec: &'static CommandSpec, args: Args<
         .state
         .introspect
         .stopwatch
-        .micros()
+        .lap()
         .saturating_sub(started);
     // A command that waits for a key is counted when it answers; the file's commands at
     // load are not counted at all, as in Redis.
