@@ -409,3 +409,58 @@ fn config_set_takes_the_listener_it_has_and_refuses_to_move_it() {
     let rebound = harness.command(client, "CONFIG SET bind 0.0.0.0");
     assert!(rebound.contains("Failed to bind"), "{rebound}");
 }
+
+/// A stopwatch that moves `step` microseconds at every reading.
+fn stepping_stopwatch(step: u64) -> Box<dyn FnMut() -> u64> {
+    let mut now = 0;
+    Box::new(move || {
+        now += step;
+        now
+    })
+}
+
+#[test]
+fn durations_from_the_stopwatch_feed_the_slow_log_the_latency_monitor_and_the_stats() {
+    let mut harness = Harness::new(Config::default());
+    harness.server.set_stopwatch(stepping_stopwatch(5000));
+    let client = harness.open();
+    for setting in [
+        "CONFIG SET slowlog-log-slower-than 4000",
+        "CONFIG SET latency-monitor-threshold 3",
+        "SLOWLOG RESET",
+    ] {
+        assert_eq!(harness.command(client, setting), "+OK\r\n");
+    }
+    assert_eq!(harness.command(client, "SET k v"), "+OK\r\n");
+    let slowlog = harness.command(client, "SLOWLOG GET 1");
+    assert!(
+        slowlog.contains(":5000\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"),
+        "{slowlog}"
+    );
+    assert_eq!(harness.command(client, "GET k"), "$1\r\nv\r\n");
+    let latest = harness.command(client, "LATENCY LATEST");
+    assert!(latest.contains("$7\r\ncommand\r\n"), "{latest}");
+    assert!(latest.contains("$12\r\nfast-command\r\n"), "{latest}");
+    assert!(
+        latest.contains(":5\r\n:5\r\n"),
+        "5 ms, the worst too: {latest}"
+    );
+    let stats = harness.command(client, "INFO commandstats");
+    assert!(
+        stats.contains("cmdstat_set:calls=1,usec=5000,usec_per_call=5000.00,"),
+        "{stats}"
+    );
+    let latencies = harness.command(client, "INFO latencystats");
+    assert!(
+        latencies.contains("latency_percentiles_usec_set:p50=5"),
+        "{latencies}"
+    );
+    assert_eq!(harness.command(client, "LATENCY RESET"), ":2\r\n");
+    assert_eq!(
+        harness.command(client, "CONFIG SET slowlog-log-slower-than -1"),
+        "+OK\r\n"
+    );
+    assert_eq!(harness.command(client, "SLOWLOG RESET"), "+OK\r\n");
+    harness.command(client, "GET k");
+    assert_eq!(harness.command(client, "SLOWLOG LEN"), ":0\r\n");
+}

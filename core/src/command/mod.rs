@@ -629,12 +629,7 @@ pub(crate) fn run(ctx: &mut Ctx<'_, '_>, spec: &'static CommandSpec, args: Args<
         ctx.reply.out.truncate(reply_start);
         ctx.reply.error(error.as_bytes());
     }
-    let micros = ctx
-        .state
-        .introspect
-        .stopwatch
-        .lap()
-        .saturating_sub(started);
+    let micros = ctx.state.introspect.stopwatch.lap().saturating_sub(started);
     // A command that waits for a key is counted when it answers; the file's commands at
     // load are not counted at all, as in Redis.
     if ctx.block.is_none() && !ctx.session.replaying {

@@ -65,6 +65,7 @@ impl Server {
                 self.close(id, CloseReason::OutputBufferLimit);
             }
         }
+        let started = self.state.introspect.stopwatch.lap();
         for db in &mut self.keyspace.dbs {
             db.rehash_step(REHASH_BUCKETS_PER_TICK);
             // CLIENT PAUSE stops expiry: a paused server changes nothing.
@@ -72,6 +73,7 @@ impl Server {
                 db.expire_step(now.wall, EXPIRED_KEYS_PER_TICK);
             }
         }
+        self.record_latency("expire-cycle", started);
         let stats = &self.state.stats;
         let counters = [
             stats.commands_processed,
@@ -79,12 +81,25 @@ impl Server {
             stats.net_output_bytes,
         ];
         self.state.introspect.rates.sample(now.monotonic, counters);
+        let started = self.state.introspect.stopwatch.lap();
         self.evict();
+        self.record_latency("eviction-cycle", started);
         self.settle_keyspace();
         if !self.state.loading_dataset {
             // Half the data is no snapshot worth saving, and the file is not on yet.
             self.check_save_points();
             self.aof_cron();
         }
+    }
+
+    /// The latency monitor's sample of `event`, which began at stopwatch reading `started`.
+    fn record_latency(&mut self, event: &'static str, started: u64) {
+        let introspect = &mut self.state.introspect;
+        let millis = introspect.stopwatch.lap().saturating_sub(started) / 1000;
+        let time_secs = self.state.now.wall.as_millis().div_euclid(1000);
+        let threshold = self.state.config.latency_monitor_threshold_ms;
+        introspect
+            .latency
+            .record(event, time_secs, millis, threshold);
     }
 }
