@@ -6,8 +6,18 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{redis_client, start_ferrodis, start_redis};
+use common::{redis_client, start_ferrodis, start_redis, ServerProcess};
 use redis::{Connection, Value};
+
+/// ferrodis and a real Redis, started for one test, with a connection to each (`path`: what
+/// follows the address in the connection's URL).
+fn side_by_side(path: &str) -> ((ServerProcess, ServerProcess), Connection, Connection) {
+    let ferrodis = start_ferrodis(&[]);
+    let redis = start_redis(&[]);
+    let ours = redis_client(&ferrodis, path);
+    let theirs = redis_client(&redis, path);
+    ((ferrodis, redis), ours, theirs)
+}
 
 /// INFO fields of Redis that mean nothing here: its allocator's own figures (jemalloc), and
 /// the compiler and atomics it was built with.
@@ -68,10 +78,7 @@ fn exercise(connection: &mut Connection) {
 
 #[test]
 fn info_has_the_sections_and_fields_redis_has() {
-    let ferrodis = start_ferrodis(&[]);
-    let redis = start_redis(&[]);
-    let mut ours_connection = redis_client(&ferrodis, "0");
-    let mut theirs_connection = redis_client(&redis, "0");
+    let (_servers, mut ours_connection, mut theirs_connection) = side_by_side("0");
     exercise(&mut ours_connection);
     exercise(&mut theirs_connection);
     for args in [
@@ -136,10 +143,7 @@ fn command_counts(connection: &mut Connection) -> BTreeMap<String, String> {
 
 #[test]
 fn commandstats_count_calls_failures_and_refusals_as_redis() {
-    let ferrodis = start_ferrodis(&[]);
-    let redis = start_redis(&[]);
-    let mut ours_connection = redis_client(&ferrodis, "0");
-    let mut theirs_connection = redis_client(&redis, "0");
+    let (_servers, mut ours_connection, mut theirs_connection) = side_by_side("0");
     for connection in [&mut ours_connection, &mut theirs_connection] {
         let _: () = redis::cmd("CONFIG")
             .arg("RESETSTAT")
@@ -228,10 +232,7 @@ fn the_slow_log_keeps_what_redis_keeps() {
 
 #[test]
 fn command_list_filters_as_redis() {
-    let ferrodis = start_ferrodis(&[]);
-    let redis = start_redis(&[]);
-    let mut ours_connection = redis_client(&ferrodis, "0");
-    let mut theirs_connection = redis_client(&redis, "0");
+    let (_servers, mut ours_connection, mut theirs_connection) = side_by_side("0");
     let list = |connection: &mut Connection, filter: &[&str]| -> BTreeSet<String> {
         redis::cmd("COMMAND")
             .arg("LIST")
@@ -355,10 +356,7 @@ fn docs_shape(value: &Value) -> String {
 
 #[test]
 fn command_docs_have_redis_arguments_and_our_own_summaries() {
-    let ferrodis = start_ferrodis(&[]);
-    let redis = start_redis(&[]);
-    let mut ours_connection = redis_client(&ferrodis, "?protocol=resp3");
-    let mut theirs_connection = redis_client(&redis, "?protocol=resp3");
+    let (_servers, mut ours_connection, mut theirs_connection) = side_by_side("?protocol=resp3");
     let names: Vec<String> = redis::cmd("COMMAND")
         .arg("LIST")
         .query(&mut ours_connection)
@@ -545,10 +543,7 @@ fn memory_stats_names(connection: &mut Connection) -> BTreeSet<String> {
 
 #[test]
 fn memory_stats_has_redis_figures_and_usage_grows_with_the_value() {
-    let ferrodis = start_ferrodis(&[]);
-    let redis = start_redis(&[]);
-    let mut ours_connection = redis_client(&ferrodis, "?protocol=resp3");
-    let mut theirs_connection = redis_client(&redis, "?protocol=resp3");
+    let (_servers, mut ours_connection, mut theirs_connection) = side_by_side("?protocol=resp3");
     for connection in [&mut ours_connection, &mut theirs_connection] {
         let _: () = redis::cmd("SET")
             .arg("k")
@@ -625,10 +620,7 @@ fn key_specs(connection: &mut Connection, name: &str) -> String {
 
 #[test]
 fn key_specs_and_key_flags_are_redis_ones() {
-    let ferrodis = start_ferrodis(&[]);
-    let redis = start_redis(&[]);
-    let mut ours_connection = redis_client(&ferrodis, "?protocol=resp3");
-    let mut theirs_connection = redis_client(&redis, "?protocol=resp3");
+    let (_servers, mut ours_connection, mut theirs_connection) = side_by_side("?protocol=resp3");
     let names: Vec<String> = redis::cmd("COMMAND")
         .arg("LIST")
         .query(&mut ours_connection)

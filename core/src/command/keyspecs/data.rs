@@ -1,127 +1,32 @@
 //! Each command's key specs, as Redis 7.0 declares them (COMMAND INFO, COMMAND
 //! GETKEYSANDFLAGS). Sorted by name.
 
-use super::{Begin, Find, KeySpec};
+use super::{counted_keys_at, key_at, keys_from, Begin, Find, KeySpec};
 
 pub(super) static KEY_SPECS: &[(&str, &[KeySpec])] = &[
-    (
-        "append",
-        &[KeySpec {
-            flags: &["RW", "insert"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "bitcount",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
+    ("append", &[key_at(1, &["RW", "insert"])]),
+    ("bitcount", &[key_at(1, &["RO", "access"])]),
     (
         "bitfield",
-        &[KeySpec {
-            flags: &["RW", "access", "update", "variable_flags"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
+        &[key_at(1, &["RW", "access", "update", "variable_flags"])],
     ),
-    (
-        "bitfield_ro",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
+    ("bitfield_ro", &[key_at(1, &["RO", "access"])]),
     (
         "bitop",
         &[
-            KeySpec {
-                flags: &["OW", "update"],
-                begin: Begin::Index(2),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-            KeySpec {
-                flags: &["RO", "access"],
-                begin: Begin::Index(3),
-                find: Find::Range {
-                    last: -1,
-                    step: 1,
-                    limit: 0,
-                },
-            },
+            key_at(2, &["OW", "update"]),
+            keys_from(3, &["RO", "access"]),
         ],
     ),
-    (
-        "bitpos",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
+    ("bitpos", &[key_at(1, &["RO", "access"])]),
     (
         "blmove",
         &[
-            KeySpec {
-                flags: &["RW", "access", "delete"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-            KeySpec {
-                flags: &["RW", "insert"],
-                begin: Begin::Index(2),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
+            key_at(1, &["RW", "access", "delete"]),
+            key_at(2, &["RW", "insert"]),
         ],
     ),
-    (
-        "blmpop",
-        &[KeySpec {
-            flags: &["RW", "access", "delete"],
-            begin: Begin::Index(2),
-            find: Find::Keynum {
-                at: 0,
-                first: 1,
-                step: 1,
-            },
-        }],
-    ),
+    ("blmpop", &[counted_keys_at(2, &["RW", "access", "delete"])]),
     (
         "blpop",
         &[KeySpec {
@@ -149,38 +54,11 @@ pub(super) static KEY_SPECS: &[(&str, &[KeySpec])] = &[
     (
         "brpoplpush",
         &[
-            KeySpec {
-                flags: &["RW", "access", "delete"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-            KeySpec {
-                flags: &["RW", "insert"],
-                begin: Begin::Index(2),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
+            key_at(1, &["RW", "access", "delete"]),
+            key_at(2, &["RW", "insert"]),
         ],
     ),
-    (
-        "bzmpop",
-        &[KeySpec {
-            flags: &["RW", "access", "delete"],
-            begin: Begin::Index(2),
-            find: Find::Keynum {
-                at: 0,
-                first: 1,
-                step: 1,
-            },
-        }],
-    ),
+    ("bzmpop", &[counted_keys_at(2, &["RW", "access", "delete"])]),
     (
         "bzpopmax",
         &[KeySpec {
@@ -207,495 +85,50 @@ pub(super) static KEY_SPECS: &[(&str, &[KeySpec])] = &[
     ),
     (
         "copy",
-        &[
-            KeySpec {
-                flags: &["RO", "access"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-            KeySpec {
-                flags: &["OW", "update"],
-                begin: Begin::Index(2),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-        ],
+        &[key_at(1, &["RO", "access"]), key_at(2, &["OW", "update"])],
     ),
-    (
-        "decr",
-        &[KeySpec {
-            flags: &["RW", "access", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "decrby",
-        &[KeySpec {
-            flags: &["RW", "access", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "del",
-        &[KeySpec {
-            flags: &["RM", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: -1,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "dump",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "eval",
-        &[KeySpec {
-            flags: &["RW", "access", "update"],
-            begin: Begin::Index(2),
-            find: Find::Keynum {
-                at: 0,
-                first: 1,
-                step: 1,
-            },
-        }],
-    ),
-    (
-        "eval_ro",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(2),
-            find: Find::Keynum {
-                at: 0,
-                first: 1,
-                step: 1,
-            },
-        }],
-    ),
+    ("decr", &[key_at(1, &["RW", "access", "update"])]),
+    ("decrby", &[key_at(1, &["RW", "access", "update"])]),
+    ("del", &[keys_from(1, &["RM", "delete"])]),
+    ("dump", &[key_at(1, &["RO", "access"])]),
+    ("eval", &[counted_keys_at(2, &["RW", "access", "update"])]),
+    ("eval_ro", &[counted_keys_at(2, &["RO", "access"])]),
     (
         "evalsha",
-        &[KeySpec {
-            flags: &["RW", "access", "update"],
-            begin: Begin::Index(2),
-            find: Find::Keynum {
-                at: 0,
-                first: 1,
-                step: 1,
-            },
-        }],
+        &[counted_keys_at(2, &["RW", "access", "update"])],
     ),
-    (
-        "evalsha_ro",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(2),
-            find: Find::Keynum {
-                at: 0,
-                first: 1,
-                step: 1,
-            },
-        }],
-    ),
-    (
-        "exists",
-        &[KeySpec {
-            flags: &["RO"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: -1,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "expire",
-        &[KeySpec {
-            flags: &["RW", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "expireat",
-        &[KeySpec {
-            flags: &["RW", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "expiretime",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "fcall",
-        &[KeySpec {
-            flags: &["RW", "access", "update"],
-            begin: Begin::Index(2),
-            find: Find::Keynum {
-                at: 0,
-                first: 1,
-                step: 1,
-            },
-        }],
-    ),
-    (
-        "fcall_ro",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(2),
-            find: Find::Keynum {
-                at: 0,
-                first: 1,
-                step: 1,
-            },
-        }],
-    ),
-    (
-        "get",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "getbit",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "getdel",
-        &[KeySpec {
-            flags: &["RW", "access", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "getex",
-        &[KeySpec {
-            flags: &["RW", "access", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "getrange",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "getset",
-        &[KeySpec {
-            flags: &["RW", "access", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "hdel",
-        &[KeySpec {
-            flags: &["RW", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "hexists",
-        &[KeySpec {
-            flags: &["RO"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "hget",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "hgetall",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "hincrby",
-        &[KeySpec {
-            flags: &["RW", "access", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "hincrbyfloat",
-        &[KeySpec {
-            flags: &["RW", "access", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "hkeys",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "hlen",
-        &[KeySpec {
-            flags: &["RO"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "hmget",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "hmset",
-        &[KeySpec {
-            flags: &["RW", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "hrandfield",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "hscan",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "hset",
-        &[KeySpec {
-            flags: &["RW", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "hsetnx",
-        &[KeySpec {
-            flags: &["RW", "insert"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "hstrlen",
-        &[KeySpec {
-            flags: &["RO"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "hvals",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "incr",
-        &[KeySpec {
-            flags: &["RW", "access", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "incrby",
-        &[KeySpec {
-            flags: &["RW", "access", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "incrbyfloat",
-        &[KeySpec {
-            flags: &["RW", "access", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
+    ("evalsha_ro", &[counted_keys_at(2, &["RO", "access"])]),
+    ("exists", &[keys_from(1, &["RO"])]),
+    ("expire", &[key_at(1, &["RW", "update"])]),
+    ("expireat", &[key_at(1, &["RW", "update"])]),
+    ("expiretime", &[key_at(1, &["RO", "access"])]),
+    ("fcall", &[counted_keys_at(2, &["RW", "access", "update"])]),
+    ("fcall_ro", &[counted_keys_at(2, &["RO", "access"])]),
+    ("get", &[key_at(1, &["RO", "access"])]),
+    ("getbit", &[key_at(1, &["RO", "access"])]),
+    ("getdel", &[key_at(1, &["RW", "access", "delete"])]),
+    ("getex", &[key_at(1, &["RW", "access", "update"])]),
+    ("getrange", &[key_at(1, &["RO", "access"])]),
+    ("getset", &[key_at(1, &["RW", "access", "update"])]),
+    ("hdel", &[key_at(1, &["RW", "delete"])]),
+    ("hexists", &[key_at(1, &["RO"])]),
+    ("hget", &[key_at(1, &["RO", "access"])]),
+    ("hgetall", &[key_at(1, &["RO", "access"])]),
+    ("hincrby", &[key_at(1, &["RW", "access", "update"])]),
+    ("hincrbyfloat", &[key_at(1, &["RW", "access", "update"])]),
+    ("hkeys", &[key_at(1, &["RO", "access"])]),
+    ("hlen", &[key_at(1, &["RO"])]),
+    ("hmget", &[key_at(1, &["RO", "access"])]),
+    ("hmset", &[key_at(1, &["RW", "update"])]),
+    ("hrandfield", &[key_at(1, &["RO", "access"])]),
+    ("hscan", &[key_at(1, &["RO", "access"])]),
+    ("hset", &[key_at(1, &["RW", "update"])]),
+    ("hsetnx", &[key_at(1, &["RW", "insert"])]),
+    ("hstrlen", &[key_at(1, &["RO"])]),
+    ("hvals", &[key_at(1, &["RO", "access"])]),
+    ("incr", &[key_at(1, &["RW", "access", "update"])]),
+    ("incrby", &[key_at(1, &["RW", "access", "update"])]),
+    ("incrbyfloat", &[key_at(1, &["RW", "access", "update"])]),
     (
         "lcs",
         &[KeySpec {
@@ -708,209 +141,28 @@ pub(super) static KEY_SPECS: &[(&str, &[KeySpec])] = &[
             },
         }],
     ),
-    (
-        "lindex",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "linsert",
-        &[KeySpec {
-            flags: &["RW", "insert"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "llen",
-        &[KeySpec {
-            flags: &["RO"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
+    ("lindex", &[key_at(1, &["RO", "access"])]),
+    ("linsert", &[key_at(1, &["RW", "insert"])]),
+    ("llen", &[key_at(1, &["RO"])]),
     (
         "lmove",
         &[
-            KeySpec {
-                flags: &["RW", "access", "delete"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-            KeySpec {
-                flags: &["RW", "insert"],
-                begin: Begin::Index(2),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
+            key_at(1, &["RW", "access", "delete"]),
+            key_at(2, &["RW", "insert"]),
         ],
     ),
-    (
-        "lmpop",
-        &[KeySpec {
-            flags: &["RW", "access", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Keynum {
-                at: 0,
-                first: 1,
-                step: 1,
-            },
-        }],
-    ),
-    (
-        "lpop",
-        &[KeySpec {
-            flags: &["RW", "access", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "lpos",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "lpush",
-        &[KeySpec {
-            flags: &["RW", "insert"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "lpushx",
-        &[KeySpec {
-            flags: &["RW", "insert"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "lrange",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "lrem",
-        &[KeySpec {
-            flags: &["RW", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "lset",
-        &[KeySpec {
-            flags: &["RW", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "ltrim",
-        &[KeySpec {
-            flags: &["RW", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "memory|usage",
-        &[KeySpec {
-            flags: &["RO"],
-            begin: Begin::Index(2),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "mget",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: -1,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "move",
-        &[KeySpec {
-            flags: &["RW", "access", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
+    ("lmpop", &[counted_keys_at(1, &["RW", "access", "delete"])]),
+    ("lpop", &[key_at(1, &["RW", "access", "delete"])]),
+    ("lpos", &[key_at(1, &["RO", "access"])]),
+    ("lpush", &[key_at(1, &["RW", "insert"])]),
+    ("lpushx", &[key_at(1, &["RW", "insert"])]),
+    ("lrange", &[key_at(1, &["RO", "access"])]),
+    ("lrem", &[key_at(1, &["RW", "delete"])]),
+    ("lset", &[key_at(1, &["RW", "update"])]),
+    ("ltrim", &[key_at(1, &["RW", "delete"])]),
+    ("memory|usage", &[key_at(2, &["RO"])]),
+    ("mget", &[keys_from(1, &["RO", "access"])]),
+    ("move", &[key_at(1, &["RW", "access", "update"])]),
     (
         "mset",
         &[KeySpec {
@@ -935,539 +187,92 @@ pub(super) static KEY_SPECS: &[(&str, &[KeySpec])] = &[
             },
         }],
     ),
-    (
-        "object|encoding",
-        &[KeySpec {
-            flags: &["RO"],
-            begin: Begin::Index(2),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "object|freq",
-        &[KeySpec {
-            flags: &["RO"],
-            begin: Begin::Index(2),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "object|idletime",
-        &[KeySpec {
-            flags: &["RO"],
-            begin: Begin::Index(2),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "object|refcount",
-        &[KeySpec {
-            flags: &["RO"],
-            begin: Begin::Index(2),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "persist",
-        &[KeySpec {
-            flags: &["RW", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "pexpire",
-        &[KeySpec {
-            flags: &["RW", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "pexpireat",
-        &[KeySpec {
-            flags: &["RW", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "pexpiretime",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "pfadd",
-        &[KeySpec {
-            flags: &["RW", "insert"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "pfcount",
-        &[KeySpec {
-            flags: &["RW", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: -1,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "pfdebug",
-        &[KeySpec {
-            flags: &["RW", "access"],
-            begin: Begin::Index(2),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
+    ("object|encoding", &[key_at(2, &["RO"])]),
+    ("object|freq", &[key_at(2, &["RO"])]),
+    ("object|idletime", &[key_at(2, &["RO"])]),
+    ("object|refcount", &[key_at(2, &["RO"])]),
+    ("persist", &[key_at(1, &["RW", "update"])]),
+    ("pexpire", &[key_at(1, &["RW", "update"])]),
+    ("pexpireat", &[key_at(1, &["RW", "update"])]),
+    ("pexpiretime", &[key_at(1, &["RO", "access"])]),
+    ("pfadd", &[key_at(1, &["RW", "insert"])]),
+    ("pfcount", &[keys_from(1, &["RW", "access"])]),
+    ("pfdebug", &[key_at(2, &["RW", "access"])]),
     (
         "pfmerge",
         &[
-            KeySpec {
-                flags: &["RW", "access", "insert"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-            KeySpec {
-                flags: &["RO", "access"],
-                begin: Begin::Index(2),
-                find: Find::Range {
-                    last: -1,
-                    step: 1,
-                    limit: 0,
-                },
-            },
+            key_at(1, &["RW", "access", "insert"]),
+            keys_from(2, &["RO", "access"]),
         ],
     ),
-    (
-        "psetex",
-        &[KeySpec {
-            flags: &["OW", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "pttl",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
+    ("psetex", &[key_at(1, &["OW", "update"])]),
+    ("pttl", &[key_at(1, &["RO", "access"])]),
     (
         "rename",
         &[
-            KeySpec {
-                flags: &["RW", "access", "delete"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-            KeySpec {
-                flags: &["OW", "update"],
-                begin: Begin::Index(2),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
+            key_at(1, &["RW", "access", "delete"]),
+            key_at(2, &["OW", "update"]),
         ],
     ),
     (
         "renamenx",
         &[
-            KeySpec {
-                flags: &["RW", "access", "delete"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-            KeySpec {
-                flags: &["OW", "insert"],
-                begin: Begin::Index(2),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
+            key_at(1, &["RW", "access", "delete"]),
+            key_at(2, &["OW", "insert"]),
         ],
     ),
-    (
-        "restore",
-        &[KeySpec {
-            flags: &["OW", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "rpop",
-        &[KeySpec {
-            flags: &["RW", "access", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
+    ("restore", &[key_at(1, &["OW", "update"])]),
+    ("rpop", &[key_at(1, &["RW", "access", "delete"])]),
     (
         "rpoplpush",
         &[
-            KeySpec {
-                flags: &["RW", "access", "delete"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-            KeySpec {
-                flags: &["RW", "insert"],
-                begin: Begin::Index(2),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
+            key_at(1, &["RW", "access", "delete"]),
+            key_at(2, &["RW", "insert"]),
         ],
     ),
-    (
-        "rpush",
-        &[KeySpec {
-            flags: &["RW", "insert"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "rpushx",
-        &[KeySpec {
-            flags: &["RW", "insert"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "sadd",
-        &[KeySpec {
-            flags: &["RW", "insert"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "scard",
-        &[KeySpec {
-            flags: &["RO"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "sdiff",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: -1,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
+    ("rpush", &[key_at(1, &["RW", "insert"])]),
+    ("rpushx", &[key_at(1, &["RW", "insert"])]),
+    ("sadd", &[key_at(1, &["RW", "insert"])]),
+    ("scard", &[key_at(1, &["RO"])]),
+    ("sdiff", &[keys_from(1, &["RO", "access"])]),
     (
         "sdiffstore",
         &[
-            KeySpec {
-                flags: &["OW", "update"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-            KeySpec {
-                flags: &["RO", "access"],
-                begin: Begin::Index(2),
-                find: Find::Range {
-                    last: -1,
-                    step: 1,
-                    limit: 0,
-                },
-            },
+            key_at(1, &["OW", "update"]),
+            keys_from(2, &["RO", "access"]),
         ],
     ),
     (
         "set",
-        &[KeySpec {
-            flags: &["RW", "access", "update", "variable_flags"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
+        &[key_at(1, &["RW", "access", "update", "variable_flags"])],
     ),
-    (
-        "setbit",
-        &[KeySpec {
-            flags: &["RW", "access", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "setex",
-        &[KeySpec {
-            flags: &["OW", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "setnx",
-        &[KeySpec {
-            flags: &["OW", "insert"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "setrange",
-        &[KeySpec {
-            flags: &["RW", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "sinter",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: -1,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "sintercard",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Keynum {
-                at: 0,
-                first: 1,
-                step: 1,
-            },
-        }],
-    ),
+    ("setbit", &[key_at(1, &["RW", "access", "update"])]),
+    ("setex", &[key_at(1, &["OW", "update"])]),
+    ("setnx", &[key_at(1, &["OW", "insert"])]),
+    ("setrange", &[key_at(1, &["RW", "update"])]),
+    ("sinter", &[keys_from(1, &["RO", "access"])]),
+    ("sintercard", &[counted_keys_at(1, &["RO", "access"])]),
     (
         "sinterstore",
         &[
-            KeySpec {
-                flags: &["RW", "update"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-            KeySpec {
-                flags: &["RO", "access"],
-                begin: Begin::Index(2),
-                find: Find::Range {
-                    last: -1,
-                    step: 1,
-                    limit: 0,
-                },
-            },
+            key_at(1, &["RW", "update"]),
+            keys_from(2, &["RO", "access"]),
         ],
     ),
-    (
-        "sismember",
-        &[KeySpec {
-            flags: &["RO"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "smembers",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "smismember",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
+    ("sismember", &[key_at(1, &["RO"])]),
+    ("smembers", &[key_at(1, &["RO", "access"])]),
+    ("smismember", &[key_at(1, &["RO", "access"])]),
     (
         "smove",
         &[
-            KeySpec {
-                flags: &["RW", "access", "delete"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-            KeySpec {
-                flags: &["RW", "insert"],
-                begin: Begin::Index(2),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
+            key_at(1, &["RW", "access", "delete"]),
+            key_at(2, &["RW", "insert"]),
         ],
     ),
     (
         "sort",
         &[
-            KeySpec {
-                flags: &["RO", "access"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
+            key_at(1, &["RO", "access"]),
             KeySpec {
                 flags: &["RO", "access"],
                 begin: Begin::Unknown,
@@ -1483,15 +288,7 @@ pub(super) static KEY_SPECS: &[(&str, &[KeySpec])] = &[
     (
         "sort_ro",
         &[
-            KeySpec {
-                flags: &["RO", "access"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
+            key_at(1, &["RO", "access"]),
             KeySpec {
                 flags: &["RO", "access"],
                 begin: Begin::Unknown,
@@ -1499,635 +296,79 @@ pub(super) static KEY_SPECS: &[(&str, &[KeySpec])] = &[
             },
         ],
     ),
-    (
-        "spop",
-        &[KeySpec {
-            flags: &["RW", "access", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "spublish",
-        &[KeySpec {
-            flags: &["not_key"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "srandmember",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "srem",
-        &[KeySpec {
-            flags: &["RW", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "sscan",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "ssubscribe",
-        &[KeySpec {
-            flags: &["not_key"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: -1,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "strlen",
-        &[KeySpec {
-            flags: &["RO"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "substr",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "sunion",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: -1,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
+    ("spop", &[key_at(1, &["RW", "access", "delete"])]),
+    ("spublish", &[key_at(1, &["not_key"])]),
+    ("srandmember", &[key_at(1, &["RO", "access"])]),
+    ("srem", &[key_at(1, &["RW", "delete"])]),
+    ("sscan", &[key_at(1, &["RO", "access"])]),
+    ("ssubscribe", &[keys_from(1, &["not_key"])]),
+    ("strlen", &[key_at(1, &["RO"])]),
+    ("substr", &[key_at(1, &["RO", "access"])]),
+    ("sunion", &[keys_from(1, &["RO", "access"])]),
     (
         "sunionstore",
         &[
-            KeySpec {
-                flags: &["OW", "update"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-            KeySpec {
-                flags: &["RO", "access"],
-                begin: Begin::Index(2),
-                find: Find::Range {
-                    last: -1,
-                    step: 1,
-                    limit: 0,
-                },
-            },
+            key_at(1, &["OW", "update"]),
+            keys_from(2, &["RO", "access"]),
         ],
     ),
-    (
-        "sunsubscribe",
-        &[KeySpec {
-            flags: &["not_key"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: -1,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "touch",
-        &[KeySpec {
-            flags: &["RO"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: -1,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "ttl",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "type",
-        &[KeySpec {
-            flags: &["RO"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "unlink",
-        &[KeySpec {
-            flags: &["RM", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: -1,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "watch",
-        &[KeySpec {
-            flags: &["RO"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: -1,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zadd",
-        &[KeySpec {
-            flags: &["RW", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zcard",
-        &[KeySpec {
-            flags: &["RO"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zcount",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zdiff",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Keynum {
-                at: 0,
-                first: 1,
-                step: 1,
-            },
-        }],
-    ),
+    ("sunsubscribe", &[keys_from(1, &["not_key"])]),
+    ("touch", &[keys_from(1, &["RO"])]),
+    ("ttl", &[key_at(1, &["RO", "access"])]),
+    ("type", &[key_at(1, &["RO"])]),
+    ("unlink", &[keys_from(1, &["RM", "delete"])]),
+    ("watch", &[keys_from(1, &["RO"])]),
+    ("zadd", &[key_at(1, &["RW", "update"])]),
+    ("zcard", &[key_at(1, &["RO"])]),
+    ("zcount", &[key_at(1, &["RO", "access"])]),
+    ("zdiff", &[counted_keys_at(1, &["RO", "access"])]),
     (
         "zdiffstore",
         &[
-            KeySpec {
-                flags: &["OW", "update"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-            KeySpec {
-                flags: &["RO", "access"],
-                begin: Begin::Index(2),
-                find: Find::Keynum {
-                    at: 0,
-                    first: 1,
-                    step: 1,
-                },
-            },
+            key_at(1, &["OW", "update"]),
+            counted_keys_at(2, &["RO", "access"]),
         ],
     ),
-    (
-        "zincrby",
-        &[KeySpec {
-            flags: &["RW", "access", "update"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zinter",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Keynum {
-                at: 0,
-                first: 1,
-                step: 1,
-            },
-        }],
-    ),
-    (
-        "zintercard",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Keynum {
-                at: 0,
-                first: 1,
-                step: 1,
-            },
-        }],
-    ),
+    ("zincrby", &[key_at(1, &["RW", "access", "update"])]),
+    ("zinter", &[counted_keys_at(1, &["RO", "access"])]),
+    ("zintercard", &[counted_keys_at(1, &["RO", "access"])]),
     (
         "zinterstore",
         &[
-            KeySpec {
-                flags: &["OW", "update"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-            KeySpec {
-                flags: &["RO", "access"],
-                begin: Begin::Index(2),
-                find: Find::Keynum {
-                    at: 0,
-                    first: 1,
-                    step: 1,
-                },
-            },
+            key_at(1, &["OW", "update"]),
+            counted_keys_at(2, &["RO", "access"]),
         ],
     ),
-    (
-        "zlexcount",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zmpop",
-        &[KeySpec {
-            flags: &["RW", "access", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Keynum {
-                at: 0,
-                first: 1,
-                step: 1,
-            },
-        }],
-    ),
-    (
-        "zmscore",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zpopmax",
-        &[KeySpec {
-            flags: &["RW", "access", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zpopmin",
-        &[KeySpec {
-            flags: &["RW", "access", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zrandmember",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zrange",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zrangebylex",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zrangebyscore",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
+    ("zlexcount", &[key_at(1, &["RO", "access"])]),
+    ("zmpop", &[counted_keys_at(1, &["RW", "access", "delete"])]),
+    ("zmscore", &[key_at(1, &["RO", "access"])]),
+    ("zpopmax", &[key_at(1, &["RW", "access", "delete"])]),
+    ("zpopmin", &[key_at(1, &["RW", "access", "delete"])]),
+    ("zrandmember", &[key_at(1, &["RO", "access"])]),
+    ("zrange", &[key_at(1, &["RO", "access"])]),
+    ("zrangebylex", &[key_at(1, &["RO", "access"])]),
+    ("zrangebyscore", &[key_at(1, &["RO", "access"])]),
     (
         "zrangestore",
-        &[
-            KeySpec {
-                flags: &["OW", "update"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-            KeySpec {
-                flags: &["RO", "access"],
-                begin: Begin::Index(2),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-        ],
+        &[key_at(1, &["OW", "update"]), key_at(2, &["RO", "access"])],
     ),
-    (
-        "zrank",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zrem",
-        &[KeySpec {
-            flags: &["RW", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zremrangebylex",
-        &[KeySpec {
-            flags: &["RW", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zremrangebyrank",
-        &[KeySpec {
-            flags: &["RW", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zremrangebyscore",
-        &[KeySpec {
-            flags: &["RW", "delete"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zrevrange",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zrevrangebylex",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zrevrangebyscore",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zrevrank",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zscan",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zscore",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Range {
-                last: 0,
-                step: 1,
-                limit: 0,
-            },
-        }],
-    ),
-    (
-        "zunion",
-        &[KeySpec {
-            flags: &["RO", "access"],
-            begin: Begin::Index(1),
-            find: Find::Keynum {
-                at: 0,
-                first: 1,
-                step: 1,
-            },
-        }],
-    ),
+    ("zrank", &[key_at(1, &["RO", "access"])]),
+    ("zrem", &[key_at(1, &["RW", "delete"])]),
+    ("zremrangebylex", &[key_at(1, &["RW", "delete"])]),
+    ("zremrangebyrank", &[key_at(1, &["RW", "delete"])]),
+    ("zremrangebyscore", &[key_at(1, &["RW", "delete"])]),
+    ("zrevrange", &[key_at(1, &["RO", "access"])]),
+    ("zrevrangebylex", &[key_at(1, &["RO", "access"])]),
+    ("zrevrangebyscore", &[key_at(1, &["RO", "access"])]),
+    ("zrevrank", &[key_at(1, &["RO", "access"])]),
+    ("zscan", &[key_at(1, &["RO", "access"])]),
+    ("zscore", &[key_at(1, &["RO", "access"])]),
+    ("zunion", &[counted_keys_at(1, &["RO", "access"])]),
     (
         "zunionstore",
         &[
-            KeySpec {
-                flags: &["OW", "update"],
-                begin: Begin::Index(1),
-                find: Find::Range {
-                    last: 0,
-                    step: 1,
-                    limit: 0,
-                },
-            },
-            KeySpec {
-                flags: &["RO", "access"],
-                begin: Begin::Index(2),
-                find: Find::Keynum {
-                    at: 0,
-                    first: 1,
-                    step: 1,
-                },
-            },
+            key_at(1, &["OW", "update"]),
+            counted_keys_at(2, &["RO", "access"]),
         ],
     ),
 ];

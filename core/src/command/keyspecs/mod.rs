@@ -44,6 +44,45 @@ pub(crate) struct KeySpec {
     pub(crate) find: Find,
 }
 
+/// One key at `index`.
+const fn key_at(index: i32, flags: &'static [&'static str]) -> KeySpec {
+    KeySpec {
+        flags,
+        begin: Begin::Index(index),
+        find: Find::Range {
+            last: 0,
+            step: 1,
+            limit: 0,
+        },
+    }
+}
+
+/// Every argument from `index` on is a key.
+const fn keys_from(index: i32, flags: &'static [&'static str]) -> KeySpec {
+    KeySpec {
+        flags,
+        begin: Begin::Index(index),
+        find: Find::Range {
+            last: -1,
+            step: 1,
+            limit: 0,
+        },
+    }
+}
+
+/// A count at `index`, then that many keys.
+const fn counted_keys_at(index: i32, flags: &'static [&'static str]) -> KeySpec {
+    KeySpec {
+        flags,
+        begin: Begin::Index(index),
+        find: Find::Keynum {
+            at: 0,
+            first: 1,
+            step: 1,
+        },
+    }
+}
+
 impl KeySpec {
     /// The positions this spec finds in `request` (its name at 0); none when its search is
     /// unknown or the request is too short for it.
