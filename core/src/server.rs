@@ -180,11 +180,9 @@ impl Server {
         }
     }
 
-    /// The driver's measure of the process's resident memory (INFO's used_memory_rss and
-    /// mem_fragmentation_ratio); it need not measure often.
-    /// Hands in the driver's stopwatch: a reading of its monotonic clock in microseconds,
-    /// taken before and after each command (INFO commandstats, SLOWLOG, LATENCY). Without one
-    /// every command takes 0 microseconds.
+    /// Hands in the driver's stopwatch: a reading of its monotonic clock in microseconds, taken
+    /// once per command (INFO commandstats, SLOWLOG, LATENCY; see `introspect::Stopwatch`).
+    /// Without one every command takes 0 microseconds.
     pub fn set_stopwatch(&mut self, read: Box<dyn FnMut() -> u64>) {
         self.state.introspect.stopwatch = crate::introspect::Stopwatch::new(read);
     }
@@ -194,6 +192,8 @@ impl Server {
         self.state.introspect.cpu = cpu;
     }
 
+    /// The driver's measure of the process's resident memory (INFO's used_memory_rss and
+    /// mem_fragmentation_ratio); it need not measure often.
     pub fn set_resident_memory(&mut self, bytes: u64) {
         self.state.resident_memory_bytes = bytes;
     }

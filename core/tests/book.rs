@@ -335,3 +335,21 @@ fn book_clients_time_out_and_count_against_maxclients() {
     harness.advance(2000);
     assert_eq!(harness.closed, vec![(id, CloseReason::IdleTimeout)]);
 }
+
+#[test]
+fn book_commands_before_auth_are_refused_with_noauth() {
+    let config = Config {
+        requirepass: Some(b"secret".to_vec()),
+        ..Config::default()
+    };
+    let mut harness = Harness::new(config);
+    let id = harness.open_book();
+    assert_eq!(
+        harness.book(id, &[b"get", b"k"]),
+        err(ERR_ARG, "NOAUTH Authentication required.")
+    );
+    assert_eq!(
+        harness.book(id, &[b"GET", b"k"]),
+        err(ERR_UNKNOWN, "unknown command.")
+    );
+}

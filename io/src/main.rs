@@ -89,6 +89,8 @@ fn run(mut settings: Settings) -> Result<(), String> {
     let origin = std::time::Instant::now();
     let mut server = Server::new(settings.core.clone(), event_loop::now_of(origin));
     server.set_stopwatch(Box::new(move || origin.elapsed().as_micros() as u64));
+    // Measured before any data loads: INFO's used_memory_startup.
+    server.set_used_memory(alloc::allocated_bytes());
     load_acl_file(&mut server, &settings)?;
     // With the append-only file on, it holds the data and the RDB file is not read (as in
     // Redis). Its files load while the event loop serves (clients get -LOADING meanwhile).

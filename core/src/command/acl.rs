@@ -165,10 +165,10 @@ pub(crate) fn acl(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRes
                 .into(),
         )
     } else if is("LOAD") && count == 0 {
-        request_file(ctx, FileOp::AclLoad);
+        request_file(ctx, FileOp::AclLoad)?;
         Ok(())
     } else if is("SAVE") && count == 0 {
-        request_file(ctx, FileOp::AclSave);
+        request_file(ctx, FileOp::AclSave)?;
         Ok(())
     } else if is("CAT") && count <= 1 {
         cat(ctx, args)
@@ -220,7 +220,10 @@ const HELP: &[&str] = &[
 
 /// Asks the driver to read the ACL file (LOAD) or to replace it with every user's line
 /// (SAVE); the client's reply waits for the answer (`Server::disk_done`, `disk_read_done`).
-fn request_file(ctx: &mut Ctx<'_, '_>, op: FileOp) {
+fn request_file(ctx: &mut Ctx<'_, '_>, op: FileOp) -> CommandResult {
+    if !ctx.may_block {
+        return Err(super::NO_WAITING_HERE.into());
+    }
     let path = ctx
         .state
         .config
@@ -240,6 +243,7 @@ fn request_file(ctx: &mut Ctx<'_, '_>, op: FileOp) {
     ctx.effects.output(Output::Disk { token, request });
     ctx.state.files.request(token, ctx.id, op);
     ctx.wait_for_save = true;
+    Ok(())
 }
 
 /// ACL SETUSER name rule...: all rules or none. Subscribers of the user that lose a channel

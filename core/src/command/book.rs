@@ -55,9 +55,10 @@ pub(crate) fn dispatch_book(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
     let Some(&(command_name, count, handler)) = command.filter(|_| ctx.session.authenticated)
     else {
         // The book's server knows its names in lower case only: `GET` is no command there.
-        let book_name_in_other_case = COMMANDS
-            .iter()
-            .any(|(command, _, _)| command.as_bytes().eq_ignore_ascii_case(name));
+        let book_name_in_other_case = command.is_none()
+            && COMMANDS
+                .iter()
+                .any(|(command, _, _)| command.as_bytes().eq_ignore_ascii_case(name));
         if book_name_in_other_case || lookup(name).is_none() {
             write_err(ctx.reply.out, ERR_UNKNOWN, UNKNOWN);
         } else {

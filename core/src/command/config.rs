@@ -892,6 +892,9 @@ pub(crate) fn config(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
         if path.is_empty() {
             return Err("ERR The server is running without a config file".into());
         }
+        if !ctx.may_block {
+            return Err(super::NO_WAITING_HERE.into());
+        }
         let token = ctx.state.persistence.token();
         ctx.effects.output(Output::Disk {
             token,
@@ -980,8 +983,6 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult 
 }
 
 impl Config {
-    /// Sets a parameter by its redis.conf name, as the config file and command-line flags do
-    /// (immutable parameters included). The error says why the value was refused.
     /// A parameter's value as CONFIG GET shows it, by its redis.conf name.
     pub fn parameter(&self, name: &str) -> Option<String> {
         parameters()
@@ -989,6 +990,8 @@ impl Config {
             .map(|parameter| (parameter.get)(self))
     }
 
+    /// Sets a parameter by its redis.conf name, as the config file and command-line flags do
+    /// (immutable parameters included). The error says why the value was refused.
     pub fn set_parameter(&mut self, name: &str, value: &str) -> Result<(), String> {
         let name = name.to_ascii_lowercase();
         let parameter = parameters()

@@ -28,17 +28,26 @@ fn canonical(name: &str) -> &str {
         .map_or(name, |(_, canonical)| canonical)
 }
 
-/// A directive's line: its name and value, an empty value written as `""`.
-fn line(name: &str, value: &str) -> String {
-    if value.is_empty() {
+/// A directive's line: its name and value, an empty value written as `""`. A value the config
+/// file's reader would not read back as it is (a line break, spaces or quotes around it) is
+/// refused: written, it could read as other directives.
+fn line(name: &str, value: &str) -> Result<String, String> {
+    let quoted = ['"', '\''].iter().any(|quote| value.starts_with(*quote));
+    if value.contains(['\n', '\r']) || value.trim() != value || quoted {
+        return Err(format!(
+            "the value of '{name}' would not read back from a config file"
+        ));
+    }
+    Ok(if value.is_empty() {
         format!("{name} \"\"")
     } else {
         format!("{name} {value}")
-    }
+    })
 }
 
-/// The rewritten file, from the file as it is (`old`) and the configuration in force.
-pub(crate) fn rewrite(config: &Config, old: &[u8]) -> String {
+/// The rewritten file, from the file as it is (`old`) and the configuration in force; an error
+/// if a value in force cannot be written (`line`).
+pub(crate) fn rewrite(config: &Config, old: &[u8]) -> Result<String, String> {
     let old = String::from_utf8_lossy(old);
     let mut lines: Vec<String> = Vec::new();
     let mut written = BTreeSet::new();
@@ -60,7 +69,7 @@ pub(crate) fn rewrite(config: &Config, old: &[u8]) -> String {
         };
         // The first line of a parameter carries its value; later ones would undo it.
         if written.insert(canonical(&name).to_string()) {
-            lines.push(line(&name, &value));
+            lines.push(line(&name, &value)?);
         }
     }
     while lines.last().is_some_and(|text| text.trim().is_empty()) {
@@ -82,15 +91,16 @@ pub(crate) fn rewrite(config: &Config, old: &[u8]) -> String {
             lines.push(APPENDED.to_string());
             appended = true;
         }
-        lines.push(line(name, &value));
+        lines.push(line(name, &value)?);
     }
     let mut text = lines.join("\n");
     text.push('\n');
-    text
+    Ok(text)
 }
 
 /// Parameters whose value is what the driver found at start rather than a setting (the port
-/// `0` asked for becomes the one the system gave): written only where the file names them.
+/// `0` asked for becomes the one the system gave): not appended, but where the file names
+/// them they take the value in force like the others.
 fn is_runtime_fact(name: &str) -> bool {
     matches!(name, "port" | "maxclients")
 }
@@ -110,7 +120,7 @@ mod tests {
         config.set_parameter("slowlog-max-len", "7").unwrap();
         let old = b"# my server\nmaxmemory 1mb\nbook-port 7000\n\nhash-max-ziplist-entries 512\n\
                     maxmemory 2mb\nuser alice on >pw ~* +@all\n";
-        let text = rewrite(&config, old);
+        let text = rewrite(&config, old).unwrap();
         assert_eq!(
             text,
             "# my server\nmaxmemory 10485760\nbook-port 7000\n\nhash-max-ziplist-entries 64\n\
@@ -118,7 +128,7 @@ mod tests {
              save \"\"\n"
         );
         assert_eq!(
-            rewrite(&config, text.as_bytes()),
+            rewrite(&config, text.as_bytes()).unwrap(),
             text,
             "a second rewrite changes nothing"
         );
@@ -136,5 +146,10 @@ mod tests {
         for name in Config::parameter_names() {
             assert_eq!(reread.parameter(name), config.parameter(name), "{name}");
         }
+        config
+            .set_parameter("requirepass", "x\nenable-debug-command yes")
+            .unwrap();
+        let refused = rewrite(&config, text.as_bytes()).unwrap_err();
+        assert!(refused.contains("'requirepass'"), "{refused}");
     }
 }

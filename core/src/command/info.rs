@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::connection::REDIS_VERSION;
 use super::memory::MemoryFigures;
-use super::{introspection, table, ArgCursor, CommandResult, Ctx};
+use super::{introspection, server, table, ArgCursor, CommandResult, Ctx};
 use crate::pubsub::Kind;
 type Section = fn(&Ctx<'_, '_>, &mut String);
 
@@ -52,18 +52,6 @@ pub(crate) fn info(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     Ok(())
 }
 
-/// A 40-hex-digit id drawn from the seed (`run_id`, `master_replid`), the same for the whole
-/// run and not taken from the random source commands draw from.
-fn hex_id(seed: u64, salt: u64) -> String {
-    use rand_core::Rng;
-    let mut random = rand_pcg::Pcg64Mcg::new((u128::from(seed) << 64 | u128::from(salt)) | 1);
-    let mut text = String::with_capacity(40);
-    for _ in 0..20 {
-        let _ = write!(text, "{:02x}", random.next_u32() as u8);
-    }
-    text
-}
-
 fn server_section(ctx: &Ctx<'_, '_>, out: &mut String) {
     let config = &ctx.state.config;
     let uptime_secs = ctx.now.monotonic.millis_since(ctx.state.started.monotonic) / 1000;
@@ -79,10 +67,10 @@ fn server_section(ctx: &Ctx<'_, '_>, out: &mut String) {
          hz:{}\r\nconfigured_hz:{}\r\nlru_clock:{}\r\nexecutable:{}\r\nconfig_file:{}\r\n\
          io_threads_active:0\r\n",
         env!("CARGO_PKG_VERSION"),
-        &hex_id(0, 0)[..16],
+        &server::server_id(0, 0)[..16],
         config.host.os,
         config.process_id,
-        hex_id(config.seed, 1),
+        server::server_id(config.seed, 1),
         config.port,
         ctx.now.wall.as_millis().saturating_mul(1000),
         uptime_secs / 86_400,
@@ -336,7 +324,7 @@ fn replication_section(ctx: &Ctx<'_, '_>, out: &mut String) {
          master_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\n\
          second_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:1048576\r\n\
          repl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
-        hex_id(ctx.state.config.seed, 2),
+        server::server_id(ctx.state.config.seed, 2),
     );
 }
 

@@ -104,7 +104,7 @@ pub(crate) fn command_rejected(ctx: &mut Ctx<'_, '_>, spec: &'static CommandSpec
 /// Which arguments carry secrets that MONITOR and the slow log must not show: passwords (AUTH,
 /// HELLO's AUTH, MIGRATE's AUTH and AUTH2, CONFIG SET of a password) and every argument of
 /// ACL SETUSER.
-pub(crate) fn secret_arguments(args: Args<'_>) -> impl Fn(usize) -> bool {
+pub(crate) fn secret_arguments(args: Args<'_>) -> Box<dyn Fn(usize) -> bool> {
     let name = args.get(0).unwrap_or(b"");
     let second = args.get(1).unwrap_or(b"");
     let option_at = |option: &str| args.iter().position(|arg| is_option(arg, option));
@@ -113,10 +113,14 @@ pub(crate) fn secret_arguments(args: Args<'_>) -> impl Fn(usize) -> bool {
     } else if is_option(name, "ACL") && is_subcommand(second, "SETUSER") {
         (2, usize::MAX)
     } else if is_option(name, "CONFIG") && is_subcommand(second, "SET") {
-        let secret = args.iter().skip(2).step_by(2).position(|parameter| {
-            is_option(parameter, "masterauth") || is_option(parameter, "requirepass")
+        // Every value whose parameter is a password: each sits after its name.
+        let names: Vec<bool> = args
+            .iter()
+            .map(|arg| is_option(arg, "masterauth") || is_option(arg, "requirepass"))
+            .collect();
+        return Box::new(move |at: usize| {
+            at >= 3 && (at - 3).is_multiple_of(2) && names.get(at - 1).copied().unwrap_or(false)
         });
-        secret.map_or((0, 0), |pair| (3 + pair * 2, 4 + pair * 2))
     } else if is_option(name, "HELLO") {
         option_at("AUTH").map_or((0, 0), |at| (at + 1, at + 3))
     } else if is_option(name, "MIGRATE") {
@@ -128,7 +132,7 @@ pub(crate) fn secret_arguments(args: Args<'_>) -> impl Fn(usize) -> bool {
     } else {
         (0, 0)
     };
-    move |at| at >= from && at < until
+    Box::new(move |at| at >= from && at < until)
 }
 
 /// SLOWLOG GET [count] | LEN | RESET | HELP
@@ -390,6 +394,10 @@ mod tests {
         assert_eq!(
             secrets(&[b"config", b"set", b"maxmemory", b"1", b"requirepass", b"x"]),
             [5]
+        );
+        assert_eq!(
+            secrets(&[b"CONFIG", b"SET", b"masterauth", b"a", b"requirepass", b"b"]),
+            [3, 5]
         );
         assert_eq!(
             secrets(&[b"migrate", b"h", b"p", b"k", b"9", b"5", b"AUTH2", b"u", b"pw"]),

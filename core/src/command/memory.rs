@@ -21,7 +21,8 @@ pub(super) struct MemoryFigures {
     pub(super) clients: u64,
     /// The append-only file's bytes not yet written.
     pub(super) aof_buffer: u64,
-    /// Everything but the data: startup, clients, the file's buffer.
+    /// Everything but the data: startup, clients, the file's buffer, the databases' tables
+    /// (their nodes and buckets, not what the values hold).
     pub(super) overhead: u64,
     pub(super) dataset: u64,
     /// The Lua state's heap.
@@ -46,7 +47,16 @@ impl MemoryFigures {
             .sum();
         let aof = &ctx.state.aof;
         let aof_buffer = aof.appended.saturating_sub(aof.written);
-        let overhead = startup + clients + aof_buffer;
+        let tables: u64 = ctx
+            .keyspace
+            .dbs
+            .iter()
+            .map(|db| {
+                let (main, expires) = db.overhead_bytes();
+                (main + expires) as u64
+            })
+            .sum();
+        let overhead = startup + clients + aof_buffer + tables;
         let scripts = &ctx.state.scripts;
         // One Lua state runs both scripts and functions (its heap is unknown while a script
         // runs, the state being taken out then).
@@ -177,12 +187,7 @@ fn stats(ctx: &mut Ctx<'_, '_>) {
         .map(|(index, db)| (index, db.overhead_bytes()))
         .collect();
     let keys: u64 = ctx.keyspace.dbs.iter().map(|db| db.len() as u64).sum();
-    let tables: u64 = databases
-        .iter()
-        .map(|(_, (main, expires))| (main + expires) as u64)
-        .sum();
-    let overhead = figures.overhead + tables;
-    let dataset = figures.used.saturating_sub(overhead);
+    let (overhead, dataset) = (figures.overhead, figures.dataset);
     let reply = &mut *ctx.reply;
     reply.map(21 + databases.len());
     let counts = [

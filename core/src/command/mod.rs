@@ -406,14 +406,11 @@ fn resolve(
     }
     if let (false, Some(name)) = (spec.subcommands.is_empty(), args.get(1)) {
         let subcommand = spec
-            .subcommands
-            .iter()
-            .find(|subcommand| args::is_subcommand(name, subcommand.name))
+            .subcommand_by_name(name)
             .ok_or_else(|| unknown_subcommand(name, &spec.name.to_ascii_uppercase()))?;
         let arity = subcommand.arity;
         if (arity > 0 && count != arity) || count < -arity {
-            let full_name = format!("{}|{}", spec.name, subcommand.name.to_ascii_lowercase());
-            return Err(wrong_arity(&full_name));
+            return Err(wrong_arity(&table::full_name(spec, subcommand)));
         }
     }
     if spec.flags.contains(table::Flags::PROTECTED)
@@ -545,6 +542,12 @@ pub(crate) fn disk_error(state: &crate::state::ServerState) -> Option<CommandErr
         "MISCONF Errors writing to the AOF file: {error}"
     )))
 }
+
+/// A command whose reply waits for the disk, where no reply can wait: inside EXEC, in a
+/// script, on the book's door.
+pub(crate) const NO_WAITING_HERE: &str =
+    "ERR This command waits for the disk and cannot run inside MULTI, a script or the book's \
+     protocol";
 
 /// Redis's answer while the dataset loads.
 pub(crate) const LOADING: &str = "LOADING Redis is loading the dataset in memory";

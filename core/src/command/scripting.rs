@@ -554,6 +554,8 @@ impl Host<'_, '_, '_> {
             suspended: false,
             wait_for_save: false,
         };
+        // The Lua code before this call is the script's time, not the command's.
+        nested.state.introspect.stopwatch.mark();
         super::run(&mut nested, spec, args);
         convert::reply_to_lua(lua, &self.scratch)
     }

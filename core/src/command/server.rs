@@ -1,7 +1,7 @@
 //! Server commands: COMMAND, CONFIG, INFO, DBSIZE, FLUSHDB, FLUSHALL, TIME, SHUTDOWN, DEBUG.
 
 use super::args::{is_option, is_subcommand};
-use super::table::{CommandSpec, Subcommand, COMMANDS};
+use super::table::{full_name, CommandSpec, Subcommand, COMMANDS};
 use super::{docs, keyspecs};
 use super::{
     lookup, unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx, SYNTAX,
@@ -121,14 +121,13 @@ pub(crate) fn shutdown(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comma
     Ok(())
 }
 
-/// The replication id a full synchronization announces: fixed per server (from its seed), as
-/// there is no replication history to tell apart.
-fn replication_id(seed: u64) -> String {
-    format!(
-        "{seed:016x}{:016x}{:08x}",
-        seed.rotate_left(29) ^ 0x5bd1_e995,
-        seed as u32
-    )
+/// A 40-hex-digit id of this server, fixed for its run: `run_id` (salt 1) and the
+/// replication id INFO and a full synchronization announce (salt 2). A one-way hash of the
+/// seed, which keys the hash tables and must not show.
+pub(crate) fn server_id(seed: u64, salt: u8) -> String {
+    let mut bytes = seed.to_le_bytes().to_vec();
+    bytes.push(salt);
+    String::from_utf8_lossy(&crate::script::sha1_hex(&bytes)).into_owned()
 }
 
 /// SYNC | PSYNC replicationid offset: the first part of a full synchronization, as a primary
@@ -140,7 +139,7 @@ pub(crate) fn sync(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandRe
     if args.remaining() == 2 {
         args.next_bytes()?;
         args.next_bytes()?;
-        let id = replication_id(ctx.state.config.seed);
+        let id = server_id(ctx.state.config.seed, 2);
         ctx.reply
             .out
             .extend_from_slice(format!("+FULLRESYNC {id} 0\r\n").as_bytes());
@@ -415,10 +414,6 @@ fn every_command_name() -> impl Iterator<Item = String> {
     })
 }
 
-fn full_name(spec: &CommandSpec, subcommand: &Subcommand) -> String {
-    format!("{}|{}", spec.name, subcommand.name.to_ascii_lowercase())
-}
-
 /// A command by name, or a subcommand by `command|subcommand`.
 fn lookup_full_name(name: &[u8]) -> Option<(&'static CommandSpec, Option<&'static Subcommand>)> {
     let mut parts = name.splitn(2, |&byte| byte == b'|');
@@ -426,11 +421,7 @@ fn lookup_full_name(name: &[u8]) -> Option<(&'static CommandSpec, Option<&'stati
     let Some(wanted) = parts.next() else {
         return Some((spec, None));
     };
-    let subcommand = spec
-        .subcommands
-        .iter()
-        .find(|subcommand| subcommand.name.as_bytes().eq_ignore_ascii_case(wanted))?;
-    Some((spec, Some(subcommand)))
+    Some((spec, Some(spec.subcommand_by_name(wanted)?)))
 }
 
 /// Which names COMMAND LIST shows.

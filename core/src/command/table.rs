@@ -197,12 +197,16 @@ impl CommandSpec {
         categories
     }
 
-    /// The subcommand `request[1]` names, for a container command.
-    pub(crate) fn subcommand(&self, request: &[&[u8]]) -> Option<&'static Subcommand> {
-        let name = request.get(1)?;
+    /// Its subcommand called `name` (any case), for a container command.
+    pub(crate) fn subcommand_by_name(&self, name: &[u8]) -> Option<&'static Subcommand> {
         self.subcommands
             .iter()
             .find(|subcommand| super::args::is_subcommand(name, subcommand.name))
+    }
+
+    /// The subcommand `request[1]` names, for a container command.
+    pub(crate) fn subcommand(&self, request: &[&[u8]]) -> Option<&'static Subcommand> {
+        self.subcommand_by_name(request.get(1)?)
     }
 
     /// The subcommand `request`'s second argument names, for a container command.
@@ -210,10 +214,7 @@ impl CommandSpec {
         if self.subcommands.is_empty() {
             return None;
         }
-        let name = request.get(1)?;
-        self.subcommands
-            .iter()
-            .find(|subcommand| super::args::is_subcommand(name, subcommand.name))
+        self.subcommand_by_name(request.get(1)?)
     }
 
     /// Where the keys are in `request` (a whole command of this kind, its name first, of a
@@ -605,13 +606,14 @@ pub(crate) fn stat_slot(spec: &'static CommandSpec, request: Args<'_>) -> (usize
 pub(crate) fn stat_name(command: usize, subcommand: usize) -> String {
     let spec = &COMMANDS[command];
     match subcommand.checked_sub(1) {
-        Some(at) => format!(
-            "{}|{}",
-            spec.name,
-            spec.subcommands[at].name.to_ascii_lowercase()
-        ),
+        Some(at) => full_name(spec, &spec.subcommands[at]),
         None => spec.name.to_string(),
     }
+}
+
+/// A subcommand's name as Redis reports it: `config|get`.
+pub(crate) fn full_name(spec: &CommandSpec, subcommand: &Subcommand) -> String {
+    format!("{}|{}", spec.name, subcommand.name.to_ascii_lowercase())
 }
 
 /// Sorted by name (a test checks it) so that `lookup` can binary-search.

@@ -3,7 +3,7 @@
 //! the process's CPU time.
 //!
 //! The core reads no clock: durations come from the driver's stopwatch (`Server::set_stopwatch`),
-//! a reading in microseconds taken before and after each command; CPU time is handed in as
+//! a reading in microseconds taken once per command; CPU time is handed in as
 //! the driver measures it (`Server::set_cpu_times`). The simulator's stopwatch is virtual, so a
 //! run replays.
 

@@ -65,11 +65,13 @@ impl Server {
                 self.close(id, CloseReason::OutputBufferLimit);
             }
         }
-        let started = self.state.introspect.stopwatch.lap();
         for db in &mut self.keyspace.dbs {
             db.rehash_step(REHASH_BUCKETS_PER_TICK);
-            // CLIENT PAUSE stops expiry: a paused server changes nothing.
-            if self.state.active_expire_enabled && self.state.pause.is_none() {
+        }
+        let started = self.state.introspect.stopwatch.lap();
+        // CLIENT PAUSE stops expiry: a paused server changes nothing.
+        if self.state.active_expire_enabled && self.state.pause.is_none() {
+            for db in &mut self.keyspace.dbs {
                 db.expire_step(now.wall, EXPIRED_KEYS_PER_TICK);
             }
         }

@@ -476,18 +476,22 @@ impl Server {
         let file = self.state.config.aclfile.clone().unwrap_or_default();
         let answer = match (op, result) {
             (FileOp::ConfigRead, Ok(bytes)) => {
-                let text = crate::command::rewrite_config(&self.state.config, &bytes);
-                let path = self.state.config.host.config_file.clone();
-                let token = self.state.persistence.token();
-                self.outputs.push_back(Output::Disk {
-                    token,
-                    request: DiskRequest::Replace {
-                        path,
-                        bytes: text.into_bytes(),
-                    },
-                });
-                self.state.files.request(token, client, FileOp::ConfigWrite);
-                return;
+                match crate::command::rewrite_config(&self.state.config, &bytes) {
+                    Ok(text) => {
+                        let path = self.state.config.host.config_file.clone();
+                        let token = self.state.persistence.token();
+                        self.outputs.push_back(Output::Disk {
+                            token,
+                            request: DiskRequest::Replace {
+                                path,
+                                bytes: text.into_bytes(),
+                            },
+                        });
+                        self.state.files.request(token, client, FileOp::ConfigWrite);
+                        return;
+                    }
+                    Err(error) => Err(format!("ERR Rewriting config file: {error}")),
+                }
             }
             (FileOp::ConfigRead | FileOp::ConfigWrite, Err(error)) => {
                 self.log(LogLevel::Warning, format!("CONFIG REWRITE failed: {error}"));

@@ -467,7 +467,6 @@ impl Db {
         self.keys.is_empty()
     }
 
-    /// Keys with a TTL (INFO keyspace's `expires=`).
     /// Bytes of bookkeeping (MEMORY STATS): the key table's nodes and buckets (not what the
     /// values hold), and the expiry table's and heap's.
     pub fn overhead_bytes(&self) -> (usize, usize) {
@@ -476,6 +475,7 @@ impl Db {
         (main, expires)
     }
 
+    /// Keys with a TTL (INFO keyspace's `expires=`).
     pub fn expires_count(&self) -> usize {
         self.ttls.len()
     }

@@ -119,6 +119,8 @@ impl KeySpec {
                 else {
                     return Vec::new();
                 };
+                // No more keys than there are arguments (the count comes from the client).
+                let keys = keys.min(count);
                 let first = begin + i64::from(first);
                 let step = i64::from(step);
                 (first, first + (keys - 1) * step, step)
@@ -259,6 +261,17 @@ mod tests {
                 "{name} is no subcommand"
             );
         }
+    }
+
+    #[test]
+    fn a_count_past_the_arguments_finds_only_the_keys_there_are() {
+        let spec = of("zunionstore");
+        let request: [&[u8]; 4] = [b"zunionstore", b"d", b"9223372036854775807", b"k"];
+        let found: Vec<usize> = spec
+            .iter()
+            .flat_map(|key_spec| key_spec.positions(&request))
+            .collect();
+        assert_eq!(found, [1, 3]);
     }
 
     /// Where the table puts the keys and where the specs find them agree, for requests of
