@@ -57,7 +57,8 @@ fn info(connection: &mut Connection, args: &[&str]) -> String {
     redis::cmd("INFO").arg(args).query(connection).unwrap()
 }
 
-/// The same commands on both servers: some succeed, one fails as it runs, one is refused.
+/// The same commands on both servers: some succeed, one fails as it runs, one is refused, one
+/// waits and times out.
 fn exercise(connection: &mut Connection) {
     let _: () = redis::cmd("SET")
         .arg("k")
@@ -69,6 +70,12 @@ fn exercise(connection: &mut Connection) {
     assert!(failed.is_err(), "INCR of a word fails");
     let refused: redis::RedisResult<String> = redis::cmd("GET").query(connection);
     assert!(refused.is_err(), "GET without a key is refused");
+    let timed_out: Value = redis::cmd("BLPOP")
+        .arg("nothing")
+        .arg("0.05")
+        .query(connection)
+        .unwrap();
+    assert_eq!(timed_out, Value::Nil, "BLPOP times out");
     let _: Vec<String> = redis::cmd("CONFIG")
         .arg("GET")
         .arg("maxmemory")

@@ -6,29 +6,35 @@ use std::fmt::Write;
 use super::args::{is_option, is_subcommand};
 use super::table::{self, CommandSpec, Flags};
 use super::{unknown_subcommand, wrong_arity, ArgCursor, CommandResult, Ctx};
-use crate::introspect::slowlog::Entry;
+use crate::connection::Connection;
+use crate::effects::Effects;
+use crate::introspect::slowlog::{Entry, SlowLog};
 use crate::output::{LogLevel, Output};
 use crate::protocol::resp::Args;
+use crate::state::ServerState;
 
 /// What a slow log entry shows in place of a secret.
 const REDACTED: &[u8] = b"(redacted)";
 
-/// A command ran for `micros` (0 without a stopwatch) and answered an error if `failed`:
-/// counted for INFO commandstats and latencystats, and logged if slow enough.
+/// A command of `session` ran for `micros` (0 without a stopwatch) and answered an error if
+/// `failed`: counted for INFO commandstats and latencystats, and logged if slow enough.
 pub(crate) fn command_ran(
-    ctx: &mut Ctx<'_, '_>,
+    state: &mut ServerState,
+    effects: &mut Effects,
+    session: &Connection,
     spec: &'static CommandSpec,
     args: Args<'_>,
     micros: u64,
     failed: bool,
 ) {
     let (command, subcommand) = table::stat_slot(spec, args);
-    let config = &ctx.state.config;
+    let config = &state.config;
     let tracking = config.latency_tracking;
     let slower_than = config.slowlog_log_slower_than;
     let slowlog_max = config.slowlog_max_len;
     let threshold = config.latency_monitor_threshold_ms;
-    let introspect = &mut ctx.state.introspect;
+    let log_slow = config.loglevel_at_most(LogLevel::Verbose);
+    let introspect = &mut state.introspect;
     let stat = introspect.commands.get_mut(command, subcommand);
     stat.calls += 1;
     stat.micros += micros;
@@ -38,7 +44,7 @@ pub(crate) fn command_ran(
             .get_or_insert_with(Default::default)
             .record(micros);
     }
-    let time_secs = ctx.now.wall.as_millis().div_euclid(1000);
+    let time_secs = state.now.wall.as_millis().div_euclid(1000);
     let event = if spec.flags.contains(Flags::FAST) {
         "fast-command"
     } else {
@@ -54,8 +60,8 @@ pub(crate) fn command_ran(
             time_secs,
             micros,
             args: Vec::new(),
-            peer: ctx.session.peer.clone(),
-            client_name: ctx.session.name.clone().unwrap_or_default(),
+            peer: session.peer.clone(),
+            client_name: session.name.clone().unwrap_or_default(),
         };
         let secret = secret_arguments(args);
         let shown = args
@@ -63,16 +69,16 @@ pub(crate) fn command_ran(
             .enumerate()
             .map(|(at, arg)| if secret(at) { REDACTED } else { arg });
         introspect.slowlog.push(shown, entry, slowlog_max);
-        if ctx.state.config.loglevel_at_most(LogLevel::Verbose) {
-            log_slow_command(ctx, micros);
+        if log_slow {
+            log_slow_command(&introspect.slowlog, effects, micros);
         }
     }
 }
 
 /// With `loglevel verbose` (or `debug`), a slow command gets a log line too: the slow log's
 /// newest entry, as text.
-fn log_slow_command(ctx: &mut Ctx<'_, '_>, micros: u64) {
-    let Some(entry) = ctx.state.introspect.slowlog.entries().next() else {
+fn log_slow_command(slowlog: &SlowLog, effects: &mut Effects, micros: u64) {
+    let Some(entry) = slowlog.entries().next() else {
         return;
     };
     let words: Vec<String> = entry
@@ -85,7 +91,7 @@ fn log_slow_command(ctx: &mut Ctx<'_, '_>, micros: u64) {
         entry.peer,
         words.join(" ")
     );
-    ctx.effects.output(Output::Log {
+    effects.output(Output::Log {
         level: LogLevel::Verbose,
         message,
     });

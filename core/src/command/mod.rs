@@ -58,6 +58,7 @@ pub(crate) use blocking::BlockOn;
 pub(crate) use book::dispatch_book;
 pub(crate) use config_rewrite::rewrite as rewrite_config;
 pub(crate) use connection::REDIS_VERSION;
+pub(crate) use introspection::command_ran;
 pub(crate) use scripting::resume as resume_script;
 pub(crate) use table::{lookup, Channels, CommandSpec, Flags, COMMANDS};
 pub(crate) use transaction::{
@@ -637,7 +638,15 @@ pub(crate) fn run(ctx: &mut Ctx<'_, '_>, spec: &'static CommandSpec, args: Args<
     // load are not counted at all, as in Redis.
     if ctx.block.is_none() && !ctx.session.replaying {
         let failed = ctx.reply.out.get(reply_start) == Some(&b'-');
-        introspection::command_ran(ctx, spec, args, micros, failed);
+        introspection::command_ran(
+            ctx.state,
+            ctx.effects,
+            ctx.session,
+            spec,
+            args,
+            micros,
+            failed,
+        );
     }
     ctx.notify_new_keys();
     if !monitor_first {

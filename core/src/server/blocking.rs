@@ -156,15 +156,30 @@ impl Server {
     }
 
     /// Answers `id` without serving it, if it is blocked; false if it is not.
+    /// The command answered this way is counted then, as Redis counts it; the time it spent
+    /// before it began waiting is not kept, so it counts none.
     pub(super) fn unblock(&mut self, id: ConnectionId, how: Unblocked) -> bool {
-        if self.forget_block(id).is_none() {
+        let Some(blocked) = self.forget_block(id) else {
             return false;
-        }
+        };
         let connection = self.clients.get_mut(id).expect("it was blocked");
         let mut reply = Reply::new(&mut connection.reply, connection.resp3);
         match how {
             Unblocked::Timeout => reply.null_array(),
             Unblocked::Error => reply.error(b"UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+        }
+        let args = blocked.command.args();
+        if let Some(spec) = crate::command::lookup(args.get(0).unwrap_or(b"")) {
+            let failed = how == Unblocked::Error;
+            crate::command::command_ran(
+                &mut self.state,
+                &mut self.effects,
+                connection,
+                spec,
+                args,
+                0,
+                failed,
+            );
         }
         self.resume(id);
         true
