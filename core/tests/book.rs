@@ -130,6 +130,11 @@ fn resp_and_book_clients_share_the_keyspace() {
         harness.resp(resp, &[b"ZSCORE", b"z", b"m"]),
         b"$3\r\n1.5\r\n"
     );
+    // The book's commands count in INFO commandstats like any other.
+    let stats = harness.resp(resp, &[b"INFO", b"commandstats"]);
+    let stats = String::from_utf8_lossy(&stats);
+    assert!(stats.contains("cmdstat_get:calls=2,"), "{stats}");
+    assert!(stats.contains("cmdstat_zadd:calls=1,"), "{stats}");
 }
 
 #[test]

@@ -89,7 +89,22 @@ pub(crate) fn dispatch_book(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
         return;
     }
     let mark = ctx.keyspace.propagation_mark();
-    if let Err((code, text)) = handler(ctx, args) {
+    let started = ctx.state.introspect.stopwatch.last();
+    let result = handler(ctx, args);
+    let micros = ctx.state.introspect.stopwatch.lap().saturating_sub(started);
+    if let Some(spec) = lookup(command_name.as_bytes()) {
+        let failed = result.is_err();
+        super::command_ran(
+            ctx.state,
+            ctx.effects,
+            ctx.session,
+            spec,
+            args,
+            micros,
+            failed,
+        );
+    }
+    if let Err((code, text)) = result {
         write_err(ctx.reply.out, code, text.as_bytes());
     }
     if let Some(mark) = mark {
