@@ -70,6 +70,11 @@ fn exercise(connection: &mut Connection) {
     assert!(failed.is_err(), "INCR of a word fails");
     let refused: redis::RedisResult<String> = redis::cmd("GET").query(connection);
     assert!(refused.is_err(), "GET without a key is refused");
+    let unknown: redis::RedisResult<String> = redis::cmd("CONFIG").arg("NOSUCH").query(connection);
+    assert!(
+        unknown.is_err(),
+        "an unknown subcommand is refused, and counted nowhere"
+    );
     let timed_out: Value = redis::cmd("BLPOP")
         .arg("nothing")
         .arg("0.05")
@@ -317,6 +322,20 @@ fn latency_histogram_counts_every_call() {
     let set = &histogram["set"];
     let calls: i64 = redis::from_redis_value(set["calls"].clone()).unwrap();
     assert_eq!(calls, 25);
+    let _: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("maxmemory")
+        .query(&mut connection)
+        .unwrap();
+    let containers: BTreeMap<String, Value> = redis::cmd("LATENCY")
+        .arg("HISTOGRAM")
+        .arg("config")
+        .query(&mut connection)
+        .unwrap();
+    assert!(
+        containers.contains_key("config|get"),
+        "a container's name stands for its subcommands: {containers:?}"
+    );
     let buckets: BTreeMap<i64, i64> =
         redis::from_redis_value(set["histogram_usec"].clone()).unwrap();
     let counts: Vec<i64> = buckets.values().copied().collect();

@@ -97,8 +97,12 @@ fn log_slow_command(slowlog: &SlowLog, effects: &mut Effects, micros: u64) {
     });
 }
 
-/// A known command was refused before it ran.
+/// A known command was refused before it ran (a container's unknown subcommand is no command,
+/// and is not counted, as in Redis).
 pub(crate) fn command_rejected(ctx: &mut Ctx<'_, '_>, spec: &'static CommandSpec, args: Args<'_>) {
+    if !spec.subcommands.is_empty() && spec.subcommand_named(args).is_none() {
+        return;
+    }
     let (command, subcommand) = table::stat_slot(spec, args);
     ctx.state
         .introspect
@@ -320,10 +324,13 @@ fn histogram(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) {
         .filter_map(|(command, subcommand, stat)| {
             let latencies = stat.latencies.as_deref()?;
             let name = table::stat_name(command, subcommand);
+            // A container's name asks for its subcommands too.
+            let container = name.split('|').next().unwrap_or_default();
             let asked = wanted.is_empty()
-                || wanted
-                    .iter()
-                    .any(|wanted| wanted.eq_ignore_ascii_case(name.as_bytes()));
+                || wanted.iter().any(|wanted| {
+                    wanted.eq_ignore_ascii_case(name.as_bytes())
+                        || wanted.eq_ignore_ascii_case(container.as_bytes())
+                });
             (asked && latencies.total() > 0).then_some((name, latencies))
         })
         .collect();
