@@ -741,6 +741,22 @@ impl Server {
         }
     }
 
+    /// Eviction before a command of `id`, when clients track keys: an evicted key's
+    /// invalidation reaches `id` before the command's reply (`reply`, out of its connection
+    /// while its commands run), as in Redis, which evicts before each command. The command's
+    /// own check (`refuse_if_out_of_memory`) then finds memory within the limit.
+    fn evict_before(&mut self, id: ConnectionId, reply: &mut Vec<u8>) {
+        if self.state.config.maxmemory_bytes == 0 || !self.state.tracking.active() {
+            return;
+        }
+        let evicted = self.state.stats.evicted_keys;
+        self.evict();
+        if self.state.stats.evicted_keys != evicted {
+            self.settle_tracking();
+            self.deliver_effects(Some((id, reply)));
+        }
+    }
+
     /// Ends CLIENT PAUSE once its time is over (CLIENT UNPAUSE ends it at once): expiry
     /// resumes, and the paused connections run their commands again, in the order they came.
     pub(crate) fn end_pause_if_over(&mut self) {
@@ -1103,6 +1119,7 @@ impl Server {
                         Parse::Command => parser.args(&query),
                     },
                 };
+                self.evict_before(id, &mut reply);
                 let mut out = Reply {
                     out: &mut reply,
                     resp3,

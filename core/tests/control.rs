@@ -291,3 +291,27 @@ fn expiry_and_the_table_limit_invalidate_too() {
     assert!(stats.contains("tracking_total_keys:0\r\n"), "{stats}");
     assert!(stats.contains("tracking_total_items:0\r\n"), "{stats}");
 }
+
+#[test]
+fn an_eviction_before_a_command_invalidates_before_its_reply() {
+    let mut harness = Harness::new(Config::default());
+    let client = harness.open();
+    assert!(harness.command(client, "HELLO 3").starts_with('%'));
+    for setting in [
+        "CLIENT TRACKING on",
+        "CONFIG SET maxmemory-policy volatile-random",
+        "SETEX volatile-key 10000 x",
+    ] {
+        assert_eq!(harness.command(client, setting), "+OK\r\n");
+    }
+    assert_eq!(harness.command(client, "GET volatile-key"), "$1\r\nx\r\n");
+    assert_eq!(
+        harness.command(client, "CONFIG SET maxmemory 1000"),
+        "+OK\r\n"
+    );
+    harness.server.set_used_memory(2000);
+    assert_eq!(
+        harness.command(client, "PING"),
+        ">2\r\n$10\r\ninvalidate\r\n*1\r\n$12\r\nvolatile-key\r\n+PONG\r\n"
+    );
+}
