@@ -33,7 +33,11 @@ pub(crate) fn command_ran(
     let slower_than = config.slowlog_log_slower_than;
     let slowlog_max = config.slowlog_max_len;
     let threshold = config.latency_monitor_threshold_ms;
-    let log_slow = config.loglevel_at_most(LogLevel::Verbose);
+    let slow = slower_than >= 0
+        && micros >= slower_than as u64
+        && !spec.flags.contains(Flags::SKIP_SLOWLOG);
+    // Read only for a slow command: the level is text, and this runs for every command.
+    let log_slow = slow && config.loglevel_at_most(LogLevel::Verbose);
     let introspect = &mut state.introspect;
     let stat = introspect.commands.get_mut(command, subcommand);
     stat.calls += 1;
@@ -53,8 +57,7 @@ pub(crate) fn command_ran(
     introspect
         .latency
         .record(event, time_secs, micros / 1000, threshold);
-    let slow = slower_than >= 0 && micros >= slower_than as u64;
-    if slow && !spec.flags.contains(Flags::SKIP_SLOWLOG) {
+    if slow {
         let entry = Entry {
             id: 0,
             time_secs,
