@@ -259,6 +259,7 @@ fn command_list_filters_as_redis() {
         &["FILTERBY", "ACLCAT", "no-such-category"],
         &["FILTERBY", "PATTERN", "config*"],
         &["FILTERBY", "PATTERN", "client|*"],
+        &["FILTERBY", "PATTERN", "cl*|help"],
         &["FILTERBY", "MODULE", "none"],
     ] {
         let ours_names = list(&mut ours_connection, filter);
@@ -274,6 +275,81 @@ fn command_list_filters_as_redis() {
         .arg("nothing")
         .query(&mut ours_connection);
     assert!(refused.unwrap_err().to_string().contains("syntax error"));
+}
+
+/// COMMAND INFO's name, arity, flags (sorted) and categories (sorted) of an entry and of its
+/// subcommands, as text.
+fn info_shape(entry: &Value) -> String {
+    let Value::Array(fields) = entry else {
+        panic!("a COMMAND INFO entry is an array: {entry:?}");
+    };
+    let sorted = |value: &Value| -> String {
+        let mut names: Vec<String> = match value {
+            Value::Array(items) | Value::Set(items) => items.iter().map(docs_shape).collect(),
+            other => panic!("flags are a set: {other:?}"),
+        };
+        names.sort();
+        names.join(",")
+    };
+    let mut shape = format!(
+        "{} {} [{}] [{}]",
+        docs_shape(&fields[0]),
+        docs_shape(&fields[1]),
+        sorted(&fields[2]),
+        sorted(&fields[6])
+    );
+    if let Value::Array(subcommands) = &fields[9] {
+        let mut inner: Vec<String> = subcommands.iter().map(info_shape).collect();
+        inner.sort();
+        shape.push_str(&format!(" {{{}}}", inner.join("; ")));
+    }
+    shape
+}
+
+#[test]
+fn cluster_commands_answer_as_redis_without_cluster_support() {
+    let (_servers, mut ours_connection, mut theirs_connection) = side_by_side("?protocol=resp3");
+    let requests: [&[&str]; 9] = [
+        &["CLUSTER", "INFO"],
+        &["CLUSTER", "HELP"],
+        &["CLUSTER", "KEYSLOT", "k"],
+        &["CLUSTER", "KEYSLOT"],
+        &["CLUSTER", "nothing"],
+        &["READONLY"],
+        &["READWRITE", "x"],
+        &["ASKING"],
+        &["EVAL", "return redis.call('cluster', 'reset')", "0"],
+    ];
+    for request in requests {
+        let answer = |connection: &mut Connection| -> String {
+            let reply: redis::RedisResult<Value> =
+                redis::cmd(request[0]).arg(&request[1..]).query(connection);
+            format!("{reply:?}")
+        };
+        assert_eq!(
+            answer(&mut ours_connection),
+            answer(&mut theirs_connection),
+            "{request:?}"
+        );
+    }
+    for name in ["cluster", "readonly", "readwrite", "asking", "bgsave"] {
+        let entry = |connection: &mut Connection| -> String {
+            let reply: Value = redis::cmd("COMMAND")
+                .arg("INFO")
+                .arg(name)
+                .query(connection)
+                .unwrap();
+            let Value::Array(entries) = reply else {
+                panic!("COMMAND INFO is an array: {reply:?}");
+            };
+            info_shape(&entries[0])
+        };
+        assert_eq!(
+            entry(&mut ours_connection),
+            entry(&mut theirs_connection),
+            "{name}"
+        );
+    }
 }
 
 /// CLIENT INFO's fields as `name -> value`.

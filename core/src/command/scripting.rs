@@ -579,6 +579,7 @@ fn script_spec(
     if (spec.arity > 0 && count != spec.arity) || count < -spec.arity {
         return Err(arity_error());
     }
+    let mut flags = spec.flags;
     if let (false, Some(subcommand)) = (spec.subcommands.is_empty(), args.get(1)) {
         let known = spec
             .subcommands
@@ -588,19 +589,16 @@ fn script_spec(
         if (known.arity > 0 && count != known.arity) || count < -known.arity {
             return Err(arity_error());
         }
+        flags = known.flags.unwrap_or(flags);
     }
-    if spec.flags.contains(table::Flags::NOSCRIPT) {
+    if flags.contains(table::Flags::NOSCRIPT) {
         return Err("ERR This Redis command is not allowed from script".into());
     }
     // PUBLISH and the like go to replicas: a read-only script may not run them either.
-    if read_only
-        && spec
-            .flags
-            .intersects(table::Flags::WRITE.or(table::Flags::MAY_REPLICATE))
-    {
+    if read_only && flags.intersects(table::Flags::WRITE.or(table::Flags::MAY_REPLICATE)) {
         return Err("ERR Write commands are not allowed from read-only scripts.".into());
     }
-    if config.writes_need_replicas() && spec.flags.contains(table::Flags::WRITE) {
+    if config.writes_need_replicas() && flags.contains(table::Flags::WRITE) {
         return Err(NOREPLICAS.into());
     }
     Ok(spec)

@@ -288,8 +288,8 @@ pub(crate) fn debug(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandR
     Ok(())
 }
 
-/// CLUSTER <subcommand>: ferrodis runs without cluster support, as a Redis with
-/// `cluster-enabled no` does.
+/// CLUSTER <subcommand>, ASKING, READONLY, READWRITE: ferrodis runs without cluster support,
+/// and answers them as a Redis with `cluster-enabled no` does.
 pub(crate) fn cluster(_ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandResult {
     Err("ERR This instance has cluster support disabled".into())
 }
@@ -513,13 +513,13 @@ fn command_info(ctx: &mut Ctx<'_, '_>, spec: &CommandSpec) {
     }
 }
 
-/// A subcommand's COMMAND INFO entry: its own name, arity and categories, its command's
-/// flags, and its key if it takes one.
+/// A subcommand's COMMAND INFO entry: its own name, arity and categories, its own flags or
+/// its command's, and its key if it takes one.
 fn subcommand_info(ctx: &mut Ctx<'_, '_>, spec: &CommandSpec, subcommand: &Subcommand) {
     ctx.reply.array(10);
     ctx.reply.bulk(full_name(spec, subcommand).as_bytes());
     ctx.reply.integer(i64::from(subcommand.arity));
-    let flags: Vec<&str> = spec.flags.names().collect();
+    let flags: Vec<&str> = subcommand.flags.unwrap_or(spec.flags).names().collect();
     ctx.reply.set(flags.len());
     for flag in flags {
         ctx.reply.simple(flag);

@@ -54,8 +54,12 @@ impl Flags {
     /// Shown to MONITOR before it runs rather than after (EVAL, FCALL: before the commands
     /// the script runs).
     pub(crate) const SKIP_MONITOR: Flags = Flags(1 << 19);
+    /// Not run while a replica loads its data asynchronously (SAVE, REPLICAOF, CLUSTER MEET):
+    /// shown in COMMAND INFO as Redis shows it.
+    pub(crate) const NO_ASYNC_LOADING: Flags = Flags(1 << 20);
+    pub(crate) const NONE: Flags = Flags(0);
 
-    const NAMES: [(Flags, &'static str); 16] = [
+    const NAMES: [(Flags, &'static str); 17] = [
         (Flags::WRITE, "write"),
         (Flags::READONLY, "readonly"),
         (Flags::DENYOOM, "denyoom"),
@@ -65,6 +69,7 @@ impl Flags {
         (Flags::STALE, "stale"),
         (Flags::SKIP_MONITOR, "skip_monitor"),
         (Flags::SKIP_SLOWLOG, "skip_slowlog"),
+        (Flags::NO_ASYNC_LOADING, "no_async_loading"),
         (Flags::NO_MULTI, "no_multi"),
         (Flags::ALLOW_BUSY, "allow_busy"),
         (Flags::PUBSUB, "pubsub"),
@@ -107,6 +112,8 @@ const CONN: Flags = Flags::NO_AUTH
     .or(Flags::LOADING)
     .or(Flags::STALE);
 const ADMIN: Flags = Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE);
+/// READONLY and READWRITE.
+const CONN_CLUSTER: Flags = F.or(Flags::LOADING).or(Flags::STALE);
 /// MULTI, EXEC, DISCARD, WATCH, UNWATCH.
 const TRANSACTION: Flags = Flags::LOADING.or(Flags::STALE);
 const NOT_QUEUED: Flags = Flags::NOT_QUEUED;
@@ -250,6 +257,8 @@ pub(crate) struct Subcommand {
     pub(crate) categories: Categories,
     /// Whether its third argument is a key (OBJECT ENCODING key, MEMORY USAGE key).
     pub(crate) keyed: bool,
+    /// Its own flags where they differ from its command's (CLUSTER's subcommands).
+    pub(crate) flags: Option<Flags>,
 }
 
 const fn sub(name: &'static str, arity: i32, categories: Categories) -> Subcommand {
@@ -259,6 +268,20 @@ const fn sub(name: &'static str, arity: i32, categories: Categories) -> Subcomma
         allow_busy: false,
         categories,
         keyed: false,
+        flags: None,
+    }
+}
+
+/// A subcommand with flags of its own.
+const fn flagged_sub(
+    name: &'static str,
+    arity: i32,
+    flags: Flags,
+    categories: Categories,
+) -> Subcommand {
+    Subcommand {
+        flags: Some(flags),
+        ..sub(name, arity, categories)
     }
 }
 
@@ -399,6 +422,49 @@ const CLIENT_SUBCOMMANDS: &[Subcommand] = &[
     sub("UNBLOCK", -3, SLOW_ADMIN_CONNECTION),
     sub("UNPAUSE", 2, SLOW_ADMIN_CONNECTION),
 ];
+/// CLUSTER's subcommands, known so that their errors and COMMAND replies are Redis's for a
+/// server without cluster support; each has Redis's own flags.
+const CLUSTER_SUBCOMMANDS: &[Subcommand] = &[
+    flagged_sub("ADDSLOTS", -3, CLUSTER_ADMIN, SLOW_ADMIN),
+    flagged_sub("ADDSLOTSRANGE", -4, CLUSTER_ADMIN, SLOW_ADMIN),
+    flagged_sub("BUMPEPOCH", 2, CLUSTER_ADMIN, SLOW_ADMIN),
+    flagged_sub(
+        "COUNT-FAILURE-REPORTS",
+        3,
+        Flags::ADMIN.or(Flags::STALE),
+        SLOW_ADMIN,
+    ),
+    flagged_sub("COUNTKEYSINSLOT", 3, Flags::STALE, cat::SLOW),
+    flagged_sub("DELSLOTS", -3, CLUSTER_ADMIN, SLOW_ADMIN),
+    flagged_sub("DELSLOTSRANGE", -4, CLUSTER_ADMIN, SLOW_ADMIN),
+    flagged_sub("FAILOVER", -2, CLUSTER_ADMIN, SLOW_ADMIN),
+    flagged_sub("FLUSHSLOTS", 2, CLUSTER_ADMIN, SLOW_ADMIN),
+    flagged_sub("FORGET", 3, CLUSTER_ADMIN, SLOW_ADMIN),
+    flagged_sub("GETKEYSINSLOT", 4, Flags::STALE, cat::SLOW),
+    flagged_sub("HELP", 2, Flags::LOADING.or(Flags::STALE), cat::SLOW),
+    flagged_sub("INFO", 2, Flags::STALE, cat::SLOW),
+    flagged_sub("KEYSLOT", 3, Flags::STALE, cat::SLOW),
+    flagged_sub("LINKS", 2, Flags::STALE, cat::SLOW),
+    flagged_sub("MEET", -4, CLUSTER_ADMIN, SLOW_ADMIN),
+    flagged_sub("MYID", 2, Flags::STALE, cat::SLOW),
+    flagged_sub("NODES", 2, Flags::STALE, cat::SLOW),
+    flagged_sub("REPLICAS", 3, Flags::ADMIN.or(Flags::STALE), SLOW_ADMIN),
+    flagged_sub("REPLICATE", 3, CLUSTER_ADMIN, SLOW_ADMIN),
+    flagged_sub(
+        "RESET",
+        -2,
+        Flags::ADMIN.or(NS).or(Flags::STALE),
+        SLOW_ADMIN,
+    ),
+    flagged_sub("SAVECONFIG", 2, CLUSTER_ADMIN, SLOW_ADMIN),
+    flagged_sub("SET-CONFIG-EPOCH", 3, CLUSTER_ADMIN, SLOW_ADMIN),
+    flagged_sub("SETSLOT", -4, CLUSTER_ADMIN, SLOW_ADMIN),
+    flagged_sub("SHARDS", 2, Flags::STALE, cat::SLOW),
+    flagged_sub("SLAVES", 3, Flags::ADMIN.or(Flags::STALE), SLOW_ADMIN),
+    flagged_sub("SLOTS", 2, Flags::STALE, cat::SLOW),
+];
+/// The administrative CLUSTER subcommands.
+const CLUSTER_ADMIN: Flags = Flags::ADMIN.or(Flags::STALE).or(Flags::NO_ASYNC_LOADING);
 const COMMAND_SUBCOMMANDS: &[Subcommand] = &[
     sub("COUNT", 2, SLOW_CONNECTION),
     sub("DOCS", -2, SLOW_CONNECTION),
@@ -623,6 +689,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         ACL_SUBCOMMANDS,
     ),
     spec("append", 3, WDF, KEY1.w(), cat::STRING, strings::append),
+    spec("asking", 1, F, NO_KEYS, cat::CONNECTION, server::cluster),
     spec(
         "auth",
         -2,
@@ -634,7 +701,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec(
         "bgrewriteaof",
         1,
-        Flags::ADMIN.or(NS),
+        Flags::ADMIN.or(NS).or(Flags::NO_ASYNC_LOADING),
         NO_KEYS,
         cat::NONE,
         server::bgrewriteaof,
@@ -642,7 +709,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec(
         "bgsave",
         -1,
-        Flags::ADMIN.or(NS),
+        Flags::ADMIN.or(NS).or(Flags::NO_ASYNC_LOADING),
         NO_KEYS,
         cat::NONE,
         server::bgsave,
@@ -758,8 +825,18 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         CLIENT_SUBCOMMANDS,
     ),
     // Known, so that clients asking about a cluster get Redis's answer for a server without
-    // one, and scripts may not call it (CLUSTER RESET must never run from a script).
-    spec("cluster", -2, NS, NO_KEYS, cat::NONE, server::cluster),
+    // one (ASKING, READONLY and READWRITE too).
+    container(
+        spec(
+            "cluster",
+            -2,
+            Flags::NONE,
+            NO_KEYS,
+            cat::NONE,
+            server::cluster,
+        ),
+        CLUSTER_SUBCOMMANDS,
+    ),
     container(
         spec(
             "command",
@@ -1141,7 +1218,10 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec(
         "psync",
         -3,
-        Flags::ADMIN.or(Flags::NO_MULTI).or(NS),
+        Flags::ADMIN
+            .or(Flags::NO_MULTI)
+            .or(NS)
+            .or(Flags::NO_ASYNC_LOADING),
         NO_KEYS,
         cat::NONE,
         server::sync,
@@ -1179,6 +1259,22 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         connection::quit,
     ),
     spec("randomkey", 1, R, NO_KEYS, cat::KEYSPACE, keys::randomkey),
+    spec(
+        "readonly",
+        1,
+        CONN_CLUSTER,
+        NO_KEYS,
+        cat::CONNECTION,
+        server::cluster,
+    ),
+    spec(
+        "readwrite",
+        1,
+        CONN_CLUSTER,
+        NO_KEYS,
+        cat::CONNECTION,
+        server::cluster,
+    ),
     spec(
         "rename",
         3,
@@ -1234,7 +1330,10 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec(
         "save",
         1,
-        Flags::ADMIN.or(Flags::NO_MULTI).or(NS),
+        Flags::ADMIN
+            .or(Flags::NO_MULTI)
+            .or(NS)
+            .or(Flags::NO_ASYNC_LOADING),
         NO_KEYS,
         cat::NONE,
         server::save,
@@ -1387,7 +1486,10 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     spec(
         "sync",
         1,
-        Flags::ADMIN.or(Flags::NO_MULTI).or(NS),
+        Flags::ADMIN
+            .or(Flags::NO_MULTI)
+            .or(NS)
+            .or(Flags::NO_ASYNC_LOADING),
         NO_KEYS,
         cat::NONE,
         server::sync,

@@ -4,6 +4,7 @@
 //! and subcommand of the command table has exactly one entry (a test checks it).
 
 mod bitmap;
+mod cluster;
 mod connection;
 mod generic;
 mod hash;
@@ -346,6 +347,7 @@ impl Doc {
 fn all() -> impl Iterator<Item = &'static Doc> {
     [
         bitmap::DOCS,
+        cluster::DOCS,
         connection::DOCS,
         generic::DOCS,
         hash::DOCS,

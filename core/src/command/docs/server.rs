@@ -136,14 +136,6 @@ pub(super) static DOCS: &[Doc] = &[
     )
     .complexity("O(1)"),
     doc(
-        "cluster",
-        "cluster",
-        "3.0.0",
-        "Dispatches to subcommands that manage and inspect a Redis Cluster",
-        &[],
-    )
-    .complexity("Depends on the subcommand"),
-    doc(
         "command",
         "server",
         "2.8.13",
