@@ -33,6 +33,9 @@ pub(crate) struct Clients {
     slots: Vec<Slot>,
     free_slots: Vec<u32>,
     count: usize,
+    /// The sum of the open connections' `counted_memory`: what `maxmemory-clients` holds
+    /// clients to (INFO's `mem_clients_normal`).
+    memory: usize,
 }
 
 impl Clients {
@@ -85,7 +88,8 @@ impl Clients {
 
     /// Frees the slot of an open connection; its id goes stale.
     pub(crate) fn remove(&mut self, id: ConnectionId) -> Option<Box<Connection>> {
-        self.get(id)?;
+        self.recount_memory(id);
+        self.memory -= self.get(id)?.counted_memory;
         let slot = &mut self.slots[id.index as usize];
         let connection = slot.connection.take();
         slot.generation = slot.generation.wrapping_add(1);
@@ -138,6 +142,27 @@ impl Clients {
         }
     }
 
+    /// The memory of the clients, as last counted.
+    pub(crate) fn memory(&self) -> usize {
+        self.memory
+    }
+
+    /// Counts `id`'s memory again after its buffers changed: what it holds, or nothing once it
+    /// is closing (Redis frees such a client at once).
+    pub(crate) fn recount_memory(&mut self, id: ConnectionId) {
+        let Some(connection) = self.get_mut(id) else {
+            return;
+        };
+        let before = connection.counted_memory;
+        let now = if connection.closing.is_some() {
+            0
+        } else {
+            connection.buffer_bytes()
+        };
+        connection.counted_memory = now;
+        self.memory = self.memory - before + now;
+    }
+
     pub(crate) fn iter(&self) -> impl Iterator<Item = (ConnectionId, &Connection)> {
         (0..self.slots.len()).filter_map(|index| self.at_slot(index))
     }
@@ -150,6 +175,8 @@ impl Clients {
             .count();
         assert_eq!(open, self.count);
         assert_eq!(open + self.free_slots.len(), self.slots.len());
+        let counted: usize = self.iter().map(|(_, c)| c.counted_memory).sum();
+        assert_eq!(counted, self.memory);
     }
 }
 

@@ -137,6 +137,9 @@ pub struct Config {
     /// `maxmemory`: past this many bytes of used memory (as the driver measures it), keys are
     /// evicted as `maxmemory_policy` says, or writes refused; 0 is no limit.
     pub maxmemory_bytes: u64,
+    /// `maxmemory-clients`: how much the clients' buffers may hold together before the
+    /// biggest clients are closed.
+    pub maxmemory_clients: ClientsMemory,
     /// `maxmemory-policy`: which keys go when memory is over the limit.
     pub maxmemory_policy: EvictionPolicy,
     /// `maxmemory-samples`: keys drawn from each database per eviction round.
@@ -183,6 +186,31 @@ pub struct Config {
     /// Another: `everysec` fsyncs every 2.5 s instead of every second, so that the
     /// simulator's cadence check can be seen to fail.
     pub aof_late_everysec: bool,
+}
+
+/// `maxmemory-clients`: a number of bytes, or a percentage of `maxmemory`; 0 (either way) is
+/// no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientsMemory {
+    Bytes(u64),
+    Percent(u32),
+}
+
+/// The least `maxmemory-clients` holds clients to (Redis's floor): a tiny setting still lets
+/// an operator connect and fix it.
+const CLIENTS_MEMORY_MIN: u64 = 128 * 1024;
+
+impl Config {
+    /// The bytes the clients may hold together before the biggest are closed, if limited.
+    pub(crate) fn clients_memory_limit(&self) -> Option<u64> {
+        let bytes = match self.maxmemory_clients {
+            ClientsMemory::Bytes(bytes) => bytes,
+            ClientsMemory::Percent(percent) => {
+                (u128::from(self.maxmemory_bytes) * u128::from(percent) / 100) as u64
+            }
+        };
+        (bytes > 0).then_some(bytes.max(CLIENTS_MEMORY_MIN))
+    }
 }
 
 /// `maxmemory-policy`: Redis 7.0's eight policies.
@@ -374,6 +402,7 @@ impl Default for Config {
             enable_protected_configs: Allowed::No,
             acllog_max_len: 128,
             maxmemory_bytes: 0,
+            maxmemory_clients: ClientsMemory::Bytes(0),
             maxmemory_policy: EvictionPolicy::NoEviction,
             maxmemory_samples: 5,
             maxmemory_eviction_tenacity: 10,

@@ -47,6 +47,8 @@ pub enum CloseReason {
     OutputBufferLimit,
     /// CLIENT KILL.
     Killed,
+    /// The clients' memory reached `maxmemory-clients` and this one held the most.
+    Evicted,
     /// The server is shutting down.
     Shutdown,
     /// SYNC or PSYNC, after the data: no command stream follows (there is no replication), and
@@ -75,6 +77,7 @@ impl CloseReason {
             CloseReason::QueryBufferLimit => "query buffer limit",
             CloseReason::OutputBufferLimit => "output buffer limit",
             CloseReason::Killed => "killed",
+            CloseReason::Evicted => "client eviction",
             CloseReason::Shutdown => "shutdown",
         }
     }
@@ -165,8 +168,10 @@ pub(crate) struct Connection {
     pub(crate) script_client: bool,
     /// MONITOR: every command the server runs is written to this connection.
     pub(crate) monitor: bool,
-    /// CLIENT NO-EVICT ON.
+    /// CLIENT NO-EVICT ON: `maxmemory-clients` never closes it.
     pub(crate) no_evict: bool,
+    /// Its memory as `Clients` last counted it (see `Clients::recount_memory`).
+    pub(crate) counted_memory: usize,
     /// CLIENT TRACKING ON: its settings.
     pub(crate) tracking: Option<Box<ClientTracking>>,
 }
@@ -230,6 +235,7 @@ impl Connection {
             script_client: false,
             monitor: false,
             no_evict: false,
+            counted_memory: 0,
             tracking: None,
         }
     }

@@ -34,7 +34,7 @@ mod tracking;
 pub mod util;
 mod value;
 
-pub use config::{Allowed, Config, EvictionPolicy, Host, OutputLimit};
+pub use config::{Allowed, ClientsMemory, Config, EvictionPolicy, Host, OutputLimit};
 pub use connection::{CloseReason, Door, Interest, REPLY_BUFFER_BYTES, REPLY_PAUSE_BYTES};
 pub use garbage::FREE_STEP_EFFORT;
 pub use introspect::CpuTimes;

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, VecDeque};
 pub(crate) mod aof;
 pub(crate) mod aof_load;
 pub(crate) mod blocking;
+mod client_eviction;
 mod cron;
 pub(crate) mod persistence;
 
@@ -72,6 +73,9 @@ pub struct Server {
     next_cron: Instant,
     /// Where the round-robin idle check resumes.
     cron_cursor: usize,
+    /// The clients stayed over `maxmemory-clients` with none left to close, and the log said
+    /// so: it says it once until they are under again.
+    clients_over_logged: bool,
     /// The order replies were produced in, while someone asked for it (`record_execution`).
     executed: Option<Vec<Executed>>,
     /// Blocked clients' deadlines, earliest first.
@@ -128,6 +132,7 @@ impl Server {
             pending: VecDeque::new(),
             next_cron: now.monotonic,
             cron_cursor: 0,
+            clients_over_logged: false,
             executed: None,
             deadlines: BTreeSet::new(),
             postponed: VecDeque::new(),
@@ -358,6 +363,7 @@ impl Server {
         self.state.stats.net_input_bytes += bytes.len() as u64;
         self.state.stats.reads_processed += 1;
         self.run_commands(id);
+        self.evict_clients();
         bytes.len()
     }
 
@@ -382,6 +388,7 @@ impl Server {
         }
         self.state.stats.net_output_bytes += written as u64;
         self.state.stats.writes_processed += 1;
+        self.clients.recount_memory(id);
         let Some(connection) = self.connection(id) else {
             return;
         };
@@ -599,6 +606,7 @@ impl Server {
             if connection.closing.is_none() {
                 connection.closing = Some(reason);
                 self.outputs.push_back(Output::Close { id, reason });
+                self.clients.recount_memory(id);
             }
         }
     }
@@ -1002,6 +1010,7 @@ impl Server {
                 }
                 write(&mut connection.reply, resp3);
                 self.check_output_limits(id);
+                self.clients.recount_memory(id);
                 self.outputs.push_back(Output::Wake { id });
             }
         }
@@ -1215,6 +1224,7 @@ impl Server {
         } else {
             self.check_output_limits(id);
         }
+        self.clients.recount_memory(id);
         if grew && self.connection(id).is_some_and(|c| c.closing.is_none()) {
             self.outputs.push_back(Output::Wake { id });
         }

@@ -20,6 +20,8 @@ pub(crate) struct Stats {
     pub(crate) keyspace_misses: u64,
     pub(crate) expired_keys: u64,
     pub(crate) evicted_keys: u64,
+    /// Clients closed by `maxmemory-clients`.
+    pub(crate) evicted_clients: u64,
     /// Reads and writes the driver did on client sockets (`connection_receive`,
     /// `connection_sent`).
     pub(crate) reads_processed: u64,

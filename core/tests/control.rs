@@ -6,7 +6,7 @@
 mod common;
 
 use common::Harness;
-use ferrodis_core::Config;
+use ferrodis_core::{CloseReason, Config, Output};
 
 #[test]
 fn a_pause_of_writes_holds_writes_until_its_end_and_lets_reads_through() {
@@ -314,4 +314,70 @@ fn an_eviction_before_a_command_invalidates_before_its_reply() {
         harness.command(client, "PING"),
         ">2\r\n$10\r\ninvalidate\r\n*1\r\n$12\r\nvolatile-key\r\n+PONG\r\n"
     );
+}
+
+/// A client that sends requests and reads no reply, holding `bytes` of unread replies.
+fn hold_replies(harness: &mut Harness, id: ferrodis_core::ConnectionId, key: &str, gets: usize) {
+    let get = common::request(&[b"GET", key.as_bytes()]);
+    harness.send(id, &get.repeat(gets));
+}
+
+#[test]
+fn maxmemory_clients_closes_the_biggest_clients_but_not_no_evict_ones() {
+    let mut harness = Harness::new(Config::default());
+    let admin = harness.open();
+    assert_eq!(harness.command(admin, "CLIENT NO-EVICT on"), "+OK\r\n");
+    let value = "v".repeat(10_000);
+    assert_eq!(harness.command(admin, &format!("SET k {value}")), "+OK\r\n");
+    let small = harness.open();
+    let big = harness.open();
+    let exempt = harness.open();
+    assert_eq!(harness.command(exempt, "CLIENT NO-EVICT on"), "+OK\r\n");
+    // Unread replies: 10 KB for one, 300 KB for the others. Nothing is limited yet.
+    hold_replies(&mut harness, small, "k", 1);
+    hold_replies(&mut harness, big, "k", 30);
+    hold_replies(&mut harness, exempt, "k", 30);
+    assert!(harness.closes().is_empty());
+    assert_eq!(
+        harness.command(admin, "CONFIG SET maxmemory-clients 500kb"),
+        "+OK\r\n"
+    );
+    // The next input checks the limit: the biggest evictable client goes, and that is enough.
+    assert_eq!(harness.command(admin, "PING"), "+PONG\r\n");
+    assert_eq!(harness.closes(), [(big, CloseReason::Evicted)]);
+    let stats = harness.command(admin, "INFO stats");
+    assert!(stats.contains("evicted_clients:1\r\n"), "{stats}");
+    // Under a limit no client can meet, every evictable client goes but the exempt one.
+    assert_eq!(
+        harness.command(admin, "CONFIG SET maxmemory-clients 1"),
+        "+OK\r\n"
+    );
+    harness.advance(200);
+    harness.run_timers();
+    let closed: Vec<_> = harness.closes().into_iter().map(|(id, _)| id).collect();
+    assert_eq!(closed, [big, small]);
+    // Still over with nobody left to close: the log says so once.
+    harness.advance(200);
+    harness.run_timers();
+    let warnings = harness
+        .outputs
+        .iter()
+        .filter(|output| matches!(output, Output::Log { message, .. } if message.starts_with("Over client maxmemory")))
+        .count();
+    assert_eq!(warnings, 1);
+    // A percentage of maxmemory, and Redis's errors.
+    assert_eq!(
+        harness.command(admin, "CONFIG SET maxmemory-clients 10%"),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        harness.command(admin, "CONFIG GET maxmemory-clients"),
+        "*2\r\n$17\r\nmaxmemory-clients\r\n$3\r\n10%\r\n"
+    );
+    assert!(harness
+        .command(admin, "CONFIG SET maxmemory-clients 101%")
+        .contains("percentage argument must be less or equal to 100"));
+    assert!(harness
+        .command(admin, "CONFIG SET maxmemory-clients 1.5%")
+        .contains("argument must be a memory or percent value"));
 }

@@ -2,7 +2,7 @@
 
 use super::args::is_subcommand;
 use super::{unknown_subcommand, wrong_arity, ArgCursor, CommandError, CommandResult, Ctx};
-use crate::config::{Allowed, Config, EvictionPolicy, OutputLimit};
+use crate::config::{Allowed, ClientsMemory, Config, EvictionPolicy, OutputLimit};
 use crate::notify;
 use crate::output::Output;
 use crate::persistence::{DiskRequest, FileOp, SavePoint};
@@ -58,6 +58,20 @@ fn parse_memory(text: &str) -> Result<usize, &'static str> {
         }
     }
     Err("argument must be a memory value")
+}
+
+/// `maxmemory-clients`: a memory value, or a whole percentage of `maxmemory` (`10%`).
+fn parse_clients_memory(text: &str) -> Result<ClientsMemory, &'static str> {
+    const NEITHER: &str = "argument must be a memory or percent value";
+    if let Some(number) = text.strip_suffix('%') {
+        let percent: u64 = number.parse().map_err(|_| NEITHER)?;
+        if percent > 100 {
+            return Err("percentage argument must be less or equal to 100");
+        }
+        return Ok(ClientsMemory::Percent(percent as u32));
+    }
+    let bytes = parse_memory(text).map_err(|_| NEITHER)?;
+    Ok(ClientsMemory::Bytes(bytes as u64))
 }
 
 /// `latency-tracking-info-percentiles`: numbers from 0 to 100, apart by spaces.
@@ -400,6 +414,18 @@ static PARAMETERS: &[Parameter] = &[
         get: |config| config.maxmemory_bytes.to_string(),
         set: |config, text| {
             config.maxmemory_bytes = parse_memory(text)? as u64;
+            Ok(())
+        },
+        change: Change::Runtime,
+    },
+    Parameter {
+        name: "maxmemory-clients",
+        get: |config| match config.maxmemory_clients {
+            ClientsMemory::Bytes(bytes) => bytes.to_string(),
+            ClientsMemory::Percent(percent) => format!("{percent}%"),
+        },
+        set: |config, text| {
+            config.maxmemory_clients = parse_clients_memory(text)?;
             Ok(())
         },
         change: Change::Runtime,

@@ -279,7 +279,7 @@ fn stats_section(ctx: &Ctx<'_, '_>, out: &mut String) {
          instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n\
          rejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n\
          expired_keys:{}\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\n\
-         expire_cycle_cpu_milliseconds:0\r\nevicted_keys:{}\r\nevicted_clients:0\r\n\
+         expire_cycle_cpu_milliseconds:0\r\nevicted_keys:{}\r\nevicted_clients:{}\r\n\
          total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n\
          keyspace_hits:{}\r\nkeyspace_misses:{}\r\n\
          pubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\n\
@@ -302,6 +302,7 @@ fn stats_section(ctx: &Ctx<'_, '_>, out: &mut String) {
         stats.rejected_connections,
         stats.expired_keys,
         stats.evicted_keys,
+        stats.evicted_clients,
         stats.keyspace_hits,
         stats.keyspace_misses,
         ctx.state.pubsub.names(Kind::Channel, None).count(),

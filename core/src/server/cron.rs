@@ -22,7 +22,13 @@ impl Server {
         let idle_timeout_ms = self.state.config.idle_timeout_secs.saturating_mul(1000);
         for _ in 0..CLIENTS_CHECKED_PER_TICK.min(ids) {
             self.cron_cursor = (self.cron_cursor + 1) % ids;
-            let Some((id, connection)) = self.clients.at_slot(self.cron_cursor) else {
+            let Some((id, _)) = self.clients.at_slot(self.cron_cursor) else {
+                continue;
+            };
+            // Buffers change in ways nothing counts as they happen (a reply buffer's capacity
+            // shrinking once sent): count them again now and then.
+            self.clients.recount_memory(id);
+            let Some(connection) = self.clients.get(id) else {
                 continue;
             };
             let class = connection.output_class();
@@ -83,6 +89,7 @@ impl Server {
             stats.net_output_bytes,
         ];
         self.state.introspect.rates.sample(now.monotonic, counters);
+        self.evict_clients();
         let started = self.state.introspect.stopwatch.lap();
         self.evict();
         self.record_latency("eviction-cycle", started);
