@@ -29,8 +29,16 @@ pub(crate) const UNAUTHENTICATED_OUTPUT_BYTES_MAX: usize = 1024;
 /// An idle reply buffer keeps at most this much capacity, so one big reply does not pin memory.
 const REPLY_IDLE_CAPACITY_MAX: usize = 64 * 1024;
 
-/// Same for the query buffer once it is empty.
-const QUERY_IDLE_CAPACITY_MAX: usize = 64 * 1024;
+/// The room a query buffer gets as soon as bytes arrive (Redis's read buffer size): requests
+/// that come in pieces need no growth. The cron takes it back from an idle client.
+const QUERY_RESERVE: usize = 16 * 1024;
+
+/// The query buffer is trimmed only when it has more room than this to give back.
+const QUERY_TRIM_FREE_MIN: usize = 4 * 1024;
+
+/// A busy client's query buffer is trimmed to its recent peak only when it is bigger than this
+/// and more than twice that peak (Redis's thresholds).
+const QUERY_TRIM_CAPACITY_MIN: usize = 32 * 1024;
 
 /// Why the core asks the driver to close a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +125,8 @@ pub(crate) struct Connection {
     pub(crate) last_interaction: Instant,
     /// Bytes received and not yet executed, from the front.
     pub(crate) query: Vec<u8>,
+    /// The most `query` held since the cron last looked (see `trim_query`).
+    pub(crate) query_peak: usize,
     pub(crate) parser: RequestParser,
     /// Used instead of `parser` on the book's door.
     pub(crate) book_parser: FrameParser,
@@ -210,6 +220,7 @@ impl Connection {
             created: now,
             last_interaction: now,
             query: Vec::new(),
+            query_peak: 0,
             parser: RequestParser::default(),
             book_parser: FrameParser::default(),
             reply: Vec::new(),
@@ -324,9 +335,31 @@ impl Connection {
                 Door::Book => self.book_parser.buffer_drained(consumed),
             }
         }
-        if self.query.is_empty() && self.query.capacity() > QUERY_IDLE_CAPACITY_MAX {
-            self.query = Vec::new();
+    }
+
+    /// Makes room in the query buffer for a read (see `QUERY_RESERVE`).
+    pub(crate) fn reserve_query(&mut self) {
+        if self.query.capacity() < QUERY_RESERVE {
+            self.query.reserve_exact(QUERY_RESERVE - self.query.len());
         }
+    }
+
+    /// Gives back query buffer room, as Redis's cron does: all of it once the client is idle,
+    /// or, while it is busy, what a buffer grown for a past big request holds beyond its recent
+    /// peak (kept while the client keeps sending big requests, so they need no new growth).
+    pub(crate) fn trim_query(&mut self, idle: bool) {
+        let capacity = self.query.capacity();
+        let length = self.query.len();
+        if idle && length == 0 {
+            self.query = Vec::new();
+        } else if capacity - length > QUERY_TRIM_FREE_MIN {
+            if idle {
+                self.query.shrink_to_fit();
+            } else if capacity > QUERY_TRIM_CAPACITY_MIN && capacity / 2 > self.query_peak {
+                self.query.shrink_to(self.query_peak.max(length));
+            }
+        }
+        self.query_peak = length;
     }
 
     /// Bytes at the front of the query buffer that belong to executed commands.

@@ -359,7 +359,9 @@ impl Server {
             self.close(id, CloseReason::QueryBufferLimit);
             return bytes.len();
         }
+        connection.reserve_query();
         connection.query.extend_from_slice(bytes);
+        connection.query_peak = connection.query_peak.max(connection.query.len());
         self.state.stats.net_input_bytes += bytes.len() as u64;
         self.state.stats.reads_processed += 1;
         self.run_commands(id);

@@ -381,3 +381,46 @@ fn maxmemory_clients_closes_the_biggest_clients_but_not_no_evict_ones() {
         .command(admin, "CONFIG SET maxmemory-clients 1.5%")
         .contains("argument must be a memory or percent value"));
 }
+
+/// `qbuf + qbuf-free` of the client named `name`, as CLIENT LIST shows it to `asker`.
+fn query_buffer(harness: &mut Harness, asker: ferrodis_core::ConnectionId, name: &str) -> usize {
+    let list = harness.command(asker, "CLIENT LIST");
+    let line = list
+        .lines()
+        .find(|line| line.contains(&format!(" name={name} ")))
+        .unwrap_or_else(|| panic!("{name} in {list}"));
+    let field = |key: &str| -> usize {
+        let start = line.find(&format!(" {key}=")).expect("the field") + key.len() + 2;
+        let rest = &line[start..];
+        rest[..rest.find(' ').unwrap_or(rest.len())]
+            .parse()
+            .unwrap()
+    };
+    field("qbuf") + field("qbuf-free")
+}
+
+#[test]
+fn a_big_query_buffer_shrinks_to_the_recent_peak_then_goes_when_idle() {
+    let mut harness = Harness::new(Config::default());
+    let asker = harness.open();
+    let client = harness.open();
+    assert_eq!(harness.command(client, "CLIENT SETNAME sender"), "+OK\r\n");
+    let big = "A".repeat(400_000);
+    assert_eq!(harness.command(client, &format!("SET x {big}")), "+OK\r\n");
+    // Kept after the request: the next big one needs no growth.
+    let grown = query_buffer(&mut harness, asker, "sender");
+    assert!(grown > 400_000, "{grown}");
+    // Small requests since: the cron trims the buffer to what they need (a read's room),
+    // not to nothing.
+    for _ in 0..3 {
+        assert_eq!(harness.command(client, "SET x small"), "+OK\r\n");
+        harness.advance(100);
+        harness.run_timers();
+    }
+    let trimmed = query_buffer(&mut harness, asker, "sender");
+    assert!(trimmed > 0 && trimmed <= 16 * 1024, "{trimmed}");
+    // Idle for over 2 seconds: nothing is left.
+    harness.advance(2100);
+    harness.run_timers();
+    assert_eq!(query_buffer(&mut harness, asker, "sender"), 0);
+}

@@ -11,6 +11,10 @@ use crate::time::Now;
 /// tick costs the same with ten clients or ten thousand.
 const CLIENTS_CHECKED_PER_TICK: usize = 1000;
 
+/// A client that sent nothing for this long gives back its whole query buffer (Redis waits
+/// for more than 2 seconds too).
+const QUERY_IDLE_MS: u64 = 2000;
+
 /// Keys deleted by active expiry per database per cron tick; the rest wait for the next tick
 /// (the book expires about 2000 per timer pass).
 const EXPIRED_KEYS_PER_TICK: usize = 2000;
@@ -25,6 +29,10 @@ impl Server {
             let Some((id, _)) = self.clients.at_slot(self.cron_cursor) else {
                 continue;
             };
+            if let Some(connection) = self.clients.get_mut(id) {
+                let idle = now.monotonic.millis_since(connection.last_interaction) > QUERY_IDLE_MS;
+                connection.trim_query(idle);
+            }
             // Buffers change in ways nothing counts as they happen (a reply buffer's capacity
             // shrinking once sent): count them again now and then.
             self.clients.recount_memory(id);
