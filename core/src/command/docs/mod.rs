@@ -6,6 +6,7 @@
 mod bitmap;
 mod connection;
 mod generic;
+mod geo;
 mod hash;
 mod hyperloglog;
 mod list;
@@ -348,6 +349,7 @@ fn all() -> impl Iterator<Item = &'static Doc> {
         bitmap::DOCS,
         connection::DOCS,
         generic::DOCS,
+        geo::DOCS,
         hash::DOCS,
         hyperloglog::DOCS,
         list::DOCS,
