@@ -355,6 +355,16 @@ impl Keyspace {
         Some((self.changes(), propagation.removed_recorded))
     }
 
+    /// Whether the running command changed anything since `mark` (a `propagation_mark`)
+    /// beyond the keys expiry removed on the way: false when nothing is recorded.
+    pub(crate) fn changed_since(&mut self, (changes_before, removed_before): (u64, u64)) -> bool {
+        self.propagate_expired();
+        let changes = self.changes() - changes_before;
+        self.propagation
+            .as_ref()
+            .is_some_and(|propagation| changes > propagation.removed_recorded - removed_before)
+    }
+
     /// After a command ran: unless it recorded its change itself, a write command that changed
     /// anything (beyond expiring keys on the way) propagates as it was sent.
     pub(crate) fn propagate_command(

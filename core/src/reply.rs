@@ -6,7 +6,7 @@
 
 use crate::protocol::book;
 use crate::store::listpack::Entry;
-use crate::util::number::{format_f64, format_i64};
+use crate::util::number::{format_f64, format_f64_human, format_i64};
 
 /// Appends encoded replies to `out`. `resp3` is the connection's protocol (HELLO 3 sets it);
 /// `book` (a connection on the book's door) overrides both with the book's tags.
@@ -184,6 +184,24 @@ impl<'a> Reply<'a> {
             self.out
                 .splice(start..start, header[..3 + len.len()].iter().copied());
             self.out.extend_from_slice(b"\r\n");
+        }
+    }
+
+    /// A double as Redis's `addReplyHumanLongDouble` writes one (GEOPOS's coordinates): the
+    /// value as a `long double` printed `%.17Lf` with trailing zeros removed, a bulk string in
+    /// RESP2 and a double in RESP3.
+    pub fn human_double(&mut self, value: f64) {
+        if self.book {
+            return book::write_dbl(self.out, value);
+        }
+        let mut text = Vec::with_capacity(32);
+        format_f64_human(value, &mut text);
+        if self.resp3 {
+            self.out.push(b',');
+            self.out.extend_from_slice(&text);
+            self.out.extend_from_slice(b"\r\n");
+        } else {
+            self.bulk(&text);
         }
     }
 

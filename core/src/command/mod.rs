@@ -16,6 +16,8 @@ mod dump;
 mod expire;
 mod function_payload;
 mod functions;
+mod geo;
+mod geo_search;
 mod hash;
 mod hyperloglog;
 mod info;

@@ -1,9 +1,9 @@
 //! The command table: one row per command, sorted by name for binary search.
 
 use super::{
-    acl, bitfield, bits, blocking, config, connection, control, dump, expire, functions, hash,
-    hyperloglog, info, introspection, keys, lcs, list, memory, pubsub, scripting, server, set,
-    sort, strings, transaction, zrange, zset, zsetops, ArgCursor, CommandResult, Ctx,
+    acl, bitfield, bits, blocking, config, connection, control, dump, expire, functions, geo,
+    geo_search, hash, hyperloglog, info, introspection, keys, lcs, list, memory, pubsub, scripting,
+    server, set, sort, strings, transaction, zrange, zset, zsetops, ArgCursor, CommandResult, Ctx,
 };
 
 use crate::acl::category::{self as cat, Categories};
@@ -148,9 +148,9 @@ pub(crate) type AccessFinder = fn(&[&[u8]]) -> KeyAccess;
 pub(crate) struct CommandSpec {
     /// Lower case, as Redis names commands in errors and COMMAND replies.
     pub(crate) name: &'static str,
-    /// The name packed big-endian into an integer (zero padded), so that the binary search
+    /// The name packed big-endian into integers (zero padded), so that the binary search
     /// compares integers in the names' order instead of calling memcmp.
-    packed: u128,
+    packed: PackedName,
     /// Redis's arity: N means exactly N arguments with the name, -N at least N.
     pub(crate) arity: i32,
     pub(crate) flags: Flags,
@@ -652,6 +652,34 @@ fn destination_then_keys(request: &[&[u8]]) -> Vec<usize> {
         .collect()
 }
 
+/// The key after the first `keyword` (any case) from argument `from` on, the last argument
+/// excepted (it has nothing after it), as Redis's keyword key specs search.
+pub(crate) fn key_after_keyword(request: &[&[u8]], keyword: &str, from: usize) -> Option<usize> {
+    let end = request.len().saturating_sub(1);
+    (from..end)
+        .find(|&at| super::args::is_option(request[at], keyword))
+        .map(|at| at + 1)
+}
+
+/// GEORADIUS and GEORADIUSBYMEMBER: the source, then the keys after STORE and after
+/// STOREDIST (searched from the first option on), as their key specs find them.
+fn geo_store_keys(request: &[&[u8]], options_from: usize) -> Vec<usize> {
+    std::iter::once(1)
+        .chain(key_after_keyword(request, "STORE", options_from))
+        .chain(key_after_keyword(request, "STOREDIST", options_from))
+        .collect()
+}
+
+/// GEORADIUS key longitude latitude radius unit [options]: options from argument 6.
+fn georadius_keys(request: &[&[u8]]) -> Vec<usize> {
+    geo_store_keys(request, 6)
+}
+
+/// GEORADIUSBYMEMBER key member radius unit [options]: options from argument 5.
+fn georadiusbymember_keys(request: &[&[u8]]) -> Vec<usize> {
+    geo_store_keys(request, 5)
+}
+
 /// Where `spec` and the subcommand `request` names keep their counters (INFO
 /// commandstats): its place in `COMMANDS`, and 1 + the subcommand's place among its
 /// subcommands (0 for none).
@@ -1007,6 +1035,64 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
             functions::function,
         ),
         FUNCTION_SUBCOMMANDS,
+    ),
+    spec("geoadd", -5, WD, KEY1.w(), cat::GEO, geo::geoadd),
+    spec("geodist", -4, R, KEY1.r(), cat::GEO, geo::geodist),
+    spec("geohash", -2, R, KEY1.r(), cat::GEO, geo::geohash),
+    spec("geopos", -2, R, KEY1.r(), cat::GEO, geo::geopos),
+    movable(
+        spec(
+            "georadius",
+            -6,
+            WD,
+            KEY1.r().rest_w(),
+            cat::GEO,
+            geo_search::georadius,
+        ),
+        georadius_keys,
+    ),
+    spec(
+        "georadius_ro",
+        -6,
+        R,
+        KEY1.r(),
+        cat::GEO,
+        geo_search::georadius_ro,
+    ),
+    movable(
+        spec(
+            "georadiusbymember",
+            -5,
+            WD,
+            KEY1.r().rest_w(),
+            cat::GEO,
+            geo_search::georadiusbymember,
+        ),
+        georadiusbymember_keys,
+    ),
+    spec(
+        "georadiusbymember_ro",
+        -5,
+        R,
+        KEY1.r(),
+        cat::GEO,
+        geo_search::georadiusbymember_ro,
+    ),
+    spec(
+        "geosearch",
+        -7,
+        R,
+        KEY1.r(),
+        cat::GEO,
+        geo_search::geosearch,
+    ),
+    spec(
+        "geosearchstore",
+        -8,
+        WD,
+        KEY12.w().rest_r(),
+        cat::GEO,
+        geo_search::geosearchstore,
     ),
     spec("get", 2, RF, KEY1.r(), cat::STRING, strings::get),
     spec("getbit", 3, RF, KEY1.r(), cat::BITMAP, bits::getbit),
@@ -1708,19 +1794,33 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     ),
 ];
 
-/// Longest command name in the table; longer names cannot match.
-const NAME_BYTES_MAX: usize = 16;
+/// Longest command name in the table (GEORADIUSBYMEMBER_RO); longer names cannot match.
+const NAME_BYTES_MAX: usize = 20;
 
-/// Packs up to 16 bytes, lowered to ASCII lower case, big-endian and zero padded: for names
-/// without NUL bytes the integers sort as the names do.
-const fn pack_name(name: &[u8]) -> u128 {
+/// A name's first 16 bytes and its next 4, each big-endian and zero padded: compared as a pair
+/// they sort as the names do (for names without NUL bytes).
+type PackedName = (u128, u32);
+
+/// Packs up to 20 bytes, lowered to ASCII lower case.
+const fn pack_name(name: &[u8]) -> PackedName {
     let mut bytes = [0u8; NAME_BYTES_MAX];
     let mut index = 0;
     while index < name.len() && index < NAME_BYTES_MAX {
         bytes[index] = name[index].to_ascii_lowercase();
         index += 1;
     }
-    u128::from_be_bytes(bytes)
+    let mut head = [0u8; 16];
+    let mut tail = [0u8; 4];
+    index = 0;
+    while index < NAME_BYTES_MAX {
+        if index < 16 {
+            head[index] = bytes[index];
+        } else {
+            tail[index - 16] = bytes[index];
+        }
+        index += 1;
+    }
+    (u128::from_be_bytes(head), u32::from_be_bytes(tail))
 }
 
 /// Finds a command by name, ignoring ASCII case, without allocating.
@@ -1771,6 +1871,16 @@ mod tests {
         assert!(lookup(b"").is_none());
         assert!(lookup(b"get\0").is_none());
         assert!(lookup(b"zremrangebyscorex").is_none());
+        assert!(lookup(b"georadiusbymember_rox").is_none());
+        assert!(lookup(b"georadiusbymember_r").is_none());
+        assert_eq!(
+            lookup(b"GEORADIUSBYMEMBER_RO").map(|spec| spec.name),
+            Some("georadiusbymember_ro")
+        );
+        assert_eq!(
+            lookup(b"georadiusbymember").map(|spec| spec.name),
+            Some("georadiusbymember")
+        );
         assert_eq!(
             lookup(b"ZREMRANGEBYSCORE").map(|spec| spec.name),
             Some("zremrangebyscore")

@@ -4,6 +4,7 @@ pub mod avl;
 pub mod bytes;
 pub mod chunked;
 pub mod db;
+pub mod geohash;
 pub mod hash;
 pub mod hashtable;
 pub mod heap;

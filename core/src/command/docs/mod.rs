@@ -7,6 +7,7 @@ mod bitmap;
 mod cluster;
 mod connection;
 mod generic;
+mod geo;
 mod hash;
 mod hyperloglog;
 mod list;
@@ -350,6 +351,7 @@ fn all() -> impl Iterator<Item = &'static Doc> {
         cluster::DOCS,
         connection::DOCS,
         generic::DOCS,
+        geo::DOCS,
         hash::DOCS,
         hyperloglog::DOCS,
         list::DOCS,

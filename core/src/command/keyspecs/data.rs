@@ -1,7 +1,7 @@
 //! Each command's key specs, as Redis 7.0 declares them (COMMAND INFO, COMMAND
 //! GETKEYSANDFLAGS). Sorted by name.
 
-use super::{counted_keys_at, key_at, keys_from, Begin, Find, KeySpec};
+use super::{counted_keys_at, key_after, key_at, keys_from, Begin, Find, KeySpec};
 
 pub(super) static KEY_SPECS: &[(&str, &[KeySpec])] = &[
     ("append", &[key_at(1, &["RW", "insert"])]),
@@ -104,6 +104,33 @@ pub(super) static KEY_SPECS: &[(&str, &[KeySpec])] = &[
     ("expiretime", &[key_at(1, &["RO", "access"])]),
     ("fcall", &[counted_keys_at(2, &["RW", "access", "update"])]),
     ("fcall_ro", &[counted_keys_at(2, &["RO", "access"])]),
+    ("geoadd", &[key_at(1, &["RW", "update"])]),
+    ("geodist", &[key_at(1, &["RO", "access"])]),
+    ("geohash", &[key_at(1, &["RO", "access"])]),
+    ("geopos", &[key_at(1, &["RO", "access"])]),
+    (
+        "georadius",
+        &[
+            key_at(1, &["RO", "access"]),
+            key_after("STORE", 6, &["OW", "update"]),
+            key_after("STOREDIST", 6, &["OW", "update"]),
+        ],
+    ),
+    ("georadius_ro", &[key_at(1, &["RO", "access"])]),
+    (
+        "georadiusbymember",
+        &[
+            key_at(1, &["RO", "access"]),
+            key_after("STORE", 5, &["OW", "update"]),
+            key_after("STOREDIST", 5, &["OW", "update"]),
+        ],
+    ),
+    ("georadiusbymember_ro", &[key_at(1, &["RO", "access"])]),
+    ("geosearch", &[key_at(1, &["RO", "access"])]),
+    (
+        "geosearchstore",
+        &[key_at(1, &["OW", "update"]), key_at(2, &["RO", "access"])],
+    ),
     ("get", &[key_at(1, &["RO", "access"])]),
     ("getbit", &[key_at(1, &["RO", "access"])]),
     ("getdel", &[key_at(1, &["RW", "access", "delete"])]),

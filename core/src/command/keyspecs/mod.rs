@@ -14,6 +14,9 @@ use crate::reply::Reply;
 pub(crate) enum Begin {
     /// At this argument (the name is 0).
     Index(i32),
+    /// At the first argument after `from` (counted from the end when negative, searching
+    /// backwards) that is `keyword` (any case): GEORADIUS's STORE.
+    Keyword { keyword: &'static str, from: i32 },
     /// Only the command knows (SORT's STORE).
     Unknown,
 }
@@ -57,6 +60,19 @@ const fn key_at(index: i32, flags: &'static [&'static str]) -> KeySpec {
     }
 }
 
+/// The key right after the first `keyword` found from argument `from` on.
+const fn key_after(keyword: &'static str, from: i32, flags: &'static [&'static str]) -> KeySpec {
+    KeySpec {
+        flags,
+        begin: Begin::Keyword { keyword, from },
+        find: Find::Range {
+            last: 0,
+            step: 1,
+            limit: 0,
+        },
+    }
+}
+
 /// Every argument from `index` on is a key.
 const fn keys_from(index: i32, flags: &'static [&'static str]) -> KeySpec {
     KeySpec {
@@ -88,13 +104,14 @@ impl KeySpec {
     /// unknown or the request is too short for it.
     fn positions(&self, request: &[&[u8]]) -> Vec<usize> {
         let count = request.len() as i64;
-        let Begin::Index(begin) = self.begin else {
-            return Vec::new();
-        };
-        let begin = if begin < 0 {
-            count + i64::from(begin)
-        } else {
-            i64::from(begin)
+        let begin = match self.begin {
+            Begin::Index(begin) if begin < 0 => count + i64::from(begin),
+            Begin::Index(begin) => i64::from(begin),
+            Begin::Keyword { keyword, from } => match keyword_at(request, keyword, from) {
+                Some(at) => at + 1,
+                None => return Vec::new(),
+            },
+            Begin::Unknown => return Vec::new(),
         };
         if begin < 1 || begin >= count {
             return Vec::new();
@@ -152,6 +169,15 @@ impl KeySpec {
                 reply.bulk(b"index");
                 reply.integer(i64::from(index));
             }
+            Begin::Keyword { keyword, from } => {
+                reply.bulk(b"keyword");
+                reply.bulk(b"spec");
+                reply.map(2);
+                reply.bulk(b"keyword");
+                reply.bulk(keyword.as_bytes());
+                reply.bulk(b"startfrom");
+                reply.integer(i64::from(from));
+            }
             Begin::Unknown => {
                 reply.bulk(b"unknown");
                 reply.bulk(b"spec");
@@ -181,6 +207,23 @@ impl KeySpec {
             reply.bulk(name.as_bytes());
             reply.integer(i64::from(value));
         }
+    }
+}
+
+/// Where a keyword search finds `keyword`: from `from` toward the end (from the end toward
+/// the start when negative), never at the name nor at the last argument (which could not be
+/// followed by a key), as Redis searches.
+fn keyword_at(request: &[&[u8]], keyword: &str, from: i32) -> Option<i64> {
+    let count = request.len() as i64;
+    let matches = |at: i64| super::args::is_option(request[at as usize], keyword);
+    if from > 0 {
+        (i64::from(from)..count - 1).find(|&at| matches(at))
+    } else {
+        let start = count + i64::from(from);
+        if start >= count {
+            return None;
+        }
+        (1..=start).rev().find(|&at| matches(at))
     }
 }
 
