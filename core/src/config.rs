@@ -137,6 +137,9 @@ pub struct Config {
     /// `maxmemory`: past this many bytes of used memory (as the driver measures it), keys are
     /// evicted as `maxmemory_policy` says, or writes refused; 0 is no limit.
     pub maxmemory_bytes: u64,
+    /// `key-load-delay` (hidden, for tests of loading): microseconds the driver waits after each
+    /// command it loads from the append-only file; a negative -N waits 1 µs every N commands.
+    pub key_load_delay_us: i64,
     /// `maxmemory-clients`: how much the clients' buffers may hold together before the
     /// biggest clients are closed.
     pub maxmemory_clients: ClientsMemory,
@@ -402,6 +405,7 @@ impl Default for Config {
             enable_protected_configs: Allowed::No,
             acllog_max_len: 128,
             maxmemory_bytes: 0,
+            key_load_delay_us: 0,
             maxmemory_clients: ClientsMemory::Bytes(0),
             maxmemory_policy: EvictionPolicy::NoEviction,
             maxmemory_samples: 5,

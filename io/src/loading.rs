@@ -23,6 +23,8 @@ pub struct AofLoader {
     file: Option<std::fs::File>,
     chunk: Vec<u8>,
     started: StdInstant,
+    /// Commands of the open file already waited for under `key-load-delay`.
+    paced: u64,
 }
 
 impl AofLoader {
@@ -73,6 +75,7 @@ impl AofLoader {
             file: None,
             chunk: vec![0; CHUNK_BYTES],
             started: StdInstant::now(),
+            paced: 0,
         }))
     }
 
@@ -95,6 +98,7 @@ impl AofLoader {
                 )
             })?;
             server.aof_load_begin(now, path);
+            self.paced = 0;
             self.file = Some(file);
             self.next += 1;
             return Ok(true);
@@ -109,6 +113,7 @@ impl AofLoader {
             server
                 .aof_load_chunk(now, &self.chunk[..read])
                 .map_err(located)?;
+            self.pace(server);
             return Ok(true);
         }
         self.file = None;
@@ -118,6 +123,25 @@ impl AofLoader {
             truncate(path, valid)?;
         }
         Ok(true)
+    }
+}
+
+impl AofLoader {
+    /// `key-load-delay`: waits its microseconds for each command loaded since the last wait (a
+    /// negative -N: 1 µs every N commands), so that tests can watch a slow load.
+    fn pace(&mut self, server: &Server) {
+        let delay = server.config().key_load_delay_us;
+        let loaded = server.aof_commands_loaded();
+        let commands = loaded - self.paced;
+        self.paced = loaded;
+        let micros = match delay {
+            0 => 0,
+            delay if delay > 0 => commands.saturating_mul(delay.unsigned_abs()),
+            delay => commands / delay.unsigned_abs(),
+        };
+        if micros > 0 {
+            std::thread::sleep(std::time::Duration::from_micros(micros));
+        }
     }
 }
 

@@ -1067,3 +1067,70 @@ fn check_aof_checks_the_commands_after_an_rdb_preamble() {
     );
     assert_eq!(file_len(&path), corrupt.len() as u64);
 }
+
+#[test]
+fn key_load_delay_slows_loading_and_is_hidden_from_patterns() {
+    let scratch = Scratch::new();
+    let dir = scratch.0.join("appendonlydir");
+    std::fs::create_dir_all(&dir).unwrap();
+    const KEYS: usize = 1000;
+    let mut bytes = Vec::new();
+    for index in 0..KEYS {
+        let key = format!("key:{index}");
+        bytes.extend_from_slice(&common::encode(&[b"SET", key.as_bytes(), b"v"]));
+    }
+    std::fs::write(dir.join("appendonly.aof.1.incr.aof"), &bytes).unwrap();
+    std::fs::write(
+        dir.join("appendonly.aof.manifest"),
+        "file appendonly.aof.1.incr.aof seq 1 type i\n",
+    )
+    .unwrap();
+    let port = common::free_port();
+    let started = Instant::now();
+    // 1 ms per command: the load takes a second at least.
+    let (child, _log) = spawn_ferrodis(
+        &scratch.0,
+        &[
+            "--port",
+            &port.to_string(),
+            "--appendonly",
+            "yes",
+            "--key-load-delay",
+            "1000",
+        ],
+    );
+    let server = ServerProcess {
+        child,
+        port,
+        dir: None,
+    };
+    let mut stream = loop {
+        if let Ok(stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            break stream;
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "the port never took a connection"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    loop {
+        match common::call_text(&mut stream, &["DBSIZE"]).as_str() {
+            "-LOADING Redis is loading the dataset in memory\r\n" => {}
+            reply => {
+                assert_eq!(reply, format!(":{KEYS}\r\n"));
+                break;
+            }
+        }
+        assert!(started.elapsed() < PATIENCE * 3, "still loading");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(started.elapsed() >= Duration::from_millis(KEYS as u64));
+    let named = common::call_text(&mut stream, &["CONFIG", "GET", "key-load-delay"]);
+    assert_eq!(named, "*2\r\n$14\r\nkey-load-delay\r\n$4\r\n1000\r\n");
+    let all = common::call_text(&mut stream, &["CONFIG", "GET", "*"]);
+    assert!(all.contains("appendonly") && !all.contains("key-load-delay"));
+    drop(stream);
+    shutdown(server);
+}

@@ -213,7 +213,28 @@ fn file_name(text: &str, what: &str) -> Result<String, &'static str> {
 
 /// Every parameter.
 fn parameters() -> impl Iterator<Item = &'static Parameter> {
-    PARAMETERS.iter().chain(ENCODING_PARAMETERS.iter())
+    PARAMETERS
+        .iter()
+        .chain(ENCODING_PARAMETERS.iter())
+        .chain(HIDDEN_PARAMETERS.iter())
+}
+
+/// Parameters for tests and debugging: CONFIG GET shows them only when asked by name, not to
+/// a pattern (as Redis hides them).
+static HIDDEN_PARAMETERS: [Parameter; 1] = [Parameter {
+    name: "key-load-delay",
+    get: |config| config.key_load_delay_us.to_string(),
+    set: |config, text| {
+        config.key_load_delay_us = parse_int(text)?;
+        Ok(())
+    },
+    change: Change::Runtime,
+}];
+
+fn is_hidden(parameter: &Parameter) -> bool {
+    HIDDEN_PARAMETERS
+        .iter()
+        .any(|hidden| std::ptr::eq(hidden, parameter))
 }
 
 static PARAMETERS: &[Parameter] = &[
@@ -887,7 +908,7 @@ pub(crate) fn config(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
             for parameter in parameters() {
                 let name = parameter.name.as_bytes();
                 let shown = if is_glob {
-                    glob_match(pattern, name, true).then_some(name)
+                    (!is_hidden(parameter) && glob_match(pattern, name, true)).then_some(name)
                 } else {
                     pattern.eq_ignore_ascii_case(name).then_some(pattern)
                 };

@@ -25,6 +25,8 @@ pub(crate) struct Loading {
     error: Option<(u64, String)>,
     /// Where the transaction the loading connection is in began.
     transaction_from: Option<u64>,
+    /// Commands replayed so far from this file.
+    commands: u64,
 }
 
 impl Server {
@@ -72,7 +74,14 @@ impl Server {
             scratch: Vec::new(),
             error: None,
             transaction_from: None,
+            commands: 0,
         }));
+    }
+
+    /// Commands replayed so far from the file being loaded (the driver paces loading by them
+    /// under `key-load-delay`).
+    pub fn aof_commands_loaded(&self) -> u64 {
+        self.loading.as_ref().map_or(0, |loading| loading.commands)
     }
 
     /// The next bytes of the file being loaded: its commands run as they come.
@@ -104,6 +113,7 @@ impl Server {
             scratch,
             error,
             transaction_from,
+            commands,
             ..
         } = loading;
         let fed = reader.feed(chunk, |bytes, ranges, offset| {
@@ -129,6 +139,7 @@ impl Server {
             self.execute(*id, args, &mut out, crate::Door::Resp, None);
             self.deliver_effects(Some((*id, scratch)));
             scratch.clear();
+            *commands += 1;
             // Where the transaction the connection is in began, if it is in one now.
             let open = self
                 .clients
