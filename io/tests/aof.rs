@@ -899,15 +899,13 @@ fn config_set_appendonly_yes_at_runtime_makes_the_data_durable() {
     );
 }
 
-#[test]
-fn clients_get_loading_while_the_file_loads_and_the_data_after() {
-    // An incremental file of 400,000 SETs, named by a manifest of its own.
-    let scratch = Scratch::new();
+/// An append-only directory in `scratch` with one incremental file of `keys` SETs, named by a
+/// manifest of its own.
+fn incremental_file_of_sets(scratch: &Scratch, keys: usize) {
     let dir = scratch.0.join("appendonlydir");
     std::fs::create_dir_all(&dir).unwrap();
-    const KEYS: usize = 400_000;
-    let mut bytes = Vec::with_capacity(KEYS * 40);
-    for index in 0..KEYS {
+    let mut bytes = Vec::with_capacity(keys * 40);
+    for index in 0..keys {
         let key = format!("key:{index}");
         bytes.extend_from_slice(&common::encode(&[b"SET", key.as_bytes(), b"v"]));
     }
@@ -917,19 +915,12 @@ fn clients_get_loading_while_the_file_loads_and_the_data_after() {
         "file appendonly.aof.1.incr.aof seq 1 type i\n",
     )
     .unwrap();
-    let port = common::free_port();
-    let (child, log) = spawn_ferrodis(
-        &scratch.0,
-        &["--port", &port.to_string(), "--appendonly", "yes"],
-    );
-    let server = ServerProcess {
-        child,
-        port,
-        dir: None,
-    };
-    // Connect as soon as the port takes connections, before "Ready" (which comes after loading).
-    let started = Instant::now();
-    let mut stream = loop {
+}
+
+/// A connection to `port` as soon as it takes connections (before "Ready", which comes after
+/// loading).
+fn connect_while_loading(port: u16, started: Instant) -> std::net::TcpStream {
+    let stream = loop {
         if let Ok(stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
             break stream;
         }
@@ -940,6 +931,26 @@ fn clients_get_loading_while_the_file_loads_and_the_data_after() {
         std::thread::sleep(Duration::from_millis(2));
     };
     stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream
+}
+
+#[test]
+fn clients_get_loading_while_the_file_loads_and_the_data_after() {
+    let scratch = Scratch::new();
+    const KEYS: usize = 400_000;
+    incremental_file_of_sets(&scratch, KEYS);
+    let port = common::free_port();
+    let (child, log) = spawn_ferrodis(
+        &scratch.0,
+        &["--port", &port.to_string(), "--appendonly", "yes"],
+    );
+    let server = ServerProcess {
+        child,
+        port,
+        dir: None,
+    };
+    let started = Instant::now();
+    let mut stream = connect_while_loading(port, started);
     let first = common::call_text(&mut stream, &["PING"]);
     assert_eq!(first, "-LOADING Redis is loading the dataset in memory\r\n");
     let info = common::call_text(&mut stream, &["INFO", "persistence"]);
@@ -1071,20 +1082,8 @@ fn check_aof_checks_the_commands_after_an_rdb_preamble() {
 #[test]
 fn key_load_delay_slows_loading_and_is_hidden_from_patterns() {
     let scratch = Scratch::new();
-    let dir = scratch.0.join("appendonlydir");
-    std::fs::create_dir_all(&dir).unwrap();
     const KEYS: usize = 1000;
-    let mut bytes = Vec::new();
-    for index in 0..KEYS {
-        let key = format!("key:{index}");
-        bytes.extend_from_slice(&common::encode(&[b"SET", key.as_bytes(), b"v"]));
-    }
-    std::fs::write(dir.join("appendonly.aof.1.incr.aof"), &bytes).unwrap();
-    std::fs::write(
-        dir.join("appendonly.aof.manifest"),
-        "file appendonly.aof.1.incr.aof seq 1 type i\n",
-    )
-    .unwrap();
+    incremental_file_of_sets(&scratch, KEYS);
     let port = common::free_port();
     let started = Instant::now();
     // 1 ms per command: the load takes a second at least.
@@ -1104,17 +1103,7 @@ fn key_load_delay_slows_loading_and_is_hidden_from_patterns() {
         port,
         dir: None,
     };
-    let mut stream = loop {
-        if let Ok(stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            break stream;
-        }
-        assert!(
-            started.elapsed() < PATIENCE,
-            "the port never took a connection"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    };
-    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let mut stream = connect_while_loading(port, started);
     loop {
         match common::call_text(&mut stream, &["DBSIZE"]).as_str() {
             "-LOADING Redis is loading the dataset in memory\r\n" => {}

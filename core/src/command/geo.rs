@@ -4,7 +4,7 @@
 //! (store/geohash.rs), so the values are ordinary sorted sets, byte for byte Redis's.
 
 use super::args::is_option;
-use super::zset::{read_zset, zadd};
+use super::zset::{per_member_score, read_zset, zadd};
 use super::{ArgCursor, CommandError, CommandResult, Ctx, NOT_FLOAT, SYNTAX};
 use crate::protocol::resp::Args;
 use crate::reply::Reply;
@@ -136,42 +136,23 @@ pub(crate) fn geodist(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Comman
 /// GEOHASH key [member ...]: each member's standard 11-character geohash, nil for a missing
 /// one.
 pub(crate) fn geohash(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
-    let key = args.next_bytes()?;
-    let now = ctx.now.wall;
-    let zset = read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?;
-    ctx.reply.array(args.remaining());
-    for member in args.rest() {
-        match zset.and_then(|zset| zset.score(member)) {
-            Some(score) => {
-                // Stored positions use a narrower latitude range than the standard geohash:
-                // decoded, then encoded again over the standard one.
-                let (longitude, latitude) = geohash::decode_score(score);
-                ctx.reply
-                    .bulk(&geohash::standard_geohash(longitude, latitude));
-            }
-            None => ctx.reply.null(),
-        }
-    }
-    Ok(())
+    // Stored positions use a narrower latitude range than the standard geohash: decoded, then
+    // encoded again over the standard one.
+    let found = |reply: &mut Reply, score: f64| {
+        let (longitude, latitude) = geohash::decode_score(score);
+        reply.bulk(&geohash::standard_geohash(longitude, latitude));
+    };
+    per_member_score(ctx, args, found, |reply: &mut Reply| reply.null())
 }
 
 /// GEOPOS key [member ...]: each member's longitude and latitude, a null array for a missing
 /// one.
 pub(crate) fn geopos(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
-    let key = args.next_bytes()?;
-    let now = ctx.now.wall;
-    let zset = read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?;
-    ctx.reply.array(args.remaining());
-    for member in args.rest() {
-        match zset.and_then(|zset| zset.score(member)) {
-            Some(score) => {
-                let (longitude, latitude) = geohash::decode_score(score);
-                ctx.reply.array(2);
-                ctx.reply.human_double(longitude);
-                ctx.reply.human_double(latitude);
-            }
-            None => ctx.reply.null_array(),
-        }
-    }
-    Ok(())
+    let found = |reply: &mut Reply, score: f64| {
+        let (longitude, latitude) = geohash::decode_score(score);
+        reply.array(2);
+        reply.human_double(longitude);
+        reply.human_double(latitude);
+    };
+    per_member_score(ctx, args, found, |reply: &mut Reply| reply.null_array())
 }

@@ -344,14 +344,30 @@ pub(crate) fn zscore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> Command
 
 /// ZMSCORE key member [member ...]
 pub(crate) fn zmscore(ctx: &mut Ctx<'_, '_>, args: &mut ArgCursor<'_>) -> CommandResult {
+    per_member_score(
+        ctx,
+        args,
+        |reply: &mut Reply, score| reply.double(score),
+        |reply: &mut Reply| reply.null(),
+    )
+}
+
+/// `key member...`: an array of one answer per member, `found` with its score or `missing`.
+/// ZMSCORE, GEOPOS and GEOHASH.
+pub(super) fn per_member_score(
+    ctx: &mut Ctx<'_, '_>,
+    args: &mut ArgCursor<'_>,
+    found: impl Fn(&mut Reply, f64),
+    missing: impl Fn(&mut Reply),
+) -> CommandResult {
     let key = args.next_bytes()?;
     let now = ctx.now.wall;
     let zset = read_zset(&mut ctx.keyspace.dbs[ctx.db], now, key)?;
     ctx.reply.array(args.remaining());
     for member in args.rest() {
         match zset.and_then(|zset| zset.score(member)) {
-            Some(score) => ctx.reply.double(score),
-            None => ctx.reply.null(),
+            Some(score) => found(ctx.reply, score),
+            None => missing(ctx.reply),
         }
     }
     Ok(())
