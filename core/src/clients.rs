@@ -34,8 +34,10 @@ pub(crate) struct Clients {
     free_slots: Vec<u32>,
     count: usize,
     /// The sum of the open connections' `counted_memory`: what `maxmemory-clients` holds
-    /// clients to (INFO's `mem_clients_normal`).
+    /// clients to.
     memory: usize,
+    /// The part of `memory` that clients `maxmemory-clients` may close hold.
+    evictable: usize,
 }
 
 impl Clients {
@@ -89,7 +91,12 @@ impl Clients {
     /// Frees the slot of an open connection; its id goes stale.
     pub(crate) fn remove(&mut self, id: ConnectionId) -> Option<Box<Connection>> {
         self.recount_memory(id);
-        self.memory -= self.get(id)?.counted_memory;
+        let connection = self.get(id)?;
+        let (counted, evictable) = (connection.counted_memory, connection.counted_evictable);
+        self.memory -= counted;
+        if evictable {
+            self.evictable -= counted;
+        }
         let slot = &mut self.slots[id.index as usize];
         let connection = slot.connection.take();
         slot.generation = slot.generation.wrapping_add(1);
@@ -147,20 +154,34 @@ impl Clients {
         self.memory
     }
 
-    /// Counts `id`'s memory again after its buffers changed: what it holds, or nothing once it
-    /// is closing (Redis frees such a client at once).
+    /// The memory of the clients that `maxmemory-clients` may close.
+    pub(crate) fn evictable_memory(&self) -> usize {
+        self.evictable
+    }
+
+    /// Counts `id`'s memory again after its buffers or its standing changed: what it holds,
+    /// or nothing once it is closing (Redis frees such a client at once) or if it is the
+    /// server's own (replaying a file).
     pub(crate) fn recount_memory(&mut self, id: ConnectionId) {
         let Some(connection) = self.get_mut(id) else {
             return;
         };
-        let before = connection.counted_memory;
-        let now = if connection.closing.is_some() {
+        let (before, was_evictable) = (connection.counted_memory, connection.counted_evictable);
+        let now = if connection.closing.is_some() || connection.replaying {
             0
         } else {
             connection.buffer_bytes()
         };
+        let evictable = !connection.no_evict;
         connection.counted_memory = now;
+        connection.counted_evictable = evictable;
         self.memory = self.memory - before + now;
+        if was_evictable {
+            self.evictable -= before;
+        }
+        if evictable {
+            self.evictable += now;
+        }
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = (ConnectionId, &Connection)> {
@@ -177,6 +198,12 @@ impl Clients {
         assert_eq!(open + self.free_slots.len(), self.slots.len());
         let counted: usize = self.iter().map(|(_, c)| c.counted_memory).sum();
         assert_eq!(counted, self.memory);
+        let evictable: usize = self
+            .iter()
+            .filter(|(_, c)| c.counted_evictable)
+            .map(|(_, c)| c.counted_memory)
+            .sum();
+        assert_eq!(evictable, self.evictable);
     }
 }
 

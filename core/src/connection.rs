@@ -180,8 +180,10 @@ pub(crate) struct Connection {
     pub(crate) monitor: bool,
     /// CLIENT NO-EVICT ON: `maxmemory-clients` never closes it.
     pub(crate) no_evict: bool,
-    /// Its memory as `Clients` last counted it (see `Clients::recount_memory`).
+    /// Its memory as `Clients` last counted it, and whether it was evictable then (see
+    /// `Clients::recount_memory`).
     pub(crate) counted_memory: usize,
+    pub(crate) counted_evictable: bool,
     /// CLIENT TRACKING ON: its settings.
     pub(crate) tracking: Option<Box<ClientTracking>>,
 }
@@ -247,6 +249,7 @@ impl Connection {
             monitor: false,
             no_evict: false,
             counted_memory: 0,
+            counted_evictable: false,
             tracking: None,
         }
     }

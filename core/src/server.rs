@@ -362,10 +362,17 @@ impl Server {
         connection.reserve_query();
         connection.query.extend_from_slice(bytes);
         connection.query_peak = connection.query_peak.max(connection.query.len());
+        // The server's own connections (loading a file) close nobody: what they cause is
+        // dropped.
+        let own = connection.replaying;
         self.state.stats.net_input_bytes += bytes.len() as u64;
         self.state.stats.reads_processed += 1;
+        // Counted now: a blocked or paused client runs nothing, yet its buffer grew.
+        self.clients.recount_memory(id);
         self.run_commands(id);
-        self.evict_clients();
+        if !own {
+            self.evict_clients();
+        }
         bytes.len()
     }
 

@@ -424,3 +424,25 @@ fn a_big_query_buffer_shrinks_to_the_recent_peak_then_goes_when_idle() {
     harness.run_timers();
     assert_eq!(query_buffer(&mut harness, asker, "sender"), 0);
 }
+
+#[test]
+fn cluster_subcommands_run_under_their_own_flags() {
+    let mut harness = Harness::new(Config::default());
+    let monitor = harness.open();
+    let client = harness.open();
+    assert_eq!(harness.command(monitor, "MONITOR"), "+OK\r\n");
+    let disabled = "-ERR This instance has cluster support disabled\r\n";
+    // CLUSTER INFO is shown to MONITOR; CLUSTER MEET, an admin subcommand, is not.
+    assert_eq!(harness.command(client, "CLUSTER INFO"), disabled);
+    assert_eq!(harness.command(client, "CLUSTER MEET h 1"), disabled);
+    let lines = harness.take_replies(monitor);
+    assert!(lines.contains("\"CLUSTER\" \"INFO\""), "{lines}");
+    assert!(!lines.contains("MEET"), "{lines}");
+    // While the data loads, CLUSTER HELP answers (it is flagged `loading`); CLUSTER INFO waits.
+    let now = harness.now;
+    harness.server.set_loading_dataset(now, true);
+    assert_eq!(harness.command(client, "CLUSTER HELP"), disabled);
+    assert!(harness
+        .command(client, "CLUSTER INFO")
+        .starts_with("-LOADING"));
+}

@@ -133,11 +133,15 @@ impl AofLoader {
         let delay = server.config().key_load_delay_us;
         let loaded = server.aof_commands_loaded();
         let commands = loaded - self.paced;
-        self.paced = loaded;
         let micros = match delay {
             0 => 0,
             delay if delay > 0 => commands.saturating_mul(delay.unsigned_abs()),
             delay => commands / delay.unsigned_abs(),
+        };
+        // Under a negative delay, the commands short of a whole microsecond count next time.
+        self.paced = match delay {
+            delay if delay < 0 => self.paced + micros * delay.unsigned_abs(),
+            _ => loaded,
         };
         if micros > 0 {
             std::thread::sleep(std::time::Duration::from_micros(micros));

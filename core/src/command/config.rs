@@ -64,7 +64,12 @@ fn parse_memory(text: &str) -> Result<usize, &'static str> {
 fn parse_clients_memory(text: &str) -> Result<ClientsMemory, &'static str> {
     const NEITHER: &str = "argument must be a memory or percent value";
     if let Some(number) = text.strip_suffix('%') {
-        let percent: u64 = number.parse().map_err(|_| NEITHER)?;
+        let digits = !number.is_empty() && number.bytes().all(|byte| byte.is_ascii_digit());
+        let percent: u64 = number
+            .parse()
+            .ok()
+            .filter(|_| digits && (number == "0" || !number.starts_with('0')))
+            .ok_or(NEITHER)?;
         if percent > 100 {
             return Err("percentage argument must be less or equal to 100");
         }

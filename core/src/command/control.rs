@@ -121,7 +121,9 @@ pub(super) fn stop_monitor(ctx: &mut Ctx<'_, '_>) {
 /// Hands the command that just ran to the monitors, if any and if Redis shows it: not an
 /// admin command, not a blocked client's command running again.
 pub(super) fn feed_monitors(ctx: &mut Ctx<'_, '_>, spec: &CommandSpec, args: Args<'_>) {
-    if ctx.state.monitors.is_empty() || spec.flags.contains(Flags::ADMIN) || ctx.ready_key.is_some()
+    if ctx.state.monitors.is_empty()
+        || spec.flags_for(args).contains(Flags::ADMIN)
+        || ctx.ready_key.is_some()
     {
         return;
     }

@@ -36,7 +36,7 @@ pub(super) fn parse_unit(unit: &[u8]) -> Result<f64, CommandError> {
     meters.ok_or_else(|| "ERR unsupported unit provided. please use M, KM, FT, MI".into())
 }
 
-/// A number a search takes (a radius, a box's sides), not negative.
+/// A number a search takes (a radius, a box's sides); its callers refuse negative ones.
 pub(super) fn parse_size(text: &[u8], not_numeric: &'static str) -> Result<f64, CommandError> {
     parse_f64(text).ok_or(CommandError::from(not_numeric))
 }

@@ -379,7 +379,9 @@ fn read_cell(
 }
 
 /// Compares distances as Redis's sort does; a stable sort keeps equal ones in the order found,
-/// as the C library's merge sort does when every result is returned.
+/// as the C library's merge sort does when every result is returned. Under a COUNT smaller
+/// than what was found, Redis's partial sort is not stable: members at the same distance may
+/// come in another order there.
 fn nearer(a: &Found, b: &Found) -> std::cmp::Ordering {
     a.distance
         .partial_cmp(&b.distance)

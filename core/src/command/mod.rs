@@ -301,7 +301,7 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
         .and_then(|spec| refuse_without_replicas(&ctx.state.config, spec))
         .and_then(|spec| refuse_on_disk_error(ctx.state, ctx.session, spec))
         .and_then(|spec| refuse_out_of_context(ctx.session, spec))
-        .and_then(|spec| refuse_while_loading(ctx.state, spec))
+        .and_then(|spec| refuse_while_loading(ctx.state, spec, args))
         .and_then(|spec| refuse_if_busy(ctx, spec, args));
     if resolved.is_err() {
         if let Some(spec) = lookup(args.get(0).unwrap_or(b"")) {
@@ -560,8 +560,9 @@ pub(crate) const LOADING: &str = "LOADING Redis is loading the dataset in memory
 fn refuse_while_loading(
     state: &crate::state::ServerState,
     spec: &'static CommandSpec,
+    args: Args<'_>,
 ) -> Result<&'static CommandSpec, CommandError> {
-    if state.loading_dataset && !spec.flags.contains(table::Flags::LOADING) {
+    if state.loading_dataset && !spec.flags_for(args).contains(table::Flags::LOADING) {
         return Err(LOADING.into());
     }
     Ok(spec)

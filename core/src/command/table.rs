@@ -224,6 +224,13 @@ impl CommandSpec {
         self.subcommand_by_name(request.get(1)?)
     }
 
+    /// The flags `request` runs under: its subcommand's own, or the command's.
+    pub(crate) fn flags_for(&self, request: Args<'_>) -> Flags {
+        self.subcommand_named(request)
+            .and_then(|subcommand| subcommand.flags)
+            .unwrap_or(self.flags)
+    }
+
     /// Where the keys are in `request` (a whole command of this kind, its name first, of a
     /// valid arity).
     pub(crate) fn key_positions(&self, request: &[&[u8]]) -> Vec<usize> {

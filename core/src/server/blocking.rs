@@ -90,6 +90,7 @@ impl Server {
         self.record_executed(id);
         // The late reply is output like any other: held to the connection's limits.
         self.check_output_limits(id);
+        self.clients.recount_memory(id);
         self.outputs.push_back(Output::Wake { id });
         if let Some(connection) = self.clients.get_mut(id) {
             if !connection.query.is_empty() && !connection.pending_commands {

@@ -18,11 +18,17 @@ impl Server {
             return;
         }
         while self.clients.memory() as u64 >= limit {
-            let biggest = self
-                .clients
-                .iter()
-                .filter(|(_, connection)| !connection.no_evict && connection.closing.is_none())
-                .max_by_key(|(_, connection)| connection.counted_memory)
+            // Only clients holding memory are worth the walk (a closing one counts none).
+            let biggest = (self.clients.evictable_memory() > 0)
+                .then(|| {
+                    self.clients
+                        .iter()
+                        .filter(|(_, connection)| {
+                            connection.counted_evictable && connection.counted_memory > 0
+                        })
+                        .max_by_key(|(_, connection)| connection.counted_memory)
+                })
+                .flatten()
                 .map(|(id, connection)| {
                     let name = connection
                         .name

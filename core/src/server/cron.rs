@@ -33,8 +33,8 @@ impl Server {
                 let idle = now.monotonic.millis_since(connection.last_interaction) > QUERY_IDLE_MS;
                 connection.trim_query(idle);
             }
-            // Buffers change in ways nothing counts as they happen (a reply buffer's capacity
-            // shrinking once sent): count them again now and then.
+            // Counted again after the trim, and to catch any change nothing counted as it
+            // happened.
             self.clients.recount_memory(id);
             let Some(connection) = self.clients.get(id) else {
                 continue;

@@ -272,7 +272,8 @@ pub fn distance(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     }
     let (lat1, lat2) = (radians(lat1), radians(lat2));
     let u = ((lat2 - lat1) / 2.0).sin();
-    let a = u * u + lat1.cos() * lat2.cos() * v * v;
+    // Rounding can take `a` a hair past 1 for nearly opposite points, where asin has no value.
+    let a = (u * u + lat1.cos() * lat2.cos() * v * v).min(1.0);
     2.0 * EARTH_RADIUS_METERS * a.sqrt().asin()
 }
 
