@@ -175,11 +175,24 @@ impl ImageWriter {
         }
     }
 
-    /// One key of the current database.
-    pub(crate) fn entry(&mut self, key: &[u8], value: &Value, deadline: Option<UnixMillis>) {
+    /// One key of the current database, with its access clock.
+    pub(crate) fn entry(
+        &mut self,
+        key: &[u8],
+        value: &Value,
+        deadline: Option<UnixMillis>,
+        clock: u32,
+    ) {
         match self {
-            ImageWriter::Rdb(writer) => writer.entry(key, value, deadline),
+            ImageWriter::Rdb(writer) => writer.entry(key, value, deadline, clock),
             ImageWriter::Commands(writer) => writer.entry(key, value, deadline),
+        }
+    }
+
+    /// The time the access clocks are read at from now on.
+    pub(crate) fn set_now(&mut self, now: UnixMillis) {
+        if let ImageWriter::Rdb(writer) = self {
+            writer.set_now(now);
         }
     }
 

@@ -450,3 +450,69 @@ fn a_stop_asked_during_save_waits_for_it_then_saves_and_stops() {
         .filter(|o| matches!(o, Output::Shutdown));
     assert_eq!(stops.count(), 1);
 }
+
+#[test]
+fn a_background_save_keeps_idle_times_under_an_lru_policy() {
+    let lru = || {
+        let mut config = config();
+        config.maxmemory_policy = ferrodis_core::EvictionPolicy::AllkeysLru;
+        config
+    };
+    let mut harness = Harness::new(lru());
+    let id = harness.open();
+    for index in 0..200 {
+        call(&mut harness, id, &["SET", &format!("key:{index}"), "v"]);
+    }
+    // A minute and a half later, half the keys are read again.
+    harness.advance(90_000);
+    for index in (0..200).step_by(2) {
+        call(&mut harness, id, &["GET", &format!("key:{index}")]);
+    }
+    harness.advance(10_000);
+    call(&mut harness, id, &["BGSAVE"]);
+    let mut disk = Disk::default();
+    // Keys overwritten while the save runs are written as they were; time goes on meanwhile.
+    let mut overwritten = Vec::new();
+    run_save(&mut harness, &mut disk, |harness, round| {
+        harness.advance(1000);
+        call(
+            harness,
+            id,
+            &["SET", &format!("key:{}", round % 200), "later"],
+        );
+        overwritten.push(round % 200);
+    });
+    let file = disk.files.get("data/dump.rdb").expect("the file is there");
+    let mut loaded = Harness::new(lru());
+    loaded.now = harness.now;
+    loaded
+        .server
+        .load_rdb(loaded.now, file)
+        .expect("the file loads");
+    let reader = loaded.open();
+    for index in 0..200 {
+        let idle = call(
+            &mut loaded,
+            reader,
+            &["OBJECT", "IDLETIME", &format!("key:{index}")],
+        );
+        let idle: u64 = idle
+            .trim_start_matches(':')
+            .trim_end()
+            .parse()
+            .expect("a number");
+        // Read as each key is written: up to the save's seconds more than at its start. A key
+        // overwritten meanwhile may count the write's read as an access.
+        let at_start = if index % 2 == 0 { 10 } else { 100 };
+        let least = if overwritten.contains(&index) {
+            0
+        } else {
+            at_start
+        };
+        let during = overwritten.len() as u64;
+        assert!(
+            (least..=at_start + during).contains(&idle),
+            "key:{index} {idle}"
+        );
+    }
+}

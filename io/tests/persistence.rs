@@ -471,3 +471,67 @@ fn debug_digest_matches_redis_for_every_type_and_encoding() {
     }
     assert_eq!(digests(&mut ferrodis), expected[0]);
 }
+
+/// OBJECT `what` (IDLETIME, FREQ) of `key`.
+fn object_figure(connection: &mut Connection, what: &str, key: &str) -> i64 {
+    redis::cmd("OBJECT")
+        .arg(what)
+        .arg(key)
+        .query(connection)
+        .unwrap()
+}
+
+/// Writes `key` with RESTORE's `option` (IDLETIME or FREQ) set to `figure`, then SAVE.
+fn restore_with_access_and_save(connection: &mut Connection, key: &str, option: &str, figure: i64) {
+    let _: () = redis::cmd("SET")
+        .arg("source")
+        .arg("v")
+        .query(connection)
+        .unwrap();
+    let payload = dump(connection, "source").unwrap();
+    let _: () = redis::cmd("RESTORE")
+        .arg(key)
+        .arg(0)
+        .arg(payload)
+        .arg(option)
+        .arg(figure)
+        .query(connection)
+        .unwrap();
+    let _: () = redis::cmd("SAVE").query(connection).unwrap();
+}
+
+#[test]
+fn rdb_files_keep_idle_time_and_frequency_both_ways() {
+    for (policy, what, option, figure) in [
+        ("allkeys-lru", "IDLETIME", "IDLETIME", 5000),
+        ("allkeys-lfu", "FREQ", "FREQ", 100),
+    ] {
+        // ferrodis writes the figure; Redis under the same policy, in the same directory,
+        // reads it back.
+        let ours = common::scratch_dir();
+        let path = ours.to_str().unwrap().to_string();
+        let ferrodis_server =
+            common::start_ferrodis_in(ours.clone(), &["--maxmemory-policy", policy]);
+        let mut ferrodis = redis_client(&ferrodis_server, "0");
+        restore_with_access_and_save(&mut ferrodis, "kept", option, figure);
+        let redis_server = start_redis(&["--dir", &path, "--maxmemory-policy", policy]);
+        let mut redis = redis_client(&redis_server, "0");
+        let read = object_figure(&mut redis, what, "kept");
+        // Seconds pass (idle time grows); a minute may tick (a frequency decays by one).
+        assert!(
+            (figure - 1..=figure + 10).contains(&read),
+            "{policy}: {read}"
+        );
+        // Redis writes it; ferrodis, started on a copy of the file, reads it back.
+        restore_with_access_and_save(&mut redis, "theirs", option, figure);
+        let copy = common::scratch_dir();
+        std::fs::copy(ours.join("dump.rdb"), copy.join("dump.rdb")).unwrap();
+        let again = common::start_ferrodis_in(copy, &["--maxmemory-policy", policy]);
+        let mut ferrodis = redis_client(&again, "0");
+        let read = object_figure(&mut ferrodis, what, "theirs");
+        assert!(
+            (figure - 1..=figure + 10).contains(&read),
+            "{policy}: {read}"
+        );
+    }
+}

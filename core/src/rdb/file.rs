@@ -1,6 +1,7 @@
 //! A whole RDB file: `REDIS` and a four-digit version, auxiliary fields, the function
-//! libraries, then each database (SELECTDB, RESIZEDB, its keys with their deadlines), EOF and
-//! a CRC64 of everything before it (zero when `rdbchecksum` is off).
+//! libraries, then each database (SELECTDB, RESIZEDB, its keys with their deadlines and, under
+//! an LRU or LFU `maxmemory-policy`, their idle time or access frequency), EOF and a CRC64 of
+//! everything before it (zero when `rdbchecksum` is off).
 //!
 //! `FileWriter` writes one in pieces, so that an image can be handed out a chunk at a time;
 //! `read_file` reads one whole, checking everything (see `value` for the values).
@@ -9,6 +10,7 @@ use super::crc64::crc64;
 use super::encoding::{write_length, write_string, write_string_compact, Compression, Reader};
 use super::value::{is_known_type, read_value, type_of, write_value, Invalid, Shape};
 use super::{OPCODE_FUNCTION2, RDB_VERSION};
+use crate::store::access;
 use crate::time::UnixMillis;
 use crate::value::Value;
 
@@ -32,16 +34,31 @@ pub(crate) struct FileWriter {
     crc: u64,
     checksum: bool,
     compression: Compression,
+    access: Option<SavedAccess>,
+}
+
+/// What an RDB file keeps of each key's access clock, as Redis does: its idle seconds under an
+/// LRU policy, its frequency counter under an LFU one (read at `now`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SavedAccess {
+    Idle { now: UnixMillis },
+    Frequency { now: UnixMillis, decay_minutes: u32 },
 }
 
 impl FileWriter {
     /// Starts a file with its header and `aux` fields.
-    pub(crate) fn new(aux: &[(&str, String)], compress: bool, checksum: bool) -> FileWriter {
+    pub(crate) fn new(
+        aux: &[(&str, String)],
+        compress: bool,
+        checksum: bool,
+        access: Option<SavedAccess>,
+    ) -> FileWriter {
         let mut writer = FileWriter {
             out: format!("REDIS{RDB_VERSION:04}").into_bytes(),
             crc: 0,
             checksum,
             compression: Compression::new(compress),
+            access,
         };
         for (name, value) in aux {
             writer.out.push(OPCODE_AUX);
@@ -66,16 +83,43 @@ impl FileWriter {
         write_length(&mut self.out, expiring as u64);
     }
 
-    /// One key of the current database.
-    pub(crate) fn entry(&mut self, key: &[u8], value: &Value, deadline: Option<UnixMillis>) {
+    /// One key of the current database, with its access clock (store/access.rs).
+    pub(crate) fn entry(
+        &mut self,
+        key: &[u8],
+        value: &Value,
+        deadline: Option<UnixMillis>,
+        clock: u32,
+    ) {
         if let Some(deadline) = deadline {
             self.out.push(OPCODE_EXPIRETIME_MS);
             self.out
                 .extend_from_slice(&deadline.as_millis().to_le_bytes());
         }
+        match self.access {
+            Some(SavedAccess::Idle { now }) => {
+                self.out.push(OPCODE_IDLE);
+                write_length(&mut self.out, access::idle_millis(clock, now) / 1000);
+            }
+            Some(SavedAccess::Frequency { now, decay_minutes }) => {
+                self.out.push(OPCODE_FREQ);
+                self.out
+                    .push(access::lfu_counter(clock, now, decay_minutes));
+            }
+            None => {}
+        }
         self.out.push(type_of(value));
         write_string_compact(&mut self.out, key, &mut self.compression);
         write_value(&mut self.out, value, &mut self.compression);
+    }
+
+    /// The time the access clocks are read at from now on (a background save goes on while
+    /// keys are accessed).
+    pub(crate) fn set_now(&mut self, at: UnixMillis) {
+        match &mut self.access {
+            Some(SavedAccess::Idle { now } | SavedAccess::Frequency { now, .. }) => *now = at,
+            None => {}
+        }
     }
 
     /// Bytes written and not taken yet.
@@ -118,6 +162,9 @@ pub(crate) enum Item<'a> {
         key: std::borrow::Cow<'a, [u8]>,
         value: Option<Value>,
         deadline: Option<UnixMillis>,
+        /// Its idle seconds (IDLE) or access frequency (FREQ), if the file kept either.
+        idle_secs: Option<u64>,
+        frequency: Option<u8>,
     },
 }
 
@@ -156,6 +203,8 @@ pub(crate) fn read_file(
     let truncated = |reader: &Reader<'_>| error(reader, "Unexpected EOF reading RDB file".into());
     let mut db = 0u64;
     let mut deadline = None;
+    let mut idle_secs = None;
+    let mut frequency = None;
     let mut summary = FileSummary::default();
     loop {
         let at_item = Reader::new(&bytes[bytes.len() - reader.remaining()..]);
@@ -184,12 +233,8 @@ pub(crate) fn read_file(
                 let secs = i32::from_le_bytes(reader.array().ok_or_else(|| truncated(&reader))?);
                 deadline = Some(UnixMillis::from_millis(i64::from(secs) * 1000));
             }
-            OPCODE_IDLE => {
-                reader.length().ok_or_else(|| truncated(&reader))?;
-            }
-            OPCODE_FREQ => {
-                reader.byte().ok_or_else(|| truncated(&reader))?;
-            }
+            OPCODE_IDLE => idle_secs = Some(reader.length().ok_or_else(|| truncated(&reader))?),
+            OPCODE_FREQ => frequency = Some(reader.byte().ok_or_else(|| truncated(&reader))?),
             OPCODE_MODULE_AUX => {
                 return Err(error(
                     &at_item,
@@ -214,6 +259,8 @@ pub(crate) fn read_file(
                     key,
                     value,
                     deadline: deadline.take(),
+                    idle_secs: idle_secs.take(),
+                    frequency: frequency.take(),
                 })
                 .map_err(|message| error(&at_item, message))?;
             }

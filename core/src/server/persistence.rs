@@ -7,6 +7,7 @@ use super::{Output, Server};
 use crate::aof::base::CommandWriter;
 use crate::clients::ConnectionId;
 use crate::command::REDIS_VERSION;
+use crate::config::Ranking;
 use crate::effects::Effects;
 use crate::keyspace::Keyspace;
 use crate::output::LogLevel;
@@ -14,7 +15,7 @@ use crate::persistence::{
     join, DiskRequest, DiskToken, FileOp, ImageWriter, Producer, SaveJob, SaveKind, Step,
     INCREMENTAL_FSYNC_BYTES, RETRY_DELAY_MILLIS,
 };
-use crate::rdb::file::{read_file, FileWriter, Item};
+use crate::rdb::file::{read_file, FileWriter, Item, SavedAccess};
 use crate::rdb::value::Shape;
 use crate::reply::Reply;
 use crate::state::ServerState;
@@ -180,10 +181,21 @@ fn image_writer(state: &ServerState, aof_base: bool) -> ImageWriter {
         ("used-mem", state.used_memory_bytes.to_string()),
         ("aof-base", u8::from(aof_base).to_string()),
     ];
+    let now = state.now.wall;
+    // Redis keeps what the eviction policy ranks by, and nothing under the others.
+    let access = match config.maxmemory_policy.ranking() {
+        Some(Ranking::Lru) => Some(SavedAccess::Idle { now }),
+        Some(Ranking::Lfu) => Some(SavedAccess::Frequency {
+            now,
+            decay_minutes: config.lfu_decay_time_mins,
+        }),
+        _ => None,
+    };
     ImageWriter::Rdb(FileWriter::new(
         &aux,
         config.rdb_compression,
         config.rdb_checksum,
+        access,
     ))
 }
 
@@ -199,8 +211,8 @@ fn whole_image(
             continue;
         }
         writer.select_db(index, db.len(), db.expires_count());
-        for (key, value) in db.iter(now) {
-            writer.entry(key, value, db.expiry(key));
+        for (key, value, clock) in db.iter_with_clocks(now) {
+            writer.entry(key, value, db.expiry(key), clock);
             if writer.pending() >= CHUNK_BYTES {
                 chunks.push_back(writer.take());
             }
@@ -212,8 +224,14 @@ fn whole_image(
 
 /// The next piece of a background save: snapshot steps until a chunk's worth is written or
 /// every database is done (then the file's end). `None` once the end was handed out.
-fn next_chunk(keyspace: &mut Keyspace, producer: &mut Option<Producer>) -> Option<Vec<u8>> {
+fn next_chunk(
+    keyspace: &mut Keyspace,
+    producer: &mut Option<Producer>,
+    now: UnixMillis,
+) -> Option<Vec<u8>> {
     let state = producer.as_mut()?;
+    // Idle times are read now: a key accessed since the save began is not ahead of the clock.
+    state.writer.set_now(now);
     loop {
         if state.writer.pending() >= BACKGROUND_CHUNK_BYTES {
             return Some(state.writer.take());
@@ -228,8 +246,8 @@ fn next_chunk(keyspace: &mut Keyspace, producer: &mut Option<Producer>) -> Optio
         }
         let writer = &mut state.writer;
         let complete = match keyspace.snapshot_of(origin) {
-            Some(db) => db.snapshot_step(SNAPSHOT_STEP_WORK, |key, value, deadline| {
-                writer.entry(key, value, deadline)
+            Some(db) => db.snapshot_step(SNAPSHOT_STEP_WORK, |key, value, deadline, clock| {
+                writer.entry(key, value, deadline, clock)
             }),
             None => true,
         };
@@ -278,7 +296,8 @@ impl Server {
             return;
         }
         if job.chunks.is_empty() {
-            if let Some(chunk) = next_chunk(&mut self.keyspace, &mut job.producer) {
+            let now = self.state.now.wall;
+            if let Some(chunk) = next_chunk(&mut self.keyspace, &mut job.producer, now) {
                 job.chunks.push_back(chunk);
             }
             self.keyspace.release_detached(&mut self.effects, false);
@@ -677,6 +696,8 @@ impl Server {
                     key,
                     value,
                     deadline,
+                    idle_secs,
+                    frequency,
                 } => {
                     let db = usize::try_from(db)
                         .ok()
@@ -700,6 +721,7 @@ impl Server {
                             String::from_utf8_lossy(&key)
                         ));
                     }
+                    db.restore_access(wall, &key, idle_secs, frequency);
                     loaded.keys += 1;
                 }
             }

@@ -847,6 +847,13 @@ impl Db {
             .filter(move |(key, _)| !self.is_expired(key, now))
     }
 
+    /// `iter` with each key's access clock (what an RDB file keeps of it).
+    pub fn iter_with_clocks(&self, now: UnixMillis) -> impl Iterator<Item = (&[u8], &Value, u32)> {
+        self.keys
+            .iter_with_meta()
+            .filter(move |(key, _, _)| !self.is_expired(key, now))
+    }
+
     pub fn scan(&self, now: UnixMillis, cursor: u64, mut visit: impl FnMut(&[u8], &Value)) -> u64 {
         self.keys.scan(cursor, |key, value| {
             if !self.is_expired(key, now) {

@@ -347,6 +347,18 @@ impl<V, M: Copy + Default> HashTable<V, M> {
         (node.key.as_bytes(), &node.value)
     }
 
+    /// The meta of the entry in slot `slot` (below `len`).
+    pub fn meta_in_slot(&self, slot: usize) -> M {
+        self.nodes[slot].meta
+    }
+
+    /// Every entry with its meta, in slab order.
+    pub fn iter_with_meta(&self) -> impl Iterator<Item = (&[u8], &V, M)> {
+        self.nodes
+            .iter()
+            .map(|node| (node.key.as_bytes(), &node.value, node.meta))
+    }
+
     /// Exchanges the entries in slots `a` and `b` (both below `len`); each stays in its bucket. Two
     /// chain walks, like two lookups.
     pub fn swap_slots(&mut self, a: usize, b: usize) {

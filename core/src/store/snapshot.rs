@@ -88,6 +88,8 @@ struct Image {
     key: Box<[u8]>,
     value: Value,
     deadline: Option<UnixMillis>,
+    /// The key's access clock when the image was taken.
+    clock: u32,
 }
 
 /// Units of work to write `value` out: one per element of a collection, one per started
@@ -147,7 +149,7 @@ impl Db {
     pub fn snapshot_step(
         &mut self,
         budget: usize,
-        mut visit: impl FnMut(&[u8], &Value, Option<UnixMillis>),
+        mut visit: impl FnMut(&[u8], &Value, Option<UnixMillis>, u32),
     ) -> bool {
         assert!(budget > 0, "a snapshot step needs a budget");
         let snapshot = self
@@ -162,7 +164,7 @@ impl Db {
                     break;
                 }
                 let image = snapshot.pending.pop_front().expect("just looked");
-                visit(&image.key, &image.value, image.deadline);
+                visit(&image.key, &image.value, image.deadline, image.clock);
                 work += entry;
                 // The image is the last copy of what a write replaced: a big one is freed off
                 // the event loop, as expiry's are.
@@ -186,7 +188,12 @@ impl Db {
                     UnixMillis::from_millis(self.ttls.get(position as usize).deadline)
                 })
             };
-            visit(key, value, deadline);
+            visit(
+                key,
+                value,
+                deadline,
+                self.keys.meta_in_slot(snapshot.cursor),
+            );
             work += entry;
             snapshot.cursor += 1;
         }
@@ -243,6 +250,7 @@ impl Db {
             key: stored_key.into(),
             value: value.clone(),
             deadline: self.expiry(key),
+            clock: self.keys.meta_in_slot(slot),
         };
         let snapshot = self.snapshot.as_deref_mut().expect("checked by the caller");
         snapshot.pending.push_back(image);

@@ -29,7 +29,7 @@ fn image_of(db: &Db) -> Model {
 }
 
 fn step(db: &mut Db, budget: usize, visited: &mut Visited) -> bool {
-    db.snapshot_step(budget, |key, value, deadline| {
+    db.snapshot_step(budget, |key, value, deadline, _clock| {
         visited.push((key.to_vec(), value.clone(), deadline))
     })
 }
