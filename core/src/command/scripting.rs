@@ -579,7 +579,6 @@ fn script_spec(
     if (spec.arity > 0 && count != spec.arity) || count < -spec.arity {
         return Err(arity_error());
     }
-    let mut flags = spec.flags;
     if let (false, Some(subcommand)) = (spec.subcommands.is_empty(), args.get(1)) {
         let known = spec
             .subcommands
@@ -589,8 +588,8 @@ fn script_spec(
         if (known.arity > 0 && count != known.arity) || count < -known.arity {
             return Err(arity_error());
         }
-        flags = known.flags.unwrap_or(flags);
     }
+    let flags = spec.flags_for(args);
     if flags.contains(table::Flags::NOSCRIPT) {
         return Err("ERR This Redis command is not allowed from script".into());
     }
