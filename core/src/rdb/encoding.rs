@@ -163,7 +163,7 @@ pub(crate) fn write_string_compact(out: &mut Vec<u8>, bytes: &[u8], compression:
             out.push(0xc3);
             write_length(out, block.len() as u64);
             write_length(out, bytes.len() as u64);
-            out.extend_from_slice(&block);
+            out.extend_from_slice(block);
             return;
         }
     }

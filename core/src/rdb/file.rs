@@ -19,6 +19,8 @@ const OPCODE_IDLE: u8 = 248;
 const OPCODE_FREQ: u8 = 249;
 const OPCODE_AUX: u8 = 250;
 const OPCODE_RESIZEDB: u8 = 251;
+/// The fewest bytes a key takes in a file: its type, a key length of 0 and a value of one byte.
+const KEY_BYTES_MIN: usize = 3;
 const OPCODE_EXPIRETIME_MS: u8 = 252;
 const OPCODE_EXPIRETIME: u8 = 253;
 const OPCODE_SELECTDB: u8 = 254;
@@ -156,6 +158,13 @@ pub(crate) enum Item<'a> {
     Aux(Vec<u8>, Vec<u8>),
     /// A function library's code.
     Library(Vec<u8>),
+    /// How many keys database `db` holds, and how many of them have a deadline (RESIZEDB),
+    /// as far as the bytes left can hold them: room to make before they arrive.
+    Sizes {
+        db: u64,
+        keys: usize,
+        expires: usize,
+    },
     /// A key of database `db`; `None` for an empty collection (skipped, as Redis skips it).
     Key {
         db: u64,
@@ -222,8 +231,16 @@ pub(crate) fn read_file(
             }
             OPCODE_SELECTDB => db = reader.length().ok_or_else(|| truncated(&reader))?,
             OPCODE_RESIZEDB => {
-                reader.length().ok_or_else(|| truncated(&reader))?;
-                reader.length().ok_or_else(|| truncated(&reader))?;
+                let keys = reader.length().ok_or_else(|| truncated(&reader))?;
+                let expires = reader.length().ok_or_else(|| truncated(&reader))?;
+                // Counts no bigger than the bytes left could hold: a hint, never trusted.
+                let most = (reader.remaining() / KEY_BYTES_MIN) as u64;
+                visit(Item::Sizes {
+                    db,
+                    keys: keys.min(most) as usize,
+                    expires: expires.min(keys).min(most) as usize,
+                })
+                .map_err(|message| error(&at_item, message))?;
             }
             OPCODE_EXPIRETIME_MS => {
                 let millis = i64::from_le_bytes(reader.array().ok_or_else(|| truncated(&reader))?);

@@ -24,23 +24,28 @@ const HASH_SLOTS_LOG: u32 = 14;
 /// does.
 pub(crate) struct Lzf {
     last_seen: Vec<usize>,
+    /// The last block made, its room kept for the next one.
+    output: Vec<u8>,
 }
 
 impl Lzf {
     pub(crate) fn new() -> Lzf {
         Lzf {
             last_seen: Vec::new(),
+            output: Vec::new(),
         }
     }
 
     /// `input` compressed, when that takes at most `limit` bytes; `None` otherwise (Redis then
     /// writes the string as it is).
-    pub(crate) fn compress(&mut self, input: &[u8], limit: usize) -> Option<Vec<u8>> {
+    pub(crate) fn compress(&mut self, input: &[u8], limit: usize) -> Option<&[u8]> {
         if self.last_seen.is_empty() {
             self.last_seen = vec![usize::MAX; 1 << HASH_SLOTS_LOG];
         }
         let last_seen = &mut self.last_seen;
-        let mut output = Vec::with_capacity(limit);
+        let output = &mut self.output;
+        output.clear();
+        output.reserve(limit);
         let mut literal_start = 0;
         let mut position = 0;
         while position + 2 < input.len() {
@@ -63,7 +68,7 @@ impl Lzf {
             {
                 length += 1;
             }
-            push_literals(&mut output, &input[literal_start..position]);
+            push_literals(output, &input[literal_start..position]);
             let offset = position - candidate - 1;
             let encoded = length - 2;
             if encoded < 7 {
@@ -79,8 +84,8 @@ impl Lzf {
                 return None;
             }
         }
-        push_literals(&mut output, &input[literal_start..]);
-        (output.len() <= limit).then_some(output)
+        push_literals(output, &input[literal_start..]);
+        (output.len() <= limit).then_some(output.as_slice())
     }
 }
 
@@ -126,8 +131,13 @@ pub(crate) fn decompress(input: &[u8], expected_len: usize) -> Option<Vec<u8>> {
         if output.len() + length > expected_len {
             return None;
         }
-        for index in start..start + length {
-            output.push(output[index]);
+        if distance >= length {
+            output.extend_from_within(start..start + length);
+        } else {
+            // The copy reads what it writes: a run of a short pattern.
+            for index in start..start + length {
+                output.push(output[index]);
+            }
         }
     }
     (output.len() == expected_len).then_some(output)
@@ -152,7 +162,7 @@ mod tests {
             for input in inputs {
                 if let Some(block) = lzf.compress(&input, input.len()) {
                     prop_assert!(block.len() <= input.len());
-                    prop_assert_eq!(decompress(&block, input.len()), Some(input));
+                    prop_assert_eq!(decompress(block, input.len()), Some(input));
                 }
             }
         }
@@ -166,9 +176,10 @@ mod tests {
             .cycle()
             .take(100_000)
             .collect();
-        let block = Lzf::new().compress(&input, input.len()).unwrap();
+        let mut lzf = Lzf::new();
+        let block = lzf.compress(&input, input.len()).unwrap();
         assert!(block.len() < input.len() / 50, "{} bytes", block.len());
-        assert_eq!(decompress(&block, input.len()).unwrap(), input);
+        assert_eq!(decompress(block, input.len()).unwrap(), input);
     }
 
     #[test]
@@ -183,6 +194,9 @@ mod tests {
         assert_eq!(decompress(&block, 10).as_deref(), Some(&b"abcabcabcX"[..]));
         assert_eq!(decompress(&block, 9), None);
         assert_eq!(decompress(&block, 11), None);
+        // "abcdefabcdX": a copy of 4 bytes from 6 back, clear of what it writes.
+        let block = [5, b'a', b'b', b'c', b'd', b'e', b'f', (2 << 5), 5, 0, b'X'];
+        assert_eq!(decompress(&block, 11).as_deref(), Some(&b"abcdefabcdX"[..]));
     }
 
     #[test]

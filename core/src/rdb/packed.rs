@@ -21,6 +21,7 @@
 //! Reading trusts nothing: every length is checked against what is left, every back length
 //! against its entry, the count against the entries, and the total against the blob.
 
+use crate::store::listpack::Entry;
 use crate::util::number::parse_i64;
 
 /// A packed blob that is not what its format says.
@@ -34,12 +35,21 @@ pub(crate) enum Item<'a> {
     Bytes(&'a [u8]),
 }
 
-impl Item<'_> {
+impl<'a> Item<'a> {
     /// The entry's value as text.
     pub(crate) fn to_vec(self) -> Vec<u8> {
         match self {
             Item::Int(number) => number.to_string().into_bytes(),
             Item::Bytes(bytes) => bytes.to_vec(),
+        }
+    }
+
+    /// The entry as ferrodis stores it (a string that is an integer's canonical text becomes
+    /// that integer).
+    pub(crate) fn entry(self) -> Entry<'a> {
+        match self {
+            Item::Int(number) => Entry::Int(number),
+            Item::Bytes(bytes) => Entry::from_bytes(bytes),
         }
     }
 }
@@ -71,7 +81,8 @@ impl ListpackWriter {
         }
     }
 
-    fn push_string(&mut self, bytes: &[u8]) {
+    /// Appends a byte string as a string, for one known not to be an integer's canonical text.
+    pub(crate) fn push_string(&mut self, bytes: &[u8]) {
         let start = self.bytes.len();
         let len = bytes.len();
         if len < 64 {
@@ -119,13 +130,18 @@ impl ListpackWriter {
 
     /// Writes the back length of the entry that starts at `start`.
     fn end_entry(&mut self, start: usize) {
-        let (bytes, used) = back_length(self.bytes.len() - start);
-        self.bytes.extend_from_slice(&bytes[..used]);
+        let len = self.bytes.len() - start;
+        if len < 128 {
+            self.bytes.push(len as u8);
+        } else {
+            let (bytes, used) = back_length(len);
+            self.bytes.extend_from_slice(&bytes[..used]);
+        }
         self.count += 1;
     }
 
-    /// The finished blob.
-    pub(crate) fn finish(mut self) -> Vec<u8> {
+    /// The finished blob, borrowed: `clear` then starts the next one in the same room.
+    pub(crate) fn seal(&mut self) -> &[u8] {
         self.bytes.push(LISTPACK_END);
         let total = u32::try_from(self.bytes.len()).expect("a listpack of at most 4 GiB");
         let count = u16::try_from(self.count)
@@ -134,7 +150,13 @@ impl ListpackWriter {
             .unwrap_or(LISTPACK_COUNT_UNKNOWN);
         self.bytes[..4].copy_from_slice(&total.to_le_bytes());
         self.bytes[4..6].copy_from_slice(&count.to_le_bytes());
-        self.bytes
+        &self.bytes
+    }
+
+    /// Starts a new, empty blob.
+    pub(crate) fn clear(&mut self) {
+        self.bytes.truncate(LISTPACK_HEADER_BYTES);
+        self.count = 0;
     }
 }
 
@@ -179,7 +201,8 @@ pub(crate) fn listpack_items(blob: &[u8]) -> Result<Vec<Item<'_>>, Malformed> {
         return Err(Malformed);
     }
     let end = blob.len() - 1;
-    let mut items = Vec::new();
+    // Each entry takes at least two bytes: the count never reserves more than the blob holds.
+    let mut items = Vec::with_capacity(usize::from(count).min(blob.len() / 2));
     while cursor.at < end {
         let start = cursor.at;
         let first = cursor.byte()?;
@@ -238,6 +261,13 @@ fn back_length(mut len: usize) -> ([u8; 5], usize) {
 
 /// Reads the back length after an entry of `len` bytes and checks that it says `len`.
 fn check_back_length(cursor: &mut Cursor<'_>, len: usize) -> Result<(), Malformed> {
+    if len < 128 {
+        // One byte holding the length itself: most entries.
+        return match cursor.byte()? {
+            byte if usize::from(byte) == len => Ok(()),
+            _ => Err(Malformed),
+        };
+    }
     let (expected, used) = back_length(len);
     if cursor.take(used)? != &expected[..used] {
         return Err(Malformed);
@@ -343,7 +373,7 @@ mod tests {
         writer.push_bytes(b"100");
         writer.push_bytes(b"-1");
         writer.push_bytes(b"70000");
-        let blob = writer.finish();
+        let blob = writer.seal().to_vec();
         // Header: 20 bytes in all, 4 entries.
         let expected: &[u8] = &[
             20, 0, 0, 0, 4, 0, // header
@@ -371,7 +401,7 @@ mod tests {
         let long = vec![b'x'; 300];
         let mut writer = ListpackWriter::new();
         writer.push_bytes(&long);
-        let blob = writer.finish();
+        let blob = writer.seal().to_vec();
         // 2 encoding bytes + 300 = 302 = 2 * 128 + 46: back length [2, 46 | 0x80].
         assert_eq!(&blob[blob.len() - 3..blob.len() - 1], &[2, 46 | 0x80]);
         assert_eq!(listpack_items(&blob).unwrap(), [Item::Bytes(&long)]);
@@ -419,7 +449,7 @@ mod tests {
             for string in &strings {
                 writer.push_bytes(string);
             }
-            let blob = writer.finish();
+            let blob = writer.seal().to_vec();
             let items = listpack_items(&blob).unwrap();
             let back: Vec<Vec<u8>> = items.into_iter().map(Item::to_vec).collect();
             prop_assert_eq!(back, strings);
@@ -440,7 +470,7 @@ mod tests {
             for string in [&b"field"[..], b"12", b"a longer value of some bytes", b"-70000"] {
                 writer.push_bytes(string);
             }
-            let mut blob = writer.finish();
+            let mut blob = writer.seal().to_vec();
             let index = index % blob.len();
             blob[index] ^= 1 << bit;
             let _ = listpack_items(&blob);

@@ -13,17 +13,20 @@
 //! count is never used to reserve memory, duplicates and NaN scores are refused, and an empty
 //! collection is reported as such (a file skips it, RESTORE refuses it).
 
+use std::borrow::Cow;
+
 use super::encoding::{write_integer, write_length, write_string_compact, Compression, Reader};
 use super::packed::{self, Item, ListpackWriter, Malformed};
 use crate::config::Config;
-use crate::store::hash::{HashMut, HashRef, PackedLimits};
+use crate::reply::integer_text;
+use crate::store::hash::{FieldTable, HashMut, HashRef, PackedLimits};
 use crate::store::intset::IntSet;
 use crate::store::list::{BlockLimit, End, List};
-use crate::store::listpack::{Entry, Listpack};
+use crate::store::listpack::{self, Entry, Listpack};
 use crate::store::set::{empty_for, SetMut};
 use crate::store::zset::ZSet;
 use crate::store::zset_value;
-use crate::util::number::{format_f64, format_i64, parse_f64};
+use crate::util::number::{format_f64, parse_f64};
 use crate::value::Value;
 
 pub(crate) const TYPE_STRING: u8 = 0;
@@ -127,7 +130,7 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: &Value, compress: &mut Compr
             for entry in packed.iter() {
                 push_entry(&mut writer, entry, &mut text);
             }
-            write_string_compact(out, &writer.finish(), compress);
+            write_string_compact(out, writer.seal(), compress);
         }
         Value::Hash(table) => {
             write_length(out, table.len() as u64);
@@ -160,24 +163,26 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: &Value, compress: &mut Compr
         Value::List(list) => {
             write_length(out, list.blocks() as u64);
             let mut elements = list.iter();
+            let mut writer = ListpackWriter::new();
+            let mut text = Vec::new();
             for len in list.block_lens() {
                 write_length(out, NODE_PACKED);
-                let mut writer = ListpackWriter::new();
-                let mut text = Vec::new();
+                writer.clear();
                 for entry in elements.by_ref().take(len) {
                     push_entry(&mut writer, entry, &mut text);
                 }
-                write_string_compact(out, &writer.finish(), compress);
+                write_string_compact(out, writer.seal(), compress);
             }
         }
     }
 }
 
-/// Appends one of our packed entries to a Redis listpack (a float score as Redis's text).
+/// Appends one of our packed entries to a Redis listpack (a float score as Redis's text). Our
+/// entries hold every canonical integer as an integer, so a byte string is written as it is.
 fn push_entry(writer: &mut ListpackWriter, entry: Entry<'_>, text: &mut Vec<u8>) {
     match entry {
         Entry::Int(number) => writer.push_int(number),
-        Entry::Bytes(bytes) => writer.push_bytes(bytes),
+        Entry::Bytes(bytes) => writer.push_string(bytes),
         Entry::Float(score) => {
             text.clear();
             format_f64(score, text);
@@ -210,16 +215,20 @@ pub(crate) fn read_value(
             list.finish()
         }
         TYPE_SET => {
-            let mut set = SetBuilder::new(shape);
-            for _ in 0..length(reader)? {
+            let count = length(reader)?;
+            // Each member takes at least its length byte.
+            let mut set = SetBuilder::new(shape, hint(count, reader, 1));
+            for _ in 0..count {
                 set.add(&string(reader)?)?;
             }
             set.finish()
         }
         TYPE_SET_INTSET => read_intset(&string(reader)?, shape)?,
         TYPE_HASH => {
-            let mut hash = HashBuilder::new(shape);
-            for _ in 0..length(reader)? {
+            let count = length(reader)?;
+            // Each field and value take at least their length bytes.
+            let mut hash = HashBuilder::new(shape, hint(count, reader, 2));
+            for _ in 0..count {
                 hash.set(&string(reader)?, &string(reader)?)?;
             }
             hash.finish()
@@ -227,15 +236,23 @@ pub(crate) fn read_value(
         TYPE_HASH_ZIPLIST | TYPE_HASH_LISTPACK => {
             let blob = string(reader)?;
             let items = packed_items(&blob, kind == TYPE_HASH_ZIPLIST)?;
-            let mut hash = HashBuilder::new(shape);
-            for pair in pairs(&items)? {
-                hash.set(&pair[0].to_vec(), &pair[1].to_vec())?;
+            let pairs = pairs(&items)?;
+            match packed_pairs(&items, shape.hash)? {
+                Some(packed) => (!packed.is_empty()).then_some(Value::PackedHash(packed)),
+                None => {
+                    let mut hash = HashBuilder::new(shape, 0);
+                    for pair in pairs {
+                        hash.set(&pair[0].to_vec(), &pair[1].to_vec())?;
+                    }
+                    hash.finish()
+                }
             }
-            hash.finish()
         }
         TYPE_ZSET | TYPE_ZSET_2 => {
-            let mut zset = ZSetBuilder::new(shape);
-            for _ in 0..length(reader)? {
+            let count = length(reader)?;
+            // Each member takes at least its length byte and a score's byte (8 when binary).
+            let mut zset = ZSetBuilder::new(shape, hint(count, reader, 2));
+            for _ in 0..count {
                 let member = string(reader)?;
                 let score = if kind == TYPE_ZSET_2 {
                     f64::from_le_bytes(reader.array().ok_or(TRUNCATED)?)
@@ -249,7 +266,8 @@ pub(crate) fn read_value(
         TYPE_ZSET_ZIPLIST | TYPE_ZSET_LISTPACK => {
             let blob = string(reader)?;
             let items = packed_items(&blob, kind == TYPE_ZSET_ZIPLIST)?;
-            let mut zset = ZSetBuilder::new(shape);
+            // Small as a rule: stored packed, the table built meanwhile is dropped.
+            let mut zset = ZSetBuilder::new(shape, 0);
             for pair in pairs(&items)? {
                 let score = match pair[1] {
                     Item::Int(number) => number as f64,
@@ -266,12 +284,22 @@ pub(crate) fn read_value(
     Ok(value)
 }
 
-fn string(reader: &mut Reader<'_>) -> Result<Vec<u8>, Invalid> {
-    reader.string().ok_or(TRUNCATED)
+/// A string of the input, borrowed where it is stored as it is.
+fn string<'a>(reader: &mut Reader<'a>) -> Result<Cow<'a, [u8]>, Invalid> {
+    reader.string_ref().ok_or(TRUNCATED)
 }
 
 fn length(reader: &mut Reader<'_>) -> Result<u64, Invalid> {
     reader.length().ok_or(TRUNCATED)
+}
+
+/// How many elements to make room for when a collection says it holds `count`: no more than
+/// the input left could hold at `bytes_min` bytes each, so that a lying count reserves nothing
+/// the input does not justify.
+fn hint(count: u64, reader: &Reader<'_>, bytes_min: usize) -> usize {
+    usize::try_from(count)
+        .unwrap_or(usize::MAX)
+        .min(reader.remaining() / bytes_min)
 }
 
 fn packed_items(blob: &[u8], ziplist: bool) -> Result<Vec<Item<'_>>, Invalid> {
@@ -291,6 +319,44 @@ fn pairs<'i, 'a>(items: &'i [Item<'a>]) -> Result<std::slice::ChunksExact<'i, It
         ));
     }
     Ok(items.chunks_exact(2))
+}
+
+/// A packed hash's fields and values (`items`, taken two by two) as our listpack, built in one
+/// step, when every one fits `limits`; `None` when some does not (the caller then sets them
+/// one by one, converting as HSET does). A field given twice is corrupt.
+fn packed_pairs(items: &[Item<'_>], limits: PackedLimits) -> Result<Option<Listpack>, Invalid> {
+    if items.len() / 2 > limits.entries {
+        return Ok(None);
+    }
+    let entries: Vec<Entry<'_>> = items.iter().map(|item| item.entry()).collect();
+    let mut text_bytes = 0;
+    let mut digits = [0u8; 20];
+    for entry in &entries {
+        let len = match entry {
+            Entry::Int(number) => integer_text(*number, &mut digits).len(),
+            Entry::Bytes(bytes) => bytes.len(),
+            Entry::Float(_) => unreachable!("a file's items are integers or strings"),
+        };
+        if len > limits.value_bytes {
+            return Ok(None);
+        }
+        text_bytes += len;
+    }
+    if !listpack::has_room(0, entries.len(), text_bytes) {
+        return Ok(None);
+    }
+    for (index, field) in entries.iter().enumerate().step_by(2) {
+        if entries[..index]
+            .iter()
+            .step_by(2)
+            .any(|earlier| earlier.is(field))
+        {
+            return Err(Invalid::Corrupt("a hash field twice"));
+        }
+    }
+    let mut packed = Listpack::new();
+    packed.push_all(&entries);
+    Ok(Some(packed))
 }
 
 /// A score in the old text form: a length byte, or 253 NaN, 254 +inf, 255 -inf.
@@ -340,7 +406,7 @@ fn read_intset(blob: &[u8], shape: &Shape) -> Result<Option<Value>, Invalid> {
         return Ok(None);
     }
     if values.len() > shape.intset_entries_max {
-        let mut set = SetBuilder::new(shape);
+        let mut set = SetBuilder::new(shape, values.len());
         for value in values {
             set.add(value.to_string().as_bytes())?;
         }
@@ -376,24 +442,10 @@ impl ListBuilder<'_> {
         self.list.push(End::Back, element, self.shape.list);
     }
 
-    /// A node's elements at once (the list makes room for a block's worth in one step); the
-    /// integers written out in one buffer rather than one allocation each.
+    /// A node's elements at once (the list makes room for a block's worth in one step).
     fn push_items(&mut self, items: &[Item<'_>]) {
-        let mut text = Vec::new();
-        let mut spans = Vec::with_capacity(items.len());
-        for item in items {
-            let start = text.len();
-            if let Item::Int(number) = item {
-                format_i64(*number, &mut text);
-            }
-            spans.push(start..text.len());
-        }
-        let text = &text;
-        let elements = items.iter().zip(&spans).map(|(item, span)| match item {
-            Item::Int(_) => &text[span.clone()],
-            Item::Bytes(bytes) => *bytes,
-        });
-        self.list.push_all(End::Back, elements, self.shape.list);
+        let entries = items.iter().map(|item| item.entry());
+        self.list.push_entries(End::Back, entries, self.shape.list);
     }
 
     fn finish(self) -> Option<Value> {
@@ -404,18 +456,29 @@ impl ListBuilder<'_> {
 struct SetBuilder<'s> {
     set: Option<Value>,
     shape: &'s Shape,
+    /// Members to make room for, when the set is a table from its first member.
+    expected: usize,
 }
 
 impl SetBuilder<'_> {
-    fn new(shape: &Shape) -> SetBuilder<'_> {
-        SetBuilder { set: None, shape }
+    fn new(shape: &Shape, expected: usize) -> SetBuilder<'_> {
+        SetBuilder {
+            set: None,
+            shape,
+            expected,
+        }
     }
 
     fn add(&mut self, member: &[u8]) -> Result<(), Invalid> {
         let shape = self.shape;
-        let set = self
-            .set
-            .get_or_insert_with(|| empty_for(member, shape.seed));
+        let expected = self.expected;
+        let set = self.set.get_or_insert_with(|| {
+            let mut set = empty_for(member, shape.seed);
+            if let Value::Set(table) = &mut set {
+                table.reserve(expected);
+            }
+            set
+        });
         let mut set = SetMut::of(set).expect("a set");
         if !set.add(member, shape.intset_entries_max, shape.seed) {
             return Err(Invalid::Corrupt("a set member twice"));
@@ -434,12 +497,18 @@ struct HashBuilder<'s> {
 }
 
 impl HashBuilder<'_> {
-    /// Starts small: the first field too many or too long converts it, as for HSET.
-    fn new(shape: &Shape) -> HashBuilder<'_> {
-        HashBuilder {
-            hash: Value::PackedHash(Listpack::new()),
-            shape,
-        }
+    /// Starts small, and the first field too many or too long converts it, as for HSET; or
+    /// as a table with room for them when `expected` fields are more than a small hash holds
+    /// (as Redis loads a plain hash).
+    fn new(shape: &Shape, expected: usize) -> HashBuilder<'_> {
+        let hash = if expected > shape.hash.entries {
+            let mut table = FieldTable::new(shape.seed);
+            table.reserve(expected);
+            Value::Hash(Box::new(table))
+        } else {
+            Value::PackedHash(Listpack::new())
+        };
+        HashBuilder { hash, shape }
     }
 
     fn set(&mut self, field: &[u8], value: &[u8]) -> Result<(), Invalid> {
@@ -462,11 +531,11 @@ struct ZSetBuilder<'s> {
 }
 
 impl ZSetBuilder<'_> {
-    fn new(shape: &Shape) -> ZSetBuilder<'_> {
-        ZSetBuilder {
-            zset: ZSet::new(shape.seed),
-            shape,
-        }
+    /// Room for `expected` members from the start.
+    fn new(shape: &Shape, expected: usize) -> ZSetBuilder<'_> {
+        let mut zset = ZSet::new(shape.seed);
+        zset.reserve(expected);
+        ZSetBuilder { zset, shape }
     }
 
     fn insert(&mut self, member: &[u8], score: f64) -> Result<(), Invalid> {

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proptest::prelude::*;
 
 use super::encoding::{write_length, write_string, Compression, Reader};
+use super::packed::ListpackWriter;
 use super::value::{read_value, type_of, write_value, Invalid, Shape, TYPE_STRING};
 use crate::config::Config;
 use crate::value::Value;
@@ -262,4 +263,60 @@ fn a_count_that_lies_allocates_nothing_and_fails() {
     for kind in [1, 2, 3, 4, 5, 14, 18] {
         assert!(read_all(kind, &lying, &shape).is_err(), "type {kind}");
     }
+}
+
+/// A packed hash as Redis writes it (type 16): a listpack of fields and values.
+fn listpack_hash(pairs: &[(&[u8], &[u8])]) -> Vec<u8> {
+    let mut writer = ListpackWriter::new();
+    for (field, value) in pairs {
+        writer.push_bytes(field);
+        writer.push_bytes(value);
+    }
+    let mut bytes = Vec::new();
+    write_string(&mut bytes, writer.seal());
+    bytes
+}
+
+#[test]
+fn packed_hashes_stay_packed_within_the_limits_and_refuse_a_field_twice() {
+    let shape = shape(true);
+    let as_model = |pairs: &[(&[u8], &[u8])]| {
+        Model::Hash(
+            pairs
+                .iter()
+                .map(|(field, value)| (field.to_vec(), value.to_vec()))
+                .collect(),
+        )
+    };
+    let small: [(&[u8], &[u8]); 2] = [(b"a", b"1"), (b"12", b"x")];
+    let value = read_all(16, &listpack_hash(&small), &shape)
+        .unwrap()
+        .unwrap();
+    assert_eq!(value.encoding_name(), "listpack");
+    assert!(same_model(&model_of(&value), &as_model(&small)));
+    // Five fields (the limit is four), or a value longer than 64 bytes: a table, all there.
+    let fields: Vec<Vec<u8>> = (0..5).map(|n: u8| vec![b'f', n]).collect();
+    let five: Vec<(&[u8], &[u8])> = fields.iter().map(|f| (&f[..], &b"v"[..])).collect();
+    let long = [b'v'; 65];
+    let long_value: [(&[u8], &[u8]); 1] = [(b"f", &long)];
+    for pairs in [&five[..], &long_value[..]] {
+        let value = read_all(16, &listpack_hash(pairs), &shape)
+            .unwrap()
+            .unwrap();
+        assert_eq!(value.encoding_name(), "hashtable");
+        assert!(same_model(&model_of(&value), &as_model(pairs)));
+    }
+    // "12" written once as an integer and once as text is the same field.
+    let mut writer = ListpackWriter::new();
+    for entry in [&b"12"[..], b"a", b"b", b"c"] {
+        writer.push_bytes(entry);
+    }
+    writer.push_string(b"12");
+    writer.push_bytes(b"d");
+    let mut twice = Vec::new();
+    write_string(&mut twice, writer.seal());
+    assert!(matches!(
+        read_all(16, &twice, &shape),
+        Err(Invalid::Corrupt(_))
+    ));
 }

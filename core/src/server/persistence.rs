@@ -691,6 +691,15 @@ impl Server {
                     }
                 }
                 Item::Library(code) => libraries.push(code),
+                Item::Sizes { db, keys, expires } => {
+                    // A database past the configured ones is refused at its first key.
+                    if let Some(db) = usize::try_from(db)
+                        .ok()
+                        .and_then(|db| keyspace.dbs.get_mut(db))
+                    {
+                        db.reserve(keys, expires);
+                    }
+                }
                 Item::Key {
                     db,
                     key,
@@ -817,6 +826,7 @@ pub fn check_rdb(bytes: &[u8], now: UnixMillis) -> Result<RdbReport, LoadError> 
                 String::from_utf8_lossy(&value).into_owned(),
             )),
             Item::Library(_) => report.libraries += 1,
+            Item::Sizes { .. } => {}
             Item::Key {
                 db,
                 value,

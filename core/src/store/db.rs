@@ -467,6 +467,14 @@ impl Db {
         self.keys.is_empty()
     }
 
+    /// Makes room for `keys` keys, `expires` of them with a deadline, before they arrive (an
+    /// RDB file's RESIZEDB): loading them then moves none. Nothing changes for a database that
+    /// holds keys.
+    pub fn reserve(&mut self, keys: usize, expires: usize) {
+        self.keys.reserve(keys);
+        self.expires.reserve(expires);
+    }
+
     /// Bytes of bookkeeping (MEMORY STATS): the key table's nodes and buckets (not what the
     /// values hold), and the expiry table's and heap's.
     pub fn overhead_bytes(&self) -> (usize, usize) {

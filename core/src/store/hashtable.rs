@@ -116,7 +116,10 @@ pub struct HashTable<V, M = ()> {
     tables: [Vec<Link>; 2],
     /// Entries linked from each table; rehashing is complete when `table_lens[0]` reaches 0, which
     /// (like Redis) ends a shrink without walking the old table's empty tail.
-    table_lens: [usize; 2],
+    table_lens: [u32; 2],
+    /// The buckets `reserve` set up for entries still to come, as a power of two's exponent (0
+    /// for none): the table keeps them, whatever its length, until an entry is removed.
+    reserved_log2: u8,
     /// While rehashing, every bucket of `tables[0]` below this index is empty (already moved). 0 otherwise.
     rehash_index: usize,
     seed: u64,
@@ -141,6 +144,7 @@ impl<V, M: Copy + Default> HashTable<V, M> {
             nodes: ChunkedVec::default(),
             tables: [vec![END; BUCKETS_MIN], Vec::new()],
             table_lens: [0, 0],
+            reserved_log2: 0,
             rehash_index: 0,
             seed,
         }
@@ -246,6 +250,7 @@ impl<V, M: Copy + Default> HashTable<V, M> {
         let next = self.nodes[found.slot].next;
         self.set_link(found.site, next);
         self.table_lens[found.table] -= 1;
+        self.reserved_log2 = 0;
 
         // Keep the slab dense: the last node takes the freed slot, so the one link to it must follow.
         let last = self.nodes.len() - 1;
@@ -444,7 +449,7 @@ impl<V, M: Copy + Default> HashTable<V, M> {
             let buckets = self.tables[0].len();
             assert!(len <= buckets, "grow above one entry per bucket");
             assert!(
-                buckets == BUCKETS_MIN || len * SHRINK_BUCKETS_PER_ENTRY >= buckets,
+                buckets <= self.shrink_floor() || len * SHRINK_BUCKETS_PER_ENTRY >= buckets,
                 "shrink below one entry per {SHRINK_BUCKETS_PER_ENTRY} buckets"
             );
         }
@@ -468,9 +473,9 @@ impl<V, M: Copy + Default> HashTable<V, M> {
                     link = node.next;
                 }
             }
-            assert_eq!(linked, self.table_lens[table]);
+            assert_eq!(linked, self.table_lens[table] as usize);
         }
-        assert_eq!(self.table_lens[0] + self.table_lens[1], len);
+        assert_eq!((self.table_lens[0] + self.table_lens[1]) as usize, len);
     }
 
     fn hash(&self, key: &[u8]) -> u32 {
@@ -613,7 +618,7 @@ impl<V, M: Copy + Default> HashTable<V, M> {
         let buckets = self.tables[0].len();
         let buckets_new = if len > buckets {
             len.next_power_of_two()
-        } else if buckets > BUCKETS_MIN && len * SHRINK_BUCKETS_PER_ENTRY < buckets {
+        } else if buckets > self.shrink_floor() && len * SHRINK_BUCKETS_PER_ENTRY < buckets {
             // Give back the slab's spare capacity too. Shrinking a block in place is cheap for the
             // allocator, and the copy it may cost is of the few entries that remain.
             self.nodes.trim();
@@ -624,6 +629,27 @@ impl<V, M: Copy + Default> HashTable<V, M> {
         self.tables[1] = vec![END; buckets_new];
         // An empty table has nothing to move: switch at once.
         self.finish_rehash_if_done();
+    }
+
+    /// The fewest buckets a shrink leaves: `BUCKETS_MIN`, or what `reserve` set up.
+    fn shrink_floor(&self) -> usize {
+        match self.reserved_log2 {
+            0 => BUCKETS_MIN,
+            log2 => 1 << log2,
+        }
+    }
+
+    /// Makes room for `entries` entries before they arrive (an RDB file's RESIZEDB), so that
+    /// adding them moves none: an empty table takes the buckets they need at once, and keeps
+    /// them until an entry is removed even if fewer arrive. Does nothing to a table that holds
+    /// entries.
+    pub fn reserve(&mut self, entries: usize) {
+        let buckets = entries.min(LEN_MAX).next_power_of_two();
+        if !self.is_empty() || self.is_rehashing() || buckets <= self.tables[0].len() {
+            return;
+        }
+        self.tables[0] = vec![END; buckets];
+        self.reserved_log2 = buckets.trailing_zeros() as u8;
     }
 
     fn visit_bucket<'t>(

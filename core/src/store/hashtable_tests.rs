@@ -45,6 +45,8 @@ enum Op {
     InsertMarked(u32, u64, u32),
     /// `get_marking`: sets the entry's meta.
     Mark(u32, u32),
+    /// `reserve`: room for that many entries (only an empty table takes it).
+    Reserve(usize),
 }
 
 fn op(key_space: u32, insert_weight: u32, remove_weight: u32) -> impl Strategy<Value = Op> {
@@ -60,6 +62,7 @@ fn op(key_space: u32, insert_weight: u32, remove_weight: u32) -> impl Strategy<V
         2 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Op::SwapSlots(a, b)),
         insert_weight => (k(), any::<u64>(), any::<u32>()).prop_map(|(k, v, m)| Op::InsertMarked(k, v, m)),
         2 => (k(), any::<u32>()).prop_map(|(k, m)| Op::Mark(k, m)),
+        1 => (0..600usize).prop_map(Op::Reserve),
     ]
 }
 
@@ -135,6 +138,15 @@ fn run_against_model(seed: u64, phases: Vec<Vec<Op>>) {
                 let expected = model.entry(key(k)).or_insert(v);
                 *expected = expected.wrapping_add(1);
                 assert_eq!(value, *expected);
+            }
+            Op::Reserve(entries) => {
+                let buckets = table.bucket_count();
+                table.reserve(entries);
+                let expected = match table.is_empty() {
+                    true => buckets.max(entries.next_power_of_two()),
+                    false => buckets,
+                };
+                assert_eq!(table.bucket_count(), expected);
             }
             Op::RehashStep(buckets) => {
                 assert_eq!(table.rehash_step(buckets), table.is_rehashing());
@@ -372,4 +384,36 @@ fn long_keys_and_take() {
     assert_eq!(values, vec![2, 3, 4]);
     assert!(taken.is_empty());
     taken.check_invariants();
+}
+
+#[test]
+fn a_reserved_table_takes_its_entries_without_moving_any() {
+    let mut table: HashTable<u64> = HashTable::new(7);
+    table.reserve(1000);
+    assert_eq!(table.bucket_count(), 1024);
+    for number in 0..1000 {
+        table.insert(&key(number), u64::from(number));
+        assert!(
+            !table.is_rehashing(),
+            "no resize while the reserved room lasts"
+        );
+        assert_eq!(table.bucket_count(), 1024);
+    }
+    table.check_invariants();
+    // Fewer keys than reserved: the room stays until one is removed, then the usual rules.
+    let mut short: HashTable<u64> = HashTable::new(7);
+    short.reserve(1000);
+    for number in 0..10 {
+        short.insert(&key(number), u64::from(number));
+    }
+    short.check_invariants();
+    assert_eq!(short.bucket_count(), 1024);
+    short.remove(&key(0));
+    while short.rehash_step(100) {}
+    short.check_invariants();
+    assert!(
+        short.bucket_count() <= 16,
+        "{} buckets",
+        short.bucket_count()
+    );
 }

@@ -73,11 +73,20 @@ impl List {
         elements: impl Iterator<Item = &'e [u8]> + Clone,
         limit: BlockLimit,
     ) {
-        let mut rest = elements;
+        self.push_entries(end, elements.map(Entry::from_bytes), limit);
+    }
+
+    /// `push_all` for elements already read as entries, each in the form it is stored in (a
+    /// canonical integer as `Entry::Int`, as `Entry::from_bytes` gives it).
+    pub fn push_entries<'e>(
+        &mut self,
+        end: End,
+        entries: impl Iterator<Item = Entry<'e>> + Clone,
+        limit: BlockLimit,
+    ) {
+        let mut rest = entries;
         loop {
-            let mut sizes = rest
-                .clone()
-                .map(|bytes| item_len(&Entry::from_bytes(bytes)));
+            let mut sizes = rest.clone().map(|entry| item_len(&entry));
             let Some(first) = sizes.next() else {
                 return;
             };
@@ -118,8 +127,7 @@ impl List {
                 (entries, bytes, taken) = (entries + 1, bytes + size, taken + 1);
             }
             block.reserve(end, bytes - block.bytes_len());
-            for element in rest.by_ref().take(taken) {
-                let entry = Entry::from_bytes(element);
+            for entry in rest.by_ref().take(taken) {
                 match end {
                     End::Front => block.push_front(&entry),
                     End::Back => block.push_back(&entry),
