@@ -34,9 +34,9 @@ impl Disk {
             .name("disk".to_string())
             .spawn(move || {
                 lower_priority();
-                let mut open = HashMap::new();
+                let mut files = Files::default();
                 for (token, request) in inbox {
-                    let result = perform(&mut open, request).map_err(|error| error_text(&error));
+                    let result = perform(&mut files, request).map_err(|error| error_text(&error));
                     if outbox.send((token, result)).is_err() {
                         break;
                     }
@@ -115,37 +115,76 @@ pub fn error_text(error: &std::io::Error) -> String {
     }
 }
 
+/// The files the disk thread holds open: those a save created (until closed), and the
+/// append-only file last fsynced (so that each fsync is one system call, not an open, an fsync
+/// and a close).
+#[derive(Default)]
+struct Files {
+    open: HashMap<String, File>,
+    synced: Option<(String, File)>,
+}
+
+impl Files {
+    /// Writes back `path`'s data (and the size that reaches it), as Redis's `fdatasync` of its
+    /// append-only file.
+    fn sync_data(&mut self, path: String) -> std::io::Result<()> {
+        let file = match &mut self.synced {
+            Some((open, file)) if *open == path => file,
+            _ => {
+                let file = OpenOptions::new().append(true).open(&path)?;
+                &mut self.synced.insert((path, file)).1
+            }
+        };
+        file.sync_data()
+    }
+
+    /// Forgets a handle to `path` (created again, removed, renamed or renamed over): it would
+    /// keep a deleted file's blocks in use, or stand for another file than the path names.
+    fn forget(&mut self, path: &str) {
+        if self.synced.as_ref().is_some_and(|(open, _)| open == path) {
+            self.synced = None;
+        }
+    }
+}
+
 /// Does one request; a read's bytes come back.
-fn perform(
-    open: &mut HashMap<String, File>,
-    request: DiskRequest,
-) -> std::io::Result<Option<Vec<u8>>> {
+fn perform(files: &mut Files, request: DiskRequest) -> std::io::Result<Option<Vec<u8>>> {
     let not_open = || std::io::Error::other("the file is not open");
     match request {
         DiskRequest::Create { path } => {
+            files.forget(&path);
             let file = OpenOptions::new()
                 .write(true)
                 .create(true)
                 .truncate(true)
                 .open(&path)?;
-            open.insert(path, file);
+            files.open.insert(path, file);
         }
         DiskRequest::Write { path, bytes } => {
-            open.get_mut(&path)
+            files
+                .open
+                .get_mut(&path)
                 .ok_or_else(not_open)?
                 .write_all(&bytes)?;
         }
-        DiskRequest::Sync { path } => open.get(&path).ok_or_else(not_open)?.sync_all()?,
+        DiskRequest::Sync { path } => files.open.get(&path).ok_or_else(not_open)?.sync_all()?,
         DiskRequest::Close { path } => {
-            open.remove(&path).ok_or_else(not_open)?;
+            files.open.remove(&path).ok_or_else(not_open)?;
         }
-        DiskRequest::Rename { from, to } => std::fs::rename(from, to)?,
+        DiskRequest::Rename { from, to } => {
+            files.forget(&from);
+            files.forget(&to);
+            std::fs::rename(from, to)?
+        }
         DiskRequest::SyncDir { path } => File::open(path)?.sync_all()?,
-        DiskRequest::Remove { path } => std::fs::remove_file(path)?,
+        DiskRequest::Remove { path } => {
+            files.forget(&path);
+            std::fs::remove_file(path)?
+        }
         DiskRequest::Read { path } => return std::fs::read(path).map(Some),
         DiskRequest::Replace { path, bytes } => replace(&path, &bytes)?,
         DiskRequest::Append { path, bytes } => append_to(&path, &bytes)?,
-        DiskRequest::SyncFile { path } => OpenOptions::new().append(true).open(path)?.sync_all()?,
+        DiskRequest::SyncFile { path } => files.sync_data(path)?,
         DiskRequest::CreateDir { path } => std::fs::create_dir_all(path)?,
     }
     Ok(None)
