@@ -22,6 +22,7 @@
 //! against its entry, the count against the entries, and the total against the blob.
 
 use crate::store::listpack::Entry;
+use crate::store::redis_entry;
 use crate::util::number::parse_i64;
 
 /// A packed blob that is not what its format says.
@@ -83,48 +84,18 @@ impl ListpackWriter {
 
     /// Appends a byte string as a string, for one known not to be an integer's canonical text.
     pub(crate) fn push_string(&mut self, bytes: &[u8]) {
-        let start = self.bytes.len();
-        let len = bytes.len();
-        if len < 64 {
-            self.bytes.push(0x80 | len as u8);
-        } else if len < 4096 {
-            self.bytes
-                .extend_from_slice(&[0xE0 | (len >> 8) as u8, len as u8]);
-        } else {
-            self.bytes.push(0xF0);
-            let len = u32::try_from(len).expect("a string of at most 4 GiB");
-            self.bytes.extend_from_slice(&len.to_le_bytes());
-        }
-        self.bytes.extend_from_slice(bytes);
-        self.end_entry(start);
+        self.push_stored(&Entry::Bytes(bytes));
     }
 
     pub(crate) fn push_int(&mut self, number: i64) {
+        self.push_stored(&Entry::Int(number));
+    }
+
+    fn push_stored(&mut self, entry: &Entry<'_>) {
         let start = self.bytes.len();
-        match number {
-            0..=127 => self.bytes.push(number as u8),
-            -4096..=4095 => {
-                let bits = (number as u16) & 0x1FFF;
-                self.bytes
-                    .extend_from_slice(&[0xC0 | (bits >> 8) as u8, bits as u8]);
-            }
-            _ if i16::try_from(number).is_ok() => {
-                self.bytes.push(0xF1);
-                self.bytes.extend_from_slice(&(number as i16).to_le_bytes());
-            }
-            _ if (-(1 << 23)..(1 << 23)).contains(&number) => {
-                self.bytes.push(0xF2);
-                self.bytes.extend_from_slice(&number.to_le_bytes()[..3]);
-            }
-            _ if i32::try_from(number).is_ok() => {
-                self.bytes.push(0xF3);
-                self.bytes.extend_from_slice(&(number as i32).to_le_bytes());
-            }
-            _ => {
-                self.bytes.push(0xF4);
-                self.bytes.extend_from_slice(&number.to_le_bytes());
-            }
-        }
+        self.bytes
+            .resize(start + redis_entry::encoded_len(entry), 0);
+        redis_entry::encode_into(entry, &mut self.bytes[start..]);
         self.end_entry(start);
     }
 
@@ -151,6 +122,13 @@ impl ListpackWriter {
         self.bytes[..4].copy_from_slice(&total.to_le_bytes());
         self.bytes[4..6].copy_from_slice(&count.to_le_bytes());
         &self.bytes
+    }
+
+    /// Appends `count` entries already in Redis's form, back lengths included (a list block's
+    /// bytes).
+    pub(crate) fn push_encoded(&mut self, entries: &[u8], count: usize) {
+        self.bytes.extend_from_slice(entries);
+        self.count += count;
     }
 
     /// Starts a new, empty blob.
@@ -205,27 +183,12 @@ pub(crate) fn listpack_items(blob: &[u8]) -> Result<Vec<Item<'_>>, Malformed> {
     let mut items = Vec::with_capacity(usize::from(count).min(blob.len() / 2));
     while cursor.at < end {
         let start = cursor.at;
-        let first = cursor.byte()?;
-        let item = match first {
-            0x00..=0x7F => Item::Int(i64::from(first)),
-            0x80..=0xBF => Item::Bytes(cursor.take(usize::from(first & 0x3F))?),
-            0xC0..=0xDF => {
-                let bits = u16::from(first & 0x1F) << 8 | u16::from(cursor.byte()?);
-                Item::Int(i64::from(((bits << 3) as i16) >> 3))
-            }
-            0xE0..=0xEF => {
-                let len = usize::from(first & 0x0F) << 8 | usize::from(cursor.byte()?);
-                Item::Bytes(cursor.take(len)?)
-            }
-            0xF0 => {
-                let len = usize::try_from(cursor.le(4)?).map_err(|_| Malformed)?;
-                Item::Bytes(cursor.take(len)?)
-            }
-            0xF1 => Item::Int(cursor.signed(2)?),
-            0xF2 => Item::Int(cursor.signed(3)?),
-            0xF3 => Item::Int(cursor.signed(4)?),
-            0xF4 => Item::Int(cursor.signed(8)?),
-            _ => return Err(Malformed),
+        let (entry, end) = redis_entry::decode(blob, start).ok_or(Malformed)?;
+        cursor.at = end;
+        let item = match entry {
+            Entry::Int(number) => Item::Int(number),
+            Entry::Bytes(bytes) => Item::Bytes(bytes),
+            Entry::Float(_) => unreachable!("a Redis listpack entry holds no float"),
         };
         let len = cursor.at - start;
         check_back_length(&mut cursor, len)?;
@@ -235,6 +198,22 @@ pub(crate) fn listpack_items(blob: &[u8]) -> Result<Vec<Item<'_>>, Malformed> {
         return Err(Malformed);
     }
     Ok(items)
+}
+
+/// A listpack's entries and their count as its header gives it (`None` for 65,535, which says
+/// "count them"), when its total length and end marker are right; nothing is decoded.
+pub(crate) fn listpack_body(blob: &[u8]) -> Option<(&[u8], Option<usize>)> {
+    let header: [u8; LISTPACK_HEADER_BYTES] = blob.get(..LISTPACK_HEADER_BYTES)?.try_into().ok()?;
+    let total = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
+    let count = u16::from_le_bytes([header[4], header[5]]);
+    if total as usize != blob.len()
+        || blob.len() <= LISTPACK_HEADER_BYTES
+        || blob.last() != Some(&LISTPACK_END)
+    {
+        return None;
+    }
+    let count = (count != LISTPACK_COUNT_UNKNOWN).then_some(usize::from(count));
+    Some((&blob[LISTPACK_HEADER_BYTES..blob.len() - 1], count))
 }
 
 /// The back length of an entry of `len` bytes, in its first `used` bytes: seven bits a byte,

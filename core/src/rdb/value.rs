@@ -22,6 +22,7 @@ use crate::reply::integer_text;
 use crate::store::hash::{FieldTable, HashMut, HashRef, PackedLimits};
 use crate::store::intset::IntSet;
 use crate::store::list::{BlockLimit, End, List};
+use crate::store::list_block::Block;
 use crate::store::listpack::{self, Entry, Listpack};
 use crate::store::set::{empty_for, SetMut};
 use crate::store::zset::ZSet;
@@ -161,16 +162,13 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: &Value, compress: &mut Compr
             }
         }
         Value::List(list) => {
+            // A block's entries are a Redis listpack's: each node is written as it lies.
             write_length(out, list.blocks() as u64);
-            let mut elements = list.iter();
             let mut writer = ListpackWriter::new();
-            let mut text = Vec::new();
-            for len in list.block_lens() {
+            for (count, entries) in list.block_entries() {
                 write_length(out, NODE_PACKED);
                 writer.clear();
-                for entry in elements.by_ref().take(len) {
-                    push_entry(&mut writer, entry, &mut text);
-                }
+                writer.push_encoded(entries, count);
                 write_string_compact(out, writer.seal(), compress);
             }
         }
@@ -385,6 +383,9 @@ fn read_quicklist(
             _ => NODE_PACKED,
         };
         let blob = string(reader)?;
+        if container == NODE_PACKED && kind == TYPE_LIST_QUICKLIST_2 && list.push_node(&blob) {
+            continue;
+        }
         match container {
             NODE_PLAIN => list.push(&blob),
             NODE_PACKED => {
@@ -440,6 +441,19 @@ impl ListBuilder<'_> {
 
     fn push(&mut self, element: &[u8]) {
         self.list.push(End::Back, element, self.shape.list);
+    }
+
+    /// A listpack node taken as it is, as the block it is, when it is well formed in the one
+    /// form our blocks hold and within the list's limit; false leaves the list unchanged (the
+    /// caller then reads the node entry by entry).
+    fn push_node(&mut self, blob: &[u8]) -> bool {
+        let Some((entries, count)) = packed::listpack_body(blob) else {
+            return false;
+        };
+        let Some(block) = Block::from_listpack(entries, count) else {
+            return false;
+        };
+        self.list.push_block(block, self.shape.list).is_ok()
     }
 
     /// A node's elements at once (the list makes room for a block's worth in one step).

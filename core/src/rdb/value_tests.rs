@@ -8,6 +8,7 @@ use super::encoding::{write_length, write_string, Compression, Reader};
 use super::packed::ListpackWriter;
 use super::value::{read_value, type_of, write_value, Invalid, Shape, TYPE_STRING};
 use crate::config::Config;
+use crate::store::list::BlockLimit;
 use crate::value::Value;
 
 /// What a value holds, in the plainest terms.
@@ -319,4 +320,35 @@ fn packed_hashes_stay_packed_within_the_limits_and_refuse_a_field_twice() {
         read_all(16, &twice, &shape),
         Err(Invalid::Corrupt(_))
     ));
+}
+
+#[test]
+fn list_nodes_in_uncommon_forms_or_past_the_limit_are_read_entry_by_entry() {
+    // One quicklist 2 node whose listpack holds "12" as text and 5 in 16 bits (Redis writes
+    // both as small integers), then one with four entries (the small limit is three).
+    let mut odd = ListpackWriter::new();
+    odd.push_string(b"12");
+    odd.push_encoded(&[0xF1, 5, 0, 3], 1);
+    let mut full = ListpackWriter::new();
+    for element in [&b"a"[..], b"b", b"c", b"d"] {
+        full.push_bytes(element);
+    }
+    let mut bytes = Vec::new();
+    write_length(&mut bytes, 2);
+    for writer in [&mut odd, &mut full] {
+        write_length(&mut bytes, 2);
+        write_string(&mut bytes, writer.seal());
+    }
+    let shape = shape(true);
+    let value = read_all(18, &bytes, &shape).unwrap().unwrap();
+    value.check_invariants();
+    let elements: Vec<Vec<u8>> = ["12", "5", "a", "b", "c", "d"]
+        .iter()
+        .map(|text| text.as_bytes().to_vec())
+        .collect();
+    assert!(same_model(&model_of(&value), &Model::List(elements)));
+    let Value::List(list) = &value else {
+        panic!("a list")
+    };
+    list.check_limit(BlockLimit::from_config(3));
 }

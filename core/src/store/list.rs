@@ -42,10 +42,25 @@ impl List {
         self.blocks.len()
     }
 
-    /// How many elements each block holds, front to back (an RDB file writes a list block by
-    /// block, as Redis writes its quicklist's nodes).
-    pub fn block_lens(&self) -> impl Iterator<Item = usize> + '_ {
-        self.blocks.iter().map(Block::len)
+    /// Each block's element count and entries (a Redis listpack's body), front to back: an
+    /// RDB file writes a list block by block, as Redis writes its quicklist's nodes.
+    pub fn block_entries(&self) -> impl Iterator<Item = (usize, &[u8])> + '_ {
+        self.blocks.iter().map(|block| (block.len(), block.data()))
+    }
+
+    /// Appends a whole block at the back (a list read from an RDB file, node by node) when
+    /// `limit` holds it; gives it back otherwise, for its elements to be pushed one by one.
+    pub fn push_block(&mut self, block: Block, limit: BlockLimit) -> Result<(), Block> {
+        if !limit.holds(&block) {
+            return Err(block);
+        }
+        if let Some(sealed) = self.blocks.back_mut() {
+            // It stops being the list's end: it gives its room back, as in `push_entries`.
+            sealed.shrink();
+        }
+        self.len += block.len();
+        self.blocks.push_back(block);
+        Ok(())
     }
 
     /// The blocks, to be dropped one at a time (lazy free).

@@ -1,17 +1,20 @@
 //! `Block`: one piece of a list (`store::list`), its entries back to back in one byte buffer,
-//! each written as a listpack entry (`store::listpack`: a tag and a payload, integers in their
-//! shortest form) followed by its *back length*: the entry's own size, written so that it can be
-//! read from its last byte backwards. One byte holds sizes below 128; each further byte adds 7
-//! bits, the high bit of a byte saying whether another byte precedes it. So a block is walked
-//! forward by decoding entries and backward by reading back lengths, and the last entry is found
-//! without a walk.
+//! each written as a Redis listpack entry (`store::redis_entry`: a tag and a payload, integers
+//! in their shortest form) followed by its *back length*: the entry's own size, written so that
+//! it can be read from its last byte backwards. One byte holds sizes below 128; each further
+//! byte adds 7 bits, the high bit of a byte saying whether another byte precedes it. So a block
+//! is walked forward by decoding entries and backward by reading back lengths, and the last
+//! entry is found without a walk. The entries are exactly a Redis listpack's body: an RDB
+//! file's list node is a block's bytes between a header and an end marker (`from_listpack`,
+//! `data`).
 //!
 //! The buffer keeps free room at both ends: room at the front for pushes at the head (`head`
 //! counts it), spare capacity at the back for pushes at the tail. Either grows by an eighth of
 //! the block when it runs out, so a push costs O(1) amortized and a block wastes at most about
 //! an eighth; popping at the head only moves `head`.
 
-use super::listpack::{decode, encode_into, encoded_len, Entry};
+use super::listpack::Entry;
+use super::redis_entry::{decode, encode_into, encoded_len};
 
 /// How many bytes a block whose limit is a number of entries may still reach (Redis's
 /// `SIZE_SAFETY_LIMIT`).
@@ -163,8 +166,45 @@ impl Block {
         self.buf.capacity()
     }
 
-    fn data(&self) -> &[u8] {
+    /// The entries, as a Redis listpack holds them between its header and its end marker.
+    pub fn data(&self) -> &[u8] {
         &self.buf[self.head..]
+    }
+
+    /// A block holding `entries`, a Redis listpack's body that should hold `count` entries
+    /// (`None` when its header does not say: 65,535 or more) (an RDB file's list node), if
+    /// there is one at least and every entry is well formed and in stored form with its
+    /// shortest encoding and the right back length, and the count matches; `None` otherwise (the
+    /// caller then reads the node entry by entry, which tells corrupt from merely uncommon).
+    /// Reads what it checks once, copies it once.
+    pub fn from_listpack(entries: &[u8], count: Option<usize>) -> Option<Block> {
+        let mut at = 0;
+        let mut walked = 0;
+        while at < entries.len() {
+            let (entry, end) = decode(entries, at)?;
+            let canonical = match entry {
+                Entry::Bytes(bytes) => bytes.len() > 20 || Entry::from_bytes(bytes) == entry,
+                _ => true,
+            };
+            let len = end - at;
+            if !canonical || encoded_len(&entry) != len {
+                return None;
+            }
+            let next = end.checked_add(back_len_size(len))?;
+            if next > entries.len() || read_back_len(entries, next) != (len, end) {
+                return None;
+            }
+            walked += 1;
+            at = next;
+        }
+        if walked == 0 || count.is_some_and(|count| count != walked) {
+            return None;
+        }
+        Some(Block {
+            buf: entries.to_vec(),
+            head: 0,
+            count: u32::try_from(walked).ok()?,
+        })
     }
 
     /// The entry at offset `at` and the offset of the next one.
@@ -348,6 +388,7 @@ impl Block {
         let mut starts = Vec::new();
         while at < self.bytes_len() {
             let (entry, end) = decode(self.data(), at).expect("entries decode");
+            assert!(!matches!(entry, Entry::Float(_)), "no floats in a list");
             assert_eq!(entry, entry.stored(), "entries are in stored form");
             assert_eq!(
                 end - at,
@@ -368,6 +409,43 @@ impl Block {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn block_of(elements: &[&[u8]]) -> Block {
+        let mut block = Block::default();
+        for element in elements {
+            block.push_back(&Entry::from_bytes(element));
+        }
+        block
+    }
+
+    #[test]
+    fn a_block_is_taken_back_from_its_own_bytes_and_nothing_uncommon_is() {
+        let long = vec![b'x'; 300];
+        let block = block_of(&[b"a", b"12", b"-4096", b"70000", &long, b"0012"]);
+        block.check_invariants();
+        let again = Block::from_listpack(block.data(), Some(6)).expect("its own bytes");
+        again.check_invariants();
+        assert_eq!(again.data(), block.data());
+        assert!(
+            Block::from_listpack(block.data(), None).is_some(),
+            "count unknown"
+        );
+        assert!(
+            Block::from_listpack(block.data(), Some(5)).is_none(),
+            "a wrong count"
+        );
+        assert!(Block::from_listpack(&[], None).is_none(), "no entries");
+        // "12" as a string, 5 in 16 bits, a back length that lies, a cut entry.
+        let uncommon: [&[u8]; 4] = [
+            &[0x82, b'1', b'2', 3],
+            &[0xF1, 5, 0, 3],
+            &[0x81, b'a', 3],
+            &[0x83, b'a', b'b'],
+        ];
+        for bytes in uncommon {
+            assert!(Block::from_listpack(bytes, None).is_none(), "{bytes:?}");
+        }
+    }
 
     #[test]
     fn back_lengths_round_trip_at_every_width() {

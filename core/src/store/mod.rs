@@ -13,6 +13,7 @@ pub mod intset;
 pub mod list;
 pub mod list_block;
 pub mod listpack;
+pub mod redis_entry;
 pub mod set;
 pub mod zset;
 pub mod zset_packed;
