@@ -50,9 +50,7 @@ impl Lzf {
         let mut position = 0;
         while position + 2 < input.len() {
             let three = &input[position..position + 3];
-            let slot = (u32::from_le_bytes([three[0], three[1], three[2], 0])
-                .wrapping_mul(2654435761)
-                >> (32 - HASH_SLOTS_LOG)) as usize;
+            let slot = slot_of(three);
             let candidate = std::mem::replace(&mut last_seen[slot], position);
             let found = candidate < position
                 && position - candidate <= DISTANCE_MAX
@@ -80,6 +78,13 @@ impl Lzf {
             output.push(offset as u8);
             position += length;
             literal_start = position;
+            // The match's last two positions go into the table too, as Redis's LZF does: a
+            // run that repeats is found again from its end.
+            for at in position - 2..position {
+                if at + 2 < input.len() {
+                    last_seen[slot_of(&input[at..at + 3])] = at;
+                }
+            }
             if output.len() > limit {
                 return None;
             }
@@ -87,6 +92,12 @@ impl Lzf {
         push_literals(output, &input[literal_start..]);
         (output.len() <= limit).then_some(output.as_slice())
     }
+}
+
+/// The table slot of the three bytes at the start of `three`.
+fn slot_of(three: &[u8]) -> usize {
+    (u32::from_le_bytes([three[0], three[1], three[2], 0]).wrapping_mul(2654435761)
+        >> (32 - HASH_SLOTS_LOG)) as usize
 }
 
 /// Appends `bytes` as literal runs.
