@@ -143,12 +143,9 @@ pub(crate) fn write_value(out: &mut Vec<u8>, value: &Value, compress: &mut Compr
         Value::ZSet(zset) => {
             // From the highest down, as Redis writes it: its loader then inserts at the head.
             write_length(out, zset.len() as u64);
-            let mut node = zset.last();
-            while let Some(at) = node {
-                let item = zset.item(at);
+            for item in zset.iter_rev() {
                 write_string_compact(out, &item.member, compress);
                 out.extend_from_slice(&item.score.to_le_bytes());
-                node = zset.prev(at);
             }
         }
         Value::IntSet(ints) => {

@@ -527,6 +527,24 @@ impl<T> Avl<T> {
             Some(self.get(node))
         })
     }
+
+    /// The items from the last to the first, with a stack of the nodes still to visit: each
+    /// node's links are read going down only, never again climbing back through parents (a
+    /// whole walk, as an RDB file writes a sorted set, reads less than `prev` at every step).
+    pub fn iter_rev(&self) -> impl Iterator<Item = &T> + '_ {
+        let mut pending = Vec::new();
+        let mut node = self.root;
+        std::iter::from_fn(move || {
+            while node != NIL {
+                pending.push(node);
+                node = self.nodes[node as usize].links.right;
+            }
+            let top = pending.pop()?;
+            let next = &self.nodes[top as usize];
+            node = next.links.left;
+            next.item.as_ref()
+        })
+    }
 }
 
 impl<T: Ord> Avl<T> {
@@ -643,6 +661,8 @@ mod tests {
             }
             let sorted: Vec<(u16, u32)> = model.keys().copied().collect();
             prop_assert_eq!(tree.iter().copied().collect::<Vec<_>>(), sorted.clone());
+            let reversed: Vec<_> = sorted.iter().rev().copied().collect();
+            prop_assert_eq!(tree.iter_rev().copied().collect::<Vec<_>>(), reversed);
             for (rank, item) in sorted.iter().enumerate() {
                 let id = model[item];
                 prop_assert_eq!(tree.rank(id), rank);

@@ -216,6 +216,11 @@ impl ZSet {
         self.tree.iter()
     }
 
+    /// The items from the highest to the lowest.
+    pub fn iter_rev(&self) -> impl Iterator<Item = &ZItem> + '_ {
+        self.tree.iter_rev()
+    }
+
     pub fn check_invariants(&self) {
         self.tree.check_invariants();
         self.members.check_invariants();
