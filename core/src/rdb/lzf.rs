@@ -23,15 +23,18 @@ const HASH_SLOTS_LOG: u32 = 14;
 /// only a candidate, checked against the input like any other, as Redis's uninitialized table
 /// does.
 pub(crate) struct Lzf {
-    last_seen: Vec<usize>,
+    last_seen: Option<Box<[usize; HASH_SLOTS]>>,
     /// The last block made, its room kept for the next one.
     output: Vec<u8>,
 }
 
+/// Slots of the table.
+const HASH_SLOTS: usize = 1 << HASH_SLOTS_LOG;
+
 impl Lzf {
     pub(crate) fn new() -> Lzf {
         Lzf {
-            last_seen: Vec::new(),
+            last_seen: None,
             output: Vec::new(),
         }
     }
@@ -39,33 +42,33 @@ impl Lzf {
     /// `input` compressed, when that takes at most `limit` bytes; `None` otherwise (Redis then
     /// writes the string as it is).
     pub(crate) fn compress(&mut self, input: &[u8], limit: usize) -> Option<&[u8]> {
-        if self.last_seen.is_empty() {
-            self.last_seen = vec![usize::MAX; 1 << HASH_SLOTS_LOG];
-        }
-        let last_seen = &mut self.last_seen;
+        let last_seen = self
+            .last_seen
+            .get_or_insert_with(|| Box::new([usize::MAX; HASH_SLOTS]));
         let output = &mut self.output;
         output.clear();
         output.reserve(limit);
         let mut literal_start = 0;
         let mut position = 0;
+        // The three bytes at `position`, moved along one byte at a time.
+        let mut three = match input.len() {
+            3.. => three_at(input, 0),
+            _ => 0,
+        };
         while position + 2 < input.len() {
-            let three = &input[position..position + 3];
-            let slot = slot_of(three);
-            let candidate = std::mem::replace(&mut last_seen[slot], position);
+            let candidate = std::mem::replace(&mut last_seen[slot_of(three)], position);
+            // Three bytes at a candidate before `position` are followed by at least one more.
             let found = candidate < position
                 && position - candidate <= DISTANCE_MAX
-                && input[candidate..candidate + 3] == *three;
+                && four_at(input, candidate) & 0xFF_FFFF == three;
             if !found {
                 position += 1;
+                if let Some(&next) = input.get(position + 2) {
+                    three = three >> 8 | u32::from(next) << 16;
+                }
                 continue;
             }
-            let mut length = 3;
-            while length < COPY_MAX
-                && position + length < input.len()
-                && input[candidate + length] == input[position + length]
-            {
-                length += 1;
-            }
+            let length = match_length(input, candidate, position);
             push_literals(output, &input[literal_start..position]);
             let offset = position - candidate - 1;
             let encoded = length - 2;
@@ -82,11 +85,14 @@ impl Lzf {
             // run that repeats is found again from its end.
             for at in position - 2..position {
                 if at + 2 < input.len() {
-                    last_seen[slot_of(&input[at..at + 3])] = at;
+                    last_seen[slot_of(three_at(input, at))] = at;
                 }
             }
             if output.len() > limit {
                 return None;
+            }
+            if position + 2 < input.len() {
+                three = three_at(input, position);
             }
         }
         push_literals(output, &input[literal_start..]);
@@ -94,10 +100,40 @@ impl Lzf {
     }
 }
 
-/// The table slot of the three bytes at the start of `three`.
-fn slot_of(three: &[u8]) -> usize {
-    (u32::from_le_bytes([three[0], three[1], three[2], 0]).wrapping_mul(2654435761)
-        >> (32 - HASH_SLOTS_LOG)) as usize
+/// The three bytes at `at`, as the low bytes of a word.
+fn three_at(input: &[u8], at: usize) -> u32 {
+    let bytes: [u8; 3] = input[at..at + 3].try_into().expect("three bytes");
+    u32::from_le_bytes([bytes[0], bytes[1], bytes[2], 0])
+}
+
+/// The four bytes at `at`, as a word.
+fn four_at(input: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(input[at..at + 4].try_into().expect("four bytes"))
+}
+
+/// The table slot of three bytes.
+fn slot_of(three: u32) -> usize {
+    (three.wrapping_mul(2654435761) >> (32 - HASH_SLOTS_LOG)) as usize
+}
+
+/// How long the match of the bytes at `position` with those at `candidate` (before it, the
+/// first three equal) runs, up to `COPY_MAX` and the input's end: eight bytes at a time while
+/// eight are left, then byte by byte.
+fn match_length(input: &[u8], candidate: usize, position: usize) -> usize {
+    let most = (input.len() - position).min(COPY_MAX);
+    let mut length = 3;
+    let word = |at: usize| u64::from_le_bytes(input[at..at + 8].try_into().expect("eight bytes"));
+    while length + 8 <= most {
+        let differ = word(candidate + length) ^ word(position + length);
+        if differ != 0 {
+            return length + (differ.trailing_zeros() / 8) as usize;
+        }
+        length += 8;
+    }
+    while length < most && input[candidate + length] == input[position + length] {
+        length += 1;
+    }
+    length
 }
 
 /// Appends `bytes` as literal runs.
