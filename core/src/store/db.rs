@@ -132,7 +132,10 @@ impl Tally {
     /// Whether a database that shares it logged a key removed by expiry since the last
     /// `take_expired_logged` (it may have been taken already).
     pub fn take_expired_logged(&self) -> bool {
-        self.expired_logged.swap(false, Ordering::Relaxed)
+        // A plain load first: asked after every command, the flag is almost always clear, and
+        // a swap is a locked instruction each time.
+        self.expired_logged.load(Ordering::Relaxed)
+            && self.expired_logged.swap(false, Ordering::Relaxed)
     }
 }
 
