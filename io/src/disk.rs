@@ -147,6 +147,9 @@ impl Files {
     }
 }
 
+/// The most bytes one `write` system call is given.
+const WRITE_PIECE_BYTES: usize = 1 << 20;
+
 /// Does one request; a read's bytes come back.
 fn perform(files: &mut Files, request: DiskRequest) -> std::io::Result<Option<Vec<u8>>> {
     let not_open = || std::io::Error::other("the file is not open");
@@ -161,11 +164,13 @@ fn perform(files: &mut Files, request: DiskRequest) -> std::io::Result<Option<Ve
             files.open.insert(path, file);
         }
         DiskRequest::Write { path, bytes } => {
-            files
-                .open
-                .get_mut(&path)
-                .ok_or_else(not_open)?
-                .write_all(&bytes)?;
+            let file = files.open.get_mut(&path).ok_or_else(not_open)?;
+            // A save's image can be one big piece (a big key): written a megabyte at a time.
+            // One write of tens of megabytes sometimes took ten times as long (63 ms against
+            // 6 ms for 23 MB on this project's machine); pieces never did.
+            for piece in bytes.chunks(WRITE_PIECE_BYTES) {
+                file.write_all(piece)?;
+            }
         }
         DiskRequest::Sync { path } => files.open.get(&path).ok_or_else(not_open)?.sync_all()?,
         DiskRequest::Close { path } => {
