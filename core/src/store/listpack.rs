@@ -157,26 +157,104 @@ const STR12_MAX: usize = 0xFFF;
 const I24_MIN: i64 = -(1 << 23);
 const I24_MAX: i64 = (1 << 23) - 1;
 
+/// The tags an entry format gives its byte strings and its integers of 16 bits and wider: this
+/// module's format and Redis's listpack (`store::redis_entry`) lay these out the same way and
+/// differ only in the tags, their small integers and floats.
+pub(crate) struct WideTags {
+    /// Strings of up to 63 bytes: the length in the low 6 bits.
+    pub(crate) str6: u8,
+    /// Strings of up to 4095 bytes: the length's high 4 bits in the tag, its low byte after.
+    pub(crate) str12: u8,
+    /// Longer strings: a 4-byte length after the tag.
+    pub(crate) str32: u8,
+    pub(crate) int16: u8,
+    pub(crate) int24: u8,
+    pub(crate) int32: u8,
+    pub(crate) int64: u8,
+}
+
+const OUR_TAGS: WideTags = WideTags {
+    str6: TAG_STR6,
+    str12: TAG_STR12,
+    str32: TAG_STR32,
+    int16: TAG_I16,
+    int24: TAG_I24,
+    int32: TAG_I32,
+    int64: TAG_I64,
+};
+
+/// Bytes a byte string takes, tag included.
+pub(crate) fn string_len(bytes: &[u8]) -> usize {
+    let header = if bytes.len() <= STR6_MAX {
+        1
+    } else if bytes.len() <= STR12_MAX {
+        2
+    } else {
+        5
+    };
+    header + bytes.len()
+}
+
+/// Bytes an integer takes in the first of the 16-, 24-, 32- and 64-bit forms that holds it,
+/// tag included.
+pub(crate) fn wide_int_len(value: i64) -> usize {
+    match value {
+        _ if i16::try_from(value).is_ok() => 3,
+        I24_MIN..=I24_MAX => 4,
+        _ if i32::try_from(value).is_ok() => 5,
+        _ => 9,
+    }
+}
+
+/// Writes `value` in the first of the 16-, 24-, 32- and 64-bit forms that holds it:
+/// `wide_int_len(value)` bytes, the tag's and `payload`'s.
+pub(crate) fn encode_wide_int(tags: &WideTags, value: i64, tag: &mut u8, payload: &mut [u8]) {
+    match value {
+        _ if i16::try_from(value).is_ok() => {
+            *tag = tags.int16;
+            payload.copy_from_slice(&(value as i16).to_le_bytes());
+        }
+        I24_MIN..=I24_MAX => {
+            *tag = tags.int24;
+            payload.copy_from_slice(&(value as i32).to_le_bytes()[..3]);
+        }
+        _ if i32::try_from(value).is_ok() => {
+            *tag = tags.int32;
+            payload.copy_from_slice(&(value as i32).to_le_bytes());
+        }
+        _ => {
+            *tag = tags.int64;
+            payload.copy_from_slice(&value.to_le_bytes());
+        }
+    }
+}
+
+/// Writes a byte string in its shortest length form: `string_len(bytes)` bytes, the tag's and
+/// `payload`'s. Panics on a string longer than `u32::MAX` bytes.
+pub(crate) fn encode_string(tags: &WideTags, bytes: &[u8], tag: &mut u8, payload: &mut [u8]) {
+    let len = bytes.len();
+    let text = if len <= STR6_MAX {
+        *tag = tags.str6 | len as u8;
+        payload
+    } else if len <= STR12_MAX {
+        *tag = tags.str12 | (len >> 8) as u8;
+        payload[0] = len as u8;
+        &mut payload[1..]
+    } else {
+        let len = u32::try_from(len).expect("a listpack string holds at most u32::MAX bytes");
+        *tag = tags.str32;
+        payload[..4].copy_from_slice(&len.to_le_bytes());
+        &mut payload[4..]
+    };
+    text.copy_from_slice(bytes);
+}
+
 /// Bytes an entry takes in its shortest form (`entry` already in stored form).
 pub(crate) fn encoded_len(entry: &Entry<'_>) -> usize {
     match *entry {
-        Entry::Int(value) => match value {
-            0..=UINT7_MAX => 1,
-            _ if i16::try_from(value).is_ok() => 3,
-            I24_MIN..=I24_MAX => 4,
-            _ if i32::try_from(value).is_ok() => 5,
-            _ => 9,
-        },
-        Entry::Bytes(bytes) => {
-            let header = if bytes.len() <= STR6_MAX {
-                1
-            } else if bytes.len() <= STR12_MAX {
-                2
-            } else {
-                5
-            };
-            header + bytes.len()
-        }
+        Entry::Int(0..=UINT7_MAX) => 1,
+        Entry::Int(value) => wide_int_len(value),
+        Entry::Bytes(bytes) => string_len(bytes),
         Entry::Float(_) => 9,
     }
 }
@@ -197,43 +275,9 @@ fn encode(entry: &Entry<'_>, out: &mut Vec<u8>) {
 pub(crate) fn encode_into(entry: &Entry<'_>, out: &mut [u8]) {
     let (tag, payload) = out.split_first_mut().expect("an entry has a tag");
     match *entry {
-        Entry::Int(value) => match value {
-            0..=UINT7_MAX => *tag = value as u8,
-            _ if i16::try_from(value).is_ok() => {
-                *tag = TAG_I16;
-                payload.copy_from_slice(&(value as i16).to_le_bytes());
-            }
-            I24_MIN..=I24_MAX => {
-                *tag = TAG_I24;
-                payload.copy_from_slice(&(value as i32).to_le_bytes()[..3]);
-            }
-            _ if i32::try_from(value).is_ok() => {
-                *tag = TAG_I32;
-                payload.copy_from_slice(&(value as i32).to_le_bytes());
-            }
-            _ => {
-                *tag = TAG_I64;
-                payload.copy_from_slice(&value.to_le_bytes());
-            }
-        },
-        Entry::Bytes(bytes) => {
-            let len = bytes.len();
-            let text = if len <= STR6_MAX {
-                *tag = TAG_STR6 | len as u8;
-                payload
-            } else if len <= STR12_MAX {
-                *tag = TAG_STR12 | (len >> 8) as u8;
-                payload[0] = len as u8;
-                &mut payload[1..]
-            } else {
-                let len =
-                    u32::try_from(len).expect("a listpack string holds at most u32::MAX bytes");
-                *tag = TAG_STR32;
-                payload[..4].copy_from_slice(&len.to_le_bytes());
-                &mut payload[4..]
-            };
-            text.copy_from_slice(bytes);
-        }
+        Entry::Int(value @ 0..=UINT7_MAX) => *tag = value as u8,
+        Entry::Int(value) => encode_wide_int(&OUR_TAGS, value, tag, payload),
+        Entry::Bytes(bytes) => encode_string(&OUR_TAGS, bytes, tag, payload),
         Entry::Float(value) => {
             *tag = TAG_F64;
             payload.copy_from_slice(&value.to_bits().to_le_bytes());

@@ -16,7 +16,7 @@
 //! string that is a canonical integer is that integer (as Redis's `lpStringToInt64` makes it):
 //! an entry in stored form (`Entry::stored`) has exactly one encoding. There are no floats.
 
-use super::listpack::Entry;
+use super::listpack::{encode_string, encode_wide_int, string_len, wide_int_len, Entry, WideTags};
 
 const STR6: u8 = 0x80;
 const INT13: u8 = 0xC0;
@@ -27,30 +27,23 @@ const INT24: u8 = 0xF2;
 const INT32: u8 = 0xF3;
 const INT64: u8 = 0xF4;
 
-const STR6_MAX: usize = 0x3F;
-const STR12_MAX: usize = 0xFFF;
+const TAGS: WideTags = WideTags {
+    str6: STR6,
+    str12: STR12,
+    str32: STR32,
+    int16: INT16,
+    int24: INT24,
+    int32: INT32,
+    int64: INT64,
+};
 
 /// The bytes `entry` takes, tag included. Panics on a float (lists hold none).
 pub(crate) fn encoded_len(entry: &Entry<'_>) -> usize {
     match *entry {
-        Entry::Int(value) => match value {
-            0..=127 => 1,
-            -4096..=4095 => 2,
-            _ if i16::try_from(value).is_ok() => 3,
-            -0x80_0000..=0x7F_FFFF => 4,
-            _ if i32::try_from(value).is_ok() => 5,
-            _ => 9,
-        },
-        Entry::Bytes(bytes) => {
-            let header = if bytes.len() <= STR6_MAX {
-                1
-            } else if bytes.len() <= STR12_MAX {
-                2
-            } else {
-                5
-            };
-            header + bytes.len()
-        }
+        Entry::Int(0..=127) => 1,
+        Entry::Int(-4096..=4095) => 2,
+        Entry::Int(value) => wide_int_len(value),
+        Entry::Bytes(bytes) => string_len(bytes),
         Entry::Float(_) => unreachable!("a Redis listpack entry holds no float"),
     }
 }
@@ -60,47 +53,14 @@ pub(crate) fn encoded_len(entry: &Entry<'_>) -> usize {
 pub(crate) fn encode_into(entry: &Entry<'_>, out: &mut [u8]) {
     let (tag, payload) = out.split_first_mut().expect("an entry has a tag");
     match *entry {
-        Entry::Int(value) => match value {
-            0..=127 => *tag = value as u8,
-            -4096..=4095 => {
-                let bits = (value as u16) & 0x1FFF;
-                *tag = INT13 | (bits >> 8) as u8;
-                payload[0] = bits as u8;
-            }
-            _ if i16::try_from(value).is_ok() => {
-                *tag = INT16;
-                payload.copy_from_slice(&(value as i16).to_le_bytes());
-            }
-            -0x80_0000..=0x7F_FFFF => {
-                *tag = INT24;
-                payload.copy_from_slice(&value.to_le_bytes()[..3]);
-            }
-            _ if i32::try_from(value).is_ok() => {
-                *tag = INT32;
-                payload.copy_from_slice(&(value as i32).to_le_bytes());
-            }
-            _ => {
-                *tag = INT64;
-                payload.copy_from_slice(&value.to_le_bytes());
-            }
-        },
-        Entry::Bytes(bytes) => {
-            let len = bytes.len();
-            let text = if len <= STR6_MAX {
-                *tag = STR6 | len as u8;
-                payload
-            } else if len <= STR12_MAX {
-                *tag = STR12 | (len >> 8) as u8;
-                payload[0] = len as u8;
-                &mut payload[1..]
-            } else {
-                let len = u32::try_from(len).expect("a listpack string holds at most 4 GiB");
-                *tag = STR32;
-                payload[..4].copy_from_slice(&len.to_le_bytes());
-                &mut payload[4..]
-            };
-            text.copy_from_slice(bytes);
+        Entry::Int(value @ 0..=127) => *tag = value as u8,
+        Entry::Int(value @ -4096..=4095) => {
+            let bits = (value as u16) & 0x1FFF;
+            *tag = INT13 | (bits >> 8) as u8;
+            payload[0] = bits as u8;
         }
+        Entry::Int(value) => encode_wide_int(&TAGS, value, tag, payload),
+        Entry::Bytes(bytes) => encode_string(&TAGS, bytes, tag, payload),
         Entry::Float(_) => unreachable!("a Redis listpack entry holds no float"),
     }
 }
