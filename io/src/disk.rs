@@ -187,7 +187,10 @@ fn perform(files: &mut Files, request: DiskRequest) -> std::io::Result<Option<Ve
             std::fs::remove_file(path)?
         }
         DiskRequest::Read { path } => return std::fs::read(path).map(Some),
-        DiskRequest::Replace { path, bytes } => replace(&path, &bytes)?,
+        DiskRequest::Replace { path, bytes } => {
+            files.forget(&path);
+            replace(&path, &bytes)?
+        }
         DiskRequest::Append { path, bytes } => append_to(&path, &bytes)?,
         DiskRequest::SyncFile { path } => files.sync_data(path)?,
         DiskRequest::CreateDir { path } => std::fs::create_dir_all(path)?,

@@ -20,7 +20,9 @@ const OPCODE_FREQ: u8 = 249;
 const OPCODE_AUX: u8 = 250;
 const OPCODE_RESIZEDB: u8 = 251;
 /// The fewest bytes a key takes in a file: its type, a key length of 0 and a value of one byte.
-const KEY_BYTES_MIN: usize = 3;
+const KEY_BYTES_MIN: u64 = 3;
+/// And a key with a deadline: the deadline's opcode and 8 bytes more.
+const EXPIRING_KEY_BYTES_MIN: u64 = KEY_BYTES_MIN + 9;
 const OPCODE_EXPIRETIME_MS: u8 = 252;
 const OPCODE_EXPIRETIME: u8 = 253;
 const OPCODE_SELECTDB: u8 = 254;
@@ -215,6 +217,8 @@ pub(crate) fn read_file(
     let mut idle_secs = None;
     let mut frequency = None;
     let mut summary = FileSummary::default();
+    // What RESIZEDB records may reserve in all: as many keys as the whole file could hold.
+    let mut reservable_keys = bytes.len() as u64 / KEY_BYTES_MIN;
     loop {
         let at_item = Reader::new(&bytes[bytes.len() - reader.remaining()..]);
         let opcode = reader.byte().ok_or_else(|| truncated(&reader))?;
@@ -233,12 +237,16 @@ pub(crate) fn read_file(
             OPCODE_RESIZEDB => {
                 let keys = reader.length().ok_or_else(|| truncated(&reader))?;
                 let expires = reader.length().ok_or_else(|| truncated(&reader))?;
-                // Counts no bigger than the bytes left could hold: a hint, never trusted.
-                let most = (reader.remaining() / KEY_BYTES_MIN) as u64;
+                // A hint, never trusted: no more keys than the bytes left could hold, and no
+                // more over the whole file, whatever the databases say between them.
+                let remaining = reader.remaining() as u64;
+                let keys = keys.min(remaining / KEY_BYTES_MIN).min(reservable_keys);
+                reservable_keys -= keys;
+                let expires = expires.min(keys).min(remaining / EXPIRING_KEY_BYTES_MIN);
                 visit(Item::Sizes {
                     db,
-                    keys: keys.min(most) as usize,
-                    expires: expires.min(keys).min(most) as usize,
+                    keys: keys as usize,
+                    expires: expires as usize,
                 })
                 .map_err(|message| error(&at_item, message))?;
             }
@@ -313,4 +321,45 @@ pub(crate) struct FileSummary {
     /// The file's bytes up to its end (EOF and checksum): what follows is not RDB (an
     /// old-style append-only file's commands after its RDB preamble).
     pub(crate) length: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn resizedb_counts_reserve_no_more_keys_than_the_whole_file_could_hold() {
+        // Sixteen databases each claiming a billion keys, all expiring, and holding one key.
+        let mut writer = FileWriter::new(&[], false, true, None);
+        for db in 0..16 {
+            writer.select_db(db, 1 << 30, 1 << 30);
+            writer.entry(b"k", &Value::from_bytes(&vec![b'v'; 1000]), None, 0);
+        }
+        let mut bytes = writer.take();
+        bytes.extend(writer.finish());
+        let shape = Shape::of(&Config::default());
+        let (mut keys, mut expires) = (0, 0);
+        read_file(&bytes, &shape, |item| {
+            if let Item::Sizes {
+                keys: some,
+                expires: expiring,
+                ..
+            } = item
+            {
+                assert!(expiring <= some);
+                keys += some;
+                expires += expiring;
+            }
+            Ok(())
+        })
+        .expect("a valid file");
+        assert!(
+            keys <= bytes.len() / 3,
+            "{keys} keys from {} bytes",
+            bytes.len()
+        );
+        assert!(expires <= bytes.len() / 12 * 16);
+        assert!(keys > 0, "an honest file's counts are kept");
+    }
 }

@@ -21,6 +21,7 @@
 //! Reading trusts nothing: every length is checked against what is left, every back length
 //! against its entry, the count against the entries, and the total against the blob.
 
+use crate::store::list_block::{back_len_size, write_back_len};
 use crate::store::listpack::Entry;
 use crate::store::redis_entry;
 use crate::util::number::parse_i64;
@@ -216,25 +217,12 @@ pub(crate) fn listpack_body(blob: &[u8]) -> Option<(&[u8], Option<usize>)> {
     Some((&blob[LISTPACK_HEADER_BYTES..blob.len() - 1], count))
 }
 
-/// The back length of an entry of `len` bytes, in its first `used` bytes: seven bits a byte,
-/// the most significant group first; every group but the most significant is flagged, so that
-/// a reader walking backwards knows when to stop.
-fn back_length(mut len: usize) -> ([u8; 5], usize) {
-    let mut groups = [0u8; 5];
-    let mut used = 0;
-    loop {
-        groups[used] = (len & 0x7F) as u8;
-        used += 1;
-        len >>= 7;
-        if len == 0 || used == groups.len() {
-            break;
-        }
-    }
+/// The back length of an entry of `len` bytes, in its first `used` bytes, as Redis writes it
+/// (`list_block`'s writer: the same widths, the same flags).
+fn back_length(len: usize) -> ([u8; 5], usize) {
+    let used = back_len_size(len);
     let mut bytes = [0u8; 5];
-    for (at, index) in (0..used).rev().enumerate() {
-        let flag = if index == used - 1 { 0 } else { 0x80 };
-        bytes[at] = groups[index] | flag;
-    }
+    write_back_len(len, &mut bytes[..used]);
     (bytes, used)
 }
 

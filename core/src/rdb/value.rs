@@ -10,8 +10,9 @@
 //! lists, hashes and sorted sets older versions wrote. Zipmaps, streams and module values are
 //! refused (ferrodis has no streams and no modules). A value read is stored in the encoding the
 //! server's limits give it, as Redis converts on load. Nothing read is trusted: a collection's
-//! count is never used to reserve memory, duplicates and NaN scores are refused, and an empty
-//! collection is reported as such (a file skips it, RESTORE refuses it).
+//! count reserves table room for no more elements than the bytes left could hold (and the room
+//! goes back when fewer arrive), duplicates and NaN scores are refused, and an empty collection
+//! is reported as such (a file skips it, RESTORE refuses it).
 
 use std::borrow::Cow;
 
@@ -497,7 +498,10 @@ impl SetBuilder<'_> {
         Ok(())
     }
 
-    fn finish(self) -> Option<Value> {
+    fn finish(mut self) -> Option<Value> {
+        if let Some(Value::Set(table)) = &mut self.set {
+            table.release_reserve();
+        }
         self.set
     }
 }
@@ -530,7 +534,10 @@ impl HashBuilder<'_> {
         Ok(())
     }
 
-    fn finish(self) -> Option<Value> {
+    fn finish(mut self) -> Option<Value> {
+        if let Value::Hash(table) = &mut self.hash {
+            table.release_reserve();
+        }
         (!HashRef::of(&self.hash).expect("a hash").is_empty()).then_some(self.hash)
     }
 }
@@ -559,7 +566,8 @@ impl ZSetBuilder<'_> {
         Ok(())
     }
 
-    fn finish(self) -> Option<Value> {
+    fn finish(mut self) -> Option<Value> {
+        self.zset.release_reserve();
         (!self.zset.is_empty()).then(|| zset_value::stored(self.zset, self.shape.zset))
     }
 }

@@ -256,7 +256,7 @@ fn empty_collections_duplicates_and_nan_scores_are_told_apart() {
 }
 
 #[test]
-fn a_count_that_lies_allocates_nothing_and_fails() {
+fn a_count_that_lies_reserves_no_more_than_the_input_and_fails() {
     let shape = shape(false);
     let mut lying = Vec::new();
     write_length(&mut lying, u64::MAX);

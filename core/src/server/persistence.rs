@@ -736,6 +736,9 @@ impl Server {
             }
             Ok(())
         });
+        for db in &mut self.keyspace.dbs {
+            db.release_reserve();
+        }
         if let Some(version) = producer {
             self.log(
                 LogLevel::Notice,

@@ -480,6 +480,13 @@ impl Db {
         self.expires.reserve(expires);
     }
 
+    /// Ends what `reserve` kept, once the load is over (a file that said more keys than it
+    /// held leaves no table bigger than its keys need).
+    pub fn release_reserve(&mut self) {
+        self.keys.release_reserve();
+        self.expires.release_reserve();
+    }
+
     /// Bytes of bookkeeping (MEMORY STATS): the key table's nodes and buckets (not what the
     /// values hold), and the expiry table's and heap's.
     pub fn overhead_bytes(&self) -> (usize, usize) {

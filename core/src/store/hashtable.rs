@@ -641,8 +641,8 @@ impl<V, M: Copy + Default> HashTable<V, M> {
 
     /// Makes room for `entries` entries before they arrive (an RDB file's RESIZEDB), so that
     /// adding them moves none: an empty table takes the buckets they need at once, and keeps
-    /// them until an entry is removed even if fewer arrive. Does nothing to a table that holds
-    /// entries.
+    /// them, even if fewer arrive, until an entry is removed or `release_reserve`. Does nothing
+    /// to a table that holds entries.
     pub fn reserve(&mut self, entries: usize) {
         let buckets = entries.min(LEN_MAX).next_power_of_two();
         if !self.is_empty() || self.is_rehashing() || buckets <= self.tables[0].len() {
@@ -650,6 +650,13 @@ impl<V, M: Copy + Default> HashTable<V, M> {
         }
         self.tables[0] = vec![END; buckets];
         self.reserved_log2 = buckets.trailing_zeros() as u8;
+    }
+
+    /// Ends what `reserve` kept: from now on the usual bounds hold, and a table left bigger
+    /// than its entries need starts to shrink.
+    pub fn release_reserve(&mut self) {
+        self.reserved_log2 = 0;
+        self.resize_if_needed();
     }
 
     fn visit_bucket<'t>(

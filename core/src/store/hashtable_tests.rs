@@ -416,4 +416,12 @@ fn a_reserved_table_takes_its_entries_without_moving_any() {
         "{} buckets",
         short.bucket_count()
     );
+    // Released with no removal (a load that ends): the same.
+    let mut released: HashTable<u64> = HashTable::new(7);
+    released.reserve(1000);
+    released.insert(&key(1), 1);
+    released.release_reserve();
+    while released.rehash_step(100) {}
+    released.check_invariants();
+    assert!(released.bucket_count() <= 16);
 }

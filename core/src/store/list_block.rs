@@ -82,13 +82,15 @@ pub enum End {
     Back,
 }
 
-/// Bytes a back length of `len` takes.
-fn back_len_size(len: usize) -> usize {
+/// Bytes a back length of `len` takes, by Redis's thresholds (`lpEncodeBacklen`: each width
+/// stops one short of the most its bits hold, so 16,383 already takes three bytes). A reader
+/// walking forward computes the width from the entry's size, so it must be exactly Redis's.
+pub(crate) fn back_len_size(len: usize) -> usize {
     match len {
-        0..=0x7F => 1,
-        0x80..=0x3FFF => 2,
-        0x4000..=0x1F_FFFF => 3,
-        0x20_0000..=0xFFF_FFFF => 4,
+        0..=127 => 1,
+        128..=16_382 => 2,
+        16_383..=2_097_150 => 3,
+        2_097_151..=268_435_454 => 4,
         _ => 5,
     }
 }
@@ -96,7 +98,7 @@ fn back_len_size(len: usize) -> usize {
 /// Writes the back length `len` into `out` (exactly `back_len_size(len)` bytes): the last byte
 /// holds the lowest 7 bits, each byte before it the next 7; every byte but the first has its
 /// high bit set.
-fn write_back_len(len: usize, out: &mut [u8]) {
+pub(crate) fn write_back_len(len: usize, out: &mut [u8]) {
     let last = out.len() - 1;
     for (index, byte) in out.iter_mut().enumerate() {
         let bits = ((len >> (7 * (last - index))) & 0x7F) as u8;
@@ -190,8 +192,13 @@ impl Block {
             if !canonical || encoded_len(&entry) != len {
                 return None;
             }
-            let next = end.checked_add(back_len_size(len))?;
-            if next > entries.len() || read_back_len(entries, next) != (len, end) {
+            // The back length must be the bytes a writer gives it, compared as they are: read
+            // backwards, a run of flagged bytes could walk out of the node.
+            let size = back_len_size(len);
+            let next = end.checked_add(size)?;
+            let mut expected = [0u8; 5];
+            write_back_len(len, &mut expected[..size]);
+            if entries.get(end..next)? != &expected[..size] {
                 return None;
             }
             walked += 1;
@@ -435,15 +442,28 @@ mod tests {
             "a wrong count"
         );
         assert!(Block::from_listpack(&[], None).is_none(), "no entries");
-        // "12" as a string, 5 in 16 bits, a back length that lies, a cut entry.
-        let uncommon: [&[u8]; 4] = [
+        // "12" as a string, 5 in 16 bits, a back length that lies, a cut entry, a back length
+        // whose flags would walk out of the node read backwards.
+        let uncommon: [&[u8]; 5] = [
             &[0x82, b'1', b'2', 3],
             &[0xF1, 5, 0, 3],
             &[0x81, b'a', 3],
             &[0x83, b'a', b'b'],
+            &[0x80, 0x81],
         ];
         for bytes in uncommon {
             assert!(Block::from_listpack(bytes, None).is_none(), "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn back_lengths_take_redis_widths() {
+        // An entry of 16,383 bytes (a 16,378-byte string and its 5-byte header) takes a
+        // 3-byte back length in Redis's listpacks, one of 16,382 bytes 2.
+        for (text, back) in [(16_378, 3), (16_377, 2)] {
+            let block = block_of(&[&vec![b'x'; text]]);
+            assert_eq!(block.data().len(), text + 5 + back);
+            assert!(Block::from_listpack(block.data(), Some(1)).is_some());
         }
     }
 

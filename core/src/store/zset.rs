@@ -70,14 +70,18 @@ impl ZSet {
         self.tree.len()
     }
 
-    /// Whether `additional` new members would still fit (at most `MEMBERS_MAX`). Commands check
-    /// this before inserting; `insert` past the limit is a bug and panics.
     /// Makes room for `members` members before they arrive (a set read from a file), so that
-    /// adding them moves none in the member table.
+    /// adding them moves none in the member table; `release_reserve` ends it.
     pub fn reserve(&mut self, members: usize) {
         self.members.reserve(members);
     }
 
+    pub fn release_reserve(&mut self) {
+        self.members.release_reserve();
+    }
+
+    /// Whether `additional` new members would still fit (at most `MEMBERS_MAX`). Commands check
+    /// this before inserting; `insert` past the limit is a bug and panics.
     pub fn has_room(&self, additional: usize) -> bool {
         self.len().saturating_add(additional) <= MEMBERS_MAX
     }
