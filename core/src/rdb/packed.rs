@@ -21,9 +21,8 @@
 //! Reading trusts nothing: every length is checked against what is left, every back length
 //! against its entry, the count against the entries, and the total against the blob.
 
-use crate::store::list_block::{back_len_size, write_back_len};
+use crate::store::list_block::{item_len, read_item, write_item};
 use crate::store::listpack::Entry;
-use crate::store::redis_entry;
 use crate::util::number::parse_i64;
 
 /// A packed blob that is not what its format says.
@@ -92,23 +91,11 @@ impl ListpackWriter {
         self.push_stored(&Entry::Int(number));
     }
 
+    /// Appends an entry and its back length, as a list block writes them.
     fn push_stored(&mut self, entry: &Entry<'_>) {
         let start = self.bytes.len();
-        self.bytes
-            .resize(start + redis_entry::encoded_len(entry), 0);
-        redis_entry::encode_into(entry, &mut self.bytes[start..]);
-        self.end_entry(start);
-    }
-
-    /// Writes the back length of the entry that starts at `start`.
-    fn end_entry(&mut self, start: usize) {
-        let len = self.bytes.len() - start;
-        if len < 128 {
-            self.bytes.push(len as u8);
-        } else {
-            let (bytes, used) = back_length(len);
-            self.bytes.extend_from_slice(&bytes[..used]);
-        }
+        self.bytes.resize(start + item_len(entry), 0);
+        write_item(entry, &mut self.bytes[start..]);
         self.count += 1;
     }
 
@@ -171,31 +158,23 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Every entry of a listpack in Redis's format, checked from end to end.
+/// Every entry of a listpack in Redis's format, checked from end to end: the header's total
+/// and count, every entry and its back length (`list_block::read_item`), the end marker.
 pub(crate) fn listpack_items(blob: &[u8]) -> Result<Vec<Item<'_>>, Malformed> {
-    let mut cursor = Cursor { input: blob, at: 0 };
-    let total = cursor.le(4)?;
-    let count = cursor.le(2)? as u16;
-    if total != blob.len() as u64 || blob.last() != Some(&LISTPACK_END) {
-        return Err(Malformed);
-    }
-    let end = blob.len() - 1;
+    let (entries, count) = listpack_body(blob).ok_or(Malformed)?;
     // Each entry takes at least two bytes: the count never reserves more than the blob holds.
-    let mut items = Vec::with_capacity(usize::from(count).min(blob.len() / 2));
-    while cursor.at < end {
-        let start = cursor.at;
-        let (entry, end) = redis_entry::decode(blob, start).ok_or(Malformed)?;
-        cursor.at = end;
-        let item = match entry {
+    let mut items = Vec::with_capacity(count.unwrap_or(0).min(entries.len() / 2));
+    let mut at = 0;
+    while at < entries.len() {
+        let (entry, _, next) = read_item(entries, at).ok_or(Malformed)?;
+        items.push(match entry {
             Entry::Int(number) => Item::Int(number),
             Entry::Bytes(bytes) => Item::Bytes(bytes),
             Entry::Float(_) => unreachable!("a Redis listpack entry holds no float"),
-        };
-        let len = cursor.at - start;
-        check_back_length(&mut cursor, len)?;
-        items.push(item);
+        });
+        at = next;
     }
-    if cursor.at != end || (count != LISTPACK_COUNT_UNKNOWN && usize::from(count) != items.len()) {
+    if count.is_some_and(|count| count != items.len()) {
         return Err(Malformed);
     }
     Ok(items)
@@ -215,31 +194,6 @@ pub(crate) fn listpack_body(blob: &[u8]) -> Option<(&[u8], Option<usize>)> {
     }
     let count = (count != LISTPACK_COUNT_UNKNOWN).then_some(usize::from(count));
     Some((&blob[LISTPACK_HEADER_BYTES..blob.len() - 1], count))
-}
-
-/// The back length of an entry of `len` bytes, in its first `used` bytes, as Redis writes it
-/// (`list_block`'s writer: the same widths, the same flags).
-fn back_length(len: usize) -> ([u8; 5], usize) {
-    let used = back_len_size(len);
-    let mut bytes = [0u8; 5];
-    write_back_len(len, &mut bytes[..used]);
-    (bytes, used)
-}
-
-/// Reads the back length after an entry of `len` bytes and checks that it says `len`.
-fn check_back_length(cursor: &mut Cursor<'_>, len: usize) -> Result<(), Malformed> {
-    if len < 128 {
-        // One byte holding the length itself: most entries.
-        return match cursor.byte()? {
-            byte if usize::from(byte) == len => Ok(()),
-            _ => Err(Malformed),
-        };
-    }
-    let (expected, used) = back_length(len);
-    if cursor.take(used)? != &expected[..used] {
-        return Err(Malformed);
-    }
-    Ok(())
 }
 
 const ZIPLIST_HEADER_BYTES: usize = 10;

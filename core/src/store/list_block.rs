@@ -106,6 +106,21 @@ pub(crate) fn write_back_len(len: usize, out: &mut [u8]) {
     }
 }
 
+/// The element at `at` of untrusted listpack entries (a file's): the entry, its encoded size,
+/// and the offset of the next one; `None` when the entry runs past `entries`, its tag is none
+/// of Redis's, or its back length is not the bytes a writer gives it (compared as they are:
+/// read backwards, a run of flagged bytes could walk out of the entries). Any encoding passes,
+/// not only the shortest.
+pub(crate) fn read_item(entries: &[u8], at: usize) -> Option<(Entry<'_>, usize, usize)> {
+    let (entry, end) = decode(entries, at)?;
+    let len = end - at;
+    let size = back_len_size(len);
+    let next = end.checked_add(size)?;
+    let mut expected = [0u8; 5];
+    write_back_len(len, &mut expected[..size]);
+    (entries.get(end..next)? == &expected[..size]).then_some((entry, len, next))
+}
+
 /// Reads the back length that ends just before `end`: the entry size and where the back length
 /// starts.
 fn read_back_len(bytes: &[u8], end: usize) -> (usize, usize) {
@@ -123,13 +138,13 @@ fn read_back_len(bytes: &[u8], end: usize) -> (usize, usize) {
 }
 
 /// Bytes an element takes in a block: its entry and its back length (`entry` in stored form).
-pub(super) fn item_len(entry: &Entry<'_>) -> usize {
+pub(crate) fn item_len(entry: &Entry<'_>) -> usize {
     let len = encoded_len(entry);
     len + back_len_size(len)
 }
 
 /// Writes an element (`entry` in stored form) into `out`, exactly `item_len(entry)` bytes.
-fn write_item(entry: &Entry<'_>, out: &mut [u8]) {
+pub(crate) fn write_item(entry: &Entry<'_>, out: &mut [u8]) {
     let len = encoded_len(entry);
     let (text, back) = out.split_at_mut(len);
     encode_into(entry, text);
@@ -183,22 +198,12 @@ impl Block {
         let mut at = 0;
         let mut walked = 0;
         while at < entries.len() {
-            let (entry, end) = decode(entries, at)?;
+            let (entry, len, next) = read_item(entries, at)?;
             let canonical = match entry {
                 Entry::Bytes(bytes) => bytes.len() > 20 || Entry::from_bytes(bytes) == entry,
                 _ => true,
             };
-            let len = end - at;
             if !canonical || encoded_len(&entry) != len {
-                return None;
-            }
-            // The back length must be the bytes a writer gives it, compared as they are: read
-            // backwards, a run of flagged bytes could walk out of the node.
-            let size = back_len_size(len);
-            let next = end.checked_add(size)?;
-            let mut expected = [0u8; 5];
-            write_back_len(len, &mut expected[..size]);
-            if entries.get(end..next)? != &expected[..size] {
                 return None;
             }
             walked += 1;
