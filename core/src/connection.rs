@@ -167,8 +167,8 @@ pub(crate) struct Connection {
     pub(crate) running_script: bool,
     /// SAVE or SHUTDOWN waits for its file: nothing more of it runs until it is answered.
     pub(crate) awaiting_save: bool,
-    /// Its replies wait until the append-only file is durable up to this offset (see aof/):
-    /// none of its reply bytes goes out meanwhile.
+    /// Its replies wait until this many changes are durable in the append-only file (see
+    /// aof/): none of its reply bytes goes out meanwhile.
     pub(crate) held_until: Option<u64>,
     /// The server's own connection replaying the append-only file: no permission, memory or
     /// disk-error refusals apply.

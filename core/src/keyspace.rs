@@ -21,6 +21,8 @@ pub(crate) struct Keyspace {
     pub(crate) detached: Vec<Db>,
     /// The changes as they propagate, while a consumer asked for them (`Server::propagate`).
     propagation: Option<Propagation>,
+    /// Changes taken from the stream so far (`take_propagated`), over the server's life.
+    changes_taken: u64,
     /// Keys expiry removed, kept for `expired` notifications while they are on.
     expired_events: Option<Vec<(usize, Box<[u8]>)>>,
     /// CLIENT PAUSE stopped expiry (see `Db::pause_expiry`).
@@ -157,6 +159,7 @@ impl Keyspace {
                 .collect(),
             detached: Vec::new(),
             propagation: None,
+            changes_taken: 0,
             expired_events: None,
             expiry_paused: false,
             tally,
@@ -256,10 +259,26 @@ impl Keyspace {
         let Some(propagation) = self.propagation.as_mut() else {
             return Changes::default();
         };
-        match propagation.script_from.as_mut() {
+        let changes = match propagation.script_from.as_mut() {
             Some(from) => propagation.stream.take_front(std::mem::take(from)),
             None => std::mem::take(&mut propagation.stream),
-        }
+        };
+        self.changes_taken += changes.len() as u64;
+        changes
+    }
+
+    /// Changes taken from the stream so far.
+    pub(crate) fn changes_taken(&self) -> u64 {
+        self.changes_taken
+    }
+
+    /// The count `changes_taken` reaches once the changes recorded so far are taken (those of
+    /// a script still running come later): a reply waits until that many are durable.
+    pub(crate) fn changes_recorded(&self) -> u64 {
+        let pending = self.propagation.as_ref().map_or(0, |propagation| {
+            propagation.script_from.unwrap_or(propagation.stream.len())
+        });
+        self.changes_taken + pending as u64
     }
 
     /// Changes taken and read: their buffers serve the next ones (a busy server then records

@@ -84,8 +84,6 @@ pub struct Server {
     postponed: VecDeque<ConnectionId>,
     /// The propagation stream, while someone asked for it (`record_propagation`).
     observed: Option<Vec<Propagated>>,
-    /// How many changes were propagated so far.
-    effects_propagated: u64,
     /// The append-only file being loaded at start.
     loading: Option<Box<aof_load::Loading>>,
 }
@@ -137,7 +135,6 @@ impl Server {
             deadlines: BTreeSet::new(),
             postponed: VecDeque::new(),
             observed: None,
-            effects_propagated: 0,
             loading: None,
             state: ServerState {
                 stats: Stats::default(),
@@ -249,7 +246,7 @@ impl Server {
             executed.push(Executed::Reply {
                 id,
                 wall: self.state.now.wall,
-                effects: self.effects_propagated,
+                effects: self.keyspace.changes_recorded(),
             });
         }
     }

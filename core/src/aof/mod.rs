@@ -2,14 +2,14 @@
 //! a manifest, one base file and incremental files), what is written to it and when it is
 //! durable.
 //!
-//! Every change reaches the file through the propagation stream (keyspace.rs): after each
-//! command the stream is encoded as RESP into `buffer` (with a SELECT where the database
-//! changes). At the end of an event-loop turn (`Server::before_sleep`), and whenever the disk
-//! answers, the buffer is handed to the driver as one `DiskRequest::Append`; under `always` an
-//! fsync follows. One request is in flight at a time, so whatever piles up meanwhile goes out
-//! in the next one: a group commit. A reply produced while changes are not yet durable is held
-//! (`Connection::held_until`) until they are: written under `everysec` and `no`, fsynced under
-//! `always`.
+//! Every change reaches the file through the propagation stream (keyspace.rs), where each one
+//! is recorded as RESP. At the end of an event-loop turn (`Server::before_sleep`) the stream's
+//! changes move into `buffer` (with a SELECT where the database changes), and then, and
+//! whenever the disk answers, the buffer is handed to the driver as one `DiskRequest::Append`;
+//! under `always` an fsync follows. One request is in flight at a time, so whatever piles up
+//! meanwhile goes out in the next one: a group commit. A reply produced while changes are not
+//! yet durable is held (`Connection::held_until`, a count of changes that `marks` turns into
+//! an offset) until they are: written under `everysec` and `no`, fsynced under `always`.
 //!
 //! A rewrite (BGREWRITEAOF, turning the file on, the automatic rewrite, or the repair after a
 //! failure) opens a new incremental file at its instant and writes a new base, the data at that
@@ -59,6 +59,9 @@ impl Fsync {
 /// Under `everysec`, a write waits at most this long for an fsync still running (Redis
 /// postpones its write up to 2 seconds, then writes anyway).
 pub(crate) const POSTPONE_MILLIS_MAX: u64 = 2000;
+
+/// The most feeds `Aof::marks` keeps apart.
+const MARKS_MAX: usize = 1024;
 
 /// What a queued request is for, once the disk answers it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +128,10 @@ pub(crate) struct Aof {
     pub(crate) appended: u64,
     pub(crate) written: u64,
     pub(crate) synced: u64,
+    /// Per feed not yet durable, oldest first: the count of changes taken before it, and the
+    /// offset its bytes end at. A reply waits for a count of changes (see
+    /// `Keyspace::changes_recorded`), which these turn into offsets.
+    marks: VecDeque<(u64, u64)>,
     /// Requests in order; the first is with the driver while `in_flight` names it.
     pub(crate) queue: VecDeque<Job>,
     pub(crate) in_flight: Option<DiskToken>,
@@ -186,6 +193,7 @@ impl Aof {
             appended: 0,
             written: 0,
             synced: 0,
+            marks: VecDeque::new(),
             queue: VecDeque::new(),
             in_flight: None,
             syncing: None,
@@ -215,8 +223,8 @@ impl Aof {
         }
     }
 
-    /// Encodes changes into the buffer.
-    pub(crate) fn feed(&mut self, changes: &Changes) {
+    /// Encodes changes into the buffer; `taken_before` changes were taken before them.
+    pub(crate) fn feed(&mut self, changes: &Changes, taken_before: u64) {
         let before = self.buffer.len();
         for (db, bytes) in changes.iter() {
             if self.selected != Some(db) {
@@ -227,6 +235,23 @@ impl Aof {
             self.buffer.extend_from_slice(bytes);
         }
         self.appended += (self.buffer.len() - before) as u64;
+        let full = self.marks.len() >= MARKS_MAX;
+        match self.marks.back_mut() {
+            // Past the bound (a long first rewrite, when nothing is durable), the last mark
+            // grows: replies then wait for a little more than their own changes, never less.
+            Some(last) if full => last.1 = self.appended,
+            _ => self.marks.push_back((taken_before, self.appended)),
+        }
+    }
+
+    /// How many changes are durable, of `taken` taken so far (and fed while the file is on):
+    /// all those before the first feed whose bytes are not.
+    pub(crate) fn durable_changes(&mut self, config: &crate::config::Config, taken: u64) -> u64 {
+        let durable = self.durable(config);
+        while self.marks.front().is_some_and(|&(_, end)| end <= durable) {
+            self.marks.pop_front();
+        }
+        self.marks.front().map_or(taken, |&(before, _)| before)
     }
 
     /// What replies wait for: the offset up to which the policy calls the file durable.

@@ -723,10 +723,7 @@ pub fn encode_request_into<A: AsRef<[u8]>>(out: &mut Vec<u8>, args: &[A]) {
 
 /// The same as `encode_request_into`, for arguments an iterator hands out.
 pub fn encode_args_into<'a>(out: &mut Vec<u8>, args: impl ExactSizeIterator<Item = &'a [u8]>) {
-    let mut digits = [0u8; 20];
-    out.push(b'*');
-    out.extend_from_slice(decimal(&mut digits, args.len()));
-    out.extend_from_slice(b"\r\n");
+    encode_header_into(out, b'*', args.len());
     for arg in args {
         encode_bulk_into(out, arg);
     }
@@ -734,12 +731,28 @@ pub fn encode_args_into<'a>(out: &mut Vec<u8>, args: impl ExactSizeIterator<Item
 
 /// Appends `bytes` as a RESP bulk string.
 pub fn encode_bulk_into(out: &mut Vec<u8>, bytes: &[u8]) {
-    let mut digits = [0u8; 20];
-    out.push(b'$');
-    out.extend_from_slice(decimal(&mut digits, bytes.len()));
-    out.extend_from_slice(b"\r\n");
+    out.reserve(bytes.len() + 8);
+    encode_header_into(out, b'$', bytes.len());
     out.extend_from_slice(bytes);
     out.extend_from_slice(b"\r\n");
+}
+
+/// Appends `kind`, `length` in decimal and CRLF. Lengths below 100 (nearly every header of a
+/// command's encoding) take one copy of a fixed size, which compiles to a store or two.
+fn encode_header_into(out: &mut Vec<u8>, kind: u8, length: usize) {
+    let digit = |value: usize| b'0' + value as u8;
+    match length {
+        0..=9 => out.extend_from_slice(&[kind, digit(length), b'\r', b'\n']),
+        10..=99 => {
+            out.extend_from_slice(&[kind, digit(length / 10), digit(length % 10), b'\r', b'\n'])
+        }
+        _ => {
+            let mut digits = [0u8; 20];
+            out.push(kind);
+            out.extend_from_slice(decimal(&mut digits, length));
+            out.extend_from_slice(b"\r\n");
+        }
+    }
 }
 
 /// `value` in decimal, written at the end of `digits`.

@@ -532,6 +532,23 @@ proptest! {
         prop_assert_eq!(feed(&input, &cuts, &Limits::default(), true), (expected, Parse::Incomplete));
     }
 
+    /// The encoder of the append-only file's records writes what the plain `format!` model
+    /// writes, with counts and lengths on both sides of its one- and two-digit cases, and the
+    /// parser reads it back.
+    #[test]
+    fn encoded_requests_match_the_model_and_parse_back(
+        lengths in prop::collection::vec(prop_oneof![0..12usize, 95..105usize, 0..300usize], 1..120),
+        fill in any::<u8>(),
+    ) {
+        let args: Vec<Vec<u8>> = lengths.iter().map(|&length| vec![fill; length]).collect();
+        let mut encoded = Vec::new();
+        encode_request_into(&mut encoded, &args);
+        let mut model = Vec::new();
+        Request::Multibulk(args.clone()).encode(&mut model);
+        prop_assert_eq!(&encoded, &model);
+        prop_assert_eq!(feed_whole(&encoded), (vec![args], Parse::Incomplete));
+    }
+
     #[test]
     fn garbage_gives_the_same_outcome_however_split(
         input in prop::collection::vec(garbage_byte(), 0..300),

@@ -29,9 +29,9 @@ impl Server {
         if changes.is_empty() {
             return;
         }
-        self.effects_propagated += changes.len() as u64;
         if self.state.aof.on {
-            self.state.aof.feed(&changes);
+            let taken_before = self.keyspace.changes_taken() - changes.len() as u64;
+            self.state.aof.feed(&changes, taken_before);
         }
         if let Some(observed) = self.observed.as_mut() {
             observed.extend(changes.to_propagated());
@@ -60,14 +60,17 @@ impl Server {
         self.hold_reply(id);
     }
 
+    /// The reply waits for the changes recorded so far. They are not taken from the stream
+    /// here: that happens once a turn (`before_sleep`), so that a busy turn encodes its changes
+    /// into the file's buffer in one go.
     fn hold_reply(&mut self, id: ConnectionId) {
-        self.drain_propagation();
         let aof = &self.state.aof;
         if !aof.on || aof.broken.is_some() || (aof.starting() && !aof.hold_while_starting) {
             return;
         }
-        let upto = aof.appended;
-        if upto <= aof.durable(&self.state.config) {
+        let upto = self.keyspace.changes_recorded();
+        let taken = self.keyspace.changes_taken();
+        if upto <= self.state.aof.durable_changes(&self.state.config, taken) {
             return;
         }
         if let Some(connection) = self.clients.get_mut(id) {
@@ -80,7 +83,8 @@ impl Server {
 
     /// Replies whose changes are durable now go out.
     fn release_replies(&mut self) {
-        let durable = self.state.aof.durable(&self.state.config);
+        let taken = self.keyspace.changes_taken();
+        let durable = self.state.aof.durable_changes(&self.state.config, taken);
         let mut index = 0;
         while index < self.state.aof.held.len() {
             let id = self.state.aof.held[index];
