@@ -23,7 +23,7 @@ const HASH_SLOTS_LOG: u32 = 14;
 /// only a candidate, checked against the input like any other, as Redis's uninitialized table
 /// does.
 pub(crate) struct Lzf {
-    last_seen: Option<Box<[usize; HASH_SLOTS]>>,
+    last_seen: Option<Box<[u32; HASH_SLOTS]>>,
     /// The last block made, its room kept for the next one.
     output: Vec<u8>,
 }
@@ -44,7 +44,7 @@ impl Lzf {
     pub(crate) fn compress(&mut self, input: &[u8], limit: usize) -> Option<&[u8]> {
         let last_seen = self
             .last_seen
-            .get_or_insert_with(|| Box::new([usize::MAX; HASH_SLOTS]));
+            .get_or_insert_with(|| Box::new([u32::MAX; HASH_SLOTS]));
         let output = &mut self.output;
         output.clear();
         output.reserve(limit);
@@ -56,7 +56,8 @@ impl Lzf {
             _ => 0,
         };
         while position + 2 < input.len() {
-            let candidate = std::mem::replace(&mut last_seen[slot_of(three)], position);
+            let candidate = std::mem::replace(&mut last_seen[slot_of(three)], position as u32);
+            let candidate = candidate as usize;
             // Three bytes at a candidate before `position` are followed by at least one more.
             let found = candidate < position
                 && position - candidate <= DISTANCE_MAX
@@ -73,26 +74,31 @@ impl Lzf {
             let offset = position - candidate - 1;
             let encoded = length - 2;
             if encoded < 7 {
-                output.push((encoded << 5 | offset >> 8) as u8);
+                output.extend_from_slice(&[(encoded << 5 | offset >> 8) as u8, offset as u8]);
             } else {
-                output.push((7 << 5 | offset >> 8) as u8);
-                output.push((encoded - 7) as u8);
+                let head = (7 << 5 | offset >> 8) as u8;
+                output.extend_from_slice(&[head, (encoded - 7) as u8, offset as u8]);
             }
-            output.push(offset as u8);
             position += length;
             literal_start = position;
-            // The match's last two positions go into the table too, as Redis's LZF does: a
-            // run that repeats is found again from its end.
-            for at in position - 2..position {
-                if at + 2 < input.len() {
-                    last_seen[slot_of(three_at(input, at))] = at;
-                }
-            }
             if output.len() > limit {
                 return None;
             }
+            // The match's last two positions go into the table too, as Redis's LZF does: a
+            // run that repeats is found again from its end. A match is at least three bytes,
+            // so both are past its start; the three bytes at each follow on from the last.
             if position + 2 < input.len() {
-                three = three_at(input, position);
+                three = three_at(input, position - 2);
+                last_seen[slot_of(three)] = (position - 2) as u32;
+                three = three >> 8 | u32::from(input[position + 1]) << 16;
+                last_seen[slot_of(three)] = (position - 1) as u32;
+                three = three >> 8 | u32::from(input[position + 2]) << 16;
+            } else {
+                for at in position - 2..position {
+                    if at + 2 < input.len() {
+                        last_seen[slot_of(three_at(input, at))] = at as u32;
+                    }
+                }
             }
         }
         push_literals(output, &input[literal_start..]);
