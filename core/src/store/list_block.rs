@@ -111,14 +111,22 @@ pub(crate) fn write_back_len(len: usize, out: &mut [u8]) {
 /// of Redis's, or its back length is not the bytes a writer gives it (compared as they are:
 /// read backwards, a run of flagged bytes could walk out of the entries). Any encoding passes,
 /// not only the shortest.
+#[inline]
 pub(crate) fn read_item(entries: &[u8], at: usize) -> Option<(Entry<'_>, usize, usize)> {
     let (entry, end) = decode(entries, at)?;
     let len = end - at;
     let size = back_len_size(len);
     let next = end.checked_add(size)?;
-    let mut expected = [0u8; 5];
-    write_back_len(len, &mut expected[..size]);
-    (entries.get(end..next)? == &expected[..size]).then_some((entry, len, next))
+    let sound = match size {
+        // Nearly every entry: one byte, the length itself (no call to a slice compare).
+        1 => *entries.get(end)? == len as u8,
+        _ => {
+            let mut expected = [0u8; 5];
+            write_back_len(len, &mut expected[..size]);
+            entries.get(end..next)? == &expected[..size]
+        }
+    };
+    sound.then_some((entry, len, next))
 }
 
 /// Reads the back length that ends just before `end`: the entry size and where the back length

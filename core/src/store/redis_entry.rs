@@ -67,6 +67,7 @@ pub(crate) fn encode_into(entry: &Entry<'_>, out: &mut [u8]) {
 
 /// The entry at `at` and the offset just past it, in any form the tags allow; `None` when a
 /// length runs past `bytes` or the tag is none of Redis's.
+#[inline]
 pub(crate) fn decode(bytes: &[u8], at: usize) -> Option<(Entry<'_>, usize)> {
     let tag = *bytes.get(at)?;
     let payload = at + 1;
