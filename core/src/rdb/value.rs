@@ -341,18 +341,34 @@ fn packed_pairs(items: &[Item<'_>], limits: PackedLimits) -> Result<Option<Listp
     if !listpack::has_room(0, entries.len(), text_bytes) {
         return Ok(None);
     }
-    for (index, field) in entries.iter().enumerate().step_by(2) {
-        if entries[..index]
-            .iter()
-            .step_by(2)
-            .any(|earlier| earlier.is(field))
-        {
+    // Fields compared by a fingerprint first (a word each), their bytes only when those agree.
+    let fingerprints: Vec<(usize, u64)> = entries.iter().step_by(2).map(fingerprint).collect();
+    for (index, field) in entries.iter().step_by(2).enumerate() {
+        let twice = (0..index).any(|earlier| {
+            fingerprints[earlier] == fingerprints[index] && entries[2 * earlier].is(field)
+        });
+        if twice {
             return Err(Invalid::Corrupt("a hash field twice"));
         }
     }
     let mut packed = Listpack::new();
     packed.push_all(&entries);
     Ok(Some(packed))
+}
+
+/// A stored entry's length and last bytes (an integer's value): equal entries have equal
+/// fingerprints.
+fn fingerprint(entry: &Entry<'_>) -> (usize, u64) {
+    match *entry {
+        Entry::Int(number) => (usize::MAX, number as u64),
+        Entry::Bytes(bytes) => {
+            let tail = &bytes[bytes.len().saturating_sub(8)..];
+            let mut word = [0u8; 8];
+            word[..tail.len()].copy_from_slice(tail);
+            (bytes.len(), u64::from_le_bytes(word))
+        }
+        Entry::Float(score) => (usize::MAX - 1, score.to_bits()),
+    }
 }
 
 /// A score in the old text form: a length byte, or 253 NaN, 254 +inf, 255 -inf.

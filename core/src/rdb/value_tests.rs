@@ -320,6 +320,17 @@ fn packed_hashes_stay_packed_within_the_limits_and_refuse_a_field_twice() {
         read_all(16, &twice, &shape),
         Err(Invalid::Corrupt(_))
     ));
+    // Fields of one length that end alike are two fields; the same long field twice is one.
+    let alike: [(&[u8], &[u8]); 2] = [(b"x-12345678", b"1"), (b"y-12345678", b"2")];
+    let value = read_all(16, &listpack_hash(&alike), &shape)
+        .unwrap()
+        .unwrap();
+    assert!(same_model(&model_of(&value), &as_model(&alike)));
+    let same: [(&[u8], &[u8]); 2] = [(b"x-12345678", b"1"), (b"x-12345678", b"2")];
+    assert!(matches!(
+        read_all(16, &listpack_hash(&same), &shape),
+        Err(Invalid::Corrupt(_))
+    ));
 }
 
 #[test]
