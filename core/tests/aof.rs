@@ -489,6 +489,54 @@ fn under_everysec_and_no_a_reply_waits_for_the_write_only() {
     }
 }
 
+#[test]
+fn a_change_only_written_is_waited_for_once_the_policy_becomes_always() {
+    let mut node = Node::start(config(Fsync::EverySec));
+    let writer = node.open();
+    let reader = node.open();
+    node.send(writer, "SET k v");
+    node.turn();
+    assert_eq!(node.pending_kinds(), ["Append"]);
+    node.answer_one();
+    assert_eq!(node.h.take_replies(writer), "+OK\r\n");
+    // Written, not fsynced: under `always`, replies after it wait for the fsync.
+    node.send(writer, "CONFIG SET appendfsync always");
+    node.send(reader, "GET k");
+    assert!(node.h.server.reply_held(reader));
+    assert_eq!(node.visible(reader), "");
+    node.turn();
+    assert_eq!(node.pending_kinds(), ["SyncFile"]);
+    node.answer_one();
+    assert_eq!(node.visible(reader), "$1\r\nv\r\n");
+    assert_eq!(node.visible(writer), "+OK\r\n");
+}
+
+#[test]
+fn turning_the_file_off_writes_a_change_postponed_behind_everysecs_fsync() {
+    let mut node = Node::start(config(Fsync::EverySec));
+    let writer = node.open();
+    let admin = node.open();
+    assert_eq!(node.call(writer, "SET a 1"), "+OK\r\n");
+    // A second on, the timers ask for `everysec`'s fsync; it does not answer yet.
+    node.advance(1100);
+    assert_eq!(node.pending_kinds(), ["SyncFile"]);
+    node.send(writer, "SET k v");
+    node.turn();
+    assert_eq!(
+        node.pending_kinds(),
+        ["SyncFile"],
+        "the write waits for the fsync"
+    );
+    node.send(admin, "CONFIG SET appendonly no");
+    node.settle();
+    let path = format!("{AOF_DIR}/appendonly.aof.1.incr.aof");
+    let file = &node.disk.files[&path];
+    assert!(file.bytes.ends_with(&request(&[b"SET", b"k", b"v"])));
+    assert_eq!(file.synced, file.bytes.len());
+    assert_eq!(node.h.take_replies(writer), "+OK\r\n");
+    assert_eq!(node.h.take_replies(admin), "+OK\r\n");
+}
+
 /// Writes every 100 ms for ten seconds: how many fsyncs the timers ask for.
 fn fsyncs_in_ten_seconds(fsync: Fsync) -> usize {
     let mut node = Node::start(config(fsync));

@@ -245,13 +245,18 @@ impl Aof {
     }
 
     /// How many changes are durable, of `taken` taken so far (and fed while the file is on):
-    /// all those before the first feed whose bytes are not.
+    /// all those before the first feed whose bytes are not. Marks go only once fsynced: what
+    /// is only written is durable no more after `appendfsync` becomes `always`.
     pub(crate) fn durable_changes(&mut self, config: &crate::config::Config, taken: u64) -> u64 {
         let durable = self.durable(config);
-        while self.marks.front().is_some_and(|&(_, end)| end <= durable) {
+        let settled = durable.min(self.synced);
+        while self.marks.front().is_some_and(|&(_, end)| end <= settled) {
             self.marks.pop_front();
         }
-        self.marks.front().map_or(taken, |&(before, _)| before)
+        let first_not_durable = self.marks.partition_point(|&(_, end)| end <= durable);
+        self.marks
+            .get(first_not_durable)
+            .map_or(taken, |&(before, _)| before)
     }
 
     /// What replies wait for: the offset up to which the policy calls the file durable.

@@ -164,6 +164,21 @@ impl Server {
         self.next_aof_request();
     }
 
+    /// The buffer's write goes into the queue now, behind whatever is there, for the last
+    /// fsync before the file is turned off or the server stops: not postponed behind
+    /// `everysec`'s fsync, nor left for the queue to empty (the file it would go to is
+    /// forgotten meanwhile).
+    fn queue_buffer(&mut self) {
+        let aof = &mut self.state.aof;
+        if aof.has_unwritten() && aof.broken.is_none() && !aof.incr_path.is_empty() {
+            let bytes = aof.take_buffer();
+            let upto = aof.appended;
+            let path = aof.incr_path.clone();
+            aof.push(DiskRequest::Append { path, bytes }, Then::Written(upto));
+            aof.postponed_since = None;
+        }
+    }
+
     /// Gives the queue's first request to the driver, unless one is in flight.
     fn next_aof_request(&mut self) {
         let aof = &mut self.state.aof;
@@ -690,7 +705,7 @@ impl Server {
         if self.state.aof.rewrite.is_some() {
             self.abort_rewrite();
         }
-        self.flush_aof();
+        self.queue_buffer();
         let aof = &mut self.state.aof;
         if aof.written > aof.synced || !aof.queue.is_empty() {
             let path = aof.incr_path.clone();
@@ -730,7 +745,7 @@ impl Server {
         if !self.aof_unsynced() {
             return false;
         }
-        self.flush_aof();
+        self.queue_buffer();
         let aof = &mut self.state.aof;
         let upto = aof.appended;
         if aof.synced < upto && !aof.incr_path.is_empty() {
