@@ -7,7 +7,7 @@
 mod common;
 
 use common::{request, Harness};
-use ferrodis_core::{Config, ConnectionId};
+use ferrodis_core::{Config, ConnectionId, DiskRequest, Output, SavePoint};
 
 fn config() -> Config {
     Config {
@@ -267,4 +267,61 @@ fn a_nul_byte_in_a_library_first_line_is_invalid_metadata() {
     let library = b"#!lua name=ok\nredis.register_function('f', function() return 1 end)";
     harness.send(client, &request(&[b"FUNCTION", b"LOAD", library]));
     assert_eq!(harness.take_replies(client), "$2\r\nok\r\n");
+}
+
+/// A save point that comes due while a script is suspended waits for its end: a snapshot then
+/// would hold half of the script's writes (and a rewrite's base, changes the file repeats).
+#[test]
+fn no_save_begins_while_a_script_is_suspended() {
+    let mut harness = Harness::new(Config {
+        save_points: vec![SavePoint {
+            secs: 1,
+            changes: 1,
+        }],
+        ..config()
+    });
+    let runner = harness.open();
+    let script = "redis.call('incr', 'n') for i = 1, 3000000 do end \
+                  redis.call('incr', 'n') return 'done'";
+    assert_eq!(eval(&mut harness, runner, script), "");
+    let saves_begun = |outputs: &[Output]| {
+        outputs
+            .iter()
+            .filter(|output| {
+                matches!(
+                    output,
+                    Output::Disk {
+                        request: DiskRequest::Create { .. },
+                        ..
+                    }
+                )
+            })
+            .count()
+    };
+    let mut reply = String::new();
+    let mut calls = 0;
+    while calls < 10_000 {
+        calls += 1;
+        harness.advance(700);
+        harness.server.handle_timeout(harness.now);
+        harness.drain();
+        reply = harness.take_replies(runner);
+        if !reply.is_empty() {
+            break;
+        }
+        assert_eq!(saves_begun(&harness.outputs), 0, "a save began mid-script");
+    }
+    assert_eq!(reply, "$4\r\ndone\r\n");
+    assert!(
+        calls >= 3,
+        "the script was suspended across the save point: {calls} calls"
+    );
+    harness.advance(1000);
+    harness.run_timers();
+    harness.drain();
+    assert_eq!(
+        saves_begun(&harness.outputs),
+        1,
+        "the save point, once the script ended"
+    );
 }

@@ -237,7 +237,9 @@ impl Server {
     fn maybe_rewrite(&mut self) {
         let aof = &self.state.aof;
         let config = &self.state.config;
-        if aof.rewriting() || self.state.persistence.busy() {
+        // Not while a script is suspended: the base would hold part of what it wrote, and the
+        // new incremental file all of it again once it ends.
+        if aof.rewriting() || self.state.persistence.busy() || self.state.scripts.busy.is_some() {
             return;
         }
         if aof.rewrite_scheduled {

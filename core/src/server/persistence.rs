@@ -592,7 +592,11 @@ impl Server {
     /// save is not too recent), from the cron.
     pub(super) fn check_save_points(&mut self) {
         let persistence = &self.state.persistence;
-        if persistence.busy() || self.state.config.save_points.is_empty() {
+        // Not while a script is suspended: the snapshot would hold part of what it wrote.
+        if persistence.busy()
+            || self.state.config.save_points.is_empty()
+            || self.state.scripts.busy.is_some()
+        {
             return;
         }
         let now = self.state.now.wall;
