@@ -267,6 +267,14 @@ impl Keyspace {
         changes
     }
 
+    /// Bytes of the changes not yet taken from the stream (they reach the append-only file's
+    /// buffer at the end of the turn).
+    pub(crate) fn pending_bytes(&self) -> u64 {
+        self.propagation
+            .as_ref()
+            .map_or(0, |propagation| propagation.stream.bytes.len() as u64)
+    }
+
     /// Changes taken from the stream so far.
     pub(crate) fn changes_taken(&self) -> u64 {
         self.changes_taken

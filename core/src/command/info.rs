@@ -259,7 +259,7 @@ fn aof_fields(ctx: &Ctx<'_, '_>, out: &mut String) {
             aof.current_bytes,
             aof.base_bytes,
             u8::from(aof.rewrite_scheduled),
-            aof.appended - aof.written.min(aof.appended),
+            aof.appended - aof.written.min(aof.appended) + ctx.keyspace.pending_bytes(),
             u8::from(aof.syncing.is_some()),
             aof.delayed_fsyncs,
         );

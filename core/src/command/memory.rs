@@ -46,7 +46,12 @@ impl MemoryFigures {
             })
             .sum();
         let aof = &ctx.state.aof;
-        let aof_buffer = aof.appended.saturating_sub(aof.written);
+        let pending = if aof.on {
+            ctx.keyspace.pending_bytes()
+        } else {
+            0
+        };
+        let aof_buffer = aof.appended.saturating_sub(aof.written) + pending;
         let tables: u64 = ctx
             .keyspace
             .dbs
