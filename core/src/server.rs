@@ -84,6 +84,8 @@ pub struct Server {
     postponed: VecDeque<ConnectionId>,
     /// The propagation stream, while someone asked for it (`record_propagation`).
     observed: Option<Vec<Propagated>>,
+    /// Protected mode's refusals, logged at most once a second (see `REFUSAL_LOG_MILLIS`).
+    refusals: RefusalLog,
     /// The append-only file being loaded at start.
     loading: Option<Box<aof_load::Loading>>,
 }
@@ -135,6 +137,7 @@ impl Server {
             deadlines: BTreeSet::new(),
             postponed: VecDeque::new(),
             observed: None,
+            refusals: RefusalLog::default(),
             loading: None,
             state: ServerState {
                 stats: Stats::default(),
@@ -287,13 +290,20 @@ impl Server {
             && !crate::config::is_local_peer(peer)
         {
             self.state.stats.rejected_connections += 1;
-            self.log(
-                LogLevel::Warning,
-                format!(
-                    "Refused a connection from {peer}: protected mode admits only loopback \
-                     clients while the default user has no password"
-                ),
-            );
+            let now = self.state.now.monotonic;
+            if let Some(unlogged) = self.refusals.may_log(now) {
+                let since = match unlogged {
+                    0 => String::new(),
+                    count => format!(" ({count} more refused since the last such message)"),
+                };
+                self.log(
+                    LogLevel::Warning,
+                    format!(
+                        "Refused a connection from {peer}: protected mode admits only loopback \
+                         clients while the default user has no password{since}"
+                    ),
+                );
+            }
             return Err(Refused {
                 reply: match door {
                     Door::Resp => DENIED_REPLY,
@@ -1247,6 +1257,32 @@ pub(crate) enum Wait {
     Script,
     /// SAVE or SHUTDOWN: the file it asked for to be written (or to fail).
     Save,
+}
+
+/// Protected mode logs a refused connection at most this often: a client that connects again
+/// and again from outside cannot fill the log (the count of the others comes with the next).
+const REFUSAL_LOG_MILLIS: u64 = 1000;
+
+/// When protected mode last logged a refusal, and how many it refused since without a word.
+#[derive(Default)]
+struct RefusalLog {
+    last: Option<Instant>,
+    unlogged: u64,
+}
+
+impl RefusalLog {
+    /// A refusal at `now`: the count refused unlogged before it when it may be logged.
+    fn may_log(&mut self, now: Instant) -> Option<u64> {
+        if self
+            .last
+            .is_some_and(|last| now.millis_since(last) < REFUSAL_LOG_MILLIS)
+        {
+            self.unlogged += 1;
+            return None;
+        }
+        self.last = Some(now);
+        Some(std::mem::take(&mut self.unlogged))
+    }
 }
 
 /// What a RESP client from outside the loopback interface gets in protected mode (Redis's

@@ -160,6 +160,44 @@ fn maxclients_refuses_with_redis_error() {
 }
 
 #[test]
+fn protected_mode_logs_its_refusals_at_most_once_a_second() {
+    fn refusals_logged(harness: &mut Harness) -> Vec<String> {
+        harness.drain();
+        harness
+            .outputs
+            .drain(..)
+            .filter_map(|output| match output {
+                Output::Log { message, .. } if message.starts_with("Refused a connection") => {
+                    Some(message)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+    let mut harness = Harness::new(Config::default());
+    for attempt in 0..5 {
+        let refused = harness
+            .server
+            .connection_open(harness.now, &format!("10.0.0.{attempt}:5000"))
+            .unwrap_err();
+        assert!(refused.reply.starts_with(b"-DENIED"));
+        harness.advance(100);
+    }
+    let first = refusals_logged(&mut harness);
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert!(first[0].contains("10.0.0.0:5000"), "{}", first[0]);
+    harness.advance(600);
+    let _ = harness.server.connection_open(harness.now, "10.0.0.9:5000");
+    let second = refusals_logged(&mut harness);
+    assert_eq!(second.len(), 1, "{second:?}");
+    assert!(second[0].contains("(4 more refused since"), "{}", second[0]);
+    // All counted, logged or not; a loopback client still gets in.
+    let id = harness.open();
+    harness.send(id, b"INFO stats\r\n");
+    assert!(harness.take_replies(id).contains("rejected_connections:6"));
+}
+
+#[test]
 fn stale_connection_ids_are_ignored() {
     let mut harness = Harness::new(Config::default());
     let old = harness.open();
