@@ -90,6 +90,18 @@ fn noeviction_refuses_what_would_add_data_and_nothing_else() {
         harness.command(client, "EXEC"),
         "-EXECABORT Transaction discarded because of previous errors.\r\n"
     );
+    // A script's write is refused the same way, and counts as a rejected call of SET (the
+    // second, after the SET above), as in Redis.
+    let script = b"return redis.pcall('set', 'new', 'v')['err']";
+    harness.send(client, &request(&[b"EVAL", script, b"0"]));
+    let reply = harness.take_replies(client);
+    assert!(reply.contains("OOM command not allowed"), "{reply}");
+    let info = harness.command(client, "INFO commandstats");
+    let set = info
+        .split("\r\n")
+        .find(|line| line.starts_with("cmdstat_set:"))
+        .unwrap_or_default();
+    assert!(set.ends_with("rejected_calls=2,failed_calls=0"), "{set}");
     assert_eq!(info_field(&mut harness, client, "evicted_keys"), "0");
     assert_eq!(
         info_field(&mut harness, client, "maxmemory_policy"),

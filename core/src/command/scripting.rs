@@ -496,30 +496,36 @@ impl Host<'_, '_, '_> {
         if acl_check {
             return Ok(self.acl_check(args).map(Value::Boolean));
         }
-        // A script's write (not its PING) is refused while the data cannot be persisted.
-        let spec =
-            match script_spec(args, self.read_only, &self.ctx.state.config).and_then(|spec| {
-                match super::disk_error(self.ctx.state) {
-                    Some(error) if spec.flags.contains(super::table::Flags::WRITE) => Err(error),
-                    _ => Ok(spec),
-                }
-            }) {
-                Ok(spec) => spec,
-                Err(error) => return Ok(Err(error.as_bytes().to_vec())),
-            };
+        let spec = match script_spec(args, self.read_only, &self.ctx.state.config) {
+            Ok(spec) => spec,
+            Err(error) => return Ok(Err(error.as_bytes().to_vec())),
+        };
+        // A refusal below counts as the command's rejected call in INFO commandstats, as in
+        // Redis. A script's write (not its PING) is refused while the data cannot be persisted.
+        let refused = match super::disk_error(self.ctx.state) {
+            Some(error) if spec.flags.contains(super::table::Flags::WRITE) => Some(error),
+            _ => None,
+        };
         let context = crate::acl::log::Context::Lua;
-        if let Err(error) = super::acl::check_permission(self.ctx, spec, args, context) {
-            return Ok(Err(error.as_bytes().to_vec()));
-        }
+        let refused = match refused {
+            Some(error) => Some(error),
+            None => super::acl::check_permission(self.ctx, spec, args, context).err(),
+        };
         // Memory was over the limit when the script started: a command that may add data is
         // refused unless the script already wrote (it cannot stop halfway), as in Redis.
-        if spec.flags.contains(table::Flags::DENYOOM)
+        let out_of_memory = spec.flags.contains(table::Flags::DENYOOM)
             && !self.allow_oom
             && !*self.wrote
             && self.ctx.state.eviction.out_of_memory
-            && self.ctx.state.config.maxmemory_bytes > 0
-        {
-            return Ok(Err(crate::eviction::OOM.as_bytes().to_vec()));
+            && self.ctx.state.config.maxmemory_bytes > 0;
+        let refused = match (refused, out_of_memory) {
+            (Some(error), _) => Some(error.as_bytes().to_vec()),
+            (None, true) => Some(crate::eviction::OOM.as_bytes().to_vec()),
+            (None, false) => None,
+        };
+        if let Some(error) = refused {
+            super::introspection::command_rejected(self.ctx, spec, args);
+            return Ok(Err(error));
         }
         if spec.flags.contains(table::Flags::READONLY) {
             self.ctx.state.scripts.read_keys = true;
