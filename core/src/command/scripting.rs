@@ -501,28 +501,22 @@ impl Host<'_, '_, '_> {
             Err(error) => return Ok(Err(error.as_bytes().to_vec())),
         };
         // A refusal below counts as the command's rejected call in INFO commandstats, as in
-        // Redis. A script's write (not its PING) is refused while the data cannot be persisted.
-        let refused = match super::disk_error(self.ctx.state) {
-            Some(error) if spec.flags.contains(super::table::Flags::WRITE) => Some(error),
-            _ => None,
-        };
-        let context = crate::acl::log::Context::Lua;
-        let refused = match refused {
-            Some(error) => Some(error),
-            None => super::acl::check_permission(self.ctx, spec, args, context).err(),
-        };
-        // Memory was over the limit when the script started: a command that may add data is
-        // refused unless the script already wrote (it cannot stop halfway), as in Redis.
+        // Redis: a script's write (not its PING) while the data cannot be persisted, a command
+        // the user may not run, and one that may add data while memory was over the limit when
+        // the script started (unless the script already wrote: it cannot stop halfway).
         let out_of_memory = spec.flags.contains(table::Flags::DENYOOM)
             && !self.allow_oom
             && !*self.wrote
             && self.ctx.state.eviction.out_of_memory
             && self.ctx.state.config.maxmemory_bytes > 0;
-        let refused = match (refused, out_of_memory) {
-            (Some(error), _) => Some(error.as_bytes().to_vec()),
-            (None, true) => Some(crate::eviction::OOM.as_bytes().to_vec()),
-            (None, false) => None,
-        };
+        let refused = super::disk_error(self.ctx.state)
+            .filter(|_| spec.flags.contains(super::table::Flags::WRITE))
+            .or_else(|| {
+                let context = crate::acl::log::Context::Lua;
+                super::acl::check_permission(self.ctx, spec, args, context).err()
+            })
+            .map(|error| error.as_bytes().to_vec())
+            .or_else(|| out_of_memory.then(|| crate::eviction::OOM.as_bytes().to_vec()));
         if let Some(error) = refused {
             super::introspection::command_rejected(self.ctx, spec, args);
             return Ok(Err(error));
