@@ -103,9 +103,15 @@ pub(crate) enum SaveKind {
 }
 
 impl SaveKind {
-    /// Written from a snapshot a step at a time while commands go on.
+    /// Nobody waits for it: it is written while commands go on.
     pub(crate) fn in_background(self) -> bool {
         matches!(self, SaveKind::Background | SaveKind::AofRewrite)
+    }
+
+    /// Written from a snapshot a piece at a time (SAVE's pieces are bigger: its client waits
+    /// for all of them). A stop's save takes the whole image at once.
+    pub(crate) fn snapshotted(self) -> bool {
+        !matches!(self, SaveKind::Shutdown { .. })
     }
 }
 
@@ -131,7 +137,8 @@ pub(crate) struct SaveJob {
     pub(crate) waiting_on: DiskToken,
     /// The image, in pieces still to write.
     pub(crate) chunks: VecDeque<Vec<u8>>,
-    /// A background save's source of further pieces; `None` once the last is written.
+    /// The source of further pieces, for a save from a snapshot; `None` once the last is
+    /// made.
     pub(crate) producer: Option<Producer>,
     /// The change count the image holds: what `changes_at_last_save` becomes on success.
     pub(crate) changes: u64,
@@ -142,13 +149,15 @@ pub(crate) struct SaveJob {
     pub(crate) unsynced: u64,
 }
 
-/// A background save's writer: the databases whose snapshots remain to write, first the one
+/// A save's writer from a snapshot: the databases whose snapshots remain to write, first the one
 /// being written, each with its key and deadline counts for RESIZEDB.
 pub(crate) struct Producer {
     pub(crate) writer: ImageWriter,
     pub(crate) dbs: VecDeque<(usize, usize, usize)>,
     /// The first database's SELECTDB is written.
     pub(crate) selected: bool,
+    /// The size of each piece it hands out.
+    pub(crate) chunk_bytes: usize,
 }
 
 /// What an image is written as: an RDB file, or commands (an append-only file's base under

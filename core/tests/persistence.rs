@@ -266,7 +266,15 @@ fn a_background_save_holds_the_data_as_it_was_when_it_began() {
 fn save_waits_for_the_file_and_the_file_loads_back() {
     let mut harness = Harness::new(config());
     let id = harness.open();
+    let writer = harness.open();
     fill(&mut harness, id);
+    // Big values: SAVE's image takes several pieces.
+    for i in 0..3 {
+        let value: String = (0..700_000)
+            .map(|at| char::from(b'a' + ((at * 7 + i) % 26) as u8))
+            .collect();
+        call(&mut harness, id, &["SET", &format!("big:{i}"), &value]);
+    }
     call(
         &mut harness,
         id,
@@ -282,7 +290,31 @@ fn save_waits_for_the_file_and_the_file_loads_back() {
     harness.send(id, &request(&[b"PING"]));
     assert_eq!(harness.take_replies(id), "");
     let mut disk = Disk::default();
-    run_save(&mut harness, &mut disk, |_, _| {});
+    // Other clients are served meanwhile: the file holds the data as it was when SAVE ran.
+    run_save(&mut harness, &mut disk, |harness, round| {
+        let big = format!("big:{}", round % 3);
+        call(harness, writer, &["APPEND", &big, "more"]);
+        call(
+            harness,
+            writer,
+            &["SET", &format!("key:{}", round * 37 % 3000), "changed"],
+        );
+        call(
+            harness,
+            writer,
+            &["DEL", &format!("key:{}", round * 53 % 3000)],
+        );
+        call(harness, writer, &["HSET", "bighash", "field 1", "changed"]);
+        call(harness, writer, &["SET", &format!("new:{round}"), "new"]);
+        // The end of the driver's turn: the save makes its next piece ahead.
+        harness.server.before_sleep(harness.now);
+    });
+    let writes = disk
+        .requests
+        .iter()
+        .filter(|request| matches!(request, DiskRequest::Write { .. }))
+        .count();
+    assert!(writes > 2, "written in {writes} pieces");
     harness.run_timers();
     assert_eq!(harness.take_replies(id), "+OK\r\n+PONG\r\n");
     let file = disk.files.get("data/dump.rdb").unwrap().clone();

@@ -70,7 +70,9 @@ impl Server {
         }
         let upto = self.keyspace.changes_recorded();
         let taken = self.keyspace.changes_taken();
-        if upto <= self.state.aof.durable_changes(&self.state.config, taken) {
+        // Changes still in the stream are durable no sooner than the turn's end: only a reply
+        // whose changes were all taken can go at once (most replies of a busy turn cannot).
+        if upto <= taken && upto <= self.state.aof.durable_changes(&self.state.config, taken) {
             return;
         }
         if let Some(connection) = self.clients.get_mut(id) {
@@ -103,8 +105,10 @@ impl Server {
     }
 
     /// The end of an event-loop turn (the driver calls it before it waits, as Redis's
-    /// `beforeSleep`): what the turn's commands changed goes to the disk in one write.
+    /// `beforeSleep`): what the turn's commands changed goes to the disk in one write, and a
+    /// save makes its next piece.
     pub fn before_sleep(&mut self, now: Now) {
+        self.save_ahead(now);
         if !self.state.aof.on && self.state.aof.queue.is_empty() {
             return;
         }

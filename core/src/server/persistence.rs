@@ -21,7 +21,8 @@ use crate::reply::Reply;
 use crate::state::ServerState;
 use crate::time::{Now, UnixMillis};
 
-/// SAVE's image is handed to the disk in writes of about this many bytes.
+/// SAVE's image is handed to the disk in writes of about this many bytes (made one at a time
+/// between turns of the event loop, while the disk writes the one before).
 const CHUNK_BYTES: usize = 1 << 20;
 /// A background save writes this much per step of the event loop (each disk write that
 /// completes asks for the next): small enough that serializing it takes a few hundred
@@ -50,9 +51,9 @@ pub struct LoadError {
     pub message: String,
 }
 
-/// Starts a save: the outputs it needs go out through `effects`. SAVE and SHUTDOWN take the
-/// whole image at once (Redis blocks for them too); a background save begins a snapshot of
-/// every database and writes it a bounded chunk at a time (`next_chunk`), while commands go on.
+/// Starts a save: the outputs it needs go out through `effects`. SHUTDOWN takes the whole
+/// image at once (Redis blocks for it too); other saves begin a snapshot of every database and
+/// write it a bounded chunk at a time (`next_chunk`), while commands go on.
 /// A shutdown's save takes over from a save that runs (its temporary file is removed); other
 /// callers check that none runs.
 pub(crate) fn begin_save(
@@ -89,7 +90,7 @@ pub(crate) fn begin_save(
         writer.library(&library.code);
     }
     let mut chunks = VecDeque::new();
-    let producer = if kind.in_background() {
+    let producer = if kind.snapshotted() {
         let mut dbs = VecDeque::new();
         for (index, db) in keyspace.dbs.iter_mut().enumerate() {
             if !db.is_empty() {
@@ -102,6 +103,11 @@ pub(crate) fn begin_save(
             writer,
             dbs,
             selected: false,
+            chunk_bytes: if kind.in_background() {
+                BACKGROUND_CHUNK_BYTES
+            } else {
+                CHUNK_BYTES
+            },
         })
     } else {
         whole_image(keyspace, now, writer, &mut chunks);
@@ -222,8 +228,8 @@ fn whole_image(
     chunks.push_back(writer.finish());
 }
 
-/// The next piece of a background save: snapshot steps until a chunk's worth is written or
-/// every database is done (then the file's end). `None` once the end was handed out.
+/// The next piece of a save from a snapshot: snapshot steps until a chunk's worth is written
+/// or every database is done (then the file's end). `None` once the end was handed out.
 fn next_chunk(
     keyspace: &mut Keyspace,
     producer: &mut Option<Producer>,
@@ -233,7 +239,7 @@ fn next_chunk(
     // Idle times are read now: a key accessed since the save began is not ahead of the clock.
     state.writer.set_now(now);
     loop {
-        if state.writer.pending() >= BACKGROUND_CHUNK_BYTES {
+        if state.writer.pending() >= state.chunk_bytes {
             return Some(state.writer.take());
         }
         let Some(&(origin, keys, expiring)) = state.dbs.front() else {
@@ -295,13 +301,8 @@ impl Server {
             self.finish_save(Err(error));
             return;
         }
-        if job.chunks.is_empty() {
-            let now = self.state.now.wall;
-            if let Some(chunk) = next_chunk(&mut self.keyspace, &mut job.producer, now) {
-                job.chunks.push_back(chunk);
-            }
-            self.keyspace.release_detached(&mut self.effects, false);
-        }
+        self.make_next_chunk();
+        let job = self.state.persistence.job.as_mut().expect("checked above");
         let config = &self.state.config;
         let incremental = match job.kind {
             SaveKind::Background => config.rdb_save_incremental_fsync,
@@ -366,6 +367,32 @@ impl Server {
             .waiting_on = token;
         self.outputs.push_back(Output::Disk { token, request });
         self.deliver_effects(None);
+    }
+
+    /// The end of a turn: while the disk writes a save's piece, the next is made, so that the
+    /// two overlap and the disk finds it ready when it asks.
+    pub(crate) fn save_ahead(&mut self, now: Now) {
+        let job = self.state.persistence.job.as_ref();
+        if job.is_some_and(|job| job.chunks.is_empty() && job.producer.is_some()) {
+            self.observe(now);
+            self.make_next_chunk();
+            self.deliver_effects(None);
+        }
+    }
+
+    /// A piece of the save's snapshot, when none waits to be written.
+    fn make_next_chunk(&mut self) {
+        let Some(job) = self.state.persistence.job.as_mut() else {
+            return;
+        };
+        if !job.chunks.is_empty() || job.producer.is_none() {
+            return;
+        }
+        let now = self.state.now.wall;
+        if let Some(chunk) = next_chunk(&mut self.keyspace, &mut job.producer, now) {
+            job.chunks.push_back(chunk);
+        }
+        self.keyspace.release_detached(&mut self.effects, false);
     }
 
     /// A request whose answer nobody waits for.

@@ -171,13 +171,13 @@ impl World<'_> {
         Ok(())
     }
 
-    /// The end of a step: what it changed goes to the file.
+    /// The end of a step: what it changed goes to the file, and a save makes its next piece.
     pub fn end_turn(&mut self) -> Result<(), Failure> {
+        self.server.before_sleep(self.now);
+        self.drain()?;
         if self.options.aof.is_none() {
             return Ok(());
         }
-        self.server.before_sleep(self.now);
-        self.drain()?;
         self.record_stream();
         self.check_everysec_cadence()
     }
