@@ -26,6 +26,9 @@ pub(crate) struct Stats {
     /// `connection_sent`).
     pub(crate) reads_processed: u64,
     pub(crate) writes_processed: u64,
+    /// The error a command is answering was counted already: a script's error that a command
+    /// it called answered (Redis's `ERR_REPLY_FLAG_NO_STATS_UPDATE`). `command::run` takes it.
+    pub(crate) reply_error_counted: bool,
 }
 
 impl Stats {

@@ -293,7 +293,8 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
     let resolved = resolve(ctx.session, &ctx.state.config, args);
     if ctx.session.replaying {
         // The append-only file's commands ran once already: nothing refuses them now.
-        return dispatch_resolved(ctx, args, resolved);
+        dispatch_resolved(ctx, args, resolved);
+        return;
     }
     let resolved = resolved
         .and_then(|spec| refuse_without_permission(ctx, spec, args))
@@ -319,13 +320,15 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
         spec.flags
             .contains(table::Flags::PUBSUB.or(table::Flags::PUBSUB_CONTEXT))
     });
-    dispatch_resolved(ctx, args, resolved);
-    if let Some(error) = ctx
-        .reply
-        .out
-        .get(start..)
-        .and_then(|reply| reply.strip_prefix(b"-"))
-    {
+    let ran = dispatch_resolved(ctx, args, resolved);
+    // A command that ran counted its own error (`run`); a refusal is counted here.
+    if let (false, Some(error)) = (
+        ran,
+        ctx.reply
+            .out
+            .get(start..)
+            .and_then(|reply| reply.strip_prefix(b"-")),
+    ) {
         ctx.state.stats.record_error(error);
     }
     if let Some(spec) = spec {
@@ -347,35 +350,39 @@ pub(crate) fn dispatch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) {
     }
 }
 
+/// Runs the command, queues it, or answers its refusal; true when it ran (`run`).
 fn dispatch_resolved(
     ctx: &mut Ctx<'_, '_>,
     args: Args<'_>,
     resolved: Result<&'static CommandSpec, CommandError>,
-) {
+) -> bool {
     let queue_bytes_max = ctx.state.config.query_buffer_bytes_max;
     if let Err(error) = &resolved {
         if lookup(args.get(0).unwrap_or(b"")).is_some_and(|spec| spec.name == "exec") {
             // A refused EXEC ends the transaction, as Redis's `execCommandAbort` does.
-            return transaction::abort_exec(ctx, error);
+            transaction::abort_exec(ctx, error);
+            return false;
         }
     }
+    let ran = resolved.is_ok();
     let Some(transaction) = ctx.session.transaction.as_deref_mut() else {
         match resolved {
             Ok(spec) => run(ctx, spec, args),
             Err(error) => ctx.reply.error(error.as_bytes()),
         }
-        return;
+        return ran;
     };
     let spec = match resolved {
         Ok(spec) if spec.flags.contains(table::Flags::NOT_QUEUED) => {
-            return run(ctx, spec, args);
+            run(ctx, spec, args);
+            return true;
         }
         Ok(spec) => spec,
         Err(error) => {
             // Redis's flagTransaction: a command refused while queuing dooms the EXEC.
             transaction.aborted = true;
             ctx.reply.error(error.as_bytes());
-            return;
+            return false;
         }
     };
     // An aborted transaction keeps nothing more (Redis does not either); it still says QUEUED.
@@ -383,7 +390,7 @@ fn dispatch_resolved(
         if let Err(error) = transaction.queue(spec, args, queue_bytes_max) {
             transaction.aborted = true;
             ctx.reply.error(error.as_bytes());
-            return;
+            return false;
         }
     }
     ctx.session.last_command = spec.name;
@@ -391,6 +398,7 @@ fn dispatch_resolved(
         .subcommand_named(args)
         .map(|subcommand| subcommand.name);
     ctx.reply.simple("QUEUED");
+    false
 }
 
 /// Finds the command and checks it may run as Redis's `processCommand` does, in its order:
@@ -639,8 +647,17 @@ pub(crate) fn run(ctx: &mut Ctx<'_, '_>, spec: &'static CommandSpec, args: Args<
     let micros = ctx.state.introspect.stopwatch.lap().saturating_sub(started);
     // A command that waits for a key is counted when it answers; the file's commands at
     // load are not counted at all, as in Redis.
+    let counted = std::mem::take(&mut ctx.state.stats.reply_error_counted);
     if ctx.block.is_none() && !ctx.session.replaying {
-        let failed = ctx.reply.out.get(reply_start) == Some(&b'-');
+        let error = ctx
+            .reply
+            .out
+            .get(reply_start..)
+            .and_then(|reply| reply.strip_prefix(b"-"));
+        if let (Some(error), false) = (error, counted) {
+            ctx.state.stats.record_error(error);
+        }
+        let failed = error.is_some();
         introspection::command_ran(
             ctx.state,
             ctx.effects,

@@ -340,6 +340,8 @@ pub(crate) fn resume(ctx: &mut Ctx<'_, '_>) {
         Ok(engine) => ctx.state.scripts.put_engine(engine),
         Err(_) => {}
     }
+    // Its reply is counted (`step`), and no `command::run` follows to take the mark.
+    ctx.state.stats.reply_error_counted = false;
 }
 
 /// Runs one slice of the engine's running script, then replies, or leaves it suspended.
@@ -378,15 +380,31 @@ fn step(ctx: &mut Ctx<'_, '_>, mut engine: Box<Engine>) {
         }
         Step::Done(result) => {
             let resp3 = run.state.resp.get() == 3;
-            match result {
+            let start = ctx.reply.out.len();
+            let counted = match result {
                 Ok(values) => {
                     let value = values.into_iter().next().unwrap_or(Value::Nil);
                     convert::lua_to_reply(&value, ctx.reply, resp3);
+                    convert::is_counted_error(&value)
                 }
                 Err(error) => {
-                    let text = error_reply(vm, sandbox, run, &error);
+                    let (text, counted) = error_reply(vm, sandbox, run, &error);
                     ctx.reply.error(&text);
+                    counted
                 }
+            };
+            // An error reply is counted here, once: not when a command the script called
+            // counted it already, nor again by the caller's `command::run`.
+            if let Some(text) = ctx
+                .reply
+                .out
+                .get(start..)
+                .and_then(|reply| reply.strip_prefix(b"-"))
+            {
+                if !counted {
+                    ctx.state.stats.record_error(text);
+                }
+                ctx.state.stats.reply_error_counted = true;
             }
             if let Some(finished) = running.take() {
                 vm.recycle(finished.thread);
@@ -418,7 +436,9 @@ struct Host<'h, 'call, 'reply> {
 }
 
 impl Host<'_, '_, '_> {
-    /// `redis.call` / `redis.pcall`: `true, reply` or `false, error text`.
+    /// `redis.call` / `redis.pcall`: `true, reply` or `false, error text, counted` (the error
+    /// was counted in INFO errorstats already, as a command's error or refusal: the script's
+    /// reply that passes it on is not counted again, as in Redis).
     fn call(&mut self, lua: &Lua, args: MultiValue) -> mlua::Result<MultiValue> {
         let outcome = self.run(lua, args)?;
         let mut values = MultiValue::new();
@@ -427,9 +447,10 @@ impl Host<'_, '_, '_> {
                 values.push_back(Value::Boolean(true));
                 values.push_back(value);
             }
-            Err(text) => {
+            Err(Failure { text, counted }) => {
                 values.push_back(Value::Boolean(false));
                 values.push_back(Value::String(lua.create_string(text)?));
+                values.push_back(Value::Boolean(counted));
             }
         }
         Ok(values)
@@ -462,11 +483,9 @@ impl Host<'_, '_, '_> {
         (1..=count).map(|index| packed.raw_get(index)).collect()
     }
 
-    fn run(&mut self, lua: &Lua, args: MultiValue) -> mlua::Result<Result<Value, Vec<u8>>> {
+    fn run(&mut self, lua: &Lua, args: MultiValue) -> mlua::Result<Result<Value, Failure>> {
         if args.is_empty() {
-            return Ok(Err(
-                b"ERR Please specify at least one argument for this redis lib call".to_vec(),
-            ));
+            return Ok(Err(Failure::uncounted(NO_ARGUMENTS)));
         }
         let mut args = self.unpacked(args)?;
         let acl_check =
@@ -474,9 +493,7 @@ impl Host<'_, '_, '_> {
         if acl_check {
             args.pop_front();
             if args.is_empty() {
-                return Ok(Err(
-                    b"ERR Please specify at least one argument for this redis lib call".to_vec(),
-                ));
+                return Ok(Err(Failure::uncounted(NO_ARGUMENTS)));
             }
         }
         let mut bytes = Vec::new();
@@ -488,17 +505,27 @@ impl Host<'_, '_, '_> {
                 // Redis writes a number with all 17 digits (Lua's own text keeps 14).
                 Value::Integer(number) => format_f64(number as f64, &mut bytes),
                 Value::Number(number) => format_f64(number, &mut bytes),
-                _ => return Ok(Err(ARGUMENT_TYPES.to_vec())),
+                _ => return Ok(Err(Failure::uncounted(ARGUMENT_TYPES))),
             }
             ranges.push((start, bytes.len() - start));
         }
         let args = Args::from_ranges(&bytes, &ranges);
         if acl_check {
-            return Ok(self.acl_check(args).map(Value::Boolean));
+            return Ok(self
+                .acl_check(args)
+                .map(Value::Boolean)
+                .map_err(|text| Failure::uncounted(&text)));
         }
         let spec = match script_spec(args, self.read_only, &self.ctx.state.config) {
             Ok(spec) => spec,
-            Err(error) => return Ok(Err(error.as_bytes().to_vec())),
+            Err(error) => {
+                // The command never ran: its refusal is counted here, and as its rejected
+                // call when it has a name.
+                if let Some(spec) = lookup(args.get(0).unwrap_or(b"")) {
+                    super::introspection::command_rejected(self.ctx, spec, args);
+                }
+                return Ok(Err(self.counted(error.as_bytes())));
+            }
         };
         // A refusal below counts as the command's rejected call in INFO commandstats, as in
         // Redis: a script's write (not its PING) while the data cannot be persisted, a command
@@ -519,7 +546,7 @@ impl Host<'_, '_, '_> {
             .or_else(|| out_of_memory.then(|| crate::eviction::OOM.as_bytes().to_vec()));
         if let Some(error) = refused {
             super::introspection::command_rejected(self.ctx, spec, args);
-            return Ok(Err(error));
+            return Ok(Err(self.counted(&error)));
         }
         if spec.flags.contains(table::Flags::READONLY) {
             self.ctx.state.scripts.read_keys = true;
@@ -556,12 +583,45 @@ impl Host<'_, '_, '_> {
         };
         // The Lua code before this call is the script's time, not the command's.
         nested.state.introspect.stopwatch.mark();
+        // An error it answered was counted as its reply (`run`).
         super::run(&mut nested, spec, args);
-        convert::reply_to_lua(lua, &self.scratch)
+        Ok(
+            convert::reply_to_lua(lua, &self.scratch)?.map_err(|text| Failure {
+                text,
+                counted: true,
+            }),
+        )
+    }
+
+    /// A refusal, counted in INFO errorstats now.
+    fn counted(&mut self, text: &[u8]) -> Failure {
+        self.ctx.state.stats.record_error(text);
+        Failure {
+            text: text.to_vec(),
+            counted: true,
+        }
+    }
+}
+
+/// A failed `redis.call`: the error's text, and whether it was counted in INFO errorstats.
+struct Failure {
+    text: Vec<u8>,
+    counted: bool,
+}
+
+impl Failure {
+    /// An error of the script's call itself (its arguments), counted only if the script's
+    /// reply passes it on.
+    fn uncounted(text: &[u8]) -> Failure {
+        Failure {
+            text: text.to_vec(),
+            counted: false,
+        }
     }
 }
 
 const ARGUMENT_TYPES: &[u8] = b"ERR Lua redis lib command arguments must be strings or integers";
+const NO_ARGUMENTS: &[u8] = b"ERR Please specify at least one argument for this redis lib call";
 
 /// Finds a command a script called and checks that scripts may run it, with Redis's texts.
 fn script_spec(
@@ -618,19 +678,21 @@ pub(super) fn lua_message(error: &mlua::Error) -> String {
 }
 
 /// The error reply of a failed script, as Redis words it: the error's text (with `ERR ` when
-/// Lua raised a plain string), then `script: <sha>, on @user_script:<line>.`
+/// Lua raised a plain string), then `script: <sha>, on @user_script:<line>.`; and whether the
+/// error was counted in INFO errorstats when a call failed with it.
 fn error_reply(
     vm: &script::Vm,
     sandbox: &script::Sandbox,
     run: &Running,
     error: &mlua::Error,
-) -> Vec<u8> {
+) -> (Vec<u8>, bool) {
     let (name, source) = (&run.name, run.source);
     let last = &sandbox.last_error;
     let last_value: Value = last.raw_get("value").unwrap_or(Value::Nil);
     let last_line: i64 = last.raw_get("line").unwrap_or(0);
     let from_call: bool = last.raw_get("call").unwrap_or(false);
     let message = lua_message(error);
+    let mut counted = false;
     let (text, line) = if vm.killed() {
         (format!("ERR {message}").into_bytes(), vm.killed_line())
     } else if let (true, Value::Table(table)) = (message.starts_with("table: "), &last_value) {
@@ -638,9 +700,11 @@ fn error_reply(
             Ok(Value::String(text)) => text.as_bytes().to_vec(),
             _ => b"ERR unknown error".to_vec(),
         };
+        counted = convert::is_counted_error(&last_value);
         (text, last_line)
     } else if let (true, Value::String(raised)) = (from_call, &last_value) {
         if *raised.as_bytes() == *message.as_bytes() {
+            counted = last.raw_get("counted").unwrap_or(false);
             (message.into_bytes(), last_line)
         } else {
             plain_error(&message, source)
@@ -654,7 +718,7 @@ fn error_reply(
     };
     let mut reply = text;
     reply.extend_from_slice(format!(" {name}, on {source}:{line}.").as_bytes());
-    reply
+    (reply, counted)
 }
 
 /// The script's line in a traceback (its first `user_script:N:`), or 0.

@@ -149,7 +149,10 @@ pub(crate) fn exec(ctx: &mut Ctx<'_, '_>, _args: &mut ArgCursor<'_>) -> CommandR
         };
         match allowed {
             Ok(()) => super::run(ctx, spec, args),
-            Err(error) => ctx.reply.error(error.as_bytes()),
+            Err(error) => {
+                ctx.reply.error(error.as_bytes());
+                ctx.state.stats.record_error(error.as_bytes());
+            }
         }
     }
     ctx.session.in_exec = false;

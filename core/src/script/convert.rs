@@ -158,6 +158,19 @@ pub(crate) fn error_table(lua: &Lua, text: &[u8]) -> mlua::Result<Value> {
     Ok(Value::Table(table))
 }
 
+/// Whether `value` is an error table whose error INFO errorstats counted already, when the
+/// call that returned it failed (Redis's `ignore_error_stats_update`).
+pub(crate) fn is_counted_error(value: &Value) -> bool {
+    let Value::Table(table) = value else {
+        return false;
+    };
+    matches!(field(table, "err"), Value::String(_))
+        && matches!(
+            field(table, "ignore_error_stats_update"),
+            Value::Boolean(true)
+        )
+}
+
 /// Writes what a script returned as a reply. `resp3` is the script's `redis.setresp` (it
 /// decides how booleans answer); the reply's own protocol is the caller's.
 pub(crate) fn lua_to_reply(value: &Value, reply: &mut Reply<'_>, resp3: bool) {

@@ -60,7 +60,8 @@ pub(crate) struct Sandbox {
     /// The first argument of a host call that is `redis.acl_check_cmd`'s.
     pub(crate) acl_marker: Table,
     /// Where the last error raised by `error` or `redis.call` is noted (`value`, `line`,
-    /// `call`), so that the final reply can name the line as Redis does.
+    /// `call`, `counted`), so that the final reply can name the line as Redis does, and not
+    /// count again in INFO errorstats an error counted when the call failed.
     pub(crate) last_error: Table,
 }
 
@@ -91,17 +92,20 @@ local function host(...)
   return host_call(PACKED, {n = count, ...})
 end
 
+-- A failed call's error says whether INFO errorstats counted it already (a command's error
+-- or refusal), as Redis's error tables do: the script's reply that passes it on is not
+-- counted again.
 local function call(...)
-  local ok, reply = host(...)
+  local ok, reply, counted = host(...)
   if ok then return reply end
-  last.value = reply; last.line = caller_line(2); last.call = true
+  last.value = reply; last.line = caller_line(2); last.call = true; last.counted = counted
   return raw_error(reply, 0)
 end
 
 local function pcall_command(...)
-  local ok, reply = host(...)
+  local ok, reply, counted = host(...)
   if ok then return reply end
-  return {err = reply}
+  return {err = reply, ignore_error_stats_update = counted or nil}
 end
 
 G.error = function(value, level)

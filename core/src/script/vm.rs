@@ -324,7 +324,7 @@ impl Vm {
         // record at 2; it uses at most three slots beyond the ones it leaves (KEYS, ARGV).
         unsafe {
             self.lua.exec_raw((function, last_error), |state| {
-                for name in ["value", "line", "call"] {
+                for name in ["value", "line", "call", "counted"] {
                     set_field(state, 2, name, 0);
                 }
                 push_array(state, keys);

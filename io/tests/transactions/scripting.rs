@@ -222,6 +222,35 @@ const SCRIPTS: &[&[&str]] = &[
         "A GET",
         "A INFO errorstats",
     ],
+    // An error counts once in INFO errorstats: where a command answered it or refused to run,
+    // inside a script that catches it and inside a transaction too, and not again as the
+    // script's reply that passes it on; an error of the call's own arguments counts only if
+    // the script's reply passes it on.
+    &[
+        "A CONFIG RESETSTAT",
+        "A EVAL \"redis.pcall('select', 99) return 1\" 0",
+        "A EVAL \"return redis.call('select', 99)\" 0",
+        "A EVAL \"return redis.pcall('set', 'a')\" 0",
+        "A EVAL \"redis.pcall('nosuchcommand') return 1\" 0",
+        "A EVAL \"redis.pcall('set', {}) return 1\" 0",
+        "A EVAL \"return redis.call('set', {})\" 0",
+        "A EVAL \"local t = redis.pcall('incr', 'k', 'x') error(t)\" 0",
+        "A EVAL \"redis.pcall('select', 99) error('MINE boom')\" 0",
+        "A EVAL \"local ok, e = pcall(redis.call, 'eval', 'return 1', 0) return e\" 0",
+        "A EVAL_RO \"redis.pcall('set', 'x', 'y') return 1\" 0",
+        "A INFO errorstats",
+        "A CONFIG RESETSTAT",
+        "A SET foo x",
+        "A MULTI",
+        "A SELECT 99",
+        "A INCR foo",
+        "A EVAL \"return redis.call('lpush', 'foo', 'a')\" 0",
+        "A EXEC",
+        "A MULTI",
+        "A SET a",
+        "A EXEC",
+        "A INFO errorstats",
+    ],
     // The bundled libraries.
     &[
         "A EVAL \"return cjson.encode({1, 2, {a = 'b'}})\" 0",
