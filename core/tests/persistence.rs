@@ -22,6 +22,14 @@ struct Disk {
 }
 
 impl Disk {
+    /// How many writes the save made.
+    fn writes(&self) -> usize {
+        self.requests
+            .iter()
+            .filter(|request| matches!(request, DiskRequest::Write { .. }))
+            .count()
+    }
+
     fn perform(&mut self, request: DiskRequest) -> Result<(), String> {
         self.served += 1;
         self.requests.push(request.clone());
@@ -240,11 +248,7 @@ fn a_background_save_holds_the_data_as_it_was_when_it_began() {
             .any(|line| line == "Background saving terminated with success"),
         "{logs:?}"
     );
-    let writes = disk
-        .requests
-        .iter()
-        .filter(|request| matches!(request, DiskRequest::Write { .. }))
-        .count();
+    let writes = disk.writes();
     assert!(writes > 3, "written in {writes} pieces");
     let file = disk.files.get("data/dump.rdb").expect("the file is there");
     assert_eq!(disk.files.len(), 1, "no temporary file is left");
@@ -309,11 +313,7 @@ fn save_waits_for_the_file_and_the_file_loads_back() {
         // The end of the driver's turn: the save makes its next piece ahead.
         harness.server.before_sleep(harness.now);
     });
-    let writes = disk
-        .requests
-        .iter()
-        .filter(|request| matches!(request, DiskRequest::Write { .. }))
-        .count();
+    let writes = disk.writes();
     assert!(writes > 2, "written in {writes} pieces");
     harness.run_timers();
     assert_eq!(harness.take_replies(id), "+OK\r\n+PONG\r\n");
