@@ -43,6 +43,7 @@ pub use output::LogLevel;
 pub use persistence::{DiskRequest, DiskToken, SavePoint, DEFAULT_SAVE_POINTS};
 pub use server::persistence::{check_rdb, LoadError, Loaded, RdbReport};
 pub use server::{ConnectionId, Executed, Garbage, Output, Refused, Server, COMMANDS_PER_CALL_MAX};
+pub use store::db::REHASH_EXTRA_UNITS_PER_TICK;
 pub use time::{Instant, Now, UnixMillis};
 pub use value::Value;
 

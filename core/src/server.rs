@@ -73,6 +73,8 @@ pub struct Server {
     next_cron: Instant,
     /// Where the round-robin idle check resumes.
     cron_cursor: usize,
+    /// Units of rehashing the driver may still run after the last cron tick (`rehash_more`).
+    rehash_credit: u32,
     /// The clients stayed over `maxmemory-clients` with none left to close, and the log said
     /// so: it says it once until they are under again.
     clients_over_logged: bool,
@@ -132,6 +134,7 @@ impl Server {
             pending: VecDeque::new(),
             next_cron: now.monotonic,
             cron_cursor: 0,
+            rehash_credit: 0,
             clients_over_logged: false,
             executed: None,
             deadlines: BTreeSet::new(),

@@ -3,7 +3,10 @@
 mod common;
 
 use common::Harness;
-use ferrodis_core::{Allowed, CloseReason, Config, Output, UnixMillis, REPLY_BUFFER_BYTES};
+use ferrodis_core::{
+    Allowed, CloseReason, Config, Output, UnixMillis, REHASH_EXTRA_UNITS_PER_TICK,
+    REPLY_BUFFER_BYTES,
+};
 
 #[test]
 fn pipelined_commands_reply_in_order() {
@@ -501,4 +504,44 @@ fn durations_from_the_stopwatch_feed_the_slow_log_the_latency_monitor_and_the_st
     assert_eq!(harness.command(client, "SLOWLOG RESET"), "+OK\r\n");
     harness.command(client, "GET k");
     assert_eq!(harness.command(client, "SLOWLOG LEN"), ":0\r\n");
+}
+
+#[test]
+fn a_resize_gets_more_work_after_each_cron_tick_up_to_a_bound() {
+    let mut harness = Harness::new(Config::default());
+    let id = harness.open();
+    // No tick yet: the driver gets no extra work.
+    assert!(!harness.server.rehash_more());
+    // 70,000 keys: the table doubled at 65,537, and most of its buckets are still to move.
+    for batch in 0..70 {
+        let mut bytes = Vec::new();
+        for i in batch * 1000..(batch + 1) * 1000 {
+            let key = format!("key:{i}");
+            bytes.extend_from_slice(&common::request(&[b"SET", key.as_bytes(), b"v"]));
+        }
+        harness.send(id, &bytes);
+        harness.take_replies(id);
+    }
+    let mut units_per_tick = Vec::new();
+    for _ in 0..20 {
+        harness.advance(100);
+        harness.run_timers();
+        let mut units = 0;
+        while harness.server.rehash_more() {
+            units += 1;
+            assert!(units <= REHASH_EXTRA_UNITS_PER_TICK, "bounded per tick");
+        }
+        units_per_tick.push(units);
+        if units < REHASH_EXTRA_UNITS_PER_TICK {
+            break;
+        }
+    }
+    // Whole ticks' worth while the resize lasts, then less as it ends, then nothing.
+    assert!(units_per_tick.len() >= 2, "{units_per_tick:?}");
+    assert_eq!(units_per_tick[0], REHASH_EXTRA_UNITS_PER_TICK);
+    harness.advance(100);
+    harness.run_timers();
+    assert!(!harness.server.rehash_more(), "the resize ended");
+    assert_eq!(harness.command(id, "DBSIZE"), ":70000\r\n");
+    assert_eq!(harness.command(id, "GET key:69999"), "$1\r\nv\r\n");
 }

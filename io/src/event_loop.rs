@@ -42,6 +42,10 @@ const ACCEPTS_PER_TURN_MAX: usize = 1000;
 /// How long the listeners rest after accepting failed (out of file descriptors, say).
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
+/// The time a resize of the databases' tables may take after each cron tick, beyond the
+/// tick's own unit (`Server::rehash_more`): Redis's `incrementallyRehash` takes a millisecond.
+const REHASH_TIME: Duration = Duration::from_millis(1);
+
 /// How often INFO's resident memory is measured, in milliseconds (Redis measures it in its
 /// cron).
 const RESIDENT_MEMORY_EVERY_MS: u64 = 100;
@@ -307,6 +311,9 @@ impl EventLoop {
                 .is_some_and(|deadline| deadline <= now.monotonic)
             {
                 self.server.handle_timeout(now);
+                // A resize gets a millisecond after each cron tick, as Redis gives it.
+                let until = StdInstant::now() + REHASH_TIME;
+                while StdInstant::now() < until && self.server.rehash_more() {}
             }
             self.server.set_used_memory(crate::alloc::allocated_bytes());
             self.measure_resident_memory();

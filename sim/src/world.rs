@@ -957,6 +957,13 @@ impl<'a> World<'a> {
         if due || spurious {
             self.feed_memory();
             self.server.handle_timeout(self.now);
+            // A driver's time for more of a resize after a tick: a few units, drawn only while
+            // there is one (seeds that never resize draw as before).
+            if self.server.rehash_more() {
+                for _ in 0..self.rng.below(64) {
+                    self.server.rehash_more();
+                }
+            }
             self.coverage.timeouts += 1;
             self.trace.u64(6);
             self.drain()?;

@@ -4,7 +4,7 @@
 use super::{Output, Server};
 use crate::config::OutputClass;
 use crate::connection::CloseReason;
-use crate::store::db::REHASH_BUCKETS_PER_TICK;
+use crate::store::db::{REHASH_BUCKETS_PER_UNIT, REHASH_EXTRA_UNITS_PER_TICK};
 use crate::time::Now;
 
 /// Connections checked for idle timeout and output limits per cron tick (round robin), so that a
@@ -20,6 +20,30 @@ const QUERY_IDLE_MS: u64 = 2000;
 const EXPIRED_KEYS_PER_TICK: usize = 2000;
 
 impl Server {
+    /// More of the databases' resizes after a cron tick, one unit of buckets per call, while
+    /// the driver's time allows (Redis gives its rehashing a millisecond a tick), at most
+    /// `REHASH_EXTRA_UNITS_PER_TICK` times a tick. True when it did a unit; false once the
+    /// tick's units are spent or no resize is left.
+    pub fn rehash_more(&mut self) -> bool {
+        if self.rehash_credit == 0 {
+            return false;
+        }
+        self.rehash_credit -= 1;
+        if !self.rehash_unit() {
+            self.rehash_credit = 0;
+        }
+        true
+    }
+
+    /// One unit of every database's resize; true while one still runs.
+    fn rehash_unit(&mut self) -> bool {
+        let mut rehashing = false;
+        for db in &mut self.keyspace.dbs {
+            rehashing |= db.rehash_step(REHASH_BUCKETS_PER_UNIT);
+        }
+        rehashing
+    }
+
     /// Periodic bounded work, `hz` times a second.
     pub(super) fn cron(&mut self, now: Now) {
         let ids = self.clients.slot_count();
@@ -79,8 +103,9 @@ impl Server {
                 self.close(id, CloseReason::OutputBufferLimit);
             }
         }
-        for db in &mut self.keyspace.dbs {
-            db.rehash_step(REHASH_BUCKETS_PER_TICK);
+        self.rehash_credit = 0;
+        if self.rehash_unit() {
+            self.rehash_credit = REHASH_EXTRA_UNITS_PER_TICK;
         }
         let started = self.state.introspect.stopwatch.lap();
         // CLIENT PAUSE stops expiry: a paused server changes nothing.

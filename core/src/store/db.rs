@@ -38,11 +38,17 @@ use crate::value::Value;
 #[path = "snapshot.rs"]
 mod snapshot;
 
-/// Buckets moved per cron tick while a keyspace's table is resizing, on top of the bounded work
-/// every operation already does. A moved key lands in a random bucket of the new array, whose
-/// pages are touched for the first time (a page fault each) while a resize is young: 1,000
-/// buckets took 0.5 to 0.7 ms a tick on a 5,000,000-key keyspace, 400 about a third of that.
-pub const REHASH_BUCKETS_PER_TICK: usize = 400;
+/// Buckets moved per unit of a keyspace's resize: one unit each cron tick, on top of the bounded
+/// work every operation already does, then more units while the driver's time allows
+/// (`Server::rehash_more`). Small, because a unit's cost is its memory's: a moved key lands in
+/// a random bucket of the new array, whose pages are touched for the first time (a page fault
+/// each) while a resize is young (1,000 buckets took 0.5 to 0.7 ms on a 5,000,000-key
+/// keyspace), and on a virtual machine whose host reclaims memory left idle, each node touched
+/// after some seconds took 20 to 100 us (100 buckets, 5 to 10 ms).
+pub const REHASH_BUCKETS_PER_UNIT: usize = 10;
+
+/// Units the driver may add after a tick: at most 10,000 buckets a tick in all.
+pub const REHASH_EXTRA_UNITS_PER_TICK: u32 = 1000;
 
 pub struct Db {
     /// Each key with its value and its access clock (see store/access.rs).
