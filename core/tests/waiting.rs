@@ -89,6 +89,13 @@ fn client_unblock_answers_as_a_timeout_or_an_error() {
         harness.command(admin, &format!("CLIENT UNBLOCK {waiter_id} maybe")),
         "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n"
     );
+    // Each error reply counts once, where it went out.
+    let errors = harness.command(admin, "INFO errorstats");
+    assert!(
+        errors.contains("errorstat_UNBLOCKED:count=1\r\n"),
+        "{errors}"
+    );
+    assert!(errors.contains("errorstat_ERR:count=1\r\n"), "{errors}");
 }
 
 #[test]

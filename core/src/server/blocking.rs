@@ -18,6 +18,9 @@ use crate::protocol::resp::{Args, OwnedArgs};
 use crate::reply::Reply;
 use crate::time::Instant;
 
+/// The error CLIENT UNBLOCK ... ERROR answers the waiting command with.
+const UNBLOCKED: &[u8] = b"UNBLOCKED client unblocked via CLIENT UNBLOCK";
+
 /// A blocked client's wait: its database and keys, its deadline, and its command to run again.
 pub(crate) struct Blocked {
     pub(crate) db: usize,
@@ -167,7 +170,10 @@ impl Server {
         let mut reply = Reply::new(&mut connection.reply, connection.resp3);
         match how {
             Unblocked::Timeout => reply.null_array(),
-            Unblocked::Error => reply.error(b"UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+            Unblocked::Error => {
+                reply.error(UNBLOCKED);
+                self.state.stats.record_error(UNBLOCKED);
+            }
         }
         let args = blocked.command.args();
         if let Some(spec) = crate::command::lookup(args.get(0).unwrap_or(b"")) {
